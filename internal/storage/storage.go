@@ -1,0 +1,53 @@
+// Package storage defines where object bytes live. An engine stores
+// immutable blobs under IDs it chooses; the metadata store maps bucket and
+// key to blobs. Keys never become file names, so no key can escape the data
+// directory, and publishing a blob is separate from the metadata commit that
+// makes it visible: a crash between the two leaves an orphan blob, which
+// start-up recovery deletes, never a torn object.
+//
+// Engines: disk (default), memory (tests). Every engine passes
+// storagetest.Run.
+package storage
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// BlobID names a blob. It is opaque to callers, made of [0-9a-z] only.
+type BlobID string
+
+// Errors in storage's own words; API packages map them to wire codes.
+var (
+	ErrNotFound  = errors.New("storage: blob not found")
+	ErrInvalidID = errors.New("storage: invalid blob id")
+)
+
+// Blob is an open blob. For the disk engine it is backed by an *os.File so
+// that net/http can use sendfile.
+type Blob interface {
+	io.Reader
+	io.ReaderAt
+	io.Seeker
+	io.Closer
+	Size() int64
+}
+
+// Engine stores immutable blobs.
+type Engine interface {
+	// Put streams r into a new blob and returns its ID and size. When Put
+	// returns nil the blob is durable (written, fsynced, renamed into place,
+	// its directory fsynced). On error nothing is left behind. Memory use
+	// does not grow with the blob's size.
+	Put(ctx context.Context, r io.Reader) (BlobID, int64, error)
+	// Open opens a blob for reading; ErrNotFound if it does not exist.
+	Open(ctx context.Context, id BlobID) (Blob, error)
+	// Delete removes a blob; deleting a missing blob is not an error.
+	Delete(ctx context.Context, id BlobID) error
+	// Walk calls fn for every blob stored, in no particular order. Start-up
+	// recovery uses it to find orphans.
+	Walk(ctx context.Context, fn func(BlobID) error) error
+	// Close releases the engine's resources.
+	Close() error
+}
