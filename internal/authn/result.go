@@ -87,7 +87,7 @@ const (
 	ReasonInvalidToken     // token unknown or altered
 	// Signature and time.
 	ReasonSignatureMismatch
-	ReasonRequestExpired    // presigned window has passed
+	ReasonRequestExpired // presigned window has passed
 	ReasonRequestNotYetValid
 	ReasonTimeTooSkewed // header auth more than 15 minutes off the server clock
 	ReasonAnonymousResponseOverrides

@@ -1,0 +1,362 @@
+package authn
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"signet/internal/awschunked"
+	"signet/internal/clock"
+	"signet/internal/lifetime"
+	"signet/internal/sigv2"
+	"signet/internal/sigv4"
+)
+
+// MaxSkew is how far a header-signed request's time may be from the
+// server's real clock. Presigned requests are exempt.
+const MaxSkew = 15 * time.Minute
+
+// Authenticator verifies S3 requests: SigV4 header and presigned query,
+// SigV2 header and presigned query, or anonymous.
+type Authenticator struct {
+	Keys KeyStore
+	// Clock decides lifetimes (presigned windows, session expiry). Under
+	// --dev-clock it is the moved clock.
+	Clock clock.Clock
+	// SkewClock is the real clock the 15-minute skew check compares
+	// against, so unchanged clients keep working while time is moved.
+	SkewClock clock.Clock
+	// Region is the only region accepted in a credential scope.
+	Region string
+	// Cache holds derived signing keys.
+	Cache *sigv4.KeyCache
+}
+
+// NewAuthenticator returns an Authenticator with a signing-key cache.
+func NewAuthenticator(keys KeyStore, lifetimeClock, skewClock clock.Clock, region string) *Authenticator {
+	return &Authenticator{Keys: keys, Clock: lifetimeClock, SkewClock: skewClock, Region: region, Cache: sigv4.NewKeyCache(4096)}
+}
+
+// mechanism is how a request says it is signed.
+type mechanism int
+
+const (
+	mechAnonymous mechanism = iota
+	mechV4Header
+	mechV4Query
+	mechV2Header
+	mechV2Query
+)
+
+func detect(r *http.Request) (mechanism, *Failure) {
+	q := r.URL.Query()
+	authz := r.Header.Get("Authorization")
+	var found []mechanism
+	var name, value string
+	if authz != "" {
+		if strings.HasPrefix(authz, sigv4.Algorithm) {
+			found = append(found, mechV4Header)
+		} else {
+			found = append(found, mechV2Header)
+		}
+		name, value = "Authorization", authz
+	}
+	if q.Has("X-Amz-Algorithm") {
+		found = append(found, mechV4Query)
+		name, value = "X-Amz-Algorithm", q.Get("X-Amz-Algorithm")
+	}
+	if q.Has("Signature") || q.Has("AWSAccessKeyId") {
+		found = append(found, mechV2Query)
+		name, value = "Signature", q.Get("Signature")
+	}
+	switch len(found) {
+	case 0:
+		return mechAnonymous, nil
+	case 1:
+		return found[0], nil
+	}
+	return 0, &Failure{Reason: ReasonMultipleAuthMechanisms, Fields: []Field{{"ArgumentName", name}, {"ArgumentValue", value}}}
+}
+
+// Authenticate verifies r. virtualBucket is the bucket named by the Host
+// ("" for path-style requests); SigV2 signs it into the resource.
+func (a *Authenticator) Authenticate(r *http.Request, virtualBucket string) (*Result, error) {
+	mech, f := detect(r)
+	if f != nil {
+		return nil, f
+	}
+	switch mech {
+	case mechV4Header, mechV4Query:
+		return a.sigV4(r, mech)
+	case mechV2Header, mechV2Query:
+		return a.sigV2(r, mech, virtualBucket)
+	}
+	return &Result{Anonymous: true, Body: plainBody(r), DecodedLength: r.ContentLength}, nil
+}
+
+func (a *Authenticator) sigV4(r *http.Request, mech mechanism) (*Result, error) {
+	req := sigv4.FromHTTP(r)
+	var auth *sigv4.Auth
+	var err error
+	if mech == mechV4Header {
+		auth, err = sigv4.ParseHeader(req)
+	} else {
+		auth, err = sigv4.ParseQuery(req)
+	}
+	if err != nil {
+		return nil, fromSigV4(err, mech)
+	}
+	if f := a.checkScope(auth, mech); f != nil {
+		return nil, f
+	}
+	if mech == mechV4Header {
+		// The skew check comes before the key lookup: a stale request is
+		// refused whoever signed it.
+		if f := skew(auth.Date, auth.AmzDate, a.SkewClock.Now()); f != nil {
+			return nil, f
+		}
+	}
+	cred, f := a.credential(r.Context(), auth.AccessKeyID, auth.SecurityToken)
+	if f != nil {
+		return nil, f
+	}
+	key := a.Cache.Get(cred.AccessKeyID, cred.Secret.Reveal(), auth.Scope)
+	if _, err := sigv4.Verify(req, auth, key, sigv4.S3); err != nil {
+		return nil, fromSigV4WithKey(err, mech, auth.AccessKeyID, auth.Signature)
+	}
+	now := a.Clock.Now()
+	res := &Result{
+		Principal:        cred.Principal,
+		SignatureVersion: SigV4,
+		SignatureAge:     now.Sub(auth.Date),
+		ContentSHA256:    auth.PayloadHash,
+	}
+	if mech == mechV4Query {
+		res.AuthType = AuthQuery
+		lt := lifetime.Compute(lifetime.Input{SignedAt: auth.Date, Expires: time.Duration(auth.Expires) * time.Second, CredentialExpiry: credExpiry(cred)})
+		if f := verdictFailure(lt, auth.Date, now, cred, strconv.FormatInt(auth.Expires, 10)); f != nil {
+			return nil, f
+		}
+		res.Deadline = lt.Effective
+		res.Body, res.DecodedLength = plainBody(r), r.ContentLength
+		return res, nil
+	}
+	res.AuthType = AuthHeader
+	if f := sessionAlive(cred, now); f != nil {
+		return nil, f
+	}
+	if err := a.attachBody(r, auth, key, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// attachBody sets the payload reader that proves the body is what was
+// signed: aws-chunked decoding with chunk signatures, or a hash check.
+func (a *Authenticator) attachBody(r *http.Request, auth *sigv4.Auth, key []byte, res *Result) error {
+	res.Body, res.DecodedLength = plainBody(r), r.ContentLength
+	if mode, ok := awschunked.ModeFor(auth.PayloadHash); ok {
+		decoded, err := strconv.ParseInt(r.Header.Get("X-Amz-Decoded-Content-Length"), 10, 64)
+		if err != nil || decoded < 0 {
+			decoded = -1
+		}
+		var trailers []string
+		for _, t := range strings.Split(r.Header.Get("X-Amz-Trailer"), ",") {
+			if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+				trailers = append(trailers, t)
+			}
+		}
+		rd := awschunked.NewReader(r.Body, awschunked.Config{
+			Mode: mode, SigningKey: key, AmzDate: auth.AmzDate, Scope: auth.Scope,
+			SeedSignature: auth.Signature, Trailers: trailers,
+		})
+		res.Body = &lengthCheckReader{r: rd, want: decoded}
+		res.DecodedLength = decoded
+		if len(trailers) > 0 {
+			res.Trailers = rd.Trailers
+		}
+		return nil
+	}
+	switch auth.PayloadHash {
+	case sigv4.UnsignedPayload:
+		return nil
+	}
+	if !isHexSHA256(auth.PayloadHash) {
+		return &Failure{Reason: ReasonBadContentSHA256}
+	}
+	res.Body = &hashCheckReader{r: res.Body, want: auth.PayloadHash}
+	return nil
+}
+
+func (a *Authenticator) sigV2(r *http.Request, mech mechanism, virtualBucket string) (*Result, error) {
+	var auth *sigv2.Auth
+	var err error
+	if mech == mechV2Header {
+		auth, err = sigv2.ParseHeader(r)
+	} else {
+		auth, err = sigv2.ParseQuery(r)
+	}
+	if err != nil {
+		return nil, fromSigV2(err, mech)
+	}
+	token := r.URL.Query().Get("x-amz-security-token")
+	if token == "" {
+		token = r.Header.Get("X-Amz-Security-Token")
+	}
+	now := a.Clock.Now()
+	if mech == mechV2Header {
+		t, ok := parseHTTPDate(auth.Date)
+		if !ok {
+			return nil, &Failure{Reason: ReasonMissingDate}
+		}
+		if f := skew(t, auth.Date, a.SkewClock.Now()); f != nil {
+			return nil, f
+		}
+	}
+	cred, f := a.credential(r.Context(), auth.AccessKeyID, token)
+	if f != nil {
+		return nil, f
+	}
+	if _, err := sigv2.Verify(r, auth, cred.Secret.Reveal(), virtualBucket); err != nil {
+		return nil, fromSigV2WithKey(err, auth.AccessKeyID, auth.Signature)
+	}
+	res := &Result{Principal: cred.Principal, SignatureVersion: SigV2, Body: plainBody(r), DecodedLength: r.ContentLength}
+	if mech == mechV2Header {
+		res.AuthType = AuthHeader
+		if f := sessionAlive(cred, now); f != nil {
+			return nil, f
+		}
+		return res, nil
+	}
+	// SigV2 carries an absolute expiry and no signing time; its signature
+	// age is 0 (as AWS documents for s3:signatureAge).
+	res.AuthType = AuthQuery
+	lt := lifetime.Compute(lifetime.Input{URLExpiry: time.Unix(auth.Expires, 0).UTC(), CredentialExpiry: credExpiry(cred)})
+	if f := verdictFailure(lt, time.Time{}, now, cred, ""); f != nil {
+		return nil, f
+	}
+	res.Deadline = lt.Effective
+	return res, nil
+}
+
+func (a *Authenticator) checkScope(auth *sigv4.Auth, mech mechanism) *Failure {
+	if auth.Scope.Region != a.Region {
+		if mech == mechV4Query {
+			return &Failure{Reason: ReasonWrongRegion,
+				Message: "Error parsing the X-Amz-Credential parameter; the region '" + auth.Scope.Region + "' is wrong; expecting '" + a.Region + "'",
+				Fields:  []Field{{"Region", a.Region}}}
+		}
+		return &Failure{Reason: ReasonWrongRegion,
+			Message: "The authorization header is malformed; the region '" + auth.Scope.Region + "' is wrong; expecting '" + a.Region + "'",
+			Fields:  []Field{{"Region", a.Region}}}
+	}
+	if auth.Scope.Service != "s3" {
+		return &Failure{Reason: ReasonWrongService}
+	}
+	return nil
+}
+
+// credential looks up a key and checks the session token that came with it.
+func (a *Authenticator) credential(ctx context.Context, id, token string) (*Credential, *Failure) {
+	cred, err := a.Keys.Lookup(ctx, id)
+	if errors.Is(err, ErrUnknownKey) {
+		return nil, &Failure{Reason: ReasonUnknownAccessKey, Fields: []Field{{"AWSAccessKeyId", id}}}
+	}
+	if err != nil {
+		return nil, &Failure{Reason: ReasonInternal, Message: err.Error()}
+	}
+	temporary := !cred.SessionToken.IsZero()
+	switch {
+	case temporary && token == "":
+		// AWS answers an ASIA key without its token as an unknown key.
+		return nil, &Failure{Reason: ReasonUnknownAccessKey, Fields: []Field{{"AWSAccessKeyId", id}}}
+	case temporary && subtle.ConstantTimeCompare([]byte(token), []byte(cred.SessionToken.Reveal())) != 1:
+		return nil, &Failure{Reason: ReasonInvalidToken}
+	case !temporary && token != "":
+		return nil, &Failure{Reason: ReasonInvalidToken}
+	}
+	return cred, nil
+}
+
+func credExpiry(c *Credential) time.Time {
+	if c.Terminated {
+		// A terminated session has already ended: any time before now.
+		return time.Unix(0, 0).UTC()
+	}
+	return c.Expiry
+}
+
+// sessionAlive refuses header-signed requests of an expired session.
+func sessionAlive(c *Credential, now time.Time) *Failure {
+	exp := credExpiry(c)
+	if !exp.IsZero() && !now.Before(exp) {
+		return &Failure{Reason: ReasonExpiredToken, Fields: []Field{{"Token-0", c.SessionToken.Reveal()}}}
+	}
+	return nil
+}
+
+// verdictFailure turns a presigned request's lifetime verdict at now into
+// the AWS-shaped failure, or nil while it is valid.
+func verdictFailure(lt lifetime.Lifetime, signedAt, now time.Time, cred *Credential, expires string) *Failure {
+	server := now.UTC().Format(time.RFC3339)
+	switch lt.At(signedAt, now) {
+	case lifetime.Valid:
+		return nil
+	case lifetime.ExpiresOverLimit:
+		return &Failure{Reason: ReasonExpiresTooLarge}
+	case lifetime.NotYetValid:
+		return &Failure{Reason: ReasonRequestNotYetValid, Fields: []Field{
+			{"X-Amz-Date", strconv.FormatInt(signedAt.UnixMilli(), 10)},
+			{"Expires", lt.URLExpiry.UTC().Format(time.RFC3339)},
+			{"ServerTime", server}}}
+	case lifetime.CredentialsExpired:
+		return &Failure{Reason: ReasonExpiredToken, Fields: []Field{{"Token-0", cred.SessionToken.Reveal()}}}
+	}
+	var fields []Field
+	if expires != "" {
+		fields = append(fields, Field{"X-Amz-Expires", expires})
+	}
+	fields = append(fields, Field{"Expires", lt.URLExpiry.UTC().Format(time.RFC3339)}, Field{"ServerTime", server})
+	return &Failure{Reason: ReasonRequestExpired, Fields: fields}
+}
+
+func skew(t time.Time, sent string, now time.Time) *Failure {
+	d := now.Sub(t)
+	if d < 0 {
+		d = -d
+	}
+	if d <= MaxSkew {
+		return nil
+	}
+	return &Failure{Reason: ReasonTimeTooSkewed, Fields: []Field{
+		{"RequestTime", sent},
+		{"ServerTime", now.UTC().Format(time.RFC3339)},
+		{"MaxAllowedSkewMilliseconds", strconv.FormatInt(MaxSkew.Milliseconds(), 10)}}}
+}
+
+func parseHTTPDate(s string) (time.Time, bool) {
+	if t, err := time.Parse("20060102T150405Z", s); err == nil {
+		return t, true
+	}
+	if t, err := http.ParseTime(s); err == nil {
+		return t.UTC(), true
+	}
+	return time.Time{}, false
+}
+
+func isHexSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,67 @@
+package authn
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"signet/internal/secret"
+)
+
+// ErrUnknownKey is returned by a KeyStore for an access key ID it does not
+// know (never issued, deleted, or inactive).
+var ErrUnknownKey = errors.New("authn: unknown access key")
+
+// Credential is what a KeyStore knows about an access key.
+type Credential struct {
+	AccessKeyID string
+	Secret      secret.Secret
+	// SessionToken is set for temporary (ASIA) credentials; requests must
+	// carry it.
+	SessionToken secret.Secret
+	// Expiry is when temporary credentials expire; zero for long-term keys.
+	Expiry time.Time
+	// Terminated is set when the session was ended early; its requests
+	// fail as expired.
+	Terminated bool
+	Principal  Principal
+}
+
+// KeyStore looks up access keys.
+type KeyStore interface {
+	Lookup(ctx context.Context, accessKeyID string) (*Credential, error)
+}
+
+// StaticKeys is a KeyStore over a fixed set of credentials (the root
+// credentials, and tests).
+type StaticKeys struct {
+	mu   sync.RWMutex
+	keys map[string]*Credential
+}
+
+// NewStaticKeys returns a KeyStore holding creds.
+func NewStaticKeys(creds ...*Credential) *StaticKeys {
+	s := &StaticKeys{keys: make(map[string]*Credential, len(creds))}
+	for _, c := range creds {
+		s.keys[c.AccessKeyID] = c
+	}
+	return s
+}
+
+// Put adds or replaces a credential.
+func (s *StaticKeys) Put(c *Credential) {
+	s.mu.Lock()
+	s.keys[c.AccessKeyID] = c
+	s.mu.Unlock()
+}
+
+// Lookup implements KeyStore.
+func (s *StaticKeys) Lookup(_ context.Context, id string) (*Credential, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if c, ok := s.keys[id]; ok {
+		return c, nil
+	}
+	return nil, ErrUnknownKey
+}

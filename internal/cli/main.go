@@ -1,0 +1,69 @@
+// Package cli parses signet's command line and prints results. One file per
+// sub-command; the work itself lives in other packages.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// Env is what a command may touch: its arguments, streams and the process
+// context (cancelled on SIGINT/SIGTERM).
+type Env struct {
+	Ctx    context.Context
+	Args   []string
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(env Env) int
+}
+
+func commands() []command {
+	return []command{
+		{"server", "run the S3-compatible server", runServer},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// Version is set at build time with -ldflags "-X signet/internal/cli.Version=…".
+var Version = "dev"
+
+// Main runs the sub-command named by env.Args[0] and returns the exit code.
+func Main(env Env) int {
+	if len(env.Args) == 0 || env.Args[0] == "-h" || env.Args[0] == "--help" || env.Args[0] == "help" {
+		usage(env.Stdout)
+		if len(env.Args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == env.Args[0] {
+			env.Args = env.Args[1:]
+			return c.run(env)
+		}
+	}
+	fmt.Fprintf(env.Stderr, "signet: unknown command %q\n\n", env.Args[0])
+	usage(env.Stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "signet: an S3-compatible object store for people who live on presigned URLs")
+	fmt.Fprintln(w, "\nUsage: signet <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'signet <command> -h' for a command's flags.")
+}
+
+func runVersion(env Env) int {
+	fmt.Fprintln(env.Stdout, "signet", Version)
+	return 0
+}

@@ -1,0 +1,36 @@
+package clock
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFake(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := NewFake(t0)
+	if !f.Now().Equal(t0) {
+		t.Fatalf("Now = %v", f.Now())
+	}
+	f.Advance(time.Hour)
+	if got := f.Now(); !got.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("after Advance: %v", got)
+	}
+}
+
+func TestOffsetMovesOnlyForward(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	base := NewFake(t0)
+	o := NewOffset(base)
+	o.Advance(12*time.Hour + time.Second)
+	o.Advance(-time.Hour) // ignored
+	if got := o.Now(); !got.Equal(t0.Add(12*time.Hour + time.Second)) {
+		t.Fatalf("Now = %v", got)
+	}
+	base.Advance(time.Minute)
+	if got := o.Now(); !got.Equal(t0.Add(12*time.Hour + time.Minute + time.Second)) {
+		t.Fatalf("Offset does not follow its base: %v", got)
+	}
+	if o.Shift() != 12*time.Hour+time.Second {
+		t.Fatalf("Shift = %v", o.Shift())
+	}
+}

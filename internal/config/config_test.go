@@ -1,0 +1,37 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	ok := Config{Addr: "127.0.0.1:9000", DataDir: "d", Region: "us-east-1", LogLevel: "info"}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	cases := []struct {
+		name string
+		mut  func(*Config)
+		want string
+	}{
+		{"bad addr", func(c *Config) { c.Addr = "nope" }, "--addr"},
+		{"tls half", func(c *Config) { c.TLSCert = "x" }, "--tls-cert"},
+		{"root half", func(c *Config) { c.RootAccessKeyID = "AKIA" }, EnvRootKeyID},
+		{"dev clock public", func(c *Config) { c.Addr = "0.0.0.0:9000"; c.DevClock = true }, "--dev-clock"},
+		{"log level", func(c *Config) { c.LogLevel = "loud" }, "--log-level"},
+	}
+	for _, tc := range cases {
+		c := ok
+		tc.mut(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v; want mention of %q", tc.name, err, tc.want)
+		}
+	}
+	forced := ok
+	forced.Addr, forced.DevClock, forced.DevClockForce = "0.0.0.0:9000", true, true
+	if err := forced.Validate(); err != nil {
+		t.Errorf("forced dev clock: %v", err)
+	}
+}

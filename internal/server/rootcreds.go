@@ -1,0 +1,113 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"os"
+	"path/filepath"
+
+	"signet/internal/atomicfile"
+	"signet/internal/config"
+	"signet/internal/secret"
+)
+
+// rootFile holds the root credentials in the data directory, mode 0600.
+const rootFile = "root-credentials.json"
+
+// RootCredentials are the account's root access key.
+type RootCredentials struct {
+	AccountID   string
+	AccessKeyID string
+	Secret      secret.Secret
+}
+
+type rootOnDisk struct {
+	AccountID       string `json:"account_id"`
+	AccessKeyID     string `json:"access_key_id"`
+	SecretAccessKey string `json:"secret_access_key"`
+}
+
+// loadRoot returns the root credentials: from the environment when given
+// there, else from the data directory, else freshly generated and saved.
+// generated reports the last case, when the caller prints them once.
+func loadRoot(cfg config.Config) (rc RootCredentials, generated bool, err error) {
+	path := filepath.Join(cfg.DataDir, rootFile)
+	var disk rootOnDisk
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(b, &disk); err != nil {
+			return rc, false, fmt.Errorf("%s: %v", path, err)
+		}
+	case errors.Is(err, fs.ErrNotExist):
+	default:
+		return rc, false, err
+	}
+	if disk.AccountID == "" {
+		if disk.AccountID, err = randomDigits(12); err != nil {
+			return rc, false, err
+		}
+	}
+	if cfg.RootAccessKeyID != "" {
+		return RootCredentials{AccountID: disk.AccountID, AccessKeyID: cfg.RootAccessKeyID, Secret: secret.New(cfg.RootSecret)}, false,
+			save(path, rootOnDisk{AccountID: disk.AccountID})
+	}
+	if disk.AccessKeyID != "" && disk.SecretAccessKey != "" {
+		return RootCredentials{AccountID: disk.AccountID, AccessKeyID: disk.AccessKeyID, Secret: secret.New(disk.SecretAccessKey)}, false, nil
+	}
+	id, err := NewAccessKeyID("AKIA")
+	if err != nil {
+		return rc, false, err
+	}
+	s, err := secret.Generate()
+	if err != nil {
+		return rc, false, err
+	}
+	disk.AccessKeyID, disk.SecretAccessKey = id, s.Reveal()
+	if err := save(path, disk); err != nil {
+		return rc, false, err
+	}
+	return RootCredentials{AccountID: disk.AccountID, AccessKeyID: id, Secret: s}, true, nil
+}
+
+func save(path string, d rootOnDisk) error {
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, append(b, '\n'), 0o600)
+}
+
+// NewAccessKeyID returns prefix followed by 16 random characters of the
+// alphabet AWS uses for key IDs.
+func NewAccessKeyID(prefix string) (string, error) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	b := []byte(prefix)
+	for i := 0; i < 16; i++ {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		if err != nil {
+			return "", err
+		}
+		b = append(b, alphabet[n.Int64()])
+	}
+	return string(b), nil
+}
+
+func randomDigits(n int) (string, error) {
+	b := make([]byte, n)
+	for i := range b {
+		d, err := rand.Int(rand.Reader, big.NewInt(10))
+		if err != nil {
+			return "", err
+		}
+		b[i] = byte('0' + d.Int64())
+	}
+	if b[0] == '0' {
+		b[0] = '1'
+	}
+	return string(b), nil
+}

@@ -1,0 +1,200 @@
+// Package server is signet's composition root: the only package that wires
+// concrete engines (disk blobs, bolt metadata) to the API handlers.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"signet/internal/authn"
+	"signet/internal/clock"
+	"signet/internal/config"
+	"signet/internal/meta"
+	"signet/internal/meta/bolt"
+	"signet/internal/s3api"
+	"signet/internal/storage"
+	"signet/internal/storage/disk"
+)
+
+// Server is a configured signet server.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	meta    meta.Store
+	blobs   storage.Engine
+	root    RootCredentials
+	newRoot bool
+	// Clock is the lifetime clock; under --dev-clock an admin call moves it.
+	Clock   *clock.Offset
+	handler http.Handler
+}
+
+// New opens the data directory, recovers from any crash, and builds the
+// handler. base is the real clock (tests pass a fake).
+func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	// The data directory holds secrets: keep it private even if it existed.
+	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	root, generated, err := loadRoot(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("root credentials: %w", err)
+	}
+	blobs, err := disk.Open(filepath.Join(cfg.DataDir, "objects"))
+	if err != nil {
+		return nil, fmt.Errorf("object store: %w", err)
+	}
+	md, err := bolt.Open(filepath.Join(cfg.DataDir, "meta.db"))
+	if err != nil {
+		blobs.Close()
+		return nil, fmt.Errorf("metadata store: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base)}
+	if n, err := collectOrphans(context.Background(), md, blobs); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start-up recovery: %w", err)
+	} else if n > 0 {
+		log.Info("start-up recovery removed orphan blobs", "count", n)
+	}
+	keys := authn.NewStaticKeys(&authn.Credential{
+		AccessKeyID: root.AccessKeyID,
+		Secret:      root.Secret,
+		Principal: authn.Principal{
+			AccessKeyID: root.AccessKeyID,
+			ARN:         "arn:aws:iam::" + root.AccountID + ":root",
+			UserID:      root.AccountID,
+			IsRoot:      true,
+		},
+	})
+	api := s3api.New(s3api.Config{
+		Region:             cfg.Region,
+		VirtualHostDomains: cfg.Domains,
+		Meta:               md,
+		Blobs:              blobs,
+		Auth:               authn.NewAuthenticator(keys, s.Clock, base, cfg.Region),
+		Authz:              s3api.AllowAuthenticated{},
+		Clock:              s.Clock,
+		Logger:             log,
+	})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "ok\n")
+	})
+	mux.Handle("/", api)
+	s.handler = withRequest(mux, log, base)
+	return s, nil
+}
+
+// Handler serves S3, /healthz and the admin API.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Root returns the root credentials.
+func (s *Server) Root() RootCredentials { return s.root }
+
+// Close releases the stores.
+func (s *Server) Close() error {
+	return errors.Join(s.meta.Close(), s.blobs.Close())
+}
+
+// collectOrphans deletes blobs no metadata record references: bytes of a
+// write that crashed before its commit, or of a replaced object whose
+// deletion was interrupted.
+func collectOrphans(ctx context.Context, md meta.Store, blobs storage.Engine) (int, error) {
+	live := make(map[storage.BlobID]struct{})
+	if err := md.WalkBlobs(ctx, func(id storage.BlobID) error {
+		live[id] = struct{}{}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	var orphans []storage.BlobID
+	if err := blobs.Walk(ctx, func(id storage.BlobID) error {
+		if _, ok := live[id]; !ok {
+			orphans = append(orphans, id)
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	for _, id := range orphans {
+		if err := blobs.Delete(ctx, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(orphans), nil
+}
+
+// ListenAndServe serves until ctx is done, then shuts down gracefully.
+// banner receives the one-time start-up message (endpoint, credentials).
+func (s *Server) ListenAndServe(ctx context.Context, banner io.Writer) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	hs := &http.Server{
+		Handler: s.handler,
+		// Slow clients must not hold connections forever (slowloris);
+		// bodies are streamed, so the read timeout is generous.
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if s.cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("TLS: %w", err)
+		}
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, hs.TLSConfig)
+		scheme = "https"
+	}
+	endpoint := scheme + "://" + ln.Addr().String()
+	s.printBanner(banner, endpoint)
+	s.log.Info("serving", "endpoint", endpoint, "data_dir", s.cfg.DataDir, "region", s.cfg.Region, "dev_clock", s.cfg.DevClock)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return hs.Shutdown(sctx)
+}
+
+func (s *Server) printBanner(w io.Writer, endpoint string) {
+	fmt.Fprintf(w, "signet is serving S3 at %s (data in %s, region %s)\n", endpoint, s.cfg.DataDir, s.cfg.Region)
+	if s.newRoot {
+		fmt.Fprintf(w, "\nRoot credentials were generated and saved to %s (mode 0600).\n", filepath.Join(s.cfg.DataDir, rootFile))
+		fmt.Fprintf(w, "They are shown only this once; paste these lines into your shell:\n\n")
+		fmt.Fprintf(w, "export AWS_ACCESS_KEY_ID=%s\n", s.root.AccessKeyID)
+		fmt.Fprintf(w, "export AWS_SECRET_ACCESS_KEY=%s\n", s.root.Secret.Reveal())
+	} else {
+		fmt.Fprintf(w, "\nRoot access key: %s (secret in %s, or from %s)\n", s.root.AccessKeyID, filepath.Join(s.cfg.DataDir, rootFile), config.EnvRootSecret)
+		fmt.Fprintf(w, "\n")
+	}
+	fmt.Fprintf(w, "export AWS_DEFAULT_REGION=%s\n", s.cfg.Region)
+	fmt.Fprintf(w, "export AWS_ENDPOINT_URL=%s\n\n", endpoint)
+	fmt.Fprintf(w, "Try: aws --endpoint-url %s s3 mb s3://my-bucket\n", endpoint)
+}
