@@ -55,14 +55,17 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	if err != nil {
 		return nil, fmt.Errorf("root credentials: %w", err)
 	}
-	blobs, err := disk.Open(filepath.Join(cfg.DataDir, "objects"))
-	if err != nil {
-		return nil, fmt.Errorf("object store: %w", err)
-	}
+	// The metadata store takes the data directory's lock first: the disk
+	// engine clears in-flight temp files when it opens, which must never
+	// happen under another running server.
 	md, err := bolt.Open(filepath.Join(cfg.DataDir, "meta.db"))
 	if err != nil {
-		blobs.Close()
 		return nil, fmt.Errorf("metadata store: %w", err)
+	}
+	blobs, err := disk.Open(filepath.Join(cfg.DataDir, "objects"))
+	if err != nil {
+		md.Close()
+		return nil, fmt.Errorf("object store: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base)}
 	if n, err := collectOrphans(context.Background(), md, blobs); err != nil {
