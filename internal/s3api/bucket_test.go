@@ -1,0 +1,76 @@
+package s3api
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestBucketLifecycle(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("alpha")
+	w := e.mustDo(200, "PUT", "/beta", `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>`)
+	if w.Header().Get("Location") != "/beta" {
+		t.Errorf("Location %q", w.Header().Get("Location"))
+	}
+	expectErr(t, e.do("PUT", "/gamma", strings.NewReader(`<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>`)), 400, "InvalidLocationConstraint")
+	expectErr(t, e.do("PUT", "/delta", strings.NewReader(`<oops`)), 400, "MalformedXML")
+	b := expectErr(t, e.do("PUT", "/alpha", nil), 409, "BucketAlreadyOwnedByYou")
+	if b.BucketName != "alpha" {
+		t.Errorf("BucketName %q", b.BucketName)
+	}
+	for _, bad := range []string{"ab", strings.Repeat("a", 64), "UPPER", "under_score", "-lead", "trail-", "dou..ble", "192.168.1.1", "xn--abc", "a.-b"} {
+		expectErr(t, e.do("PUT", "/"+bad, nil), 400, "InvalidBucketName")
+	}
+	e.mustDo(200, "PUT", "/"+strings.Repeat("a", 63), "")
+	e.mustDo(200, "PUT", "/a.b-c.9", "")
+
+	golden(t, "list_buckets.xml", e.mustDo(200, "GET", "/", "").Body.Bytes())
+
+	w = e.mustDo(200, "HEAD", "/alpha", "")
+	if w.Header().Get("x-amz-bucket-region") != "us-east-1" || w.Body.Len() != 0 {
+		t.Errorf("HEAD %v %q", w.Header(), w.Body.String())
+	}
+	w = e.do("HEAD", "/missing", nil)
+	if w.Code != 404 || w.Body.Len() != 0 {
+		t.Errorf("HEAD missing: %d %q", w.Code, w.Body.String())
+	}
+	golden(t, "location_us_east_1.xml", e.mustDo(200, "GET", "/alpha?location", "").Body.Bytes())
+	golden(t, "versioning.xml", e.mustDo(200, "GET", "/alpha?versioning", "").Body.Bytes())
+	golden(t, "acl.xml", e.mustDo(200, "GET", "/alpha?acl", "").Body.Bytes())
+	e.mustDo(200, "PUT", "/alpha?acl", "", "x-amz-acl", "private")
+	expectErr(t, e.do("PUT", "/alpha?acl", nil, "x-amz-acl", "public-read"), 501, "NotImplemented")
+
+	e.put("alpha", "obj", "x")
+	expectErr(t, e.do("DELETE", "/alpha", nil), 409, "BucketNotEmpty")
+	e.mustDo(204, "DELETE", "/alpha/obj", "")
+	e.mustDo(204, "DELETE", "/alpha", "")
+	b = expectErr(t, e.do("DELETE", "/alpha", nil), 404, "NoSuchBucket")
+	if b.BucketName != "alpha" {
+		t.Errorf("BucketName %q", b.BucketName)
+	}
+	expectErr(t, e.do("GET", "/alpha?location", nil), 404, "NoSuchBucket")
+	expectErr(t, e.do("PUT", "/alpha/k", strings.NewReader("x")), 404, "NoSuchBucket")
+	if n := e.blobCount(); n != 0 {
+		t.Errorf("%d blobs left", n)
+	}
+}
+
+func TestLocationOtherRegion(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Region = "eu-central-1" })
+	e.mustDo(200, "PUT", "/euro", `<CreateBucketConfiguration><LocationConstraint>eu-central-1</LocationConstraint></CreateBucketConfiguration>`)
+	w := e.mustDo(200, "GET", "/euro?location", "")
+	if !strings.Contains(w.Body.String(), ">eu-central-1</LocationConstraint>") {
+		t.Error(w.Body.String())
+	}
+}
+
+func TestDeleteBucketDropsUploads(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("upl")
+	id := createUpload(t, e, "upl", "k")
+	e.mustDo(200, "PUT", "/upl/k?partNumber=1&uploadId="+id, "part")
+	e.mustDo(204, "DELETE", "/upl", "")
+	if n := e.blobCount(); n != 0 {
+		t.Errorf("%d blobs left", n)
+	}
+}

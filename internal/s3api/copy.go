@@ -1,0 +1,219 @@
+package s3api
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"hash"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"signet/internal/checksum"
+	"signet/internal/meta"
+	"signet/internal/storage"
+)
+
+type copyObjectResult struct {
+	XMLName      xml.Name `xml:"CopyObjectResult"`
+	NS           string   `xml:"xmlns,attr"`
+	LastModified string   `xml:"LastModified"`
+	ETag         string   `xml:"ETag"`
+}
+
+type copyPartResult struct {
+	XMLName      xml.Name `xml:"CopyPartResult"`
+	NS           string   `xml:"xmlns,attr"`
+	LastModified string   `xml:"LastModified"`
+	ETag         string   `xml:"ETag"`
+}
+
+// parseCopySource splits x-amz-copy-source ("[/]bucket/key[?versionId=…]",
+// URL-encoded). The version is ignored: signet keeps one version.
+func parseCopySource(v string) (bucket, key string, err error) {
+	if i := strings.Index(v, "?"); i >= 0 {
+		v = v[:i]
+	}
+	dec, uerr := url.PathUnescape(v)
+	if uerr != nil {
+		return "", "", s3Err("InvalidArgument").msg("Invalid copy source encoding").with("ArgumentName", "x-amz-copy-source").with("ArgumentValue", v)
+	}
+	dec = strings.TrimPrefix(dec, "/")
+	bucket, key, ok := strings.Cut(dec, "/")
+	if !ok || bucket == "" || key == "" {
+		return "", "", s3Err("InvalidArgument").msg("Copy Source must mention the source bucket and key: sourcebucket/sourcekey").
+			with("ArgumentName", "x-amz-copy-source").with("ArgumentValue", v)
+	}
+	if len(key) > maxKeyLen {
+		return "", "", s3Err("KeyTooLongError")
+	}
+	return bucket, key, nil
+}
+
+// copySource reads and checks the source object: authorisation as
+// s3:GetObject, existence, and the x-amz-copy-source-if-* conditions.
+func (a *api) copySource(rq *request) (meta.Object, error) {
+	sb, sk, err := parseCopySource(rq.r.Header.Get("x-amz-copy-source"))
+	if err != nil {
+		return meta.Object{}, err
+	}
+	if !a.allowed(rq, "s3:GetObject", sb, sk, true) {
+		return meta.Object{}, s3Err("AccessDenied")
+	}
+	src, err := a.cfg.Meta.GetObject(rq.r.Context(), sb, sk)
+	if errors.Is(err, meta.ErrNoSuchKey) {
+		return src, s3Err("NoSuchKey").with("Key", sk)
+	}
+	if err != nil {
+		return src, noSuchBucket(err, sb)
+	}
+	if err := checkConditions(rq.r.Header, copyConditions, &src, s3Err("PreconditionFailed")); err != nil {
+		return src, err
+	}
+	return src, nil
+}
+
+// copyBlob streams a range of src into a new blob, hashing it. Blobs are
+// never shared between objects, so deleting one object cannot hurt another.
+func (a *api) copyBlob(rq *request, src *meta.Object, rng byteRange, alg checksum.Algorithm) (storage.BlobID, int64, []byte, []byte, error) {
+	or := newObjectReader(rq.r.Context(), a.cfg.Blobs, src, rng)
+	defer or.Close()
+	m := md5.New()
+	var sum hash.Hash
+	w := []hashWriter{m}
+	if alg != "" {
+		sum = alg.New()
+		w = append(w, sum)
+	}
+	id, n, err := a.cfg.Blobs.Put(rq.r.Context(), &teeHashes{r: or, hs: w})
+	if err != nil {
+		return "", 0, nil, nil, err
+	}
+	var raw []byte
+	if sum != nil {
+		raw = sum.Sum(nil)
+	}
+	return id, n, m.Sum(nil), raw, nil
+}
+
+type hashWriter interface{ Write([]byte) (int, error) }
+
+type teeHashes struct {
+	r  interface{ Read([]byte) (int, error) }
+	hs []hashWriter
+}
+
+func (t *teeHashes) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	for _, h := range t.hs {
+		h.Write(p[:n])
+	}
+	return n, err
+}
+
+func (a *api) copyObject(rq *request) error {
+	h := rq.r.Header
+	directive := h.Get("x-amz-metadata-directive")
+	if directive != "" && directive != "COPY" && directive != "REPLACE" {
+		return s3Err("InvalidArgument").msg("Unknown metadata directive.").with("ArgumentName", "x-amz-metadata-directive").with("ArgumentValue", directive)
+	}
+	pre, err := writePrecondition(h)
+	if err != nil {
+		return err
+	}
+	if _, err := a.requireBucket(rq); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		src, err := a.copySource(rq)
+		if err != nil {
+			return err
+		}
+		if src.Bucket == rq.bucket && src.Key == rq.key && directive != "REPLACE" && h.Get("x-amz-storage-class") == "" {
+			return s3Err("InvalidRequest").msg("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+		}
+		if src.Size > maxPutSize {
+			return s3Err("InvalidRequest").msg("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
+		}
+		attrs := src.Attrs
+		if directive == "REPLACE" {
+			if attrs, err = attrsFromHeaders(h); err != nil {
+				return err
+			}
+		} else if sc := h.Get("x-amz-storage-class"); sc != "" {
+			if !storageClasses[sc] {
+				return s3Err("InvalidStorageClass")
+			}
+			attrs.StorageClass = sc
+		}
+		alg := copyChecksumAlg(h, &src)
+		if alg == "invalid" {
+			return s3Err("InvalidRequest").msg("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+		}
+		id, n, md, sum, err := a.copyBlob(rq, &src, byteRange{0, src.Size - 1}, alg)
+		if errors.Is(err, storage.ErrNotFound) && attempt < getAttempts {
+			continue // the source was replaced mid-copy; copy the new one
+		}
+		if err != nil {
+			return err
+		}
+		obj := meta.Object{
+			Bucket: rq.bucket, Key: rq.key, Size: n, ETag: hex.EncodeToString(md),
+			LastModified: a.cfg.Clock.Now(), Attrs: attrs,
+			Segments: []meta.Segment{{Blob: id, Size: n}},
+		}
+		if alg != "" {
+			sums := map[string]string{string(alg): checksum.Encode(sum)}
+			obj.Checksums, obj.ChecksumType, obj.Segments[0].Checksums = sums, "FULL_OBJECT", sums
+		}
+		if err := a.commit(rq, obj, pre); err != nil {
+			return err
+		}
+		setChecksumHeaders(rq.w.Header(), obj.Checksums, obj.ChecksumType)
+		return writeXML(rq.w, http.StatusOK, copyObjectResult{NS: s3NS, LastModified: isoTime(obj.LastModified), ETag: quoteETag(obj.ETag)})
+	}
+}
+
+// copyChecksumAlg keeps the source's checksum algorithm unless the request
+// names another (x-amz-checksum-algorithm), as S3 does for copies.
+func copyChecksumAlg(h http.Header, src *meta.Object) checksum.Algorithm {
+	if v := h.Get("x-amz-checksum-algorithm"); v != "" {
+		alg, ok := checksum.Parse(v)
+		if !ok {
+			return "invalid"
+		}
+		return alg
+	}
+	for _, alg := range checksum.Algorithms {
+		if _, ok := src.Checksums[string(alg)]; ok {
+			return alg
+		}
+	}
+	return ""
+}
+
+// parseCopyRange reads x-amz-copy-source-range, which unlike Range must be
+// the exact form bytes=first-last inside the source.
+func parseCopyRange(v string, size int64) (byteRange, error) {
+	bad := s3Err("InvalidArgument").msg("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy").
+		with("ArgumentName", "x-amz-copy-source-range").with("ArgumentValue", v)
+	spec, ok := strings.CutPrefix(v, "bytes=")
+	if !ok {
+		return byteRange{}, bad
+	}
+	first, last, ok := strings.Cut(spec, "-")
+	if !ok {
+		return byteRange{}, bad
+	}
+	s, err1 := parseNonNeg(first)
+	e, err2 := parseNonNeg(last)
+	if err1 != nil || err2 != nil || e < s {
+		return byteRange{}, bad
+	}
+	if e >= size {
+		return byteRange{}, s3Err("InvalidRange").msg("The requested range is not satisfiable").
+			with("RangeRequested", v).with("ActualObjectSize", itoa(size))
+	}
+	return byteRange{s, e}, nil
+}

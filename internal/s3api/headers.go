@@ -1,0 +1,110 @@
+package s3api
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"signet/internal/meta"
+)
+
+// maxUserMeta is S3's limit on the total size of x-amz-meta-* names and
+// values.
+const maxUserMeta = 2 << 10
+
+var storageClasses = map[string]bool{
+	"STANDARD": true, "REDUCED_REDUNDANCY": true, "STANDARD_IA": true, "ONEZONE_IA": true,
+	"INTELLIGENT_TIERING": true, "GLACIER": true, "DEEP_ARCHIVE": true, "GLACIER_IR": true,
+	"OUTPOSTS": true, "SNOW": true, "EXPRESS_ONEZONE": true,
+}
+
+// attrsFromHeaders collects the attributes stored with an object at PUT,
+// CopyObject (REPLACE) and CreateMultipartUpload.
+func attrsFromHeaders(h http.Header) (meta.Attrs, error) {
+	at := meta.Attrs{
+		ContentType:        h.Get("Content-Type"),
+		ContentEncoding:    stripAWSChunked(h.Values("Content-Encoding")),
+		ContentDisposition: h.Get("Content-Disposition"),
+		ContentLanguage:    h.Get("Content-Language"),
+		CacheControl:       h.Get("Cache-Control"),
+		Expires:            h.Get("Expires"),
+		StorageClass:       h.Get("x-amz-storage-class"),
+	}
+	if at.ContentType == "" {
+		// AWS's default when the client names none.
+		at.ContentType = "binary/octet-stream"
+	}
+	if at.StorageClass != "" && !storageClasses[at.StorageClass] {
+		return at, s3Err("InvalidStorageClass").with("StorageClassRequested", at.StorageClass)
+	}
+	size := 0
+	for name, vals := range h {
+		lower := strings.ToLower(name)
+		if !strings.HasPrefix(lower, "x-amz-meta-") {
+			continue
+		}
+		if at.UserMeta == nil {
+			at.UserMeta = map[string]string{}
+		}
+		k, v := lower[len("x-amz-meta-"):], strings.Join(vals, ",")
+		at.UserMeta[k] = v
+		size += len(k) + len(v)
+	}
+	if size > maxUserMeta {
+		return at, s3Err("MetadataTooLarge").with("Size", strconv.Itoa(size)).with("MaxSizeAllowed", strconv.Itoa(maxUserMeta))
+	}
+	return at, nil
+}
+
+// stripAWSChunked drops the aws-chunked coding, which describes the
+// transfer, not the object (reference §2.5: SDKs append it to any existing
+// encoding).
+func stripAWSChunked(vals []string) string {
+	var keep []string
+	for _, v := range vals {
+		for _, c := range strings.Split(v, ",") {
+			c = strings.TrimSpace(c)
+			if c != "" && !strings.EqualFold(c, "aws-chunked") {
+				keep = append(keep, c)
+			}
+		}
+	}
+	return strings.Join(keep, ",")
+}
+
+// setAttrHeaders writes an object's stored attributes on GET and HEAD.
+func setAttrHeaders(h http.Header, at meta.Attrs) {
+	set := func(name, v string) {
+		if v != "" {
+			h.Set(name, v)
+		}
+	}
+	set("Content-Type", at.ContentType)
+	set("Content-Encoding", at.ContentEncoding)
+	set("Content-Disposition", at.ContentDisposition)
+	set("Content-Language", at.ContentLanguage)
+	set("Cache-Control", at.CacheControl)
+	set("Expires", at.Expires)
+	// AWS omits the header for STANDARD.
+	if at.StorageClass != "" && at.StorageClass != "STANDARD" {
+		h.Set("x-amz-storage-class", at.StorageClass)
+	}
+	names := make([]string, 0, len(at.UserMeta))
+	for k := range at.UserMeta {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		h.Set("x-amz-meta-"+k, at.UserMeta[k])
+	}
+}
+
+func storageClassOf(at meta.Attrs) string {
+	if at.StorageClass == "" {
+		return "STANDARD"
+	}
+	return at.StorageClass
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,353 @@
+package s3api
+
+import (
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"signet/internal/checksum"
+	"signet/internal/meta"
+	"signet/internal/storage"
+)
+
+const maxCompleteBody = 4 << 20 // 10000 parts with checksums, escaped
+
+// checksumXML holds the optional Checksum<ALG> elements S3 puts in part and
+// completion bodies.
+type checksumXML struct {
+	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
+	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
+	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
+	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
+	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+}
+
+func checksumsToXML(m map[string]string) checksumXML {
+	return checksumXML{
+		ChecksumCRC32: m["CRC32"], ChecksumCRC32C: m["CRC32C"], ChecksumCRC64NVME: m["CRC64NVME"],
+		ChecksumSHA1: m["SHA1"], ChecksumSHA256: m["SHA256"],
+	}
+}
+
+func (c checksumXML) get(alg checksum.Algorithm) string {
+	switch alg {
+	case checksum.CRC32:
+		return c.ChecksumCRC32
+	case checksum.CRC32C:
+		return c.ChecksumCRC32C
+	case checksum.CRC64NVME:
+		return c.ChecksumCRC64NVME
+	case checksum.SHA1:
+		return c.ChecksumSHA1
+	case checksum.SHA256:
+		return c.ChecksumSHA256
+	}
+	return ""
+}
+
+type initiateResult struct {
+	XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
+	NS       string   `xml:"xmlns,attr"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	UploadID string   `xml:"UploadId"`
+}
+
+// newUploadID returns 32 random bytes, URL-safe, so the ID is unguessable
+// and needs no escaping in a query string.
+func newUploadID() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (a *api) createUpload(rq *request) error {
+	h := rq.r.Header
+	attrs, err := attrsFromHeaders(h)
+	if err != nil {
+		return err
+	}
+	u := meta.Upload{Bucket: rq.bucket, Key: rq.key, ID: newUploadID(), Initiated: a.cfg.Clock.Now(), Attrs: attrs}
+	if v := h.Get("x-amz-checksum-algorithm"); v != "" {
+		alg, ok := checksum.Parse(v)
+		if !ok {
+			return s3Err("InvalidRequest").msg("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+		}
+		u.ChecksumAlgorithm = string(alg)
+		// S3's defaults: CRC64NVME combines into a full-object CRC, the
+		// others are COMPOSITE (checksum of the part checksums).
+		u.ChecksumType = "COMPOSITE"
+		if alg == checksum.CRC64NVME {
+			u.ChecksumType = "FULL_OBJECT"
+		}
+	}
+	if t := h.Get("x-amz-checksum-type"); t != "" {
+		if u.ChecksumAlgorithm == "" || (t != "COMPOSITE" && t != "FULL_OBJECT") ||
+			(t == "FULL_OBJECT" && (u.ChecksumAlgorithm == "SHA1" || u.ChecksumAlgorithm == "SHA256")) ||
+			(t == "COMPOSITE" && u.ChecksumAlgorithm == "CRC64NVME") {
+			return s3Err("InvalidRequest").msg("The " + t + " checksum type cannot be used with the " + u.ChecksumAlgorithm + " checksum algorithm.")
+		}
+		u.ChecksumType = t
+	}
+	if _, err := a.requireBucket(rq); err != nil {
+		return err
+	}
+	if err := a.cfg.Meta.CreateUpload(rq.r.Context(), u); err != nil {
+		return noSuchBucket(err, rq.bucket)
+	}
+	if u.ChecksumAlgorithm != "" {
+		rq.w.Header().Set("x-amz-checksum-algorithm", u.ChecksumAlgorithm)
+		rq.w.Header().Set("x-amz-checksum-type", u.ChecksumType)
+	}
+	return writeXML(rq.w, http.StatusOK, initiateResult{NS: s3NS, Bucket: rq.bucket, Key: rq.key, UploadID: u.ID})
+}
+
+// upload looks up the request's uploadId.
+func (a *api) upload(rq *request) (meta.Upload, error) {
+	id := rq.query.Get("uploadId")
+	u, err := a.cfg.Meta.GetUpload(rq.r.Context(), rq.bucket, rq.key, id)
+	if errors.Is(err, meta.ErrNoSuchUpload) {
+		return u, s3Err("NoSuchUpload").with("UploadId", id)
+	}
+	return u, noSuchBucket(err, rq.bucket)
+}
+
+func parsePartNumber(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxParts {
+		return 0, s3Err("InvalidArgument").msg("Part number must be an integer between 1 and 10000, inclusive").
+			with("ArgumentName", "partNumber").with("ArgumentValue", v)
+	}
+	return n, nil
+}
+
+func (a *api) uploadPart(rq *request) error {
+	n, err := parsePartNumber(rq.query.Get("partNumber"))
+	if err != nil {
+		return err
+	}
+	u, err := a.upload(rq)
+	if err != nil {
+		return err
+	}
+	in, err := a.ingest(rq, maxPutSize, checksum.Algorithm(u.ChecksumAlgorithm))
+	if err != nil {
+		return err
+	}
+	p := meta.Part{Number: n, Blob: in.blob, Size: in.size, ETag: hex.EncodeToString(in.md5), LastModified: a.cfg.Clock.Now()}
+	if in.alg != "" {
+		p.Checksums = map[string]string{string(in.alg): checksum.Encode(in.sum)}
+	}
+	if err := a.storePart(rq, u, p); err != nil {
+		return err
+	}
+	rq.w.Header().Set("ETag", quoteETag(p.ETag))
+	setChecksumHeaders(rq.w.Header(), p.Checksums, "")
+	setStatusNoBody(rq.w, http.StatusOK)
+	return nil
+}
+
+// storePart commits a part; the blob of a part it replaces is deleted, and
+// on failure the new blob is.
+func (a *api) storePart(rq *request, u meta.Upload, p meta.Part) error {
+	old, err := a.cfg.Meta.PutPart(rq.r.Context(), u.Bucket, u.Key, u.ID, p)
+	if err != nil {
+		a.deleteBlobs(rq, []storage.BlobID{p.Blob})
+		if errors.Is(err, meta.ErrNoSuchUpload) {
+			return s3Err("NoSuchUpload").with("UploadId", u.ID)
+		}
+		return err
+	}
+	a.deleteBlobs(rq, old)
+	return nil
+}
+
+func (a *api) uploadPartCopy(rq *request) error {
+	n, err := parsePartNumber(rq.query.Get("partNumber"))
+	if err != nil {
+		return err
+	}
+	u, err := a.upload(rq)
+	if err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		src, err := a.copySource(rq)
+		if err != nil {
+			return err
+		}
+		rng := byteRange{0, src.Size - 1}
+		if v := rq.r.Header.Get("x-amz-copy-source-range"); v != "" {
+			if rng, err = parseCopyRange(v, src.Size); err != nil {
+				return err
+			}
+		}
+		if rng.length() > maxPutSize {
+			return errEntityTooLarge(rng.length(), maxPutSize)
+		}
+		alg := checksum.Algorithm(u.ChecksumAlgorithm)
+		id, size, md, sum, err := a.copyBlob(rq, &src, rng, alg)
+		if errors.Is(err, storage.ErrNotFound) && attempt < getAttempts {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		p := meta.Part{Number: n, Blob: id, Size: size, ETag: hex.EncodeToString(md), LastModified: a.cfg.Clock.Now()}
+		if alg != "" {
+			p.Checksums = map[string]string{string(alg): checksum.Encode(sum)}
+		}
+		if err := a.storePart(rq, u, p); err != nil {
+			return err
+		}
+		return writeXML(rq.w, http.StatusOK, copyPartResult{NS: s3NS, LastModified: isoTime(p.LastModified), ETag: quoteETag(p.ETag)})
+	}
+}
+
+type completeRequest struct {
+	XMLName xml.Name `xml:"CompleteMultipartUpload"`
+	Parts   []struct {
+		PartNumber int    `xml:"PartNumber"`
+		ETag       string `xml:"ETag"`
+		checksumXML
+	} `xml:"Part"`
+}
+
+type completeResult struct {
+	XMLName  xml.Name `xml:"CompleteMultipartUploadResult"`
+	NS       string   `xml:"xmlns,attr"`
+	Location string   `xml:"Location"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	ETag     string   `xml:"ETag"`
+	checksumXML
+	ChecksumType string `xml:"ChecksumType,omitempty"`
+}
+
+func (a *api) completeUpload(rq *request) error {
+	var req completeRequest
+	if _, err := readXML(rq.res.Body, maxCompleteBody, &req); err != nil {
+		return err
+	}
+	if len(req.Parts) == 0 {
+		return s3Err("InvalidRequest").msg("You must specify at least one part")
+	}
+	if len(req.Parts) > maxParts {
+		return s3Err("MalformedXML")
+	}
+	for i := range req.Parts {
+		if i > 0 && req.Parts[i].PartNumber <= req.Parts[i-1].PartNumber {
+			return s3Err("InvalidPartOrder")
+		}
+	}
+	pre, err := writePrecondition(rq.r.Header)
+	if err != nil {
+		return err
+	}
+	id := rq.query.Get("uploadId")
+	now := a.cfg.Clock.Now()
+	build := func(u meta.Upload, parts map[int]meta.Part) (meta.Object, error) {
+		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts)}
+		alg := checksum.Algorithm(u.ChecksumAlgorithm)
+		digests := md5.New()
+		var sums [][]byte
+		for i, cp := range req.Parts {
+			p, ok := parts[cp.PartNumber]
+			if !ok || strings.Trim(strings.TrimPrefix(cp.ETag, "W/"), `"`) != p.ETag {
+				return obj, s3Err("InvalidPart").with("UploadId", u.ID).with("PartNumber", strconv.Itoa(cp.PartNumber)).with("ETag", cp.ETag)
+			}
+			if i < len(req.Parts)-1 && p.Size < minPartSize {
+				return obj, s3Err("EntityTooSmall").with("ProposedSize", itoa(p.Size)).with("MinSizeAllowed", itoa(minPartSize)).
+					with("PartNumber", strconv.Itoa(p.Number)).with("ETag", p.ETag)
+			}
+			if alg != "" {
+				stored := p.Checksums[string(alg)]
+				if given := cp.get(alg); given != "" && given != stored {
+					return obj, s3Err("InvalidPart").with("UploadId", u.ID).with("PartNumber", strconv.Itoa(cp.PartNumber)).with("ETag", cp.ETag)
+				}
+				// A part without a stored sum leaves the object without a
+				// whole checksum (len(sums) check below), never a wrong one.
+				if raw, err := checksum.Decode(alg, stored); err == nil {
+					sums = append(sums, raw)
+				}
+			}
+			raw, err := hex.DecodeString(p.ETag)
+			if err != nil {
+				return obj, err
+			}
+			digests.Write(raw)
+			obj.Size += p.Size
+			obj.Segments = append(obj.Segments, meta.Segment{Blob: p.Blob, Size: p.Size, ETag: p.ETag, Checksums: p.Checksums})
+		}
+		obj.ETag = hex.EncodeToString(digests.Sum(nil)) + "-" + strconv.Itoa(len(req.Parts))
+		if alg != "" && len(sums) == len(req.Parts) {
+			if v, ok := wholeChecksum(alg, u.ChecksumType, sums, obj.Segments); ok {
+				obj.Checksums, obj.ChecksumType = map[string]string{string(alg): v}, u.ChecksumType
+			}
+		}
+		return obj, nil
+	}
+	obj, freed, err := a.cfg.Meta.CompleteUpload(rq.r.Context(), rq.bucket, rq.key, id, build, pre)
+	if err != nil {
+		if errors.Is(err, meta.ErrNoSuchUpload) {
+			return s3Err("NoSuchUpload").with("UploadId", id)
+		}
+		return noSuchBucket(err, rq.bucket)
+	}
+	a.deleteBlobs(rq, freed)
+	return writeXML(rq.w, http.StatusOK, completeResult{
+		NS: s3NS, Location: location(rq), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(obj.ETag),
+		checksumXML: checksumsToXML(obj.Checksums), ChecksumType: obj.ChecksumType,
+	})
+}
+
+// wholeChecksum is the object checksum of a completed upload: COMPOSITE is
+// the checksum of the part checksums with "-N"; FULL_OBJECT combines the
+// part CRCs into the CRC of the whole.
+func wholeChecksum(alg checksum.Algorithm, typ string, sums [][]byte, segs []meta.Segment) (string, bool) {
+	if typ != "FULL_OBJECT" {
+		return checksum.Composite(alg, sums), true
+	}
+	acc := sums[0]
+	for i := 1; i < len(sums); i++ {
+		var ok bool
+		if acc, ok = checksum.Combine(alg, acc, sums[i], segs[i].Size); !ok {
+			return "", false
+		}
+	}
+	return checksum.Encode(acc), true
+}
+
+// location is the object's URL as the client addressed the server.
+func location(rq *request) string {
+	scheme := "http"
+	if rq.r.TLS != nil {
+		scheme = "https"
+	}
+	parts := strings.Split(rq.key, "/")
+	for i, s := range parts {
+		parts[i] = url.PathEscape(s)
+	}
+	return scheme + "://" + rq.r.Host + "/" + rq.bucket + "/" + strings.Join(parts, "/")
+}
+
+func (a *api) abortUpload(rq *request) error {
+	id := rq.query.Get("uploadId")
+	blobs, err := a.cfg.Meta.AbortUpload(rq.r.Context(), rq.bucket, rq.key, id)
+	if err != nil {
+		if errors.Is(err, meta.ErrNoSuchUpload) {
+			return s3Err("NoSuchUpload").with("UploadId", id)
+		}
+		return noSuchBucket(err, rq.bucket)
+	}
+	a.deleteBlobs(rq, blobs)
+	rq.w.WriteHeader(http.StatusNoContent)
+	return nil
+}

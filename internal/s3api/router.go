@@ -1,0 +1,271 @@
+package s3api
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"signet/internal/authn"
+	"signet/internal/requestid"
+)
+
+// maxKeyLen is S3's key length limit in UTF-8 bytes.
+const maxKeyLen = 1024
+
+// request is what a handler sees: the parsed address, the verified caller
+// and the request ID that goes into every error.
+type request struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	res    *authn.Result
+	reqID  string
+	bucket string
+	key    string
+	query  url.Values
+}
+
+// handlerFunc serves one operation; a returned error goes through
+// writeError, so handlers never write error bodies themselves.
+type handlerFunc func(a *api, rq *request) error
+
+// route is the resolved operation: its IAM action, the resource it acts on,
+// and the handler.
+type route struct {
+	action  string
+	objects bool // resource is bucket/key, not the bucket
+	handle  handlerFunc
+}
+
+// notImplemented lists S3 subresources signet does not serve. Only these
+// (not every unknown parameter) give 501, because AWS ignores parameters
+// that are not subresources and SDKs add some (x-id).
+var notImplemented = map[string]bool{
+	"accelerate": true, "analytics": true, "attributes": true, "cors": true,
+	"encryption": true, "intelligent-tiering": true, "inventory": true,
+	"legal-hold": true, "lifecycle": true, "logging": true, "metrics": true,
+	"notification": true, "object-lock": true, "ownershipControls": true,
+	"policy": true, "policyStatus": true, "publicAccessBlock": true,
+	"replication": true, "requestPayment": true, "restore": true,
+	"retention": true, "select": true, "session": true, "tagging": true,
+	"torrent": true, "versions": true, "website": true, "metadataTable": true,
+}
+
+func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := requestid.FromContext(r.Context())
+	h := w.Header()
+	if reqID == "" {
+		reqID = requestid.New()
+		h.Set("x-amz-request-id", reqID)
+	}
+	h.Set("x-amz-id-2", hostID(reqID))
+	h.Set("Server", "signet")
+
+	virtual := a.virtualBucket(r.Host)
+	bucket, key, perr := splitPath(r.URL.EscapedPath(), virtual)
+	// Authentication comes first for every request, even a malformed one,
+	// so an unsigned caller learns nothing about the namespace.
+	res, err := a.cfg.Auth.Authenticate(r, virtual)
+	if err != nil {
+		a.writeError(w, r, reqID, err)
+		return
+	}
+	if perr != nil {
+		a.writeError(w, r, reqID, perr)
+		return
+	}
+	rq := &request{w: w, r: r, res: res, reqID: reqID, bucket: bucket, key: key, query: r.URL.Query()}
+	rt, err := a.resolve(rq)
+	if err == nil && key != "" && len(key) > maxKeyLen {
+		err = s3Err("KeyTooLongError").with("Size", itoa(int64(len(key)))).with("MaxSizeAllowed", "1024")
+	}
+	if err == nil {
+		err = a.authorize(rq, rt.action, rt.objects)
+	}
+	if err == nil {
+		err = rt.handle(a, rq)
+	}
+	if err != nil {
+		a.writeError(w, r, reqID, err)
+	}
+}
+
+// authorize asks the Authorizer about action on the request's bucket (or
+// bucket/key).
+func (a *api) authorize(rq *request, action string, objects bool) error {
+	if err := a.cfg.Authz.Authorize(rq.r, rq.res, action, arn(rq.bucket, rq.key, objects)); err != nil {
+		return s3Err("AccessDenied")
+	}
+	return nil
+}
+
+// allowed is authorize without the error, for decisions such as NoSuchKey
+// versus AccessDenied.
+func (a *api) allowed(rq *request, action, bucket, key string, objects bool) bool {
+	return a.cfg.Authz.Authorize(rq.r, rq.res, action, arn(bucket, key, objects)) == nil
+}
+
+func arn(bucket, key string, objects bool) string {
+	switch {
+	case bucket == "":
+		return "arn:aws:s3:::*"
+	case objects:
+		return "arn:aws:s3:::" + bucket + "/" + key
+	default:
+		return "arn:aws:s3:::" + bucket
+	}
+}
+
+// resolve picks the operation from method, address and subresources.
+func (a *api) resolve(rq *request) (route, error) {
+	q, m := rq.query, rq.r.Method
+	for name := range q {
+		if notImplemented[name] {
+			return route{}, s3Err("NotImplemented")
+		}
+	}
+	if rq.bucket == "" {
+		if m == http.MethodGet {
+			return route{action: "s3:ListAllMyBuckets", handle: (*api).listBuckets}, nil
+		}
+		return route{}, s3Err("MethodNotAllowed")
+	}
+	if rq.key == "" {
+		return resolveBucket(m, q)
+	}
+	return resolveObject(m, q, rq.r.Header)
+}
+
+func resolveBucket(m string, q url.Values) (route, error) {
+	switch m {
+	case http.MethodGet:
+		switch {
+		case q.Has("location"):
+			return route{action: "s3:GetBucketLocation", handle: (*api).getBucketLocation}, nil
+		case q.Has("versioning"):
+			return route{action: "s3:GetBucketVersioning", handle: (*api).getBucketVersioning}, nil
+		case q.Has("acl"):
+			return route{action: "s3:GetBucketAcl", handle: (*api).getACL}, nil
+		case q.Has("uploads"):
+			return route{action: "s3:ListBucketMultipartUploads", handle: (*api).listUploads}, nil
+		case q.Get("list-type") == "2":
+			return route{action: "s3:ListBucket", handle: (*api).listObjectsV2}, nil
+		case q.Has("list-type"):
+			return route{}, s3Err("InvalidArgument").msg("Invalid List Type specified").with("ArgumentName", "list-type").with("ArgumentValue", q.Get("list-type"))
+		default:
+			return route{action: "s3:ListBucket", handle: (*api).listObjectsV1}, nil
+		}
+	case http.MethodHead:
+		return route{action: "s3:ListBucket", handle: (*api).headBucket}, nil
+	case http.MethodPut:
+		switch {
+		case q.Has("acl"):
+			return route{action: "s3:PutBucketAcl", handle: (*api).putACL}, nil
+		case q.Has("versioning"):
+			return route{}, s3Err("NotImplemented")
+		default:
+			return route{action: "s3:CreateBucket", handle: (*api).createBucket}, nil
+		}
+	case http.MethodDelete:
+		return route{action: "s3:DeleteBucket", handle: (*api).deleteBucket}, nil
+	case http.MethodPost:
+		if q.Has("delete") {
+			// Each key is authorised as s3:DeleteObject inside the handler,
+			// as AWS does.
+			return route{action: "s3:DeleteObject", handle: (*api).deleteObjects}, nil
+		}
+		return route{}, s3Err("NotImplemented")
+	}
+	return route{}, s3Err("MethodNotAllowed")
+}
+
+func resolveObject(m string, q url.Values, h http.Header) (route, error) {
+	copying := h.Get("x-amz-copy-source") != ""
+	switch m {
+	case http.MethodGet:
+		switch {
+		case q.Has("acl"):
+			return route{action: "s3:GetObjectAcl", objects: true, handle: (*api).getACL}, nil
+		case q.Has("uploadId"):
+			return route{action: "s3:ListMultipartUploadParts", objects: true, handle: (*api).listParts}, nil
+		default:
+			return route{action: "s3:GetObject", objects: true, handle: (*api).getObject}, nil
+		}
+	case http.MethodHead:
+		return route{action: "s3:GetObject", objects: true, handle: (*api).getObject}, nil
+	case http.MethodPut:
+		switch {
+		case q.Has("acl"):
+			return route{action: "s3:PutObjectAcl", objects: true, handle: (*api).putACL}, nil
+		case q.Has("uploadId") || q.Has("partNumber"):
+			if copying {
+				return route{action: "s3:PutObject", objects: true, handle: (*api).uploadPartCopy}, nil
+			}
+			return route{action: "s3:PutObject", objects: true, handle: (*api).uploadPart}, nil
+		case copying:
+			return route{action: "s3:PutObject", objects: true, handle: (*api).copyObject}, nil
+		default:
+			return route{action: "s3:PutObject", objects: true, handle: (*api).putObject}, nil
+		}
+	case http.MethodPost:
+		switch {
+		case q.Has("uploads"):
+			return route{action: "s3:PutObject", objects: true, handle: (*api).createUpload}, nil
+		case q.Has("uploadId"):
+			return route{action: "s3:PutObject", objects: true, handle: (*api).completeUpload}, nil
+		}
+		return route{}, s3Err("NotImplemented")
+	case http.MethodDelete:
+		if q.Has("uploadId") {
+			return route{action: "s3:AbortMultipartUpload", objects: true, handle: (*api).abortUpload}, nil
+		}
+		return route{action: "s3:DeleteObject", objects: true, handle: (*api).deleteObject}, nil
+	}
+	return route{}, s3Err("MethodNotAllowed")
+}
+
+// virtualBucket returns the bucket named by a virtual-hosted Host, or "".
+// An IP address, a bare configured domain or an unknown host is path style.
+func (a *api) virtualBucket(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "" || net.ParseIP(strings.Trim(host, "[]")) != nil {
+		return ""
+	}
+	for _, d := range a.domains {
+		if host == d {
+			return ""
+		}
+		if strings.HasSuffix(host, "."+d) {
+			return strings.TrimSuffix(host, "."+d)
+		}
+	}
+	return ""
+}
+
+// splitPath takes the path as sent (percent-encoded) and decodes each part
+// exactly once. Splitting before decoding keeps an encoded "%2F" inside a
+// key; nothing is cleaned, so "..", "//" and NUL survive as key bytes.
+func splitPath(escaped, virtual string) (bucket, key string, err error) {
+	p := strings.TrimPrefix(escaped, "/")
+	var rawBucket, rawKey string
+	if virtual != "" {
+		rawKey = p
+	} else if i := strings.IndexByte(p, '/'); i >= 0 {
+		rawBucket, rawKey = p[:i], p[i+1:]
+	} else {
+		rawBucket = p
+	}
+	bucket = virtual
+	if rawBucket != "" {
+		if bucket, err = url.PathUnescape(rawBucket); err != nil {
+			return "", "", s3Err("InvalidURI")
+		}
+	}
+	if key, err = url.PathUnescape(rawKey); err != nil {
+		return "", "", s3Err("InvalidURI")
+	}
+	return bucket, key, nil
+}

@@ -1,0 +1,96 @@
+// Package s3api serves the S3 REST API over a metadata store and a blob
+// engine. It owns routing (path and virtual-hosted style), the handlers, the
+// XML bodies and the one table that turns domain errors into AWS errors.
+//
+// Every request is authenticated first, then authorised, then handled.
+// Handlers read the payload only through authn.Result.Body, which is the
+// verified (and, for aws-chunked, decoded) stream.
+package s3api
+
+import (
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+
+	"signet/internal/authn"
+	"signet/internal/clock"
+	"signet/internal/meta"
+	"signet/internal/storage"
+)
+
+// Authenticator verifies a request's signature.
+type Authenticator interface {
+	// Authenticate verifies r. virtualBucket is the bucket taken from the
+	// Host ("" for path style). The error is an *authn.Failure, or any
+	// other error for an internal fault.
+	Authenticate(r *http.Request, virtualBucket string) (*authn.Result, error)
+}
+
+// Authorizer decides whether an authenticated (or anonymous) caller may
+// perform an S3 action (e.g. "s3:GetObject") on a resource ARN
+// ("arn:aws:s3:::bucket" or "arn:aws:s3:::bucket/key"). A non-nil error
+// becomes 403 AccessDenied.
+type Authorizer interface {
+	Authorize(r *http.Request, res *authn.Result, action, resource string) error
+}
+
+// AllowAuthenticated allows every signed request and denies anonymous ones:
+// every bucket is private until policies arrive.
+type AllowAuthenticated struct{}
+
+// Authorize implements Authorizer.
+func (AllowAuthenticated) Authorize(_ *http.Request, res *authn.Result, _, _ string) error {
+	if res == nil || res.Anonymous {
+		return errAccessDeniedAnon
+	}
+	return nil
+}
+
+// Config wires the API to its engines.
+type Config struct {
+	// Region is reported by GetBucketLocation and x-amz-bucket-region.
+	Region string
+	// VirtualHostDomains are the domains under which a Host's first label
+	// names a bucket: "b.s3.localhost:9000" → bucket "b".
+	VirtualHostDomains []string
+	Meta               meta.Store
+	Blobs              storage.Engine
+	Auth               Authenticator
+	Authz              Authorizer
+	Clock              clock.Clock
+	Logger             *slog.Logger
+}
+
+// api is the handler New returns.
+type api struct {
+	cfg Config
+	log *slog.Logger
+	// domains are the virtual-host domains, lower-case, longest first, so
+	// "b.s3.localhost" is bucket "b" under "s3.localhost", not "b.s3"
+	// under "localhost".
+	domains []string
+}
+
+// New returns the S3 REST handler.
+func New(cfg Config) http.Handler {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Authz == nil {
+		cfg.Authz = AllowAuthenticated{}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	domains := make([]string, 0, len(cfg.VirtualHostDomains))
+	for _, d := range cfg.VirtualHostDomains {
+		domains = append(domains, strings.ToLower(strings.Trim(d, ".")))
+	}
+	sort.Slice(domains, func(i, j int) bool { return len(domains[i]) > len(domains[j]) })
+	return &api{cfg: cfg, log: log, domains: domains}
+}
