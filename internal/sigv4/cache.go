@@ -1,0 +1,85 @@
+package sigv4
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"sync"
+)
+
+// KeyCache caches derived signing keys per (access key id, secret, scope),
+// so a key is derived once per day, region and service rather than on every
+// request (four HMACs saved per request). It is safe for concurrent use and
+// holds at most max entries.
+//
+// The secret itself is never stored: an entry keeps the SHA-256 of the
+// secret it was derived from, compared in constant time, so a rotated
+// secret misses the cache and the cache holds nothing that compares secrets
+// in a timing-unsafe way.
+type KeyCache struct {
+	max int
+	mu  sync.RWMutex
+	m   map[cacheKey]*cacheEntry
+}
+
+type cacheKey struct {
+	accessKeyID string
+	scope       Scope
+}
+
+type cacheEntry struct {
+	secretSum [sha256.Size]byte
+	key       []byte
+}
+
+// NewKeyCache returns a cache holding at most max keys (at least 1).
+func NewKeyCache(max int) *KeyCache {
+	if max < 1 {
+		max = 1
+	}
+	return &KeyCache{max: max, m: make(map[cacheKey]*cacheEntry)}
+}
+
+// Get returns the signing key for secret and scope, deriving and caching it
+// on a miss. The returned slice is shared: callers must not modify it.
+func (c *KeyCache) Get(accessKeyID, secret string, s Scope) []byte {
+	sum := secretSum(secret)
+	k := cacheKey{accessKeyID, s}
+	c.mu.RLock()
+	e := c.m[k]
+	c.mu.RUnlock()
+	if e != nil && subtle.ConstantTimeCompare(e.secretSum[:], sum[:]) == 1 {
+		return e.key
+	}
+	e = &cacheEntry{secretSum: sum, key: SigningKey(secret, s)}
+	c.mu.Lock()
+	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
+		// Evict an arbitrary entry: map iteration order is random, which is
+		// good enough for keys that expire by themselves at midnight UTC and
+		// cost only four HMACs to rebuild.
+		for old := range c.m {
+			delete(c.m, old)
+			break
+		}
+	}
+	c.m[k] = e
+	c.mu.Unlock()
+	return e.key
+}
+
+// Len reports the number of cached keys.
+func (c *KeyCache) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m)
+}
+
+// secretSum hashes the secret through a stack buffer so the common case
+// (secrets well under 128 bytes) does not allocate.
+func secretSum(secret string) [sha256.Size]byte {
+	var buf [128]byte
+	if len(secret) <= len(buf) {
+		n := copy(buf[:], secret)
+		return sha256.Sum256(buf[:n])
+	}
+	return sha256.Sum256([]byte(secret))
+}
