@@ -1,0 +1,527 @@
+// Package bolt is signet's embedded metadata engine, the default: buckets,
+// the object index and multipart uploads in one bbolt file in the data
+// directory.
+//
+// Layout of the file (top-level bbolt buckets):
+//
+//	buckets    name -> bucket record
+//	objects    name -> nested bucket: object key (raw bytes) -> object record
+//	uploads    upload ID -> upload record (with its bucket and key)
+//	uploadidx  name -> nested bucket: escaped key|initiated|ID -> nothing
+//	parts      upload ID -> nested bucket: part number (4 bytes BE) -> part record
+//	blobrefs   blob ID -> reference count (uvarint)
+//	schema     "version" -> layout version
+//
+// Object keys are stored as raw bytes, so any key (NUL, "..", invalid
+// UTF-8) round-trips and byte order is key order. blobrefs counts every
+// reference from an object segment or an upload part: a blob is returned
+// to the caller for deletion only when its count drops to zero, so objects
+// may share blobs (a copy that reuses segments) without one delete freeing
+// the other's bytes, and WalkBlobs is a scan of one small bucket.
+package bolt
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"signet/internal/meta"
+	"signet/internal/storage"
+)
+
+// ErrInUse reports that another process holds the database open.
+var ErrInUse = errors.New("meta/bolt: data directory in use")
+
+var (
+	bktBuckets   = []byte("buckets")
+	bktObjects   = []byte("objects")
+	bktUploads   = []byte("uploads")
+	bktUploadIdx = []byte("uploadidx")
+	bktParts     = []byte("parts")
+	bktRefs      = []byte("blobrefs")
+	bktSchema    = []byte("schema")
+	keyVersion   = []byte("version")
+)
+
+// schemaVersion is the layout described in the package comment.
+const schemaVersion = 1
+
+// lockTimeout bounds the wait for bbolt's exclusive file lock, so a second
+// server on the same data directory fails at start with ErrInUse instead
+// of hanging.
+const lockTimeout = time.Second
+
+// batchDelay is how long a grouped write waits for companions before
+// committing. Only writes that arrive while another is in flight wait (see
+// Store.group), so a lone writer never pays it; it is a little under a
+// typical fsync, long enough to gather the writers queued behind one.
+const batchDelay = 2 * time.Millisecond
+
+// maxKeyLen is S3's limit on key length in bytes.
+const maxKeyLen = 1024
+
+// Store is a meta.Store on a bbolt file. It is safe for concurrent use.
+type Store struct {
+	db *bbolt.DB
+	// inflight counts grouped writes in progress; see group.
+	inflight atomic.Int64
+	closed   atomic.Bool
+}
+
+var _ meta.Store = (*Store)(nil)
+
+// Open opens or creates the database file at path (mode 0600). It fails
+// with ErrInUse when another process has it open.
+func Open(path string) (*Store, error) {
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
+		Timeout: lockTimeout,
+		// The map freelist keeps allocation cheap as the file grows
+		// past millions of keys.
+		FreelistType: bbolt.FreelistMapType,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s is locked by another process", ErrInUse, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("meta/bolt: open %s: %w", path, err)
+	}
+	db.MaxBatchDelay = batchDelay
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{bktBuckets, bktObjects, bktUploads, bktUploadIdx, bktParts, bktRefs, bktSchema} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		sb := tx.Bucket(bktSchema)
+		if v := sb.Get(keyVersion); v != nil {
+			if got, n := binary.Uvarint(v); n <= 0 || got != schemaVersion {
+				return fmt.Errorf("meta/bolt: unsupported schema version in %s", path)
+			}
+			return nil
+		}
+		return sb.Put(keyVersion, binary.AppendUvarint(nil, schemaVersion))
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the database. It waits for transactions in progress; later
+// calls on the store fail with meta.ErrClosed. Closing twice is harmless.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	return s.db.Close()
+}
+
+// mapErr turns bbolt's closed-database error into the store's own word.
+func mapErr(err error) error {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return meta.ErrClosed
+	}
+	return err
+}
+
+func (s *Store) begin(ctx context.Context) error {
+	if s.closed.Load() {
+		return meta.ErrClosed
+	}
+	return ctx.Err()
+}
+
+func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	return mapErr(s.db.View(fn))
+}
+
+func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	return mapErr(s.db.Update(fn))
+}
+
+// group runs a write that may share its commit (and its fsync) with
+// concurrent writes through db.Batch. A write with no other grouped write
+// in flight commits at once with db.Update, so sequential callers never
+// wait for the batch timer; writes arriving behind it gather into one
+// batch. fn may run more than once (Batch retries a failing function on
+// its own), so it must reset anything it reports and depend only on the
+// transaction: callers' Preconditions are pure.
+func (s *Store) group(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.inflight.Add(-1)
+	if s.inflight.Add(1) == 1 {
+		return mapErr(s.db.Update(fn))
+	}
+	return mapErr(s.db.Batch(fn))
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{meta.ErrInvalidArgument}, args...)...)
+}
+
+func checkBucketName(name string) error {
+	if name == "" {
+		return invalid("empty bucket name")
+	}
+	return nil
+}
+
+func checkKey(key string) error {
+	if key == "" || len(key) > maxKeyLen {
+		return invalid("key length %d not in 1..%d", len(key), maxKeyLen)
+	}
+	return nil
+}
+
+func checkBlobs(ids []storage.BlobID) error {
+	for _, id := range ids {
+		if id == "" {
+			return invalid("empty blob id")
+		}
+	}
+	return nil
+}
+
+// ref adds one reference to each blob.
+func ref(tx *bbolt.Tx, ids []storage.BlobID) error {
+	rb := tx.Bucket(bktRefs)
+	for _, id := range ids {
+		k := []byte(id)
+		var n uint64
+		if v := rb.Get(k); v != nil {
+			n, _ = binary.Uvarint(v)
+		}
+		if err := rb.Put(k, binary.AppendUvarint(nil, n+1)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unref drops one reference from each blob and appends to freed those
+// left with none.
+func unref(tx *bbolt.Tx, ids []storage.BlobID, freed *[]storage.BlobID) error {
+	rb := tx.Bucket(bktRefs)
+	for _, id := range ids {
+		k := []byte(id)
+		v := rb.Get(k)
+		n, _ := binary.Uvarint(v)
+		if n <= 1 {
+			if v != nil {
+				if err := rb.Delete(k); err != nil {
+					return err
+				}
+			}
+			*freed = append(*freed, id)
+			continue
+		}
+		if err := rb.Put(k, binary.AppendUvarint(nil, n-1)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// objects returns the object index of a bucket, nil if the bucket does
+// not exist.
+func objects(tx *bbolt.Tx, bucket string) *bbolt.Bucket {
+	return tx.Bucket(bktObjects).Bucket([]byte(bucket))
+}
+
+// Buckets.
+
+func (s *Store) CreateBucket(ctx context.Context, b meta.Bucket) error {
+	if err := checkBucketName(b.Name); err != nil {
+		return err
+	}
+	name := []byte(b.Name)
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		bb := tx.Bucket(bktBuckets)
+		if bb.Get(name) != nil {
+			return meta.ErrBucketExists
+		}
+		if err := bb.Put(name, encodeBucket(&b)); err != nil {
+			return err
+		}
+		if _, err := tx.Bucket(bktObjects).CreateBucket(name); err != nil {
+			return err
+		}
+		_, err := tx.Bucket(bktUploadIdx).CreateBucket(name)
+		return err
+	})
+}
+
+func (s *Store) GetBucket(ctx context.Context, name string) (meta.Bucket, error) {
+	var b meta.Bucket
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bktBuckets).Get([]byte(name))
+		if v == nil || name == "" {
+			return meta.ErrNoSuchBucket
+		}
+		var err error
+		b, err = decodeBucket(name, v)
+		return err
+	})
+	return b, err
+}
+
+func (s *Store) ListBuckets(ctx context.Context) ([]meta.Bucket, error) {
+	var out []meta.Bucket
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		out = nil
+		// bbolt iterates in byte order, which is name order.
+		return tx.Bucket(bktBuckets).ForEach(func(k, v []byte) error {
+			b, err := decodeBucket(string(k), v)
+			if err != nil {
+				return err
+			}
+			out = append(out, b)
+			return nil
+		})
+	})
+	return out, err
+}
+
+func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID, error) {
+	var freed []storage.BlobID
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		freed = nil
+		ob := objects(tx, name)
+		if ob == nil || name == "" {
+			return meta.ErrNoSuchBucket
+		}
+		if k, _ := ob.Cursor().First(); k != nil {
+			return meta.ErrBucketNotEmpty
+		}
+		bn := []byte(name)
+		// Drop the bucket's in-progress uploads. Collect their IDs
+		// first: a bbolt bucket must not change under its cursor.
+		var ids [][]byte
+		idx := tx.Bucket(bktUploadIdx).Bucket(bn)
+		if idx != nil {
+			c := idx.Cursor()
+			for k, _ := c.First(); k != nil; k, _ = c.Next() {
+				_, id, ok := splitUploadIdx(k)
+				if !ok {
+					return errCorrupt
+				}
+				ids = append(ids, id)
+			}
+		}
+		for _, id := range ids {
+			if err := dropUpload(tx, id, &freed); err != nil {
+				return err
+			}
+		}
+		for _, b := range []*bbolt.Bucket{tx.Bucket(bktObjects), tx.Bucket(bktUploadIdx)} {
+			if err := b.DeleteBucket(bn); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+				return err
+			}
+		}
+		return tx.Bucket(bktBuckets).Delete(bn)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return freed, nil
+}
+
+// Objects.
+
+func (s *Store) PutObject(ctx context.Context, obj meta.Object, pre meta.Precondition) ([]storage.BlobID, error) {
+	if err := checkKey(obj.Key); err != nil {
+		return nil, err
+	}
+	blobs := obj.Blobs()
+	if err := checkBlobs(blobs); err != nil {
+		return nil, err
+	}
+	// Encode once, outside the transaction: the record does not depend on
+	// what the key held, and a batch retry reuses it.
+	key, val := []byte(obj.Key), encodeObject(&obj)
+	var freed []storage.BlobID
+	err := s.group(ctx, func(tx *bbolt.Tx) error {
+		freed = nil
+		ob := objects(tx, obj.Bucket)
+		if ob == nil {
+			return meta.ErrNoSuchBucket
+		}
+		var existing *meta.Object
+		if v := ob.Get(key); v != nil {
+			o, err := decodeObject(obj.Bucket, obj.Key, v)
+			if err != nil {
+				return err
+			}
+			existing = &o
+		}
+		if pre != nil {
+			if err := pre(existing); err != nil {
+				return err
+			}
+		}
+		// Reference the new blobs before releasing the old ones, so a
+		// blob both objects use is never reported free.
+		if err := ref(tx, blobs); err != nil {
+			return err
+		}
+		if existing != nil {
+			if err := unref(tx, existing.Blobs(), &freed); err != nil {
+				return err
+			}
+		}
+		return ob.Put(key, val)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return freed, nil
+}
+
+func (s *Store) GetObject(ctx context.Context, bucket, key string) (meta.Object, error) {
+	var o meta.Object
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		ob := objects(tx, bucket)
+		if ob == nil {
+			return meta.ErrNoSuchBucket
+		}
+		if key == "" {
+			return meta.ErrNoSuchKey
+		}
+		v := ob.Get([]byte(key))
+		if v == nil {
+			return meta.ErrNoSuchKey
+		}
+		var err error
+		o, err = decodeObject(bucket, key, v)
+		return err
+	})
+	return o, err
+}
+
+// DeleteObject shares commits like PutObject: a delete storm is the same
+// many-small-writes load.
+func (s *Store) DeleteObject(ctx context.Context, bucket, key string) ([]storage.BlobID, error) {
+	var freed []storage.BlobID
+	err := s.group(ctx, func(tx *bbolt.Tx) error {
+		freed = nil
+		ob := objects(tx, bucket)
+		if ob == nil {
+			return meta.ErrNoSuchBucket
+		}
+		if key == "" {
+			return nil
+		}
+		k := []byte(key)
+		v := ob.Get(k)
+		if v == nil {
+			return nil
+		}
+		blobs, err := objectBlobs(v)
+		if err != nil {
+			return err
+		}
+		if err := unref(tx, blobs, &freed); err != nil {
+			return err
+		}
+		return ob.Delete(k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return freed, nil
+}
+
+// cursor adapts a bbolt cursor to meta.KeyCursor, keeping the value of
+// the current key so emitting an object needs no second lookup.
+type cursor struct {
+	c *bbolt.Cursor
+	v []byte
+}
+
+func (c *cursor) Seek(k []byte) []byte { k, c.v = c.c.Seek(k); return k }
+func (c *cursor) Next() []byte         { k, v := c.c.Next(); c.v = v; return k }
+
+func (s *Store) ListObjects(ctx context.Context, bucket string, q meta.ListQuery) (meta.ListPage, error) {
+	var page meta.ListPage
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		page = meta.ListPage{}
+		ob := objects(tx, bucket)
+		if ob == nil {
+			return meta.ErrNoSuchBucket
+		}
+		c := &cursor{c: ob.Cursor()}
+		var err error
+		page.IsTruncated, page.NextAfter, err = meta.WalkList(c, q, func(k []byte, cp bool) error {
+			if cp {
+				page.CommonPrefixes = append(page.CommonPrefixes, string(k))
+				return nil
+			}
+			// WalkList emits a key right after moving the cursor to
+			// it, so c.v is its value.
+			o, err := decodeObject(bucket, string(k), c.v)
+			if err != nil {
+				return err
+			}
+			page.Objects = append(page.Objects, o)
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return meta.ListPage{}, err
+	}
+	return page, nil
+}
+
+// WalkBlobs reads the reference counts in chunks and calls fn outside any
+// transaction, so a slow fn (deleting orphans at start-up) never holds a
+// read transaction open against writers growing the file.
+func (s *Store) WalkBlobs(ctx context.Context, fn func(storage.BlobID) error) error {
+	const chunk = 1024
+	var after []byte
+	for {
+		var ids []storage.BlobID
+		err := s.view(ctx, func(tx *bbolt.Tx) error {
+			ids = ids[:0]
+			c := tx.Bucket(bktRefs).Cursor()
+			k, _ := c.Seek(after)
+			if k != nil && after != nil && string(k) == string(after) {
+				k, _ = c.Next()
+			}
+			for ; k != nil && len(ids) < chunk; k, _ = c.Next() {
+				ids = append(ids, storage.BlobID(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(id); err != nil {
+				return err
+			}
+		}
+		if len(ids) < chunk {
+			return nil
+		}
+		after = []byte(ids[len(ids)-1])
+	}
+}

@@ -1,0 +1,309 @@
+package bolt
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"signet/internal/meta"
+	"signet/internal/storage"
+)
+
+// Records are stored in a small hand-rolled binary layout rather than JSON
+// or gob: GetObject sits on the path of every GET and HEAD, and this layout
+// decodes with one allocation for all of a record's strings (they are
+// slices of a single copy of the value) plus one per map, where
+// encoding/json costs reflection and an allocation per field, and gob
+// carries its type description in every value.
+//
+// Layout: one version byte (recordV1), then fields in a fixed order.
+// Integers are varints (sizes, counts, Unix seconds) or uvarints,
+// strings and map entries are uvarint-length-prefixed bytes, times are
+// Unix seconds plus nanoseconds (so any time.Time round-trips, in UTC),
+// maps are a count then key/value pairs in sorted key order so equal
+// records encode to equal bytes. A new layout gets a new version byte and
+// the decoder keeps reading the old one.
+const recordV1 = 1
+
+var errCorrupt = errors.New("meta/bolt: corrupt record")
+
+type encoder struct{ b []byte }
+
+func (e *encoder) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
+func (e *encoder) varint(v int64)   { e.b = binary.AppendVarint(e.b, v) }
+
+func (e *encoder) str(s string) {
+	e.uvarint(uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+
+func (e *encoder) time(t time.Time) {
+	e.varint(t.Unix())
+	e.uvarint(uint64(t.Nanosecond()))
+}
+
+func (e *encoder) strMap(m map[string]string) {
+	e.uvarint(uint64(len(m)))
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		e.str(k)
+		e.str(m[k])
+	}
+}
+
+func (e *encoder) attrs(a *meta.Attrs) {
+	e.str(a.ContentType)
+	e.str(a.ContentEncoding)
+	e.str(a.ContentDisposition)
+	e.str(a.ContentLanguage)
+	e.str(a.CacheControl)
+	e.str(a.Expires)
+	e.str(a.StorageClass)
+	e.strMap(a.UserMeta)
+}
+
+// decoder reads a record. b is the stored value (valid only inside the
+// transaction); s is one string copy of it that decoded strings slice into,
+// so they outlive the transaction at the cost of a single allocation.
+// The first error sticks and later reads return zero values.
+type decoder struct {
+	b   []byte
+	s   string
+	off int
+	err error
+}
+
+func newDecoder(b []byte) *decoder {
+	d := &decoder{b: b, s: string(b)}
+	if len(b) == 0 || b[0] != recordV1 {
+		d.err = fmt.Errorf("%w: unsupported record version", errCorrupt)
+		return d
+	}
+	d.off = 1
+	return d
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b[d.off:])
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.off += n
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b[d.off:])
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.off += n
+	return v
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
+	if n > uint64(len(d.b)-d.off) {
+		d.err = errCorrupt
+		return ""
+	}
+	s := d.s[d.off : d.off+int(n)]
+	d.off += int(n)
+	return s
+}
+
+func (d *decoder) time() time.Time {
+	sec := d.varint()
+	nsec := d.uvarint()
+	if d.err != nil || nsec >= 1e9 {
+		if d.err == nil {
+			d.err = errCorrupt
+		}
+		return time.Time{}
+	}
+	return time.Unix(sec, int64(nsec)).UTC()
+}
+
+func (d *decoder) strMap() map[string]string {
+	n := d.uvarint()
+	// Each entry takes at least two bytes, which bounds the allocation a
+	// corrupt count could ask for.
+	if d.err != nil || n == 0 {
+		return nil
+	}
+	if n > uint64(len(d.b)-d.off)/2 {
+		d.err = errCorrupt
+		return nil
+	}
+	m := make(map[string]string, n)
+	for range n {
+		k := d.str()
+		m[k] = d.str()
+	}
+	return m
+}
+
+func (d *decoder) attrs(a *meta.Attrs) {
+	a.ContentType = d.str()
+	a.ContentEncoding = d.str()
+	a.ContentDisposition = d.str()
+	a.ContentLanguage = d.str()
+	a.CacheControl = d.str()
+	a.Expires = d.str()
+	a.StorageClass = d.str()
+	a.UserMeta = d.strMap()
+}
+
+func (d *decoder) done() error {
+	if d.err == nil && d.off != len(d.b) {
+		d.err = errCorrupt
+	}
+	return d.err
+}
+
+// Bucket record: region, created.
+
+func encodeBucket(b *meta.Bucket) []byte {
+	e := encoder{b: make([]byte, 0, 32+len(b.Region))}
+	e.b = append(e.b, recordV1)
+	e.str(b.Region)
+	e.time(b.Created)
+	return e.b
+}
+
+func decodeBucket(name string, v []byte) (meta.Bucket, error) {
+	d := newDecoder(v)
+	b := meta.Bucket{Name: name, Region: d.str(), Created: d.time()}
+	return b, d.done()
+}
+
+// Object record: everything but Bucket and Key, which are the record's
+// place in the database.
+
+func encodeObject(o *meta.Object) []byte {
+	e := encoder{b: make([]byte, 0, 128+len(o.Segments)*48)}
+	e.b = append(e.b, recordV1)
+	e.varint(o.Size)
+	e.str(o.ETag)
+	e.time(o.LastModified)
+	e.attrs(&o.Attrs)
+	e.strMap(o.Checksums)
+	e.str(o.ChecksumType)
+	e.uvarint(uint64(len(o.Segments)))
+	for i := range o.Segments {
+		s := &o.Segments[i]
+		e.str(string(s.Blob))
+		e.varint(s.Size)
+		e.str(s.ETag)
+		e.strMap(s.Checksums)
+	}
+	e.varint(int64(o.PartsCount))
+	return e.b
+}
+
+func decodeObject(bucket, key string, v []byte) (meta.Object, error) {
+	d := newDecoder(v)
+	o := meta.Object{Bucket: bucket, Key: key}
+	o.Size = d.varint()
+	o.ETag = d.str()
+	o.LastModified = d.time()
+	d.attrs(&o.Attrs)
+	o.Checksums = d.strMap()
+	o.ChecksumType = d.str()
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(v)) {
+		d.err = errCorrupt
+	}
+	if d.err == nil && n > 0 {
+		o.Segments = make([]meta.Segment, n)
+		for i := range o.Segments {
+			s := &o.Segments[i]
+			s.Blob = storage.BlobID(d.str())
+			s.Size = d.varint()
+			s.ETag = d.str()
+			s.Checksums = d.strMap()
+		}
+	}
+	o.PartsCount = int(d.varint())
+	return o, d.done()
+}
+
+// objectBlobs reads only the blob IDs of a stored object, for the write
+// paths that need the replaced object's references but not its record.
+func objectBlobs(v []byte) ([]storage.BlobID, error) {
+	o, err := decodeObject("", "", v)
+	if err != nil {
+		return nil, err
+	}
+	return o.Blobs(), nil
+}
+
+// Upload record: the upload with its bucket and key, since it is found by
+// ID alone.
+
+func encodeUpload(u *meta.Upload) []byte {
+	e := encoder{b: make([]byte, 0, 96+len(u.Key))}
+	e.b = append(e.b, recordV1)
+	e.str(u.Bucket)
+	e.str(u.Key)
+	e.str(u.ID)
+	e.time(u.Initiated)
+	e.attrs(&u.Attrs)
+	e.str(u.ChecksumAlgorithm)
+	e.str(u.ChecksumType)
+	return e.b
+}
+
+func decodeUpload(v []byte) (meta.Upload, error) {
+	d := newDecoder(v)
+	var u meta.Upload
+	u.Bucket = d.str()
+	u.Key = d.str()
+	u.ID = d.str()
+	u.Initiated = d.time()
+	d.attrs(&u.Attrs)
+	u.ChecksumAlgorithm = d.str()
+	u.ChecksumType = d.str()
+	return u, d.done()
+}
+
+// Part record: everything but Number, which is its key.
+
+func encodePart(p *meta.Part) []byte {
+	e := encoder{b: make([]byte, 0, 64)}
+	e.b = append(e.b, recordV1)
+	e.str(string(p.Blob))
+	e.varint(p.Size)
+	e.str(p.ETag)
+	e.time(p.LastModified)
+	e.strMap(p.Checksums)
+	return e.b
+}
+
+func decodePart(num int, v []byte) (meta.Part, error) {
+	d := newDecoder(v)
+	p := meta.Part{Number: num}
+	p.Blob = storage.BlobID(d.str())
+	p.Size = d.varint()
+	p.ETag = d.str()
+	p.LastModified = d.time()
+	p.Checksums = d.strMap()
+	return p, d.done()
+}
