@@ -77,6 +77,7 @@ const (
 	ReasonWrongRegion            // scope region is not the server's
 	ReasonWrongService           // scope service is not s3 (for S3 requests)
 	ReasonHeaderMalformed        // Authorization header lacks Credential, SignedHeaders or Signature
+	ReasonHeaderMalformedV2      // SigV2 Authorization header is not "AWS AKID:signature"
 	ReasonMissingDate            // header auth with neither X-Amz-Date nor Date
 	ReasonMissingContentSHA256   // SigV4 header auth without x-amz-content-sha256
 	ReasonBadContentSHA256       // x-amz-content-sha256 neither hex nor a known sentinel

@@ -84,9 +84,11 @@ func fromSigV2(err error, mech mechanism) error {
 		return &Failure{Reason: ReasonMissingQueryParamsV2}
 	case sigv2.ReasonSignatureMismatch:
 		return &Failure{Reason: ReasonSignatureMismatch}
+	case sigv2.ReasonMissingDate:
+		return &Failure{Reason: ReasonMissingDate}
 	}
 	if mech == mechV2Header {
-		return &Failure{Reason: ReasonHeaderMalformed}
+		return &Failure{Reason: ReasonHeaderMalformedV2}
 	}
 	return &Failure{Reason: ReasonMissingQueryParamsV2}
 }

@@ -20,8 +20,6 @@ func runServer(env Env) int {
 	domains := fs.String("domains", joinList(cfg.Domains), "comma-separated host names for virtual-hosted-style buckets (env "+config.EnvDomains+")")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); serves HTTPS with --tls-key")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
-	fs.BoolVar(&cfg.DevClock, "dev-clock", false, "enable the admin call that moves the server's clock forward (testing only)")
-	fs.BoolVar(&cfg.DevClockForce, "dev-clock-force", false, "allow --dev-clock on a non-loopback address")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env "+config.EnvLogLevel+")")
 	if err := fs.Parse(env.Args); err != nil {
 		return 2

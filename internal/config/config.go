@@ -35,10 +35,6 @@ type Config struct {
 	Domains []string
 	// TLSCert and TLSKey turn on HTTPS (both or neither).
 	TLSCert, TLSKey string
-	// DevClock enables the admin call that moves the server's clock
-	// forward; refused on a non-loopback address unless DevClockForce.
-	DevClock      bool
-	DevClockForce bool
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string
 	// RootAccessKeyID and RootSecret, when both set, are the root
@@ -89,8 +85,7 @@ func SplitList(s string) []string {
 
 // Validate reports the first problem with c.
 func (c Config) Validate() error {
-	host, _, err := net.SplitHostPort(c.Addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr %q: %v", c.Addr, err)
 	}
 	if c.DataDir == "" {
@@ -108,23 +103,10 @@ func (c Config) Validate() error {
 	if c.RootAccessKeyID != "" && len(c.RootSecret) < 8 {
 		return fmt.Errorf("%s is too short (at least 8 characters)", EnvRootSecret)
 	}
-	if c.DevClock && !c.DevClockForce && !IsLoopback(host) {
-		return fmt.Errorf("--dev-clock is refused on the non-loopback address %q (it lets any admin move time); add --dev-clock-force to insist", c.Addr)
-	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return nil
-}
-
-// IsLoopback reports whether host (from an address) only listens on
-// loopback.
-func IsLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

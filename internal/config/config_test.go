@@ -18,7 +18,6 @@ func TestValidate(t *testing.T) {
 		{"bad addr", func(c *Config) { c.Addr = "nope" }, "--addr"},
 		{"tls half", func(c *Config) { c.TLSCert = "x" }, "--tls-cert"},
 		{"root half", func(c *Config) { c.RootAccessKeyID = "AKIA" }, EnvRootKeyID},
-		{"dev clock public", func(c *Config) { c.Addr = "0.0.0.0:9000"; c.DevClock = true }, "--dev-clock"},
 		{"log level", func(c *Config) { c.LogLevel = "loud" }, "--log-level"},
 	}
 	for _, tc := range cases {
@@ -28,10 +27,5 @@ func TestValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v; want mention of %q", tc.name, err, tc.want)
 		}
-	}
-	forced := ok
-	forced.Addr, forced.DevClock, forced.DevClockForce = "0.0.0.0:9000", true, true
-	if err := forced.Validate(); err != nil {
-		t.Errorf("forced dev clock: %v", err)
 	}
 }

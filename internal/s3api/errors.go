@@ -180,6 +180,8 @@ var reasons = map[authn.Reason]reasonSpec{
 		headerMessage: "The authorization header is malformed; incorrect service. This endpoint belongs to \"s3\"."},
 	authn.ReasonHeaderMalformed: {code: "AuthorizationHeaderMalformed",
 		message: "The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature."},
+	authn.ReasonHeaderMalformedV2: {code: "InvalidArgument",
+		message: "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature"},
 	authn.ReasonMissingDate: {code: "AccessDenied",
 		message: "AWS authentication requires a valid Date or x-amz-date header"},
 	authn.ReasonMissingContentSHA256: {code: "InvalidRequest",

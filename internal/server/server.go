@@ -173,7 +173,7 @@ func (s *Server) ListenAndServe(ctx context.Context, banner io.Writer) error {
 	}
 	endpoint := scheme + "://" + ln.Addr().String()
 	s.printBanner(banner, endpoint)
-	s.log.Info("serving", "endpoint", endpoint, "data_dir", s.cfg.DataDir, "region", s.cfg.Region, "dev_clock", s.cfg.DevClock)
+	s.log.Info("serving", "endpoint", endpoint, "data_dir", s.cfg.DataDir, "region", s.cfg.Region)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

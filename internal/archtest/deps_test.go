@@ -1,0 +1,95 @@
+package archtest
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// imports returns the imports of the non-test Go files of every package at
+// or below dir (relative to internal/).
+func imports(t *testing.T, dir string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	root := filepath.Join("..", dir)
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, im := range f.Imports {
+			out[path] = append(out[path], strings.Trim(im.Path.Value, `"`))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 {
+		t.Fatalf("no Go files under %s", root)
+	}
+	return out
+}
+
+func isStdlib(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".") && first != "signet"
+}
+
+func TestHeartIsStdlibOnly(t *testing.T) {
+	for _, dir := range []string{"sigv4", "sigv2", "lifetime", "clock", "secret", "checksum"} {
+		for file, ims := range imports(t, dir) {
+			for _, im := range ims {
+				if !isStdlib(im) {
+					t.Errorf("%s imports %s; %s must use only the standard library", file, im, dir)
+				}
+			}
+		}
+	}
+}
+
+func TestEnginesKnowNoHTTP(t *testing.T) {
+	forbidden := []string{"net/http", "signet/internal/s3api", "signet/internal/authn", "signet/internal/server"}
+	for _, dir := range []string{"storage", "meta"} {
+		for file, ims := range imports(t, dir) {
+			for _, im := range ims {
+				for _, f := range forbidden {
+					if im == f {
+						t.Errorf("%s imports %s; engines must not know about HTTP or the API", file, im)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestOnlyServerWiresConcreteEngines(t *testing.T) {
+	concrete := []string{"signet/internal/storage/disk", "signet/internal/storage/memory", "signet/internal/meta/bolt"}
+	entries, err := os.ReadDir("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == "server" || e.Name() == "storage" || e.Name() == "meta" || e.Name() == "archtest" {
+			continue
+		}
+		for file, ims := range imports(t, e.Name()) {
+			for _, im := range ims {
+				for _, c := range concrete {
+					if im == c {
+						t.Errorf("%s imports %s; only internal/server wires concrete engines", file, im)
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func run(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = Main(Env{Ctx: context.Background(), Args: args, Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }})
+	return code, out.String(), errb.String()
+}
+
+func TestUsageAndUnknownCommand(t *testing.T) {
+	if code, out, _ := run("help"); code != 0 || !strings.Contains(out, "server") {
+		t.Fatalf("help: %d %q", code, out)
+	}
+	if code, _, errs := run("frobnicate"); code != 2 || !strings.Contains(errs, `unknown command "frobnicate"`) {
+		t.Fatalf("unknown: %d %q", code, errs)
+	}
+	if code, out, _ := run("version"); code != 0 || !strings.HasPrefix(out, "signet ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+}
+
+func TestServerRejectsBadConfigBeforeStarting(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--addr", "nonsense"}, "--addr"},
+		{[]string{"--tls-cert", "c.pem"}, "--tls-cert and --tls-key go together"},
+		{[]string{"--no-such-flag"}, "flag provided but not defined"},
+	}
+	for _, c := range cases {
+		args := append([]string{"server", "--data-dir", t.TempDir()}, c.args...)
+		code, _, errs := run(args...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: code %d stderr %q; want 2 and %q", c.args, code, errs, c.want)
+		}
+	}
+}
