@@ -192,4 +192,3 @@ func assertMode(t *testing.T, path string, want os.FileMode) {
 		t.Errorf("%s: mode %o; want %o", path, got, want)
 	}
 }
-
