@@ -8,13 +8,17 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/sigv2"
+	"signet/internal/sigv4"
 	"signet/internal/storage"
 )
 
@@ -190,5 +194,58 @@ func assertMode(t *testing.T, path string, want os.FileMode) {
 	}
 	if got := fi.Mode().Perm(); got != want {
 		t.Errorf("%s: mode %o; want %o", path, got, want)
+	}
+}
+
+// Virtual-hosted-style requests: the bucket comes from the Host, SigV4
+// signs the Host and the path without the bucket, SigV2 signs /bucket/key.
+func TestVirtualHostedStyle(t *testing.T) {
+	s, err := New(testConfig(t), quietLog(), clock.Real{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	port := ts.URL[strings.LastIndex(ts.URL, ":"):]
+	creds := sigv4.Credentials{AccessKeyID: s.Root().AccessKeyID, SecretAccessKey: s.Root().Secret.Reveal()}
+	now := time.Now().UTC()
+
+	do := func(method, signedURL, body string) (int, string) {
+		t.Helper()
+		u, _ := url.Parse(signedURL)
+		req, _ := http.NewRequest(method, ts.URL+u.RequestURI(), strings.NewReader(body))
+		req.Host = u.Host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	presign := func(method, rawURL string) string {
+		u, err := sigv4.Presign(method, rawURL, creds, "us-east-1", "s3", now, time.Hour, nil, sigv4.S3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	if code, body := do("PUT", presign("PUT", "http://vhost-bucket.localhost"+port+"/"), ""); code != 200 {
+		t.Fatalf("create bucket virtual-host style: %d %s", code, body)
+	}
+	if code, body := do("PUT", presign("PUT", "http://vhost-bucket.s3.localhost"+port+"/dir/a%20b.txt"), "virtual"); code != 200 {
+		t.Fatalf("put virtual-host style: %d %s", code, body)
+	}
+	// The same object, path style.
+	if code, body := do("GET", presign("GET", "http://127.0.0.1"+port+"/vhost-bucket/dir/a%20b.txt"), ""); code != 200 || body != "virtual" {
+		t.Fatalf("get path style: %d %q", code, body)
+	}
+	v2, err := sigv2.Presign("GET", "http://vhost-bucket.localhost"+port+"/dir/a%20b.txt", creds.AccessKeyID, creds.SecretAccessKey, now.Add(time.Hour), "vhost-bucket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := do("GET", v2, ""); code != 200 || body != "virtual" {
+		t.Fatalf("get SigV2 virtual-host style: %d %q", code, body)
 	}
 }
