@@ -2,7 +2,6 @@ package s3api
 
 import (
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -90,13 +89,12 @@ func setAttrHeaders(h http.Header, at meta.Attrs) {
 	if at.StorageClass != "" && at.StorageClass != "STANDARD" {
 		h.Set("x-amz-storage-class", at.StorageClass)
 	}
-	names := make([]string, 0, len(at.UserMeta))
-	for k := range at.UserMeta {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		h.Set("x-amz-meta-"+k, at.UserMeta[k])
+	// Set the map directly: Header.Set would canonicalise the name to
+	// X-Amz-Meta-Colour, and SDKs (botocore) keep the case of what follows
+	// the prefix, so the user's key would come back changed. AWS sends
+	// these names in lower case.
+	for k, v := range at.UserMeta {
+		h["x-amz-meta-"+k] = []string{v}
 	}
 }
 

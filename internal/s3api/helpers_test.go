@@ -198,3 +198,12 @@ func urlEncodeForTest(s string) string { return url.QueryEscape(s) }
 type allowAll struct{}
 
 func (allowAll) Authorize(*http.Request, *authn.Result, string, string) error { return nil }
+
+// userMeta returns the x-amz-meta-<name> response header looked up by its
+// exact lower-case name, as AWS sends it (SDKs keep the case they receive).
+func userMeta(h http.Header, name string) string {
+	if v := h["x-amz-meta-"+name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}

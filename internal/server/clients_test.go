@@ -135,7 +135,6 @@ func startServer(t *testing.T, https bool, fake *clock.Fake) *testEnv {
 	cfg.RootAccessKeyID = ""
 	cfg.RootSecret = ""
 	cfg.TLSCert, cfg.TLSKey = "", ""
-	cfg.DevClock = false
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var base clock.Clock = clock.Real{}
