@@ -347,13 +347,12 @@ func (s *Store) PutObject(ctx context.Context, obj meta.Object, pre meta.Precond
 	if err := checkKey(obj.Key); err != nil {
 		return nil, err
 	}
-	blobs := obj.Blobs()
-	if err := checkBlobs(blobs); err != nil {
+	if err := checkBlobs(obj.Blobs()); err != nil {
 		return nil, err
 	}
 	// Encode once, outside the transaction: the record does not depend on
 	// what the key held, and a batch retry reuses it.
-	key, val := []byte(obj.Key), encodeObject(&obj)
+	val := encodeObject(&obj)
 	var freed []storage.BlobID
 	err := s.group(ctx, func(tx *bbolt.Tx) error {
 		freed = nil
@@ -361,35 +360,48 @@ func (s *Store) PutObject(ctx context.Context, obj meta.Object, pre meta.Precond
 		if ob == nil {
 			return meta.ErrNoSuchBucket
 		}
-		var existing *meta.Object
-		if v := ob.Get(key); v != nil {
-			o, err := decodeObject(obj.Bucket, obj.Key, v)
-			if err != nil {
-				return err
-			}
-			existing = &o
-		}
-		if pre != nil {
-			if err := pre(existing); err != nil {
-				return err
-			}
-		}
-		// Reference the new blobs before releasing the old ones, so a
-		// blob both objects use is never reported free.
-		if err := ref(tx, blobs); err != nil {
-			return err
-		}
-		if existing != nil {
-			if err := unref(tx, existing.Blobs(), &freed); err != nil {
-				return err
-			}
-		}
-		return ob.Put(key, val)
+		return replaceObject(tx, ob, &obj, val, pre, nil, &freed)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return freed, nil
+}
+
+// replaceObject stores obj (encoded as val) in ob, the objects of its
+// bucket, after pre has approved what the key holds. The new blobs are
+// referenced before anything is released — release (the parts of a
+// completed upload) and then the replaced object's blobs — so a blob both
+// use is never reported free.
+func replaceObject(tx *bbolt.Tx, ob *bbolt.Bucket, obj *meta.Object, val []byte, pre meta.Precondition, release func() error, freed *[]storage.BlobID) error {
+	key := []byte(obj.Key)
+	var existing *meta.Object
+	if v := ob.Get(key); v != nil {
+		o, err := decodeObject(obj.Bucket, obj.Key, v)
+		if err != nil {
+			return err
+		}
+		existing = &o
+	}
+	if pre != nil {
+		if err := pre(existing); err != nil {
+			return err
+		}
+	}
+	if err := ref(tx, obj.Blobs()); err != nil {
+		return err
+	}
+	if release != nil {
+		if err := release(); err != nil {
+			return err
+		}
+	}
+	if existing != nil {
+		if err := unref(tx, existing.Blobs(), freed); err != nil {
+			return err
+		}
+	}
+	return ob.Put(key, val)
 }
 
 func (s *Store) GetObject(ctx context.Context, bucket, key string) (meta.Object, error) {

@@ -361,12 +361,10 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 			return err
 		}
 		parts := map[int]meta.Part{}
-		var partBlobs []storage.BlobID
 		if pb := tx.Bucket(bktParts).Bucket([]byte(uploadID)); pb != nil {
 			err := pb.ForEach(func(k, v []byte) error {
 				p, err := decodePart(int(binary.BigEndian.Uint32(k)), v)
 				parts[p.Number] = p
-				partBlobs = append(partBlobs, p.Blob)
 				return err
 			})
 			if err != nil {
@@ -379,40 +377,11 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 		// The object lands where the upload was started, whatever build
 		// filled in.
 		obj.Bucket, obj.Key = bucket, key
-		blobs := obj.Blobs()
-		if err := checkBlobs(blobs); err != nil {
+		if err := checkBlobs(obj.Blobs()); err != nil {
 			return err
 		}
-		ob := objects(tx, bucket)
-		k := []byte(key)
-		var existing *meta.Object
-		if v := ob.Get(k); v != nil {
-			o, err := decodeObject(bucket, key, v)
-			if err != nil {
-				return err
-			}
-			existing = &o
-		}
-		if pre != nil {
-			if err := pre(existing); err != nil {
-				return err
-			}
-		}
-		// The new object's references go in first; then the parts'
-		// and the old object's come out, so only blobs nothing points
-		// at any more are reported.
-		if err := ref(tx, blobs); err != nil {
-			return err
-		}
-		if err := dropUpload(tx, []byte(uploadID), &freed); err != nil {
-			return err
-		}
-		if existing != nil {
-			if err := unref(tx, existing.Blobs(), &freed); err != nil {
-				return err
-			}
-		}
-		return ob.Put(k, encodeObject(&obj))
+		release := func() error { return dropUpload(tx, []byte(uploadID), &freed) }
+		return replaceObject(tx, objects(tx, bucket), &obj, encodeObject(&obj), pre, release, &freed)
 	})
 	if err != nil {
 		return meta.Object{}, nil, err

@@ -778,7 +778,7 @@ func randListQuery(r *rand.Rand, keys []string) meta.ListQuery {
 
 func testListObjectsModel(t *testing.T, s meta.Store) {
 	ctx := t.Context()
-	seed := uint64(time.Now().UnixNano())
+	seed := rand.Uint64() // random each run; logged so a failure can be replayed
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 1))
 	mkBucket(t, s, "b")
@@ -815,7 +815,7 @@ func testListObjectsModel(t *testing.T, s meta.Store) {
 // NextAfter and checks they add up to the one-page listing.
 func testListObjectsPaging(t *testing.T, s meta.Store) {
 	ctx := t.Context()
-	seed := uint64(time.Now().UnixNano())
+	seed := rand.Uint64() // random each run; logged so a failure can be replayed
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 2))
 	mkBucket(t, s, "b")
@@ -1242,7 +1242,7 @@ func testListUploads(t *testing.T, s meta.Store) {
 // paged listing against a sorted reference.
 func testListUploadsModel(t *testing.T, s meta.Store) {
 	ctx := t.Context()
-	seed := uint64(time.Now().UnixNano())
+	seed := rand.Uint64() // random each run; logged so a failure can be replayed
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 3))
 	mkBucket(t, s, "b")
