@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -53,33 +54,59 @@ const (
 )
 
 func detect(r *http.Request) (mechanism, *Failure) {
-	q := r.URL.Query()
 	authz := r.Header.Get("Authorization")
-	var found []mechanism
-	var name, value string
+	v4q, v2q := scanQuery(r.URL.RawQuery)
+	n, mech := 0, mechAnonymous
 	if authz != "" {
+		n++
+		mech = mechV2Header
 		if strings.HasPrefix(authz, sigv4.Algorithm) {
-			found = append(found, mechV4Header)
-		} else {
-			found = append(found, mechV2Header)
+			mech = mechV4Header
 		}
-		name, value = "Authorization", authz
 	}
-	if q.Has("X-Amz-Algorithm") {
-		found = append(found, mechV4Query)
+	if v4q {
+		n, mech = n+1, mechV4Query
+	}
+	if v2q {
+		n, mech = n+1, mechV2Query
+	}
+	if n <= 1 {
+		return mech, nil
+	}
+	// Rare path: name the last mechanism found, as AWS does.
+	q := r.URL.Query()
+	name, value := "Authorization", authz
+	if v4q {
 		name, value = "X-Amz-Algorithm", q.Get("X-Amz-Algorithm")
 	}
-	if q.Has("Signature") || q.Has("AWSAccessKeyId") {
-		found = append(found, mechV2Query)
+	if v2q {
 		name, value = "Signature", q.Get("Signature")
 	}
-	switch len(found) {
-	case 0:
-		return mechAnonymous, nil
-	case 1:
-		return found[0], nil
-	}
 	return 0, &Failure{Reason: ReasonMultipleAuthMechanisms, Fields: []Field{{"ArgumentName", name}, {"ArgumentValue", value}}}
+}
+
+// scanQuery reports whether the raw query names a SigV4 (X-Amz-Algorithm)
+// or SigV2 (Signature, AWSAccessKeyId) presigned parameter, without
+// parsing the whole query: it runs on every request. Names are decoded
+// only when they hold an escape, so "X%2DAmz-Algorithm" still counts.
+func scanQuery(raw string) (v4, v2 bool) {
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		name, _, _ := strings.Cut(pair, "=")
+		if strings.IndexByte(name, '%') >= 0 {
+			if dec, err := url.QueryUnescape(name); err == nil {
+				name = dec
+			}
+		}
+		switch name {
+		case "X-Amz-Algorithm":
+			v4 = true
+		case "Signature", "AWSAccessKeyId":
+			v2 = true
+		}
+	}
+	return v4, v2
 }
 
 // Authenticate verifies r. virtualBucket is the bucket named by the Host

@@ -266,3 +266,22 @@ func mustFailReq(f *fixture, r *http.Request) error {
 	}
 	return err
 }
+
+func TestScanQuery(t *testing.T) {
+	cases := []struct {
+		raw    string
+		v4, v2 bool
+	}{
+		{"", false, false},
+		{"uploads&prefix=a", false, false},
+		{"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=x", true, false},
+		{"X%2DAmz-Algorithm=AWS4-HMAC-SHA256", true, false},
+		{"AWSAccessKeyId=AKIA&Expires=1&Signature=x", false, true},
+		{"prefix=Signature&X-Amz-Algorithmx=1", false, false},
+	}
+	for _, c := range cases {
+		if v4, v2 := scanQuery(c.raw); v4 != c.v4 || v2 != c.v2 {
+			t.Errorf("scanQuery(%q) = %v, %v; want %v, %v", c.raw, v4, v2, c.v4, c.v2)
+		}
+	}
+}

@@ -59,9 +59,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := requestid.New()
+		// s3api adds x-amz-id-2 and Server to S3 responses.
 		w.Header().Set("X-Amz-Request-Id", id)
-		w.Header().Set("X-Amz-Id-2", id)
-		w.Header().Set("Server", "signet")
 		r = r.WithContext(requestid.With(r.Context(), id))
 		sw := &statusWriter{ResponseWriter: w}
 		start := clk.Now()
