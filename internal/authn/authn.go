@@ -135,7 +135,7 @@ func (a *Authenticator) sigV4(r *http.Request, mech mechanism) (*Result, error) 
 		auth, err = sigv4.ParseQuery(req)
 	}
 	if err != nil {
-		return nil, fromSigV4(err, mech)
+		return nil, fromSigV4(err)
 	}
 	if f := a.checkScope(auth, mech); f != nil {
 		return nil, f
@@ -153,7 +153,7 @@ func (a *Authenticator) sigV4(r *http.Request, mech mechanism) (*Result, error) 
 	}
 	key := a.Cache.Get(cred.AccessKeyID, cred.Secret.Reveal(), auth.Scope)
 	if _, err := sigv4.Verify(req, auth, key, sigv4.S3); err != nil {
-		return nil, fromSigV4WithKey(err, mech, auth.AccessKeyID, auth.Signature)
+		return nil, fromSigV4WithKey(err, auth.AccessKeyID, auth.Signature)
 	}
 	now := a.Clock.Now()
 	res := &Result{

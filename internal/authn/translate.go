@@ -8,56 +8,45 @@ import (
 	"signet/internal/sigv4"
 )
 
+// sigV4Reasons maps sigv4's reasons to authn's. The header and query forms
+// of a reason share one Reason; s3api's table picks the wire form.
+var sigV4Reasons = map[sigv4.Reason]Reason{
+	sigv4.ReasonMissingQueryParams:     ReasonMissingQueryParams,
+	sigv4.ReasonUnsupportedAlgorithm:   ReasonUnsupportedAlgorithm,
+	sigv4.ReasonExpiresTooLarge:        ReasonExpiresTooLarge,
+	sigv4.ReasonExpiresNegative:        ReasonExpiresNegative,
+	sigv4.ReasonExpiresNotNumber:       ReasonExpiresNotNumber,
+	sigv4.ReasonBadDateFormat:          ReasonBadDateFormat,
+	sigv4.ReasonCredentialMalformed:    ReasonCredentialMalformed,
+	sigv4.ReasonCredentialDateMismatch: ReasonCredentialDateMismatch,
+	sigv4.ReasonHeaderMalformed:        ReasonHeaderMalformed,
+	sigv4.ReasonHostNotSigned:          ReasonHeaderMalformed,
+	sigv4.ReasonMissingDate:            ReasonMissingDate,
+	sigv4.ReasonMissingContentSHA256:   ReasonMissingContentSHA256,
+	sigv4.ReasonHeadersNotSigned:       ReasonHeadersNotSigned,
+	sigv4.ReasonSignatureMismatch:      ReasonSignatureMismatch,
+}
+
 // fromSigV4 translates a sigv4 parse error into a Failure.
-func fromSigV4(err error, mech mechanism) error {
+func fromSigV4(err error) error {
 	var e *sigv4.Error
 	if !errors.As(err, &e) {
 		return err
 	}
-	f := &Failure{Reason: ReasonInternal}
-	switch e.Reason {
-	case sigv4.ReasonMissingQueryParams:
-		f.Reason = ReasonMissingQueryParams
-	case sigv4.ReasonUnsupportedAlgorithm:
-		f.Reason = ReasonUnsupportedAlgorithm
-	case sigv4.ReasonExpiresTooLarge:
-		f.Reason = ReasonExpiresTooLarge
-	case sigv4.ReasonExpiresNegative:
-		f.Reason = ReasonExpiresNegative
-	case sigv4.ReasonExpiresNotNumber:
-		f.Reason = ReasonExpiresNotNumber
-	case sigv4.ReasonBadDateFormat:
-		f.Reason = ReasonBadDateFormat
-		if mech == mechV4Header {
-			f.Reason = ReasonMissingDate
-		}
-	case sigv4.ReasonCredentialMalformed:
-		f.Reason = ReasonCredentialMalformed
-	case sigv4.ReasonCredentialDateMismatch:
-		f.Reason = ReasonCredentialDateMismatch
-	case sigv4.ReasonHeaderMalformed:
-		f.Reason = ReasonHeaderMalformed
-	case sigv4.ReasonMissingDate:
-		f.Reason = ReasonMissingDate
-	case sigv4.ReasonMissingContentSHA256:
-		f.Reason = ReasonMissingContentSHA256
-	case sigv4.ReasonHeadersNotSigned:
-		f.Reason = ReasonHeadersNotSigned
-		f.Fields = []Field{{"HeadersNotSigned", e.Detail}}
-	case sigv4.ReasonHostNotSigned:
-		f.Reason = ReasonHeaderMalformed
-	case sigv4.ReasonSignatureMismatch:
-		f.Reason = ReasonSignatureMismatch
+	r, ok := sigV4Reasons[e.Reason]
+	if !ok {
+		return &Failure{Reason: ReasonInternal, Message: e.Error()}
 	}
-	if f.Reason == ReasonInternal {
-		f.Message = e.Error()
+	f := &Failure{Reason: r}
+	if r == ReasonHeadersNotSigned {
+		f.Fields = []Field{{"HeadersNotSigned", e.Detail}}
 	}
 	return f
 }
 
 // fromSigV4WithKey translates a Verify error, adding the fields AWS sends
 // with SignatureDoesNotMatch.
-func fromSigV4WithKey(err error, mech mechanism, akid, provided string) error {
+func fromSigV4WithKey(err error, akid, provided string) error {
 	var e *sigv4.Error
 	if errors.As(err, &e) && e.Reason == sigv4.ReasonSignatureMismatch && e.Verified != nil {
 		return &Failure{Reason: ReasonSignatureMismatch, Fields: []Field{
@@ -69,7 +58,7 @@ func fromSigV4WithKey(err error, mech mechanism, akid, provided string) error {
 			{"CanonicalRequestBytes", hexBytes(e.Verified.CanonicalRequest)},
 		}}
 	}
-	return fromSigV4(err, mech)
+	return fromSigV4(err)
 }
 
 func fromSigV2(err error, mech mechanism) error {
