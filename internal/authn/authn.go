@@ -165,7 +165,7 @@ func (a *Authenticator) sigV4(r *http.Request, mech mechanism) (*Result, error) 
 	if mech == mechV4Query {
 		res.AuthType = AuthQuery
 		lt := lifetime.Compute(lifetime.Input{SignedAt: auth.Date, Expires: time.Duration(auth.Expires) * time.Second, CredentialExpiry: credExpiry(cred)})
-		if f := verdictFailure(lt, auth.Date, now, cred, strconv.FormatInt(auth.Expires, 10)); f != nil {
+		if f := verdictFailure(lt, auth.Date, now, auth.SecurityToken, strconv.FormatInt(auth.Expires, 10)); f != nil {
 			return nil, f
 		}
 		res.Deadline = lt.Effective
@@ -173,7 +173,7 @@ func (a *Authenticator) sigV4(r *http.Request, mech mechanism) (*Result, error) 
 		return res, nil
 	}
 	res.AuthType = AuthHeader
-	if f := sessionAlive(cred, now); f != nil {
+	if f := sessionAlive(cred, auth.SecurityToken, now); f != nil {
 		return nil, f
 	}
 	if err := a.attachBody(r, auth, key, res); err != nil {
@@ -254,7 +254,7 @@ func (a *Authenticator) sigV2(r *http.Request, mech mechanism, virtualBucket str
 	res := &Result{Principal: cred.Principal, SignatureVersion: SigV2, Body: plainBody(r), DecodedLength: r.ContentLength}
 	if mech == mechV2Header {
 		res.AuthType = AuthHeader
-		if f := sessionAlive(cred, now); f != nil {
+		if f := sessionAlive(cred, token, now); f != nil {
 			return nil, f
 		}
 		return res, nil
@@ -263,7 +263,7 @@ func (a *Authenticator) sigV2(r *http.Request, mech mechanism, virtualBucket str
 	// age is 0 (as AWS documents for s3:signatureAge).
 	res.AuthType = AuthQuery
 	lt := lifetime.Compute(lifetime.Input{URLExpiry: time.Unix(auth.Expires, 0).UTC(), CredentialExpiry: credExpiry(cred)})
-	if f := verdictFailure(lt, time.Time{}, now, cred, ""); f != nil {
+	if f := verdictFailure(lt, time.Time{}, now, token, ""); f != nil {
 		return nil, f
 	}
 	res.Deadline = lt.Effective
@@ -296,12 +296,12 @@ func (a *Authenticator) credential(ctx context.Context, id, token string) (*Cred
 	if err != nil {
 		return nil, &Failure{Reason: ReasonInternal, Message: err.Error()}
 	}
-	temporary := !cred.SessionToken.IsZero()
+	temporary := cred.Temporary()
 	switch {
 	case temporary && token == "":
 		// AWS answers an ASIA key without its token as an unknown key.
 		return nil, &Failure{Reason: ReasonUnknownAccessKey, Fields: []Field{{"AWSAccessKeyId", id}}}
-	case temporary && subtle.ConstantTimeCompare([]byte(token), []byte(cred.SessionToken.Reveal())) != 1:
+	case temporary && subtle.ConstantTimeCompare(HashToken(token), cred.TokenHash) != 1:
 		return nil, &Failure{Reason: ReasonInvalidToken}
 	case !temporary && token != "":
 		return nil, &Failure{Reason: ReasonInvalidToken}
@@ -318,17 +318,19 @@ func credExpiry(c *Credential) time.Time {
 }
 
 // sessionAlive refuses header-signed requests of an expired session.
-func sessionAlive(c *Credential, now time.Time) *Failure {
+// The token echoed in Token-0 is the one the request carried (the store
+// keeps only its hash).
+func sessionAlive(c *Credential, token string, now time.Time) *Failure {
 	exp := credExpiry(c)
 	if !exp.IsZero() && !now.Before(exp) {
-		return &Failure{Reason: ReasonExpiredToken, Fields: []Field{{"Token-0", c.SessionToken.Reveal()}}}
+		return &Failure{Reason: ReasonExpiredToken, Fields: []Field{{"Token-0", token}}}
 	}
 	return nil
 }
 
 // verdictFailure turns a presigned request's lifetime verdict at now into
 // the AWS-shaped failure, or nil while it is valid.
-func verdictFailure(lt lifetime.Lifetime, signedAt, now time.Time, cred *Credential, expires string) *Failure {
+func verdictFailure(lt lifetime.Lifetime, signedAt, now time.Time, token, expires string) *Failure {
 	server := now.UTC().Format(time.RFC3339)
 	switch lt.At(signedAt, now) {
 	case lifetime.Valid:
@@ -341,7 +343,7 @@ func verdictFailure(lt lifetime.Lifetime, signedAt, now time.Time, cred *Credent
 			{"Expires", lt.URLExpiry.UTC().Format(time.RFC3339)},
 			{"ServerTime", server}}}
 	case lifetime.CredentialsExpired:
-		return &Failure{Reason: ReasonExpiredToken, Fields: []Field{{"Token-0", cred.SessionToken.Reveal()}}}
+		return &Failure{Reason: ReasonExpiredToken, Fields: []Field{{"Token-0", token}}}
 	}
 	var fields []Field
 	if expires != "" {

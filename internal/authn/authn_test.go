@@ -37,7 +37,7 @@ type fixture struct {
 
 func newFixture() *fixture {
 	f := &fixture{clk: clock.NewFake(t0)}
-	f.temp = &Credential{AccessKeyID: tempKey, Secret: secret.New(tempSec), SessionToken: secret.New(tempToken),
+	f.temp = &Credential{AccessKeyID: tempKey, Secret: secret.New(tempSec), TokenHash: HashToken(tempToken),
 		Expiry: t0.Add(time.Hour), Principal: Principal{AccessKeyID: tempKey, ARN: "arn:aws:sts::123456789012:assumed-role/r/s"}}
 	f.keys = NewStaticKeys(
 		&Credential{AccessKeyID: longKey, Secret: secret.New(longSec), Principal: Principal{AccessKeyID: longKey, IsRoot: true}},

@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"crypto/sha256"
 	"context"
 	"errors"
 	"sync"
@@ -17,15 +18,25 @@ var ErrUnknownKey = errors.New("authn: unknown access key")
 type Credential struct {
 	AccessKeyID string
 	Secret      secret.Secret
-	// SessionToken is set for temporary (ASIA) credentials; requests must
-	// carry it.
-	SessionToken secret.Secret
+	// TokenHash is the SHA-256 of the session token of temporary (ASIA)
+	// credentials; requests must carry the token. Nil for long-term keys.
+	// Only the hash is kept so the store never holds a usable token.
+	TokenHash []byte
 	// Expiry is when temporary credentials expire; zero for long-term keys.
 	Expiry time.Time
 	// Terminated is set when the session was ended early; its requests
 	// fail as expired.
 	Terminated bool
 	Principal  Principal
+}
+
+// Temporary reports whether c is an STS session's credential.
+func (c *Credential) Temporary() bool { return c.TokenHash != nil }
+
+// HashToken is the digest stored for a session token.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
 }
 
 // KeyStore looks up access keys.

@@ -22,13 +22,62 @@ const (
 	SigV4 = "AWS4-HMAC-SHA256"
 )
 
+// Session kinds, as in the ARN of temporary credentials.
+const (
+	SessionAssumedRole = "assumed-role"   // sts:AssumeRole
+	SessionToken       = "session-token"  // sts:GetSessionToken
+	SessionFederated   = "federated-user" // sts:GetFederationToken
+)
+
 // Principal is the identity that signed a request.
 type Principal struct {
 	AccessKeyID string
-	ARN         string
-	UserID      string
-	UserName    string
-	IsRoot      bool
+	// ARN is the caller as GetCallerIdentity names it: a user, the root
+	// (arn:aws:iam::ACCT:root), an assumed-role session or a federated user.
+	ARN string
+	// UserID is aws:userid: the user's ID, ROLEID:SESSION, ACCT:NAME, or
+	// the account ID for root.
+	UserID string
+	// UserName is the IAM user behind the credentials: the user itself, or
+	// the user whose keys obtained a session-token or federated session
+	// ("" for root and for role sessions).
+	UserName string
+	IsRoot   bool
+	Account  string
+
+	// The fields below are set for temporary credentials only.
+
+	// SessionKind is one of the Session* constants; "" for long-term keys.
+	SessionKind string
+	RoleName    string
+	RoleARN     string // arn:aws:iam::ACCT:role/PATH/NAME
+	SessionName string
+	// TokenIssued is aws:TokenIssueTime.
+	TokenIssued time.Time
+	// SessionPolicy is the inline session policy given at issue, if any.
+	SessionPolicy string
+}
+
+// Temporary reports whether the principal signs with STS credentials.
+func (p Principal) Temporary() bool { return p.SessionKind != "" }
+
+// PrincipalARN is aws:PrincipalArn: the role's ARN for a role session,
+// otherwise the caller's ARN.
+func (p Principal) PrincipalARN() string {
+	if p.SessionKind == SessionAssumedRole && p.RoleARN != "" {
+		return p.RoleARN
+	}
+	return p.ARN
+}
+
+// Identifiers are the ARNs a policy's Principal element may name to match
+// this caller: the caller's ARN, and for a role session the role too.
+func (p Principal) Identifiers() []string {
+	ids := []string{p.ARN}
+	if p.SessionKind == SessionAssumedRole && p.RoleARN != "" {
+		ids = append(ids, p.RoleARN)
+	}
+	return ids
 }
 
 // Result is a successfully authenticated request.

@@ -1,0 +1,168 @@
+// Package awsquery is the AWS Query protocol that IAM and STS speak:
+// form-encoded Action/Version parameters in, XML envelopes out.
+package awsquery
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Namespaces of the two Query services signet serves.
+const (
+	IAMNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
+	STSNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+)
+
+// MaxBody bounds a Query request body. IAM's largest inputs are policy
+// documents (at most 10 KiB for a role's inline policy, URL-encoded to at
+// most three times that), so 1 MiB is generous.
+const MaxBody = 1 << 20
+
+// ErrBodyTooLarge is returned by ReadBody for a body over MaxBody.
+var ErrBodyTooLarge = errors.New("awsquery: request body too large")
+
+// ReadBody reads a Query request's body, at most MaxBody bytes.
+func ReadBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxBody {
+		return nil, ErrBodyTooLarge
+	}
+	return b, nil
+}
+
+// Params merges the URL query and a form-encoded body, as AWS does: either
+// may carry the parameters.
+func Params(r *http.Request, body []byte) (url.Values, error) {
+	params, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, &Error{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: "The query string is malformed."}
+	}
+	if len(body) > 0 {
+		ct := r.Header.Get("Content-Type")
+		if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded") {
+			return nil, &Error{Status: http.StatusBadRequest, Code: "InvalidParameterValue", Message: "Content-Type must be application/x-www-form-urlencoded."}
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, &Error{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: "The request body is not valid form encoding."}
+		}
+		for k, vs := range form {
+			params[k] = append(params[k], vs...)
+		}
+	}
+	return params, nil
+}
+
+// Error is a Query-protocol error.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	// Receiver marks a server-side fault (Type Receiver); otherwise the
+	// caller is at fault (Type Sender).
+	Receiver bool
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Errorf is a 400 Sender error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Common errors.
+var (
+	ErrMissingAction = &Error{Status: http.StatusBadRequest, Code: "MissingAction", Message: "Missing Action"}
+)
+
+// InvalidAction is the error for an action a service does not have.
+func InvalidAction(action, version string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "InvalidAction", Message: "Could not find operation " + action + " for version " + version}
+}
+
+// Validation is AWS's model-constraint error: "1 validation error
+// detected: Value 'x' at 'field' failed to satisfy constraint: …".
+func Validation(value, field, constraint string) *Error {
+	return Errorf("ValidationError", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, constraint)
+}
+
+// Missing is the error for a required parameter that is absent.
+func Missing(field string) *Error {
+	return Errorf("ValidationError", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
+}
+
+type errorEnvelope struct {
+	XMLName xml.Name `xml:"ErrorResponse"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Error   struct {
+		Type    string
+		Code    string
+		Message string
+	}
+	RequestID string `xml:"RequestId"`
+}
+
+// WriteError writes e in the Query error envelope.
+func WriteError(w http.ResponseWriter, ns string, e *Error, requestID string) {
+	env := errorEnvelope{Xmlns: ns, RequestID: requestID}
+	env.Error.Type = "Sender"
+	if e.Receiver {
+		env.Error.Type = "Receiver"
+	}
+	env.Error.Code, env.Error.Message = e.Code, e.Message
+	writeXML(w, e.Status, env)
+}
+
+// WriteResult writes the response envelope of action: result (an
+// XML-marshalable struct, or nil for actions without one) inside
+// <ActionResult>, then the ResponseMetadata.
+func WriteResult(w http.ResponseWriter, ns, action string, result any, requestID string) {
+	type metadata struct {
+		RequestID string `xml:"RequestId"`
+	}
+	type envelope struct {
+		XMLName  xml.Name
+		Xmlns    string   `xml:"xmlns,attr"`
+		Result   any      `xml:",omitempty"`
+		Metadata metadata `xml:"ResponseMetadata"`
+	}
+	env := envelope{XMLName: xml.Name{Local: action + "Response"}, Xmlns: ns, Metadata: metadata{RequestID: requestID}}
+	if result != nil {
+		env.Result = resultWrapper{name: action + "Result", v: result}
+	}
+	writeXML(w, http.StatusOK, env)
+}
+
+// resultWrapper marshals v under the element name.
+type resultWrapper struct {
+	name string
+	v    any
+}
+
+func (rw resultWrapper) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	return e.EncodeElement(rw.v, xml.StartElement{Name: xml.Name{Local: rw.name}})
+}
+
+func writeXML(w http.ResponseWriter, status int, v any) {
+	b, err := xml.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>response encoding failed</Message></Error></ErrorResponse>`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(xml.Header))
+	_, _ = w.Write(b)
+}

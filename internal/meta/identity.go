@@ -1,0 +1,202 @@
+package meta
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors of the identity store, in its own words. The iam and sts packages
+// turn them into domain errors; the API packages into wire codes.
+var (
+	ErrNoSuchEntity = errors.New("meta: no such entity")
+	ErrEntityExists = errors.New("meta: entity already exists")
+	// ErrLimitExceeded: a quota checked inside the write (access keys per
+	// user) would be exceeded.
+	ErrLimitExceeded = errors.New("meta: limit exceeded")
+	// ErrDeleteConflict: the entity still has dependents (a user with
+	// access keys or policies, a role with policies, a policy attached).
+	ErrDeleteConflict     = errors.New("meta: entity has dependents")
+	ErrNoSuchBucketPolicy = errors.New("meta: no such bucket policy")
+)
+
+// Access key statuses.
+const (
+	KeyActive   = "Active"
+	KeyInactive = "Inactive"
+)
+
+// Principal kinds that own inline policies and attachments.
+const (
+	OwnerUser = "user"
+	OwnerRole = "role"
+)
+
+// Session kinds: how temporary credentials were obtained.
+const (
+	SessionAssumedRole  = "assumed-role"   // sts:AssumeRole
+	SessionToken        = "session-token"  // sts:GetSessionToken
+	SessionFederated    = "federated-user" // sts:GetFederationToken
+)
+
+// User is an IAM user.
+type User struct {
+	Name    string // unique, case-insensitively (as in IAM)
+	ID      string // AIDA…
+	Path    string // "/" by default
+	Created time.Time
+}
+
+// AccessKey is a user's long-term key. The secret is stored sealed (see
+// secret.Sealer): a copy of the store alone cannot sign.
+type AccessKey struct {
+	ID           string // AKIA…
+	UserName     string
+	SealedSecret []byte
+	Status       string // KeyActive or KeyInactive
+	Created      time.Time
+}
+
+// Role is an IAM role.
+type Role struct {
+	Name        string // unique, case-insensitively
+	ID          string // AROA…
+	Path        string
+	Description string
+	// TrustPolicy is the assume-role policy document (JSON, as given).
+	TrustPolicy string
+	// MaxSessionDuration in seconds: 3600..43200.
+	MaxSessionDuration int
+	Created            time.Time
+}
+
+// Policy is a customer managed policy (one version, "v1").
+type Policy struct {
+	Name        string // unique, case-insensitively
+	ID          string // ANPA…
+	Path        string
+	Description string
+	Document    string
+	Created     time.Time
+	Updated     time.Time
+}
+
+// Owner names a user or a role that holds inline policies and managed
+// policy attachments.
+type Owner struct {
+	Kind string // OwnerUser or OwnerRole
+	Name string
+}
+
+// InlinePolicy is a policy embedded in a user or role.
+type InlinePolicy struct {
+	Name     string
+	Document string
+}
+
+// Session is a set of temporary credentials issued by STS. The secret is
+// sealed; only a SHA-256 of the session token is kept, so the store never
+// holds a usable token.
+type Session struct {
+	AccessKeyID  string // ASIA…
+	SealedSecret []byte
+	TokenHash    []byte // SHA-256 of the session token
+	Kind         string // SessionAssumedRole, SessionToken or SessionFederated
+	// ARN of the session's principal: arn:aws:sts::ACCT:assumed-role/R/S,
+	// arn:aws:sts::ACCT:federated-user/NAME, or the user's (or root's)
+	// ARN for GetSessionToken.
+	ARN string
+	// UserID is aws:userid: ROLEID:SESSION, ACCT:NAME, the user's ID, or
+	// the account ID for root.
+	UserID string
+	// UserName is the IAM user whose keys asked for a session-token or
+	// federated session ("" for root); for an assumed role, the user who
+	// assumed it when a user did.
+	UserName    string
+	Root        bool // requested with the root credentials
+	RoleName    string
+	SessionName string // RoleSessionName, or the federation Name
+	// SessionPolicy is the inline session policy passed at issue, if any.
+	SessionPolicy string
+	// Chained is set for a role session obtained with role credentials.
+	Chained bool
+	// SourceAccessKeyID is the key that asked for the session.
+	SourceAccessKeyID string
+	Issued            time.Time
+	Expiry            time.Time
+	// TerminatedAt is set when the session was ended early; zero while it
+	// stands.
+	TerminatedAt time.Time
+}
+
+// Identities stores IAM users, keys, roles, policies, STS sessions and
+// bucket policies. Every method is atomic. Names are matched
+// case-insensitively and returned as created. Lists are sorted by name
+// (sessions by access key ID). A missing entity is ErrNoSuchEntity.
+type Identities interface {
+	CreateUser(ctx context.Context, u User) error // ErrEntityExists
+	GetUser(ctx context.Context, name string) (User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+	// DeleteUser fails with ErrDeleteConflict while the user has access
+	// keys, inline policies or attached policies.
+	DeleteUser(ctx context.Context, name string) error
+
+	// CreateAccessKey stores k for its user (ErrNoSuchEntity if the user
+	// is missing), failing with ErrLimitExceeded when the user already has
+	// maxPerUser keys.
+	CreateAccessKey(ctx context.Context, k AccessKey, maxPerUser int) error
+	GetAccessKey(ctx context.Context, id string) (AccessKey, error)
+	ListAccessKeys(ctx context.Context, userName string) ([]AccessKey, error) // by creation
+	// UpdateAccessKey sets the status of the user's key.
+	UpdateAccessKey(ctx context.Context, userName, id, status string) error
+	DeleteAccessKey(ctx context.Context, userName, id string) error
+
+	CreateRole(ctx context.Context, r Role) error // ErrEntityExists
+	GetRole(ctx context.Context, name string) (Role, error)
+	ListRoles(ctx context.Context) ([]Role, error)
+	// UpdateRole applies fn to the stored role inside the transaction; an
+	// error from fn aborts and is returned unchanged. Name and ID are
+	// kept.
+	UpdateRole(ctx context.Context, name string, fn func(*Role) error) error
+	// DeleteRole fails with ErrDeleteConflict while the role has inline
+	// or attached policies.
+	DeleteRole(ctx context.Context, name string) error
+
+	// PutInlinePolicy creates or replaces an inline policy of a user or
+	// role (ErrNoSuchEntity when the owner is missing).
+	PutInlinePolicy(ctx context.Context, o Owner, p InlinePolicy) error
+	GetInlinePolicy(ctx context.Context, o Owner, name string) (InlinePolicy, error)
+	ListInlinePolicies(ctx context.Context, o Owner) ([]InlinePolicy, error)
+	DeleteInlinePolicy(ctx context.Context, o Owner, name string) error
+
+	CreatePolicy(ctx context.Context, p Policy) error // ErrEntityExists
+	GetPolicy(ctx context.Context, name string) (Policy, error)
+	ListPolicies(ctx context.Context) ([]Policy, error)
+	// DeletePolicy fails with ErrDeleteConflict while it is attached.
+	DeletePolicy(ctx context.Context, name string) error
+	// AttachPolicy records that o has the managed policy policyARN
+	// (customer or built-in; the store does not check it exists).
+	// Attaching twice is not an error.
+	AttachPolicy(ctx context.Context, o Owner, policyARN string) error
+	// DetachPolicy fails with ErrNoSuchEntity when not attached.
+	DetachPolicy(ctx context.Context, o Owner, policyARN string) error
+	ListAttachedPolicies(ctx context.Context, o Owner) ([]string, error) // sorted ARNs
+	// PolicyAttachments counts the users and roles policyARN is attached to.
+	PolicyAttachments(ctx context.Context, policyARN string) (int, error)
+
+	PutSession(ctx context.Context, s Session) error // ErrEntityExists on a reused ID
+	GetSession(ctx context.Context, accessKeyID string) (Session, error)
+	ListSessions(ctx context.Context) ([]Session, error)
+	// TerminateSession sets TerminatedAt (once; a second call keeps the
+	// first time).
+	TerminateSession(ctx context.Context, accessKeyID string, at time.Time) error
+	// DeleteSessionsExpiredBefore removes sessions whose Expiry is before
+	// t and returns how many went.
+	DeleteSessionsExpiredBefore(ctx context.Context, t time.Time) (int, error)
+
+	// PutBucketPolicy sets a bucket's policy (ErrNoSuchBucket when the
+	// bucket is missing). DeleteBucket removes the policy with the bucket.
+	PutBucketPolicy(ctx context.Context, bucket, doc string) error
+	GetBucketPolicy(ctx context.Context, bucket string) (string, error) // ErrNoSuchBucketPolicy
+	DeleteBucketPolicy(ctx context.Context, bucket string) error        // missing is not an error
+}

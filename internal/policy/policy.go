@@ -1,0 +1,125 @@
+// Package policy parses, validates and evaluates IAM policy documents:
+// identity policies, resource (bucket) policies, role trust policies and
+// session policies. It is pure: no clock, no I/O; everything a decision
+// depends on arrives in the Request.
+package policy
+
+import "errors"
+
+// Kind says where a document is used; it decides which elements are
+// required or forbidden (a resource policy needs a Principal, an identity
+// policy must not have one).
+type Kind int
+
+const (
+	Identity Kind = iota // user or role policy, managed policy
+	Resource             // bucket policy
+	Trust                // role trust (assume-role) policy
+	Session              // session policy passed to AssumeRole / GetFederationToken
+)
+
+// Document is a parsed, validated policy, compiled for evaluation. It is
+// immutable and safe for concurrent use.
+type Document struct {
+	impl *document
+}
+
+// ErrMalformed is wrapped by every parse and validation error; the error's
+// text is the message to show the user.
+var ErrMalformed = errors.New("policy: malformed")
+
+// Parse parses and validates a policy document of the given kind.
+func Parse(kind Kind, doc []byte) (*Document, error) {
+	d, err := parse(kind, doc)
+	if err != nil {
+		return nil, err
+	}
+	return &Document{impl: d}, nil
+}
+
+// Caller identifies who makes a request, for matching Principal and
+// NotPrincipal in resource and trust policies.
+type Caller struct {
+	Anonymous bool
+	Account   string // the caller's account ID
+	// ARNs the caller may be named by: its own ARN, and for a role session
+	// also the role's ARN (arn:aws:iam::ACCT:role/NAME).
+	ARNs []string
+}
+
+// Request is one authorisation question.
+type Request struct {
+	Action   string // "s3:GetObject", "iam:CreateUser", "sts:AssumeRole"
+	Resource string // ARN
+	Caller   Caller
+	// Context holds condition keys (names as AWS spells them, matched
+	// case-insensitively) and their values as strings: dates in RFC 3339,
+	// numbers in decimal, booleans "true"/"false". A key that is absent is
+	// absent (IfExists and Null depend on that).
+	Context map[string][]string
+}
+
+// Effect is the outcome of one document or of a whole decision.
+type Effect int
+
+const (
+	NotApplicable Effect = iota // no statement matched: implicit deny
+	Allow
+	Deny // explicit deny
+)
+
+// Match names the statement that decided.
+type Match struct {
+	Policy string // the Named.Name it came from
+	Kind   Kind
+	Sid    string // "" when the statement has none
+	Index  int    // 0-based statement index in its document
+}
+
+// Named is a document with the name it is known by (an inline policy's
+// name, a managed policy's ARN, "bucket policy", "session policy").
+type Named struct {
+	Name string
+	Doc  *Document
+}
+
+// Set is every policy that applies to one request.
+type Set struct {
+	// Identity policies of the caller (user, or the role of a session).
+	Identity []Named
+	// Session policies narrow a temporary session's identity permissions
+	// to the intersection. HasSession with no documents allows nothing
+	// (a federated session issued without a session policy).
+	HasSession bool
+	Session    []Named
+	// Resource policies: the bucket policy, or a role's trust policy.
+	Resource []Named
+	// Root callers are allowed unless a policy denies explicitly.
+	Root bool
+}
+
+// Decision is the result of Decide.
+type Decision struct {
+	Effect Effect // Allow, Deny (explicit) or NotApplicable (implicit deny)
+	// Match is the statement that decided: the explicit deny, or the
+	// allow that granted; nil for an implicit deny or a root allow.
+	Match *Match
+}
+
+// Allowed reports whether the request may proceed.
+func (d Decision) Allowed() bool { return d.Effect == Allow }
+
+// Decide evaluates a request against a set of policies, following AWS's
+// evaluation logic within one account: an explicit Deny in any policy
+// wins; otherwise an Allow in the identity policies (narrowed by the
+// session policies when HasSession) or in a resource policy is enough;
+// otherwise the request is implicitly denied.
+func Decide(req *Request, set Set) Decision {
+	return decide(req, set)
+}
+
+// Evaluate evaluates one document alone: Deny if a statement denies,
+// else Allow if one allows, else NotApplicable.
+func (d *Document) Evaluate(req *Request) (Effect, *Match) {
+	return d.impl.evaluate(req)
+}
