@@ -1,8 +1,8 @@
 package authn
 
 import (
-	"crypto/sha256"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"sync"
 	"time"

@@ -34,9 +34,9 @@ const (
 
 // Session kinds: how temporary credentials were obtained.
 const (
-	SessionAssumedRole  = "assumed-role"   // sts:AssumeRole
-	SessionToken        = "session-token"  // sts:GetSessionToken
-	SessionFederated    = "federated-user" // sts:GetFederationToken
+	SessionAssumedRole = "assumed-role"   // sts:AssumeRole
+	SessionToken       = "session-token"  // sts:GetSessionToken
+	SessionFederated   = "federated-user" // sts:GetFederationToken
 )
 
 // User is an IAM user.
