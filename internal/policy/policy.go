@@ -2,6 +2,48 @@
 // identity policies, resource (bucket) policies, role trust policies and
 // session policies. It is pure: no clock, no I/O; everything a decision
 // depends on arrives in the Request.
+//
+// Parse validates a document against the rules of its Kind and compiles
+// it: wildcard patterns are split, CIDRs, numbers and dates parsed, so
+// evaluation does little more than compare. Error texts follow AWS's
+// wording (IAM's for identity, trust and session policies, S3's for
+// bucket policies) where it is known.
+//
+// A statement applies when its Action (or NotAction), Resource (or
+// NotResource), Principal (or NotPrincipal) and every condition match.
+// One document evaluates to Deny if any applicable statement denies, else
+// Allow if one allows, else NotApplicable. Decide combines documents as
+// AWS does within one account:
+//
+//  1. an explicit Deny in any identity, session or resource policy wins;
+//  2. otherwise a root caller is allowed;
+//  3. otherwise the request is allowed if the identity policies allow it
+//     and, for a session (Set.HasSession), the session policies allow it
+//     too; or if a resource policy allows it;
+//  4. otherwise it is implicitly denied.
+//
+// Conditions follow AWS: operators in a block are ANDed, keys under one
+// operator are ANDed, the values listed for a key are ORed. A key absent
+// from the request fails a positive operator and satisfies a negated one
+// (StringNotEquals, NotIpAddress, ArnNotLike …); ...IfExists and
+// ForAllValues: are satisfied by an absent key, ForAnyValue: is not.
+// Policy variables (${aws:username}, ${aws:PrincipalArn, 'default'},
+// the escapes ${*} ${?} ${$}) are substituted in Resource and in string
+// and ARN condition values of 2012-10-17 documents; a variable whose key
+// is absent and has no default makes that value match nothing.
+//
+// Documented simplifications:
+//   - An account principal ("123456789012" or arn:aws:iam::123456789012:root)
+//     matches every non-anonymous caller of that account directly; AWS
+//     would further require the caller's identity policies to allow.
+//   - A resource policy's Allow is enough on its own, whatever principal
+//     it names; AWS still narrows a role-session caller named only by its
+//     role ARN through its session policy.
+//   - Service, Federated and CanonicalUser principals are accepted but
+//     never match: signet has no such callers.
+//   - Numeric conditions compare as float64 (exact for integers < 2^53);
+//     BinaryEquals compares the base64 text.
+//   - Duplicate JSON keys are rejected rather than last-one-wins.
 package policy
 
 import "errors"
