@@ -130,9 +130,15 @@ type Session struct {
 }
 
 // Identities stores IAM users, keys, roles, policies, STS sessions and
-// bucket policies. Every method is atomic. Names are matched
-// case-insensitively and returned as created. Lists are sorted by name
-// (sessions by access key ID). A missing entity is ErrNoSuchEntity.
+// bucket policies. Every method is atomic. Names (of users, roles, managed
+// and inline policies) are matched case-insensitively and returned as
+// created; access key IDs, policy ARNs and bucket names are exact. Lists
+// are sorted by lower-cased name in byte order (sessions by access key ID).
+// A missing entity is ErrNoSuchEntity, including the user or role of a
+// per-owner call (ListAccessKeys, the inline and attached policy calls).
+// An empty name or ID to create, an Owner.Kind other than OwnerUser and
+// OwnerRole, or a key status other than KeyActive and KeyInactive is
+// ErrInvalidArgument. Results are the caller's to modify.
 type Identities interface {
 	CreateUser(ctx context.Context, u User) error // ErrEntityExists
 	GetUser(ctx context.Context, name string) (User, error)
@@ -142,12 +148,17 @@ type Identities interface {
 	DeleteUser(ctx context.Context, name string) error
 
 	// CreateAccessKey stores k for its user (ErrNoSuchEntity if the user
-	// is missing), failing with ErrLimitExceeded when the user already has
-	// maxPerUser keys.
+	// is missing), failing with ErrEntityExists when the key ID is taken
+	// and ErrLimitExceeded when the user already has maxPerUser keys,
+	// inactive ones included. The stored UserName is the user's name as
+	// created.
 	CreateAccessKey(ctx context.Context, k AccessKey, maxPerUser int) error
 	GetAccessKey(ctx context.Context, id string) (AccessKey, error)
-	ListAccessKeys(ctx context.Context, userName string) ([]AccessKey, error) // by creation
-	// UpdateAccessKey sets the status of the user's key.
+	// ListAccessKeys lists the user's keys in creation order: by Created,
+	// then by ID.
+	ListAccessKeys(ctx context.Context, userName string) ([]AccessKey, error)
+	// UpdateAccessKey sets the status of the user's key. A key of another
+	// user is ErrNoSuchEntity, as for DeleteAccessKey.
 	UpdateAccessKey(ctx context.Context, userName, id, status string) error
 	DeleteAccessKey(ctx context.Context, userName, id string) error
 
@@ -163,7 +174,8 @@ type Identities interface {
 	DeleteRole(ctx context.Context, name string) error
 
 	// PutInlinePolicy creates or replaces an inline policy of a user or
-	// role (ErrNoSuchEntity when the owner is missing).
+	// role (ErrNoSuchEntity when the owner is missing). Replacing keeps
+	// the name as first created.
 	PutInlinePolicy(ctx context.Context, o Owner, p InlinePolicy) error
 	GetInlinePolicy(ctx context.Context, o Owner, name string) (InlinePolicy, error)
 	ListInlinePolicies(ctx context.Context, o Owner) ([]InlinePolicy, error)
@@ -172,7 +184,11 @@ type Identities interface {
 	CreatePolicy(ctx context.Context, p Policy) error // ErrEntityExists
 	GetPolicy(ctx context.Context, name string) (Policy, error)
 	ListPolicies(ctx context.Context) ([]Policy, error)
-	// DeletePolicy fails with ErrDeleteConflict while it is attached.
+	// DeletePolicy fails with ErrDeleteConflict while it is attached:
+	// while any attached ARN names a customer managed policy of this name
+	// (arn:PARTITION:iam::ACCOUNT:policy/[PATH/]NAME, ACCOUNT not "aws",
+	// NAME matched case-insensitively), since the store knows the policy
+	// by name only.
 	DeletePolicy(ctx context.Context, name string) error
 	// AttachPolicy records that o has the managed policy policyARN
 	// (customer or built-in; the store does not check it exists).
@@ -181,22 +197,25 @@ type Identities interface {
 	// DetachPolicy fails with ErrNoSuchEntity when not attached.
 	DetachPolicy(ctx context.Context, o Owner, policyARN string) error
 	ListAttachedPolicies(ctx context.Context, o Owner) ([]string, error) // sorted ARNs
-	// PolicyAttachments counts the users and roles policyARN is attached to.
+	// PolicyAttachments counts the users and roles policyARN (exactly as
+	// attached) is attached to.
 	PolicyAttachments(ctx context.Context, policyARN string) (int, error)
 
 	PutSession(ctx context.Context, s Session) error // ErrEntityExists on a reused ID
 	GetSession(ctx context.Context, accessKeyID string) (Session, error)
 	ListSessions(ctx context.Context) ([]Session, error)
 	// TerminateSession sets TerminatedAt (once; a second call keeps the
-	// first time).
+	// first time). A zero at is ErrInvalidArgument.
 	TerminateSession(ctx context.Context, accessKeyID string, at time.Time) error
-	// DeleteSessionsExpiredBefore removes sessions whose Expiry is before
-	// t and returns how many went.
+	// DeleteSessionsExpiredBefore removes sessions whose Expiry is
+	// strictly before t and returns how many went.
 	DeleteSessionsExpiredBefore(ctx context.Context, t time.Time) (int, error)
 
 	// PutBucketPolicy sets a bucket's policy (ErrNoSuchBucket when the
-	// bucket is missing). DeleteBucket removes the policy with the bucket.
+	// bucket is missing; an empty doc is ErrInvalidArgument). DeleteBucket
+	// removes the policy with the bucket. All three bucket policy calls
+	// fail with ErrNoSuchBucket on a missing bucket.
 	PutBucketPolicy(ctx context.Context, bucket, doc string) error
 	GetBucketPolicy(ctx context.Context, bucket string) (string, error) // ErrNoSuchBucketPolicy
-	DeleteBucketPolicy(ctx context.Context, bucket string) error        // missing is not an error
+	DeleteBucketPolicy(ctx context.Context, bucket string) error        // a missing policy is not an error
 }

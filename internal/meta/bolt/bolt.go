@@ -1,6 +1,7 @@
 // Package bolt is signet's embedded metadata engine, the default: buckets,
-// the object index and multipart uploads in one bbolt file in the data
-// directory.
+// the object index, multipart uploads and the identity store (IAM users,
+// keys, roles and policies, STS sessions, bucket policies) in one bbolt
+// file in the data directory.
 //
 // Layout of the file (top-level bbolt buckets):
 //
@@ -11,6 +12,21 @@
 //	parts      upload ID -> nested bucket: part number (4 bytes BE) -> part record
 //	blobrefs   blob ID -> reference count (uvarint)
 //	schema     "version" -> layout version
+//
+// and, for the identity store (identity.go), where NAME is a lower-cased
+// name and OWNER is "user/NAME" or "role/NAME":
+//
+//	users         NAME -> user record
+//	accesskeys    key ID -> access key record
+//	userkeys      NAME -> nested bucket: created (12 bytes) | key ID -> nothing
+//	roles         NAME -> role record
+//	policies      NAME -> managed policy record
+//	inline        OWNER -> nested bucket: NAME -> inline policy record
+//	attached      OWNER -> nested bucket: policy ARN -> nothing
+//	policyrefs    policy ARN -> number of owners it is attached to (uvarint)
+//	sessions      access key ID -> session record
+//	sessionexp    expiry (12 bytes) | access key ID -> nothing
+//	bucketpolicy  bucket name -> bucket policy record
 //
 // Object keys are stored as raw bytes, so any key (NUL, "..", invalid
 // UTF-8) round-trips and byte order is key order. blobrefs counts every
@@ -47,10 +63,32 @@ var (
 	bktRefs      = []byte("blobrefs")
 	bktSchema    = []byte("schema")
 	keyVersion   = []byte("version")
+
+	bktUsers        = []byte("users")
+	bktAccessKeys   = []byte("accesskeys")
+	bktUserKeys     = []byte("userkeys")
+	bktRoles        = []byte("roles")
+	bktPolicies     = []byte("policies")
+	bktInline       = []byte("inline")
+	bktAttached     = []byte("attached")
+	bktPolicyRefs   = []byte("policyrefs")
+	bktSessions     = []byte("sessions")
+	bktSessionExp   = []byte("sessionexp")
+	bktBucketPolicy = []byte("bucketpolicy")
 )
 
-// schemaVersion is the layout described in the package comment.
-const schemaVersion = 1
+// topBuckets are all the top-level buckets of the layout.
+var topBuckets = [][]byte{
+	bktBuckets, bktObjects, bktUploads, bktUploadIdx, bktParts, bktRefs, bktSchema,
+	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
+	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
+}
+
+// schemaVersion is the layout described in the package comment. Version 2
+// added the identity buckets; a version-1 file is upgraded in place at
+// Open (the new buckets start empty), after which older binaries, which
+// would not remove a deleted bucket's policy, refuse it.
+const schemaVersion = 2
 
 // lockTimeout bounds the wait for bbolt's exclusive file lock, so a second
 // server on the same data directory fails at start with ErrInUse instead
@@ -93,19 +131,21 @@ func Open(path string) (*Store, error) {
 	}
 	db.MaxBatchDelay = batchDelay
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bktBuckets, bktObjects, bktUploads, bktUploadIdx, bktParts, bktRefs, bktSchema} {
+		// Check the version before creating anything, so a file of an
+		// unknown version is left as it was.
+		if sb := tx.Bucket(bktSchema); sb != nil {
+			if v := sb.Get(keyVersion); v != nil {
+				if got, n := binary.Uvarint(v); n <= 0 || got < 1 || got > schemaVersion {
+					return fmt.Errorf("meta/bolt: unsupported schema version in %s", path)
+				}
+			}
+		}
+		for _, name := range topBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
-		sb := tx.Bucket(bktSchema)
-		if v := sb.Get(keyVersion); v != nil {
-			if got, n := binary.Uvarint(v); n <= 0 || got != schemaVersion {
-				return fmt.Errorf("meta/bolt: unsupported schema version in %s", path)
-			}
-			return nil
-		}
-		return sb.Put(keyVersion, binary.AppendUvarint(nil, schemaVersion))
+		return tx.Bucket(bktSchema).Put(keyVersion, binary.AppendUvarint(nil, schemaVersion))
 	})
 	if err != nil {
 		db.Close()
@@ -332,6 +372,11 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 			if err := b.DeleteBucket(bn); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 				return err
 			}
+		}
+		// The policy goes with the bucket: a bucket created again
+		// under the name starts without one.
+		if err := tx.Bucket(bktBucketPolicy).Delete(bn); err != nil {
+			return err
 		}
 		return tx.Bucket(bktBuckets).Delete(bn)
 	})

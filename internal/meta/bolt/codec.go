@@ -39,6 +39,20 @@ func (e *encoder) str(s string) {
 	e.b = append(e.b, s...)
 }
 
+// bytes writes a length-prefixed byte string (sealed secrets, hashes).
+func (e *encoder) bytes(b []byte) {
+	e.uvarint(uint64(len(b)))
+	e.b = append(e.b, b...)
+}
+
+func (e *encoder) bool(v bool) {
+	if v {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
+	}
+}
+
 func (e *encoder) time(t time.Time) {
 	e.varint(t.Unix())
 	e.uvarint(uint64(t.Nanosecond()))
@@ -127,6 +141,28 @@ func (d *decoder) str() string {
 	s := d.s[d.off : d.off+int(n)]
 	d.off += int(n)
 	return s
+}
+
+// bytes reads a byte string into a new slice (nil when empty), so callers
+// own what they get.
+func (d *decoder) bytes() []byte {
+	s := d.str()
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
+}
+
+func (d *decoder) bool() bool {
+	if d.err != nil {
+		return false
+	}
+	if d.off >= len(d.b) || d.b[d.off] > 1 {
+		d.err = errCorrupt
+		return false
+	}
+	d.off++
+	return d.b[d.off-1] == 1
 }
 
 func (d *decoder) time() time.Time {
@@ -306,4 +342,179 @@ func decodePart(num int, v []byte) (meta.Part, error) {
 	p.LastModified = d.time()
 	p.Checksums = d.strMap()
 	return p, d.done()
+}
+
+// Identity records (users, keys, roles, policies, sessions, bucket
+// policies) use the same layout and version byte as the object records
+// rather than JSON, although none of them is on a hot path: one codec
+// means one versioning rule, one kind of corruption check and no struct
+// tags to keep in step with meta's types. Byte strings (sealed
+// secrets, token hashes) are stored as given; booleans are one byte, 0 or
+// 1. As elsewhere, a field that is the record's key is left out: the ID of
+// an access key and of a session. Names are kept in full because the key
+// is their lower-cased form.
+
+func encodeUser(u *meta.User) []byte {
+	e := encoder{b: make([]byte, 0, 32+len(u.Name)+len(u.ID)+len(u.Path))}
+	e.b = append(e.b, recordV1)
+	e.str(u.Name)
+	e.str(u.ID)
+	e.str(u.Path)
+	e.time(u.Created)
+	return e.b
+}
+
+func decodeUser(v []byte) (meta.User, error) {
+	d := newDecoder(v)
+	var u meta.User
+	u.Name = d.str()
+	u.ID = d.str()
+	u.Path = d.str()
+	u.Created = d.time()
+	return u, d.done()
+}
+
+func encodeAccessKey(k *meta.AccessKey) []byte {
+	e := encoder{b: make([]byte, 0, 32+len(k.UserName)+len(k.SealedSecret))}
+	e.b = append(e.b, recordV1)
+	e.str(k.UserName)
+	e.bytes(k.SealedSecret)
+	e.str(k.Status)
+	e.time(k.Created)
+	return e.b
+}
+
+func decodeAccessKey(id string, v []byte) (meta.AccessKey, error) {
+	d := newDecoder(v)
+	k := meta.AccessKey{ID: id}
+	k.UserName = d.str()
+	k.SealedSecret = d.bytes()
+	k.Status = d.str()
+	k.Created = d.time()
+	return k, d.done()
+}
+
+func encodeRole(r *meta.Role) []byte {
+	e := encoder{b: make([]byte, 0, 48+len(r.Name)+len(r.Description)+len(r.TrustPolicy))}
+	e.b = append(e.b, recordV1)
+	e.str(r.Name)
+	e.str(r.ID)
+	e.str(r.Path)
+	e.str(r.Description)
+	e.str(r.TrustPolicy)
+	e.varint(int64(r.MaxSessionDuration))
+	e.time(r.Created)
+	return e.b
+}
+
+func decodeRole(v []byte) (meta.Role, error) {
+	d := newDecoder(v)
+	var r meta.Role
+	r.Name = d.str()
+	r.ID = d.str()
+	r.Path = d.str()
+	r.Description = d.str()
+	r.TrustPolicy = d.str()
+	r.MaxSessionDuration = int(d.varint())
+	r.Created = d.time()
+	return r, d.done()
+}
+
+func encodePolicy(p *meta.Policy) []byte {
+	e := encoder{b: make([]byte, 0, 48+len(p.Name)+len(p.Description)+len(p.Document))}
+	e.b = append(e.b, recordV1)
+	e.str(p.Name)
+	e.str(p.ID)
+	e.str(p.Path)
+	e.str(p.Description)
+	e.str(p.Document)
+	e.time(p.Created)
+	e.time(p.Updated)
+	return e.b
+}
+
+func decodePolicy(v []byte) (meta.Policy, error) {
+	d := newDecoder(v)
+	var p meta.Policy
+	p.Name = d.str()
+	p.ID = d.str()
+	p.Path = d.str()
+	p.Description = d.str()
+	p.Document = d.str()
+	p.Created = d.time()
+	p.Updated = d.time()
+	return p, d.done()
+}
+
+func encodeInlinePolicy(p *meta.InlinePolicy) []byte {
+	e := encoder{b: make([]byte, 0, 8+len(p.Name)+len(p.Document))}
+	e.b = append(e.b, recordV1)
+	e.str(p.Name)
+	e.str(p.Document)
+	return e.b
+}
+
+func decodeInlinePolicy(v []byte) (meta.InlinePolicy, error) {
+	d := newDecoder(v)
+	var p meta.InlinePolicy
+	p.Name = d.str()
+	p.Document = d.str()
+	return p, d.done()
+}
+
+func encodeSession(s *meta.Session) []byte {
+	e := encoder{b: make([]byte, 0, 128+len(s.SealedSecret)+len(s.ARN)+len(s.SessionPolicy))}
+	e.b = append(e.b, recordV1)
+	e.bytes(s.SealedSecret)
+	e.bytes(s.TokenHash)
+	e.str(s.Kind)
+	e.str(s.ARN)
+	e.str(s.UserID)
+	e.str(s.UserName)
+	e.bool(s.Root)
+	e.str(s.RoleName)
+	e.str(s.SessionName)
+	e.str(s.SessionPolicy)
+	e.bool(s.Chained)
+	e.str(s.SourceAccessKeyID)
+	e.time(s.Issued)
+	e.time(s.Expiry)
+	e.time(s.TerminatedAt)
+	return e.b
+}
+
+func decodeSession(id string, v []byte) (meta.Session, error) {
+	d := newDecoder(v)
+	s := meta.Session{AccessKeyID: id}
+	s.SealedSecret = d.bytes()
+	s.TokenHash = d.bytes()
+	s.Kind = d.str()
+	s.ARN = d.str()
+	s.UserID = d.str()
+	s.UserName = d.str()
+	s.Root = d.bool()
+	s.RoleName = d.str()
+	s.SessionName = d.str()
+	s.SessionPolicy = d.str()
+	s.Chained = d.bool()
+	s.SourceAccessKeyID = d.str()
+	s.Issued = d.time()
+	s.Expiry = d.time()
+	// The zero time decodes to time.Time{} itself, so a standing
+	// session's TerminatedAt is == time.Time{} after a round trip.
+	s.TerminatedAt = d.time()
+	return s, d.done()
+}
+
+func encodeBucketPolicy(doc string) []byte {
+	e := encoder{b: make([]byte, 0, 8+len(doc))}
+	e.b = append(e.b, recordV1)
+	e.str(doc)
+	return e.b
+}
+
+func decodeBucketPolicy(v []byte) (string, error) {
+	d := newDecoder(v)
+	doc := d.str()
+	return doc, d.done()
 }

@@ -37,9 +37,19 @@ func escapeKey(dst []byte, key string) []byte {
 func uploadIdxKey(key string, t time.Time, id string) []byte {
 	b := escapeKey(make([]byte, 0, len(key)+16+len(id)), key)
 	b = append(b, 0, 1)
-	b = binary.BigEndian.AppendUint64(b, uint64(t.Unix())^(1<<63))
-	b = binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond()))
+	b = appendTimeKey(b, t)
 	return append(b, id...)
+}
+
+// timeKeyLen is the length of appendTimeKey's encoding.
+const timeKeyLen = 12
+
+// appendTimeKey appends t as 12 bytes that sort in time order, times
+// before 1970 included: seconds (8 bytes BE, sign bit flipped), then
+// nanoseconds (4 bytes BE).
+func appendTimeKey(b []byte, t time.Time) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(t.Unix())^(1<<63))
+	return binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond()))
 }
 
 // splitUploadIdx returns the object key and upload ID of an index key.
@@ -55,10 +65,10 @@ func splitUploadIdx(k []byte) (key []byte, id []byte, ok bool) {
 			i++
 		case 1:
 			rest := k[i+2:]
-			if len(rest) < 12 {
+			if len(rest) < timeKeyLen {
 				return nil, nil, false
 			}
-			return key, rest[12:], true
+			return key, rest[timeKeyLen:], true
 		default:
 			return nil, nil, false
 		}

@@ -16,6 +16,9 @@
 //     referenced set;
 //   - Close may be called more than once; other calls after it fail with
 //     ErrClosed.
+//
+// A store that also implements meta.Identities runs the identity tests
+// (identity.go) under "Identities"; for one that does not, they skip.
 package metatest
 
 import (
@@ -73,6 +76,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 			tc.fn(t, newStore(t))
 		})
 	}
+	t.Run("Identities", func(t *testing.T) { runIdentities(t, newStore) })
 }
 
 // Fixtures.
