@@ -1,0 +1,186 @@
+// Package iam holds the rules of IAM identities: users and their access
+// keys, roles, inline and managed policies. It validates input as IAM does
+// and answers in domain errors (*Error) that carry IAM's own messages; it
+// knows nothing of HTTP (iamapi puts it on the wire).
+package iam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"signet/internal/clock"
+	"signet/internal/meta"
+	"signet/internal/secret"
+)
+
+// Config wires a Service.
+type Config struct {
+	Store  meta.Identities
+	Sealer *secret.Sealer
+	Clock  clock.Clock
+	// Account is the 12-digit account ID every ARN names.
+	Account string
+	// RootCreated is the account's creation time, which GetUser reports
+	// for the root user. Zero means the time New was called.
+	RootCreated time.Time
+}
+
+// Service applies IAM's rules over an identity store. It is safe for
+// concurrent use; all state lives in the store.
+type Service struct {
+	store       meta.Identities
+	sealer      *secret.Sealer
+	clock       clock.Clock
+	account     string
+	rootCreated time.Time
+}
+
+// New returns a Service. It panics on a missing store, sealer or clock, or
+// an account ID that is not 12 digits: those are wiring mistakes, found at
+// start.
+func New(cfg Config) *Service {
+	if cfg.Store == nil || cfg.Sealer == nil || cfg.Clock == nil {
+		panic("iam: Config needs Store, Sealer and Clock")
+	}
+	if !validAccount(cfg.Account) {
+		panic(fmt.Sprintf("iam: account ID %q is not 12 digits", cfg.Account))
+	}
+	s := &Service{store: cfg.Store, sealer: cfg.Sealer, clock: cfg.Clock, account: cfg.Account, rootCreated: cfg.RootCreated}
+	if s.rootCreated.IsZero() {
+		s.rootCreated = s.now()
+	}
+	return s
+}
+
+func validAccount(a string) bool {
+	if len(a) != 12 {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if a[i] < '0' || a[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Account returns the account ID.
+func (s *Service) Account() string { return s.account }
+
+// RootCreated returns the time reported as the root user's CreateDate.
+func (s *Service) RootCreated() time.Time { return s.rootCreated }
+
+// now is IAM's notion of the time: UTC, whole seconds, because IAM reports
+// creation dates to the second and a stored time must read back as shown.
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Second) }
+
+// Kind classifies a domain error. Each kind has one wire code in iamapi's
+// table.
+type Kind int
+
+const (
+	KindNoSuchEntity Kind = iota + 1
+	KindEntityAlreadyExists
+	KindLimitExceeded
+	KindDeleteConflict
+	KindMalformedPolicyDocument
+	KindValidation
+	KindInvalidInput
+	// KindForbidden: the operation is never allowed, whoever asks (an AWS
+	// managed policy cannot be deleted). The wire answers it as an access
+	// denial, which needs the caller, so Message is empty.
+	KindForbidden
+)
+
+var kindNames = map[Kind]string{
+	KindNoSuchEntity:            "NoSuchEntity",
+	KindEntityAlreadyExists:     "EntityAlreadyExists",
+	KindLimitExceeded:           "LimitExceeded",
+	KindDeleteConflict:          "DeleteConflict",
+	KindMalformedPolicyDocument: "MalformedPolicyDocument",
+	KindValidation:              "ValidationError",
+	KindInvalidInput:            "InvalidInput",
+	KindForbidden:               "Forbidden",
+}
+
+func (k Kind) String() string {
+	if n, ok := kindNames[k]; ok {
+		return n
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Error is a domain error. Message is the text IAM shows for it.
+type Error struct {
+	Kind    Kind
+	Message string
+}
+
+func (e *Error) Error() string { return "iam: " + e.Kind.String() + ": " + e.Message }
+
+func errorf(k Kind, format string, args ...any) *Error {
+	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+}
+
+// IsKind reports whether err is an *Error of kind k.
+func IsKind(err error, k Kind) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == k
+}
+
+// Messages, as IAM writes them.
+func noSuchUser(name string) *Error {
+	return errorf(KindNoSuchEntity, "The user with name %s cannot be found.", name)
+}
+
+func noSuchRole(name string) *Error {
+	return errorf(KindNoSuchEntity, "The role with name %s cannot be found.", name)
+}
+
+func noSuchAccessKey(id string) *Error {
+	return errorf(KindNoSuchEntity, "The Access Key with id %s cannot be found", id)
+}
+
+func noSuchInline(o meta.Owner, name string) *Error {
+	return errorf(KindNoSuchEntity, "The %s policy with name %s cannot be found.", o.Kind, name)
+}
+
+// noSuchOwner is the error for a user or role that does not exist.
+func noSuchOwner(o meta.Owner) *Error {
+	if o.Kind == meta.OwnerRole {
+		return noSuchRole(o.Name)
+	}
+	return noSuchUser(o.Name)
+}
+
+// lookupErr turns a store error from reading one entity into the domain's
+// not-found error, passing anything else through.
+func lookupErr(err error, notFound func() *Error) error {
+	if errors.Is(err, meta.ErrNoSuchEntity) {
+		return notFound()
+	}
+	return err
+}
+
+// ownerExists checks that the user or role o exists, so that "no such
+// user" and "no such policy of the user" get their own messages.
+func (s *Service) ownerExists(ctx context.Context, o meta.Owner) error {
+	var err error
+	switch o.Kind {
+	case meta.OwnerUser:
+		if err = validateUserName(o.Name, "userName"); err != nil {
+			return err
+		}
+		_, err = s.store.GetUser(ctx, o.Name)
+	case meta.OwnerRole:
+		if err = validateRoleName(o.Name, "roleName"); err != nil {
+			return err
+		}
+		_, err = s.store.GetRole(ctx, o.Name)
+	default:
+		return fmt.Errorf("iam: owner kind %q", o.Kind)
+	}
+	return lookupErr(err, func() *Error { return noSuchOwner(o) })
+}

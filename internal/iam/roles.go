@@ -1,0 +1,177 @@
+package iam
+
+import (
+	"context"
+	"errors"
+
+	"signet/internal/meta"
+	"signet/internal/policy"
+)
+
+// CreateRoleInput is what CreateRole takes.
+type CreateRoleInput struct {
+	Name string
+	Path string // "" is "/"
+	// AssumeRolePolicyDocument is the trust policy, validated as one.
+	AssumeRolePolicyDocument string
+	Description              string
+	// MaxSessionDuration in seconds, 3600..43200; 0 is the default 3600.
+	MaxSessionDuration int
+}
+
+// CreateRole creates a role.
+func (s *Service) CreateRole(ctx context.Context, in CreateRoleInput) (meta.Role, error) {
+	if err := validateRoleName(in.Name, "roleName"); err != nil {
+		return meta.Role{}, err
+	}
+	path, err := normalPath(in.Path, "path")
+	if err != nil {
+		return meta.Role{}, err
+	}
+	if err := validateDescription(in.Description, maxRoleDescription); err != nil {
+		return meta.Role{}, err
+	}
+	msd := in.MaxSessionDuration
+	if msd == 0 {
+		msd = DefaultMaxSessionDuration
+	}
+	if err := validateMaxSessionDuration(msd); err != nil {
+		return meta.Role{}, err
+	}
+	if err := checkTrustPolicy(in.AssumeRolePolicyDocument); err != nil {
+		return meta.Role{}, err
+	}
+	id, err := NewID(PrefixRole)
+	if err != nil {
+		return meta.Role{}, err
+	}
+	r := meta.Role{
+		Name: in.Name, ID: id, Path: path, Description: in.Description,
+		TrustPolicy: in.AssumeRolePolicyDocument, MaxSessionDuration: msd, Created: s.now(),
+	}
+	if err := s.store.CreateRole(ctx, r); err != nil {
+		if errors.Is(err, meta.ErrEntityExists) {
+			return meta.Role{}, errorf(KindEntityAlreadyExists, "Role with name %s already exists.", in.Name)
+		}
+		return meta.Role{}, err
+	}
+	return r, nil
+}
+
+// checkTrustPolicy validates an assume-role policy document: the model's
+// constraints, the trust-policy size quota, then the document itself.
+func checkTrustPolicy(doc string) error {
+	if err := checkDocument(doc, "assumeRolePolicyDocument"); err != nil {
+		return err
+	}
+	if PolicySize(doc) > TrustPolicyQuota {
+		return errorf(KindLimitExceeded, "Cannot exceed quota for ACLSizePerRole: %d", TrustPolicyQuota)
+	}
+	_, err := parseDocument(policy.Trust, doc)
+	return err
+}
+
+// GetRole returns a role.
+func (s *Service) GetRole(ctx context.Context, name string) (meta.Role, error) {
+	if err := validateRoleName(name, "roleName"); err != nil {
+		return meta.Role{}, err
+	}
+	r, err := s.store.GetRole(ctx, name)
+	if err != nil {
+		return meta.Role{}, lookupErr(err, func() *Error { return noSuchRole(name) })
+	}
+	return r, nil
+}
+
+// ListRoles returns the roles whose path starts with pathPrefix ("" for
+// all), sorted by name.
+func (s *Service) ListRoles(ctx context.Context, pathPrefix string) ([]meta.Role, error) {
+	rs, err := s.store.ListRoles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return filterPath(rs, pathPrefix, func(r meta.Role) string { return r.Path }), nil
+}
+
+// UpdateRoleInput is what UpdateRole changes; nil fields stay as they are.
+type UpdateRoleInput struct {
+	Description        *string
+	MaxSessionDuration *int
+}
+
+// UpdateRole changes a role's description and maximum session duration.
+// Sessions already issued keep their expiry, as on AWS.
+func (s *Service) UpdateRole(ctx context.Context, name string, in UpdateRoleInput) (meta.Role, error) {
+	if err := validateRoleName(name, "roleName"); err != nil {
+		return meta.Role{}, err
+	}
+	if in.Description != nil {
+		if err := validateDescription(*in.Description, maxRoleDescription); err != nil {
+			return meta.Role{}, err
+		}
+	}
+	if in.MaxSessionDuration != nil {
+		if err := validateMaxSessionDuration(*in.MaxSessionDuration); err != nil {
+			return meta.Role{}, err
+		}
+	}
+	var out meta.Role
+	err := s.store.UpdateRole(ctx, name, func(r *meta.Role) error {
+		if in.Description != nil {
+			r.Description = *in.Description
+		}
+		if in.MaxSessionDuration != nil {
+			r.MaxSessionDuration = *in.MaxSessionDuration
+		}
+		out = *r
+		return nil
+	})
+	if err != nil {
+		return meta.Role{}, lookupErr(err, func() *Error { return noSuchRole(name) })
+	}
+	return out, nil
+}
+
+// UpdateAssumeRolePolicy replaces a role's trust policy.
+func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, name, doc string) error {
+	if err := validateRoleName(name, "roleName"); err != nil {
+		return err
+	}
+	// The model names this member policyDocument.
+	if err := checkDocument(doc, "policyDocument"); err != nil {
+		return err
+	}
+	if _, err := s.GetRole(ctx, name); err != nil {
+		return err
+	}
+	if PolicySize(doc) > TrustPolicyQuota {
+		return errorf(KindLimitExceeded, "Cannot exceed quota for ACLSizePerRole: %d", TrustPolicyQuota)
+	}
+	if _, err := parseDocument(policy.Trust, doc); err != nil {
+		return err
+	}
+	err := s.store.UpdateRole(ctx, name, func(r *meta.Role) error {
+		r.TrustPolicy = doc
+		return nil
+	})
+	return lookupErr(err, func() *Error { return noSuchRole(name) })
+}
+
+// DeleteRole deletes a role that has no inline or attached policies.
+func (s *Service) DeleteRole(ctx context.Context, name string) error {
+	if _, err := s.GetRole(ctx, name); err != nil {
+		return err
+	}
+	err := s.store.DeleteRole(ctx, name)
+	switch {
+	case errors.Is(err, meta.ErrNoSuchEntity):
+		return noSuchRole(name)
+	case errors.Is(err, meta.ErrDeleteConflict):
+		o := meta.Owner{Kind: meta.OwnerRole, Name: name}
+		if ps, lerr := s.store.ListInlinePolicies(ctx, o); lerr == nil && len(ps) > 0 {
+			return errorf(KindDeleteConflict, "Cannot delete entity, must delete policies first.")
+		}
+		return errorf(KindDeleteConflict, "Cannot delete entity, must detach all policies first.")
+	}
+	return err
+}

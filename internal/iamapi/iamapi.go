@@ -1,0 +1,181 @@
+// Package iamapi serves the IAM Query API (version 2010-05-08) over the
+// iam package: it reads an action's parameters, asks the authoriser,
+// calls the domain, and writes the answer shaped as the IAM API reference
+// and botocore's model shape it, so that unchanged AWS clients work.
+package iamapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"signet/internal/authn"
+	"signet/internal/awsquery"
+	"signet/internal/iam"
+)
+
+// Version is the IAM API version, the only one served.
+const Version = "2010-05-08"
+
+// Authorizer decides whether the caller may perform action ("iam:CreateUser")
+// on resource (an ARN, or "*"). A nil error allows.
+type Authorizer interface {
+	Authorize(r *http.Request, res *authn.Result, action, resource string) error
+}
+
+// Config wires the handler.
+type Config struct {
+	IAM    *iam.Service
+	Authz  Authorizer
+	Logger *slog.Logger
+}
+
+type handler struct {
+	iam   *iam.Service
+	authz Authorizer
+	log   *slog.Logger
+}
+
+// New returns the IAM Query handler.
+func New(cfg Config) awsquery.Handler {
+	if cfg.IAM == nil || cfg.Authz == nil {
+		panic("iamapi: Config needs IAM and Authz")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &handler{iam: cfg.IAM, authz: cfg.Authz, log: log}
+}
+
+func (h *handler) Namespace() string { return awsquery.IAMNamespace }
+
+// call is one request in progress.
+type call struct {
+	h   *handler
+	ctx context.Context
+	r   *http.Request
+	c   *awsquery.Call
+	// resource is what was last authorised, for an access-denied answer
+	// the domain asks for (KindForbidden).
+	resource string
+}
+
+// actionFunc serves one action: it validates parameters, authorises with
+// q.authorize, acts, and returns the result element's content (nil for
+// actions without one).
+type actionFunc func(q *call) (any, error)
+
+// ServeQuery answers one IAM call.
+func (h *handler) ServeQuery(w http.ResponseWriter, r *http.Request, c *awsquery.Call) {
+	if e := h.gate(c); e != nil {
+		awsquery.WriteError(w, awsquery.IAMNamespace, e, c.RequestID)
+		return
+	}
+	fn := actions[c.Action]
+	if fn == nil || c.Version != Version {
+		awsquery.WriteError(w, awsquery.IAMNamespace, awsquery.InvalidAction(c.Action, c.Version), c.RequestID)
+		return
+	}
+	q := &call{h: h, ctx: r.Context(), r: r, c: c}
+	result, err := fn(q)
+	if err != nil {
+		awsquery.WriteError(w, awsquery.IAMNamespace, q.wireError(err), c.RequestID)
+		return
+	}
+	awsquery.WriteResult(w, awsquery.IAMNamespace, c.Action, result, c.RequestID)
+}
+
+// msgInvalidToken is IAM's text for credentials it does not accept (the
+// Query services' body has no final period).
+const msgInvalidToken = "The security token included in the request is invalid"
+
+// gate turns away callers IAM never serves. Credentials from
+// GetSessionToken without MFA, and from GetFederationToken, cannot call
+// IAM at all: AWS answers as for an unknown token, before looking at the
+// action.
+func (h *handler) gate(c *awsquery.Call) *awsquery.Error {
+	if c.Auth == nil || c.Auth.Anonymous {
+		return awsquery.MissingAuthentication()
+	}
+	switch c.Auth.Principal.SessionKind {
+	case authn.SessionToken, authn.SessionFederated:
+		return &awsquery.Error{Status: http.StatusForbidden, Code: "InvalidClientTokenId", Message: msgInvalidToken}
+	}
+	return nil
+}
+
+// deniedError is an authoriser refusal already turned into its answer.
+type deniedError struct{ e *awsquery.Error }
+
+func (d *deniedError) Error() string { return d.e.Error() }
+
+// authorize asks the authoriser whether the caller may perform the
+// current action on resource.
+func (q *call) authorize(resource string) error {
+	q.resource = resource
+	err := q.h.authz.Authorize(q.r, q.c.Auth, "iam:"+q.c.Action, resource)
+	if err == nil {
+		return nil
+	}
+	var qe *awsquery.Error
+	if errors.As(err, &qe) {
+		return &deniedError{qe}
+	}
+	q.h.log.Debug("iam: access denied", "request_id", q.c.RequestID, "action", q.c.Action, "resource", resource, "err", err)
+	return &deniedError{q.accessDenied(resource, true)}
+}
+
+// accessDenied is IAM's AccessDenied for the caller, the current action
+// and resource. why adds the reason IAM gives when no policy allows.
+func (q *call) accessDenied(resource string, why bool) *awsquery.Error {
+	action := "iam:" + q.c.Action
+	msg := "User: " + q.c.Auth.Principal.ARN + " is not authorized to perform: " + action + " on resource: " + resource
+	if why {
+		msg += " because no identity-based policy allows the " + action + " action"
+	}
+	return &awsquery.Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: msg}
+}
+
+// wireStatus is the one table from domain error kinds to IAM's codes and
+// statuses.
+var wireStatus = map[iam.Kind]struct {
+	code   string
+	status int
+}{
+	iam.KindNoSuchEntity:            {"NoSuchEntity", http.StatusNotFound},
+	iam.KindEntityAlreadyExists:     {"EntityAlreadyExists", http.StatusConflict},
+	iam.KindLimitExceeded:           {"LimitExceeded", http.StatusConflict},
+	iam.KindDeleteConflict:          {"DeleteConflict", http.StatusConflict},
+	iam.KindMalformedPolicyDocument: {"MalformedPolicyDocument", http.StatusBadRequest},
+	iam.KindValidation:              {"ValidationError", http.StatusBadRequest},
+	iam.KindInvalidInput:            {"InvalidInput", http.StatusBadRequest},
+}
+
+// wireError maps an error to the Query error IAM would send. Anything
+// unknown is IAM's ServiceFailure; the cause goes to the log only.
+func (q *call) wireError(err error) *awsquery.Error {
+	var d *deniedError
+	if errors.As(err, &d) {
+		return d.e
+	}
+	var qe *awsquery.Error
+	if errors.As(err, &qe) {
+		return qe
+	}
+	var de *iam.Error
+	if errors.As(err, &de) {
+		if de.Kind == iam.KindForbidden {
+			return q.accessDenied(q.resource, false)
+		}
+		if ws, ok := wireStatus[de.Kind]; ok {
+			return &awsquery.Error{Status: ws.status, Code: ws.code, Message: de.Message}
+		}
+	}
+	q.h.log.Error("iam: request failed", "request_id", q.c.RequestID, "action", q.c.Action, "err", err)
+	return &awsquery.Error{
+		Status: http.StatusInternalServerError, Code: "ServiceFailure", Receiver: true,
+		Message: "The request processing has failed because of an unknown error, exception or failure.",
+	}
+}
