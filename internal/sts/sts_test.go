@@ -1,0 +1,617 @@
+package sts
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"signet/internal/authn"
+	"signet/internal/clock"
+	"signet/internal/meta"
+	"signet/internal/meta/bolt"
+	"signet/internal/policy"
+	"signet/internal/secret"
+)
+
+const acct = "123456789012"
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	svc    *Service
+	store  *bolt.Store
+	sealer *secret.Sealer
+	clk    *clock.Fake
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	key, err := secret.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := secret.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFake(t0)
+	f := &fixture{store: store, sealer: sealer, clk: clk}
+	f.svc = New(Config{Store: store, Sealer: sealer, Clock: clk, Account: acct})
+	f.role(t, "deploy", "/", 3600)
+	f.role(t, "long", "/", 7200)
+	f.role(t, "max", "/team/ops/", 43200)
+	return f
+}
+
+func (f *fixture) role(t *testing.T, name, path string, max int) {
+	t.Helper()
+	err := f.store.CreateRole(context.Background(), meta.Role{
+		Name: name, ID: "AROA" + strings.ToUpper(name) + "0000000000", Path: path,
+		TrustPolicy: `{"Version":"2012-10-17","Statement":[]}`, MaxSessionDuration: max, Created: t0,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testRoleARN(name string) string { return "arn:aws:iam::" + acct + ":role/" + name }
+
+// Callers.
+var (
+	user = authn.Principal{AccessKeyID: "AKIAALICE00000000000", ARN: "arn:aws:iam::" + acct + ":user/alice",
+		UserID: "AIDAALICE0000000000", UserName: "alice", Account: acct}
+	root = authn.Principal{AccessKeyID: "AKIAROOT000000000000", ARN: "arn:aws:iam::" + acct + ":root",
+		UserID: acct, IsRoot: true, Account: acct}
+	roleSession = authn.Principal{AccessKeyID: "ASIAROLE000000000000", ARN: "arn:aws:sts::" + acct + ":assumed-role/deploy/ci",
+		UserID: "AROADEPLOY0000000000:ci", Account: acct, SessionKind: authn.SessionAssumedRole,
+		RoleName: "deploy", RoleARN: testRoleARN("deploy"), SessionName: "ci", TokenIssued: t0}
+	tokenSession = authn.Principal{AccessKeyID: "ASIATOKEN00000000000", ARN: user.ARN, UserID: user.UserID,
+		UserName: "alice", Account: acct, SessionKind: authn.SessionToken, TokenIssued: t0}
+	federated = authn.Principal{AccessKeyID: "ASIAFED0000000000000", ARN: "arn:aws:sts::" + acct + ":federated-user/bob",
+		UserID: acct + ":bob", UserName: "alice", Account: acct, SessionKind: authn.SessionFederated, TokenIssued: t0}
+)
+
+// wantErr checks err's kind and exact message.
+func wantErr(t *testing.T, err error, kind Kind, msg string) {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error = %v, want an sts.Error of kind %v", err, kind)
+	}
+	if e.Kind != kind || e.Message != msg {
+		t.Fatalf("error = %v %q\n      want %v %q", e.Kind, e.Message, kind, msg)
+	}
+}
+
+func wantExpiry(t *testing.T, c Credentials, s meta.Session, issued time.Time, seconds int) {
+	t.Helper()
+	want := issued.Add(time.Duration(seconds) * time.Second)
+	if !s.Issued.Equal(issued) || !s.Expiry.Equal(want) || !c.Expiration.Equal(want) {
+		t.Fatalf("issued %v expiry %v expiration %v, want issued %v expiry %v", s.Issued, s.Expiry, c.Expiration, issued, want)
+	}
+}
+
+func durationMsg(v, constraint string) string {
+	return "1 validation error detected: Value '" + v + "' at 'durationSeconds' failed to satisfy constraint: Member must have value " + constraint
+}
+
+func TestAssumeRoleDurations(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		role     string
+		caller   authn.Principal
+		duration int
+		want     int    // seconds granted; 0 when refused
+		msg      string // the refusal
+	}{
+		{"deploy", user, 0, 3600, ""}, // default
+		{"deploy", user, 899, 0, durationMsg("899", "greater than or equal to 900")},
+		{"deploy", user, 900, 900, ""},
+		{"deploy", user, -5, 0, durationMsg("-5", "greater than or equal to 900")},
+		{"deploy", user, 3600, 3600, ""},
+		{"deploy", user, 3601, 0, MsgMaxSession},
+		{"long", user, 7200, 7200, ""}, // MaxSessionDuration exactly
+		{"long", user, 7201, 0, MsgMaxSession},
+		{"max", user, 43200, 43200, ""},
+		{"max", user, 43201, 0, durationMsg("43201", "less than or equal to 43200")},
+		// Role chaining: capped at one hour whatever the role allows.
+		{"max", roleSession, 0, 3600, ""},
+		{"max", roleSession, 3600, 3600, ""},
+		{"max", roleSession, 3601, 0, MsgChaining},
+		{"long", roleSession, 7200, 0, MsgChaining},
+		// Session-token credentials of a user are not role credentials.
+		{"long", tokenSession, 7200, 7200, ""},
+	} {
+		t.Run(fmt.Sprintf("%s/%s/%d", tc.role, tc.caller.ARN, tc.duration), func(t *testing.T) {
+			arn := testRoleARN(tc.role)
+			if tc.role == "max" {
+				arn = "arn:aws:iam::" + acct + ":role/team/ops/max"
+			}
+			c, s, err := f.svc.AssumeRole(ctx, tc.caller, AssumeRoleInput{RoleARN: arn, RoleSessionName: "s1", DurationSeconds: tc.duration})
+			if tc.want == 0 {
+				wantErr(t, err, KindValidation, tc.msg)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantExpiry(t, c, s, t0, tc.want)
+			if s.Chained != (tc.caller.SessionKind == authn.SessionAssumedRole) {
+				t.Fatalf("Chained = %v", s.Chained)
+			}
+		})
+	}
+}
+
+func TestAssumeRoleSession(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c, s, err := f.svc.AssumeRole(ctx, user, AssumeRoleInput{RoleARN: "arn:aws:iam::" + acct + ":role/team/ops/max", RoleSessionName: "build@42"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ARN != "arn:aws:sts::"+acct+":assumed-role/max/build@42" {
+		t.Errorf("ARN = %s (the role's path is not part of a session ARN)", s.ARN)
+	}
+	if s.UserID != "AROAMAX0000000000:build@42" {
+		t.Errorf("UserID = %s", s.UserID)
+	}
+	if s.Kind != meta.SessionAssumedRole || s.RoleName != "max" || s.SessionName != "build@42" ||
+		s.UserName != "alice" || s.SourceAccessKeyID != user.AccessKeyID || s.Root || s.Chained {
+		t.Errorf("session = %+v", s)
+	}
+	if c.AccessKeyID != s.AccessKeyID {
+		t.Errorf("key IDs differ: %s %s", c.AccessKeyID, s.AccessKeyID)
+	}
+	stored, err := f.svc.Get(ctx, s.AccessKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.ARN != s.ARN || !stored.Expiry.Equal(s.Expiry) || stored.Kind != s.Kind {
+		t.Errorf("stored %+v\nreturned %+v", stored, s)
+	}
+}
+
+func TestAssumeRoleRefusals(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	denied := func(caller authn.Principal, arn string) string {
+		return "User: " + caller.ARN + " is not authorized to perform: sts:AssumeRole on resource: " + arn
+	}
+	for _, tc := range []struct {
+		name   string
+		caller authn.Principal
+		arn    string
+		kind   Kind
+		msg    string
+	}{
+		{"root", root, testRoleARN("deploy"), KindAccessDenied, MsgRootAssumeRole},
+		{"federated caller", federated, testRoleARN("deploy"), KindAccessDenied, denied(federated, testRoleARN("deploy"))},
+		{"no such role", user, testRoleARN("nope"), KindAccessDenied, denied(user, testRoleARN("nope"))},
+		{"other account", user, "arn:aws:iam::210987654321:role/deploy", KindAccessDenied, denied(user, "arn:aws:iam::210987654321:role/deploy")},
+		{"wrong path", user, "arn:aws:iam::" + acct + ":role/other/deploy", KindAccessDenied, denied(user, "arn:aws:iam::"+acct+":role/other/deploy")},
+		{"path left out", user, testRoleARN("max"), KindAccessDenied, denied(user, testRoleARN("max"))},
+		{"colon short", user, "arn:aws:iam:" + acct + ":role/deploy", KindAccessDenied, denied(user, "arn:aws:iam:"+acct+":role/deploy")},
+		{"user ARN", user, "arn:aws:iam::" + acct + ":user/alice", KindValidation, MsgInvalidARN},
+		{"not iam", user, "arn:aws:sts::" + acct + ":role/deploy", KindValidation, MsgInvalidARN},
+		{"short ARN", user, "arn:aws:iam::1:role", KindValidation,
+			"1 validation error detected: Value 'arn:aws:iam::1:role' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := f.svc.AssumeRole(ctx, tc.caller, AssumeRoleInput{RoleARN: tc.arn, RoleSessionName: "s1"})
+			wantErr(t, err, tc.kind, tc.msg)
+		})
+	}
+	if n := countSessions(t, f); n != 0 {
+		t.Fatalf("%d sessions stored by refused calls", n)
+	}
+}
+
+func countSessions(t *testing.T, f *fixture) int {
+	t.Helper()
+	all, err := f.store.ListSessions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(all)
+}
+
+func TestAssumeRoleValidation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	pattern := `Member must satisfy regular expression pattern: [\w+=,.@-]*`
+	for _, tc := range []struct {
+		name string
+		in   AssumeRoleInput
+		msg  string
+	}{
+		{"session name with space", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "my session"},
+			"1 validation error detected: Value 'my session' at 'roleSessionName' failed to satisfy constraint: " + pattern},
+		{"session name of 1", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "a"},
+			"1 validation error detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2"},
+		{"session name of 65", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: strings.Repeat("a", 65)},
+			"1 validation error detected: Value '" + strings.Repeat("a", 65) + "' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64"},
+		{"no session name", AssumeRoleInput{RoleARN: testRoleARN("deploy")},
+			"1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"},
+		{"two errors", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "a b", DurationSeconds: 100},
+			"2 validation errors detected: Value 'a b' at 'roleSessionName' failed to satisfy constraint: " + pattern +
+				"; Value '100' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"},
+		{"external id of 1", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", ExternalID: "x"},
+			"1 validation error detected: Value 'x' at 'externalId' failed to satisfy constraint: Member must have length greater than or equal to 2"},
+		{"source identity", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", SourceIdentity: "a/b"},
+			"1 validation error detected: Value 'a/b' at 'sourceIdentity' failed to satisfy constraint: " + pattern},
+		{"policy too long", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", Policy: strings.Repeat(" ", 2049)},
+			"1 validation error detected: Value '" + strings.Repeat(" ", 2049) + "' at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := f.svc.AssumeRole(ctx, user, tc.in)
+			wantErr(t, err, KindValidation, tc.msg)
+			if !errors.Is(err, ErrValidation) || errors.Is(err, ErrAccessDenied) {
+				t.Fatalf("errors.Is by kind is wrong for %v", err)
+			}
+		})
+	}
+	// Allowed characters and an external ID with its extra ':' and '/'.
+	if _, _, err := f.svc.AssumeRole(ctx, user, AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "a_Z+=,.@-9", ExternalID: "urn:x/y"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGetSessionTokenDurations(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		caller   authn.Principal
+		duration int
+		want     int
+		msg      string
+	}{
+		{user, 0, 43200, ""},
+		{user, 899, 0, durationMsg("899", "greater than or equal to 900")},
+		{user, 900, 900, ""},
+		{user, 129600, 129600, ""},
+		{user, 129601, 0, durationMsg("129601", "less than or equal to 129600")},
+		{root, 0, 3600, ""},
+		{root, 900, 900, ""},
+		{root, 3600, 3600, ""},
+		{root, 3601, 3600, ""}, // quietly one hour, as AWS documents
+		{root, 7200, 3600, ""},
+		{root, 129600, 3600, ""},
+		{root, 899, 0, durationMsg("899", "greater than or equal to 900")},
+		{root, 129601, 0, durationMsg("129601", "less than or equal to 129600")},
+	} {
+		t.Run(fmt.Sprintf("%s/%d", tc.caller.ARN, tc.duration), func(t *testing.T) {
+			c, s, err := f.svc.GetSessionToken(ctx, tc.caller, tc.duration)
+			if tc.want == 0 {
+				wantErr(t, err, KindValidation, tc.msg)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantExpiry(t, c, s, t0, tc.want)
+			if s.Kind != meta.SessionToken || s.ARN != tc.caller.ARN || s.UserID != tc.caller.UserID ||
+				s.Root != tc.caller.IsRoot || s.UserName != tc.caller.UserName || s.SessionPolicy != "" {
+				t.Fatalf("session = %+v", s)
+			}
+		})
+	}
+}
+
+func TestRootSessionUserIDIsAccount(t *testing.T) {
+	f := newFixture(t)
+	r := root
+	r.UserID = ""
+	_, s, err := f.svc.GetSessionToken(context.Background(), r, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.UserID != acct {
+		t.Fatalf("UserID = %q, want the account", s.UserID)
+	}
+}
+
+func TestSessionCredentialsRefused(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, caller := range []authn.Principal{roleSession, tokenSession, federated} {
+		_, _, err := f.svc.GetSessionToken(ctx, caller, 0)
+		wantErr(t, err, KindAccessDenied, "Cannot call GetSessionToken with session credentials")
+		_, _, err = f.svc.GetFederationToken(ctx, caller, "bob", "", 0)
+		wantErr(t, err, KindAccessDenied, "Cannot call GetFederationToken with session credentials")
+	}
+}
+
+func TestGetFederationToken(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		caller   authn.Principal
+		duration int
+		want     int
+		msg      string
+	}{
+		{user, 0, 43200, ""},
+		{user, 900, 900, ""},
+		{user, 129600, 129600, ""},
+		{user, 129601, 0, durationMsg("129601", "less than or equal to 129600")},
+		{user, 899, 0, durationMsg("899", "greater than or equal to 900")},
+		{root, 0, 3600, ""},
+		{root, 7200, 3600, ""},
+	} {
+		t.Run(fmt.Sprintf("%s/%d", tc.caller.ARN, tc.duration), func(t *testing.T) {
+			c, s, err := f.svc.GetFederationToken(ctx, tc.caller, "bob", "", tc.duration)
+			if tc.want == 0 {
+				wantErr(t, err, KindValidation, tc.msg)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantExpiry(t, c, s, t0, tc.want)
+			if s.Kind != meta.SessionFederated || s.ARN != "arn:aws:sts::"+acct+":federated-user/bob" ||
+				s.UserID != acct+":bob" || s.SessionName != "bob" || s.Root != tc.caller.IsRoot || s.SessionPolicy != "" {
+				t.Fatalf("session = %+v", s)
+			}
+		})
+	}
+	pattern := `Member must satisfy regular expression pattern: [\w+=,.@-]*`
+	for name, msg := range map[string]string{
+		"b":                     "1 validation error detected: Value 'b' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 2",
+		strings.Repeat("n", 33): "1 validation error detected: Value '" + strings.Repeat("n", 33) + "' at 'name' failed to satisfy constraint: Member must have length less than or equal to 32",
+		"bob smith":             "1 validation error detected: Value 'bob smith' at 'name' failed to satisfy constraint: " + pattern,
+		"":                      "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null",
+	} {
+		_, _, err := f.svc.GetFederationToken(ctx, user, name, "", 0)
+		wantErr(t, err, KindValidation, msg)
+	}
+	if _, _, err := f.svc.GetFederationToken(ctx, user, strings.Repeat("n", 32), "", 0); err != nil {
+		t.Fatalf("32-character name: %v", err)
+	}
+}
+
+// policyWorks reports whether the policy package parses session policies
+// yet (it was built alongside this package); tests of session policies
+// skip until it does.
+func policyWorks(t *testing.T) {
+	t.Helper()
+	if _, err := policy.Parse(policy.Session, []byte(sessionPolicy)); err != nil {
+		t.Skipf("policy.Parse does not accept a session policy yet: %v", err)
+	}
+}
+
+const sessionPolicy = `{
+  "Version": "2012-10-17",
+  "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos/*"}]
+}`
+
+func TestSessionPolicies(t *testing.T) {
+	policyWorks(t)
+	f := newFixture(t)
+	ctx := context.Background()
+	_, s, err := f.svc.AssumeRole(ctx, user, AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", Policy: sessionPolicy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.SessionPolicy != sessionPolicy {
+		t.Fatalf("SessionPolicy = %q", s.SessionPolicy)
+	}
+	_, s, err = f.svc.GetFederationToken(ctx, user, "bob", sessionPolicy, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.SessionPolicy != sessionPolicy {
+		t.Fatalf("SessionPolicy = %q", s.SessionPolicy)
+	}
+	bad := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Principal":"*"}]}`
+	_, perr := policy.Parse(policy.Session, []byte(bad))
+	if perr == nil {
+		t.Fatal("a session policy with a Principal parsed")
+	}
+	_, _, err = f.svc.AssumeRole(ctx, user, AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", Policy: bad})
+	wantErr(t, err, KindMalformedPolicy, perr.Error())
+	_, _, err = f.svc.GetFederationToken(ctx, user, "bob", "{", 0)
+	if !errors.Is(err, ErrMalformedPolicy) {
+		t.Fatalf("GetFederationToken with '{': %v", err)
+	}
+}
+
+func TestPackedPolicySize(t *testing.T) {
+	if n := PackedPolicySize(""); n != 0 {
+		t.Fatalf("no policy: %d", n)
+	}
+	compact := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"}]}`
+	if a, b := PackedPolicySize(sessionPolicy), PackedPolicySize(compact); a != b || a < 1 || a > 100 {
+		t.Fatalf("sizes %d %d: whitespace must not count", a, b)
+	}
+	if n := PackedPolicySize(strings.Repeat("x", PolicyMaxLength)); n != 100 {
+		t.Fatalf("a policy at the limit: %d%%", n)
+	}
+}
+
+var keyIDPattern = regexp.MustCompile(`^ASIA[A-Z2-7]{16}$`)
+
+func TestCredentialsAndWhatIsStored(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c, s, err := f.svc.GetSessionToken(ctx, user, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !keyIDPattern.MatchString(c.AccessKeyID) {
+		t.Errorf("access key ID %q is not ASIA + 16 of A-Z2-7", c.AccessKeyID)
+	}
+	if len(c.SecretAccessKey.Reveal()) != 40 {
+		t.Errorf("secret of %d characters", len(c.SecretAccessKey.Reveal()))
+	}
+	raw, err := base64.StdEncoding.DecodeString(c.SessionToken.Reveal())
+	if err != nil || len(raw) < 16 {
+		t.Errorf("token is not base64 of at least 128 bits: %d bytes, %v", len(raw), err)
+	}
+	stored, err := f.store.GetSession(ctx, c.AccessKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The token is kept only as its hash; the secret only sealed, bound
+	// to this key ID.
+	if !bytes.Equal(stored.TokenHash, authn.HashToken(c.SessionToken.Reveal())) {
+		t.Error("stored token hash is not SHA-256 of the token")
+	}
+	dump := fmt.Sprintf("%#v", stored)
+	for _, leak := range []string{c.SessionToken.Reveal(), c.SecretAccessKey.Reveal()} {
+		if strings.Contains(dump, leak) || bytes.Contains(stored.SealedSecret, []byte(leak)) {
+			t.Error("the stored session holds a usable token or secret")
+		}
+	}
+	got, err := f.sealer.Open(stored.SealedSecret, c.AccessKeyID)
+	if err != nil || !got.Equal(c.SecretAccessKey) {
+		t.Errorf("sealed secret opens to another secret (%v)", err)
+	}
+	if _, err := f.sealer.Open(stored.SealedSecret, "ASIAOTHER"); err == nil {
+		t.Error("sealed secret is not bound to its key ID")
+	}
+	if !bytes.Equal(s.TokenHash, stored.TokenHash) {
+		t.Error("returned and stored sessions differ")
+	}
+	// Fresh values every time.
+	c2, _, err := f.svc.GetSessionToken(ctx, user, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2.AccessKeyID == c.AccessKeyID || c2.SecretAccessKey.Equal(c.SecretAccessKey) || c2.SessionToken.Equal(c.SessionToken) {
+		t.Error("two sessions share credentials")
+	}
+}
+
+func TestIssueTimeIsWholeSeconds(t *testing.T) {
+	f := newFixture(t)
+	f.clk.Set(t0.Add(700 * time.Millisecond))
+	c, s, err := f.svc.AssumeRole(context.Background(), user, AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", DurationSeconds: 900})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The wire Expiration has second precision; the stored expiry must be
+	// the very instant the client was told.
+	wantExpiry(t, c, s, t0, 900)
+}
+
+func TestGetListTerminateSweep(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	issue := func(d int) meta.Session {
+		t.Helper()
+		_, s, err := f.svc.GetSessionToken(ctx, user, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a := issue(900) // t0 .. t0+15m
+	f.clk.Advance(time.Minute)
+	b := issue(3600) // t0+1m .. t0+61m
+	f.clk.Advance(time.Minute)
+	c := issue(7200) // t0+2m .. t0+122m
+
+	live := func(now time.Time) []string {
+		t.Helper()
+		ss, err := f.svc.List(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, s := range ss {
+			ids = append(ids, s.AccessKeyID)
+		}
+		return ids
+	}
+	eq := func(got []string, want ...string) {
+		t.Helper()
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("live = %v, want %v", got, want)
+		}
+	}
+	eq(live(t0.Add(2*time.Minute)), a.AccessKeyID, b.AccessKeyID, c.AccessKeyID) // oldest first
+	eq(live(a.Expiry.Add(-time.Second)), a.AccessKeyID, b.AccessKeyID, c.AccessKeyID)
+	eq(live(a.Expiry), b.AccessKeyID, c.AccessKeyID) // a session ends at its expiry
+
+	f.clk.Advance(time.Minute)
+	if err := f.svc.Terminate(ctx, b.AccessKeyID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.Get(ctx, b.AccessKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.TerminatedAt.Equal(t0.Add(3 * time.Minute)) {
+		t.Fatalf("TerminatedAt = %v", got.TerminatedAt)
+	}
+	if Live(got, t0.Add(3*time.Minute)) {
+		t.Fatal("a terminated session is live")
+	}
+	eq(live(t0.Add(3*time.Minute)), a.AccessKeyID, c.AccessKeyID)
+	f.clk.Advance(time.Minute)
+	if err := f.svc.Terminate(ctx, b.AccessKeyID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.svc.Get(ctx, b.AccessKeyID); !got.TerminatedAt.Equal(t0.Add(3 * time.Minute)) {
+		t.Fatalf("a second Terminate moved TerminatedAt to %v", got.TerminatedAt)
+	}
+
+	err = f.svc.Terminate(ctx, "ASIANOSUCHKEY0000000")
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Terminate of an unknown key: %v", err)
+	}
+	if _, err := f.svc.Get(ctx, "ASIANOSUCHKEY0000000"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get of an unknown key: %v", err)
+	}
+
+	// Sweep keeps sessions that expired less than retain ago.
+	f.clk.Set(t0.Add(2 * time.Hour)) // a expired 105m ago, b 59m ago, c is live
+	n, err := f.svc.Sweep(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("swept %d, want 1", n)
+	}
+	if _, err := f.svc.Get(ctx, a.AccessKeyID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a survived the sweep: %v", err)
+	}
+	for _, s := range []meta.Session{b, c} {
+		if _, err := f.svc.Get(ctx, s.AccessKeyID); err != nil {
+			t.Fatalf("%s swept too early: %v", s.AccessKeyID, err)
+		}
+	}
+	// b expired at t0+61m: retain up to exactly that is the boundary.
+	f.clk.Set(b.Expiry.Add(time.Hour))
+	if n, _ := f.svc.Sweep(ctx, time.Hour); n != 0 {
+		t.Fatalf("swept %d sessions that expired exactly retain ago", n)
+	}
+	f.clk.Advance(time.Second)
+	if n, _ := f.svc.Sweep(ctx, time.Hour); n != 1 {
+		t.Fatalf("swept %d, want b", n)
+	}
+}
+
+func TestErrorKinds(t *testing.T) {
+	err := fmt.Errorf("wrapped: %w", NotAuthorized("arn:u", "sts:AssumeRole", "arn:r"))
+	if !errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNotFound) {
+		t.Fatal("errors.Is by kind")
+	}
+	if errors.Is(ErrAccessDenied, NotAuthorized("a", "b", "c")) {
+		t.Fatal("a sentinel matched a specific error")
+	}
+}
