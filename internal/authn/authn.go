@@ -173,6 +173,10 @@ func (a *Authenticator) sigV4(r *http.Request, mech mechanism) (*Result, error) 
 		return res, nil
 	}
 	res.AuthType = AuthHeader
+	// A header-signed request is signed as it is sent, whatever the dev
+	// clock says: its age is measured on the real clock, so moving time
+	// forward ages presigned URLs but not live clients' calls.
+	res.SignatureAge = a.SkewClock.Now().Sub(auth.Date)
 	if f := sessionAlive(cred, auth.SecurityToken, now); f != nil {
 		return nil, f
 	}

@@ -75,6 +75,7 @@ func (a *Authenticator) AuthenticateService(r *http.Request, service string, bod
 		return res, nil
 	}
 	res.AuthType = AuthHeader
+	res.SignatureAge = a.SkewClock.Now().Sub(auth.Date)
 	if f := sessionAlive(cred, auth.SecurityToken, now); f != nil {
 		return nil, f
 	}

@@ -41,6 +41,12 @@ type Config struct {
 	// credentials instead of generated ones.
 	RootAccessKeyID string
 	RootSecret      string
+	// DevClock adds the admin call that moves the lifetime clock forward,
+	// for testing applications against expiring URLs and sessions. It is
+	// refused on a non-loopback address unless DevClockForce is set,
+	// because anyone allowed to move time can end every session.
+	DevClock      bool
+	DevClockForce bool
 }
 
 // Default returns the defaults overlaid with the SIGNET_* environment.
@@ -103,10 +109,27 @@ func (c Config) Validate() error {
 	if c.RootAccessKeyID != "" && len(c.RootSecret) < 8 {
 		return fmt.Errorf("%s is too short (at least 8 characters)", EnvRootSecret)
 	}
+	if c.DevClock && !c.DevClockForce && !loopback(c.Addr) {
+		return fmt.Errorf("--dev-clock is refused on the non-loopback address %q: listen on 127.0.0.1 or ::1, or add --dev-clock-force if you really want anyone who can reach it with admin credentials to move time", c.Addr)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return nil
+}
+
+// loopback reports whether addr listens only on a loopback interface. An
+// empty host listens on every interface, so it is not loopback.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

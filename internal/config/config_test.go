@@ -29,3 +29,31 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestDevClockLoopbackOnly(t *testing.T) {
+	for _, tc := range []struct {
+		addr  string
+		force bool
+		ok    bool
+	}{
+		{"127.0.0.1:9000", false, true},
+		{"[::1]:9000", false, true},
+		{"localhost:9000", false, true},
+		{"0.0.0.0:9000", false, false},
+		{":9000", false, false},
+		{"192.168.1.10:9000", false, false},
+		{"0.0.0.0:9000", true, true},
+	} {
+		c := Default()
+		c.Addr, c.DevClock, c.DevClockForce = tc.addr, true, tc.force
+		err := c.Validate()
+		if (err == nil) != tc.ok {
+			t.Errorf("addr %s force %v: err = %v, want ok=%v", tc.addr, tc.force, err, tc.ok)
+		}
+	}
+	c := Default()
+	c.Addr = "0.0.0.0:9000"
+	if err := c.Validate(); err != nil {
+		t.Errorf("without --dev-clock any address is fine: %v", err)
+	}
+}

@@ -61,6 +61,7 @@ var codes = map[string]errSpec{
 	"InvalidToken":                      {400, "The provided token is malformed or otherwise invalid."},
 	"InvalidURI":                        {400, "Couldn't parse the specified URI."},
 	"KeyTooLongError":                   {400, "Your key is too long"},
+	"MalformedPolicy":                   {400, "Policies must be valid JSON and the first byte must be '{'"},
 	"MalformedXML":                      {400, "The XML you provided was not well-formed or did not validate against our published schema"},
 	"MalformedTrailerError":             {400, "The request contained trailing data that was not well-formed or did not conform to our published schema."},
 	"MaxMessageLengthExceeded":          {400, "Your request was too big."},
@@ -68,6 +69,7 @@ var codes = map[string]errSpec{
 	"MethodNotAllowed":                  {405, "The specified method is not allowed against this resource."},
 	"MissingContentLength":              {411, "You must provide the Content-Length HTTP header."},
 	"NoSuchBucket":                      {404, "The specified bucket does not exist"},
+	"NoSuchBucketPolicy":                {404, "The bucket policy does not exist"},
 	"NoSuchKey":                         {404, "The specified key does not exist."},
 	"NoSuchUpload":                      {404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."},
 	"NotImplemented":                    {501, "A header you provided implies functionality that is not implemented"},
@@ -111,6 +113,7 @@ var domainErrors = []struct {
 	code string
 }{
 	{meta.ErrNoSuchBucket, "NoSuchBucket"},
+	{meta.ErrNoSuchBucketPolicy, "NoSuchBucketPolicy"},
 	{meta.ErrBucketExists, "BucketAlreadyOwnedByYou"},
 	{meta.ErrBucketNotEmpty, "BucketNotEmpty"},
 	{meta.ErrNoSuchKey, "NoSuchKey"},

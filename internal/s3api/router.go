@@ -45,7 +45,7 @@ var notImplemented = map[string]bool{
 	"encryption": true, "intelligent-tiering": true, "inventory": true,
 	"legal-hold": true, "lifecycle": true, "logging": true, "metrics": true,
 	"notification": true, "object-lock": true, "ownershipControls": true,
-	"policy": true, "policyStatus": true, "publicAccessBlock": true,
+	"policyStatus": true, "publicAccessBlock": true,
 	"replication": true, "requestPayment": true, "restore": true,
 	"retention": true, "select": true, "session": true, "tagging": true,
 	"torrent": true, "versions": true, "website": true, "metadataTable": true,
@@ -142,6 +142,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		switch {
 		case q.Has("location"):
 			return route{action: "s3:GetBucketLocation", handle: (*api).getBucketLocation}, nil
+		case q.Has("policy"):
+			return route{action: "s3:GetBucketPolicy", handle: (*api).getBucketPolicy}, nil
 		case q.Has("versioning"):
 			return route{action: "s3:GetBucketVersioning", handle: (*api).getBucketVersioning}, nil
 		case q.Has("acl"):
@@ -161,12 +163,17 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		switch {
 		case q.Has("acl"):
 			return route{action: "s3:PutBucketAcl", handle: (*api).putACL}, nil
+		case q.Has("policy"):
+			return route{action: "s3:PutBucketPolicy", handle: (*api).putBucketPolicy}, nil
 		case q.Has("versioning"):
 			return route{}, s3Err("NotImplemented")
 		default:
 			return route{action: "s3:CreateBucket", handle: (*api).createBucket}, nil
 		}
 	case http.MethodDelete:
+		if q.Has("policy") {
+			return route{action: "s3:DeleteBucketPolicy", handle: (*api).deleteBucketPolicy}, nil
+		}
 		return route{action: "s3:DeleteBucket", handle: (*api).deleteBucket}, nil
 	case http.MethodPost:
 		if q.Has("delete") {

@@ -8,6 +8,7 @@
 package s3api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -35,6 +36,13 @@ type Authorizer interface {
 	Authorize(r *http.Request, res *authn.Result, action, resource string) error
 }
 
+// BucketPolicies stores bucket policy documents.
+type BucketPolicies interface {
+	PutBucketPolicy(ctx context.Context, bucket, doc string) error
+	GetBucketPolicy(ctx context.Context, bucket string) (string, error)
+	DeleteBucketPolicy(ctx context.Context, bucket string) error
+}
+
 // AllowAuthenticated allows every signed request and denies anonymous ones:
 // every bucket is private until policies arrive.
 type AllowAuthenticated struct{}
@@ -55,11 +63,14 @@ type Config struct {
 	// names a bucket: "b.s3.localhost:9000" → bucket "b".
 	VirtualHostDomains []string
 	Meta               meta.Store
-	Blobs              storage.Engine
-	Auth               Authenticator
-	Authz              Authorizer
-	Clock              clock.Clock
-	Logger             *slog.Logger
+	// Policies stores bucket policies; nil leaves the policy subresource
+	// unimplemented.
+	Policies BucketPolicies
+	Blobs    storage.Engine
+	Auth     Authenticator
+	Authz    Authorizer
+	Clock    clock.Clock
+	Logger   *slog.Logger
 }
 
 // api is the handler New returns.

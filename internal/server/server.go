@@ -15,14 +15,20 @@ import (
 	"path/filepath"
 	"time"
 
+	"signet/internal/access"
+	"signet/internal/adminapi"
 	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/iam"
+	"signet/internal/iamapi"
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
 	"signet/internal/s3api"
 	"signet/internal/storage"
 	"signet/internal/storage/disk"
+	"signet/internal/sts"
+	"signet/internal/stsapi"
 )
 
 // Server is a configured signet server.
@@ -34,8 +40,10 @@ type Server struct {
 	root    RootCredentials
 	newRoot bool
 	// Clock is the lifetime clock; under --dev-clock an admin call moves it.
-	Clock   *clock.Offset
-	handler http.Handler
+	Clock    *clock.Offset
+	handler  http.Handler
+	store    *access.Store
+	sessions *sts.Service
 }
 
 // New opens the data directory, recovers from any crash, and builds the
@@ -74,7 +82,14 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	} else if n > 0 {
 		log.Info("start-up recovery removed orphan blobs", "count", n)
 	}
-	keys := authn.NewStaticKeys(&authn.Credential{
+	sealer, err := loadSealer(cfg.DataDir)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sealing key: %w", err)
+	}
+	store := access.NewStore(md)
+	s.store = store
+	rootCred := &authn.Credential{
 		AccessKeyID: root.AccessKeyID,
 		Secret:      root.Secret,
 		Principal: authn.Principal{
@@ -82,24 +97,41 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 			ARN:         "arn:aws:iam::" + root.AccountID + ":root",
 			UserID:      root.AccountID,
 			IsRoot:      true,
+			Account:     root.AccountID,
 		},
-	})
+	}
+	identities := iam.New(iam.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID})
+	sessions := sts.New(sts.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID})
+	s.sessions = sessions
+	authz := access.NewAuthorizer(store, identities, s.Clock, root.AccountID)
+	auth := authn.NewAuthenticator(access.NewKeys(store, sealer, rootCred, root.AccountID), s.Clock, base, cfg.Region)
 	api := s3api.New(s3api.Config{
 		Region:             cfg.Region,
 		VirtualHostDomains: cfg.Domains,
-		Meta:               md,
+		Meta:               store,
+		Policies:           store,
 		Blobs:              blobs,
-		Auth:               authn.NewAuthenticator(keys, s.Clock, base, cfg.Region),
-		Authz:              s3api.AllowAuthenticated{},
+		Auth:               auth,
+		Authz:              authz,
 		Clock:              s.Clock,
 		Logger:             log,
 	})
+	front := &frontDoor{
+		s3:    api,
+		auth:  auth,
+		iam:   iamapi.New(iamapi.Config{IAM: identities, Authz: authz, Logger: log}),
+		sts:   stsapi.New(stsapi.Config{STS: sessions, Store: store, Authz: authz, Logger: log}),
+		admin: adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Logger: log}),
+	}
+	if cfg.DevClock {
+		log.Warn("dev clock enabled: admin callers can move this server's time forward", "addr", cfg.Addr)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, "ok\n")
 	})
-	mux.Handle("/", api)
+	mux.Handle("/", front)
 	s.handler = withRequest(mux, log, base)
 	return s, nil
 }

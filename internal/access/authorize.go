@@ -1,0 +1,343 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"signet/internal/authn"
+	"signet/internal/clock"
+	"signet/internal/meta"
+	"signet/internal/policy"
+)
+
+// PolicySource returns the identity policies of a user or role, parsed:
+// inline ones by name, managed ones by ARN. iam.Service implements it.
+type PolicySource interface {
+	PoliciesFor(ctx context.Context, o meta.Owner) ([]policy.Named, error)
+}
+
+// Authorizer answers "may this caller do this?" for S3, IAM, STS and the
+// admin API, with AWS's evaluation logic.
+type Authorizer struct {
+	store    *Store
+	policies PolicySource
+	clock    clock.Clock
+	account  string
+}
+
+// NewAuthorizer returns an Authorizer. clk is the lifetime clock: it gives
+// aws:CurrentTime, so moving the dev clock moves policy time too.
+func NewAuthorizer(store *Store, policies PolicySource, clk clock.Clock, account string) *Authorizer {
+	return &Authorizer{store: store, policies: policies, clock: clk, account: account}
+}
+
+// Denied is an authorisation refusal, with the decision for explanations.
+type Denied struct {
+	Action   string
+	Resource string
+	Decision policy.Decision
+}
+
+func (d *Denied) Error() string {
+	why := "no policy allows it"
+	if d.Decision.Effect == policy.Deny {
+		why = "explicitly denied"
+		if m := d.Decision.Match; m != nil {
+			why += " by " + m.Policy
+			if m.Sid != "" {
+				why += " statement " + strconv.Quote(m.Sid)
+			}
+		}
+	}
+	return fmt.Sprintf("access: %s on %s: %s", d.Action, d.Resource, why)
+}
+
+// ExplicitDeny reports whether err is a refusal by an explicit Deny.
+func ExplicitDeny(err error) bool {
+	var d *Denied
+	return errors.As(err, &d) && d.Decision.Effect == policy.Deny
+}
+
+// Authorize implements the S3, IAM, STS and admin authorisers: identity
+// policies (narrowed by session policies) plus, for S3 resources, the
+// bucket policy. A nil error allows.
+func (a *Authorizer) Authorize(r *http.Request, res *authn.Result, action, resource string) error {
+	d, err := a.Decide(r, res, action, resource)
+	if err != nil {
+		return err
+	}
+	if !d.Allowed() {
+		return &Denied{Action: action, Resource: resource, Decision: d}
+	}
+	return nil
+}
+
+// Decide returns the full decision for a request.
+func (a *Authorizer) Decide(r *http.Request, res *authn.Result, action, resource string) (policy.Decision, error) {
+	ctx := r.Context()
+	set, err := a.identitySet(ctx, res)
+	if err != nil {
+		return policy.Decision{}, err
+	}
+	if bucket, ok := bucketOf(resource); ok {
+		bp, err := a.bucketPolicy(ctx, bucket)
+		if err != nil {
+			return policy.Decision{}, err
+		}
+		if bp != nil {
+			set.Resource = append(set.Resource, policy.Named{Name: "bucket policy of " + bucket, Doc: bp})
+		}
+	}
+	req := &policy.Request{Action: action, Resource: resource, Caller: a.caller(res), Context: a.conditionKeys(r, res, action)}
+	return policy.Decide(req, set), nil
+}
+
+// AuthorizeAssumeRole decides sts:AssumeRole against a role's trust
+// policy, as AWS does within one account: the trust policy must allow the
+// caller; when it names the caller itself (its ARN), that is enough; when
+// it only names the account, the caller's identity policies must allow
+// sts:AssumeRole too. An explicit deny anywhere wins.
+func (a *Authorizer) AuthorizeAssumeRole(r *http.Request, res *authn.Result, roleARN string, trust *policy.Document) error {
+	ctx := r.Context()
+	const action = "sts:AssumeRole"
+	set, err := a.identitySet(ctx, res)
+	if err != nil {
+		return err
+	}
+	req := &policy.Request{Action: action, Resource: roleARN, Caller: a.caller(res), Context: a.conditionKeys(r, res, action)}
+	trustNamed := policy.Named{Name: "trust policy of " + roleARN, Doc: trust}
+	effect, match := trust.Evaluate(req)
+	if effect != policy.Allow {
+		return &Denied{Action: action, Resource: roleARN, Decision: policy.Decision{Effect: effect, Match: match}}
+	}
+	// Does the trust policy allow the caller without the account
+	// principal? Then it names the caller directly.
+	direct := *req
+	direct.Caller.Account = ""
+	namedDirectly, _ := trust.Evaluate(&direct)
+	if namedDirectly == policy.Allow {
+		set.Resource = []policy.Named{trustNamed}
+	}
+	d := policy.Decide(req, set)
+	if !d.Allowed() {
+		return &Denied{Action: action, Resource: roleARN, Decision: d}
+	}
+	return nil
+}
+
+// identitySet gathers the caller's identity and session policies.
+func (a *Authorizer) identitySet(ctx context.Context, res *authn.Result) (policy.Set, error) {
+	var set policy.Set
+	if res == nil || res.Anonymous {
+		return set, nil
+	}
+	p := res.Principal
+	if p.IsRoot {
+		set.Root = true
+		return set, nil
+	}
+	var owner meta.Owner
+	switch {
+	case p.SessionKind == authn.SessionAssumedRole:
+		owner = meta.Owner{Kind: meta.OwnerRole, Name: p.RoleName}
+	case p.UserName != "":
+		owner = meta.Owner{Kind: meta.OwnerUser, Name: p.UserName}
+	}
+	if owner.Name != "" {
+		docs, err := a.ownerPolicies(ctx, owner)
+		if err != nil {
+			return set, err
+		}
+		set.Identity = docs
+	}
+	switch {
+	case p.SessionKind == authn.SessionFederated:
+		// A federated session has no permissions beyond its session
+		// policy; with none it has none.
+		set.HasSession = true
+	case p.SessionKind == authn.SessionAssumedRole && p.SessionPolicy != "":
+		set.HasSession = true
+	}
+	if set.HasSession && p.SessionPolicy != "" {
+		doc, err := a.sessionPolicy(p)
+		if err != nil {
+			return set, err
+		}
+		set.Session = []policy.Named{{Name: "session policy", Doc: doc}}
+	}
+	return set, nil
+}
+
+func (a *Authorizer) ownerPolicies(ctx context.Context, o meta.Owner) ([]policy.Named, error) {
+	ck := "pol\x00" + o.Kind + "\x00" + strings.ToLower(o.Name)
+	v, gen, ok := a.store.cache.get(ck)
+	if ok {
+		return v.([]policy.Named), nil
+	}
+	docs, err := a.policies.PoliciesFor(ctx, o)
+	if errors.Is(err, meta.ErrNoSuchEntity) {
+		// A deleted user or role has no permissions left.
+		docs, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.store.cache.put(ck, gen, docs)
+	return docs, nil
+}
+
+func (a *Authorizer) sessionPolicy(p authn.Principal) (*policy.Document, error) {
+	ck := "spol\x00" + p.AccessKeyID
+	v, gen, ok := a.store.cache.get(ck)
+	if ok {
+		return v.(*policy.Document), nil
+	}
+	doc, err := policy.Parse(policy.Session, []byte(p.SessionPolicy))
+	if err != nil {
+		return nil, fmt.Errorf("session policy of %s: %w", p.AccessKeyID, err)
+	}
+	a.store.cache.put(ck, gen, doc)
+	return doc, nil
+}
+
+// bucketPolicy returns the parsed policy of a bucket, or nil.
+func (a *Authorizer) bucketPolicy(ctx context.Context, bucket string) (*policy.Document, error) {
+	ck := "bpol\x00" + bucket
+	v, gen, ok := a.store.cache.get(ck)
+	if ok {
+		return v.(*policy.Document), nil
+	}
+	raw, err := a.store.GetBucketPolicy(ctx, bucket)
+	var doc *policy.Document
+	switch {
+	case errors.Is(err, meta.ErrNoSuchBucketPolicy), errors.Is(err, meta.ErrNoSuchBucket):
+	case err != nil:
+		return nil, err
+	default:
+		if doc, err = policy.Parse(policy.Resource, []byte(raw)); err != nil {
+			return nil, fmt.Errorf("bucket policy of %s: %w", bucket, err)
+		}
+	}
+	a.store.cache.put(ck, gen, doc)
+	return doc, nil
+}
+
+func (a *Authorizer) caller(res *authn.Result) policy.Caller {
+	if res == nil || res.Anonymous {
+		return policy.Caller{Anonymous: true}
+	}
+	return policy.Caller{Account: a.account, ARNs: res.Principal.Identifiers()}
+}
+
+// bucketOf extracts the bucket from an S3 ARN.
+func bucketOf(resource string) (string, bool) {
+	rest, ok := strings.CutPrefix(resource, "arn:aws:s3:::")
+	if !ok {
+		return "", false
+	}
+	b, _, _ := strings.Cut(rest, "/")
+	if b == "" || b == "*" {
+		return "", false
+	}
+	return b, true
+}
+
+// conditionKeys builds the request context policies' conditions see.
+func (a *Authorizer) conditionKeys(r *http.Request, res *authn.Result, action string) map[string][]string {
+	now := a.clock.Now().UTC()
+	keys := map[string][]string{
+		"aws:CurrentTime":     {now.Format(time.RFC3339)},
+		"aws:EpochTime":       {strconv.FormatInt(now.Unix(), 10)},
+		"aws:SecureTransport": {strconv.FormatBool(r.TLS != nil)},
+	}
+	if ip := sourceIP(r); ip != "" {
+		keys["aws:SourceIp"] = []string{ip}
+	}
+	if ua := r.UserAgent(); ua != "" {
+		keys["aws:UserAgent"] = []string{ua}
+	}
+	if ref := r.Referer(); ref != "" {
+		keys["aws:Referer"] = []string{ref}
+	}
+	if res != nil && !res.Anonymous {
+		p := res.Principal
+		keys["aws:PrincipalArn"] = []string{p.PrincipalARN()}
+		keys["aws:PrincipalAccount"] = []string{a.account}
+		keys["aws:userid"] = []string{p.UserID}
+		keys["aws:PrincipalType"] = []string{principalType(p)}
+		if p.UserName != "" && (p.SessionKind == "" || p.SessionKind == authn.SessionToken) {
+			keys["aws:username"] = []string{p.UserName}
+		}
+		if p.Temporary() {
+			keys["aws:TokenIssueTime"] = []string{p.TokenIssued.UTC().Format(time.RFC3339Nano)}
+		}
+		keys["aws:MultiFactorAuthPresent"] = []string{"false"}
+		keys["s3:authType"] = []string{res.AuthType}
+		keys["s3:signatureversion"] = []string{res.SignatureVersion}
+		age := res.SignatureAge.Milliseconds()
+		if res.SignatureVersion == authn.SigV2 || age < 0 {
+			age = 0
+		}
+		keys["s3:signatureAge"] = []string{strconv.FormatInt(age, 10)}
+		if res.AuthType == authn.AuthHeader && res.ContentSHA256 != "" {
+			keys["s3:x-amz-content-sha256"] = []string{res.ContentSHA256}
+		}
+	}
+	for k, v := range Conditions(r.Context()) {
+		keys[k] = v
+	}
+	if action == "s3:ListBucket" {
+		q := r.URL.Query()
+		for _, k := range []string{"prefix", "delimiter", "max-keys"} {
+			if vs, ok := q[k]; ok {
+				keys["s3:"+k] = []string{vs[0]}
+			}
+		}
+	}
+	return keys
+}
+
+func principalType(p authn.Principal) string {
+	switch {
+	case p.IsRoot && !p.Temporary():
+		return "Account"
+	case p.SessionKind == authn.SessionAssumedRole:
+		return "AssumedRole"
+	case p.SessionKind == authn.SessionFederated:
+		return "FederatedUser"
+	case p.IsRoot:
+		return "Account"
+	}
+	return "User"
+}
+
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type conditionsKey struct{}
+
+// WithConditions attaches request-specific condition keys that only an API
+// package can read from the request's parameters (sts:ExternalId,
+// sts:RoleSessionName, sts:SourceIdentity): the Authorizer sees only the
+// *http.Request, whose body the front door has already read. Keys the
+// caller did not send stay absent, as IfExists and Null need.
+func WithConditions(ctx context.Context, m map[string][]string) context.Context {
+	return context.WithValue(ctx, conditionsKey{}, m)
+}
+
+// Conditions returns the keys WithConditions attached.
+func Conditions(ctx context.Context) map[string][]string {
+	m, _ := ctx.Value(conditionsKey{}).(map[string][]string)
+	return m
+}

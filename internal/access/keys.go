@@ -1,0 +1,158 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"signet/internal/authn"
+	"signet/internal/meta"
+	"signet/internal/secret"
+)
+
+// Keys is the authn.KeyStore over the root credentials, IAM users' access
+// keys and STS sessions.
+type Keys struct {
+	store   *Store
+	sealer  *secret.Sealer
+	root    *authn.Credential
+	account string
+}
+
+// NewKeys returns the key store. root is the root credential, which lives
+// outside the metadata store.
+func NewKeys(store *Store, sealer *secret.Sealer, root *authn.Credential, account string) *Keys {
+	return &Keys{store: store, sealer: sealer, root: root, account: account}
+}
+
+// Lookup implements authn.KeyStore. A deleted key, a key of a deleted
+// user and an inactive key are all unknown: AWS answers each with 403
+// InvalidAccessKeyId. A session is returned even when expired or
+// terminated, so authn can answer ExpiredToken rather than "unknown".
+func (k *Keys) Lookup(ctx context.Context, id string) (*authn.Credential, error) {
+	if k.root != nil && id == k.root.AccessKeyID {
+		return k.root, nil
+	}
+	if id == "" || len(id) > 128 {
+		return nil, authn.ErrUnknownKey
+	}
+	ck := "key\x00" + id
+	v, gen, ok := k.store.cache.get(ck)
+	if ok {
+		return v.(*authn.Credential), nil
+	}
+	var cred *authn.Credential
+	var err error
+	if strings.HasPrefix(id, "ASIA") {
+		cred, err = k.session(ctx, id)
+	} else {
+		cred, err = k.userKey(ctx, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	k.store.cache.put(ck, gen, cred)
+	return cred, nil
+}
+
+func (k *Keys) userKey(ctx context.Context, id string) (*authn.Credential, error) {
+	ak, err := k.store.GetAccessKey(ctx, id)
+	if errors.Is(err, meta.ErrNoSuchEntity) {
+		return nil, authn.ErrUnknownKey
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ak.Status != meta.KeyActive {
+		return nil, authn.ErrUnknownKey
+	}
+	u, err := k.store.GetUser(ctx, ak.UserName)
+	if errors.Is(err, meta.ErrNoSuchEntity) {
+		return nil, authn.ErrUnknownKey
+	}
+	if err != nil {
+		return nil, err
+	}
+	sec, err := k.sealer.Open(ak.SealedSecret, ak.ID)
+	if err != nil {
+		return nil, fmt.Errorf("access key %s: %w", ak.ID, err)
+	}
+	return &authn.Credential{
+		AccessKeyID: ak.ID,
+		Secret:      sec,
+		Principal: authn.Principal{
+			AccessKeyID: ak.ID,
+			ARN:         UserARN(k.account, u.Path, u.Name),
+			UserID:      u.ID,
+			UserName:    u.Name,
+			Account:     k.account,
+		},
+	}, nil
+}
+
+func (k *Keys) session(ctx context.Context, id string) (*authn.Credential, error) {
+	s, err := k.store.GetSession(ctx, id)
+	if errors.Is(err, meta.ErrNoSuchEntity) {
+		return nil, authn.ErrUnknownKey
+	}
+	if err != nil {
+		return nil, err
+	}
+	sec, err := k.sealer.Open(s.SealedSecret, s.AccessKeyID)
+	if err != nil {
+		return nil, fmt.Errorf("session %s: %w", s.AccessKeyID, err)
+	}
+	p := authn.Principal{
+		AccessKeyID:   s.AccessKeyID,
+		ARN:           s.ARN,
+		UserID:        s.UserID,
+		UserName:      s.UserName,
+		Account:       k.account,
+		SessionKind:   s.Kind,
+		RoleName:      s.RoleName,
+		SessionName:   s.SessionName,
+		TokenIssued:   s.Issued,
+		SessionPolicy: s.SessionPolicy,
+		// A root session token carries root's permissions; a root
+		// federation token only its session policy's.
+		IsRoot: s.Root && s.Kind == meta.SessionToken,
+	}
+	if s.Kind == meta.SessionAssumedRole {
+		p.UserName = ""
+		path := "/"
+		if r, err := k.store.GetRole(ctx, s.RoleName); err == nil {
+			path = r.Path
+		}
+		p.RoleARN = RoleARN(k.account, path, s.RoleName)
+	}
+	tokenHash := s.TokenHash
+	if tokenHash == nil {
+		tokenHash = []byte{}
+	}
+	return &authn.Credential{
+		AccessKeyID: s.AccessKeyID,
+		Secret:      sec,
+		TokenHash:   tokenHash,
+		Expiry:      s.Expiry,
+		Terminated:  !s.TerminatedAt.IsZero(),
+		Principal:   p,
+	}, nil
+}
+
+// UserARN is arn:aws:iam::ACCT:user{path}{name}.
+func UserARN(account, path, name string) string {
+	return "arn:aws:iam::" + account + ":user" + normPath(path) + name
+}
+
+// RoleARN is arn:aws:iam::ACCT:role{path}{name}.
+func RoleARN(account, path, name string) string {
+	return "arn:aws:iam::" + account + ":role" + normPath(path) + name
+}
+
+func normPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}

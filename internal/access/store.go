@@ -1,0 +1,181 @@
+// Package access decides who is calling and what they may do: it looks up
+// access keys and sessions for authn (through a cache), gathers the
+// policies that apply to a request and asks the policy package for the
+// decision.
+//
+// Every identity change goes through Store, which drops the cache in the
+// same call, so a deactivated key, a terminated session or a new deny
+// takes effect on the very next request.
+package access
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"signet/internal/meta"
+	"signet/internal/storage"
+)
+
+// Backend is what the store wraps: the metadata engine, which holds both
+// the object index and the identities.
+type Backend interface {
+	meta.Store
+	meta.Identities
+}
+
+// Store is the metadata store with a read cache in front of identity
+// lookups. Reads the request path makes (keys, sessions, policies, bucket
+// policies) are cached; every write through Store invalidates the whole
+// cache before it returns. Use Store — never the backend directly — for
+// identity writes.
+type Store struct {
+	Backend
+	cache *cache
+}
+
+// NewStore wraps b.
+func NewStore(b Backend) *Store {
+	return &Store{Backend: b, cache: newCache()}
+}
+
+// Invalidate drops every cached entry. It runs after each write; a node
+// that learns of a change made elsewhere calls it too.
+func (s *Store) Invalidate() { s.cache.invalidate() }
+
+// after runs a write and invalidates, whether or not it failed: a failed
+// write may still have changed something in a backend that is not fully
+// transactional, and a spurious miss costs only a lookup.
+func (s *Store) after(err error) error {
+	s.cache.invalidate()
+	return err
+}
+
+func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID, error) {
+	ids, err := s.Backend.DeleteBucket(ctx, name)
+	return ids, s.after(err)
+}
+
+func (s *Store) CreateBucket(ctx context.Context, b meta.Bucket) error {
+	return s.after(s.Backend.CreateBucket(ctx, b))
+}
+
+func (s *Store) CreateUser(ctx context.Context, u meta.User) error {
+	return s.after(s.Backend.CreateUser(ctx, u))
+}
+
+func (s *Store) DeleteUser(ctx context.Context, name string) error {
+	return s.after(s.Backend.DeleteUser(ctx, name))
+}
+
+func (s *Store) CreateAccessKey(ctx context.Context, k meta.AccessKey, max int) error {
+	return s.after(s.Backend.CreateAccessKey(ctx, k, max))
+}
+
+func (s *Store) UpdateAccessKey(ctx context.Context, user, id, status string) error {
+	return s.after(s.Backend.UpdateAccessKey(ctx, user, id, status))
+}
+
+func (s *Store) DeleteAccessKey(ctx context.Context, user, id string) error {
+	return s.after(s.Backend.DeleteAccessKey(ctx, user, id))
+}
+
+func (s *Store) CreateRole(ctx context.Context, r meta.Role) error {
+	return s.after(s.Backend.CreateRole(ctx, r))
+}
+
+func (s *Store) UpdateRole(ctx context.Context, name string, fn func(*meta.Role) error) error {
+	return s.after(s.Backend.UpdateRole(ctx, name, fn))
+}
+
+func (s *Store) DeleteRole(ctx context.Context, name string) error {
+	return s.after(s.Backend.DeleteRole(ctx, name))
+}
+
+func (s *Store) PutInlinePolicy(ctx context.Context, o meta.Owner, p meta.InlinePolicy) error {
+	return s.after(s.Backend.PutInlinePolicy(ctx, o, p))
+}
+
+func (s *Store) DeleteInlinePolicy(ctx context.Context, o meta.Owner, name string) error {
+	return s.after(s.Backend.DeleteInlinePolicy(ctx, o, name))
+}
+
+func (s *Store) CreatePolicy(ctx context.Context, p meta.Policy) error {
+	return s.after(s.Backend.CreatePolicy(ctx, p))
+}
+
+func (s *Store) DeletePolicy(ctx context.Context, name string) error {
+	return s.after(s.Backend.DeletePolicy(ctx, name))
+}
+
+func (s *Store) AttachPolicy(ctx context.Context, o meta.Owner, arn string) error {
+	return s.after(s.Backend.AttachPolicy(ctx, o, arn))
+}
+
+func (s *Store) DetachPolicy(ctx context.Context, o meta.Owner, arn string) error {
+	return s.after(s.Backend.DetachPolicy(ctx, o, arn))
+}
+
+func (s *Store) PutSession(ctx context.Context, sess meta.Session) error {
+	return s.after(s.Backend.PutSession(ctx, sess))
+}
+
+func (s *Store) TerminateSession(ctx context.Context, id string, at time.Time) error {
+	return s.after(s.Backend.TerminateSession(ctx, id, at))
+}
+
+func (s *Store) DeleteSessionsExpiredBefore(ctx context.Context, t time.Time) (int, error) {
+	n, err := s.Backend.DeleteSessionsExpiredBefore(ctx, t)
+	return n, s.after(err)
+}
+
+func (s *Store) PutBucketPolicy(ctx context.Context, bucket, doc string) error {
+	return s.after(s.Backend.PutBucketPolicy(ctx, bucket, doc))
+}
+
+func (s *Store) DeleteBucketPolicy(ctx context.Context, bucket string) error {
+	return s.after(s.Backend.DeleteBucketPolicy(ctx, bucket))
+}
+
+// cache holds request-path lookups. Entries are stamped with the
+// generation they were read under; a read that raced with an invalidation
+// is not stored, so the cache never resurrects a value from before a
+// write.
+type cache struct {
+	mu    sync.RWMutex
+	gen   uint64
+	items map[string]any
+}
+
+func newCache() *cache { return &cache{items: make(map[string]any)} }
+
+// maxItems bounds the cache; past it the cache starts over, which is
+// cheap and keeps a flood of distinct keys from growing memory.
+const maxItems = 1 << 16
+
+func (c *cache) invalidate() {
+	c.mu.Lock()
+	c.gen++
+	clear(c.items)
+	c.mu.Unlock()
+}
+
+// get returns a cached value and the generation to store under on a miss.
+func (c *cache) get(key string) (any, uint64, bool) {
+	c.mu.RLock()
+	v, ok := c.items[key]
+	gen := c.gen
+	c.mu.RUnlock()
+	return v, gen, ok
+}
+
+func (c *cache) put(key string, gen uint64, v any) {
+	c.mu.Lock()
+	if c.gen == gen {
+		if len(c.items) >= maxItems {
+			clear(c.items)
+		}
+		c.items[key] = v
+	}
+	c.mu.Unlock()
+}

@@ -1,0 +1,301 @@
+// Package adminapi serves signet's own operations that AWS has no API for:
+// the dev clock and the session registry. The contract is docs/admin-api.md.
+package adminapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"signet/internal/authn"
+	"signet/internal/clock"
+	"signet/internal/duration"
+	"signet/internal/meta"
+)
+
+// Prefix is the path every admin call starts with.
+const Prefix = "/_signet/admin/v1/"
+
+// Service is the SigV4 credential scope's service for admin calls.
+const Service = "signet"
+
+// RetainExpired is how long an expired session stays listed (with
+// ?all=true) and explainable: the longest a presigned URL can live.
+const RetainExpired = 7 * 24 * time.Hour
+
+// Authorizer decides signet:<Action> for a caller.
+type Authorizer interface {
+	Authorize(r *http.Request, res *authn.Result, action, resource string) error
+}
+
+// Config wires the API.
+type Config struct {
+	// Clock is the lifetime clock; Advance moves it under DevClock.
+	Clock *clock.Offset
+	// DevClock enables POST …/clock/advance.
+	DevClock bool
+	// Store is the identity store; writes through it must invalidate the
+	// request path's cache (pass the access.Store).
+	Store  meta.Identities
+	Authz  Authorizer
+	Logger *slog.Logger
+}
+
+// API serves the admin endpoints for requests the front door has
+// authenticated.
+type API struct {
+	cfg Config
+}
+
+// New returns the API.
+func New(cfg Config) *API {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &API{cfg: cfg}
+}
+
+// Error is an admin API error.
+type Error struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// WriteError writes e as the API's JSON error body.
+func WriteError(w http.ResponseWriter, e *Error, requestID string) {
+	writeJSON(w, e.Status, struct {
+		Error     *Error `json:"error"`
+		RequestID string `json:"request_id"`
+	}{e, requestID})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"InternalError","message":"encoding failed"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// Serve answers one authenticated admin request.
+func (a *API) Serve(w http.ResponseWriter, r *http.Request, res *authn.Result, body []byte, requestID string) {
+	if err := a.serve(w, r, res, body); err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			a.cfg.Logger.Error("admin request failed", "err", err, "request_id", requestID)
+			e = &Error{Status: http.StatusInternalServerError, Code: "InternalError", Message: "the server failed to handle the request; see its log under request ID " + requestID}
+		}
+		WriteError(w, e, requestID)
+	}
+}
+
+func (a *API) serve(w http.ResponseWriter, r *http.Request, res *authn.Result, body []byte) error {
+	path := strings.TrimPrefix(r.URL.Path, Prefix)
+	m := r.Method
+	switch {
+	case path == "clock" && (m == http.MethodGet || m == http.MethodHead):
+		if err := a.authorize(r, res, "GetClock"); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, a.clockView())
+		return nil
+	case path == "clock/advance" && m == http.MethodPost:
+		if err := a.authorize(r, res, "AdvanceClock"); err != nil {
+			return err
+		}
+		return a.advance(w, body)
+	case path == "sessions" && m == http.MethodGet:
+		if err := a.authorize(r, res, "ListSessions"); err != nil {
+			return err
+		}
+		return a.listSessions(w, r)
+	case strings.HasPrefix(path, "sessions/"):
+		rest := strings.TrimPrefix(path, "sessions/")
+		id, verb, _ := strings.Cut(rest, "/")
+		switch {
+		case verb == "" && m == http.MethodGet:
+			if err := a.authorize(r, res, "GetSession"); err != nil {
+				return err
+			}
+			return a.getSession(w, r, id)
+		case verb == "terminate" && m == http.MethodPost:
+			if err := a.authorize(r, res, "TerminateSession"); err != nil {
+				return err
+			}
+			return a.terminate(w, r, id)
+		}
+	}
+	return &Error{Status: http.StatusNotFound, Code: "NotFound", Message: "no admin operation " + m + " " + r.URL.Path + "; see docs/admin-api.md"}
+}
+
+func (a *API) authorize(r *http.Request, res *authn.Result, action string) error {
+	if err := a.cfg.Authz.Authorize(r, res, "signet:"+action, "*"); err != nil {
+		return &Error{Status: http.StatusForbidden, Code: "AccessDenied",
+			Message: "User: " + res.Principal.ARN + " is not authorized to perform: signet:" + action + " on resource: *"}
+	}
+	return nil
+}
+
+// ClockView is the clock's JSON.
+type ClockView struct {
+	Now           time.Time `json:"now"`
+	Real          time.Time `json:"real"`
+	Offset        string    `json:"offset"`
+	OffsetSeconds int64     `json:"offset_seconds"`
+	DevClock      bool      `json:"dev_clock"`
+}
+
+func (a *API) clockView() ClockView {
+	shift := a.cfg.Clock.Shift()
+	real := a.cfg.Clock.Base.Now().UTC()
+	return ClockView{Now: real.Add(shift), Real: real, Offset: duration.Format(shift), OffsetSeconds: int64(shift / time.Second), DevClock: a.cfg.DevClock}
+}
+
+func (a *API) advance(w http.ResponseWriter, body []byte) error {
+	if !a.cfg.DevClock {
+		return &Error{Status: http.StatusConflict, Code: "DevClockDisabled", Message: "the server's clock can only be moved when it was started with --dev-clock"}
+	}
+	var in struct {
+		Duration string `json:"duration"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: "the body must be JSON like {\"duration\": \"12h0m1s\"}"}
+	}
+	d, err := duration.Parse(in.Duration)
+	if err != nil {
+		return &Error{Status: http.StatusBadRequest, Code: "InvalidDuration", Message: err.Error()}
+	}
+	if d <= 0 {
+		return &Error{Status: http.StatusBadRequest, Code: "InvalidDuration", Message: "time only moves forward: give a positive duration such as 12h0m1s or 6d23h"}
+	}
+	a.cfg.Clock.Advance(d)
+	v := a.clockView()
+	a.cfg.Logger.Info("dev clock advanced", "by", duration.Format(d), "offset", v.Offset, "now", v.Now)
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// SessionView is a session's JSON; it never holds a secret or token.
+type SessionView struct {
+	AccessKeyID       string     `json:"access_key_id"`
+	Kind              string     `json:"kind"`
+	ARN               string     `json:"arn"`
+	UserID            string     `json:"user_id"`
+	UserName          string     `json:"user_name"`
+	RoleName          string     `json:"role_name"`
+	RoleARN           string     `json:"role_arn"`
+	SessionName       string     `json:"session_name"`
+	SourceAccessKeyID string     `json:"source_access_key_id"`
+	Chained           bool       `json:"chained"`
+	Issued            time.Time  `json:"issued"`
+	Expires           time.Time  `json:"expires"`
+	TerminatedAt      *time.Time `json:"terminated_at"`
+	Status            string     `json:"status"`
+	RemainingSeconds  int64      `json:"remaining_seconds"`
+}
+
+// Session statuses.
+const (
+	StatusActive     = "active"
+	StatusExpired    = "expired"
+	StatusTerminated = "terminated"
+)
+
+// View renders s as the API shows it at now. roleARN is the role's ARN
+// for an assumed-role session.
+func View(s meta.Session, roleARN string, now time.Time) SessionView {
+	v := SessionView{
+		AccessKeyID: s.AccessKeyID, Kind: s.Kind, ARN: s.ARN, UserID: s.UserID, UserName: s.UserName,
+		RoleName: s.RoleName, RoleARN: roleARN, SessionName: s.SessionName, SourceAccessKeyID: s.SourceAccessKeyID,
+		Chained: s.Chained, Issued: s.Issued.UTC(), Expires: s.Expiry.UTC(), Status: StatusActive,
+	}
+	switch {
+	case !s.TerminatedAt.IsZero():
+		t := s.TerminatedAt.UTC()
+		v.TerminatedAt, v.Status = &t, StatusTerminated
+	case !now.Before(s.Expiry):
+		v.Status = StatusExpired
+	default:
+		v.RemainingSeconds = int64(s.Expiry.Sub(now) / time.Second)
+	}
+	return v
+}
+
+func (a *API) roleARN(ctx context.Context, s meta.Session) string {
+	if s.Kind != meta.SessionAssumedRole {
+		return ""
+	}
+	// The session ARN is arn:aws:sts::ACCT:assumed-role/ROLE/SESSION; the
+	// role ARN is the IAM one, with the role's path when it still exists.
+	acct := strings.TrimPrefix(s.ARN, "arn:aws:sts::")
+	acct, _, _ = strings.Cut(acct, ":")
+	path := "/"
+	if r, err := a.cfg.Store.GetRole(ctx, s.RoleName); err == nil && r.Path != "" {
+		path = r.Path
+	}
+	return "arn:aws:iam::" + acct + ":role" + path + s.RoleName
+}
+
+func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {
+	all := r.URL.Query().Get("all") == "true"
+	sessions, err := a.cfg.Store.ListSessions(r.Context())
+	if err != nil {
+		return err
+	}
+	now := a.cfg.Clock.Now()
+	out := make([]SessionView, 0, len(sessions))
+	for _, s := range sessions {
+		v := View(s, a.roleARN(r.Context(), s), now)
+		if all || v.Status == StatusActive {
+			out = append(out, v)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Issued.Before(out[j].Issued) })
+	writeJSON(w, http.StatusOK, struct {
+		Sessions []SessionView `json:"sessions"`
+	}{out})
+	return nil
+}
+
+func (a *API) session(r *http.Request, id string) (meta.Session, error) {
+	s, err := a.cfg.Store.GetSession(r.Context(), id)
+	if errors.Is(err, meta.ErrNoSuchEntity) {
+		return s, &Error{Status: http.StatusNotFound, Code: "NoSuchSession", Message: "no session with access key ID " + id + " (sessions are kept until seven days after they expire)"}
+	}
+	return s, err
+}
+
+func (a *API) getSession(w http.ResponseWriter, r *http.Request, id string) error {
+	s, err := a.session(r, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, View(s, a.roleARN(r.Context(), s), a.cfg.Clock.Now()))
+	return nil
+}
+
+func (a *API) terminate(w http.ResponseWriter, r *http.Request, id string) error {
+	if _, err := a.session(r, id); err != nil {
+		return err
+	}
+	if err := a.cfg.Store.TerminateSession(r.Context(), id, a.cfg.Clock.Now()); err != nil {
+		return err
+	}
+	s, err := a.session(r, id)
+	if err != nil {
+		return err
+	}
+	a.cfg.Logger.Info("session terminated", "access_key_id", id, "arn", s.ARN)
+	writeJSON(w, http.StatusOK, View(s, a.roleARN(r.Context(), s), a.cfg.Clock.Now()))
+	return nil
+}

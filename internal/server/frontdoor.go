@@ -1,0 +1,117 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"signet/internal/adminapi"
+	"signet/internal/authn"
+	"signet/internal/awsquery"
+	"signet/internal/requestid"
+)
+
+// frontDoor routes one endpoint to its four APIs: the admin API by path,
+// IAM and STS by the service in the SigV4 credential scope (as AWS clients
+// sign them), and everything else to S3.
+type frontDoor struct {
+	s3    http.Handler
+	auth  *authn.Authenticator
+	iam   awsquery.Handler
+	sts   awsquery.Handler
+	admin *adminapi.API
+}
+
+func (f *frontDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, adminapi.Prefix) {
+		f.serveAdmin(w, r)
+		return
+	}
+	switch queryService(r) {
+	case "iam":
+		f.serveQuery(w, r, "iam", f.iam)
+	case "sts":
+		f.serveQuery(w, r, "sts", f.sts)
+	default:
+		f.s3.ServeHTTP(w, r)
+	}
+}
+
+// queryService names the Query service a request is for, or "" for S3.
+// Query calls are made on "/" of the endpoint. The credential scope says
+// which service the client signed for; an unsigned form POST to "/" is
+// treated as STS (it will be refused as unauthenticated, as AWS does).
+func queryService(r *http.Request) string {
+	if r.URL.Path != "/" {
+		return ""
+	}
+	scope := ""
+	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "AWS4-HMAC-SHA256") {
+		if _, after, ok := strings.Cut(a, "Credential="); ok {
+			scope, _, _ = strings.Cut(after, ",")
+		}
+	} else if c := r.URL.Query().Get("X-Amz-Credential"); c != "" {
+		scope = c
+	} else if r.Method == http.MethodPost && a == "" &&
+		strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/x-www-form-urlencoded") {
+		return "sts"
+	}
+	parts := strings.Split(strings.TrimSpace(scope), "/")
+	if len(parts) == 5 {
+		switch parts[3] {
+		case "iam", "sts":
+			return parts[3]
+		}
+	}
+	return ""
+}
+
+func (f *frontDoor) serveQuery(w http.ResponseWriter, r *http.Request, service string, h awsquery.Handler) {
+	reqID := requestid.FromContext(r.Context())
+	ns := h.Namespace()
+	body, err := awsquery.ReadBody(r)
+	if err != nil {
+		awsquery.WriteError(w, ns, &awsquery.Error{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLarge", Message: "The request body is too large."}, reqID)
+		return
+	}
+	res, err := f.auth.AuthenticateService(r, service, body)
+	if err != nil {
+		awsquery.WriteError(w, ns, awsquery.FromAuth(err, service), reqID)
+		return
+	}
+	if res.Anonymous {
+		awsquery.WriteError(w, ns, awsquery.MissingAuthentication(), reqID)
+		return
+	}
+	params, err := awsquery.Params(r, body)
+	if err != nil {
+		awsquery.WriteError(w, ns, err.(*awsquery.Error), reqID)
+		return
+	}
+	call := &awsquery.Call{Action: params.Get("Action"), Version: params.Get("Version"), Params: params, Auth: res, RequestID: reqID}
+	if call.Action == "" {
+		awsquery.WriteError(w, ns, awsquery.ErrMissingAction, reqID)
+		return
+	}
+	h.ServeQuery(w, r, call)
+}
+
+func (f *frontDoor) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	reqID := requestid.FromContext(r.Context())
+	body, err := awsquery.ReadBody(r)
+	if err != nil {
+		adminapi.WriteError(w, &adminapi.Error{Status: http.StatusRequestEntityTooLarge, Code: "InvalidRequest", Message: "request body too large"}, reqID)
+		return
+	}
+	res, err := f.auth.AuthenticateService(r, adminapi.Service, body)
+	if err != nil {
+		qe := awsquery.FromAuth(err, adminapi.Service)
+		adminapi.WriteError(w, &adminapi.Error{Status: qe.Status, Code: qe.Code, Message: qe.Message}, reqID)
+		return
+	}
+	if res.Anonymous {
+		adminapi.WriteError(w, &adminapi.Error{Status: http.StatusForbidden, Code: "MissingAuthenticationToken",
+			Message: "admin calls must be signed with SigV4 (service \"signet\"); use 'signet admin'"}, reqID)
+		return
+	}
+	f.admin.Serve(w, r, res, body, reqID)
+}

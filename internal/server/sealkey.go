@@ -1,0 +1,45 @@
+package server
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"signet/internal/atomicfile"
+	"signet/internal/secret"
+)
+
+// sealingKeyFile holds the key that seals secret access keys at rest. It
+// lives beside meta.db but apart from it, mode 0600: a copy of the
+// metadata store alone (a backup, a replica dump) cannot sign as anyone.
+// Back the two up separately.
+const sealingKeyFile = "sealing.key"
+
+// loadSealer reads the sealing key, creating it on first start.
+func loadSealer(dataDir string) (*secret.Sealer, error) {
+	path := filepath.Join(dataDir, sealingKeyFile)
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(key) != secret.KeySize {
+			return nil, fmt.Errorf("%s: want %d hex-encoded bytes", path, secret.KeySize)
+		}
+		return secret.NewSealer(key)
+	case errors.Is(err, fs.ErrNotExist):
+		key, err := secret.GenerateKey()
+		if err != nil {
+			return nil, err
+		}
+		if err := atomicfile.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		return secret.NewSealer(key)
+	default:
+		return nil, err
+	}
+}
