@@ -21,6 +21,8 @@ func runServer(env Env) int {
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); serves HTTPS with --tls-key")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env "+config.EnvLogLevel+")")
+	fs.BoolVar(&cfg.DevClock, "dev-clock", false, "let admin callers move the server's clock forward ('signet admin clock advance'); loopback addresses only")
+	fs.BoolVar(&cfg.DevClockForce, "dev-clock-force", false, "allow --dev-clock on a non-loopback address")
 	if err := fs.Parse(env.Args); err != nil {
 		return 2
 	}
