@@ -28,6 +28,7 @@ func commands() []command {
 	return []command{
 		{"server", "run the S3-compatible server", runServer},
 		{"version", "print the version", runVersion},
+		{"admin", "call the admin API: dev clock and STS sessions", runAdmin},
 	}
 }
 

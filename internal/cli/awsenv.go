@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
+	"signet/internal/sigv4"
+)
+
+// awsFlags are the AWS CLI's global options that locate a server and the
+// identity to call it with.
+type awsFlags struct {
+	endpointURL string
+	profile     string
+	region      string
+}
+
+// awsSettings is what the AWS CLI would use for a call, found the way it
+// finds it: flags first, then AWS_* environment variables, then the shared
+// config and credentials files.
+type awsSettings struct {
+	Endpoint    *url.URL
+	Region      string
+	Credentials aws.CredentialsProvider
+	HTTP        *http.Client
+}
+
+// defaultAdminRegion is what the AWS CLI signs with when nothing names a
+// region; signet accepts any region in an admin call's scope.
+const defaultAdminRegion = "us-east-1"
+
+// adminHTTPTimeout bounds one admin call; the AWS CLI's read timeout.
+const adminHTTPTimeout = 60 * time.Second
+
+// loadAWSSettings resolves endpoint, region, credentials and transport.
+//
+// config.LoadDefaultConfig reads the process environment, not Env.Getenv:
+// the SDK offers no way to hand it another environment. That is what the
+// real binary wants; tests set the variables with t.Setenv.
+//
+// Credentials are not retrieved here (a provider may need the network, for
+// SSO or an assumed role); the admin client asks for them per call.
+func loadAWSSettings(ctx context.Context, f awsFlags) (*awsSettings, error) {
+	opts := []func(*config.LoadOptions) error{
+		// signet issues its own keys, so an EC2 instance role's can never
+		// be valid against it; without this, a machine with no credentials
+		// configured would wait on the metadata service before failing.
+		config.WithEC2IMDSClientEnableState(imds.ClientDisabled),
+	}
+	if f.profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(f.profile))
+	}
+	if f.region != "" {
+		opts = append(opts, config.WithRegion(f.region))
+	}
+	// No custom HTTP client goes in: the SDK must build its own for
+	// AWS_CA_BUNDLE / ca_bundle to apply, and its transport is reused below.
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	s := &awsSettings{Region: cfg.Region, Credentials: cfg.Credentials}
+	if s.Region == "" {
+		s.Region = defaultAdminRegion
+	}
+
+	raw, from := f.endpointURL, "--endpoint-url"
+	if raw == "" && cfg.BaseEndpoint != nil {
+		raw, from = *cfg.BaseEndpoint, "AWS_ENDPOINT_URL or the profile's endpoint_url"
+	}
+	if raw == "" {
+		return nil, fmt.Errorf("no endpoint: pass --endpoint-url (e.g. --endpoint-url http://localhost:9000), " +
+			"or set AWS_ENDPOINT_URL or endpoint_url in the profile")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("endpoint %q (from %s) is not an http:// or https:// URL with a host", raw, from)
+	}
+	s.Endpoint = u
+
+	// The SDK's transport carries what the AWS CLI would use for TLS and
+	// proxies: the CA bundle (AWS_CA_BUNDLE or the profile's ca_bundle, which
+	// replaces the system roots, as in the CLI) and HTTP(S)_PROXY.
+	var tr *http.Transport
+	if bc, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok {
+		tr = bc.GetTransport()
+	} else {
+		tr = awshttp.NewBuildableClient().GetTransport()
+	}
+	s.HTTP = &http.Client{Transport: tr, Timeout: adminHTTPTimeout}
+	return s, nil
+}
+
+// sdkCredentials adapts the SDK's provider (a cache over the default chain:
+// environment, shared files, SSO, assumed roles…) to the admin client.
+type sdkCredentials struct{ p aws.CredentialsProvider }
+
+func (c sdkCredentials) Retrieve(ctx context.Context) (sigv4.Credentials, error) {
+	if c.p == nil {
+		return sigv4.Credentials{}, fmt.Errorf("no credentials found")
+	}
+	v, err := c.p.Retrieve(ctx)
+	if err != nil {
+		return sigv4.Credentials{}, err
+	}
+	return sigv4.Credentials{AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey, SessionToken: v.SessionToken}, nil
+}
