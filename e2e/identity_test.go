@@ -497,3 +497,120 @@ func TestBoto3Identities(t *testing.T) {
 		}
 	}
 }
+
+// Every IAM and STS command the README promises, as a new user types them.
+func TestAWSCLIIAMAndSTSCommands(t *testing.T) {
+	t.Parallel()
+	w := newIdentityWorld(t)
+	c, p := w.root, w.p
+	var users struct{ Users []struct{ UserName string } }
+	c.atJSON(t, p, &users, "iam", "list-users")
+	if len(users.Users) != 1 || users.Users[0].UserName != "alice" {
+		t.Errorf("list-users: %+v", users)
+	}
+	var got struct {
+		User struct{ UserName, UserId string }
+	}
+	c.atJSON(t, p, &got, "iam", "get-user", "--user-name", "alice")
+	if got.User.UserName != "alice" || !strings.HasPrefix(got.User.UserId, "AIDA") {
+		t.Errorf("get-user: %+v", got)
+	}
+	var names struct{ PolicyNames []string }
+	c.atJSON(t, p, &names, "iam", "list-user-policies", "--user-name", "alice")
+	if strings.Join(names.PolicyNames, ",") != "assume,read-life" {
+		t.Errorf("list-user-policies: %v", names.PolicyNames)
+	}
+	var up struct{ PolicyDocument map[string]any }
+	c.atJSON(t, p, &up, "iam", "get-user-policy", "--user-name", "alice", "--policy-name", "read-life")
+	if up.PolicyDocument["Version"] != "2012-10-17" {
+		t.Errorf("get-user-policy document: %v", up.PolicyDocument)
+	}
+
+	c.at(t, p, "iam", "update-role", "--role-name", "reader", "--max-session-duration", "7200", "--description", "reads life")
+	var role struct {
+		Role struct {
+			MaxSessionDuration int
+			Description        string
+		}
+	}
+	c.atJSON(t, p, &role, "iam", "get-role", "--role-name", "reader")
+	if role.Role.MaxSessionDuration != 7200 || role.Role.Description != "reads life" {
+		t.Errorf("get-role after update-role: %+v", role.Role)
+	}
+	var roles struct{ Roles []struct{ RoleName string } }
+	c.atJSON(t, p, &roles, "iam", "list-roles")
+	if len(roles.Roles) != 1 || roles.Roles[0].RoleName != "reader" {
+		t.Errorf("list-roles: %+v", roles)
+	}
+	var rp struct{ PolicyNames []string }
+	c.atJSON(t, p, &rp, "iam", "list-role-policies", "--role-name", "reader")
+	if strings.Join(rp.PolicyNames, ",") != "read-life" {
+		t.Errorf("list-role-policies: %v", rp.PolicyNames)
+	}
+	c.at(t, p, "iam", "get-role-policy", "--role-name", "reader", "--policy-name", "read-life")
+
+	// Managed policies: create, attach to a user and a role, list, detach.
+	var pol struct{ Policy struct{ Arn string } }
+	c.atJSON(t, p, &pol, "iam", "create-policy", "--policy-name", "writer",
+		"--policy-document", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::life/*"}]}`)
+	c.at(t, p, "iam", "attach-user-policy", "--user-name", "alice", "--policy-arn", pol.Policy.Arn)
+	c.at(t, p, "iam", "attach-role-policy", "--role-name", "reader", "--policy-arn", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+	var att struct{ AttachedPolicies []struct{ PolicyArn string } }
+	c.atJSON(t, p, &att, "iam", "list-attached-user-policies", "--user-name", "alice")
+	if len(att.AttachedPolicies) != 1 || att.AttachedPolicies[0].PolicyArn != pol.Policy.Arn {
+		t.Errorf("list-attached-user-policies: %+v", att)
+	}
+	// The attached policy lets alice upload; without it she cannot.
+	src := filepath.Join(t.TempDir(), "note.txt")
+	if err := os.WriteFile(src, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.alice.at(t, p, "s3", "cp", src, "s3://life/note.txt")
+	c.atFails(t, p, "DeleteConflict", "iam", "delete-policy", "--policy-arn", pol.Policy.Arn)
+	c.at(t, p, "iam", "detach-user-policy", "--user-name", "alice", "--policy-arn", pol.Policy.Arn)
+	r := w.alice.run(t, "", "aws", "--endpoint-url", p.endpoint, "s3", "cp", src, "s3://life/note2.txt")
+	if r.err == nil || !strings.Contains(r.stderr, "AccessDenied") {
+		t.Errorf("upload after detaching the policy: want AccessDenied\n%s", r)
+	}
+	c.at(t, p, "iam", "delete-policy", "--policy-arn", pol.Policy.Arn)
+	c.atJSON(t, p, &att, "iam", "list-attached-role-policies", "--role-name", "reader")
+	if len(att.AttachedPolicies) != 1 || !strings.HasSuffix(att.AttachedPolicies[0].PolicyArn, "AmazonS3ReadOnlyAccess") {
+		t.Errorf("list-attached-role-policies: %+v", att)
+	}
+
+	// STS from the CLI.
+	var id struct{ Arn, Account, UserId string }
+	w.alice.atJSON(t, p, &id, "sts", "get-caller-identity")
+	if id.Arn != w.aliceARN {
+		t.Errorf("get-caller-identity as alice: %+v", id)
+	}
+	var st stsCreds
+	w.alice.atJSON(t, p, &st, "sts", "get-session-token", "--duration-seconds", "900")
+	rememberSecret(st.Credentials.SecretAccessKey)
+	rememberSecret(st.Credentials.SessionToken)
+	if !strings.HasPrefix(st.Credentials.AccessKeyId, "ASIA") {
+		t.Errorf("get-session-token: %+v", st.Credentials.AccessKeyId)
+	}
+	w.alice.atFails(t, p, "AccessDenied", "sts", "get-federation-token", "--name", "visitor")
+	c.at(t, p, "iam", "put-user-policy", "--user-name", "alice", "--policy-name", "federate",
+		"--policy-document", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetFederationToken","Resource":"*"}]}`)
+	var fed struct {
+		Credentials   struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+		FederatedUser struct{ Arn string }
+	}
+	w.alice.atJSON(t, p, &fed, "sts", "get-federation-token", "--name", "visitor",
+		"--policy", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)
+	rememberSecret(fed.Credentials.SecretAccessKey)
+	rememberSecret(fed.Credentials.SessionToken)
+	if !strings.HasSuffix(fed.FederatedUser.Arn, ":federated-user/visitor") {
+		t.Errorf("get-federation-token: %+v", fed.FederatedUser)
+	}
+	w.alice.atFails(t, p, "ValidationError", "sts", "assume-role", "--role-arn", w.roleARN, "--role-session-name", "toolong", "--duration-seconds", "7201")
+
+	// Tear down in AWS's order.
+	c.at(t, p, "iam", "detach-role-policy", "--role-name", "reader", "--policy-arn", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+	c.atFails(t, p, "DeleteConflict", "iam", "delete-role", "--role-name", "reader")
+	c.at(t, p, "iam", "delete-role-policy", "--role-name", "reader", "--policy-name", "read-life")
+	c.at(t, p, "iam", "delete-role", "--role-name", "reader")
+	c.atFails(t, p, "NoSuchEntity", "iam", "get-role", "--role-name", "reader")
+}

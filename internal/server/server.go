@@ -44,6 +44,9 @@ type Server struct {
 	handler  http.Handler
 	store    *access.Store
 	sessions *sts.Service
+	// stopSweep ends the session sweeper; sweepDone closes when it has.
+	stopSweep func()
+	sweepDone chan struct{}
 }
 
 // New opens the data directory, recovers from any crash, and builds the
@@ -123,6 +126,9 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		sts:   stsapi.New(stsapi.Config{STS: sessions, Store: store, Authz: authz, Logger: log}),
 		admin: adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Logger: log}),
 	}
+	sweepCtx, stop := context.WithCancel(context.Background())
+	s.stopSweep, s.sweepDone = stop, make(chan struct{})
+	go s.sweepSessions(sweepCtx)
 	if cfg.DevClock {
 		log.Warn("dev clock enabled: admin callers can move this server's time forward", "addr", cfg.Addr)
 	}
@@ -144,7 +150,35 @@ func (s *Server) Root() RootCredentials { return s.root }
 
 // Close releases the stores.
 func (s *Server) Close() error {
+	if s.stopSweep != nil {
+		s.stopSweep()
+		<-s.sweepDone
+	}
 	return errors.Join(s.meta.Close(), s.blobs.Close())
+}
+
+// sweepEvery is how often sessions past their retention are deleted.
+const sweepEvery = time.Hour
+
+// sweepSessions deletes sessions that expired more than
+// adminapi.RetainExpired ago, now and then every sweepEvery: they are kept
+// that long so a dead URL's session can still be shown and explained.
+func (s *Server) sweepSessions(ctx context.Context) {
+	defer close(s.sweepDone)
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		if n, err := s.sessions.Sweep(ctx, adminapi.RetainExpired); err != nil && ctx.Err() == nil {
+			s.log.Warn("sweeping expired sessions failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("swept expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // collectOrphans deletes blobs no metadata record references: bytes of a
