@@ -253,7 +253,7 @@ func (s *Server) ListenAndServe(ctx context.Context, banner io.Writer) error {
 }
 
 func (s *Server) printBanner(w io.Writer, endpoint string) {
-	fmt.Fprintf(w, "signet is serving S3 at %s (data in %s, region %s)\n", endpoint, s.cfg.DataDir, s.cfg.Region)
+	fmt.Fprintf(w, "signet is serving S3, IAM and STS at %s (data in %s, region %s)\n", endpoint, s.cfg.DataDir, s.cfg.Region)
 	if s.newRoot {
 		fmt.Fprintf(w, "\nRoot credentials were generated and saved to %s (mode 0600).\n", filepath.Join(s.cfg.DataDir, rootFile))
 		fmt.Fprintf(w, "They are shown only this once; paste these lines into your shell:\n\n")
@@ -266,4 +266,7 @@ func (s *Server) printBanner(w io.Writer, endpoint string) {
 	fmt.Fprintf(w, "export AWS_DEFAULT_REGION=%s\n", s.cfg.Region)
 	fmt.Fprintf(w, "export AWS_ENDPOINT_URL=%s\n\n", endpoint)
 	fmt.Fprintf(w, "Try: aws --endpoint-url %s s3 mb s3://my-bucket\n", endpoint)
+	if s.cfg.DevClock {
+		fmt.Fprintf(w, "Dev clock on: move this server's time with 'signet admin clock advance 12h0m1s'\n")
+	}
 }
