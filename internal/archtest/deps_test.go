@@ -46,7 +46,7 @@ func isStdlib(path string) bool {
 }
 
 func TestHeartIsStdlibOnly(t *testing.T) {
-	for _, dir := range []string{"sigv4", "sigv2", "lifetime", "clock", "secret", "checksum"} {
+	for _, dir := range []string{"sigv4", "sigv2", "lifetime", "clock", "secret", "checksum", "policy", "duration"} {
 		for file, ims := range imports(t, dir) {
 			for _, im := range ims {
 				if !isStdlib(im) {
@@ -65,6 +65,24 @@ func TestEnginesKnowNoHTTP(t *testing.T) {
 				for _, f := range forbidden {
 					if im == f {
 						t.Errorf("%s imports %s; engines must not know about HTTP or the API", file, im)
+					}
+				}
+			}
+		}
+	}
+}
+
+// The identity domains take the caller as an authn.Principal but never see
+// a request or speak a wire protocol.
+func TestIdentityDomainsKnowNoHTTP(t *testing.T) {
+	forbidden := []string{"net/http", "signet/internal/s3api", "signet/internal/awsquery", "signet/internal/iamapi",
+		"signet/internal/stsapi", "signet/internal/adminapi", "signet/internal/server"}
+	for _, dir := range []string{"iam", "sts", "policy"} {
+		for file, ims := range imports(t, dir) {
+			for _, im := range ims {
+				for _, f := range forbidden {
+					if im == f {
+						t.Errorf("%s imports %s; identity domains must not know about HTTP or the wire", file, im)
 					}
 				}
 			}
