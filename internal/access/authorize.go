@@ -113,6 +113,10 @@ func (a *Authorizer) AuthorizeAssumeRole(r *http.Request, res *authn.Result, rol
 	req := &policy.Request{Action: action, Resource: roleARN, Caller: a.caller(res), Context: a.conditionKeys(r, res, action)}
 	trustNamed := policy.Named{Name: "trust policy of " + roleARN, Doc: trust}
 	effect, match := trust.Evaluate(req)
+	if match != nil {
+		// Evaluate knows the document, not the name it goes by.
+		match.Policy = trustNamed.Name
+	}
 	if effect != policy.Allow {
 		return &Denied{Action: action, Resource: roleARN, Decision: policy.Decision{Effect: effect, Match: match}}
 	}
@@ -156,6 +160,12 @@ func (a *Authorizer) identitySet(ctx context.Context, res *authn.Result) (policy
 		}
 		set.Identity = docs
 	}
+	if p.SessionKind == authn.SessionFederated && p.UserName == "" {
+		// GetFederationToken asked with the root credentials (only long-
+		// term keys may ask, and every user key has a user name): root's
+		// permissions, narrowed below to the session policy's.
+		set.Identity = []policy.Named{{Name: "root", Doc: rootIdentity}}
+	}
 	switch {
 	case p.SessionKind == authn.SessionFederated:
 		// A federated session has no permissions beyond its session
@@ -181,7 +191,7 @@ func (a *Authorizer) ownerPolicies(ctx context.Context, o meta.Owner) ([]policy.
 		return v.([]policy.Named), nil
 	}
 	docs, err := a.policies.PoliciesFor(ctx, o)
-	if errors.Is(err, meta.ErrNoSuchEntity) {
+	if err != nil && a.ownerGone(ctx, o, err) {
 		// A deleted user or role has no permissions left.
 		docs, err = nil, nil
 	}
@@ -191,6 +201,36 @@ func (a *Authorizer) ownerPolicies(ctx context.Context, o meta.Owner) ([]policy.
 	a.store.cache.put(ck, gen, docs)
 	return docs, nil
 }
+
+// ownerGone reports whether err from PoliciesFor means the owner no
+// longer exists. The source may answer in its own words (iam.Service
+// returns its NoSuchEntity error, which does not wrap the store's), so the
+// store is asked directly; any other failure stays a failure.
+func (a *Authorizer) ownerGone(ctx context.Context, o meta.Owner, err error) bool {
+	if errors.Is(err, meta.ErrNoSuchEntity) {
+		return true
+	}
+	var gerr error
+	switch o.Kind {
+	case meta.OwnerUser:
+		_, gerr = a.store.GetUser(ctx, o.Name)
+	case meta.OwnerRole:
+		_, gerr = a.store.GetRole(ctx, o.Name)
+	default:
+		return false
+	}
+	return errors.Is(gerr, meta.ErrNoSuchEntity)
+}
+
+// rootIdentity is the root user's identity permission (everything), for
+// the one case where it is intersected with a session policy.
+var rootIdentity = func() *policy.Document {
+	d, err := policy.Parse(policy.Identity, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
+	if err != nil {
+		panic(err)
+	}
+	return d
+}()
 
 func (a *Authorizer) sessionPolicy(p authn.Principal) (*policy.Document, error) {
 	ck := "spol\x00" + p.AccessKeyID

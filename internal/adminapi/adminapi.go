@@ -178,7 +178,10 @@ func (a *API) advance(w http.ResponseWriter, body []byte) error {
 	if d <= 0 {
 		return &Error{Status: http.StatusBadRequest, Code: "InvalidDuration", Message: "time only moves forward: give a positive duration such as 12h0m1s or 6d23h"}
 	}
-	a.cfg.Clock.Advance(d)
+	if !a.cfg.Clock.TryAdvance(d) {
+		return &Error{Status: http.StatusBadRequest, Code: "InvalidDuration",
+			Message: "the clock is already " + duration.Format(a.cfg.Clock.Shift()) + " ahead; it cannot move " + duration.Format(d) + " more (the offset is at most about 106751d, 292 years)"}
+	}
 	v := a.clockView()
 	a.cfg.Logger.Info("dev clock advanced", "by", duration.Format(d), "offset", v.Offset, "now", v.Now)
 	writeJSON(w, http.StatusOK, v)

@@ -3,6 +3,8 @@ package awsquery
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"signet/internal/authn"
 )
@@ -34,11 +36,7 @@ func FromAuth(err error, service string) *Error {
 	case authn.ReasonSignatureMismatch:
 		return forbidden("SignatureDoesNotMatch", msgSignature)
 	case authn.ReasonTimeTooSkewed:
-		msg := "Signature expired"
-		if rt, st := field(f, "RequestTime"), field(f, "ServerTime"); rt != "" {
-			msg = "Signature expired: " + rt + " is now earlier than the server's time " + st + " minus 15 minutes."
-		}
-		return forbidden("SignatureDoesNotMatch", msg)
+		return forbidden("SignatureDoesNotMatch", skewMessage(f))
 	case authn.ReasonRequestExpired:
 		return forbidden("SignatureDoesNotMatch", "Signature expired")
 	case authn.ReasonRequestNotYetValid:
@@ -75,4 +73,41 @@ func field(f *authn.Failure, name string) string {
 		}
 	}
 	return ""
+}
+
+// skewMessage words a clock-skew refusal as AWS does, for a request
+// signed too long ago or too far in the future:
+//
+//	Signature expired: 20260301T100000Z is now earlier than 20260301T114500Z (20260301T120000Z - 15 min.)
+//	Signature not yet current: 20260301T140000Z is still later than 20260301T121500Z (20260301T120000Z + 15 min.)
+func skewMessage(f *authn.Failure) string {
+	rt := field(f, "RequestTime")
+	server, err := time.Parse(time.RFC3339, field(f, "ServerTime"))
+	if rt == "" || err != nil {
+		return "Signature expired"
+	}
+	skew := authn.MaxSkew
+	if ms, err := strconv.ParseInt(field(f, "MaxAllowedSkewMilliseconds"), 10, 64); err == nil && ms > 0 {
+		skew = time.Duration(ms) * time.Millisecond
+	}
+	const basic = "20060102T150405Z"
+	mins := strconv.FormatInt(int64(skew/time.Minute), 10)
+	if sent, ok := requestTime(rt); ok && sent.After(server) {
+		return "Signature not yet current: " + rt + " is still later than " + server.Add(skew).UTC().Format(basic) +
+			" (" + server.UTC().Format(basic) + " + " + mins + " min.)"
+	}
+	return "Signature expired: " + rt + " is now earlier than " + server.Add(-skew).UTC().Format(basic) +
+		" (" + server.UTC().Format(basic) + " - " + mins + " min.)"
+}
+
+// requestTime parses the date a request was signed with: X-Amz-Date's
+// basic ISO 8601 form, or an HTTP date.
+func requestTime(s string) (time.Time, bool) {
+	if t, err := time.Parse("20060102T150405Z", s); err == nil {
+		return t, true
+	}
+	if t, err := http.ParseTime(s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
 }

@@ -4,6 +4,7 @@
 package clock
 
 import (
+	"math"
 	"sync"
 	"time"
 )
@@ -70,13 +71,22 @@ func (o *Offset) Now() time.Time {
 
 // Advance moves the clock forward by d; a negative d is ignored because
 // time that has been shown to have passed must not come back.
-func (o *Offset) Advance(d time.Duration) {
+func (o *Offset) Advance(d time.Duration) { o.TryAdvance(d) }
+
+// TryAdvance is Advance reporting whether the clock moved: it refuses a
+// non-positive d, and a d that would overflow the offset (which would wrap
+// it negative and send time back).
+func (o *Offset) TryAdvance(d time.Duration) bool {
 	if d <= 0 {
-		return
+		return false
 	}
 	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.offset > math.MaxInt64-d {
+		return false
+	}
 	o.offset += d
-	o.mu.Unlock()
+	return true
 }
 
 // Shift reports how far the clock has been moved forward.

@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -32,5 +33,21 @@ func TestOffsetMovesOnlyForward(t *testing.T) {
 	}
 	if o.Shift() != 12*time.Hour+time.Second {
 		t.Fatalf("Shift = %v", o.Shift())
+	}
+}
+
+func TestOffsetNeverWrapsBack(t *testing.T) {
+	o := NewOffset(NewFake(time.Unix(0, 0)))
+	if !o.TryAdvance(math.MaxInt64 - 10) {
+		t.Fatal("a large but representable advance was refused")
+	}
+	if o.TryAdvance(11) {
+		t.Fatal("an advance that overflows the offset was accepted")
+	}
+	if o.Shift() != math.MaxInt64-10 {
+		t.Fatalf("shift %v after a refused advance", o.Shift())
+	}
+	if o.TryAdvance(0) || o.TryAdvance(-1) {
+		t.Fatal("non-positive advances accepted")
 	}
 }
