@@ -126,6 +126,36 @@ func (a *Authenticator) Authenticate(r *http.Request, virtualBucket string) (*Re
 }
 
 func (a *Authenticator) sigV4(r *http.Request, mech mechanism) (*Result, error) {
+	v, err := a.verifyV4(r, mech, sigv4.S3, func(auth *sigv4.Auth) *Failure { return a.checkScope(auth, mech) }, "")
+	if err != nil {
+		return nil, err
+	}
+	res := v.res
+	res.ContentSHA256 = v.auth.PayloadHash
+	if mech == mechV4Query {
+		res.Body, res.DecodedLength = plainBody(r), r.ContentLength
+		return res, nil
+	}
+	if err := a.attachBody(r, v.auth, v.key, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// verifiedV4 is a SigV4 request that passed verifyV4.
+type verifiedV4 struct {
+	auth *sigv4.Auth
+	key  []byte // the derived signing key, for chunk signatures
+	res  *Result
+}
+
+// verifyV4 runs the checks every SigV4 request gets, in AWS's order:
+// parse, the credential scope (scope), the skew of a header-signed
+// request, the credential and its token, the signature (canonicalised in
+// mode; over payloadHash when it is set, else the hash the request
+// declares), then the presigned window or, for header auth, the session's
+// life.
+func (a *Authenticator) verifyV4(r *http.Request, mech mechanism, mode sigv4.Mode, scope func(*sigv4.Auth) *Failure, payloadHash string) (*verifiedV4, error) {
 	req := sigv4.FromHTTP(r)
 	var auth *sigv4.Auth
 	var err error
@@ -137,7 +167,7 @@ func (a *Authenticator) sigV4(r *http.Request, mech mechanism) (*Result, error) 
 	if err != nil {
 		return nil, fromSigV4(err)
 	}
-	if f := a.checkScope(auth, mech); f != nil {
+	if f := scope(auth); f != nil {
 		return nil, f
 	}
 	if mech == mechV4Header {
@@ -151,26 +181,24 @@ func (a *Authenticator) sigV4(r *http.Request, mech mechanism) (*Result, error) 
 	if f != nil {
 		return nil, f
 	}
+	if payloadHash != "" {
+		auth.PayloadHash = payloadHash
+	}
 	key := a.Cache.Get(cred.AccessKeyID, cred.Secret.Reveal(), auth.Scope)
-	if _, err := sigv4.Verify(req, auth, key, sigv4.S3); err != nil {
+	if _, err := sigv4.Verify(req, auth, key, mode); err != nil {
 		return nil, fromSigV4WithKey(err, auth.AccessKeyID, auth.Signature)
 	}
 	now := a.Clock.Now()
-	res := &Result{
-		Principal:        cred.Principal,
-		SignatureVersion: SigV4,
-		SignatureAge:     now.Sub(auth.Date),
-		ContentSHA256:    auth.PayloadHash,
-	}
+	res := &Result{Principal: cred.Principal, SignatureVersion: SigV4}
 	if mech == mechV4Query {
 		res.AuthType = AuthQuery
+		res.SignatureAge = now.Sub(auth.Date)
 		lt := lifetime.Compute(lifetime.Input{SignedAt: auth.Date, Expires: time.Duration(auth.Expires) * time.Second, CredentialExpiry: credExpiry(cred)})
 		if f := verdictFailure(lt, auth.Date, now, auth.SecurityToken, strconv.FormatInt(auth.Expires, 10)); f != nil {
 			return nil, f
 		}
 		res.Deadline = lt.Effective
-		res.Body, res.DecodedLength = plainBody(r), r.ContentLength
-		return res, nil
+		return &verifiedV4{auth: auth, key: key, res: res}, nil
 	}
 	res.AuthType = AuthHeader
 	// A header-signed request is signed as it is sent, whatever the dev
@@ -180,10 +208,7 @@ func (a *Authenticator) sigV4(r *http.Request, mech mechanism) (*Result, error) 
 	if f := sessionAlive(cred, auth.SecurityToken, now); f != nil {
 		return nil, f
 	}
-	if err := a.attachBody(r, auth, key, res); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return &verifiedV4{auth: auth, key: key, res: res}, nil
 }
 
 // attachBody sets the payload reader that proves the body is what was

@@ -4,10 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"strconv"
-	"time"
 
-	"signet/internal/lifetime"
 	"signet/internal/sigv4"
 )
 
@@ -29,55 +26,16 @@ func (a *Authenticator) AuthenticateService(r *http.Request, service string, bod
 	case mechV2Header, mechV2Query:
 		return nil, &Failure{Reason: ReasonHeaderMalformed, Message: "Signature version 2 is not supported by this service; sign with AWS4-HMAC-SHA256."}
 	}
-	req := sigv4.FromHTTP(r)
-	var auth *sigv4.Auth
-	var err error
-	if mech == mechV4Header {
-		auth, err = sigv4.ParseHeader(req)
-	} else {
-		auth, err = sigv4.ParseQuery(req)
-	}
-	if err != nil {
-		return nil, fromSigV4(err)
-	}
-	if auth.Scope.Service != service {
-		return nil, &Failure{Reason: ReasonWrongService}
-	}
-	if mech == mechV4Header {
-		if f := skew(auth.Date, auth.AmzDate, a.SkewClock.Now()); f != nil {
-			return nil, f
-		}
-	}
-	cred, f := a.credential(r.Context(), auth.AccessKeyID, auth.SecurityToken)
-	if f != nil {
-		return nil, f
-	}
 	sum := sha256.Sum256(body)
-	auth.PayloadHash = hex.EncodeToString(sum[:])
-	key := a.Cache.Get(cred.AccessKeyID, cred.Secret.Reveal(), auth.Scope)
-	if _, err := sigv4.Verify(req, auth, key, sigv4.Generic); err != nil {
-		return nil, fromSigV4WithKey(err, auth.AccessKeyID, auth.Signature)
-	}
-	now := a.Clock.Now()
-	res := &Result{
-		Principal:        cred.Principal,
-		SignatureVersion: SigV4,
-		SignatureAge:     now.Sub(auth.Date),
-		DecodedLength:    int64(len(body)),
-	}
-	if mech == mechV4Query {
-		res.AuthType = AuthQuery
-		lt := lifetime.Compute(lifetime.Input{SignedAt: auth.Date, Expires: time.Duration(auth.Expires) * time.Second, CredentialExpiry: credExpiry(cred)})
-		if f := verdictFailure(lt, auth.Date, now, auth.SecurityToken, strconv.FormatInt(auth.Expires, 10)); f != nil {
-			return nil, f
+	v, err := a.verifyV4(r, mech, sigv4.Generic, func(auth *sigv4.Auth) *Failure {
+		if auth.Scope.Service != service {
+			return &Failure{Reason: ReasonWrongService}
 		}
-		res.Deadline = lt.Effective
-		return res, nil
+		return nil
+	}, hex.EncodeToString(sum[:]))
+	if err != nil {
+		return nil, err
 	}
-	res.AuthType = AuthHeader
-	res.SignatureAge = a.SkewClock.Now().Sub(auth.Date)
-	if f := sessionAlive(cred, auth.SecurityToken, now); f != nil {
-		return nil, f
-	}
-	return res, nil
+	v.res.DecodedLength = int64(len(body))
+	return v.res, nil
 }
