@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"signet/internal/adminwire"
 	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/duration"
@@ -19,10 +20,10 @@ import (
 )
 
 // Prefix is the path every admin call starts with.
-const Prefix = "/_signet/admin/v1/"
+const Prefix = adminwire.PathPrefix
 
 // Service is the SigV4 credential scope's service for admin calls.
-const Service = "signet"
+const Service = adminwire.Service
 
 // RetainExpired is how long an expired session stays listed (with
 // ?all=true) and explainable: the longest a presigned URL can live.
@@ -62,19 +63,16 @@ func New(cfg Config) *API {
 
 // Error is an admin API error.
 type Error struct {
-	Status  int    `json:"-"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Status  int
+	Code    string
+	Message string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // WriteError writes e as the API's JSON error body.
 func WriteError(w http.ResponseWriter, e *Error, requestID string) {
-	writeJSON(w, e.Status, struct {
-		Error     *Error `json:"error"`
-		RequestID string `json:"request_id"`
-	}{e, requestID})
+	writeJSON(w, e.Status, adminwire.ErrorBody{Error: &adminwire.Error{Code: e.Code, Message: e.Message}, RequestID: requestID})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -146,28 +144,17 @@ func (a *API) authorize(r *http.Request, res *authn.Result, action string) error
 	return nil
 }
 
-// ClockView is the clock's JSON.
-type ClockView struct {
-	Now           time.Time `json:"now"`
-	Real          time.Time `json:"real"`
-	Offset        string    `json:"offset"`
-	OffsetSeconds int64     `json:"offset_seconds"`
-	DevClock      bool      `json:"dev_clock"`
-}
-
-func (a *API) clockView() ClockView {
+func (a *API) clockView() adminwire.Clock {
 	shift := a.cfg.Clock.Shift()
 	real := a.cfg.Clock.Base.Now().UTC()
-	return ClockView{Now: real.Add(shift), Real: real, Offset: duration.Format(shift), OffsetSeconds: int64(shift / time.Second), DevClock: a.cfg.DevClock}
+	return adminwire.Clock{Now: real.Add(shift), Real: real, Offset: duration.Format(shift), OffsetSeconds: int64(shift / time.Second), DevClock: a.cfg.DevClock}
 }
 
 func (a *API) advance(w http.ResponseWriter, body []byte) error {
 	if !a.cfg.DevClock {
 		return &Error{Status: http.StatusConflict, Code: "DevClockDisabled", Message: "the server's clock can only be moved when it was started with --dev-clock"}
 	}
-	var in struct {
-		Duration string `json:"duration"`
-	}
+	var in adminwire.Advance
 	if err := json.Unmarshal(body, &in); err != nil {
 		return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: "the body must be JSON like {\"duration\": \"12h0m1s\"}"}
 	}
@@ -188,46 +175,20 @@ func (a *API) advance(w http.ResponseWriter, body []byte) error {
 	return nil
 }
 
-// SessionView is a session's JSON; it never holds a secret or token.
-type SessionView struct {
-	AccessKeyID       string     `json:"access_key_id"`
-	Kind              string     `json:"kind"`
-	ARN               string     `json:"arn"`
-	UserID            string     `json:"user_id"`
-	UserName          string     `json:"user_name"`
-	RoleName          string     `json:"role_name"`
-	RoleARN           string     `json:"role_arn"`
-	SessionName       string     `json:"session_name"`
-	SourceAccessKeyID string     `json:"source_access_key_id"`
-	Chained           bool       `json:"chained"`
-	Issued            time.Time  `json:"issued"`
-	Expires           time.Time  `json:"expires"`
-	TerminatedAt      *time.Time `json:"terminated_at"`
-	Status            string     `json:"status"`
-	RemainingSeconds  int64      `json:"remaining_seconds"`
-}
-
-// Session statuses.
-const (
-	StatusActive     = "active"
-	StatusExpired    = "expired"
-	StatusTerminated = "terminated"
-)
-
 // View renders s as the API shows it at now. roleARN is the role's ARN
 // for an assumed-role session.
-func View(s meta.Session, roleARN string, now time.Time) SessionView {
-	v := SessionView{
+func View(s meta.Session, roleARN string, now time.Time) adminwire.Session {
+	v := adminwire.Session{
 		AccessKeyID: s.AccessKeyID, Kind: s.Kind, ARN: s.ARN, UserID: s.UserID, UserName: s.UserName,
 		RoleName: s.RoleName, RoleARN: roleARN, SessionName: s.SessionName, SourceAccessKeyID: s.SourceAccessKeyID,
-		Chained: s.Chained, Issued: s.Issued.UTC(), Expires: s.Expiry.UTC(), Status: StatusActive,
+		Chained: s.Chained, Issued: s.Issued.UTC(), Expires: s.Expiry.UTC(), Status: adminwire.StatusActive,
 	}
 	switch {
 	case !s.TerminatedAt.IsZero():
 		t := s.TerminatedAt.UTC()
-		v.TerminatedAt, v.Status = &t, StatusTerminated
+		v.TerminatedAt, v.Status = &t, adminwire.StatusTerminated
 	case !now.Before(s.Expiry):
-		v.Status = StatusExpired
+		v.Status = adminwire.StatusExpired
 	default:
 		v.RemainingSeconds = int64(s.Expiry.Sub(now) / time.Second)
 	}
@@ -256,17 +217,15 @@ func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := a.cfg.Clock.Now()
-	out := make([]SessionView, 0, len(sessions))
+	out := make([]adminwire.Session, 0, len(sessions))
 	for _, s := range sessions {
 		v := View(s, a.roleARN(r.Context(), s), now)
-		if all || v.Status == StatusActive {
+		if all || v.Status == adminwire.StatusActive {
 			out = append(out, v)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Issued.Before(out[j].Issued) })
-	writeJSON(w, http.StatusOK, struct {
-		Sessions []SessionView `json:"sessions"`
-	}{out})
+	writeJSON(w, http.StatusOK, adminwire.SessionList{Sessions: out})
 	return nil
 }
 

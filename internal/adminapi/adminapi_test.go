@@ -18,6 +18,7 @@ import (
 
 	"signet/internal/access"
 	"signet/internal/adminapi"
+	"signet/internal/adminwire"
 	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/iam"
@@ -180,7 +181,7 @@ func TestClockGet(t *testing.T) {
 	f := newFixture(t, false)
 	f.clk.Advance(12*time.Hour + time.Second)
 	f.base.Advance(30 * time.Minute)
-	v := decode[adminapi.ClockView](t, f.do(t, "GET", "clock", ""))
+	v := decode[adminwire.Clock](t, f.do(t, "GET", "clock", ""))
 	if !v.Real.Equal(t0.Add(30*time.Minute)) || !v.Now.Equal(t0.Add(12*time.Hour+30*time.Minute+time.Second)) ||
 		v.Offset != "12h0m1s" || v.OffsetSeconds != 43201 || v.DevClock {
 		t.Errorf("clock %+v", v)
@@ -195,20 +196,20 @@ func TestClockGet(t *testing.T) {
 
 func TestClockAdvance(t *testing.T) {
 	f := newFixture(t, true)
-	v := decode[adminapi.ClockView](t, f.do(t, "POST", "clock/advance", `{"duration":"12h0m1s"}`))
+	v := decode[adminwire.Clock](t, f.do(t, "POST", "clock/advance", `{"duration":"12h0m1s"}`))
 	if want := t0.Add(12*time.Hour + time.Second); !v.Now.Equal(want) || !f.clk.Now().Equal(want) {
 		t.Errorf("now %v (clock %v), want %v", v.Now, f.clk.Now(), want)
 	}
 	if !v.Real.Equal(t0) || v.Offset != "12h0m1s" || v.OffsetSeconds != 43201 || !v.DevClock {
 		t.Errorf("after 12h0m1s: %+v", v)
 	}
-	v = decode[adminapi.ClockView](t, f.do(t, "POST", "clock/advance", `{"duration":"6d23h"}`))
+	v = decode[adminwire.Clock](t, f.do(t, "POST", "clock/advance", `{"duration":"6d23h"}`))
 	shift := 12*time.Hour + time.Second + 6*24*time.Hour + 23*time.Hour
 	if !v.Now.Equal(t0.Add(shift)) || v.Offset != "7d11h0m1s" || v.OffsetSeconds != int64(shift/time.Second) {
 		t.Errorf("after 6d23h: %+v", v)
 	}
 	// Whole seconds are a duration too.
-	v = decode[adminapi.ClockView](t, f.do(t, "POST", "clock/advance", `{"duration":"60"}`))
+	v = decode[adminwire.Clock](t, f.do(t, "POST", "clock/advance", `{"duration":"60"}`))
 	if !v.Now.Equal(t0.Add(shift + time.Minute)) {
 		t.Errorf("after 60: %+v", v)
 	}
@@ -254,7 +255,7 @@ func TestClockAdvanceRefused(t *testing.T) {
 // Time only moves forward, however far it has been moved already.
 func TestClockAdvanceNeverWraps(t *testing.T) {
 	f := newFixture(t, true)
-	decode[adminapi.ClockView](t, f.do(t, "POST", "clock/advance", `{"duration":"106000d"}`))
+	decode[adminwire.Clock](t, f.do(t, "POST", "clock/advance", `{"duration":"106000d"}`))
 	before := f.clk.Now()
 	w := f.do(t, "POST", "clock/advance", `{"duration":"106000d"}`)
 	if w.Code == http.StatusOK {
@@ -361,14 +362,14 @@ func TestSessionsList(t *testing.T) {
 	// Two hours on, the role session (1 h) has expired.
 	f.clk.Advance(2 * time.Hour)
 	w = f.do(t, "GET", "sessions", "")
-	live := decode[struct{ Sessions []adminapi.SessionView }](t, w)
+	live := decode[struct{ Sessions []adminwire.Session }](t, w)
 	if len(live.Sessions) != 1 || live.Sessions[0].AccessKeyID != s.token.AccessKeyID || live.Sessions[0].Status != "active" {
 		t.Errorf("live sessions after 2h: %+v", live.Sessions)
 	}
 
 	w = f.do(t, "GET", "sessions?all=true", "")
 	noSecrets(t, w.Body.String(), s.role, s.token, s.fed)
-	all := decode[struct{ Sessions []adminapi.SessionView }](t, w)
+	all := decode[struct{ Sessions []adminwire.Session }](t, w)
 	var got []string
 	for _, v := range all.Sessions {
 		got = append(got, v.AccessKeyID+" "+v.Status)
@@ -382,7 +383,7 @@ func TestSessionsList(t *testing.T) {
 			t.Errorf("%s %s has remaining_seconds %d", v.AccessKeyID, v.Status, v.RemainingSeconds)
 		}
 	}
-	if w := f.do(t, "GET", "sessions?all=yes", ""); len(decode[struct{ Sessions []adminapi.SessionView }](t, w).Sessions) != 1 {
+	if w := f.do(t, "GET", "sessions?all=yes", ""); len(decode[struct{ Sessions []adminwire.Session }](t, w).Sessions) != 1 {
 		t.Error("?all=yes should not include ended sessions")
 	}
 
@@ -406,7 +407,7 @@ func TestSessionsListSortedByIssueTime(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	list := decode[struct{ Sessions []adminapi.SessionView }](t, f.do(t, "GET", "sessions", ""))
+	list := decode[struct{ Sessions []adminwire.Session }](t, f.do(t, "GET", "sessions", ""))
 	var ids []string
 	for _, v := range list.Sessions {
 		ids = append(ids, v.AccessKeyID)
@@ -428,8 +429,8 @@ func TestSessionShow(t *testing.T) {
 	if m["terminated_at"] != nil {
 		t.Errorf("terminated_at = %v, want null", m["terminated_at"])
 	}
-	v := decode[adminapi.SessionView](t, w)
-	want := adminapi.SessionView{
+	v := decode[adminwire.Session](t, w)
+	want := adminwire.Session{
 		AccessKeyID: s.role.AccessKeyID, Kind: "assumed-role",
 		ARN:    "arn:aws:sts::" + acct + ":assumed-role/reader/ci",
 		UserID: s.roleSess.UserID, UserName: "alice", RoleName: "reader",
@@ -448,11 +449,11 @@ func TestSessionShow(t *testing.T) {
 		t.Errorf("issued not RFC 3339 UTC: %s", w.Body)
 	}
 
-	tok := decode[adminapi.SessionView](t, f.do(t, "GET", "sessions/"+s.token.AccessKeyID, ""))
+	tok := decode[adminwire.Session](t, f.do(t, "GET", "sessions/"+s.token.AccessKeyID, ""))
 	if tok.Kind != "session-token" || tok.RoleARN != "" || tok.UserName != "alice" || tok.ARN != "arn:aws:iam::"+acct+":user/alice" {
 		t.Errorf("session-token view %+v", tok)
 	}
-	fed := decode[adminapi.SessionView](t, f.do(t, "GET", "sessions/"+s.fed.AccessKeyID, ""))
+	fed := decode[adminwire.Session](t, f.do(t, "GET", "sessions/"+s.fed.AccessKeyID, ""))
 	if fed.Kind != "federated-user" || fed.SessionName != "bob" || fed.RoleARN != "" || fed.RemainingSeconds != 300 {
 		t.Errorf("federated view %+v", fed)
 	}
@@ -474,7 +475,7 @@ func TestSessionTerminate(t *testing.T) {
 	first := f.clk.Now()
 	w := f.do(t, "POST", "sessions/"+s.token.AccessKeyID+"/terminate", "")
 	noSecrets(t, w.Body.String(), s.token)
-	v := decode[adminapi.SessionView](t, w)
+	v := decode[adminwire.Session](t, w)
 	if v.Status != "terminated" || v.TerminatedAt == nil || !v.TerminatedAt.Equal(first) || v.RemainingSeconds != 0 {
 		t.Errorf("terminated view %+v", v)
 	}
@@ -485,17 +486,17 @@ func TestSessionTerminate(t *testing.T) {
 	}
 
 	f.clk.Advance(time.Hour)
-	v = decode[adminapi.SessionView](t, f.do(t, "POST", "sessions/"+s.token.AccessKeyID+"/terminate", ""))
+	v = decode[adminwire.Session](t, f.do(t, "POST", "sessions/"+s.token.AccessKeyID+"/terminate", ""))
 	if v.TerminatedAt == nil || !v.TerminatedAt.Equal(first) {
 		t.Errorf("second terminate changed terminated_at to %v, want %v", v.TerminatedAt, first)
 	}
-	shown := decode[adminapi.SessionView](t, f.do(t, "GET", "sessions/"+s.token.AccessKeyID, ""))
+	shown := decode[adminwire.Session](t, f.do(t, "GET", "sessions/"+s.token.AccessKeyID, ""))
 	if shown.Status != "terminated" || !shown.TerminatedAt.Equal(first) {
 		t.Errorf("shown %+v", shown)
 	}
 	// Terminating an expired session is allowed; it then reads terminated.
 	f.clk.Advance(2 * time.Hour)
-	v = decode[adminapi.SessionView](t, f.do(t, "POST", "sessions/"+s.role.AccessKeyID+"/terminate", ""))
+	v = decode[adminwire.Session](t, f.do(t, "POST", "sessions/"+s.role.AccessKeyID+"/terminate", ""))
 	if v.Status != "terminated" {
 		t.Errorf("expired then terminated: %+v", v)
 	}

@@ -18,15 +18,16 @@ import (
 	"strings"
 	"time"
 
+	"signet/internal/adminwire"
 	"signet/internal/duration"
 	"signet/internal/sigv4"
 )
 
 // PathPrefix is where the admin API lives on a signet endpoint.
-const PathPrefix = "/_signet/admin/v1/"
+const PathPrefix = adminwire.PathPrefix
 
 // Service is the credential scope's service name the admin API expects.
-const Service = "signet"
+const Service = adminwire.Service
 
 // DefaultRegion is signed when Client.Region is empty. The server accepts
 // any region in the scope; us-east-1 is what the AWS CLI falls back to.
@@ -77,75 +78,22 @@ type Client struct {
 	UserAgent string
 }
 
-// Clock is the server's view of time (GET …/clock, POST …/clock/advance).
-type Clock struct {
-	// Now is the lifetime clock: presigned URL windows, session expiry and
-	// aws:CurrentTime all follow it.
-	Now time.Time `json:"now"`
-	// Real is the server's wall clock.
-	Real time.Time `json:"real"`
-	// Offset is Now - Real as the server prints it (e.g. "12h0m1s").
-	Offset string `json:"offset"`
-	// OffsetSeconds is the offset in whole seconds.
-	OffsetSeconds int64 `json:"offset_seconds"`
-	// DevClock is true on a server started with --dev-clock.
-	DevClock bool `json:"dev_clock"`
-}
-
-// OffsetDuration is the offset as a time.Duration: the Offset string when it
-// parses (it is exact), else OffsetSeconds.
-func (c *Clock) OffsetDuration() time.Duration {
-	if d, err := duration.Parse(c.Offset); err == nil {
-		return d
-	}
-	return time.Duration(c.OffsetSeconds) * time.Second
-}
-
-// Session kinds.
-const (
-	KindAssumedRole   = "assumed-role"
-	KindSessionToken  = "session-token"
-	KindFederatedUser = "federated-user"
+// The API's JSON shapes, shared with the server.
+type (
+	Clock       = adminwire.Clock
+	Session     = adminwire.Session
+	SessionList = adminwire.SessionList
 )
 
-// Session statuses, judged by the server's lifetime clock.
+// Session kinds and statuses.
 const (
-	StatusActive     = "active"
-	StatusExpired    = "expired"
-	StatusTerminated = "terminated"
+	KindAssumedRole   = adminwire.KindAssumedRole
+	KindSessionToken  = adminwire.KindSessionToken
+	KindFederatedUser = adminwire.KindFederatedUser
+	StatusActive      = adminwire.StatusActive
+	StatusExpired     = adminwire.StatusExpired
+	StatusTerminated  = adminwire.StatusTerminated
 )
-
-// Session is a set of temporary credentials STS issued. Secrets and session
-// tokens are never part of it.
-type Session struct {
-	AccessKeyID       string     `json:"access_key_id"`
-	Kind              string     `json:"kind"`
-	ARN               string     `json:"arn"`
-	UserID            string     `json:"user_id"`
-	UserName          string     `json:"user_name"`
-	RoleName          string     `json:"role_name"`
-	RoleARN           string     `json:"role_arn"`
-	SessionName       string     `json:"session_name"`
-	SourceAccessKeyID string     `json:"source_access_key_id"`
-	Chained           bool       `json:"chained"`
-	Issued            time.Time  `json:"issued"`
-	Expires           time.Time  `json:"expires"`
-	TerminatedAt      *time.Time `json:"terminated_at"`
-	Status            string     `json:"status"`
-	// RemainingSeconds is whole seconds until Expires by the lifetime
-	// clock; 0 once expired or terminated.
-	RemainingSeconds int64 `json:"remaining_seconds"`
-}
-
-// Remaining is RemainingSeconds as a duration.
-func (s *Session) Remaining() time.Duration {
-	return time.Duration(s.RemainingSeconds) * time.Second
-}
-
-// SessionList is the body of GET …/sessions.
-type SessionList struct {
-	Sessions []Session `json:"sessions"`
-}
 
 // APIError is an error the admin API answered in its documented JSON form.
 type APIError struct {
@@ -210,9 +158,7 @@ func (c *Client) Advance(ctx context.Context, d time.Duration) (*Clock, error) {
 	if d <= 0 {
 		return nil, fmt.Errorf("adminclient: advance by %s: the clock only moves forward; give a positive duration", duration.Format(d))
 	}
-	body, err := json.Marshal(struct {
-		Duration string `json:"duration"`
-	}{duration.Format(d)})
+	body, err := json.Marshal(adminwire.Advance{Duration: duration.Format(d)})
 	if err != nil {
 		return nil, err
 	}
@@ -382,13 +328,7 @@ func (c *Client) do(ctx context.Context, method, path, query string, body []byte
 // documented shape, else an *HTTPError.
 func decodeError(resp *http.Response, data []byte) error {
 	reqID := resp.Header.Get("X-Amz-Request-Id")
-	var env struct {
-		Error *struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-		RequestID string `json:"request_id"`
-	}
+	var env adminwire.ErrorBody
 	if json.Unmarshal(data, &env) == nil && env.Error != nil && env.Error.Code != "" {
 		if env.RequestID != "" {
 			reqID = env.RequestID
