@@ -120,6 +120,7 @@ type testEnv struct {
 	sec   string
 	logs  *syncBuffer
 	fake  *clock.Fake // nil when the server runs on the real clock
+	dir   string      // the data directory
 	rec   *recordingTransport
 	httpc *http.Client // plain net/http client (trusts the test cert), recording
 }
@@ -152,7 +153,7 @@ func startServer(t *testing.T, https bool, fake *clock.Fake) *testEnv {
 		ts = httptest.NewServer(srv.Handler())
 	}
 	root := srv.Root()
-	e := &testEnv{srv: srv, ts: ts, https: https, akid: root.AccessKeyID, sec: root.Secret.Reveal(), logs: logs, fake: fake}
+	e := &testEnv{srv: srv, ts: ts, https: https, akid: root.AccessKeyID, sec: root.Secret.Reveal(), logs: logs, fake: fake, dir: cfg.DataDir}
 	if e.akid == "" || e.sec == "" {
 		t.Fatalf("server.Root() returned empty credentials")
 	}

@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -343,4 +346,56 @@ func TestDevClockMovesLifetimesNotSkew(t *testing.T) {
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// A session's token is checked before its signature: an altered token is
+// InvalidToken, a missing one makes the ASIA key unknown.
+func TestSessionTokenChecks(t *testing.T) {
+	ie := newIdentityEnv(t)
+	sess := ie.assume(t, ie.alice, ie.roleARN, "tok", 3600)
+	altered := sess.sig()
+	altered.SessionToken = "A" + altered.SessionToken[1:]
+	if altered.SessionToken == sess.SessionToken {
+		altered.SessionToken = "B" + altered.SessionToken[1:]
+	}
+	wantErr(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, altered, time.Hour), nil, nil), 400, "InvalidToken")
+	bare := sess.sig()
+	bare.SessionToken = ""
+	e := wantErr(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, bare, time.Hour), nil, nil), 403, "InvalidAccessKeyId")
+	if e.AWSAccessKeyID != sess.AccessKeyId {
+		t.Errorf("AWSAccessKeyId %q, want %q", e.AWSAccessKeyID, sess.AccessKeyId)
+	}
+	// A long-term key with a token it never had is InvalidToken too.
+	withToken := ie.alice
+	withToken.SessionToken = sess.SessionToken
+	wantErr(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, withToken, time.Hour), nil, nil), 400, "InvalidToken")
+}
+
+// Secrets at rest: the sealing key is private, and the metadata store holds
+// neither a user's secret key nor a session's secret or token.
+func TestSecretsAreNotInTheMetadataStore(t *testing.T) {
+	ie := newIdentityEnv(t)
+	sess := ie.assume(t, ie.alice, ie.roleARN, "rest", 3600)
+	for path, want := range map[string]os.FileMode{filepath.Join(ie.dir, "sealing.key"): 0o600, ie.dir: 0o700} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %o, want %o", path, fi.Mode().Perm(), want)
+		}
+	}
+	ie.srv.Close()
+	db, err := os.ReadFile(filepath.Join(ie.dir, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(db, []byte(ie.alice.AccessKeyID)) || !bytes.Contains(db, []byte(sess.AccessKeyId)) {
+		t.Fatal("meta.db does not hold the key IDs: this test is not looking at the right file")
+	}
+	for name, s := range map[string]string{"alice's secret key": ie.alice.SecretAccessKey, "the session's secret key": sess.SecretAccessKey, "the session token": sess.SessionToken} {
+		if bytes.Contains(db, []byte(s)) {
+			t.Errorf("meta.db holds %s in the clear", name)
+		}
+	}
 }
