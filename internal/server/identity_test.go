@@ -210,11 +210,17 @@ func TestLifetimeBoundariesOnFakeClock(t *testing.T) {
 	if e.Message != "The provided token has expired." {
 		t.Errorf("ExpiredToken message %q", e.Message)
 	}
+	wantErr(t, ie.at(t, 12*time.Hour+time.Second, roleURL), 400, "ExpiredToken")
 
 	// The user's key: the full 7 days, to the second.
 	wantOK(t, ie.at(t, week-time.Second, userURL), 200, ie.body)
 	e = wantErr(t, ie.at(t, week, userURL), 403, "AccessDenied")
 	if e.Message != "Request has expired" {
+		t.Errorf("message %q", e.Message)
+	}
+	wantErr(t, ie.at(t, week+time.Second, userURL), 403, "AccessDenied")
+	// One second before it was signed, it is not yet valid.
+	if e := wantErr(t, ie.at(t, -time.Second, userURL), 403, "AccessDenied"); e.Message != "Request is not yet valid" {
 		t.Errorf("message %q", e.Message)
 	}
 
@@ -263,6 +269,7 @@ func TestSessionDurationBoundaries(t *testing.T) {
 	cu := ie.presign(t, chained.sig(), 2*time.Hour)
 	wantOK(t, ie.at(t, time.Hour-time.Second, cu), 200, ie.body)
 	wantErr(t, ie.at(t, time.Hour, cu), 400, "ExpiredToken")
+	wantErr(t, ie.at(t, time.Hour+time.Second, cu), 400, "ExpiredToken")
 	ie.fake.Set(t0)
 
 	// GetSessionToken: 12 h by default for a user; root gets at most 1 h.
