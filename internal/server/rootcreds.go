@@ -12,6 +12,7 @@ import (
 
 	"signet/internal/atomicfile"
 	"signet/internal/config"
+	"signet/internal/iam"
 	"signet/internal/secret"
 )
 
@@ -59,7 +60,7 @@ func loadRoot(cfg config.Config) (rc RootCredentials, generated bool, err error)
 	if disk.AccessKeyID != "" && disk.SecretAccessKey != "" {
 		return RootCredentials{AccountID: disk.AccountID, AccessKeyID: disk.AccessKeyID, Secret: secret.New(disk.SecretAccessKey)}, false, nil
 	}
-	id, err := NewAccessKeyID("AKIA")
+	id, err := iam.NewID(iam.PrefixAccessKey)
 	if err != nil {
 		return rc, false, err
 	}
@@ -80,21 +81,6 @@ func save(path string, d rootOnDisk) error {
 		return err
 	}
 	return atomicfile.WriteFile(path, append(b, '\n'), 0o600)
-}
-
-// NewAccessKeyID returns prefix followed by 16 random characters of the
-// alphabet AWS uses for key IDs.
-func NewAccessKeyID(prefix string) (string, error) {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	b := []byte(prefix)
-	for i := 0; i < 16; i++ {
-		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
-		if err != nil {
-			return "", err
-		}
-		b = append(b, alphabet[n.Int64()])
-	}
-	return string(b), nil
 }
 
 func randomDigits(n int) (string, error) {

@@ -14,11 +14,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"signet/internal/iam"
 	"sort"
 	"time"
 
@@ -253,7 +253,7 @@ func (s *Service) issue(ctx context.Context, sess meta.Session, durationSeconds 
 	// 80 random bits make a collision all but impossible; the retry only
 	// keeps one from surfacing as an error.
 	for attempt := 0; ; attempt++ {
-		id, err := newAccessKeyID()
+		id, err := iam.NewID(iam.PrefixTempAccessKey)
 		if err != nil {
 			return Credentials{}, meta.Session{}, err
 		}
@@ -340,20 +340,6 @@ func (s *Service) Sweep(ctx context.Context, retain time.Duration) (int, error) 
 
 func sessionNotFound(id string) *Error {
 	return &Error{Kind: KindNotFound, Message: "No session with access key ID " + id + "."}
-}
-
-// Temporary access key IDs are ASIA followed by 16 characters of A–Z2–7,
-// the shape of AWS's.
-const accessKeyPrefix = "ASIA"
-
-var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-func newAccessKeyID() (string, error) {
-	var b [10]byte // 80 bits → 16 base32 characters
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("sts: generate key ID: %w", err)
-	}
-	return accessKeyPrefix + keyEncoding.EncodeToString(b[:]), nil
 }
 
 // tokenBytes of crypto/rand make a session token (512 bits, far above the
