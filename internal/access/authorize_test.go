@@ -723,20 +723,6 @@ func TestDeniedError(t *testing.T) {
 	}
 }
 
-func TestARNs(t *testing.T) {
-	for _, tc := range []struct{ got, want string }{
-		{UserARN(acct, "", "a"), "arn:aws:iam::" + acct + ":user/a"},
-		{UserARN(acct, "/", "a"), "arn:aws:iam::" + acct + ":user/a"},
-		{UserARN(acct, "/x/y/", "a"), "arn:aws:iam::" + acct + ":user/x/y/a"},
-		{RoleARN(acct, "", "r"), "arn:aws:iam::" + acct + ":role/r"},
-		{RoleARN(acct, "/p/", "r"), "arn:aws:iam::" + acct + ":role/p/r"},
-	} {
-		if tc.got != tc.want {
-			t.Errorf("got %q, want %q", tc.got, tc.want)
-		}
-	}
-}
-
 func TestBucketOf(t *testing.T) {
 	for _, tc := range []struct {
 		res    string

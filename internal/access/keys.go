@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"signet/internal/authn"
+	"signet/internal/iam"
 	"signet/internal/meta"
 	"signet/internal/secret"
 )
@@ -83,7 +84,7 @@ func (k *Keys) userKey(ctx context.Context, id string) (*authn.Credential, error
 		Secret:      sec,
 		Principal: authn.Principal{
 			AccessKeyID: ak.ID,
-			ARN:         UserARN(k.account, u.Path, u.Name),
+			ARN:         iam.EntityARN(k.account, "user", u.Path, u.Name),
 			UserID:      u.ID,
 			UserName:    u.Name,
 			Account:     k.account,
@@ -124,7 +125,7 @@ func (k *Keys) session(ctx context.Context, id string) (*authn.Credential, error
 		if r, err := k.store.GetRole(ctx, s.RoleName); err == nil {
 			path = r.Path
 		}
-		p.RoleARN = RoleARN(k.account, path, s.RoleName)
+		p.RoleARN = iam.EntityARN(k.account, "role", path, s.RoleName)
 	}
 	tokenHash := s.TokenHash
 	if tokenHash == nil {
@@ -138,21 +139,4 @@ func (k *Keys) session(ctx context.Context, id string) (*authn.Credential, error
 		Terminated:  !s.TerminatedAt.IsZero(),
 		Principal:   p,
 	}, nil
-}
-
-// UserARN is arn:aws:iam::ACCT:user{path}{name}.
-func UserARN(account, path, name string) string {
-	return "arn:aws:iam::" + account + ":user" + normPath(path) + name
-}
-
-// RoleARN is arn:aws:iam::ACCT:role{path}{name}.
-func RoleARN(account, path, name string) string {
-	return "arn:aws:iam::" + account + ":role" + normPath(path) + name
-}
-
-func normPath(p string) string {
-	if p == "" {
-		return "/"
-	}
-	return p
 }

@@ -16,6 +16,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/duration"
+	"signet/internal/iam"
 	"signet/internal/meta"
 )
 
@@ -204,10 +205,10 @@ func (a *API) roleARN(ctx context.Context, s meta.Session) string {
 	acct := strings.TrimPrefix(s.ARN, "arn:aws:sts::")
 	acct, _, _ = strings.Cut(acct, ":")
 	path := "/"
-	if r, err := a.cfg.Store.GetRole(ctx, s.RoleName); err == nil && r.Path != "" {
+	if r, err := a.cfg.Store.GetRole(ctx, s.RoleName); err == nil {
 		path = r.Path
 	}
-	return "arn:aws:iam::" + acct + ":role" + path + s.RoleName
+	return iam.EntityARN(acct, "role", path, s.RoleName)
 }
 
 func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {

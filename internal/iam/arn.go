@@ -27,10 +27,16 @@ func (s *Service) RootARN() string { return "arn:aws:iam::" + s.account + ":root
 func (s *Service) ARN(typ, path, name string) string { return s.entityARN(typ, path, name) }
 
 func (s *Service) entityARN(typ, path, name string) string {
+	return EntityARN(s.account, typ, path, name)
+}
+
+// EntityARN is arn:aws:iam::ACCOUNT:{typ}{path}{name}, the ARN of a user,
+// role or policy; an empty path is "/".
+func EntityARN(account, typ, path, name string) string {
 	if path == "" {
 		path = "/"
 	}
-	return "arn:aws:iam::" + s.account + ":" + typ + path + name
+	return "arn:aws:iam::" + account + ":" + typ + path + name
 }
 
 // ParseRoleARN returns the name of the role an ARN of this account names.

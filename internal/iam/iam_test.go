@@ -761,3 +761,18 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		}()
 	}
 }
+
+func TestEntityARN(t *testing.T) {
+	const acct = "123456789012"
+	for _, tc := range []struct{ got, want string }{
+		{EntityARN(acct, "user", "", "a"), "arn:aws:iam::" + acct + ":user/a"},
+		{EntityARN(acct, "user", "/", "a"), "arn:aws:iam::" + acct + ":user/a"},
+		{EntityARN(acct, "user", "/x/y/", "a"), "arn:aws:iam::" + acct + ":user/x/y/a"},
+		{EntityARN(acct, "role", "", "r"), "arn:aws:iam::" + acct + ":role/r"},
+		{EntityARN(acct, "role", "/p/", "r"), "arn:aws:iam::" + acct + ":role/p/r"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}

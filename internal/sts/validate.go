@@ -2,6 +2,7 @@ package sts
 
 import (
 	"regexp"
+	"signet/internal/iam"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -204,7 +205,7 @@ func parseRoleARN(s string) (roleARN, error) {
 
 // RoleARN is the ARN of role r in account: arn:aws:iam::ACCT:role{path}{name}.
 func RoleARN(account string, r meta.Role) string {
-	return "arn:aws:iam::" + account + ":role" + normPath(r.Path) + r.Name
+	return iam.EntityARN(account, "role", r.Path, r.Name)
 }
 
 func normPath(p string) string {
