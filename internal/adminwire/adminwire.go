@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"signet/internal/duration"
+	"signet/internal/meta"
 )
 
 // PathPrefix is the path every admin call starts with.
@@ -46,9 +47,9 @@ type Advance struct {
 
 // Session kinds.
 const (
-	KindAssumedRole   = "assumed-role"
-	KindSessionToken  = "session-token"
-	KindFederatedUser = "federated-user"
+	KindAssumedRole   = meta.SessionAssumedRole
+	KindSessionToken  = meta.SessionToken
+	KindFederatedUser = meta.SessionFederated
 )
 
 // Session statuses, judged by the server's lifetime clock.

@@ -6,6 +6,7 @@ package authn
 import (
 	"errors"
 	"io"
+	"signet/internal/meta"
 	"time"
 )
 
@@ -22,11 +23,12 @@ const (
 	SigV4 = "AWS4-HMAC-SHA256"
 )
 
-// Session kinds, as in the ARN of temporary credentials.
+// Session kinds: how temporary credentials were obtained. They are the
+// store's kinds, so a session record's Kind is a Principal's SessionKind.
 const (
-	SessionAssumedRole = "assumed-role"   // sts:AssumeRole
-	SessionToken       = "session-token"  // sts:GetSessionToken
-	SessionFederated   = "federated-user" // sts:GetFederationToken
+	SessionAssumedRole = meta.SessionAssumedRole // sts:AssumeRole
+	SessionToken       = meta.SessionToken       // sts:GetSessionToken
+	SessionFederated   = meta.SessionFederated   // sts:GetFederationToken
 )
 
 // Principal is the identity that signed a request.
