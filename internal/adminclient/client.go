@@ -213,6 +213,21 @@ func (c *Client) Terminate(ctx context.Context, accessKeyID string) (*Session, e
 	return &out, nil
 }
 
+// Explain asks the server to judge a presigned URL without serving it
+// (POST …/explain): which identity signed it, that credential's state, the
+// effective expiry and the verdict with its reason.
+func (c *Client) Explain(ctx context.Context, req adminwire.ExplainRequest) (*adminwire.Explanation, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	var out adminwire.Explanation
+	if err := c.do(ctx, http.MethodPost, "explain", "", body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ValidateAccessKeyID checks the shape IAM gives access key IDs ([\w]+, at
 // most 128 characters). Checking here keeps an ID from ever changing the
 // path it is put in ("..", "/", "?").

@@ -102,3 +102,143 @@ type ErrorBody struct {
 	Error     *Error `json:"error"`
 	RequestID string `json:"request_id"`
 }
+
+// Explain reasons: the stable codes of Explanation.Reason (and of `signet
+// inspect --json`). Valid is the only one with Verdict "valid".
+const (
+	ReasonValid             = "valid"
+	ReasonURLExpired        = "url_expired"
+	ReasonNotYetValid       = "not_yet_valid"
+	ReasonExpiresOverLimit  = "expires_over_limit"
+	ReasonSessionExpired    = "session_expired"
+	ReasonSessionTerminated = "session_terminated"
+	ReasonSessionsRevoked   = "sessions_revoked" // denied by a "revoke older sessions" statement on aws:TokenIssueTime
+	ReasonKeyInactive       = "key_inactive"
+	ReasonKeyUnknown        = "key_unknown" // never issued here, deleted, or its user deleted (Credential.Status says which)
+	ReasonPolicyDenied      = "policy_denied"
+	ReasonSignatureMismatch = "signature_mismatch"
+	ReasonInvalidToken      = "invalid_token" // a session token altered, missing or not the key's
+	ReasonMalformed         = "malformed"     // not a presigned request signet can judge (parameters missing or malformed, wrong region or service)
+)
+
+// Verdicts of Explanation.Verdict.
+const (
+	VerdictValid   = "valid"
+	VerdictInvalid = "invalid"
+)
+
+// Credential statuses of ExplainCredential.Status, beyond the session
+// statuses above.
+const (
+	CredentialInactive    = "inactive"     // an IAM user's key set Inactive
+	CredentialDeleted     = "deleted"      // an IAM user's key deleted (its user still exists)
+	CredentialUserDeleted = "user_deleted" // the key was deleted and then its user
+	CredentialUnknown     = "unknown"      // never issued by this server (or deleted more than 7 days ago)
+)
+
+// ExplainRequest is the body of POST …/explain: a presigned URL and, when
+// the caller knows it, the request that was really sent with it.
+type ExplainRequest struct {
+	URL string `json:"url"`
+	// Method is the HTTP method sent; GET when empty.
+	Method string `json:"method,omitempty"`
+	// Headers are the headers sent (canonical or any case), including
+	// Host when a proxy rewrote it; the URL's host otherwise.
+	Headers map[string][]string `json:"headers,omitempty"`
+}
+
+// Explanation is the server's judgement of a presigned request: a dry run of
+// authentication and authorisation that serves nothing and changes nothing.
+type Explanation struct {
+	Verdict string `json:"verdict"` // VerdictValid or VerdictInvalid
+	Reason  string `json:"reason"`  // one of the Reason* codes
+	// Message explains Reason in one sentence, with names and times.
+	Message string `json:"message"`
+	// Error is the error the server would answer with; nil when valid.
+	Error *ExplainError `json:"error,omitempty"`
+	// Now is the server's lifetime clock at the judgement.
+	Now time.Time `json:"now"`
+	// ExpiresAt is the end of the URL's own window (X-Amz-Date +
+	// X-Amz-Expires, or SigV2's Expires).
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// EffectiveExpiresAt is when the URL really stops working: the earlier
+	// of ExpiresAt and the signing credential's expiry (nil when the
+	// credential could not be found).
+	EffectiveExpiresAt *time.Time         `json:"effective_expires_at,omitempty"`
+	LimitedBy          string             `json:"limited_by,omitempty"` // "url" or "credentials"
+	Principal          *Principal         `json:"principal,omitempty"`
+	Credential         *ExplainCredential `json:"credential,omitempty"`
+	// Action and Resource are the S3 action and ARN the request asks for
+	// (set once the signature checked out).
+	Action   string `json:"action,omitempty"`
+	Resource string `json:"resource,omitempty"`
+	// Statement is the policy statement that decided a denial (nil for an
+	// implicit deny, in which no statement allows).
+	Statement *Statement `json:"statement,omitempty"`
+	// Signature is set when the signature does not match.
+	Signature *SignatureCheck `json:"signature,omitempty"`
+}
+
+// ExplainError is an AWS error as the server would send it.
+type ExplainError struct {
+	Status  int    `json:"status"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Principal is the identity that signed a request.
+type Principal struct {
+	// Type is "root", "user", "assumed-role", "federated-user" or
+	// "session-token" (a GetSessionToken session of a user or the root).
+	Type        string `json:"type"`
+	ARN         string `json:"arn"`
+	UserName    string `json:"user_name,omitempty"`
+	RoleName    string `json:"role_name,omitempty"`
+	RoleARN     string `json:"role_arn,omitempty"`
+	SessionName string `json:"session_name,omitempty"`
+}
+
+// ExplainCredential is the signing access key as the server knows it.
+type ExplainCredential struct {
+	AccessKeyID string `json:"access_key_id"`
+	// Kind is "root", "long-term" (an IAM user's AKIA key) or "temporary"
+	// (an STS session's ASIA key).
+	Kind string `json:"kind"`
+	// Status is StatusActive, StatusExpired, StatusTerminated or one of
+	// the Credential* statuses.
+	Status       string     `json:"status"`
+	Issued       *time.Time `json:"issued,omitempty"`
+	Expires      *time.Time `json:"expires,omitempty"` // temporary credentials only
+	TerminatedAt *time.Time `json:"terminated_at,omitempty"`
+	DeletedAt    *time.Time `json:"deleted_at,omitempty"`
+	UserName     string     `json:"user_name,omitempty"` // the key's user, also once deleted
+}
+
+// Statement names a policy statement.
+type Statement struct {
+	Policy string `json:"policy"` // the policy's name or ARN
+	Kind   string `json:"kind"`   // "identity", "session", "resource" (bucket policy) or "trust"
+	Sid    string `json:"sid,omitempty"`
+	Index  int    `json:"index"` // 0-based position in the document
+	Effect string `json:"effect"`
+}
+
+// SignatureCheck shows why a signature does not match: the canonical
+// request the server built from the request as sent and, when the server
+// found which variant of it the signature was computed over, that one.
+type SignatureCheck struct {
+	// CanonicalRequest is the server's, from the request as sent.
+	CanonicalRequest string `json:"canonical_request"`
+	StringToSign     string `json:"string_to_sign"`
+	// SignedCanonicalRequest is the canonical request the signature does
+	// match, when a plausible variant (another method, Host, path
+	// encoding or header) reproduces it; empty when none does (another
+	// secret, or a request too different to guess).
+	SignedCanonicalRequest string `json:"signed_canonical_request,omitempty"`
+	// DiffLine is the first 1-based line where the two differ (0 when no
+	// signed variant was found).
+	DiffLine int `json:"diff_line,omitempty"`
+	// Hint says in one sentence what the difference means ("the Host was
+	// rewritten: signed for a, sent to b").
+	Hint string `json:"hint"`
+}

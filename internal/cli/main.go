@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 )
 
 // Env is what a command may touch: its arguments, streams and the process
@@ -16,6 +17,17 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// Now is the clock presign and inspect judge lifetimes by; nil means
+	// time.Now. Tests inject a fixed time so golden output is stable.
+	Now func() time.Time
+}
+
+// now reads env's clock.
+func (env Env) now() time.Time {
+	if env.Now != nil {
+		return env.Now()
+	}
+	return time.Now()
 }
 
 type command struct {
@@ -28,7 +40,10 @@ func commands() []command {
 	return []command{
 		{"server", "run the S3-compatible server", runServer},
 		{"version", "print the version", runVersion},
-		{"admin", "call the admin API: dev clock and STS sessions", runAdmin},
+		{"presign", "print a presigned URL, warning when the credentials die first", runPresign},
+		{"inspect", "explain a presigned URL: its parts, real expiry and why it fails", runInspect},
+		{"admin", "manage users, keys, roles and sessions; the dev clock", runAdmin},
+		{"completion", "print a shell completion script (bash, zsh or fish)", runCompletion},
 	}
 }
 
