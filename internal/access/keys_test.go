@@ -273,7 +273,7 @@ func TestKeysNoStaleCache(t *testing.T) {
 	if _, err := f.keys.Lookup(bg, id); err != nil {
 		t.Fatalf("after reactivation: %v", err)
 	}
-	if err := f.store.DeleteAccessKey(bg, "alice", id); err != nil {
+	if err := f.store.DeleteAccessKey(bg, "alice", id, t0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.keys.Lookup(bg, id); !errors.Is(err, authn.ErrUnknownKey) {

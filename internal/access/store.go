@@ -76,8 +76,13 @@ func (s *Store) UpdateAccessKey(ctx context.Context, user, id, status string) er
 	return s.after(s.Backend.UpdateAccessKey(ctx, user, id, status))
 }
 
-func (s *Store) DeleteAccessKey(ctx context.Context, user, id string) error {
-	return s.after(s.Backend.DeleteAccessKey(ctx, user, id))
+func (s *Store) DeleteAccessKey(ctx context.Context, user, id string, at time.Time) error {
+	return s.after(s.Backend.DeleteAccessKey(ctx, user, id, at))
+}
+
+func (s *Store) DeleteAccessKeyTombstonesBefore(ctx context.Context, t time.Time) (int, error) {
+	n, err := s.Backend.DeleteAccessKeyTombstonesBefore(ctx, t)
+	return n, s.after(err)
 }
 
 func (s *Store) CreateRole(ctx context.Context, r meta.Role) error {

@@ -33,7 +33,7 @@ func TestStoreWritesInvalidate(t *testing.T) {
 			return s.CreateAccessKey(bg, meta.AccessKey{ID: "AKIAU000000000000000", UserName: "u", SealedSecret: []byte("x"), Status: meta.KeyActive, Created: t0}, 2)
 		}},
 		{"UpdateAccessKey", func() error { return s.UpdateAccessKey(bg, "u", "AKIAU000000000000000", meta.KeyInactive) }},
-		{"DeleteAccessKey", func() error { return s.DeleteAccessKey(bg, "u", "AKIAU000000000000000") }},
+		{"DeleteAccessKey", func() error { return s.DeleteAccessKey(bg, "u", "AKIAU000000000000000", t0) }},
 		{"PutInlinePolicy", func() error {
 			return s.PutInlinePolicy(bg, user, meta.InlinePolicy{Name: "p", Document: doc(allowAll)})
 		}},
@@ -58,6 +58,7 @@ func TestStoreWritesInvalidate(t *testing.T) {
 		}},
 		{"TerminateSession", func() error { return s.TerminateSession(bg, "ASIAS000000000000000", t0) }},
 		{"DeleteSessionsExpiredBefore", func() error { _, err := s.DeleteSessionsExpiredBefore(bg, t0.Add(2*time.Hour)); return err }},
+		{"DeleteAccessKeyTombstonesBefore", func() error { _, err := s.DeleteAccessKeyTombstonesBefore(bg, t0.Add(time.Hour)); return err }},
 		// Failing writes invalidate too.
 		{"failing DeleteUser", func() error { return s.DeleteUser(bg, "nobody") }},
 		{"failing UpdateRole", func() error { return s.UpdateRole(bg, "nobody", func(*meta.Role) error { return nil }) }},

@@ -168,7 +168,7 @@ func (s *Service) DeleteAccessKey(ctx context.Context, userName, id string) erro
 	if _, err := s.GetUser(ctx, userName); err != nil {
 		return err
 	}
-	err := s.store.DeleteAccessKey(ctx, userName, id)
+	err := s.store.DeleteAccessKey(ctx, userName, id, s.now())
 	return lookupErr(err, func() *Error { return noSuchAccessKey(id) })
 }
 

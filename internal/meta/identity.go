@@ -57,6 +57,17 @@ type AccessKey struct {
 	Created      time.Time
 }
 
+// DeletedAccessKey is the tombstone DeleteAccessKey leaves: enough to tell
+// a URL signed by a deleted key (or by a key of a since-deleted user) from
+// one signed by a key this server never issued. UserID tells the deleted
+// user from a new one created under the same name.
+type DeletedAccessKey struct {
+	ID       string // AKIA…
+	UserName string // the key's user, as created
+	UserID   string // that user's ID (AIDA…) when the key was deleted
+	Deleted  time.Time
+}
+
 // Role is an IAM role.
 type Role struct {
 	Name        string // unique, case-insensitively
@@ -160,7 +171,18 @@ type Identities interface {
 	// UpdateAccessKey sets the status of the user's key. A key of another
 	// user is ErrNoSuchEntity, as for DeleteAccessKey.
 	UpdateAccessKey(ctx context.Context, userName, id, status string) error
-	DeleteAccessKey(ctx context.Context, userName, id string) error
+	// DeleteAccessKey deletes the user's key and, in the same
+	// transaction, records its tombstone (a DeletedAccessKey deleted at
+	// at, replacing any older tombstone of the ID). A zero at is
+	// ErrInvalidArgument.
+	DeleteAccessKey(ctx context.Context, userName, id string, at time.Time) error
+	// GetDeletedAccessKey returns the tombstone of a deleted key
+	// (ErrNoSuchEntity when there is none). Creating a key under the ID
+	// again removes its tombstone: the ID is live once more.
+	GetDeletedAccessKey(ctx context.Context, id string) (DeletedAccessKey, error)
+	// DeleteAccessKeyTombstonesBefore removes the tombstones of keys
+	// deleted strictly before t and returns how many went.
+	DeleteAccessKeyTombstonesBefore(ctx context.Context, t time.Time) (int, error)
 
 	CreateRole(ctx context.Context, r Role) error // ErrEntityExists
 	GetRole(ctx context.Context, name string) (Role, error)

@@ -26,6 +26,7 @@
 //	policyrefs    policy ARN -> number of owners it is attached to (uvarint)
 //	sessions      access key ID -> session record
 //	sessionexp    expiry (12 bytes) | access key ID -> nothing
+//	deletedkeys   key ID -> tombstone of a deleted access key
 //	bucketpolicy  bucket name -> bucket policy record
 //
 // Object keys are stored as raw bytes, so any key (NUL, "..", invalid
@@ -75,6 +76,7 @@ var (
 	bktSessions     = []byte("sessions")
 	bktSessionExp   = []byte("sessionexp")
 	bktBucketPolicy = []byte("bucketpolicy")
+	bktDeletedKeys  = []byte("deletedkeys")
 )
 
 // topBuckets are all the top-level buckets of the layout.
@@ -82,6 +84,7 @@ var topBuckets = [][]byte{
 	bktBuckets, bktObjects, bktUploads, bktUploadIdx, bktParts, bktRefs, bktSchema,
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
+	bktDeletedKeys,
 }
 
 // schemaVersion is the layout described in the package comment. Version 2

@@ -394,6 +394,26 @@ func decodeAccessKey(id string, v []byte) (meta.AccessKey, error) {
 	return k, d.done()
 }
 
+// Deleted access key record: everything but the ID, which is its key.
+
+func encodeDeletedAccessKey(k *meta.DeletedAccessKey) []byte {
+	e := encoder{b: make([]byte, 0, 24+len(k.UserName)+len(k.UserID))}
+	e.b = append(e.b, recordV1)
+	e.str(k.UserName)
+	e.str(k.UserID)
+	e.time(k.Deleted)
+	return e.b
+}
+
+func decodeDeletedAccessKey(id string, v []byte) (meta.DeletedAccessKey, error) {
+	d := newDecoder(v)
+	k := meta.DeletedAccessKey{ID: id}
+	k.UserName = d.str()
+	k.UserID = d.str()
+	k.Deleted = d.time()
+	return k, d.done()
+}
+
 func encodeRole(r *meta.Role) []byte {
 	e := encoder{b: make([]byte, 0, 48+len(r.Name)+len(r.Description)+len(r.TrustPolicy))}
 	e.b = append(e.b, recordV1)

@@ -250,6 +250,11 @@ func (s *Store) CreateAccessKey(ctx context.Context, k meta.AccessKey, maxPerUse
 		if err := kb.Put(id, encodeAccessKey(&rec)); err != nil {
 			return err
 		}
+		// The ID is live again: a tombstone would explain its URLs by a
+		// deletion that no longer holds.
+		if err := tx.Bucket(bktDeletedKeys).Delete(id); err != nil {
+			return err
+		}
 		return idx.Put(userKeyIdx(rec.Created, rec.ID), nil)
 	})
 }
@@ -326,9 +331,22 @@ func (s *Store) UpdateAccessKey(ctx context.Context, userName, id, status string
 	})
 }
 
-func (s *Store) DeleteAccessKey(ctx context.Context, userName, id string) error {
+// DeleteAccessKey leaves a tombstone in the same transaction, so there is
+// no moment at which the key is gone without a trace.
+func (s *Store) DeleteAccessKey(ctx context.Context, userName, id string, at time.Time) error {
+	if at.IsZero() {
+		return invalid("zero deletion time")
+	}
 	return s.group(ctx, func(tx *bbolt.Tx) error {
 		k, err := userKey(tx, userName, id)
+		if err != nil {
+			return err
+		}
+		uv := tx.Bucket(bktUsers).Get(fold(k.UserName))
+		if uv == nil {
+			return errCorrupt
+		}
+		u, err := decodeUser(uv)
 		if err != nil {
 			return err
 		}
@@ -340,8 +358,56 @@ func (s *Store) DeleteAccessKey(ctx context.Context, userName, id string) error 
 		if err := idx.Delete(ik); err != nil {
 			return err
 		}
-		return tx.Bucket(bktAccessKeys).Delete([]byte(id))
+		if err := tx.Bucket(bktAccessKeys).Delete([]byte(id)); err != nil {
+			return err
+		}
+		tomb := meta.DeletedAccessKey{ID: id, UserName: u.Name, UserID: u.ID, Deleted: at}
+		return tx.Bucket(bktDeletedKeys).Put([]byte(id), encodeDeletedAccessKey(&tomb))
 	})
+}
+
+func (s *Store) GetDeletedAccessKey(ctx context.Context, id string) (meta.DeletedAccessKey, error) {
+	return getRecord(s, ctx, bktDeletedKeys, []byte(id), func(v []byte) (meta.DeletedAccessKey, error) {
+		return decodeDeletedAccessKey(id, v)
+	})
+}
+
+// DeleteAccessKeyTombstonesBefore scans every tombstone rather than keep an
+// index by time: tombstones live a week and keys are deleted by people, so
+// there are few, and the sweep runs once an hour.
+func (s *Store) DeleteAccessKeyTombstonesBefore(ctx context.Context, t time.Time) (int, error) {
+	var n int
+	err := s.group(ctx, func(tx *bbolt.Tx) error {
+		n = 0
+		b := tx.Bucket(bktDeletedKeys)
+		// Collect first: a bbolt bucket must not change under its
+		// cursor.
+		var gone [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			tomb, err := decodeDeletedAccessKey(string(k), v)
+			if err != nil {
+				return err
+			}
+			if tomb.Deleted.Before(t) {
+				gone = append(gone, bytes.Clone(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range gone {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(gone)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // Roles.

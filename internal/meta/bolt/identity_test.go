@@ -132,7 +132,7 @@ func TestNoDanglingIndexes(t *testing.T) {
 		t.Errorf("inline = %q", got)
 	}
 
-	mustDo(t, "DeleteAccessKey", s.DeleteAccessKey(ctx, "U", "AKIA1"))
+	mustDo(t, "DeleteAccessKey", s.DeleteAccessKey(ctx, "U", "AKIA1", time.Unix(1, 0)))
 	for _, o := range []meta.Owner{user, role} {
 		mustDo(t, "DeleteInlinePolicy", s.DeleteInlinePolicy(ctx, o, "P"))
 		mustDo(t, "DetachPolicy", s.DetachPolicy(ctx, o, arn))

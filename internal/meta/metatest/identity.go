@@ -38,6 +38,8 @@ func runIdentities(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Users", testUsers},
 		{"AccessKeys", testAccessKeys},
 		{"AccessKeyOrder", testAccessKeyOrder},
+		{"AccessKeyTombstones", testAccessKeyTombstones},
+		{"SweepAccessKeyTombstones", testSweepAccessKeyTombstones},
 		{"Roles", testRoles},
 		{"UpdateRole", testUpdateRole},
 		{"InlinePolicies", testInlinePolicies},
@@ -180,6 +182,9 @@ func same[T any](t *testing.T, what string, got, want T) {
 			return normKey(x)
 		case meta.Session:
 			return normSession(x)
+		case meta.DeletedAccessKey:
+			x.Deleted = normTime(x.Deleted)
+			return x
 		}
 		return v
 	}
@@ -387,9 +392,9 @@ func testAccessKeys(t *testing.T, s IdentityStore) {
 			return s.UpdateAccessKey(ctx, "Alice", "AKIAMISSING", meta.KeyInactive)
 		}, meta.ErrNoSuchEntity},
 		{"UpdateAccessKey bad status", func(ctx context.Context) error { return s.UpdateAccessKey(ctx, "Alice", k1.ID, "Disabled") }, meta.ErrInvalidArgument},
-		{"DeleteAccessKey other user", func(ctx context.Context) error { return s.DeleteAccessKey(ctx, "bob", k1.ID) }, meta.ErrNoSuchEntity},
-		{"DeleteAccessKey missing user", func(ctx context.Context) error { return s.DeleteAccessKey(ctx, "nobody", k1.ID) }, meta.ErrNoSuchEntity},
-		{"DeleteAccessKey missing key", func(ctx context.Context) error { return s.DeleteAccessKey(ctx, "Alice", "AKIAMISSING") }, meta.ErrNoSuchEntity},
+		{"DeleteAccessKey other user", func(ctx context.Context) error { return s.DeleteAccessKey(ctx, "bob", k1.ID, at(10)) }, meta.ErrNoSuchEntity},
+		{"DeleteAccessKey missing user", func(ctx context.Context) error { return s.DeleteAccessKey(ctx, "nobody", k1.ID, at(10)) }, meta.ErrNoSuchEntity},
+		{"DeleteAccessKey missing key", func(ctx context.Context) error { return s.DeleteAccessKey(ctx, "Alice", "AKIAMISSING", at(10)) }, meta.ErrNoSuchEntity},
 	})
 	// Failed calls changed nothing.
 	if _, err := s.GetAccessKey(ctx, third.ID); !errors.Is(err, meta.ErrNoSuchEntity) {
@@ -422,12 +427,12 @@ func testAccessKeys(t *testing.T, s IdentityStore) {
 	same(t, "listed key 2", ks[1], k2)
 
 	// Deleting frees a slot under the limit.
-	if err := s.DeleteAccessKey(ctx, "aLiCe", k1.ID); err != nil {
+	if err := s.DeleteAccessKey(ctx, "aLiCe", k1.ID, at(10)); err != nil {
 		t.Fatalf("DeleteAccessKey: %v", err)
 	}
 	_, err = s.GetAccessKey(ctx, k1.ID)
 	wantErr(t, "GetAccessKey after delete", err, meta.ErrNoSuchEntity)
-	err = s.DeleteAccessKey(ctx, "Alice", k1.ID)
+	err = s.DeleteAccessKey(ctx, "Alice", k1.ID, at(10))
 	wantErr(t, "DeleteAccessKey twice", err, meta.ErrNoSuchEntity)
 	checkNames(t, "ListAccessKeys after delete", keyIDs(t, s, "Alice"), []string{k2.ID})
 	if err := s.CreateAccessKey(ctx, third, limit); err != nil {
@@ -453,10 +458,142 @@ func testAccessKeyOrder(t *testing.T, s IdentityStore) {
 	mkKey(t, s, "AKIAE", "u", at(1)) // same time as AKIAC: by ID
 	mkKey(t, s, "AKIAD", "u", at(-100))
 	checkNames(t, "ListAccessKeys", keyIDs(t, s, "u"), []string{"AKIAD", "AKIAC", "AKIAE", "AKIAA", "AKIAB"})
-	if err := s.DeleteAccessKey(t.Context(), "u", "AKIAE"); err != nil {
+	if err := s.DeleteAccessKey(t.Context(), "u", "AKIAE", at(10)); err != nil {
 		t.Fatal(err)
 	}
 	checkNames(t, "ListAccessKeys after delete", keyIDs(t, s, "u"), []string{"AKIAD", "AKIAC", "AKIAA", "AKIAB"})
+}
+
+// testAccessKeyTombstones: a deleted key leaves a tombstone naming its
+// user as it was, so a URL it signed can be explained; failed deletes
+// leave none; a user deleted and created again under the same name has a
+// new ID, which tells the two apart; a key ID used again is live, not
+// deleted.
+func testAccessKeyTombstones(t *testing.T, s IdentityStore) {
+	ctx := t.Context()
+	mkUser(t, s, "Alice")
+	mkUser(t, s, "bob")
+	alice, err := s.GetUser(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k1, k2 := "AKIA0000000000000001", "AKIA0000000000000002"
+	mkKey(t, s, k1, "alice", at(1))
+	mkKey(t, s, k2, "alice", at(2))
+
+	runErrCases(t, []errCase{
+		{"GetDeletedAccessKey of a live key", func(ctx context.Context) error { _, err := s.GetDeletedAccessKey(ctx, k1); return err }, meta.ErrNoSuchEntity},
+		{"GetDeletedAccessKey never issued", func(ctx context.Context) error { _, err := s.GetDeletedAccessKey(ctx, "AKIAMISSING"); return err }, meta.ErrNoSuchEntity},
+		{"GetDeletedAccessKey empty", func(ctx context.Context) error { _, err := s.GetDeletedAccessKey(ctx, ""); return err }, meta.ErrNoSuchEntity},
+		{"DeleteAccessKey zero time", func(ctx context.Context) error { return s.DeleteAccessKey(ctx, "alice", k1, time.Time{}) }, meta.ErrInvalidArgument},
+		{"DeleteAccessKey other user", func(ctx context.Context) error { return s.DeleteAccessKey(ctx, "bob", k1, at(5)) }, meta.ErrNoSuchEntity},
+	})
+	// The failed deletes changed nothing and left no tombstone.
+	if _, err := s.GetAccessKey(ctx, k1); err != nil {
+		t.Errorf("key gone after failed deletes: %v", err)
+	}
+	if _, err := s.GetDeletedAccessKey(ctx, k1); !errors.Is(err, meta.ErrNoSuchEntity) {
+		t.Errorf("tombstone after failed deletes: %v", err)
+	}
+
+	deleted := at(20).Add(123 * time.Microsecond)
+	if err := s.DeleteAccessKey(ctx, "ALICE", k1, deleted); err != nil {
+		t.Fatalf("DeleteAccessKey: %v", err)
+	}
+	got, err := s.GetDeletedAccessKey(ctx, k1)
+	if err != nil {
+		t.Fatalf("GetDeletedAccessKey: %v", err)
+	}
+	same(t, "tombstone", got, meta.DeletedAccessKey{ID: k1, UserName: "Alice", UserID: alice.ID, Deleted: deleted})
+	if _, err := s.GetAccessKey(ctx, k1); !errors.Is(err, meta.ErrNoSuchEntity) {
+		t.Errorf("GetAccessKey after delete: %v", err)
+	}
+	if _, err := s.GetDeletedAccessKey(ctx, "akia0000000000000001"); !errors.Is(err, meta.ErrNoSuchEntity) {
+		t.Errorf("GetDeletedAccessKey in another case: %v, want ErrNoSuchEntity (IDs are exact)", err)
+	}
+
+	// The user goes after its last key; one of the same name comes back
+	// with another ID. The tombstone keeps the old user's ID.
+	if err := s.DeleteAccessKey(ctx, "alice", k2, at(30)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, "alice"); err != nil {
+		t.Fatalf("DeleteUser after its keys: %v", err)
+	}
+	reborn := user("alice", 99)
+	if err := s.CreateUser(ctx, reborn); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.GetDeletedAccessKey(ctx, k2)
+	if err != nil {
+		t.Fatalf("tombstone after its user was deleted: %v", err)
+	}
+	same(t, "tombstone of a deleted user's key", got, meta.DeletedAccessKey{ID: k2, UserName: "Alice", UserID: alice.ID, Deleted: at(30)})
+	if now, _ := s.GetUser(ctx, "ALICE"); now.ID == got.UserID {
+		t.Errorf("re-created user has the deleted user's ID %s: this test cannot tell them apart", now.ID)
+	}
+
+	// A key created under a deleted key's ID is live: no tombstone.
+	mkKey(t, s, k1, "bob", at(40))
+	if _, err := s.GetDeletedAccessKey(ctx, k1); !errors.Is(err, meta.ErrNoSuchEntity) {
+		t.Errorf("tombstone of a re-used key ID: %v, want ErrNoSuchEntity", err)
+	}
+	// Deleting it again records the new deletion, by its new user.
+	if err := s.DeleteAccessKey(ctx, "bob", k1, at(50)); err != nil {
+		t.Fatal(err)
+	}
+	bob, _ := s.GetUser(ctx, "bob")
+	got, _ = s.GetDeletedAccessKey(ctx, k1)
+	same(t, "tombstone of the re-used ID", got, meta.DeletedAccessKey{ID: k1, UserName: "bob", UserID: bob.ID, Deleted: at(50)})
+}
+
+// testSweepAccessKeyTombstones: the sweep removes tombstones deleted
+// strictly before its time and nothing else.
+func testSweepAccessKeyTombstones(t *testing.T, s IdentityStore) {
+	ctx := t.Context()
+	mkUser(t, s, "u")
+	deletions := map[string]time.Time{
+		"AKIA1": at(100), "AKIA2": at(200), "AKIA3": at(200), "AKIA4": at(100).Add(time.Microsecond),
+	}
+	for id, when := range deletions {
+		mkKey(t, s, id, "u", at(1))
+		if err := s.DeleteAccessKey(ctx, "u", id, when); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mkKey(t, s, "AKIALIVE", "u", at(1))
+	left := func() []string {
+		var out []string
+		for _, id := range []string{"AKIA1", "AKIA2", "AKIA3", "AKIA4"} {
+			switch _, err := s.GetDeletedAccessKey(ctx, id); {
+			case err == nil:
+				out = append(out, id)
+			case !errors.Is(err, meta.ErrNoSuchEntity):
+				t.Fatalf("GetDeletedAccessKey(%s): %v", id, err)
+			}
+		}
+		return out
+	}
+	steps := []struct {
+		before time.Time
+		n      int
+		left   []string
+	}{
+		{at(0), 0, []string{"AKIA1", "AKIA2", "AKIA3", "AKIA4"}},
+		{at(100), 0, []string{"AKIA1", "AKIA2", "AKIA3", "AKIA4"}}, // strictly before
+		{at(100).Add(time.Microsecond), 1, []string{"AKIA2", "AKIA3", "AKIA4"}},
+		{at(250), 3, nil},
+		{at(250), 0, nil},
+	}
+	for i, st := range steps {
+		n, err := s.DeleteAccessKeyTombstonesBefore(ctx, st.before)
+		if err != nil || n != st.n {
+			t.Errorf("step %d: DeleteAccessKeyTombstonesBefore = %d, %v, want %d", i, n, err, st.n)
+		}
+		checkNames(t, fmt.Sprintf("step %d: tombstones left", i), left(), st.left)
+	}
+	// The sweep touches tombstones only.
+	checkNames(t, "keys after the sweep", keyIDs(t, s, "u"), []string{"AKIALIVE"})
 }
 
 // Roles.
@@ -825,14 +962,14 @@ func testDeleteConflicts(t *testing.T, s IdentityStore) {
 			func(ctx context.Context, n string) error {
 				return s.CreateAccessKey(ctx, accessKey("AKIA"+n, n, at(1)), 2)
 			},
-			func(ctx context.Context, n string) error { return s.DeleteAccessKey(ctx, n, "AKIA"+n) }},
+			func(ctx context.Context, n string) error { return s.DeleteAccessKey(ctx, n, "AKIA"+n, at(10)) }},
 		{"inactive user key", false,
 			func(ctx context.Context, n string) error {
 				k := accessKey("AKIA"+n, n, at(1))
 				k.Status = meta.KeyInactive
 				return s.CreateAccessKey(ctx, k, 2)
 			},
-			func(ctx context.Context, n string) error { return s.DeleteAccessKey(ctx, n, "AKIA"+n) }},
+			func(ctx context.Context, n string) error { return s.DeleteAccessKey(ctx, n, "AKIA"+n, at(10)) }},
 		{"user inline", false,
 			func(ctx context.Context, n string) error {
 				return s.PutInlinePolicy(ctx, userOwner(n), meta.InlinePolicy{Name: "p", Document: "{}"})
@@ -1326,6 +1463,11 @@ func testIdentityClosed(t *testing.T, s IdentityStore) {
 		{"PolicyAttachments", func(ctx context.Context) error { _, err := s.PolicyAttachments(ctx, policyARN("p")); return err }, meta.ErrClosed},
 		{"PutSession", func(ctx context.Context) error { return s.PutSession(ctx, session("ASIA", at(1))) }, meta.ErrClosed},
 		{"DeleteSessionsExpiredBefore", func(ctx context.Context) error { _, err := s.DeleteSessionsExpiredBefore(ctx, at(1)); return err }, meta.ErrClosed},
+		{"GetDeletedAccessKey", func(ctx context.Context) error { _, err := s.GetDeletedAccessKey(ctx, "AKIA"); return err }, meta.ErrClosed},
+		{"DeleteAccessKeyTombstonesBefore", func(ctx context.Context) error {
+			_, err := s.DeleteAccessKeyTombstonesBefore(ctx, at(1))
+			return err
+		}, meta.ErrClosed},
 		{"GetBucketPolicy", func(ctx context.Context) error { _, err := s.GetBucketPolicy(ctx, "b"); return err }, meta.ErrClosed},
 	})
 }
