@@ -1,5 +1,6 @@
 // Package adminapi serves signet's own operations that AWS has no API for:
-// the dev clock and the session registry. The contract is docs/admin-api.md.
+// the dev clock, the session registry and the explanation of presigned
+// URLs. The contract is docs/admin-api.md.
 package adminapi
 
 import (
@@ -16,6 +17,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/duration"
+	"signet/internal/explain"
 	"signet/internal/iam"
 	"signet/internal/meta"
 )
@@ -30,6 +32,16 @@ const Service = adminwire.Service
 // ?all=true) and explainable: the longest a presigned URL can live.
 const RetainExpired = 7 * 24 * time.Hour
 
+// MaxExplainBody bounds the body of POST …/explain: a URL and a few
+// headers, with room for long session tokens.
+const MaxExplainBody = 64 << 10
+
+// Explainer judges a presigned URL without serving it. Errors of type
+// *explain.RequestError are the caller's (400); others are the server's.
+type Explainer interface {
+	Explain(ctx context.Context, req adminwire.ExplainRequest) (*adminwire.Explanation, error)
+}
+
 // Authorizer decides signet:<Action> for a caller.
 type Authorizer interface {
 	Authorize(r *http.Request, res *authn.Result, action, resource string) error
@@ -43,9 +55,11 @@ type Config struct {
 	DevClock bool
 	// Store is the identity store; writes through it must invalidate the
 	// request path's cache (pass the access.Store).
-	Store  meta.Identities
-	Authz  Authorizer
-	Logger *slog.Logger
+	Store meta.Identities
+	Authz Authorizer
+	// Explainer serves POST …/explain; nil answers 501.
+	Explainer Explainer
+	Logger    *slog.Logger
 }
 
 // API serves the admin endpoints for requests the front door has
@@ -133,6 +147,11 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, res *authn.Result, b
 			}
 			return a.terminate(w, r, id)
 		}
+	case path == "explain" && m == http.MethodPost:
+		if err := a.authorize(r, res, "ExplainURL"); err != nil {
+			return err
+		}
+		return a.explain(w, r, body)
 	}
 	return &Error{Status: http.StatusNotFound, Code: "NotFound", Message: "no admin operation " + m + " " + r.URL.Path + "; see docs/admin-api.md"}
 }
@@ -260,5 +279,33 @@ func (a *API) terminate(w http.ResponseWriter, r *http.Request, id string) error
 	}
 	a.cfg.Logger.Info("session terminated", "access_key_id", id, "arn", s.ARN)
 	writeJSON(w, http.StatusOK, View(s, a.roleARN(r.Context(), s), a.cfg.Clock.Now()))
+	return nil
+}
+
+func (a *API) explain(w http.ResponseWriter, r *http.Request, body []byte) error {
+	if a.cfg.Explainer == nil {
+		return &Error{Status: http.StatusNotImplemented, Code: "NotImplemented", Message: "this server does not explain URLs"}
+	}
+	if len(body) > MaxExplainBody {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "InvalidRequest",
+			Message: "the body is over 64 KiB: send only the URL, the method and the headers that were sent with it"}
+	}
+	var in adminwire.ExplainRequest
+	if err := json.Unmarshal(body, &in); err != nil {
+		return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest",
+			Message: "the body must be JSON like {\"url\": \"https://host/bucket/key?X-Amz-…\", \"method\": \"GET\", \"headers\": {\"Host\": [\"…\"]}}"}
+	}
+	if err := in.Validate(); err != nil {
+		return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: err.Error()}
+	}
+	out, err := a.cfg.Explainer.Explain(r.Context(), in)
+	var re *explain.RequestError
+	if errors.As(err, &re) {
+		return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: re.Message}
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -4,6 +4,10 @@
 package adminwire
 
 import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"signet/internal/duration"
@@ -136,6 +140,20 @@ const (
 	CredentialUnknown     = "unknown"      // never issued by this server (or deleted more than 7 days ago)
 )
 
+// Principal types of Principal.Type beyond the session kinds
+// (KindAssumedRole, KindFederatedUser, KindSessionToken).
+const (
+	PrincipalRoot = "root"
+	PrincipalUser = "user"
+)
+
+// Credential kinds of ExplainCredential.Kind.
+const (
+	CredentialKindRoot      = "root"
+	CredentialKindLongTerm  = "long-term" // an IAM user's AKIA key
+	CredentialKindTemporary = "temporary" // an STS session's ASIA key
+)
+
 // ExplainRequest is the body of POST …/explain: a presigned URL and, when
 // the caller knows it, the request that was really sent with it.
 type ExplainRequest struct {
@@ -145,6 +163,46 @@ type ExplainRequest struct {
 	// Headers are the headers sent (canonical or any case), including
 	// Host when a proxy rewrote it; the URL's host otherwise.
 	Headers map[string][]string `json:"headers,omitempty"`
+}
+
+// Validate checks what the server can judge: an absolute http or https
+// URL with a host, and a method and header names that are HTTP tokens.
+// The errors say what to send instead.
+func (r *ExplainRequest) Validate() error {
+	if r.URL == "" {
+		return errors.New("the request has no url: send {\"url\": \"https://host/bucket/key?X-Amz-Signature=…\"}")
+	}
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return errors.New("the url does not parse: " + strings.TrimPrefix(err.Error(), "parse "))
+	}
+	if s := strings.ToLower(u.Scheme); (s != "http" && s != "https") || u.Host == "" {
+		return errors.New("the url must be absolute, http:// or https:// with a host, as the presigned URL was given out")
+	}
+	if r.Method != "" && !isToken(r.Method) {
+		return errors.New("the method " + strconv.Quote(r.Method) + " is not an HTTP method such as GET or PUT")
+	}
+	for name := range r.Headers {
+		if !isToken(name) {
+			return errors.New("the header name " + strconv.Quote(name) + " is not a valid HTTP header name")
+		}
+	}
+	return nil
+}
+
+// isToken reports whether s is an RFC 9110 token (a method or header
+// name).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Explanation is the server's judgement of a presigned request: a dry run of
@@ -241,4 +299,11 @@ type SignatureCheck struct {
 	// Hint says in one sentence what the difference means ("the Host was
 	// rewritten: signed for a, sent to b").
 	Hint string `json:"hint"`
+	// Version is "v4" or "v2". A SigV2 signature covers a string to sign
+	// only: CanonicalRequest and SignedCanonicalRequest are then empty
+	// and DiffLine compares StringToSign with SignedStringToSign.
+	Version string `json:"version"`
+	// SignedStringToSign is the string to sign of the variant that
+	// matches (empty when none does).
+	SignedStringToSign string `json:"signed_string_to_sign,omitempty"`
 }

@@ -61,46 +61,68 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("x-amz-id-2", hostID(reqID))
 	h.Set("Server", "signet")
 
-	virtual := a.virtualBucket(r.Host)
-	bucket, key, perr := splitPath(r.URL.EscapedPath(), virtual)
-	// Authentication comes first for every request, even a malformed one,
-	// so an unsigned caller learns nothing about the namespace.
-	res, err := a.cfg.Auth.Authenticate(r, virtual)
+	p := a.prepare(r)
+	err := p.err
+	if err == nil {
+		p.rq.w, p.rq.reqID = w, reqID
+		err = p.route.handle(a, p.rq)
+	}
 	if err != nil {
 		a.writeError(w, r, reqID, err)
-		return
 	}
+}
+
+// prepared is a request taken through every step before its handler:
+// address, authentication, routing, key length, authorisation. ServeHTTP
+// and DryRun share it, so an explanation follows the very path a request
+// takes.
+type prepared struct {
+	virtual string
+	rq      *request // nil when authentication failed
+	route   route
+	// resource is the ARN authorised (set once the route resolved).
+	resource string
+	// The step that stopped the request keeps its raw error: authErr from
+	// the Authenticator, reqErr from the address or the route, authzErr
+	// from the Authorizer. err is what the client is answered with.
+	authErr, reqErr, authzErr error
+	err                       error
+}
+
+func (a *api) prepare(r *http.Request) prepared {
+	var p prepared
+	p.virtual = a.virtualBucket(r.Host)
+	bucket, key, perr := splitPath(r.URL.EscapedPath(), p.virtual)
+	// Authentication comes first for every request, even a malformed one,
+	// so an unsigned caller learns nothing about the namespace.
+	res, err := a.cfg.Auth.Authenticate(r, p.virtual)
+	if err != nil {
+		p.authErr, p.err = err, err
+		return p
+	}
+	p.rq = &request{r: r, res: res, bucket: bucket, key: key, query: r.URL.Query()}
 	if perr != nil {
-		a.writeError(w, r, reqID, perr)
-		return
+		p.reqErr, p.err = perr, perr
+		return p
 	}
-	rq := &request{w: w, r: r, res: res, reqID: reqID, bucket: bucket, key: key, query: r.URL.Query()}
-	rt, err := a.resolve(rq)
+	rt, err := a.resolve(p.rq)
 	if err == nil && key != "" && len(key) > maxKeyLen {
 		err = s3Err("KeyTooLongError").with("Size", itoa(int64(len(key)))).with("MaxSizeAllowed", "1024")
 	}
-	if err == nil {
-		err = a.authorize(rq, rt.action, rt.objects)
-	}
-	if err == nil {
-		err = rt.handle(a, rq)
-	}
 	if err != nil {
-		a.writeError(w, r, reqID, err)
+		p.reqErr, p.err = err, err
+		return p
 	}
+	p.route = rt
+	p.resource = arn(bucket, key, rt.objects)
+	if err := a.cfg.Authz.Authorize(r, res, rt.action, p.resource); err != nil {
+		p.authzErr, p.err = err, s3Err("AccessDenied")
+	}
+	return p
 }
 
-// authorize asks the Authorizer about action on the request's bucket (or
-// bucket/key).
-func (a *api) authorize(rq *request, action string, objects bool) error {
-	if err := a.cfg.Authz.Authorize(rq.r, rq.res, action, arn(rq.bucket, rq.key, objects)); err != nil {
-		return s3Err("AccessDenied")
-	}
-	return nil
-}
-
-// allowed is authorize without the error, for decisions such as NoSuchKey
-// versus AccessDenied.
+// allowed asks the Authorizer without failing the request, for decisions
+// such as NoSuchKey versus AccessDenied.
 func (a *api) allowed(rq *request, action, bucket, key string, objects bool) bool {
 	return a.cfg.Authz.Authorize(rq.r, rq.res, action, arn(bucket, key, objects)) == nil
 }

@@ -20,6 +20,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/explain"
 	"signet/internal/iam"
 	"signet/internal/iamapi"
 	"signet/internal/meta"
@@ -107,7 +108,8 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	sessions := sts.New(sts.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID})
 	s.sessions = sessions
 	authz := access.NewAuthorizer(store, identities, s.Clock, root.AccountID)
-	auth := authn.NewAuthenticator(access.NewKeys(store, sealer, rootCred, root.AccountID), s.Clock, base, cfg.Region)
+	keys := access.NewKeys(store, sealer, rootCred, root.AccountID)
+	auth := authn.NewAuthenticator(keys, s.Clock, base, cfg.Region)
 	api := s3api.New(s3api.Config{
 		Region:             cfg.Region,
 		VirtualHostDomains: cfg.Domains,
@@ -119,12 +121,15 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		Clock:              s.Clock,
 		Logger:             log,
 	})
+	explainer := explain.New(explain.Config{
+		DryRun: api.(s3api.DryRunner), Keys: keys, Store: store, Authz: authz, Clock: s.Clock, Account: root.AccountID,
+	})
 	front := &frontDoor{
 		s3:    api,
 		auth:  auth,
 		iam:   iamapi.New(iamapi.Config{IAM: identities, Authz: authz, Logger: log}),
 		sts:   stsapi.New(stsapi.Config{STS: sessions, Store: store, Authz: authz, Logger: log}),
-		admin: adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Logger: log}),
+		admin: adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, Logger: log}),
 	}
 	sweepCtx, stop := context.WithCancel(context.Background())
 	s.stopSweep, s.sweepDone = stop, make(chan struct{})
@@ -157,27 +162,39 @@ func (s *Server) Close() error {
 	return errors.Join(s.meta.Close(), s.blobs.Close())
 }
 
-// sweepEvery is how often sessions past their retention are deleted.
+// sweepEvery is how often sessions and deleted keys' tombstones past
+// their retention are deleted.
 const sweepEvery = time.Hour
 
-// sweepSessions deletes sessions that expired more than
-// adminapi.RetainExpired ago, now and then every sweepEvery: they are kept
-// that long so a dead URL's session can still be shown and explained.
+// sweepSessions runs sweep now and then every sweepEvery, until ctx ends.
 func (s *Server) sweepSessions(ctx context.Context) {
 	defer close(s.sweepDone)
 	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
 	for {
-		if n, err := s.sessions.Sweep(ctx, adminapi.RetainExpired); err != nil && ctx.Err() == nil {
-			s.log.Warn("sweeping expired sessions failed", "err", err)
-		} else if n > 0 {
-			s.log.Info("swept expired sessions", "count", n)
-		}
+		s.sweep(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// sweep deletes sessions that expired, and tombstones of access keys
+// deleted, more than adminapi.RetainExpired ago by the lifetime clock:
+// they are kept that long (the longest a presigned URL lives) so a dead
+// URL's session or key can still be shown and explained.
+func (s *Server) sweep(ctx context.Context) {
+	if n, err := s.sessions.Sweep(ctx, adminapi.RetainExpired); err != nil && ctx.Err() == nil {
+		s.log.Warn("sweeping expired sessions failed", "err", err)
+	} else if n > 0 {
+		s.log.Info("swept expired sessions", "count", n)
+	}
+	if n, err := s.store.DeleteAccessKeyTombstonesBefore(ctx, s.Clock.Now().Add(-adminapi.RetainExpired)); err != nil && ctx.Err() == nil {
+		s.log.Warn("sweeping deleted access keys' tombstones failed", "err", err)
+	} else if n > 0 {
+		s.log.Info("swept deleted access keys' tombstones", "count", n)
 	}
 }
 

@@ -1,0 +1,70 @@
+package s3api
+
+import (
+	"net/http"
+
+	"signet/internal/authn"
+)
+
+// DryRun is what serving a request would do up to its handler, which is
+// never called: nothing is read from or written to storage. It is the raw
+// material of `signet inspect`'s server-side explanation.
+type DryRun struct {
+	// VirtualBucket is the bucket named by the Host ("" for path style).
+	VirtualBucket string
+	// Bucket and Key are the address, once the path parsed.
+	Bucket, Key string
+	// Result is the authenticated caller; nil when AuthErr is set.
+	Result *authn.Result
+	// AuthErr is the Authenticator's refusal as it returned it: an
+	// *authn.Failure, or another error for an internal fault.
+	AuthErr error
+	// RequestErr is a refusal of the address or the operation (a bad
+	// path, an unsupported subresource or method, a key too long).
+	RequestErr error
+	// Action and Resource are what was (or would have been) authorised,
+	// set once the operation resolved.
+	Action, Resource string
+	// AuthzErr is the Authorizer's refusal as it returned it (for the
+	// server's authoriser an *access.Denied with the decision).
+	AuthzErr error
+	// Status, Code and Message are the AWS error the request would be
+	// answered with; Code is "" when it would reach its handler.
+	Status  int
+	Code    string
+	Message string
+	// Internal is set when the request would fail with a 500: the error
+	// is a fault of the server, not an answer to the request.
+	Internal error
+}
+
+// DryRunner judges a request without serving it. The handler New returns
+// implements it.
+type DryRunner interface {
+	DryRun(r *http.Request) DryRun
+}
+
+var _ DryRunner = (*api)(nil)
+
+// DryRun runs r through ServeHTTP's steps (virtual host, path, the
+// Authenticator, routing, key length, the Authorizer) and reports what
+// each decided and the error the client would get. It writes nothing and
+// does not log: the caller explains the outcome.
+func (a *api) DryRun(r *http.Request) DryRun {
+	p := a.prepare(r)
+	d := DryRun{VirtualBucket: p.virtual, AuthErr: p.authErr, RequestErr: p.reqErr, AuthzErr: p.authzErr}
+	if p.rq != nil {
+		d.Result, d.Bucket, d.Key = p.rq.res, p.rq.bucket, p.rq.key
+	}
+	if p.resource != "" {
+		d.Action, d.Resource = p.route.action, p.resource
+	}
+	if p.err != nil {
+		e, ok := toAPIError(r, p.err)
+		d.Status, d.Code, d.Message = e.Status, e.Code, e.Message
+		if !ok {
+			d.Internal = p.err
+		}
+	}
+	return d
+}

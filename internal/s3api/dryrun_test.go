@@ -1,0 +1,182 @@
+package s3api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"signet/internal/authn"
+	"signet/internal/meta"
+	"signet/internal/storage"
+)
+
+// untouchableMeta and untouchableBlobs fail the test on any use of the
+// engines (the embedded nil interfaces panic on the rest): a dry run must
+// neither read nor write an object.
+type untouchableMeta struct {
+	meta.Store
+	t *testing.T
+}
+
+func (u untouchableMeta) GetObject(_ context.Context, b, k string) (meta.Object, error) {
+	u.t.Errorf("dry run read object %s/%s", b, k)
+	return meta.Object{}, meta.ErrNoSuchKey
+}
+
+type untouchableBlobs struct {
+	storage.Engine
+	t *testing.T
+}
+
+func (u untouchableBlobs) Put(context.Context, io.Reader) (storage.BlobID, int64, error) {
+	u.t.Error("dry run wrote a blob")
+	return "", 0, errors.New("no")
+}
+
+func (u untouchableBlobs) Open(context.Context, storage.BlobID) (storage.Blob, error) {
+	u.t.Error("dry run opened a blob")
+	return nil, errors.New("no")
+}
+
+// denied is an authoriser's own refusal type, which DryRun must hand back
+// as it is.
+type denied struct{ why string }
+
+func (d *denied) Error() string { return d.why }
+
+func TestDryRun(t *testing.T) {
+	expired := &authn.Failure{Reason: authn.ReasonRequestExpired}
+	internal := errors.New("key store unreachable")
+	refusal := &denied{"no policy allows it"}
+	auth := authFunc(func(r *http.Request, vb string) (*authn.Result, error) {
+		switch r.Header.Get("X-Test-Auth") {
+		case "expired":
+			return nil, expired
+		case "internal":
+			return nil, internal
+		}
+		return rootAuth(r, vb)
+	})
+	authz := authzFunc(func(r *http.Request, _ *authn.Result, action, resource string) error {
+		if r.Header.Get("X-Test-Deny") != "" {
+			return refusal
+		}
+		return nil
+	})
+	tests := []struct {
+		name, method, target, header string
+		// want
+		status            int
+		code, message     string
+		action, resource  string
+		bucket, key, vb   string
+		authErr, reqErr   error
+		authzErr          error
+		internal, noAuthn bool
+	}{
+		{name: "GET served", method: "GET", target: "/b/k",
+			action: "s3:GetObject", resource: "arn:aws:s3:::b/k", bucket: "b", key: "k"},
+		{name: "PUT served", method: "PUT", target: "/b/dir/k",
+			action: "s3:PutObject", resource: "arn:aws:s3:::b/dir/k", bucket: "b", key: "dir/k"},
+		{name: "virtual host", method: "HEAD", target: "http://vb.s3.localhost/x",
+			action: "s3:GetObject", resource: "arn:aws:s3:::vb/x", bucket: "vb", key: "x", vb: "vb"},
+		{name: "authentication refused", method: "GET", target: "/b/k", header: "X-Test-Auth: expired",
+			status: 403, code: "AccessDenied", message: "Request has expired", authErr: expired, noAuthn: true},
+		{name: "authentication fault", method: "GET", target: "/b/k", header: "X-Test-Auth: internal",
+			status: 500, code: "InternalError", message: codes["InternalError"].message, authErr: internal, internal: true, noAuthn: true},
+		{name: "method not allowed", method: "PATCH", target: "/b/k", status: 405, code: "MethodNotAllowed",
+			message: codes["MethodNotAllowed"].message, bucket: "b", key: "k", reqErr: errAny},
+		{name: "unsupported subresource", method: "GET", target: "/b/k?torrent", status: 501, code: "NotImplemented",
+			message: codes["NotImplemented"].message, bucket: "b", key: "k", reqErr: errAny},
+		{name: "key too long", method: "GET", target: "/b/" + strings.Repeat("k", 1025), status: 400, code: "KeyTooLongError",
+			message: "Your key is too long", bucket: "b", key: strings.Repeat("k", 1025), reqErr: errAny},
+		{name: "authorisation refused", method: "DELETE", target: "/b/k", header: "X-Test-Deny: 1",
+			status: 403, code: "AccessDenied", message: "Access Denied", action: "s3:DeleteObject", resource: "arn:aws:s3:::b/k",
+			bucket: "b", key: "k", authzErr: refusal},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dry := New(Config{
+				VirtualHostDomains: []string{"s3.localhost"},
+				Meta:               untouchableMeta{t: t}, Blobs: untouchableBlobs{t: t},
+				Auth: auth, Authz: authz,
+			}).(DryRunner)
+			const body = "body that must not be read"
+			rd := strings.NewReader(body)
+			r := httptest.NewRequest(tc.method, tc.target, rd)
+			if name, value, ok := strings.Cut(tc.header, ": "); ok {
+				r.Header.Set(name, value)
+			}
+			d := dry.DryRun(r)
+			if d.Status != tc.status || d.Code != tc.code || d.Message != tc.message {
+				t.Errorf("error %d %q %q, want %d %q %q", d.Status, d.Code, d.Message, tc.status, tc.code, tc.message)
+			}
+			if d.Action != tc.action || d.Resource != tc.resource {
+				t.Errorf("action %q on %q, want %q on %q", d.Action, d.Resource, tc.action, tc.resource)
+			}
+			if d.VirtualBucket != tc.vb || (!tc.noAuthn && (d.Bucket != tc.bucket || d.Key != tc.key)) {
+				t.Errorf("address %q %q (virtual %q), want %q %q (%q)", d.Bucket, d.Key, d.VirtualBucket, tc.bucket, tc.key, tc.vb)
+			}
+			if (d.Result == nil) != tc.noAuthn {
+				t.Errorf("Result %+v, want nil: %v", d.Result, tc.noAuthn)
+			}
+			if d.AuthErr != tc.authErr {
+				t.Errorf("AuthErr %v, want %v", d.AuthErr, tc.authErr)
+			}
+			if (d.RequestErr != nil) != (tc.reqErr != nil) {
+				t.Errorf("RequestErr %v, want one: %v", d.RequestErr, tc.reqErr != nil)
+			}
+			// The authoriser's refusal comes back as it was, not as
+			// the AccessDenied it becomes on the wire.
+			if d.AuthzErr != tc.authzErr {
+				t.Errorf("AuthzErr %v, want %v", d.AuthzErr, tc.authzErr)
+			}
+			if (d.Internal != nil) != tc.internal {
+				t.Errorf("Internal %v, want set: %v", d.Internal, tc.internal)
+			}
+			if rd.Len() != len(body) {
+				t.Errorf("the dry run read %d bytes of the body", len(body)-rd.Len())
+			}
+		})
+	}
+}
+
+// errAny marks a case that wants some error.
+var errAny = errors.New("any error")
+
+// A dry run refuses exactly what ServeHTTP refuses, with the same answer.
+func TestDryRunAgreesWithServeHTTP(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("bkt")
+	e.put("bkt", "k", "hello")
+	e.cfg.Authz = authzFunc(func(r *http.Request, _ *authn.Result, action, _ string) error {
+		if action == "s3:DeleteObject" {
+			return errors.New("no deletes")
+		}
+		return nil
+	})
+	e.h = New(e.cfg)
+	for _, c := range []struct{ method, target string }{
+		{"GET", "/bkt/k?torrent"}, {"DELETE", "/bkt/k"}, {"PATCH", "/bkt/k"},
+		{"GET", "/bkt/" + strings.Repeat("k", 1025)}, {"POST", "/bkt/k"},
+	} {
+		w := e.do(c.method, c.target, nil)
+		d := e.h.(DryRunner).DryRun(httptest.NewRequest(c.method, c.target, nil))
+		code, _ := errCode(t, w)
+		if d.Status != w.Code || d.Code != code {
+			t.Errorf("%s %s: dry run %d %s, served %d %s", c.method, c.target, d.Status, d.Code, w.Code, code)
+		}
+	}
+	// And what it serves, the dry run lets through.
+	d := e.h.(DryRunner).DryRun(httptest.NewRequest("GET", "/bkt/k", nil))
+	if d.Code != "" || d.Action != "s3:GetObject" {
+		t.Errorf("dry run of a served GET: %+v", d)
+	}
+	if w := e.do("GET", "/bkt/k", nil); w.Code != 200 || w.Body.String() != "hello" {
+		t.Errorf("GET after dry runs: %d %q", w.Code, w.Body)
+	}
+}
