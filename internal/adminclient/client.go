@@ -1,8 +1,9 @@
 // Package adminclient calls signet's admin API (docs/admin-api.md): the dev
 // clock and the STS session registry, served under /_signet/admin/v1/ on the
-// same endpoint as S3, IAM and STS. Requests are signed with SigV4 (service
-// "signet", generic mode) by signet's own signer, so the client needs no
-// AWS SDK and the signature it sends is the one the server verifies.
+// same endpoint as S3, IAM and STS. Admin requests are signed with SigV4
+// (service "signet", generic mode) by signet's own signer, so the signature
+// it sends is the one the server verifies. The IAM calls (iam.go) go through
+// aws-sdk-go-v2's IAM client, as any IAM client would.
 package adminclient
 
 import (

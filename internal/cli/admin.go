@@ -10,6 +10,8 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"signet/internal/adminclient"
@@ -22,32 +24,121 @@ type adminCmd struct {
 	group, verb string
 	args        string // positional arguments, for usage lines
 	nargs       int
-	summary     string
-	about       string   // what it does, for --help
-	examples    []string // full command lines
-	action      string   // the signet:<Action> it needs, for AccessDenied
-	listFlags   bool     // takes --all
-	check       func(args []string) error
-	run         func(ctx context.Context, c *adminclient.Client, args []string, o *adminOut) error
+	// usage replaces args and switches in the command's own usage line,
+	// for commands whose flags are part of what they mean.
+	usage     string
+	summary   string
+	about     string   // what it does, for --help
+	examples  []string // full command lines
+	action    string   // the signet:<Action> or iam:<Action>s it needs, for --help and AccessDenied
+	listFlags bool     // takes --all
+	// flags are the command's own flags besides the common ones: help,
+	// parsing and shell completion are all generated from them.
+	flags []adminFlag
+	check func(args []string) error
+	// run calls the admin API; runIAM calls IAM (and the admin API when
+	// it needs the server's clock). A command sets one of them.
+	run    func(ctx context.Context, c *adminclient.Client, args []string, o *adminOut) error
+	runIAM func(ctx context.Context, c *adminAPIs, args []string, o *adminOut) error
+}
+
+// adminAPIs are the clients an IAM command may call.
+type adminAPIs struct {
+	admin *adminclient.Client
+	iam   *adminclient.IAM
 }
 
 func (c *adminCmd) name() string { return "signet admin " + c.group + " " + c.verb }
 
-// synopsis is the command's arguments and own flags, for usage lines.
+// synopsis is the command's arguments and its switches, for listings.
 func (c *adminCmd) synopsis() string {
+	s := c.args
 	if c.listFlags {
-		return strings.TrimSpace(c.args + " [--all]")
+		s += " [--all]"
 	}
-	return c.args
+	for _, f := range c.flags {
+		if f.isSwitch() {
+			s += " [--" + f.name + "]"
+		}
+	}
+	return strings.TrimSpace(s)
 }
 
+// fullSynopsis is the command's usage line after its name.
+func (c *adminCmd) fullSynopsis() string {
+	if c.usage != "" {
+		return c.usage
+	}
+	return c.synopsis()
+}
+
+// adminFlag is one flag of one admin command.
+type adminFlag struct {
+	name string // without dashes
+	arg  string // the value's placeholder in help, e.g. ARN; "" for a switch
+	help string
+	// value receives the parsed value: a *switchFlag for a switch, a
+	// *listFlag for a flag that may repeat.
+	value flag.Value
+	file  bool // the value names a file, for shell completion
+}
+
+func (f adminFlag) isSwitch() bool {
+	b, ok := f.value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// switchFlag is a flag without a value.
+type switchFlag bool
+
+func (s *switchFlag) String() string   { return strconv.FormatBool(bool(*s)) }
+func (s *switchFlag) IsBoolFlag() bool { return true }
+func (s *switchFlag) Set(v string) error {
+	b, err := strconv.ParseBool(v)
+	*s = switchFlag(b)
+	return err
+}
+
+// stringFlag is a flag with one value; set tells "given empty" from
+// "not given".
+type stringFlag struct {
+	v   string
+	set bool
+}
+
+func (s *stringFlag) String() string { return s.v }
+func (s *stringFlag) Set(v string) error {
+	if s.set {
+		return fmt.Errorf("given twice (%q and %q)", s.v, v)
+	}
+	s.v, s.set = v, true
+	return nil
+}
+
+// listFlag is a flag that may be given more than once.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
 func adminCommands() []*adminCmd {
-	return []*adminCmd{clockShowCmd(), clockAdvanceCmd(), sessionListCmd(), sessionShowCmd(), sessionTerminateCmd()}
+	return []*adminCmd{
+		userCreateCmd(), userListCmd(), userShowCmd(), userDeleteCmd(), userAttachCmd(),
+		keyCreateCmd(), keyListCmd(), keyDeactivateCmd(), keyActivateCmd(), keyDeleteCmd(),
+		roleCreateCmd(), roleListCmd(), roleShowCmd(), roleDeleteCmd(), roleAttachCmd(),
+		sessionListCmd(), sessionShowCmd(), sessionTerminateCmd(),
+		revokeRoleCmd(), revokeUserCmd(),
+		clockShowCmd(), clockAdvanceCmd(),
+	}
 }
 
 var adminGroups = []struct{ name, summary string }{
-	{"clock", "the server's lifetime clock (the dev clock under --dev-clock)"},
+	{"user", "IAM users: people and programs with long-term access keys"},
+	{"key", "access keys of IAM users (create prints the secret once)"},
+	{"role", "IAM roles: who may assume them, for how long, with which policies"},
 	{"session", "temporary credentials STS issued"},
+	{"revoke", "revoke older sessions of a role or user, as AWS's console does"},
+	{"clock", "the server's lifetime clock (the dev clock under --dev-clock)"},
 }
 
 // adminOpts are the flags every admin command takes.
@@ -112,6 +203,9 @@ func runAdminCmd(env Env, c *adminCmd, args []string) int {
 	if c.listFlags {
 		fs.BoolVar(&o.all, "all", false, "")
 	}
+	for _, f := range c.flags {
+		fs.Var(f.value, f.name, "")
+	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(env.Stderr, "%s: %s\nRun '%s --help' for usage.\n", c.name(), fmt.Sprintf(format, a...), c.name())
 		return 2
@@ -123,7 +217,7 @@ func runAdminCmd(env Env, c *adminCmd, args []string) int {
 	}
 	if err != nil {
 		// The flag package names flags with one dash; signet's help uses two.
-		return usageErr("%s", strings.Replace(err.Error(), "defined: -", "defined: --", 1))
+		return usageErr("%s", singleDash.ReplaceAllString(err.Error(), "$1 --$2"))
 	}
 	if len(pos) != c.nargs {
 		if c.nargs == 0 {
@@ -146,18 +240,33 @@ func runAdminCmd(env Env, c *adminCmd, args []string) int {
 		Region:      s.Region,
 		Credentials: sdkCredentials{s.Credentials},
 		HTTP:        s.HTTP,
-		UserAgent:   "signet/" + Version,
+		// Signing follows env's clock, so tests can run the server on a
+		// fake one; in the binary it is the real clock.
+		Now:       env.Now,
+		UserAgent: "signet/" + Version,
 	}
-	out := &adminOut{w: env.Stdout, json: o.json, all: o.all}
-	if err := c.run(env.Ctx, client, pos, out); err != nil {
+	out := &adminOut{w: env.Stdout, errw: env.Stderr, json: o.json, all: o.all}
+	if c.runIAM != nil {
+		apis := &adminAPIs{admin: client, iam: adminclient.NewIAM(adminclient.IAMConfig{
+			Endpoint: s.Endpoint, Region: s.Region, Credentials: s.Credentials, HTTP: s.HTTP, Now: env.Now,
+		})}
+		err = c.runIAM(env.Ctx, apis, pos, out)
+	} else {
+		err = c.run(env.Ctx, client, pos, out)
+	}
+	if err != nil {
 		fmt.Fprintf(env.Stderr, "%s: %v\n", c.name(), err)
-		if hint := adminHint(err, c, s.Endpoint); hint != "" {
+		if hint := adminHint(err, c, pos, s.Endpoint); hint != "" {
 			fmt.Fprintln(env.Stderr, hint)
 		}
 		return 1
 	}
 	return 0
 }
+
+// singleDash finds the flag names in the flag package's errors, which
+// spell them with one dash; signet's help uses two.
+var singleDash = regexp.MustCompile(`(defined:|for|argument:) -([a-z])`)
 
 // parseInterspersed parses flags wherever they appear, as the AWS CLI does
 // (`session show ASIA… --json`); Go's flag package alone stops at the first
@@ -180,10 +289,11 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// adminOut prints a result: the API's JSON re-encoded with indentation
-// under --json, else text for people.
+// adminOut prints a result: JSON with indentation under --json, else
+// text for people.
 type adminOut struct {
 	w    io.Writer
+	errw io.Writer // notes for people that must stay out of stdout
 	json bool
 	all  bool
 }
@@ -214,18 +324,32 @@ var apiHints = map[string]string{
 }
 
 // adminHint says what to do next about err, or "".
-func adminHint(err error, c *adminCmd, endpoint *url.URL) string {
+func adminHint(err error, c *adminCmd, args []string, endpoint *url.URL) string {
+	var ie *adminclient.IAMError
+	var nie *adminclient.NotIAMError
 	var ae *adminclient.APIError
 	var he *adminclient.HTTPError
 	var ce *adminclient.CredentialsError
 	var ne net.Error
 	var cve *tls.CertificateVerificationError
 	switch {
+	case errors.As(err, &ie):
+		if h := iamHint(ie.API, c, args); h != "" {
+			return h
+		}
+		return apiHints[ie.API.Code]
 	case errors.As(err, &ae):
 		if ae.Code == "AccessDenied" {
-			return fmt.Sprintf("the caller's identity policy must allow %s on resource \"*\" (or call with the root credentials)", c.action)
+			action := c.action
+			if c.runIAM != nil {
+				// An IAM command calls the admin API only for the clock.
+				action = "signet:GetClock"
+			}
+			return fmt.Sprintf("the caller's identity policy must allow %s on resource \"*\" (or call with the root credentials)", action)
 		}
 		return apiHints[ae.Code]
+	case errors.As(err, &nie):
+		return fmt.Sprintf("%s did not answer as IAM: check that --endpoint-url names a signet server (it serves IAM at its root path)", endpoint.Redacted())
 	case errors.As(err, &he):
 		return fmt.Sprintf("%s did not answer as signet's admin API: check that --endpoint-url names a signet server with the admin API (docs/admin-api.md)", endpoint.Redacted())
 	case errors.As(err, &ce):
@@ -240,33 +364,100 @@ func adminHint(err error, c *adminCmd, endpoint *url.URL) string {
 	return ""
 }
 
+// iamHint says what to do next about an IAM error answered to c, or ""
+// to fall back on apiHints. IAM's messages name the entity that is
+// missing or in the way; the hints name the command that helps.
+func iamHint(e *adminclient.APIError, c *adminCmd, args []string) string {
+	name := ""
+	if len(args) > 0 {
+		name = args[0]
+	}
+	switch e.Code {
+	case "AccessDenied":
+		return "the caller's identity policies must allow the action named above on that resource " +
+			"(arn:aws:iam::aws:policy/IAMFullAccess allows every iam: action), or call with the root credentials"
+	case "InvalidClientTokenId":
+		return "the server does not know this access key ID, or it belongs to GetSessionToken or GetFederationToken credentials, which cannot call IAM: " +
+			"check --profile, AWS_PROFILE or AWS_ACCESS_KEY_ID, and --endpoint-url"
+	case "NoSuchEntity":
+		msg := strings.ToLower(e.Message)
+		switch {
+		case strings.Contains(msg, "access key"):
+			return fmt.Sprintf("list the user's keys with 'signet admin key list %s'", name)
+		case strings.Contains(msg, "user with name"):
+			return "list the users with 'signet admin user list'"
+		case strings.Contains(msg, "role with name"):
+			return "list the roles with 'signet admin role list'"
+		case strings.Contains(msg, "policy"):
+			return "name a policy by its ARN, e.g. arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess, or a shortcut: " + policyShortcutList()
+		}
+	case "EntityAlreadyExists":
+		return fmt.Sprintf("pick another name, or see the existing one with 'signet admin %s show %s'", c.group, name)
+	case "DeleteConflict":
+		switch c.group {
+		case "user":
+			return fmt.Sprintf("'signet admin user delete %s --force' deletes its access keys and policies first", name)
+		case "role":
+			return fmt.Sprintf("'signet admin role delete %s --force' deletes and detaches its policies first", name)
+		}
+	case "LimitExceeded":
+		if c.group == "key" {
+			return fmt.Sprintf("a user has at most 2 access keys, inactive ones included: delete one first ('signet admin key list %s', then 'signet admin key delete %s ACCESS_KEY_ID')", name, name)
+		}
+		return "the message names the IAM quota reached: remove something first"
+	case "MalformedPolicyDocument":
+		return "the policy document was refused as shown; --trust builds a valid trust policy from ARNs, account IDs or user names"
+	}
+	return ""
+}
+
 const adminFlagsHelp = `  --endpoint-url URL  the signet server (else AWS_ENDPOINT_URL, or the profile's endpoint_url)
   --profile NAME      shared config and credentials profile (else AWS_PROFILE, or default)
   --region REGION     region to sign for, any (else AWS_REGION, the profile's, or us-east-1)
-  --json              print the API's JSON, indented, instead of text
+  --json              print JSON, indented, instead of text (fields: docs/cli.md)
 `
 
-func adminUsage(w io.Writer) {
-	fmt.Fprint(w, `Usage: signet admin clock|session <command> [flags]
+// adminCommonFlags are the flags every admin command takes, for shell
+// completion; adminFlagsHelp describes them.
+var adminCommonFlags = []string{"endpoint-url", "profile", "region", "json", "help"}
 
-Calls signet's admin API (docs/admin-api.md): the dev clock and the sessions
-STS issued. Calls are signed with SigV4; endpoint, region and credentials
-are found as the AWS CLI finds them (flags, AWS_* variables, ~/.aws files).
-The caller needs the root credentials or an identity policy allowing
-signet:<Action> on "*".
+// listing prints "  <cmd>  <summary>" lines with the summaries aligned.
+func listing(w io.Writer, rows [][2]string) {
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r[0]))
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "  %-*s %s\n", width+1, r[0], r[1])
+	}
+}
+
+func adminUsage(w io.Writer) {
+	fmt.Fprint(w, `Usage: signet admin <group> <command> [arguments] [flags]
+
+Manages a signet server without the AWS CLI: IAM users, their access keys
+and roles through the IAM API; sessions, their revocation and the dev clock
+through signet's admin API (docs/admin-api.md). Calls are signed with SigV4;
+endpoint, region and credentials are found as the AWS CLI finds them (flags,
+AWS_* variables, ~/.aws files). The caller needs the root credentials or
+identity policies allowing the actions each command's --help names.
 
 Commands:
 `)
+	var rows [][2]string
 	for _, c := range adminCommands() {
-		fmt.Fprintf(w, "  %-34s %s\n", c.group+" "+c.verb+" "+c.synopsis(), c.summary)
+		rows = append(rows, [2]string{strings.TrimSpace(c.group + " " + c.verb + " " + c.synopsis()), c.summary})
 	}
+	listing(w, rows)
 	fmt.Fprint(w, "\nFlags (every command):\n"+adminFlagsHelp)
 	fmt.Fprint(w, `
 Examples:
-  signet admin clock show --endpoint-url http://localhost:9000
-  signet admin clock advance 6d23h
+  signet admin user create alice --endpoint-url http://localhost:9000
+  eval "$(signet admin key create alice)"
+  signet admin role create reader --trust alice --max-session-duration 12h --policy read-only
+  signet admin revoke role reader
   signet admin session list --all --profile signet
-  signet admin session terminate ASIAIOSFODNN7EXAMPLE
+  signet admin clock advance 6d23h
 
 Exit status: 0 done, 1 the call failed (API or network error), 2 usage error.
 Run 'signet admin <group> <command> --help' for a command's details.
@@ -281,13 +472,15 @@ func adminGroupUsage(w io.Writer, group string) {
 		}
 	}
 	fmt.Fprintf(w, "Usage: signet admin %s <command> [flags]\n\n%s.\n\nCommands:\n", group, upperFirst(summary))
+	var rows [][2]string
 	var examples []string
 	for _, c := range adminCommands() {
 		if c.group == group {
-			fmt.Fprintf(w, "  %-26s %s\n", c.verb+" "+c.synopsis(), c.summary)
+			rows = append(rows, [2]string{strings.TrimSpace(c.verb + " " + c.synopsis()), c.summary})
 			examples = append(examples, c.examples[0])
 		}
 	}
+	listing(w, rows)
 	fmt.Fprint(w, "\nFlags (every command):\n"+adminFlagsHelp)
 	fmt.Fprint(w, "\nExamples:\n")
 	for _, e := range examples {
@@ -296,14 +489,30 @@ func adminGroupUsage(w io.Writer, group string) {
 	fmt.Fprintf(w, "\nRun 'signet admin %s <command> --help' for a command's details.\n", group)
 }
 
+// flagColumn is where flag descriptions start in help, as in
+// adminFlagsHelp.
+const flagColumn = 20
+
 func adminCmdUsage(w io.Writer, c *adminCmd) {
 	line := c.name()
-	if c.synopsis() != "" {
-		line += " " + c.synopsis()
+	if s := c.fullSynopsis(); s != "" {
+		line += " " + s
 	}
 	fmt.Fprintf(w, "Usage: %s [flags]\n\n%s\n\nFlags:\n", line, strings.TrimSpace(c.about))
 	if c.listFlags {
 		fmt.Fprint(w, "  --all               also expired and terminated sessions (kept 7 days past expiry)\n")
+	}
+	for _, f := range c.flags {
+		left := "--" + f.name
+		if f.arg != "" {
+			left += " " + f.arg
+		}
+		if len(left) > flagColumn-2 {
+			// Too long to share a line: the description goes below.
+			fmt.Fprintf(w, "  %s\n  %*s%s\n", left, flagColumn, "", f.help)
+			continue
+		}
+		fmt.Fprintf(w, "  %-*s%s\n", flagColumn, left, f.help)
 	}
 	fmt.Fprint(w, adminFlagsHelp+"\nExamples:\n")
 	for _, e := range c.examples {

@@ -1,9 +1,236 @@
 package cli
 
-import "fmt"
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
 
-// runInspect is being written (issue 4); this placeholder keeps the package building.
+	"signet/internal/adminclient"
+	"signet/internal/adminwire"
+	"signet/internal/inspect"
+)
+
+// Exit codes of signet inspect.
+const (
+	inspectValid    = 0 // the URL works now
+	inspectCannot   = 1 // not judged: not a presigned URL, or the server asked did not answer
+	inspectUsage    = 2
+	inspectNotValid = 3 // it does not work; the reason was printed
+)
+
+// explainAction is what an identity policy must allow for POST …/explain.
+const explainAction = "signet:ExplainURL"
+
+// headerFlag collects repeated --header 'Name: value' flags.
+type headerFlag struct{ h http.Header }
+
+func (f *headerFlag) String() string { return "" }
+
+func (f *headerFlag) Set(v string) error {
+	name, value, ok := strings.Cut(v, ":")
+	name = strings.TrimSpace(name)
+	if !ok || !isToken(name) {
+		return fmt.Errorf("--header %q: want 'Name: value', e.g. --header 'Content-Type: image/png'", v)
+	}
+	if f.h == nil {
+		f.h = http.Header{}
+	}
+	f.h.Add(name, strings.TrimSpace(value))
+	return nil
+}
+
+// isToken reports whether s is an HTTP token (a header name or a method).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+type inspectOpts struct {
+	aws     awsFlags
+	json    bool
+	offline bool
+	method  string
+	headers headerFlag
+}
+
 func runInspect(env Env) int {
-	fmt.Fprintln(env.Stderr, "signet inspect: not built yet")
-	return 1
+	const name = "signet inspect"
+	var o inspectOpts
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	// Errors are printed below, help on stdout: the flag package's own
+	// printing would send both to one stream.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVar(&o.aws.endpointURL, "endpoint-url", "", "")
+	fs.StringVar(&o.aws.profile, "profile", "", "")
+	fs.StringVar(&o.aws.region, "region", "", "")
+	fs.BoolVar(&o.json, "json", false, "")
+	fs.BoolVar(&o.offline, "offline", false, "")
+	fs.StringVar(&o.method, "method", http.MethodGet, "")
+	fs.Var(&o.headers, "header", "")
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(env.Stderr, "%s: %s\nRun '%s --help' for usage.\n", name, fmt.Sprintf(format, a...), name)
+		return inspectUsage
+	}
+	pos, err := parseInterspersed(fs, env.Args)
+	if errors.Is(err, flag.ErrHelp) {
+		inspectUsageText(env.Stdout)
+		return 0
+	}
+	if err != nil {
+		// The flag package names flags with one dash; signet's help uses two.
+		msg := strings.Replace(err.Error(), "defined: -", "defined: --", 1)
+		if i := strings.Index(msg, ": --header"); i >= 0 {
+			msg = msg[i+2:] // the flag package repeats the flag and value before our message
+		}
+		return usageErr("%s", msg)
+	}
+	switch {
+	case len(pos) == 0:
+		return usageErr("missing the presigned URL to inspect (quote it in single quotes: an unquoted & ends the shell command)")
+	case len(pos) > 1:
+		return usageErr("want one presigned URL, got %d arguments (quote the URL in single quotes: an unquoted & splits it)", len(pos))
+	}
+	method := strings.ToUpper(o.method)
+	if !isToken(method) {
+		return usageErr("--method %q is not an HTTP method: use GET, PUT, HEAD, DELETE or POST", o.method)
+	}
+	if o.offline && (o.aws.endpointURL != "" || o.aws.profile != "") {
+		return usageErr("--offline asks no server: drop --endpoint-url and --profile, or --offline")
+	}
+
+	rep := inspect.New(pos[0], env.now(), method, o.headers.h)
+	failed, hint := false, ""
+	if !o.offline && rep.Judgeable() {
+		failed, hint = askServer(env, o, pos[0], rep)
+	}
+	if err := writeInspect(env, o, rep); err != nil {
+		fmt.Fprintf(env.Stderr, "%s: %v\n", name, err)
+		return inspectCannot
+	}
+	if failed {
+		fmt.Fprintf(env.Stderr, "%s: the server's explanation is missing: %s\n", name, rep.ServerError)
+		if hint != "" {
+			fmt.Fprintln(env.Stderr, hint)
+		}
+		fmt.Fprintln(env.Stderr, "The report above was judged offline, from the URL alone; run with --offline to skip the server.")
+		return inspectCannot
+	}
+	return inspectExit(rep)
+}
+
+// askServer asks the endpoint the AWS settings name to explain the URL and
+// puts the answer, or why there is none, in rep. With no endpoint at all
+// nothing is asked and nothing failed: the report stays offline.
+func askServer(env Env, o inspectOpts, raw string, rep *inspect.Report) (failed bool, hint string) {
+	s, err := loadAWSSettings(env.Ctx, o.aws)
+	if err != nil {
+		if isNoEndpoint(err) {
+			return false, ""
+		}
+		rep.ServerError = err.Error()
+		return true, "fix the AWS configuration (--profile, AWS_PROFILE, ~/.aws/config), or run with --offline"
+	}
+	rep.ServerEndpoint = s.Endpoint.Redacted()
+	client := &adminclient.Client{
+		Endpoint:    s.Endpoint,
+		Region:      s.Region,
+		Credentials: sdkCredentials{s.Credentials},
+		HTTP:        s.HTTP,
+		UserAgent:   "signet/" + Version,
+	}
+	exp, err := client.Explain(env.Ctx, adminwire.ExplainRequest{URL: raw, Method: rep.Method, Headers: rep.Header})
+	if err == nil && exp.Verdict != adminwire.VerdictValid && exp.Verdict != adminwire.VerdictInvalid {
+		err = fmt.Errorf("the server's explanation has no verdict (got %q): is it a signet version with POST %sexplain?", exp.Verdict, adminwire.PathPrefix)
+	}
+	if err != nil {
+		rep.ServerError = err.Error()
+		return true, adminHint(err, &adminCmd{action: explainAction}, nil, s.Endpoint)
+	}
+	rep.Server = exp
+	return false, ""
+}
+
+// isNoEndpoint reports whether loadAWSSettings failed only because no
+// endpoint is configured, which for inspect means "judge offline".
+// loadAWSSettings has no sentinel for it, so its message is matched.
+func isNoEndpoint(err error) bool {
+	return strings.HasPrefix(err.Error(), "no endpoint")
+}
+
+// inspectExit maps a report's verdict to the exit status.
+func inspectExit(rep *inspect.Report) int {
+	switch {
+	case rep.Reason() == adminwire.ReasonMalformed:
+		return inspectCannot
+	case rep.Verdict() == adminwire.VerdictValid:
+		return inspectValid
+	}
+	return inspectNotValid
+}
+
+func writeInspect(env Env, o inspectOpts, rep *inspect.Report) error {
+	if o.json {
+		return rep.WriteJSON(env.Stdout)
+	}
+	return rep.WriteText(env.Stdout)
+}
+
+func inspectUsageText(w io.Writer) {
+	fmt.Fprint(w, `Usage: signet inspect [flags] URL
+
+Takes a presigned URL apart (SigV4 or SigV2, made by signet or by AWS, path
+style or virtual-hosted), one line per part with what it means, and judges
+its window now: valid for how long, expired since when, not yet valid, or
+over S3's 7-day cap.
+
+With an endpoint (--endpoint-url, AWS_ENDPOINT_URL or the profile's
+endpoint_url) the signet server explains the URL too, without serving it:
+which identity signed it, that credential's state and expiry, the real
+expiry and what limits it, and the exact reason the URL works or fails.
+For a signature mismatch it prints the server's canonical request beside
+the one rebuilt here from the URL, --method and --header, and marks the
+first line that differs. The call is signed like the AWS CLI's, with the
+root's credentials or an identity allowed signet:ExplainURL on "*".
+Without an endpoint, or with --offline, nothing leaves this machine.
+
+Session tokens are never printed: they show as REDACTED(sha256:…).
+
+Flags:
+  --method METHOD      the HTTP method the URL is used with (default GET)
+  --header 'N: v'      a header the request sends; repeat for more. Give
+                       'Host: h' when a proxy changes the Host on the way
+  --offline            judge from the URL alone; never ask a server
+  --json               one JSON object: verdict, reason, message, source,
+                       now, expires_at, effective_expires_at, limited_by,
+                       principal, the URL's parts and the server's answer
+  --endpoint-url URL   the signet server to ask (else AWS_ENDPOINT_URL, or the
+                       profile's endpoint_url; with none, judge offline)
+  --profile NAME       shared config and credentials profile (else AWS_PROFILE)
+  --region REGION      region to sign the admin call for (any; default us-east-1)
+
+Examples:
+  signet inspect 'https://photos.s3.us-east-1.amazonaws.com/cat.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=…'
+  signet inspect --json --offline "$URL" | jq -r .effective_expires_at
+  signet inspect --endpoint-url http://localhost:9000 "$URL"
+  signet inspect --profile signet-admin --method PUT --header 'Content-Type: image/png' "$URL"
+  signet inspect --endpoint-url http://files.internal:9000 --header 'Host: files.internal:9000' "$URL"
+
+Quote the URL in single quotes: an unquoted & ends the shell command.
+
+Exit status: 0 the URL is valid now; 3 it is not (the reason was printed);
+1 it could not be judged (not a presigned URL, or the server was asked and
+did not answer); 2 usage error.
+`)
 }

@@ -17,8 +17,9 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
-	// Now is the clock presign and inspect judge lifetimes by; nil means
-	// time.Now. Tests inject a fixed time so golden output is stable.
+	// Now is the clock presign and inspect judge lifetimes by, and the
+	// signing time of admin calls; nil means time.Now. Tests inject a fixed
+	// time so golden output is stable.
 	Now func() time.Time
 }
 

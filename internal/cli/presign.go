@@ -1,9 +1,373 @@
 package cli
 
-import "fmt"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
 
-// runPresign is being written (issue 4); this placeholder keeps the package building.
-func runPresign(env Env) int {
-	fmt.Fprintln(env.Stderr, "signet presign: not built yet")
-	return 1
+	"signet/internal/duration"
+	"signet/internal/presign"
+)
+
+// Exit codes of `signet presign`, as its help states them.
+const (
+	presignOK      = 0
+	presignFailed  = 1
+	presignUsage   = 2
+	presignRefused = 3
+)
+
+const (
+	presignCmdName  = "signet presign"
+	presignMaxWidth = 100 // stderr paragraphs are wrapped to this width
+)
+
+// credentialsTimeout bounds finding credentials (an STS call, a
+// credential_process, a metadata endpoint): the AWS CLI's read timeout.
+const credentialsTimeout = 60 * time.Second
+
+type presignOpts struct {
+	aws         awsFlags
+	expiresIn   string
+	method      string
+	contentType string
+	headers     headerFlags
+	overrides   map[string]*string
+	sigv2       bool
+	json        bool
+	strict      bool
 }
+
+// headerFlags collects repeated --header 'Name: value' flags.
+type headerFlags []string
+
+func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
+func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
+
+func runPresign(env Env) int {
+	o := presignOpts{overrides: map[string]*string{}}
+	fs := flag.NewFlagSet(presignCmdName, flag.ContinueOnError)
+	// Errors are printed below and help on stdout: the flag package's own
+	// printing would send both to one stream.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVar(&o.expiresIn, "expires-in", "3600", "")
+	fs.StringVar(&o.method, "method", "GET", "")
+	fs.StringVar(&o.contentType, "content-type", "", "")
+	fs.Var(&o.headers, "header", "")
+	for _, name := range presign.ResponseOverrides {
+		o.overrides[name] = fs.String(name, "", "")
+	}
+	fs.StringVar(&o.aws.endpointURL, "endpoint-url", "", "")
+	fs.StringVar(&o.aws.region, "region", "", "")
+	fs.StringVar(&o.aws.profile, "profile", "", "")
+	fs.BoolVar(&o.sigv2, "sigv2", false, "")
+	fs.BoolVar(&o.json, "json", false, "")
+	fs.BoolVar(&o.strict, "strict", false, "")
+
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(env.Stderr, "%s: %s\nRun '%s --help' for usage.\n", presignCmdName, fmt.Sprintf(format, a...), presignCmdName)
+		return presignUsage
+	}
+	pos, err := parseInterspersed(fs, env.Args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(env.Stdout, presignHelp)
+		return presignOK
+	}
+	if err != nil {
+		// The flag package names flags with one dash; signet's help uses two.
+		return usageErr("%s", strings.Replace(err.Error(), "defined: -", "defined: --", 1))
+	}
+	if len(pos) != 1 {
+		return usageErr("want one object path, s3://BUCKET/KEY; got %d argument(s)", len(pos))
+	}
+	req, err := presignRequest(pos[0], &o, fs)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if err := presign.CheckRequest(req); err != nil {
+		return usageErr("%v", err)
+	}
+
+	ctx, cancel := context.WithTimeout(env.Ctx, credentialsTimeout)
+	defer cancel()
+	resolved, err := presign.Resolve(ctx, presign.Where{EndpointURL: o.aws.endpointURL, Profile: o.aws.profile, Region: o.aws.region})
+	var ce *presign.ConfigError
+	var cre *presign.CredentialsError
+	switch {
+	case errors.As(err, &ce):
+		return usageErr("%v", err)
+	case errors.As(err, &cre):
+		fmt.Fprintf(env.Stderr, "%s: %s\n", presignCmdName, cre.Msg)
+		if cre.Hint != "" {
+			fmt.Fprintln(env.Stderr, cre.Hint)
+		}
+		return presignFailed
+	case err != nil:
+		fmt.Fprintf(env.Stderr, "%s: %v\n", presignCmdName, err)
+		return presignFailed
+	}
+	res, err := presign.Sign(req, resolved, env.now())
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "%s: signing: %v\n", presignCmdName, err)
+		return presignFailed
+	}
+
+	if res.Warning != "" && o.strict {
+		fmt.Fprint(env.Stderr, wrapParagraph(presignCmdName+": refused by --strict: "+res.Warning, presignMaxWidth))
+		return presignRefused
+	}
+	if o.json {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetEscapeHTML(false) // the URL's & and the warning's quotes print as they are
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(presignJSONOf(res)); err != nil {
+			fmt.Fprintf(env.Stderr, "%s: %v\n", presignCmdName, err)
+			return presignFailed
+		}
+	} else {
+		fmt.Fprintln(env.Stdout, res.URL)
+	}
+	if len(req.Header) > 0 {
+		fmt.Fprintf(env.Stderr, "%s: the request must send these signed headers, exactly: %s\n", presignCmdName, headerList(req.Header))
+	}
+	if res.Warning != "" {
+		fmt.Fprint(env.Stderr, wrapParagraph(presignCmdName+": warning: "+res.Warning, presignMaxWidth))
+	}
+	return presignOK
+}
+
+// presignRequest turns the argument and flags into a request, refusing
+// what cannot be parsed. CheckRequest judges the rest.
+func presignRequest(arg string, o *presignOpts, fs *flag.FlagSet) (presign.Request, error) {
+	var req presign.Request
+	var err error
+	if req.Bucket, req.Key, err = presign.ParseS3URI(arg); err != nil {
+		return req, err
+	}
+	req.Method = strings.ToUpper(o.method)
+	req.SigV2 = o.sigv2
+	if req.ExpiresIn, err = duration.Parse(o.expiresIn); err != nil {
+		return req, fmt.Errorf("--expires-in: %v", err)
+	}
+	req.Header = http.Header{}
+	if o.contentType != "" {
+		if req.Method != http.MethodPut {
+			return req, fmt.Errorf("--content-type signs the Content-Type of an upload: it goes with --method PUT")
+		}
+		req.Header.Set("Content-Type", o.contentType)
+	}
+	for _, h := range o.headers {
+		name, value, ok := strings.Cut(h, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || !isHeaderName(name) {
+			return req, fmt.Errorf("--header %q: write it 'Name: value', e.g. --header 'x-amz-meta-owner: alice'", h)
+		}
+		if len(req.Header.Values(name)) > 0 {
+			return req, fmt.Errorf("--header %s: given twice (or with --content-type); sign each header once", name)
+		}
+		req.Header.Set(name, value)
+	}
+	// Only flags given on the command line count, so that an empty value
+	// (--response-content-encoding '') is still sent.
+	fs.Visit(func(f *flag.Flag) {
+		if p, ok := o.overrides[f.Name]; ok {
+			if req.Overrides == nil {
+				req.Overrides = map[string]string{}
+			}
+			req.Overrides[f.Name] = *p
+		}
+	})
+	return req, nil
+}
+
+// isHeaderName reports an HTTP header field name (RFC 9110 token).
+func isHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func headerList(h http.Header) string {
+	var parts []string
+	for _, name := range sortedHeaderNames(h) {
+		parts = append(parts, name+": "+h.Get(name))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortedHeaderNames(h http.Header) []string {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// presignJSON is the --json output. Field order is part of the contract.
+type presignJSON struct {
+	URL                 string            `json:"url"`
+	Method              string            `json:"method"`
+	Bucket              string            `json:"bucket"`
+	Key                 string            `json:"key"`
+	Region              string            `json:"region"`
+	RequiredHeaders     map[string]string `json:"required_headers"`
+	SignatureVersion    string            `json:"signature_version"`
+	SignedAt            string            `json:"signed_at"`
+	ExpiresInSeconds    int64             `json:"expires_in_seconds"`
+	ExpiresAt           string            `json:"expires_at"`
+	EffectiveExpiresAt  *string           `json:"effective_expires_at"`
+	LimitedBy           string            `json:"limited_by"`
+	CredentialSource    string            `json:"credential_source"`
+	Profile             *string           `json:"profile"`
+	AccessKeyID         string            `json:"access_key_id"`
+	CredentialKind      string            `json:"credential_kind"`
+	CredentialsExpireAt *string           `json:"credentials_expire_at"`
+	Warning             *string           `json:"warning"`
+}
+
+func presignJSONOf(r *presign.Result) presignJSON {
+	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	headers := map[string]string{}
+	for name := range r.Request.Header {
+		headers[name] = r.Request.Header.Get(name)
+	}
+	out := presignJSON{
+		URL:              r.URL,
+		Method:           r.Request.Method,
+		Bucket:           r.Request.Bucket,
+		Key:              r.Request.Key,
+		Region:           r.Region,
+		RequiredHeaders:  headers,
+		SignatureVersion: r.SignatureVersion,
+		SignedAt:         stamp(r.SignedAt),
+		ExpiresInSeconds: int64(r.Request.ExpiresIn / time.Second),
+		ExpiresAt:        stamp(r.Lifetime.URLExpiry),
+		LimitedBy:        string(r.Lifetime.LimitedBy),
+		CredentialSource: r.Identity.Source,
+		Profile:          opt(r.Identity.Profile),
+		AccessKeyID:      r.Identity.AccessKeyID,
+		CredentialKind:   r.Identity.Kind(),
+		Warning:          opt(r.Warning),
+	}
+	if r.EffectiveKnown() {
+		out.EffectiveExpiresAt = opt(stamp(r.Lifetime.Effective))
+	} else {
+		out.LimitedBy = "unknown"
+	}
+	if !r.Identity.Expires.IsZero() {
+		out.CredentialsExpireAt = opt(stamp(r.Identity.Expires))
+	}
+	return out
+}
+
+// wrapParagraph breaks s into lines of at most width columns at spaces
+// (a longer word gets a line of its own), ending with a newline.
+func wrapParagraph(s string, width int) string {
+	var b strings.Builder
+	col := 0
+	for _, w := range strings.Fields(s) {
+		n := len([]rune(w))
+		switch {
+		case col == 0:
+		case col+1+n > width:
+			b.WriteByte('\n')
+			col = 0
+		default:
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(w)
+		col += n
+	}
+	b.WriteByte('\n')
+	return b.String()
+}
+
+const presignHelp = `Usage: signet presign s3://BUCKET/KEY [flags]
+
+Print a presigned URL for one object on stdout, signed with the credentials the AWS CLI
+would use, and warn on stderr when those credentials expire before the URL would: a
+presigned URL dies with the credentials that signed it, whatever its expiry says.
+
+Credentials are found as the AWS CLI finds them: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+and AWS_SESSION_TOKEN; the shared credentials and config files (~/.aws/credentials and
+~/.aws/config, or AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE) and their profiles;
+role_arn with source_profile or credential_source (the role is assumed at the URL's
+endpoint, or at AWS_ENDPOINT_URL_STS); credential_process; SSO; the container credentials
+endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI); and instance metadata
+(AWS_EC2_METADATA_SERVICE_ENDPOINT; AWS_EC2_METADATA_DISABLED=true skips it).
+
+Flags:
+  --expires-in DURATION    how long the URL lives: seconds (3600) or a duration (15m, 12h,
+                           6d23h); default 3600; at most 604800 (7d) with SigV4
+  --method METHOD          GET (default), PUT, HEAD or DELETE
+  --content-type TYPE      sign the Content-Type of a PUT; the upload must send exactly it
+  --header 'NAME: VALUE'   sign another header the request must send (repeatable)
+  --response-cache-control VALUE, --response-content-disposition VALUE,
+  --response-content-encoding VALUE, --response-content-language VALUE,
+  --response-content-type VALUE, --response-expires VALUE
+                           have a GET or HEAD answer with that response header (signed)
+  --endpoint-url URL       the S3 endpoint, e.g. a signet server; the URL is path style
+                           (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or the profile's
+                           endpoint_url; else AWS S3 itself)
+  --region REGION          region to sign for (else AWS_REGION, the profile's, or us-east-1)
+  --profile NAME           shared config profile (else AWS_PROFILE, or default)
+  --sigv2                  sign with legacy Signature Version 2, for old clients; SigV2
+                           URLs are not held to 7 days
+  --json                   print one JSON object instead of the URL: url, method, bucket,
+                           key, region, required_headers, signature_version, signed_at,
+                           expires_in_seconds, expires_at, effective_expires_at,
+                           limited_by (url, credentials or unknown), credential_source,
+                           profile, access_key_id, credential_kind (long-term or
+                           temporary), credentials_expire_at, warning
+  --strict                 refuse, printing no URL, when it would die before its expiry
+                           or may (temporary credentials whose expiry is unknown)
+
+Examples:
+  # A day-long link to an object on a signet server
+  signet presign s3://photos/yawning-cat.jpg --expires-in 1d --endpoint-url http://127.0.0.1:9000
+
+  # A week-long link, refused if the profile's role session would end it sooner
+  signet presign s3://photos/yawning-cat.jpg --expires-in 7d --profile reader --strict
+
+  # An upload link, and the upload
+  URL=$(signet presign s3://uploads/report.pdf --method PUT --content-type application/pdf --expires-in 15m)
+  curl -X PUT -H 'Content-Type: application/pdf' --upload-file report.pdf "$URL"
+
+  # A download that saves under another name
+  signet presign s3://photos/yawning-cat.jpg --response-content-disposition 'attachment; filename="cat.jpg"'
+
+  # A month-long link for a legacy client that only speaks SigV2
+  signet presign s3://archive/2026.tar --sigv2 --expires-in 30d
+
+  # When does it really stop working?
+  signet presign s3://photos/yawning-cat.jpg --expires-in 7d --json | jq -r '.effective_expires_at, .limited_by'
+
+Exit codes:
+  0  the URL was printed (a warning may have gone to stderr)
+  1  no credentials, or their source failed (STS refused the role, credential_process failed)
+  2  usage error: a bad flag, argument or configuration, or --expires-in over 7 days
+  3  refused by --strict: the URL would die before its expiry, or may
+`

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,23 @@ import (
 	"signet/internal/config"
 	"signet/internal/server"
 )
+
+const serverHelp = `Usage: signet server [flags]
+
+Serves S3, IAM, STS and signet's admin API on one endpoint, with its data in
+--data-dir (an embedded store). On first start it creates root credentials,
+saves them to DATA-DIR/root-credentials.json (0600) and prints them once.
+
+Examples:
+  signet server
+  signet server --addr 127.0.0.1:9000 --data-dir /var/lib/signet
+  signet server --dev-clock          # let 'signet admin clock advance' move time
+  signet server --addr :443 --tls-cert cert.pem --tls-key key.pem --domains s3.example.com
+
+Exit codes: 0 stopped cleanly; 1 could not start or serve; 2 usage error.
+
+Flags:
+`
 
 func runServer(env Env) int {
 	cfg := config.Default()
@@ -23,7 +41,15 @@ func runServer(env Env) int {
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env "+config.EnvLogLevel+")")
 	fs.BoolVar(&cfg.DevClock, "dev-clock", false, "let admin callers move the server's clock forward ('signet admin clock advance'); loopback addresses only")
 	fs.BoolVar(&cfg.DevClockForce, "dev-clock-force", false, "allow --dev-clock on a non-loopback address")
-	if err := fs.Parse(env.Args); err != nil {
+	// The flag package prints a parse error to stderr itself; help goes to
+	// stdout with exit 0, as for every other command.
+	fs.Usage = func() { fmt.Fprintln(env.Stderr, "Run 'signet server --help' for usage.") }
+	if err := fs.Parse(env.Args); errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(env.Stdout)
+		fmt.Fprint(env.Stdout, serverHelp)
+		fs.PrintDefaults()
+		return 0
+	} else if err != nil {
 		return 2
 	}
 	cfg.Domains = config.SplitList(*domains)

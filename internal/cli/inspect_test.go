@@ -1,0 +1,605 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"signet/internal/adminwire"
+	"signet/internal/inspect"
+	"signet/internal/sigv2"
+	"signet/internal/sigv4"
+)
+
+// The timeline every signet URL below lives on.
+var (
+	// A role session (AssumeRole, one hour) issued at 10:00, a URL signed
+	// with it at 10:10 for twelve hours; inspected at 12:00, after the
+	// session ended and long before the URL's own window does.
+	roleIssued  = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	roleExpires = roleIssued.Add(time.Hour)
+	urlSigned   = roleIssued.Add(10 * time.Minute)
+	inspectedAt = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+	// A GetSessionToken session of alice, 24 hours from 09:00.
+	gstIssued  = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	gstExpires = gstIssued.Add(24 * time.Hour)
+
+	// AWS's own example, signed 2013-05-24 for one day, inspected 20h48m later.
+	awsSigned    = time.Date(2013, 5, 24, 0, 0, 0, 0, time.UTC)
+	awsInspected = awsSigned.Add(20*time.Hour + 48*time.Minute)
+)
+
+var (
+	awsExampleKeys = sigv4.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+	awsExampleTemp = sigv4.Credentials{AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+		SessionToken: "IQoJb3JpZ2luX2VjEXAMPLETOKEN+aWRlbnRpdHk/c2Vzc2lvbg=="}
+	aliceKeys   = sigv4.Credentials{AccessKeyID: "AKIAALICE0000000001", SecretAccessKey: "alice-secret-0000000000000000000000000001"}
+	roleSession = sigv4.Credentials{AccessKeyID: "ASIAREADERCI0000001", SecretAccessKey: "reader-secret-000000000000000000000000001",
+		SessionToken: "FwoGZXIvYXdzEXAMPLE+ROLE/SESSION/TOKEN=="}
+	gstSession = sigv4.Credentials{AccessKeyID: "ASIAALICE0000000002", SecretAccessKey: "alice-session-secret-0000000000000000002",
+		SessionToken: "FwoGZXIvYXdzEXAMPLE+GETSESSIONTOKEN=="}
+)
+
+func presignAt(t *testing.T, method, raw string, c sigv4.Credentials, at time.Time, expires time.Duration, h http.Header) string {
+	t.Helper()
+	u, err := sigv4.Presign(method, raw, c, "us-east-1", "s3", at, expires, h, sigv4.S3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// withExpires rewrites X-Amz-Expires without re-signing (sigv4.Presign
+// signs whatever it is given, but the shape is what matters here).
+func withExpires(raw string, secs int) string {
+	return strings.Replace(raw, "X-Amz-Expires=3600", "X-Amz-Expires="+strconv.Itoa(secs), 1)
+}
+
+func tp(t time.Time) *time.Time { return &t }
+
+// explainRoute answers POST …/explain with e.
+func explainRoute(t *testing.T, e adminwire.Explanation) map[string]adminCanned {
+	t.Helper()
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]adminCanned{"POST /_signet/admin/v1/explain": {body: string(b)}}
+}
+
+var (
+	rolePrincipal = &adminwire.Principal{Type: "assumed-role", ARN: "arn:aws:sts::000000000000:assumed-role/reader/ci",
+		RoleName: "reader", RoleARN: "arn:aws:iam::000000000000:role/reader", SessionName: "ci"}
+	alicePrincipal = &adminwire.Principal{Type: "user", ARN: "arn:aws:iam::000000000000:user/alice", UserName: "alice"}
+	gstPrincipal   = &adminwire.Principal{Type: "session-token", ARN: "arn:aws:iam::000000000000:user/alice", UserName: "alice"}
+	roleCredential = func(status string, terminated *time.Time) *adminwire.ExplainCredential {
+		return &adminwire.ExplainCredential{AccessKeyID: roleSession.AccessKeyID, Kind: "temporary", Status: status,
+			Issued: tp(roleIssued), Expires: tp(roleExpires), TerminatedAt: terminated}
+	}
+	aliceCredential = func(status string, deleted *time.Time) *adminwire.ExplainCredential {
+		return &adminwire.ExplainCredential{AccessKeyID: aliceKeys.AccessKeyID, Kind: "long-term", Status: status,
+			Issued: tp(time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)), DeletedAt: deleted, UserName: "alice"}
+	}
+)
+
+type inspectCase struct {
+	name   string
+	url    string   // the presigned URL, passed as the last argument
+	args   []string // flags before it
+	now    time.Time
+	routes map[string]adminCanned // a fake admin server answers; nil: no endpoint
+	env    map[string]string
+}
+
+// TestInspectGolden runs signet inspect and compares exit code, the
+// requests that reached the fake admin server, stdout and stderr with
+// testdata/inspect_<name>.golden. go test -run TestInspectGolden -update
+// rewrites them.
+func TestInspectGolden(t *testing.T) {
+	longTermURL := presignAt(t, "GET", "http://localhost:9000/photos/2026/cat%20on%20a%20mat.jpg", aliceKeys, urlSigned, time.Hour, nil)
+	roleURL := presignAt(t, "GET", "http://localhost:9000/photos/cat.jpg?response-content-disposition=attachment%3B%20filename%3D%22cat.jpg%22", roleSession, urlSigned, 12*time.Hour, nil)
+	gstURL := presignAt(t, "PUT", "http://photos.localhost:9000/uploads/dog.png", gstSession, roleIssued, 7*24*time.Hour, http.Header{"Content-Type": {"image/png"}})
+	awsURL := presignAt(t, "GET", "https://presignedbucketexample.s3.us-east-1.amazonaws.com/yawning-cat.jpg", awsExampleKeys, awsSigned, 24*time.Hour, nil)
+	awsTempURL := presignAt(t, "GET", "https://presignedbucketexample.s3.us-east-1.amazonaws.com/yawning-cat.jpg", awsExampleTemp, awsSigned, 24*time.Hour, nil)
+	shortURL := presignAt(t, "GET", "http://localhost:9000/photos/cat.jpg", aliceKeys, urlSigned, time.Hour, nil)
+	proxiedURL := presignAt(t, "GET", "https://files.example.com/photos/cat.jpg", aliceKeys, urlSigned, time.Hour, nil)
+
+	v2URL, err := sigv2.Presign("GET", "http://localhost:9000/photos/cat.jpg", aliceKeys.AccessKeyID, aliceKeys.SecretAccessKey, urlSigned.Add(30*24*time.Hour), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2TokenURL, err := sigv2.Presign("GET", "https://photos.s3.amazonaws.com/cat.jpg?x-amz-security-token="+strings.NewReplacer("+", "%2B", "/", "%2F", "=", "%3D").Replace(roleSession.SessionToken),
+		roleSession.AccessKeyID, roleSession.SecretAccessKey, urlSigned.Add(12*time.Hour), "photos")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The proxy case: the URL was signed for files.example.com, and the
+	// proxy in front of signet sent the request on with Host
+	// files.internal:9000. The server's canonical requests are the ones
+	// signet's canonicalizer builds for each Host.
+	proxied, perr := inspect.Parse(proxiedURL)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	asSent := proxied.Rebuild("GET", http.Header{"Host": {"files.internal:9000"}})
+	asSigned := proxied.Rebuild("GET", nil)
+	v2Parsed, perr := inspect.Parse(v2URL)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	v2Sent := v2Parsed.Rebuild("GET", http.Header{"Content-Type": {"image/png"}})
+	v2Signed := v2Parsed.Rebuild("GET", nil)
+
+	now := inspectedAt
+	window := func(start time.Time, d time.Duration) (*time.Time, *time.Time) {
+		return tp(start.Add(d)), tp(start.Add(d))
+	}
+	shortEnd, _ := window(urlSigned, time.Hour)
+	roleEnd := tp(urlSigned.Add(12 * time.Hour))
+	longEnd := tp(urlSigned.Add(time.Hour))
+	longAt := urlSigned.Add(48 * time.Minute)
+
+	explained := func(e adminwire.Explanation) map[string]adminCanned { return explainRoute(t, e) }
+	denied := func(status int, code, msg string) *adminwire.ExplainError {
+		return &adminwire.ExplainError{Status: status, Code: code, Message: msg}
+	}
+
+	cases := []inspectCase{
+		// Usage.
+		{name: "help", args: []string{"--help"}},
+		{name: "no_args"},
+		{name: "two_args", args: []string{"http://a/b", "http://c/d"}},
+		{name: "bad_flag", args: []string{"--colour"}, url: shortURL},
+		{name: "bad_header", args: []string{"--header", "Content-Type image/png"}, url: shortURL},
+		{name: "bad_method", args: []string{"--method", "GET /"}, url: shortURL},
+		{name: "offline_with_endpoint", args: []string{"--offline", "--endpoint-url", "http://localhost:9000"}, url: shortURL},
+
+		// Offline: the URL alone.
+		{name: "long_term", url: longTermURL, now: longAt},
+		{name: "long_term_json", args: []string{"--json"}, url: longTermURL, now: longAt},
+		{name: "role_session_offline", url: roleURL, now: now},
+		{name: "role_session_offline_json", args: []string{"--json"}, url: roleURL, now: now},
+		{name: "session_token_offline", url: gstURL, now: now},
+		{name: "sigv2", url: v2URL, now: now},
+		{name: "sigv2_json", args: []string{"--json"}, url: v2URL, now: now},
+		{name: "sigv2_token", url: v2TokenURL, now: now},
+		{name: "sigv2_token_json", args: []string{"--json"}, url: v2TokenURL, now: now},
+		{name: "sigv2_expired", url: v2TokenURL, now: urlSigned.Add(14 * 24 * time.Hour)},
+		{name: "aws_example", url: awsURL, now: awsInspected},
+		{name: "aws_example_json", args: []string{"--json"}, url: awsURL, now: awsInspected},
+		{name: "aws_example_temporary", url: awsTempURL, now: awsInspected},
+		{name: "aws_example_temporary_json", args: []string{"--json"}, url: awsTempURL, now: awsInspected},
+		{name: "expired", url: shortURL, now: urlSigned.Add(2*24*time.Hour + 4*time.Hour + time.Hour)},
+		{name: "expired_json", args: []string{"--json"}, url: shortURL, now: urlSigned.Add(2*24*time.Hour + 4*time.Hour + time.Hour)},
+		{name: "not_yet_valid", url: shortURL, now: urlSigned.Add(-5 * time.Minute)},
+		{name: "not_yet_valid_json", args: []string{"--json"}, url: shortURL, now: urlSigned.Add(-5 * time.Minute)},
+		{name: "over_cap", url: withExpires(shortURL, 604801), now: urlSigned.Add(time.Minute)},
+		{name: "over_cap_json", args: []string{"--json"}, url: withExpires(shortURL, 604801), now: urlSigned.Add(time.Minute)},
+		{name: "malformed", url: strings.Split(shortURL, "&X-Amz-Signature=")[0], now: now},
+		{name: "malformed_json", args: []string{"--json"}, url: strings.Split(shortURL, "&X-Amz-Signature=")[0], now: now},
+		{name: "not_a_url", url: "photos/cat.jpg", now: now},
+		{name: "not_presigned", url: "https://photos.s3.amazonaws.com/cat.jpg?versionId=3", now: now},
+		{name: "duplicate_expires", url: shortURL + "&X-Amz-Expires=60", now: urlSigned.Add(30 * time.Minute)},
+		// An endpoint is configured, but --offline keeps everything here.
+		{name: "offline_flag", args: []string{"--offline"}, url: roleURL, now: now, routes: map[string]adminCanned{}},
+
+		// Online: the server explains.
+		{name: "role_session_expired", url: roleURL, now: now, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonSessionExpired, Now: now,
+			Message:   "The session ci of role reader expired at 2026-11-27T11:00:00Z; URLs it signed died with it.",
+			Error:     denied(400, "ExpiredToken", "The provided token has expired."),
+			ExpiresAt: roleEnd, EffectiveExpiresAt: tp(roleExpires), LimitedBy: "credentials",
+			Principal: rolePrincipal, Credential: roleCredential(adminwire.StatusExpired, nil),
+		})},
+		{name: "role_session_expired_json", args: []string{"--json"}, url: roleURL, now: now, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonSessionExpired, Now: now,
+			Message:   "The session ci of role reader expired at 2026-11-27T11:00:00Z; URLs it signed died with it.",
+			Error:     denied(400, "ExpiredToken", "The provided token has expired."),
+			ExpiresAt: roleEnd, EffectiveExpiresAt: tp(roleExpires), LimitedBy: "credentials",
+			Principal: rolePrincipal, Credential: roleCredential(adminwire.StatusExpired, nil),
+		})},
+		{name: "session_token_valid", args: []string{"--method", "put", "--header", "Content-Type: image/png"}, url: gstURL, now: now, routes: explained(adminwire.Explanation{
+			Verdict: "valid", Reason: adminwire.ReasonValid, Now: now, Message: "Valid until 2026-11-28T09:00:00Z, when the session ends.",
+			ExpiresAt: tp(roleIssued.Add(7 * 24 * time.Hour)), EffectiveExpiresAt: tp(gstExpires), LimitedBy: "credentials",
+			Principal: gstPrincipal, Credential: &adminwire.ExplainCredential{AccessKeyID: gstSession.AccessKeyID, Kind: "temporary",
+				Status: adminwire.StatusActive, Issued: tp(gstIssued), Expires: tp(gstExpires), UserName: "alice"},
+			Action: "s3:PutObject", Resource: "arn:aws:s3:::photos/uploads/dog.png",
+		})},
+		{name: "session_token_valid_json", args: []string{"--json", "--method", "PUT", "--header", "Content-Type: image/png"}, url: gstURL, now: now, routes: explained(adminwire.Explanation{
+			Verdict: "valid", Reason: adminwire.ReasonValid, Now: now, Message: "Valid until 2026-11-28T09:00:00Z, when the session ends.",
+			ExpiresAt: tp(roleIssued.Add(7 * 24 * time.Hour)), EffectiveExpiresAt: tp(gstExpires), LimitedBy: "credentials",
+			Principal: gstPrincipal, Credential: &adminwire.ExplainCredential{AccessKeyID: gstSession.AccessKeyID, Kind: "temporary",
+				Status: adminwire.StatusActive, Issued: tp(gstIssued), Expires: tp(gstExpires), UserName: "alice"},
+			Action: "s3:PutObject", Resource: "arn:aws:s3:::photos/uploads/dog.png",
+		})},
+		{name: "reason_valid", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "valid", Reason: adminwire.ReasonValid, Now: longAt, Message: "Valid until 2026-11-27T11:10:00Z.",
+			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
+			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
+			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
+		})},
+		{name: "reason_url_expired", url: shortURL, now: now, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonURLExpired, Now: now, Message: "Request has expired",
+			Error:     denied(403, "AccessDenied", "Request has expired"),
+			ExpiresAt: shortEnd, EffectiveExpiresAt: shortEnd, LimitedBy: "url",
+			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
+		})},
+		{name: "reason_not_yet_valid", url: shortURL, now: urlSigned.Add(-5 * time.Minute), routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonNotYetValid, Now: urlSigned.Add(-5 * time.Minute), Message: "Request is not yet valid",
+			Error:     denied(403, "AccessDenied", "Request is not yet valid"),
+			ExpiresAt: shortEnd, EffectiveExpiresAt: shortEnd, LimitedBy: "url",
+			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
+		})},
+		{name: "reason_expires_over_limit", url: withExpires(shortURL, 604801), now: now, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonExpiresOverLimit, Now: now,
+			Message: "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds",
+			Error:   denied(400, "AuthorizationQueryParametersError", "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"),
+		})},
+		{name: "reason_session_terminated", url: roleURL, now: roleIssued.Add(50 * time.Minute), routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonSessionTerminated, Now: roleIssued.Add(50 * time.Minute),
+			Message:   "The session ci of role reader was terminated at 2026-11-27T10:30:00Z.",
+			Error:     denied(400, "ExpiredToken", "The provided token has expired."),
+			ExpiresAt: roleEnd, EffectiveExpiresAt: tp(roleIssued.Add(30 * time.Minute)), LimitedBy: "credentials",
+			Principal: rolePrincipal, Credential: roleCredential(adminwire.StatusTerminated, tp(roleIssued.Add(30*time.Minute))),
+		})},
+		{name: "reason_sessions_revoked", url: roleURL, now: roleIssued.Add(50 * time.Minute), routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonSessionsRevoked, Now: roleIssued.Add(50 * time.Minute),
+			Message:   "Sessions of role reader issued before 2026-11-27T10:40:00Z were revoked.",
+			Error:     denied(403, "AccessDenied", "Access Denied"),
+			ExpiresAt: roleEnd, EffectiveExpiresAt: tp(roleExpires), LimitedBy: "credentials",
+			Principal: rolePrincipal, Credential: roleCredential(adminwire.StatusActive, nil),
+			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
+			Statement: &adminwire.Statement{Policy: "AWSRevokeOlderSessions", Kind: "identity", Index: 0, Effect: "Deny"},
+		})},
+		{name: "reason_key_inactive", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonKeyInactive, Now: longAt, Message: "The access key AKIAALICE0000000001 of alice is Inactive.",
+			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
+			ExpiresAt: longEnd, Principal: alicePrincipal, Credential: aliceCredential(adminwire.CredentialInactive, nil),
+		})},
+		{name: "reason_key_deleted", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonKeyUnknown, Now: longAt, Message: "The access key AKIAALICE0000000001 was deleted.",
+			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
+			ExpiresAt: longEnd, Credential: aliceCredential(adminwire.CredentialDeleted, tp(urlSigned.Add(20*time.Minute))),
+		})},
+		{name: "reason_user_deleted", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonKeyUnknown, Now: longAt, Message: "The user alice was deleted.",
+			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
+			ExpiresAt: longEnd, Credential: aliceCredential(adminwire.CredentialUserDeleted, tp(urlSigned.Add(20*time.Minute))),
+		})},
+		{name: "reason_key_unknown", url: awsURL, now: awsInspected, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonKeyUnknown, Now: awsInspected, Message: "No access key AKIAIOSFODNN7EXAMPLE.",
+			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
+			ExpiresAt: tp(awsSigned.Add(24 * time.Hour)), Credential: &adminwire.ExplainCredential{AccessKeyID: awsExampleKeys.AccessKeyID, Status: adminwire.CredentialUnknown},
+		})},
+		{name: "reason_key_unknown_json", args: []string{"--json"}, url: awsURL, now: awsInspected, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonKeyUnknown, Now: awsInspected, Message: "No access key AKIAIOSFODNN7EXAMPLE.",
+			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
+			ExpiresAt: tp(awsSigned.Add(24 * time.Hour)), Credential: &adminwire.ExplainCredential{AccessKeyID: awsExampleKeys.AccessKeyID, Status: adminwire.CredentialUnknown},
+		})},
+		{name: "reason_policy_denied", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonPolicyDenied, Now: longAt,
+			Message:   "User: arn:aws:iam::000000000000:user/alice is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::photos/cat.jpg\" with an explicit deny in an identity-based policy",
+			Error:     denied(403, "AccessDenied", "Access Denied"),
+			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
+			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
+			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
+			Statement: &adminwire.Statement{Policy: "no-photos", Kind: "identity", Sid: "DenyPhotos", Index: 1, Effect: "Deny"},
+		})},
+		{name: "reason_policy_denied_json", args: []string{"--json"}, url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonPolicyDenied, Now: longAt,
+			Message:   "User: arn:aws:iam::000000000000:user/alice is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::photos/cat.jpg\" with an explicit deny in an identity-based policy",
+			Error:     denied(403, "AccessDenied", "Access Denied"),
+			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
+			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
+			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
+			Statement: &adminwire.Statement{Policy: "no-photos", Kind: "identity", Sid: "DenyPhotos", Index: 1, Effect: "Deny"},
+		})},
+		{name: "reason_policy_implicit", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonPolicyDenied, Now: longAt,
+			Message:   "User: arn:aws:iam::000000000000:user/alice is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::photos/cat.jpg\" because no identity-based policy allows the s3:GetObject action",
+			Error:     denied(403, "AccessDenied", "Access Denied"),
+			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
+			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
+			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
+		})},
+		{name: "reason_invalid_token", url: roleURL, now: roleIssued.Add(20 * time.Minute), routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonInvalidToken, Now: roleIssued.Add(20 * time.Minute),
+			Message:   "The session token does not belong to ASIAREADERCI0000001.",
+			Error:     denied(400, "InvalidToken", "The provided token is malformed or otherwise not valid."),
+			ExpiresAt: roleEnd, Credential: roleCredential(adminwire.StatusActive, nil),
+		})},
+		{name: "reason_malformed", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonMalformed, Now: longAt,
+			Message: "Error parsing the X-Amz-Credential parameter; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+			Error:   denied(400, "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; the region 'us-east-1' is wrong; expecting 'eu-west-1'"),
+		})},
+		{name: "signature_mismatch_host", args: []string{"--header", "Host: files.internal:9000"}, url: proxiedURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonSignatureMismatch, Now: longAt,
+			Message:   "The request signature we calculated does not match the signature you provided.",
+			Error:     denied(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
+			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url", Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
+			Signature: &adminwire.SignatureCheck{Version: "v4",
+				CanonicalRequest: asSent.Request, StringToSign: asSent.StringToSign, SignedCanonicalRequest: asSigned.Request, DiffLine: 4,
+				Hint: "the Host was rewritten: signed for files.example.com, sent to files.internal:9000; have the proxy keep the Host, or sign URLs for the host signet sees"},
+		})},
+		{name: "signature_mismatch_host_json", args: []string{"--json", "--header", "Host: files.internal:9000"}, url: proxiedURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonSignatureMismatch, Now: longAt,
+			Message:   "The request signature we calculated does not match the signature you provided.",
+			Error:     denied(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
+			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url", Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
+			Signature: &adminwire.SignatureCheck{Version: "v4",
+				CanonicalRequest: asSent.Request, StringToSign: asSent.StringToSign, SignedCanonicalRequest: asSigned.Request, DiffLine: 4,
+				Hint: "the Host was rewritten: signed for files.example.com, sent to files.internal:9000; have the proxy keep the Host, or sign URLs for the host signet sees"},
+		})},
+		{name: "signature_mismatch_no_variant", url: roleURL, now: roleIssued.Add(20 * time.Minute), routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonSignatureMismatch, Now: roleIssued.Add(20 * time.Minute),
+			Message:   "The request signature we calculated does not match the signature you provided.",
+			Error:     denied(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
+			ExpiresAt: roleEnd, EffectiveExpiresAt: tp(roleExpires), LimitedBy: "credentials", Principal: rolePrincipal, Credential: roleCredential(adminwire.StatusActive, nil),
+			Signature: &adminwire.SignatureCheck{Version: "v4", CanonicalRequest: mustRebuild(t, roleURL).Request, StringToSign: mustRebuild(t, roleURL).StringToSign,
+				Hint: "no variant of the request matches: the URL was signed with another secret key, or changed after signing"},
+		})},
+		{name: "signature_mismatch_sigv2_content_type", args: []string{"--header", "Content-Type: image/png"}, url: v2URL, now: now, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonSignatureMismatch, Now: now,
+			Message:   "The request signature we calculated does not match the signature you provided.",
+			Error:     denied(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
+			ExpiresAt: tp(urlSigned.Add(30 * 24 * time.Hour)), EffectiveExpiresAt: tp(urlSigned.Add(30 * 24 * time.Hour)), LimitedBy: "url", Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
+			Signature: &adminwire.SignatureCheck{Version: "v2", StringToSign: v2Sent.StringToSign, SignedStringToSign: v2Signed.StringToSign, DiffLine: 3,
+				Hint: "a Content-Type was sent that was not signed: SigV2 signs Content-Type, so send none, or sign the URL with it"},
+		})},
+
+		// Online, but the server's part is missing.
+		{name: "server_access_denied", url: roleURL, now: now, routes: map[string]adminCanned{"POST /_signet/admin/v1/explain": {status: 403,
+			body: errBody("AccessDenied", "User: arn:aws:iam::000000000000:user/alice is not authorized to perform: signet:ExplainURL on resource: *")}}},
+		{name: "server_access_denied_json", args: []string{"--json"}, url: roleURL, now: now, routes: map[string]adminCanned{"POST /_signet/admin/v1/explain": {status: 403,
+			body: errBody("AccessDenied", "User: arn:aws:iam::000000000000:user/alice is not authorized to perform: signet:ExplainURL on resource: *")}}},
+		{name: "server_old", url: shortURL, now: longAt, routes: map[string]adminCanned{}},
+		{name: "server_no_credentials", url: shortURL, now: longAt, routes: map[string]adminCanned{},
+			env: map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}},
+		{name: "server_bad_profile", url: shortURL, now: longAt, routes: map[string]adminCanned{},
+			env: map[string]string{"AWS_PROFILE": "nope"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			isolateInspect(t)
+			var f *adminFake
+			if c.routes != nil {
+				f = newAdminFake(t, c.routes)
+				t.Setenv("AWS_ENDPOINT_URL", f.URL)
+			}
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			args := append(append([]string{}, c.args...), c.url)
+			if c.url == "" {
+				args = c.args
+			}
+			code, stdout, stderr := runInspectAt(c.now, args...)
+
+			var b strings.Builder
+			shown := inspectShellJoin(args)
+			if c.url != "" {
+				shown = strings.TrimSpace(inspectShellJoin(c.args) + " '$URL'")
+				b.WriteString("URL=" + c.url + "\n")
+			}
+			b.WriteString(strings.TrimSpace("$ signet inspect "+shown) + "\n")
+			if !c.now.IsZero() {
+				b.WriteString("now " + c.now.Format(time.RFC3339) + "\n")
+			}
+			b.WriteString("exit " + strconv.Itoa(code) + "\n")
+			if f != nil {
+				b.WriteString("-- requests --\n")
+				for _, r := range f.requests() {
+					b.WriteString(r + "\n")
+				}
+			}
+			b.WriteString("-- stdout --\n" + stdout)
+			b.WriteString("-- stderr --\n" + stderr)
+			got := b.String()
+			if f != nil {
+				got = strings.ReplaceAll(got, f.URL, "http://ENDPOINT")
+				got = strings.ReplaceAll(got, strings.TrimPrefix(f.URL, "http://"), "ENDPOINT")
+			}
+			if c.url != "" {
+				// The request body carries the URL JSON-escaped.
+				esc, _ := json.Marshal(c.url)
+				got = strings.ReplaceAll(got, string(esc[1:len(esc)-1]), "$URL")
+			}
+			compareGolden(t, filepath.Join("testdata", "inspect_"+c.name+".golden"), got)
+			if code == 0 || code == 3 || code == 1 {
+				assertNoToken(t, stdout+stderr)
+			}
+			if strings.HasSuffix(c.name, "_json") && c.name != "offline_with_endpoint" && code != 2 {
+				var v map[string]any
+				if err := json.Unmarshal([]byte(stdout), &v); err != nil {
+					t.Fatalf("--json output does not parse: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// inspectShellJoin prints arguments as a shell would need them typed.
+func inspectShellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if strings.ContainsAny(a, " '\"&?*") {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func mustRebuild(t *testing.T, raw string) inspect.Canonical {
+	t.Helper()
+	u, err := inspect.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Rebuild("GET", nil)
+}
+
+// assertNoToken fails if any of the test sessions' tokens was printed.
+func assertNoToken(t *testing.T, out string) {
+	t.Helper()
+	for _, tok := range []string{awsExampleTemp.SessionToken, roleSession.SessionToken, gstSession.SessionToken} {
+		for _, form := range []string{tok, sigv4.URIEncode(tok, true), strings.NewReplacer("+", "%2B", "/", "%2F", "=", "%3D").Replace(tok)} {
+			if strings.Contains(out, form) {
+				t.Errorf("a session token was printed: %s", form)
+			}
+		}
+	}
+}
+
+// isolateInspect gives a test its own AWS world: a private HOME and
+// config files, no endpoint, the metadata service off, and the admin
+// test keys as credentials.
+func isolateInspect(t *testing.T) {
+	t.Helper()
+	isolateAWS(t)
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+func runInspectAt(now time.Time, args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = Main(Env{Ctx: context.Background(), Args: append([]string{"inspect"}, args...), Stdout: &out, Stderr: &errb,
+		Getenv: os.Getenv, Now: func() time.Time { return now }})
+	return code, out.String(), errb.String()
+}
+
+// TestInspectEveryReasonHasASentence: each reason code in adminwire reads
+// as its own sentence, never the bare code or the generic fallback.
+func TestInspectEveryReasonHasASentence(t *testing.T) {
+	reasons := []string{adminwire.ReasonValid, adminwire.ReasonURLExpired, adminwire.ReasonNotYetValid, adminwire.ReasonExpiresOverLimit,
+		adminwire.ReasonSessionExpired, adminwire.ReasonSessionTerminated, adminwire.ReasonSessionsRevoked, adminwire.ReasonKeyInactive,
+		adminwire.ReasonKeyUnknown, adminwire.ReasonPolicyDenied, adminwire.ReasonSignatureMismatch, adminwire.ReasonInvalidToken, adminwire.ReasonMalformed}
+	seen := map[string]string{}
+	for _, r := range reasons {
+		s := inspect.ServerSentence(&adminwire.Explanation{Reason: r, Now: inspectedAt, Message: "server message"}, time.Time{})
+		if !strings.HasSuffix(s, ".") || strings.HasPrefix(s, r) {
+			t.Errorf("%s: %q", r, s)
+		}
+		if other, dup := seen[s]; dup {
+			t.Errorf("%s and %s read the same: %q", r, other, s)
+		}
+		seen[s] = r
+	}
+}
+
+// TestInspectForwardsRequest: --method and every --header reach the
+// server as given, Host included, and the URL byte for byte.
+func TestInspectForwardsRequest(t *testing.T) {
+	isolateInspect(t)
+	raw := presignAt(t, "PUT", "http://localhost:9000/photos/a%20b.png", aliceKeys, urlSigned, time.Hour, http.Header{"Content-Type": {"image/png"}})
+	f := newAdminFake(t, explainRoute(t, adminwire.Explanation{Verdict: "valid", Reason: adminwire.ReasonValid, Now: urlSigned}))
+	code, _, errs := runInspectAt(urlSigned, "--endpoint-url", f.URL, "--method", "put", "--header", "Content-Type:  image/png ",
+		"--header", "Host: files.internal:9000", "--header", "X-Amz-Meta-A: 1", "--header", "x-amz-meta-a: 2", raw)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	reqs := f.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("requests %q", reqs)
+	}
+	var got adminwire.ExplainRequest
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(reqs[0], "POST /_signet/admin/v1/explain ")), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := adminwire.ExplainRequest{URL: raw, Method: "PUT", Headers: map[string][]string{
+		"Content-Type": {"image/png"}, "Host": {"files.internal:9000"}, "X-Amz-Meta-A": {"1", "2"}}}
+	if got.URL != want.URL || got.Method != want.Method || !maps.EqualFunc(got.Headers, want.Headers, func(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }) {
+		t.Errorf("sent %+v\nwant %+v", got, want)
+	}
+}
+
+// TestInspectNoEndpointAsksNobody: with no endpoint configured anywhere,
+// inspect judges offline and its exit code follows the offline verdict.
+func TestInspectNoEndpointAsksNobody(t *testing.T) {
+	isolateInspect(t)
+	raw := presignAt(t, "GET", "http://localhost:9000/photos/cat.jpg", aliceKeys, urlSigned, time.Hour, nil)
+	for _, c := range []struct {
+		now  time.Time
+		code int
+	}{{urlSigned, 0}, {urlSigned.Add(time.Hour - time.Second), 0}, {urlSigned.Add(time.Hour), 3}, {urlSigned.Add(-time.Second), 3}} {
+		code, out, errs := runInspectAt(c.now, raw)
+		if code != c.code || errs != "" || strings.Contains(out, "server  ") {
+			t.Errorf("at %s: exit %d, want %d; stderr %q", c.now, code, c.code, errs)
+		}
+	}
+}
+
+// TestInspectUnreachable: the server part is missing, the offline report
+// is still printed, the note says why and what to do, exit 1.
+func TestInspectUnreachable(t *testing.T) {
+	isolateInspect(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + l.Addr().String()
+	l.Close()
+	raw := presignAt(t, "GET", "http://localhost:9000/photos/cat.jpg", aliceKeys, urlSigned, time.Hour, nil)
+	code, out, errs := runInspectAt(urlSigned, "--endpoint-url", endpoint, raw)
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(out, "verdict         valid: Works for another 1h") || !strings.Contains(out, "no answer from "+endpoint) {
+		t.Errorf("stdout %q", out)
+	}
+	for _, want := range []string{"the server's explanation is missing", "could not reach " + endpoint, "run with --offline"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q: %q", want, errs)
+		}
+	}
+	code, out, _ = runInspectAt(urlSigned, "--json", "--endpoint-url", endpoint, raw)
+	var v struct {
+		Source      string  `json:"source"`
+		Server      any     `json:"server"`
+		ServerError *string `json:"server_error"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 1 || v.Source != "offline" || v.Server != nil || v.ServerError == nil {
+		t.Errorf("json: exit %d %+v %v", code, v, err)
+	}
+}
+
+func TestInspectJSONFieldOrder(t *testing.T) {
+	isolateInspect(t)
+	raw := presignAt(t, "GET", "http://localhost:9000/photos/cat.jpg", aliceKeys, urlSigned, time.Hour, nil)
+	_, out, _ := runInspectAt(urlSigned, "--json", raw)
+	want := []string{"verdict", "reason", "message", "source", "now", "expires_at", "effective_expires_at", "limited_by", "principal",
+		"endpoint", "host", "bucket", "key", "style", "signature_version", "algorithm", "access_key_id", "key_kind", "scope", "signed_at",
+		"expires_in_seconds", "signed_headers", "security_token_present", "response_overrides", "other_parameters", "signature", "notes",
+		"method", "canonical_request", "string_to_sign", "server", "server_error"}
+	dec := json.NewDecoder(strings.NewReader(out))
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, k.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("fields\n%v\nwant\n%v", got, want)
+	}
+}

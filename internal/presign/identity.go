@@ -1,0 +1,43 @@
+package presign
+
+import "time"
+
+// Identity is the credential a URL is signed with, and where it came from.
+type Identity struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	// Expires is when the credential stops working. It is zero both for a
+	// long-term key, which does not expire on its own, and for temporary
+	// credentials whose expiry nobody told us (see ExpiryUnknown).
+	Expires time.Time
+	// Source says in words where the credential was found, e.g.
+	// `shared credentials file ~/.aws/credentials, profile "default"`.
+	Source string
+	// Profile is the shared-config profile in use, "" when the credential
+	// did not come from one (environment variables, container, instance).
+	Profile string
+}
+
+// Temporary reports whether the credential is an STS session (or anything
+// else that carries a token or an expiry) rather than an IAM user's
+// long-term key.
+func (id Identity) Temporary() bool {
+	return id.SessionToken != "" || !id.Expires.IsZero()
+}
+
+// ExpiryUnknown reports temporary credentials that came without an
+// expiration (a session token in bare environment variables, a
+// credential_process that printed no Expiration): the URL dies when they
+// do, and nobody can say when from here.
+func (id Identity) ExpiryUnknown() bool {
+	return id.Temporary() && id.Expires.IsZero()
+}
+
+// Kind is "temporary" or "long-term".
+func (id Identity) Kind() string {
+	if id.Temporary() {
+		return "temporary"
+	}
+	return "long-term"
+}
