@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
+
 	"signet/internal/duration"
 	"signet/internal/meta"
 )
@@ -179,30 +181,15 @@ func (r *ExplainRequest) Validate() error {
 	if s := strings.ToLower(u.Scheme); (s != "http" && s != "https") || u.Host == "" {
 		return errors.New("the url must be absolute, http:// or https:// with a host, as the presigned URL was given out")
 	}
-	if r.Method != "" && !isToken(r.Method) {
+	if r.Method != "" && !httpguts.ValidHeaderFieldName(r.Method) {
 		return errors.New("the method " + strconv.Quote(r.Method) + " is not an HTTP method such as GET or PUT")
 	}
 	for name := range r.Headers {
-		if !isToken(name) {
+		if !httpguts.ValidHeaderFieldName(name) {
 			return errors.New("the header name " + strconv.Quote(name) + " is not a valid HTTP header name")
 		}
 	}
 	return nil
-}
-
-// isToken reports whether s is an RFC 9110 token (a method or header
-// name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // Explanation is the server's judgement of a presigned request: a dry run of

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"signet/internal/adminclient"
 	"signet/internal/adminwire"
 	"signet/internal/inspect"
@@ -32,7 +34,7 @@ func (f *headerFlag) String() string { return "" }
 func (f *headerFlag) Set(v string) error {
 	name, value, ok := strings.Cut(v, ":")
 	name = strings.TrimSpace(name)
-	if !ok || !isToken(name) {
+	if !ok || !httpguts.ValidHeaderFieldName(name) {
 		return fmt.Errorf("--header %q: want 'Name: value', e.g. --header 'Content-Type: image/png'", v)
 	}
 	if f.h == nil {
@@ -40,20 +42,6 @@ func (f *headerFlag) Set(v string) error {
 	}
 	f.h.Add(name, strings.TrimSpace(value))
 	return nil
-}
-
-// isToken reports whether s is an HTTP token (a header name or a method).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 type inspectOpts struct {
@@ -103,7 +91,7 @@ func runInspect(env Env) int {
 		return usageErr("want one presigned URL, got %d arguments (quote the URL in single quotes: an unquoted & splits it)", len(pos))
 	}
 	method := strings.ToUpper(o.method)
-	if !isToken(method) {
+	if !httpguts.ValidHeaderFieldName(method) {
 		return usageErr("--method %q is not an HTTP method: use GET, PUT, HEAD, DELETE or POST", o.method)
 	}
 	if o.offline && (o.aws.endpointURL != "" || o.aws.profile != "") {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
+
 	"signet/internal/duration"
 	"signet/internal/presign"
 )
@@ -167,7 +169,7 @@ func presignRequest(arg string, o *presignOpts, fs *flag.FlagSet) (presign.Reque
 	for _, h := range o.headers {
 		name, value, ok := strings.Cut(h, ":")
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if !ok || !isHeaderName(name) {
+		if !ok || !httpguts.ValidHeaderFieldName(name) {
 			return req, fmt.Errorf("--header %q: write it 'Name: value', e.g. --header 'x-amz-meta-owner: alice'", h)
 		}
 		if len(req.Header.Values(name)) > 0 {
@@ -186,20 +188,6 @@ func presignRequest(arg string, o *presignOpts, fs *flag.FlagSet) (presign.Reque
 		}
 	})
 	return req, nil
-}
-
-// isHeaderName reports an HTTP header field name (RFC 9110 token).
-func isHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }
 
 func headerList(h http.Header) string {

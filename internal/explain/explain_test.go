@@ -161,7 +161,6 @@ func TestHeaderCandidates(t *testing.T) {
 	}
 }
 
-
 func TestRedact(t *testing.T) {
 	token := "IQo+Jb3/SeCrEt=="
 	s := "X-Amz-Security-Token=" + sigv4.URIEncode(token, true) + "\nx-amz-security-token:" + token
