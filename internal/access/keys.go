@@ -12,6 +12,9 @@ import (
 	"signet/internal/secret"
 )
 
+// keyCacheKey prefixes an access key id in the store's cache.
+const keyCacheKey = "key\x00"
+
 // Keys is the authn.KeyStore over the root credentials, IAM users' access
 // keys and STS sessions.
 type Keys struct {
@@ -38,8 +41,11 @@ func (k *Keys) Lookup(ctx context.Context, id string) (*authn.Credential, error)
 	if id == "" || len(id) > 128 {
 		return nil, authn.ErrUnknownKey
 	}
-	ck := "key\x00" + id
-	v, gen, ok := k.store.cache.get(ck)
+	// The cache key is built twice, on purpose: the one only looked up
+	// does not escape, so it is built on the stack; the one stored must
+	// be a heap copy anyway (which also keeps the cache from pinning the
+	// request that id was sliced from).
+	v, gen, ok := k.store.cache.get(keyCacheKey + id)
 	if ok {
 		return v.(*authn.Credential), nil
 	}
@@ -53,7 +59,7 @@ func (k *Keys) Lookup(ctx context.Context, id string) (*authn.Credential, error)
 	if err != nil {
 		return nil, err
 	}
-	k.store.cache.put(ck, gen, cred)
+	k.store.cache.put(keyCacheKey+id, gen, cred)
 	return cred, nil
 }
 

@@ -1,38 +1,25 @@
 package policy
 
-import "testing"
+import (
+	"testing"
 
-const benchBucketPolicy = `{
-  "Version": "2012-10-17",
-  "Id": "PhotosPolicy",
-  "Statement": [
-    {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*",
-     "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos/public/*"},
-    {"Sid": "TeamReadWrite", "Effect": "Allow",
-     "Principal": {"AWS": ["arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:role/uploader"]},
-     "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-     "Resource": "arn:aws:s3:::photos/*"},
-    {"Sid": "DenyStaleURLsOffsite", "Effect": "Deny", "Principal": "*",
-     "Action": "s3:*", "Resource": ["arn:aws:s3:::photos", "arn:aws:s3:::photos/*"],
-     "Condition": {
-       "NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24", "2001:db8::/32"]},
-       "NumericGreaterThan": {"s3:signatureAge": "600000"}}},
-    {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
-     "Action": "s3:*", "Resource": "arn:aws:s3:::photos/*",
-     "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
-  ]
-}`
+	"signet/bench"
+)
 
+// BenchmarkDecideBucketPolicy decides alice's GET of bench's object under
+// its typical bucket policy and a one-statement identity policy, with the
+// condition keys the server sets for a presigned GET already built (their
+// per-request cost shows in internal/access's BenchmarkAuthorizePresignedGET).
 func BenchmarkDecideBucketPolicy(b *testing.B) {
-	bucket := mustParse(b, Resource, benchBucketPolicy)
-	user := mustParse(b, Identity, stmt(`[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::photos","arn:aws:s3:::photos/*"]}]`))
+	bucket := mustParse(b, Resource, bench.BucketPolicy)
+	user := mustParse(b, Identity, stmt(`[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::examplebucket","arn:aws:s3:::examplebucket/*"]}]`))
 	set := Set{
 		Identity: []Named{{Name: "PhotoReader", Doc: user}},
 		Resource: []Named{{Name: "bucket policy", Doc: bucket}},
 	}
 	req := &Request{
 		Action:   "s3:GetObject",
-		Resource: "arn:aws:s3:::photos/2024/05/beach.jpg",
+		Resource: bench.ObjectARN,
 		Caller:   Caller{Account: acct, ARNs: []string{"arn:aws:iam::" + acct + ":user/alice"}},
 		Context: map[string][]string{
 			"aws:SourceIp":            {"203.0.113.9"},
@@ -60,7 +47,7 @@ func BenchmarkDecideBucketPolicy(b *testing.B) {
 }
 
 func BenchmarkParseBucketPolicy(b *testing.B) {
-	doc := []byte(benchBucketPolicy)
+	doc := []byte(bench.BucketPolicy)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Parse(Resource, doc); err != nil {

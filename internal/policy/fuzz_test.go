@@ -3,6 +3,8 @@ package policy
 import (
 	"errors"
 	"testing"
+
+	"signet/bench"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse for every kind: it must never
@@ -18,7 +20,7 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range condCases {
 		f.Add([]byte(condDoc(tc.cond)))
 	}
-	f.Add([]byte(benchBucketPolicy))
+	f.Add([]byte(bench.BucketPolicy))
 	reqs := []*Request{
 		{},
 		{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Caller: Caller{Anonymous: true}},

@@ -26,9 +26,26 @@ type cacheKey struct {
 	scope       Scope
 }
 
+// detached returns k with its strings copied into one fresh allocation.
+// The strings a caller passes are usually slices of the request (its URI
+// or Authorization header, up to a megabyte); an entry that kept them
+// would pin the whole request for as long as it stays cached.
+func (k cacheKey) detached() cacheKey {
+	all := k.accessKeyID + k.scope.Date + k.scope.Region + k.scope.Service
+	cut := func(n int) string {
+		s := all[:n]
+		all = all[n:]
+		return s
+	}
+	return cacheKey{
+		accessKeyID: cut(len(k.accessKeyID)),
+		scope:       Scope{Date: cut(len(k.scope.Date)), Region: cut(len(k.scope.Region)), Service: cut(len(k.scope.Service))},
+	}
+}
+
 type cacheEntry struct {
 	secretSum [sha256.Size]byte
-	key       []byte
+	key       [sha256.Size]byte
 }
 
 // NewKeyCache returns a cache holding at most max keys (at least 1).
@@ -48,9 +65,10 @@ func (c *KeyCache) Get(accessKeyID, secret string, s Scope) []byte {
 	e := c.m[k]
 	c.mu.RUnlock()
 	if e != nil && subtle.ConstantTimeCompare(e.secretSum[:], sum[:]) == 1 {
-		return e.key
+		return e.key[:]
 	}
-	e = &cacheEntry{secretSum: sum, key: SigningKey(secret, s)}
+	e = &cacheEntry{secretSum: sum, key: deriveKey(secret, s)}
+	k = k.detached()
 	c.mu.Lock()
 	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
 		// Evict an arbitrary entry: map iteration order is random, which is
@@ -63,7 +81,7 @@ func (c *KeyCache) Get(accessKeyID, secret string, s Scope) []byte {
 	}
 	c.m[k] = e
 	c.mu.Unlock()
-	return e.key
+	return e.key[:]
 }
 
 // Len reports the number of cached keys.

@@ -14,7 +14,10 @@ import (
 // where CanonicalHeaders ends in its own newline, hence the blank line.
 // omitSignature drops X-Amz-Signature from the query (query auth).
 func CanonicalRequest(req *Request, signedHeaders []string, payloadHash string, mode Mode, omitSignature bool) string {
-	return string(appendCanonicalRequest(nil, req, signedHeaders, payloadHash, mode, omitSignature))
+	b := getBuf()
+	defer putBuf(b)
+	*b = appendCanonicalRequest((*b)[:0], req, signedHeaders, payloadHash, mode, omitSignature)
+	return string(*b)
 }
 
 func appendCanonicalRequest(dst []byte, req *Request, signed []string, payloadHash string, mode Mode, omitSignature bool) []byte {
@@ -82,44 +85,61 @@ func putBuf(b *[]byte) {
 
 // signingResult is what a signature computation produces.
 type signingResult struct {
+	signature [64]byte // lower-case hex
+	// The intermediate steps, set only when they were asked for. They share
+	// one allocation.
 	canonicalRequest string
 	stringToSign     string
-	signature        [64]byte // lower-case hex
+	signatureHex     string
 }
 
 // computeSignature runs the whole SigV4 pipeline for req over pooled buffers.
 // The HMAC is computed by hand over a buffer that already holds the inner
-// pad in front of the string to sign, so signing needs no allocation beyond
-// the two strings handed back.
+// pad in front of the string to sign, so the signature costs no allocation.
+// With keepSteps the canonical request, the string to sign and the hex
+// signature are returned as strings too, in a single allocation; without,
+// they are never built.
 func computeSignature(req *Request, signed []string, payloadHash string, mode Mode, omitSignature bool,
-	amzDate string, sc Scope, key []byte) signingResult {
+	amzDate string, sc Scope, key []byte, keepSteps bool) signingResult {
 	cb := getBuf()
+	defer putBuf(cb)
 	creq := appendCanonicalRequest((*cb)[:0], req, signed, payloadHash, mode, omitSignature)
 	*cb = creq
 	creqHash := sha256.Sum256(creq)
-	var res signingResult
-	res.canonicalRequest = string(creq)
-	putBuf(cb)
 
 	sb := getBuf()
+	defer putBuf(sb)
 	buf := append((*sb)[:0], make([]byte, sha256.BlockSize)...)
 	buf = appendStringToSign(buf, amzDate, sc, &creqHash)
 	*sb = buf
-	res.stringToSign = string(buf[sha256.BlockSize:])
+	sts := buf[sha256.BlockSize:]
+
+	var res signingResult
 	mac := hmacWithRoom(key, buf)
-	putBuf(sb)
 	hex.Encode(res.signature[:], mac[:])
+	if keepSteps {
+		var b strings.Builder
+		b.Grow(len(creq) + len(sts) + len(res.signature))
+		b.Write(creq)
+		b.Write(sts)
+		b.Write(res.signature[:])
+		all := b.String()
+		res.canonicalRequest = all[:len(creq)]
+		res.stringToSign = all[len(creq) : len(creq)+len(sts)]
+		res.signatureHex = all[len(creq)+len(sts):]
+	}
 	return res
 }
 
 // hmacWithRoom computes HMAC-SHA256(key, buf[BlockSize:]) using the first
-// BlockSize bytes of buf as scratch for the inner pad. Keys longer than a
-// block (never the case for a derived signing key) use crypto/hmac.
-func hmacWithRoom(key, buf []byte) [32]byte {
-	var out [32]byte
+// BlockSize bytes of buf as scratch for the inner pad, so the message is
+// hashed where it lies rather than copied behind a pad.
+func hmacWithRoom(key, buf []byte) [sha256.Size]byte {
 	if len(key) > sha256.BlockSize {
-		copy(out[:], HMAC(key, buf[sha256.BlockSize:]))
-		return out
+		// RFC 2104: a key longer than a block is replaced by its hash.
+		// Never the case for a signing key, which is itself a hash.
+		sum := sha256.Sum256(key)
+		key = sum[:]
 	}
 	for i := 0; i < sha256.BlockSize; i++ {
 		var k byte

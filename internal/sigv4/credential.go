@@ -8,19 +8,63 @@ import "strings"
 // must be eight digits; region and service must be non-empty.
 func ParseCredential(s string) (accessKeyID string, sc Scope, ok bool) {
 	rest, term, found := cutLast(s)
-	if !found || term != "aws4_request" {
+	if !found {
 		return "", Scope{}, false
 	}
 	rest, sc.Service, found = cutLast(rest)
-	if !found || sc.Service == "" {
+	if !found {
 		return "", Scope{}, false
 	}
 	rest, sc.Region, found = cutLast(rest)
-	if !found || sc.Region == "" {
+	if !found {
 		return "", Scope{}, false
 	}
 	accessKeyID, sc.Date, found = cutLast(rest)
-	if !found || accessKeyID == "" || !isDate8(sc.Date) {
+	if !found || !validCredential(accessKeyID, sc, term) {
+		return "", Scope{}, false
+	}
+	return accessKeyID, sc, true
+}
+
+// validCredential checks the fields of a credential split at its last four
+// slashes.
+func validCredential(accessKeyID string, sc Scope, term string) bool {
+	return term == "aws4_request" && sc.Service != "" && sc.Region != "" && accessKeyID != "" && isDate8(sc.Date)
+}
+
+// parseEncodedCredential is ParseCredential(decodeComponent(raw)) for an
+// X-Amz-Credential still in its query encoding, without building the
+// decoded string: SDKs send the slashes as "%2F", so decoding first would
+// allocate on every presigned request. It finds the tokens that decode to
+// "/" in the encoded form and decodes each field on its own, which
+// allocates only for a field that itself holds an escape.
+// FuzzEncodedCredential holds it to that equivalence.
+func parseEncodedCredential(raw string) (accessKeyID string, sc Scope, ok bool) {
+	if !needsDecode(raw) {
+		return ParseCredential(raw)
+	}
+	// The [start, end) of the last four separator tokens, oldest first.
+	var seps [4][2]int
+	n := 0
+	for i := 0; i < len(raw); {
+		b, next := decodeByte(raw, i)
+		if b == '/' {
+			copy(seps[:], seps[1:])
+			seps[3] = [2]int{i, next}
+			n++
+		}
+		i = next
+	}
+	if n < 4 {
+		return "", Scope{}, false
+	}
+	accessKeyID = decodeComponent(raw[:seps[0][0]])
+	sc = Scope{
+		Date:    decodeComponent(raw[seps[0][1]:seps[1][0]]),
+		Region:  decodeComponent(raw[seps[1][1]:seps[2][0]]),
+		Service: decodeComponent(raw[seps[2][1]:seps[3][0]]),
+	}
+	if !validCredential(accessKeyID, sc, decodeComponent(raw[seps[3][1]:])) {
 		return "", Scope{}, false
 	}
 	return accessKeyID, sc, true

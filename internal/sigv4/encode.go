@@ -1,5 +1,7 @@
 package sigv4
 
+import "strings"
+
 const upperHex = "0123456789ABCDEF"
 
 // unreservedTable marks the RFC 3986 unreserved set, the only bytes SigV4's
@@ -110,30 +112,41 @@ func needsDecode(raw string) bool {
 	return false
 }
 
+// decodeByte decodes the token of a query name or value that starts at
+// raw[i] and returns its byte and where the next token starts. A token is
+// "%XY" with two hex digits, or a single byte ("+" decoding to a space, a
+// malformed "%" to itself). Every decoder in this package walks tokens
+// through this one function, so they cannot disagree on what a byte is.
+func decodeByte(raw string, i int) (b byte, next int) {
+	switch raw[i] {
+	case '+':
+		return ' ', i + 1
+	case '%':
+		if i+2 < len(raw) {
+			hi, ok1 := unhex(raw[i+1])
+			lo, ok2 := unhex(raw[i+2])
+			if ok1 && ok2 {
+				return hi<<4 | lo, i + 3
+			}
+		}
+	}
+	return raw[i], i + 1
+}
+
 // decodeComponent percent-decodes a query name or value ("+" is a space, a
 // malformed escape is kept literally, matching appendCanonicalComponent).
-// Values without escapes are returned as-is, without allocating.
+// Values without escapes are returned as-is, without allocating; others
+// cost one allocation.
 func decodeComponent(raw string) string {
 	if !needsDecode(raw) {
 		return raw
 	}
-	buf := make([]byte, 0, len(raw))
-	for i := 0; i < len(raw); i++ {
-		b := raw[i]
-		switch b {
-		case '+':
-			b = ' '
-		case '%':
-			if i+2 < len(raw) {
-				hi, ok1 := unhex(raw[i+1])
-				lo, ok2 := unhex(raw[i+2])
-				if ok1 && ok2 {
-					b = hi<<4 | lo
-					i += 2
-				}
-			}
-		}
-		buf = append(buf, b)
+	var b strings.Builder
+	b.Grow(len(raw)) // decoding never lengthens
+	for i := 0; i < len(raw); {
+		var c byte
+		c, i = decodeByte(raw, i)
+		b.WriteByte(c)
 	}
-	return string(buf)
+	return b.String()
 }

@@ -133,7 +133,10 @@ func FuzzParseHeader(f *testing.F) {
 		if len(a.AmzDate) != 16 || a.Scope.Date != a.AmzDate[:8] || len(a.SignedHeaders) == 0 || a.AccessKeyID == "" {
 			t.Fatalf("accepted inconsistent auth %+v", a)
 		}
-		_, _ = sigv4.Verify(req, a, key, sigv4.S3)
+		_, err = sigv4.Verify(req, a, key, sigv4.S3)
+		if disagree := sameVerdict(req, a, key, sigv4.S3, err); disagree != nil {
+			t.Fatal(disagree)
+		}
 	})
 }
 
@@ -166,6 +169,9 @@ func FuzzParseQuery(f *testing.F) {
 		if a.Expires < 0 || a.Expires > sigv4.MaxExpires || a.Scope.Date != a.AmzDate[:8] {
 			t.Fatalf("accepted %+v", a)
 		}
-		_, _ = sigv4.Verify(req, a, key, sigv4.S3)
+		_, err = sigv4.Verify(req, a, key, sigv4.S3)
+		if disagree := sameVerdict(req, a, key, sigv4.S3, err); disagree != nil {
+			t.Fatal(disagree)
+		}
 	})
 }

@@ -111,12 +111,17 @@ func canonicalKey(dst []byte, name string) ([]byte, bool) {
 	return dst, true
 }
 
-func isTokenByte(c byte) bool {
-	if c <= ' ' || c >= 0x7f {
-		return false
+// tokenTable marks the bytes of an HTTP token (RFC 9110), the bytes a
+// header name may hold. A table keeps the per-byte test to one load: every
+// header lookup of a verification runs it over the whole name.
+var tokenTable = func() (t [256]bool) {
+	for c := 0x21; c < 0x7f; c++ {
+		t[c] = !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, rune(c))
 	}
-	return !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, rune(c))
-}
+	return t
+}()
+
+func isTokenByte(c byte) bool { return tokenTable[c] }
 
 // hasPrefixFold reports whether s starts with the lower-case ASCII prefix.
 func hasPrefixFold(s, prefix string) bool {

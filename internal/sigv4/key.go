@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 )
 
 // Algorithm is the SigV4 algorithm name.
@@ -24,10 +25,40 @@ func (s Scope) String() string {
 
 // SigningKey derives the SigV4 signing key for secret and scope.
 func SigningKey(secret string, s Scope) []byte {
-	k := HMAC([]byte("AWS4"+secret), []byte(s.Date))
-	k = HMAC(k, []byte(s.Region))
-	k = HMAC(k, []byte(s.Service))
-	return HMAC(k, []byte("aws4_request"))
+	k := deriveKey(secret, s)
+	return k[:]
+}
+
+// deriveKey is SigningKey into an array: its four HMACs run over stack
+// buffers, where crypto/hmac would allocate two hash states for each.
+func deriveKey(secret string, s Scope) [sha256.Size]byte {
+	var k [sha256.Size]byte
+	var first [sha256.BlockSize]byte
+	if len("AWS4")+len(secret) <= len(first) {
+		n := copy(first[:], "AWS4")
+		n += copy(first[n:], secret)
+		k = hmacString(first[:n], s.Date)
+	} else { // a secret longer than any AWS or signet issues
+		copy(k[:], HMAC([]byte("AWS4"+secret), []byte(s.Date)))
+	}
+	k = hmacString(k[:], s.Region)
+	k = hmacString(k[:], s.Service)
+	return hmacString(k[:], "aws4_request")
+}
+
+// hmacString is HMAC-SHA256(key, msg) for the short messages of key
+// derivation, without allocating when msg fits in one block.
+func hmacString(key []byte, msg string) [sha256.Size]byte {
+	if len(msg) > sha256.BlockSize {
+		// The clone keeps key on the caller's stack: crypto/hmac retains
+		// the key it is given.
+		var out [sha256.Size]byte
+		copy(out[:], HMAC(slices.Clone(key), []byte(msg)))
+		return out
+	}
+	var buf [2 * sha256.BlockSize]byte
+	n := copy(buf[sha256.BlockSize:], msg)
+	return hmacWithRoom(key, buf[:sha256.BlockSize+n])
 }
 
 // HMAC returns HMAC-SHA256(key, data).

@@ -95,12 +95,13 @@ func ParseHeader(req *Request) (*Auth, error) {
 	if seen != 7 || cred == "" || signed == "" || sig == "" {
 		return nil, newErr(ReasonHeaderMalformed, k, "requires Credential, SignedHeaders and Signature")
 	}
-	a := &Auth{Kind: k, Signature: sig}
+	a := newAuth(k)
+	a.Signature = sig
 	var ok bool
 	if a.AccessKeyID, a.Scope, ok = ParseCredential(cred); !ok {
 		return nil, newErr(ReasonCredentialMalformed, k, cred)
 	}
-	if a.SignedHeaders, ok = splitSignedHeaders(signed); !ok {
+	if a.SignedHeaders, ok = splitSignedHeaders(a.SignedHeaders, signed); !ok {
 		return nil, newErr(ReasonHeaderMalformed, k, "SignedHeaders="+signed)
 	}
 	if d := firstHeader(req, "x-amz-date"); d != "" {
@@ -133,22 +134,39 @@ func firstHeader(req *Request, name string) string {
 	return ""
 }
 
-// splitSignedHeaders splits "host;range;x-amz-date". An empty name (";;" or a
-// leading or trailing ";") makes the list malformed.
-func splitSignedHeaders(s string) ([]string, bool) {
+// parsedAuth lets a parser allocate an Auth together with the backing
+// array of its SignedHeaders: one allocation instead of two for lists of up
+// to eight names, which covers what SDKs sign on a GET or a PUT.
+type parsedAuth struct {
+	Auth
+	signed [8]string
+}
+
+// newAuth returns an Auth whose SignedHeaders is empty with room for eight
+// names in the same allocation.
+func newAuth(k AuthKind) *Auth {
+	p := new(parsedAuth)
+	p.Kind = k
+	p.SignedHeaders = p.signed[:0]
+	return &p.Auth
+}
+
+// splitSignedHeaders appends the names of "host;range;x-amz-date" to dst.
+// An empty name (";;" or a leading or trailing ";") makes the list
+// malformed.
+func splitSignedHeaders(dst []string, s string) ([]string, bool) {
 	if s == "" || s[len(s)-1] == ';' {
 		return nil, false
 	}
-	out := make([]string, 0, strings.Count(s, ";")+1)
 	for s != "" {
 		var name string
 		name, s, _ = strings.Cut(s, ";")
 		if name == "" {
 			return nil, false
 		}
-		out = append(out, name)
+		dst = append(dst, name)
 	}
-	return out, true
+	return dst, true
 }
 
 // ParseQuery parses a presigned request's X-Amz-Algorithm, X-Amz-Credential,
@@ -159,10 +177,13 @@ func splitSignedHeaders(s string) ([]string, bool) {
 // X-Amz-Signature is signed anyway).
 func ParseQuery(req *Request) (*Auth, error) {
 	const k = QueryAuth
-	var v [8]string
+	// The values as sent, indexed like queryParams. Each is decoded where it
+	// is used, and X-Amz-Credential not at all: it is split in its encoded
+	// form. Decoding never turns a non-empty value into an empty one, so
+	// presence is judged on the encoded values.
+	var enc [8]string
 	var have uint
-	raw := req.RawQuery
-	for raw != "" {
+	for raw := req.RawQuery; raw != ""; {
 		var seg string
 		seg, raw, _ = strings.Cut(raw, "&")
 		name, value, _ := strings.Cut(seg, "=")
@@ -171,39 +192,45 @@ func ParseQuery(req *Request) (*Auth, error) {
 			continue
 		}
 		have |= 1 << i
-		v[i] = decodeComponent(value)
+		enc[i] = value
 	}
 	const required = 6
 	var missing []string
 	for i := 0; i < required; i++ {
-		if v[i] == "" {
+		if enc[i] == "" {
 			missing = append(missing, queryParams[i])
 		}
 	}
 	if missing != nil {
 		return nil, newErr(ReasonMissingQueryParams, k, strings.Join(missing, ","))
 	}
-	if v[0] != Algorithm {
-		return nil, newErr(ReasonUnsupportedAlgorithm, k, v[0])
+	if alg := decodeComponent(enc[0]); alg != Algorithm {
+		return nil, newErr(ReasonUnsupportedAlgorithm, k, alg)
 	}
-	a := &Auth{Kind: k, Signature: v[5], SecurityToken: v[6], PayloadHash: v[7]}
+	a := newAuth(k)
+	a.Signature = decodeComponent(enc[5])
+	a.SecurityToken = decodeComponent(enc[6])
+	a.PayloadHash = decodeComponent(enc[7])
 	var ok bool
-	if a.AccessKeyID, a.Scope, ok = ParseCredential(v[1]); !ok {
-		return nil, newErr(ReasonCredentialMalformed, k, v[1])
+	if a.AccessKeyID, a.Scope, ok = parseEncodedCredential(enc[1]); !ok {
+		return nil, newErr(ReasonCredentialMalformed, k, decodeComponent(enc[1]))
 	}
-	if a.Date, ok = ParseAmzDate(v[2]); !ok {
-		return nil, newErr(ReasonBadDateFormat, k, v[2])
+	date := decodeComponent(enc[2])
+	if a.Date, ok = ParseAmzDate(date); !ok {
+		return nil, newErr(ReasonBadDateFormat, k, date)
 	}
-	a.AmzDate = v[2]
+	a.AmzDate = date
+	expires := decodeComponent(enc[3])
 	var r Reason
-	if a.Expires, r = parseExpires(v[3]); r != 0 {
-		return nil, newErr(r, k, v[3])
+	if a.Expires, r = parseExpires(expires); r != 0 {
+		return nil, newErr(r, k, expires)
 	}
 	if a.Scope.Date != a.AmzDate[:8] {
 		return nil, newErr(ReasonCredentialDateMismatch, k, a.Scope.Date)
 	}
-	if a.SignedHeaders, ok = splitSignedHeaders(v[4]); !ok {
-		return nil, newErr(ReasonHeaderMalformed, k, "X-Amz-SignedHeaders="+v[4])
+	signed := decodeComponent(enc[4])
+	if a.SignedHeaders, ok = splitSignedHeaders(a.SignedHeaders, signed); !ok {
+		return nil, newErr(ReasonHeaderMalformed, k, "X-Amz-SignedHeaders="+signed)
 	}
 	if a.PayloadHash == "" {
 		a.PayloadHash = UnsignedPayload

@@ -68,7 +68,7 @@ func presign(method, rawURL string, c Credentials, region, service string, t tim
 		add(paramSecurityToken, c.SessionToken)
 	}
 	view := &Request{Method: method, Host: u.Host, EscapedPath: uriPath(u), RawQuery: q.String(), Header: hdr}
-	res := computeSignature(view, signed, payloadHash, mode, true, amzDate, sc, SigningKey(c.SecretAccessKey, sc))
+	res := computeSignature(view, signed, payloadHash, mode, true, amzDate, sc, SigningKey(c.SecretAccessKey, sc), false)
 	q.WriteString("&" + paramSignature + "=")
 	q.Write(res.signature[:])
 	u.RawQuery = q.String()

@@ -21,8 +21,17 @@ type Request struct {
 // r.URL.EscapedPath() re-encodes whenever the raw path is not the form Go
 // would have chosen (for example "%2f" in lower case or a raw "!"), and S3
 // signs the raw bytes. r.URL.Path is decoded and must never be used.
+//
+// FromHTTP is kept small enough to inline, so a caller whose Request does
+// not outlive the call gets it on its stack rather than the heap.
 func FromHTTP(r *http.Request) *Request {
-	req := &Request{Method: r.Method, Host: r.Host, Header: r.Header}
+	req := new(Request)
+	req.setFromHTTP(r)
+	return req
+}
+
+func (req *Request) setFromHTTP(r *http.Request) {
+	req.Method, req.Host, req.Header = r.Method, r.Host, r.Header
 	if req.Host == "" && r.URL != nil {
 		req.Host = r.URL.Host
 	}
@@ -32,13 +41,12 @@ func FromHTTP(r *http.Request) *Request {
 		if hasQuery {
 			req.RawQuery = query
 		}
-		return req
+		return
 	}
 	if r.URL != nil {
 		req.EscapedPath = r.URL.EscapedPath()
 		req.RawQuery = r.URL.RawQuery
 	}
-	return req
 }
 
 // stripAbsoluteForm turns an absolute-form request target

@@ -85,7 +85,7 @@ func SignHeader(req *http.Request, c Credentials, region, service string, t time
 		method = http.MethodGet
 	}
 	view := &Request{Method: method, Host: host, EscapedPath: uriPath(req.URL), RawQuery: req.URL.RawQuery, Header: hdr}
-	res := computeSignature(view, signed, payloadHash, mode, false, amzDate, sc, SigningKey(c.SecretAccessKey, sc))
+	res := computeSignature(view, signed, payloadHash, mode, false, amzDate, sc, SigningKey(c.SecretAccessKey, sc), false)
 	req.Header.Set("Authorization", Algorithm+" Credential="+c.AccessKeyID+"/"+sc.String()+
 		", SignedHeaders="+joinSignedHeaders(signed)+", Signature="+string(res.signature[:]))
 	return nil

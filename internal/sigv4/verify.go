@@ -26,29 +26,55 @@ type Verified struct {
 //
 // Verify never reads the clock: expiry and skew are the caller's checks.
 func Verify(req *Request, a *Auth, signingKey []byte, mode Mode) (*Verified, error) {
+	res, err := verify(req, a, signingKey, mode, true)
+	if err != nil {
+		return nil, err
+	}
+	v := &Verified{CanonicalRequest: res.canonicalRequest, StringToSign: res.stringToSign, Signature: res.signatureHex}
+	if !equalSignature(a.Signature, &res.signature) {
+		return v, mismatch(a, v)
+	}
+	return v, nil
+}
+
+// Check is Verify for callers that need only the verdict, as the server
+// does on every request: the same checks in the same order, the same
+// errors, but a matching signature costs no allocation because the
+// intermediate steps are never turned into strings. On a mismatch they are
+// computed again, so the *Error carries Verified exactly as Verify's does.
+func Check(req *Request, a *Auth, signingKey []byte, mode Mode) error {
+	res, err := verify(req, a, signingKey, mode, false)
+	if err != nil {
+		return err
+	}
+	if equalSignature(a.Signature, &res.signature) {
+		return nil
+	}
+	res, _ = verify(req, a, signingKey, mode, true)
+	return mismatch(a, &Verified{CanonicalRequest: res.canonicalRequest, StringToSign: res.stringToSign, Signature: res.signatureHex})
+}
+
+// verify runs the checks that precede the signature, then computes it,
+// with the intermediate steps when keepSteps is set.
+func verify(req *Request, a *Auth, signingKey []byte, mode Mode, keepSteps bool) (signingResult, error) {
 	if a.Kind == HeaderAuth && mode == S3 && len(headerValues(req.Header, "x-amz-content-sha256")) == 0 {
-		return nil, newErr(ReasonMissingContentSHA256, a.Kind, "")
+		return signingResult{}, newErr(ReasonMissingContentSHA256, a.Kind, "")
 	}
 	if !slices.ContainsFunc(a.SignedHeaders, isHost) {
-		return nil, newErr(ReasonHostNotSigned, a.Kind, joinSignedHeaders(a.SignedHeaders))
+		return signingResult{}, newErr(ReasonHostNotSigned, a.Kind, joinSignedHeaders(a.SignedHeaders))
 	}
 	if unsigned := unsignedAmzHeaders(req, a.SignedHeaders); unsigned != "" {
-		return nil, newErr(ReasonHeadersNotSigned, a.Kind, unsigned)
+		return signingResult{}, newErr(ReasonHeadersNotSigned, a.Kind, unsigned)
 	}
 	payload := a.PayloadHash
 	if payload == "" {
 		payload = EmptySHA256
 	}
-	res := computeSignature(req, a.SignedHeaders, payload, mode, a.Kind == QueryAuth, a.AmzDate, a.Scope, signingKey)
-	v := &Verified{
-		CanonicalRequest: res.canonicalRequest,
-		StringToSign:     res.stringToSign,
-		Signature:        string(res.signature[:]),
-	}
-	if !equalSignature(a.Signature, &res.signature) {
-		return v, &Error{Reason: ReasonSignatureMismatch, Kind: a.Kind, Detail: a.Signature, Verified: v}
-	}
-	return v, nil
+	return computeSignature(req, a.SignedHeaders, payload, mode, a.Kind == QueryAuth, a.AmzDate, a.Scope, signingKey, keepSteps), nil
+}
+
+func mismatch(a *Auth, v *Verified) *Error {
+	return &Error{Reason: ReasonSignatureMismatch, Kind: a.Kind, Detail: a.Signature, Verified: v}
 }
 
 // equalSignature compares in constant time. The provided value is copied

@@ -3,7 +3,9 @@ package sigv4_test
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"net/http"
+	"reflect"
 	"testing"
 	"time"
 
@@ -50,8 +52,22 @@ func verifyServer(r *http.Request, secret string, mode sigv4.Mode) (*sigv4.Auth,
 	if err != nil {
 		return nil, nil, err
 	}
-	v, err := sigv4.Verify(req, a, sigv4.SigningKey(secret, a.Scope), mode)
+	key := sigv4.SigningKey(secret, a.Scope)
+	v, err := sigv4.Verify(req, a, key, mode)
+	if disagree := sameVerdict(req, a, key, mode, err); disagree != nil {
+		return a, v, disagree
+	}
 	return a, v, err
+}
+
+// sameVerdict reports an error unless Check, the server's allocation-free
+// path, returns exactly what Verify returned (verifyErr): every test that
+// verifies through verifyServer thereby tests Check too.
+func sameVerdict(req *sigv4.Request, a *sigv4.Auth, key []byte, mode sigv4.Mode, verifyErr error) error {
+	if checkErr := sigv4.Check(req, a, key, mode); !reflect.DeepEqual(checkErr, verifyErr) {
+		return fmt.Errorf("Check and Verify disagree: Check returned %#v, Verify %#v", checkErr, verifyErr)
+	}
+	return nil
 }
 
 func mustTime(s string) time.Time {
