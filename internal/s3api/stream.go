@@ -59,8 +59,17 @@ func (a *api) stream(rq *request, segs []meta.Segment, reads []segRead, first st
 
 // copyRange copies n bytes at off. A blob backed by a file is copied from
 // the *os.File under an *io.LimitedReader, the one shape net/http hands to
-// sendfile(2).
+// sendfile(2); a blob in memory is written in one piece (see
+// storage.BytesBlob).
 func copyRange(w io.Writer, b storage.Blob, off, n int64) error {
+	if bb, ok := b.(storage.BytesBlob); ok {
+		data := bb.Bytes()
+		if off < 0 || n < 0 || off+n > int64(len(data)) {
+			return io.ErrUnexpectedEOF
+		}
+		_, err := w.Write(data[off : off+n])
+		return err
+	}
 	var src io.ReadSeeker = b
 	var f *os.File
 	if fb, ok := b.(storage.FileBlob); ok {

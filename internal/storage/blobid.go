@@ -3,6 +3,7 @@ package storage
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/binary"
 )
 
 // blobIDLen is the length of IDs made by NewBlobID: 16 random bytes in
@@ -41,4 +42,40 @@ func (id BlobID) Valid() bool {
 		}
 	}
 	return true
+}
+
+// inlineMark starts every inline blob ID and no other: NewBlobID's alphabet
+// stops at 'v', so the two kinds of ID can never be confused.
+const inlineMark = 'z'
+
+// NewInlineBlobID returns the ID of a blob kept in the metadata store
+// (package storage/inline): 'z', seq as 13 characters that sort in seq
+// order, then 12 random characters. seq makes IDs made one after another
+// sort one after another, so the metadata store appends them to its index
+// instead of writing all over it; the random part keeps IDs distinct when a
+// restarted process reuses a sequence number that was handed out but never
+// committed.
+func NewInlineBlobID(seq uint64) BlobID {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], seq)
+	var r [8]byte
+	_, _ = rand.Read(r[:]) // never fails; see NewBlobID
+	return BlobID(string(inlineMark) + idEncoding.EncodeToString(b[:]) + idEncoding.EncodeToString(r[:])[:12])
+}
+
+// Inline reports whether id names an inline blob (see NewInlineBlobID).
+func (id BlobID) Inline() bool {
+	return id.Valid() && id[0] == inlineMark
+}
+
+// InlineSeq returns the sequence number of an inline blob ID.
+func (id BlobID) InlineSeq() (uint64, bool) {
+	if !id.Inline() {
+		return 0, false
+	}
+	b, err := idEncoding.DecodeString(string(id[1:14]))
+	if err != nil || len(b) != 8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(b), true
 }

@@ -44,3 +44,40 @@ func TestBlobIDValid(t *testing.T) {
 		}
 	}
 }
+
+func TestInlineBlobIDs(t *testing.T) {
+	seen := make(map[BlobID]bool)
+	var prev BlobID
+	for _, seq := range []uint64{0, 1, 2, 31, 32, 1 << 20, 1<<63 - 1, 1 << 63, 1<<64 - 1} {
+		id := NewInlineBlobID(seq)
+		if !id.Valid() || !id.Inline() {
+			t.Fatalf("NewInlineBlobID(%d) = %q: Valid %v, Inline %v; want both", seq, id, id.Valid(), id.Inline())
+		}
+		if got, ok := id.InlineSeq(); !ok || got != seq {
+			t.Fatalf("InlineSeq(%q) = %d, %v; want %d", id, got, ok, seq)
+		}
+		// IDs sort in sequence order, which keeps the metadata store's
+		// inserts at the end of its index.
+		if prev != "" && id <= prev {
+			t.Fatalf("NewInlineBlobID(%d) = %q sorts before %q", seq, id, prev)
+		}
+		prev = id
+		if again := NewInlineBlobID(seq); again == id || seen[again] {
+			t.Fatalf("NewInlineBlobID(%d) repeated %q: the random part must tell reused sequence numbers apart", seq, id)
+		}
+		seen[id] = true
+	}
+	for range 1000 {
+		if id := NewBlobID(); id.Inline() {
+			t.Fatalf("NewBlobID() = %q counts as inline", id)
+		}
+	}
+	for _, id := range []BlobID{"", "z", "z0123456789abcdefghijklm/o", "Z0123456789abcdefghijklmno"} {
+		if id.Inline() {
+			t.Errorf("BlobID(%q).Inline() = true, want false", id)
+		}
+		if _, ok := id.InlineSeq(); ok {
+			t.Errorf("BlobID(%q).InlineSeq() ok, want not", id)
+		}
+	}
+}

@@ -13,3 +13,14 @@ import "os"
 type FileBlob interface {
 	File() *os.File
 }
+
+// BytesBlob is implemented by blobs held in memory (the inline engine's).
+// The HTTP layer writes Bytes() with one Write instead of copying through
+// a reader: net/http's ReadFrom would send the headers and the first 512
+// bytes in one system call and the rest in another, where one Write lets
+// a small object leave with its headers.
+//
+// The returned slice belongs to the blob: do not modify it.
+type BytesBlob interface {
+	Bytes() []byte
+}

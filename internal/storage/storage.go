@@ -5,8 +5,8 @@
 // makes it visible: a crash between the two leaves an orphan blob, which
 // start-up recovery deletes, never a torn object.
 //
-// Engines: disk (default), memory (tests). Every engine passes
-// storagetest.Run.
+// Engines: disk (default), inline (small blobs in the metadata store, in
+// front of disk), memory (tests). Every engine passes storagetest.Run.
 package storage
 
 import (
@@ -38,8 +38,12 @@ type Blob interface {
 type Engine interface {
 	// Put streams r into a new blob and returns its ID and size. When Put
 	// returns nil the blob is durable (written, fsynced, renamed into place,
-	// its directory fsynced). On error nothing is left behind. Memory use
-	// does not grow with the blob's size.
+	// its directory fsynced) — or, for the inline engine, staged: held in
+	// memory until the metadata commit that first references it writes it
+	// in the same transaction, which is that write's commit point anyway
+	// (docs/design/0004-durable-small-puts.md). On error nothing is left
+	// behind. Memory use does not grow with the blob's size beyond the
+	// inline engine's small limit.
 	Put(ctx context.Context, r io.Reader) (BlobID, int64, error)
 	// Open opens a blob for reading; ErrNotFound if it does not exist.
 	Open(ctx context.Context, id BlobID) (Blob, error)

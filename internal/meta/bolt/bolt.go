@@ -11,6 +11,7 @@
 //	uploadidx  name -> nested bucket: escaped key|initiated|ID -> nothing
 //	parts      upload ID -> nested bucket: part number (4 bytes BE) -> part record
 //	blobrefs   blob ID -> reference count (uvarint)
+//	inlineblobs  inline blob ID -> the bytes of a small blob (inlineblob.go)
 //	schema     "version" -> layout version
 //
 // and, for the identity store (identity.go), where NAME is a lower-cased
@@ -81,7 +82,7 @@ var (
 
 // topBuckets are all the top-level buckets of the layout.
 var topBuckets = [][]byte{
-	bktBuckets, bktObjects, bktUploads, bktUploadIdx, bktParts, bktRefs, bktSchema,
+	bktBuckets, bktObjects, bktUploads, bktUploadIdx, bktParts, bktRefs, bktSchema, bktInlineBlobs,
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
 	bktDeletedKeys,
@@ -90,19 +91,14 @@ var topBuckets = [][]byte{
 // schemaVersion is the layout described in the package comment. Version 2
 // added the identity buckets; a version-1 file is upgraded in place at
 // Open (the new buckets start empty), after which older binaries, which
-// would not remove a deleted bucket's policy, refuse it.
-const schemaVersion = 2
+// would not remove a deleted bucket's policy, refuse it. Version 3 added
+// inline blobs, which older binaries could not read.
+const schemaVersion = 3
 
 // lockTimeout bounds the wait for bbolt's exclusive file lock, so a second
 // server on the same data directory fails at start with ErrInUse instead
 // of hanging.
 const lockTimeout = time.Second
-
-// batchDelay is how long a grouped write waits for companions before
-// committing. Only writes that arrive while another is in flight wait (see
-// Store.group), so a lone writer never pays it; it is a little under a
-// typical fsync, long enough to gather the writers queued behind one.
-const batchDelay = 2 * time.Millisecond
 
 // maxKeyLen is S3's limit on key length in bytes.
 const maxKeyLen = 1024
@@ -110,9 +106,11 @@ const maxKeyLen = 1024
 // Store is a meta.Store on a bbolt file. It is safe for concurrent use.
 type Store struct {
 	db *bbolt.DB
-	// inflight counts grouped writes in progress; see group.
-	inflight atomic.Int64
-	closed   atomic.Bool
+	// commits groups concurrent writes into shared commits; group.go.
+	commits committer
+	closed  atomic.Bool
+	// staged holds inline blobs waiting for their commit; inlineblob.go.
+	staged staging
 }
 
 var _ meta.Store = (*Store)(nil)
@@ -132,7 +130,6 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("meta/bolt: open %s: %w", path, err)
 	}
-	db.MaxBatchDelay = batchDelay
 	err = db.Update(func(tx *bbolt.Tx) error {
 		// Check the version before creating anything, so a file of an
 		// unknown version is left as it was.
@@ -154,7 +151,16 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db}
+	err = db.View(func(tx *bbolt.Tx) error {
+		s.staged.seq = lastInlineSeq(tx)
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // Close closes the database. It waits for transactions in progress; later
@@ -195,24 +201,6 @@ func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	return mapErr(s.db.Update(fn))
 }
 
-// group runs a write that may share its commit (and its fsync) with
-// concurrent writes through db.Batch. A write with no other grouped write
-// in flight commits at once with db.Update, so sequential callers never
-// wait for the batch timer; writes arriving behind it gather into one
-// batch. fn may run more than once (Batch retries a failing function on
-// its own), so it must reset anything it reports and depend only on the
-// transaction: callers' Preconditions are pure.
-func (s *Store) group(ctx context.Context, fn func(*bbolt.Tx) error) error {
-	if err := s.begin(ctx); err != nil {
-		return err
-	}
-	defer s.inflight.Add(-1)
-	if s.inflight.Add(1) == 1 {
-		return mapErr(s.db.Update(fn))
-	}
-	return mapErr(s.db.Batch(fn))
-}
-
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{meta.ErrInvalidArgument}, args...)...)
 }
@@ -240,6 +228,21 @@ func checkBlobs(ids []storage.BlobID) error {
 	return nil
 }
 
+// refStaging is ref for writes that may bring new blobs: the first
+// reference to an inline blob also writes its staged bytes, in the same
+// transaction as the record that refers to them.
+func (s *Store) refStaging(tx *bbolt.Tx, ids []storage.BlobID) error {
+	rb := tx.Bucket(bktRefs)
+	for _, id := range ids {
+		if id.Inline() && rb.Get([]byte(id)) == nil {
+			if err := s.storeInline(tx, id); err != nil {
+				return err
+			}
+		}
+	}
+	return ref(tx, ids)
+}
+
 // ref adds one reference to each blob.
 func ref(tx *bbolt.Tx, ids []storage.BlobID) error {
 	rb := tx.Bucket(bktRefs)
@@ -257,7 +260,9 @@ func ref(tx *bbolt.Tx, ids []storage.BlobID) error {
 }
 
 // unref drops one reference from each blob and appends to freed those
-// left with none.
+// left with none. An inline blob's bytes go in the same transaction, so
+// they can never outlive their last reference (deleting them afterwards is
+// a no-op for the caller's engine).
 func unref(tx *bbolt.Tx, ids []storage.BlobID, freed *[]storage.BlobID) error {
 	rb := tx.Bucket(bktRefs)
 	for _, id := range ids {
@@ -267,6 +272,11 @@ func unref(tx *bbolt.Tx, ids []storage.BlobID, freed *[]storage.BlobID) error {
 		if n <= 1 {
 			if v != nil {
 				if err := rb.Delete(k); err != nil {
+					return err
+				}
+			}
+			if id.Inline() {
+				if err := tx.Bucket(bktInlineBlobs).Delete(k); err != nil {
 					return err
 				}
 			}
@@ -408,11 +418,12 @@ func (s *Store) PutObject(ctx context.Context, obj meta.Object, pre meta.Precond
 		if ob == nil {
 			return meta.ErrNoSuchBucket
 		}
-		return replaceObject(tx, ob, &obj, val, pre, nil, &freed)
+		return s.replaceObject(tx, ob, &obj, val, pre, nil, &freed)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.unstage(obj.Blobs())
 	return freed, nil
 }
 
@@ -421,7 +432,7 @@ func (s *Store) PutObject(ctx context.Context, obj meta.Object, pre meta.Precond
 // referenced before anything is released — release (the parts of a
 // completed upload) and then the replaced object's blobs — so a blob both
 // use is never reported free.
-func replaceObject(tx *bbolt.Tx, ob *bbolt.Bucket, obj *meta.Object, val []byte, pre meta.Precondition, release func() error, freed *[]storage.BlobID) error {
+func (s *Store) replaceObject(tx *bbolt.Tx, ob *bbolt.Bucket, obj *meta.Object, val []byte, pre meta.Precondition, release func() error, freed *[]storage.BlobID) error {
 	key := []byte(obj.Key)
 	var existing *meta.Object
 	if v := ob.Get(key); v != nil {
@@ -436,7 +447,7 @@ func replaceObject(tx *bbolt.Tx, ob *bbolt.Bucket, obj *meta.Object, val []byte,
 			return err
 		}
 	}
-	if err := ref(tx, obj.Blobs()); err != nil {
+	if err := s.refStaging(tx, obj.Blobs()); err != nil {
 		return err
 	}
 	if release != nil {

@@ -191,7 +191,7 @@ func (s *Store) PutPart(ctx context.Context, bucket, key, uploadID string, p met
 		if err != nil {
 			return err
 		}
-		if err := ref(tx, []storage.BlobID{p.Blob}); err != nil {
+		if err := s.refStaging(tx, []storage.BlobID{p.Blob}); err != nil {
 			return err
 		}
 		if v := parts.Get(pk); v != nil {
@@ -208,6 +208,7 @@ func (s *Store) PutPart(ctx context.Context, bucket, key, uploadID string, p met
 	if err != nil {
 		return nil, err
 	}
+	s.unstage([]storage.BlobID{p.Blob})
 	return freed, nil
 }
 
@@ -391,7 +392,7 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 			return err
 		}
 		release := func() error { return dropUpload(tx, []byte(uploadID), &freed) }
-		return replaceObject(tx, objects(tx, bucket), &obj, encodeObject(&obj), pre, release, &freed)
+		return s.replaceObject(tx, objects(tx, bucket), &obj, encodeObject(&obj), pre, release, &freed)
 	})
 	if err != nil {
 		return meta.Object{}, nil, err

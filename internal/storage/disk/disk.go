@@ -34,6 +34,12 @@ import (
 // costs few syscalls, small enough to pool one per concurrent Put.
 const bufSize = 1 << 20
 
+// writebackEvery is how much of a blob is written before Put asks the
+// kernel to start flushing it (see startWriteback): large enough to keep
+// the disk's requests big, small enough to overlap most of the flush with
+// receiving the body.
+const writebackEvery = 8 << 20
+
 // bufPool holds *[]byte of bufSize. Pooling keeps Put's allocations
 // independent of both the blob size and the number of Puts.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
@@ -206,39 +212,6 @@ func (e *Engine) fanout(id storage.BlobID) (string, error) {
 	e.fanouts[name] = true
 	e.mu.Unlock()
 	return dir, nil
-}
-
-// copyChunks copies r to w through a pooled buffer, checking ctx between
-// chunks. It does not use io.CopyBuffer, which would hand the copy to
-// w.ReadFrom or r.WriteTo when they exist, bypassing both the buffer size
-// and the cancellation checks.
-func copyChunks(ctx context.Context, w io.Writer, r io.Reader) (int64, error) {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := *bp
-	var total int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
-		n, rerr := fill(r, buf)
-		if n > 0 {
-			m, werr := w.Write(buf[:n])
-			total += int64(m)
-			if werr != nil {
-				return total, werr
-			}
-			if m != n {
-				return total, io.ErrShortWrite
-			}
-		}
-		if rerr == io.EOF {
-			return total, nil
-		}
-		if rerr != nil {
-			return total, rerr
-		}
-	}
 }
 
 // fill reads from r until buf is full or r returns an error, so that a
