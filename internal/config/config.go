@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 )
 
 // Environment variable names. Scripts depend on the root credential names.
@@ -47,6 +48,42 @@ type Config struct {
 	// because anyone allowed to move time can end every session.
 	DevClock      bool
 	DevClockForce bool
+
+	// Connection limits, so that slow or oversized clients cannot hold the
+	// server (slowloris): the time a client has to send its request
+	// headers, to send its whole request (bodies are streamed, so this is
+	// generous), how long an idle keep-alive connection stays open, and the
+	// size of the header section (larger is refused with 431). Zero means
+	// the default; tests shorten the timeouts.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+}
+
+// Defaults of the connection limits.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Minute
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultMaxHeaderBytes    = 64 << 10
+)
+
+// ConnLimits returns the connection limits with zero values replaced by
+// their defaults.
+func (c Config) ConnLimits() (readHeader, read, idle time.Duration, maxHeaderBytes int) {
+	pick := func(v, def time.Duration) time.Duration {
+		if v == 0 {
+			return def
+		}
+		return v
+	}
+	maxHeaderBytes = c.MaxHeaderBytes
+	if maxHeaderBytes == 0 {
+		maxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	return pick(c.ReadHeaderTimeout, DefaultReadHeaderTimeout), pick(c.ReadTimeout, DefaultReadTimeout),
+		pick(c.IdleTimeout, DefaultIdleTimeout), maxHeaderBytes
 }
 
 // Default returns the defaults overlaid with the SIGNET_* environment.
@@ -57,6 +94,11 @@ func Default() Config {
 		Region:   "us-east-1",
 		Domains:  []string{"localhost", "s3.localhost"},
 		LogLevel: "info",
+
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		ReadTimeout:       DefaultReadTimeout,
+		IdleTimeout:       DefaultIdleTimeout,
+		MaxHeaderBytes:    DefaultMaxHeaderBytes,
 	}
 	if v := os.Getenv(EnvAddr); v != "" {
 		c.Addr = v
@@ -111,6 +153,9 @@ func (c Config) Validate() error {
 	}
 	if c.DevClock && !c.DevClockForce && !loopback(c.Addr) {
 		return fmt.Errorf("--dev-clock is refused on the non-loopback address %q: listen on 127.0.0.1 or ::1, or add --dev-clock-force if you really want anyone who can reach it with admin credentials to move time", c.Addr)
+	}
+	if c.ReadHeaderTimeout < 0 || c.ReadTimeout < 0 || c.IdleTimeout < 0 || c.MaxHeaderBytes < 0 {
+		return errors.New("connection timeouts and the header size limit must not be negative (zero means the default)")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

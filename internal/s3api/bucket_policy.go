@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -47,6 +48,20 @@ func (a *api) putBucketPolicy(rq *request) error {
 	if err != nil {
 		return err
 	}
+	if err := checkBucketPolicy(body, rq.bucket); err != nil {
+		return err
+	}
+	if err := a.cfg.Policies.PutBucketPolicy(ctx, rq.bucket, string(body)); err != nil {
+		return err
+	}
+	rq.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// checkBucketPolicy decides whether body may become bucket's policy: at
+// most maxBucketPolicy bytes, a valid resource policy, and about this
+// bucket only. Every refusal is MalformedPolicy with the reason.
+func checkBucketPolicy(body []byte, bucket string) error {
 	if len(body) > maxBucketPolicy {
 		return s3Err("MalformedPolicy").msg("Policy exceeds the maximum allowed document size.")
 	}
@@ -60,10 +75,9 @@ func (a *api) putBucketPolicy(rq *request) error {
 		}
 		return err
 	}
-	if err := a.cfg.Policies.PutBucketPolicy(ctx, rq.bucket, string(body)); err != nil {
-		return err
+	if r, outside := resourceOutside(body, bucket); outside {
+		return s3Err("MalformedPolicy").msg("Policy has invalid resource").with("Resource", r)
 	}
-	rq.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
@@ -80,4 +94,90 @@ func (a *api) deleteBucketPolicy(rq *request) error {
 	}
 	rq.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// resourceOutside returns the first Resource or NotResource of a bucket
+// policy (already parsed as valid) that can name nothing in bucket: S3
+// refuses such a policy with "Policy has invalid resource", since a
+// bucket's policy governs that bucket and its objects only. Wildcards in
+// the bucket part are matched against the bucket's name.
+func resourceOutside(doc []byte, bucket string) (string, bool) {
+	var d struct {
+		Statement json.RawMessage
+	}
+	if json.Unmarshal(doc, &d) != nil {
+		return "", false
+	}
+	var stmts []map[string]json.RawMessage
+	if json.Unmarshal(d.Statement, &stmts) != nil {
+		var one map[string]json.RawMessage
+		if json.Unmarshal(d.Statement, &one) != nil {
+			return "", false
+		}
+		stmts = append(stmts, one)
+	}
+	for _, st := range stmts {
+		for _, field := range []string{"Resource", "NotResource"} {
+			raw, ok := st[field]
+			if !ok {
+				continue
+			}
+			var list []string
+			if json.Unmarshal(raw, &list) != nil {
+				var one string
+				if json.Unmarshal(raw, &one) != nil {
+					continue
+				}
+				list = []string{one}
+			}
+			for _, r := range list {
+				if !inBucket(r, bucket) {
+					return r, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// inBucket reports whether the resource pattern r can match bucket's ARN
+// or an object ARN in it.
+func inBucket(r, bucket string) bool {
+	if r == "*" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(r, "arn:aws:s3:::")
+	if !ok {
+		return false
+	}
+	name, _, _ := strings.Cut(rest, "/")
+	return globMatch(name, bucket)
+}
+
+// globMatch matches s against pattern, where * is any run of characters
+// and ? any one character, as in IAM resource patterns.
+func globMatch(pattern, s string) bool {
+	// Iterative matching with one backtrack point: linear in practice,
+	// never exponential on hostile patterns.
+	p, i, star, mark := 0, 0, -1, 0
+	for i < len(s) {
+		// A '*' is a wildcard even where s holds a '*': test it first.
+		switch {
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case star >= 0:
+			p, mark = star+1, mark+1
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
 }

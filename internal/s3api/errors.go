@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
@@ -76,6 +77,7 @@ var codes = map[string]errSpec{
 	"NotModified":                       {304, "Not Modified"},
 	"PreconditionFailed":                {412, "At least one of the pre-conditions you specified did not hold"},
 	"RequestTimeTooSkewed":              {403, "The difference between the request time and the current time is too large."},
+	"RequestTimeout":                    {400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."},
 	"SignatureDoesNotMatch":             {403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
 	"XAmzContentSHA256Mismatch":         {400, "The provided 'x-amz-content-sha256' header does not match what was computed."},
 }
@@ -181,8 +183,13 @@ var reasons = map[authn.Reason]reasonSpec{
 		message:       "Error parsing the X-Amz-Credential parameter; incorrect service. This endpoint belongs to \"s3\".",
 		headerCode:    "AuthorizationHeaderMalformed",
 		headerMessage: "The authorization header is malformed; incorrect service. This endpoint belongs to \"s3\"."},
-	authn.ReasonHeaderMalformed: {code: "AuthorizationHeaderMalformed",
-		message: "The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature."},
+	// On a presigned URL the only thing of this kind that can be wrong is
+	// X-Amz-SignedHeaders (a bad list, or host left out): a query
+	// parameter error, as AWS answers every presigned parameter problem.
+	authn.ReasonHeaderMalformed: {code: "AuthorizationQueryParametersError",
+		message:       "Error parsing the X-Amz-SignedHeaders parameter; it must be a ';'-separated list of lower-case header names that includes host.",
+		headerCode:    "AuthorizationHeaderMalformed",
+		headerMessage: "The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature."},
 	authn.ReasonHeaderMalformedV2: {code: "InvalidArgument",
 		message: "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature"},
 	authn.ReasonMissingDate: {code: "AccessDenied",
@@ -262,6 +269,11 @@ func toAPIError(r *http.Request, err error) (e *apiError, ok bool) {
 		if errors.Is(err, d.err) {
 			return s3Err(d.code), true
 		}
+	}
+	// A body that stopped arriving before the server's read timeout is
+	// the client's fault (AWS: 400 RequestTimeout), not an internal error.
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return s3Err("RequestTimeout"), true
 	}
 	return s3Err("InternalError"), false
 }

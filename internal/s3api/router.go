@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"signet/internal/authn"
 	"signet/internal/requestid"
@@ -108,6 +109,12 @@ func (a *api) prepare(r *http.Request) prepared {
 	rt, err := a.resolve(p.rq)
 	if err == nil && key != "" && len(key) > maxKeyLen {
 		err = s3Err("KeyTooLongError").with("Size", itoa(int64(len(key)))).with("MaxSizeAllowed", "1024")
+	}
+	if err == nil && !utf8.ValidString(key) {
+		// S3 keys are Unicode text. A key that is not UTF-8 could be stored
+		// but never listed as itself (XML would carry U+FFFD instead), so
+		// no client could name it again.
+		err = s3Err("InvalidURI").msg("Couldn't parse the specified URI: the object key is not valid UTF-8.")
 	}
 	if err != nil {
 		p.reqErr, p.err = err, err

@@ -71,8 +71,43 @@ func readXML(body io.Reader, limit int64, v any) ([]byte, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, s3Err("MalformedXML")
 	}
+	if !shallowXML(data, maxXMLDepth) {
+		return nil, s3Err("MalformedXML")
+	}
 	if err := xml.Unmarshal(data, v); err != nil {
 		return nil, s3Err("MalformedXML")
 	}
 	return data, nil
+}
+
+// maxXMLDepth bounds the element nesting of request bodies. S3's request
+// schemas nest a few levels (Delete/Object/Key); encoding/xml silently
+// skips unknown elements however deep, so without this bound a body of
+// thousands of nested unknown elements would be accepted as if they were
+// not there, where S3 refuses what does not follow its schema.
+const maxXMLDepth = 32
+
+// shallowXML reports whether data is well-formed XML nested at most max
+// elements deep. It reads raw tokens, so it costs no allocation per
+// element beyond the decoder's own.
+func shallowXML(data []byte, max int) bool {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	depth := 0
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			return depth == 0
+		}
+		if err != nil {
+			return false
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			if depth++; depth > max {
+				return false
+			}
+		case xml.EndElement:
+			depth--
+		}
+	}
 }

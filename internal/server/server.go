@@ -28,6 +28,7 @@ import (
 	"signet/internal/s3api"
 	"signet/internal/storage"
 	"signet/internal/storage/disk"
+	"signet/internal/storage/inline"
 	"signet/internal/sts"
 	"signet/internal/stsapi"
 )
@@ -74,11 +75,15 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	if err != nil {
 		return nil, fmt.Errorf("metadata store: %w", err)
 	}
-	blobs, err := disk.Open(filepath.Join(cfg.DataDir, "objects"))
+	files, err := disk.Open(filepath.Join(cfg.DataDir, "objects"))
 	if err != nil {
 		md.Close()
 		return nil, fmt.Errorf("object store: %w", err)
 	}
+	// Small objects live in the metadata store, made durable by the same
+	// grouped commit that publishes them (docs/design/0004); larger ones
+	// go to files.
+	blobs := inline.New(files, md, inline.DefaultMax)
 	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base)}
 	if n, err := collectOrphans(context.Background(), md, blobs); err != nil {
 		s.Close()
@@ -137,18 +142,45 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	if cfg.DevClock {
 		log.Warn("dev clock enabled: admin callers can move this server's time forward", "addr", cfg.Addr)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		io.WriteString(w, "ok\n")
-	})
-	mux.Handle("/", front)
-	s.handler = withRequest(mux, log, base)
+	s.handler = withRequest(routes(front), log, base)
 	return s, nil
+}
+
+// routes serves GET /healthz and hands every other request to front. It is
+// not an http.ServeMux on purpose: a ServeMux answers a path holding "..",
+// "./" or "//" with a redirect to the cleaned path, and in S3 those bytes
+// are part of the key ("a//b" and "../x" are keys of their own), so the
+// path must reach the S3 router exactly as sent.
+func routes(front http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" && r.URL.RawQuery == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, "ok\n")
+			return
+		}
+		front.ServeHTTP(w, r)
+	})
 }
 
 // Handler serves S3, /healthz and the admin API.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// HTTPServer returns the http.Server ListenAndServe runs: the handler with
+// the configured connection limits. Slow clients must not hold connections
+// forever (slowloris) and header sections are bounded; bodies are
+// streamed, so the read timeout is generous. Tests serve it on their own
+// listener to exercise those limits.
+func (s *Server) HTTPServer() *http.Server {
+	readHeader, read, idle, maxHeader := s.cfg.ConnLimits()
+	return &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeader,
+		ReadTimeout:       read,
+		IdleTimeout:       idle,
+		MaxHeaderBytes:    maxHeader,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
 
 // Root returns the root credentials.
 func (s *Server) Root() RootCredentials { return s.root }
@@ -234,16 +266,7 @@ func (s *Server) ListenAndServe(ctx context.Context, banner io.Writer) error {
 		return err
 	}
 	scheme := "http"
-	hs := &http.Server{
-		Handler: s.handler,
-		// Slow clients must not hold connections forever (slowloris);
-		// bodies are streamed, so the read timeout is generous.
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
+	hs := s.HTTPServer()
 	if s.cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
 		if err != nil {
