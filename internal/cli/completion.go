@@ -32,6 +32,7 @@ var commandFlags = map[string][]compFlag{
 		{name: "log-level", value: true, choices: []string{"debug", "info", "warn", "error"}, help: "log level"},
 		{name: "dev-clock", help: "let admin callers move the server's clock forward"},
 		{name: "dev-clock-force", help: "allow --dev-clock on a non-loopback address"},
+		{name: "debug-addr", value: true, help: "loopback address for Go runtime profiles (pprof)"},
 	},
 	"presign": {
 		{name: "expires-in", value: true, help: "URL lifetime: seconds or a duration (default 3600, at most 7d)"},

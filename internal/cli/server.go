@@ -21,6 +21,7 @@ Examples:
   signet server
   signet server --addr 127.0.0.1:9000 --data-dir /var/lib/signet
   signet server --dev-clock          # let 'signet admin clock advance' move time
+  signet server --debug-addr 127.0.0.1:6060   # pprof at /debug/pprof/ (loopback only)
   signet server --addr :443 --tls-cert cert.pem --tls-key key.pem --domains s3.example.com
 
 Exit codes: 0 stopped cleanly; 1 could not start or serve; 2 usage error.
@@ -41,6 +42,9 @@ func runServer(env Env) int {
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env "+config.EnvLogLevel+")")
 	fs.BoolVar(&cfg.DevClock, "dev-clock", false, "let admin callers move the server's clock forward ('signet admin clock advance'); loopback addresses only")
 	fs.BoolVar(&cfg.DevClockForce, "dev-clock-force", false, "allow --dev-clock on a non-loopback address")
+	// Not in config.Config: it is a diagnostic of this process (the soak
+	// test reads goroutine counts from it), not a setting of the service.
+	debugAddr := fs.String("debug-addr", "", "serve Go runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060; off by default")
 	// The flag package prints a parse error to stderr itself; help goes to
 	// stdout with exit 0, as for every other command.
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, "Run 'signet server --help' for usage.") }
@@ -57,6 +61,12 @@ func runServer(env Env) int {
 		fmt.Fprintln(env.Stderr, "signet server:", err)
 		return 2
 	}
+	if *debugAddr != "" {
+		if err := server.CheckDebugAddr(*debugAddr); err != nil {
+			fmt.Fprintln(env.Stderr, "signet server:", err)
+			return 2
+		}
+	}
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
@@ -66,6 +76,14 @@ func runServer(env Env) int {
 		return 1
 	}
 	defer srv.Close()
+	if *debugAddr != "" {
+		addr, err := server.ServeDebug(env.Ctx, *debugAddr, log)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "signet server:", err)
+			return 1
+		}
+		log.Info("debug endpoint serving Go runtime profiles", "addr", addr.String())
+	}
 	if err := srv.ListenAndServe(env.Ctx, env.Stdout); err != nil {
 		fmt.Fprintln(env.Stderr, "signet server:", err)
 		return 1
