@@ -81,6 +81,16 @@ func usage(w io.Writer) {
 }
 
 func runVersion(env Env) int {
-	fmt.Fprintln(env.Stdout, "signet", Version)
+	switch {
+	case len(env.Args) == 0:
+		fmt.Fprintln(env.Stdout, "signet", Version)
+	case len(env.Args) == 1 && env.Args[0] == "--json":
+		fmt.Fprintf(env.Stdout, "{\"version\": %q}\n", Version)
+	case len(env.Args) == 1 && isHelp(env.Args[0]):
+		fmt.Fprint(env.Stdout, "Usage: signet version [--json]\n\nPrints signet's version.\n\nExamples:\n  signet version\n  signet version --json\n\nExit codes: 0 printed; 2 usage error.\n")
+	default:
+		fmt.Fprintf(env.Stderr, "signet version: unexpected argument %q\nRun 'signet version --help' for usage.\n", env.Args[0])
+		return 2
+	}
 	return 0
 }

@@ -23,6 +23,15 @@ func TestUsageAndUnknownCommand(t *testing.T) {
 	if code, out, _ := run("version"); code != 0 || !strings.HasPrefix(out, "signet ") {
 		t.Fatalf("version: %d %q", code, out)
 	}
+	if code, out, _ := run("version", "--json"); code != 0 || out != `{"version": "`+Version+`"}`+"\n" {
+		t.Fatalf("version --json: %d %q", code, out)
+	}
+	if code, out, _ := run("version", "--help"); code != 0 || !strings.Contains(out, "Examples:") {
+		t.Fatalf("version --help: %d %q", code, out)
+	}
+	if code, _, errs := run("version", "extra"); code != 2 || !strings.Contains(errs, "--help") {
+		t.Fatalf("version extra: %d %q", code, errs)
+	}
 }
 
 func TestServerRejectsBadConfigBeforeStarting(t *testing.T) {
