@@ -559,17 +559,23 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, q meta.ListQuery
 	return page, nil
 }
 
-// WalkBlobs reads the reference counts in chunks and calls fn outside any
-// transaction, so a slow fn (deleting orphans at start-up) never holds a
-// read transaction open against writers growing the file.
+// WalkBlobs calls fn with every referenced blob ID (walkKeys).
 func (s *Store) WalkBlobs(ctx context.Context, fn func(storage.BlobID) error) error {
+	return s.walkKeys(ctx, bktRefs, fn)
+}
+
+// walkKeys calls fn with every key of a top-level bucket of blob IDs. It
+// reads them in chunks and calls fn outside any transaction, so a slow fn
+// (deleting orphans at start-up) never holds a read transaction open
+// against writers growing the file.
+func (s *Store) walkKeys(ctx context.Context, bucket []byte, fn func(storage.BlobID) error) error {
 	const chunk = 1024
 	var after []byte
 	for {
 		var ids []storage.BlobID
 		err := s.view(ctx, func(tx *bbolt.Tx) error {
 			ids = ids[:0]
-			c := tx.Bucket(bktRefs).Cursor()
+			c := tx.Bucket(bucket).Cursor()
 			k, _ := c.Seek(after)
 			if k != nil && after != nil && string(k) == string(after) {
 				k, _ = c.Next()

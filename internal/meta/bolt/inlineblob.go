@@ -134,7 +134,7 @@ func (s *Store) DeleteInlineBlob(ctx context.Context, id storage.BlobID) error {
 }
 
 // WalkInlineBlobs implements inline.Store: staged blobs, then stored ones,
-// read in chunks as WalkBlobs does so fn runs outside any transaction.
+// the stored ones read as walkKeys does, so fn runs outside any transaction.
 func (s *Store) WalkInlineBlobs(ctx context.Context, fn func(storage.BlobID) error) error {
 	s.staged.mu.RLock()
 	staged := make([]storage.BlobID, 0, len(s.staged.blobs))
@@ -147,38 +147,7 @@ func (s *Store) WalkInlineBlobs(ctx context.Context, fn func(storage.BlobID) err
 			return err
 		}
 	}
-	const chunk = 1024
-	var after []byte
-	for {
-		var ids []storage.BlobID
-		err := s.view(ctx, func(tx *bbolt.Tx) error {
-			ids = ids[:0]
-			c := tx.Bucket(bktInlineBlobs).Cursor()
-			k, _ := c.Seek(after)
-			if k != nil && after != nil && bytes.Equal(k, after) {
-				k, _ = c.Next()
-			}
-			for ; k != nil && len(ids) < chunk; k, _ = c.Next() {
-				ids = append(ids, storage.BlobID(k))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := fn(id); err != nil {
-				return err
-			}
-		}
-		if len(ids) < chunk {
-			return nil
-		}
-		after = []byte(ids[len(ids)-1])
-	}
+	return s.walkKeys(ctx, bktInlineBlobs, fn)
 }
 
 // lastInlineSeq returns the highest sequence number of the stored inline
