@@ -27,6 +27,19 @@ func TestServeDebugGoroutineProfile(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.HasPrefix(string(body), "goroutine profile: total ") {
 		t.Fatalf("GET %s = %d %.80q; want 200 and a goroutine profile", url, resp.StatusCode, body)
 	}
+	// Releasing memory is a POST (a GET, as from a browser or a crawler
+	// of the loopback port, must not trigger a collection).
+	rel := "http://" + addr.String() + server.ReleaseMemoryPath
+	if resp, err := http.Get(rel); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("GET %s = %v, %v; want 405", rel, resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if resp, err := http.Post(rel, "", nil); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("POST %s = %v, %v; want 204", rel, resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	cancel()
 	// Close is asynchronous; the listener is gone once a request fails.
 	for i := 0; ; i++ {
