@@ -94,7 +94,10 @@ func (a *Authorizer) Decide(r *http.Request, res *authn.Result, action, resource
 			set.Resource = append(set.Resource, policy.Named{Name: "bucket policy of " + bucket, Doc: bp})
 		}
 	}
-	req := &policy.Request{Action: action, Resource: resource, Caller: a.caller(res), Context: a.conditionKeys(r, res, action)}
+	req := &policy.Request{Action: action, Resource: resource, Caller: a.caller(res)}
+	if set.NeedsContext() {
+		req.Context = a.conditionKeys(r, res, action)
+	}
 	return policy.Decide(req, set), nil
 }
 

@@ -229,3 +229,43 @@ func TestTrustPolicy(t *testing.T) {
 		t.Errorf("bob: %+v", d)
 	}
 }
+
+// TestNeedsContext: a document needs the request's condition keys when a
+// statement has a Condition or a Resource with a policy variable, and
+// only then (callers skip building them otherwise).
+func TestNeedsContext(t *testing.T) {
+	for _, tc := range []struct {
+		doc  string
+		want bool
+	}{
+		{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`, false},
+		{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`, true},
+		{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}/*"}]}`, true},
+		// Version 2008-10-17 takes "${" literally: no variable.
+		{`{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}/*"}]}`, false},
+	} {
+		d, err := Parse(Identity, []byte(tc.doc))
+		if err != nil {
+			t.Fatalf("Parse(%s): %v", tc.doc, err)
+		}
+		if got := d.NeedsContext(); got != tc.want {
+			t.Errorf("NeedsContext(%s) = %v, want %v", tc.doc, got, tc.want)
+		}
+		set := Set{Identity: []Named{{Name: "a", Doc: mustParseNoCond(t)}}, Resource: []Named{{Name: "b", Doc: d}}}
+		if got := set.NeedsContext(); got != tc.want {
+			t.Errorf("Set{…, %s}.NeedsContext() = %v, want %v", tc.doc, got, tc.want)
+		}
+	}
+	if (Set{Root: true}).NeedsContext() || (*Document)(nil).NeedsContext() {
+		t.Error("an empty set or a nil document needs no context")
+	}
+}
+
+func mustParseNoCond(t *testing.T) *Document {
+	t.Helper()
+	d, err := Parse(Identity, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

@@ -10,6 +10,9 @@ type document struct {
 	version string
 	id      string
 	stmts   []statement
+	// needsContext: some statement has a Condition or a Resource with a
+	// policy variable, so evaluating it reads Request.Context.
+	needsContext bool
 }
 
 type statement struct {

@@ -76,6 +76,13 @@ func Parse(kind Kind, doc []byte) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	for i := range d.stmts {
+		st := &d.stmts[i]
+		d.needsContext = d.needsContext || len(st.conds) > 0
+		for j := range st.resources {
+			d.needsContext = d.needsContext || st.resources[j].hasVars
+		}
+	}
 	return &Document{impl: d}, nil
 }
 
@@ -138,6 +145,27 @@ type Set struct {
 	Resource []Named
 	// Root callers are allowed unless a policy denies explicitly.
 	Root bool
+}
+
+// NeedsContext reports whether evaluating d can read the request's
+// condition keys (Request.Context): some statement has a Condition, or a
+// Resource with a policy variable such as ${aws:username}.
+func (d *Document) NeedsContext() bool { return d != nil && d.impl.needsContext }
+
+// NeedsContext reports whether any document of the set needs the
+// request's condition keys. When none does, a caller may leave
+// Request.Context nil: building it costs more than the rest of a typical
+// decision (a dozen keys, most of them formatted strings), and most
+// policies have no condition.
+func (s Set) NeedsContext() bool {
+	for _, group := range [][]Named{s.Identity, s.Session, s.Resource} {
+		for _, n := range group {
+			if n.Doc.NeedsContext() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Decision is the result of Decide.
