@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"signet/internal/redact"
 )
 
 // The lifetime rule end to end, with the AWS CLI, curl and `signet admin`
@@ -291,8 +293,8 @@ func TestLifetimeRoleSessionAndUserKey(t *testing.T) {
 	w.wantBytes(t, roleURL, "role URL a minute before the session ends")
 	w.advance(t, "1m1s")
 	e := w.wantError(t, roleURL, 400, "ExpiredToken", "The provided token has expired.")
-	if e.Token0 != sess.Credentials.SessionToken {
-		t.Errorf("Token-0 does not echo the session token")
+	if e.Token0 != redact.Token(sess.Credentials.SessionToken) {
+		t.Errorf("Token-0 = %q, want the session token's fingerprint", e.Token0)
 	}
 	w.wantBytes(t, userURL, "alice's URL after the role session ended")
 

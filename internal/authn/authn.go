@@ -13,6 +13,7 @@ import (
 	"signet/internal/awschunked"
 	"signet/internal/clock"
 	"signet/internal/lifetime"
+	"signet/internal/redact"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -355,12 +356,14 @@ func credExpiry(c *Credential) time.Time {
 }
 
 // sessionAlive refuses header-signed requests of an expired session.
-// The token echoed in Token-0 is the one the request carried (the store
-// keeps only its hash).
+// AWS echoes the request's token in Token-0; signet sends its fingerprint
+// (redact.Token) instead, so that no error body ever carries a credential
+// (a body may be logged by a proxy or a client), while a caller holding
+// several tokens can still tell which one died.
 func sessionAlive(c *Credential, token string, now time.Time) *Failure {
 	exp := credExpiry(c)
 	if !exp.IsZero() && !now.Before(exp) {
-		return &Failure{Reason: ReasonExpiredToken, Fields: []Field{{"Token-0", token}}}
+		return &Failure{Reason: ReasonExpiredToken, Fields: []Field{{"Token-0", redact.Token(token)}}}
 	}
 	return nil
 }
@@ -379,7 +382,8 @@ func verdictFailure(v lifetime.Verdict, lt lifetime.Lifetime, signedAt, now time
 			{"Expires", lt.URLExpiry.UTC().Format(time.RFC3339)},
 			{"ServerTime", server}}}
 	case lifetime.CredentialsExpired:
-		return &Failure{Reason: ReasonExpiredToken, Fields: []Field{{"Token-0", token}}}
+		// Masked as in sessionAlive.
+		return &Failure{Reason: ReasonExpiredToken, Fields: []Field{{"Token-0", redact.Token(token)}}}
 	}
 	var fields []Field
 	if expires != "" {

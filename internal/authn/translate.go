@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"signet/internal/redact"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -45,17 +46,22 @@ func fromSigV4(err error) error {
 }
 
 // fromSigV4WithKey translates a Verify error, adding the fields AWS sends
-// with SignatureDoesNotMatch.
+// with SignatureDoesNotMatch. The canonical request AWS echoes holds the
+// request's session token (a signed header or the X-Amz-Security-Token
+// parameter); signet masks it (redact.Tokens), so that no error body
+// carries a credential. StringToSign still holds the hash of the real
+// canonical request, which is what a client compares its own against.
 func fromSigV4WithKey(err error, akid, provided string) error {
 	var e *sigv4.Error
 	if errors.As(err, &e) && e.Reason == sigv4.ReasonSignatureMismatch && e.Verified != nil {
+		creq := redact.Tokens(e.Verified.CanonicalRequest)
 		return &Failure{Reason: ReasonSignatureMismatch, Fields: []Field{
 			{"AWSAccessKeyId", akid},
 			{"StringToSign", e.Verified.StringToSign},
 			{"SignatureProvided", provided},
 			{"StringToSignBytes", hexBytes(e.Verified.StringToSign)},
-			{"CanonicalRequest", e.Verified.CanonicalRequest},
-			{"CanonicalRequestBytes", hexBytes(e.Verified.CanonicalRequest)},
+			{"CanonicalRequest", creq},
+			{"CanonicalRequestBytes", hexBytes(creq)},
 		}}
 	}
 	return fromSigV4(err)

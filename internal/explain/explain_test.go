@@ -164,13 +164,13 @@ func TestHeaderCandidates(t *testing.T) {
 func TestRedact(t *testing.T) {
 	token := "IQo+Jb3/SeCrEt=="
 	s := "X-Amz-Security-Token=" + sigv4.URIEncode(token, true) + "\nx-amz-security-token:" + token
-	got := redact(s, token)
+	got := maskToken(s, token)
 	sum := sha256.Sum256([]byte(token))
 	mask := "REDACTED(sha256:" + hex.EncodeToString(sum[:4]) + ")"
 	if strings.Contains(got, "SeCrEt") || strings.Count(got, mask) != 2 {
 		t.Errorf("redact = %q", got)
 	}
-	if redact(s, "") != s {
+	if maskToken(s, "") != s {
 		t.Error("nothing to redact changed the text")
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"signet/internal/adminwire"
 	"signet/internal/inspect"
+	"signet/internal/redact"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -90,14 +91,14 @@ func checkV4(r *http.Request, u *url.URL, a urlAuth, secret string) (*adminwire.
 		return creq, sigv4.StringToSign(auth.AmzDate, auth.Scope, creq)
 	}
 	creq, sts := canonical(sent)
-	check := &adminwire.SignatureCheck{Version: versionV4, CanonicalRequest: redact(creq, a.token), StringToSign: sts}
+	check := &adminwire.SignatureCheck{Version: versionV4, CanonicalRequest: maskToken(creq, a.token), StringToSign: sts}
 	base := variant{method: sent.Method, host: sent.Host, path: sent.EscapedPath, header: sent.Header}
 	for _, v := range variants(base, u, auth.SignedHeaders, r.URL.Query(), true) {
 		view := *sent
 		view.Method, view.Host, view.EscapedPath, view.Header = v.method, v.host, v.path, v.header
 		vcreq, vsts := canonical(&view)
 		if equal(sigv4.SignatureHex(key, vsts), auth.Signature) {
-			check.SignedCanonicalRequest = redact(vcreq, a.token)
+			check.SignedCanonicalRequest = maskToken(vcreq, a.token)
 			check.SignedStringToSign = vsts
 			check.DiffLine = inspect.FirstDifference(creq, vcreq).Line
 			check.Hint = v.hint
@@ -123,14 +124,14 @@ func checkV2(r *http.Request, a urlAuth, secret, virtualBucket string) (*adminwi
 		return nil, fmt.Errorf("explain: a request refused for its signature does not parse: %w", err)
 	}
 	sts := sigv2.StringToSign(r, auth, virtualBucket)
-	check := &adminwire.SignatureCheck{Version: versionV2, StringToSign: redact(sts, a.token)}
+	check := &adminwire.SignatureCheck{Version: versionV2, StringToSign: maskToken(sts, a.token)}
 	base := variant{method: r.Method, host: r.Host, path: r.URL.EscapedPath(), header: r.Header}
 	for _, v := range variants(base, nil, []string{"content-type", "content-md5"}, r.URL.Query(), false) {
 		view := r.Clone(r.Context())
 		view.Method, view.Header = v.method, v.header
 		vsts := sigv2.StringToSign(view, auth, virtualBucket)
 		if equal(sigv2.Sign(secret, vsts), auth.Signature) {
-			check.SignedStringToSign = redact(vsts, a.token)
+			check.SignedStringToSign = maskToken(vsts, a.token)
 			check.DiffLine = inspect.FirstDifference(sts, vsts).Line
 			check.Hint = v.hint
 			return check, nil
@@ -317,13 +318,13 @@ func equal(computed, given string) bool {
 	return subtle.ConstantTimeCompare([]byte(computed), []byte(given)) == 1
 }
 
-// redact masks a session token in every form a canonical request or string
+// maskToken masks a session token in every form a canonical request or string
 // to sign may carry it, with `signet inspect`'s mask, so the two agree.
-func redact(s, token string) string {
+func maskToken(s, token string) string {
 	if token == "" {
 		return s
 	}
-	mask := inspect.MaskToken(token)
+	mask := redact.Token(token)
 	for _, form := range []string{sigv4.URIEncode(token, true), url.QueryEscape(token), token} {
 		s = strings.ReplaceAll(s, form, mask)
 	}

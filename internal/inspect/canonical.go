@@ -1,13 +1,12 @@
 package inspect
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"signet/internal/redact"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -37,7 +36,7 @@ func (c Canonical) Text() string {
 // empty) and header, using the canonicalizer the server verifies with (S3
 // mode: the path exactly as written). A Host in header replaces the URL's
 // host, as when a proxy rewrote it. The session token is left in; redact
-// with RedactToken before printing.
+// with redact.Tokens before printing.
 func (u *URL) Rebuild(method string, header http.Header) Canonical {
 	if method == "" {
 		method = http.MethodGet
@@ -121,78 +120,17 @@ func FirstDifference(a, b string) Difference {
 	}
 }
 
-// RedactToken replaces every session token in s (a canonical request, a
-// string to sign, an explanation's text) with a short fingerprint, so that
-// two texts can still be compared ("the same token?") without the token
-// being printed. Tokens are found by their parameter and header names, in
-// any case, whatever their value, so a token the server echoes that is not
-// u's is hidden too.
-func RedactToken(s string) string {
-	for _, m := range []struct {
-		marker, ends string
-		encoded      bool
-	}{
-		{"x-amz-security-token=", "&\n", true}, // a canonical query's pair
-		{"x-amz-security-token:", "\n", false}, // a header line (SigV2 signs the token as one)
-	} {
-		marker := m.marker
-		var b strings.Builder
-		rest := s
-		for {
-			i := strings.Index(strings.ToLower(rest), marker)
-			if i < 0 {
-				b.WriteString(rest)
-				break
-			}
-			i += len(marker)
-			b.WriteString(rest[:i])
-			rest = rest[i:]
-			end := strings.IndexAny(rest, m.ends)
-			if end < 0 {
-				end = len(rest)
-			}
-			switch tok := rest[:end]; {
-			case strings.HasPrefix(tok, redactedPrefix):
-				// Already masked (the server's canonical request): hashing
-				// the mask again would show a difference that isn't there.
-				b.WriteString(tok)
-			case end > 0:
-				if m.encoded {
-					tok = decodeComponent(tok)
-				}
-				b.WriteString(MaskToken(tok))
-			}
-			rest = rest[end:]
-		}
-		s = b.String()
-	}
-	return s
-}
-
-// Redact is RedactToken, also replacing u's own session token wherever it
-// appears in s (as written, decoded or re-encoded), in case a text quotes
-// it outside a parameter or header.
+// Redact is redact.Tokens, also replacing u's own session token wherever
+// it appears in s (as written, decoded or re-encoded), in case a text
+// quotes it outside a parameter or header.
 func (u *URL) Redact(s string) string {
-	s = RedactToken(s)
+	s = redact.Tokens(s)
 	if u == nil || u.token == "" {
 		return s
 	}
-	fp := MaskToken(u.token)
+	fp := redact.Token(u.token)
 	for _, form := range []string{u.token, sigv4.URIEncode(u.token, true), url.QueryEscape(u.token)} {
 		s = strings.ReplaceAll(s, form, fp)
 	}
 	return s
-}
-
-// redactedPrefix starts every masked token, here and in the server's
-// explanations.
-const redactedPrefix = "REDACTED(sha256:"
-
-// MaskToken names a session token without revealing it: a hash prefix
-// identifies it well enough to tell two tokens apart (the one the server saw
-// and the one the client holds), and cannot be replayed. The server's
-// explanations use the same mask, so texts from both compare equal.
-func MaskToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return redactedPrefix + hex.EncodeToString(sum[:4]) + ")"
 }
