@@ -150,7 +150,7 @@ func (a *api) writeObjectHeaders(rq *request, obj *meta.Object, rng byteRange, p
 	setAttrHeaders(h, obj.Attrs)
 	h.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
 	h.Set("ETag", quoteETag(obj.ETag))
-	h.Set("Accept-Ranges", "bytes")
+	h["Accept-Ranges"] = acceptRangesBytes
 	length := obj.Size
 	if partial {
 		length = rng.length()

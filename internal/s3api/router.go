@@ -52,6 +52,14 @@ var notImplemented = map[string]bool{
 	"torrent": true, "versions": true, "website": true, "metadataTable": true,
 }
 
+// serverHeader and acceptRangesBytes are constant header values shared by
+// every response (net/http only reads them; Add would append to a copy, as
+// their capacity is 1).
+var (
+	serverHeader      = []string{"signet"}
+	acceptRangesBytes = []string{"bytes"}
+)
+
 func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := requestid.FromContext(r.Context())
 	h := w.Header()
@@ -59,8 +67,10 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reqID = requestid.New()
 		h.Set("x-amz-request-id", reqID)
 	}
-	h.Set("x-amz-id-2", hostID(reqID))
-	h.Set("Server", "signet")
+	// Canonical keys assigned directly: Set would canonicalise
+	// "x-amz-id-2" into a new string on every request.
+	h["X-Amz-Id-2"] = []string{hostID(reqID)}
+	h["Server"] = serverHeader
 
 	p := a.prepare(r)
 	err := p.err

@@ -74,9 +74,11 @@ func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock) http.Hand
 					http.Error(sw, "internal error, request "+id, http.StatusInternalServerError)
 				}
 			}
-			log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.EscapedPath(),
-				"status", sw.status, "bytes", sw.bytes, "remote", r.RemoteAddr,
-				"duration_ms", float64(clk.Now().Sub(start).Microseconds())/1000)
+			// LogAttrs with typed attributes: the access log runs for every
+			// request, and the variadic form boxes each value.
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", r.Method),
+				slog.String("path", r.URL.EscapedPath()), slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
+				slog.String("remote", r.RemoteAddr), slog.Float64("duration_ms", float64(clk.Now().Sub(start).Microseconds())/1000))
 		}()
 		next.ServeHTTP(sw, r)
 	})
