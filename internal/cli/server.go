@@ -8,6 +8,7 @@ import (
 
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/logbuf"
 	"signet/internal/server"
 )
 
@@ -69,23 +70,30 @@ func runServer(env Env) int {
 	}
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	// Log lines are batched (internal/logbuf): one write(2) per request
+	// for the access log cost more than the line. Warnings go out at once;
+	// the rest within logbuf.Interval, and all of it on the way out. The
+	// errors below go through the same writer so that they stay after the
+	// lines before them.
+	stderr := logbuf.New(env.Stderr)
+	defer stderr.Close()
+	log := slog.New(logbuf.Handler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}), stderr))
 	srv, err := server.New(cfg, log, clock.Real{})
 	if err != nil {
-		fmt.Fprintln(env.Stderr, "signet server:", err)
+		fmt.Fprintln(stderr, "signet server:", err)
 		return 1
 	}
 	defer srv.Close()
 	if *debugAddr != "" {
 		addr, err := server.ServeDebug(env.Ctx, *debugAddr, log)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, "signet server:", err)
+			fmt.Fprintln(stderr, "signet server:", err)
 			return 1
 		}
 		log.Info("debug endpoint serving Go runtime profiles", "addr", addr.String())
 	}
 	if err := srv.ListenAndServe(env.Ctx, env.Stdout); err != nil {
-		fmt.Fprintln(env.Stderr, "signet server:", err)
+		fmt.Fprintln(stderr, "signet server:", err)
 		return 1
 	}
 	return 0
