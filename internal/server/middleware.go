@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"time"
 
 	"signet/internal/clock"
 	"signet/internal/requestid"
@@ -74,11 +75,19 @@ func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock) http.Hand
 					http.Error(sw, "internal error, request "+id, http.StatusInternalServerError)
 				}
 			}
-			// LogAttrs with typed attributes: the access log runs for every
-			// request, and the variadic form boxes each value.
-			log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", r.Method),
-				slog.String("path", r.URL.EscapedPath()), slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
-				slog.String("remote", r.RemoteAddr), slog.Float64("duration_ms", float64(clk.Now().Sub(start).Microseconds())/1000))
+			// The access log runs for every request, so its record is built
+			// by hand: typed attributes (the variadic form boxes each value)
+			// and no caller PC (Logger.Log walks the stack for one on every
+			// call; the handler does not print it). The record's time is the
+			// wall clock, as slog's own: a log line says when it was written,
+			// whatever clock the server judges requests by.
+			if h := log.Handler(); h.Enabled(r.Context(), slog.LevelInfo) {
+				rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+				rec.AddAttrs(slog.String("request_id", id), slog.String("method", r.Method),
+					slog.String("path", r.URL.EscapedPath()), slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
+					slog.String("remote", r.RemoteAddr), slog.Float64("duration_ms", float64(clk.Now().Sub(start).Microseconds())/1000))
+				_ = h.Handle(r.Context(), rec)
+			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
