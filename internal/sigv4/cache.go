@@ -71,13 +71,14 @@ func (c *KeyCache) Get(accessKeyID, secret string, s Scope) []byte {
 	k = k.detached()
 	c.mu.Lock()
 	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
-		// Evict an arbitrary entry: map iteration order is random, which is
-		// good enough for keys that expire by themselves at midnight UTC and
-		// cost only four HMACs to rebuild.
-		for old := range c.m {
-			delete(c.m, old)
-			break
-		}
+		// Full: start over. Evicting one entry per insert kept the count
+		// at max but not the memory: the map's storage kept growing with
+		// the distinct keys inserted (0.9 MiB more after 300,000 keys in
+		// a probe; in the soak, with an STS session a few times a second,
+		// the one heap growth its profile showed). clear keeps the table
+		// already allocated and reuses it; each key in use costs four
+		// HMACs to rebuild, once.
+		clear(c.m)
 	}
 	c.m[k] = e
 	c.mu.Unlock()
