@@ -139,16 +139,22 @@ func field(m map[string]int64, name string) int64 {
 // releaseMemory asks the server to collect garbage and return its free
 // pages to the operating system, and reports whether it did.
 func releaseMemory(ctx context.Context, hc *http.Client, debugURL string) bool {
-	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodPost, strings.TrimSuffix(debugURL, "/")+releaseMemoryPath, nil)
-	if err != nil {
-		return false
-	}
-	resp, err := hc.Do(req)
+	resp, err := debugCall(ctx, hc, http.MethodPost, debugURL, releaseMemoryPath)
 	if err != nil {
 		return false
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusNoContent
+}
+
+// debugCall sends one request to the debug endpoint; it outlives ctx's
+// cancellation, as the samples after the run's end need.
+func debugCall(ctx context.Context, hc *http.Client, method, debugURL, path string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), method, strings.TrimSuffix(debugURL, "/")+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	return hc.Do(req)
 }
 
 // releaseMemoryPath is server.ReleaseMemoryPath; the driver does not
@@ -167,11 +173,7 @@ func debugValues(ctx context.Context, hc *http.Client, debugURL, path string, pr
 	for i := range out {
 		out[i] = -1
 	}
-	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodGet, strings.TrimSuffix(debugURL, "/")+path, nil)
-	if err != nil {
-		return out
-	}
-	resp, err := hc.Do(req)
+	resp, err := debugCall(ctx, hc, http.MethodGet, debugURL, path)
 	if err != nil {
 		return out
 	}
