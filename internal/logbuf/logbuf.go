@@ -101,9 +101,9 @@ func (w *Writer) flushLocked() error {
 	return err
 }
 
-// Close stops the periodic flush and writes what is waiting. Writes after
-// Close still work, unbatched in effect only at the next Flush; callers
-// close it last.
+// Close stops the periodic flush and writes what is waiting. A line
+// written after Close waits for an explicit Flush (a warning makes one),
+// so callers close the Writer after the last line.
 func (w *Writer) Close() error {
 	select {
 	case <-w.stop:
