@@ -368,4 +368,10 @@ func writeRoleProfile(w io.Writer, d *adminclient.RoleDetails) {
 	}
 	fmt.Fprintln(w, "to use it, add to ~/.aws/config (source_profile holds the keys of a principal it trusts):")
 	fmt.Fprintf(w, "  [profile %s]\n  role_arn = %s\n  source_profile = %s\n", d.Role.RoleName, d.Role.ARN, source)
+	// Without duration_seconds a session lasts STS's default hour, and so
+	// does every URL it signs; offer the role's whole maximum instead.
+	if max := d.Role.MaxSessionDurationSeconds; max > 3600 {
+		fmt.Fprintf(w, "  duration_seconds = %d\n", max)
+		fmt.Fprintf(w, "(duration_seconds asks for the role's longest session, %s; without it a session, and\nevery URL it signs, lasts 1 hour)\n", duration.Format(d.Role.MaxSessionDuration()))
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -89,6 +90,13 @@ func Resolve(ctx context.Context, w Where) (*Resolved, error) {
 		config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 0 }),
 		config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
 			o.Client = &stsAtEndpoint{next: o.Client, late: late}
+			// A profile without duration_seconds: ask for STS's own default,
+			// one hour, as the AWS CLI does (it sends no DurationSeconds),
+			// not the Go SDK's 15 minutes, so that signet presign and
+			// aws s3 presign sign with sessions that live as long.
+			if o.Duration == 0 {
+				o.Duration = time.Hour
+			}
 		}),
 		config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) {
 			o.Client = &imdsRecorder{late: late}

@@ -170,7 +170,9 @@ func TestResolveAssumeRoleAtEndpoint(t *testing.T) {
 	}
 }
 
-// An STS endpoint of its own wins over the URL's endpoint.
+// An STS endpoint of its own wins over the URL's endpoint; without
+// duration_seconds the session asked for is STS's default hour, as the AWS
+// CLI asks.
 func TestResolveAssumeRoleAtSTSEndpoint(t *testing.T) {
 	e := presigntest.Isolate(t)
 	sts := presigntest.NewSTS(t, map[string]string{userKey: userSecret}, sessionFromFake)
@@ -178,7 +180,7 @@ func TestResolveAssumeRoleAtSTSEndpoint(t *testing.T) {
 	e.WriteConfig(t, "[profile reader]\nrole_arn = arn:aws:iam::123456789012:role/reader\nsource_profile = alice\n")
 	e.WriteCredentials(t, "[alice]\naws_access_key_id = "+userKey+"\naws_secret_access_key = "+userSecret+"\n")
 	r := resolve(t, Where{Profile: "reader", EndpointURL: "http://127.0.0.1:1"})
-	if r.Endpoint.String() != "http://127.0.0.1:1" || len(sts.Calls()) != 1 || sts.Calls()[0].Get("DurationSeconds") != "900" {
+	if r.Endpoint.String() != "http://127.0.0.1:1" || len(sts.Calls()) != 1 || sts.Calls()[0].Get("DurationSeconds") != "3600" {
 		t.Errorf("endpoint %v, STS calls %v", r.Endpoint, sts.Calls())
 	}
 }
