@@ -207,7 +207,7 @@ Prints a completion script for the shell: signet's commands, the admin
 groups and their commands, and each command's flags (with file names for
 flags that take a file, and the values of --method and --log-level).
 
-Install:
+Examples (installing it):
   bash  echo 'source <(signet completion bash)' >> ~/.bashrc
   zsh   echo 'source <(signet completion zsh)' >> ~/.zshrc    (after compinit)
         or: signet completion zsh > "${fpath[1]}/_signet"

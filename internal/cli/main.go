@@ -53,11 +53,12 @@ var Version = "dev"
 
 // Main runs the sub-command named by env.Args[0] and returns the exit code.
 func Main(env Env) int {
-	if len(env.Args) == 0 || env.Args[0] == "-h" || env.Args[0] == "--help" || env.Args[0] == "help" {
+	if len(env.Args) == 0 {
+		usage(env.Stderr)
+		return 2
+	}
+	if env.Args[0] == "-h" || env.Args[0] == "--help" || env.Args[0] == "help" {
 		usage(env.Stdout)
-		if len(env.Args) == 0 {
-			return 2
-		}
 		return 0
 	}
 	for _, c := range commands() {
@@ -77,7 +78,17 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'signet <command> -h' for a command's flags.")
+	fmt.Fprint(w, `
+Examples:
+  signet server                                  # S3, IAM and STS on 127.0.0.1:9000, data in ./signet-data
+  signet presign s3://photos/cat.jpg --expires-in 7d --profile reader
+  signet inspect "$URL"                          # its parts, real expiry and why it fails
+  signet admin user create alice
+  source <(signet completion bash)
+
+Exit status: 0 done; 2 usage error (each command documents its own further codes).
+Run 'signet <command> -h' for a command's flags and examples; docs/cli.md is the reference.
+`)
 }
 
 func runVersion(env Env) int {

@@ -14,8 +14,12 @@ func run(args ...string) (code int, stdout, stderr string) {
 }
 
 func TestUsageAndUnknownCommand(t *testing.T) {
-	if code, out, _ := run("help"); code != 0 || !strings.Contains(out, "server") {
+	if code, out, _ := run("help"); code != 0 || !strings.Contains(out, "server") || !strings.Contains(out, "Examples:") {
 		t.Fatalf("help: %d %q", code, out)
+	}
+	// No command is a usage error: the usage goes to stderr, stdout stays empty.
+	if code, out, errs := run(); code != 2 || out != "" || !strings.Contains(errs, "Usage: signet <command>") {
+		t.Fatalf("no command: %d stdout %q stderr %q", code, out, errs)
 	}
 	if code, _, errs := run("frobnicate"); code != 2 || !strings.Contains(errs, `unknown command "frobnicate"`) {
 		t.Fatalf("unknown: %d %q", code, errs)
