@@ -123,8 +123,10 @@ const (
 	ReasonKeyUnknown        = "key_unknown" // never issued here, deleted, or its user deleted (Credential.Status says which)
 	ReasonPolicyDenied      = "policy_denied"
 	ReasonSignatureMismatch = "signature_mismatch"
-	ReasonInvalidToken      = "invalid_token" // a session token altered, missing or not the key's
-	ReasonMalformed         = "malformed"     // not a presigned request signet can judge (parameters missing or malformed, wrong region or service)
+	ReasonInvalidToken      = "invalid_token"  // a session token altered, missing or not the key's
+	ReasonMalformed         = "malformed"      // not a presigned request signet can judge (parameters missing or malformed, wrong region or service)
+	ReasonNoSuchBucket      = "no_such_bucket" // the URL is good, but its bucket does not exist
+	ReasonNoSuchKey         = "no_such_key"    // the URL is good, but the object it reads does not exist (NoSuchKey, or AccessDenied to a signer that may not list the bucket)
 )
 
 // Verdicts of Explanation.Verdict.

@@ -313,6 +313,30 @@ func TestInspectGolden(t *testing.T) {
 			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
 			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
 		})},
+		{name: "reason_no_such_key", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonNoSuchKey, Now: longAt,
+			Message:   "The URL is signed correctly and IAM user alice's key AKIAALICE0000000001 is allowed s3:GetObject, but there is no object \"cat.jpg\" in bucket photos now, so it answers 404 NoSuchKey.",
+			Error:     denied(404, "NoSuchKey", "The specified key does not exist."),
+			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
+			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
+			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
+		})},
+		{name: "reason_no_such_key_hidden_json", args: []string{"--json"}, url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonNoSuchKey, Now: longAt,
+			Message:   "The URL is signed correctly and IAM user alice's key AKIAALICE0000000001 is allowed s3:GetObject, but there is no object \"cat.jpg\" in bucket photos now; as it is not allowed s3:ListBucket on photos, S3 answers 403 AccessDenied rather than NoSuchKey.",
+			Error:     denied(403, "AccessDenied", "Access Denied"),
+			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
+			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
+			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
+		})},
+		{name: "reason_no_such_bucket", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonNoSuchBucket, Now: longAt,
+			Message:   "The URL is signed correctly and IAM user alice's key AKIAALICE0000000001 is allowed s3:GetObject, but there is no bucket photos on this server, so it answers 404 NoSuchBucket.",
+			Error:     denied(404, "NoSuchBucket", "The specified bucket does not exist"),
+			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
+			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
+			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
+		})},
 		{name: "reason_invalid_token", url: roleURL, now: roleIssued.Add(20 * time.Minute), routes: explained(adminwire.Explanation{
 			Verdict: "invalid", Reason: adminwire.ReasonInvalidToken, Now: roleIssued.Add(20 * time.Minute),
 			Message:   "The session token does not belong to ASIAREADERCI0000001.",
@@ -485,7 +509,8 @@ func runInspectAt(now time.Time, args ...string) (code int, stdout, stderr strin
 func TestInspectEveryReasonHasASentence(t *testing.T) {
 	reasons := []string{adminwire.ReasonValid, adminwire.ReasonURLExpired, adminwire.ReasonNotYetValid, adminwire.ReasonExpiresOverLimit,
 		adminwire.ReasonSessionExpired, adminwire.ReasonSessionTerminated, adminwire.ReasonSessionsRevoked, adminwire.ReasonKeyInactive,
-		adminwire.ReasonKeyUnknown, adminwire.ReasonPolicyDenied, adminwire.ReasonSignatureMismatch, adminwire.ReasonInvalidToken, adminwire.ReasonMalformed}
+		adminwire.ReasonKeyUnknown, adminwire.ReasonPolicyDenied, adminwire.ReasonSignatureMismatch, adminwire.ReasonInvalidToken, adminwire.ReasonMalformed,
+		adminwire.ReasonNoSuchBucket, adminwire.ReasonNoSuchKey}
 	seen := map[string]string{}
 	for _, r := range reasons {
 		s := inspect.ServerSentence(&adminwire.Explanation{Reason: r, Now: inspectedAt, Message: "server message"}, time.Time{})

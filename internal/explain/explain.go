@@ -2,15 +2,15 @@
 // without serving it: the request is built from the URL (and the method and
 // headers the caller says were sent), taken through the S3 API's own steps
 // by its dry run (virtual host, path, authentication, routing,
-// authorisation), and the outcome is turned into one stable reason with a
+// authorisation, whether the bucket and object exist), and the outcome is turned into one stable reason with a
 // sentence that names the identity and the times involved.
 //
 // The reason is always the one the server acts on: it is derived from the
 // dry run's failure and only then refined from the identity store, which
 // tells apart what authentication deliberately refuses alike (an inactive
 // key, a deleted key, a key whose user was deleted, a key never issued;
-// an expired session and a terminated one). Nothing is read from or
-// written to object storage, and no clock moves.
+// an expired session and a terminated one). No object's bytes are read,
+// nothing is written, and no clock moves.
 package explain
 
 import (
@@ -169,6 +169,8 @@ func (j *judgement) judge(ctx context.Context) error {
 			trimDot(j.dry.Message), j.dry.Status, j.dry.Code))
 	case j.dry.AuthzErr != nil:
 		return j.denied(ctx)
+	case j.dry.TargetErr != nil:
+		j.missing()
 	default:
 		j.valid()
 	}
@@ -346,6 +348,30 @@ func (x *Explainer) deniedForIssueTime(r *http.Request, res *authn.Result, actio
 	again := d.Decision.Match
 	return d.Decision.Effect != policy.Deny || again == nil ||
 		again.Policy != m.Policy || again.Kind != m.Kind || again.Index != m.Index
+}
+
+// missing explains a URL that passes every check but addresses a bucket
+// or object that does not exist: what users see as a dead link although
+// nothing about the signature or the credentials is wrong.
+func (j *judgement) missing() {
+	d := j.dry
+	signer := "the signer"
+	if j.cred != nil {
+		signer = j.cred.who
+	}
+	switch d.Code {
+	case "NoSuchBucket":
+		j.set(adminwire.ReasonNoSuchBucket, fmt.Sprintf("The URL is signed correctly and %s is allowed %s, but there is no bucket %s on this server, so it answers %d NoSuchBucket; check the bucket's name (and the endpoint), or create it.",
+			signer, d.Action, d.Bucket, d.Status))
+	case "NoSuchKey":
+		j.set(adminwire.ReasonNoSuchKey, fmt.Sprintf("The URL is signed correctly and %s is allowed %s, but there is no object %q in bucket %s now, so it answers %d NoSuchKey; check the key's spelling, case and encoding, or upload the object.",
+			signer, d.Action, d.Key, d.Bucket, d.Status))
+	case "AccessDenied":
+		j.set(adminwire.ReasonNoSuchKey, fmt.Sprintf("The URL is signed correctly and %s is allowed %s, but there is no object %q in bucket %s now; as it is not allowed s3:ListBucket on %s, S3 answers %d AccessDenied rather than NoSuchKey, so as not to reveal which keys exist. Check the key's spelling, case and encoding, or upload the object.",
+			signer, d.Action, d.Key, d.Bucket, d.Bucket, d.Status))
+	default:
+		j.set(adminwire.ReasonMalformed, fmt.Sprintf("The request is refused: %s (%d %s).", trimDot(d.Message), d.Status, d.Code))
+	}
 }
 
 func (j *judgement) valid() {

@@ -120,6 +120,16 @@ func ServerSentence(e *adminwire.Explanation, signedAt time.Time) string {
 		return "The signature does not match the request: it differs from the request that was signed, or the URL was signed with another secret."
 	case adminwire.ReasonInvalidToken:
 		return "The session token is altered, missing or not this key's: pass the URL exactly as it was signed, token included."
+	case adminwire.ReasonNoSuchBucket:
+		return fmt.Sprintf("The URL itself is good (signature, credential and policy), but %s does not exist on this server (404 NoSuchBucket); check the bucket's name and the endpoint.", addressed(e, true, "its bucket"))
+	case adminwire.ReasonNoSuchKey:
+		s := fmt.Sprintf("The URL itself is good (signature, credential and policy), but %s does not exist", addressed(e, false, "its object"))
+		if e.Error != nil && e.Error.Code == "AccessDenied" {
+			s += "; the signer may not list the bucket, so S3 answers 403 AccessDenied instead of 404 NoSuchKey, to hide which keys exist"
+		} else {
+			s += " (404 NoSuchKey)"
+		}
+		return s + "; check the key's spelling, case and encoding, or upload the object."
 	case adminwire.ReasonMalformed:
 		if e.Message != "" {
 			return "The server cannot judge the URL: " + strings.TrimSuffix(e.Message, ".") + "."
@@ -130,6 +140,20 @@ func ServerSentence(e *adminwire.Explanation, signedAt time.Time) string {
 		return fmt.Sprintf("%s: %s", e.Reason, e.Message)
 	}
 	return e.Reason
+}
+
+// addressed names the object, or with bucketOnly its bucket, that the
+// explanation's resource ARN addresses; fallback when the server gave none.
+func addressed(e *adminwire.Explanation, bucketOnly bool, fallback string) string {
+	name, ok := strings.CutPrefix(e.Resource, "arn:aws:s3:::")
+	if !ok || name == "" {
+		return fallback
+	}
+	bucket, key, isObject := strings.Cut(name, "/")
+	if isObject && !bucketOnly {
+		return fmt.Sprintf("object %q in bucket %s", key, bucket)
+	}
+	return "bucket " + bucket
 }
 
 func ofUser(name string) string {

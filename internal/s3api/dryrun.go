@@ -7,8 +7,9 @@ import (
 )
 
 // DryRun is what serving a request would do up to its handler, which is
-// never called: nothing is read from or written to storage. It is the raw
-// material of `signet inspect`'s server-side explanation.
+// never called: nothing is written, and no object's bytes are read; only
+// the metadata that says whether the addressed bucket and object exist.
+// It is the raw material of `signet inspect`'s server-side explanation.
 type DryRun struct {
 	// VirtualBucket is the bucket named by the Host ("" for path style).
 	VirtualBucket string
@@ -28,6 +29,11 @@ type DryRun struct {
 	// AuthzErr is the Authorizer's refusal as it returned it (for the
 	// server's authoriser an *access.Denied with the decision).
 	AuthzErr error
+	// TargetErr is the handler's refusal of the address once authorised:
+	// a bucket that does not exist or, for GetObject and HeadObject, a key
+	// that does not exist (AccessDenied rather than NoSuchKey when the
+	// caller may not list the bucket, as the handler answers).
+	TargetErr error
 	// Status, Code and Message are the AWS error the request would be
 	// answered with; Code is "" when it would reach its handler.
 	Status  int
@@ -47,12 +53,18 @@ type DryRunner interface {
 var _ DryRunner = (*api)(nil)
 
 // DryRun runs r through ServeHTTP's steps (virtual host, path, the
-// Authenticator, routing, key length, the Authorizer) and reports what
-// each decided and the error the client would get. It writes nothing and
-// does not log: the caller explains the outcome.
+// Authenticator, routing, key length, the Authorizer, then whether the
+// bucket and object exist) and reports what each decided and the error
+// the client would get. It writes nothing and does not log: the caller
+// explains the outcome.
 func (a *api) DryRun(r *http.Request) DryRun {
 	p := a.prepare(r)
-	d := DryRun{VirtualBucket: p.virtual, AuthErr: p.authErr, RequestErr: p.reqErr, AuthzErr: p.authzErr}
+	var targetErr error
+	if p.err == nil && p.rq != nil {
+		targetErr = a.checkTarget(p.rq, p.route)
+		p.err = targetErr
+	}
+	d := DryRun{VirtualBucket: p.virtual, AuthErr: p.authErr, RequestErr: p.reqErr, AuthzErr: p.authzErr, TargetErr: targetErr}
 	if p.rq != nil {
 		d.Result, d.Bucket, d.Key = p.rq.res, p.rq.bucket, p.rq.key
 	}
@@ -67,4 +79,21 @@ func (a *api) DryRun(r *http.Request) DryRun {
 		}
 	}
 	return d
+}
+
+// checkTarget refuses what the handler would refuse of the address itself,
+// reading only metadata: a bucket that does not exist and, for GetObject
+// and HeadObject, a key that does not exist, answered as headObjectRecord
+// answers it. CreateBucket and ListBuckets address no existing bucket.
+func (a *api) checkTarget(rq *request, rt route) error {
+	switch {
+	case rq.bucket == "" || rt.action == "s3:CreateBucket":
+		return nil
+	case rt.action == "s3:GetObject":
+		_, err := a.headObjectRecord(rq)
+		return err
+	default:
+		_, err := a.requireBucket(rq)
+		return err
+	}
 }

@@ -14,16 +14,30 @@ import (
 	"signet/internal/storage"
 )
 
-// untouchableMeta and untouchableBlobs fail the test on any use of the
-// engines (the embedded nil interfaces panic on the rest): a dry run must
-// neither read nor write an object.
-type untouchableMeta struct {
+// readOnlyMeta knows buckets b and vb, holding keys k, dir/k and x, and
+// fails the test on any write (the embedded nil interface panics on the
+// methods it does not define); untouchableBlobs fails it on any use. A
+// dry run may ask whether a bucket or an object exists, never read an
+// object's bytes or write anything.
+type readOnlyMeta struct {
 	meta.Store
 	t *testing.T
 }
 
-func (u untouchableMeta) GetObject(_ context.Context, b, k string) (meta.Object, error) {
-	u.t.Errorf("dry run read object %s/%s", b, k)
+func (readOnlyMeta) GetBucket(_ context.Context, b string) (meta.Bucket, error) {
+	if b == "b" || b == "vb" {
+		return meta.Bucket{Name: b}, nil
+	}
+	return meta.Bucket{}, meta.ErrNoSuchBucket
+}
+
+func (m readOnlyMeta) GetObject(ctx context.Context, b, k string) (meta.Object, error) {
+	if _, err := m.GetBucket(ctx, b); err != nil {
+		return meta.Object{}, err
+	}
+	if k == "k" || k == "dir/k" || k == "x" {
+		return meta.Object{Bucket: b, Key: k, Size: 1}, nil
+	}
 	return meta.Object{}, meta.ErrNoSuchKey
 }
 
@@ -62,7 +76,7 @@ func TestDryRun(t *testing.T) {
 		return rootAuth(r, vb)
 	})
 	authz := authzFunc(func(r *http.Request, _ *authn.Result, action, resource string) error {
-		if r.Header.Get("X-Test-Deny") != "" {
+		if r.Header.Get("X-Test-Deny") != "" || (action == "s3:ListBucket" && r.Header.Get("X-Test-No-List") != "") {
 			return refusal
 		}
 		return nil
@@ -77,6 +91,7 @@ func TestDryRun(t *testing.T) {
 		authErr, reqErr   error
 		authzErr          error
 		internal, noAuthn bool
+		targetErr         bool
 	}{
 		{name: "GET served", method: "GET", target: "/b/k",
 			action: "s3:GetObject", resource: "arn:aws:s3:::b/k", bucket: "b", key: "k"},
@@ -97,12 +112,30 @@ func TestDryRun(t *testing.T) {
 		{name: "authorisation refused", method: "DELETE", target: "/b/k", header: "X-Test-Deny: 1",
 			status: 403, code: "AccessDenied", message: "Access Denied", action: "s3:DeleteObject", resource: "arn:aws:s3:::b/k",
 			bucket: "b", key: "k", authzErr: refusal},
+		{name: "no such key", method: "GET", target: "/b/missing", status: 404, code: "NoSuchKey",
+			message: codes["NoSuchKey"].message, action: "s3:GetObject", resource: "arn:aws:s3:::b/missing",
+			bucket: "b", key: "missing", targetErr: true},
+		// Without s3:ListBucket the caller must not learn that the key
+		// is missing: AccessDenied, as the handler answers.
+		{name: "no such key, may not list", method: "HEAD", target: "/b/missing", header: "X-Test-No-List: 1",
+			status: 403, code: "AccessDenied", message: "Access Denied", action: "s3:GetObject", resource: "arn:aws:s3:::b/missing",
+			bucket: "b", key: "missing", targetErr: true},
+		{name: "no such bucket, object", method: "GET", target: "/nob/k", status: 404, code: "NoSuchBucket",
+			message: codes["NoSuchBucket"].message, action: "s3:GetObject", resource: "arn:aws:s3:::nob/k",
+			bucket: "nob", key: "k", targetErr: true},
+		{name: "no such bucket, upload", method: "PUT", target: "/nob/k", status: 404, code: "NoSuchBucket",
+			message: codes["NoSuchBucket"].message, action: "s3:PutObject", resource: "arn:aws:s3:::nob/k",
+			bucket: "nob", key: "k", targetErr: true},
+		{name: "delete of a missing key is served", method: "DELETE", target: "/b/missing",
+			action: "s3:DeleteObject", resource: "arn:aws:s3:::b/missing", bucket: "b", key: "missing"},
+		{name: "create bucket needs none", method: "PUT", target: "/newb",
+			action: "s3:CreateBucket", resource: "arn:aws:s3:::newb", bucket: "newb"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dry := New(Config{
 				VirtualHostDomains: []string{"s3.localhost"},
-				Meta:               untouchableMeta{t: t}, Blobs: untouchableBlobs{t: t},
+				Meta:               readOnlyMeta{t: t}, Blobs: untouchableBlobs{t: t},
 				Auth: auth, Authz: authz,
 			}).(DryRunner)
 			const body = "body that must not be read"
@@ -135,6 +168,9 @@ func TestDryRun(t *testing.T) {
 			if d.AuthzErr != tc.authzErr {
 				t.Errorf("AuthzErr %v, want %v", d.AuthzErr, tc.authzErr)
 			}
+			if (d.TargetErr != nil) != tc.targetErr {
+				t.Errorf("TargetErr %v, want set: %v", d.TargetErr, tc.targetErr)
+			}
 			if (d.Internal != nil) != tc.internal {
 				t.Errorf("Internal %v, want set: %v", d.Internal, tc.internal)
 			}
@@ -163,9 +199,17 @@ func TestDryRunAgreesWithServeHTTP(t *testing.T) {
 	for _, c := range []struct{ method, target string }{
 		{"GET", "/bkt/k?torrent"}, {"DELETE", "/bkt/k"}, {"PATCH", "/bkt/k"},
 		{"GET", "/bkt/" + strings.Repeat("k", 1025)}, {"POST", "/bkt/k"},
+		{"GET", "/bkt/missing"}, {"HEAD", "/bkt/missing"}, {"GET", "/nobkt/k"}, {"PUT", "/nobkt/k"},
 	} {
 		w := e.do(c.method, c.target, nil)
 		d := e.h.(DryRunner).DryRun(httptest.NewRequest(c.method, c.target, nil))
+		if c.method == "HEAD" {
+			// A HEAD answer has no body to carry its code.
+			if d.Status != w.Code || d.Code == "" {
+				t.Errorf("HEAD %s: dry run %d %s, served %d", c.target, d.Status, d.Code, w.Code)
+			}
+			continue
+		}
 		code, _ := errCode(t, w)
 		if d.Status != w.Code || d.Code != code {
 			t.Errorf("%s %s: dry run %d %s, served %d %s", c.method, c.target, d.Status, d.Code, w.Code, code)

@@ -45,6 +45,16 @@ func (ie *identityEnv) presignFor(t *testing.T, method string, c sigv4.Credentia
 	return u
 }
 
+// presignPath signs a GET of path (/bucket/key) for an hour with c.
+func (ie *identityEnv) presignPath(t *testing.T, path string, c sigv4.Credentials) string {
+	t.Helper()
+	u, err := sigv4.Presign(http.MethodGet, ie.ts.URL+path, c, region, "s3", ie.fake.Now(), time.Hour, nil, sigv4.S3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 func (ie *identityEnv) iam(t *testing.T, kv ...string) {
 	t.Helper()
 	ie.okCall(t, "iam", ie.root(), nil, kv...)
@@ -336,6 +346,25 @@ func TestExplainReasons(t *testing.T) {
 				return adminwire.ExplainRequest{URL: u}
 			},
 			message: []string{"the region 'eu-west-1' is wrong; expecting 'us-east-1'"}},
+		{name: "no such key", reason: adminwire.ReasonNoSuchKey, errCode: "NoSuchKey",
+			setup: func(t *testing.T, ie *identityEnv) adminwire.ExplainRequest {
+				return adminwire.ExplainRequest{URL: ie.presignPath(t, "/life/Cat", ie.alice)}
+			},
+			message: []string{"signed correctly and IAM user alice's key AKIA", `no object "Cat" in bucket life`, "404 NoSuchKey", "spelling, case"}},
+		// Without s3:ListBucket, S3 hides a missing key behind
+		// AccessDenied; the explanation says which it is.
+		{name: "no such key, may not list", reason: adminwire.ReasonNoSuchKey, errCode: "AccessDenied",
+			setup: func(t *testing.T, ie *identityEnv) adminwire.ExplainRequest {
+				ie.iam(t, "Action", "PutUserPolicy", "UserName", "alice", "PolicyName", "all", "PolicyDocument",
+					`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)
+				return adminwire.ExplainRequest{URL: ie.presignPath(t, "/life/dog", ie.alice)}
+			},
+			message: []string{`no object "dog" in bucket life`, "not allowed s3:ListBucket on life", "403 AccessDenied rather than NoSuchKey"}},
+		{name: "no such bucket", reason: adminwire.ReasonNoSuchBucket, errCode: "NoSuchBucket",
+			setup: func(t *testing.T, ie *identityEnv) adminwire.ExplainRequest {
+				return adminwire.ExplainRequest{URL: ie.presignPath(t, "/lifes/cat", ie.alice)}
+			},
+			message: []string{"no bucket lifes on this server", "404 NoSuchBucket"}},
 		{name: "SigV2 valid", reason: adminwire.ReasonValid,
 			setup: func(t *testing.T, ie *identityEnv) adminwire.ExplainRequest {
 				u, err := sigv2.Presign("GET", ie.ts.URL+"/life/cat", ie.alice.AccessKeyID, ie.alice.SecretAccessKey, t0.Add(2*time.Hour), "")
