@@ -230,7 +230,7 @@ func runAdminCmd(env Env, c *adminCmd, args []string) int {
 			return usageErr("%v", err)
 		}
 	}
-	s, err := loadAWSSettings(env.Ctx, o.aws)
+	s, err := loadAWSSettings(env.Ctx, o.aws, env.mfaCode)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "%s: %v\n", c.name(), err)
 		return 2
@@ -330,6 +330,7 @@ func adminHint(err error, c *adminCmd, args []string, endpoint *url.URL) string 
 	var ae *adminclient.APIError
 	var he *adminclient.HTTPError
 	var ce *adminclient.CredentialsError
+	var mfa *mfaError
 	var ne net.Error
 	var cve *tls.CertificateVerificationError
 	switch {
@@ -352,6 +353,8 @@ func adminHint(err error, c *adminCmd, args []string, endpoint *url.URL) string 
 		return fmt.Sprintf("%s did not answer as IAM: check that --endpoint-url names a signet server (it serves IAM at its root path)", endpoint.Redacted())
 	case errors.As(err, &he):
 		return fmt.Sprintf("%s did not answer as signet's admin API: check that --endpoint-url names a signet server with the admin API (docs/admin-api.md)", endpoint.Redacted())
+	case errors.As(err, &mfa):
+		return "" // its message says what to do
 	case errors.As(err, &ce):
 		return "configure credentials as for the AWS CLI: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile (--profile or AWS_PROFILE)"
 	case errors.Is(err, context.Canceled):

@@ -354,7 +354,8 @@ func TestAdminNoCredentials(t *testing.T) {
 	f := newAdminFake(t, defaultRoutes)
 	start := time.Now()
 	code, _, errs := runAdminArgs("clock", "show", "--endpoint-url", f.URL)
-	if code != 1 || !strings.Contains(errs, "retrieving credentials") || !strings.Contains(errs, "AWS_ACCESS_KEY_ID") {
+	if code != 1 || !strings.Contains(errs, "retrieving credentials: no credentials found") || !strings.Contains(errs, "AWS_ACCESS_KEY_ID") ||
+		strings.Contains(errs, "IMDS") {
 		t.Fatalf("%d %q", code, errs)
 	}
 	if el := time.Since(start); el > 5*time.Second {

@@ -2,16 +2,21 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 
+	"signet/internal/presign"
 	"signet/internal/sigv4"
 )
 
@@ -48,12 +53,26 @@ const adminHTTPTimeout = 60 * time.Second
 //
 // Credentials are not retrieved here (a provider may need the network, for
 // SSO or an assumed role); the admin client asks for them per call.
-func loadAWSSettings(ctx context.Context, f awsFlags) (*awsSettings, error) {
+//
+// mfaCode is asked for the code of a role profile's mfa_serial device.
+func loadAWSSettings(ctx context.Context, f awsFlags, mfaCode func(serial string) (string, error)) (*awsSettings, error) {
+	sts := &lateSTS{}
 	opts := []func(*config.LoadOptions) error{
 		// signet issues its own keys, so an EC2 instance role's can never
 		// be valid against it; without this, a machine with no credentials
 		// configured would wait on the metadata service before failing.
 		config.WithEC2IMDSClientEnableState(imds.ClientDisabled),
+		// A role profile's AssumeRole is signed for the region too; with
+		// none configured its scope would be empty and STS would refuse it.
+		config.WithDefaultRegion(defaultAdminRegion),
+		config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
+			// A role profile is assumed at the signet server called, as
+			// signet presign does, unless STS has an endpoint of its own.
+			presign.AssumeRoleAt(o, sts.get)
+			if serial := aws.ToString(o.SerialNumber); serial != "" {
+				o.TokenProvider = func() (string, error) { return mfaCode(serial) }
+			}
+		}),
 	}
 	if f.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(f.profile))
@@ -85,6 +104,7 @@ func loadAWSSettings(ctx context.Context, f awsFlags) (*awsSettings, error) {
 		return nil, fmt.Errorf("endpoint %q (from %s) is not an http:// or https:// URL with a host", raw, from)
 	}
 	s.Endpoint = u
+	sts.set(presign.STSEndpoint(ctx, cfg, u))
 
 	// The SDK's transport carries what the AWS CLI would use for TLS and
 	// proxies: the CA bundle (AWS_CA_BUNDLE or the profile's ca_bundle, which
@@ -109,7 +129,48 @@ func (c sdkCredentials) Retrieve(ctx context.Context) (sigv4.Credentials, error)
 	}
 	v, err := c.p.Retrieve(ctx)
 	if err != nil {
-		return sigv4.Credentials{}, err
+		// The chain found nothing and fell through to instance metadata,
+		// which admin commands never ask (see loadAWSSettings).
+		if ps, ok := c.p.(aws.CredentialProviderSource); ok {
+			if src := ps.ProviderSources(); len(src) == 1 && src[0] == aws.CredentialSourceIMDS {
+				return sigv4.Credentials{}, errors.New("no credentials found")
+			}
+		}
+		return sigv4.Credentials{}, sdkError{err}
 	}
 	return sigv4.Credentials{AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey, SessionToken: v.SessionToken}, nil
+}
+
+// sdkError is an SDK credentials failure without the cache's preamble
+// ("failed to refresh cached credentials, "), which says nothing of what
+// went wrong.
+type sdkError struct{ err error }
+
+func (e sdkError) Error() string {
+	return strings.TrimPrefix(e.err.Error(), "failed to refresh cached credentials, ")
+}
+func (e sdkError) Unwrap() error { return e.err }
+
+// lateSTS is where a role profile's AssumeRole goes: known only once the
+// configuration has loaded, after the SDK built the role's provider, and
+// asked for only when credentials are first retrieved.
+type lateSTS struct {
+	mu       sync.Mutex
+	endpoint string
+	known    bool
+}
+
+func (l *lateSTS) set(endpoint string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.endpoint, l.known = endpoint, true
+}
+
+func (l *lateSTS) get() (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.known {
+		return "", errors.New("admin: credentials retrieved before the endpoint was known")
+	}
+	return l.endpoint, nil
 }

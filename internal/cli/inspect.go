@@ -122,7 +122,7 @@ func runInspect(env Env) int {
 // puts the answer, or why there is none, in rep. With no endpoint at all
 // nothing is asked and nothing failed: the report stays offline.
 func askServer(env Env, o inspectOpts, raw string, rep *inspect.Report) (failed bool, hint string) {
-	s, err := loadAWSSettings(env.Ctx, o.aws)
+	s, err := loadAWSSettings(env.Ctx, o.aws, env.mfaCode)
 	if err != nil {
 		if isNoEndpoint(err) {
 			return false, ""

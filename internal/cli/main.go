@@ -12,8 +12,10 @@ import (
 // Env is what a command may touch: its arguments, streams and the process
 // context (cancelled on SIGINT/SIGTERM).
 type Env struct {
-	Ctx    context.Context
-	Args   []string
+	Ctx  context.Context
+	Args []string
+	// Stdin is read only to ask for an MFA code; nil means there is none.
+	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string

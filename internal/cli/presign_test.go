@@ -39,11 +39,26 @@ const (
 )
 
 func psRun(now time.Time, args ...string) (code int, stdout, stderr string) {
+	return psRunIn(now, nil, args...)
+}
+
+// psRunIn runs presign with stdin as its standard input (nil: none).
+func psRunIn(now time.Time, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = Main(Env{Ctx: context.Background(), Args: append([]string{"presign"}, args...), Stdout: &out, Stderr: &errb,
+	code = Main(Env{Ctx: context.Background(), Args: append([]string{"presign"}, args...), Stdin: stdin, Stdout: &out, Stderr: &errb,
 		Getenv: func(string) string { return "" }, Now: func() time.Time { return now }})
 	return code, out.String(), errb.String()
 }
+
+// psMFAProfile is psReaderProfile with an MFA device: the role is assumed
+// with its serial and the code typed when asked.
+func psMFAProfile(t *testing.T, e *presigntest.Env) *presigntest.STS {
+	sts := psReaderProfile(t, e)
+	e.WriteConfig(t, "[profile reader]\nrole_arn = "+psReaderRole+"\nsource_profile = alice\nrole_session_name = ci\nmfa_serial = "+psMFASerial+"\n")
+	return sts
+}
+
+const psMFASerial = "arn:aws:iam::123456789012:mfa/alice"
 
 // psAliceProfile is an IAM user's long-term key as profile "default" and
 // "alice" of ~/.aws/credentials.
@@ -92,6 +107,7 @@ func TestPresignGolden(t *testing.T) {
 	cases := []struct {
 		name  string
 		args  []string
+		stdin string
 		setup func(t *testing.T, e *presigntest.Env)
 	}{
 		{name: "help", args: []string{"--help"}},
@@ -106,6 +122,16 @@ func TestPresignGolden(t *testing.T) {
 		{name: "role_session_json", args: with(cat, "--profile", "reader", "--expires-in", "7d", "--json"), setup: func(t *testing.T, e *presigntest.Env) { psReaderProfile(t, e) }},
 		{name: "role_session_strict", args: with(cat, "--profile", "reader", "--expires-in", "7d", "--strict"), setup: func(t *testing.T, e *presigntest.Env) { psReaderProfile(t, e) }},
 		{name: "role_session_fits", args: with(cat, "--profile", "reader", "--expires-in", "3600", "--strict"), setup: func(t *testing.T, e *presigntest.Env) { psReaderProfile(t, e) }},
+		// mfa_serial: the code is asked for on stderr and read from stdin.
+		{name: "role_mfa", args: with(cat, "--profile", "reader"), stdin: "123456\n", setup: func(t *testing.T, e *presigntest.Env) {
+			sts := psMFAProfile(t, e)
+			t.Cleanup(func() {
+				if c := sts.Calls(); len(c) != 1 || c[0].Get("SerialNumber") != psMFASerial || c[0].Get("TokenCode") != "123456" {
+					t.Errorf("STS calls %v, want one with the serial and the code typed", c)
+				}
+			})
+		}},
+		{name: "role_mfa_no_code", args: with(cat, "--profile", "reader"), stdin: "\n", setup: func(t *testing.T, e *presigntest.Env) { psMFAProfile(t, e) }},
 		{name: "role_refused", args: with(cat, "--profile", "reader"), setup: func(t *testing.T, e *presigntest.Env) {
 			psReaderProfile(t, e).Refuse = &presigntest.STSError{Status: 403, Code: "AccessDenied",
 				Message: "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:AssumeRole on resource: " + psReaderRole}
@@ -171,7 +197,7 @@ func TestPresignGolden(t *testing.T) {
 			if c.setup != nil {
 				c.setup(t, e)
 			}
-			code, stdout, stderr := psRun(psNow, c.args...)
+			code, stdout, stderr := psRunIn(psNow, strings.NewReader(c.stdin), c.args...)
 			var b strings.Builder
 			b.WriteString(strings.TrimSpace("$ signet presign "+psShellJoin(c.args)) + "\n")
 			b.WriteString("exit " + strconv.Itoa(code) + "\n")

@@ -90,11 +90,21 @@ func (l *lateClients) imdsRoleName() string {
 // role would be assumed at AWS even when the profile points at signet.
 type stsAtEndpoint struct {
 	next stscreds.AssumeRoleAPIClient
-	late *lateClients
+	// endpoint names, when the call is made, where it goes ("" leaves
+	// the SDK's choice).
+	endpoint func() (string, error)
+}
+
+// AssumeRoleAt sends the AssumeRole calls of o's provider to the endpoint
+// that endpoint names when each call is made ("" leaves the SDK's choice):
+// for config.WithAssumeRoleCredentialOptions, when the endpoint is known
+// only once the configuration has loaded (see STSEndpoint).
+func AssumeRoleAt(o *stscreds.AssumeRoleOptions, endpoint func() (string, error)) {
+	o.Client = &stsAtEndpoint{next: o.Client, endpoint: endpoint}
 }
 
 func (c *stsAtEndpoint) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
-	endpoint, err := c.late.stsEndpoint()
+	endpoint, err := c.endpoint()
 	if err != nil {
 		return nil, err
 	}

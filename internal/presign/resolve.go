@@ -27,6 +27,10 @@ type Where struct {
 	EndpointURL string // --endpoint-url
 	Profile     string // --profile
 	Region      string // --region
+	// MFACode asks for the current code of the MFA device serial, for a
+	// role profile with mfa_serial (the AWS CLI prompts for it). Nil
+	// leaves such a profile unusable, as the SDK has it.
+	MFACode func(serial string) (string, error)
 }
 
 // DefaultRegion is the region signed for when neither the flag, the
@@ -89,13 +93,17 @@ func Resolve(ctx context.Context, w Where) (*Resolved, error) {
 		// One retrieval, no refresh: no early-expiry margin either.
 		config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 0 }),
 		config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
-			o.Client = &stsAtEndpoint{next: o.Client, late: late}
+			AssumeRoleAt(o, late.stsEndpoint)
 			// A profile without duration_seconds: ask for STS's own default,
 			// one hour, as the AWS CLI does (it sends no DurationSeconds),
 			// not the Go SDK's 15 minutes, so that signet presign and
 			// aws s3 presign sign with sessions that live as long.
 			if o.Duration == 0 {
 				o.Duration = time.Hour
+			}
+			// The SDK set SerialNumber from mfa_serial before this runs.
+			if serial := aws.ToString(o.SerialNumber); serial != "" && w.MFACode != nil {
+				o.TokenProvider = func() (string, error) { return w.MFACode(serial) }
 			}
 		}),
 		config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) {
@@ -125,7 +133,7 @@ func Resolve(ctx context.Context, w Where) (*Resolved, error) {
 	if err != nil {
 		return nil, &ConfigError{err}
 	}
-	late.arm(cfg, stsEndpoint(ctx, cfg, endpoint))
+	late.arm(cfg, STSEndpoint(ctx, cfg, endpoint))
 
 	sc, env := configSources(cfg)
 	if cfg.Credentials == nil {
@@ -210,10 +218,11 @@ func s3Endpoint(ctx context.Context, cfg aws.Config, flag *url.URL) (*url.URL, e
 	return ParseEndpoint(raw, from)
 }
 
-// stsEndpoint is where an assumed role is assumed: an STS endpoint of its
-// own if one is configured, else the endpoint the URL is for; "" (AWS's
-// STS, the SDK's choice) when the URL is for AWS itself.
-func stsEndpoint(ctx context.Context, cfg aws.Config, s3 *url.URL) string {
+// STSEndpoint is where an assumed role is assumed: an STS endpoint of its
+// own if one is configured (AWS_ENDPOINT_URL_STS, the profile's sts
+// endpoint_url), else the endpoint the call is for, s3; "" (AWS's STS, the
+// SDK's choice) when s3 is nil, for AWS itself.
+func STSEndpoint(ctx context.Context, cfg aws.Config, s3 *url.URL) string {
 	if s3 == nil {
 		return ""
 	}
@@ -263,9 +272,16 @@ func describe(source string, sc config.SharedConfig, env config.EnvConfig, imdsR
 // roleDescription: profile "reader" (role ARN assumed with source_profile
 // "alice").
 func roleDescription(sc config.SharedConfig) string {
-	via := fmt.Sprintf("source_profile %q", sc.SourceProfileName)
-	if sc.SourceProfileName == "" {
+	var via string
+	switch {
+	case sc.SourceProfileName != "":
+		via = fmt.Sprintf("source_profile %q", sc.SourceProfileName)
+	case sc.WebIdentityTokenFile != "":
+		via = "the web identity token in " + tilde(sc.WebIdentityTokenFile)
+	case sc.CredentialSource != "":
 		via = "credential_source " + sc.CredentialSource
+	default:
+		via = "no source_profile, credential_source or web_identity_token_file"
 	}
 	return fmt.Sprintf("profile %q (role %s assumed with %s)", sc.Profile, sc.RoleARN, via)
 }

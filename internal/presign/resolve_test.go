@@ -185,6 +185,37 @@ func TestResolveAssumeRoleAtSTSEndpoint(t *testing.T) {
 	}
 }
 
+// mfa_serial: the role is assumed with the device's serial and the code
+// MFACode gives for it, asked once; without MFACode the profile is refused.
+func TestResolveAssumeRoleWithMFA(t *testing.T) {
+	const serial = "arn:aws:iam::123456789012:mfa/alice"
+	e := presigntest.Isolate(t)
+	sts := presigntest.NewSTS(t, map[string]string{userKey: userSecret}, sessionFromFake)
+	e.WriteConfig(t, "[profile reader]\nrole_arn = arn:aws:iam::123456789012:role/reader\nsource_profile = alice\nmfa_serial = "+serial+"\n")
+	e.WriteCredentials(t, "[alice]\naws_access_key_id = "+userKey+"\naws_secret_access_key = "+userSecret+"\n")
+	var asked []string
+	w := Where{Profile: "reader", EndpointURL: sts.URL, MFACode: func(s string) (string, error) {
+		asked = append(asked, s)
+		return "123456", nil
+	}}
+	r := resolve(t, w)
+	calls := sts.Calls()
+	if len(asked) != 1 || asked[0] != serial || len(calls) != 1 || calls[0].Get("SerialNumber") != serial || calls[0].Get("TokenCode") != "123456" {
+		t.Errorf("asked %q; STS calls %v", asked, calls)
+	}
+	if r.Identity.AccessKeyID != sessionFromFake.AccessKeyID {
+		t.Errorf("identity %+v", r.Identity)
+	}
+
+	// A code that cannot be had is a credentials failure that says so.
+	w.MFACode = func(string) (string, error) { return "", errors.New("no MFA code given") }
+	_, err := Resolve(context.Background(), w)
+	var cre *CredentialsError
+	if !errors.As(err, &cre) || !strings.Contains(cre.Msg, "no MFA code given") {
+		t.Errorf("without a code: %v", err)
+	}
+}
+
 func TestResolveAssumeRoleRefused(t *testing.T) {
 	e := presigntest.Isolate(t)
 	sts := presigntest.NewSTS(t, map[string]string{userKey: userSecret}, sessionFromFake)
