@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,7 +207,11 @@ type IMDS struct {
 	*httptest.Server
 	Role    string
 	Session Session
+	hits    atomic.Int64
 }
+
+// Hits is how many requests the service has had.
+func (m *IMDS) Hits() int64 { return m.hits.Load() }
 
 // NewIMDS starts a fake instance-metadata service; point
 // AWS_EC2_METADATA_SERVICE_ENDPOINT at its URL.
@@ -220,6 +225,7 @@ func NewIMDS(t testing.TB, role string, s Session) *IMDS {
 const imdsToken = "fake-imds-token"
 
 func (m *IMDS) serve(w http.ResponseWriter, r *http.Request) {
+	m.hits.Add(1)
 	if r.Method == http.MethodPut && r.URL.Path == "/latest/api/token" {
 		w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds"))
 		io.WriteString(w, imdsToken)
