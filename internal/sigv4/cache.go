@@ -48,12 +48,15 @@ type cacheEntry struct {
 	key       [sha256.Size]byte
 }
 
-// NewKeyCache returns a cache holding at most max keys (at least 1).
+// NewKeyCache returns a cache holding at most max keys (at least 1). Its
+// table is sized for max keys at once (about 90 bytes a key), so that a
+// cache filling up, as it does with every new STS session, grows by its
+// entries alone, and a cache that starts over reuses the same table.
 func NewKeyCache(max int) *KeyCache {
 	if max < 1 {
 		max = 1
 	}
-	return &KeyCache{max: max, m: make(map[cacheKey]*cacheEntry)}
+	return &KeyCache{max: max, m: make(map[cacheKey]*cacheEntry, max)}
 }
 
 // Get returns the signing key for secret and scope, deriving and caching it
