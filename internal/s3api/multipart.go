@@ -61,11 +61,18 @@ type initiateResult struct {
 }
 
 // newUploadID returns 32 random bytes, URL-safe, so the ID is unguessable
-// and needs no escaping in a query string.
+// and needs no escaping in a query string. It never starts with '-' (nor,
+// for symmetry, '_'): the AWS CLI's argument parser takes
+// `--upload-id -Xy…` for a missing value, which one upload in 64 hit.
 func newUploadID() string {
 	var b [32]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	for {
+		_, _ = rand.Read(b[:])
+		id := base64.RawURLEncoding.EncodeToString(b[:])
+		if id[0] != '-' && id[0] != '_' {
+			return id
+		}
+	}
 }
 
 func (a *api) createUpload(rq *request) error {
