@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -141,14 +140,11 @@ func (c sdkCredentials) Retrieve(ctx context.Context) (sigv4.Credentials, error)
 	return sigv4.Credentials{AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey, SessionToken: v.SessionToken}, nil
 }
 
-// sdkError is an SDK credentials failure without the cache's preamble
-// ("failed to refresh cached credentials, "), which says nothing of what
-// went wrong.
+// sdkError is an SDK credentials failure, worded without the cache's
+// preamble.
 type sdkError struct{ err error }
 
-func (e sdkError) Error() string {
-	return strings.TrimPrefix(e.err.Error(), "failed to refresh cached credentials, ")
-}
+func (e sdkError) Error() string { return presign.SDKReason(e.err) }
 func (e sdkError) Unwrap() error { return e.err }
 
 // lateSTS is where a role profile's AssumeRole goes: known only once the

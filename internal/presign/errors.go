@@ -72,7 +72,7 @@ func retrieveError(ctx context.Context, err error, p aws.CredentialsProvider, sc
 		if errors.As(err, &ne) {
 			hint = fmt.Sprintf("Could not reach %s: is the server running there? (--endpoint-url, AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_STS)", where)
 		}
-		return &CredentialsError{Msg: fmt.Sprintf("getting credentials for %s failed: %s", roleDescription(sc), sdkReason(err)), Hint: hint, Err: err}
+		return &CredentialsError{Msg: fmt.Sprintf("getting credentials for %s failed: %s", roleDescription(sc), SDKReason(err)), Hint: hint, Err: err}
 	}
 	what, hint := "the configured credential provider", ""
 	switch last := lastSource(sources); {
@@ -89,12 +89,13 @@ func retrieveError(ctx context.Context, err error, p aws.CredentialsProvider, sc
 		what = fmt.Sprintf("SSO of profile %q", sc.Profile)
 		hint = fmt.Sprintf("Log in again: aws sso login --profile %s", sc.Profile)
 	}
-	return &CredentialsError{Msg: fmt.Sprintf("getting credentials from %s failed: %s", what, sdkReason(err)), Hint: hint, Err: err}
+	return &CredentialsError{Msg: fmt.Sprintf("getting credentials from %s failed: %s", what, SDKReason(err)), Hint: hint, Err: err}
 }
 
-// sdkReason is err's text without the SDK's credentials-cache preamble,
-// which says nothing about what went wrong.
-func sdkReason(err error) string {
+// SDKReason is err's text without the SDK's credentials-cache preamble
+// ("failed to refresh cached credentials, "), which says nothing about
+// what went wrong.
+func SDKReason(err error) string {
 	return strings.TrimPrefix(err.Error(), "failed to refresh cached credentials, ")
 }
 
