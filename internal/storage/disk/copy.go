@@ -3,6 +3,8 @@ package disk
 import (
 	"context"
 	"io"
+
+	"signet/internal/storage"
 )
 
 // copyChunks copies r to w through pooled buffers, checking ctx between
@@ -23,7 +25,7 @@ func copyChunks(ctx context.Context, w io.Writer, r io.Reader) (int64, error) {
 		return 0, err
 	}
 	first := bufPool.Get().(*[]byte)
-	n, rerr := fill(r, *first)
+	n, rerr := storage.Fill(r, *first)
 	if rerr == nil {
 		return copyPipelined(ctx, w, r, first, n)
 	}
@@ -100,7 +102,7 @@ read:
 			break
 		}
 		buf := <-empty
-		m, err := fill(r, *buf)
+		m, err := storage.Fill(r, *buf)
 		if m > 0 {
 			full <- chunk{buf, m}
 		} else {

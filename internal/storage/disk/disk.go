@@ -214,30 +214,6 @@ func (e *Engine) fanout(id storage.BlobID) (string, error) {
 	return dir, nil
 }
 
-// fill reads from r until buf is full or r returns an error, so that a
-// reader that returns small pieces (a network body) still costs one write
-// per buffer. Unlike io.ReadFull it passes errors through unchanged: a
-// reader failing with io.ErrUnexpectedEOF (a truncated upload) must fail the
-// Put, not be mistaken for a clean end.
-func fill(r io.Reader, buf []byte) (int, error) {
-	n, empty := 0, 0
-	for n < len(buf) {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-		// As bufio does: a reader that keeps returning nothing would
-		// otherwise spin forever.
-		if m > 0 {
-			empty = 0
-		} else if empty++; empty >= 100 {
-			return n, io.ErrNoProgress
-		}
-	}
-	return n, nil
-}
-
 // Open implements storage.Engine. The blob is an *os.File underneath; see
 // storage.FileBlob.
 func (e *Engine) Open(ctx context.Context, id storage.BlobID) (storage.Blob, error) {

@@ -222,26 +222,6 @@ func TestPutMemoryDoesNotGrowWithSize(t *testing.T) {
 	}
 }
 
-func TestFillPassesErrorsThrough(t *testing.T) {
-	buf := make([]byte, 10)
-	n, err := fill(io.MultiReader(strings.NewReader("abc"), errReader{io.ErrUnexpectedEOF}), buf)
-	if n != 3 || err != io.ErrUnexpectedEOF {
-		t.Fatalf("fill = %d, %v; want 3, io.ErrUnexpectedEOF", n, err)
-	}
-	n, err = fill(strings.NewReader("abc"), buf)
-	if n != 3 || err != io.EOF {
-		t.Fatalf("fill = %d, %v; want 3, io.EOF", n, err)
-	}
-	n, err = fill(errReader{nil}, buf)
-	if n != 0 || err != io.ErrNoProgress {
-		t.Fatalf("fill from a reader that returns nothing = %d, %v; want io.ErrNoProgress", n, err)
-	}
-}
-
-type errReader struct{ err error }
-
-func (r errReader) Read([]byte) (int, error) { return 0, r.err }
-
 func TestShortWriteFails(t *testing.T) {
 	var w shortWriter
 	_, err := copyChunks(context.Background(), &w, bytes.NewReader(make([]byte, 100)))

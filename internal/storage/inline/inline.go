@@ -90,7 +90,7 @@ func (e *Engine) Put(ctx context.Context, r io.Reader) (storage.BlobID, int64, e
 	bp := e.bufs.Get().(*[]byte)
 	defer e.bufs.Put(bp)
 	buf := *bp
-	n, err := fill(r, buf)
+	n, err := storage.Fill(r, buf)
 	switch {
 	case err == nil || (err == io.EOF && n > e.max):
 		// The buffer filled up: not a small blob.
@@ -102,28 +102,6 @@ func (e *Engine) Put(ctx context.Context, r io.Reader) (storage.BlobID, int64, e
 		return "", 0, err
 	}
 	return e.small.StageBlob(bytes.Clone(buf[:n])), int64(n), nil
-}
-
-// fill reads until buf is full (nil error) or r ends (io.EOF) or fails.
-// Unlike io.ReadFull it passes r's errors through unchanged, so a body cut
-// short with io.ErrUnexpectedEOF fails the Put instead of looking complete.
-func fill(r io.Reader, buf []byte) (int, error) {
-	n, empty := 0, 0
-	for n < len(buf) {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-		// As bufio does: a reader that keeps returning nothing would
-		// otherwise spin forever.
-		if m > 0 {
-			empty = 0
-		} else if empty++; empty >= 100 {
-			return n, io.ErrNoProgress
-		}
-	}
-	return n, nil
 }
 
 // Open implements storage.Engine.
