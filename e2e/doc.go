@@ -4,7 +4,8 @@
 // signet's own CLI (presign, inspect, admin). Beside the client tests it
 // holds the reliability harnesses that need a real process: SIGKILL crash
 // cycles (crash_test.go), read-after-write consistency under racing
-// clients (consistency_test.go), the soak (soak_test.go) and the search for
+// clients (consistency_test.go), the count of goroutines and open files
+// left after a drained workload (drain_test.go) and the search for
 // secrets in debug logs and error bodies (secrets_debug_test.go); see
 // docs/reliability.md.
 //

@@ -240,7 +240,7 @@ func startSignetAt(addr, dataDir string, extra []string, tlsPool *x509.CertPool)
 		return nil, fmt.Errorf("starting %s %s: %v", binPath, strings.Join(args, " "), err)
 	}
 	go func() { p.waitErr = cmd.Wait(); close(p.done) }()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		select {
 		case <-p.done:
@@ -259,7 +259,7 @@ func startSignetAt(addr, dataDir string, extra []string, tlsPool *x509.CertPool)
 		}
 		if time.Now().After(deadline) {
 			p.stop()
-			return nil, fmt.Errorf("signet at %s: /healthz did not answer within 30s: %v\nstderr:\n%s", p.endpoint, err, p.stderr)
+			return nil, fmt.Errorf("signet at %s: /healthz did not answer within 2m: %v\nstderr:\n%s", p.endpoint, err, p.stderr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -277,10 +277,10 @@ func (p *signetProc) stop() error {
 		_ = p.cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-p.done:
-		case <-time.After(15 * time.Second):
+		case <-time.After(time.Minute):
 			_ = p.cmd.Process.Kill()
 			<-p.done
-			err = errors.New("signet did not stop within 15s of SIGINT; killed")
+			err = errors.New("signet did not stop within 1m of SIGINT; killed")
 		}
 	})
 	return err

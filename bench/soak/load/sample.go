@@ -359,3 +359,24 @@ func median(ss []Sample, f func(Sample) int64) int64 {
 	slices.Sort(v)
 	return v[len(v)/2]
 }
+
+// Resources counts what a server holds that a leak would grow: its
+// goroutines and its open files.
+type Resources struct {
+	Goroutines, FDs int64 // -1 when unreadable
+}
+
+// CountResources reads the goroutines of the server at debugURL (its
+// --debug-addr) and the open files of process pid. Each call opens and
+// closes its own connection, so that counting leaves nothing behind: a
+// drained server gives the same counts every time.
+func CountResources(ctx context.Context, pid int, debugURL string) Resources {
+	hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+	defer hc.CloseIdleConnections()
+	r := Resources{Goroutines: -1, FDs: -1}
+	if ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid)); err == nil {
+		r.FDs = int64(len(ents))
+	}
+	r.Goroutines = debugValue(ctx, hc, debugURL, "/debug/pprof/goroutine?debug=1", "goroutine profile: total ")
+	return r
+}
