@@ -12,6 +12,7 @@ import (
 
 	"signet/internal/authn"
 	"signet/internal/clock"
+	"signet/internal/iam"
 	"signet/internal/meta"
 	"signet/internal/policy"
 )
@@ -94,7 +95,11 @@ func (a *Authorizer) Decide(r *http.Request, res *authn.Result, action, resource
 			set.Resource = append(set.Resource, policy.Named{Name: "bucket policy of " + bucket, Doc: bp})
 		}
 	}
-	req := &policy.Request{Action: action, Resource: resource, Caller: a.caller(res)}
+	caller, err := a.caller(ctx, res)
+	if err != nil {
+		return policy.Decision{}, err
+	}
+	req := &policy.Request{Action: action, Resource: resource, Caller: caller}
 	if set.NeedsContext() {
 		req.Context = a.conditionKeys(r, res, action)
 	}
@@ -103,9 +108,11 @@ func (a *Authorizer) Decide(r *http.Request, res *authn.Result, action, resource
 
 // AuthorizeAssumeRole decides sts:AssumeRole against a role's trust
 // policy, as AWS does within one account: the trust policy must allow the
-// caller; when it names the caller itself (its ARN), that is enough; when
-// it only names the account, the caller's identity policies must allow
-// sts:AssumeRole too. An explicit deny anywhere wins.
+// caller, and policy.Decide then weighs it like any resource policy: when
+// it names the caller itself that is enough; when it names the caller's
+// role (role chaining) the session policy must allow too; when it only
+// names the account, the caller's identity policies must allow
+// sts:AssumeRole. An explicit deny anywhere wins.
 func (a *Authorizer) AuthorizeAssumeRole(r *http.Request, res *authn.Result, roleARN string, trust *policy.Document) error {
 	ctx := r.Context()
 	const action = "sts:AssumeRole"
@@ -113,7 +120,11 @@ func (a *Authorizer) AuthorizeAssumeRole(r *http.Request, res *authn.Result, rol
 	if err != nil {
 		return err
 	}
-	req := &policy.Request{Action: action, Resource: roleARN, Caller: a.caller(res), Context: a.conditionKeys(r, res, action)}
+	caller, err := a.caller(ctx, res)
+	if err != nil {
+		return err
+	}
+	req := &policy.Request{Action: action, Resource: roleARN, Caller: caller, Context: a.conditionKeys(r, res, action)}
 	trustNamed := policy.Named{Name: "trust policy of " + roleARN, Doc: trust}
 	effect, match := trust.Evaluate(req)
 	if match != nil {
@@ -121,16 +132,11 @@ func (a *Authorizer) AuthorizeAssumeRole(r *http.Request, res *authn.Result, rol
 		match.Policy = trustNamed.Name
 	}
 	if effect != policy.Allow {
+		// Without the trust policy's Allow nothing else counts: an
+		// identity policy cannot let anyone into a role.
 		return &Denied{Action: action, Resource: roleARN, Decision: policy.Decision{Effect: effect, Match: match}}
 	}
-	// Does the trust policy allow the caller without the account
-	// principal? Then it names the caller directly.
-	direct := *req
-	direct.Caller.Account = ""
-	namedDirectly, _ := trust.Evaluate(&direct)
-	if namedDirectly == policy.Allow {
-		set.Resource = []policy.Named{trustNamed}
-	}
+	set.Resource = []policy.Named{trustNamed}
 	d := policy.Decide(req, set)
 	if !d.Allowed() {
 		return &Denied{Action: action, Resource: roleARN, Decision: d}
@@ -271,11 +277,54 @@ func (a *Authorizer) bucketPolicy(ctx context.Context, bucket string) (*policy.D
 	return doc, nil
 }
 
-func (a *Authorizer) caller(res *authn.Result) policy.Caller {
+// caller names the principal for Principal and NotPrincipal matching:
+// its own ARN, and for a session the identity it was issued from (the
+// role, or the IAM user of a federated session), which resource policies
+// may name too but which the session policy then narrows.
+func (a *Authorizer) caller(ctx context.Context, res *authn.Result) (policy.Caller, error) {
 	if res == nil || res.Anonymous {
-		return policy.Caller{Anonymous: true}
+		return policy.Caller{Anonymous: true}, nil
 	}
-	return policy.Caller{Account: a.account, ARNs: res.Principal.Identifiers()}
+	p := res.Principal
+	c := policy.Caller{Account: a.account, ARNs: []string{p.ARN}}
+	switch {
+	case p.SessionKind == authn.SessionAssumedRole && p.RoleARN != "":
+		c.Parents = []string{p.RoleARN}
+	case p.SessionKind == authn.SessionFederated && p.UserName != "":
+		arn, err := a.userARN(ctx, p.UserName)
+		if err != nil {
+			return c, err
+		}
+		if arn != "" {
+			c.Parents = []string{arn}
+		}
+	case p.SessionKind == authn.SessionFederated:
+		// A federation token the root asked for: root's permissions
+		// narrowed by the session policy, so the account is its parent.
+		c.Parents = []string{"arn:aws:iam::" + a.account + ":root"}
+	}
+	return c, nil
+}
+
+// userARN returns the ARN of an IAM user (its path included), or "" when
+// the user no longer exists: a federated session outlives nothing of its
+// user's, and a deleted user is named by no policy.
+func (a *Authorizer) userARN(ctx context.Context, name string) (string, error) {
+	ck := "uarn\x00" + strings.ToLower(name)
+	v, gen, ok := a.store.cache.get(ck)
+	if ok {
+		return v.(string), nil
+	}
+	u, err := a.store.GetUser(ctx, name)
+	switch {
+	case errors.Is(err, meta.ErrNoSuchEntity):
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	arn := iam.EntityARN(a.account, "user", u.Path, u.Name)
+	a.store.cache.put(ck, gen, arn)
+	return arn, nil
 }
 
 // bucketOf extracts the bucket from an S3 ARN.

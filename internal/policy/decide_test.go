@@ -64,7 +64,8 @@ func TestDecide(t *testing.T) {
 		{"anonymous not matched by account principal", anon, nil, Set{Resource: []Named{bucketAccount}}, want{effect: NotApplicable}},
 		{"anonymous not matched by user principal", anon, nil, Set{Resource: []Named{bucketAllowAlice}}, want{effect: NotApplicable}},
 		{"anonymous denied by star deny", anon, httpCtx, Set{Resource: []Named{bucketPublic, bucketDeny}}, want{Deny, "bucket policy", Resource, "NoHTTP", 0}},
-		{"account principal matches user", alice(), nil, Set{Resource: []Named{bucketAccount}}, want{Allow, "bucket policy", Resource, "Acct", 0}},
+		{"account principal delegates to identity policies", alice(), nil, Set{Resource: []Named{bucketAccount}}, want{effect: NotApplicable}},
+		{"account principal with identity allow", alice(), nil, Set{Identity: []Named{allowGet}, Resource: []Named{bucketAccount}}, want{Allow, "AllowGet", Identity, "Get", 0}},
 
 		{"nil documents are skipped", alice(), nil, Set{Identity: []Named{{Name: "nil"}, allowGet}, Resource: []Named{{Name: "empty", Doc: &Document{}}}}, want{Allow, "AllowGet", Identity, "Get", 0}},
 	}

@@ -25,56 +25,71 @@ func (d *document) evaluate(req *Request) (Effect, *Match) {
 	if req == nil {
 		req = &emptyRequest
 	}
-	e, i := d.eval(req)
+	e, i, _ := d.eval(req)
 	if e == NotApplicable {
 		return e, nil
 	}
 	return e, &Match{Kind: d.kind, Sid: d.stmts[i].sid, Index: i}
 }
 
-// eval returns the document's effect and the index of the deciding
-// statement: the first matching Deny, else the first matching Allow.
-// Once an Allow is found, later Allow statements are not evaluated: only
-// a Deny could still change the answer.
-func (d *document) eval(req *Request) (Effect, int) {
-	allow := -1
+// eval returns the document's effect, the index of the deciding
+// statement and, for an Allow, how its Principal reaches the caller: the
+// first matching Deny, else the first of the Allows that reach furthest.
+// Once an Allow reaches the caller itself, later Allow statements are not
+// evaluated: only a Deny could still change the answer.
+func (d *document) eval(req *Request) (Effect, int, reach) {
+	allow, best := -1, reachNone
 	for i := range d.stmts {
 		s := &d.stmts[i]
-		if s.effect == Allow && allow >= 0 {
+		if s.effect == Allow && best == reachSelf {
 			continue
 		}
-		if !s.applies(req) {
+		r := s.reach(req)
+		if r == reachNone {
 			continue
 		}
 		if s.effect == Deny {
-			return Deny, i
+			return Deny, i, r
 		}
-		allow = i
+		if r > best {
+			allow, best = i, r
+		}
 	}
 	if allow >= 0 {
-		return Allow, allow
+		return Allow, allow, best
 	}
-	return NotApplicable, -1
+	return NotApplicable, -1, reachNone
 }
 
-// applies checks the cheap elements first: most statements are ruled out
-// by their action or resource before any condition is looked at.
-func (s *statement) applies(req *Request) bool {
+// reach reports whether the statement applies to the request and, if so,
+// how its principal names the caller (reachSelf for statements without
+// one: identity and session policies speak for the caller). The cheap
+// elements come first: most statements are ruled out by their action or
+// resource before any condition is looked at.
+func (s *statement) reach(req *Request) reach {
 	if s.matchAction(req.Action) == s.notAction {
-		return false
+		return reachNone
 	}
 	if s.hasResource && s.matchResource(req.Resource, req.Context) == s.notResource {
-		return false
+		return reachNone
 	}
-	if s.hasPrincipal && s.principal.match(&req.Caller) == s.notPrincipal {
-		return false
+	r := reachSelf
+	if s.hasPrincipal {
+		if s.notPrincipal {
+			r = s.principal.notReach(&req.Caller, s.effect)
+		} else {
+			r = s.principal.reach(&req.Caller)
+		}
+		if r == reachNone {
+			return reachNone
+		}
 	}
 	for i := range s.conds {
 		if !s.conds[i].eval(req.Context) {
-			return false
+			return reachNone
 		}
 	}
-	return true
+	return r
 }
 
 func (s *statement) matchAction(action string) bool {
@@ -105,51 +120,80 @@ func (v verdict) match() *Match {
 	return &Match{Policy: v.named.Name, Kind: d.kind, Sid: d.stmts[v.index].sid, Index: v.index}
 }
 
+// decide combines the documents as AWS does for a caller of the
+// resource's own account:
+//
+//  1. an explicit Deny in any identity, session or resource policy wins
+//     (the first in that order is reported);
+//  2. a root caller is allowed;
+//  3. an identity-policy Allow is enough, but for a session (HasSession)
+//     only if the session policies allow too;
+//  4. a resource-policy Allow that names the caller itself (or everyone)
+//     is enough on its own;
+//  5. one that names the role or user a session came from counts like an
+//     identity-policy Allow: the session policies must allow too;
+//  6. one that names only the account adds nothing: within the account
+//     it delegates to IAM, that is to step 3.
+//
+// An identity allow is reported before a resource one when both grant.
 func decide(req *Request, set Set) Decision {
 	if req == nil {
 		req = &emptyRequest
 	}
-	// scan evaluates every document of a group; a Deny anywhere ends the
-	// decision at once, so the first deny in Identity, Session, Resource
-	// order is the one reported.
-	scan := func(group []Named) (deny, allow verdict, denied, allowed bool) {
-		for i := range group {
-			n := &group[i]
-			if n.Doc == nil || n.Doc.impl == nil {
-				continue
-			}
-			e, idx := n.Doc.impl.eval(req)
-			switch e {
-			case Deny:
-				return verdict{n, idx}, allow, true, allowed
-			case Allow:
-				if !allowed {
-					allow, allowed = verdict{n, idx}, true
-				}
-			}
-		}
-		return deny, allow, false, allowed
+	id := scan(req, set.Identity)
+	if id.denied {
+		return id.denial()
 	}
-
-	deny, idAllow, denied, idAllowed := scan(set.Identity)
-	if denied {
-		return Decision{Effect: Deny, Match: deny.match()}
+	sess := scan(req, set.Session)
+	if sess.denied {
+		return sess.denial()
 	}
-	deny, _, denied, sessAllowed := scan(set.Session)
-	if denied {
-		return Decision{Effect: Deny, Match: deny.match()}
+	res := scan(req, set.Resource)
+	if res.denied {
+		return res.denial()
 	}
-	deny, resAllow, denied, resAllowed := scan(set.Resource)
-	if denied {
-		return Decision{Effect: Deny, Match: deny.match()}
-	}
+	withinSession := !set.HasSession || sess.allowed
 	switch {
 	case set.Root:
 		return Decision{Effect: Allow}
-	case idAllowed && (!set.HasSession || sessAllowed):
-		return Decision{Effect: Allow, Match: idAllow.match()}
-	case resAllowed:
-		return Decision{Effect: Allow, Match: resAllow.match()}
+	case id.allowed && withinSession:
+		return id.grant()
+	case res.allowed && res.reach == reachSelf:
+		return res.grant()
+	case res.allowed && res.reach == reachParent && withinSession:
+		return res.grant()
 	}
 	return Decision{Effect: NotApplicable}
+}
+
+// groupVerdict is what one group of documents (identity, session or
+// resource policies) says: the first explicit deny, else its strongest
+// allow.
+type groupVerdict struct {
+	denied, allowed bool
+	v               verdict
+	reach           reach
+}
+
+func (g groupVerdict) denial() Decision { return Decision{Effect: Deny, Match: g.v.match()} }
+func (g groupVerdict) grant() Decision  { return Decision{Effect: Allow, Match: g.v.match()} }
+
+// scan evaluates every document of a group; a Deny anywhere ends it at
+// once. Of the allows, the first that reaches furthest is kept.
+func scan(req *Request, group []Named) groupVerdict {
+	var g groupVerdict
+	for i := range group {
+		n := &group[i]
+		if n.Doc == nil || n.Doc.impl == nil {
+			continue
+		}
+		e, idx, r := n.Doc.impl.eval(req)
+		switch {
+		case e == Deny:
+			return groupVerdict{denied: true, v: verdict{n, idx}}
+		case e == Allow && (!g.allowed || r > g.reach):
+			g.allowed, g.v, g.reach = true, verdict{n, idx}, r
+		}
+	}
+	return g
 }

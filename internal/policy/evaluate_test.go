@@ -164,7 +164,7 @@ func TestPrincipalMatching(t *testing.T) {
 	}
 	anon := Caller{Anonymous: true}
 	bob := Caller{Account: acct, ARNs: []string{"arn:aws:iam::" + acct + ":user/bob"}}
-	session := Caller{Account: acct, ARNs: []string{"arn:aws:sts::" + acct + ":assumed-role/reader/s1", "arn:aws:iam::" + acct + ":role/reader"}}
+	session := Caller{Account: acct, ARNs: []string{"arn:aws:sts::" + acct + ":assumed-role/reader/s1"}, Parents: []string{"arn:aws:iam::" + acct + ":role/reader"}}
 	stranger := Caller{Account: "999999999999", ARNs: []string{"arn:aws:iam::999999999999:user/alice"}}
 	cases := []struct {
 		name   string

@@ -19,8 +19,20 @@
 //  2. otherwise a root caller is allowed;
 //  3. otherwise the request is allowed if the identity policies allow it
 //     and, for a session (Set.HasSession), the session policies allow it
-//     too; or if a resource policy allows it;
-//  4. otherwise it is implicitly denied.
+//     too; or if a resource policy allows the caller by its own ARN (or
+//     everyone, "*"); or if a resource policy allows the role or IAM
+//     user the session came from (Caller.Parents) and the session
+//     policies allow it too;
+//  4. otherwise it is implicitly denied. In particular a resource-policy
+//     Allow that names only the account ("123456789012" or
+//     arn:aws:iam::123456789012:root) grants nothing by itself: within
+//     the account it delegates to the identity policies.
+//
+// NotPrincipal is read in the direction that refuses, since AWS checks
+// the account, the role or user, and the session in turn: a Deny spares
+// only a caller whose every name is listed (account, role or user, and
+// session ARN, as AWS's examples do), an Allow grants only a caller none
+// of whose names is listed.
 //
 // Conditions follow AWS: operators in a block are ANDed, keys under one
 // operator are ANDed, the values listed for a key are ORed. A key absent
@@ -33,12 +45,10 @@
 // is absent and has no default makes that value match nothing.
 //
 // Documented simplifications:
-//   - An account principal ("123456789012" or arn:aws:iam::123456789012:root)
-//     matches every non-anonymous caller of that account directly; AWS
-//     would further require the caller's identity policies to allow.
-//   - A resource policy's Allow is enough on its own, whatever principal
-//     it names; AWS still narrows a role-session caller named only by its
-//     role ARN through its session policy.
+//   - Every caller is taken to be of the resource's account (signet has
+//     one account); cross-account evaluation is not implemented.
+//   - A resource policy's "*" grants a session on its own, like naming
+//     the session: its session policy does not narrow public access.
 //   - Service, Federated and CanonicalUser principals are accepted but
 //     never match: signet has no such callers.
 //   - Numeric conditions compare as float64 (exact for integers < 2^53);
@@ -91,9 +101,16 @@ func Parse(kind Kind, doc []byte) (*Document, error) {
 type Caller struct {
 	Anonymous bool
 	Account   string // the caller's account ID
-	// ARNs the caller may be named by: its own ARN, and for a role session
-	// also the role's ARN (arn:aws:iam::ACCT:role/NAME).
+	// ARNs name the caller itself: an IAM user, the root, an assumed-role
+	// session (arn:aws:sts::ACCT:assumed-role/ROLE/SESSION), a federated
+	// user (arn:aws:sts::ACCT:federated-user/NAME).
 	ARNs []string
+	// Parents name the identity a temporary session was issued from: the
+	// role of an assumed-role session, the IAM user of a federated session.
+	// A resource policy that allows a parent grants only what the
+	// session's policies allow too; one that allows the session itself
+	// grants on its own.
+	Parents []string
 }
 
 // Request is one authorisation question.
@@ -182,8 +199,10 @@ func (d Decision) Allowed() bool { return d.Effect == Allow }
 // Decide evaluates a request against a set of policies, following AWS's
 // evaluation logic within one account: an explicit Deny in any policy
 // wins; otherwise an Allow in the identity policies (narrowed by the
-// session policies when HasSession) or in a resource policy is enough;
-// otherwise the request is implicitly denied.
+// session policies when HasSession), or a resource-policy Allow naming
+// the caller itself, is enough; a resource-policy Allow naming the
+// caller's role or user counts as an identity Allow, one naming only the
+// account adds nothing; otherwise the request is implicitly denied.
 func Decide(req *Request, set Set) Decision {
 	return decide(req, set)
 }

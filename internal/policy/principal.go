@@ -11,26 +11,106 @@ type principalSet struct {
 	// kept nowhere: no signet caller is ever one of them.
 }
 
-// match reports whether the caller is one of the principals. An account
-// principal stands for every identity in that account (AWS delegates to
-// the account's identity policies; signet's documented simplification is
-// to let it match directly).
-func (p *principalSet) match(c *Caller) bool {
+// reach says how a statement's Principal names the caller, which decides
+// what an Allow in a resource policy grants within one account (AWS's
+// evaluation logic, see Decide). The order matters: a higher reach is a
+// stronger grant.
+type reach uint8
+
+const (
+	reachNone reach = iota
+	// reachAccount: only the caller's account is named. Within the account
+	// that delegates to IAM: the caller still needs an identity-policy
+	// Allow.
+	reachAccount
+	// reachParent: the role or user a session was issued from is named.
+	// The grant joins the identity policies and, like them, is narrowed
+	// by the session policies.
+	reachParent
+	// reachSelf: the caller itself is named (or everyone is). The grant
+	// stands on its own, whatever the identity and session policies say.
+	reachSelf
+)
+
+// reach returns how p names the caller, for a Principal element.
+func (p *principalSet) reach(c *Caller) reach {
 	if p.anyone {
-		return true
+		return reachSelf
 	}
 	if c.Anonymous {
-		return false
+		return reachNone
 	}
-	if c.Account != "" {
-		for _, a := range p.accounts {
-			if a == c.Account {
-				return true
-			}
+	switch {
+	case p.namesSelf(c):
+		return reachSelf
+	case p.hasARN(c.Parents):
+		return reachParent
+	case p.hasAccount(c.Account):
+		return reachAccount
+	}
+	return reachNone
+}
+
+// notReach returns how a NotPrincipal element p reaches the caller. AWS
+// checks a request against the account, then the role or user, then the
+// session, and a NotPrincipal that leaves out any of them still applies
+// to it (AWS's examples list all three to exempt a role session). So:
+//   - a Deny is escaped only when every one of the caller's names is
+//     listed;
+//   - an Allow grants only a caller none of whose names is listed, and
+//     then grants it directly, as "everyone but these" does.
+//
+// Both readings err towards refusing, where AWS's own order is "might".
+func (p *principalSet) notReach(c *Caller, effect Effect) reach {
+	if p.anyone {
+		return reachNone
+	}
+	if c.Anonymous {
+		return reachSelf
+	}
+	self, parent, account := p.namesSelf(c), p.hasARN(c.Parents), p.hasAccount(c.Account)
+	if effect == Deny {
+		if self && (parent || len(c.Parents) == 0) && (account || c.Account == "") {
+			return reachNone
+		}
+		return reachSelf
+	}
+	if self || parent || account {
+		return reachNone
+	}
+	return reachSelf
+}
+
+// namesSelf reports whether p names the caller's own ARN. The root's ARN
+// is kept as its account (arn:aws:iam::ACCT:root is both), so for the
+// root naming the account names it.
+func (p *principalSet) namesSelf(c *Caller) bool {
+	if p.hasARN(c.ARNs) {
+		return true
+	}
+	for _, arn := range c.ARNs {
+		if acct, ok := accountRoot(arn); ok && p.hasAccount(acct) {
+			return true
 		}
 	}
+	return false
+}
+
+func (p *principalSet) hasAccount(account string) bool {
+	if account == "" {
+		return false
+	}
+	for _, a := range p.accounts {
+		if a == account {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *principalSet) hasARN(arns []string) bool {
 	for _, want := range p.arns {
-		for _, have := range c.ARNs {
+		for _, have := range arns {
 			if want == have {
 				return true
 			}
