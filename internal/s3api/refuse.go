@@ -152,6 +152,18 @@ func (rf *refusal) find(h http.Header, q url.Values) (name, value string, ok boo
 			return displayName(k, lk), v, true
 		}
 	}
+	// Presigners hoist x-amz-* headers into the query string (reference
+	// §1.1), where they are signed like any parameter; a hoisted header
+	// selects its feature as the header would.
+	for k, vs := range q {
+		lk := strings.ToLower(k)
+		if lk != rf.header && !(isPrefix && strings.HasPrefix(lk, prefix)) {
+			continue
+		}
+		if rf.selects == nil || rf.selects(vs[0]) {
+			return lk, vs[0], true
+		}
+	}
 	return "", "", false
 }
 
@@ -284,12 +296,18 @@ func notImplemented(feature, what, op string) *apiError {
 }
 
 // checkExpectedOwner honours x-amz-expected-bucket-owner and, on copies,
-// x-amz-source-expected-bucket-owner: every bucket belongs to the one
-// account, so any other account is AWS's 403 AccessDenied.
-func (a *api) checkExpectedOwner(h http.Header) error {
+// x-amz-source-expected-bucket-owner, as headers or hoisted into a
+// presigned URL's query: every bucket belongs to the one account, so any
+// other account is AWS's 403 AccessDenied.
+func (a *api) checkExpectedOwner(h http.Header, q url.Values) error {
 	for _, name := range []string{"x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"} {
 		if v, ok := h[http.CanonicalHeaderKey(name)]; ok && (len(v) == 0 || v[0] != a.cfg.Account) {
 			return s3Err("AccessDenied")
+		}
+		for k, v := range q {
+			if strings.EqualFold(k, name) && v[0] != a.cfg.Account {
+				return s3Err("AccessDenied")
+			}
 		}
 	}
 	return nil

@@ -136,3 +136,25 @@ func TestExpectedBucketOwner(t *testing.T) {
 		t.Errorf("k2 was written despite the owner mismatch: %d", w.Code)
 	}
 }
+
+// TestRefusedHoistedHeaders pins the presigned form of finding 9: a header
+// a presigner hoisted into the query string selects its feature too.
+func TestRefusedHoistedHeaders(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("bkt")
+	expectErr(t, e.do("PUT", "/bkt/k?X-Amz-Object-Lock-Mode=GOVERNANCE&X-Amz-Object-Lock-Retain-Until-Date=2030-01-01T00%3A00%3A00Z", strings.NewReader("x")), 501, "NotImplemented")
+	expectErr(t, e.do("PUT", "/bkt/k?x-amz-acl=public-read", strings.NewReader("x")), 400, "AccessControlListNotSupported")
+	expectErr(t, e.do("PUT", "/bkt/k?X-Amz-Server-Side-Encryption=AES256", strings.NewReader("x")), 501, "NotImplemented")
+	if w := e.do("HEAD", "/bkt/k", nil); w.Code != 404 {
+		t.Fatalf("k was written: %d", w.Code)
+	}
+}
+
+// TestExpectedBucketOwnerHoisted: the owner check holds for a presigned
+// URL that carries it in the query string.
+func TestExpectedBucketOwnerHoisted(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Account = "123456789012" })
+	e.bucket("bkt")
+	expectErr(t, e.do("PUT", "/bkt/k?X-Amz-Expected-Bucket-Owner=999999999999", strings.NewReader("x")), 403, "AccessDenied")
+	e.mustDo(200, "PUT", "/bkt/k?x-amz-expected-bucket-owner=123456789012", "x")
+}

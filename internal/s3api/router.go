@@ -118,7 +118,7 @@ func (a *api) prepare(r *http.Request) prepared {
 		err = refuseFeatures(p.rq, rt.op)
 	}
 	if err == nil {
-		err = a.checkExpectedOwner(r.Header)
+		err = a.checkExpectedOwner(r.Header, p.rq.query)
 	}
 	if err != nil {
 		p.reqErr, p.err = err, err
