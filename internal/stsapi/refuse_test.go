@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestRefusedParameters pins finding 9 for STS: session tags, MFA and
+// TestRefusedParameters pins finding 9 for STS: session tags and
 // provided contexts are refused with InvalidParameterValue naming the
 // feature and the action, never accepted and dropped; no session is
 // issued.
@@ -20,9 +20,7 @@ func TestRefusedParameters(t *testing.T) {
 	}{
 		{"session tags", []string{"Action", "AssumeRole", "RoleArn", role, "RoleSessionName", "s2", "Tags.member.1.Key", "team", "Tags.member.1.Value", "blue"}, "session tags"},
 		{"transitive tags", []string{"Action", "AssumeRole", "RoleArn", role, "RoleSessionName", "s2", "TransitiveTagKeys.member.1", "team"}, "session tags"},
-		{"MFA on AssumeRole", []string{"Action", "AssumeRole", "RoleArn", role, "RoleSessionName", "s2", "SerialNumber", "arn:aws:iam::" + acct + ":mfa/alice", "TokenCode", "123456"}, "MFA"},
 		{"provided contexts", []string{"Action", "AssumeRole", "RoleArn", role, "RoleSessionName", "s2", "ProvidedContexts.member.1.ProviderArn", "arn:aws:iam::aws:contextProvider/IdentityCenter", "ProvidedContexts.member.1.ContextAssertion", "x"}, "trusted identity propagation"},
-		{"MFA on GetSessionToken", []string{"Action", "GetSessionToken", "SerialNumber", "arn:aws:iam::" + acct + ":mfa/alice", "TokenCode", "123456"}, "MFA"},
 		{"federation tags", []string{"Action", "GetFederationToken", "Name", "bob", "Tags.member.1.Key", "team", "Tags.member.1.Value", "blue"}, "session tags"},
 	}
 	before := sessions(t, f)
