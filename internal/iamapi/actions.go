@@ -171,9 +171,6 @@ func createUser(q *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if q.c.Has("PermissionsBoundary") {
-		return nil, errNoBoundaries
-	}
 	path := q.c.Get("Path")
 	arnPath := path
 	if arnPath == "" {
@@ -188,10 +185,6 @@ func createUser(q *call) (any, error) {
 	}
 	return userResult{User: q.h.user(u)}, nil
 }
-
-// errNoBoundaries refuses permissions boundaries rather than ignoring one
-// and granting more than the caller meant.
-var errNoBoundaries = awsquery.Errorf("InvalidInput", "Permissions boundaries are not supported.")
 
 func getUser(q *call) (any, error) {
 	name := q.c.Get("UserName")
@@ -354,9 +347,6 @@ func createRole(q *call) (any, error) {
 	doc, err := q.required("AssumeRolePolicyDocument", "assumeRolePolicyDocument")
 	if err != nil {
 		return nil, err
-	}
-	if q.c.Has("PermissionsBoundary") {
-		return nil, errNoBoundaries
 	}
 	msd, err := q.intParam("MaxSessionDuration", "maxSessionDuration")
 	if err != nil {

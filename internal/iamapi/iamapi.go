@@ -78,6 +78,10 @@ func (h *handler) ServeQuery(w http.ResponseWriter, r *http.Request, c *awsquery
 		awsquery.WriteError(w, awsquery.IAMNamespace, awsquery.InvalidAction(c.Action, c.Version), c.RequestID)
 		return
 	}
+	if e := awsquery.Refuse(c, unsupported, "InvalidInput"); e != nil {
+		awsquery.WriteError(w, awsquery.IAMNamespace, e, c.RequestID)
+		return
+	}
 	q := &call{h: h, ctx: r.Context(), r: r, c: c}
 	result, err := fn(q)
 	if err != nil {

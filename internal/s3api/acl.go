@@ -9,7 +9,9 @@ import (
 
 // ACLs are not modelled: every bucket and object is private to the one
 // account and access is decided by policy. GET returns that canned private
-// ACL; PUT accepts only "private" and answers anything else 501.
+// ACL; PUT accepts only the owner's full control and answers anything else
+// AccessControlListNotSupported, as AWS's default bucket (Object Ownership
+// BucketOwnerEnforced) does.
 
 func (a *api) getACL(rq *request) error {
 	if err := a.aclTargetExists(rq); err != nil {
@@ -50,17 +52,9 @@ func (a *api) putACL(rq *request) error {
 	if err := a.aclTargetExists(rq); err != nil {
 		return err
 	}
-	h := rq.r.Header
-	for name := range h {
-		if strings.HasPrefix(strings.ToLower(name), "x-amz-grant-") {
-			return s3Err("NotImplemented")
-		}
-	}
-	if canned := h.Get("x-amz-acl"); canned != "" {
-		if canned != "private" {
-			return s3Err("NotImplemented")
-		}
-	} else {
+	// x-amz-acl and x-amz-grant-* were checked by the router (refuse.go);
+	// a canned "private" (or bucket-owner-full-control) needs no body.
+	if rq.r.Header.Get("x-amz-acl") == "" {
 		var acp accessControlPolicy
 		if _, err := readXML(rq.res.Body, 64<<10, &acp); err != nil {
 			return err
@@ -68,10 +62,19 @@ func (a *api) putACL(rq *request) error {
 		// Only the owner's FULL_CONTROL (the private ACL) is expressible.
 		for _, g := range acp.Grants {
 			if g.Permission != "FULL_CONTROL" || g.Grantee.URI != "" || (g.Grantee.ID != "" && g.Grantee.ID != owner.ID) {
-				return s3Err("NotImplemented")
+				e := s3Err("AccessControlListNotSupported")
+				return e.msg(e.Message + ". signet does not implement ACL grants: an AccessControlPolicy granting " + g.Permission + " to anyone but the owner on " + aclOp(rq) + " is refused, not ignored. Grant access with a bucket policy.")
 			}
 		}
 	}
 	rq.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// aclOp names the ACL write rq is.
+func aclOp(rq *request) string {
+	if rq.key == "" {
+		return "PutBucketAcl"
+	}
+	return "PutObjectAcl"
 }

@@ -38,7 +38,7 @@ func TestBucketLifecycle(t *testing.T) {
 	golden(t, "versioning.xml", e.mustDo(200, "GET", "/alpha?versioning", "").Body.Bytes())
 	golden(t, "acl.xml", e.mustDo(200, "GET", "/alpha?acl", "").Body.Bytes())
 	e.mustDo(200, "PUT", "/alpha?acl", "", "x-amz-acl", "private")
-	expectErr(t, e.do("PUT", "/alpha?acl", nil, "x-amz-acl", "public-read"), 501, "NotImplemented")
+	expectErr(t, e.do("PUT", "/alpha?acl", nil, "x-amz-acl", "public-read"), 400, "AccessControlListNotSupported")
 
 	e.put("alpha", "obj", "x")
 	expectErr(t, e.do("DELETE", "/alpha", nil), 409, "BucketNotEmpty")

@@ -106,7 +106,7 @@ func TestDryRun(t *testing.T) {
 		{name: "method not allowed", method: "PATCH", target: "/b/k", status: 405, code: "MethodNotAllowed",
 			message: codes["MethodNotAllowed"].message, bucket: "b", key: "k", reqErr: errAny},
 		{name: "unsupported subresource", method: "GET", target: "/b/k?torrent", status: 501, code: "NotImplemented",
-			message: codes["NotImplemented"].message, bucket: "b", key: "k", reqErr: errAny},
+			message: "signet does not implement BitTorrent: the torrent subresource on GetObjectTorrent is refused, not ignored.", bucket: "b", key: "k", reqErr: errAny},
 		{name: "key too long", method: "GET", target: "/b/" + strings.Repeat("k", 1025), status: 400, code: "KeyTooLongError",
 			message: "Your key is too long", bucket: "b", key: strings.Repeat("k", 1025), reqErr: errAny},
 		{name: "authorisation refused", method: "DELETE", target: "/b/k", header: "X-Test-Deny: 1",

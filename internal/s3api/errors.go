@@ -37,6 +37,7 @@ type errSpec struct {
 // (S3 API Reference, "Error responses"; the reference notes §0, §1.5, §2.6,
 // §8).
 var codes = map[string]errSpec{
+	"AccessControlListNotSupported":     {400, "The bucket does not allow ACLs"},
 	"AccessDenied":                      {403, "Access Denied"},
 	"AuthorizationHeaderMalformed":      {400, "The authorization header is malformed."},
 	"AuthorizationQueryParametersError": {400, "Error parsing the query parameters."},

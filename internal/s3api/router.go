@@ -33,23 +33,11 @@ type handlerFunc func(a *api, rq *request) error
 // route is the resolved operation: its IAM action, the resource it acts on,
 // and the handler.
 type route struct {
+	// op is AWS's name for the operation, as refusals name it.
+	op      string
 	action  string
 	objects bool // resource is bucket/key, not the bucket
 	handle  handlerFunc
-}
-
-// notImplemented lists S3 subresources signet does not serve. Only these
-// (not every unknown parameter) give 501, because AWS ignores parameters
-// that are not subresources and SDKs add some (x-id).
-var notImplemented = map[string]bool{
-	"accelerate": true, "analytics": true, "attributes": true, "cors": true,
-	"encryption": true, "intelligent-tiering": true, "inventory": true,
-	"legal-hold": true, "lifecycle": true, "logging": true, "metrics": true,
-	"notification": true, "object-lock": true, "ownershipControls": true,
-	"policyStatus": true, "publicAccessBlock": true,
-	"replication": true, "requestPayment": true, "restore": true,
-	"retention": true, "select": true, "session": true, "tagging": true,
-	"torrent": true, "versions": true, "website": true, "metadataTable": true,
 }
 
 // serverHeader and acceptRangesBytes are constant header values shared by
@@ -126,6 +114,12 @@ func (a *api) prepare(r *http.Request) prepared {
 		// no client could name it again.
 		err = s3Err("InvalidURI").msg("Couldn't parse the specified URI: the object key is not valid UTF-8.")
 	}
+	if err == nil {
+		err = refuseFeatures(p.rq, rt.op)
+	}
+	if err == nil {
+		err = a.checkExpectedOwner(r.Header, p.rq.query)
+	}
 	if err != nil {
 		p.reqErr, p.err = err, err
 		return p
@@ -158,14 +152,12 @@ func arn(bucket, key string, objects bool) string {
 // resolve picks the operation from method, address and subresources.
 func (a *api) resolve(rq *request) (route, error) {
 	q, m := rq.query, rq.r.Method
-	for name := range q {
-		if notImplemented[name] {
-			return route{}, s3Err("NotImplemented")
-		}
+	if err := refuseSubresource(q, m, rq.key != ""); err != nil {
+		return route{}, err
 	}
 	if rq.bucket == "" {
 		if m == http.MethodGet {
-			return route{action: "s3:ListAllMyBuckets", handle: (*api).listBuckets}, nil
+			return route{op: "ListBuckets", action: "s3:ListAllMyBuckets", handle: (*api).listBuckets}, nil
 		}
 		return route{}, s3Err("MethodNotAllowed")
 	}
@@ -180,47 +172,47 @@ func resolveBucket(m string, q url.Values) (route, error) {
 	case http.MethodGet:
 		switch {
 		case q.Has("location"):
-			return route{action: "s3:GetBucketLocation", handle: (*api).getBucketLocation}, nil
+			return route{op: "GetBucketLocation", action: "s3:GetBucketLocation", handle: (*api).getBucketLocation}, nil
 		case q.Has("policy"):
-			return route{action: "s3:GetBucketPolicy", handle: (*api).getBucketPolicy}, nil
+			return route{op: "GetBucketPolicy", action: "s3:GetBucketPolicy", handle: (*api).getBucketPolicy}, nil
 		case q.Has("versioning"):
-			return route{action: "s3:GetBucketVersioning", handle: (*api).getBucketVersioning}, nil
+			return route{op: "GetBucketVersioning", action: "s3:GetBucketVersioning", handle: (*api).getBucketVersioning}, nil
 		case q.Has("acl"):
-			return route{action: "s3:GetBucketAcl", handle: (*api).getACL}, nil
+			return route{op: "GetBucketAcl", action: "s3:GetBucketAcl", handle: (*api).getACL}, nil
 		case q.Has("uploads"):
-			return route{action: "s3:ListBucketMultipartUploads", handle: (*api).listUploads}, nil
+			return route{op: "ListMultipartUploads", action: "s3:ListBucketMultipartUploads", handle: (*api).listUploads}, nil
 		case q.Get("list-type") == "2":
-			return route{action: "s3:ListBucket", handle: (*api).listObjectsV2}, nil
+			return route{op: "ListObjectsV2", action: "s3:ListBucket", handle: (*api).listObjectsV2}, nil
 		case q.Has("list-type"):
 			return route{}, s3Err("InvalidArgument").msg("Invalid List Type specified").with("ArgumentName", "list-type").with("ArgumentValue", q.Get("list-type"))
 		default:
-			return route{action: "s3:ListBucket", handle: (*api).listObjectsV1}, nil
+			return route{op: "ListObjects", action: "s3:ListBucket", handle: (*api).listObjectsV1}, nil
 		}
 	case http.MethodHead:
-		return route{action: "s3:ListBucket", handle: (*api).headBucket}, nil
+		return route{op: "HeadBucket", action: "s3:ListBucket", handle: (*api).headBucket}, nil
 	case http.MethodPut:
 		switch {
 		case q.Has("acl"):
-			return route{action: "s3:PutBucketAcl", handle: (*api).putACL}, nil
+			return route{op: "PutBucketAcl", action: "s3:PutBucketAcl", handle: (*api).putACL}, nil
 		case q.Has("policy"):
-			return route{action: "s3:PutBucketPolicy", handle: (*api).putBucketPolicy}, nil
+			return route{op: "PutBucketPolicy", action: "s3:PutBucketPolicy", handle: (*api).putBucketPolicy}, nil
 		case q.Has("versioning"):
-			return route{}, s3Err("NotImplemented")
+			return route{}, notImplemented("versioning", "the versioning subresource", "PutBucketVersioning")
 		default:
-			return route{action: "s3:CreateBucket", handle: (*api).createBucket}, nil
+			return route{op: "CreateBucket", action: "s3:CreateBucket", handle: (*api).createBucket}, nil
 		}
 	case http.MethodDelete:
 		if q.Has("policy") {
-			return route{action: "s3:DeleteBucketPolicy", handle: (*api).deleteBucketPolicy}, nil
+			return route{op: "DeleteBucketPolicy", action: "s3:DeleteBucketPolicy", handle: (*api).deleteBucketPolicy}, nil
 		}
-		return route{action: "s3:DeleteBucket", handle: (*api).deleteBucket}, nil
+		return route{op: "DeleteBucket", action: "s3:DeleteBucket", handle: (*api).deleteBucket}, nil
 	case http.MethodPost:
 		if q.Has("delete") {
 			// Each key is authorised as s3:DeleteObject inside the handler,
 			// as AWS does.
-			return route{action: "s3:DeleteObject", handle: (*api).deleteObjects}, nil
+			return route{op: "DeleteObjects", action: "s3:DeleteObject", handle: (*api).deleteObjects}, nil
 		}
-		return route{}, s3Err("NotImplemented")
+		return route{}, notImplemented("browser-based uploads (POST forms)", "POST to a bucket", "PostObject")
 	}
 	return route{}, s3Err("MethodNotAllowed")
 }
@@ -231,41 +223,41 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 	case http.MethodGet:
 		switch {
 		case q.Has("acl"):
-			return route{action: "s3:GetObjectAcl", objects: true, handle: (*api).getACL}, nil
+			return route{op: "GetObjectAcl", action: "s3:GetObjectAcl", objects: true, handle: (*api).getACL}, nil
 		case q.Has("uploadId"):
-			return route{action: "s3:ListMultipartUploadParts", objects: true, handle: (*api).listParts}, nil
+			return route{op: "ListParts", action: "s3:ListMultipartUploadParts", objects: true, handle: (*api).listParts}, nil
 		default:
-			return route{action: "s3:GetObject", objects: true, handle: (*api).getObject}, nil
+			return route{op: "GetObject", action: "s3:GetObject", objects: true, handle: (*api).getObject}, nil
 		}
 	case http.MethodHead:
-		return route{action: "s3:GetObject", objects: true, handle: (*api).getObject}, nil
+		return route{op: "HeadObject", action: "s3:GetObject", objects: true, handle: (*api).getObject}, nil
 	case http.MethodPut:
 		switch {
 		case q.Has("acl"):
-			return route{action: "s3:PutObjectAcl", objects: true, handle: (*api).putACL}, nil
+			return route{op: "PutObjectAcl", action: "s3:PutObjectAcl", objects: true, handle: (*api).putACL}, nil
 		case q.Has("uploadId") || q.Has("partNumber"):
 			if copying {
-				return route{action: "s3:PutObject", objects: true, handle: (*api).uploadPartCopy}, nil
+				return route{op: "UploadPartCopy", action: "s3:PutObject", objects: true, handle: (*api).uploadPartCopy}, nil
 			}
-			return route{action: "s3:PutObject", objects: true, handle: (*api).uploadPart}, nil
+			return route{op: "UploadPart", action: "s3:PutObject", objects: true, handle: (*api).uploadPart}, nil
 		case copying:
-			return route{action: "s3:PutObject", objects: true, handle: (*api).copyObject}, nil
+			return route{op: "CopyObject", action: "s3:PutObject", objects: true, handle: (*api).copyObject}, nil
 		default:
-			return route{action: "s3:PutObject", objects: true, handle: (*api).putObject}, nil
+			return route{op: "PutObject", action: "s3:PutObject", objects: true, handle: (*api).putObject}, nil
 		}
 	case http.MethodPost:
 		switch {
 		case q.Has("uploads"):
-			return route{action: "s3:PutObject", objects: true, handle: (*api).createUpload}, nil
+			return route{op: "CreateMultipartUpload", action: "s3:PutObject", objects: true, handle: (*api).createUpload}, nil
 		case q.Has("uploadId"):
-			return route{action: "s3:PutObject", objects: true, handle: (*api).completeUpload}, nil
+			return route{op: "CompleteMultipartUpload", action: "s3:PutObject", objects: true, handle: (*api).completeUpload}, nil
 		}
-		return route{}, s3Err("NotImplemented")
+		return route{}, notImplemented("POST operations on objects other than multipart uploads", "POST without uploads or uploadId", "POST object")
 	case http.MethodDelete:
 		if q.Has("uploadId") {
-			return route{action: "s3:AbortMultipartUpload", objects: true, handle: (*api).abortUpload}, nil
+			return route{op: "AbortMultipartUpload", action: "s3:AbortMultipartUpload", objects: true, handle: (*api).abortUpload}, nil
 		}
-		return route{action: "s3:DeleteObject", objects: true, handle: (*api).deleteObject}, nil
+		return route{op: "DeleteObject", action: "s3:DeleteObject", objects: true, handle: (*api).deleteObject}, nil
 	}
 	return route{}, s3Err("MethodNotAllowed")
 }

@@ -71,6 +71,9 @@ type Config struct {
 	Authz    Authorizer
 	Clock    clock.Clock
 	Logger   *slog.Logger
+	// Account is the account that owns every bucket, checked against
+	// x-amz-expected-bucket-owner and x-amz-source-expected-bucket-owner.
+	Account string
 }
 
 // api is the handler New returns.

@@ -125,6 +125,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		Authz:              authz,
 		Clock:              s.Clock,
 		Logger:             log,
+		Account:            root.AccountID,
 	})
 	explainer := explain.New(explain.Config{
 		DryRun: api.(s3api.DryRunner), Keys: keys, Store: store, Authz: authz, Clock: s.Clock, Account: root.AccountID,

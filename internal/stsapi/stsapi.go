@@ -79,6 +79,9 @@ func (h *handler) serve(r *http.Request, c *awsquery.Call) (any, error) {
 		// mistake from issuing credentials to nobody.
 		return nil, awsquery.MissingAuthentication()
 	}
+	if e := awsquery.Refuse(c, unsupported, "InvalidParameterValue"); e != nil {
+		return nil, e
+	}
 	switch c.Action {
 	case "AssumeRole":
 		return h.assumeRole(r, c)

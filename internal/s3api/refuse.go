@@ -1,0 +1,314 @@
+package s3api
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// A request header or parameter that selects a feature signet does not
+// implement is refused, never accepted and dropped: code tested against
+// signet must not ship to AWS with no proof that retention, tags or
+// encryption work. The router checks this one table (refusals) and the
+// subresource table (subresources) before any handler runs, so a handler
+// can rely on never seeing such a request. docs/operations.md lists both.
+
+// refusal is one header, or query parameter, that selects an unimplemented
+// feature.
+type refusal struct {
+	// header is a canonical lower-case header name; a trailing "*" makes
+	// it a prefix. param is a query parameter instead.
+	header, param string
+	// ops limits the row to these operations; empty means every one.
+	ops []string
+	// selects reports whether the value asks for the feature; nil means
+	// any value, even an empty one.
+	selects func(v string) bool
+	// feature names what is not implemented, as the message says it.
+	feature string
+	// code is AWS's error for it; echo puts the value in the message (only
+	// for enumerated values, never for keys or other secrets).
+	code string
+	echo bool
+}
+
+// refusals is the table. The first row that matches wins.
+var refusals = []refusal{
+	{header: "x-amz-bucket-object-lock-enabled", selects: isTrue, feature: "Object Lock", code: "NotImplemented"},
+	{header: "x-amz-object-lock-mode", feature: "Object Lock retention", code: "NotImplemented"},
+	{header: "x-amz-object-lock-retain-until-date", feature: "Object Lock retention", code: "NotImplemented"},
+	{header: "x-amz-object-lock-legal-hold", selects: notEqualFold("OFF"), feature: "Object Lock legal holds", code: "NotImplemented"},
+	{header: "x-amz-tagging", selects: nonEmpty, feature: "object tagging", code: "NotImplemented"},
+	// AWS's default bucket (Object Ownership BucketOwnerEnforced) refuses
+	// every ACL but the owner's full control with this error; signet's
+	// buckets are all such buckets.
+	{header: "x-amz-acl", selects: grantsOthers, feature: "ACLs other than the owner's full control", code: "AccessControlListNotSupported", echo: true},
+	{header: "x-amz-grant-*", feature: "ACL grants", code: "AccessControlListNotSupported"},
+	{header: "x-amz-object-ownership", selects: notEqualFold("BucketOwnerEnforced"), feature: "ACLs (Object Ownership other than BucketOwnerEnforced)", code: "NotImplemented", echo: true},
+	{header: "x-amz-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: "NotImplemented"},
+	{header: "x-amz-copy-source-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: "NotImplemented"},
+	{header: "x-amz-server-side-encryption*", feature: "server-side encryption (SSE-S3, SSE-KMS)", code: "NotImplemented"},
+	{header: "x-amz-website-redirect-location", selects: nonEmpty, feature: "website redirects", code: "NotImplemented"},
+	// Classes that differ from STANDARD only in price are stored and
+	// reported; these change what the API does (an archived object needs
+	// RestoreObject) or belong to other products.
+	{header: "x-amz-storage-class", selects: oneOf("GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE"), feature: "archive and non-regional storage classes", code: "NotImplemented", echo: true},
+	{header: "x-amz-write-offset-bytes", feature: "appends to an object", code: "NotImplemented"},
+	// Conditions are implemented on reads and writes, not on deletes.
+	{header: "if-match", ops: []string{"DeleteObject"}, feature: "conditional deletes", code: "NotImplemented"},
+	{header: "x-amz-if-match-last-modified-time", feature: "conditional deletes", code: "NotImplemented"},
+	{header: "x-amz-if-match-size", feature: "conditional deletes", code: "NotImplemented"},
+	// An unversioned bucket has only the null version; AWS answers any
+	// other ID there with InvalidArgument.
+	{param: "versionId", selects: notEqual("null"), feature: "versioning", code: "InvalidArgument"},
+	{header: "x-amz-copy-source", selects: copiesVersion, feature: "versioning", code: "InvalidArgument"},
+}
+
+func isTrue(v string) bool   { return strings.EqualFold(strings.TrimSpace(v), "true") }
+func nonEmpty(v string) bool { return strings.TrimSpace(v) != "" }
+func notEqual(s string) func(string) bool {
+	return func(v string) bool { return v != s }
+}
+func notEqualFold(s string) func(string) bool {
+	return func(v string) bool { return !strings.EqualFold(strings.TrimSpace(v), s) }
+}
+func oneOf(vals ...string) func(string) bool {
+	return func(v string) bool {
+		for _, x := range vals {
+			if v == x {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// grantsOthers reports whether a canned ACL grants anyone but the owner:
+// in a one-account store "private" and "bucket-owner-full-control" are the
+// same ACL, the only one AWS's default bucket accepts.
+func grantsOthers(v string) bool { return v != "private" && v != "bucket-owner-full-control" }
+
+// copiesVersion reports whether x-amz-copy-source names a version other
+// than the null one.
+func copiesVersion(v string) bool {
+	_, q, ok := strings.Cut(v, "?")
+	if !ok {
+		return false
+	}
+	vals, err := url.ParseQuery(q)
+	return err == nil && vals.Has("versionId") && vals.Get("versionId") != "null"
+}
+
+// refuseFeatures returns the error for the first feature rq selects that
+// signet does not implement, naming the feature and op.
+func refuseFeatures(rq *request, op string) error {
+	for i := range refusals {
+		rf := &refusals[i]
+		if !rf.appliesTo(op) {
+			continue
+		}
+		name, value, ok := rf.find(rq.r.Header, rq.query)
+		if !ok {
+			continue
+		}
+		return rf.err(op, name, value)
+	}
+	return nil
+}
+
+func (rf *refusal) appliesTo(op string) bool {
+	if len(rf.ops) == 0 {
+		return true
+	}
+	for _, o := range rf.ops {
+		if o == op {
+			return true
+		}
+	}
+	return false
+}
+
+// find returns the header or parameter (and its first value) the row
+// matches in the request.
+func (rf *refusal) find(h http.Header, q url.Values) (name, value string, ok bool) {
+	if rf.param != "" {
+		vs, present := q[rf.param]
+		if !present || (rf.selects != nil && !rf.selects(vs[0])) {
+			return "", "", false
+		}
+		return rf.param, vs[0], true
+	}
+	prefix, isPrefix := strings.CutSuffix(rf.header, "*")
+	for k, vs := range h {
+		lk := strings.ToLower(k)
+		if lk != rf.header && !(isPrefix && strings.HasPrefix(lk, prefix)) {
+			continue
+		}
+		v := ""
+		if len(vs) > 0 {
+			v = vs[0]
+		}
+		if rf.selects == nil || rf.selects(v) {
+			return displayName(k, lk), v, true
+		}
+	}
+	// Presigners hoist x-amz-* headers into the query string (reference
+	// §1.1), where they are signed like any parameter; a hoisted header
+	// selects its feature as the header would.
+	for k, vs := range q {
+		lk := strings.ToLower(k)
+		if lk != rf.header && !(isPrefix && strings.HasPrefix(lk, prefix)) {
+			continue
+		}
+		if rf.selects == nil || rf.selects(vs[0]) {
+			return lk, vs[0], true
+		}
+	}
+	return "", "", false
+}
+
+// displayName spells a header as AWS's documents do: x-amz-* in lower
+// case, standard headers canonical (If-Match).
+func displayName(canonical, lower string) string {
+	if strings.HasPrefix(lower, "x-amz-") {
+		return lower
+	}
+	return canonical
+}
+
+// err builds the refusal. The message leads with AWS's words where AWS
+// has specific ones, and always says what signet lacks and where.
+func (rf *refusal) err(op, name, value string) *apiError {
+	what := "the " + name + " header"
+	if rf.param != "" {
+		what = "the " + name + " parameter"
+	}
+	if rf.echo {
+		what = name + ": " + value
+	}
+	sentence := "signet does not implement " + rf.feature + ": " + what + " on " + op + " is refused, not ignored."
+	e := s3Err(rf.code)
+	switch rf.code {
+	case "AccessControlListNotSupported":
+		e = e.msg(e.Message + ". " + sentence + " Grant access with a bucket policy.")
+	case "InvalidArgument":
+		e = e.msg("Invalid version id specified. "+sentence+" Only the null version exists.").
+			with("ArgumentName", rf.argumentName()).with("ArgumentValue", value)
+	default:
+		e = e.msg(sentence)
+		if rf.header != "" {
+			e = e.with("Header", name)
+		}
+	}
+	return e
+}
+
+func (rf *refusal) argumentName() string {
+	if rf.param != "" {
+		return rf.param
+	}
+	return rf.header
+}
+
+// subresource is a query parameter that selects an S3 operation signet
+// does not serve: the feature it belongs to and the operation per method.
+type subresource struct {
+	feature string
+	ops     map[string]string // method -> operation; "" key: any method
+}
+
+// subresources lists S3 subresources signet does not serve. Only these
+// (not every unknown parameter) are refused, because AWS ignores
+// parameters that are not subresources and SDKs add some (x-id).
+var subresources = map[string]subresource{
+	"accelerate":            bucketOps("Transfer Acceleration", "BucketAccelerateConfiguration"),
+	"analytics":             bucketOps("storage class analytics", "BucketAnalyticsConfiguration"),
+	"attributes":            {"object attributes", map[string]string{"": "GetObjectAttributes"}},
+	"cors":                  bucketOps("CORS", "BucketCors"),
+	"encryption":            bucketOps("default bucket encryption", "BucketEncryption"),
+	"intelligent-tiering":   bucketOps("S3 Intelligent-Tiering archive configurations", "BucketIntelligentTieringConfiguration"),
+	"inventory":             bucketOps("S3 Inventory", "BucketInventoryConfiguration"),
+	"legal-hold":            {"Object Lock legal holds", map[string]string{"GET": "GetObjectLegalHold", "": "PutObjectLegalHold"}},
+	"lifecycle":             bucketOps("lifecycle rules", "BucketLifecycleConfiguration"),
+	"logging":               bucketOps("server access logging", "BucketLogging"),
+	"metrics":               bucketOps("request metrics", "BucketMetricsConfiguration"),
+	"notification":          bucketOps("event notifications", "BucketNotificationConfiguration"),
+	"object-lock":           {"Object Lock", map[string]string{"GET": "GetObjectLockConfiguration", "": "PutObjectLockConfiguration"}},
+	"ownershipControls":     bucketOps("Object Ownership controls", "BucketOwnershipControls"),
+	"policyStatus":          {"policy status", map[string]string{"": "GetBucketPolicyStatus"}},
+	"publicAccessBlock":     {"Block Public Access", map[string]string{"GET": "GetPublicAccessBlock", "PUT": "PutPublicAccessBlock", "": "DeletePublicAccessBlock"}},
+	"replication":           bucketOps("replication", "BucketReplication"),
+	"requestPayment":        bucketOps("Requester Pays", "BucketRequestPayment"),
+	"restore":               {"archive restores", map[string]string{"": "RestoreObject"}},
+	"retention":             {"Object Lock retention", map[string]string{"GET": "GetObjectRetention", "": "PutObjectRetention"}},
+	"select":                {"S3 Select", map[string]string{"": "SelectObjectContent"}},
+	"session":               {"S3 Express sessions", map[string]string{"": "CreateSession"}},
+	"tagging":               {"tagging", nil}, // bucket or object, see op
+	"torrent":               {"BitTorrent", map[string]string{"": "GetObjectTorrent"}},
+	"versions":              {"versioning", map[string]string{"": "ListObjectVersions"}},
+	"website":               bucketOps("static website hosting", "BucketWebsite"),
+	"metadataTable":         bucketOps("S3 Metadata", "BucketMetadataTableConfiguration"),
+	"metadataConfiguration": bucketOps("S3 Metadata", "BucketMetadataConfiguration"),
+}
+
+// bucketOps is the usual Get/Put/Delete trio of a bucket configuration.
+func bucketOps(feature, name string) subresource {
+	return subresource{feature, map[string]string{"GET": "Get" + name, "PUT": "Put" + name, "DELETE": "Delete" + name, "": "Put" + name}}
+}
+
+// refuseSubresource returns the error for an unserved subresource in q, or
+// nil.
+func refuseSubresource(q url.Values, method string, object bool) error {
+	for name := range q {
+		sr, ok := subresources[name]
+		if !ok {
+			continue
+		}
+		return notImplemented(sr.feature, "the "+name+" subresource", sr.op(name, method, object))
+	}
+	return nil
+}
+
+func (sr subresource) op(name, method string, object bool) string {
+	if name == "tagging" {
+		return verb(method) + map[bool]string{true: "Object", false: "Bucket"}[object] + "Tagging"
+	}
+	if op, ok := sr.ops[method]; ok {
+		return op
+	}
+	return sr.ops[""]
+}
+
+func verb(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead:
+		return "Get"
+	case http.MethodDelete:
+		return "Delete"
+	}
+	return "Put"
+}
+
+// notImplemented is a 501 naming the feature, what selected it and the
+// operation.
+func notImplemented(feature, what, op string) *apiError {
+	return s3Err("NotImplemented").msg("signet does not implement " + feature + ": " + what + " on " + op + " is refused, not ignored.")
+}
+
+// checkExpectedOwner honours x-amz-expected-bucket-owner and, on copies,
+// x-amz-source-expected-bucket-owner, as headers or hoisted into a
+// presigned URL's query: every bucket belongs to the one account, so any
+// other account is AWS's 403 AccessDenied.
+func (a *api) checkExpectedOwner(h http.Header, q url.Values) error {
+	for _, name := range []string{"x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"} {
+		if v, ok := h[http.CanonicalHeaderKey(name)]; ok && (len(v) == 0 || v[0] != a.cfg.Account) {
+			return s3Err("AccessDenied")
+		}
+		for k, v := range q {
+			if strings.EqualFold(k, name) && v[0] != a.cfg.Account {
+				return s3Err("AccessDenied")
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+package s3api
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRefusedFeatures pins finding 9: every header or parameter that
+// selects a feature signet does not implement is refused with AWS's error
+// for it, and the message names the feature and the operation. None of
+// these requests may succeed, and none may leave an object or bucket
+// behind.
+func TestRefusedFeatures(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("bkt")
+	e.put("bkt", "k", "v")
+	cases := []struct {
+		name, method, target string
+		hdr                  []string
+		status               int
+		code                 string
+		msg                  []string // substrings of the message
+	}{
+		{"object lock on CreateBucket", "PUT", "/locked", []string{"x-amz-bucket-object-lock-enabled", "true"},
+			501, "NotImplemented", []string{"Object Lock", "CreateBucket", "x-amz-bucket-object-lock-enabled"}},
+		{"retention on PutObject", "PUT", "/bkt/new", []string{"x-amz-object-lock-mode", "GOVERNANCE", "x-amz-object-lock-retain-until-date", "2030-01-01T00:00:00Z"},
+			501, "NotImplemented", []string{"Object Lock", "PutObject"}},
+		{"legal hold on CreateMultipartUpload", "POST", "/bkt/new?uploads", []string{"x-amz-object-lock-legal-hold", "ON"},
+			501, "NotImplemented", []string{"Object Lock", "CreateMultipartUpload"}},
+		{"tagging on PutObject", "PUT", "/bkt/new", []string{"x-amz-tagging", "team=blue"},
+			501, "NotImplemented", []string{"tagging", "PutObject", "x-amz-tagging"}},
+		{"tagging on CopyObject", "PUT", "/bkt/new", []string{"x-amz-copy-source", "/bkt/k", "x-amz-tagging", "a=b", "x-amz-tagging-directive", "REPLACE"},
+			501, "NotImplemented", []string{"tagging", "CopyObject"}},
+		{"public ACL on PutObject", "PUT", "/bkt/new", []string{"x-amz-acl", "public-read"},
+			400, "AccessControlListNotSupported", []string{"ACL", "PutObject", "public-read"}},
+		{"public ACL on CreateBucket", "PUT", "/pub", []string{"x-amz-acl", "public-read-write"},
+			400, "AccessControlListNotSupported", []string{"ACL", "CreateBucket"}},
+		{"grant on PutObjectAcl", "PUT", "/bkt/k?acl", []string{"x-amz-grant-read", "uri=http://acs.amazonaws.com/groups/global/AllUsers"},
+			400, "AccessControlListNotSupported", []string{"ACL", "PutObjectAcl", "x-amz-grant-read"}},
+		{"public ACL on PutBucketAcl", "PUT", "/bkt?acl", []string{"x-amz-acl", "authenticated-read"},
+			400, "AccessControlListNotSupported", []string{"ACL", "PutBucketAcl"}},
+		{"ACLs enabled by object ownership", "PUT", "/own", []string{"x-amz-object-ownership", "ObjectWriter"},
+			501, "NotImplemented", []string{"ACL", "CreateBucket", "ObjectWriter"}},
+		{"SSE-S3 on PutObject", "PUT", "/bkt/new", []string{"x-amz-server-side-encryption", "AES256"},
+			501, "NotImplemented", []string{"server-side encryption", "PutObject"}},
+		{"SSE-KMS on CreateMultipartUpload", "POST", "/bkt/new?uploads", []string{"x-amz-server-side-encryption", "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id", "k1"},
+			501, "NotImplemented", []string{"server-side encryption", "CreateMultipartUpload"}},
+		{"SSE-C on GetObject", "GET", "/bkt/k", []string{"x-amz-server-side-encryption-customer-algorithm", "AES256", "x-amz-server-side-encryption-customer-key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=", "x-amz-server-side-encryption-customer-key-MD5", "x"},
+			501, "NotImplemented", []string{"SSE-C", "GetObject"}},
+		{"SSE-C copy source on CopyObject", "PUT", "/bkt/new", []string{"x-amz-copy-source", "/bkt/k", "x-amz-copy-source-server-side-encryption-customer-algorithm", "AES256"},
+			501, "NotImplemented", []string{"SSE-C", "CopyObject"}},
+		{"website redirect on PutObject", "PUT", "/bkt/new", []string{"x-amz-website-redirect-location", "/elsewhere"},
+			501, "NotImplemented", []string{"website", "PutObject"}},
+		{"archive storage class on PutObject", "PUT", "/bkt/new", []string{"x-amz-storage-class", "GLACIER"},
+			501, "NotImplemented", []string{"GLACIER", "PutObject"}},
+		{"archive storage class on CopyObject", "PUT", "/bkt/k", []string{"x-amz-copy-source", "/bkt/k", "x-amz-storage-class", "DEEP_ARCHIVE"},
+			501, "NotImplemented", []string{"DEEP_ARCHIVE", "CopyObject"}},
+		{"conditional DeleteObject", "DELETE", "/bkt/k", []string{"If-Match", `"abc"`},
+			501, "NotImplemented", []string{"conditional", "DeleteObject", "If-Match"}},
+		{"append on PutObject", "PUT", "/bkt/k", []string{"x-amz-write-offset-bytes", "1"},
+			501, "NotImplemented", []string{"append", "PutObject"}},
+		{"version of GetObject", "GET", "/bkt/k?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY", nil,
+			400, "InvalidArgument", []string{"version", "GetObject"}},
+		{"version of DeleteObject", "DELETE", "/bkt/k?versionId=abc", nil,
+			400, "InvalidArgument", []string{"version", "DeleteObject"}},
+		{"version of copy source", "PUT", "/bkt/new", []string{"x-amz-copy-source", "/bkt/k?versionId=abc"},
+			400, "InvalidArgument", []string{"version", "CopyObject"}},
+		{"tagging subresource", "GET", "/bkt/k?tagging", nil,
+			501, "NotImplemented", []string{"tagging", "GetObjectTagging"}},
+		{"lifecycle subresource", "PUT", "/bkt?lifecycle", nil,
+			501, "NotImplemented", []string{"lifecycle", "PutBucketLifecycleConfiguration"}},
+		{"object lock subresource", "PUT", "/bkt?object-lock", nil,
+			501, "NotImplemented", []string{"Object Lock", "PutObjectLockConfiguration"}},
+		{"retention subresource", "PUT", "/bkt/k?retention", nil,
+			501, "NotImplemented", []string{"Object Lock", "PutObjectRetention"}},
+		{"versioning", "PUT", "/bkt?versioning", nil,
+			501, "NotImplemented", []string{"versioning", "PutBucketVersioning"}},
+		{"POST form upload", "POST", "/bkt", nil,
+			501, "NotImplemented", []string{"POST", "PostObject"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := e.do(c.method, c.target, nil, c.hdr...)
+			body := expectErr(t, w, c.status, c.code)
+			if body.Message == codes["NotImplemented"].message {
+				t.Errorf("generic message %q: it must name the feature and the operation", body.Message)
+			}
+			for _, s := range c.msg {
+				if !strings.Contains(body.Message, s) {
+					t.Errorf("message %q lacks %q", body.Message, s)
+				}
+			}
+			if strings.Contains(body.Message, "c2VjcmV0") {
+				t.Errorf("message echoes the customer key: %q", body.Message)
+			}
+		})
+	}
+	// Nothing was created by a refused request.
+	for _, target := range []string{"/bkt/new", "/locked", "/pub", "/own"} {
+		if w := e.do("HEAD", target, nil); w.Code == 200 {
+			t.Errorf("%s exists after a refused request", target)
+		}
+	}
+	// k was neither deleted nor changed.
+	if w := e.mustDo(200, "GET", "/bkt/k", ""); w.Body.String() != "v" {
+		t.Errorf("k = %q", w.Body.String())
+	}
+}
+
+// TestAcceptedEquivalents pins the values that select nothing signet
+// lacks, which AWS's default bucket accepts: they must keep working.
+func TestAcceptedEquivalents(t *testing.T) {
+	e := newEnv(t)
+	e.mustDo(200, "PUT", "/bkt", "", "x-amz-acl", "private", "x-amz-object-ownership", "BucketOwnerEnforced",
+		"x-amz-bucket-object-lock-enabled", "false")
+	e.put("bkt", "a", "1", "x-amz-acl", "bucket-owner-full-control")
+	e.put("bkt", "b", "2", "x-amz-storage-class", "STANDARD_IA", "x-amz-object-lock-legal-hold", "OFF", "x-amz-tagging", "")
+	e.mustDo(200, "GET", "/bkt/a?versionId=null", "")
+	e.mustDo(200, "PUT", "/bkt/c", "", "x-amz-copy-source", "/bkt/a?versionId=null")
+	e.mustDo(200, "PUT", "/bkt/a?acl", "", "x-amz-acl", "private")
+	e.mustDo(200, "GET", "/bkt/b", "", "x-amz-request-payer", "requester")
+}
+
+// TestExpectedBucketOwner pins x-amz-expected-bucket-owner (and the copy
+// source's): honoured, not dropped. Another account is 403 AccessDenied.
+func TestExpectedBucketOwner(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Account = "123456789012" })
+	e.bucket("bkt")
+	e.put("bkt", "k", "v")
+	e.mustDo(200, "GET", "/bkt/k", "", "x-amz-expected-bucket-owner", "123456789012")
+	expectErr(t, e.do("GET", "/bkt/k", nil, "x-amz-expected-bucket-owner", "999999999999"), 403, "AccessDenied")
+	expectErr(t, e.do("PUT", "/bkt/k2", strings.NewReader("x"), "x-amz-expected-bucket-owner", "999999999999"), 403, "AccessDenied")
+	expectErr(t, e.do("PUT", "/bkt/k3", nil, "x-amz-copy-source", "/bkt/k", "x-amz-source-expected-bucket-owner", "999999999999"), 403, "AccessDenied")
+	e.mustDo(200, "PUT", "/bkt/k4", "", "x-amz-copy-source", "/bkt/k", "x-amz-source-expected-bucket-owner", "123456789012")
+	if w := e.do("HEAD", "/bkt/k2", nil); w.Code != 404 {
+		t.Errorf("k2 was written despite the owner mismatch: %d", w.Code)
+	}
+}
+
+// TestRefusedHoistedHeaders pins the presigned form of finding 9: a header
+// a presigner hoisted into the query string selects its feature too.
+func TestRefusedHoistedHeaders(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("bkt")
+	expectErr(t, e.do("PUT", "/bkt/k?X-Amz-Object-Lock-Mode=GOVERNANCE&X-Amz-Object-Lock-Retain-Until-Date=2030-01-01T00%3A00%3A00Z", strings.NewReader("x")), 501, "NotImplemented")
+	expectErr(t, e.do("PUT", "/bkt/k?x-amz-acl=public-read", strings.NewReader("x")), 400, "AccessControlListNotSupported")
+	expectErr(t, e.do("PUT", "/bkt/k?X-Amz-Server-Side-Encryption=AES256", strings.NewReader("x")), 501, "NotImplemented")
+	if w := e.do("HEAD", "/bkt/k", nil); w.Code != 404 {
+		t.Fatalf("k was written: %d", w.Code)
+	}
+}
+
+// TestExpectedBucketOwnerHoisted: the owner check holds for a presigned
+// URL that carries it in the query string.
+func TestExpectedBucketOwnerHoisted(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Account = "123456789012" })
+	e.bucket("bkt")
+	expectErr(t, e.do("PUT", "/bkt/k?X-Amz-Expected-Bucket-Owner=999999999999", strings.NewReader("x")), 403, "AccessDenied")
+	e.mustDo(200, "PUT", "/bkt/k?x-amz-expected-bucket-owner=123456789012", "x")
+}
