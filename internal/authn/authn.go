@@ -133,10 +133,6 @@ func (a *Authenticator) sigV4(r *http.Request, mech mechanism) (*Result, error) 
 	}
 	res := v.res
 	res.ContentSHA256 = v.auth.PayloadHash
-	if mech == mechV4Query {
-		res.Body, res.DecodedLength = plainBody(r), r.ContentLength
-		return res, nil
-	}
 	if err := a.attachBody(r, v.auth, v.key, res); err != nil {
 		return nil, err
 	}
@@ -216,10 +212,14 @@ func (a *Authenticator) verifyV4(r *http.Request, mech mechanism, mode sigv4.Mod
 }
 
 // attachBody sets the payload reader that proves the body is what was
-// signed: aws-chunked decoding with chunk signatures, or a hash check.
+// signed: aws-chunked decoding with chunk signatures, or a hash check. It
+// serves header-signed and presigned requests alike: a presigner that pins
+// a SHA-256 (see sigv4.PresignedPayloadHash) gets exactly that body or
+// XAmzContentSHA256Mismatch, as a header signer does. aws-chunked is for
+// header-signed requests only.
 func (a *Authenticator) attachBody(r *http.Request, auth *sigv4.Auth, key []byte, res *Result) error {
 	res.Body, res.DecodedLength = plainBody(r), r.ContentLength
-	if mode, ok := awschunked.ModeFor(auth.PayloadHash); ok {
+	if mode, ok := awschunked.ModeFor(auth.PayloadHash); ok && auth.Kind == sigv4.HeaderAuth {
 		decoded, err := strconv.ParseInt(r.Header.Get("X-Amz-Decoded-Content-Length"), 10, 64)
 		if err != nil || decoded < 0 {
 			decoded = -1
@@ -241,20 +241,48 @@ func (a *Authenticator) attachBody(r *http.Request, auth *sigv4.Auth, key []byte
 		}
 		return nil
 	}
-	switch auth.PayloadHash {
-	case sigv4.UnsignedPayload:
+	if f := bindPayload(res, auth.PayloadHash); f != nil {
+		return f
+	}
+	if f := bindPayload(res, signedHeaderHash(r, auth)); f != nil {
+		return f
+	}
+	return nil
+}
+
+// bindPayload makes reading res.Body fail unless the body's SHA-256 is
+// want. "" and UNSIGNED-PAYLOAD bind nothing; any other value that is not
+// a SHA-256 is refused.
+func bindPayload(res *Result, want string) *Failure {
+	switch want {
+	case "", sigv4.UnsignedPayload:
 		return nil
 	}
-	if !isHexSHA256(auth.PayloadHash) {
+	if !isHexSHA256(want) {
 		return &Failure{Reason: ReasonBadContentSHA256}
 	}
-	if res.Body == http.NoBody && auth.PayloadHash == sigv4.EmptySHA256 {
+	if res.Body == http.NoBody && want == sigv4.EmptySHA256 {
 		// A GET or HEAD: no body, signed as empty, leaves nothing to
 		// check, so it needs no hashing reader.
 		return nil
 	}
-	res.Body = &hashCheckReader{r: res.Body, want: auth.PayloadHash}
+	res.Body = &hashCheckReader{r: res.Body, want: want}
 	return nil
+}
+
+// signedHeaderHash is a presigned request's x-amz-content-sha256 header
+// when it is signed but is not the canonical payload hash (because an
+// X-Amz-Content-Sha256 parameter took that place): the signature covers it
+// all the same, so the body is bound to it too. "" otherwise.
+func signedHeaderHash(r *http.Request, auth *sigv4.Auth) string {
+	if auth.Kind != sigv4.QueryAuth {
+		return ""
+	}
+	h := sigv4.PresignedPayloadHash("", auth.SignedHeaders, r.Header)
+	if h == sigv4.UnsignedPayload || h == auth.PayloadHash {
+		return ""
+	}
+	return h
 }
 
 func (a *Authenticator) sigV2(r *http.Request, mech mechanism, virtualBucket string) (*Result, error) {

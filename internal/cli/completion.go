@@ -33,6 +33,8 @@ var commandFlags = map[string][]compFlag{
 		{name: "dev-clock", help: "let admin callers move the server's clock forward"},
 		{name: "dev-clock-force", help: "allow --dev-clock on a non-loopback address"},
 		{name: "debug-addr", value: true, help: "loopback address for Go runtime profiles (pprof)"},
+		{name: "max-conns", value: true, help: "connections served at once"},
+		{name: "body-idle-timeout", value: true, help: "close a connection whose body stalls this long"},
 	},
 	"presign": {
 		{name: "expires-in", value: true, help: "URL lifetime: seconds or a duration (default 3600, at most 7d)"},

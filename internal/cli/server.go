@@ -43,6 +43,8 @@ func runServer(env Env) int {
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env "+config.EnvLogLevel+")")
 	fs.BoolVar(&cfg.DevClock, "dev-clock", false, "let admin callers move the server's clock forward ('signet admin clock advance'); loopback addresses only")
 	fs.BoolVar(&cfg.DevClockForce, "dev-clock-force", false, "allow --dev-clock on a non-loopback address")
+	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "connections served at once; more wait in the listen backlog (env "+config.EnvMaxConns+")")
+	fs.DurationVar(&cfg.BodyIdleTimeout, "body-idle-timeout", cfg.BodyIdleTimeout, "close a connection whose request body sends nothing for this long (env "+config.EnvBodyIdleTimeout+")")
 	// Not in config.Config: it is a diagnostic of this process (the soak
 	// test reads goroutine counts from it), not a setting of the service.
 	debugAddr := fs.String("debug-addr", "", "serve Go runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060; off by default")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,6 +21,9 @@ const (
 	EnvRootKeyID  = "SIGNET_ROOT_ACCESS_KEY_ID"
 	EnvRootSecret = "SIGNET_ROOT_SECRET_ACCESS_KEY"
 	EnvLogLevel   = "SIGNET_LOG_LEVEL"
+	// EnvMaxConns and EnvBodyIdleTimeout set MaxConns and BodyIdleTimeout.
+	EnvMaxConns        = "SIGNET_MAX_CONNS"
+	EnvBodyIdleTimeout = "SIGNET_BODY_IDLE_TIMEOUT"
 )
 
 // Config is the server's configuration.
@@ -59,6 +63,14 @@ type Config struct {
 	ReadTimeout       time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
+	// MaxConns caps the connections served at once; further ones wait in
+	// the listen backlog until one closes. BodyIdleTimeout is how long a
+	// request body may send nothing before the read fails and the
+	// connection is closed: a client trickling its body holds a
+	// connection (and a slot of MaxConns) for at most that long per
+	// stall, not for all of ReadTimeout. Zero means the default.
+	MaxConns        int
+	BodyIdleTimeout time.Duration
 }
 
 // Defaults of the connection limits.
@@ -67,7 +79,26 @@ const (
 	DefaultReadTimeout       = 30 * time.Minute
 	DefaultIdleTimeout       = 2 * time.Minute
 	DefaultMaxHeaderBytes    = 64 << 10
+	// DefaultMaxConns is well under the usual 1024 open-file limit minus
+	// the store's files, and far above what one node's disk can serve.
+	DefaultMaxConns = 768
+	// DefaultBodyIdleTimeout: real clients never pause a body this long
+	// (TCP retransmission gives up sooner on a dead path).
+	DefaultBodyIdleTimeout = time.Minute
 )
+
+// BodyLimits returns MaxConns and BodyIdleTimeout with zero values
+// replaced by their defaults.
+func (c Config) BodyLimits() (maxConns int, bodyIdle time.Duration) {
+	maxConns, bodyIdle = c.MaxConns, c.BodyIdleTimeout
+	if maxConns == 0 {
+		maxConns = DefaultMaxConns
+	}
+	if bodyIdle == 0 {
+		bodyIdle = DefaultBodyIdleTimeout
+	}
+	return maxConns, bodyIdle
+}
 
 // ConnLimits returns the connection limits with zero values replaced by
 // their defaults.
@@ -99,6 +130,14 @@ func Default() Config {
 		ReadTimeout:       DefaultReadTimeout,
 		IdleTimeout:       DefaultIdleTimeout,
 		MaxHeaderBytes:    DefaultMaxHeaderBytes,
+		MaxConns:          DefaultMaxConns,
+		BodyIdleTimeout:   DefaultBodyIdleTimeout,
+	}
+	if v, err := strconv.Atoi(os.Getenv(EnvMaxConns)); err == nil {
+		c.MaxConns = v
+	}
+	if v, err := time.ParseDuration(os.Getenv(EnvBodyIdleTimeout)); err == nil {
+		c.BodyIdleTimeout = v
 	}
 	if v := os.Getenv(EnvAddr); v != "" {
 		c.Addr = v
@@ -153,6 +192,9 @@ func (c Config) Validate() error {
 	}
 	if c.DevClock && !c.DevClockForce && !loopback(c.Addr) {
 		return fmt.Errorf("--dev-clock is refused on the non-loopback address %q: listen on 127.0.0.1 or ::1, or add --dev-clock-force if you really want anyone who can reach it with admin credentials to move time", c.Addr)
+	}
+	if c.MaxConns < 0 || c.BodyIdleTimeout < 0 {
+		return errors.New("--max-conns and --body-idle-timeout must not be negative (zero means the default)")
 	}
 	if c.ReadHeaderTimeout < 0 || c.ReadTimeout < 0 || c.IdleTimeout < 0 || c.MaxHeaderBytes < 0 {
 		return errors.New("connection timeouts and the header size limit must not be negative (zero means the default)")

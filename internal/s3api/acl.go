@@ -38,6 +38,12 @@ func (a *api) aclTargetExists(rq *request) error {
 	return err
 }
 
+// maxACLElems is the most elements an AccessControlPolicy body can need:
+// the root, Owner with ID and DisplayName, AccessControlList, then S3's 100
+// grants of Grant, Grantee, ID, DisplayName, URI, EmailAddress and
+// Permission.
+const maxACLElems = 5 + 100*7
+
 type accessControlPolicy struct {
 	Grants []struct {
 		Grantee struct {
@@ -56,7 +62,7 @@ func (a *api) putACL(rq *request) error {
 	// a canned "private" (or bucket-owner-full-control) needs no body.
 	if rq.r.Header.Get("x-amz-acl") == "" {
 		var acp accessControlPolicy
-		if _, err := readXML(rq.res.Body, 64<<10, &acp); err != nil {
+		if err := readXML(rq.res.Body, 64<<10, maxACLElems, &acp); err != nil {
 			return err
 		}
 		// Only the owner's FULL_CONTROL (the private ACL) is expressible.

@@ -1,9 +1,12 @@
 package s3api
 
 import (
+	"bytes"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/xml"
+	"hash"
+	"io"
 	"net/http"
 
 	"signet/internal/authn"
@@ -13,6 +16,10 @@ const (
 	maxDeleteKeys = 1000
 	// maxDeleteBody fits 1000 keys of 1024 bytes with their XML, escaped.
 	maxDeleteBody = 2 << 20
+	// maxDeleteElems is the most elements a Delete body can need: Delete
+	// and Quiet, then per key Object, Key, VersionId, ETag,
+	// LastModifiedTime and Size. Decoding stops at the next one.
+	maxDeleteElems = 2 + maxDeleteKeys*6
 )
 
 type deleteRequest struct {
@@ -47,12 +54,15 @@ func (a *api) deleteObjects(rq *request) error {
 	if _, err := a.requireBucket(rq); err != nil {
 		return err
 	}
-	var req deleteRequest
-	data, err := readXML(rq.res.Body, maxDeleteBody, &req)
+	digests, err := newBodyDigests(rq.r.Header)
 	if err != nil {
 		return err
 	}
-	if err := checkBodyDigests(rq.r.Header, data, rq.res); err != nil {
+	var req deleteRequest
+	if err := readXML(io.TeeReader(rq.res.Body, digests), maxDeleteBody, maxDeleteElems, &req); err != nil {
+		return err
+	}
+	if err := digests.check(rq.res); err != nil {
 		return err
 	}
 	if len(req.Objects) == 0 || len(req.Objects) > maxDeleteKeys {
@@ -90,23 +100,53 @@ func (a *api) deleteOne(rq *request, key string) *apiError {
 	return nil
 }
 
-// checkBodyDigests honours Content-MD5 and x-amz-checksum-* on small XML
-// bodies that were read whole.
-func checkBodyDigests(h http.Header, data []byte, res *authn.Result) error {
+// bodyDigests computes, as an XML body streams through it, the
+// Content-MD5 and x-amz-checksum-* the request asked to be checked.
+type bodyDigests struct {
+	md5     hash.Hash // nil without Content-MD5
+	wantMD5 []byte
+	plan    checksumPlan
+	sum     hash.Hash // nil without a checksum
+}
+
+// newBodyDigests reads the digests h asks for; a malformed Content-MD5 is
+// InvalidDigest before any of the body is read.
+func newBodyDigests(h http.Header) (*bodyDigests, error) {
+	d := &bodyDigests{}
 	if v, ok := h["Content-Md5"]; ok {
 		want, err := base64.StdEncoding.DecodeString(v[0])
 		if err != nil || len(want) != md5.Size {
-			return s3Err("InvalidDigest")
+			return nil, s3Err("InvalidDigest")
 		}
-		if got := md5.Sum(data); string(got[:]) != string(want) {
-			return s3Err("BadDigest")
-		}
+		d.md5, d.wantMD5 = md5.New(), want
 	}
 	plan, err := parseChecksumPlan(h)
-	if err != nil || plan.alg == "" {
-		return err
+	if err != nil {
+		return nil, err
 	}
-	hs := plan.alg.New()
-	hs.Write(data)
-	return plan.verify(hs.Sum(nil), res.Trailers)
+	if plan.alg != "" {
+		d.plan, d.sum = plan, plan.alg.New()
+	}
+	return d, nil
+}
+
+func (d *bodyDigests) Write(p []byte) (int, error) {
+	if d.md5 != nil {
+		d.md5.Write(p)
+	}
+	if d.sum != nil {
+		d.sum.Write(p)
+	}
+	return len(p), nil
+}
+
+// check compares the digests of the body read with those asked for.
+func (d *bodyDigests) check(res *authn.Result) error {
+	if d.md5 != nil && !bytes.Equal(d.md5.Sum(nil), d.wantMD5) {
+		return s3Err("BadDigest")
+	}
+	if d.sum == nil {
+		return nil
+	}
+	return d.plan.verify(d.sum.Sum(nil), res.Trailers)
 }

@@ -17,7 +17,13 @@ import (
 	"signet/internal/storage"
 )
 
-const maxCompleteBody = 4 << 20 // 10000 parts with checksums, escaped
+const (
+	maxCompleteBody = 4 << 20 // 10000 parts with checksums, escaped
+	// maxCompleteElems is the most elements a CompleteMultipartUpload body
+	// can need: the root, then per part Part, PartNumber, ETag and five
+	// Checksum<ALG>. Decoding stops at the next one.
+	maxCompleteElems = 1 + maxParts*8
+)
 
 // checksumXML holds the optional Checksum<ALG> elements S3 puts in part and
 // completion bodies.
@@ -239,8 +245,14 @@ type completeResult struct {
 }
 
 func (a *api) completeUpload(rq *request) error {
+	// The cheap checks first: the caller was authorised before the
+	// handler ran, and an upload that does not exist is answered without
+	// reading a byte of the body.
+	if _, err := a.upload(rq); err != nil {
+		return err
+	}
 	var req completeRequest
-	if _, err := readXML(rq.res.Body, maxCompleteBody, &req); err != nil {
+	if err := readXML(rq.res.Body, maxCompleteBody, maxCompleteElems, &req); err != nil {
 		return err
 	}
 	if len(req.Parts) == 0 {

@@ -3,6 +3,7 @@ package s3api
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -57,27 +58,106 @@ func writeXML(w http.ResponseWriter, status int, v any) error {
 	return nil
 }
 
-// readXML decodes a request body of at most limit bytes into v. Oversized
-// bodies and undecodable XML are MalformedXML/MaxMessageLengthExceeded, and
-// body read errors keep their own meaning (signature, digest).
-func readXML(body io.Reader, limit int64, v any) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(body, limit+1))
+// readXML stream-decodes a request body into v: at most limit bytes
+// (MaxMessageLengthExceeded past that) and at most maxElems elements
+// nested at most maxXMLDepth deep (MalformedXML past either), so that what
+// a body costs is bounded by what its operation can accept, not by its
+// size: the decoder stops at the first element too many. The body is read
+// to its end, so a payload-hash or checksum check on it still runs, and a
+// body read error keeps its own meaning (signature, digest, short body).
+func readXML(body io.Reader, limit int64, maxElems int, v any) error {
+	lb := &limitedBody{r: body, left: limit}
+	tr := &boundedTokens{d: xml.NewDecoder(lb), maxElems: maxElems}
+	d := xml.NewTokenDecoder(tr)
+	err := d.Decode(v)
+	if err == nil {
+		// What follows the root must be well-formed too, and the body
+		// must be read to its end.
+		for err == nil {
+			_, err = d.Token()
+		}
+		if err == io.EOF {
+			err = nil
+		}
+	}
+	switch {
+	case lb.err == errBodyTooLarge:
+		return s3Err("MaxMessageLengthExceeded")
+	case lb.err != nil:
+		return lb.err
+	case err != nil:
+		return s3Err("MalformedXML")
+	}
+	return nil
+}
+
+// errBodyTooLarge: a body went past its limit.
+var errBodyTooLarge = errors.New("s3api: request body too large")
+
+// limitedBody reads at most left bytes of r; one more is errBodyTooLarge.
+// It keeps the first read error other than EOF, which is the body's own
+// verdict (a payload-hash mismatch arrives with the last bytes).
+type limitedBody struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	if l.left <= 0 {
+		// Probe for one byte more than allowed.
+		var one [1]byte
+		p = one[:]
+	} else if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	if l.left <= 0 && n > 0 {
+		l.err = errBodyTooLarge
+		return 0, l.err
+	}
+	l.left -= int64(n)
+	if err != nil && err != io.EOF {
+		l.err = err
+	}
+	return n, err
+}
+
+// boundedTokens passes on a decoder's raw tokens and fails once there are
+// more than maxElems elements or they nest deeper than maxXMLDepth.
+// encoding/xml skips unknown elements however deep or many, and appends
+// every repeated one it knows, so without this bound a body within its
+// byte limit could still cost memory out of all proportion.
+type boundedTokens struct {
+	d               *xml.Decoder
+	maxElems, elems int
+	depth           int
+}
+
+var errTooManyElements = errors.New("s3api: XML body has too many elements or is nested too deep")
+
+func (b *boundedTokens) Token() (xml.Token, error) {
+	tok, err := b.d.RawToken()
 	if err != nil {
+		if err == io.EOF && b.depth != 0 {
+			return nil, io.ErrUnexpectedEOF
+		}
 		return nil, err
 	}
-	if int64(len(data)) > limit {
-		return nil, s3Err("MaxMessageLengthExceeded")
+	switch tok.(type) {
+	case xml.StartElement:
+		b.elems++
+		b.depth++
+		if b.elems > b.maxElems || b.depth > maxXMLDepth {
+			return nil, errTooManyElements
+		}
+	case xml.EndElement:
+		b.depth--
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, s3Err("MalformedXML")
-	}
-	if !shallowXML(data, maxXMLDepth) {
-		return nil, s3Err("MalformedXML")
-	}
-	if err := xml.Unmarshal(data, v); err != nil {
-		return nil, s3Err("MalformedXML")
-	}
-	return data, nil
+	return tok, nil
 }
 
 // maxXMLDepth bounds the element nesting of request bodies. S3's request
@@ -86,28 +166,3 @@ func readXML(body io.Reader, limit int64, v any) ([]byte, error) {
 // thousands of nested unknown elements would be accepted as if they were
 // not there, where S3 refuses what does not follow its schema.
 const maxXMLDepth = 32
-
-// shallowXML reports whether data is well-formed XML nested at most max
-// elements deep. It reads raw tokens, so it costs no allocation per
-// element beyond the decoder's own.
-func shallowXML(data []byte, max int) bool {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	depth := 0
-	for {
-		tok, err := d.RawToken()
-		if err == io.EOF {
-			return depth == 0
-		}
-		if err != nil {
-			return false
-		}
-		switch tok.(type) {
-		case xml.StartElement:
-			if depth++; depth > max {
-				return false
-			}
-		case xml.EndElement:
-			depth--
-		}
-	}
-}

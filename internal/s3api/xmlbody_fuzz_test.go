@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -35,15 +36,17 @@ var fuzzXMLSeeds = []string{
 
 // fuzzReadXML runs readXML on data into a fresh *T and checks the
 // properties every request body shares: the only refusals are
-// MalformedXML and MaxMessageLengthExceeded; an accepted body is returned
-// unchanged, is nested at most maxXMLDepth deep, and survives
+// MalformedXML and MaxMessageLengthExceeded; an accepted body was read to
+// its end, is well-formed, nested at most maxXMLDepth deep with at most
+// maxElems elements, and survives
 // serialise-then-parse with the same value (parse is idempotent); its
 // accepted root element is root. It returns the parsed value, or nil when
 // refused.
-func fuzzReadXML[T any](t *testing.T, data []byte, limit int64, root string) *T {
+func fuzzReadXML[T any](t *testing.T, data []byte, limit int64, maxElems int, root string) *T {
 	t.Helper()
 	v := new(T)
-	got, err := readXML(bytes.NewReader(data), limit, v)
+	body := &countingReader{r: bytes.NewReader(data)}
+	err := readXML(body, limit, maxElems, v)
 	if err != nil {
 		var ae *apiError
 		if !errors.As(err, &ae) || (ae.Code != "MalformedXML" && ae.Code != "MaxMessageLengthExceeded") {
@@ -54,11 +57,11 @@ func fuzzReadXML[T any](t *testing.T, data []byte, limit int64, root string) *T 
 		}
 		return nil
 	}
-	if !bytes.Equal(got, data) {
-		t.Fatalf("readXML returned other bytes than it read")
+	if body.n.Load() != int64(len(data)) {
+		t.Fatalf("accepted a body after reading %d of its %d bytes", body.n.Load(), len(data))
 	}
-	if !shallowXML(data, maxXMLDepth) {
-		t.Fatalf("accepted a body nested deeper than %d", maxXMLDepth)
+	if depth, elems, ok := xmlShape(data); !ok || depth > maxXMLDepth || elems > maxElems {
+		t.Fatalf("accepted a body well-formed %v, %d deep, %d elements (limits %d, %d)", ok, depth, elems, maxXMLDepth, maxElems)
 	}
 	if name := reflect.ValueOf(v).Elem().FieldByName("XMLName"); name.IsValid() && name.Interface().(xml.Name).Local != root {
 		t.Fatalf("accepted root element %q, want %q", name.Interface().(xml.Name).Local, root)
@@ -68,7 +71,7 @@ func fuzzReadXML[T any](t *testing.T, data []byte, limit int64, root string) *T 
 		t.Fatalf("an accepted body does not serialise: %v", err)
 	}
 	again := new(T)
-	if _, err := readXML(bytes.NewReader(out), int64(len(out))+1, again); err != nil {
+	if err := readXML(bytes.NewReader(out), int64(len(out))+1, maxElems, again); err != nil {
 		t.Fatalf("the serialised form of an accepted body is refused: %v\n%s", err, out)
 	}
 	// The root element's namespace is not kept by Marshal (the struct tag
@@ -90,7 +93,7 @@ func FuzzCompleteMultipartUploadXML(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzReadXML[completeRequest](t, data, maxCompleteBody, "CompleteMultipartUpload")
+		fuzzReadXML[completeRequest](t, data, maxCompleteBody, maxCompleteElems, "CompleteMultipartUpload")
 	})
 }
 
@@ -100,7 +103,7 @@ func FuzzDeleteObjectsXML(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzReadXML[deleteRequest](t, data, maxDeleteBody, "Delete")
+		fuzzReadXML[deleteRequest](t, data, maxDeleteBody, maxDeleteElems, "Delete")
 	})
 }
 
@@ -110,7 +113,7 @@ func FuzzAccessControlPolicyXML(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzReadXML[accessControlPolicy](t, data, 64<<10, "AccessControlPolicy")
+		fuzzReadXML[accessControlPolicy](t, data, 64<<10, maxACLElems, "AccessControlPolicy")
 	})
 }
 
@@ -209,4 +212,29 @@ func FuzzGlobMatch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// xmlShape is the test's own reading of data: whether it is well-formed
+// (every element closed), how deep it nests and how many elements it has.
+func xmlShape(data []byte) (maxDepth, elems int, ok bool) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	depth := 0
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return maxDepth, elems, depth == 0
+		}
+		if err != nil {
+			return maxDepth, elems, false
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			elems++
+			if depth++; depth > maxDepth {
+				maxDepth = depth
+			}
+		case xml.EndElement:
+			depth--
+		}
+	}
 }

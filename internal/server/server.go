@@ -173,8 +173,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // listener to exercise those limits.
 func (s *Server) HTTPServer() *http.Server {
 	readHeader, read, idle, maxHeader := s.cfg.ConnLimits()
+	_, bodyIdle := s.cfg.BodyLimits()
 	return &http.Server{
-		Handler:           s.handler,
+		Handler:           withBodyIdleTimeout(s.handler, bodyIdle, read),
 		ReadHeaderTimeout: readHeader,
 		ReadTimeout:       read,
 		IdleTimeout:       idle,
@@ -266,6 +267,7 @@ func (s *Server) ListenAndServe(ctx context.Context, banner io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ln = s.LimitListener(ln)
 	scheme := "http"
 	hs := s.HTTPServer()
 	if s.cfg.TLSCert != "" {

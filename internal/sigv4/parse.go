@@ -1,6 +1,8 @@
 package sigv4
 
 import (
+	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -29,8 +31,7 @@ type Auth struct {
 	// PayloadHash is the last line of the canonical request. Header auth:
 	// the x-amz-content-sha256 header (empty if absent; Verify then uses the
 	// empty-body hash, so a Generic caller with a body must set it). Query
-	// auth: the X-Amz-Content-Sha256 parameter if present, else
-	// UNSIGNED-PAYLOAD.
+	// auth: see PresignedPayloadHash.
 	PayloadHash string
 }
 
@@ -232,10 +233,26 @@ func ParseQuery(req *Request) (*Auth, error) {
 	if a.SignedHeaders, ok = splitSignedHeaders(a.SignedHeaders, signed); !ok {
 		return nil, newErr(ReasonHeaderMalformed, k, "X-Amz-SignedHeaders="+signed)
 	}
-	if a.PayloadHash == "" {
-		a.PayloadHash = UnsignedPayload
-	}
+	a.PayloadHash = PresignedPayloadHash(a.PayloadHash, a.SignedHeaders, req.Header)
 	return a, nil
+}
+
+// PresignedPayloadHash is the last line of a presigned request's canonical
+// request: the X-Amz-Content-Sha256 parameter (param, decoded) if present,
+// else the x-amz-content-sha256 header if it is among the signed headers
+// (botocore and aws-sdk-go-v2 both sign that header's value as the payload
+// hash when a presigner pins one), else UNSIGNED-PAYLOAD. The signer and
+// the verifier both call it, so they cannot disagree.
+func PresignedPayloadHash(param string, signed []string, h http.Header) string {
+	if param != "" {
+		return param
+	}
+	if slices.Contains(signed, "x-amz-content-sha256") {
+		if v := headerValues(h, "x-amz-content-sha256"); len(v) > 0 {
+			return strings.TrimSpace(v[0])
+		}
+	}
+	return UnsignedPayload
 }
 
 // queryParams is indexed like the value array in ParseQuery; the first six

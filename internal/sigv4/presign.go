@@ -14,7 +14,9 @@ import (
 // X-Amz-Credential, X-Amz-Date, X-Amz-SignedHeaders (host plus the given
 // headers), X-Amz-Expires, X-Amz-Security-Token (if any) and finally
 // X-Amz-Signature, appended after the URL's own parameters in that order.
-// The payload hash is UNSIGNED-PAYLOAD. Existing query parameters are kept
+// The payload hash is UNSIGNED-PAYLOAD unless the URL carries an
+// X-Amz-Content-Sha256 parameter or headers an X-Amz-Content-Sha256 (see
+// PresignedPayloadHash): then the URL takes only that body. Existing query parameters are kept
 // byte for byte (so the URL the client sends is the URL that was signed);
 // any X-Amz-* auth parameters already present are replaced.
 //
@@ -22,7 +24,7 @@ import (
 // here, as botocore does not refuse them: the server does, and the CLI warns
 // through the lifetime package.
 func Presign(method, rawURL string, c Credentials, region, service string, t time.Time, expires time.Duration, headers http.Header, mode Mode) (string, error) {
-	return presign(method, rawURL, c, region, service, t, expires, headers, mode, UnsignedPayload)
+	return presign(method, rawURL, c, region, service, t, expires, headers, mode, "")
 }
 
 func presign(method, rawURL string, c Credentials, region, service string, t time.Time, expires time.Duration,
@@ -48,6 +50,9 @@ func presign(method, rawURL string, c Credentials, region, service string, t tim
 	sc := Scope{Date: amzDate[:8], Region: region, Service: service}
 	hdr, signed := signableHeaders(headers, false)
 	slices.Sort(signed)
+	if payloadHash == "" {
+		payloadHash = PresignedPayloadHash(queryParamValue(u.RawQuery, paramContentSHA256), signed, hdr)
+	}
 
 	var q strings.Builder
 	q.WriteString(stripAuthParams(u.RawQuery))
@@ -74,6 +79,20 @@ func presign(method, rawURL string, c Credentials, region, service string, t tim
 	u.RawQuery = q.String()
 	u.Fragment, u.RawFragment = "", "" // never sent, so never signed
 	return u.String(), nil
+}
+
+// queryParamValue is the decoded value of the first parameter name in a raw
+// query, or "".
+func queryParamValue(raw, name string) string {
+	for raw != "" {
+		var seg string
+		seg, raw, _ = strings.Cut(raw, "&")
+		n, v, _ := strings.Cut(seg, "=")
+		if i := queryParamIndex(n); i >= 0 && queryParams[i] == name {
+			return decodeComponent(v)
+		}
+	}
+	return ""
 }
 
 // stripAuthParams removes query-authentication parameters from a raw query,

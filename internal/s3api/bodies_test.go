@@ -1,0 +1,81 @@
+package s3api
+
+import (
+	"io"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// countingReader counts the bytes a handler read from a request body.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// hostile returns a body of elem repeated inside root, at most limit bytes.
+func hostile(root, elem string, limit int) string {
+	open, closing := "<"+root+">", "</"+root+">"
+	n := (limit - len(open) - len(closing)) / len(elem)
+	return open + strings.Repeat(elem, n) + closing
+}
+
+// TestCompleteUnknownUploadReadsNoBody: CompleteMultipartUpload against an
+// upload that does not exist is answered NoSuchUpload before a byte of its
+// body is read, however large the body.
+func TestCompleteUnknownUploadReadsNoBody(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("mpb")
+	body := &countingReader{r: strings.NewReader(hostile("CompleteMultipartUpload", "<Part></Part>", maxCompleteBody))}
+	expectErr(t, e.do("POST", "/mpb/k?uploadId=made-up", body), 404, "NoSuchUpload")
+	if n := body.n.Load(); n != 0 {
+		t.Fatalf("read %d bytes of the body of a Complete for an upload that does not exist", n)
+	}
+}
+
+// TestXMLBodiesStopAtTheirElementLimit: a body within its byte limit but
+// holding more elements than its operation can accept (10,000 parts, 1,000
+// keys) is refused as MalformedXML as soon as the count is passed, without
+// decoding (or reading) the rest.
+func TestXMLBodiesStopAtTheirElementLimit(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("mpb")
+	id := createUpload(t, e, "mpb", "k")
+	cases := []struct {
+		name, target, root, elem string
+		limit, maxElems          int
+	}{
+		{"CompleteMultipartUpload", "/mpb/k?uploadId=" + id, "CompleteMultipartUpload", "<Part></Part>", maxCompleteBody, maxCompleteElems},
+		{"DeleteObjects", "/mpb?delete", "Delete", "<Object></Object>", maxDeleteBody, maxDeleteElems},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			raw := hostile(c.root, c.elem, c.limit)
+			body := &countingReader{r: strings.NewReader(raw)}
+			expectErr(t, e.do("POST", c.target, body), 400, "MalformedXML")
+			// The decoder reads ahead at most one buffer past the element
+			// that broke the limit.
+			bound := int64((c.maxElems+1)*len(c.elem) + len(c.root) + 2 + 64<<10)
+			if n := body.n.Load(); n > bound || n >= int64(len(raw)) {
+				t.Fatalf("read %d of %d bytes; the element limit (%d) is passed within %d", n, len(raw), c.maxElems, bound)
+			}
+		})
+	}
+}
+
+// TestXMLBodyLimitsFitTheirOperation: the largest body each operation can
+// legitimately take is within its element limit.
+func TestXMLBodyLimitsFitTheirOperation(t *testing.T) {
+	if maxCompleteElems < 1+maxParts*8 {
+		t.Fatalf("maxCompleteElems %d cannot hold %d parts with PartNumber, ETag and five checksums", maxCompleteElems, maxParts)
+	}
+	if maxDeleteElems < 2+maxDeleteKeys*3 {
+		t.Fatalf("maxDeleteElems %d cannot hold %d objects with Key and VersionId", maxDeleteElems, maxDeleteKeys)
+	}
+}
