@@ -509,7 +509,9 @@ func (s *Service) SessionPolicies(ctx context.Context, arns []string) ([]policy.
 		if !ok {
 			continue
 		}
-		d, err := policy.Parse(policy.Identity, []byte(doc))
+		// Parsed as a session policy: the rules are an identity policy's,
+		// and the kind tells explanations which group a match came from.
+		d, err := policy.Parse(policy.Session, []byte(doc))
 		if err != nil {
 			return nil, fmt.Errorf("iam: managed session policy %s: %w", arn, err)
 		}

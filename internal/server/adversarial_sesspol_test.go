@@ -6,12 +6,14 @@ package server_test
 // and STS must refuse the ARNs AWS refuses.
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"signet/internal/adminwire"
 	"signet/internal/sigv4"
 )
 
@@ -191,4 +193,39 @@ func TestSessionPolicyARNErrors(t *testing.T) {
 	a.queryErr(t, "sts", a.alice, 400, "PackedPolicyTooLarge", withPolicyARNs(append(base, "Policy", big), s3ReadOnlyARN, s3FullARN)...)
 	// Nothing was issued by any of these.
 	a.intact(t)
+}
+
+// The dry run names a session's policies: a URL signed by a role session
+// whose managed session policy denies the object is explained as denied by
+// that policy, by its ARN, and the principal carries the session's
+// policies (what `signet inspect` prints as "session policy").
+func TestExplainManagedSessionPolicy(t *testing.T) {
+	ie := newIdentityEnv(t)
+	var created struct {
+		Result struct{ Policy struct{ Arn string } } `xml:"CreatePolicyResult"`
+	}
+	ie.okCall(t, "iam", ie.root(), &created, "Action", "CreatePolicy", "PolicyName", "NoCats", "PolicyDocument",
+		`{"Version":"2012-10-17","Statement":[{"Sid":"NoCats","Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::life/cat"},{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
+	arn := created.Result.Policy.Arn
+	var out assumeXML
+	ie.okCall(t, "sts", ie.alice, &out, withPolicyARNs([]string{"Action", "AssumeRole", "RoleArn", ie.roleARN, "RoleSessionName", "nocats"}, arn)...)
+	u := ie.presign(t, out.Result.Credentials.sig(), time.Hour)
+	wantErr(t, do(t, ie.httpc, http.MethodGet, u, nil, nil), 403, "AccessDenied")
+
+	ex := ie.explain(t, adminwire.ExplainRequest{URL: u})
+	checkExplanation(t, ex, adminwire.ReasonPolicyDenied, "AccessDenied", "managed session policy "+arn)
+	if ex.Principal == nil || len(ex.Principal.SessionPolicyARNs) != 1 || ex.Principal.SessionPolicyARNs[0] != arn {
+		t.Fatalf("principal %+v does not carry the session policy ARN", ex.Principal)
+	}
+	if ex.Statement == nil || ex.Statement.Kind != "session" || ex.Statement.Policy != arn || ex.Statement.Sid != "NoCats" {
+		t.Fatalf("statement %+v, want NoCats of session policy %s", ex.Statement, arn)
+	}
+	// And the admin API shows the session with its policies.
+	s, err := ie.adminAs(ie.root()).Session(context.Background(), out.Result.Credentials.AccessKeyId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.SessionPolicyARNs) != 1 || s.SessionPolicyARNs[0] != arn || s.SessionPolicy != "" {
+		t.Fatalf("session shows policies %q %q", s.SessionPolicy, s.SessionPolicyARNs)
+	}
 }
