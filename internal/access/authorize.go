@@ -18,9 +18,12 @@ import (
 )
 
 // PolicySource returns the identity policies of a user or role, parsed:
-// inline ones by name, managed ones by ARN. iam.Service implements it.
+// inline ones by name, managed ones by ARN; and the managed policies a
+// session was given as session policies, by ARN. iam.Service implements
+// it.
 type PolicySource interface {
 	PoliciesFor(ctx context.Context, o meta.Owner) ([]policy.Named, error)
+	SessionPolicies(ctx context.Context, arns []string) ([]policy.Named, error)
 }
 
 // Authorizer answers "may this caller do this?" for S3, IAM, STS and the
@@ -178,17 +181,17 @@ func (a *Authorizer) identitySet(ctx context.Context, res *authn.Result) (policy
 	switch {
 	case p.SessionKind == authn.SessionFederated:
 		// A federated session has no permissions beyond its session
-		// policy; with none it has none.
+		// policies; with none it has none.
 		set.HasSession = true
-	case p.SessionKind == authn.SessionAssumedRole && p.SessionPolicy != "":
+	case p.SessionKind == authn.SessionAssumedRole && p.HasSessionPolicies():
 		set.HasSession = true
 	}
-	if set.HasSession && p.SessionPolicy != "" {
-		doc, err := a.sessionPolicy(p)
+	if set.HasSession && p.HasSessionPolicies() {
+		docs, err := a.sessionPolicies(ctx, p)
 		if err != nil {
 			return set, err
 		}
-		set.Session = []policy.Named{{Name: "session policy", Doc: doc}}
+		set.Session = docs
 	}
 	return set, nil
 }
@@ -241,18 +244,33 @@ var rootIdentity = func() *policy.Document {
 	return d
 }()
 
-func (a *Authorizer) sessionPolicy(p authn.Principal) (*policy.Document, error) {
+// sessionPolicies returns the session's policies: the inline one, named
+// "session policy", then the managed ones by ARN, read as they stand now
+// (a managed policy deleted since grants nothing). They are cached per
+// session; any identity write, a policy's included, drops the cache.
+func (a *Authorizer) sessionPolicies(ctx context.Context, p authn.Principal) ([]policy.Named, error) {
 	ck := "spol\x00" + p.AccessKeyID
 	v, gen, ok := a.store.cache.get(ck)
 	if ok {
-		return v.(*policy.Document), nil
+		return v.([]policy.Named), nil
 	}
-	doc, err := policy.Parse(policy.Session, []byte(p.SessionPolicy))
-	if err != nil {
-		return nil, fmt.Errorf("session policy of %s: %w", p.AccessKeyID, err)
+	var docs []policy.Named
+	if p.SessionPolicy != "" {
+		doc, err := policy.Parse(policy.Session, []byte(p.SessionPolicy))
+		if err != nil {
+			return nil, fmt.Errorf("session policy of %s: %w", p.AccessKeyID, err)
+		}
+		docs = append(docs, policy.Named{Name: "session policy", Doc: doc})
 	}
-	a.store.cache.put(ck, gen, doc)
-	return doc, nil
+	if len(p.SessionPolicyARNs) > 0 {
+		managed, err := a.policies.SessionPolicies(ctx, p.SessionPolicyARNs)
+		if err != nil {
+			return nil, fmt.Errorf("managed session policies of %s: %w", p.AccessKeyID, err)
+		}
+		docs = append(docs, managed...)
+	}
+	a.store.cache.put(ck, gen, docs)
+	return docs, nil
 }
 
 // bucketPolicy returns the parsed policy of a bucket, or nil.

@@ -111,16 +111,17 @@ func (k *Keys) session(ctx context.Context, id string) (*authn.Credential, error
 		return nil, fmt.Errorf("session %s: %w", s.AccessKeyID, err)
 	}
 	p := authn.Principal{
-		AccessKeyID:   s.AccessKeyID,
-		ARN:           s.ARN,
-		UserID:        s.UserID,
-		UserName:      s.UserName,
-		Account:       k.account,
-		SessionKind:   s.Kind,
-		RoleName:      s.RoleName,
-		SessionName:   s.SessionName,
-		TokenIssued:   s.Issued,
-		SessionPolicy: s.SessionPolicy,
+		AccessKeyID:       s.AccessKeyID,
+		ARN:               s.ARN,
+		UserID:            s.UserID,
+		UserName:          s.UserName,
+		Account:           k.account,
+		SessionKind:       s.Kind,
+		RoleName:          s.RoleName,
+		SessionName:       s.SessionName,
+		TokenIssued:       s.Issued,
+		SessionPolicy:     s.SessionPolicy,
+		SessionPolicyARNs: s.SessionPolicyARNs,
 		// A root session token carries root's permissions; a root
 		// federation token only its session policy's.
 		IsRoot: s.Root && s.Kind == meta.SessionToken,

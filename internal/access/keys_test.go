@@ -3,6 +3,7 @@ package access
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,7 +56,7 @@ func TestKeysUserKey(t *testing.T) {
 		UserName:    "Alice",
 		Account:     acct,
 	}
-	if cred.Principal != want {
+	if !reflect.DeepEqual(cred.Principal, want) {
 		t.Errorf("principal\n got %+v\nwant %+v", cred.Principal, want)
 	}
 	if !strings.HasPrefix(u.ID, "AIDA") {
@@ -152,7 +153,7 @@ func TestKeysSessions(t *testing.T) {
 			t.Errorf("TokenIssued = %v, want %v", p.TokenIssued, t0)
 		}
 		p.TokenIssued = want.TokenIssued
-		if p != want {
+		if !reflect.DeepEqual(p, want) {
 			t.Errorf("principal\n got %+v\nwant %+v", p, want)
 		}
 		if !strings.HasPrefix(c.AccessKeyID, "ASIA") {

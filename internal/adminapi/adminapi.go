@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -202,6 +203,7 @@ func View(s meta.Session, roleARN string, now time.Time) adminwire.Session {
 		AccessKeyID: s.AccessKeyID, Kind: s.Kind, ARN: s.ARN, UserID: s.UserID, UserName: s.UserName,
 		RoleName: s.RoleName, RoleARN: roleARN, SessionName: s.SessionName, SourceAccessKeyID: s.SourceAccessKeyID,
 		Chained: s.Chained, Issued: s.Issued.UTC(), Expires: s.Expiry.UTC(), Status: adminwire.StatusActive,
+		SessionPolicy: s.SessionPolicy, SessionPolicyARNs: slices.Clone(s.SessionPolicyARNs),
 	}
 	switch {
 	case !s.TerminatedAt.IsZero():

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -442,7 +443,7 @@ func TestSessionShow(t *testing.T) {
 		t.Errorf("times %v %v", v.Issued, v.Expires)
 	}
 	v.Issued, v.Expires = want.Issued, want.Expires
-	if v != want {
+	if !reflect.DeepEqual(v, want) {
 		t.Errorf("session\n got %+v\nwant %+v", v, want)
 	}
 	if !strings.Contains(w.Body.String(), `"issued":"2026-11-27T22:00:00Z"`) {

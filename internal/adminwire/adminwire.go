@@ -68,16 +68,22 @@ const (
 // Session is a set of temporary credentials STS issued. Secrets and session
 // tokens are never part of it.
 type Session struct {
-	AccessKeyID       string     `json:"access_key_id"`
-	Kind              string     `json:"kind"`
-	ARN               string     `json:"arn"`
-	UserID            string     `json:"user_id"`
-	UserName          string     `json:"user_name"`
-	RoleName          string     `json:"role_name"`
-	RoleARN           string     `json:"role_arn"`
-	SessionName       string     `json:"session_name"`
-	SourceAccessKeyID string     `json:"source_access_key_id"`
-	Chained           bool       `json:"chained"`
+	AccessKeyID       string `json:"access_key_id"`
+	Kind              string `json:"kind"`
+	ARN               string `json:"arn"`
+	UserID            string `json:"user_id"`
+	UserName          string `json:"user_name"`
+	RoleName          string `json:"role_name"`
+	RoleARN           string `json:"role_arn"`
+	SessionName       string `json:"session_name"`
+	SourceAccessKeyID string `json:"source_access_key_id"`
+	Chained           bool   `json:"chained"`
+	// SessionPolicy and SessionPolicyARNs are the session policies given
+	// at issue (inline, and managed by ARN); absent when there were none.
+	// A session with any is narrowed to what they allow; a federated-user
+	// session without any has no permissions.
+	SessionPolicy     string     `json:"session_policy,omitempty"`
+	SessionPolicyARNs []string   `json:"session_policy_arns,omitempty"`
 	Issued            time.Time  `json:"issued"`
 	Expires           time.Time  `json:"expires"`
 	TerminatedAt      *time.Time `json:"terminated_at"`
@@ -243,6 +249,10 @@ type Principal struct {
 	RoleName    string `json:"role_name,omitempty"`
 	RoleARN     string `json:"role_arn,omitempty"`
 	SessionName string `json:"session_name,omitempty"`
+	// SessionPolicy and SessionPolicyARNs are a session's policies given
+	// at issue (inline, and managed by ARN), which narrow what it may do.
+	SessionPolicy     string   `json:"session_policy,omitempty"`
+	SessionPolicyARNs []string `json:"session_policy_arns,omitempty"`
 }
 
 // ExplainCredential is the signing access key as the server knows it.

@@ -58,6 +58,14 @@ type Principal struct {
 	TokenIssued time.Time
 	// SessionPolicy is the inline session policy given at issue, if any.
 	SessionPolicy string
+	// SessionPolicyARNs are the managed session policies given at issue.
+	SessionPolicyARNs []string
+}
+
+// HasSessionPolicies reports whether the session was narrowed at issue by
+// an inline or a managed session policy.
+func (p Principal) HasSessionPolicies() bool {
+	return p.SessionPolicy != "" || len(p.SessionPolicyARNs) > 0
 }
 
 // Temporary reports whether the principal signs with STS credentials.

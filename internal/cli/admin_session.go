@@ -148,6 +148,10 @@ func writeSession(w io.Writer, s *adminclient.Session) {
 	line("session name", s.SessionName)
 	line("source access key id", s.SourceAccessKeyID)
 	line("chained", map[bool]string{false: "no", true: "yes"}[s.Chained])
+	line("session policy", s.SessionPolicy)
+	for _, arn := range s.SessionPolicyARNs {
+		line("session policy arn", arn)
+	}
 	line("issued", stamp(s.Issued))
 	line("expires", stamp(s.Expires))
 	if s.TerminatedAt != nil {

@@ -313,6 +313,16 @@ func TestInspectGolden(t *testing.T) {
 			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
 			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
 		})},
+		{name: "reason_session_policy_denied", url: roleURL, now: urlSigned.Add(time.Minute), routes: explained(adminwire.Explanation{
+			Verdict: "invalid", Reason: adminwire.ReasonPolicyDenied, Now: urlSigned.Add(time.Minute),
+			Message:   "User: arn:aws:sts::000000000000:assumed-role/reader/ci is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::photos/cat.jpg\" because no session policy allows the s3:GetObject action",
+			Error:     denied(403, "AccessDenied", "Access Denied"),
+			ExpiresAt: roleEnd, EffectiveExpiresAt: tp(roleExpires), LimitedBy: "credentials",
+			Principal: &adminwire.Principal{Type: "assumed-role", ARN: rolePrincipal.ARN, RoleName: "reader", RoleARN: rolePrincipal.RoleARN, SessionName: "ci",
+				SessionPolicyARNs: []string{"arn:aws:iam::000000000000:policy/NoPhotos"}},
+			Credential: roleCredential(adminwire.StatusActive, nil),
+			Action:     "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
+		})},
 		{name: "reason_no_such_key", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
 			Verdict: "invalid", Reason: adminwire.ReasonNoSuchKey, Now: longAt,
 			Message:   "The URL is signed correctly and IAM user alice's key AKIAALICE0000000001 is allowed s3:GetObject, but there is no object \"cat.jpg\" in bucket photos now, so it answers 404 NoSuchKey.",

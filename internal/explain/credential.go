@@ -3,6 +3,7 @@ package explain
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -171,7 +172,8 @@ func (x *Explainer) userPrincipal(name string, u *meta.User) *adminwire.Principa
 
 func principalOf(p authn.Principal) *adminwire.Principal {
 	out := &adminwire.Principal{Type: p.SessionKind, ARN: p.ARN, UserName: p.UserName,
-		RoleName: p.RoleName, RoleARN: p.RoleARN, SessionName: p.SessionName}
+		RoleName: p.RoleName, RoleARN: p.RoleARN, SessionName: p.SessionName,
+		SessionPolicy: p.SessionPolicy, SessionPolicyARNs: slices.Clone(p.SessionPolicyARNs)}
 	if out.Type == "" {
 		out.Type = adminwire.PrincipalUser
 		if p.IsRoot {

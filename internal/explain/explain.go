@@ -433,10 +433,18 @@ func (j *judgement) statementName(m *policy.Match) string {
 		}
 		return s + " of identity policy " + m.Policy + " of " + owner
 	case policy.Session:
+		if m.Policy != inlineSessionPolicy {
+			// A managed session policy goes by its ARN.
+			return s + " of managed session policy " + m.Policy
+		}
 		return s + " of the session policy"
 	}
 	return s + " of the " + m.Policy
 }
+
+// inlineSessionPolicy is the name the authoriser gives a session's inline
+// policy; managed session policies are named by their ARN.
+const inlineSessionPolicy = "session policy"
 
 // kindName is Statement.Kind for a policy kind.
 func kindName(k policy.Kind) string {

@@ -494,6 +494,40 @@ func (s *Service) PoliciesFor(ctx context.Context, o meta.Owner) ([]policy.Named
 	return out, nil
 }
 
+// SessionPolicies returns the managed policies a session was given as
+// session policies (PolicyArns), parsed, for the authoriser, each named by
+// its ARN. The documents are read now, not at issue: as on AWS, a session
+// holds the ARNs and follows the policy as it stands. A policy deleted
+// since names nothing and grants nothing.
+func (s *Service) SessionPolicies(ctx context.Context, arns []string) ([]policy.Named, error) {
+	out := make([]policy.Named, 0, len(arns))
+	for _, arn := range arns {
+		doc, ok, err := s.managedDocument(ctx, arn)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		// Parsed as a session policy: the rules are an identity policy's,
+		// and the kind tells explanations which group a match came from.
+		d, err := policy.Parse(policy.Session, []byte(doc))
+		if err != nil {
+			return nil, fmt.Errorf("iam: managed session policy %s: %w", arn, err)
+		}
+		out = append(out, policy.Named{Name: arn, Doc: d})
+	}
+	return out, nil
+}
+
+// ManagedPolicyExists reports whether arn names a managed policy a session
+// may be given: an AWS managed policy, or a customer managed policy of
+// this account (by its exact path and name).
+func (s *Service) ManagedPolicyExists(ctx context.Context, arn string) (bool, error) {
+	_, ok, err := s.managedDocument(ctx, arn)
+	return ok, err
+}
+
 // managedDocument returns the document of the policy an attached ARN
 // names.
 func (s *Service) managedDocument(ctx context.Context, arn string) (string, bool, error) {

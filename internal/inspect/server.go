@@ -225,6 +225,32 @@ func PrincipalPhrase(p *adminwire.Principal) string {
 	return s
 }
 
+// SessionPoliciesPhrase says how a session's policies narrow it, or ""
+// when they do not apply: only role and federated-user sessions have them,
+// and a federated user without any may do nothing at all.
+func SessionPoliciesPhrase(p *adminwire.Principal) string {
+	var names []string
+	if p.SessionPolicy != "" {
+		names = append(names, "an inline policy")
+	}
+	names = append(names, p.SessionPolicyARNs...)
+	switch {
+	case len(names) > 0:
+		return strings.Join(names, ", ") + ": the session may do only what these allow and its " + identityOf(p) + " allow too"
+	case p.Type == "federated-user":
+		return "none: a federated user given no session policy may do nothing"
+	}
+	return ""
+}
+
+// identityOf names the identity policies a session's policies narrow.
+func identityOf(p *adminwire.Principal) string {
+	if p.Type == "assumed-role" {
+		return "role's policies"
+	}
+	return "user's policies"
+}
+
 // CredentialPhrase describes the signing key as the server knows it, with
 // times relative to the server's now.
 func CredentialPhrase(c *adminwire.ExplainCredential, now time.Time) string {

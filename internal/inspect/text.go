@@ -244,6 +244,9 @@ func (r *Report) writeServer(t textWriter) {
 	t.line("server", fmt.Sprintf("%s, judged at %s by its lifetime clock", r.ServerEndpoint, stamp(e.Now)))
 	if e.Principal != nil {
 		t.line("signed by", PrincipalPhrase(e.Principal))
+		if sp := SessionPoliciesPhrase(e.Principal); sp != "" {
+			t.line("session policy", sp)
+		}
 	}
 	if e.Credential != nil {
 		t.line("credential", CredentialPhrase(e.Credential, e.Now))

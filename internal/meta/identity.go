@@ -129,6 +129,11 @@ type Session struct {
 	SessionName string // RoleSessionName, or the federation Name
 	// SessionPolicy is the inline session policy passed at issue, if any.
 	SessionPolicy string
+	// SessionPolicyARNs are the managed session policies passed at issue
+	// (PolicyArns), in the order given. Only the ARNs are kept: as on AWS,
+	// the session is narrowed by each policy's document as it stands when a
+	// request is judged.
+	SessionPolicyARNs []string
 	// Chained is set for a role session obtained with role credentials.
 	Chained bool
 	// SourceAccessKeyID is the key that asked for the session.

@@ -110,7 +110,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		},
 	}
 	identities := iam.New(iam.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID})
-	sessions := sts.New(sts.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID})
+	sessions := sts.New(sts.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID, Policies: identities})
 	s.sessions = sessions
 	authz := access.NewAuthorizer(store, identities, s.Clock, root.AccountID)
 	keys := access.NewKeys(store, sealer, rootCred, root.AccountID)

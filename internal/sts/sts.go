@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"signet/internal/iam"
+	"slices"
 	"sort"
 	"time"
 
@@ -37,6 +38,16 @@ type Config struct {
 	// every Issued and Expiry comes from it.
 	Clock   clock.Clock
 	Account string
+	// Policies tells which managed policy ARNs a session may be given
+	// (iam.Service). Without it every PolicyArns entry is refused.
+	Policies ManagedPolicies
+}
+
+// ManagedPolicies looks up managed policies by ARN.
+type ManagedPolicies interface {
+	// ManagedPolicyExists reports whether arn names an AWS managed policy
+	// or a customer managed policy of this account.
+	ManagedPolicyExists(ctx context.Context, arn string) (bool, error)
 }
 
 // Service issues and manages STS sessions.
@@ -66,7 +77,9 @@ type AssumeRoleInput struct {
 	// DurationSeconds: 0 means the default (3600).
 	DurationSeconds int
 	// Policy is an inline session policy ("" for none).
-	Policy         string
+	Policy string
+	// PolicyARNs are managed session policies (PolicyArns.member.N.arn).
+	PolicyARNs     []string
 	ExternalID     string
 	SourceIdentity string
 }
@@ -104,7 +117,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller authn.Principal, in Ass
 	case d > roleMax:
 		return Credentials{}, meta.Session{}, &Error{Kind: KindValidation, Message: MsgMaxSession}
 	}
-	if err := checkSessionPolicy(in.Policy); err != nil {
+	if err := s.checkSessionPolicies(ctx, in.Policy, in.PolicyARNs); err != nil {
 		return Credentials{}, meta.Session{}, err
 	}
 	sess := meta.Session{
@@ -115,6 +128,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller authn.Principal, in Ass
 		RoleName:          role.Name,
 		SessionName:       in.RoleSessionName,
 		SessionPolicy:     in.Policy,
+		SessionPolicyARNs: slices.Clone(in.PolicyARNs),
 		Chained:           chained,
 		SourceAccessKeyID: caller.AccessKeyID,
 	}
@@ -146,14 +160,14 @@ func (s *Service) GetSessionToken(ctx context.Context, caller authn.Principal, d
 // GetFederationToken issues a federated-user session named name. Only
 // long-term credentials may ask; the caller's right to
 // sts:GetFederationToken on the federated user's ARN must have been
-// checked already. Without a session policy the session has no
-// permissions; the authoriser enforces that from the stored
-// SessionPolicy and Kind.
-func (s *Service) GetFederationToken(ctx context.Context, caller authn.Principal, name, policyDoc string, durationSeconds int) (Credentials, meta.Session, error) {
-	if err := ValidateFederationToken(caller, name, policyDoc, durationSeconds); err != nil {
+// checked already. policyARNs are managed session policies. Without a
+// session policy, inline or managed, the session has no permissions; the
+// authoriser enforces that from the stored session policies and Kind.
+func (s *Service) GetFederationToken(ctx context.Context, caller authn.Principal, name, policyDoc string, durationSeconds int, policyARNs ...string) (Credentials, meta.Session, error) {
+	if err := ValidateFederationToken(caller, name, policyDoc, durationSeconds, policyARNs...); err != nil {
 		return Credentials{}, meta.Session{}, err
 	}
-	if err := checkSessionPolicy(policyDoc); err != nil {
+	if err := s.checkSessionPolicies(ctx, policyDoc, policyARNs); err != nil {
 		return Credentials{}, meta.Session{}, err
 	}
 	sess := meta.Session{
@@ -164,6 +178,7 @@ func (s *Service) GetFederationToken(ctx context.Context, caller authn.Principal
 		Root:              caller.IsRoot,
 		SessionName:       name,
 		SessionPolicy:     policyDoc,
+		SessionPolicyARNs: slices.Clone(policyARNs),
 		SourceAccessKeyID: caller.AccessKeyID,
 	}
 	return s.issue(ctx, sess, tokenDuration(caller, durationSeconds))
@@ -198,35 +213,54 @@ func LookupRole(ctx context.Context, store meta.Identities, account, arn string)
 	return role, nil
 }
 
-// checkSessionPolicy validates an inline session policy ("" is none).
-func checkSessionPolicy(doc string) error {
-	if doc == "" {
-		return nil
+// checkSessionPolicies validates the session policies of a request: the
+// inline one ("" is none) must parse, each managed one must exist (an AWS
+// managed policy or one of this account), and together they must fit the
+// packed limit.
+func (s *Service) checkSessionPolicies(ctx context.Context, doc string, arns []string) error {
+	if doc != "" {
+		if _, err := policy.Parse(policy.Session, []byte(doc)); err != nil {
+			// The policy package words its errors for users (AWS's texts).
+			return &Error{Kind: KindMalformedPolicy, Message: err.Error()}
+		}
 	}
-	if _, err := policy.Parse(policy.Session, []byte(doc)); err != nil {
-		// The policy package words its errors for users (AWS's texts).
-		return &Error{Kind: KindMalformedPolicy, Message: err.Error()}
+	for _, arn := range arns {
+		ok := false
+		if s.cfg.Policies != nil {
+			var err error
+			if ok, err = s.cfg.Policies.ManagedPolicyExists(ctx, arn); err != nil {
+				return fmt.Errorf("sts: look up session policy %s: %w", arn, err)
+			}
+		}
+		if !ok {
+			return &Error{Kind: KindMalformedPolicy, Message: "Policy " + arn + " does not exist or is not attachable."}
+		}
 	}
-	if PackedPolicySize(doc) > 100 {
-		return &Error{Kind: KindPackedPolicyTooLarge, Message: "Packed policy consumes " + fmt.Sprint(PackedPolicySize(doc)) + "% of allotted space, please use smaller policy for this request."}
+	if n := PackedPolicySize(doc, arns...); n > 100 {
+		return &Error{Kind: KindPackedPolicyTooLarge, Message: "Packed policy consumes " + fmt.Sprint(n) + "% of allotted space, please use smaller policy for this request."}
 	}
 	return nil
 }
 
-// PackedPolicySize is the percentage of the packed-policy allowance a
-// session policy uses, as AssumeRole and GetFederationToken report it (0
-// for no policy). AWS packs policies in an undisclosed binary form; signet
-// counts the policy with insignificant whitespace removed against the
-// 2048-character plaintext limit, which keeps the figure in the same
-// range and below 100 for every policy the model accepts.
-func PackedPolicySize(doc string) int {
-	if doc == "" {
-		return 0
+// PackedPolicySize is the percentage of the packed-policy allowance the
+// session policies use, as AssumeRole and GetFederationToken report it (0
+// for none). AWS packs the inline policy and the managed policies' ARNs
+// (not their documents) in an undisclosed binary form, and documents that
+// the plaintext of both together may not exceed 2048 characters; signet
+// counts the inline policy with insignificant whitespace removed plus each
+// ARN against that limit, which keeps the figure in the same range and
+// below 100 for every inline policy the model accepts on its own.
+func PackedPolicySize(doc string, arns ...string) int {
+	n := 0
+	if doc != "" {
+		n = len(doc)
+		var buf bytes.Buffer
+		if json.Compact(&buf, []byte(doc)) == nil {
+			n = buf.Len()
+		}
 	}
-	var buf bytes.Buffer
-	n := len(doc)
-	if json.Compact(&buf, []byte(doc)) == nil {
-		n = buf.Len()
+	for _, arn := range arns {
+		n += len(arn)
 	}
 	return (n*100 + PolicyMaxLength - 1) / PolicyMaxLength
 }

@@ -92,6 +92,27 @@ func (v *violations) checkPolicy(doc string) {
 	v.checkString(doc, "policy", false, 1, PolicyMaxLength, policyPattern, policyPatternText)
 }
 
+// MaxPolicyARNs is how many managed session policies a request may pass.
+const MaxPolicyARNs = 10
+
+// policyARNPattern is PolicyDescriptorType's arnType pattern.
+var policyARNPattern = regexp.MustCompile(`^[\x{0009}\x{000A}\x{000D}\x{0020}-\x{007E}\x{0085}\x{00A0}-\x{D7FF}\x{E000}-\x{FFFD}\x{10000}-\x{10FFFF}]+$`)
+
+const policyARNPatternText = `[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+`
+
+// checkPolicyARNs applies the model's constraints on PolicyArns: at most
+// ten members, each arnType (20 to 2048 characters). Members are named
+// as AWS's validator names list members, from 1.
+func (v *violations) checkPolicyARNs(arns []string) {
+	if len(arns) > MaxPolicyARNs {
+		v.add("["+strings.Join(arns, ", ")+"]", "policyArns", "Member must have length less than or equal to "+strconv.Itoa(MaxPolicyARNs))
+	}
+	for i, arn := range arns {
+		field := "policyArns." + strconv.Itoa(i+1) + ".member.arn"
+		v.checkString(arn, field, true, 20, 2048, policyARNPattern, policyARNPatternText)
+	}
+}
+
 // ValidateAssumeRole applies the rules of AssumeRole that need neither the
 // store nor the role: the model constraints, then who may assume a role at
 // all, then the shape of the role ARN. The API calls it before asking the
@@ -101,6 +122,7 @@ func ValidateAssumeRole(caller authn.Principal, in AssumeRoleInput) error {
 	var v violations
 	v.checkString(in.RoleARN, "roleArn", true, 20, 2048, nil, "")
 	v.checkString(in.RoleSessionName, "roleSessionName", true, 2, 64, namePattern, namePatternText)
+	v.checkPolicyARNs(in.PolicyARNs)
 	v.checkPolicy(in.Policy)
 	v.checkDuration(in.DurationSeconds, AssumeRoleModelMax)
 	v.checkString(in.ExternalID, "externalId", false, 2, 1224, externalIDPattern, externalPatternText)
@@ -132,10 +154,11 @@ func ValidateAssumeRole(caller authn.Principal, in AssumeRoleInput) error {
 // no store: the model constraints, then the refusal of temporary
 // credentials. The API calls it before asking the authoriser about the
 // federated user's ARN, which is built from name.
-func ValidateFederationToken(caller authn.Principal, name, policyDoc string, durationSeconds int) error {
+func ValidateFederationToken(caller authn.Principal, name, policyDoc string, durationSeconds int, policyARNs ...string) error {
 	var v violations
 	v.checkString(name, "name", true, 2, 32, namePattern, namePatternText)
 	v.checkPolicy(policyDoc)
+	v.checkPolicyARNs(policyARNs)
 	v.checkDuration(durationSeconds, TokenMax)
 	if err := v.err(); err != nil {
 		return err

@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"signet/internal/access"
+	"slices"
 	"strconv"
+	"strings"
 
 	"signet/internal/authn"
 	"signet/internal/awsquery"
@@ -168,11 +170,16 @@ func (h *handler) assumeRole(r *http.Request, c *awsquery.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	arns, err := policyARNsParam(c)
+	if err != nil {
+		return nil, err
+	}
 	in := sts.AssumeRoleInput{
 		RoleARN:         c.Get("RoleArn"),
 		RoleSessionName: c.Get("RoleSessionName"),
 		DurationSeconds: d,
 		Policy:          c.Get("Policy"),
+		PolicyARNs:      arns,
 		ExternalID:      c.Get("ExternalId"),
 		SourceIdentity:  c.Get("SourceIdentity"),
 	}
@@ -208,10 +215,7 @@ func (h *handler) assumeRole(r *http.Request, c *awsquery.Call) (any, error) {
 		AssumedRoleUser: assumedRoleUserXML{Arn: sess.ARN, AssumedRoleId: sess.UserID},
 		SourceIdentity:  in.SourceIdentity,
 	}
-	if in.Policy != "" {
-		n := sts.PackedPolicySize(in.Policy)
-		res.PackedPolicySize = &n
-	}
+	res.PackedPolicySize = packedPolicySize(in.Policy, in.PolicyARNs)
 	return res, nil
 }
 
@@ -234,9 +238,13 @@ func (h *handler) getFederationToken(r *http.Request, c *awsquery.Call) (any, er
 	if err != nil {
 		return nil, err
 	}
+	arns, err := policyARNsParam(c)
+	if err != nil {
+		return nil, err
+	}
 	name, doc := c.Get("Name"), c.Get("Policy")
 	caller := c.Auth.Principal
-	if err := sts.ValidateFederationToken(caller, name, doc, d); err != nil {
+	if err := sts.ValidateFederationToken(caller, name, doc, d, arns...); err != nil {
 		return nil, err
 	}
 	ctx := r.Context()
@@ -244,7 +252,7 @@ func (h *handler) getFederationToken(r *http.Request, c *awsquery.Call) (any, er
 	if err := h.cfg.Authz.Authorize(r, c.Auth, "sts:GetFederationToken", resource); err != nil {
 		return nil, h.denial(ctx, c, err, sts.NotAuthorized(caller.ARN, "sts:GetFederationToken", resource))
 	}
-	creds, sess, err := h.cfg.STS.GetFederationToken(ctx, caller, name, doc, d)
+	creds, sess, err := h.cfg.STS.GetFederationToken(ctx, caller, name, doc, d, arns...)
 	if err != nil {
 		return nil, err
 	}
@@ -252,11 +260,57 @@ func (h *handler) getFederationToken(r *http.Request, c *awsquery.Call) (any, er
 		Credentials:   wireCredentials(creds),
 		FederatedUser: federatedUserXML{Arn: sess.ARN, FederatedUserId: sess.UserID},
 	}
-	if doc != "" {
-		n := sts.PackedPolicySize(doc)
-		res.PackedPolicySize = &n
-	}
+	res.PackedPolicySize = packedPolicySize(doc, arns)
 	return res, nil
+}
+
+// packedPolicySize is the response's PackedPolicySize: present only when
+// the request passed a session policy, inline or managed.
+func packedPolicySize(doc string, arns []string) *int {
+	if doc == "" && len(arns) == 0 {
+		return nil
+	}
+	n := sts.PackedPolicySize(doc, arns...)
+	return &n
+}
+
+// policyARNsParam reads PolicyArns, a list of PolicyDescriptorType in the
+// Query protocol's encoding: PolicyArns.member.N.arn, N from 1, as
+// botocore and the AWS SDKs send it (an empty list is "PolicyArns="). The
+// ARNs come back in member order. A PolicyArns parameter of another shape
+// is refused rather than dropped: ignoring a session policy would widen
+// the session.
+func policyARNsParam(c *awsquery.Call) ([]string, error) {
+	type member struct {
+		n   int
+		arn string
+	}
+	var ms []member
+	for k, vs := range c.Params {
+		rest, ok := strings.CutPrefix(k, "PolicyArns")
+		if !ok {
+			continue
+		}
+		if rest == "" && len(vs) == 1 && vs[0] == "" {
+			continue // the empty list
+		}
+		idx, ok := strings.CutPrefix(rest, ".member.")
+		idx, ok2 := strings.CutSuffix(idx, ".arn")
+		n, err := strconv.Atoi(idx)
+		if !ok || !ok2 || err != nil || n < 1 || strconv.Itoa(n) != idx || len(vs) != 1 {
+			return nil, awsquery.Errorf("ValidationError", "Parameter %s is not a valid member of PolicyArns; send PolicyArns.member.N.arn.", k)
+		}
+		ms = append(ms, member{n, vs[0]})
+	}
+	slices.SortFunc(ms, func(a, b member) int { return a.n - b.n })
+	arns := make([]string, len(ms))
+	for i, m := range ms {
+		arns[i] = m.arn
+	}
+	if len(arns) == 0 {
+		return nil, nil
+	}
+	return arns, nil
 }
 
 // getCallerIdentity needs no permission and is answered even under an

@@ -98,10 +98,27 @@ func newFixtureOn(t *testing.T, store meta.Identities) *fixture {
 		}
 	}
 	f := &fixture{store: store, authz: &fakeAuthz{}}
-	f.svc = sts.New(sts.Config{Store: store, Sealer: sealer, Clock: clock.NewFake(t0), Account: acct})
+	f.svc = sts.New(sts.Config{Store: store, Sealer: sealer, Clock: clock.NewFake(t0), Account: acct, Policies: knownPolicies{readOnlyARN, mineARN}})
 	f.h = New(Config{STS: f.svc, Store: store, Authz: f.authz})
 	return f
 }
+
+// knownPolicies is a fake policy catalogue: the ARNs it holds exist.
+type knownPolicies []string
+
+func (k knownPolicies) ManagedPolicyExists(_ context.Context, arn string) (bool, error) {
+	for _, a := range k {
+		if a == arn {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+const (
+	readOnlyARN = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+	mineARN     = "arn:aws:iam::" + acct + ":policy/team/Mine"
+)
 
 // Callers.
 var (
@@ -543,5 +560,73 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 	wantError(t, w, 500, "InternalFailure", "The request processing has failed because of an unknown error.")
 	if body, _ := io.ReadAll(w.Body); strings.Contains(string(body), "disk on fire") {
 		t.Fatal("internal error text reached the client")
+	}
+}
+
+// PolicyArns.member.N.arn is read in member order, stored with the session
+// and counted in PackedPolicySize; a parameter of another shape is refused
+// (dropping it would widen the session), and an unknown ARN is
+// MalformedPolicyDocument.
+func TestAssumeRoleWithPolicyARNs(t *testing.T) {
+	f := newFixture(t)
+	role := "arn:aws:iam::" + acct + ":role/deploy"
+	w := f.call(t, user, form("Action", "AssumeRole", "RoleArn", role, "RoleSessionName", "s1",
+		"PolicyArns.member.2.arn", readOnlyARN, "PolicyArns.member.1.arn", mineARN))
+	var resp assumeRoleResponse
+	decode(t, w, http.StatusOK, &resp)
+	if n := resp.Result.PackedPolicySize; n == nil || *n != sts.PackedPolicySize("", mineARN, readOnlyARN) || *n < 1 {
+		t.Fatalf("PackedPolicySize %v", n)
+	}
+	sess, err := f.svc.Get(context.Background(), resp.Result.Credentials.AccessKeyId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(sess.SessionPolicyARNs, " "); got != mineARN+" "+readOnlyARN {
+		t.Fatalf("stored ARNs %q", got)
+	}
+
+	for _, tc := range []struct {
+		name, key, value, code, message string
+	}{
+		{"unknown ARN", "PolicyArns.member.1.arn", "arn:aws:iam::" + acct + ":policy/Nope", "MalformedPolicyDocument",
+			"Policy arn:aws:iam::" + acct + ":policy/Nope does not exist or is not attachable."},
+		{"short ARN", "PolicyArns.member.1.arn", "arn:aws:iam::1:p", "ValidationError",
+			"1 validation error detected: Value 'arn:aws:iam::1:p' at 'policyArns.1.member.arn' failed to satisfy constraint: Member must have length greater than or equal to 20"},
+		{"member without .arn", "PolicyArns.member.1", readOnlyARN, "ValidationError", ""},
+		{"member zero", "PolicyArns.member.0.arn", readOnlyARN, "ValidationError", ""},
+		{"not a list", "PolicyArns", readOnlyARN, "ValidationError", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := f.call(t, user, form("Action", "AssumeRole", "RoleArn", role, "RoleSessionName", "s2", tc.key, tc.value))
+			var e errorResponse
+			decode(t, w, http.StatusBadRequest, &e)
+			if e.Error.Code != tc.code || (tc.message != "" && e.Error.Message != tc.message) {
+				t.Fatalf("error %+v, want %s %q", e.Error, tc.code, tc.message)
+			}
+		})
+	}
+	// The empty list botocore sends for PolicyArns=[] is no list.
+	w = f.call(t, user, form("Action", "AssumeRole", "RoleArn", role, "RoleSessionName", "s3", "PolicyArns", ""))
+	var plain assumeRoleResponse
+	decode(t, w, http.StatusOK, &plain)
+	if plain.Result.PackedPolicySize != nil {
+		t.Fatalf("PackedPolicySize %v without a session policy", *plain.Result.PackedPolicySize)
+	}
+}
+
+func TestGetFederationTokenWithPolicyARNs(t *testing.T) {
+	f := newFixture(t)
+	w := f.call(t, user, form("Action", "GetFederationToken", "Name", "bob", "PolicyArns.member.1.arn", readOnlyARN))
+	var resp getFederationTokenResponse
+	decode(t, w, http.StatusOK, &resp)
+	if n := resp.Result.PackedPolicySize; n == nil || *n != sts.PackedPolicySize("", readOnlyARN) {
+		t.Fatalf("PackedPolicySize %v", n)
+	}
+	sess, err := f.svc.Get(context.Background(), resp.Result.Credentials.AccessKeyId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sess.SessionPolicyARNs) != 1 || sess.SessionPolicyARNs[0] != readOnlyARN {
+		t.Fatalf("stored ARNs %q", sess.SessionPolicyARNs)
 	}
 }

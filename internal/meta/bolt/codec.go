@@ -27,6 +27,11 @@ import (
 // the decoder keeps reading the old one.
 const recordV1 = 1
 
+// sessionV2 is the session layout with the managed session policy ARNs
+// (a count, then each ARN) after TerminatedAt. Sessions written as
+// recordV1 still decode, with no ARNs.
+const sessionV2 = 2
+
 var errCorrupt = errors.New("meta/bolt: corrupt record")
 
 type encoder struct{ b []byte }
@@ -71,6 +76,14 @@ func (e *encoder) strMap(m map[string]string) {
 	}
 }
 
+// strList writes a count then each string.
+func (e *encoder) strList(l []string) {
+	e.uvarint(uint64(len(l)))
+	for _, s := range l {
+		e.str(s)
+	}
+}
+
 func (e *encoder) attrs(a *meta.Attrs) {
 	e.str(a.ContentType)
 	e.str(a.ContentEncoding)
@@ -94,8 +107,13 @@ type decoder struct {
 }
 
 func newDecoder(b []byte) *decoder {
+	return newDecoderOf(b, recordV1)
+}
+
+// newDecoderOf reads a record whose version byte is one of versions.
+func newDecoderOf(b []byte, versions ...byte) *decoder {
 	d := &decoder{b: b, s: string(b)}
-	if len(b) == 0 || b[0] != recordV1 {
+	if len(b) == 0 || !slices.Contains(versions, b[0]) {
 		d.err = fmt.Errorf("%w: unsupported record version", errCorrupt)
 		return d
 	}
@@ -194,6 +212,25 @@ func (d *decoder) strMap() map[string]string {
 		m[k] = d.str()
 	}
 	return m
+}
+
+// strList reads what encoder.strList wrote (nil when empty).
+func (d *decoder) strList() []string {
+	n := d.uvarint()
+	// Each string takes at least one byte, which bounds the allocation a
+	// corrupt count could ask for.
+	if d.err != nil || n == 0 {
+		return nil
+	}
+	if n > uint64(len(d.b)-d.off) {
+		d.err = errCorrupt
+		return nil
+	}
+	l := make([]string, n)
+	for i := range l {
+		l[i] = d.str()
+	}
+	return l
 }
 
 func (d *decoder) attrs(a *meta.Attrs) {
@@ -484,7 +521,7 @@ func decodeInlinePolicy(v []byte) (meta.InlinePolicy, error) {
 
 func encodeSession(s *meta.Session) []byte {
 	e := encoder{b: make([]byte, 0, 128+len(s.SealedSecret)+len(s.ARN)+len(s.SessionPolicy))}
-	e.b = append(e.b, recordV1)
+	e.b = append(e.b, sessionV2)
 	e.bytes(s.SealedSecret)
 	e.bytes(s.TokenHash)
 	e.str(s.Kind)
@@ -500,11 +537,12 @@ func encodeSession(s *meta.Session) []byte {
 	e.time(s.Issued)
 	e.time(s.Expiry)
 	e.time(s.TerminatedAt)
+	e.strList(s.SessionPolicyARNs)
 	return e.b
 }
 
 func decodeSession(id string, v []byte) (meta.Session, error) {
-	d := newDecoder(v)
+	d := newDecoderOf(v, recordV1, sessionV2)
 	s := meta.Session{AccessKeyID: id}
 	s.SealedSecret = d.bytes()
 	s.TokenHash = d.bytes()
@@ -523,6 +561,9 @@ func decodeSession(id string, v []byte) (meta.Session, error) {
 	// The zero time decodes to time.Time{} itself, so a standing
 	// session's TerminatedAt is == time.Time{} after a round trip.
 	s.TerminatedAt = d.time()
+	if len(v) > 0 && v[0] == sessionV2 {
+		s.SessionPolicyARNs = d.strList()
+	}
 	return s, d.done()
 }
 

@@ -215,10 +215,31 @@ func TestSchemaUpgrade(t *testing.T) {
 	})
 }
 
+// TestDecodeSessionV1: a session stored before managed session policies
+// (layout recordV1, no ARNs after TerminatedAt) still decodes, with none.
+func TestDecodeSessionV1(t *testing.T) {
+	want := meta.Session{AccessKeyID: "A", SealedSecret: []byte{1}, Kind: "k", SessionPolicy: "{}", Issued: nanos, Expiry: nanos}
+	v := encodeSession(&want)
+	// The v2 record of a session without ARNs is the v1 record plus a zero
+	// count.
+	if v[0] != sessionV2 || v[len(v)-1] != 0 {
+		t.Fatalf("unexpected layout %x", v)
+	}
+	v1 := append([]byte{recordV1}, v[1:len(v)-1]...)
+	got, err := decodeSession("A", v1)
+	if err != nil {
+		t.Fatalf("v1 session: %v", err)
+	}
+	if got.SessionPolicy != "{}" || got.SessionPolicyARNs != nil || !got.Expiry.Equal(nanos) {
+		t.Fatalf("v1 session decoded as %+v", got)
+	}
+}
+
 // TestDecodeCorruptIdentity: every identity record refuses truncation,
 // trailing bytes and a bad boolean.
 func TestDecodeCorruptIdentity(t *testing.T) {
-	sess := meta.Session{AccessKeyID: "A", SealedSecret: []byte{1}, Kind: "k", Root: true, Chained: true, Expiry: nanos}
+	sess := meta.Session{AccessKeyID: "A", SealedSecret: []byte{1}, Kind: "k", Root: true, Chained: true, Expiry: nanos,
+		SessionPolicyARNs: []string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}}
 	records := []struct {
 		name   string
 		v      []byte
@@ -245,7 +266,8 @@ func TestDecodeCorruptIdentity(t *testing.T) {
 		if r.decode(append(bytes.Clone(r.v), 0)) == nil {
 			t.Errorf("%s: record with trailing bytes decoded", r.name)
 		}
-		if r.decode(append([]byte{recordV1 + 1}, r.v[1:]...)) == nil {
+		// The newest layout of any record is sessionV2.
+		if r.decode(append([]byte{sessionV2 + 1}, r.v[1:]...)) == nil {
 			t.Errorf("%s: record of an unknown version decoded", r.name)
 		}
 	}

@@ -130,6 +130,7 @@ func session(id string, expiry time.Time) meta.Session {
 		RoleName:          "Deployer",
 		SessionName:       id,
 		SessionPolicy:     `{"Version":"2012-10-17"}`,
+		SessionPolicyARNs: []string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "arn:aws:iam::" + acct + ":policy/p/Mine"},
 		Chained:           true,
 		SourceAccessKeyID: "AKIASOURCE",
 		Issued:            expiry.Add(-time.Hour),
