@@ -13,6 +13,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -248,6 +249,22 @@ func stringToSign(r *http.Request, a *Auth, virtualBucket string, v variant) str
 	}
 	b.WriteString(resource(r, virtualBucket, v))
 	return b.String()
+}
+
+// ExpiresAt is Expires as a time (query auth).
+func (a *Auth) ExpiresAt() time.Time { return ExpiryTime(a.Expires) }
+
+// ExpiryTime converts SigV2's Expires, epoch seconds, to a time. Any int64
+// parses, but time.Unix wraps around for the largest ones (its internal
+// seconds count from year 1), which would turn a URL valid until the end
+// of time into one that expired long ago; such values are clamped to the
+// latest time a time.Time holds, so the comparison stays a comparison.
+func ExpiryTime(expires int64) time.Time {
+	const unixToInternal = 62135596800 // seconds from year 1 to 1970
+	if expires > math.MaxInt64-unixToInternal {
+		return time.Unix(math.MaxInt64-unixToInternal, 999999999).UTC()
+	}
+	return time.Unix(expires, 0).UTC()
 }
 
 func (a *Auth) expires() string {
