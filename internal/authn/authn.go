@@ -328,7 +328,7 @@ func (a *Authenticator) sigV2(r *http.Request, mech mechanism, virtualBucket str
 	// SigV2 carries an absolute expiry and no signing time; its signature
 	// age is 0 (as AWS documents for s3:signatureAge).
 	res.AuthType = AuthQuery
-	lt := lifetime.Compute(lifetime.Input{URLExpiry: time.Unix(auth.Expires, 0).UTC(), CredentialExpiry: credExpiry(cred)})
+	lt := lifetime.Compute(lifetime.Input{URLExpiry: auth.ExpiresAt(), CredentialExpiry: credExpiry(cred)})
 	if v := lt.At(time.Time{}, now); v != lifetime.Valid {
 		return nil, verdictFailure(v, lt, time.Time{}, now, token, "")
 	}
@@ -421,12 +421,18 @@ func verdictFailure(v lifetime.Verdict, lt lifetime.Lifetime, signedAt, now time
 	return &Failure{Reason: ReasonRequestExpired, Fields: fields}
 }
 
+// skew refuses a request time t more than MaxSkew from now. The times are
+// ordered before they are subtracted: now.Sub(t) saturates at the Duration
+// limits (about 292 years), and negating the minimum Duration overflows
+// back to itself, so a request dated 2340 or 9999 used to pass as on time
+// and could be replayed forever. A later-minus-earlier difference is never
+// negative, and saturates at the maximum, which is still too far.
 func skew(t time.Time, sent string, now time.Time) *Failure {
-	d := now.Sub(t)
-	if d < 0 {
-		d = -d
+	earlier, later := t, now
+	if t.After(now) {
+		earlier, later = now, t
 	}
-	if d <= MaxSkew {
+	if later.Sub(earlier) <= MaxSkew {
 		return nil
 	}
 	return &Failure{Reason: ReasonTimeTooSkewed, Fields: []Field{

@@ -46,25 +46,38 @@ func fromSigV4(err error) error {
 }
 
 // fromSigV4WithKey translates a Verify error, adding the fields AWS sends
-// with SignatureDoesNotMatch. The canonical request AWS echoes holds the
-// request's session token (a signed header or the X-Amz-Security-Token
-// parameter); signet masks it (redact.Tokens), so that no error body
-// carries a credential. StringToSign still holds the hash of the real
-// canonical request, which is what a client compares its own against.
+// with SignatureDoesNotMatch.
 func fromSigV4WithKey(err error, akid, provided string) error {
 	var e *sigv4.Error
 	if errors.As(err, &e) && e.Reason == sigv4.ReasonSignatureMismatch && e.Verified != nil {
-		creq := redact.Tokens(e.Verified.CanonicalRequest)
-		return &Failure{Reason: ReasonSignatureMismatch, Fields: []Field{
-			{"AWSAccessKeyId", akid},
-			{"StringToSign", e.Verified.StringToSign},
-			{"SignatureProvided", provided},
-			{"StringToSignBytes", hexBytes(e.Verified.StringToSign)},
-			{"CanonicalRequest", creq},
-			{"CanonicalRequestBytes", hexBytes(creq)},
-		}}
+		return signatureMismatch(akid, provided, e.Verified.StringToSign, e.Verified.CanonicalRequest)
 	}
 	return fromSigV4(err)
+}
+
+// signatureMismatch is the one builder of SignatureDoesNotMatch's fields,
+// for SigV4 and SigV2 alike. What AWS echoes may hold the request's session
+// token: SigV4's canonical request (a signed header or the
+// X-Amz-Security-Token parameter), SigV2's string to sign (the
+// x-amz-security-token amz-header line). Every echoed text, and so the
+// bytes rendered from it, goes through redact.Tokens, so that no error body
+// carries a credential and the fingerprint is the one used everywhere
+// else. SigV4's StringToSign holds only the hash of the real canonical
+// request, which is what a client compares its own against. canonical is
+// "" for SigV2, which has no canonical request.
+func signatureMismatch(akid, provided, stringToSign, canonical string) *Failure {
+	sts := redact.Tokens(stringToSign)
+	fields := []Field{
+		{"AWSAccessKeyId", akid},
+		{"StringToSign", sts},
+		{"SignatureProvided", provided},
+		{"StringToSignBytes", hexBytes(sts)},
+	}
+	if canonical != "" {
+		creq := redact.Tokens(canonical)
+		fields = append(fields, Field{"CanonicalRequest", creq}, Field{"CanonicalRequestBytes", hexBytes(creq)})
+	}
+	return &Failure{Reason: ReasonSignatureMismatch, Fields: fields}
 }
 
 func fromSigV2(err error, mech mechanism) error {
@@ -91,12 +104,7 @@ func fromSigV2(err error, mech mechanism) error {
 func fromSigV2WithKey(err error, akid, provided string) error {
 	var e *sigv2.Error
 	if errors.As(err, &e) && e.Reason == sigv2.ReasonSignatureMismatch && e.Verified != nil {
-		return &Failure{Reason: ReasonSignatureMismatch, Fields: []Field{
-			{"AWSAccessKeyId", akid},
-			{"StringToSign", e.Verified.StringToSign},
-			{"SignatureProvided", provided},
-			{"StringToSignBytes", hexBytes(e.Verified.StringToSign)},
-		}}
+		return signatureMismatch(akid, provided, e.Verified.StringToSign, "")
 	}
 	return fromSigV2(err, mechV2Query)
 }

@@ -117,7 +117,7 @@ func readAuth(r *http.Request) urlAuth {
 	case q.Has("Signature") || q.Has("AWSAccessKeyId"):
 		a := urlAuth{version: versionV2, presigned: true, keyID: q.Get("AWSAccessKeyId"), token: v2Token(r, q)}
 		if n, err := strconv.ParseInt(q.Get("Expires"), 10, 64); err == nil {
-			a.urlExpiry, a.window = time.Unix(n, 0).UTC(), true
+			a.urlExpiry, a.window = sigv2.ExpiryTime(n), true
 		}
 		return a
 	case strings.HasPrefix(authz, sigv4.Algorithm):

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
 
@@ -475,7 +476,7 @@ func (u *URL) parseV2(q *query) []string {
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("Expires %q is not a whole number of seconds since 1970 (SigV2's Expires is an absolute time, e.g. 1369353600).", e))
 		} else {
-			u.ExpiresAt = time.Unix(n, 0).UTC()
+			u.ExpiresAt = sigv2.ExpiryTime(n) // as the server converts it
 		}
 	}
 	// SigV2 signs x-amz-* query parameters like headers, whatever their

@@ -13,6 +13,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -250,6 +251,22 @@ func stringToSign(r *http.Request, a *Auth, virtualBucket string, v variant) str
 	return b.String()
 }
 
+// ExpiresAt is Expires as a time (query auth).
+func (a *Auth) ExpiresAt() time.Time { return ExpiryTime(a.Expires) }
+
+// ExpiryTime converts SigV2's Expires, epoch seconds, to a time. Any int64
+// parses, but time.Unix wraps around for the largest ones (its internal
+// seconds count from year 1), which would turn a URL valid until the end
+// of time into one that expired long ago; such values are clamped to the
+// latest time a time.Time holds, so the comparison stays a comparison.
+func ExpiryTime(expires int64) time.Time {
+	const unixToInternal = 62135596800 // seconds from year 1 to 1970
+	if expires > math.MaxInt64-unixToInternal {
+		return time.Unix(math.MaxInt64-unixToInternal, 999999999).UTC()
+	}
+	return time.Unix(expires, 0).UTC()
+}
+
 func (a *Auth) expires() string {
 	if a.expiresRaw != "" {
 		return a.expiresRaw
@@ -337,7 +354,7 @@ func unfold(v string) string {
 
 // resource builds the CanonicalizedResource: "/"+bucket for a virtual-host
 // request, then the path exactly as sent (still percent-encoded), then the
-// sorted subresources with values decoded.
+// sorted subresources, decoded (see signedSubresources).
 func resource(r *http.Request, virtualBucket string, v variant) string {
 	var b strings.Builder
 	if virtualBucket != "" {
@@ -353,21 +370,7 @@ func resource(r *http.Request, virtualBucket string, v variant) string {
 		b.WriteByte('/')
 	}
 
-	type kv struct {
-		k, v  string
-		hasEq bool
-	}
-	var subs []kv
-	for _, part := range strings.Split(r.URL.RawQuery, "&") {
-		k, val, hasEq := strings.Cut(part, "=")
-		if !subresources[k] {
-			continue
-		}
-		if dv, err := url.PathUnescape(val); err == nil {
-			val = dv
-		}
-		subs = append(subs, kv{k, val, hasEq})
-	}
+	subs := signedSubresources(r.URL.RawQuery)
 	// Stable, by name only, as botocore sorts.
 	sort.SliceStable(subs, func(i, j int) bool { return subs[i].k < subs[j].k })
 	for i, s := range subs {
@@ -383,6 +386,44 @@ func resource(r *http.Request, virtualBucket string, v variant) string {
 		}
 	}
 	return b.String()
+}
+
+// subresource is one sub-resource pair of the query, decoded; hasEq
+// records whether it was sent as "name=" rather than "name".
+type subresource struct {
+	k, v  string
+	hasEq bool
+}
+
+// signedSubresources returns the query's sub-resources and response-*
+// overrides, in the order sent, decoded exactly as url.ParseQuery decodes
+// them: that is how the S3 router and the response-header overrides read
+// the query (r.URL.Query()), so what is routed is what is signed. A name is
+// matched after decoding, so "%70olicy" is signed as "policy" (the
+// router's "policy"); a pair url.ParseQuery drops (a semicolon, a bad
+// escape) is not routed, so it is not signed either. Real signers never
+// encode these names (their bytes are all unreserved), so they are not
+// affected; an attacker appending an encoded one breaks the signature.
+func signedSubresources(rawQuery string) []subresource {
+	var subs []subresource
+	for rawQuery != "" {
+		var seg string
+		seg, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if seg == "" || strings.Contains(seg, ";") {
+			continue // url.ParseQuery skips both
+		}
+		rk, rv, hasEq := strings.Cut(seg, "=")
+		k, err := url.QueryUnescape(rk)
+		if err != nil || !subresources[k] {
+			continue
+		}
+		v, err := url.QueryUnescape(rv)
+		if err != nil {
+			continue
+		}
+		subs = append(subs, subresource{k, v, hasEq})
+	}
+	return subs
 }
 
 // rawPath is the request path as the client sent it. On the server

@@ -67,8 +67,8 @@ func unhex(c byte) (byte, bool) {
 // aws-sdk-go-v2 and minio-go use to build their canonical query, does; the
 // request handlers read the query through the same function, so the value
 // that was signed is the value that is served. A "%" not followed by two hex
-// digits is kept as a literal "%" (encoded %25) rather than rejected: such a
-// pair cannot come from a conforming signer, and the signature then decides.
+// digits is kept as a literal "%" (encoded %25); the canonical query never
+// passes one here (routable leaves such pairs out, as url.ParseQuery does).
 func appendCanonicalComponent(dst []byte, raw string) []byte {
 	for i := 0; i < len(raw); i++ {
 		b := raw[i]

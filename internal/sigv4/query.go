@@ -13,7 +13,8 @@ type qpair struct{ ks, ke, ve int }
 // Names and values are percent-decoded ("+" counts as a space) and UriEncoded
 // again, an empty value is written "name=", and pairs are sorted by encoded
 // name, then encoded value. With omitSignature every X-Amz-Signature pair is
-// left out, as query authentication requires.
+// left out, as query authentication requires. Pairs url.ParseQuery drops
+// are left out as well (see routable).
 func CanonicalQuery(rawQuery string, omitSignature bool) string {
 	return string(appendCanonicalQuery(nil, rawQuery, omitSignature))
 }
@@ -29,6 +30,9 @@ func appendCanonicalQuery(dst []byte, raw string, omitSignature bool) []byte {
 		seg, raw, _ = strings.Cut(raw, "&")
 		if seg == "" {
 			continue // "a=1&&b=2" and a trailing "&" carry no pair, as in url.ParseQuery
+		}
+		if !routable(seg) {
+			continue
 		}
 		k, v, _ := strings.Cut(seg, "=")
 		if omitSignature && isParam(k, paramSignature) {
@@ -50,6 +54,37 @@ func appendCanonicalQuery(dst []byte, raw string, omitSignature bool) []byte {
 		dst = append(dst, scratch[p.ke:p.ve]...)
 	}
 	return dst
+}
+
+// routable reports whether url.ParseQuery keeps the pair seg: it drops one
+// holding a ';' or a '%' not followed by two hex digits. The S3 router, the
+// response-* overrides and the condition keys read the query through
+// url.ParseQuery (r.URL.Query()), so such a pair never reaches them, and it
+// is left out of the canonical query too: what is signed is what is
+// routed. Signing it would be worse than useless, because its canonical
+// form equals that of a well-formed spelling ("a;b" and "a%3Bb" both
+// canonicalise to "a%3Bb"), so a signed parameter could be resent in the
+// dropped spelling and silently vanish from the request, signature intact.
+// A signer that signed such a pair now gets SignatureDoesNotMatch.
+func routable(seg string) bool {
+	for i := 0; i < len(seg); i++ {
+		switch seg[i] {
+		case ';':
+			return false
+		case '%':
+			if i+2 >= len(seg) {
+				return false
+			}
+			if _, ok := unhex(seg[i+1]); !ok {
+				return false
+			}
+			if _, ok := unhex(seg[i+2]); !ok {
+				return false
+			}
+			i += 2
+		}
+	}
+	return true
 }
 
 // pairLess orders by encoded name, then encoded value, byte-wise, as the
