@@ -207,6 +207,10 @@ func (d *decoder) attrs(a *meta.Attrs) {
 	a.UserMeta = d.strMap()
 }
 
+// more reports whether fields follow: a field appended to a record's
+// layout is read only when present, so older records still decode.
+func (d *decoder) more() bool { return d.err == nil && d.off < len(d.b) }
+
 func (d *decoder) done() error {
 	if d.err == nil && d.off != len(d.b) {
 		d.err = errCorrupt
@@ -381,6 +385,8 @@ func encodeAccessKey(k *meta.AccessKey) []byte {
 	e.bytes(k.SealedSecret)
 	e.str(k.Status)
 	e.time(k.Created)
+	// Appended last, so records written before it decode unchanged.
+	e.str(k.UserID)
 	return e.b
 }
 
@@ -391,6 +397,9 @@ func decodeAccessKey(id string, v []byte) (meta.AccessKey, error) {
 	k.SealedSecret = d.bytes()
 	k.Status = d.str()
 	k.Created = d.time()
+	if d.more() {
+		k.UserID = d.str()
+	}
 	return k, d.done()
 }
 
@@ -500,6 +509,8 @@ func encodeSession(s *meta.Session) []byte {
 	e.time(s.Issued)
 	e.time(s.Expiry)
 	e.time(s.TerminatedAt)
+	// Appended last, so records written before it decode unchanged.
+	e.str(s.OwnerID)
 	return e.b
 }
 
@@ -523,6 +534,9 @@ func decodeSession(id string, v []byte) (meta.Session, error) {
 	// The zero time decodes to time.Time{} itself, so a standing
 	// session's TerminatedAt is == time.Time{} after a round trip.
 	s.TerminatedAt = d.time()
+	if d.more() {
+		s.OwnerID = d.str()
+	}
 	return s, d.done()
 }
 
