@@ -37,18 +37,26 @@ func (s *Service) BindPrincipals(ctx context.Context, doc string) (string, error
 // was deleted stays, as IAM shows it, so the policy says plainly that it
 // grants nothing to the name's next owner.
 func (s *Service) ShowPrincipals(ctx context.Context, doc string) (string, error) {
-	var arns map[string]string // built on the first ID met: most policies have none
+	var arns map[string]string
+	return s.showPrincipals(ctx, doc, &arns)
+}
+
+// showPrincipals is ShowPrincipals with the ID-to-ARN map built on the
+// first ID met (most policies have none) and kept in *arns, so a listing
+// builds it once.
+func (s *Service) showPrincipals(ctx context.Context, doc string, arns *map[string]string) (string, error) {
 	out, err := policy.RewriteAWSPrincipals([]byte(doc), func(v string) (string, error) {
 		if !policy.IsUniqueID(v) {
 			return v, nil
 		}
-		if arns == nil {
-			var err error
-			if arns, err = s.arnsByID(ctx); err != nil {
+		if *arns == nil {
+			m, err := s.arnsByID(ctx)
+			if err != nil {
 				return "", err
 			}
+			*arns = m
 		}
-		if arn, ok := arns[v]; ok {
+		if arn, ok := (*arns)[v]; ok {
 			return arn, nil
 		}
 		return v, nil
@@ -115,9 +123,13 @@ func (s *Service) bindTrust(ctx context.Context, doc string) (string, error) {
 	return bound, err
 }
 
-// showTrust returns r with its trust policy as IAM shows it.
-func (s *Service) showTrust(ctx context.Context, r meta.Role) (meta.Role, error) {
-	doc, err := s.ShowPrincipals(ctx, r.TrustPolicy)
+// showTrust returns r with its trust policy as IAM shows it; arns is as
+// for showPrincipals (nil for one role).
+func (s *Service) showTrust(ctx context.Context, r meta.Role, arns *map[string]string) (meta.Role, error) {
+	if arns == nil {
+		arns = new(map[string]string)
+	}
+	doc, err := s.showPrincipals(ctx, r.TrustPolicy, arns)
 	if err != nil {
 		return meta.Role{}, err
 	}

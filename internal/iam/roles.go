@@ -86,7 +86,7 @@ func (s *Service) GetRole(ctx context.Context, name string) (meta.Role, error) {
 	if err != nil {
 		return meta.Role{}, lookupErr(err, func() *Error { return noSuchRole(name) })
 	}
-	return s.showTrust(ctx, r)
+	return s.showTrust(ctx, r, nil)
 }
 
 // ListRoles returns the roles whose path starts with pathPrefix ("" for
@@ -97,8 +97,9 @@ func (s *Service) ListRoles(ctx context.Context, pathPrefix string) ([]meta.Role
 		return nil, err
 	}
 	rs = filterPath(rs, pathPrefix, func(r meta.Role) string { return r.Path })
+	var arns map[string]string // one listing of users and roles for all
 	for i := range rs {
-		if rs[i], err = s.showTrust(ctx, rs[i]); err != nil {
+		if rs[i], err = s.showTrust(ctx, rs[i], &arns); err != nil {
 			return nil, err
 		}
 	}
@@ -141,7 +142,7 @@ func (s *Service) UpdateRole(ctx context.Context, name string, in UpdateRoleInpu
 	if err != nil {
 		return meta.Role{}, lookupErr(err, func() *Error { return noSuchRole(name) })
 	}
-	return s.showTrust(ctx, out)
+	return s.showTrust(ctx, out, nil)
 }
 
 // UpdateAssumeRolePolicy replaces a role's trust policy.
