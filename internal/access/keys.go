@@ -81,6 +81,12 @@ func (k *Keys) userKey(ctx context.Context, id string) (*authn.Credential, error
 	if err != nil {
 		return nil, err
 	}
+	if ak.UserID != "" && ak.UserID != u.ID {
+		// A user of the key's user's name, but not that user: the store
+		// refuses to delete a user with keys, so only a damaged store
+		// gets here; the key must not act as the newcomer.
+		return nil, authn.ErrUnknownKey
+	}
 	sec, err := k.sealer.Open(ak.SealedSecret, ak.ID)
 	if err != nil {
 		return nil, fmt.Errorf("access key %s: %w", ak.ID, err)
@@ -126,11 +132,15 @@ func (k *Keys) session(ctx context.Context, id string) (*authn.Credential, error
 		// federation token only its session policy's.
 		IsRoot: s.Root && s.Kind == meta.SessionToken,
 	}
+	owner, err := k.sessionOwner(ctx, s)
+	if err != nil {
+		return nil, err
+	}
 	if s.Kind == meta.SessionAssumedRole {
 		p.UserName = ""
 		path := "/"
-		if r, err := k.store.GetRole(ctx, s.RoleName); err == nil {
-			path = r.Path
+		if owner.live {
+			path = owner.path
 		}
 		p.RoleARN = iam.EntityARN(k.account, "role", path, s.RoleName)
 	}
@@ -144,6 +154,45 @@ func (k *Keys) session(ctx context.Context, id string) (*authn.Credential, error
 		TokenHash:   tokenHash,
 		Expiry:      s.Expiry,
 		Terminated:  !s.TerminatedAt.IsZero(),
+		OwnerGone:   owner.bound && !owner.live,
 		Principal:   p,
 	}, nil
+}
+
+// sessionState is what the key store knows of a session's owner.
+type sessionState struct {
+	bound bool   // the session has an owner (root's sessions have none)
+	live  bool   // that owner exists, with the unique ID the session holds
+	path  string // the live owner's path
+}
+
+// sessionOwner finds the user or role s is bound to. AWS binds a session
+// to its owner's unique ID, not its name: once the owner is deleted the
+// session is dead, and a new user or role created under the same name is
+// another identity that must never inherit it. A legacy record that holds
+// no ID (see meta.Session.Owner) is bound by name.
+func (k *Keys) sessionOwner(ctx context.Context, s meta.Session) (sessionState, error) {
+	o, id, ok := s.Owner()
+	if !ok {
+		return sessionState{}, nil
+	}
+	var liveID, path string
+	var err error
+	switch o.Kind {
+	case meta.OwnerRole:
+		var r meta.Role
+		r, err = k.store.GetRole(ctx, o.Name)
+		liveID, path = r.ID, r.Path
+	default:
+		var u meta.User
+		u, err = k.store.GetUser(ctx, o.Name)
+		liveID, path = u.ID, u.Path
+	}
+	switch {
+	case errors.Is(err, meta.ErrNoSuchEntity):
+		return sessionState{bound: true}, nil
+	case err != nil:
+		return sessionState{}, err
+	}
+	return sessionState{bound: true, live: id == "" || id == liveID, path: path}, nil
 }

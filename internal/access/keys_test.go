@@ -362,3 +362,49 @@ func TestKeysConcurrentToggleNeverStale(t *testing.T) {
 		t.Error("readers never ran")
 	}
 }
+
+// TestKeysSessionBoundToOwnerID pins finding 2 of issue 13: a session is
+// bound to the unique ID of its role or user, so it dies with that
+// identity and a new one of the same name never inherits it.
+func TestKeysSessionBoundToOwnerID(t *testing.T) {
+	f := newFixture(t)
+	alice := f.user(t, "alice", "/")
+	role := f.role(t, "reader", "/")
+	roleSess, cred := f.assumeRole(t, alice.Principal, role, "s1", "")
+	if cred.OwnerGone {
+		t.Fatal("a live role's session is marked owner-gone")
+	}
+	bob := f.user(t, "bob", "/")
+	bobSess, bobCred := f.sessionToken(t, bob.Principal)
+	fedSess, fedCred := f.federation(t, bob.Principal, "fed", doc(`{"Effect":"Allow","Action":"s3:*","Resource":"*"}`))
+	if bobCred.OwnerGone || fedCred.OwnerGone {
+		t.Fatal("a live user's sessions are marked owner-gone")
+	}
+
+	if err := f.iam.DeleteRole(bg, "reader"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.iam.DeleteAccessKey(bg, "bob", bob.AccessKeyID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.iam.DeleteUser(bg, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]sts.Credentials{"role session": roleSess, "session token": bobSess, "federation token": fedSess} {
+		if got := f.session(t, c); !got.OwnerGone {
+			t.Errorf("%s of a deleted owner: OwnerGone = false", name)
+		}
+	}
+
+	// The same names again: new identities with new unique IDs.
+	role2 := f.role(t, "reader", "/")
+	f.user(t, "bob", "/")
+	for name, c := range map[string]sts.Credentials{"role session": roleSess, "session token": bobSess, "federation token": fedSess} {
+		if got := f.session(t, c); !got.OwnerGone {
+			t.Errorf("%s of a re-created owner: OwnerGone = false, the newcomer inherits it", name)
+		}
+	}
+	if _, fresh := f.assumeRole(t, alice.Principal, role2, "s2", ""); fresh.OwnerGone {
+		t.Error("a session of the re-created role is marked owner-gone")
+	}
+}

@@ -130,6 +130,7 @@ const (
 	ReasonPolicyDenied      = "policy_denied"
 	ReasonSignatureMismatch = "signature_mismatch"
 	ReasonInvalidToken      = "invalid_token"  // a session token altered, missing or not the key's
+	ReasonOwnerDeleted      = "owner_deleted"  // the session's user or role was deleted (or re-created: a new one of the same name does not inherit it)
 	ReasonMalformed         = "malformed"      // not a presigned request signet can judge (parameters missing or malformed, wrong region or service)
 	ReasonNoSuchBucket      = "no_such_bucket" // the URL is good, but its bucket does not exist
 	ReasonNoSuchKey         = "no_such_key"    // the URL is good, but the object it reads does not exist (NoSuchKey, or AccessDenied to a signer that may not list the bucket)

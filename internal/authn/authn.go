@@ -371,6 +371,11 @@ func (a *Authenticator) credential(ctx context.Context, id, token string) (*Cred
 		return nil, &Failure{Reason: ReasonInvalidToken}
 	case !temporary && token != "":
 		return nil, &Failure{Reason: ReasonInvalidToken}
+	case cred.OwnerGone:
+		// The session's user or role is gone (or is a new one of the
+		// same name): AWS binds sessions to unique IDs, and reports
+		// such a token as invalid (docs/design/0003-identities.md).
+		return nil, &Failure{Reason: ReasonInvalidToken}
 	}
 	return cred, nil
 }

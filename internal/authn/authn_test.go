@@ -287,3 +287,18 @@ func TestScanQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionOfGoneOwner: a session whose user or role was deleted (or
+// replaced by a new one of the same name) is refused as an invalid token,
+// before its expiry and for header-signed requests too (issue 13, finding
+// 2).
+func TestSessionOfGoneOwner(t *testing.T) {
+	f := newFixture()
+	temp := sigv4.Credentials{AccessKeyID: tempKey, SecretAccessKey: tempSec, SessionToken: tempToken}
+	u := presign(t, temp, t0, time.Hour)
+	if _, err := f.auth.Authenticate(serverRequest("GET", u, nil, ""), ""); err != nil {
+		t.Fatal(err)
+	}
+	f.temp.OwnerGone = true
+	wantReason(t, mustFail(f, u), ReasonInvalidToken)
+}

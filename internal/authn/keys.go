@@ -27,7 +27,13 @@ type Credential struct {
 	// Terminated is set when the session was ended early; its requests
 	// fail as expired.
 	Terminated bool
-	Principal  Principal
+	// OwnerGone is set for a session whose user or role no longer exists
+	// under the unique ID it was issued for: deleted, or deleted and
+	// created again under the same name. AWS binds a session to that ID,
+	// so it must not act as the newcomer; its requests fail as an invalid
+	// token.
+	OwnerGone bool
+	Principal Principal
 }
 
 // Temporary reports whether c is an STS session's credential.

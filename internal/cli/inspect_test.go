@@ -519,7 +519,7 @@ func runInspectAt(now time.Time, args ...string) (code int, stdout, stderr strin
 func TestInspectEveryReasonHasASentence(t *testing.T) {
 	reasons := []string{adminwire.ReasonValid, adminwire.ReasonURLExpired, adminwire.ReasonNotYetValid, adminwire.ReasonExpiresOverLimit,
 		adminwire.ReasonSessionExpired, adminwire.ReasonSessionTerminated, adminwire.ReasonSessionsRevoked, adminwire.ReasonKeyInactive,
-		adminwire.ReasonKeyUnknown, adminwire.ReasonPolicyDenied, adminwire.ReasonSignatureMismatch, adminwire.ReasonInvalidToken, adminwire.ReasonMalformed,
+		adminwire.ReasonKeyUnknown, adminwire.ReasonPolicyDenied, adminwire.ReasonSignatureMismatch, adminwire.ReasonInvalidToken, adminwire.ReasonOwnerDeleted, adminwire.ReasonMalformed,
 		adminwire.ReasonNoSuchBucket, adminwire.ReasonNoSuchKey}
 	seen := map[string]string{}
 	for _, r := range reasons {

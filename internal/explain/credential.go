@@ -35,6 +35,9 @@ type credential struct {
 	live bool
 	// temporary is set for a live key that needs a session token.
 	temporary bool
+	// ownerGone is set for a session whose user or role is gone or was
+	// replaced (authn.Credential.OwnerGone).
+	ownerGone bool
 }
 
 // credential finds the key id. authn's key store is asked first, as the
@@ -57,7 +60,7 @@ func (x *Explainer) credential(ctx context.Context, id string, now time.Time) (*
 
 func (x *Explainer) liveCredential(ctx context.Context, c *authn.Credential, now time.Time) (*credential, error) {
 	p := c.Principal
-	cr := &credential{live: true, temporary: c.Temporary(), principal: principalOf(p),
+	cr := &credential{live: true, temporary: c.Temporary(), ownerGone: c.OwnerGone, principal: principalOf(p),
 		wire: adminwire.ExplainCredential{AccessKeyID: c.AccessKeyID, Status: adminwire.StatusActive, UserName: p.UserName}}
 	switch {
 	case c.Temporary():

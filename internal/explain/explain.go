@@ -196,6 +196,9 @@ func (j *judgement) authFailure(ctx context.Context) error {
 	case authn.ReasonUnknownAccessKey:
 		j.unknownKey()
 	case authn.ReasonInvalidToken:
+		if j.cred != nil && j.cred.ownerGone && j.cred.session != nil {
+			return j.ownerDeleted(ctx)
+		}
 		j.invalidToken()
 	case authn.ReasonSignatureMismatch:
 		return j.signature(ctx)
@@ -278,6 +281,42 @@ func (j *judgement) unknownKey() {
 	default:
 		j.set(adminwire.ReasonKeyUnknown, fmt.Sprintf("Access key %s was never issued by this server, or was deleted more than 7 days ago; check the endpoint and the credentials the URL was signed with.", c.wire.AccessKeyID))
 	}
+}
+
+// ownerDeleted explains the InvalidToken of a session whose user or role
+// no longer exists under the unique ID the session was issued for: AWS
+// binds sessions to that ID, so a new identity of the same name is not
+// the session's owner.
+func (j *judgement) ownerDeleted(ctx context.Context) error {
+	s := j.cred.session
+	o, id, _ := s.Owner()
+	kind := "IAM user"
+	var liveID string
+	var err error
+	if o.Kind == meta.OwnerRole {
+		kind = "role"
+		var r meta.Role
+		r, err = j.x.cfg.Store.GetRole(ctx, o.Name)
+		liveID = r.ID
+	} else {
+		var u meta.User
+		u, err = j.x.cfg.Store.GetUser(ctx, o.Name)
+		liveID = u.ID
+	}
+	if err != nil && !errors.Is(err, meta.ErrNoSuchEntity) {
+		return err
+	}
+	owner := kind + " " + o.Name
+	if id != "" {
+		owner += " (" + id + ")"
+	}
+	what := "was deleted"
+	if err == nil {
+		what = fmt.Sprintf("was deleted, and the %s called %s now is a new one (%s) that does not inherit its sessions", kind, o.Name, liveID)
+	}
+	j.set(adminwire.ReasonOwnerDeleted, fmt.Sprintf("%s was issued for %s, which %s; a session is bound to its owner's unique ID, so every URL it signed fails with InvalidToken. Presign again with credentials of an identity that exists.",
+		capital(j.cred.who), owner, what))
+	return nil
 }
 
 func (j *judgement) invalidToken() {

@@ -443,7 +443,13 @@ func TestRoles(t *testing.T) {
 	_, err = s.UpdateRole(ctx, "Reader", UpdateRoleInput{MaxSessionDuration: &bad})
 	wantErr(t, err, KindValidation, "1 validation error detected: Value '100' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600")
 
+	// A trust policy may name only users and roles that exist (IAM binds
+	// them to their unique IDs); it reads back as written.
 	newTrust := strings.Replace(trust, "123456789012:root", "123456789012:user/bob", 1)
+	wantErr(t, s.UpdateAssumeRolePolicy(ctx, "Reader", newTrust), KindMalformedPolicyDocument,
+		`Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:user/bob"`)
+	_, err = s.CreateUser(ctx, "bob", "")
+	must(t, err)
 	must(t, s.UpdateAssumeRolePolicy(ctx, "Reader", newTrust))
 	wantErr(t, s.UpdateAssumeRolePolicy(ctx, "Reader", "{"), KindMalformedPolicyDocument, "")
 	got, err = s.GetRole(ctx, "reader")

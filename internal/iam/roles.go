@@ -41,13 +41,17 @@ func (s *Service) CreateRole(ctx context.Context, in CreateRoleInput) (meta.Role
 	if err := checkTrustPolicy(in.AssumeRolePolicyDocument); err != nil {
 		return meta.Role{}, err
 	}
+	trust, err := s.bindTrust(ctx, in.AssumeRolePolicyDocument)
+	if err != nil {
+		return meta.Role{}, err
+	}
 	id, err := NewID(PrefixRole)
 	if err != nil {
 		return meta.Role{}, err
 	}
 	r := meta.Role{
 		Name: in.Name, ID: id, Path: path, Description: in.Description,
-		TrustPolicy: in.AssumeRolePolicyDocument, MaxSessionDuration: msd, Created: s.now(),
+		TrustPolicy: trust, MaxSessionDuration: msd, Created: s.now(),
 	}
 	if err := s.store.CreateRole(ctx, r); err != nil {
 		if errors.Is(err, meta.ErrEntityExists) {
@@ -55,6 +59,8 @@ func (s *Service) CreateRole(ctx context.Context, in CreateRoleInput) (meta.Role
 		}
 		return meta.Role{}, err
 	}
+	// Bound a moment ago, the document reads back as it was given.
+	r.TrustPolicy = in.AssumeRolePolicyDocument
 	return r, nil
 }
 
@@ -80,7 +86,7 @@ func (s *Service) GetRole(ctx context.Context, name string) (meta.Role, error) {
 	if err != nil {
 		return meta.Role{}, lookupErr(err, func() *Error { return noSuchRole(name) })
 	}
-	return r, nil
+	return s.showTrust(ctx, r, nil)
 }
 
 // ListRoles returns the roles whose path starts with pathPrefix ("" for
@@ -90,7 +96,14 @@ func (s *Service) ListRoles(ctx context.Context, pathPrefix string) ([]meta.Role
 	if err != nil {
 		return nil, err
 	}
-	return filterPath(rs, pathPrefix, func(r meta.Role) string { return r.Path }), nil
+	rs = filterPath(rs, pathPrefix, func(r meta.Role) string { return r.Path })
+	var arns map[string]string // one listing of users and roles for all
+	for i := range rs {
+		if rs[i], err = s.showTrust(ctx, rs[i], &arns); err != nil {
+			return nil, err
+		}
+	}
+	return rs, nil
 }
 
 // UpdateRoleInput is what UpdateRole changes; nil fields stay as they are.
@@ -129,7 +142,7 @@ func (s *Service) UpdateRole(ctx context.Context, name string, in UpdateRoleInpu
 	if err != nil {
 		return meta.Role{}, lookupErr(err, func() *Error { return noSuchRole(name) })
 	}
-	return out, nil
+	return s.showTrust(ctx, out, nil)
 }
 
 // UpdateAssumeRolePolicy replaces a role's trust policy.
@@ -150,8 +163,12 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, name, doc string) 
 	if _, err := parseDocument(policy.Trust, doc); err != nil {
 		return err
 	}
-	err := s.store.UpdateRole(ctx, name, func(r *meta.Role) error {
-		r.TrustPolicy = doc
+	bound, err := s.bindTrust(ctx, doc)
+	if err != nil {
+		return err
+	}
+	err = s.store.UpdateRole(ctx, name, func(r *meta.Role) error {
+		r.TrustPolicy = bound
 		return nil
 	})
 	return lookupErr(err, func() *Error { return noSuchRole(name) })

@@ -120,6 +120,8 @@ func ServerSentence(e *adminwire.Explanation, signedAt time.Time) string {
 		return "The signature does not match the request: it differs from the request that was signed, or the URL was signed with another secret."
 	case adminwire.ReasonInvalidToken:
 		return "The session token is altered, missing or not this key's: pass the URL exactly as it was signed, token included."
+	case adminwire.ReasonOwnerDeleted:
+		return "The user or role the session was issued for was deleted (a new one of the same name is another identity, which does not inherit its sessions): every URL it signed fails with InvalidToken; sign again with credentials of an identity that exists."
 	case adminwire.ReasonNoSuchBucket:
 		return fmt.Sprintf("The URL itself is good (signature, credential and policy), but %s does not exist on this server (404 NoSuchBucket); check the bucket's name and the endpoint.", addressed(e, true, "its bucket"))
 	case adminwire.ReasonNoSuchKey:

@@ -3,6 +3,7 @@ package meta
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -50,8 +51,12 @@ type User struct {
 // AccessKey is a user's long-term key. The secret is stored sealed (see
 // secret.Sealer): a copy of the store alone cannot sign.
 type AccessKey struct {
-	ID           string // AKIA…
-	UserName     string
+	ID       string // AKIA…
+	UserName string
+	// UserID is the unique ID (AIDA…) of the user the key was created
+	// for, set by the store inside CreateAccessKey; "" in records written
+	// before it was kept.
+	UserID       string
 	SealedSecret []byte
 	Status       string // KeyActive or KeyInactive
 	Created      time.Time
@@ -123,8 +128,14 @@ type Session struct {
 	// UserName is the IAM user whose keys asked for a session-token or
 	// federated session ("" for root); for an assumed role, the user who
 	// assumed it when a user did.
-	UserName    string
-	Root        bool // requested with the root credentials
+	UserName string
+	Root     bool // requested with the root credentials
+	// OwnerID is the unique ID of the identity whose permissions the
+	// session carries and whose life bounds its own: the role's (AROA…)
+	// for an assumed role, the user's (AIDA…) for a session or
+	// federation token a user asked for; "" for root's sessions. Records
+	// written before it was kept have "" (see sts.SessionOwnerID).
+	OwnerID     string
 	RoleName    string
 	SessionName string // RoleSessionName, or the federation Name
 	// SessionPolicy is the inline session policy passed at issue, if any.
@@ -143,6 +154,33 @@ type Session struct {
 	// TerminatedAt is set when the session was ended early; zero while it
 	// stands.
 	TerminatedAt time.Time
+}
+
+// Owner names the identity s is bound to and that identity's unique ID:
+// the role of an assumed-role session, otherwise the user who asked for
+// it. ok is false for root's sessions, which no user or role owns. For a
+// record written before OwnerID was kept, the ID comes from what the
+// record does hold (an assumed role's UserID is ROLEID:SESSION, a session
+// token's the user's ID); a legacy federation token has none, and id is
+// "".
+func (s Session) Owner() (o Owner, id string, ok bool) {
+	switch {
+	case s.Kind == SessionAssumedRole:
+		o = Owner{Kind: OwnerRole, Name: s.RoleName}
+		id = s.OwnerID
+		if id == "" {
+			id, _, _ = strings.Cut(s.UserID, ":")
+		}
+	case s.Root || s.UserName == "":
+		return Owner{}, "", false
+	default:
+		o = Owner{Kind: OwnerUser, Name: s.UserName}
+		id = s.OwnerID
+		if id == "" && s.Kind == SessionToken {
+			id = s.UserID
+		}
+	}
+	return o, id, true
 }
 
 // Identities stores IAM users, keys, roles, policies, STS sessions and
@@ -167,7 +205,7 @@ type Identities interface {
 	// is missing), failing with ErrEntityExists when the key ID is taken
 	// and ErrLimitExceeded when the user already has maxPerUser keys,
 	// inactive ones included. The stored UserName is the user's name as
-	// created.
+	// created, and UserID the user's ID.
 	CreateAccessKey(ctx context.Context, k AccessKey, maxPerUser int) error
 	GetAccessKey(ctx context.Context, id string) (AccessKey, error)
 	// ListAccessKeys lists the user's keys in creation order: by Created,

@@ -154,6 +154,10 @@ func parsePrincipal(v any, kind Kind) (principalSet, error) {
 						p.anyone = true
 					case isAccountID(val):
 						p.accounts = append(p.accounts, val)
+					case IsUniqueID(val):
+						// A user or role bound at save time (or
+						// named by its ID): matched exactly.
+						p.arns = append(p.arns, val)
 					case strings.HasPrefix(val, "arn:"):
 						if acct, ok := accountRoot(val); ok {
 							p.accounts = append(p.accounts, acct)

@@ -52,6 +52,11 @@ func (a *api) putBucketPolicy(rq *request) error {
 		return err
 	}
 	if err := a.cfg.Policies.PutBucketPolicy(ctx, rq.bucket, string(body)); err != nil {
+		if errors.Is(err, policy.ErrInvalidPrincipal) {
+			// A user or role ARN that names no one: S3 will not bind a
+			// grant to whoever takes the name later.
+			return s3Err("MalformedPolicy").msg("Invalid principal in policy")
+		}
 		return err
 	}
 	rq.w.WriteHeader(http.StatusNoContent)

@@ -94,6 +94,7 @@ func TestExplainReasons(t *testing.T) {
 	week := 7 * 24 * time.Hour
 	revoke := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["*"],"Resource":["*"],` +
 		`"Condition":{"DateLessThan":{"aws:TokenIssueTime":"` + stampOf(5*time.Minute) + `"}}}]}`
+	var orphanURL string // the "owner deleted" case's URL, explained again in its check
 	cases := []explainCase{
 		{name: "valid user key", reason: adminwire.ReasonValid,
 			setup: func(t *testing.T, ie *identityEnv) adminwire.ExplainRequest {
@@ -206,6 +207,26 @@ func TestExplainReasons(t *testing.T) {
 				}
 				timeIs(t, "terminated_at", ex.Credential.TerminatedAt, t0.Add(10*time.Minute))
 				timeIs(t, "effective_expires_at", ex.EffectiveExpiresAt, t0.Add(10*time.Minute))
+			}},
+		{name: "owner deleted", reason: adminwire.ReasonOwnerDeleted, errCode: "InvalidToken",
+			setup: func(t *testing.T, ie *identityEnv) adminwire.ExplainRequest {
+				sess := ie.assume(t, ie.alice, ie.roleARN, "orphan", 3600)
+				orphanURL = ie.presign(t, sess.sig(), time.Hour)
+				ie.deleteReader(t)
+				return adminwire.ExplainRequest{URL: orphanURL}
+			},
+			message: []string{"Role session reader/orphan", "was issued for role reader (AROA", "which was deleted;", "unique ID", "InvalidToken"},
+			check: func(t *testing.T, ie *identityEnv, ex *adminwire.Explanation) {
+				if ex.Error.Status != 400 || ex.Credential == nil || ex.Credential.Kind != "temporary" {
+					t.Errorf("error %+v, credential %+v", ex.Error, ex.Credential)
+				}
+				// Re-created under the same name: the session's owner is
+				// still gone, and the message names the newcomer.
+				ie.createReader(t, ie.trustAccount())
+				again := ie.explain(t, adminwire.ExplainRequest{URL: orphanURL})
+				if again.Reason != adminwire.ReasonOwnerDeleted || !strings.Contains(again.Message, "is a new one (AROA") || !strings.Contains(again.Message, "does not inherit its sessions") {
+					t.Errorf("after re-creation: %s: %s", again.Reason, again.Message)
+				}
 			}},
 		{name: "older sessions revoked", reason: adminwire.ReasonSessionsRevoked, errCode: "AccessDenied",
 			setup: func(t *testing.T, ie *identityEnv) adminwire.ExplainRequest {

@@ -119,7 +119,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		Region:             cfg.Region,
 		VirtualHostDomains: cfg.Domains,
 		Meta:               store,
-		Policies:           store,
+		Policies:           access.NewBucketPolicies(store, identities),
 		Blobs:              blobs,
 		Auth:               auth,
 		Authz:              authz,

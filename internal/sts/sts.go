@@ -125,6 +125,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller authn.Principal, in Ass
 		ARN:               "arn:aws:sts::" + s.cfg.Account + ":assumed-role/" + role.Name + "/" + in.RoleSessionName,
 		UserID:            role.ID + ":" + in.RoleSessionName,
 		UserName:          caller.UserName,
+		OwnerID:           role.ID,
 		RoleName:          role.Name,
 		SessionName:       in.RoleSessionName,
 		SessionPolicy:     in.Policy,
@@ -152,9 +153,19 @@ func (s *Service) GetSessionToken(ctx context.Context, caller authn.Principal, d
 		UserID:            userID,
 		UserName:          caller.UserName,
 		Root:              caller.IsRoot,
+		OwnerID:           userOwnerID(caller),
 		SourceAccessKeyID: caller.AccessKeyID,
 	}
 	return s.issue(ctx, sess, tokenDuration(caller, durationSeconds))
+}
+
+// userOwnerID is the unique ID a user's session or federation token is
+// bound to: the user's own (AIDA…); root's sessions have none.
+func userOwnerID(caller authn.Principal) string {
+	if caller.IsRoot {
+		return ""
+	}
+	return caller.UserID
 }
 
 // GetFederationToken issues a federated-user session named name. Only
@@ -176,6 +187,7 @@ func (s *Service) GetFederationToken(ctx context.Context, caller authn.Principal
 		UserID:            s.cfg.Account + ":" + name,
 		UserName:          caller.UserName,
 		Root:              caller.IsRoot,
+		OwnerID:           userOwnerID(caller),
 		SessionName:       name,
 		SessionPolicy:     policyDoc,
 		SessionPolicyARNs: slices.Clone(policyARNs),

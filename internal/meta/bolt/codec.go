@@ -28,8 +28,8 @@ import (
 const recordV1 = 1
 
 // sessionV2 is the session layout with the managed session policy ARNs
-// (a count, then each ARN) after TerminatedAt. Sessions written as
-// recordV1 still decode, with no ARNs.
+// (a count, then each ARN) after TerminatedAt, then the owner's unique ID.
+// Sessions written as recordV1 still decode, with no ARNs and no owner ID.
 const sessionV2 = 2
 
 var errCorrupt = errors.New("meta/bolt: corrupt record")
@@ -244,6 +244,10 @@ func (d *decoder) attrs(a *meta.Attrs) {
 	a.UserMeta = d.strMap()
 }
 
+// more reports whether fields follow: a field appended to a record's
+// layout is read only when present, so older records still decode.
+func (d *decoder) more() bool { return d.err == nil && d.off < len(d.b) }
+
 func (d *decoder) done() error {
 	if d.err == nil && d.off != len(d.b) {
 		d.err = errCorrupt
@@ -418,6 +422,8 @@ func encodeAccessKey(k *meta.AccessKey) []byte {
 	e.bytes(k.SealedSecret)
 	e.str(k.Status)
 	e.time(k.Created)
+	// Appended last, so records written before it decode unchanged.
+	e.str(k.UserID)
 	return e.b
 }
 
@@ -428,6 +434,9 @@ func decodeAccessKey(id string, v []byte) (meta.AccessKey, error) {
 	k.SealedSecret = d.bytes()
 	k.Status = d.str()
 	k.Created = d.time()
+	if d.more() {
+		k.UserID = d.str()
+	}
 	return k, d.done()
 }
 
@@ -538,6 +547,8 @@ func encodeSession(s *meta.Session) []byte {
 	e.time(s.Expiry)
 	e.time(s.TerminatedAt)
 	e.strList(s.SessionPolicyARNs)
+	// Appended last, so records written before it decode unchanged.
+	e.str(s.OwnerID)
 	return e.b
 }
 
@@ -563,6 +574,9 @@ func decodeSession(id string, v []byte) (meta.Session, error) {
 	s.TerminatedAt = d.time()
 	if len(v) > 0 && v[0] == sessionV2 {
 		s.SessionPolicyARNs = d.strList()
+	}
+	if d.more() {
+		s.OwnerID = d.str()
 	}
 	return s, d.done()
 }

@@ -246,7 +246,7 @@ func (s *Store) CreateAccessKey(ctx context.Context, k meta.AccessKey, maxPerUse
 			}
 		}
 		rec := k
-		rec.UserName = u.Name
+		rec.UserName, rec.UserID = u.Name, u.ID
 		if err := kb.Put(id, encodeAccessKey(&rec)); err != nil {
 			return err
 		}

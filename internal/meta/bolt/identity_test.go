@@ -34,14 +34,14 @@ func TestReopenIdentities(t *testing.T) {
 	mustDo(t, "Open", err)
 
 	u := meta.User{Name: "Alice", ID: "AIDA1", Path: "/p/", Created: nanos}
-	k := meta.AccessKey{ID: "AKIA1", UserName: "Alice", SealedSecret: []byte{0, 1, 0xff}, Status: meta.KeyInactive, Created: nanos.Add(1)}
+	k := meta.AccessKey{ID: "AKIA1", UserName: "Alice", UserID: "AIDA1", SealedSecret: []byte{0, 1, 0xff}, Status: meta.KeyInactive, Created: nanos.Add(1)}
 	r := meta.Role{Name: "Ops", ID: "AROA1", Path: "/", Description: "d", TrustPolicy: "{}", MaxSessionDuration: 7200, Created: nanos.Add(2)}
 	p := meta.Policy{Name: "P", ID: "ANPA1", Path: "/", Description: "pd", Document: "{}", Created: nanos.Add(3), Updated: nanos.Add(4)}
 	ip := meta.InlinePolicy{Name: "Inline", Document: `{"x":1}`}
 	arn := "arn:aws:iam::123456789012:policy/P"
 	sess := meta.Session{AccessKeyID: "ASIA1", SealedSecret: []byte{9, 0}, TokenHash: []byte{0xff}, Kind: meta.SessionFederated,
 		ARN: "arn:aws:sts::123456789012:federated-user/bob", UserID: "123456789012:bob", UserName: "Alice", Root: false,
-		SessionName: "bob", SessionPolicy: "{}", Chained: false, SourceAccessKeyID: "AKIA1",
+		SessionName: "bob", SessionPolicy: "{}", Chained: false, SourceAccessKeyID: "AKIA1", OwnerID: "AIDA1",
 		Issued: nanos.Add(5), Expiry: nanos.Add(time.Hour), TerminatedAt: nanos.Add(6)}
 	mustDo(t, "CreateBucket", s.CreateBucket(ctx, meta.Bucket{Name: "b", Created: nanos}))
 	mustDo(t, "CreateUser", s.CreateUser(ctx, u))
@@ -237,6 +237,32 @@ func TestDecodeSessionV1(t *testing.T) {
 
 // TestDecodeCorruptIdentity: every identity record refuses truncation,
 // trailing bytes and a bad boolean.
+// TestLegacyRecordsWithoutOwnerIDs: access keys and sessions written
+// before the owner's unique ID was kept decode with it empty, and meta's
+// fallback still finds the owner of a legacy role session and session
+// token.
+func TestLegacyRecordsWithoutOwnerIDs(t *testing.T) {
+	k := meta.AccessKey{UserName: "u", UserID: "AIDA1", SealedSecret: []byte{1}, Status: "Active", Created: nanos}
+	v := encodeAccessKey(&k)
+	old, err := decodeAccessKey("k", v[:len(v)-1-len(k.UserID)])
+	if err != nil || old.UserID != "" || old.UserName != "u" || !old.Created.Equal(nanos) {
+		t.Fatalf("legacy access key: %+v, %v", old, err)
+	}
+	sess := meta.Session{Kind: meta.SessionAssumedRole, UserID: "AROA1:s", RoleName: "r", OwnerID: "AROA1", Expiry: nanos}
+	v = encodeSession(&sess)
+	olds, err := decodeSession("A", v[:len(v)-1-len(sess.OwnerID)])
+	if err != nil || olds.OwnerID != "" || !olds.Expiry.Equal(nanos) {
+		t.Fatalf("legacy session: %+v, %v", olds, err)
+	}
+	if o, id, ok := olds.Owner(); !ok || o.Kind != meta.OwnerRole || o.Name != "r" || id != "AROA1" {
+		t.Errorf("legacy role session's owner: %+v %q %v", o, id, ok)
+	}
+	tok := meta.Session{Kind: meta.SessionToken, UserID: "AIDA1", UserName: "u"}
+	if o, id, ok := tok.Owner(); !ok || o.Kind != meta.OwnerUser || id != "AIDA1" {
+		t.Errorf("legacy session token's owner: %+v %q %v", o, id, ok)
+	}
+}
+
 func TestDecodeCorruptIdentity(t *testing.T) {
 	sess := meta.Session{AccessKeyID: "A", SealedSecret: []byte{1}, Kind: "k", Root: true, Chained: true, Expiry: nanos,
 		SessionPolicyARNs: []string{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}}
@@ -244,21 +270,28 @@ func TestDecodeCorruptIdentity(t *testing.T) {
 		name   string
 		v      []byte
 		decode func([]byte) error
+		// legacy is the length of the record as written before its
+		// last field was appended (0: no field was): that prefix is an
+		// older record, not a truncated one.
+		legacy int
 	}{
-		{"user", encodeUser(&meta.User{Name: "u", Created: nanos}), func(v []byte) error { _, err := decodeUser(v); return err }},
+		{"user", encodeUser(&meta.User{Name: "u", Created: nanos}), func(v []byte) error { _, err := decodeUser(v); return err }, 0},
 		{"access key", encodeAccessKey(&meta.AccessKey{UserName: "u", SealedSecret: []byte{1}, Status: "Active"}),
-			func(v []byte) error { _, err := decodeAccessKey("k", v); return err }},
-		{"role", encodeRole(&meta.Role{Name: "r", MaxSessionDuration: 3600}), func(v []byte) error { _, err := decodeRole(v); return err }},
-		{"policy", encodePolicy(&meta.Policy{Name: "p"}), func(v []byte) error { _, err := decodePolicy(v); return err }},
-		{"inline", encodeInlinePolicy(&meta.InlinePolicy{Name: "p", Document: "{}"}), func(v []byte) error { _, err := decodeInlinePolicy(v); return err }},
-		{"session", encodeSession(&sess), func(v []byte) error { _, err := decodeSession("A", v); return err }},
-		{"bucket policy", encodeBucketPolicy("{}"), func(v []byte) error { _, err := decodeBucketPolicy(v); return err }},
+			func(v []byte) error { _, err := decodeAccessKey("k", v); return err }, len(encodeAccessKey(&meta.AccessKey{UserName: "u", SealedSecret: []byte{1}, Status: "Active"})) - 1},
+		{"role", encodeRole(&meta.Role{Name: "r", MaxSessionDuration: 3600}), func(v []byte) error { _, err := decodeRole(v); return err }, 0},
+		{"policy", encodePolicy(&meta.Policy{Name: "p"}), func(v []byte) error { _, err := decodePolicy(v); return err }, 0},
+		{"inline", encodeInlinePolicy(&meta.InlinePolicy{Name: "p", Document: "{}"}), func(v []byte) error { _, err := decodeInlinePolicy(v); return err }, 0},
+		{"session", encodeSession(&sess), func(v []byte) error { _, err := decodeSession("A", v); return err }, len(encodeSession(&sess)) - 1},
+		{"bucket policy", encodeBucketPolicy("{}"), func(v []byte) error { _, err := decodeBucketPolicy(v); return err }, 0},
 	}
 	for _, r := range records {
 		if err := r.decode(r.v); err != nil {
 			t.Errorf("%s: intact record: %v", r.name, err)
 		}
 		for i := range r.v {
+			if i == r.legacy && i > 0 {
+				continue
+			}
 			if r.decode(r.v[:i]) == nil {
 				t.Errorf("%s: truncated record (%d of %d bytes) decoded", r.name, i, len(r.v))
 			}

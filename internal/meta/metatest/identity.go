@@ -127,6 +127,7 @@ func session(id string, expiry time.Time) meta.Session {
 		UserID:            "AROA0000000000000001:" + id,
 		UserName:          "alice",
 		Root:              true,
+		OwnerID:           "AROA0000000000000001",
 		RoleName:          "Deployer",
 		SessionName:       id,
 		SessionPolicy:     `{"Version":"2012-10-17"}`,
@@ -351,7 +352,13 @@ func testAccessKeys(t *testing.T, s IdentityStore) {
 	if err := s.CreateAccessKey(ctx, k1, limit); err != nil {
 		t.Fatalf("CreateAccessKey: %v", err)
 	}
-	k1.UserName = "Alice"
+	// ... and the user's unique ID, which binds the key to this user and
+	// not to a later one of the same name.
+	alice, err := s.GetUser(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k1.UserName, k1.UserID = "Alice", alice.ID
 	got, err := s.GetAccessKey(ctx, k1.ID)
 	if err != nil {
 		t.Fatalf("GetAccessKey: %v", err)
@@ -364,7 +371,7 @@ func testAccessKeys(t *testing.T, s IdentityStore) {
 	if err := s.CreateAccessKey(ctx, k2, limit); err != nil {
 		t.Fatalf("CreateAccessKey(inactive): %v", err)
 	}
-	k2.UserName = "Alice"
+	k2.UserName, k2.UserID = "Alice", alice.ID
 	got, _ = s.GetAccessKey(ctx, k2.ID)
 	same(t, "GetAccessKey inactive", got, k2)
 

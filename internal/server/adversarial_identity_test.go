@@ -1,0 +1,192 @@
+package server_test
+
+// Adversarial section: identity re-creation (issue 13, finding 2). AWS
+// binds sessions, and the principals of resource and trust policies, to
+// the unique ID (AIDA…, AROA…) of a user or role, not to its name: an
+// attacker who can delete and re-create a user or role of the same name
+// must not revive its old sessions or presigned URLs, nor hand the new
+// identity the grants the old one had.
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"signet/internal/sigv4"
+)
+
+// deleteReader deletes role "reader" (its inline policy first, as IAM
+// requires) and createReader makes a new one of the same name, with the
+// same trust and permissions as newIdentityEnv gave the old.
+func (ie *identityEnv) deleteReader(t *testing.T) {
+	t.Helper()
+	ie.iam(t, "Action", "DeleteRolePolicy", "RoleName", "reader", "PolicyName", "all")
+	ie.iam(t, "Action", "DeleteRole", "RoleName", "reader")
+}
+
+func (ie *identityEnv) createReader(t *testing.T, trust string) {
+	t.Helper()
+	ie.iam(t, "Action", "CreateRole", "RoleName", "reader", "AssumeRolePolicyDocument", trust, "MaxSessionDuration", "43200")
+	ie.iam(t, "Action", "PutRolePolicy", "RoleName", "reader", "PolicyName", "all", "PolicyDocument", readAll)
+}
+
+// trustAccount trusts every identity of the account that is allowed
+// sts:AssumeRole (the account principal is not bound to any one user).
+func (ie *identityEnv) trustAccount() string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + ie.account(nil) + `:root"},"Action":"sts:AssumeRole"}]}`
+}
+
+// account is the server's account ID, read from the role's ARN.
+func (ie *identityEnv) account(*testing.T) string { return ie.roleARN[len("arn:aws:iam::"):][:12] }
+
+// wantInvalidToken: a dead owner's session fails as an invalid token, on
+// S3 and on the Query APIs, never as the newcomer.
+func (ie *identityEnv) wantInvalidToken(t *testing.T, what, u string, sess sigv4.Credentials) {
+	t.Helper()
+	e := wantErr(t, do(t, ie.httpc, http.MethodGet, u, nil, nil), 400, "InvalidToken")
+	if e.Message != "The provided token is malformed or otherwise not valid." {
+		t.Errorf("%s: InvalidToken message %q", what, e.Message)
+	}
+	ie.queryErr(t, "sts", sess, 403, "InvalidClientTokenId", "Action", "GetCallerIdentity")
+}
+
+func TestAdversarialIdentityRoleSessionDiesWithItsRole(t *testing.T) {
+	ie := newIdentityEnv(t)
+	sess := ie.assume(t, ie.alice, ie.roleARN, "old", 43200)
+	u := ie.presign(t, sess.sig(), 24*time.Hour)
+	wantOK(t, ie.at(t, time.Minute, u), 200, ie.body)
+
+	ie.deleteReader(t)
+	ie.wantInvalidToken(t, "role deleted", u, sess.sig())
+
+	// The same name again, with the very permissions the old role had:
+	// the old session and its URL stay dead.
+	ie.createReader(t, ie.trustAccount())
+	ie.wantInvalidToken(t, "role re-created", u, sess.sig())
+	// A URL signed now with the old session is just as dead.
+	ie.wantInvalidToken(t, "signed after re-creation", ie.presign(t, sess.sig(), time.Hour), sess.sig())
+
+	// The new role's own sessions work.
+	fresh := ie.assume(t, ie.alice, ie.roleARN, "new", 3600)
+	wantOK(t, ie.at(t, 2*time.Minute, ie.presign(t, fresh.sig(), time.Hour)), 200, ie.body)
+}
+
+func TestAdversarialIdentityUserSessionDiesWithItsUser(t *testing.T) {
+	ie := newIdentityEnv(t)
+	var tok sessionTokenXML
+	ie.okCall(t, "sts", ie.alice, &tok, "Action", "GetSessionToken")
+	sess := tok.Result.Credentials.sig()
+	u := ie.presign(t, sess, 24*time.Hour)
+	wantOK(t, ie.at(t, time.Minute, u), 200, ie.body)
+
+	// Deleting alice takes her key and policy first, as IAM requires.
+	ie.iam(t, "Action", "DeleteAccessKey", "UserName", "alice", "AccessKeyId", ie.alice.AccessKeyID)
+	ie.iam(t, "Action", "DeleteUserPolicy", "UserName", "alice", "PolicyName", "all")
+	ie.iam(t, "Action", "DeleteUser", "UserName", "alice")
+	ie.wantInvalidToken(t, "user deleted", u, sess)
+
+	ie.iam(t, "Action", "CreateUser", "UserName", "alice")
+	ie.iam(t, "Action", "PutUserPolicy", "UserName", "alice", "PolicyName", "all", "PolicyDocument", readAll)
+	ie.wantInvalidToken(t, "user re-created", u, sess)
+}
+
+// newUser creates user name with one access key and returns the key.
+func (ie *identityEnv) newUser(t *testing.T, name string) sigv4.Credentials {
+	t.Helper()
+	ie.iam(t, "Action", "CreateUser", "UserName", name)
+	var key struct {
+		Result struct {
+			AccessKey struct{ AccessKeyId, SecretAccessKey string }
+		} `xml:"CreateAccessKeyResult"`
+	}
+	ie.okCall(t, "iam", ie.root(), &key, "Action", "CreateAccessKey", "UserName", name)
+	return sigv4.Credentials{AccessKeyID: key.Result.AccessKey.AccessKeyId, SecretAccessKey: key.Result.AccessKey.SecretAccessKey}
+}
+
+// dropUser deletes user name and its one key.
+func (ie *identityEnv) dropUser(t *testing.T, name string, key sigv4.Credentials) {
+	t.Helper()
+	ie.iam(t, "Action", "DeleteAccessKey", "UserName", name, "AccessKeyId", key.AccessKeyID)
+	ie.iam(t, "Action", "DeleteUser", "UserName", name)
+}
+
+func (ie *identityEnv) userARN(name string) string {
+	return "arn:aws:iam::" + ie.account(nil) + ":user/" + name
+}
+
+func TestAdversarialIdentityBucketPolicyGrantNotInherited(t *testing.T) {
+	ie := newIdentityEnv(t)
+	carol := ie.newUser(t, "carol")
+	grant := `{"Version":"2012-10-17","Statement":[{"Sid":"Carol","Effect":"Allow","Principal":{"AWS":"` + ie.userARN("carol") +
+		`"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::life/*"}]}`
+	wantOK(t, do(t, ie.httpc, http.MethodPut, ie.signedURL(t, http.MethodPut, "/life?policy", 0), nil, []byte(grant)), 204, nil)
+	getPolicy := func() string {
+		t.Helper()
+		r := do(t, ie.httpc, http.MethodGet, ie.signedURL(t, http.MethodGet, "/life?policy", 0), nil, nil)
+		wantOK(t, r, 200, nil)
+		return string(r.body)
+	}
+	// The grant reads back as written, and carol (who has no identity
+	// policy) reads through it.
+	if got := getPolicy(); got != grant {
+		t.Errorf("GetBucketPolicy\n got %s\nwant %s", got, grant)
+	}
+	wantOK(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, carol, time.Hour), nil, nil), 200, ie.body)
+
+	// carol is deleted: the policy shows her old unique ID, as AWS does.
+	ie.dropUser(t, "carol", carol)
+	shown := getPolicy()
+	if strings.Contains(shown, ie.userARN("carol")) || !strings.Contains(shown, `"AWS":"AIDA`) {
+		t.Errorf("after deleting carol, GetBucketPolicy shows %s", shown)
+	}
+
+	// A new carol does not inherit the grant, and the policy still
+	// names the old one.
+	carol2 := ie.newUser(t, "carol")
+	wantErr(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, carol2, time.Hour), nil, nil), 403, "AccessDenied")
+	if got := getPolicy(); got != shown {
+		t.Errorf("after re-creating carol, GetBucketPolicy\n got %s\nwant %s", got, shown)
+	}
+
+	// A grant to a user that does not exist is refused, as on AWS: it
+	// could only go to whoever takes the name next.
+	ghost := strings.ReplaceAll(grant, ie.userARN("carol"), ie.userARN("ghost"))
+	e := wantErr(t, do(t, ie.httpc, http.MethodPut, ie.signedURL(t, http.MethodPut, "/life?policy", 0), nil, []byte(ghost)), 400, "MalformedPolicy")
+	if e.Message != "Invalid principal in policy" {
+		t.Errorf("MalformedPolicy message %q", e.Message)
+	}
+}
+
+func TestAdversarialIdentityTrustPolicyGrantNotInherited(t *testing.T) {
+	ie := newIdentityEnv(t)
+	dave := ie.newUser(t, "dave")
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + ie.userARN("dave") + `"},"Action":"sts:AssumeRole"}]}`
+	ie.iam(t, "Action", "CreateRole", "RoleName", "deployer", "AssumeRolePolicyDocument", trust)
+	deployer := strings.Replace(ie.roleARN, ":role/reader", ":role/deployer", 1)
+	// A trust policy naming dave is enough for dave (no identity policy).
+	ie.assume(t, dave, deployer, "first", 0)
+
+	ie.dropUser(t, "dave", dave)
+	dave2 := ie.newUser(t, "dave")
+	ie.queryErr(t, "sts", dave2, 403, "AccessDenied", "Action", "AssumeRole", "RoleArn", deployer, "RoleSessionName", "second")
+
+	var role struct {
+		Result struct {
+			Role struct{ AssumeRolePolicyDocument string }
+		} `xml:"GetRoleResult"`
+	}
+	ie.okCall(t, "iam", ie.root(), &role, "Action", "GetRole", "RoleName", "deployer")
+	doc, _ := url.QueryUnescape(role.Result.Role.AssumeRolePolicyDocument)
+	if strings.Contains(doc, ie.userARN("dave")) || !strings.Contains(doc, `"AWS":"AIDA`) {
+		t.Errorf("trust policy after dave was re-created: %s", doc)
+	}
+
+	// Naming a user that does not exist is refused, as IAM does.
+	ghost := strings.ReplaceAll(trust, ie.userARN("dave"), ie.userARN("ghost"))
+	msg := ie.queryErr(t, "iam", ie.root(), 400, "MalformedPolicyDocument", "Action", "UpdateAssumeRolePolicy", "RoleName", "deployer", "PolicyDocument", ghost)
+	if want := `Invalid principal in policy: "AWS":"` + ie.userARN("ghost") + `"`; msg != want {
+		t.Errorf("message %q, want %q", msg, want)
+	}
+}
