@@ -3,8 +3,10 @@ package access
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"strconv"
 
+	"signet/internal/authn"
 	"signet/internal/meta"
 	"signet/internal/policy"
 )
@@ -96,3 +98,46 @@ func (s *Store) warnUnsupplied(ctx context.Context, what string, kind policy.Kin
 }
 
 func ownerName(o meta.Owner) string { return o.Kind + " " + o.Name }
+
+// PolicyKeyNote is a KeyNote in one of the policies of a decision.
+type PolicyKeyNote struct {
+	Policy string // the name the policy goes by ("bucket policy of b", an inline policy's name, an ARN)
+	KeyNote
+}
+
+// UnsuppliedKeys lists, for one request, the condition keys that the
+// policies deciding it test and that signet never supplies for action:
+// statements that can never apply as their authors meant. The dry run
+// names them when it explains a decision.
+func (a *Authorizer) UnsuppliedKeys(r *http.Request, res *authn.Result, action, resource string) ([]PolicyKeyNote, error) {
+	ctx := r.Context()
+	set, err := a.identitySet(ctx, res)
+	if err != nil {
+		return nil, err
+	}
+	if bucket, ok := bucketOf(resource); ok {
+		bp, err := a.bucketPolicy(ctx, bucket)
+		if err != nil {
+			return nil, err
+		}
+		if bp != nil {
+			set.Resource = append(set.Resource, policy.Named{Name: "bucket policy of " + bucket, Doc: bp})
+		}
+	}
+	var out []PolicyKeyNote
+	for _, group := range [][]policy.Named{set.Identity, set.Session, set.Resource} {
+		for _, n := range group {
+			for i := range n.Doc.Statements() {
+				if !n.Doc.StatementCoversAction(i, action) {
+					continue
+				}
+				for _, key := range n.Doc.ConditionKeys(i) {
+					if why, ok := unsuppliedFor(key, []string{action}); ok {
+						out = append(out, PolicyKeyNote{Policy: n.Name, KeyNote: KeyNote{Statement: i, Sid: n.Doc.StatementSid(i), Key: key, Why: why}})
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}

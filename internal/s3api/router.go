@@ -132,7 +132,8 @@ func (a *api) prepare(r *http.Request) prepared {
 	}
 	p.route = rt
 	p.resource = arn(bucket, key, rt.objects)
-	if err := a.cfg.Authz.Authorize(r, res, rt.action, p.resource); err != nil {
+	withBodyConditions(p.rq, rt.action)
+	if err := a.cfg.Authz.Authorize(p.rq.r, res, rt.action, p.resource); err != nil {
 		p.authzErr, p.err = err, s3Err("AccessDenied")
 	}
 	return p

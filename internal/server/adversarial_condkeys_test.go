@@ -188,3 +188,18 @@ func TestAdversarialCondKeysUnsuppliedKeyIsNamed(t *testing.T) {
 		t.Fatalf("the explanation does not name the unsupplied key and its statement: %s", x.Message)
 	}
 }
+
+// s3:locationconstraint comes from CreateBucket's body, which AWS reads
+// before it authorises.
+func TestAdversarialCondKeysLocationConstraintFromBody(t *testing.T) {
+	a := newAdvEnv(t)
+	u := newQueryUser(t, a.testEnv, "builder", `{"Version":"2012-10-17","Statement":[
+ {"Effect":"Allow","Action":"s3:*","Resource":"*"},
+ {"Sid":"NoExplicitRegion","Effect":"Deny","Action":"s3:CreateBucket","Resource":"*","Condition":{"StringEquals":{"s3:locationconstraint":"`+region+`"}}}]}`)
+	body := []byte(`<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>` + region + `</LocationConstraint></CreateBucketConfiguration>`)
+	r := a.mustStatus(t, a.signedHeaderReq(t, http.MethodPut, "/withregion", u, nil, body, "", a.fake.Now()), 403)
+	if code, _ := errorCode(r.body); code != "AccessDenied" {
+		t.Fatalf("want AccessDenied\n%s", r)
+	}
+	a.mustStatus(t, a.signedHeaderReq(t, http.MethodPut, "/noregion", u, nil, nil, "", a.fake.Now()), 200)
+}
