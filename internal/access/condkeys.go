@@ -74,7 +74,11 @@ func source(key string, kind int, name string) {
 func fromHeader(key, header string) keyDef {
 	source(key, srcHeader, header)
 	return keyDef{supply: func(k *keyRequest, ctx map[string][]string, name string) {
-		if vs := k.r.Header.Values(header); len(vs) > 0 {
+		switch vs := k.r.Header.Values(header); len(vs) {
+		case 0:
+		case 1:
+			ctx[name] = vs[:1:1] // read only; capped so no append can reach the header
+		default:
 			ctx[name] = []string{strings.Join(vs, ",")}
 		}
 	}}
@@ -389,10 +393,40 @@ func init() {
 	def("sts:RoleSessionName", fromParam("sts:RoleSessionName", "RoleSessionName"))
 	def("sts:SourceIdentity", fromParam("sts:SourceIdentity", "SourceIdentity"))
 	def("sts:TransitiveTagKeys", builtinParam("sts:TransitiveTagKeys", "TransitiveTagKeys.member.1", memberList("TransitiveTagKeys")))
+
+	// Resolve the lists once: a request then runs only the suppliers of
+	// its action, with no name lookups.
+	globalSuppliers = suppliersOf(globalKeys)
+	actionSuppliers = make(map[string][]namedSupplier, len(actionKeys))
+	for action, keys := range actionKeys {
+		actionSuppliers[action] = suppliersOf(keys)
+	}
+}
+
+// namedSupplier is a supplier with the key name it fills in.
+type namedSupplier struct {
+	name   string
+	supply supplier
+}
+
+var (
+	globalSuppliers []namedSupplier
+	actionSuppliers map[string][]namedSupplier
+)
+
+func suppliersOf(keys []string) []namedSupplier {
+	var out []namedSupplier
+	for _, k := range keys {
+		if d := keyDefs[strings.ToLower(k)]; d.supply != nil {
+			out = append(out, namedSupplier{k, d.supply})
+		}
+	}
+	return out
 }
 
 func constant(v string) supplier {
-	return func(_ *keyRequest, ctx map[string][]string, n string) { ctx[n] = []string{v} }
+	vs := []string{v} // shared: policy evaluation only reads the context
+	return func(_ *keyRequest, ctx map[string][]string, n string) { ctx[n] = vs[:1:1] }
 }
 
 // builtinHeader is a key computed from one header, present only with it.
@@ -540,15 +574,19 @@ func tlsVersion(cs *tls.ConnectionState) string {
 // region for S3; IAM and STS are signed for us-east-1 as on AWS), else the
 // server's region for SigV2 and anonymous requests.
 func (a *Authorizer) requestedRegion(r *http.Request) string {
-	cred := r.URL.Query().Get("X-Amz-Credential")
-	if cred == "" {
-		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "AWS4-") {
-			_, cred, _ = strings.Cut(h, "Credential=")
-			cred, _, _ = strings.Cut(cred, ",")
-		}
+	var cred string
+	if _, v, ok := strings.Cut(r.URL.RawQuery, "X-Amz-Credential="); ok {
+		cred, _, _ = strings.Cut(v, "&")
+		cred = strings.ReplaceAll(strings.ReplaceAll(cred, "%2F", "/"), "%2f", "/")
+	} else if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "AWS4-") {
+		_, cred, _ = strings.Cut(h, "Credential=")
+		cred, _, _ = strings.Cut(cred, ",")
 	}
-	if parts := strings.Split(strings.TrimSpace(cred), "/"); len(parts) == 5 && parts[2] != "" {
-		return parts[2]
+	// AKID/date/REGION/service/aws4_request
+	_, rest, _ := strings.Cut(strings.TrimSpace(cred), "/")
+	_, rest, _ = strings.Cut(rest, "/")
+	if region, _, ok := strings.Cut(rest, "/"); ok && region != "" {
+		return region
 	}
 	return a.region
 }
@@ -576,8 +614,8 @@ func paramsOf(ctx context.Context) url.Values {
 func (a *Authorizer) requestContext(r *http.Request, res *authn.Result, action string) map[string][]string {
 	k := &keyRequest{a: a, r: r, res: res, now: a.clock.Now().UTC(), params: paramsOf(r.Context())}
 	ctx := make(map[string][]string, 24)
-	supplyAll(k, ctx, globalKeys)
-	supplyAll(k, ctx, actionKeys[action])
+	supplyAll(k, ctx, globalSuppliers)
+	supplyAll(k, ctx, actionSuppliers[action])
 	// Keys an API package read from the request's body or parameters
 	// (WithConditions), where they belong to the action.
 	for key, v := range Conditions(r.Context()) {
@@ -588,11 +626,9 @@ func (a *Authorizer) requestContext(r *http.Request, res *authn.Result, action s
 	return ctx
 }
 
-func supplyAll(k *keyRequest, ctx map[string][]string, keys []string) {
-	for _, name := range keys {
-		if d := keyDefs[strings.ToLower(name)]; d.supply != nil {
-			d.supply(k, ctx, name)
-		}
+func supplyAll(k *keyRequest, ctx map[string][]string, suppliers []namedSupplier) {
+	for _, s := range suppliers {
+		s.supply(k, ctx, s.name)
 	}
 }
 

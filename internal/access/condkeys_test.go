@@ -171,3 +171,21 @@ func TestUnsuppliedKeysAreNamed(t *testing.T) {
 		t.Fatalf("unsupplied keys %v, want %s", got, want)
 	}
 }
+
+func TestRequestedRegionFromTheScope(t *testing.T) {
+	a := &Authorizer{region: "eu-west-3"}
+	for target, want := range map[string]string{
+		"https://s3.example/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20261127%2Fus-west-2%2Fs3%2Faws4_request&X-Amz-Date=20261127T000000Z": "us-west-2",
+		"https://s3.example/b/k?AWSAccessKeyId=AKIDEXAMPLE&Expires=1&Signature=x":                                                                                     "eu-west-3",
+		"https://s3.example/b/k": "eu-west-3",
+	} {
+		if got := a.requestedRegion(httptest.NewRequest(http.MethodGet, target, nil)); got != want {
+			t.Errorf("%s: aws:RequestedRegion %q, want %q", target, got, want)
+		}
+	}
+	r := httptest.NewRequest(http.MethodGet, "https://iam.example/", nil)
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261127/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00")
+	if got := a.requestedRegion(r); got != "us-east-1" {
+		t.Errorf("header-signed: aws:RequestedRegion %q, want us-east-1", got)
+	}
+}
