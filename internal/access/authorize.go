@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"signet/internal/authn"
 	"signet/internal/clock"
@@ -33,6 +32,7 @@ type Authorizer struct {
 	policies PolicySource
 	clock    clock.Clock
 	account  string
+	region   string // aws:RequestedRegion when the request names none
 }
 
 // NewAuthorizer returns an Authorizer. clk is the lifetime clock: it gives
@@ -358,59 +358,10 @@ func bucketOf(resource string) (string, bool) {
 	return b, true
 }
 
-// conditionKeys builds the request context policies' conditions see.
+// conditionKeys builds the request context policies' conditions see,
+// from the one table of condition keys (condkeys.go).
 func (a *Authorizer) conditionKeys(r *http.Request, res *authn.Result, action string) map[string][]string {
-	now := a.clock.Now().UTC()
-	keys := map[string][]string{
-		"aws:CurrentTime":     {now.Format(time.RFC3339)},
-		"aws:EpochTime":       {strconv.FormatInt(now.Unix(), 10)},
-		"aws:SecureTransport": {strconv.FormatBool(r.TLS != nil)},
-	}
-	if ip := sourceIP(r); ip != "" {
-		keys["aws:SourceIp"] = []string{ip}
-	}
-	if ua := r.UserAgent(); ua != "" {
-		keys["aws:UserAgent"] = []string{ua}
-	}
-	if ref := r.Referer(); ref != "" {
-		keys["aws:Referer"] = []string{ref}
-	}
-	if res != nil && !res.Anonymous {
-		p := res.Principal
-		keys["aws:PrincipalArn"] = []string{p.PrincipalARN()}
-		keys["aws:PrincipalAccount"] = []string{a.account}
-		keys["aws:userid"] = []string{p.UserID}
-		keys["aws:PrincipalType"] = []string{principalType(p)}
-		if p.UserName != "" && (p.SessionKind == "" || p.SessionKind == authn.SessionToken) {
-			keys["aws:username"] = []string{p.UserName}
-		}
-		if p.Temporary() {
-			keys["aws:TokenIssueTime"] = []string{p.TokenIssued.UTC().Format(time.RFC3339Nano)}
-		}
-		keys["aws:MultiFactorAuthPresent"] = []string{"false"}
-		keys["s3:authType"] = []string{res.AuthType}
-		keys["s3:signatureversion"] = []string{res.SignatureVersion}
-		age := res.SignatureAge.Milliseconds()
-		if res.SignatureVersion == authn.SigV2 || age < 0 {
-			age = 0
-		}
-		keys["s3:signatureAge"] = []string{strconv.FormatInt(age, 10)}
-		if res.AuthType == authn.AuthHeader && res.ContentSHA256 != "" {
-			keys["s3:x-amz-content-sha256"] = []string{res.ContentSHA256}
-		}
-	}
-	for k, v := range Conditions(r.Context()) {
-		keys[k] = v
-	}
-	if action == "s3:ListBucket" {
-		q := r.URL.Query()
-		for _, k := range []string{"prefix", "delimiter", "max-keys"} {
-			if vs, ok := q[k]; ok {
-				keys["s3:"+k] = []string{vs[0]}
-			}
-		}
-	}
-	return keys
+	return a.requestContext(r, res, action)
 }
 
 func principalType(p authn.Principal) string {

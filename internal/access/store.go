@@ -10,10 +10,12 @@ package access
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 
 	"signet/internal/meta"
+	"signet/internal/policy"
 	"signet/internal/storage"
 )
 
@@ -32,6 +34,7 @@ type Backend interface {
 type Store struct {
 	Backend
 	cache *cache
+	log   *slog.Logger // for warnUnsupplied; nil: no warnings
 }
 
 // NewStore wraps b.
@@ -86,11 +89,21 @@ func (s *Store) DeleteAccessKeyTombstonesBefore(ctx context.Context, t time.Time
 }
 
 func (s *Store) CreateRole(ctx context.Context, r meta.Role) error {
+	s.warnUnsupplied(ctx, "trust policy of role "+r.Name, policy.Trust, r.TrustPolicy)
 	return s.after(s.Backend.CreateRole(ctx, r))
 }
 
 func (s *Store) UpdateRole(ctx context.Context, name string, fn func(*meta.Role) error) error {
-	return s.after(s.Backend.UpdateRole(ctx, name, fn))
+	return s.after(s.Backend.UpdateRole(ctx, name, func(r *meta.Role) error {
+		before := r.TrustPolicy
+		if err := fn(r); err != nil {
+			return err
+		}
+		if r.TrustPolicy != before {
+			s.warnUnsupplied(ctx, "trust policy of role "+r.Name, policy.Trust, r.TrustPolicy)
+		}
+		return nil
+	}))
 }
 
 func (s *Store) DeleteRole(ctx context.Context, name string) error {
@@ -98,6 +111,7 @@ func (s *Store) DeleteRole(ctx context.Context, name string) error {
 }
 
 func (s *Store) PutInlinePolicy(ctx context.Context, o meta.Owner, p meta.InlinePolicy) error {
+	s.warnUnsupplied(ctx, "inline policy "+p.Name+" of "+ownerName(o), policy.Identity, p.Document)
 	return s.after(s.Backend.PutInlinePolicy(ctx, o, p))
 }
 
@@ -106,6 +120,7 @@ func (s *Store) DeleteInlinePolicy(ctx context.Context, o meta.Owner, name strin
 }
 
 func (s *Store) CreatePolicy(ctx context.Context, p meta.Policy) error {
+	s.warnUnsupplied(ctx, "managed policy "+p.Name, policy.Identity, p.Document)
 	return s.after(s.Backend.CreatePolicy(ctx, p))
 }
 
@@ -135,6 +150,7 @@ func (s *Store) DeleteSessionsExpiredBefore(ctx context.Context, t time.Time) (i
 }
 
 func (s *Store) PutBucketPolicy(ctx context.Context, bucket, doc string) error {
+	s.warnUnsupplied(ctx, "bucket policy of "+bucket, policy.Resource, doc)
 	return s.after(s.Backend.PutBucketPolicy(ctx, bucket, doc))
 }
 

@@ -111,6 +111,9 @@ func (x *Explainer) Explain(ctx context.Context, in adminwire.ExplainRequest) (*
 	if err := j.judge(ctx); err != nil {
 		return nil, err
 	}
+	if err := j.unsuppliedKeys(); err != nil {
+		return nil, err
+	}
 	out.Verdict = adminwire.VerdictInvalid
 	if out.Reason == adminwire.ReasonValid {
 		out.Verdict = adminwire.VerdictValid

@@ -58,7 +58,7 @@ var _ DryRunner = (*api)(nil)
 // the client would get. It writes nothing and does not log: the caller
 // explains the outcome.
 func (a *api) DryRun(r *http.Request) DryRun {
-	p := a.prepare(r)
+	p := a.prepareFor(r, false)
 	var targetErr error
 	if p.err == nil && p.rq != nil {
 		targetErr = a.checkTarget(p.rq, p.route)

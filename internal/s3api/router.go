@@ -88,7 +88,12 @@ type prepared struct {
 	err                       error
 }
 
-func (a *api) prepare(r *http.Request) prepared {
+func (a *api) prepare(r *http.Request) prepared { return a.prepareFor(r, true) }
+
+// prepareFor is prepare; readBody says whether the few operations whose
+// condition keys AWS reads from the body (CreateBucket) may read it. The
+// dry run reads no body, so it judges those without such keys.
+func (a *api) prepareFor(r *http.Request, readBody bool) prepared {
 	var p prepared
 	p.virtual = a.virtualBucket(r.Host)
 	bucket, key, perr := splitPath(r.URL.EscapedPath(), p.virtual)
@@ -126,7 +131,10 @@ func (a *api) prepare(r *http.Request) prepared {
 	}
 	p.route = rt
 	p.resource = arn(bucket, key, rt.objects)
-	if err := a.cfg.Authz.Authorize(r, res, rt.action, p.resource); err != nil {
+	if readBody {
+		withBodyConditions(p.rq, rt.action)
+	}
+	if err := a.cfg.Authz.Authorize(p.rq.r, res, rt.action, p.resource); err != nil {
 		p.authzErr, p.err = err, s3Err("AccessDenied")
 	}
 	return p

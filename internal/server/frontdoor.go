@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"signet/internal/access"
 	"signet/internal/adminapi"
 	"signet/internal/authn"
 	"signet/internal/awsquery"
@@ -92,7 +93,9 @@ func (f *frontDoor) serveQuery(w http.ResponseWriter, r *http.Request, service s
 		awsquery.WriteError(w, ns, awsquery.ErrMissingAction, reqID)
 		return
 	}
-	h.ServeQuery(w, r, call)
+	// The authoriser reads condition keys such as iam:PolicyARN from the
+	// call's parameters.
+	h.ServeQuery(w, r.WithContext(access.WithParams(r.Context(), params)), call)
 }
 
 func (f *frontDoor) serveAdmin(w http.ResponseWriter, r *http.Request) {

@@ -97,6 +97,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		return nil, fmt.Errorf("sealing key: %w", err)
 	}
 	store := access.NewStore(md)
+	store.SetLogger(log)
 	s.store = store
 	rootCred := &authn.Credential{
 		AccessKeyID: root.AccessKeyID,
@@ -113,6 +114,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	sessions := sts.New(sts.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID, Policies: identities})
 	s.sessions = sessions
 	authz := access.NewAuthorizer(store, identities, s.Clock, root.AccountID)
+	authz.SetRegion(cfg.Region)
 	keys := access.NewKeys(store, sealer, rootCred, root.AccountID)
 	auth := authn.NewAuthenticator(keys, s.Clock, base, cfg.Region)
 	api := s3api.New(s3api.Config{
