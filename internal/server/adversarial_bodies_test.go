@@ -9,6 +9,7 @@ package server_test
 
 import (
 	"bufio"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -99,24 +100,30 @@ func startConnLimited(t *testing.T, tune func(*config.Config)) (host string) {
 // TestStalledBodyIsCutOff: a PUT whose body stops arriving is closed after
 // BodyIdleTimeout, long before ReadTimeout.
 func TestStalledBodyIsCutOff(t *testing.T) {
-	const idle, slack = 300 * time.Millisecond, 3 * time.Second
-	host := startConnLimited(t, func(c *config.Config) { c.BodyIdleTimeout, c.ReadTimeout = idle, time.Minute })
+	// Who closes the connection is judged, not how fast: the server's
+	// BodyIdleTimeout (300 ms) against the client's own deadline (a
+	// minute, far beyond any scheduling delay on a loaded machine) and a
+	// ReadTimeout longer still, so only the body-idle cut can end it.
+	const idle, never = 300 * time.Millisecond, time.Minute
+	host := startConnLimited(t, func(c *config.Config) { c.BodyIdleTimeout, c.ReadTimeout = idle, 10*never })
 	conn, err := net.Dial("tcp", host)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	start := time.Now()
 	_, _ = conn.Write([]byte("PUT /b/k HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 100\r\n\r\n0123456789"))
-	_ = conn.SetReadDeadline(time.Now().Add(idle + slack + time.Minute/2))
+	_ = conn.SetReadDeadline(time.Now().Add(never))
 	buf := make([]byte, 4096)
 	for {
-		if _, err := conn.Read(buf); err != nil {
-			break
+		_, err := conn.Read(buf)
+		if err == nil {
+			continue
 		}
-	}
-	if took := time.Since(start); took > idle+slack {
-		t.Fatalf("a stalled body held its connection %v; BodyIdleTimeout is %v", took, idle)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("a stalled body still held its connection after %v; BodyIdleTimeout is %v", never, idle)
+		}
+		break
 	}
 }
 
@@ -146,7 +153,7 @@ func TestConnectionsPastMaxConnsWait(t *testing.T) {
 		return resp.StatusCode, nil
 	}
 	for i, c := range held {
-		if code, err := healthz(c, 5*time.Second); err != nil || code != 200 {
+		if code, err := healthz(c, time.Minute); err != nil || code != 200 {
 			t.Fatalf("held connection %d: %d %v", i, code, err)
 		}
 	}
@@ -155,6 +162,8 @@ func TestConnectionsPastMaxConnsWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer third.Close()
+	// Not served within half a second: a machine too loaded to serve it
+	// in that time could hide a missing limit, never fail a working one.
 	if code, err := healthz(third, 500*time.Millisecond); err == nil {
 		t.Fatalf("a third connection was served (%d) while MaxConns=2 were open", code)
 	}
@@ -165,7 +174,7 @@ func TestConnectionsPastMaxConnsWait(t *testing.T) {
 	}
 	defer again.Close()
 	_ = third.Close()
-	if code, err := healthz(again, 5*time.Second); err != nil || code != 200 {
+	if code, err := healthz(again, time.Minute); err != nil || code != 200 {
 		t.Fatalf("after a slot was freed: %d %v", code, err)
 	}
 }
