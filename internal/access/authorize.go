@@ -298,7 +298,10 @@ func (a *Authorizer) bucketPolicy(ctx context.Context, bucket string) (*policy.D
 // caller names the principal for Principal and NotPrincipal matching:
 // its own ARN, and for a session the identity it was issued from (the
 // role, or the IAM user of a federated session), which resource policies
-// may name too but which the session policy then narrows.
+// may name too but which the session policy then narrows. A user or role
+// is named by its unique ID as well as its ARN, since IAM binds the ARN in
+// a saved policy to that ID, so that a newcomer of the same name never
+// matches.
 func (a *Authorizer) caller(ctx context.Context, res *authn.Result) (policy.Caller, error) {
 	if res == nil || res.Anonymous {
 		return policy.Caller{Anonymous: true}, nil
@@ -308,41 +311,53 @@ func (a *Authorizer) caller(ctx context.Context, res *authn.Result) (policy.Call
 	switch {
 	case p.SessionKind == authn.SessionAssumedRole && p.RoleARN != "":
 		c.Parents = []string{p.RoleARN}
+		if id := p.UniqueID(); id != "" {
+			c.Parents = append(c.Parents, id)
+		}
 	case p.SessionKind == authn.SessionFederated && p.UserName != "":
-		arn, err := a.userARN(ctx, p.UserName)
+		u, err := a.user(ctx, p.UserName)
 		if err != nil {
 			return c, err
 		}
-		if arn != "" {
-			c.Parents = []string{arn}
+		if u.arn != "" {
+			c.Parents = []string{u.arn, u.id}
 		}
 	case p.SessionKind == authn.SessionFederated:
 		// A federation token the root asked for: root's permissions
 		// narrowed by the session policy, so the account is its parent.
 		c.Parents = []string{"arn:aws:iam::" + a.account + ":root"}
+	default:
+		// A user's own key or its GetSessionToken session: the user.
+		if id := p.UniqueID(); id != "" {
+			c.ARNs = append(c.ARNs, id)
+		}
 	}
 	return c, nil
 }
 
-// userARN returns the ARN of an IAM user (its path included), or "" when
-// the user no longer exists: a federated session outlives nothing of its
-// user's, and a deleted user is named by no policy.
-func (a *Authorizer) userARN(ctx context.Context, name string) (string, error) {
+// userNames is how policies may name an IAM user: its ARN (its path
+// included) and its unique ID.
+type userNames struct{ arn, id string }
+
+// user returns how policies name an IAM user, zero when the user no
+// longer exists: a federated session outlives nothing of its user's, and
+// a deleted user is named by no policy.
+func (a *Authorizer) user(ctx context.Context, name string) (userNames, error) {
 	ck := "uarn\x00" + strings.ToLower(name)
 	v, gen, ok := a.store.cache.get(ck)
 	if ok {
-		return v.(string), nil
+		return v.(userNames), nil
 	}
 	u, err := a.store.GetUser(ctx, name)
 	switch {
 	case errors.Is(err, meta.ErrNoSuchEntity):
-		return "", nil
+		return userNames{}, nil
 	case err != nil:
-		return "", err
+		return userNames{}, err
 	}
-	arn := iam.EntityARN(a.account, "user", u.Path, u.Name)
-	a.store.cache.put(ck, gen, arn)
-	return arn, nil
+	n := userNames{arn: iam.EntityARN(a.account, "user", u.Path, u.Name), id: u.ID}
+	a.store.cache.put(ck, gen, n)
+	return n, nil
 }
 
 // bucketOf extracts the bucket from an S3 ARN.

@@ -81,24 +81,9 @@ func (p Principal) PrincipalARN() string {
 	return p.ARN
 }
 
-// Identifiers are the ARNs a policy's Principal element may name to match
-// this caller: the caller's ARN, and for a role session the role too;
-// and the unique ID of the user or role, which is what a policy holds
-// once IAM has bound a user or role ARN to it at save time.
-func (p Principal) Identifiers() []string {
-	ids := []string{p.ARN}
-	if p.SessionKind == SessionAssumedRole && p.RoleARN != "" {
-		ids = append(ids, p.RoleARN)
-	}
-	if id := p.uniqueID(); id != "" {
-		ids = append(ids, id)
-	}
-	return ids
-}
-
-// uniqueID is the AIDA… ID of a user (its keys and session tokens) or the
+// UniqueID is the AIDA… ID of a user (its keys and session tokens) or the
 // AROA… ID of a role session's role; "" for root and federated users.
-func (p Principal) uniqueID() string {
+func (p Principal) UniqueID() string {
 	switch p.SessionKind {
 	case SessionAssumedRole:
 		if id, _, _ := strings.Cut(p.UserID, ":"); strings.HasPrefix(id, "AROA") {

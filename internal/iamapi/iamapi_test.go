@@ -498,6 +498,9 @@ func TestAccessKeys(t *testing.T) {
 
 func TestRoles(t *testing.T) {
 	f := newFixture(t)
+	// The trust policy names bob: IAM binds a named user at save time,
+	// so he must exist.
+	ok(t, f.do(t, rootP, "CreateUser", "UserName", "bob"), nil)
 	var cr struct {
 		XMLName xml.Name
 		Result  struct{ Role roleOut } `xml:"CreateRoleResult"`
