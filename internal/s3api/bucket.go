@@ -45,6 +45,9 @@ func (a *api) bucketRegion(b meta.Bucket) string {
 type createBucketConfiguration struct {
 	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
 	LocationConstraint string   `xml:"LocationConstraint"`
+	// Other catches every other element (Location, Bucket, Tags), which
+	// selects a feature signet lacks, so that it is refused, not dropped.
+	Other []bodyElement `xml:",any"`
 }
 
 func (a *api) createBucket(rq *request) error {
@@ -64,6 +67,9 @@ func (a *api) createBucket(rq *request) error {
 		var cfg createBucketConfiguration
 		if err := xml.Unmarshal(data, &cfg); err != nil {
 			return s3Err("MalformedXML")
+		}
+		if err := refuseElements("CreateBucket", cfg.Other); err != nil {
+			return err
 		}
 		if lc := cfg.LocationConstraint; lc != "" && lc != a.cfg.Region {
 			return s3Err("InvalidLocationConstraint").

@@ -23,12 +23,27 @@ const (
 )
 
 type deleteRequest struct {
-	XMLName xml.Name `xml:"Delete"`
-	Quiet   bool     `xml:"Quiet"`
-	Objects []struct {
-		Key       string `xml:"Key"`
-		VersionID string `xml:"VersionId"`
-	} `xml:"Object"`
+	XMLName xml.Name          `xml:"Delete"`
+	Quiet   bool              `xml:"Quiet"`
+	Objects []deleteObjectXML `xml:"Object"`
+	Other   []bodyElement     `xml:",any"`
+}
+
+// deleteObjectXML is one <Object>. Every element but Key selects a feature
+// signet lacks (a version, a condition), so each is caught and judged.
+type deleteObjectXML struct {
+	Key   string        `xml:"Key"`
+	Other []bodyElement `xml:",any"`
+}
+
+// versionID is the <VersionId> the entry names, for its <Error>.
+func (o deleteObjectXML) versionID() string {
+	for _, el := range o.Other {
+		if el.XMLName.Local == "VersionId" {
+			return el.Text
+		}
+	}
+	return ""
 }
 
 type deleteResult struct {
@@ -39,13 +54,15 @@ type deleteResult struct {
 }
 
 type deletedXML struct {
-	Key string `xml:"Key"`
+	Key       string `xml:"Key"`
+	VersionID string `xml:"VersionId,omitempty"`
 }
 
 type deleteErrXML struct {
-	Key     string `xml:"Key"`
-	Code    string `xml:"Code"`
-	Message string `xml:"Message"`
+	Key       string `xml:"Key"`
+	VersionID string `xml:"VersionId,omitempty"`
+	Code      string `xml:"Code"`
+	Message   string `xml:"Message"`
 }
 
 // deleteObjects is POST ?delete: up to 1000 keys, each authorised and
@@ -68,17 +85,43 @@ func (a *api) deleteObjects(rq *request) error {
 	if len(req.Objects) == 0 || len(req.Objects) > maxDeleteKeys {
 		return s3Err("MalformedXML")
 	}
+	if err := checkDeleteSchema(req); err != nil {
+		return err
+	}
 	out := deleteResult{NS: s3NS}
 	for _, o := range req.Objects {
-		if fail := a.deleteOne(rq, o.Key); fail != nil {
-			out.Errors = append(out.Errors, deleteErrXML{Key: o.Key, Code: fail.Code, Message: fail.Message})
+		// A version or a condition fails its own key, as any per-key
+		// failure does, and never falls back to deleting the current
+		// object.
+		fail := refuseElements("DeleteObjects", o.Other)
+		if fail == nil {
+			fail = a.deleteOne(rq, o.Key)
+		}
+		if fail != nil {
+			out.Errors = append(out.Errors, deleteErrXML{Key: o.Key, VersionID: o.versionID(), Code: fail.Code, Message: fail.Message})
 			continue
 		}
 		if !req.Quiet {
-			out.Deleted = append(out.Deleted, deletedXML{Key: o.Key})
+			out.Deleted = append(out.Deleted, deletedXML{Key: o.Key, VersionID: o.versionID()})
 		}
 	}
 	return writeXML(rq.w, http.StatusOK, out)
+}
+
+// checkDeleteSchema refuses, as AWS's schema check does for the whole
+// request, an element that DeleteObjects does not have at all.
+func checkDeleteSchema(req deleteRequest) error {
+	if len(req.Other) > 0 {
+		return s3Err("MalformedXML")
+	}
+	for _, o := range req.Objects {
+		for _, el := range o.Other {
+			if _, known := refuseElement("DeleteObjects", el.XMLName.Local, ""); !known {
+				return s3Err("MalformedXML")
+			}
+		}
+	}
+	return nil
 }
 
 func (a *api) deleteOne(rq *request, key string) *apiError {

@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"encoding/xml"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,12 +14,15 @@ import (
 // subresource table (subresources) before any handler runs, so a handler
 // can rely on never seeing such a request. docs/operations.md lists both.
 
-// refusal is one header, or query parameter, that selects an unimplemented
-// feature.
+// refusal is one header, query parameter or body element that selects an
+// unimplemented feature.
 type refusal struct {
 	// header is a canonical lower-case header name; a trailing "*" makes
-	// it a prefix. param is a query parameter instead.
-	header, param string
+	// it a prefix. param is a query parameter instead, and element an XML
+	// element of the request body: the router reads no body, so the
+	// handler that decodes one asks refuseElement about each element it
+	// does not implement.
+	header, param, element string
 	// ops limits the row to these operations; empty means every one.
 	ops []string
 	// selects reports whether the value asks for the feature; nil means
@@ -62,6 +66,18 @@ var refusals = []refusal{
 	// other ID there with InvalidArgument.
 	{param: "versionId", selects: notEqual("null"), feature: "versioning", code: "InvalidArgument"},
 	{header: "x-amz-copy-source", selects: copiesVersion, feature: "versioning", code: "InvalidArgument"},
+	{element: "VersionId", ops: []string{"DeleteObjects"}, selects: notEqual("null"), feature: "versioning", code: "InvalidArgument"},
+	// DeleteObjects' per-object conditions, like DeleteObject's If-Match.
+	{element: "ETag", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: "NotImplemented"},
+	{element: "LastModifiedTime", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: "NotImplemented"},
+	{element: "Size", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: "NotImplemented"},
+	// signet has no MFA devices, so no bucket has MFA delete; the header
+	// (serial and code) is never echoed.
+	{header: "x-amz-mfa", ops: []string{"DeleteObject", "DeleteObjects"}, feature: "MFA delete", code: "NotImplemented"},
+	// CreateBucketConfiguration: only LocationConstraint is implemented.
+	{element: "Location", ops: []string{"CreateBucket"}, feature: "directory buckets", code: "NotImplemented"},
+	{element: "Bucket", ops: []string{"CreateBucket"}, feature: "directory buckets", code: "NotImplemented"},
+	{element: "Tags", ops: []string{"CreateBucket"}, feature: "bucket tags", code: "NotImplemented"},
 }
 
 func isTrue(v string) bool   { return strings.EqualFold(strings.TrimSpace(v), "true") }
@@ -104,7 +120,7 @@ func copiesVersion(v string) bool {
 func refuseFeatures(rq *request, op string) error {
 	for i := range refusals {
 		rf := &refusals[i]
-		if !rf.appliesTo(op) {
+		if rf.element != "" || !rf.appliesTo(op) {
 			continue
 		}
 		name, value, ok := rf.find(rq.r.Header, rq.query)
@@ -112,6 +128,48 @@ func refuseFeatures(rq *request, op string) error {
 			continue
 		}
 		return rf.err(op, name, value)
+	}
+	return nil
+}
+
+// refuseElement returns the error for a body element of op, with its
+// text, that selects a feature signet does not implement, or nil. known
+// reports whether the table knows the element at all: one it does not is
+// outside the operation's schema, which AWS answers with MalformedXML.
+func refuseElement(op, name, value string) (err *apiError, known bool) {
+	for i := range refusals {
+		rf := &refusals[i]
+		if rf.element != name || !rf.appliesTo(op) {
+			continue
+		}
+		if rf.selects != nil && !rf.selects(value) {
+			return nil, true
+		}
+		return rf.err(op, name, value), true
+	}
+	return nil, false
+}
+
+// bodyElement is an element of a request body that the operation's struct
+// does not name, caught by an xml:",any" field so that it is judged rather
+// than dropped.
+type bodyElement struct {
+	XMLName xml.Name
+	Text    string `xml:",chardata"`
+}
+
+// refuseElements judges the elements a body's struct caught: the first
+// that selects an unimplemented feature is refused, and one outside the
+// schema is MalformedXML.
+func refuseElements(op string, elems []bodyElement) *apiError {
+	for _, el := range elems {
+		err, known := refuseElement(op, el.XMLName.Local, strings.TrimSpace(el.Text))
+		if !known {
+			return s3Err("MalformedXML")
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -180,8 +238,11 @@ func displayName(canonical, lower string) string {
 // has specific ones, and always says what signet lacks and where.
 func (rf *refusal) err(op, name, value string) *apiError {
 	what := "the " + name + " header"
-	if rf.param != "" {
+	switch {
+	case rf.param != "":
 		what = "the " + name + " parameter"
+	case rf.element != "":
+		what = "the " + name + " element"
 	}
 	if rf.echo {
 		what = name + ": " + value
@@ -204,8 +265,11 @@ func (rf *refusal) err(op, name, value string) *apiError {
 }
 
 func (rf *refusal) argumentName() string {
-	if rf.param != "" {
+	switch {
+	case rf.param != "":
 		return rf.param
+	case rf.element != "":
+		return rf.element
 	}
 	return rf.header
 }
