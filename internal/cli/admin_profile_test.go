@@ -11,9 +11,11 @@ import (
 )
 
 // TestAdminRoleProfileAssumedAtEndpoint: a role profile (role_arn with
-// source_profile and mfa_serial) is assumed at the signet server the
-// admin command calls, not at AWS, with the MFA code asked for on stderr
-// and read from stdin; the call is then made as the role's session.
+// source_profile) is assumed at the signet server the admin command calls,
+// not at AWS; the call is then made as the role's session. With
+// mfa_serial the MFA code is asked for on stderr, read from stdin and
+// sent to that server, which refuses it by name: signet has no MFA
+// devices (docs/operations.md), so it issues no session it cannot back.
 func TestAdminRoleProfileAssumedAtEndpoint(t *testing.T) {
 	configFile, credentialsFile := isolateAWS(t)
 	srv := psStartServer(t)
@@ -57,11 +59,24 @@ func TestAdminRoleProfileAssumedAtEndpoint(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 
+	// signet has no MFA devices, so its STS refuses the code rather than
+	// issue a session that only looks MFA-authenticated. The code is still
+	// asked for on stderr and sent to signet's STS (not AWS's), whose
+	// refusal names the feature.
 	code, out, errs := admin("123456\n", "clock", "show", "--profile", "ops")
+	if code != 1 || !strings.HasPrefix(errs, "Enter MFA code for "+serial+": \n") ||
+		!strings.Contains(errs, "InvalidParameterValue: signet does not implement MFA devices") ||
+		!strings.Contains(errs, "SerialNumber of AssumeRole") {
+		t.Fatalf("clock show with mfa_serial: exit %d\nstdout %q\nstderr %s", code, out, errs)
+	}
+
+	// Without mfa_serial the role is assumed at the endpoint.
+	write(t, configFile, "[profile ops]\nrole_arn = "+arn+"\nsource_profile = bob\nrole_session_name = mfa-ok\n")
+	code, out, errs = admin("", "clock", "show", "--profile", "ops")
 	// read-only does not allow signet:GetClock: the refusal names the
 	// role's session, so the call was made with credentials from signet's
 	// STS.
-	if code != 1 || !strings.HasPrefix(errs, "Enter MFA code for "+serial+": \n") ||
+	if code != 1 || strings.Contains(errs, "Enter MFA code") ||
 		!strings.Contains(errs, ":assumed-role/ops/mfa-ok is not authorized to perform: signet:GetClock") {
 		t.Fatalf("clock show as the role: exit %d\nstdout %q\nstderr %s", code, out, errs)
 	}
