@@ -6,6 +6,7 @@ package server_test
 // the header into the query string), and leaves nothing behind.
 
 import (
+	"encoding/xml"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,6 +32,7 @@ func TestAdversarialRefusedFeatures(t *testing.T) {
 		{"archive class", "PUT", "/adv/obj", []string{"x-amz-storage-class", "DEEP_ARCHIVE"}, 501, "NotImplemented"},
 		{"conditional delete", "DELETE", "/adv/obj", []string{"If-Match", `"nope"`}, 501, "NotImplemented"},
 		{"delete of a version", "DELETE", "/adv/obj?versionId=111", nil, 400, "InvalidArgument"},
+		{"MFA delete", "DELETE", "/adv/obj", []string{"x-amz-mfa", "arn:aws:iam::000000000000:mfa/root 123456"}, 501, "NotImplemented"},
 		{"foreign bucket owner", "PUT", "/adv/obj", []string{"x-amz-expected-bucket-owner", "000000000000"}, 403, "AccessDenied"},
 	}
 	body := []byte("overwritten")
@@ -53,7 +55,7 @@ func TestAdversarialRefusedFeatures(t *testing.T) {
 		t.Run(row.name+"/presigned-hoisted", func(t *testing.T) {
 			q := make([]string, 0, len(row.hdr)/2)
 			for i := 0; i+1 < len(row.hdr); i += 2 {
-				q = append(q, row.hdr[i]+"="+strings.NewReplacer(":", "%3A", "/", "%2F", `"`, "%22", "=", "%3D").Replace(row.hdr[i+1]))
+				q = append(q, row.hdr[i]+"="+strings.NewReplacer(":", "%3A", "/", "%2F", `"`, "%22", "=", "%3D", " ", "%20").Replace(row.hdr[i+1]))
 			}
 			u := a.presign(t, row.method, row.target+"?"+strings.Join(q, "&"), a.root(), time.Hour)
 			var b []byte
@@ -82,4 +84,55 @@ func (a *advEnv) expectRefusal(t *testing.T, r rawResp, status int, code string)
 	if code != "AccessDenied" && !strings.Contains(msg, "signet does not implement") {
 		t.Fatalf("message does not name the feature: %q", msg)
 	}
+}
+
+// TestAdversarialRefusedBodies: what a request body or an STS parameter
+// selects is refused too. A DeleteObjects entry naming a version or a
+// condition fails that key and never deletes the current object; a
+// CreateBucket configuration for a directory bucket or with tags creates
+// nothing; an MFA code sent to STS, which has no MFA devices and so cannot
+// check it, issues no session.
+func TestAdversarialRefusedBodies(t *testing.T) {
+	a := newAdvEnv(t)
+	del := []byte(`<Delete><Object><Key>obj</Key><VersionId>3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY</VersionId></Object>` +
+		`<Object><Key>other</Key><ETag>"0123456789abcdef0123456789abcdef"</ETag></Object></Delete>`)
+	for _, c := range []struct {
+		name string
+		req  advReq
+	}{
+		{"header-signed", a.rootHeader(t, http.MethodPost, "/adv?delete", nil, del)},
+		{"presigned", advReq{method: http.MethodPost, target: a.presign(t, http.MethodPost, "/adv?delete", a.root(), time.Hour), header: http.Header{}, body: del}},
+	} {
+		r := a.mustStatus(t, c.req, 200)
+		var res struct {
+			Deleted []struct{ Key string }
+			Error   []struct{ Key, Code, Message string }
+		}
+		if err := xml.Unmarshal(r.body, &res); err != nil || len(res.Deleted) != 0 || len(res.Error) != 2 ||
+			res.Error[0].Code != "InvalidArgument" || res.Error[1].Code != "NotImplemented" ||
+			!strings.Contains(res.Error[0].Message, "signet does not implement versioning") ||
+			!strings.Contains(res.Error[1].Message, "signet does not implement conditional deletes") {
+			t.Fatalf("%s DeleteObjects with a version and a condition: %v\n%s", c.name, err, r)
+		}
+	}
+	for _, body := range []string{
+		`<CreateBucketConfiguration><Location><Name>use1-az4</Name><Type>AvailabilityZone</Type></Location><Bucket><Type>Directory</Type></Bucket></CreateBucketConfiguration>`,
+		`<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint><Tags><Tag><Key>k</Key><Value>v</Value></Tag></Tags></CreateBucketConfiguration>`,
+	} {
+		r := a.send(t, a.rootHeader(t, http.MethodPut, "/dirbucket", nil, []byte(body)))
+		a.expectRefusal(t, r, 501, "NotImplemented")
+		if r := a.send(t, a.rootHeader(t, http.MethodHead, "/dirbucket", nil, nil)); r.status != 404 {
+			t.Fatalf("the bucket was created: %s", r)
+		}
+	}
+	for _, kv := range [][]string{
+		{"Action", "AssumeRole", "RoleArn", a.workerARN, "RoleSessionName", "mfa", "SerialNumber", "arn:aws:iam::000000000000:mfa/alice", "TokenCode", "000000"},
+		{"Action", "GetSessionToken", "SerialNumber", "arn:aws:iam::000000000000:mfa/alice", "TokenCode", "000000"},
+	} {
+		msg := a.queryErr(t, "sts", a.alice, 400, "InvalidParameterValue", kv...)
+		if !strings.Contains(msg, "signet does not implement MFA devices") {
+			t.Fatalf("%s with an MFA code: %q", kv[1], msg)
+		}
+	}
+	a.intact(t)
 }
