@@ -270,6 +270,10 @@ func (a *api) completeUpload(rq *request) error {
 	if err != nil {
 		return err
 	}
+	wantSize, err := expectedObjectSize(rq)
+	if err != nil {
+		return err
+	}
 	id := rq.query.Get("uploadId")
 	now := a.cfg.Clock.Now()
 	build := func(u meta.Upload, parts map[int]meta.Part) (meta.Object, error) {
@@ -305,6 +309,10 @@ func (a *api) completeUpload(rq *request) error {
 			obj.Size += p.Size
 			obj.Segments = append(obj.Segments, meta.Segment{Blob: p.Blob, Size: p.Size, ETag: p.ETag, Checksums: p.Checksums})
 		}
+		if wantSize >= 0 && obj.Size != wantSize {
+			return obj, s3Err("InvalidRequest").msg("The provided 'x-amz-mp-object-size' header value " + itoa(wantSize) +
+				" does not match the size of the object the parts make, " + itoa(obj.Size) + ".")
+		}
 		obj.ETag = hex.EncodeToString(digests.Sum(nil)) + "-" + strconv.Itoa(len(req.Parts))
 		if alg != "" && len(sums) == len(req.Parts) {
 			if v, ok := wholeChecksum(alg, u.ChecksumType, sums, obj.Segments); ok {
@@ -325,6 +333,32 @@ func (a *api) completeUpload(rq *request) error {
 		NS: s3NS, Location: location(rq), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(obj.ETag),
 		checksumXML: checksumsToXML(obj.Checksums), ChecksumType: obj.ChecksumType,
 	})
+}
+
+// expectedObjectSize reads x-amz-mp-object-size (or its hoisted query
+// form): the size the client says the parts make, which AWS checks, so a
+// dropped or duplicated part fails the completion. -1 when absent.
+func expectedObjectSize(rq *request) (int64, error) {
+	v, ok := rq.r.Header["X-Amz-Mp-Object-Size"]
+	if !ok {
+		for k, qv := range rq.query {
+			if strings.EqualFold(k, "x-amz-mp-object-size") {
+				v, ok = qv, true
+			}
+		}
+	}
+	if !ok {
+		return -1, nil
+	}
+	raw := ""
+	if len(v) > 0 {
+		raw = v[0]
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 0 {
+		return 0, s3Err("InvalidRequest").msg("Value for x-amz-mp-object-size header is invalid: '" + raw + "'")
+	}
+	return n, nil
 }
 
 // wholeChecksum is the object checksum of a completed upload: COMPOSITE is
