@@ -121,6 +121,7 @@ func WriteError(w http.ResponseWriter, ns string, e *Error, requestID string) {
 		env.Error.Type = "Receiver"
 	}
 	env.Error.Code, env.Error.Message = e.Code, e.Message
+	setRequestID(w, requestID)
 	writeXML(w, e.Status, env)
 }
 
@@ -141,7 +142,17 @@ func WriteResult(w http.ResponseWriter, ns, action string, result any, requestID
 	if result != nil {
 		env.Result = resultWrapper{name: action + "Result", v: result}
 	}
+	setRequestID(w, requestID)
 	writeXML(w, http.StatusOK, env)
+}
+
+// setRequestID sets x-amzn-RequestId, where IAM and STS carry the request
+// ID (beside the body's RequestId) and where the SDKs read it, errors
+// included: without it aws-sdk-go-v2 reports "RequestID: ," on a failure.
+func setRequestID(w http.ResponseWriter, requestID string) {
+	if requestID != "" {
+		w.Header().Set("X-Amzn-Requestid", requestID)
+	}
 }
 
 // resultWrapper marshals v under the element name.

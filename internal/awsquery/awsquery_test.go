@@ -152,6 +152,9 @@ func TestWriteResult(t *testing.T) {
 	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "text/xml" {
 		t.Errorf("status %d, Content-Type %q", w.Code, w.Header().Get("Content-Type"))
 	}
+	if got := w.Header().Get("x-amzn-RequestId"); got != "rid-1" {
+		t.Errorf("x-amzn-RequestId %q, want rid-1", got)
+	}
 	body := w.Body.String()
 	if !strings.HasPrefix(body, xml.Header) {
 		t.Errorf("no XML declaration: %s", body)
@@ -223,6 +226,10 @@ func TestWriteError(t *testing.T) {
 		WriteError(w, tc.ns, tc.e, "rid")
 		if w.Code != tc.status || w.Header().Get("Content-Type") != "text/xml" {
 			t.Errorf("%s: status %d, Content-Type %q", tc.code, w.Code, w.Header().Get("Content-Type"))
+		}
+		// aws-sdk-go-v2 reads an IAM or STS error's request ID here.
+		if got := w.Header().Get("x-amzn-RequestId"); got != "rid" {
+			t.Errorf("%s: x-amzn-RequestId %q, want rid", tc.code, got)
 		}
 		if tc.wantBody != "" && w.Body.String() != tc.wantBody {
 			t.Errorf("%s body\n got %s\nwant %s", tc.code, w.Body, tc.wantBody)
