@@ -14,12 +14,16 @@ import (
 // now, if that identity could be the one meant, and otherwise to a fresh
 // ID that names no one, which is what AWS shows for a principal that was
 // deleted.
-func LegacyBinder(account string, users []meta.User, roles []meta.Role) meta.LegacyBinder {
+func LegacyBinder(account string, users []meta.User, roles []meta.Role, keys []meta.AccessKey) meta.LegacyBinder {
 	b := &legacyBinder{
 		account: account,
 		arnIDs:  make(map[string]string, len(users)+len(roles)),
 		users:   make(map[string]meta.User, len(users)),
 		roles:   make(map[string]meta.Role, len(roles)),
+		keyUser: make(map[string]string, len(keys)),
+	}
+	for _, k := range keys {
+		b.keyUser[k.ID] = strings.ToLower(k.UserName)
 	}
 	for _, u := range users {
 		b.arnIDs[EntityARN(account, "user", u.Path, u.Name)] = u.ID
@@ -40,6 +44,8 @@ type legacyBinder struct {
 	arnIDs map[string]string
 	users  map[string]meta.User // by lower-cased name, as the store matches
 	roles  map[string]meta.Role
+	// keyUser maps every access key's ID to its user's lower-cased name.
+	keyUser map[string]string
 }
 
 // Policy binds a principal only when it is exactly the ARN of a user or
@@ -83,30 +89,37 @@ func (b *legacyBinder) entityType(v string) (string, bool) {
 
 // SessionOwnerID: an assumed-role session and a session token hold their
 // owner's ID already (in UserID, see meta.Session.Owner), which is kept.
-// A federation token names only the user who asked for it: it is bound to
-// the user of that name only if that user existed when it was issued; a
-// user created since is a newcomer, and a missing one is gone, so the
-// token gets a fresh ID and is refused as its owner's is.
+// A federation token names only the user who asked for it, and is bound
+// to the user of that name only when that user is certainly the one:
+// the key that asked for the token is still that user's (a user with
+// keys cannot be deleted, so the user who held the key then holds it
+// still), or the user was created in an earlier second than the token
+// was issued. Otherwise (the user is gone, or is a newcomer, or was
+// created in the very second of issue and may be either) the token gets
+// a fresh ID and is refused as a dead owner's session is: refusing an
+// old token beats handing it to a newcomer.
 func (b *legacyBinder) SessionOwnerID(s meta.Session) (string, error) {
 	o, id, ok := s.Owner()
 	if !ok || id != "" {
 		return id, nil
 	}
+	name := strings.ToLower(o.Name)
 	if o.Kind == meta.OwnerRole {
-		if r, ok := b.roles[strings.ToLower(o.Name)]; ok && !r.Created.After(s.Issued) {
+		if r, ok := b.roles[name]; ok && r.Created.Before(s.Issued) {
 			return r.ID, nil
 		}
 		return NewID(PrefixRole)
 	}
-	if u, ok := b.users[strings.ToLower(o.Name)]; ok && !u.Created.After(s.Issued) {
+	if u, ok := b.users[name]; ok && (b.keyUser[s.SourceAccessKeyID] == name || u.Created.Before(s.Issued)) {
 		return u.ID, nil
 	}
 	return NewID(PrefixUser)
 }
 
-// AccessKeyUserID binds a key to its user by the same rule. The store
-// refuses to delete a user who has keys, so the user is always there and
-// older than the key; the rule only guards a damaged store.
+// AccessKeyUserID binds a key to the user of its user's name, if that
+// user is not younger than the key. The store refuses to delete a user
+// who has keys, so the user is always there and older; the rule only
+// guards a damaged store.
 func (b *legacyBinder) AccessKeyUserID(k meta.AccessKey) (string, error) {
 	if u, ok := b.users[strings.ToLower(k.UserName)]; ok && !u.Created.After(k.Created) {
 		return u.ID, nil

@@ -8,6 +8,7 @@ package server_test
 // identity the grants the old one had.
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -259,22 +260,18 @@ func startIdentityOn(t *testing.T, dir string, fake *clock.Fake) (*identityEnv, 
 	return ie, stop
 }
 
-// writeLegacy makes the stopped server's store one written before the
-// binding: it saves doc as life's bucket policy and trust as role's trust
-// policy through the engine (which stores them as given, ARNs and all,
-// as the old code did) and removes the marker of the binding.
-func writeLegacy(t *testing.T, dir, doc, role, trust string) {
+// makeLegacy turns the stopped server's store into one written before
+// the binding: edit runs on the engine (which stores what it is given,
+// binding nothing, as the old code did), raw on the bbolt file, and the
+// marker of the binding is removed.
+func makeLegacy(t *testing.T, dir string, edit func(*bolt.Store) error, raw func(*bbolt.Tx) error) {
 	t.Helper()
 	path := filepath.Join(dir, "meta.db")
 	st, err := bolt.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	if err := st.PutBucketPolicy(ctx, "life", doc); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.UpdateRole(ctx, role, func(r *meta.Role) error { r.TrustPolicy = trust; return nil }); err != nil {
+	if err := edit(st); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
@@ -286,6 +283,9 @@ func writeLegacy(t *testing.T, dir, doc, role, trust string) {
 	}
 	defer db.Close()
 	err = db.Update(func(tx *bbolt.Tx) error {
+		if err := raw(tx); err != nil {
+			return err
+		}
 		return tx.Bucket(legacyBindMarker[0]).Delete(legacyBindMarker[1])
 	})
 	if err != nil {
@@ -307,7 +307,12 @@ func TestAdversarialIdentityLegacyPolicyBoundAtStart(t *testing.T) {
 	grant := `{"Version":"2012-10-17","Statement":[{"Sid":"Named","Effect":"Allow","Principal":{"AWS":["` + ie.userARN("carol") +
 		`","` + ie.userARN("ghost") + `"]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::life/*"}]}`
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + ie.userARN("dave") + `"},"Action":"sts:AssumeRole"}]}`
-	writeLegacy(t, dir, grant, "deployer", trust)
+	makeLegacy(t, dir, func(st *bolt.Store) error {
+		if err := st.PutBucketPolicy(context.Background(), "life", grant); err != nil {
+			return err
+		}
+		return st.UpdateRole(context.Background(), "deployer", func(r *meta.Role) error { r.TrustPolicy = trust; return nil })
+	}, func(*bbolt.Tx) error { return nil })
 
 	ie, stop = startIdentityOn(t, dir, fake)
 	deployer := strings.Replace(ie.roleARN, ":role/placeholder", ":role/deployer", 1)
@@ -346,4 +351,65 @@ func TestAdversarialIdentityLegacyPolicyBoundAtStart(t *testing.T) {
 		t.Errorf("policy changed across a restart:\n got %s\nwant %s", after, before)
 	}
 	wantErr(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, carol2, time.Hour), nil, nil), 403, "AccessDenied")
+}
+
+// A federation token recorded only its user's name. One issued before the
+// binding, to a user deleted and created again before the upgrade, must
+// not act as the newcomer once the server binds it; one whose user
+// stands keeps working.
+func TestAdversarialIdentityLegacyFederationTokenBoundAtStart(t *testing.T) {
+	dir, fake := t.TempDir(), clock.NewFake(t0)
+	ie, stop := startIdentityOn(t, dir, fake)
+	erin, fay := ie.newUser(t, "erin"), ie.newUser(t, "fay")
+	for _, u := range []string{"erin", "fay"} {
+		ie.iam(t, "Action", "PutUserPolicy", "UserName", u, "PolicyName", "all", "PolicyDocument", readAll)
+	}
+	fake.Set(t0.Add(time.Minute))
+	federate := func(c sigv4.Credentials) sigv4.Credentials {
+		t.Helper()
+		var out struct {
+			Result struct{ Credentials credsXML } `xml:"GetFederationTokenResult"`
+		}
+		ie.okCall(t, "sts", c, &out, "Action", "GetFederationToken", "Name", "fed", "Policy", readAll)
+		return out.Result.Credentials.sig()
+	}
+	erinTok, fayTok := federate(erin), federate(fay)
+	wantOK(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, erinTok, time.Hour), nil, nil), 200, ie.body)
+
+	// Before the upgrade: erin is deleted and created again, with the
+	// permissions she had.
+	ie.iam(t, "Action", "DeleteUserPolicy", "UserName", "erin", "PolicyName", "all")
+	ie.dropUser(t, "erin", erin)
+	fake.Set(t0.Add(2 * time.Minute))
+	ie.newUser(t, "erin")
+	ie.iam(t, "Action", "PutUserPolicy", "UserName", "erin", "PolicyName", "all", "PolicyDocument", readAll)
+	stop()
+
+	// The tokens as the old code stored them: without their owner's ID.
+	// A session record ends with it, one length byte and the ID (see
+	// meta/bolt's TestLegacyRecordsWithoutOwnerIDs).
+	owners := map[string]string{}
+	makeLegacy(t, dir, func(st *bolt.Store) error {
+		for _, id := range []string{erinTok.AccessKeyID, fayTok.AccessKeyID} {
+			sess, err := st.GetSession(context.Background(), id)
+			if err != nil {
+				return err
+			}
+			owners[id] = sess.OwnerID
+		}
+		return nil
+	}, func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte("sessions"))
+		for id, owner := range owners {
+			v := b.Get([]byte(id))
+			if err := b.Put([]byte(id), bytes.Clone(v[:len(v)-1-len(owner)])); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	ie, _ = startIdentityOn(t, dir, fake)
+	ie.wantInvalidToken(t, "legacy token of a re-created user", ie.presign(t, erinTok, time.Hour), erinTok)
+	wantOK(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, fayTok, time.Hour), nil, nil), 200, ie.body)
 }

@@ -248,8 +248,8 @@ func (s *Server) sweep(ctx context.Context) {
 // It runs before anything reads the store, so no cache holds the old
 // records.
 func bindLegacyIDs(ctx context.Context, md meta.LegacyIDBinding, account string, log *slog.Logger) error {
-	n, err := md.BindLegacyIDs(ctx, func(users []meta.User, roles []meta.Role) meta.LegacyBinder {
-		return iam.LegacyBinder(account, users, roles)
+	n, err := md.BindLegacyIDs(ctx, func(users []meta.User, roles []meta.Role, keys []meta.AccessKey) meta.LegacyBinder {
+		return iam.LegacyBinder(account, users, roles, keys)
 	})
 	if err != nil {
 		return err

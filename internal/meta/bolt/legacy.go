@@ -21,7 +21,7 @@ var _ meta.LegacyIDBinding = (*Store)(nil)
 // crash leaves either every record bound and the mark set, or nothing
 // changed. It is meant for start-up, before the store serves: it holds
 // the write lock while it reads every policy, session and key.
-func (s *Store) BindLegacyIDs(ctx context.Context, newBinder func([]meta.User, []meta.Role) meta.LegacyBinder) (meta.LegacyBound, error) {
+func (s *Store) BindLegacyIDs(ctx context.Context, newBinder func([]meta.User, []meta.Role, []meta.AccessKey) meta.LegacyBinder) (meta.LegacyBound, error) {
 	var n meta.LegacyBound
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		n = meta.LegacyBound{}
@@ -36,7 +36,11 @@ func (s *Store) BindLegacyIDs(ctx context.Context, newBinder func([]meta.User, [
 		if err != nil {
 			return err
 		}
-		b := newBinder(users, roles)
+		keys, err := decodeAll(tx.Bucket(bktAccessKeys), func(k, v []byte) (meta.AccessKey, error) { return decodeAccessKey(string(k), v) })
+		if err != nil {
+			return err
+		}
+		b := newBinder(users, roles, keys)
 		steps := []struct {
 			count *int
 			bind  func(*bbolt.Tx, meta.LegacyBinder) (int, error)

@@ -66,9 +66,9 @@ func unmark(t *testing.T, s *Store) {
 }
 
 func bindLegacy(s *Store, calls *int) (meta.LegacyBound, error) {
-	return s.BindLegacyIDs(context.Background(), func(us []meta.User, rs []meta.Role) meta.LegacyBinder {
+	return s.BindLegacyIDs(context.Background(), func(us []meta.User, rs []meta.Role, ks []meta.AccessKey) meta.LegacyBinder {
 		*calls++
-		return iam.LegacyBinder(legacyAcct, us, rs)
+		return iam.LegacyBinder(legacyAcct, us, rs, ks)
 	})
 }
 
@@ -103,10 +103,19 @@ func TestBindLegacyIDs(t *testing.T) {
 	legacySession(t, s, meta.Session{AccessKeyID: "ASIAROLE", Kind: meta.SessionAssumedRole, UserID: "AROAOLDOPS0000000000:s",
 		UserName: "alice", RoleName: "ops", SessionName: "s", Issued: t1})
 	legacySession(t, s, meta.Session{AccessKeyID: "ASIATOKEN", Kind: meta.SessionToken, UserID: alice.ID, UserName: "alice", Issued: t1})
+	// Federation tokens: asked for with alice's key, which she still
+	// holds; asked for a second after alice was created, with a key
+	// since deleted; asked for in the second alice was created, with a
+	// key since deleted (that alice, or one deleted within the second?);
+	// bob's, asked for before this bob was created.
 	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDALICE", Kind: meta.SessionFederated, UserID: legacyAcct + ":f",
-		UserName: "alice", SessionName: "f", Issued: t1})
+		UserName: "alice", SessionName: "f", SourceAccessKeyID: "AKIAALICE", Issued: t1})
+	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDLATER", Kind: meta.SessionFederated, UserID: legacyAcct + ":f",
+		UserName: "alice", SessionName: "f", SourceAccessKeyID: "AKIAROTATED", Issued: t1.Add(time.Second)})
+	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDSAME", Kind: meta.SessionFederated, UserID: legacyAcct + ":f",
+		UserName: "alice", SessionName: "f", SourceAccessKeyID: "AKIAROTATED", Issued: t1})
 	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDBOB", Kind: meta.SessionFederated, UserID: legacyAcct + ":g",
-		UserName: "Bob", SessionName: "g", Issued: t1.Add(time.Minute)})
+		UserName: "Bob", SessionName: "g", SourceAccessKeyID: "AKIAOLDBOB", Issued: t1.Add(time.Minute)})
 	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDGONE", Kind: meta.SessionFederated, UserID: legacyAcct + ":h",
 		UserName: "gone", SessionName: "h", Issued: t1})
 	legacySession(t, s, meta.Session{AccessKeyID: "ASIAROOT", Kind: meta.SessionToken, UserID: legacyAcct, Root: true, Issued: t1})
@@ -116,7 +125,7 @@ func TestBindLegacyIDs(t *testing.T) {
 	var calls int
 	n, err := bindLegacy(s, &calls)
 	mustDo(t, "BindLegacyIDs", err)
-	want := meta.LegacyBound{Ran: true, BucketPolicies: 1, TrustPolicies: 1, Sessions: 5, AccessKeys: 1}
+	want := meta.LegacyBound{Ran: true, BucketPolicies: 1, TrustPolicies: 1, Sessions: 7, AccessKeys: 1}
 	if n != want || calls != 1 {
 		t.Fatalf("BindLegacyIDs = %+v (binder made %d times), want %+v", n, calls, want)
 	}
@@ -150,19 +159,21 @@ func TestBindLegacyIDs(t *testing.T) {
 	}
 
 	// Sessions: those that held their owner's ID keep it (the role
-	// session's old role ID, not the live role's); alice's federation
-	// token is hers; bob's predates the bob there is now, and gone's
-	// owner is gone: fresh IDs, which no user has. Root's has no owner.
+	// session's old role ID, not the live role's); alice's first two
+	// federation tokens are hers; the one of her second of creation may
+	// not be, bob's predates the bob there is now, and gone's owner is
+	// gone: fresh IDs, which no user has. Root's has no owner.
 	owners := map[string]string{}
-	for _, id := range []string{"ASIAROLE", "ASIATOKEN", "ASIAFEDALICE", "ASIAFEDBOB", "ASIAFEDGONE", "ASIAROOT"} {
+	for _, id := range []string{"ASIAROLE", "ASIATOKEN", "ASIAFEDALICE", "ASIAFEDLATER", "ASIAFEDSAME", "ASIAFEDBOB", "ASIAFEDGONE", "ASIAROOT"} {
 		sess, err := s.GetSession(ctx, id)
 		mustDo(t, "GetSession "+id, err)
 		owners[id] = sess.OwnerID
 	}
-	if owners["ASIAROLE"] != "AROAOLDOPS0000000000" || owners["ASIATOKEN"] != alice.ID || owners["ASIAFEDALICE"] != alice.ID || owners["ASIAROOT"] != "" {
+	if owners["ASIAROLE"] != "AROAOLDOPS0000000000" || owners["ASIATOKEN"] != alice.ID || owners["ASIAFEDALICE"] != alice.ID ||
+		owners["ASIAFEDLATER"] != alice.ID || owners["ASIAROOT"] != "" {
 		t.Errorf("session owners: %v", owners)
 	}
-	for _, id := range []string{"ASIAFEDBOB", "ASIAFEDGONE"} {
+	for _, id := range []string{"ASIAFEDSAME", "ASIAFEDBOB", "ASIAFEDGONE"} {
 		if o := owners[id]; !strings.HasPrefix(o, iam.PrefixUser) || o == bob.ID || o == alice.ID {
 			t.Errorf("%s bound to %q, want a fresh user ID", id, o)
 		}
@@ -221,7 +232,7 @@ func TestBindLegacyIDsAllOrNothing(t *testing.T) {
 		t.Fatal("a failed binding changed the store")
 	}
 	boom := errors.New("boom")
-	_, err = s.BindLegacyIDs(ctx, func([]meta.User, []meta.Role) meta.LegacyBinder { return failingBinder{boom} })
+	_, err = s.BindLegacyIDs(ctx, func([]meta.User, []meta.Role, []meta.AccessKey) meta.LegacyBinder { return failingBinder{boom} })
 	if !errors.Is(err, boom) {
 		t.Fatalf("error from the binder: %v", err)
 	}
