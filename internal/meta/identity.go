@@ -162,7 +162,7 @@ type Session struct {
 // record written before OwnerID was kept, the ID comes from what the
 // record does hold (an assumed role's UserID is ROLEID:SESSION, a session
 // token's the user's ID); a legacy federation token has none, and id is
-// "".
+// "" (LegacyIDBinding gives every such record an OwnerID at start).
 func (s Session) Owner() (o Owner, id string, ok bool) {
 	switch {
 	case s.Kind == SessionAssumedRole:

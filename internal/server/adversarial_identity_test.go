@@ -8,12 +8,26 @@ package server_test
 // identity the grants the old one had.
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	bbolt "go.etcd.io/bbolt"
+
+	"signet/internal/clock"
+	"signet/internal/config"
+	"signet/internal/meta"
+	"signet/internal/meta/bolt"
+	"signet/internal/server"
 	"signet/internal/sigv4"
 )
 
@@ -189,4 +203,213 @@ func TestAdversarialIdentityTrustPolicyGrantNotInherited(t *testing.T) {
 	if want := `Invalid principal in policy: "AWS":"` + ie.userARN("ghost") + `"`; msg != want {
 		t.Errorf("message %q, want %q", msg, want)
 	}
+}
+
+// Records written before the binding existed: bucket and trust policies
+// that hold user and role ARNs. The server binds them at start, once, to
+// the identity that holds the ARN then (a fresh ID that matches no one
+// for an ARN that names nobody), so deleting and re-creating such a user
+// or role breaks the grant as it does for a policy saved since.
+
+// legacyBindMarker is where the metadata file records that the binding
+// ran (the "schema" bucket's "legacy-ids-bound" key, see meta/bolt):
+// without it the file is one written before the binding.
+var legacyBindMarker = [2][]byte{[]byte("schema"), []byte("legacy-ids-bound")}
+
+// startIdentityOn starts a fake-clock server on data directory dir with
+// bucket "life" holding "cat" (written when the bucket is missing) and
+// returns it with a stop function, so the test can restart it on the
+// same data. roleARN is a placeholder of the account, for userARN.
+func startIdentityOn(t *testing.T, dir string, fake *clock.Fake) (*identityEnv, func()) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir = dir
+	cfg.Region = region
+	cfg.RootAccessKeyID, cfg.RootSecret = "", ""
+	cfg.TLSCert, cfg.TLSKey = "", ""
+	srv, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), fake)
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	root := srv.Root()
+	e := &testEnv{srv: srv, ts: ts, akid: root.AccessKeyID, sec: root.Secret.Reveal(), logs: &syncBuffer{}, fake: fake, dir: dir}
+	e.rec = &recordingTransport{next: ts.Client().Transport}
+	e.httpc = &http.Client{Transport: e.rec}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			ts.Close()
+			if err := srv.Close(); err != nil {
+				t.Errorf("srv.Close: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	ie := &identityEnv{testEnv: e, body: []byte("a yawning cat")}
+	var who struct {
+		Result struct{ Account string } `xml:"GetCallerIdentityResult"`
+	}
+	e.okCall(t, "sts", e.root(), &who, "Action", "GetCallerIdentity")
+	ie.roleARN = "arn:aws:iam::" + who.Result.Account + ":role/placeholder"
+	if r := do(t, e.httpc, http.MethodHead, e.signedURL(t, http.MethodHead, "/life", 0), nil, nil); r.status == 404 {
+		wantOK(t, do(t, e.httpc, http.MethodPut, e.signedURL(t, http.MethodPut, "/life", 0), nil, nil), 200, nil)
+		wantOK(t, do(t, e.httpc, http.MethodPut, e.signedURL(t, http.MethodPut, "/life/cat", 0), nil, ie.body), 200, nil)
+	}
+	return ie, stop
+}
+
+// makeLegacy turns the stopped server's store into one written before
+// the binding: edit runs on the engine (which stores what it is given,
+// binding nothing, as the old code did), raw on the bbolt file, and the
+// marker of the binding is removed.
+func makeLegacy(t *testing.T, dir string, edit func(*bolt.Store) error, raw func(*bbolt.Tx) error) {
+	t.Helper()
+	path := filepath.Join(dir, "meta.db")
+	st, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := edit(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bbolt.Tx) error {
+		if err := raw(tx); err != nil {
+			return err
+		}
+		return tx.Bucket(legacyBindMarker[0]).Delete(legacyBindMarker[1])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAdversarialIdentityLegacyPolicyBoundAtStart(t *testing.T) {
+	dir, fake := t.TempDir(), clock.NewFake(t0)
+	ie, stop := startIdentityOn(t, dir, fake)
+	carol := ie.newUser(t, "carol")
+	dave := ie.newUser(t, "dave")
+	ie.iam(t, "Action", "CreateRole", "RoleName", "deployer", "AssumeRolePolicyDocument", ie.trustAccount())
+	stop()
+
+	// Saved before the binding: a grant to carol, and one to ghost, a
+	// user who did not exist (the old code took it); a trust policy
+	// naming dave.
+	grant := `{"Version":"2012-10-17","Statement":[{"Sid":"Named","Effect":"Allow","Principal":{"AWS":["` + ie.userARN("carol") +
+		`","` + ie.userARN("ghost") + `"]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::life/*"}]}`
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + ie.userARN("dave") + `"},"Action":"sts:AssumeRole"}]}`
+	makeLegacy(t, dir, func(st *bolt.Store) error {
+		if err := st.PutBucketPolicy(context.Background(), "life", grant); err != nil {
+			return err
+		}
+		return st.UpdateRole(context.Background(), "deployer", func(r *meta.Role) error { r.TrustPolicy = trust; return nil })
+	}, func(*bbolt.Tx) error { return nil })
+
+	ie, stop = startIdentityOn(t, dir, fake)
+	deployer := strings.Replace(ie.roleARN, ":role/placeholder", ":role/deployer", 1)
+	getPolicy := func() string {
+		t.Helper()
+		r := do(t, ie.httpc, http.MethodGet, ie.signedURL(t, http.MethodGet, "/life?policy", 0), nil, nil)
+		wantOK(t, r, 200, nil)
+		return string(r.body)
+	}
+	// carol still holds her grant and dave his trust: bound, not lost.
+	// The ghost is shown as the bare ID it is bound to, as AWS shows a
+	// principal that no longer exists.
+	shown := getPolicy()
+	if !strings.Contains(shown, ie.userARN("carol")) || strings.Contains(shown, ie.userARN("ghost")) || !strings.Contains(shown, `","AIDA`) {
+		t.Errorf("legacy policy after start:\n%s", shown)
+	}
+	wantOK(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, carol, time.Hour), nil, nil), 200, ie.body)
+	ie.assume(t, dave, deployer, "first", 0)
+
+	// Delete and re-create each: the newcomers inherit nothing.
+	ie.dropUser(t, "carol", carol)
+	carol2 := ie.newUser(t, "carol")
+	wantErr(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, carol2, time.Hour), nil, nil), 403, "AccessDenied")
+	ghost := ie.newUser(t, "ghost")
+	wantErr(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, ghost, time.Hour), nil, nil), 403, "AccessDenied")
+	ie.dropUser(t, "dave", dave)
+	dave2 := ie.newUser(t, "dave")
+	ie.queryErr(t, "sts", dave2, 403, "AccessDenied", "Action", "AssumeRole", "RoleArn", deployer, "RoleSessionName", "second")
+
+	// The binding ran once: a restart finds the store marked and the
+	// policy as it was, its IDs unchanged.
+	before := getPolicy()
+	stop()
+	ie, _ = startIdentityOn(t, dir, fake)
+	if after := getPolicy(); after != before {
+		t.Errorf("policy changed across a restart:\n got %s\nwant %s", after, before)
+	}
+	wantErr(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, carol2, time.Hour), nil, nil), 403, "AccessDenied")
+}
+
+// A federation token recorded only its user's name. One issued before the
+// binding, to a user deleted and created again before the upgrade, must
+// not act as the newcomer once the server binds it; one whose user
+// stands keeps working.
+func TestAdversarialIdentityLegacyFederationTokenBoundAtStart(t *testing.T) {
+	dir, fake := t.TempDir(), clock.NewFake(t0)
+	ie, stop := startIdentityOn(t, dir, fake)
+	erin, fay := ie.newUser(t, "erin"), ie.newUser(t, "fay")
+	for _, u := range []string{"erin", "fay"} {
+		ie.iam(t, "Action", "PutUserPolicy", "UserName", u, "PolicyName", "all", "PolicyDocument", readAll)
+	}
+	fake.Set(t0.Add(time.Minute))
+	federate := func(c sigv4.Credentials) sigv4.Credentials {
+		t.Helper()
+		var out struct {
+			Result struct{ Credentials credsXML } `xml:"GetFederationTokenResult"`
+		}
+		ie.okCall(t, "sts", c, &out, "Action", "GetFederationToken", "Name", "fed", "Policy", readAll)
+		return out.Result.Credentials.sig()
+	}
+	erinTok, fayTok := federate(erin), federate(fay)
+	wantOK(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, erinTok, time.Hour), nil, nil), 200, ie.body)
+
+	// Before the upgrade: erin is deleted and created again, with the
+	// permissions she had.
+	ie.iam(t, "Action", "DeleteUserPolicy", "UserName", "erin", "PolicyName", "all")
+	ie.dropUser(t, "erin", erin)
+	fake.Set(t0.Add(2 * time.Minute))
+	ie.newUser(t, "erin")
+	ie.iam(t, "Action", "PutUserPolicy", "UserName", "erin", "PolicyName", "all", "PolicyDocument", readAll)
+	stop()
+
+	// The tokens as the old code stored them: without their owner's ID.
+	// A session record ends with it, one length byte and the ID (see
+	// meta/bolt's TestLegacyRecordsWithoutOwnerIDs).
+	owners := map[string]string{}
+	makeLegacy(t, dir, func(st *bolt.Store) error {
+		for _, id := range []string{erinTok.AccessKeyID, fayTok.AccessKeyID} {
+			sess, err := st.GetSession(context.Background(), id)
+			if err != nil {
+				return err
+			}
+			owners[id] = sess.OwnerID
+		}
+		return nil
+	}, func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte("sessions"))
+		for id, owner := range owners {
+			v := b.Get([]byte(id))
+			if err := b.Put([]byte(id), bytes.Clone(v[:len(v)-1-len(owner)])); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	ie, _ = startIdentityOn(t, dir, fake)
+	ie.wantInvalidToken(t, "legacy token of a re-created user", ie.presign(t, erinTok, time.Hour), erinTok)
+	wantOK(t, do(t, ie.httpc, http.MethodGet, ie.presign(t, fayTok, time.Hour), nil, nil), 200, ie.body)
 }

@@ -91,6 +91,10 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	} else if n > 0 {
 		log.Info("start-up recovery removed orphan blobs", "count", n)
 	}
+	if err := bindLegacyIDs(context.Background(), md, root.AccountID, log); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start-up binding of identities to unique IDs: %w", err)
+	}
 	sealer, err := loadSealer(cfg.DataDir)
 	if err != nil {
 		s.Close()
@@ -237,6 +241,27 @@ func (s *Server) sweep(ctx context.Context) {
 // collectOrphans deletes blobs no metadata record references: bytes of a
 // write that crashed before its commit, or of a replaced object whose
 // deletion was interrupted.
+// bindLegacyIDs binds, once per store, the records written before users
+// and roles were bound to unique IDs (bucket and trust policies naming
+// them by ARN, sessions and keys without their owner's ID): left as they
+// were, they would grant whoever takes a deleted user's or role's name.
+// It runs before anything reads the store, so no cache holds the old
+// records.
+func bindLegacyIDs(ctx context.Context, md meta.LegacyIDBinding, account string, log *slog.Logger) error {
+	n, err := md.BindLegacyIDs(ctx, func(users []meta.User, roles []meta.Role, keys []meta.AccessKey) meta.LegacyBinder {
+		return iam.LegacyBinder(account, users, roles, keys)
+	})
+	if err != nil {
+		return err
+	}
+	if n.Ran {
+		log.Info("bound identities in records written before unique IDs",
+			"bucket_policies", n.BucketPolicies, "trust_policies", n.TrustPolicies,
+			"sessions", n.Sessions, "access_keys", n.AccessKeys)
+	}
+	return nil
+}
+
 func collectOrphans(ctx context.Context, md meta.Store, blobs storage.Engine) (int, error) {
 	live := make(map[storage.BlobID]struct{})
 	if err := md.WalkBlobs(ctx, func(id storage.BlobID) error {

@@ -12,7 +12,8 @@
 //	parts      upload ID -> nested bucket: part number (4 bytes BE) -> part record
 //	blobrefs   blob ID -> reference count (uvarint)
 //	inlineblobs  inline blob ID -> the bytes of a small blob (inlineblob.go)
-//	schema     "version" -> layout version
+//	schema     "version" -> layout version; "legacy-ids-bound" -> set once
+//	           BindLegacyIDs has run (legacy.go)
 //
 // and, for the identity store (identity.go), where NAME is a lower-cased
 // name and OWNER is "user/NAME" or "role/NAME":
