@@ -474,18 +474,24 @@ func (s *Service) PoliciesFor(ctx context.Context, o meta.Owner) ([]policy.Named
 		}
 		out = append(out, policy.Named{Name: p.Name, Doc: d})
 	}
+	// The store refuses to delete an attached policy, so a dangling
+	// attachment grants nothing rather than failing the caller's every
+	// request.
+	return s.appendManaged(ctx, out, arns, policy.Identity)
+}
+
+// appendManaged appends to out the managed policies named by arns, parsed
+// as kind and named by their ARNs; one that no longer exists is skipped.
+func (s *Service) appendManaged(ctx context.Context, out []policy.Named, arns []string, kind policy.Kind) ([]policy.Named, error) {
 	for _, arn := range arns {
 		doc, ok, err := s.managedDocument(ctx, arn)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			// The store refuses to delete an attached policy, so a
-			// dangling attachment grants nothing rather than failing the
-			// caller's every request.
 			continue
 		}
-		d, err := policy.Parse(policy.Identity, []byte(doc))
+		d, err := policy.Parse(kind, []byte(doc))
 		if err != nil {
 			return nil, fmt.Errorf("iam: managed policy %s: %w", arn, err)
 		}
@@ -500,24 +506,9 @@ func (s *Service) PoliciesFor(ctx context.Context, o meta.Owner) ([]policy.Named
 // holds the ARNs and follows the policy as it stands. A policy deleted
 // since names nothing and grants nothing.
 func (s *Service) SessionPolicies(ctx context.Context, arns []string) ([]policy.Named, error) {
-	out := make([]policy.Named, 0, len(arns))
-	for _, arn := range arns {
-		doc, ok, err := s.managedDocument(ctx, arn)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			continue
-		}
-		// Parsed as a session policy: the rules are an identity policy's,
-		// and the kind tells explanations which group a match came from.
-		d, err := policy.Parse(policy.Session, []byte(doc))
-		if err != nil {
-			return nil, fmt.Errorf("iam: managed session policy %s: %w", arn, err)
-		}
-		out = append(out, policy.Named{Name: arn, Doc: d})
-	}
-	return out, nil
+	// Parsed as a session policy: the rules are an identity policy's,
+	// and the kind tells explanations which group a match came from.
+	return s.appendManaged(ctx, make([]policy.Named, 0, len(arns)), arns, policy.Session)
 }
 
 // ManagedPolicyExists reports whether arn names a managed policy a session
