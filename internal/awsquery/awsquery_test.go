@@ -427,3 +427,79 @@ func TestFromAuthEndToEnd(t *testing.T) {
 		t.Fatalf("good request: %v", err)
 	}
 }
+
+// countingBody counts the bytes a reader of it takes.
+type countingBody struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestReadBodyRefusesADeclaredLengthUnread: a body whose Content-Length is
+// past MaxBody is refused before a byte of it is read.
+func TestReadBodyRefusesADeclaredLengthUnread(t *testing.T) {
+	body := &countingBody{r: strings.NewReader(strings.Repeat("a", 2*MaxBody))}
+	r := httptest.NewRequest("POST", "/", nil)
+	r.Body, r.ContentLength = io.NopCloser(body), 2*MaxBody
+	if _, err := ReadBody(r); !errors.Is(err, ErrBodyTooLarge) {
+		t.Fatalf("err = %v, want ErrBodyTooLarge", err)
+	}
+	if body.n != 0 {
+		t.Errorf("read %d bytes of a body declared too large", body.n)
+	}
+}
+
+// TestParamsCountIsBounded: a request with more than MaxParams
+// parameters, in its body, its query or both, is refused before any is
+// parsed; MaxParams exactly is served.
+func TestParamsCountIsBounded(t *testing.T) {
+	form := "application/x-www-form-urlencoded"
+	params := func(n int) string {
+		var b strings.Builder
+		b.WriteString("Action=X")
+		for i := 1; i < n; i++ {
+			b.WriteString("&p")
+			b.WriteString(strconv.Itoa(i))
+			b.WriteString("=")
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name        string
+		query, body string
+		ok          bool
+	}{
+		{"MaxParams in the body", "", params(MaxParams), true},
+		{"MaxParams+1 in the body", "", params(MaxParams + 1), false},
+		{"MaxParams+1 in the query", params(MaxParams + 1), "", false},
+		{"MaxParams split between query and body", params(MaxParams / 2), params(MaxParams / 2), true},
+		{"MaxParams+1 split between query and body", params(MaxParams/2 + 1), params(MaxParams / 2), false},
+		{"empty pairs count, as net/url counts them", "", "Action=X" + strings.Repeat("&", MaxParams), false},
+		{"1 MiB of one-letter parameters", "", strings.Repeat("a&", MaxBody/2), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/?"+tc.query, strings.NewReader(tc.body))
+			r.Header.Set("Content-Type", form)
+			got, err := Params(r, []byte(tc.body))
+			if tc.ok {
+				if err != nil || got.Get("Action") != "X" {
+					t.Fatalf("Params: %v (Action %q)", err, got.Get("Action"))
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.Code != "InvalidQueryParameter" {
+				t.Fatalf("err = %#v, want 400 InvalidQueryParameter", err)
+			}
+			if got != nil {
+				t.Errorf("parameters returned with the error: %d", len(got))
+			}
+		})
+	}
+}
