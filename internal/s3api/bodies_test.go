@@ -110,3 +110,20 @@ func TestXMLListsStopAtTheirItemLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateBucketConfigurationIsBounded: a CreateBucket configuration is
+// decoded within the same element, list and depth limits as the other
+// XML bodies, not skipped through however deep or long it is.
+func TestCreateBucketConfigurationIsBounded(t *testing.T) {
+	e := newEnv(t)
+	lc := "<LocationConstraint>us-east-1</LocationConstraint>"
+	for name, body := range map[string]string{
+		"nested 1,000 deep":      "<CreateBucketConfiguration>" + strings.Repeat("<a>", 1000) + strings.Repeat("</a>", 1000) + lc + "</CreateBucketConfiguration>",
+		"5,000 unknown elements": "<CreateBucketConfiguration>" + strings.Repeat("<a/>", 5000) + lc + "</CreateBucketConfiguration>",
+	} {
+		t.Run(name, func(t *testing.T) {
+			expectErr(t, e.do("PUT", "/deep", strings.NewReader(body)), 400, "MalformedXML")
+		})
+	}
+	e.mustDo(200, "PUT", "/deep", "<CreateBucketConfiguration>"+lc+"</CreateBucketConfiguration>")
+}
