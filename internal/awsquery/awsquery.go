@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"signet/internal/iam"
 )
 
 // Namespaces of the two Query services signet serves.
@@ -136,7 +138,7 @@ func InvalidAction(action, version string) *Error {
 // Validation is AWS's model-constraint error: "1 validation error
 // detected: Value 'x' at 'field' failed to satisfy constraint: …".
 func Validation(value, field, constraint string) *Error {
-	return Errorf("ValidationError", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, constraint)
+	return Errorf("ValidationError", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", iam.EchoValue(value), field, constraint)
 }
 
 // Missing is the error for a required parameter that is absent.

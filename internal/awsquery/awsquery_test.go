@@ -503,3 +503,12 @@ func TestParamsCountIsBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestValidationEchoIsBounded: a parameter of a megabyte is refused
+// without the megabyte in the message.
+func TestValidationEchoIsBounded(t *testing.T) {
+	e := Validation(strings.Repeat("9", 1<<20), "maxItems", "Member must be a number")
+	if want := "1 validation error detected: Value '...' at 'maxItems' failed to satisfy constraint: Member must be a number"; e.Message != want {
+		t.Fatalf("message (%d bytes) = %.200q…", len(e.Message), e.Message)
+	}
+}

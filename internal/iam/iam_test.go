@@ -808,3 +808,25 @@ func TestOversizedDocumentsAreRefusedBeforeParsing(t *testing.T) {
 	// Within its quota, the same junk is judged as a document.
 	wantErr(t, s.PutInlinePolicy(ctx, bob, "small", junk(10)), KindMalformedPolicyDocument, "")
 }
+
+// TestValidationEchoIsBounded: a value far past its limit is not echoed
+// whole in the ValidationError that refuses it (a megabyte of request
+// would cost a megabyte of answer, several times over once escaped);
+// short values still are, as AWS writes them.
+func TestValidationEchoIsBounded(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.svc.CreatePolicy(ctx, CreatePolicyInput{Name: "Big", Document: strings.Repeat("x", maxDocument+1)})
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindValidation {
+		t.Fatalf("err = %v, want a validation error", err)
+	}
+	if want := "1 validation error detected: Value '...' at 'policyDocument' failed to satisfy constraint: Member must have length less than or equal to 131072"; e.Message != want {
+		t.Errorf("message (%d bytes) = %.200q…, want %q", len(e.Message), e.Message, want)
+	}
+	if got := EchoValue("short"); got != "short" {
+		t.Errorf("EchoValue(short) = %q", got)
+	}
+	if got := EchoValue(strings.Repeat("a", MaxEcho)); len(got) != MaxEcho {
+		t.Errorf("a value of MaxEcho bytes is echoed as %d bytes", len(got))
+	}
+}
