@@ -1,6 +1,7 @@
 package awsquery
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
@@ -511,4 +512,41 @@ func TestValidationEchoIsBounded(t *testing.T) {
 	if want := "1 validation error detected: Value '...' at 'maxItems' failed to satisfy constraint: Member must be a number"; e.Message != want {
 		t.Fatalf("message (%d bytes) = %.200q…", len(e.Message), e.Message)
 	}
+}
+
+// TestBodyBudgetBoundsBodiesHeldAtOnce: large Query bodies are read only
+// within the budget; one that does not fit waits for bodies to be
+// released (here: its context is already over, so it gives up rather
+// than waiting), and small bodies are never held back.
+func TestBodyBudgetBoundsBodiesHeldAtOnce(t *testing.T) {
+	const mib = 1 << 20
+	b := NewBodyBudget(mib)
+	req := func(n int) *http.Request {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(strings.Repeat("a", n)))
+		r.ContentLength = int64(n)
+		return r
+	}
+	over, cancel := context.WithCancel(context.Background())
+	cancel()
+	body1, release1, err := b.ReadBody(context.Background(), req(3*mib/4))
+	if err != nil || len(body1) != 3*mib/4 {
+		t.Fatalf("first body: %d bytes, %v", len(body1), err)
+	}
+	counted := &countingBody{r: strings.NewReader(strings.Repeat("a", mib/2))}
+	r2 := httptest.NewRequest("POST", "/", nil)
+	r2.Body, r2.ContentLength = io.NopCloser(counted), mib/2
+	if _, _, err := b.ReadBody(over, r2); !errors.Is(err, context.Canceled) || counted.n != 0 {
+		t.Fatalf("a body past the budget: err %v after reading %d bytes, want context.Canceled before reading", err, counted.n)
+	}
+	small, releaseSmall, err := b.ReadBody(over, req(SmallBody))
+	if err != nil || len(small) != SmallBody {
+		t.Fatalf("a small body was held back: %d bytes, %v", len(small), err)
+	}
+	releaseSmall()
+	release1()
+	body2, release2, err := b.ReadBody(context.Background(), req(mib))
+	if err != nil || len(body2) != mib {
+		t.Fatalf("after the release: %d bytes, %v", len(body2), err)
+	}
+	release2()
 }
