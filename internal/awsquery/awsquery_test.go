@@ -1,6 +1,7 @@
 package awsquery
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
@@ -433,4 +434,126 @@ func TestFromAuthEndToEnd(t *testing.T) {
 	if _, err := a.AuthenticateService(sign(good, "sts", now), "sts", []byte(body)); err != nil {
 		t.Fatalf("good request: %v", err)
 	}
+}
+
+// countingBody counts the bytes a reader of it takes.
+type countingBody struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestReadBodyRefusesADeclaredLengthUnread: a body whose Content-Length is
+// past MaxBody is refused before a byte of it is read.
+func TestReadBodyRefusesADeclaredLengthUnread(t *testing.T) {
+	body := &countingBody{r: strings.NewReader(strings.Repeat("a", 2*MaxBody))}
+	r := httptest.NewRequest("POST", "/", nil)
+	r.Body, r.ContentLength = io.NopCloser(body), 2*MaxBody
+	if _, err := ReadBody(r); !errors.Is(err, ErrBodyTooLarge) {
+		t.Fatalf("err = %v, want ErrBodyTooLarge", err)
+	}
+	if body.n != 0 {
+		t.Errorf("read %d bytes of a body declared too large", body.n)
+	}
+}
+
+// TestParamsCountIsBounded: a request with more than MaxParams
+// parameters, in its body, its query or both, is refused before any is
+// parsed; MaxParams exactly is served.
+func TestParamsCountIsBounded(t *testing.T) {
+	form := "application/x-www-form-urlencoded"
+	params := func(n int) string {
+		var b strings.Builder
+		b.WriteString("Action=X")
+		for i := 1; i < n; i++ {
+			b.WriteString("&p")
+			b.WriteString(strconv.Itoa(i))
+			b.WriteString("=")
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name        string
+		query, body string
+		ok          bool
+	}{
+		{"MaxParams in the body", "", params(MaxParams), true},
+		{"MaxParams+1 in the body", "", params(MaxParams + 1), false},
+		{"MaxParams+1 in the query", params(MaxParams + 1), "", false},
+		{"MaxParams split between query and body", params(MaxParams / 2), params(MaxParams / 2), true},
+		{"MaxParams+1 split between query and body", params(MaxParams/2 + 1), params(MaxParams / 2), false},
+		{"empty pairs count, as net/url counts them", "", "Action=X" + strings.Repeat("&", MaxParams), false},
+		{"1 MiB of one-letter parameters", "", strings.Repeat("a&", MaxBody/2), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/?"+tc.query, strings.NewReader(tc.body))
+			r.Header.Set("Content-Type", form)
+			got, err := Params(r, []byte(tc.body))
+			if tc.ok {
+				if err != nil || got.Get("Action") != "X" {
+					t.Fatalf("Params: %v (Action %q)", err, got.Get("Action"))
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.Code != "InvalidQueryParameter" {
+				t.Fatalf("err = %#v, want 400 InvalidQueryParameter", err)
+			}
+			if got != nil {
+				t.Errorf("parameters returned with the error: %d", len(got))
+			}
+		})
+	}
+}
+
+// TestValidationEchoIsBounded: a parameter of a megabyte is refused
+// without the megabyte in the message.
+func TestValidationEchoIsBounded(t *testing.T) {
+	e := Validation(strings.Repeat("9", 1<<20), "maxItems", "Member must be a number")
+	if want := "1 validation error detected: Value '...' at 'maxItems' failed to satisfy constraint: Member must be a number"; e.Message != want {
+		t.Fatalf("message (%d bytes) = %.200q…", len(e.Message), e.Message)
+	}
+}
+
+// TestBodyBudgetBoundsBodiesHeldAtOnce: large Query bodies are read only
+// within the budget; one that does not fit waits for bodies to be
+// released (here: its context is already over, so it gives up rather
+// than waiting), and small bodies are never held back.
+func TestBodyBudgetBoundsBodiesHeldAtOnce(t *testing.T) {
+	const mib = 1 << 20
+	b := NewBodyBudget(mib)
+	req := func(n int) *http.Request {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(strings.Repeat("a", n)))
+		r.ContentLength = int64(n)
+		return r
+	}
+	over, cancel := context.WithCancel(context.Background())
+	cancel()
+	body1, release1, err := b.ReadBody(context.Background(), req(3*mib/4))
+	if err != nil || len(body1) != 3*mib/4 {
+		t.Fatalf("first body: %d bytes, %v", len(body1), err)
+	}
+	counted := &countingBody{r: strings.NewReader(strings.Repeat("a", mib/2))}
+	r2 := httptest.NewRequest("POST", "/", nil)
+	r2.Body, r2.ContentLength = io.NopCloser(counted), mib/2
+	if _, _, err := b.ReadBody(over, r2); !errors.Is(err, context.Canceled) || counted.n != 0 {
+		t.Fatalf("a body past the budget: err %v after reading %d bytes, want context.Canceled before reading", err, counted.n)
+	}
+	small, releaseSmall, err := b.ReadBody(over, req(SmallBody))
+	if err != nil || len(small) != SmallBody {
+		t.Fatalf("a small body was held back: %d bytes, %v", len(small), err)
+	}
+	releaseSmall()
+	release1()
+	body2, release2, err := b.ReadBody(context.Background(), req(mib))
+	if err != nil || len(body2) != mib {
+		t.Fatalf("after the release: %d bytes, %v", len(body2), err)
+	}
+	release2()
 }

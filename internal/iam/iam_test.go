@@ -782,3 +782,51 @@ func TestEntityARN(t *testing.T) {
 		}
 	}
 }
+
+// TestOversizedDocumentsAreRefusedBeforeParsing: a document past its
+// quota is refused by its size alone, so that a body of JSON the quota
+// rules out never costs a parse. Each document here is too large and not
+// JSON at all: LimitExceeded, not MalformedPolicyDocument, shows that the
+// size was judged first.
+func TestOversizedDocumentsAreRefusedBeforeParsing(t *testing.T) {
+	f := newFixture(t)
+	s := f.svc
+	_, err := s.CreateUser(ctx, "bob", "")
+	must(t, err)
+	_, err = s.CreateRole(ctx, CreateRoleInput{Name: "R", AssumeRolePolicyDocument: trust})
+	must(t, err)
+	junk := func(n int) string { return strings.Repeat("[", n) }
+	bob := meta.Owner{Kind: meta.OwnerUser, Name: "bob"}
+	role := meta.Owner{Kind: meta.OwnerRole, Name: "R"}
+	wantErr(t, s.PutInlinePolicy(ctx, bob, "big", junk(UserInlineQuota+1)), KindLimitExceeded, "Maximum policy size of 2048 bytes exceeded for user bob")
+	wantErr(t, s.PutInlinePolicy(ctx, role, "big", junk(RoleInlineQuota+1)), KindLimitExceeded, "Maximum policy size of 10240 bytes exceeded for role R")
+	_, err = s.CreatePolicy(ctx, CreatePolicyInput{Name: "Big", Document: junk(ManagedQuota + 1)})
+	wantErr(t, err, KindLimitExceeded, "Cannot exceed quota for PolicySize: 6144")
+	_, err = s.CreateRole(ctx, CreateRoleInput{Name: "Big", AssumeRolePolicyDocument: junk(TrustPolicyQuota + 1)})
+	wantErr(t, err, KindLimitExceeded, "Cannot exceed quota for ACLSizePerRole: 2048")
+	wantErr(t, s.UpdateAssumeRolePolicy(ctx, "R", junk(TrustPolicyQuota+1)), KindLimitExceeded, "Cannot exceed quota for ACLSizePerRole: 2048")
+	// Within its quota, the same junk is judged as a document.
+	wantErr(t, s.PutInlinePolicy(ctx, bob, "small", junk(10)), KindMalformedPolicyDocument, "")
+}
+
+// TestValidationEchoIsBounded: a value far past its limit is not echoed
+// whole in the ValidationError that refuses it (a megabyte of request
+// would cost a megabyte of answer, several times over once escaped);
+// short values still are, as AWS writes them.
+func TestValidationEchoIsBounded(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.svc.CreatePolicy(ctx, CreatePolicyInput{Name: "Big", Document: strings.Repeat("x", maxDocument+1)})
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindValidation {
+		t.Fatalf("err = %v, want a validation error", err)
+	}
+	if want := "1 validation error detected: Value '...' at 'policyDocument' failed to satisfy constraint: Member must have length less than or equal to 131072"; e.Message != want {
+		t.Errorf("message (%d bytes) = %.200q…, want %q", len(e.Message), e.Message, want)
+	}
+	if got := EchoValue("short"); got != "short" {
+		t.Errorf("EchoValue(short) = %q", got)
+	}
+	if got := EchoValue(strings.Repeat("a", MaxEcho)); len(got) != MaxEcho {
+		t.Errorf("a value of MaxEcho bytes is echoed as %d bytes", len(got))
+	}
+}

@@ -23,6 +23,11 @@ func inlineQuota(o meta.Owner) int {
 	return UserInlineQuota
 }
 
+// inlineQuotaExceeded is IAM's refusal of inline policies past o's quota.
+func inlineQuotaExceeded(o meta.Owner) error {
+	return errorf(KindLimitExceeded, "Maximum policy size of %d bytes exceeded for %s %s", inlineQuota(o), o.Kind, o.Name)
+}
+
 // PutInlinePolicy creates or replaces an inline policy of a user or role.
 // The document must be a valid identity policy, and all of the owner's
 // inline policies together must stay within IAM's quota (2048 characters
@@ -37,6 +42,13 @@ func (s *Service) PutInlinePolicy(ctx context.Context, o meta.Owner, name, doc s
 	if err := s.ownerExists(ctx, o); err != nil {
 		return err
 	}
+	// A document that alone is past the quota is refused before it is
+	// parsed: parsing costs memory in proportion to the document, which
+	// may be up to 128 KiB of JSON.
+	size := PolicySize(doc)
+	if size > inlineQuota(o) {
+		return inlineQuotaExceeded(o)
+	}
 	if _, err := parseDocument(policy.Identity, doc); err != nil {
 		return err
 	}
@@ -44,14 +56,14 @@ func (s *Service) PutInlinePolicy(ctx context.Context, o meta.Owner, name, doc s
 	if err != nil {
 		return lookupErr(err, func() *Error { return noSuchOwner(o) })
 	}
-	total := PolicySize(doc)
+	total := size
 	for _, p := range existing {
 		if !strings.EqualFold(p.Name, name) { // the one being replaced does not count
 			total += PolicySize(p.Document)
 		}
 	}
-	if q := inlineQuota(o); total > q {
-		return errorf(KindLimitExceeded, "Maximum policy size of %d bytes exceeded for %s %s", q, o.Kind, o.Name)
+	if total > inlineQuota(o) {
+		return inlineQuotaExceeded(o)
 	}
 	err = s.store.PutInlinePolicy(ctx, o, meta.InlinePolicy{Name: name, Document: doc})
 	return lookupErr(err, func() *Error { return noSuchOwner(o) })

@@ -51,7 +51,7 @@ const (
 // validation is the model-constraint error, in the words AWS uses for
 // every Query service.
 func validation(value, field, constraint string) *Error {
-	return errorf(KindValidation, "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, constraint)
+	return errorf(KindValidation, "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", EchoValue(value), field, constraint)
 }
 
 func tooLong(value, field string, max int) *Error {
@@ -158,4 +158,23 @@ func validateMaxSessionDuration(d int) error {
 		return validation(fmt.Sprint(d), "maxSessionDuration", fmt.Sprintf("Member must have value less than or equal to %d", MaxMaxSessionDuration))
 	}
 	return nil
+}
+
+// MaxEcho is the longest value a ValidationError quotes back: longer than
+// every length limit but the policy documents' (a session policy one
+// character too long is still quoted whole).
+const MaxEcho = 8 << 10
+
+// EchoValue is how a ValidationError ("Value '…' at 'field' failed to
+// satisfy constraint") quotes value: as it is, unless it is longer than
+// MaxEcho, when it is "...", the form AWS was seen to answer a
+// CloudFormation templateBody past its 51,200 characters with
+// (convox/rack#549). Quoting a value of up to a megabyte (a Query body)
+// whole would cost that again in the message and up to five times more
+// once escaped into the XML answer, for every such request at once.
+func EchoValue(value string) string {
+	if len(value) > MaxEcho {
+		return "..."
+	}
+	return value
 }

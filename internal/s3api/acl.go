@@ -42,7 +42,10 @@ func (a *api) aclTargetExists(rq *request) error {
 // the root, Owner with ID and DisplayName, AccessControlList, then S3's 100
 // grants of Grant, Grantee, ID, DisplayName, URI, EmailAddress and
 // Permission.
-const maxACLElems = 5 + 100*7
+const maxACLElems = 5 + maxGrants*7
+
+// maxGrants is S3's limit on the grants of one ACL.
+const maxGrants = 100
 
 type accessControlPolicy struct {
 	Grants []struct {
@@ -62,7 +65,7 @@ func (a *api) putACL(rq *request) error {
 	// a canned "private" (or bucket-owner-full-control) needs no body.
 	if rq.r.Header.Get("x-amz-acl") == "" {
 		var acp accessControlPolicy
-		if err := readXML(rq.res.Body, 64<<10, maxACLElems, &acp); err != nil {
+		if err := readXML(rq.res.Body, 64<<10, maxACLElems, maxGrants, &acp); err != nil {
 			return err
 		}
 		// Only the owner's FULL_CONTROL (the private ACL) is expressible.

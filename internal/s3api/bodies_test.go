@@ -79,3 +79,51 @@ func TestXMLBodyLimitsFitTheirOperation(t *testing.T) {
 		t.Fatalf("maxDeleteElems %d cannot hold %d objects with Key and VersionId", maxDeleteElems, maxDeleteKeys)
 	}
 }
+
+// TestXMLListsStopAtTheirItemLimit: the element budget is sized for full
+// items (a part with all its checksums), so a body of empty items could
+// otherwise hold eight times as many parts as a Complete accepts, each
+// decoded into the list; no element may have more children than the
+// operation's longest list, and decoding stops at the first one past it.
+func TestXMLListsStopAtTheirItemLimit(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("mpb")
+	id := createUpload(t, e, "mpb", "k")
+	cases := []struct {
+		name, target, root, elem string
+		limit, items             int
+	}{
+		{"CompleteMultipartUpload", "/mpb/k?uploadId=" + id, "CompleteMultipartUpload", "<Part></Part>", maxCompleteBody, maxParts},
+		{"DeleteObjects", "/mpb?delete", "Delete", "<Object></Object>", maxDeleteBody, maxDeleteKeys + 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			raw := hostile(c.root, c.elem, c.limit)
+			body := &countingReader{r: strings.NewReader(raw)}
+			expectErr(t, e.do("POST", c.target, body), 400, "MalformedXML")
+			// The decoder reads ahead at most one buffer past the item
+			// that broke the limit.
+			bound := int64((c.items+1)*len(c.elem) + len(c.root) + 2 + 64<<10)
+			if n := body.n.Load(); n > bound {
+				t.Fatalf("read %d of %d bytes; the list limit (%d) is passed within %d", n, len(raw), c.items, bound)
+			}
+		})
+	}
+}
+
+// TestCreateBucketConfigurationIsBounded: a CreateBucket configuration is
+// decoded within the same element, list and depth limits as the other
+// XML bodies, not skipped through however deep or long it is.
+func TestCreateBucketConfigurationIsBounded(t *testing.T) {
+	e := newEnv(t)
+	lc := "<LocationConstraint>us-east-1</LocationConstraint>"
+	for name, body := range map[string]string{
+		"nested 1,000 deep":      "<CreateBucketConfiguration>" + strings.Repeat("<a>", 1000) + strings.Repeat("</a>", 1000) + lc + "</CreateBucketConfiguration>",
+		"5,000 unknown elements": "<CreateBucketConfiguration>" + strings.Repeat("<a/>", 5000) + lc + "</CreateBucketConfiguration>",
+	} {
+		t.Run(name, func(t *testing.T) {
+			expectErr(t, e.do("PUT", "/deep", strings.NewReader(body)), 400, "MalformedXML")
+		})
+	}
+	e.mustDo(200, "PUT", "/deep", "<CreateBucketConfiguration>"+lc+"</CreateBucketConfiguration>")
+}

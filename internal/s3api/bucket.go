@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"bytes"
 	"encoding/xml"
 	"io"
 	"net"
@@ -50,23 +51,40 @@ type createBucketConfiguration struct {
 	Other []bodyElement `xml:",any"`
 }
 
+// maxCreateBucketElems and maxCreateBucketItems bound a CreateBucket
+// configuration: the root, LocationConstraint, Location and Bucket with
+// two children each, and Tags with S3's 50 tags of Key and Value.
+const (
+	maxCreateBucketElems = 8 + 1 + 50*3
+	maxCreateBucketItems = 50
+)
+
+// parseCreateBucketConfiguration decodes a CreateBucket body of at most
+// maxCreateBucketBody bytes within the XML element, list and depth limits
+// (MalformedXML past them).
+func parseCreateBucketConfiguration(data []byte) (createBucketConfiguration, error) {
+	var cfg createBucketConfiguration
+	err := readXML(bytes.NewReader(data), maxCreateBucketBody, maxCreateBucketElems, maxCreateBucketItems, &cfg)
+	return cfg, err
+}
+
 func (a *api) createBucket(rq *request) error {
 	if !validBucketName(rq.bucket) {
 		return s3Err("InvalidBucketName").with("BucketName", rq.bucket)
 	}
 	// The configuration is optional; an empty body means the endpoint's
 	// region.
-	data, err := io.ReadAll(io.LimitReader(rq.res.Body, 64<<10+1))
+	data, err := io.ReadAll(io.LimitReader(rq.res.Body, maxCreateBucketBody+1))
 	if err != nil {
 		return err
 	}
-	if len(data) > 64<<10 {
+	if len(data) > maxCreateBucketBody {
 		return s3Err("MaxMessageLengthExceeded")
 	}
 	if len(strings.TrimSpace(string(data))) > 0 {
-		var cfg createBucketConfiguration
-		if err := xml.Unmarshal(data, &cfg); err != nil {
-			return s3Err("MalformedXML")
+		cfg, err := parseCreateBucketConfiguration(data)
+		if err != nil {
+			return err
 		}
 		if err := refuseElements("CreateBucket", cfg.Other); err != nil {
 			return err

@@ -2,15 +2,14 @@ package s3api
 
 import (
 	"bytes"
-	"encoding/xml"
 	"io"
 
 	"signet/internal/access"
 )
 
-// maxCreateBucketBody is the most of a CreateBucket body read to find its
-// LocationConstraint; createBucket refuses anything longer.
-const maxCreateBucketBody = 64<<10 + 1
+// maxCreateBucketBody is the largest CreateBucket body: one byte more is
+// read to find its LocationConstraint, and createBucket refuses it.
+const maxCreateBucketBody = 64 << 10
 
 // withBodyConditions attaches the condition keys AWS reads from a request
 // body before the Authorizer sees the request: for CreateBucket,
@@ -20,7 +19,7 @@ func withBodyConditions(rq *request, action string) {
 	if action != "s3:CreateBucket" || rq.res == nil || rq.res.Body == nil {
 		return
 	}
-	data, err := io.ReadAll(io.LimitReader(rq.res.Body, maxCreateBucketBody))
+	data, err := io.ReadAll(io.LimitReader(rq.res.Body, maxCreateBucketBody+1))
 	var rest io.Reader = bytes.NewReader(data)
 	if err != nil {
 		rest = io.MultiReader(rest, errReader{err})
@@ -29,8 +28,8 @@ func withBodyConditions(rq *request, action string) {
 	if err != nil {
 		return
 	}
-	var cfg createBucketConfiguration
-	if xml.Unmarshal(data, &cfg) != nil || cfg.LocationConstraint == "" {
+	cfg, err := parseCreateBucketConfiguration(data)
+	if err != nil || cfg.LocationConstraint == "" {
 		return
 	}
 	ctx := access.WithConditions(rq.r.Context(), map[string][]string{"s3:locationconstraint": {cfg.LocationConstraint}})

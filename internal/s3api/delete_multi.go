@@ -76,7 +76,7 @@ func (a *api) deleteObjects(rq *request) error {
 		return err
 	}
 	var req deleteRequest
-	if err := readXML(io.TeeReader(rq.res.Body, digests), maxDeleteBody, maxDeleteElems, &req); err != nil {
+	if err := readXML(io.TeeReader(rq.res.Body, digests), maxDeleteBody, maxDeleteElems, maxDeleteKeys+1, &req); err != nil {
 		return err
 	}
 	if err := digests.check(rq.res); err != nil {

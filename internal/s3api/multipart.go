@@ -252,7 +252,7 @@ func (a *api) completeUpload(rq *request) error {
 		return err
 	}
 	var req completeRequest
-	if err := readXML(rq.res.Body, maxCompleteBody, maxCompleteElems, &req); err != nil {
+	if err := readXML(rq.res.Body, maxCompleteBody, maxCompleteElems, maxParts, &req); err != nil {
 		return err
 	}
 	if len(req.Parts) == 0 {

@@ -59,15 +59,16 @@ func writeXML(w http.ResponseWriter, status int, v any) error {
 }
 
 // readXML stream-decodes a request body into v: at most limit bytes
-// (MaxMessageLengthExceeded past that) and at most maxElems elements
-// nested at most maxXMLDepth deep (MalformedXML past either), so that what
+// (MaxMessageLengthExceeded past that), at most maxElems elements, none
+// with more than maxItems children (the operation's longest list), nested
+// at most maxXMLDepth deep (MalformedXML past any), so that what
 // a body costs is bounded by what its operation can accept, not by its
 // size: the decoder stops at the first element too many. The body is read
 // to its end, so a payload-hash or checksum check on it still runs, and a
 // body read error keeps its own meaning (signature, digest, short body).
-func readXML(body io.Reader, limit int64, maxElems int, v any) error {
+func readXML(body io.Reader, limit int64, maxElems, maxItems int, v any) error {
 	lb := &limitedBody{r: body, left: limit}
-	tr := &boundedTokens{d: xml.NewDecoder(lb), maxElems: maxElems}
+	tr := &boundedTokens{d: xml.NewDecoder(lb), maxElems: maxElems, maxItems: maxItems}
 	d := xml.NewTokenDecoder(tr)
 	err := d.Decode(v)
 	if err == nil {
@@ -127,14 +128,21 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 }
 
 // boundedTokens passes on a decoder's raw tokens and fails once there are
-// more than maxElems elements or they nest deeper than maxXMLDepth.
-// encoding/xml skips unknown elements however deep or many, and appends
-// every repeated one it knows, so without this bound a body within its
-// byte limit could still cost memory out of all proportion.
+// more than maxElems elements, an element has more than maxItems
+// children, or they nest deeper than maxXMLDepth. encoding/xml skips
+// unknown elements however deep or many, and appends every repeated one
+// it knows, so without these bounds a body within its byte limit could
+// still cost memory out of all proportion. maxElems alone is not enough:
+// it is sized for full items, and empty ones (<Part/>) would fit eight
+// times as many into the list.
 type boundedTokens struct {
 	d               *xml.Decoder
 	maxElems, elems int
+	maxItems        int
 	depth           int
+	// children counts the children of each open element, outermost
+	// first; children[0] counts root elements.
+	children [maxXMLDepth + 1]int
 }
 
 var errTooManyElements = errors.New("s3api: XML body has too many elements or is nested too deep")
@@ -150,12 +158,18 @@ func (b *boundedTokens) Token() (xml.Token, error) {
 	switch tok.(type) {
 	case xml.StartElement:
 		b.elems++
-		b.depth++
-		if b.elems > b.maxElems || b.depth > maxXMLDepth {
+		if b.elems > b.maxElems || b.depth >= maxXMLDepth {
 			return nil, errTooManyElements
 		}
+		if b.children[b.depth]++; b.children[b.depth] > b.maxItems {
+			return nil, errTooManyElements
+		}
+		b.depth++
+		b.children[b.depth] = 0
 	case xml.EndElement:
-		b.depth--
+		if b.depth > 0 {
+			b.depth--
+		}
 	}
 	return tok, nil
 }

@@ -46,7 +46,7 @@ func fuzzReadXML[T any](t *testing.T, data []byte, limit int64, maxElems int, ro
 	t.Helper()
 	v := new(T)
 	body := &countingReader{r: bytes.NewReader(data)}
-	err := readXML(body, limit, maxElems, v)
+	err := readXML(body, limit, maxElems, maxElems, v)
 	if err != nil {
 		var ae *apiError
 		if !errors.As(err, &ae) || (ae.Code != "MalformedXML" && ae.Code != "MaxMessageLengthExceeded") {
@@ -71,7 +71,7 @@ func fuzzReadXML[T any](t *testing.T, data []byte, limit int64, maxElems int, ro
 		t.Fatalf("an accepted body does not serialise: %v", err)
 	}
 	again := new(T)
-	if err := readXML(bytes.NewReader(out), int64(len(out))+1, maxElems, again); err != nil {
+	if err := readXML(bytes.NewReader(out), int64(len(out))+1, maxElems, maxElems, again); err != nil {
 		t.Fatalf("the serialised form of an accepted body is refused: %v\n%s", err, out)
 	}
 	// The root element's namespace is not kept by Marshal (the struct tag

@@ -22,6 +22,7 @@ import (
 	"signet/internal/clock"
 	"signet/internal/config"
 	"signet/internal/server"
+	"signet/internal/sigv4"
 )
 
 func TestAdversarialBodyLimits(t *testing.T) {
@@ -177,4 +178,82 @@ func TestConnectionsPastMaxConnsWait(t *testing.T) {
 	if code, err := healthz(again, time.Minute); err != nil || code != 200 {
 		t.Fatalf("after a slot was freed: %d %v", code, err)
 	}
+}
+
+// queryBody sends body as an IAM or STS call signed by c, whatever it
+// holds: the form encoding a client library would never produce.
+func (a *advEnv) queryBody(t *testing.T, service string, c sigv4.Credentials, body []byte) rawResp {
+	t.Helper()
+	req := httpReq(http.MethodPost, a.host, "/", body)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	if err := sigv4.SignHeader(req, c, region, service, a.fake.Now(), sha256HexOf(body), sigv4.Generic); err != nil {
+		t.Fatal(err)
+	}
+	return a.send(t, advReq{method: http.MethodPost, target: "/", header: req.Header, body: body})
+}
+
+// TestAdversarialQueryBodyLimits: IAM and STS bodies cost what their
+// action can accept: the parameters are counted before they are parsed,
+// a policy document past its quota is refused before it is parsed, and a
+// refused value of a megabyte is not quoted back whole. CreateBucket's
+// configuration is decoded within the XML limits of the other bodies.
+func TestAdversarialQueryBodyLimits(t *testing.T) {
+	a := newAdvEnv(t)
+	form := func(kv ...string) []byte {
+		v := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return []byte(v.Encode())
+	}
+	deep := strings.Repeat("[", 120000) // within the model's 131,072, past every quota
+	huge := strings.Repeat(`"`, 300000)
+	rows := []struct {
+		name    string
+		service string
+		body    []byte
+		status  int
+		code    string
+	}{
+		{"1 MiB of one-letter parameters", "iam", []byte("Action=ListUsers&Version=2010-05-08&" + strings.Repeat("a&", (1<<20-40)/2)), 400, "InvalidQueryParameter"},
+		{"1,001 parameters", "sts", []byte("Action=GetCallerIdentity&Version=2011-06-15" + strings.Repeat("&x=", 999)), 400, "InvalidQueryParameter"},
+		{"PutUserPolicy, 120,000 nested brackets", "iam", form("Action", "PutUserPolicy", "Version", "2010-05-08", "UserName", "alice", "PolicyName", "big", "PolicyDocument", deep), 409, "LimitExceeded"},
+		{"PutRolePolicy, 120,000 nested brackets", "iam", form("Action", "PutRolePolicy", "Version", "2010-05-08", "RoleName", "worker", "PolicyName", "big", "PolicyDocument", deep), 409, "LimitExceeded"},
+		{"CreatePolicy, 120,000 nested brackets", "iam", form("Action", "CreatePolicy", "Version", "2010-05-08", "PolicyName", "big", "PolicyDocument", deep), 409, "LimitExceeded"},
+		{"CreatePolicy, 300 KB of quotes", "iam", form("Action", "CreatePolicy", "Version", "2010-05-08", "PolicyName", "big", "PolicyDocument", huge), 400, "ValidationError"},
+		{"AssumeRole, 300 KB session policy", "sts", form("Action", "AssumeRole", "Version", "2011-06-15", "RoleArn", a.workerARN, "RoleSessionName", "big", "Policy", huge), 400, "ValidationError"},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			a.fake.Set(t0)
+			c := a.root()
+			if row.service == "sts" {
+				c = a.alice
+			}
+			r := a.queryBody(t, row.service, c, row.body)
+			code, msg := errorCode(r.body)
+			if r.status != row.status || code != row.code {
+				t.Errorf("want %d %s, got %d %s\n%.600s", row.status, row.code, r.status, code, r)
+			}
+			// Never the value quoted back whole.
+			if len(r.body) > 16<<10 {
+				t.Errorf("a %d-byte answer to a %d-byte request: %.300s…", len(r.body), len(row.body), msg)
+			}
+		})
+	}
+	t.Run("CreateBucket nested 1,000 deep", func(t *testing.T) {
+		body := "<CreateBucketConfiguration>" + strings.Repeat("<a>", 1000) + strings.Repeat("</a>", 1000) + "</CreateBucketConfiguration>"
+		r := a.send(t, a.rootHeader(t, http.MethodPut, "/adv-deep", nil, []byte(body)))
+		if code, _ := errorCode(r.body); r.status != 400 || code != "MalformedXML" {
+			t.Errorf("want 400 MalformedXML, got %d %s\n%s", r.status, code, r)
+		}
+	})
+	t.Run("CompleteMultipartUpload of 10,001 empty parts in 130 KB", func(t *testing.T) {
+		body := "<CompleteMultipartUpload>" + strings.Repeat("<Part/>", 10001) + "</CompleteMultipartUpload>"
+		r := a.send(t, a.rootHeader(t, http.MethodPost, "/adv/mp?uploadId="+a.upload, nil, []byte(body)))
+		if code, _ := errorCode(r.body); r.status != 400 || code != "MalformedXML" {
+			t.Errorf("want 400 MalformedXML, got %d %s\n%s", r.status, code, r)
+		}
+	})
+	a.intact(t)
 }

@@ -20,6 +20,8 @@ type frontDoor struct {
 	iam   awsquery.Handler
 	sts   awsquery.Handler
 	admin *adminapi.API
+	// bodies bounds the large IAM, STS and admin bodies held at once.
+	bodies *awsquery.BodyBudget
 }
 
 func (f *frontDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -69,7 +71,8 @@ func queryService(r *http.Request) string {
 func (f *frontDoor) serveQuery(w http.ResponseWriter, r *http.Request, service string, h awsquery.Handler) {
 	reqID := requestid.FromContext(r.Context())
 	ns := h.Namespace()
-	body, err := awsquery.ReadBody(r)
+	body, release, err := f.bodies.ReadBody(r.Context(), r)
+	defer release()
 	if err != nil {
 		awsquery.WriteError(w, ns, &awsquery.Error{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLarge", Message: "The request body is too large."}, reqID)
 		return
@@ -100,7 +103,8 @@ func (f *frontDoor) serveQuery(w http.ResponseWriter, r *http.Request, service s
 
 func (f *frontDoor) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	reqID := requestid.FromContext(r.Context())
-	body, err := awsquery.ReadBody(r)
+	body, release, err := f.bodies.ReadBody(r.Context(), r)
+	defer release()
 	if err != nil {
 		adminapi.WriteError(w, &adminapi.Error{Status: http.StatusRequestEntityTooLarge, Code: "InvalidRequest", Message: "request body too large"}, reqID)
 		return

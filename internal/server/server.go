@@ -18,6 +18,7 @@ import (
 	"signet/internal/access"
 	"signet/internal/adminapi"
 	"signet/internal/authn"
+	"signet/internal/awsquery"
 	"signet/internal/clock"
 	"signet/internal/config"
 	"signet/internal/explain"
@@ -143,6 +144,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		sts:   stsapi.New(stsapi.Config{STS: sessions, Store: store, Authz: authz, Logger: log}),
 		admin: adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, Logger: log}),
 	}
+	front.bodies = awsquery.NewBodyBudget(awsquery.DefaultBodyBudget)
 	sweepCtx, stop := context.WithCancel(context.Background())
 	s.stopSweep, s.sweepDone = stop, make(chan struct{})
 	go s.sweepSessions(sweepCtx)

@@ -3,6 +3,8 @@ package sts
 import (
 	"fmt"
 	"strings"
+
+	"signet/internal/iam"
 )
 
 // Kind classifies a domain error; the API layer maps each kind to one AWS
@@ -96,7 +98,7 @@ func sessionCredentials(action string) *Error {
 type violations []string
 
 func (v *violations) add(value, field, constraint string) {
-	*v = append(*v, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: %s", value, field, constraint))
+	*v = append(*v, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: %s", iam.EchoValue(value), field, constraint))
 }
 
 func (v *violations) null(field string) {

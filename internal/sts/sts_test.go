@@ -615,3 +615,12 @@ func TestErrorKinds(t *testing.T) {
 		t.Fatal("a sentinel matched a specific error")
 	}
 }
+
+// TestValidationEchoIsBounded: a session policy of a megabyte is refused
+// without the megabyte in the message.
+func TestValidationEchoIsBounded(t *testing.T) {
+	err := ValidateAssumeRole(user, AssumeRoleInput{RoleARN: "arn:aws:iam::" + acct + ":role/r", RoleSessionName: "s", Policy: strings.Repeat(`"`, 1<<20)})
+	if err == nil || len(err.Error()) > 4096 || !strings.Contains(err.Error(), "Value '...' at 'policy'") {
+		t.Fatalf("err (%d bytes) = %.300q…", len(fmt.Sprint(err)), fmt.Sprint(err))
+	}
+}

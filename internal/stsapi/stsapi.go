@@ -16,6 +16,7 @@ import (
 
 	"signet/internal/authn"
 	"signet/internal/awsquery"
+	"signet/internal/iam"
 	"signet/internal/meta"
 	"signet/internal/policy"
 	"signet/internal/sts"
@@ -350,7 +351,7 @@ func durationParam(c *awsquery.Call) (int, error) {
 			}
 			return 0, awsquery.Validation(raw, "durationSeconds", "Member must have value less than or equal to "+strconv.Itoa(maxDuration(c.Action)))
 		}
-		return 0, awsquery.Errorf("ValidationError", "Value '%s' for parameter DurationSeconds is invalid. It must be an integer.", raw)
+		return 0, awsquery.Errorf("ValidationError", "Value '%s' for parameter DurationSeconds is invalid. It must be an integer.", iam.EchoValue(raw))
 	}
 	if v <= 0 {
 		return 0, awsquery.Validation(raw, "durationSeconds", "Member must have value greater than or equal to 900")

@@ -380,3 +380,11 @@ func CountResources(ctx context.Context, pid int, debugURL string) Resources {
 	r.Goroutines = debugValue(ctx, hc, debugURL, "/debug/pprof/goroutine?debug=1", "goroutine profile: total ")
 	return r
 }
+
+// ReadRSSKiB reads process pid's resident memory in KiB as the samples
+// do (smaps_rollup's Rss, else VmRSS), -1 when unreadable: for drivers
+// that watch a server's peak rather than its growth over a soak.
+func ReadRSSKiB(pid int) int64 {
+	rss, _, _ := readMemory(pid)
+	return rss
+}
