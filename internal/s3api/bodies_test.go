@@ -1,6 +1,8 @@
 package s3api
 
 import (
+	"encoding/hex"
+	"html"
 	"io"
 	"strings"
 	"sync/atomic"
@@ -126,4 +128,38 @@ func TestCreateBucketConfigurationIsBounded(t *testing.T) {
 		})
 	}
 	e.mustDo(200, "PUT", "/deep", "<CreateBucketConfiguration>"+lc+"</CreateBucketConfiguration>")
+}
+
+// TestCompletePartKeepsETagAsSent: a CompleteMultipartUpload part keeps
+// its ETag as an MD5 and a quoting form (its compact form, so that 32
+// bodies of 10,000 parts decode in little memory), yet names the same
+// stored part and is echoed in errors exactly as the client wrote it.
+func TestCompletePartKeepsETagAsSent(t *testing.T) {
+	const h = "0123456789abcdef0123456789abcdef"
+	md, _ := hex.DecodeString(h)
+	other, _ := hex.DecodeString("f" + h[1:])
+	for _, tc := range []struct {
+		etag  string
+		names bool // names the stored part whose MD5 is h
+	}{
+		{h, true},
+		{`"` + h + `"`, true},
+		{`W/"` + h + `"`, true},
+		{strings.ToUpper(h), false}, // signet's part ETags are lowercase
+		{`W/` + h, false},
+		{`"` + h, false},
+		{`"x"`, false},
+		{"", false},
+		{h + "00", false},
+	} {
+		body := `<CompleteMultipartUpload><Part><PartNumber>3</PartNumber><ETag>` + html.EscapeString(tc.etag) + `</ETag></Part></CompleteMultipartUpload>`
+		var req completeRequest
+		if err := readXML(strings.NewReader(body), maxCompleteBody, maxCompleteElems, maxParts, &req); err != nil {
+			t.Fatalf("%q: %v", tc.etag, err)
+		}
+		p := req.Parts[0]
+		if p.PartNumber != 3 || p.ETag() != tc.etag || p.names(md) != tc.names || p.names(other) {
+			t.Errorf("%q: part %d, ETag() %q, names the part %v (want %v), names another %v", tc.etag, p.PartNumber, p.ETag(), p.names(md), tc.names, p.names(other))
+		}
+	}
 }
