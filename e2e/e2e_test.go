@@ -137,6 +137,22 @@ func TestSeedScenario(t *testing.T) {
 		}
 		fetch(t, u)
 	})
+	// Issue 13, finding 1: what is routed is what is signed. A SigV2 link
+	// from the AWS CLI, with a sub-resource or a response override
+	// appended under a percent-encoded name, was served before: the
+	// signer looked at the encoded name (not a sub-resource, so not
+	// signed) and the router at the decoded one.
+	t.Run("presign-sigv2-encoded-subresource-appended", func(t *testing.T) {
+		u := c.presign(t, "s3://"+bucket+"/"+key)
+		for _, extra := range []string{"response%2Dcontent-type=text/html", "%72esponse-content-type=text/html", "%61cl", "%74agging"} {
+			r := c.curl(t, u+"&"+extra)
+			wantS3Error(t, r, 403, "SignatureDoesNotMatch")
+			if strings.Contains(strings.ToLower(r.headers), "content-type: text/html") {
+				t.Errorf("&%s: served as text/html\n%s", extra, r.headers)
+			}
+		}
+		fetch(t, u)
+	})
 	t.Run("presign-sigv4-profile", func(t *testing.T) {
 		u := c.presign(t, "--profile", "v4", "s3://"+bucket+"/"+key)
 		q := mustQuery(t, u)
