@@ -89,7 +89,7 @@ func (a *Authorizer) Decide(r *http.Request, res *authn.Result, action, resource
 	if err != nil {
 		return policy.Decision{}, err
 	}
-	if bucket, ok := bucketOf(resource); ok {
+	if bucket, ok := bucketOf(resource); ok && !(set.Root && bucketPolicyActions[action]) {
 		bp, err := a.bucketPolicy(ctx, bucket)
 		if err != nil {
 			return policy.Decision{}, err
@@ -107,6 +107,17 @@ func (a *Authorizer) Decide(r *http.Request, res *authn.Result, action, resource
 		req.Context = a.conditionKeys(r, res, action)
 	}
 	return policy.Decide(req, set), nil
+}
+
+// bucketPolicyActions are the actions on a bucket's policy itself. The
+// bucket owner's root may always take them, whatever the bucket policy
+// says, so that no policy can lock the owner out of its bucket: S3
+// documents this for GetBucketPolicy, PutBucketPolicy and
+// DeleteBucketPolicy. The bucket policy is then not weighed at all.
+var bucketPolicyActions = map[string]bool{
+	"s3:GetBucketPolicy":    true,
+	"s3:PutBucketPolicy":    true,
+	"s3:DeleteBucketPolicy": true,
 }
 
 // AuthorizeAssumeRole decides sts:AssumeRole against a role's trust

@@ -120,6 +120,9 @@ func TestAuthorizeBucketPolicies(t *testing.T) {
 		`{"Sid":"NoSecret","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/secret/*"}`,
 	))
 	f.bucketPolicy(t, "open", doc(`{"Effect":"Allow","Principal":{"AWS":"`+namedARN+`"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::open/*"}`))
+	// A policy that locks everyone out, the owner's root included.
+	f.bucket(t, "locked")
+	f.bucketPolicy(t, "locked", doc(`{"Sid":"Nobody","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::locked","arn:aws:s3:::locked/*"]}`))
 
 	rootRes := header(f.root)
 	tests := []struct {
@@ -146,6 +149,14 @@ func TestAuthorizeBucketPolicies(t *testing.T) {
 		{"root, bucket policy without a deny for it", rootRes, "s3:DeleteObject", obj("b", "k"), allow},
 		{"root, bucket policy denies", rootRes, "s3:GetObject", obj("b", "secret/k"), explicit},
 		{"root, iam action", rootRes, "iam:CreateUser", "arn:aws:iam::" + acct + ":user/x", allow},
+		// As on AWS, the bucket owner's root can always read, replace and
+		// delete a bucket policy, so that no policy can lock it out.
+		{"root, locked bucket, GetBucketPolicy", rootRes, "s3:GetBucketPolicy", "arn:aws:s3:::locked", allow},
+		{"root, locked bucket, PutBucketPolicy", rootRes, "s3:PutBucketPolicy", "arn:aws:s3:::locked", allow},
+		{"root, locked bucket, DeleteBucketPolicy", rootRes, "s3:DeleteBucketPolicy", "arn:aws:s3:::locked", allow},
+		{"root, locked bucket, other bucket action", rootRes, "s3:ListBucket", "arn:aws:s3:::locked", explicit},
+		{"root, locked bucket, object", rootRes, "s3:GetObject", obj("locked", "k"), explicit},
+		{"allow-all user, locked bucket, DeleteBucketPolicy", header(idAllow), "s3:DeleteBucketPolicy", "arn:aws:s3:::locked", explicit},
 	}
 	for _, tc := range tests {
 		err := f.authz.Authorize(req("GET", "/"), tc.res, tc.action, tc.target)
