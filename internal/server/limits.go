@@ -54,7 +54,7 @@ func (c *slotConn) Close() error {
 func withBodyIdleTimeout(next http.Handler, idle, read time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
-			b := &idleBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: idle, end: time.Now().Add(read)}
+			b := &idleBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: idle, end: time.Now().Add(read)} // wall clock: a network deadline
 			// From the start too: a handler that answers without reading
 			// the body leaves net/http to drain it after the answer.
 			b.extend()
@@ -78,7 +78,7 @@ func (b *idleBody) Read(p []byte) (int, error) {
 
 // extend moves the read deadline to idle from now, within ReadTimeout.
 func (b *idleBody) extend() {
-	dl := time.Now().Add(b.idle)
+	dl := time.Now().Add(b.idle) // wall clock: a network deadline, not a lifetime
 	if dl.After(b.end) {
 		dl = b.end
 	}
