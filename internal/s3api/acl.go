@@ -71,7 +71,7 @@ func (a *api) putACL(rq *request) error {
 		// Only the owner's FULL_CONTROL (the private ACL) is expressible.
 		for _, g := range acp.Grants {
 			if g.Permission != "FULL_CONTROL" || g.Grantee.URI != "" || (g.Grantee.ID != "" && g.Grantee.ID != owner.ID) {
-				e := s3Err("AccessControlListNotSupported")
+				e := s3Err(codeAccessControlListNotSupported)
 				return e.msg(e.Message + ". signet does not implement ACL grants: an AccessControlPolicy granting " + g.Permission + " to anyone but the owner on " + aclOp(rq) + " is refused, not ignored. Grant access with a bucket policy.")
 			}
 		}

@@ -25,7 +25,7 @@ func FuzzSplitPath(f *testing.F) {
 		bucket, key, err := splitPath(escaped, virtual)
 		if err != nil {
 			var ae *apiError
-			if !errors.As(err, &ae) || ae.Code != "InvalidURI" {
+			if !errors.As(err, &ae) || ae.Code.String() != "InvalidURI" {
 				t.Fatalf("splitPath(%q, %q): %v, want InvalidURI", escaped, virtual, err)
 			}
 			return

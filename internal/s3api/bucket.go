@@ -70,7 +70,7 @@ func parseCreateBucketConfiguration(data []byte) (createBucketConfiguration, err
 
 func (a *api) createBucket(rq *request) error {
 	if !validBucketName(rq.bucket) {
-		return s3Err("InvalidBucketName").with("BucketName", rq.bucket)
+		return s3Err(codeInvalidBucketName).with("BucketName", rq.bucket)
 	}
 	// The configuration is optional; an empty body means the endpoint's
 	// region.
@@ -79,7 +79,7 @@ func (a *api) createBucket(rq *request) error {
 		return err
 	}
 	if len(data) > maxCreateBucketBody {
-		return s3Err("MaxMessageLengthExceeded")
+		return s3Err(codeMaxMessageLengthExceeded)
 	}
 	if len(strings.TrimSpace(string(data))) > 0 {
 		cfg, err := parseCreateBucketConfiguration(data)
@@ -90,13 +90,13 @@ func (a *api) createBucket(rq *request) error {
 			return err
 		}
 		if lc := cfg.LocationConstraint; lc != "" && lc != a.cfg.Region {
-			return s3Err("InvalidLocationConstraint").
+			return s3Err(codeInvalidLocationConstraint).
 				msg("The " + lc + " location constraint is incompatible for the region specific endpoint this request was sent to.")
 		}
 	}
 	err = a.cfg.Meta.CreateBucket(rq.r.Context(), meta.Bucket{Name: rq.bucket, Region: a.cfg.Region, Created: a.cfg.Clock.Now()})
 	if err != nil {
-		if ae, ok := toAPIError(rq.r, err); ok && ae.Code == "BucketAlreadyOwnedByYou" {
+		if ae, ok := toAPIError(rq.r, err); ok && ae.Code == codeBucketAlreadyOwnedByYou {
 			return ae.with("BucketName", rq.bucket)
 		}
 		return err
@@ -143,13 +143,13 @@ func validBucketName(n string) bool {
 
 // noSuchBucket adds BucketName to NoSuchBucket errors, as AWS does.
 func noSuchBucket(err error, bucket string) error {
-	if err == meta.ErrNoSuchBucket || isCode(err, "NoSuchBucket") {
-		return s3Err("NoSuchBucket").with("BucketName", bucket)
+	if err == meta.ErrNoSuchBucket || isCode(err, codeNoSuchBucket) {
+		return s3Err(codeNoSuchBucket).with("BucketName", bucket)
 	}
 	return err
 }
 
-func isCode(err error, code string) bool {
+func isCode(err error, code errorCode) bool {
 	ae, ok := err.(*apiError)
 	return ok && ae.Code == code
 }

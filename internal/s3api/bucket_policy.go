@@ -16,7 +16,7 @@ const maxBucketPolicy = 20 * 1024
 
 func (a *api) getBucketPolicy(rq *request) error {
 	if a.cfg.Policies == nil {
-		return s3Err("NotImplemented")
+		return s3Err(codeNotImplemented)
 	}
 	ctx := rq.r.Context()
 	if _, err := a.cfg.Meta.GetBucket(ctx, rq.bucket); err != nil {
@@ -24,7 +24,7 @@ func (a *api) getBucketPolicy(rq *request) error {
 	}
 	doc, err := a.cfg.Policies.GetBucketPolicy(ctx, rq.bucket)
 	if errors.Is(err, meta.ErrNoSuchBucketPolicy) {
-		return s3Err("NoSuchBucketPolicy").with("BucketName", rq.bucket)
+		return s3Err(codeNoSuchBucketPolicy).with("BucketName", rq.bucket)
 	}
 	if err != nil {
 		return err
@@ -38,7 +38,7 @@ func (a *api) getBucketPolicy(rq *request) error {
 
 func (a *api) putBucketPolicy(rq *request) error {
 	if a.cfg.Policies == nil {
-		return s3Err("NotImplemented")
+		return s3Err(codeNotImplemented)
 	}
 	ctx := rq.r.Context()
 	if _, err := a.cfg.Meta.GetBucket(ctx, rq.bucket); err != nil {
@@ -55,7 +55,7 @@ func (a *api) putBucketPolicy(rq *request) error {
 		if errors.Is(err, policy.ErrInvalidPrincipal) {
 			// A user or role ARN that names no one: S3 will not bind a
 			// grant to whoever takes the name later.
-			return s3Err("MalformedPolicy").msg("Invalid principal in policy")
+			return s3Err(codeMalformedPolicy).msg("Invalid principal in policy")
 		}
 		return err
 	}
@@ -68,27 +68,27 @@ func (a *api) putBucketPolicy(rq *request) error {
 // bucket only. Every refusal is MalformedPolicy with the reason.
 func checkBucketPolicy(body []byte, bucket string) error {
 	if len(body) > maxBucketPolicy {
-		return s3Err("MalformedPolicy").msg("Policy exceeds the maximum allowed document size.")
+		return s3Err(codeMalformedPolicy).msg("Policy exceeds the maximum allowed document size.")
 	}
 	if _, err := policy.Parse(policy.Resource, body); err != nil {
 		msg := strings.TrimPrefix(err.Error(), policy.ErrMalformed.Error()+": ")
 		if !strings.HasPrefix(strings.TrimSpace(string(body)), "{") {
-			return s3Err("MalformedPolicy")
+			return s3Err(codeMalformedPolicy)
 		}
 		if errors.Is(err, policy.ErrMalformed) {
-			return s3Err("MalformedPolicy").msg(msg)
+			return s3Err(codeMalformedPolicy).msg(msg)
 		}
 		return err
 	}
 	if r, outside := resourceOutside(body, bucket); outside {
-		return s3Err("MalformedPolicy").msg("Policy has invalid resource").with("Resource", r)
+		return s3Err(codeMalformedPolicy).msg("Policy has invalid resource").with("Resource", r)
 	}
 	return nil
 }
 
 func (a *api) deleteBucketPolicy(rq *request) error {
 	if a.cfg.Policies == nil {
-		return s3Err("NotImplemented")
+		return s3Err(codeNotImplemented)
 	}
 	ctx := rq.r.Context()
 	if _, err := a.cfg.Meta.GetBucket(ctx, rq.bucket); err != nil {

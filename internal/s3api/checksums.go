@@ -35,14 +35,14 @@ func parseChecksumPlan(h http.Header) (checksumPlan, error) {
 		}
 		alg, ok := checksum.FromHeaderName(lower)
 		if !ok {
-			return p, s3Err("InvalidRequest").msg("The algorithm type you specified in " + lower + " header is invalid.")
+			return p, s3Err(codeInvalidRequest).msg("The algorithm type you specified in " + lower + " header is invalid.")
 		}
 		if p.alg != "" {
-			return p, s3Err("InvalidRequest").msg("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+			return p, s3Err(codeInvalidRequest).msg("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
 		}
 		sum, err := checksum.Decode(alg, vals[0])
 		if err != nil {
-			return p, s3Err("InvalidRequest").msg("Value for " + lower + " header is invalid.")
+			return p, s3Err(codeInvalidRequest).msg("Value for " + lower + " header is invalid.")
 		}
 		p.alg, p.expected = alg, sum
 	}
@@ -53,23 +53,23 @@ func parseChecksumPlan(h http.Header) (checksumPlan, error) {
 		}
 		alg, ok := checksum.FromHeaderName(t)
 		if !ok {
-			return p, s3Err("InvalidRequest").msg("The value specified in the x-amz-trailer header is not supported")
+			return p, s3Err(codeInvalidRequest).msg("The value specified in the x-amz-trailer header is not supported")
 		}
 		if p.alg != "" && p.alg != alg {
-			return p, s3Err("InvalidRequest").msg("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+			return p, s3Err(codeInvalidRequest).msg("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
 		}
 		p.alg, p.trailer = alg, true
 	}
 	if sdk := h.Get("x-amz-sdk-checksum-algorithm"); sdk != "" {
 		alg, ok := checksum.Parse(sdk)
 		if !ok {
-			return p, s3Err("InvalidRequest").msg("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+			return p, s3Err(codeInvalidRequest).msg("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
 		}
 		if p.alg == "" {
-			return p, s3Err("InvalidRequest").msg("x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.")
+			return p, s3Err(codeInvalidRequest).msg("x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.")
 		}
 		if alg != p.alg {
-			return p, s3Err("InvalidRequest").msg("Value for x-amz-sdk-checksum-algorithm header is invalid.")
+			return p, s3Err(codeInvalidRequest).msg("Value for x-amz-sdk-checksum-algorithm header is invalid.")
 		}
 	}
 	return p, nil
@@ -89,11 +89,11 @@ func (p checksumPlan) verify(got []byte, trailers func() map[string]string) erro
 		}
 		v, ok := tr[p.alg.HeaderName()]
 		if !ok {
-			return s3Err("MalformedTrailerError")
+			return s3Err(codeMalformedTrailerError)
 		}
 		sum, err := checksum.Decode(p.alg, v)
 		if err != nil {
-			return s3Err("InvalidRequest").msg("Value for " + p.alg.HeaderName() + " trailing header is invalid.")
+			return s3Err(codeInvalidRequest).msg("Value for " + p.alg.HeaderName() + " trailing header is invalid.")
 		}
 		want = sum
 	}
@@ -106,7 +106,7 @@ func (p checksumPlan) verify(got []byte, trailers func() map[string]string) erro
 // errChecksumMismatch is BadDigest in its flexible-checksum wording
 // (reference §0 rule 19).
 func errChecksumMismatch() *apiError {
-	return s3Err("BadDigest").msg("The Content-MD5 or checksum value that you specified did not match what the server received.")
+	return s3Err(codeBadDigest).msg("The Content-MD5 or checksum value that you specified did not match what the server received.")
 }
 
 // setChecksumHeaders writes x-amz-checksum-<alg> and x-amz-checksum-type for

@@ -19,14 +19,14 @@ func writePrecondition(h http.Header) (meta.Precondition, error) {
 	}
 	if hasINM && strings.TrimSpace(inm[0]) != "*" {
 		// S3 supports only "*" on writes.
-		return nil, s3Err("NotImplemented").with("Header", "If-None-Match")
+		return nil, s3Err(codeNotImplemented).with("Header", "If-None-Match")
 	}
 	return func(existing *meta.Object) error {
 		if hasINM && existing != nil {
-			return s3Err("PreconditionFailed").with("Condition", "If-None-Match")
+			return s3Err(codePreconditionFailed).with("Condition", "If-None-Match")
 		}
 		if hasIM && (existing == nil || !etagMatches(im[0], existing.ETag)) {
-			return s3Err("PreconditionFailed").with("Condition", "If-Match")
+			return s3Err(codePreconditionFailed).with("Condition", "If-Match")
 		}
 		return nil
 	}, nil
@@ -70,10 +70,10 @@ func checkConditions(h http.Header, c conditionHeaders, obj *meta.Object, notMod
 	lm := obj.LastModified.Truncate(time.Second)
 	if v := h.Get(c.ifMatch); v != "" {
 		if !etagMatches(v, obj.ETag) {
-			return s3Err("PreconditionFailed").with("Condition", c.ifMatch)
+			return s3Err(codePreconditionFailed).with("Condition", c.ifMatch)
 		}
 	} else if t, ok := parseHTTPTime(h.Get(c.ifUnmodifiedSince)); ok && lm.After(t) {
-		return s3Err("PreconditionFailed").with("Condition", c.ifUnmodifiedSince)
+		return s3Err(codePreconditionFailed).with("Condition", c.ifUnmodifiedSince)
 	}
 	if v := h.Get(c.ifNoneMatch); v != "" {
 		if etagMatches(v, obj.ETag) {

@@ -37,16 +37,16 @@ func parseCopySource(v string) (bucket, key string, err error) {
 	}
 	dec, uerr := url.PathUnescape(v)
 	if uerr != nil {
-		return "", "", s3Err("InvalidArgument").msg("Invalid copy source encoding").with("ArgumentName", "x-amz-copy-source").with("ArgumentValue", v)
+		return "", "", s3Err(codeInvalidArgument).msg("Invalid copy source encoding").with("ArgumentName", "x-amz-copy-source").with("ArgumentValue", v)
 	}
 	dec = strings.TrimPrefix(dec, "/")
 	bucket, key, ok := strings.Cut(dec, "/")
 	if !ok || bucket == "" || key == "" {
-		return "", "", s3Err("InvalidArgument").msg("Copy Source must mention the source bucket and key: sourcebucket/sourcekey").
+		return "", "", s3Err(codeInvalidArgument).msg("Copy Source must mention the source bucket and key: sourcebucket/sourcekey").
 			with("ArgumentName", "x-amz-copy-source").with("ArgumentValue", v)
 	}
 	if len(key) > maxKeyLen {
-		return "", "", s3Err("KeyTooLongError")
+		return "", "", s3Err(codeKeyTooLongError)
 	}
 	return bucket, key, nil
 }
@@ -59,16 +59,16 @@ func (a *api) copySource(rq *request) (meta.Object, error) {
 		return meta.Object{}, err
 	}
 	if !a.allowed(rq, "s3:GetObject", sb, sk, true) {
-		return meta.Object{}, s3Err("AccessDenied")
+		return meta.Object{}, s3Err(codeAccessDenied)
 	}
 	src, err := a.cfg.Meta.GetObject(rq.r.Context(), sb, sk)
 	if errors.Is(err, meta.ErrNoSuchKey) {
-		return src, s3Err("NoSuchKey").with("Key", sk)
+		return src, s3Err(codeNoSuchKey).with("Key", sk)
 	}
 	if err != nil {
 		return src, noSuchBucket(err, sb)
 	}
-	if err := checkConditions(rq.r.Header, copyConditions, &src, s3Err("PreconditionFailed")); err != nil {
+	if err := checkConditions(rq.r.Header, copyConditions, &src, s3Err(codePreconditionFailed)); err != nil {
 		return src, err
 	}
 	return src, nil
@@ -116,7 +116,7 @@ func (a *api) copyObject(rq *request) error {
 	h := rq.r.Header
 	directive := h.Get("x-amz-metadata-directive")
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
-		return s3Err("InvalidArgument").msg("Unknown metadata directive.").with("ArgumentName", "x-amz-metadata-directive").with("ArgumentValue", directive)
+		return s3Err(codeInvalidArgument).msg("Unknown metadata directive.").with("ArgumentName", "x-amz-metadata-directive").with("ArgumentValue", directive)
 	}
 	pre, err := writePrecondition(h)
 	if err != nil {
@@ -131,10 +131,10 @@ func (a *api) copyObject(rq *request) error {
 			return err
 		}
 		if src.Bucket == rq.bucket && src.Key == rq.key && directive != "REPLACE" && h.Get("x-amz-storage-class") == "" {
-			return s3Err("InvalidRequest").msg("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+			return s3Err(codeInvalidRequest).msg("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 		if src.Size > maxPutSize {
-			return s3Err("InvalidRequest").msg("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
+			return s3Err(codeInvalidRequest).msg("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")
 		}
 		attrs := src.Attrs
 		if directive == "REPLACE" {
@@ -143,13 +143,13 @@ func (a *api) copyObject(rq *request) error {
 			}
 		} else if sc := h.Get("x-amz-storage-class"); sc != "" {
 			if !storageClasses[sc] {
-				return s3Err("InvalidStorageClass")
+				return s3Err(codeInvalidStorageClass)
 			}
 			attrs.StorageClass = sc
 		}
 		alg := copyChecksumAlg(h, &src)
 		if alg == "invalid" {
-			return s3Err("InvalidRequest").msg("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+			return s3Err(codeInvalidRequest).msg("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
 		}
 		id, n, md, sum, err := a.copyBlob(rq, &src, byteRange{0, src.Size - 1}, alg)
 		if errors.Is(err, storage.ErrNotFound) && attempt < getAttempts {
@@ -196,7 +196,7 @@ func copyChecksumAlg(h http.Header, src *meta.Object) checksum.Algorithm {
 // parseCopyRange reads x-amz-copy-source-range, which unlike Range must be
 // the exact form bytes=first-last inside the source.
 func parseCopyRange(v string, size int64) (byteRange, error) {
-	bad := s3Err("InvalidArgument").msg("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy").
+	bad := s3Err(codeInvalidArgument).msg("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy").
 		with("ArgumentName", "x-amz-copy-source-range").with("ArgumentValue", v)
 	spec, ok := strings.CutPrefix(v, "bytes=")
 	if !ok {
@@ -212,7 +212,7 @@ func parseCopyRange(v string, size int64) (byteRange, error) {
 		return byteRange{}, bad
 	}
 	if e >= size {
-		return byteRange{}, s3Err("InvalidRange").msg("The requested range is not satisfiable").
+		return byteRange{}, s3Err(codeInvalidRange).msg("The requested range is not satisfiable").
 			with("RangeRequested", v).with("ActualObjectSize", itoa(size))
 	}
 	return byteRange{s, e}, nil

@@ -83,7 +83,7 @@ func (a *api) deleteObjects(rq *request) error {
 		return err
 	}
 	if len(req.Objects) == 0 || len(req.Objects) > maxDeleteKeys {
-		return s3Err("MalformedXML")
+		return s3Err(codeMalformedXML)
 	}
 	if err := checkDeleteSchema(req); err != nil {
 		return err
@@ -98,7 +98,7 @@ func (a *api) deleteObjects(rq *request) error {
 			fail = a.deleteOne(rq, o.Key)
 		}
 		if fail != nil {
-			out.Errors = append(out.Errors, deleteErrXML{Key: o.Key, VersionID: o.versionID(), Code: fail.Code, Message: fail.Message})
+			out.Errors = append(out.Errors, deleteErrXML{Key: o.Key, VersionID: o.versionID(), Code: fail.Code.String(), Message: fail.Message})
 			continue
 		}
 		if !req.Quiet {
@@ -112,12 +112,12 @@ func (a *api) deleteObjects(rq *request) error {
 // request, an element that DeleteObjects does not have at all.
 func checkDeleteSchema(req deleteRequest) error {
 	if len(req.Other) > 0 {
-		return s3Err("MalformedXML")
+		return s3Err(codeMalformedXML)
 	}
 	for _, o := range req.Objects {
 		for _, el := range o.Other {
 			if _, known := refuseElement("DeleteObjects", el.XMLName.Local, ""); !known {
-				return s3Err("MalformedXML")
+				return s3Err(codeMalformedXML)
 			}
 		}
 	}
@@ -126,10 +126,10 @@ func checkDeleteSchema(req deleteRequest) error {
 
 func (a *api) deleteOne(rq *request, key string) *apiError {
 	if key == "" || len(key) > maxKeyLen {
-		return s3Err("InvalidArgument").msg("Invalid key")
+		return s3Err(codeInvalidArgument).msg("Invalid key")
 	}
 	if !a.allowed(rq, "s3:DeleteObject", rq.bucket, key, true) {
-		return s3Err("AccessDenied")
+		return s3Err(codeAccessDenied)
 	}
 	blobs, err := a.cfg.Meta.DeleteObject(rq.r.Context(), rq.bucket, key)
 	if err != nil {
@@ -159,7 +159,7 @@ func newBodyDigests(h http.Header) (*bodyDigests, error) {
 	if v, ok := h["Content-Md5"]; ok {
 		want, err := base64.StdEncoding.DecodeString(v[0])
 		if err != nil || len(want) != md5.Size {
-			return nil, s3Err("InvalidDigest")
+			return nil, s3Err(codeInvalidDigest)
 		}
 		d.md5, d.wantMD5 = md5.New(), want
 	}
@@ -186,7 +186,7 @@ func (d *bodyDigests) Write(p []byte) (int, error) {
 // check compares the digests of the body read with those asked for.
 func (d *bodyDigests) check(res *authn.Result) error {
 	if d.md5 != nil && !bytes.Equal(d.md5.Sum(nil), d.wantMD5) {
-		return s3Err("BadDigest")
+		return s3Err(codeBadDigest)
 	}
 	if d.sum == nil {
 		return nil

@@ -73,7 +73,7 @@ func (a *api) DryRun(r *http.Request) DryRun {
 	}
 	if p.err != nil {
 		e, ok := toAPIError(r, p.err)
-		d.Status, d.Code, d.Message = e.Status, e.Code, e.Message
+		d.Status, d.Code, d.Message = e.Status, e.Code.String(), e.Message
 		if !ok {
 			d.Internal = p.err
 		}

@@ -19,77 +19,189 @@ import (
 // apiError is an S3 error ready for the wire. Handlers return it (or a
 // domain error, which toAPIError maps); writeError is the one writer.
 type apiError struct {
-	Code    string
+	Code    errorCode
 	Status  int
 	Message string
 	Fields  []authn.Field // extra elements, in wire order
 }
 
-func (e *apiError) Error() string { return "s3api: " + e.Code + ": " + e.Message }
+func (e *apiError) Error() string { return "s3api: " + e.Code.String() + ": " + e.Message }
+
+// errorCode is an S3 error code. Codes are numbers, not strings, so that
+// a handler can name one only through its constant: a misspelt code does
+// not compile, where a misspelt string would reach the client as
+// InternalError. codes gives each its wire spelling.
+type errorCode int
+
+// The codes signet sends, in the order of the table.
+const (
+	codeNone errorCode = iota // the zero value: no code
+	codeAccessControlListNotSupported
+	codeAccessDenied
+	codeAuthorizationHeaderMalformed
+	codeAuthorizationQueryParametersError
+	codeBadDigest
+	codeBucketAlreadyOwnedByYou
+	codeBucketNotEmpty
+	codeEntityTooLarge
+	codeEntityTooSmall
+	codeExpiredToken
+	codeIncompleteBody
+	codeInternalError
+	codeInvalidAccessKeyId
+	codeInvalidArgument
+	codeInvalidBucketName
+	codeInvalidDigest
+	codeInvalidLocationConstraint
+	codeInvalidPart
+	codeInvalidPartNumber
+	codeInvalidPartOrder
+	codeInvalidRange
+	codeInvalidRequest
+	codeInvalidStorageClass
+	codeInvalidToken
+	codeInvalidURI
+	codeKeyTooLongError
+	codeMalformedPolicy
+	codeMalformedXML
+	codeMalformedTrailerError
+	codeMaxMessageLengthExceeded
+	codeMetadataTooLarge
+	codeMethodNotAllowed
+	codeMissingContentLength
+	codeNoSuchBucket
+	codeNoSuchBucketPolicy
+	codeNoSuchKey
+	codeNoSuchUpload
+	codeNotImplemented
+	codeNotModified
+	codePreconditionFailed
+	codeRequestTimeTooSkewed
+	codeRequestTimeout
+	codeSignatureDoesNotMatch
+	codeXAmzContentSHA256Mismatch
+	codeCount // not a code: the size of the table
+)
 
 // errSpec is one row of the code table.
 type errSpec struct {
+	name    string // the code on the wire
 	status  int
-	message string
+	message string // AWS's default message
+	when    string // when signet sends it, for docs/errors.md
 }
 
 // codes holds AWS's status and default message for every code signet emits
 // (S3 API Reference, "Error responses"; the reference notes §0, §1.5, §2.6,
-// §8).
-var codes = map[string]errSpec{
-	"AccessControlListNotSupported":     {400, "The bucket does not allow ACLs"},
-	"AccessDenied":                      {403, "Access Denied"},
-	"AuthorizationHeaderMalformed":      {400, "The authorization header is malformed."},
-	"AuthorizationQueryParametersError": {400, "Error parsing the query parameters."},
-	"BadDigest":                         {400, "The Content-MD5 you specified did not match what we received."},
-	"BucketAlreadyOwnedByYou":           {409, "Your previous request to create the named bucket succeeded and you already own it."},
-	"BucketNotEmpty":                    {409, "The bucket you tried to delete is not empty"},
-	"EntityTooLarge":                    {400, "Your proposed upload exceeds the maximum allowed size"},
-	"EntityTooSmall":                    {400, "Your proposed upload is smaller than the minimum allowed object size."},
-	"ExpiredToken":                      {400, "The provided token has expired."},
-	"IncompleteBody":                    {400, "You did not provide the number of bytes specified by the Content-Length HTTP header."},
-	"InternalError":                     {500, "We encountered an internal error. Please try again."},
-	"InvalidAccessKeyId":                {403, "The AWS Access Key Id you provided does not exist in our records."},
-	"InvalidArgument":                   {400, "Invalid Argument"},
-	"InvalidBucketName":                 {400, "The specified bucket is not valid."},
-	"InvalidDigest":                     {400, "The Content-MD5 you specified was invalid."},
-	"InvalidLocationConstraint":         {400, "The specified location-constraint is not valid"},
-	"InvalidPart":                       {400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
-	"InvalidPartNumber":                 {416, "The requested partnumber is not satisfiable"},
-	"InvalidPartOrder":                  {400, "The list of parts was not in ascending order. Parts must be ordered by part number."},
-	"InvalidRange":                      {416, "The requested range is not satisfiable"},
-	"InvalidRequest":                    {400, "Invalid Request"},
-	"InvalidStorageClass":               {400, "The storage class you specified is not valid"},
-	"InvalidToken":                      {400, "The provided token is malformed or otherwise invalid."},
-	"InvalidURI":                        {400, "Couldn't parse the specified URI."},
-	"KeyTooLongError":                   {400, "Your key is too long"},
-	"MalformedPolicy":                   {400, "Policies must be valid JSON and the first byte must be '{'"},
-	"MalformedXML":                      {400, "The XML you provided was not well-formed or did not validate against our published schema"},
-	"MalformedTrailerError":             {400, "The request contained trailing data that was not well-formed or did not conform to our published schema."},
-	"MaxMessageLengthExceeded":          {400, "Your request was too big."},
-	"MetadataTooLarge":                  {400, "Your metadata headers exceed the maximum allowed metadata size"},
-	"MethodNotAllowed":                  {405, "The specified method is not allowed against this resource."},
-	"MissingContentLength":              {411, "You must provide the Content-Length HTTP header."},
-	"NoSuchBucket":                      {404, "The specified bucket does not exist"},
-	"NoSuchBucketPolicy":                {404, "The bucket policy does not exist"},
-	"NoSuchKey":                         {404, "The specified key does not exist."},
-	"NoSuchUpload":                      {404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."},
-	"NotImplemented":                    {501, "A header you provided implies functionality that is not implemented"},
-	"NotModified":                       {304, "Not Modified"},
-	"PreconditionFailed":                {412, "At least one of the pre-conditions you specified did not hold"},
-	"RequestTimeTooSkewed":              {403, "The difference between the request time and the current time is too large."},
-	"RequestTimeout":                    {400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."},
-	"SignatureDoesNotMatch":             {403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
-	"XAmzContentSHA256Mismatch":         {400, "The provided 'x-amz-content-sha256' header does not match what was computed."},
+// §8), indexed by code. A code is added here, in the constants above and in
+// the handler that sends it; docs/errors.md is generated from this table.
+var codes = [codeCount]errSpec{
+	codeAccessControlListNotSupported: {"AccessControlListNotSupported", 400, "The bucket does not allow ACLs",
+		"an ACL header, or a PutBucketAcl or PutObjectAcl body, grants anyone but the owner: every bucket is BucketOwnerEnforced"},
+	codeAccessDenied: {"AccessDenied", 403, "Access Denied",
+		"policies do not allow the request, a presigned URL has expired or is not yet valid, the date or a signed header is missing, a missing key may not be listed, or x-amz-expected-bucket-owner names another account"},
+	codeAuthorizationHeaderMalformed: {"AuthorizationHeaderMalformed", 400, "The authorization header is malformed.",
+		"the Authorization header lacks a component, or its credential scope is malformed or names another date, region or service"},
+	codeAuthorizationQueryParametersError: {"AuthorizationQueryParametersError", 400, "Error parsing the query parameters.",
+		"a presigned SigV4 URL's X-Amz-* parameters are missing or invalid: X-Amz-Expires over 604800, a bad date, credential scope or signed-header list"},
+	codeBadDigest: {"BadDigest", 400, "The Content-MD5 you specified did not match what we received.",
+		"the body does not match its Content-MD5 or x-amz-checksum-* value"},
+	codeBucketAlreadyOwnedByYou: {"BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it.",
+		"CreateBucket names a bucket that exists (every bucket belongs to the one account)"},
+	codeBucketNotEmpty: {"BucketNotEmpty", 409, "The bucket you tried to delete is not empty",
+		"DeleteBucket on a bucket that still holds objects"},
+	codeEntityTooLarge: {"EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size",
+		"a PutObject, UploadPart or UploadPartCopy body or range over 5 GiB"},
+	codeEntityTooSmall: {"EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed object size.",
+		"CompleteMultipartUpload lists a part, other than the last, under 5 MiB"},
+	codeExpiredToken: {"ExpiredToken", 400, "The provided token has expired.",
+		"the session token belongs to a session that has expired or was terminated"},
+	codeIncompleteBody: {"IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+		"the body ends before its Content-Length or its aws-chunked decoded length"},
+	codeInternalError: {"InternalError", 500, "We encountered an internal error. Please try again.",
+		"anything unexpected; the cause goes to the log with the request ID, never to the client"},
+	codeInvalidAccessKeyId: {"InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.",
+		"the access key does not exist, is inactive, or its user was deleted"},
+	codeInvalidArgument: {"InvalidArgument", 400, "Invalid Argument",
+		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId other than null, or two auth mechanisms at once"},
+	codeInvalidBucketName: {"InvalidBucketName", 400, "The specified bucket is not valid.",
+		"CreateBucket with a name outside S3's general-purpose bucket naming rules"},
+	codeInvalidDigest: {"InvalidDigest", 400, "The Content-MD5 you specified was invalid.",
+		"Content-MD5 is not a base64-encoded MD5"},
+	codeInvalidLocationConstraint: {"InvalidLocationConstraint", 400, "The specified location-constraint is not valid",
+		"CreateBucket's LocationConstraint names a region other than the server's"},
+	codeInvalidPart: {"InvalidPart", 400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+		"CompleteMultipartUpload names a part that was not uploaded, or whose ETag or checksum differs"},
+	codeInvalidPartNumber: {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable",
+		"GetObject or HeadObject asks for a partNumber beyond the object's parts"},
+	codeInvalidPartOrder: {"InvalidPartOrder", 400, "The list of parts was not in ascending order. Parts must be ordered by part number.",
+		"CompleteMultipartUpload lists its parts out of ascending order"},
+	codeInvalidRange: {"InvalidRange", 416, "The requested range is not satisfiable",
+		"Range or x-amz-copy-source-range lies outside the object"},
+	codeInvalidRequest: {"InvalidRequest", 400, "Invalid Request",
+		"a request refused as a whole: conflicting or unsupported checksum headers, a copy onto itself that changes nothing, Range with partNumber, response-* overrides on an anonymous GET, no x-amz-content-sha256"},
+	codeInvalidStorageClass: {"InvalidStorageClass", 400, "The storage class you specified is not valid",
+		"x-amz-storage-class names no S3 storage class"},
+	codeInvalidToken: {"InvalidToken", 400, "The provided token is malformed or otherwise invalid.",
+		"the session token is malformed, or the user or role its session belongs to was deleted"},
+	codeInvalidURI: {"InvalidURI", 400, "Couldn't parse the specified URI.",
+		"the path does not unescape, or the key is not valid UTF-8"},
+	codeKeyTooLongError: {"KeyTooLongError", 400, "Your key is too long",
+		"a key, or a copy source's key, over 1024 bytes"},
+	codeMalformedPolicy: {"MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'",
+		"PutBucketPolicy with a document that does not parse, is too large, or names a resource outside the bucket or a principal that does not exist"},
+	codeMalformedXML: {"MalformedXML", 400, "The XML you provided was not well-formed or did not validate against our published schema",
+		"a request body that does not parse, has elements outside the operation's schema, or lists no or too many keys or parts"},
+	codeMalformedTrailerError: {"MalformedTrailerError", 400, "The request contained trailing data that was not well-formed or did not conform to our published schema.",
+		"an aws-chunked body's trailer is missing, unexpected or malformed"},
+	codeMaxMessageLengthExceeded: {"MaxMessageLengthExceeded", 400, "Your request was too big.",
+		"an XML request body over the operation's size limit"},
+	codeMetadataTooLarge: {"MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size",
+		"x-amz-meta-* headers over 2 KB in all"},
+	codeMethodNotAllowed: {"MethodNotAllowed", 405, "The specified method is not allowed against this resource.",
+		"a method the addressed service, bucket or object does not have"},
+	codeMissingContentLength: {"MissingContentLength", 411, "You must provide the Content-Length HTTP header.",
+		"not sent: a body without Content-Length is read to its end"},
+	codeNoSuchBucket: {"NoSuchBucket", 404, "The specified bucket does not exist",
+		"the bucket does not exist"},
+	codeNoSuchBucketPolicy: {"NoSuchBucketPolicy", 404, "The bucket policy does not exist",
+		"GetBucketPolicy on a bucket that has no policy"},
+	codeNoSuchKey: {"NoSuchKey", 404, "The specified key does not exist.",
+		"the key does not exist (GetObject, HeadObject, a copy's source) and the caller may list the bucket"},
+	codeNoSuchUpload: {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+		"the upload ID names no multipart upload in progress for the key"},
+	codeNotImplemented: {"NotImplemented", 501, "A header you provided implies functionality that is not implemented",
+		"a header, parameter, subresource or body element selects a feature signet does not implement (docs/operations.md lists them)"},
+	codeNotModified: {"NotModified", 304, "Not Modified",
+		"If-None-Match or If-Modified-Since holds on GetObject or HeadObject"},
+	codePreconditionFailed: {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold",
+		"If-Match or If-Unmodified-Since (or their x-amz-copy-source-if-* forms) fails, or If-None-Match: * on a write finds the key"},
+	codeRequestTimeTooSkewed: {"RequestTimeTooSkewed", 403, "The difference between the request time and the current time is too large.",
+		"a header-signed request's date is more than 15 minutes from the server's clock"},
+	codeRequestTimeout: {"RequestTimeout", 400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.",
+		"the request body sent nothing for the server's --body-idle-timeout"},
+	codeSignatureDoesNotMatch: {"SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+		"the signature, or an aws-chunked chunk or trailer signature, differs from the one the server computes"},
+	codeXAmzContentSHA256Mismatch: {"XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed.",
+		"the body's SHA-256 differs from x-amz-content-sha256"},
+}
+
+// String is the code's wire spelling.
+func (c errorCode) String() string {
+	if c <= codeNone || c >= codeCount {
+		return "errorCode(" + strconv.Itoa(int(c)) + ")"
+	}
+	return codes[c].name
 }
 
 // s3Err builds the error for code with its table message.
-func s3Err(code string) *apiError {
-	spec, ok := codes[code]
-	if !ok {
-		// A typo in a handler must not leak as a bogus code.
-		spec, code = codes["InternalError"], "InternalError"
+func s3Err(code errorCode) *apiError {
+	if code <= codeNone || code >= codeCount {
+		// Only a zero-valued code can get here; it must not reach the
+		// wire as an empty one.
+		code = codeInternalError
 	}
+	spec := codes[code]
 	return &apiError{Code: code, Status: spec.status, Message: spec.message}
 }
 
@@ -113,102 +225,102 @@ var errAccessDeniedAnon = errors.New("s3api: anonymous access denied")
 // codes. Order matters only where one error wraps another.
 var domainErrors = []struct {
 	err  error
-	code string
+	code errorCode
 }{
-	{meta.ErrNoSuchBucket, "NoSuchBucket"},
-	{meta.ErrNoSuchBucketPolicy, "NoSuchBucketPolicy"},
-	{meta.ErrBucketExists, "BucketAlreadyOwnedByYou"},
-	{meta.ErrBucketNotEmpty, "BucketNotEmpty"},
-	{meta.ErrNoSuchKey, "NoSuchKey"},
-	{meta.ErrNoSuchUpload, "NoSuchUpload"},
-	{meta.ErrInvalidArgument, "InvalidArgument"},
-	{authn.ErrIncompleteBody, "IncompleteBody"},
-	{io.ErrUnexpectedEOF, "IncompleteBody"},
+	{meta.ErrNoSuchBucket, codeNoSuchBucket},
+	{meta.ErrNoSuchBucketPolicy, codeNoSuchBucketPolicy},
+	{meta.ErrBucketExists, codeBucketAlreadyOwnedByYou},
+	{meta.ErrBucketNotEmpty, codeBucketNotEmpty},
+	{meta.ErrNoSuchKey, codeNoSuchKey},
+	{meta.ErrNoSuchUpload, codeNoSuchUpload},
+	{meta.ErrInvalidArgument, codeInvalidArgument},
+	{authn.ErrIncompleteBody, codeIncompleteBody},
+	{io.ErrUnexpectedEOF, codeIncompleteBody},
 	// A chunk or trailer whose signature fails is a signature failure, as
 	// for the seed signature.
-	{awschunked.ErrChunkSignatureMismatch, "SignatureDoesNotMatch"},
-	{awschunked.ErrTrailerSignatureMismatch, "SignatureDoesNotMatch"},
+	{awschunked.ErrChunkSignatureMismatch, codeSignatureDoesNotMatch},
+	{awschunked.ErrTrailerSignatureMismatch, codeSignatureDoesNotMatch},
 	// ASSUMED: AWS answers a garbled or truncated aws-chunked stream with
 	// IncompleteBody (the decoded bytes did not add up to the declared
 	// length); an oversized chunk header is a malformed request.
-	{awschunked.ErrMalformed, "IncompleteBody"},
-	{awschunked.ErrChunkTooLarge, "InvalidRequest"},
+	{awschunked.ErrMalformed, codeIncompleteBody},
+	{awschunked.ErrChunkTooLarge, codeInvalidRequest},
 	// Trailer framing problems are what MalformedTrailerError describes.
-	{awschunked.ErrUnexpectedTrailer, "MalformedTrailerError"},
-	{awschunked.ErrMissingTrailer, "MalformedTrailerError"},
-	{errAccessDeniedAnon, "AccessDenied"},
+	{awschunked.ErrUnexpectedTrailer, codeMalformedTrailerError},
+	{awschunked.ErrMissingTrailer, codeMalformedTrailerError},
+	{errAccessDeniedAnon, codeAccessDenied},
 }
 
 // reasonSpec is one authn.Reason row. Reasons about the credential scope
 // exist in a query form and a header form; headerCode/headerMessage give
 // the header form when it differs.
 type reasonSpec struct {
-	code, message             string
-	headerCode, headerMessage string
+	code, headerCode       errorCode
+	message, headerMessage string
 }
 
 // reasons maps every authn.Reason to its AWS error (reference §0 rules
 // 3–13, 17–18, 22; §1.5; §2.1–2.2; §3).
 var reasons = map[authn.Reason]reasonSpec{
-	authn.ReasonInternal: {code: "InternalError"},
-	authn.ReasonMultipleAuthMechanisms: {code: "InvalidArgument",
+	authn.ReasonInternal: {code: codeInternalError},
+	authn.ReasonMultipleAuthMechanisms: {code: codeInvalidArgument,
 		message: "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified"},
-	authn.ReasonMissingQueryParams: {code: "AuthorizationQueryParametersError",
+	authn.ReasonMissingQueryParams: {code: codeAuthorizationQueryParametersError,
 		message: "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."},
-	authn.ReasonMissingQueryParamsV2: {code: "AccessDenied",
+	authn.ReasonMissingQueryParamsV2: {code: codeAccessDenied,
 		message: "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"},
-	authn.ReasonUnsupportedAlgorithm: {code: "AuthorizationQueryParametersError",
+	authn.ReasonUnsupportedAlgorithm: {code: codeAuthorizationQueryParametersError,
 		message: "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\""},
-	authn.ReasonExpiresTooLarge: {code: "AuthorizationQueryParametersError",
+	authn.ReasonExpiresTooLarge: {code: codeAuthorizationQueryParametersError,
 		message: "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"},
-	authn.ReasonExpiresNegative: {code: "AuthorizationQueryParametersError",
+	authn.ReasonExpiresNegative: {code: codeAuthorizationQueryParametersError,
 		message: "X-Amz-Expires must be non-negative"},
-	authn.ReasonExpiresNotNumber: {code: "AuthorizationQueryParametersError",
+	authn.ReasonExpiresNotNumber: {code: codeAuthorizationQueryParametersError,
 		message: "X-Amz-Expires should be a number"},
-	authn.ReasonBadDateFormat: {code: "AuthorizationQueryParametersError",
+	authn.ReasonBadDateFormat: {code: codeAuthorizationQueryParametersError,
 		message:    "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
-		headerCode: "AccessDenied", headerMessage: "AWS authentication requires a valid Date or x-amz-date header"},
-	authn.ReasonCredentialMalformed: {code: "AuthorizationQueryParametersError",
+		headerCode: codeAccessDenied, headerMessage: "AWS authentication requires a valid Date or x-amz-date header"},
+	authn.ReasonCredentialMalformed: {code: codeAuthorizationQueryParametersError,
 		message:       "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
-		headerCode:    "AuthorizationHeaderMalformed",
+		headerCode:    codeAuthorizationHeaderMalformed,
 		headerMessage: "The authorization header is malformed; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"."},
-	authn.ReasonCredentialDateMismatch: {code: "AuthorizationQueryParametersError",
+	authn.ReasonCredentialDateMismatch: {code: codeAuthorizationQueryParametersError,
 		message:       "Invalid credential date. Date is not the same as X-Amz-Date.",
-		headerCode:    "AuthorizationHeaderMalformed",
+		headerCode:    codeAuthorizationHeaderMalformed,
 		headerMessage: "The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date."},
-	authn.ReasonWrongRegion: {code: "AuthorizationQueryParametersError",
+	authn.ReasonWrongRegion: {code: codeAuthorizationQueryParametersError,
 		message:       "Error parsing the X-Amz-Credential parameter; the region is wrong",
-		headerCode:    "AuthorizationHeaderMalformed",
+		headerCode:    codeAuthorizationHeaderMalformed,
 		headerMessage: "The authorization header is malformed; the region is wrong"},
-	authn.ReasonWrongService: {code: "AuthorizationQueryParametersError",
+	authn.ReasonWrongService: {code: codeAuthorizationQueryParametersError,
 		message:       "Error parsing the X-Amz-Credential parameter; incorrect service. This endpoint belongs to \"s3\".",
-		headerCode:    "AuthorizationHeaderMalformed",
+		headerCode:    codeAuthorizationHeaderMalformed,
 		headerMessage: "The authorization header is malformed; incorrect service. This endpoint belongs to \"s3\"."},
 	// On a presigned URL the only thing of this kind that can be wrong is
 	// X-Amz-SignedHeaders (a bad list, or host left out): a query
 	// parameter error, as AWS answers every presigned parameter problem.
-	authn.ReasonHeaderMalformed: {code: "AuthorizationQueryParametersError",
+	authn.ReasonHeaderMalformed: {code: codeAuthorizationQueryParametersError,
 		message:       "Error parsing the X-Amz-SignedHeaders parameter; it must be a ';'-separated list of lower-case header names that includes host.",
-		headerCode:    "AuthorizationHeaderMalformed",
+		headerCode:    codeAuthorizationHeaderMalformed,
 		headerMessage: "The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature."},
-	authn.ReasonHeaderMalformedV2: {code: "InvalidArgument",
+	authn.ReasonHeaderMalformedV2: {code: codeInvalidArgument,
 		message: "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature"},
-	authn.ReasonMissingDate: {code: "AccessDenied",
+	authn.ReasonMissingDate: {code: codeAccessDenied,
 		message: "AWS authentication requires a valid Date or x-amz-date header"},
-	authn.ReasonMissingContentSHA256: {code: "InvalidRequest",
+	authn.ReasonMissingContentSHA256: {code: codeInvalidRequest,
 		message: "Missing required header for this request: x-amz-content-sha256"},
-	authn.ReasonBadContentSHA256: {code: "InvalidArgument",
+	authn.ReasonBadContentSHA256: {code: codeInvalidArgument,
 		message: "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value."},
-	authn.ReasonHeadersNotSigned: {code: "AccessDenied",
+	authn.ReasonHeadersNotSigned: {code: codeAccessDenied,
 		message: "There were headers present in the request which were not signed"},
-	authn.ReasonUnknownAccessKey:   {code: "InvalidAccessKeyId"},
-	authn.ReasonExpiredToken:       {code: "ExpiredToken"},
-	authn.ReasonInvalidToken:       {code: "InvalidToken", message: "The provided token is malformed or otherwise not valid."},
-	authn.ReasonSignatureMismatch:  {code: "SignatureDoesNotMatch"},
-	authn.ReasonRequestExpired:     {code: "AccessDenied", message: "Request has expired"},
-	authn.ReasonRequestNotYetValid: {code: "AccessDenied", message: "Request is not yet valid"},
-	authn.ReasonTimeTooSkewed:      {code: "RequestTimeTooSkewed"},
-	authn.ReasonAnonymousResponseOverrides: {code: "InvalidRequest",
+	authn.ReasonUnknownAccessKey:   {code: codeInvalidAccessKeyId},
+	authn.ReasonExpiredToken:       {code: codeExpiredToken},
+	authn.ReasonInvalidToken:       {code: codeInvalidToken, message: "The provided token is malformed or otherwise not valid."},
+	authn.ReasonSignatureMismatch:  {code: codeSignatureDoesNotMatch},
+	authn.ReasonRequestExpired:     {code: codeAccessDenied, message: "Request has expired"},
+	authn.ReasonRequestNotYetValid: {code: codeAccessDenied, message: "Request is not yet valid"},
+	authn.ReasonTimeTooSkewed:      {code: codeRequestTimeTooSkewed},
+	authn.ReasonAnonymousResponseOverrides: {code: codeInvalidRequest,
 		message: "Request specific response headers cannot be used for anonymous GET requests."},
 }
 
@@ -226,11 +338,11 @@ func failureError(r *http.Request, f *authn.Failure) *apiError {
 		return nil
 	}
 	code, message := spec.code, spec.message
-	if spec.headerCode != "" && !isQueryAuth(r) {
+	if spec.headerCode != codeNone && !isQueryAuth(r) {
 		code, message = spec.headerCode, spec.headerMessage
 	}
 	e := s3Err(code)
-	if code == "InternalError" {
+	if code == codeInternalError {
 		return nil
 	}
 	if message != "" {
@@ -255,16 +367,16 @@ func toAPIError(r *http.Request, err error) (e *apiError, ok bool) {
 		if e := failureError(r, f); e != nil {
 			return e, true
 		}
-		return s3Err("InternalError"), false
+		return s3Err(codeInternalError), false
 	}
 	var pm *authn.PayloadMismatch
 	if errors.As(err, &pm) {
-		return s3Err("XAmzContentSHA256Mismatch").
+		return s3Err(codeXAmzContentSHA256Mismatch).
 			with("ClientComputedContentSHA256", pm.ClientComputed).
 			with("S3ComputedContentSHA256", pm.ServerComputed), true
 	}
 	if errors.Is(err, authn.ErrPayloadHashMismatch) {
-		return s3Err("XAmzContentSHA256Mismatch"), true
+		return s3Err(codeXAmzContentSHA256Mismatch), true
 	}
 	for _, d := range domainErrors {
 		if errors.Is(err, d.err) {
@@ -274,9 +386,9 @@ func toAPIError(r *http.Request, err error) (e *apiError, ok bool) {
 	// A body that stopped arriving before the server's read timeout is
 	// the client's fault (AWS: 400 RequestTimeout), not an internal error.
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return s3Err("RequestTimeout"), true
+		return s3Err(codeRequestTimeout), true
 	}
-	return s3Err("InternalError"), false
+	return s3Err(codeInternalError), false
 }
 
 // hostID derives x-amz-id-2 from the request ID so both identify the same
@@ -313,7 +425,7 @@ func errorBody(e *apiError, reqID string) string {
 	var b strings.Builder
 	b.WriteString(xmlHeader)
 	b.WriteString("<Error><Code>")
-	xmlEscape(&b, e.Code)
+	xmlEscape(&b, e.Code.String())
 	b.WriteString("</Code><Message>")
 	xmlEscape(&b, e.Message)
 	b.WriteString("</Message>")

@@ -19,9 +19,12 @@ func TestEveryReasonHasAnEntry(t *testing.T) {
 			t.Errorf("reason %d has no table entry", r)
 			continue
 		}
-		for _, c := range []string{spec.code, spec.headerCode} {
-			if _, ok := codes[c]; c != "" && !ok {
-				t.Errorf("reason %d: code %q not in the code table", r, c)
+		if spec.code == codeNone {
+			t.Errorf("reason %d has no code", r)
+		}
+		for _, c := range []errorCode{spec.code, spec.headerCode} {
+			if c != codeNone && codes[c].name == "" {
+				t.Errorf("reason %d: code %d has no table row", r, c)
 			}
 		}
 	}
@@ -59,7 +62,7 @@ func TestFailureMapping(t *testing.T) {
 	}
 	for _, c := range cases {
 		e, ok := toAPIError(c.r, &c.f)
-		if !ok || e.Status != c.status || e.Code != c.code || e.Message != c.msg {
+		if !ok || e.Status != c.status || e.Code.String() != c.code || e.Message != c.msg {
 			t.Errorf("reason %d: got %v %d %s %q", c.f.Reason, ok, e.Status, e.Code, e.Message)
 		}
 	}
@@ -88,11 +91,11 @@ func TestDomainErrorMapping(t *testing.T) {
 	}
 	for _, c := range cases {
 		e, ok := toAPIError(r, c.err)
-		if !ok || e.Status != c.status || e.Code != c.code {
+		if !ok || e.Status != c.status || e.Code.String() != c.code {
 			t.Errorf("%v: got %v %d %s", c.err, ok, e.Status, e.Code)
 		}
 	}
-	if e, ok := toAPIError(r, errors.New("disk on fire")); ok || e.Code != "InternalError" || e.Status != 500 {
+	if e, ok := toAPIError(r, errors.New("disk on fire")); ok || e.Code.String() != "InternalError" || e.Status != 500 {
 		t.Errorf("unmapped: %v %+v", ok, e)
 	}
 }

@@ -35,7 +35,7 @@ func attrsFromHeaders(h http.Header) (meta.Attrs, error) {
 		at.ContentType = "binary/octet-stream"
 	}
 	if at.StorageClass != "" && !storageClasses[at.StorageClass] {
-		return at, s3Err("InvalidStorageClass").with("StorageClassRequested", at.StorageClass)
+		return at, s3Err(codeInvalidStorageClass).with("StorageClassRequested", at.StorageClass)
 	}
 	size := 0
 	for name, vals := range h {
@@ -51,7 +51,7 @@ func attrsFromHeaders(h http.Header) (meta.Attrs, error) {
 		size += len(k) + len(v)
 	}
 	if size > maxUserMeta {
-		return at, s3Err("MetadataTooLarge").with("Size", strconv.Itoa(size)).with("MaxSizeAllowed", strconv.Itoa(maxUserMeta))
+		return at, s3Err(codeMetadataTooLarge).with("Size", strconv.Itoa(size)).with("MaxSizeAllowed", strconv.Itoa(maxUserMeta))
 	}
 	return at, nil
 }

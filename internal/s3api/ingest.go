@@ -74,14 +74,14 @@ func (a *api) ingest(rq *request, max int64, want checksum.Algorithm) (ingested,
 		return ingested{}, err
 	}
 	if want != "" && plan.alg != "" && plan.alg != want {
-		return ingested{}, s3Err("InvalidRequest").msg("Checksum Type mismatch occurred, expected checksum Type: " +
+		return ingested{}, s3Err(codeInvalidRequest).msg("Checksum Type mismatch occurred, expected checksum Type: " +
 			lowerASCII(string(want)) + ", actual checksum Type: " + lowerASCII(string(plan.alg)))
 	}
 	var contentMD5 []byte
 	if v, ok := rq.r.Header["Content-Md5"]; ok {
 		b, err := base64.StdEncoding.DecodeString(v[0])
 		if err != nil || len(b) != md5.Size {
-			return ingested{}, s3Err("InvalidDigest")
+			return ingested{}, s3Err(codeInvalidDigest)
 		}
 		contentMD5 = b
 	}
@@ -126,16 +126,16 @@ func (a *api) ingest(rq *request, max int64, want checksum.Algorithm) (ingested,
 
 func (in ingested) check(rq *request, declared int64, contentMD5 []byte, plan checksumPlan) error {
 	if declared >= 0 && in.size < declared {
-		return s3Err("IncompleteBody")
+		return s3Err(codeIncompleteBody)
 	}
 	if contentMD5 != nil && string(contentMD5) != string(in.md5) {
-		return s3Err("BadDigest")
+		return s3Err(codeBadDigest)
 	}
 	return plan.verify(in.sum, rq.res.Trailers)
 }
 
 func errEntityTooLarge(proposed, max int64) *apiError {
-	return s3Err("EntityTooLarge").with("ProposedSize", itoa(proposed)).with("MaxSizeAllowed", itoa(max))
+	return s3Err(codeEntityTooLarge).with("ProposedSize", itoa(proposed)).with("MaxSizeAllowed", itoa(max))
 }
 
 // deleteBlobs removes blobs no longer referenced. It outlives a cancelled

@@ -73,14 +73,14 @@ func parseListParams(q url.Values, maxName string) (listParams, error) {
 	if v, ok := q[maxName]; ok {
 		n, err := strconv.Atoi(v[0])
 		if err != nil || n < 0 {
-			return p, s3Err("InvalidArgument").msg("Provided "+maxName+" not an integer or within integer range").
+			return p, s3Err(codeInvalidArgument).msg("Provided "+maxName+" not an integer or within integer range").
 				with("ArgumentName", maxName).with("ArgumentValue", v[0])
 		}
 		p.maxKeys = min(n, maxListKeys)
 	}
 	if et := q.Get("encoding-type"); et != "" {
 		if et != "url" {
-			return p, s3Err("InvalidArgument").msg("Invalid Encoding Method specified in Request").
+			return p, s3Err(codeInvalidArgument).msg("Invalid Encoding Method specified in Request").
 				with("ArgumentName", "encoding-type").with("ArgumentValue", et)
 		}
 		p.encodingType, p.encode = "url", url.QueryEscape
@@ -156,7 +156,7 @@ func (a *api) listObjectsV2(rq *request) error {
 	if hasToken {
 		dec, err := base64.RawURLEncoding.DecodeString(token[0])
 		if err != nil || token[0] == "" {
-			return s3Err("InvalidArgument").msg("The continuation token provided is incorrect").
+			return s3Err(codeInvalidArgument).msg("The continuation token provided is incorrect").
 				with("ArgumentName", "continuation-token")
 		}
 		// The token is the position the previous page stopped at; it

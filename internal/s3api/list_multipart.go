@@ -43,7 +43,7 @@ func intParam(q map[string][]string, name string, def, limit int) (int, error) {
 	}
 	n, err := strconv.Atoi(v[0])
 	if err != nil || n < 0 {
-		return 0, s3Err("InvalidArgument").msg("Provided "+name+" not an integer or within integer range").
+		return 0, s3Err(codeInvalidArgument).msg("Provided "+name+" not an integer or within integer range").
 			with("ArgumentName", name).with("ArgumentValue", v[0])
 	}
 	return min(n, limit), nil

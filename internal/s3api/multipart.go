@@ -91,7 +91,7 @@ func (a *api) createUpload(rq *request) error {
 	if v := h.Get("x-amz-checksum-algorithm"); v != "" {
 		alg, ok := checksum.Parse(v)
 		if !ok {
-			return s3Err("InvalidRequest").msg("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+			return s3Err(codeInvalidRequest).msg("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
 		}
 		u.ChecksumAlgorithm = string(alg)
 		// S3's defaults: CRC64NVME combines into a full-object CRC, the
@@ -105,7 +105,7 @@ func (a *api) createUpload(rq *request) error {
 		if u.ChecksumAlgorithm == "" || (t != "COMPOSITE" && t != "FULL_OBJECT") ||
 			(t == "FULL_OBJECT" && (u.ChecksumAlgorithm == "SHA1" || u.ChecksumAlgorithm == "SHA256")) ||
 			(t == "COMPOSITE" && u.ChecksumAlgorithm == "CRC64NVME") {
-			return s3Err("InvalidRequest").msg("The " + t + " checksum type cannot be used with the " + u.ChecksumAlgorithm + " checksum algorithm.")
+			return s3Err(codeInvalidRequest).msg("The " + t + " checksum type cannot be used with the " + u.ChecksumAlgorithm + " checksum algorithm.")
 		}
 		u.ChecksumType = t
 	}
@@ -127,7 +127,7 @@ func (a *api) upload(rq *request) (meta.Upload, error) {
 	id := rq.query.Get("uploadId")
 	u, err := a.cfg.Meta.GetUpload(rq.r.Context(), rq.bucket, rq.key, id)
 	if errors.Is(err, meta.ErrNoSuchUpload) {
-		return u, s3Err("NoSuchUpload").with("UploadId", id)
+		return u, s3Err(codeNoSuchUpload).with("UploadId", id)
 	}
 	return u, noSuchBucket(err, rq.bucket)
 }
@@ -135,7 +135,7 @@ func (a *api) upload(rq *request) (meta.Upload, error) {
 func parsePartNumber(v string) (int, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > maxParts {
-		return 0, s3Err("InvalidArgument").msg("Part number must be an integer between 1 and 10000, inclusive").
+		return 0, s3Err(codeInvalidArgument).msg("Part number must be an integer between 1 and 10000, inclusive").
 			with("ArgumentName", "partNumber").with("ArgumentValue", v)
 	}
 	return n, nil
@@ -174,7 +174,7 @@ func (a *api) storePart(rq *request, u meta.Upload, p meta.Part) error {
 	if err != nil {
 		a.deleteBlobs(rq, []storage.BlobID{p.Blob})
 		if errors.Is(err, meta.ErrNoSuchUpload) {
-			return s3Err("NoSuchUpload").with("UploadId", u.ID)
+			return s3Err(codeNoSuchUpload).with("UploadId", u.ID)
 		}
 		return err
 	}
@@ -367,14 +367,14 @@ func (a *api) completeUpload(rq *request) error {
 		return err
 	}
 	if len(req.Parts) == 0 {
-		return s3Err("InvalidRequest").msg("You must specify at least one part")
+		return s3Err(codeInvalidRequest).msg("You must specify at least one part")
 	}
 	if len(req.Parts) > maxParts {
-		return s3Err("MalformedXML")
+		return s3Err(codeMalformedXML)
 	}
 	for i := range req.Parts {
 		if i > 0 && req.Parts[i].PartNumber <= req.Parts[i-1].PartNumber {
-			return s3Err("InvalidPartOrder")
+			return s3Err(codeInvalidPartOrder)
 		}
 	}
 	pre, err := writePrecondition(rq.r.Header)
@@ -403,16 +403,16 @@ func (a *api) completeUpload(rq *request) error {
 				}
 			}
 			if !ok || !cp.names(partMD5) {
-				return obj, s3Err("InvalidPart").with("UploadId", u.ID).with("PartNumber", strconv.Itoa(cp.PartNumber)).with("ETag", cp.ETag())
+				return obj, s3Err(codeInvalidPart).with("UploadId", u.ID).with("PartNumber", strconv.Itoa(cp.PartNumber)).with("ETag", cp.ETag())
 			}
 			if i < len(req.Parts)-1 && p.Size < minPartSize {
-				return obj, s3Err("EntityTooSmall").with("ProposedSize", itoa(p.Size)).with("MinSizeAllowed", itoa(minPartSize)).
+				return obj, s3Err(codeEntityTooSmall).with("ProposedSize", itoa(p.Size)).with("MinSizeAllowed", itoa(minPartSize)).
 					with("PartNumber", strconv.Itoa(p.Number)).with("ETag", p.ETag)
 			}
 			if alg != "" {
 				stored := p.Checksums[string(alg)]
 				if given := cp.checksum(alg); given != "" && given != stored {
-					return obj, s3Err("InvalidPart").with("UploadId", u.ID).with("PartNumber", strconv.Itoa(cp.PartNumber)).with("ETag", cp.ETag())
+					return obj, s3Err(codeInvalidPart).with("UploadId", u.ID).with("PartNumber", strconv.Itoa(cp.PartNumber)).with("ETag", cp.ETag())
 				}
 				// A part without a stored sum leaves the object without a
 				// whole checksum (len(sums) check below), never a wrong one.
@@ -425,7 +425,7 @@ func (a *api) completeUpload(rq *request) error {
 			obj.Segments = append(obj.Segments, meta.Segment{Blob: p.Blob, Size: p.Size, ETag: p.ETag, Checksums: p.Checksums})
 		}
 		if wantSize >= 0 && obj.Size != wantSize {
-			return obj, s3Err("InvalidRequest").msg("The provided 'x-amz-mp-object-size' header value " + itoa(wantSize) +
+			return obj, s3Err(codeInvalidRequest).msg("The provided 'x-amz-mp-object-size' header value " + itoa(wantSize) +
 				" does not match the size of the object the parts make, " + itoa(obj.Size) + ".")
 		}
 		obj.ETag = hex.EncodeToString(digests.Sum(nil)) + "-" + strconv.Itoa(len(req.Parts))
@@ -439,7 +439,7 @@ func (a *api) completeUpload(rq *request) error {
 	obj, freed, err := a.cfg.Meta.CompleteUpload(rq.r.Context(), rq.bucket, rq.key, id, build, pre)
 	if err != nil {
 		if errors.Is(err, meta.ErrNoSuchUpload) {
-			return s3Err("NoSuchUpload").with("UploadId", id)
+			return s3Err(codeNoSuchUpload).with("UploadId", id)
 		}
 		return noSuchBucket(err, rq.bucket)
 	}
@@ -471,7 +471,7 @@ func expectedObjectSize(rq *request) (int64, error) {
 	}
 	n, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || n < 0 {
-		return 0, s3Err("InvalidRequest").msg("Value for x-amz-mp-object-size header is invalid: '" + raw + "'")
+		return 0, s3Err(codeInvalidRequest).msg("Value for x-amz-mp-object-size header is invalid: '" + raw + "'")
 	}
 	return n, nil
 }
@@ -511,7 +511,7 @@ func (a *api) abortUpload(rq *request) error {
 	blobs, err := a.cfg.Meta.AbortUpload(rq.r.Context(), rq.bucket, rq.key, id)
 	if err != nil {
 		if errors.Is(err, meta.ErrNoSuchUpload) {
-			return s3Err("NoSuchUpload").with("UploadId", id)
+			return s3Err(codeNoSuchUpload).with("UploadId", id)
 		}
 		return noSuchBucket(err, rq.bucket)
 	}

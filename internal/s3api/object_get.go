@@ -31,18 +31,18 @@ func (a *api) getObject(rq *request) error {
 	q := rq.query
 	for _, o := range responseOverrides {
 		if q.Has(o.param) && rq.res.Anonymous {
-			return s3Err("InvalidRequest").msg("Request specific response headers cannot be used for anonymous GET requests.")
+			return s3Err(codeInvalidRequest).msg("Request specific response headers cannot be used for anonymous GET requests.")
 		}
 	}
 	partNumber := 0
 	if q.Has("partNumber") {
 		n, err := strconv.Atoi(q.Get("partNumber"))
 		if err != nil || n < 1 || n > maxParts {
-			return s3Err("InvalidArgument").msg("Part number must be an integer between 1 and 10000, inclusive").
+			return s3Err(codeInvalidArgument).msg("Part number must be an integer between 1 and 10000, inclusive").
 				with("ArgumentName", "partNumber").with("ArgumentValue", q.Get("partNumber"))
 		}
 		if rq.r.Header.Get("Range") != "" {
-			return s3Err("InvalidRequest").msg("Cannot specify both Range header and partNumber query parameter")
+			return s3Err(codeInvalidRequest).msg("Cannot specify both Range header and partNumber query parameter")
 		}
 		partNumber = n
 	}
@@ -51,8 +51,8 @@ func (a *api) getObject(rq *request) error {
 		if err != nil {
 			return err
 		}
-		if err := checkConditions(rq.r.Header, getConditions, &obj, s3Err("NotModified")); err != nil {
-			if isCode(err, "NotModified") {
+		if err := checkConditions(rq.r.Header, getConditions, &obj, s3Err(codeNotModified)); err != nil {
+			if isCode(err, codeNotModified) {
 				rq.w.Header().Set("ETag", quoteETag(obj.ETag))
 				rq.w.Header().Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
 			}
@@ -105,9 +105,9 @@ func (a *api) headObjectRecord(rq *request) (meta.Object, error) {
 		return obj, nil
 	case errors.Is(err, meta.ErrNoSuchKey):
 		if !a.allowed(rq, "s3:ListBucket", rq.bucket, "", false) {
-			return obj, s3Err("AccessDenied")
+			return obj, s3Err(codeAccessDenied)
 		}
-		return obj, s3Err("NoSuchKey").with("Key", rq.key)
+		return obj, s3Err(codeNoSuchKey).with("Key", rq.key)
 	default:
 		return obj, noSuchBucket(err, rq.bucket)
 	}
@@ -121,12 +121,12 @@ func selectRange(rq *request, obj *meta.Object, partNumber int) (byteRange, bool
 		if obj.PartsCount == 0 {
 			// A simple object is one part.
 			if partNumber != 1 {
-				return whole, false, s3Err("InvalidPartNumber").with("PartNumberRequested", strconv.Itoa(partNumber)).with("ActualPartCount", "1")
+				return whole, false, s3Err(codeInvalidPartNumber).with("PartNumberRequested", strconv.Itoa(partNumber)).with("ActualPartCount", "1")
 			}
 			return whole, false, nil
 		}
 		if partNumber > len(obj.Segments) {
-			return whole, false, s3Err("InvalidPartNumber").with("PartNumberRequested", strconv.Itoa(partNumber)).with("ActualPartCount", strconv.Itoa(obj.PartsCount))
+			return whole, false, s3Err(codeInvalidPartNumber).with("PartNumberRequested", strconv.Itoa(partNumber)).with("ActualPartCount", strconv.Itoa(obj.PartsCount))
 		}
 		var off int64
 		for _, s := range obj.Segments[:partNumber-1] {

@@ -26,7 +26,7 @@ func parseRange(h string, size int64) (r byteRange, ok bool, err error) {
 		return r, false, nil
 	}
 	unsatisfiable := func() error {
-		return s3Err("InvalidRange").with("RangeRequested", h).with("ActualObjectSize", itoa(size))
+		return s3Err(codeInvalidRange).with("RangeRequested", h).with("ActualObjectSize", itoa(size))
 	}
 	if first == "" {
 		// Suffix range: the last n bytes.

@@ -32,52 +32,52 @@ type refusal struct {
 	feature string
 	// code is AWS's error for it; echo puts the value in the message (only
 	// for enumerated values, never for keys or other secrets).
-	code string
+	code errorCode
 	echo bool
 }
 
 // refusals is the table. The first row that matches wins.
 var refusals = []refusal{
-	{header: "x-amz-bucket-object-lock-enabled", selects: isTrue, feature: "Object Lock", code: "NotImplemented"},
-	{header: "x-amz-object-lock-mode", feature: "Object Lock retention", code: "NotImplemented"},
-	{header: "x-amz-object-lock-retain-until-date", feature: "Object Lock retention", code: "NotImplemented"},
-	{header: "x-amz-object-lock-legal-hold", selects: notEqualFold("OFF"), feature: "Object Lock legal holds", code: "NotImplemented"},
-	{header: "x-amz-tagging", selects: nonEmpty, feature: "object tagging", code: "NotImplemented"},
+	{header: "x-amz-bucket-object-lock-enabled", selects: isTrue, feature: "Object Lock", code: codeNotImplemented},
+	{header: "x-amz-object-lock-mode", feature: "Object Lock retention", code: codeNotImplemented},
+	{header: "x-amz-object-lock-retain-until-date", feature: "Object Lock retention", code: codeNotImplemented},
+	{header: "x-amz-object-lock-legal-hold", selects: notEqualFold("OFF"), feature: "Object Lock legal holds", code: codeNotImplemented},
+	{header: "x-amz-tagging", selects: nonEmpty, feature: "object tagging", code: codeNotImplemented},
 	// AWS's default bucket (Object Ownership BucketOwnerEnforced) refuses
 	// every ACL but the owner's full control with this error; signet's
 	// buckets are all such buckets.
-	{header: "x-amz-acl", selects: grantsOthers, feature: "ACLs other than the owner's full control", code: "AccessControlListNotSupported", echo: true},
-	{header: "x-amz-grant-*", feature: "ACL grants", code: "AccessControlListNotSupported"},
-	{header: "x-amz-object-ownership", selects: notEqualFold("BucketOwnerEnforced"), feature: "ACLs (Object Ownership other than BucketOwnerEnforced)", code: "NotImplemented", echo: true},
-	{header: "x-amz-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: "NotImplemented"},
-	{header: "x-amz-copy-source-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: "NotImplemented"},
-	{header: "x-amz-server-side-encryption*", feature: "server-side encryption (SSE-S3, SSE-KMS)", code: "NotImplemented"},
-	{header: "x-amz-website-redirect-location", selects: nonEmpty, feature: "website redirects", code: "NotImplemented"},
+	{header: "x-amz-acl", selects: grantsOthers, feature: "ACLs other than the owner's full control", code: codeAccessControlListNotSupported, echo: true},
+	{header: "x-amz-grant-*", feature: "ACL grants", code: codeAccessControlListNotSupported},
+	{header: "x-amz-object-ownership", selects: notEqualFold("BucketOwnerEnforced"), feature: "ACLs (Object Ownership other than BucketOwnerEnforced)", code: codeNotImplemented, echo: true},
+	{header: "x-amz-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
+	{header: "x-amz-copy-source-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption*", feature: "server-side encryption (SSE-S3, SSE-KMS)", code: codeNotImplemented},
+	{header: "x-amz-website-redirect-location", selects: nonEmpty, feature: "website redirects", code: codeNotImplemented},
 	// Classes that differ from STANDARD only in price are stored and
 	// reported; these change what the API does (an archived object needs
 	// RestoreObject) or belong to other products.
-	{header: "x-amz-storage-class", selects: oneOf("GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE"), feature: "archive and non-regional storage classes", code: "NotImplemented", echo: true},
-	{header: "x-amz-write-offset-bytes", feature: "appends to an object", code: "NotImplemented"},
+	{header: "x-amz-storage-class", selects: oneOf("GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE"), feature: "archive and non-regional storage classes", code: codeNotImplemented, echo: true},
+	{header: "x-amz-write-offset-bytes", feature: "appends to an object", code: codeNotImplemented},
 	// Conditions are implemented on reads and writes, not on deletes.
-	{header: "if-match", ops: []string{"DeleteObject"}, feature: "conditional deletes", code: "NotImplemented"},
-	{header: "x-amz-if-match-last-modified-time", feature: "conditional deletes", code: "NotImplemented"},
-	{header: "x-amz-if-match-size", feature: "conditional deletes", code: "NotImplemented"},
+	{header: "if-match", ops: []string{"DeleteObject"}, feature: "conditional deletes", code: codeNotImplemented},
+	{header: "x-amz-if-match-last-modified-time", feature: "conditional deletes", code: codeNotImplemented},
+	{header: "x-amz-if-match-size", feature: "conditional deletes", code: codeNotImplemented},
 	// An unversioned bucket has only the null version; AWS answers any
 	// other ID there with InvalidArgument.
-	{param: "versionId", selects: notEqual("null"), feature: "versioning", code: "InvalidArgument"},
-	{header: "x-amz-copy-source", selects: copiesVersion, feature: "versioning", code: "InvalidArgument"},
-	{element: "VersionId", ops: []string{"DeleteObjects"}, selects: notEqual("null"), feature: "versioning", code: "InvalidArgument"},
+	{param: "versionId", selects: notEqual("null"), feature: "versioning", code: codeInvalidArgument},
+	{header: "x-amz-copy-source", selects: copiesVersion, feature: "versioning", code: codeInvalidArgument},
+	{element: "VersionId", ops: []string{"DeleteObjects"}, selects: notEqual("null"), feature: "versioning", code: codeInvalidArgument},
 	// DeleteObjects' per-object conditions, like DeleteObject's If-Match.
-	{element: "ETag", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: "NotImplemented"},
-	{element: "LastModifiedTime", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: "NotImplemented"},
-	{element: "Size", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: "NotImplemented"},
+	{element: "ETag", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
+	{element: "LastModifiedTime", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
+	{element: "Size", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
 	// signet has no MFA devices, so no bucket has MFA delete; the header
 	// (serial and code) is never echoed.
-	{header: "x-amz-mfa", ops: []string{"DeleteObject", "DeleteObjects"}, feature: "MFA delete", code: "NotImplemented"},
+	{header: "x-amz-mfa", ops: []string{"DeleteObject", "DeleteObjects"}, feature: "MFA delete", code: codeNotImplemented},
 	// CreateBucketConfiguration: only LocationConstraint is implemented.
-	{element: "Location", ops: []string{"CreateBucket"}, feature: "directory buckets", code: "NotImplemented"},
-	{element: "Bucket", ops: []string{"CreateBucket"}, feature: "directory buckets", code: "NotImplemented"},
-	{element: "Tags", ops: []string{"CreateBucket"}, feature: "bucket tags", code: "NotImplemented"},
+	{element: "Location", ops: []string{"CreateBucket"}, feature: "directory buckets", code: codeNotImplemented},
+	{element: "Bucket", ops: []string{"CreateBucket"}, feature: "directory buckets", code: codeNotImplemented},
+	{element: "Tags", ops: []string{"CreateBucket"}, feature: "bucket tags", code: codeNotImplemented},
 }
 
 func isTrue(v string) bool   { return strings.EqualFold(strings.TrimSpace(v), "true") }
@@ -165,7 +165,7 @@ func refuseElements(op string, elems []bodyElement) *apiError {
 	for _, el := range elems {
 		err, known := refuseElement(op, el.XMLName.Local, strings.TrimSpace(el.Text))
 		if !known {
-			return s3Err("MalformedXML")
+			return s3Err(codeMalformedXML)
 		}
 		if err != nil {
 			return err
@@ -250,9 +250,9 @@ func (rf *refusal) err(op, name, value string) *apiError {
 	sentence := "signet does not implement " + rf.feature + ": " + what + " on " + op + " is refused, not ignored."
 	e := s3Err(rf.code)
 	switch rf.code {
-	case "AccessControlListNotSupported":
+	case codeAccessControlListNotSupported:
 		e = e.msg(e.Message + ". " + sentence + " Grant access with a bucket policy.")
-	case "InvalidArgument":
+	case codeInvalidArgument:
 		e = e.msg("Invalid version id specified. "+sentence+" Only the null version exists.").
 			with("ArgumentName", rf.argumentName()).with("ArgumentValue", value)
 	default:
@@ -356,7 +356,7 @@ func verb(method string) string {
 // notImplemented is a 501 naming the feature, what selected it and the
 // operation.
 func notImplemented(feature, what, op string) *apiError {
-	return s3Err("NotImplemented").msg("signet does not implement " + feature + ": " + what + " on " + op + " is refused, not ignored.")
+	return s3Err(codeNotImplemented).msg("signet does not implement " + feature + ": " + what + " on " + op + " is refused, not ignored.")
 }
 
 // checkExpectedOwner honours x-amz-expected-bucket-owner and, on copies,
@@ -366,11 +366,11 @@ func notImplemented(feature, what, op string) *apiError {
 func (a *api) checkExpectedOwner(h http.Header, q url.Values) error {
 	for _, name := range []string{"x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"} {
 		if v, ok := h[http.CanonicalHeaderKey(name)]; ok && (len(v) == 0 || v[0] != a.cfg.Account) {
-			return s3Err("AccessDenied")
+			return s3Err(codeAccessDenied)
 		}
 		for k, v := range q {
 			if strings.EqualFold(k, name) && v[0] != a.cfg.Account {
-				return s3Err("AccessDenied")
+				return s3Err(codeAccessDenied)
 			}
 		}
 	}

@@ -82,7 +82,7 @@ func TestRefusedFeatures(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := e.do(c.method, c.target, nil, c.hdr...)
 			body := expectErr(t, w, c.status, c.code)
-			if body.Message == codes["NotImplemented"].message {
+			if body.Message == codes[codeNotImplemented].message {
 				t.Errorf("generic message %q: it must name the feature and the operation", body.Message)
 			}
 			for _, s := range c.msg {

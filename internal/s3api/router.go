@@ -111,13 +111,13 @@ func (a *api) prepareFor(r *http.Request, readBody bool) prepared {
 	}
 	rt, err := a.resolve(p.rq)
 	if err == nil && key != "" && len(key) > maxKeyLen {
-		err = s3Err("KeyTooLongError").with("Size", itoa(int64(len(key)))).with("MaxSizeAllowed", "1024")
+		err = s3Err(codeKeyTooLongError).with("Size", itoa(int64(len(key)))).with("MaxSizeAllowed", "1024")
 	}
 	if err == nil && !utf8.ValidString(key) {
 		// S3 keys are Unicode text. A key that is not UTF-8 could be stored
 		// but never listed as itself (XML would carry U+FFFD instead), so
 		// no client could name it again.
-		err = s3Err("InvalidURI").msg("Couldn't parse the specified URI: the object key is not valid UTF-8.")
+		err = s3Err(codeInvalidURI).msg("Couldn't parse the specified URI: the object key is not valid UTF-8.")
 	}
 	if err == nil {
 		err = refuseFeatures(p.rq, rt.op)
@@ -135,7 +135,7 @@ func (a *api) prepareFor(r *http.Request, readBody bool) prepared {
 		withBodyConditions(p.rq, rt.action)
 	}
 	if err := a.cfg.Authz.Authorize(p.rq.r, res, rt.action, p.resource); err != nil {
-		p.authzErr, p.err = err, s3Err("AccessDenied")
+		p.authzErr, p.err = err, s3Err(codeAccessDenied)
 	}
 	return p
 }
@@ -167,7 +167,7 @@ func (a *api) resolve(rq *request) (route, error) {
 		if m == http.MethodGet {
 			return route{op: "ListBuckets", action: "s3:ListAllMyBuckets", handle: (*api).listBuckets}, nil
 		}
-		return route{}, s3Err("MethodNotAllowed")
+		return route{}, s3Err(codeMethodNotAllowed)
 	}
 	if rq.key == "" {
 		return resolveBucket(m, q)
@@ -192,7 +192,7 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		case q.Get("list-type") == "2":
 			return route{op: "ListObjectsV2", action: "s3:ListBucket", handle: (*api).listObjectsV2}, nil
 		case q.Has("list-type"):
-			return route{}, s3Err("InvalidArgument").msg("Invalid List Type specified").with("ArgumentName", "list-type").with("ArgumentValue", q.Get("list-type"))
+			return route{}, s3Err(codeInvalidArgument).msg("Invalid List Type specified").with("ArgumentName", "list-type").with("ArgumentValue", q.Get("list-type"))
 		default:
 			return route{op: "ListObjects", action: "s3:ListBucket", handle: (*api).listObjectsV1}, nil
 		}
@@ -222,7 +222,7 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		}
 		return route{}, notImplemented("browser-based uploads (POST forms)", "POST to a bucket", "PostObject")
 	}
-	return route{}, s3Err("MethodNotAllowed")
+	return route{}, s3Err(codeMethodNotAllowed)
 }
 
 func resolveObject(m string, q url.Values, h http.Header) (route, error) {
@@ -267,7 +267,7 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 		}
 		return route{op: "DeleteObject", action: "s3:DeleteObject", objects: true, handle: (*api).deleteObject}, nil
 	}
-	return route{}, s3Err("MethodNotAllowed")
+	return route{}, s3Err(codeMethodNotAllowed)
 }
 
 // virtualBucket returns the bucket named by a virtual-hosted Host, or "".
@@ -307,11 +307,11 @@ func splitPath(escaped, virtual string) (bucket, key string, err error) {
 	bucket = virtual
 	if rawBucket != "" {
 		if bucket, err = url.PathUnescape(rawBucket); err != nil {
-			return "", "", s3Err("InvalidURI")
+			return "", "", s3Err(codeInvalidURI)
 		}
 	}
 	if key, err = url.PathUnescape(rawKey); err != nil {
-		return "", "", s3Err("InvalidURI")
+		return "", "", s3Err(codeInvalidURI)
 	}
 	return bucket, key, nil
 }

@@ -83,11 +83,11 @@ func readXML(body io.Reader, limit int64, maxElems, maxItems int, v any) error {
 	}
 	switch {
 	case lb.err == errBodyTooLarge:
-		return s3Err("MaxMessageLengthExceeded")
+		return s3Err(codeMaxMessageLengthExceeded)
 	case lb.err != nil:
 		return lb.err
 	case err != nil:
-		return s3Err("MalformedXML")
+		return s3Err(codeMalformedXML)
 	}
 	return nil
 }

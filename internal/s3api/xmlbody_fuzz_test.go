@@ -49,10 +49,10 @@ func fuzzReadXML[T any](t *testing.T, data []byte, limit int64, maxElems int, ro
 	err := readXML(body, limit, maxElems, maxElems, v)
 	if err != nil {
 		var ae *apiError
-		if !errors.As(err, &ae) || (ae.Code != "MalformedXML" && ae.Code != "MaxMessageLengthExceeded") {
+		if !errors.As(err, &ae) || (ae.Code.String() != "MalformedXML" && ae.Code.String() != "MaxMessageLengthExceeded") {
 			t.Fatalf("refused with %v, want MalformedXML or MaxMessageLengthExceeded", err)
 		}
-		if int64(len(data)) > limit && ae.Code != "MaxMessageLengthExceeded" {
+		if int64(len(data)) > limit && ae.Code.String() != "MaxMessageLengthExceeded" {
 			t.Fatalf("%d bytes over a %d-byte limit refused as %s", len(data), limit, ae.Code)
 		}
 		return nil
@@ -140,7 +140,7 @@ func FuzzBucketPolicyBody(f *testing.F) {
 		err := checkBucketPolicy(body, bucket)
 		if err != nil {
 			var ae *apiError
-			if !errors.As(err, &ae) || ae.Code != "MalformedPolicy" || ae.Status != 400 {
+			if !errors.As(err, &ae) || ae.Code.String() != "MalformedPolicy" || ae.Status != 400 {
 				t.Fatalf("refused with %v, want 400 MalformedPolicy", err)
 			}
 			return
