@@ -136,3 +136,43 @@ func TestEveryTableRowNamesACode(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorDocsCoverEveryCode: docs/errors.md describes every code the
+// table, the refusals and the authentication reasons can send.
+func TestErrorDocsCoverEveryCode(t *testing.T) {
+	documented := map[string]bool{}
+	table := codesByName(t)
+	for _, d := range ErrorDocs() {
+		if row := table[d.Code]; d.API != "S3" || d.Status != row.status || d.Message != row.message || d.When != row.when {
+			t.Errorf("ErrorDocs row %+v differs from the table", d)
+		}
+		documented[d.Code] = true
+	}
+	sent := []errorCode{}
+	for c := codeNone + 1; c < codeCount; c++ {
+		sent = append(sent, c)
+	}
+	for _, rf := range refusals {
+		sent = append(sent, rf.code)
+	}
+	for _, r := range reasons {
+		sent = append(sent, r.code)
+		if r.headerCode != codeNone {
+			sent = append(sent, r.headerCode)
+		}
+	}
+	for _, c := range sent {
+		if !documented[c.String()] {
+			t.Errorf("%s is sent but not documented", c)
+		}
+	}
+}
+
+func codesByName(t *testing.T) map[string]errSpec {
+	t.Helper()
+	m := map[string]errSpec{}
+	for _, s := range codes {
+		m[s.name] = s
+	}
+	return m
+}
