@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"signet/internal/meta"
@@ -90,8 +91,7 @@ func (a *api) createBucket(rq *request) error {
 			return err
 		}
 		if lc := cfg.LocationConstraint; lc != "" && lc != a.cfg.Region {
-			return s3Err(codeInvalidLocationConstraint).
-				msg("The " + lc + " location constraint is incompatible for the region specific endpoint this request was sent to.")
+			return locationConstraintError(lc)
 		}
 	}
 	err = a.cfg.Meta.CreateBucket(rq.r.Context(), meta.Bucket{Name: rq.bucket, Region: a.cfg.Region, Created: a.cfg.Clock.Now()})
@@ -105,6 +105,22 @@ func (a *api) createBucket(rq *request) error {
 	rq.w.Header().Set("Content-Length", "0")
 	rq.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// regionName is the shape of every AWS region's name (us-east-1,
+// us-gov-west-1, eu-isoe-west-1).
+var regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// locationConstraintError is AWS's answer to a LocationConstraint other
+// than the server's region: another region is a legal constraint this
+// endpoint cannot serve; anything else is no location at all. "EU" is the
+// legacy name of eu-west-1.
+func locationConstraintError(lc string) *apiError {
+	if lc == "EU" || regionName.MatchString(lc) {
+		return s3Err(codeIllegalLocationConstraintException).
+			msg("The " + lc + " location constraint is incompatible for the region specific endpoint this request was sent to.")
+	}
+	return s3Err(codeInvalidLocationConstraint)
 }
 
 // validBucketName applies S3's general-purpose bucket naming rules.

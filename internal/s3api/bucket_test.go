@@ -12,9 +12,21 @@ func TestBucketLifecycle(t *testing.T) {
 	if w.Header().Get("Location") != "/beta" {
 		t.Errorf("Location %q", w.Header().Get("Location"))
 	}
-	expectErr(t, e.do("PUT", "/gamma", strings.NewReader(`<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>`)), 400, "InvalidLocationConstraint")
+	// Another region is legal but not this endpoint's; a constraint that
+	// names no region is not valid at all.
+	b := expectErr(t, e.do("PUT", "/gamma", strings.NewReader(`<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>`)), 400, "IllegalLocationConstraintException")
+	if b.Message != "The eu-west-1 location constraint is incompatible for the region specific endpoint this request was sent to." {
+		t.Errorf("message %q", b.Message)
+	}
+	b = expectErr(t, e.do("PUT", "/gamma", strings.NewReader(`<CreateBucketConfiguration><LocationConstraint>mars</LocationConstraint></CreateBucketConfiguration>`)), 400, "InvalidLocationConstraint")
+	if b.Message != "The specified location-constraint is not valid" {
+		t.Errorf("message %q", b.Message)
+	}
+	if w := e.do("HEAD", "/gamma", nil); w.Code != 404 {
+		t.Errorf("a refused CreateBucket left gamma behind: HEAD %d", w.Code)
+	}
 	expectErr(t, e.do("PUT", "/delta", strings.NewReader(`<oops`)), 400, "MalformedXML")
-	b := expectErr(t, e.do("PUT", "/alpha", nil), 409, "BucketAlreadyOwnedByYou")
+	b = expectErr(t, e.do("PUT", "/alpha", nil), 409, "BucketAlreadyOwnedByYou")
 	if b.BucketName != "alpha" {
 		t.Errorf("BucketName %q", b.BucketName)
 	}

@@ -46,6 +46,7 @@ const (
 	codeEntityTooLarge
 	codeEntityTooSmall
 	codeExpiredToken
+	codeIllegalLocationConstraintException
 	codeIncompleteBody
 	codeInternalError
 	codeInvalidAccessKeyId
@@ -116,6 +117,8 @@ var codes = [codeCount]errSpec{
 		"CompleteMultipartUpload lists a part, other than the last, under 5 MiB"},
 	codeExpiredToken: {"ExpiredToken", 400, "The provided token has expired.",
 		"the session token belongs to a session that has expired or was terminated"},
+	codeIllegalLocationConstraintException: {"IllegalLocationConstraintException", 400, "The location constraint is incompatible for the region specific endpoint this request was sent to.",
+		"CreateBucket's LocationConstraint names a region other than the server's"},
 	codeIncompleteBody: {"IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header.",
 		"the body ends before its Content-Length or its aws-chunked decoded length"},
 	codeInternalError: {"InternalError", 500, "We encountered an internal error. Please try again.",
@@ -129,7 +132,7 @@ var codes = [codeCount]errSpec{
 	codeInvalidDigest: {"InvalidDigest", 400, "The Content-MD5 you specified was invalid.",
 		"Content-MD5 is not a base64-encoded MD5"},
 	codeInvalidLocationConstraint: {"InvalidLocationConstraint", 400, "The specified location-constraint is not valid",
-		"CreateBucket's LocationConstraint names a region other than the server's"},
+		"CreateBucket's LocationConstraint is not a region's name"},
 	codeInvalidPart: {"InvalidPart", 400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
 		"CompleteMultipartUpload names a part that was not uploaded, or whose ETag or checksum differs"},
 	codeInvalidPartNumber: {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable",
