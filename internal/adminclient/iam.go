@@ -598,6 +598,29 @@ func (c *IAM) PutInlinePolicy(ctx context.Context, kind, name, policyName, docum
 	return wrap("PutUserPolicy", err)
 }
 
+// Detach detaches the managed policy arn from a user or role. IAM answers
+// NoSuchEntity when it is not attached.
+func (c *IAM) Detach(ctx context.Context, kind, name, arn string) error {
+	return c.detach(ctx, kind, name, arn)
+}
+
+// DeleteInlinePolicy deletes the inline policy called policyName of a user
+// or role.
+func (c *IAM) DeleteInlinePolicy(ctx context.Context, kind, name, policyName string) error {
+	return c.deleteInline(ctx, kind, name, policyName)
+}
+
+// SetMaxSessionDuration sets a role's MaxSessionDuration (1h..12h in whole
+// seconds; IAM checks) with UpdateRole, then returns the role as IAM now
+// holds it. Sessions already issued keep their expiry, as on AWS.
+func (c *IAM) SetMaxSessionDuration(ctx context.Context, name string, d time.Duration) (*Role, error) {
+	in := &iam.UpdateRoleInput{RoleName: &name, MaxSessionDuration: aws.Int32(int32(d / time.Second))}
+	if _, err := c.api.UpdateRole(ctx, in); err != nil {
+		return nil, wrap("UpdateRole", err)
+	}
+	return c.GetRole(ctx, name)
+}
+
 func (c *IAM) attach(ctx context.Context, kind, name, arn string) error {
 	var err error
 	if kind == OwnerRole {

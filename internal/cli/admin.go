@@ -40,6 +40,9 @@ type adminCmd struct {
 	// it needs the server's clock). A command sets one of them.
 	run    func(ctx context.Context, c *adminclient.Client, args []string, o *adminOut) error
 	runIAM func(ctx context.Context, c *adminAPIs, args []string, o *adminOut) error
+	// runLocal works on this machine alone (root export reads a file):
+	// such a command takes no endpoint, profile or region.
+	runLocal func(args []string, o *adminOut) error
 }
 
 // adminAPIs are the clients an IAM command may call.
@@ -124,11 +127,14 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 func adminCommands() []*adminCmd {
 	return []*adminCmd{
 		userCreateCmd(), userListCmd(), userShowCmd(), userDeleteCmd(), userAttachCmd(),
+		userDetachCmd(), userPutPolicyCmd(), userDeletePolicyCmd(),
 		keyCreateCmd(), keyListCmd(), keyDeactivateCmd(), keyActivateCmd(), keyDeleteCmd(),
 		roleCreateCmd(), roleListCmd(), roleShowCmd(), roleDeleteCmd(), roleAttachCmd(),
+		roleDetachCmd(), rolePutPolicyCmd(), roleDeletePolicyCmd(), roleUpdateCmd(),
 		sessionListCmd(), sessionShowCmd(), sessionTerminateCmd(),
 		revokeRoleCmd(), revokeUserCmd(),
 		clockShowCmd(), clockAdvanceCmd(),
+		rootExportCmd(),
 	}
 }
 
@@ -139,6 +145,7 @@ var adminGroups = []struct{ name, summary string }{
 	{"session", "temporary credentials STS issued"},
 	{"revoke", "revoke older sessions of a role or user, as AWS's console does"},
 	{"clock", "the server's lifetime clock (the dev clock under --dev-clock)"},
+	{"root", "the account's root credentials, from the server's data directory"},
 }
 
 // adminOpts are the flags every admin command takes.
@@ -196,9 +203,11 @@ func runAdminCmd(env Env, c *adminCmd, args []string) int {
 	// printing would send both to one stream.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	fs.StringVar(&o.aws.endpointURL, "endpoint-url", "", "")
-	fs.StringVar(&o.aws.profile, "profile", "", "")
-	fs.StringVar(&o.aws.region, "region", "", "")
+	if c.runLocal == nil {
+		fs.StringVar(&o.aws.endpointURL, "endpoint-url", "", "")
+		fs.StringVar(&o.aws.profile, "profile", "", "")
+		fs.StringVar(&o.aws.region, "region", "", "")
+	}
 	fs.BoolVar(&o.json, "json", false, "")
 	if c.listFlags {
 		fs.BoolVar(&o.all, "all", false, "")
@@ -229,6 +238,9 @@ func runAdminCmd(env Env, c *adminCmd, args []string) int {
 		if err := c.check(pos); err != nil {
 			return usageErr("%v", err)
 		}
+	}
+	if c.runLocal != nil {
+		return runAdminLocal(env, c, pos, o.json)
 	}
 	s, err := loadAWSSettings(env.Ctx, o.aws, env.mfaCode)
 	if err != nil {
@@ -371,6 +383,9 @@ func adminHint(err error, c *adminCmd, args []string, endpoint *url.URL) string 
 // to fall back on apiHints. IAM's messages name the entity that is
 // missing or in the way; the hints name the command that helps.
 func iamHint(e *adminclient.APIError, c *adminCmd, args []string) string {
+	if h := policyVerbHint(e, c, args); h != "" {
+		return h
+	}
 	name := ""
 	if len(args) > 0 {
 		name = args[0]
@@ -452,7 +467,7 @@ Commands:
 		rows = append(rows, [2]string{strings.TrimSpace(c.group + " " + c.verb + " " + c.synopsis()), c.summary})
 	}
 	listing(w, rows)
-	fmt.Fprint(w, "\nFlags (every command):\n"+adminFlagsHelp)
+	fmt.Fprint(w, "\nFlags (every command that calls the server):\n"+adminFlagsHelp)
 	fmt.Fprint(w, `
 Examples:
   signet admin user create alice --endpoint-url http://localhost:9000
@@ -484,7 +499,7 @@ func adminGroupUsage(w io.Writer, group string) {
 		}
 	}
 	listing(w, rows)
-	fmt.Fprint(w, "\nFlags (every command):\n"+adminFlagsHelp)
+	fmt.Fprint(w, "\nFlags (every command):\n"+groupFlagsHelp(group))
 	fmt.Fprint(w, "\nExamples:\n")
 	for _, e := range examples {
 		fmt.Fprintf(w, "  %s\n", e)
@@ -517,9 +532,13 @@ func adminCmdUsage(w io.Writer, c *adminCmd) {
 		}
 		fmt.Fprintf(w, "  %-*s%s\n", flagColumn, left, f.help)
 	}
-	fmt.Fprint(w, adminFlagsHelp+"\nExamples:\n")
+	fmt.Fprint(w, c.commonFlagsHelp()+"\nExamples:\n")
 	for _, e := range c.examples {
 		fmt.Fprintf(w, "  %s\n", e)
+	}
+	if c.runLocal != nil {
+		fmt.Fprintf(w, "\n%s. Exit status: 0 done, 1 the file could not be used, 2 usage error.\n", upperFirst(c.action))
+		return
 	}
 	fmt.Fprintf(w, "\nCalls %s. Exit status: 0 done, 1 the call failed, 2 usage error.\n", c.action)
 }

@@ -79,12 +79,9 @@ with --policy, each an ARN or one of these shortcuts:
 				trustDoc = string(b)
 			}
 			if maxSession.set {
-				d, err := duration.Parse(maxSession.v)
+				d, err := parseMaxSession(maxSession.v)
 				if err != nil {
-					return fmt.Errorf("--max-session-duration: %v", err)
-				}
-				if d < minMaxSession || d > maxMaxSession || d%time.Second != 0 {
-					return fmt.Errorf("--max-session-duration: %s is outside 1h to 12h in whole seconds", maxSession.v)
+					return err
 				}
 				maxSessionD = d
 			}
@@ -236,6 +233,20 @@ these shortcuts:
 			})
 		},
 	}
+}
+
+// parseMaxSession reads a --max-session-duration value: a duration in the
+// CLI's syntax (12h, 90m, 43200) that IAM accepts as a role's
+// MaxSessionDuration.
+func parseMaxSession(v string) (time.Duration, error) {
+	d, err := duration.Parse(v)
+	if err != nil {
+		return 0, fmt.Errorf("--max-session-duration: %v", err)
+	}
+	if d < minMaxSession || d > maxMaxSession || d%time.Second != 0 {
+		return 0, fmt.Errorf("--max-session-duration: %s is outside 1h to 12h in whole seconds", v)
+	}
+	return d, nil
 }
 
 // policyShortcuts name the AWS managed policies people attach most.

@@ -169,11 +169,17 @@ func checkIAMName(kind, name string) error {
 		return fmt.Errorf("a %s name has 1 to 64 characters, not %d", kind, len(name))
 	}
 	for _, r := range name {
-		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("+=,.@_-", r)) {
+		if !iamNameRune(r) {
 			return fmt.Errorf("%q is not a %s name: use letters, digits and +=,.@_- only", name, kind)
 		}
 	}
 	return nil
+}
+
+// iamNameRune reports whether IAM allows r in the name of a user, role or
+// policy.
+func iamNameRune(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("+=,.@_-", r)
 }
 
 func writeUserDetails(w io.Writer, d *adminclient.UserDetails) {

@@ -126,6 +126,9 @@ func adminCompFlags(c *adminCmd) []compFlag {
 		fs = append(fs, compFlag{name: f.name, help: f.help, value: !f.isSwitch(), file: f.file})
 	}
 	for _, name := range adminCommonFlags {
+		if c.runLocal != nil && name != "json" && name != "help" {
+			continue // a local command calls no server
+		}
 		cf := compFlag{name: name, value: name != "json" && name != "help"}
 		switch name {
 		case "endpoint-url":

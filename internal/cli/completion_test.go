@@ -143,14 +143,20 @@ func TestCompletionBash(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, "trust.json"), []byte("{}"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Mkdir(filepath.Join(work, "signet-data"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "signet.txt"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		line []string
 		want []string // exactly, sorted
 	}{
 		{[]string{"signet", ""}, []string{"admin", "completion", "help", "inspect", "presign", "server", "version"}},
 		{[]string{"signet", "ad"}, []string{"admin"}},
-		{[]string{"signet", "admin", ""}, []string{"clock", "key", "revoke", "role", "session", "user"}},
-		{[]string{"signet", "admin", "user", ""}, []string{"attach", "create", "delete", "list", "show"}},
+		{[]string{"signet", "admin", ""}, []string{"clock", "key", "revoke", "role", "root", "session", "user"}},
+		{[]string{"signet", "admin", "user", ""}, []string{"attach", "create", "delete", "delete-policy", "detach", "list", "put-policy", "show"}},
 		{[]string{"signet", "admin", "revoke", ""}, []string{"role", "user"}},
 		{[]string{"signet", "admin", "user", "delete", "alice", "--f"}, []string{"--force"}},
 		{[]string{"signet", "admin", "role", "create", "reader", "--trust", "alice", "--p"}, []string{"--policy", "--profile"}},
@@ -158,6 +164,10 @@ func TestCompletionBash(t *testing.T) {
 		{[]string{"signet", "admin", "session", "list", "--"}, []string{"--all", "--endpoint-url", "--help", "--json", "--profile", "--region"}},
 		{[]string{"signet", "admin", "role", "create", "r", "--trust-policy", "tr"}, []string{"trust.json"}},
 		{[]string{"signet", "admin", "role", "create", "r", "--trust", ""}, nil},
+		{[]string{"signet", "admin", "user", "put-policy", "alice", "p", "--policy-document", "tr"}, []string{"trust.json"}},
+		// root export reads a local file: no server flags.
+		{[]string{"signet", "admin", "root", "export", "--"}, []string{"--data-dir", "--help", "--json"}},
+		{[]string{"signet", "admin", "root", "export", "--data-dir", "sig"}, []string{"signet-data"}}, // not signet.txt
 		{[]string{"signet", "admin", "user", "show", ""}, nil},
 		{[]string{"signet", "presign", "s3://b/k", "--method", ""}, []string{"DELETE", "GET", "HEAD", "PUT"}},
 		{[]string{"signet", "presign", "--response-content-d"}, []string{"--response-content-disposition"}},

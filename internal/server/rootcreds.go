@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"os"
@@ -73,6 +74,63 @@ func loadRoot(cfg config.Config) (rc RootCredentials, generated bool, err error)
 		return rc, false, err
 	}
 	return RootCredentials{AccountID: disk.AccountID, AccessKeyID: id, Secret: s}, true, nil
+}
+
+// WriteExports writes the root's access key as the shell lines the first
+// start prints, once; `signet admin root export` prints them again with
+// this same function.
+func (rc RootCredentials) WriteExports(w io.Writer) {
+	fmt.Fprintf(w, "export AWS_ACCESS_KEY_ID=%s\n", rc.AccessKeyID)
+	fmt.Fprintf(w, "export AWS_SECRET_ACCESS_KEY=%s\n", rc.Secret.Reveal())
+}
+
+// RootFile is where the server keeps the root credentials it generated.
+func RootFile(dataDir string) string { return filepath.Join(dataDir, rootFile) }
+
+var (
+	// ErrRootFileExposed: the root credentials file may be read by other
+	// users of the machine, so its secret may no longer be one.
+	ErrRootFileExposed = errors.New("the root credentials file may be read by others")
+	// ErrRootKeyNotStored: the file holds only the account ID, because
+	// the server was given its root key in the environment.
+	ErrRootKeyNotStored = errors.New("the root credentials file holds no access key")
+)
+
+// ReadRootFile reads the root credentials the server saved in dataDir. It
+// refuses, as ssh refuses a private key, a file that others may read or
+// write (ErrRootFileExposed), and answers ErrRootKeyNotStored when the
+// root key was given in the environment and so never saved. A missing
+// file is an error that matches fs.ErrNotExist.
+func ReadRootFile(dataDir string) (RootCredentials, error) {
+	path := RootFile(dataDir)
+	f, err := os.Open(path)
+	if err != nil {
+		return RootCredentials{}, err
+	}
+	defer f.Close()
+	// The mode of the file opened, not of the path: the two cannot differ.
+	st, err := f.Stat()
+	if err != nil {
+		return RootCredentials{}, err
+	}
+	if !st.Mode().IsRegular() {
+		return RootCredentials{}, fmt.Errorf("%s is not a regular file", path)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return RootCredentials{}, fmt.Errorf("%s has mode %04o, not 0600: %w", path, perm, ErrRootFileExposed)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return RootCredentials{}, err
+	}
+	var disk rootOnDisk
+	if err := json.Unmarshal(b, &disk); err != nil {
+		return RootCredentials{}, fmt.Errorf("%s: %v", path, err)
+	}
+	if disk.AccessKeyID == "" || disk.SecretAccessKey == "" {
+		return RootCredentials{}, fmt.Errorf("%s: %w", path, ErrRootKeyNotStored)
+	}
+	return RootCredentials{AccountID: disk.AccountID, AccessKeyID: disk.AccessKeyID, Secret: secret.New(disk.SecretAccessKey)}, nil
 }
 
 func save(path string, d rootOnDisk) error {

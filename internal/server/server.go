@@ -329,8 +329,7 @@ func (s *Server) printBanner(w io.Writer, endpoint string) {
 	if s.newRoot {
 		fmt.Fprintf(w, "\nRoot credentials were generated and saved to %s (mode 0600).\n", filepath.Join(s.cfg.DataDir, rootFile))
 		fmt.Fprintf(w, "They are shown only this once; paste these lines into your shell:\n\n")
-		fmt.Fprintf(w, "export AWS_ACCESS_KEY_ID=%s\n", s.root.AccessKeyID)
-		fmt.Fprintf(w, "export AWS_SECRET_ACCESS_KEY=%s\n", s.root.Secret.Reveal())
+		s.root.WriteExports(w)
 	} else {
 		fmt.Fprintf(w, "\nRoot access key: %s (secret in %s, or from %s)\n", s.root.AccessKeyID, filepath.Join(s.cfg.DataDir, rootFile), config.EnvRootSecret)
 		fmt.Fprintf(w, "\n")
