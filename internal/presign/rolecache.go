@@ -155,8 +155,10 @@ type roleCacheEntry struct {
 }
 
 // parseCacheExpiration reads an Expiration as either tool writes it: ISO
-// 8601 with an offset or Z (signet, AWS CLI v2), or with "UTC" for the
-// zone, as the AWS CLI v1 writes a UTC time.
+// 8601 with Z or an offset (signet; the AWS CLI, which by default keeps
+// STS's own text), or with the zone named "UTC", as botocore writes a
+// parsed UTC time (AWS CLI with cli_timestamp_format = iso8601). Any other
+// zone name is ambiguous and the entry is not used.
 func parseCacheExpiration(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil

@@ -106,8 +106,9 @@ func TestRoleCacheTenResolutionsOneAssumeRole(t *testing.T) {
 }
 
 // awsCLIEntry is a cache file as the AWS CLI v1 writes it (botocore's
-// JSONFileCache: the AssumeRole response, the expiration's zone written
-// "UTC", the account ID added, the HTTP metadata kept).
+// JSONFileCache: the AssumeRole response with the account ID added and the
+// HTTP metadata kept; the expiration as STS sent it, or with its zone
+// written "UTC" when the CLI parses timestamps).
 func awsCLIEntry(key, secret, token, expiration string) string {
 	return `{"Credentials": {"AccessKeyId": "` + key + `", "SecretAccessKey": "` + secret + `", "SessionToken": "` + token +
 		`", "Expiration": "` + expiration + `", "AccountId": "123456789012"}, "AssumedRoleUser": {"AssumedRoleId": "AROAFAKEROLE:ci", ` +
@@ -127,9 +128,9 @@ func writeEntry(t *testing.T, path, text string) {
 }
 
 // A session the AWS CLI cached is used as it is, without calling STS,
-// whichever way its expiration is written.
+// whichever way its expiration is written (with STS's milliseconds too).
 func TestRoleCacheReadsTheAWSCLIsEntry(t *testing.T) {
-	for _, exp := range []string{"2026-11-27T21:00:00UTC", "2026-11-27T21:00:00Z", "2026-11-27T21:00:00+00:00", "2026-11-27T22:00:00+01:00"} {
+	for _, exp := range []string{"2026-11-27T21:00:00UTC", "2026-11-27T21:00:00Z", "2026-11-27T21:00:00.000Z", "2026-11-27T21:00:00+00:00", "2026-11-27T22:00:00+01:00"} {
 		t.Run(exp, func(t *testing.T) {
 			_, sts, path := cacheSetup(t)
 			writeEntry(t, path, awsCLIEntry("ASIACACHEDBYAWSCLI01", "cachedSecret/000000000000000000000000000", "cached-token", exp))
