@@ -293,7 +293,8 @@ type RoleCache struct {
 	// Now judges whether a cached entry still has RoleCacheMargin left.
 	Now func() time.Time
 	// Response returns the AssumeRole response behind credentials Next
-	// just returned, to be written to the file (nil: nothing is written).
+	// just returned, to be written to the file; a nil Response, or one
+	// returning nil, writes nothing.
 	Response func() *sts.AssumeRoleOutput
 }
 
@@ -307,6 +308,9 @@ func (c *RoleCache) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	creds, err := c.Next.Retrieve(ctx)
 	if err != nil {
 		return creds, err
+	}
+	if c.Response == nil {
+		return creds, nil
 	}
 	if out := c.Response(); out != nil && out.Credentials != nil && aws.ToString(out.Credentials.AccessKeyId) == creds.AccessKeyID {
 		_ = writeRoleCache(c.Path, out)
