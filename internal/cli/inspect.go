@@ -130,6 +130,10 @@ func askServer(env Env, o inspectOpts, raw string, rep *inspect.Report) (failed 
 		rep.ServerError = err.Error()
 		return true, "fix the AWS configuration (--profile, AWS_PROFILE, ~/.aws/config), or run with --offline"
 	}
+	if why := inspect.NotForEndpoint(rep.URL, rep.Header, s.Endpoint); why != "" {
+		rep.ServerError = why // and no ServerEndpoint: not asked, judged offline
+		return false, ""
+	}
 	rep.ServerEndpoint = s.Endpoint.Redacted()
 	client := &adminclient.Client{
 		Endpoint:    s.Endpoint,

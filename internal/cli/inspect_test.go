@@ -112,6 +112,9 @@ func TestInspectGolden(t *testing.T) {
 	awsURL := presignAt(t, "GET", "https://presignedbucketexample.s3.us-east-1.amazonaws.com/yawning-cat.jpg", awsExampleKeys, awsSigned, 24*time.Hour, nil)
 	awsTempURL := presignAt(t, "GET", "https://presignedbucketexample.s3.us-east-1.amazonaws.com/yawning-cat.jpg", awsExampleTemp, awsSigned, 24*time.Hour, nil)
 	shortURL := presignAt(t, "GET", "http://localhost:9000/photos/cat.jpg", aliceKeys, urlSigned, time.Hour, nil)
+	// A URL for the server signed with a key it never issued (AWS's example
+	// key): an AWS URL would not be sent to it at all.
+	unknownKeyURL := presignAt(t, "GET", "http://localhost:9000/presignedbucketexample/yawning-cat.jpg", awsExampleKeys, awsSigned, 24*time.Hour, nil)
 	proxiedURL := presignAt(t, "GET", "https://files.example.com/photos/cat.jpg", aliceKeys, urlSigned, time.Hour, nil)
 
 	v2URL, err := sigv2.Presign("GET", "http://localhost:9000/photos/cat.jpg", aliceKeys.AccessKeyID, aliceKeys.SecretAccessKey, urlSigned.Add(30*24*time.Hour), "")
@@ -193,6 +196,10 @@ func TestInspectGolden(t *testing.T) {
 		{name: "duplicate_expires", url: shortURL + "&X-Amz-Expires=60", now: urlSigned.Add(30 * time.Minute)},
 		// An endpoint is configured, but --offline keeps everything here.
 		{name: "offline_flag", args: []string{"--offline"}, url: roleURL, now: now, routes: map[string]adminCanned{}},
+		// An endpoint is configured, but the URL is for AWS S3, whose keys
+		// the server never issued: it is not asked.
+		{name: "aws_url_other_endpoint", url: awsTempURL, now: awsInspected, routes: map[string]adminCanned{}},
+		{name: "aws_url_other_endpoint_json", args: []string{"--json"}, url: awsURL, now: awsInspected, routes: map[string]adminCanned{}},
 
 		// Online: the server explains.
 		{name: "role_session_expired", url: roleURL, now: now, routes: explained(adminwire.Explanation{
@@ -277,12 +284,12 @@ func TestInspectGolden(t *testing.T) {
 			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
 			ExpiresAt: longEnd, Credential: aliceCredential(adminwire.CredentialUserDeleted, tp(urlSigned.Add(20*time.Minute))),
 		})},
-		{name: "reason_key_unknown", url: awsURL, now: awsInspected, routes: explained(adminwire.Explanation{
+		{name: "reason_key_unknown", url: unknownKeyURL, now: awsInspected, routes: explained(adminwire.Explanation{
 			Verdict: "invalid", Reason: adminwire.ReasonKeyUnknown, Now: awsInspected, Message: "No access key AKIAIOSFODNN7EXAMPLE.",
 			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
 			ExpiresAt: tp(awsSigned.Add(24 * time.Hour)), Credential: &adminwire.ExplainCredential{AccessKeyID: awsExampleKeys.AccessKeyID, Status: adminwire.CredentialUnknown},
 		})},
-		{name: "reason_key_unknown_json", args: []string{"--json"}, url: awsURL, now: awsInspected, routes: explained(adminwire.Explanation{
+		{name: "reason_key_unknown_json", args: []string{"--json"}, url: unknownKeyURL, now: awsInspected, routes: explained(adminwire.Explanation{
 			Verdict: "invalid", Reason: adminwire.ReasonKeyUnknown, Now: awsInspected, Message: "No access key AKIAIOSFODNN7EXAMPLE.",
 			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
 			ExpiresAt: tp(awsSigned.Add(24 * time.Hour)), Credential: &adminwire.ExplainCredential{AccessKeyID: awsExampleKeys.AccessKeyID, Status: adminwire.CredentialUnknown},

@@ -100,7 +100,7 @@ func runPresign(env Env) int {
 
 	ctx, cancel := context.WithTimeout(env.Ctx, credentialsTimeout)
 	defer cancel()
-	resolved, err := presign.Resolve(ctx, presign.Where{EndpointURL: o.aws.endpointURL, Profile: o.aws.profile, Region: o.aws.region, MFACode: env.mfaCode})
+	resolved, err := presign.Resolve(ctx, presign.Where{EndpointURL: o.aws.endpointURL, Profile: o.aws.profile, Region: o.aws.region, MFACode: env.mfaCode, Now: env.now})
 	var ce *presign.ConfigError
 	var cre *presign.CredentialsError
 	switch {

@@ -419,3 +419,29 @@ func TestPresignedURLsWorkAgainstSignet(t *testing.T) {
 		t.Errorf("SigV2 GET an hour later: %d %s", r.status, r.body)
 	}
 }
+
+// TestPresignCachesTheRoleSession: ten presigns with a role profile make
+// one AssumeRole, as ten AWS CLI commands would; the nine others sign with
+// the session cached in ~/.aws/cli/cache, and say so where they say whose
+// credentials signed.
+func TestPresignCachesTheRoleSession(t *testing.T) {
+	e := presigntest.Isolate(t)
+	sts := psReaderProfile(t, e)
+	for i := range 10 {
+		code, stdout, stderr := psRun(psNow.Add(time.Duration(i)*time.Minute), "s3://photos/cat.jpg", "--profile", "reader", "--endpoint-url", psEndpoint, "--expires-in", "2h", "--json")
+		if code != 0 {
+			t.Fatalf("presign %d: exit %d\n%s", i, code, stderr)
+		}
+		var out presignJSON
+		if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+			t.Fatal(err)
+		}
+		cached := strings.Contains(out.CredentialSource, ", cached in ~/.aws/cli/cache/")
+		if out.AccessKeyID != psRoleKey || cached != (i > 0) || out.Warning == nil || !strings.Contains(*out.Warning, out.CredentialSource) {
+			t.Errorf("presign %d: key %s, source %q, warning %v", i, out.AccessKeyID, out.CredentialSource, out.Warning)
+		}
+	}
+	if calls := sts.Calls(); len(calls) != 1 {
+		t.Errorf("%d AssumeRole calls for ten presigns, want 1", len(calls))
+	}
+}

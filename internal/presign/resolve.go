@@ -31,6 +31,9 @@ type Where struct {
 	// role profile with mfa_serial (the AWS CLI prompts for it). Nil
 	// leaves such a profile unusable, as the SDK has it.
 	MFACode func(serial string) (string, error)
+	// Now is the time a cached role session is judged by (see RoleCache);
+	// nil is the system clock.
+	Now func() time.Time
 }
 
 // DefaultRegion is the region signed for when neither the flag, the
@@ -85,6 +88,7 @@ func Resolve(ctx context.Context, w Where) (*Resolved, error) {
 		flagEndpoint = u
 	}
 	late := &lateClients{}
+	responses := &assumeRoleResponses{}
 	opts := []func(*config.LoadOptions) error{
 		config.WithDefaultRegion(DefaultRegion),
 		// The SDK would log to stderr (IMDSv1 fallbacks and the like); what
@@ -94,6 +98,7 @@ func Resolve(ctx context.Context, w Where) (*Resolved, error) {
 		config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 0 }),
 		config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
 			AssumeRoleAt(o, late.stsEndpoint)
+			o.Client = responses.wrap(o.Client)
 			// A profile without duration_seconds: ask for STS's own default,
 			// one hour, as the AWS CLI does (it sends no DurationSeconds),
 			// not the Go SDK's 15 minutes, so that signet presign and
@@ -139,7 +144,7 @@ func Resolve(ctx context.Context, w Where) (*Resolved, error) {
 	if cfg.Credentials == nil {
 		return nil, noCredentials(sc, env, nil)
 	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
+	creds, err := withRoleCache(cfg.Credentials, sc, w.Now, responses).Retrieve(ctx)
 	if err != nil {
 		return nil, retrieveError(ctx, err, cfg.Credentials, sc, env, late)
 	}
@@ -247,6 +252,8 @@ func describe(source string, sc config.SharedConfig, env config.EnvConfig, imdsR
 		return fmt.Sprintf("%s %s, profile %q", kind, tilde(file), sc.Profile), sc.Profile
 	case source == stscreds.ProviderName:
 		return roleDescription(sc), sc.Profile
+	case source == RoleCacheProviderName:
+		return cachedRoleDescription(sc), sc.Profile
 	case source == processcreds.ProviderName:
 		return fmt.Sprintf("credential_process of profile %q", sc.Profile), sc.Profile
 	case source == endpointcreds.ProviderName:
@@ -284,6 +291,18 @@ func roleDescription(sc config.SharedConfig) string {
 		via = "no source_profile, credential_source or web_identity_token_file"
 	}
 	return fmt.Sprintf("profile %q (role %s assumed with %s)", sc.Profile, sc.RoleARN, via)
+}
+
+// cachedRoleDescription: profile "reader" (role ARN assumed with
+// source_profile "alice", cached in ~/.aws/cli/cache/KEY.json), naming the
+// file so that a session can be dropped by deleting it.
+func cachedRoleDescription(sc config.SharedConfig) string {
+	desc := roleDescription(sc)
+	path, err := roleCachePath(sc)
+	if err != nil {
+		return desc
+	}
+	return strings.TrimSuffix(desc, ")") + ", cached in " + tilde(path) + ")"
 }
 
 func credentialsFile(env config.EnvConfig) string {

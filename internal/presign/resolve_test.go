@@ -3,6 +3,8 @@ package presign
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -210,7 +212,11 @@ func TestResolveAssumeRoleWithMFA(t *testing.T) {
 		t.Errorf("identity %+v", r.Identity)
 	}
 
-	// A code that cannot be had is a credentials failure that says so.
+	// A code that cannot be had is a credentials failure that says so
+	// (once the session the first call cached is gone).
+	if err := os.RemoveAll(filepath.Join(e.Home, ".aws", "cli", "cache")); err != nil {
+		t.Fatal(err)
+	}
 	w.MFACode = func(string) (string, error) { return "", errors.New("no MFA code given") }
 	_, err := Resolve(context.Background(), w)
 	var cre *CredentialsError

@@ -188,6 +188,7 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 	roleARN, name := form.Get("RoleArn"), form.Get("RoleSessionName")
 	assumed := strings.Replace(strings.Replace(roleARN, ":iam:", ":sts:", 1), ":role/", ":assumed-role/", 1) + "/" + name
 	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("X-Amzn-Requestid", "fake-sts") // as AWS's STS sends it, beside the body's
 	fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>`+
 		`<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials>`+
 		`<AssumedRoleUser><Arn>%s</Arn><AssumedRoleId>AROAFAKEROLE:%s</AssumedRoleId></AssumedRoleUser>`+
