@@ -110,8 +110,6 @@ func TestPresignGolden(t *testing.T) {
 		stdin string
 		setup func(t *testing.T, e *presigntest.Env)
 	}{
-		{name: "help", args: []string{"--help"}},
-
 		// An IAM user's long-term key: the URL lives its window.
 		{name: "long_term", args: with(cat), setup: psAliceProfile},
 		{name: "long_term_json", args: with(cat, "--expires-in", "7d", "--json"), setup: psAliceProfile},
