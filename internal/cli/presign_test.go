@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -168,7 +170,15 @@ func TestPresignGolden(t *testing.T) {
 			"--header", "x-amz-meta-owner: alice", "--expires-in", "15m"), setup: psAliceProfile},
 		{name: "put_content_type_json", args: with("s3://uploads/report 2026.pdf", "--method", "PUT", "--content-type", "application/pdf", "--json"), setup: psAliceProfile},
 
+		// One part of a multipart upload (UploadPart).
+		{name: "upload_part", args: with("s3://uploads/disk.iso", "--method", "PUT", "--upload-id", "2~uPLoAd/ID+1=", "--part-number", "3"), setup: psAliceProfile},
+		{name: "upload_part_json", args: with("s3://uploads/disk.iso", "--upload-id", "2~uPLoAd/ID+1=", "--json", "--part-number", "10000", "--method", "PUT"), setup: psAliceProfile},
+
 		// Refused before any credential is sought: exit 2.
+		{name: "upload_part_no_number", args: with("s3://uploads/disk.iso", "--method", "PUT", "--upload-id", "u1")},
+		{name: "upload_part_no_upload", args: with("s3://uploads/disk.iso", "--method", "PUT", "--part-number", "1")},
+		{name: "upload_part_on_get", args: with("s3://uploads/disk.iso", "--upload-id", "u1", "--part-number", "1")},
+		{name: "upload_part_out_of_range", args: with("s3://uploads/disk.iso", "--method", "PUT", "--upload-id", "u1", "--part-number", "10001")},
 		{name: "over_cap", args: with(cat, "--expires-in", "604801")},
 		{name: "over_cap_duration", args: with(cat, "--expires-in", "7d0h0m1s", "--json")},
 		{name: "bad_expires", args: with(cat, "--expires-in", "soon")},
@@ -415,5 +425,46 @@ func TestPresignedURLsWorkAgainstSignet(t *testing.T) {
 	}
 	if r := psSend(t, "GET", v2, nil, ""); r.status != 200 {
 		t.Errorf("SigV2 GET an hour later: %d %s", r.status, r.body)
+	}
+}
+
+// TestPresignedUploadPartWorksAgainstSignet: a part uploaded through the
+// URL presign prints for UploadPart is the part the upload completes
+// with; the URL is signed for that part and that upload only.
+func TestPresignedUploadPartWorksAgainstSignet(t *testing.T) {
+	e := presigntest.Isolate(t)
+	psAliceProfile(t, e)
+	s := psStartServer(t)
+	creds := sigv4.Credentials{AccessKeyID: psAliceKey, SecretAccessKey: psAliceSecret}
+	signed := func(method, rawURL, body string) psHTTPResp {
+		t.Helper()
+		req, _ := http.NewRequest(method, rawURL, strings.NewReader(body))
+		if err := sigv4.SignHeader(req, creds, "us-east-1", "s3", s.clock.Now(), sigv4.HexSHA256([]byte(body)), sigv4.S3); err != nil {
+			t.Fatal(err)
+		}
+		return psDo(t, req)
+	}
+	r := signed("POST", s.url+"/photos/big.bin?uploads", "")
+	var created struct{ UploadId string }
+	if err := xml.Unmarshal([]byte(r.body), &created); r.status != 200 || err != nil || created.UploadId == "" {
+		t.Fatalf("CreateMultipartUpload: %d %s", r.status, r.body)
+	}
+
+	part := psMustPresign(t, psNow, "s3://photos/big.bin", "--method", "PUT", "--upload-id", created.UploadId, "--part-number", "1", "--endpoint-url", s.url)
+	if r := psSend(t, "PUT", strings.Replace(part, "partNumber=1", "partNumber=2", 1), nil, "other"); r.status != 403 || !strings.Contains(r.body, "SignatureDoesNotMatch") {
+		t.Errorf("PUT to another part number: %d %s", r.status, r.body)
+	}
+	up := psSend(t, "PUT", part, nil, "part one")
+	etag := up.header.Get("ETag")
+	if up.status != 200 || etag == "" {
+		t.Fatalf("UploadPart through the presigned URL: %d %s", up.status, up.body)
+	}
+
+	complete := "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + etag + "</ETag></Part></CompleteMultipartUpload>"
+	if r := signed("POST", s.url+"/photos/big.bin?uploadId="+url.QueryEscape(created.UploadId), complete); r.status != 200 {
+		t.Fatalf("CompleteMultipartUpload with the part: %d %s", r.status, r.body)
+	}
+	if r := signed("GET", s.url+"/photos/big.bin", ""); r.status != 200 || r.body != "part one" {
+		t.Errorf("the object: %d %q, want the part's bytes", r.status, r.body)
 	}
 }

@@ -50,6 +50,11 @@ type Request struct {
 	Overrides map[string]string
 	// SigV2 signs with legacy Signature Version 2, for old clients.
 	SigV2 bool
+	// UploadID and PartNumber (1 to MaxPartNumber) make a PUT an
+	// UploadPart of that multipart upload; zero values for any other
+	// operation.
+	UploadID   string
+	PartNumber int
 }
 
 // Resolved is where the URL points and whose credential signs it.
@@ -81,8 +86,8 @@ func (r *Result) EffectiveKnown() bool { return !r.Identity.ExpiryUnknown() }
 // CheckRequest refuses, before any credential is sought, what could not
 // make a working URL. Messages name the command's flags.
 func CheckRequest(req Request) error {
-	if !slices.Contains(Methods, req.Method) {
-		return fmt.Errorf("--method %q: want GET, PUT, HEAD or DELETE", req.Method)
+	if err := checkTarget(req); err != nil {
+		return err
 	}
 	switch {
 	case req.ExpiresIn < time.Second:
@@ -135,7 +140,7 @@ func Sign(req Request, r *Resolved, now time.Time) (*Result, error) {
 	}
 	signedAt := now.UTC().Truncate(time.Second)
 	target, virtualBucket := objectURL(r.Endpoint, r.Region, req.Bucket, req.Key)
-	query := overrideQuery(req.Overrides)
+	query := targetQuery(req)
 	res := &Result{Request: req, Region: r.Region, SignedAt: signedAt, Identity: id}
 
 	var err error

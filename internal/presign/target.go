@@ -2,7 +2,10 @@ package presign
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"signet/internal/sigv4"
@@ -23,6 +26,67 @@ func ParseS3URI(s string) (bucket, key string, err error) {
 		return "", "", fmt.Errorf("%q names a bucket, not an object: presign needs a key (s3://%s/KEY)", s, bucket)
 	}
 	return bucket, key, nil
+}
+
+// MaxPartNumber is the highest part number S3 accepts in UploadPart.
+const MaxPartNumber = 10000
+
+// ParsePartNumber reads --part-number: a whole number from 1 to
+// MaxPartNumber, as S3 numbers parts.
+func ParsePartNumber(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > MaxPartNumber {
+		return 0, fmt.Errorf("--part-number %q: S3 numbers the parts of an upload 1 to %d", s, MaxPartNumber)
+	}
+	return n, nil
+}
+
+// checkTarget refuses a method and sub-resource that together name no S3
+// operation signet presigns. Messages name the command's flags.
+func checkTarget(req Request) error {
+	if !slices.Contains(Methods, req.Method) {
+		return fmt.Errorf("--method %q: want GET, PUT, HEAD or DELETE", req.Method)
+	}
+	multipart := req.UploadID != "" || req.PartNumber != 0
+	switch {
+	case !multipart:
+		return nil
+	case req.Method != http.MethodPut:
+		return fmt.Errorf("--upload-id and --part-number presign UploadPart, a PUT: drop them, or use --method PUT")
+	case req.UploadID == "":
+		return fmt.Errorf("--part-number goes with --upload-id: a part belongs to a multipart upload")
+	case req.PartNumber == 0:
+		return fmt.Errorf("--upload-id needs --part-number N (1 to %d): the URL uploads one part", MaxPartNumber)
+	case req.PartNumber < 1 || req.PartNumber > MaxPartNumber:
+		return fmt.Errorf("--part-number %d: S3 numbers the parts of an upload 1 to %d", req.PartNumber, MaxPartNumber)
+	}
+	return nil
+}
+
+// targetQuery is the query that says what the URL does, before the
+// signature's parameters: the part of a multipart upload, or the
+// response-* overrides. Parameters are in canonical (sorted) order and
+// encoded as SigV4 canonicalises them, so the URL is its own canonical
+// form.
+func targetQuery(req Request) string {
+	var q string
+	if req.PartNumber != 0 {
+		q = appendParam(q, "partNumber", strconv.Itoa(req.PartNumber))
+	}
+	if o := overrideQuery(req.Overrides); o != "" {
+		q = joinQuery(q, o)
+	}
+	if req.UploadID != "" {
+		q = appendParam(q, "uploadId", req.UploadID)
+	}
+	return q
+}
+
+func joinQuery(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "&" + b
 }
 
 // ParseEndpoint checks that raw is an http:// or https:// URL with a host;
