@@ -44,6 +44,7 @@ type presignOpts struct {
 	strict      bool
 	uploadID    string
 	partNumber  string
+	uploads     bool
 }
 
 // headerFlags collects repeated --header 'Name: value' flags.
@@ -69,15 +70,17 @@ func presignSpec(o *presignOpts) *cmdSpec {
 		{name: "expires-in", arg: "DURATION", value: (*textFlag)(&o.expiresIn),
 			help: "how long the URL lives: seconds (3600) or a duration (15m, 12h,\n6d23h); default 3600; at most 604800 (7d) with SigV4"},
 		{name: "method", arg: "METHOD", value: (*textFlag)(&o.method), choices: presign.Methods,
-			help: "GET (default), PUT, HEAD or DELETE"},
+			help: "GET (default), PUT, HEAD or DELETE; POST for a multipart upload\n(--uploads or --upload-id)"},
 		{name: "content-type", arg: "TYPE", value: (*textFlag)(&o.contentType),
 			help: "sign the Content-Type of a PUT; the upload must send exactly it"},
 		{name: "header", arg: "'NAME: VALUE'", value: &o.headers,
 			help: "sign another header the request must send (repeatable)"},
 		{name: "upload-id", arg: "ID", value: (*textFlag)(&o.uploadID),
-			help: "with --method PUT and --part-number: upload one part of this\nmultipart upload (UploadPart)"},
+			help: "a multipart upload: with --method PUT and --part-number, upload\none part (UploadPart); --method POST completes the upload,\nDELETE aborts it, GET lists its parts"},
 		{name: "part-number", arg: "N", value: (*textFlag)(&o.partNumber),
 			help: "the part --upload-id's URL uploads, 1 to 10000"},
+		{name: "uploads", value: (*switchFlag)(&o.uploads),
+			help: "with --method POST: start a multipart upload\n(CreateMultipartUpload); its answer holds the upload ID"},
 	}
 	o.overrides = map[string]*overrideFlag{}
 	for _, name := range presign.ResponseOverrides {
@@ -95,7 +98,7 @@ func presignSpec(o *presignOpts) *cmdSpec {
 		{name: "sigv2", value: (*switchFlag)(&o.sigv2),
 			help: "sign with legacy Signature Version 2, for old clients; SigV2\nURLs are not held to 7 days"},
 		{name: "json", value: (*switchFlag)(&o.json),
-			help: "print one JSON object instead of the URL: url, method, bucket,\nkey, upload_id and part_number (UploadPart only), region,\nrequired_headers, signature_version, signed_at,\nexpires_in_seconds, expires_at, effective_expires_at,\nlimited_by (url, credentials or unknown), credential_source,\nprofile, access_key_id, credential_kind (long-term or\ntemporary), credentials_expire_at, warning"},
+			help: "print one JSON object instead of the URL: url, method, bucket,\nkey, upload_id, part_number and uploads (multipart only), region,\nrequired_headers, signature_version, signed_at,\nexpires_in_seconds, expires_at, effective_expires_at,\nlimited_by (url, credentials or unknown), credential_source,\nprofile, access_key_id, credential_kind (long-term or\ntemporary), credentials_expire_at, warning"},
 		{name: "strict", value: (*switchFlag)(&o.strict),
 			help: "refuse, printing no URL, when it would die before its expiry\nor may (temporary credentials whose expiry is unknown)"},
 	}...)
@@ -215,7 +218,7 @@ func presignRequest(arg string, o *presignOpts) (presign.Request, error) {
 	if req.ExpiresIn, err = duration.Parse(o.expiresIn); err != nil {
 		return req, fmt.Errorf("--expires-in: %v", err)
 	}
-	req.UploadID = o.uploadID
+	req.UploadID, req.Uploads = o.uploadID, o.uploads
 	if o.partNumber != "" {
 		if req.PartNumber, err = presign.ParsePartNumber(o.partNumber); err != nil {
 			return req, err
@@ -277,6 +280,7 @@ type presignJSON struct {
 	Key                 string            `json:"key"`
 	UploadID            string            `json:"upload_id,omitempty"`
 	PartNumber          int               `json:"part_number,omitempty"`
+	Uploads             bool              `json:"uploads,omitempty"`
 	Region              string            `json:"region"`
 	RequiredHeaders     map[string]string `json:"required_headers"`
 	SignatureVersion    string            `json:"signature_version"`
@@ -312,6 +316,7 @@ func presignJSONOf(r *presign.Result) presignJSON {
 		Key:              r.Request.Key,
 		UploadID:         r.Request.UploadID,
 		PartNumber:       r.Request.PartNumber,
+		Uploads:          r.Request.Uploads,
 		Region:           r.Region,
 		RequiredHeaders:  headers,
 		SignatureVersion: r.SignatureVersion,

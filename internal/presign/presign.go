@@ -23,8 +23,9 @@ import (
 	"signet/internal/sigv4"
 )
 
-// Methods are the HTTP methods a presigned object URL may be for.
-var Methods = []string{http.MethodGet, http.MethodPut, http.MethodHead, http.MethodDelete}
+// Methods are the HTTP methods a presigned object URL may be for. POST
+// is for the multipart operations only (see checkTarget).
+var Methods = []string{http.MethodGet, http.MethodPut, http.MethodHead, http.MethodDelete, http.MethodPost}
 
 // ResponseOverrides are the query parameters with which a GET or HEAD asks
 // S3 to answer with other response headers; they are signed.
@@ -50,11 +51,14 @@ type Request struct {
 	Overrides map[string]string
 	// SigV2 signs with legacy Signature Version 2, for old clients.
 	SigV2 bool
-	// UploadID and PartNumber (1 to MaxPartNumber) make a PUT an
-	// UploadPart of that multipart upload; zero values for any other
-	// operation.
+	// UploadID names a multipart upload: with PartNumber (1 to
+	// MaxPartNumber) a PUT is UploadPart; without, a POST is
+	// CompleteMultipartUpload, a DELETE AbortMultipartUpload and a GET
+	// ListParts. Zero values for an object's own operations.
 	UploadID   string
 	PartNumber int
+	// Uploads makes a POST CreateMultipartUpload.
+	Uploads bool
 }
 
 // Resolved is where the URL points and whose credential signs it.

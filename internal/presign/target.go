@@ -1,6 +1,7 @@
 package presign
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -41,30 +42,48 @@ func ParsePartNumber(s string) (int, error) {
 	return n, nil
 }
 
+// ErrPOSTForm refuses --method POST that names no multipart operation:
+// the browser's POST form is a signed policy, not a presigned URL.
+var ErrPOSTForm = errors.New("--method POST: the browser POST form (a presigned POST policy) is not supported yet; " +
+	"--method POST presigns CreateMultipartUpload with --uploads, or CompleteMultipartUpload with --upload-id ID")
+
 // checkTarget refuses a method and sub-resource that together name no S3
-// operation signet presigns. Messages name the command's flags.
+// operation signet presigns (the operations boto3's generate_presigned_url
+// offers for objects). Messages name the command's flags.
 func checkTarget(req Request) error {
 	if !slices.Contains(Methods, req.Method) {
-		return fmt.Errorf("--method %q: want GET, PUT, HEAD or DELETE", req.Method)
+		return fmt.Errorf("--method %q: want GET, PUT, HEAD, DELETE or POST", req.Method)
 	}
-	multipart := req.UploadID != "" || req.PartNumber != 0
 	switch {
-	case !multipart:
+	case req.Uploads && (req.UploadID != "" || req.PartNumber != 0):
+		return errors.New("--uploads starts a multipart upload: it takes no --upload-id or --part-number")
+	case req.Uploads && req.Method != http.MethodPost:
+		return errors.New("--uploads presigns CreateMultipartUpload, a POST: add --method POST")
+	case req.Uploads:
 		return nil
-	case req.Method != http.MethodPut:
-		return fmt.Errorf("--upload-id and --part-number presign UploadPart, a PUT: drop them, or use --method PUT")
-	case req.UploadID == "":
-		return fmt.Errorf("--part-number goes with --upload-id: a part belongs to a multipart upload")
-	case req.PartNumber == 0:
-		return fmt.Errorf("--upload-id needs --part-number N (1 to %d): the URL uploads one part", MaxPartNumber)
-	case req.PartNumber < 1 || req.PartNumber > MaxPartNumber:
+	case req.PartNumber != 0 && req.UploadID == "":
+		return errors.New("--part-number goes with --upload-id: a part belongs to a multipart upload")
+	case req.PartNumber != 0 && req.Method != http.MethodPut:
+		return errors.New("--upload-id and --part-number presign UploadPart, a PUT: drop them, or use --method PUT")
+	case req.PartNumber < 0 || req.PartNumber > MaxPartNumber:
 		return fmt.Errorf("--part-number %d: S3 numbers the parts of an upload 1 to %d", req.PartNumber, MaxPartNumber)
+	case req.PartNumber != 0:
+		return nil
+	case req.UploadID != "" && req.Method == http.MethodPut:
+		return fmt.Errorf("--upload-id needs --part-number N (1 to %d): the URL uploads one part", MaxPartNumber)
+	case req.UploadID != "" && req.Method == http.MethodHead:
+		return errors.New("--upload-id with --method HEAD names no S3 operation: PUT with --part-number uploads a part, " +
+			"POST completes the upload, DELETE aborts it, GET lists its parts")
+	case req.UploadID != "" && len(req.Overrides) > 0:
+		return errors.New("--response-* overrides apply to an object's GET and HEAD, not to ListParts (--upload-id)")
+	case req.UploadID == "" && req.Method == http.MethodPost:
+		return ErrPOSTForm
 	}
 	return nil
 }
 
 // targetQuery is the query that says what the URL does, before the
-// signature's parameters: the part of a multipart upload, or the
+// signature's parameters: the multipart upload and part, or the
 // response-* overrides. Parameters are in canonical (sorted) order and
 // encoded as SigV4 canonicalises them, so the URL is its own canonical
 // form.
@@ -78,6 +97,9 @@ func targetQuery(req Request) string {
 	}
 	if req.UploadID != "" {
 		q = appendParam(q, "uploadId", req.UploadID)
+	}
+	if req.Uploads {
+		q = appendParam(q, "uploads", "")
 	}
 	return q
 }
