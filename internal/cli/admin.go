@@ -5,13 +5,10 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"signet/internal/adminclient"
@@ -74,55 +71,6 @@ func (c *adminCmd) fullSynopsis() string {
 	}
 	return c.synopsis()
 }
-
-// adminFlag is one flag of one admin command.
-type adminFlag struct {
-	name string // without dashes
-	arg  string // the value's placeholder in help, e.g. ARN; "" for a switch
-	help string
-	// value receives the parsed value: a *switchFlag for a switch, a
-	// *listFlag for a flag that may repeat.
-	value flag.Value
-	file  bool // the value names a file, for shell completion
-}
-
-func (f adminFlag) isSwitch() bool {
-	b, ok := f.value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
-}
-
-// switchFlag is a flag without a value.
-type switchFlag bool
-
-func (s *switchFlag) String() string   { return strconv.FormatBool(bool(*s)) }
-func (s *switchFlag) IsBoolFlag() bool { return true }
-func (s *switchFlag) Set(v string) error {
-	b, err := strconv.ParseBool(v)
-	*s = switchFlag(b)
-	return err
-}
-
-// stringFlag is a flag with one value; set tells "given empty" from
-// "not given".
-type stringFlag struct {
-	v   string
-	set bool
-}
-
-func (s *stringFlag) String() string { return s.v }
-func (s *stringFlag) Set(v string) error {
-	if s.set {
-		return fmt.Errorf("given twice (%q and %q)", s.v, v)
-	}
-	s.v, s.set = v, true
-	return nil
-}
-
-// listFlag is a flag that may be given more than once.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func adminCommands() []*adminCmd {
 	return []*adminCmd{
@@ -198,46 +146,11 @@ func isHelp(s string) bool { return s == "-h" || s == "-help" || s == "--help" |
 
 func runAdminCmd(env Env, c *adminCmd, args []string) int {
 	var o adminOpts
-	fs := flag.NewFlagSet(c.name(), flag.ContinueOnError)
-	// Errors are printed below, help on stdout: the flag package's own
-	// printing would send both to one stream.
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	if c.runLocal == nil {
-		fs.StringVar(&o.aws.endpointURL, "endpoint-url", "", "")
-		fs.StringVar(&o.aws.profile, "profile", "", "")
-		fs.StringVar(&o.aws.region, "region", "", "")
-	}
-	fs.BoolVar(&o.json, "json", false, "")
-	if c.listFlags {
-		fs.BoolVar(&o.all, "all", false, "")
-	}
-	for _, f := range c.flags {
-		fs.Var(f.value, f.name, "")
-	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(env.Stderr, "%s: %s\nRun '%s --help' for usage.\n", c.name(), fmt.Sprintf(format, a...), c.name())
-		return 2
-	}
-	pos, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		adminCmdUsage(env.Stdout, c)
-		return 0
-	}
-	if err != nil {
-		// The flag package names flags with one dash; signet's help uses two.
-		return usageErr("%s", singleDash.ReplaceAllString(err.Error(), "$1 --$2"))
-	}
-	if len(pos) != c.nargs {
-		if c.nargs == 0 {
-			return usageErr("unexpected argument %q", pos[0])
-		}
-		return usageErr("want %s, got %d argument(s)", c.args, len(pos))
-	}
-	if c.check != nil {
-		if err := c.check(pos); err != nil {
-			return usageErr("%v", err)
-		}
+	spec := c.spec(&o)
+	env.Args = args
+	pos, code, done := parseCommand(env, spec)
+	if done {
+		return code
 	}
 	if c.runLocal != nil {
 		return runAdminLocal(env, c, pos, o.json)
@@ -274,31 +187,6 @@ func runAdminCmd(env Env, c *adminCmd, args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// singleDash finds the flag names in the flag package's errors, which
-// spell them with one dash; signet's help uses two.
-var singleDash = regexp.MustCompile(`(defined:|for|argument:) -([a-z])`)
-
-// parseInterspersed parses flags wherever they appear, as the AWS CLI does
-// (`session show ASIA… --json`); Go's flag package alone stops at the first
-// argument. "--" ends the flags.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }
 
 // adminOut prints a result: JSON with indentation under --json, else
@@ -429,15 +317,68 @@ func iamHint(e *adminclient.APIError, c *adminCmd, args []string) string {
 	return ""
 }
 
-const adminFlagsHelp = `  --endpoint-url URL  the signet server (else AWS_ENDPOINT_URL, or the profile's endpoint_url)
-  --profile NAME      shared config and credentials profile (else AWS_PROFILE, or default)
-  --region REGION     region to sign for, any (else AWS_REGION, the profile's, or us-east-1)
-  --json              print JSON, indented, instead of text (fields: docs/cli.md)
-`
+// adminFlagColumn is where flag descriptions start in the admin
+// commands' help.
+const adminFlagColumn = 20
 
-// adminCommonFlags are the flags every admin command takes, for shell
-// completion; adminFlagsHelp describes them.
-var adminCommonFlags = []string{"endpoint-url", "profile", "region", "json", "help"}
+// adminCommonFlags are the flags every admin command takes, bound to o.
+func adminCommonFlags(o *adminOpts, local bool) []flagSpec {
+	jsonFlag := flagSpec{name: "json", value: (*switchFlag)(&o.json),
+		help: "print JSON, indented, instead of text (fields: docs/cli.md)"}
+	if local {
+		return []flagSpec{jsonFlag} // a local command calls no server
+	}
+	return []flagSpec{
+		{name: "endpoint-url", arg: "URL", value: (*textFlag)(&o.aws.endpointURL),
+			help: "the signet server (else AWS_ENDPOINT_URL, or the profile's endpoint_url)"},
+		{name: "profile", arg: "NAME", value: (*textFlag)(&o.aws.profile),
+			help: "shared config and credentials profile (else AWS_PROFILE, or default)"},
+		{name: "region", arg: "REGION", value: (*textFlag)(&o.aws.region),
+			help: "region to sign for, any (else AWS_REGION, the profile's, or us-east-1)"},
+		jsonFlag,
+	}
+}
+
+// adminFlagsHelp describes the flags every admin command takes, for the
+// listings of admin and its groups.
+func adminFlagsHelp(local bool) string {
+	var b strings.Builder
+	writeFlags(&b, adminCommonFlags(&adminOpts{}, local), adminFlagColumn)
+	return b.String()
+}
+
+// spec is c's command spec, its flags bound to o: c's own, then the
+// common ones.
+func (c *adminCmd) spec(o *adminOpts) *cmdSpec {
+	var flags []flagSpec
+	if c.listFlags {
+		flags = append(flags, flagSpec{name: "all", value: (*switchFlag)(&o.all),
+			help: "also expired and terminated sessions (kept 7 days past expiry)"})
+	}
+	flags = append(flags, c.flags...)
+	flags = append(flags, adminCommonFlags(o, c.runLocal != nil)...)
+	usage := "[flags]"
+	if s := c.fullSynopsis(); s != "" {
+		usage = s + " " + usage
+	}
+	return &cmdSpec{
+		path: "admin " + c.group + " " + c.verb, usage: usage, about: c.about,
+		flags: flags, column: adminFlagColumn, examples: c.examples,
+		footer: c.footer(),
+		args: func(pos []string) error {
+			if len(pos) != c.nargs {
+				if c.nargs == 0 {
+					return fmt.Errorf("unexpected argument %q", pos[0])
+				}
+				return fmt.Errorf("want %s, got %d argument(s)", c.args, len(pos))
+			}
+			if c.check != nil {
+				return c.check(pos)
+			}
+			return nil
+		},
+	}
+}
 
 // listing prints "  <cmd>  <summary>" lines with the summaries aligned.
 func listing(w io.Writer, rows [][2]string) {
@@ -467,7 +408,7 @@ Commands:
 		rows = append(rows, [2]string{strings.TrimSpace(c.group + " " + c.verb + " " + c.synopsis()), c.summary})
 	}
 	listing(w, rows)
-	fmt.Fprint(w, "\nFlags (every command that calls the server):\n"+adminFlagsHelp)
+	fmt.Fprint(w, "\nFlags (every command that calls the server):\n"+adminFlagsHelp(false))
 	fmt.Fprint(w, `
 Examples:
   signet admin user create alice --endpoint-url http://localhost:9000
@@ -507,45 +448,17 @@ func adminGroupUsage(w io.Writer, group string) {
 	fmt.Fprintf(w, "\nRun 'signet admin %s <command> --help' for a command's details.\n", group)
 }
 
-// flagColumn is where flag descriptions start in help, as in
-// adminFlagsHelp.
-const flagColumn = 20
-
-func adminCmdUsage(w io.Writer, c *adminCmd) {
-	line := c.name()
-	if s := c.fullSynopsis(); s != "" {
-		line += " " + s
-	}
-	fmt.Fprintf(w, "Usage: %s [flags]\n\n%s\n\nFlags:\n", line, strings.TrimSpace(c.about))
-	if c.listFlags {
-		fmt.Fprint(w, "  --all               also expired and terminated sessions (kept 7 days past expiry)\n")
-	}
-	for _, f := range c.flags {
-		left := "--" + f.name
-		if f.arg != "" {
-			left += " " + f.arg
-		}
-		if len(left) > flagColumn-2 {
-			// Too long to share a line: the description goes below.
-			fmt.Fprintf(w, "  %s\n  %*s%s\n", left, flagColumn, "", f.help)
-			continue
-		}
-		fmt.Fprintf(w, "  %-*s%s\n", flagColumn, left, f.help)
-	}
-	fmt.Fprint(w, c.commonFlagsHelp()+"\nExamples:\n")
-	for _, e := range c.examples {
-		fmt.Fprintf(w, "  %s\n", e)
-	}
-	if c.runLocal != nil {
-		fmt.Fprintf(w, "\n%s. Exit status: 0 done, 1 the file could not be used, 2 usage error.\n", upperFirst(c.action))
-		return
-	}
-	fmt.Fprintf(w, "\nCalls %s. Exit status: 0 done, 1 the call failed, 2 usage error.\n", c.action)
-}
-
 func upperFirst(s string) string {
 	if s == "" {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// footer is the last line of c's help: what it needs and its exit codes.
+func (c *adminCmd) footer() string {
+	if c.runLocal != nil {
+		return upperFirst(c.action) + ". Exit status: 0 done, 1 the file could not be used, 2 usage error."
+	}
+	return fmt.Sprintf("Calls %s. Exit status: 0 done, 1 the call failed, 2 usage error.", c.action)
 }

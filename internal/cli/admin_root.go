@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"strings"
 
 	"signet/internal/config"
 	"signet/internal/server"
@@ -99,23 +98,13 @@ func rootFileHint(err error) string {
 	return ""
 }
 
-// commonFlagsHelp is the help of the common flags c takes: a command that
-// calls no server takes only --json.
-func (c *adminCmd) commonFlagsHelp() string {
-	if c.runLocal != nil {
-		return adminFlagsHelp[strings.Index(adminFlagsHelp, "  --json"):]
-	}
-	return adminFlagsHelp
-}
-
 // groupFlagsHelp is the help of the common flags the commands of group
-// take.
+// take: a group's commands are all local or all call the server.
 func groupFlagsHelp(group string) string {
 	for _, c := range adminCommands() {
 		if c.group == group {
-			// A group's commands are all local or all call the server.
-			return c.commonFlagsHelp()
+			return adminFlagsHelp(c.runLocal != nil)
 		}
 	}
-	return adminFlagsHelp
+	return adminFlagsHelp(false)
 }

@@ -174,41 +174,12 @@ func TestAdminGolden(t *testing.T) {
 		{name: "no_args", args: nil},
 		{name: "clock_help", args: []string{"clock", "--help"}},
 		{name: "session_help", args: []string{"session", "help"}},
-		{name: "clock_advance_help", args: []string{"clock", "advance", "-h"}},
-		{name: "session_list_help", args: []string{"session", "list", "--help"}},
-		{name: "session_terminate_help", args: []string{"session", "terminate", "--help"}},
 		{name: "unknown_group", args: []string{"frob"}},
 		{name: "user_help", args: []string{"user", "--help"}},
 		{name: "key_help", args: []string{"key", "help"}},
 		{name: "role_help", args: []string{"role", "-h"}},
 		{name: "revoke_help", args: []string{"revoke", "--help"}},
 		{name: "revoke_no_verb", args: []string{"revoke"}},
-		{name: "user_create_help", args: []string{"user", "create", "--help"}},
-		{name: "user_list_help", args: []string{"user", "list", "--help"}},
-		{name: "user_show_help", args: []string{"user", "show", "--help"}},
-		{name: "user_delete_help", args: []string{"user", "delete", "--help"}},
-		{name: "user_attach_help", args: []string{"user", "attach", "--help"}},
-		{name: "key_create_help", args: []string{"key", "create", "--help"}},
-		{name: "key_list_help", args: []string{"key", "list", "--help"}},
-		{name: "key_deactivate_help", args: []string{"key", "deactivate", "--help"}},
-		{name: "key_activate_help", args: []string{"key", "activate", "--help"}},
-		{name: "key_delete_help", args: []string{"key", "delete", "--help"}},
-		{name: "role_create_help", args: []string{"role", "create", "--help"}},
-		{name: "role_list_help", args: []string{"role", "list", "--help"}},
-		{name: "role_show_help", args: []string{"role", "show", "--help"}},
-		{name: "role_delete_help", args: []string{"role", "delete", "--help"}},
-		{name: "role_attach_help", args: []string{"role", "attach", "--help"}},
-		{name: "user_detach_help", args: []string{"user", "detach", "--help"}},
-		{name: "user_put_policy_help", args: []string{"user", "put-policy", "--help"}},
-		{name: "user_delete_policy_help", args: []string{"user", "delete-policy", "--help"}},
-		{name: "role_detach_help", args: []string{"role", "detach", "--help"}},
-		{name: "role_put_policy_help", args: []string{"role", "put-policy", "--help"}},
-		{name: "role_delete_policy_help", args: []string{"role", "delete-policy", "--help"}},
-		{name: "role_update_help", args: []string{"role", "update", "--help"}},
-		{name: "root_help", args: []string{"root", "--help"}},
-		{name: "root_export_help", args: []string{"root", "export", "--help"}},
-		{name: "revoke_role_help", args: []string{"revoke", "role", "--help"}},
-		{name: "revoke_user_help", args: []string{"revoke", "user", "--help"}},
 		{name: "unknown_verb", args: []string{"clock", "rewind", "1h"}},
 
 		{name: "clock_show", args: []string{"clock", "show"}},
@@ -288,7 +259,7 @@ func compareGolden(t *testing.T, path, got string) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test -run TestAdminGolden -update to create it)", err)
+		t.Fatalf("%v (run go test -run '^%s$' -update to create it)", err, strings.Split(t.Name(), "/")[0])
 	}
 	if got != string(want) {
 		t.Errorf("output differs from %s (rerun with -update if the change is intended)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)

@@ -17,56 +17,6 @@ type compFlag struct {
 	choices []string // the values it takes, when they are few
 }
 
-// commandFlags are the flags of the top-level commands whose flag sets
-// live in their own files; admin's come from its command table. This is
-// the one place to update when one of those commands gains a flag:
-// TestCompletionServerFlags holds server's list to its flag set.
-var commandFlags = map[string][]compFlag{
-	"server": {
-		{name: "addr", value: true, help: "listen address, host:port"},
-		{name: "data-dir", value: true, dir: true, help: "data directory"},
-		{name: "region", value: true, help: "region signet answers for"},
-		{name: "domains", value: true, help: "host names for virtual-hosted-style buckets"},
-		{name: "tls-cert", value: true, file: true, help: "TLS certificate file (PEM)"},
-		{name: "tls-key", value: true, file: true, help: "TLS private key file (PEM)"},
-		{name: "log-level", value: true, choices: []string{"debug", "info", "warn", "error"}, help: "log level"},
-		{name: "dev-clock", help: "let admin callers move the server's clock forward"},
-		{name: "dev-clock-force", help: "allow --dev-clock on a non-loopback address"},
-		{name: "debug-addr", value: true, help: "loopback address for Go runtime profiles (pprof)"},
-		{name: "max-conns", value: true, help: "connections served at once"},
-		{name: "body-idle-timeout", value: true, help: "close a connection whose body stalls this long"},
-	},
-	"presign": {
-		{name: "expires-in", value: true, help: "URL lifetime: seconds or a duration (default 3600, at most 7d)"},
-		{name: "method", value: true, choices: []string{"GET", "PUT", "HEAD", "DELETE"}, help: "HTTP method the URL is for"},
-		{name: "content-type", value: true, help: "Content-Type to sign (PUT)"},
-		{name: "header", value: true, help: "another header to sign, Name:value"},
-		{name: "response-content-disposition", value: true, help: "override Content-Disposition of the response"},
-		{name: "response-content-type", value: true, help: "override Content-Type of the response"},
-		{name: "response-cache-control", value: true, help: "override Cache-Control of the response"},
-		{name: "response-content-language", value: true, help: "override Content-Language of the response"},
-		{name: "response-content-encoding", value: true, help: "override Content-Encoding of the response"},
-		{name: "response-expires", value: true, help: "override Expires of the response"},
-		{name: "endpoint-url", value: true, help: "the S3 endpoint"},
-		{name: "region", value: true, help: "region to sign for"},
-		{name: "profile", value: true, help: "shared config and credentials profile"},
-		{name: "sigv2", help: "sign with Signature Version 2 for legacy clients"},
-		{name: "json", help: "print JSON"},
-		{name: "strict", help: "refuse when the credentials expire before the URL"},
-	},
-	"inspect": {
-		{name: "endpoint-url", value: true, help: "ask this signet server to explain the URL"},
-		{name: "profile", value: true, help: "shared config and credentials profile"},
-		{name: "region", value: true, help: "region to sign the explain call for"},
-		{name: "json", help: "print JSON"},
-		{name: "method", value: true, choices: []string{"GET", "PUT", "HEAD", "DELETE"}, help: "the method the request was sent with"},
-		{name: "header", value: true, help: "a header the request was sent with, Name:value"},
-		{name: "offline", help: "do not ask the server"},
-	},
-	"version":    {},
-	"completion": {},
-}
-
 var completionShells = []string{"bash", "zsh", "fish"}
 
 var helpFlag = compFlag{name: "help", help: "show the command's help"}
@@ -81,21 +31,20 @@ type compNode struct {
 	leaf  bool // a runnable command: positional arguments may follow
 }
 
-// completionTree walks the command table: top-level commands, admin
+// completionTree walks the command specs: top-level commands, admin
 // groups and verbs, each command's flags.
 func completionTree() []compNode {
 	root := compNode{}
 	var nodes []compNode
 	for _, c := range commands() {
 		root.next = append(root.next, [2]string{c.name, c.summary})
-		if c.name == "admin" {
-			continue
+		if c.spec == nil {
+			continue // admin: its groups and verbs follow
 		}
-		n := compNode{path: c.name, leaf: true, flags: append(slices.Clone(commandFlags[c.name]), helpFlag)}
-		if c.name == "completion" {
-			for _, s := range completionShells {
-				n.next = append(n.next, [2]string{s, "print the " + s + " completion script"})
-			}
+		s := c.spec()
+		n := compNode{path: s.path, leaf: true, flags: compFlags(s)}
+		for _, a := range s.argChoices {
+			n.next = append(n.next, [2]string{a, "print the " + a + " completion script"})
 		}
 		nodes = append(nodes, n)
 	}
@@ -109,42 +58,21 @@ func completionTree() []compNode {
 				continue
 			}
 			group.next = append(group.next, [2]string{c.verb, c.summary})
-			nodes = append(nodes, compNode{path: "admin " + g.name + " " + c.verb, leaf: true, flags: adminCompFlags(c)})
+			s := c.spec(&adminOpts{})
+			nodes = append(nodes, compNode{path: s.path, leaf: true, flags: compFlags(s)})
 		}
 		nodes = append(nodes, group)
 	}
 	return append([]compNode{root, admin}, nodes...)
 }
 
-// adminCompFlags are an admin command's own flags and the common ones.
-func adminCompFlags(c *adminCmd) []compFlag {
+// compFlags are a command's flags as completion offers them, --help last.
+func compFlags(s *cmdSpec) []compFlag {
 	var fs []compFlag
-	if c.listFlags {
-		fs = append(fs, compFlag{name: "all", help: "also expired and terminated sessions"})
+	for _, f := range s.flags {
+		fs = append(fs, compFlag{name: f.name, help: f.compHelp(), value: !f.isSwitch(), file: f.file, dir: f.dir, choices: f.choices})
 	}
-	for _, f := range c.flags {
-		fs = append(fs, compFlag{name: f.name, help: f.help, value: !f.isSwitch(), file: f.file})
-	}
-	for _, name := range adminCommonFlags {
-		if c.runLocal != nil && name != "json" && name != "help" {
-			continue // a local command calls no server
-		}
-		cf := compFlag{name: name, value: name != "json" && name != "help"}
-		switch name {
-		case "endpoint-url":
-			cf.help = "the signet server"
-		case "profile":
-			cf.help = "shared config and credentials profile"
-		case "region":
-			cf.help = "region to sign for"
-		case "json":
-			cf.help = "print JSON instead of text"
-		case "help":
-			cf.help = helpFlag.help
-		}
-		fs = append(fs, cf)
-	}
-	return fs
+	return append(fs, helpFlag)
 }
 
 // flagsWhere returns the names of every flag, across commands, for which
@@ -180,17 +108,44 @@ func flagChoices(nodes []compNode) [][2]string {
 	return out
 }
 
-func runCompletion(env Env) int {
-	if len(env.Args) == 1 && isHelp(env.Args[0]) {
-		completionUsage(env.Stdout)
-		return 0
+// completionSpec declares signet completion.
+func completionSpec() *cmdSpec {
+	return &cmdSpec{
+		path:  "completion",
+		usage: "bash|zsh|fish",
+		about: `Prints a completion script for the shell: signet's commands, the admin
+groups and their commands, and each command's flags (with file names for
+flags that take a file, and the values of --method and --log-level).`,
+		examples: []string{
+			`echo 'source <(signet completion bash)' >> ~/.bashrc`,
+			`echo 'source <(signet completion zsh)' >> ~/.zshrc    # zsh, after compinit`,
+			`signet completion zsh > "${fpath[1]}/_signet"         # or on zsh's fpath`,
+			`signet completion fish > ~/.config/fish/completions/signet.fish`,
+		},
+		footer: "Regenerate after upgrading signet. Exit status: 0 done, 2 usage error.",
+		// The shell is checked by runCompletion, which answers a wrong one
+		// with the whole usage.
+		args:       func([]string) error { return nil },
+		argChoices: completionShells,
 	}
-	if len(env.Args) != 1 {
-		completionUsage(env.Stderr)
+}
+
+func runCompletion(env Env) int {
+	spec := completionSpec()
+	pos, code, done := parseCommand(env, spec)
+	if done {
+		return code
+	}
+	if len(pos) != 1 {
+		writeHelp(env.Stderr, spec)
 		return 2
 	}
+	if pos[0] == "help" {
+		writeHelp(env.Stdout, spec)
+		return 0
+	}
 	nodes := completionTree()
-	switch env.Args[0] {
+	switch pos[0] {
 	case "bash":
 		writeBashCompletion(env.Stdout, nodes)
 	case "zsh":
@@ -198,28 +153,11 @@ func runCompletion(env Env) int {
 	case "fish":
 		writeFishCompletion(env.Stdout, nodes)
 	default:
-		fmt.Fprintf(env.Stderr, "signet completion: unknown shell %q: bash, zsh or fish\n\n", env.Args[0])
-		completionUsage(env.Stderr)
+		fmt.Fprintf(env.Stderr, "signet completion: unknown shell %q: bash, zsh or fish\n\n", pos[0])
+		writeHelp(env.Stderr, spec)
 		return 2
 	}
 	return 0
-}
-
-func completionUsage(w io.Writer) {
-	fmt.Fprint(w, `Usage: signet completion bash|zsh|fish
-
-Prints a completion script for the shell: signet's commands, the admin
-groups and their commands, and each command's flags (with file names for
-flags that take a file, and the values of --method and --log-level).
-
-Examples (installing it):
-  bash  echo 'source <(signet completion bash)' >> ~/.bashrc
-  zsh   echo 'source <(signet completion zsh)' >> ~/.zshrc    (after compinit)
-        or: signet completion zsh > "${fpath[1]}/_signet"
-  fish  signet completion fish > ~/.config/fish/completions/signet.fish
-
-Regenerate after upgrading signet. Exit status: 0 done, 2 usage error.
-`)
 }
 
 // shQuote quotes s for a POSIX shell (bash, zsh) in single quotes.

@@ -11,30 +11,32 @@ import (
 	"testing"
 )
 
-// everyFlag lists, from the command tables themselves rather than the
+// everyFlag lists, from the command specs themselves rather than the
 // completion tree, each command path and the flags it takes.
 func everyFlag() map[string][]string {
 	out := map[string][]string{}
-	for _, c := range commands() {
-		if c.name == "admin" {
-			continue
+	for _, s := range allSpecs() {
+		for _, f := range s.flags {
+			out[s.path] = append(out[s.path], f.name)
 		}
-		for _, f := range commandFlags[c.name] {
-			out[c.name] = append(out[c.name], f.name)
-		}
-		out[c.name] = append(out[c.name], "help")
-	}
-	for _, c := range adminCommands() {
-		path := "admin " + c.group + " " + c.verb
-		if c.listFlags {
-			out[path] = append(out[path], "all")
-		}
-		for _, f := range c.flags {
-			out[path] = append(out[path], f.name)
-		}
-		out[path] = append(out[path], adminCommonFlags...)
+		out[s.path] = append(out[s.path], "help")
 	}
 	return out
+}
+
+// allSpecs are the specs of every runnable command: the top-level ones
+// and each admin verb.
+func allSpecs() []*cmdSpec {
+	var specs []*cmdSpec
+	for _, c := range commands() {
+		if c.spec != nil {
+			specs = append(specs, c.spec())
+		}
+	}
+	for _, c := range adminCommands() {
+		specs = append(specs, c.spec(&adminOpts{}))
+	}
+	return specs
 }
 
 func completionScript(t *testing.T, shell string) string {
@@ -169,7 +171,8 @@ func TestCompletionBash(t *testing.T) {
 		{[]string{"signet", "admin", "root", "export", "--"}, []string{"--data-dir", "--help", "--json"}},
 		{[]string{"signet", "admin", "root", "export", "--data-dir", "sig"}, []string{"signet-data"}}, // not signet.txt
 		{[]string{"signet", "admin", "user", "show", ""}, nil},
-		{[]string{"signet", "presign", "s3://b/k", "--method", ""}, []string{"DELETE", "GET", "HEAD", "PUT"}},
+		{[]string{"signet", "presign", "s3://b/k", "--method", ""}, []string{"DELETE", "GET", "HEAD", "POST", "PUT"}},
+		{[]string{"signet", "presign", "--up"}, []string{"--upload-id", "--uploads"}},
 		{[]string{"signet", "presign", "--response-content-d"}, []string{"--response-content-disposition"}},
 		{[]string{"signet", "inspect", "--o"}, []string{"--offline"}},
 		{[]string{"signet", "server", "--log-level", ""}, []string{"debug", "error", "info", "warn"}},
@@ -226,52 +229,5 @@ func TestCompletionZshAndFish(t *testing.T) {
 				t.Errorf("%s: want %q in\n%s", sh.shell, sh.want, out)
 			}
 		})
-	}
-}
-
-// TestCompletionFlagTables holds commandFlags to the commands' own flag
-// sets: server's as the flag package lists them, presign's and
-// inspect's as their help lists them.
-func TestCompletionFlagTables(t *testing.T) {
-	listed := func(cmd string) []string {
-		var names []string
-		for _, f := range commandFlags[cmd] {
-			names = append(names, f.name)
-		}
-		slices.Sort(names)
-		return names
-	}
-	code, help, _ := run("server", "-h")
-	if code != 0 {
-		t.Fatalf("signet server -h exited %d", code)
-	}
-	var server []string
-	for _, m := range regexp.MustCompile(`(?m)^\s+-([a-z][a-z0-9-]*)`).FindAllStringSubmatch(help, -1) {
-		server = append(server, m[1])
-	}
-	slices.Sort(server)
-	if want := listed("server"); !slices.Equal(server, want) {
-		t.Errorf("server's flags are %q; commandFlags lists %q", server, want)
-	}
-	for _, cmd := range []string{"presign", "inspect"} {
-		code, out, _ := run(cmd, "--help")
-		if code != 0 {
-			t.Fatalf("%s --help: exit %d", cmd, code)
-		}
-		var help []string
-		for _, line := range strings.Split(out, "\n") {
-			if !strings.HasPrefix(line, "  --") {
-				continue // flag lines start "  --"; other lines may name flags in passing
-			}
-			for _, m := range regexp.MustCompile(`--([a-z][a-z0-9-]*)`).FindAllStringSubmatch(line, -1) {
-				if !slices.Contains(help, m[1]) {
-					help = append(help, m[1])
-				}
-			}
-		}
-		slices.Sort(help)
-		if want := listed(cmd); !slices.Equal(help, want) {
-			t.Errorf("%s --help lists flags %q; commandFlags lists %q", cmd, help, want)
-		}
 	}
 }

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -13,13 +11,13 @@ import (
 	"signet/internal/adminclient"
 	"signet/internal/adminwire"
 	"signet/internal/inspect"
+	"signet/internal/presign"
 )
 
 // Exit codes of signet inspect.
 const (
 	inspectValid    = 0 // the URL works now
 	inspectCannot   = 1 // not judged: not a presigned URL, or the server asked did not answer
-	inspectUsage    = 2
 	inspectNotValid = 3 // it does not work; the reason was printed
 )
 
@@ -35,7 +33,7 @@ func (f *headerFlag) Set(v string) error {
 	name, value, ok := strings.Cut(v, ":")
 	name = strings.TrimSpace(name)
 	if !ok || !httpguts.ValidHeaderFieldName(name) {
-		return fmt.Errorf("--header %q: want 'Name: value', e.g. --header 'Content-Type: image/png'", v)
+		return fmt.Errorf("want 'Name: value', e.g. --header 'Content-Type: image/png'")
 	}
 	if f.h == nil {
 		f.h = http.Header{}
@@ -52,44 +50,63 @@ type inspectOpts struct {
 	headers headerFlag
 }
 
+// inspectSpec declares signet inspect, its flags bound to o.
+func inspectSpec(o *inspectOpts) *cmdSpec {
+	o.method = http.MethodGet
+	return &cmdSpec{
+		path:  "inspect",
+		usage: "[flags] URL",
+		about: inspectAbout,
+		flags: []flagSpec{
+			{name: "method", arg: "METHOD", value: (*textFlag)(&o.method), choices: presign.Methods,
+				help: "the HTTP method the URL is used with (default GET)"},
+			{name: "header", arg: "'N: v'", value: &o.headers,
+				help: "a header the request sends; repeat for more. Give\n'Host: h' when a proxy changes the Host on the way"},
+			{name: "offline", value: (*switchFlag)(&o.offline),
+				help: "judge from the URL alone; never ask a server"},
+			{name: "json", value: (*switchFlag)(&o.json),
+				help: "one JSON object: verdict, reason, message, source,\nnow, expires_at, effective_expires_at, limited_by,\nprincipal, the URL's parts and the server's answer"},
+			{name: "endpoint-url", arg: "URL", value: (*textFlag)(&o.aws.endpointURL),
+				help: "the signet server to ask (else AWS_ENDPOINT_URL, or the\nprofile's endpoint_url; with none, judge offline)"},
+			{name: "profile", arg: "NAME", value: (*textFlag)(&o.aws.profile),
+				help: "shared config and credentials profile (else AWS_PROFILE)"},
+			{name: "region", arg: "REGION", value: (*textFlag)(&o.aws.region),
+				help: "region to sign the admin call for (any; default us-east-1)"},
+		},
+		column: 21,
+		examples: []string{
+			"signet inspect 'https://photos.s3.us-east-1.amazonaws.com/cat.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=…'",
+			"signet inspect --json --offline \"$URL\" | jq -r .effective_expires_at",
+			"signet inspect --endpoint-url http://localhost:9000 \"$URL\"",
+			"signet inspect --profile signet-admin --method PUT --header 'Content-Type: image/png' \"$URL\"",
+			"signet inspect --endpoint-url http://files.internal:9000 --header 'Host: files.internal:9000' \"$URL\"",
+		},
+		footer: `Quote the URL in single quotes: an unquoted & ends the shell command.
+
+Exit status: 0 the URL is valid now; 3 it is not (the reason was printed);
+1 it could not be judged (not a presigned URL, or the server was asked and
+did not answer); 2 usage error.`,
+		args: func(pos []string) error {
+			switch {
+			case len(pos) == 0:
+				return errors.New("missing the presigned URL to inspect (quote it in single quotes: an unquoted & ends the shell command)")
+			case len(pos) > 1:
+				return fmt.Errorf("want one presigned URL, got %d arguments (quote the URL in single quotes: an unquoted & splits it)", len(pos))
+			}
+			return nil
+		},
+	}
+}
+
 func runInspect(env Env) int {
 	const name = "signet inspect"
 	var o inspectOpts
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	// Errors are printed below, help on stdout: the flag package's own
-	// printing would send both to one stream.
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	fs.StringVar(&o.aws.endpointURL, "endpoint-url", "", "")
-	fs.StringVar(&o.aws.profile, "profile", "", "")
-	fs.StringVar(&o.aws.region, "region", "", "")
-	fs.BoolVar(&o.json, "json", false, "")
-	fs.BoolVar(&o.offline, "offline", false, "")
-	fs.StringVar(&o.method, "method", http.MethodGet, "")
-	fs.Var(&o.headers, "header", "")
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(env.Stderr, "%s: %s\nRun '%s --help' for usage.\n", name, fmt.Sprintf(format, a...), name)
-		return inspectUsage
+	spec := inspectSpec(&o)
+	pos, code, done := parseCommand(env, spec)
+	if done {
+		return code
 	}
-	pos, err := parseInterspersed(fs, env.Args)
-	if errors.Is(err, flag.ErrHelp) {
-		inspectUsageText(env.Stdout)
-		return 0
-	}
-	if err != nil {
-		// The flag package names flags with one dash; signet's help uses two.
-		msg := strings.Replace(err.Error(), "defined: -", "defined: --", 1)
-		if i := strings.Index(msg, ": --header"); i >= 0 {
-			msg = msg[i+2:] // the flag package repeats the flag and value before our message
-		}
-		return usageErr("%s", msg)
-	}
-	switch {
-	case len(pos) == 0:
-		return usageErr("missing the presigned URL to inspect (quote it in single quotes: an unquoted & ends the shell command)")
-	case len(pos) > 1:
-		return usageErr("want one presigned URL, got %d arguments (quote the URL in single quotes: an unquoted & splits it)", len(pos))
-	}
+	usageErr := func(format string, a ...any) int { return usageError(env, spec, format, a...) }
 	method := strings.ToUpper(o.method)
 	if !httpguts.ValidHeaderFieldName(method) {
 		return usageErr("--method %q is not an HTTP method: use GET, PUT, HEAD, DELETE or POST", o.method)
@@ -179,10 +196,7 @@ func writeInspect(env Env, o inspectOpts, rep *inspect.Report) error {
 	return rep.WriteText(env.Stdout)
 }
 
-func inspectUsageText(w io.Writer) {
-	fmt.Fprint(w, `Usage: signet inspect [flags] URL
-
-Takes a presigned URL apart (SigV4 or SigV2, made by signet or by AWS, path
+const inspectAbout = `Takes a presigned URL apart (SigV4 or SigV2, made by signet or by AWS, path
 style or virtual-hosted), one line per part with what it means, and judges
 its window now: valid for how long, expired since when, not yet valid, or
 over S3's 7-day cap.
@@ -197,32 +211,4 @@ first line that differs. The call is signed like the AWS CLI's, with the
 root's credentials or an identity allowed signet:ExplainURL on "*".
 Without an endpoint, or with --offline, nothing leaves this machine.
 
-Session tokens are never printed: they show as REDACTED(sha256:…).
-
-Flags:
-  --method METHOD      the HTTP method the URL is used with (default GET)
-  --header 'N: v'      a header the request sends; repeat for more. Give
-                       'Host: h' when a proxy changes the Host on the way
-  --offline            judge from the URL alone; never ask a server
-  --json               one JSON object: verdict, reason, message, source,
-                       now, expires_at, effective_expires_at, limited_by,
-                       principal, the URL's parts and the server's answer
-  --endpoint-url URL   the signet server to ask (else AWS_ENDPOINT_URL, or the
-                       profile's endpoint_url; with none, judge offline)
-  --profile NAME       shared config and credentials profile (else AWS_PROFILE)
-  --region REGION      region to sign the admin call for (any; default us-east-1)
-
-Examples:
-  signet inspect 'https://photos.s3.us-east-1.amazonaws.com/cat.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=…'
-  signet inspect --json --offline "$URL" | jq -r .effective_expires_at
-  signet inspect --endpoint-url http://localhost:9000 "$URL"
-  signet inspect --profile signet-admin --method PUT --header 'Content-Type: image/png' "$URL"
-  signet inspect --endpoint-url http://files.internal:9000 --header 'Host: files.internal:9000' "$URL"
-
-Quote the URL in single quotes: an unquoted & ends the shell command.
-
-Exit status: 0 the URL is valid now; 3 it is not (the reason was printed);
-1 it could not be judged (not a presigned URL, or the server was asked and
-did not answer); 2 usage error.
-`)
-}
+Session tokens are never printed: they show as REDACTED(sha256:…).`

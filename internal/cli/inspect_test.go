@@ -160,7 +160,6 @@ func TestInspectGolden(t *testing.T) {
 
 	cases := []inspectCase{
 		// Usage.
-		{name: "help", args: []string{"--help"}},
 		{name: "no_args"},
 		{name: "two_args", args: []string{"http://a/b", "http://c/d"}},
 		{name: "bad_flag", args: []string{"--colour"}, url: shortURL},

@@ -37,16 +37,20 @@ type command struct {
 	name    string
 	summary string
 	run     func(env Env) int
+	// spec declares the command's flags and help, bound to throwaway
+	// values (for help and completion); nil for admin, whose commands
+	// each have their own.
+	spec func() *cmdSpec
 }
 
 func commands() []command {
 	return []command{
-		{"server", "run the S3-compatible server", runServer},
-		{"version", "print the version", runVersion},
-		{"presign", "print a presigned URL, warning when the credentials die first", runPresign},
-		{"inspect", "explain a presigned URL: its parts, real expiry and why it fails", runInspect},
-		{"admin", "manage users, keys, roles and sessions; the dev clock", runAdmin},
-		{"completion", "print a shell completion script (bash, zsh or fish)", runCompletion},
+		{"server", "run the S3-compatible server", runServer, func() *cmdSpec { return serverSpec(&serverOpts{}) }},
+		{"version", "print the version", runVersion, func() *cmdSpec { return versionSpec(new(bool)) }},
+		{"presign", "print a presigned URL, warning when the credentials die first", runPresign, func() *cmdSpec { return presignSpec(&presignOpts{}) }},
+		{"inspect", "explain a presigned URL: its parts, real expiry and why it fails", runInspect, func() *cmdSpec { return inspectSpec(&inspectOpts{}) }},
+		{"admin", "manage users, keys, roles and sessions; the dev clock", runAdmin, nil},
+		{"completion", "print a shell completion script (bash, zsh or fish)", runCompletion, completionSpec},
 	}
 }
 
@@ -93,17 +97,30 @@ Run 'signet <command> -h' for a command's flags and examples; docs/cli.md is the
 `)
 }
 
+// versionSpec declares signet version, its --json bound to asJSON.
+func versionSpec(asJSON *bool) *cmdSpec {
+	return &cmdSpec{
+		path:  "version",
+		usage: "[--json]",
+		about: "Prints signet's version.",
+		flags: []flagSpec{
+			{name: "json", value: (*switchFlag)(asJSON), help: `print {"version": "…"} instead`},
+		},
+		column:   8,
+		examples: []string{"signet version", "signet version --json"},
+		footer:   "Exit codes: 0 printed; 2 usage error.",
+	}
+}
+
 func runVersion(env Env) int {
-	switch {
-	case len(env.Args) == 0:
-		fmt.Fprintln(env.Stdout, "signet", Version)
-	case len(env.Args) == 1 && env.Args[0] == "--json":
+	var asJSON bool
+	if _, code, done := parseCommand(env, versionSpec(&asJSON)); done {
+		return code
+	}
+	if asJSON {
 		fmt.Fprintf(env.Stdout, "{\"version\": %q}\n", Version)
-	case len(env.Args) == 1 && isHelp(env.Args[0]):
-		fmt.Fprint(env.Stdout, "Usage: signet version [--json]\n\nPrints signet's version.\n\nExamples:\n  signet version\n  signet version --json\n\nExit codes: 0 printed; 2 usage error.\n")
-	default:
-		fmt.Fprintf(env.Stderr, "signet version: unexpected argument %q\nRun 'signet version --help' for usage.\n", env.Args[0])
-		return 2
+	} else {
+		fmt.Fprintln(env.Stdout, "signet", Version)
 	}
 	return 0
 }

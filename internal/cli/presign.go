@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -22,7 +20,6 @@ import (
 const (
 	presignOK      = 0
 	presignFailed  = 1
-	presignUsage   = 2
 	presignRefused = 3
 )
 
@@ -41,10 +38,13 @@ type presignOpts struct {
 	method      string
 	contentType string
 	headers     headerFlags
-	overrides   map[string]*string
+	overrides   map[string]*overrideFlag
 	sigv2       bool
 	json        bool
 	strict      bool
+	uploadID    string
+	partNumber  string
+	uploads     bool
 }
 
 // headerFlags collects repeated --header 'Name: value' flags.
@@ -53,44 +53,103 @@ type headerFlags []string
 func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
 func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
 
-func runPresign(env Env) int {
-	o := presignOpts{overrides: map[string]*string{}}
-	fs := flag.NewFlagSet(presignCmdName, flag.ContinueOnError)
-	// Errors are printed below and help on stdout: the flag package's own
-	// printing would send both to one stream.
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	fs.StringVar(&o.expiresIn, "expires-in", "3600", "")
-	fs.StringVar(&o.method, "method", "GET", "")
-	fs.StringVar(&o.contentType, "content-type", "", "")
-	fs.Var(&o.headers, "header", "")
-	for _, name := range presign.ResponseOverrides {
-		o.overrides[name] = fs.String(name, "", "")
-	}
-	fs.StringVar(&o.aws.endpointURL, "endpoint-url", "", "")
-	fs.StringVar(&o.aws.region, "region", "", "")
-	fs.StringVar(&o.aws.profile, "profile", "", "")
-	fs.BoolVar(&o.sigv2, "sigv2", false, "")
-	fs.BoolVar(&o.json, "json", false, "")
-	fs.BoolVar(&o.strict, "strict", false, "")
+// overrideFlag is a response-* value; set tells an empty value given
+// (--response-content-encoding ”, still sent) from none.
+type overrideFlag struct {
+	v   string
+	set bool
+}
 
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(env.Stderr, "%s: %s\nRun '%s --help' for usage.\n", presignCmdName, fmt.Sprintf(format, a...), presignCmdName)
-		return presignUsage
+func (f *overrideFlag) String() string     { return f.v }
+func (f *overrideFlag) Set(v string) error { f.v, f.set = v, true; return nil }
+
+// presignSpec declares signet presign, its flags bound to o.
+func presignSpec(o *presignOpts) *cmdSpec {
+	o.expiresIn, o.method = "3600", "GET"
+	flags := []flagSpec{
+		{name: "expires-in", arg: "DURATION", value: (*textFlag)(&o.expiresIn),
+			help: "how long the URL lives: seconds (3600) or a duration (15m, 12h,\n6d23h); default 3600; at most 604800 (7d) with SigV4"},
+		{name: "method", arg: "METHOD", value: (*textFlag)(&o.method), choices: presign.Methods,
+			help: "GET (default), PUT, HEAD or DELETE; POST for a multipart upload\n(--uploads or --upload-id)"},
+		{name: "content-type", arg: "TYPE", value: (*textFlag)(&o.contentType),
+			help: "sign the Content-Type of a PUT; the upload must send exactly it"},
+		{name: "header", arg: "'NAME: VALUE'", value: &o.headers,
+			help: "sign another header the request must send (repeatable)"},
+		{name: "upload-id", arg: "ID", value: (*textFlag)(&o.uploadID),
+			help: "a multipart upload: with --method PUT and --part-number, upload\none part (UploadPart); --method POST completes the upload,\nDELETE aborts it, GET lists its parts"},
+		{name: "part-number", arg: "N", value: (*textFlag)(&o.partNumber),
+			help: "the part --upload-id's URL uploads, 1 to 10000"},
+		{name: "uploads", value: (*switchFlag)(&o.uploads),
+			help: "with --method POST: start a multipart upload\n(CreateMultipartUpload); its answer holds the upload ID"},
 	}
-	pos, err := parseInterspersed(fs, env.Args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(env.Stdout, presignHelp)
-		return presignOK
+	o.overrides = map[string]*overrideFlag{}
+	for _, name := range presign.ResponseOverrides {
+		o.overrides[name] = &overrideFlag{}
+		flags = append(flags, flagSpec{name: name, arg: "VALUE", value: o.overrides[name], group: "response",
+			help: "have a GET or HEAD answer with that response header (signed)"})
 	}
-	if err != nil {
-		// The flag package names flags with one dash; signet's help uses two.
-		return usageErr("%s", strings.Replace(err.Error(), "defined: -", "defined: --", 1))
+	flags = append(flags, []flagSpec{
+		{name: "endpoint-url", arg: "URL", value: (*textFlag)(&o.aws.endpointURL),
+			help: "the S3 endpoint, e.g. a signet server; the URL is path style\n(else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or the profile's\nendpoint_url; else AWS S3 itself)"},
+		{name: "region", arg: "REGION", value: (*textFlag)(&o.aws.region),
+			help: "region to sign for (else AWS_REGION, the profile's, or us-east-1)"},
+		{name: "profile", arg: "NAME", value: (*textFlag)(&o.aws.profile),
+			help: "shared config profile (else AWS_PROFILE, or default)"},
+		{name: "sigv2", value: (*switchFlag)(&o.sigv2),
+			help: "sign with legacy Signature Version 2, for old clients; SigV2\nURLs are not held to 7 days"},
+		{name: "json", value: (*switchFlag)(&o.json),
+			help: "print one JSON object instead of the URL: url, method, bucket,\nkey, upload_id, part_number and uploads (multipart only), region,\nrequired_headers, signature_version, signed_at,\nexpires_in_seconds, expires_at, effective_expires_at,\nlimited_by (url, credentials or unknown), credential_source,\nprofile, access_key_id, credential_kind (long-term or\ntemporary), credentials_expire_at, warning"},
+		{name: "strict", value: (*switchFlag)(&o.strict),
+			help: "refuse, printing no URL, when it would die before its expiry\nor may (temporary credentials whose expiry is unknown)"},
+	}...)
+	return &cmdSpec{
+		path:  "presign",
+		usage: "s3://BUCKET/KEY [flags]",
+		about: presignAbout,
+		flags: flags, column: 25,
+		examples: []string{
+			"# A day-long link to an object on a signet server",
+			"signet presign s3://photos/yawning-cat.jpg --expires-in 1d --endpoint-url http://127.0.0.1:9000",
+			"",
+			"# A week-long link, refused if the profile's role session would end it sooner",
+			"signet presign s3://photos/yawning-cat.jpg --expires-in 7d --profile reader --strict",
+			"",
+			"# An upload link, and the upload",
+			"URL=$(signet presign s3://uploads/report.pdf --method PUT --content-type application/pdf --expires-in 15m)",
+			"curl -X PUT -H 'Content-Type: application/pdf' --upload-file report.pdf \"$URL\"",
+			"",
+			"# One part of a multipart upload, and its upload (the ETag goes to CompleteMultipartUpload)",
+			"URL=$(signet presign s3://uploads/disk.iso --method PUT --upload-id \"$UPLOAD_ID\" --part-number 1)",
+			"curl -s -o /dev/null -D - --upload-file part1 \"$URL\" | grep -i etag",
+			"",
+			"# A download that saves under another name",
+			"signet presign s3://photos/yawning-cat.jpg --response-content-disposition 'attachment; filename=\"cat.jpg\"'",
+			"",
+			"# A month-long link for a legacy client that only speaks SigV2",
+			"signet presign s3://archive/2026.tar --sigv2 --expires-in 30d",
+			"",
+			"# When does it really stop working?",
+			"signet presign s3://photos/yawning-cat.jpg --expires-in 7d --json | jq -r '.effective_expires_at, .limited_by'",
+		},
+		footer: presignExitCodes,
+		args: func(pos []string) error {
+			if len(pos) != 1 {
+				return fmt.Errorf("want one object path, s3://BUCKET/KEY; got %d argument(s)", len(pos))
+			}
+			return nil
+		},
 	}
-	if len(pos) != 1 {
-		return usageErr("want one object path, s3://BUCKET/KEY; got %d argument(s)", len(pos))
+}
+
+func runPresign(env Env) int {
+	var o presignOpts
+	spec := presignSpec(&o)
+	pos, code, done := parseCommand(env, spec)
+	if done {
+		return code
 	}
-	req, err := presignRequest(pos[0], &o, fs)
+	usageErr := func(format string, a ...any) int { return usageError(env, spec, format, a...) }
+	req, err := presignRequest(pos[0], &o)
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -148,7 +207,7 @@ func runPresign(env Env) int {
 
 // presignRequest turns the argument and flags into a request, refusing
 // what cannot be parsed. CheckRequest judges the rest.
-func presignRequest(arg string, o *presignOpts, fs *flag.FlagSet) (presign.Request, error) {
+func presignRequest(arg string, o *presignOpts) (presign.Request, error) {
 	var req presign.Request
 	var err error
 	if req.Bucket, req.Key, err = presign.ParseS3URI(arg); err != nil {
@@ -158,6 +217,12 @@ func presignRequest(arg string, o *presignOpts, fs *flag.FlagSet) (presign.Reque
 	req.SigV2 = o.sigv2
 	if req.ExpiresIn, err = duration.Parse(o.expiresIn); err != nil {
 		return req, fmt.Errorf("--expires-in: %v", err)
+	}
+	req.UploadID, req.Uploads = o.uploadID, o.uploads
+	if o.partNumber != "" {
+		if req.PartNumber, err = presign.ParsePartNumber(o.partNumber); err != nil {
+			return req, err
+		}
 	}
 	req.Header = http.Header{}
 	if o.contentType != "" {
@@ -179,14 +244,14 @@ func presignRequest(arg string, o *presignOpts, fs *flag.FlagSet) (presign.Reque
 	}
 	// Only flags given on the command line count, so that an empty value
 	// (--response-content-encoding '') is still sent.
-	fs.Visit(func(f *flag.Flag) {
-		if p, ok := o.overrides[f.Name]; ok {
+	for name, f := range o.overrides {
+		if f.set {
 			if req.Overrides == nil {
 				req.Overrides = map[string]string{}
 			}
-			req.Overrides[f.Name] = *p
+			req.Overrides[name] = f.v
 		}
-	})
+	}
 	return req, nil
 }
 
@@ -213,6 +278,9 @@ type presignJSON struct {
 	Method              string            `json:"method"`
 	Bucket              string            `json:"bucket"`
 	Key                 string            `json:"key"`
+	UploadID            string            `json:"upload_id,omitempty"`
+	PartNumber          int               `json:"part_number,omitempty"`
+	Uploads             bool              `json:"uploads,omitempty"`
 	Region              string            `json:"region"`
 	RequiredHeaders     map[string]string `json:"required_headers"`
 	SignatureVersion    string            `json:"signature_version"`
@@ -246,6 +314,9 @@ func presignJSONOf(r *presign.Result) presignJSON {
 		Method:           r.Request.Method,
 		Bucket:           r.Request.Bucket,
 		Key:              r.Request.Key,
+		UploadID:         r.Request.UploadID,
+		PartNumber:       r.Request.PartNumber,
+		Uploads:          r.Request.Uploads,
 		Region:           r.Region,
 		RequiredHeaders:  headers,
 		SignatureVersion: r.SignatureVersion,
@@ -293,9 +364,7 @@ func wrapParagraph(s string, width int) string {
 	return b.String()
 }
 
-const presignHelp = `Usage: signet presign s3://BUCKET/KEY [flags]
-
-Print a presigned URL for one object on stdout, signed with the credentials the AWS CLI
+const presignAbout = `Print a presigned URL for one object on stdout, signed with the credentials the AWS CLI
 would use, and warn on stderr when those credentials expire before the URL would: a
 presigned URL dies with the credentials that signed it, whatever its expiry says.
 
@@ -305,57 +374,10 @@ and AWS_SESSION_TOKEN; the shared credentials and config files (~/.aws/credentia
 role_arn with source_profile or credential_source (the role is assumed at the URL's
 endpoint, or at AWS_ENDPOINT_URL_STS); credential_process; SSO; the container credentials
 endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI); and instance metadata
-(AWS_EC2_METADATA_SERVICE_ENDPOINT; AWS_EC2_METADATA_DISABLED=true skips it).
+(AWS_EC2_METADATA_SERVICE_ENDPOINT; AWS_EC2_METADATA_DISABLED=true skips it).`
 
-Flags:
-  --expires-in DURATION    how long the URL lives: seconds (3600) or a duration (15m, 12h,
-                           6d23h); default 3600; at most 604800 (7d) with SigV4
-  --method METHOD          GET (default), PUT, HEAD or DELETE
-  --content-type TYPE      sign the Content-Type of a PUT; the upload must send exactly it
-  --header 'NAME: VALUE'   sign another header the request must send (repeatable)
-  --response-cache-control VALUE, --response-content-disposition VALUE,
-  --response-content-encoding VALUE, --response-content-language VALUE,
-  --response-content-type VALUE, --response-expires VALUE
-                           have a GET or HEAD answer with that response header (signed)
-  --endpoint-url URL       the S3 endpoint, e.g. a signet server; the URL is path style
-                           (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or the profile's
-                           endpoint_url; else AWS S3 itself)
-  --region REGION          region to sign for (else AWS_REGION, the profile's, or us-east-1)
-  --profile NAME           shared config profile (else AWS_PROFILE, or default)
-  --sigv2                  sign with legacy Signature Version 2, for old clients; SigV2
-                           URLs are not held to 7 days
-  --json                   print one JSON object instead of the URL: url, method, bucket,
-                           key, region, required_headers, signature_version, signed_at,
-                           expires_in_seconds, expires_at, effective_expires_at,
-                           limited_by (url, credentials or unknown), credential_source,
-                           profile, access_key_id, credential_kind (long-term or
-                           temporary), credentials_expire_at, warning
-  --strict                 refuse, printing no URL, when it would die before its expiry
-                           or may (temporary credentials whose expiry is unknown)
-
-Examples:
-  # A day-long link to an object on a signet server
-  signet presign s3://photos/yawning-cat.jpg --expires-in 1d --endpoint-url http://127.0.0.1:9000
-
-  # A week-long link, refused if the profile's role session would end it sooner
-  signet presign s3://photos/yawning-cat.jpg --expires-in 7d --profile reader --strict
-
-  # An upload link, and the upload
-  URL=$(signet presign s3://uploads/report.pdf --method PUT --content-type application/pdf --expires-in 15m)
-  curl -X PUT -H 'Content-Type: application/pdf' --upload-file report.pdf "$URL"
-
-  # A download that saves under another name
-  signet presign s3://photos/yawning-cat.jpg --response-content-disposition 'attachment; filename="cat.jpg"'
-
-  # A month-long link for a legacy client that only speaks SigV2
-  signet presign s3://archive/2026.tar --sigv2 --expires-in 30d
-
-  # When does it really stop working?
-  signet presign s3://photos/yawning-cat.jpg --expires-in 7d --json | jq -r '.effective_expires_at, .limited_by'
-
-Exit codes:
+const presignExitCodes = `Exit codes:
   0  the URL was printed (a warning may have gone to stderr)
   1  no credentials, or their source failed (STS refused the role, credential_process failed)
   2  usage error: a bad flag, argument or configuration, or --expires-in over 7 days
-  3  refused by --strict: the URL would die before its expiry, or may
-`
+  3  refused by --strict: the URL would die before its expiry, or may`

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"io"
 	"log/slog"
 	"net/http"
@@ -110,8 +111,6 @@ func TestPresignGolden(t *testing.T) {
 		stdin string
 		setup func(t *testing.T, e *presigntest.Env)
 	}{
-		{name: "help", args: []string{"--help"}},
-
 		// An IAM user's long-term key: the URL lives its window.
 		{name: "long_term", args: with(cat), setup: psAliceProfile},
 		{name: "long_term_json", args: with(cat, "--expires-in", "7d", "--json"), setup: psAliceProfile},
@@ -170,7 +169,21 @@ func TestPresignGolden(t *testing.T) {
 			"--header", "x-amz-meta-owner: alice", "--expires-in", "15m"), setup: psAliceProfile},
 		{name: "put_content_type_json", args: with("s3://uploads/report 2026.pdf", "--method", "PUT", "--content-type", "application/pdf", "--json"), setup: psAliceProfile},
 
+		// One part of a multipart upload (UploadPart).
+		{name: "upload_part", args: with("s3://uploads/disk.iso", "--method", "PUT", "--upload-id", "2~uPLoAd/ID+1=", "--part-number", "3"), setup: psAliceProfile},
+		{name: "upload_part_json", args: with("s3://uploads/disk.iso", "--upload-id", "2~uPLoAd/ID+1=", "--json", "--part-number", "10000", "--method", "PUT"), setup: psAliceProfile},
+
+		// The multipart upload around the parts.
+		{name: "create_multipart_json", args: with("s3://uploads/disk.iso", "--method", "post", "--uploads", "--json"), setup: psAliceProfile},
+		{name: "complete_multipart", args: with("s3://uploads/disk.iso", "--method", "POST", "--upload-id", "u1"), setup: psAliceProfile},
+		{name: "abort_multipart", args: with("s3://uploads/disk.iso", "--method", "DELETE", "--upload-id", "u1"), setup: psAliceProfile},
+		{name: "list_parts", args: with("s3://uploads/disk.iso", "--upload-id", "u1"), setup: psAliceProfile},
+
 		// Refused before any credential is sought: exit 2.
+		{name: "upload_part_no_number", args: with("s3://uploads/disk.iso", "--method", "PUT", "--upload-id", "u1")},
+		{name: "upload_part_no_upload", args: with("s3://uploads/disk.iso", "--method", "PUT", "--part-number", "1")},
+		{name: "upload_part_on_get", args: with("s3://uploads/disk.iso", "--upload-id", "u1", "--part-number", "1")},
+		{name: "upload_part_out_of_range", args: with("s3://uploads/disk.iso", "--method", "PUT", "--upload-id", "u1", "--part-number", "10001")},
 		{name: "over_cap", args: with(cat, "--expires-in", "604801")},
 		{name: "over_cap_duration", args: with(cat, "--expires-in", "7d0h0m1s", "--json")},
 		{name: "bad_expires", args: with(cat, "--expires-in", "soon")},
@@ -180,6 +193,9 @@ func TestPresignGolden(t *testing.T) {
 		{name: "bucket_only", args: with("s3://photos/")},
 		{name: "not_s3_uri", args: with("photos/yawning-cat.jpg")},
 		{name: "bad_method", args: with(cat, "--method", "POST")},
+		{name: "bad_method_patch", args: with(cat, "--method", "PATCH")},
+		{name: "uploads_not_post", args: with("s3://uploads/disk.iso", "--uploads")},
+		{name: "upload_id_on_head", args: with("s3://uploads/disk.iso", "--method", "HEAD", "--upload-id", "u1")},
 		{name: "content_type_on_get", args: with(cat, "--content-type", "image/jpeg")},
 		{name: "override_on_put", args: with(cat, "--method", "PUT", "--response-content-type", "text/plain")},
 		{name: "bad_header", args: with(cat, "--header", "no colon here")},
@@ -443,5 +459,60 @@ func TestPresignCachesTheRoleSession(t *testing.T) {
 	}
 	if calls := sts.Calls(); len(calls) != 1 {
 		t.Errorf("%d AssumeRole calls for ten presigns, want 1", len(calls))
+	}
+}
+
+// TestPresignedMultipartWorksAgainstSignet: a whole multipart upload
+// through URLs presign prints (CreateMultipartUpload, UploadPart,
+// ListParts, CompleteMultipartUpload, and AbortMultipartUpload of a
+// second upload), against an in-process server. A part URL is signed for
+// that part of that upload only.
+func TestPresignedMultipartWorksAgainstSignet(t *testing.T) {
+	e := presigntest.Isolate(t)
+	psAliceProfile(t, e)
+	s := psStartServer(t)
+	const obj = "s3://photos/big.bin"
+	presigned := func(args ...string) string {
+		t.Helper()
+		return psMustPresign(t, psNow, append([]string{obj, "--endpoint-url", s.url}, args...)...)
+	}
+	create := func() string {
+		t.Helper()
+		r := psSend(t, "POST", presigned("--method", "POST", "--uploads"), nil, "")
+		var created struct{ UploadId string }
+		if err := xml.Unmarshal([]byte(r.body), &created); r.status != 200 || err != nil || created.UploadId == "" {
+			t.Fatalf("CreateMultipartUpload through the presigned URL: %d %s", r.status, r.body)
+		}
+		return created.UploadId
+	}
+	id := create()
+
+	part := presigned("--method", "PUT", "--upload-id", id, "--part-number", "1")
+	if r := psSend(t, "PUT", strings.Replace(part, "partNumber=1", "partNumber=2", 1), nil, "other"); r.status != 403 || !strings.Contains(r.body, "SignatureDoesNotMatch") {
+		t.Errorf("PUT to another part number: %d %s", r.status, r.body)
+	}
+	up := psSend(t, "PUT", part, nil, "part one")
+	etag := up.header.Get("ETag")
+	if up.status != 200 || etag == "" {
+		t.Fatalf("UploadPart through the presigned URL: %d %s", up.status, up.body)
+	}
+	if r := psSend(t, "GET", presigned("--upload-id", id), nil, ""); r.status != 200 || !strings.Contains(r.body, "<PartNumber>1</PartNumber>") {
+		t.Errorf("ListParts through the presigned URL: %d %s", r.status, r.body)
+	}
+
+	complete := "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + etag + "</ETag></Part></CompleteMultipartUpload>"
+	if r := psSend(t, "POST", presigned("--method", "POST", "--upload-id", id), nil, complete); r.status != 200 {
+		t.Fatalf("CompleteMultipartUpload through the presigned URL: %d %s", r.status, r.body)
+	}
+	if r := psSend(t, "GET", presigned(), nil, ""); r.status != 200 || r.body != "part one" {
+		t.Errorf("the object: %d %q, want the part's bytes", r.status, r.body)
+	}
+
+	other := create()
+	if r := psSend(t, "DELETE", presigned("--method", "DELETE", "--upload-id", other), nil, ""); r.status != 204 {
+		t.Errorf("AbortMultipartUpload through the presigned URL: %d %s", r.status, r.body)
+	}
+	if r := psSend(t, "GET", presigned("--upload-id", other), nil, ""); r.status != 404 || !strings.Contains(r.body, "NoSuchUpload") {
+		t.Errorf("ListParts of the aborted upload: %d %s", r.status, r.body)
 	}
 }

@@ -1,64 +1,89 @@
 package cli
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
+	"strconv"
 
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/duration"
 	"signet/internal/logbuf"
 	"signet/internal/server"
 )
 
-const serverHelp = `Usage: signet server [flags]
+// serverOpts are signet server's flags: the configuration, and what is
+// not part of it.
+type serverOpts struct {
+	cfg     config.Config
+	domains string
+	// debugAddr is not in config.Config: it is a diagnostic of this
+	// process (the soak test reads goroutine counts from it), not a
+	// setting of the service.
+	debugAddr string
+}
 
-Serves S3, IAM, STS and signet's admin API on one endpoint, with its data in
+// serverSpec declares signet server, its flags bound to o, whose
+// defaults come from config.Default (the SIGNET_* environment).
+func serverSpec(o *serverOpts) *cmdSpec {
+	o.cfg = config.Default()
+	o.domains = joinList(o.cfg.Domains)
+	c := &o.cfg
+	return &cmdSpec{
+		path:  "server",
+		usage: "[flags]",
+		about: `Serves S3, IAM, STS and signet's admin API on one endpoint, with its data in
 --data-dir (an embedded store). On first start it creates root credentials,
-saves them to DATA-DIR/root-credentials.json (0600) and prints them once.
-
-Examples:
-  signet server
-  signet server --addr 127.0.0.1:9000 --data-dir /var/lib/signet
-  signet server --dev-clock          # let 'signet admin clock advance' move time
-  signet server --debug-addr 127.0.0.1:6060   # pprof at /debug/pprof/ (loopback only)
-  signet server --addr :443 --tls-cert cert.pem --tls-key key.pem --domains s3.example.com
-
-Exit codes: 0 stopped cleanly; 1 could not start or serve; 2 usage error.
-
-Flags:
-`
+saves them to DATA-DIR/root-credentials.json (0600) and prints them once.`,
+		flags: []flagSpec{
+			{name: "addr", arg: "HOST:PORT", value: (*textFlag)(&c.Addr), env: config.EnvAddr,
+				def: "127.0.0.1:9000", help: "listen address"},
+			{name: "data-dir", arg: "DIR", value: (*textFlag)(&c.DataDir), dir: true, env: config.EnvDataDir,
+				def: "signet-data", help: "data directory: objects, metadata, root credentials"},
+			{name: "region", arg: "REGION", value: (*textFlag)(&c.Region), env: config.EnvRegion,
+				def: "us-east-1", help: "region signet answers for"},
+			{name: "domains", arg: "LIST", value: (*textFlag)(&o.domains), env: config.EnvDomains,
+				def:  "localhost,s3.localhost",
+				help: "comma-separated host names for virtual-hosted-style buckets"},
+			{name: "tls-cert", arg: "FILE", value: (*textFlag)(&c.TLSCert), file: true,
+				help: "TLS certificate file (PEM); serves HTTPS with --tls-key"},
+			{name: "tls-key", arg: "FILE", value: (*textFlag)(&c.TLSKey), file: true,
+				help: "TLS private key file (PEM)"},
+			{name: "log-level", arg: "LEVEL", value: (*textFlag)(&c.LogLevel), env: config.EnvLogLevel,
+				choices: []string{"debug", "info", "warn", "error"},
+				def:     "info", help: "debug, info, warn or error"},
+			{name: "dev-clock", value: (*switchFlag)(&c.DevClock),
+				help: "let admin callers move the server's clock forward\n('signet admin clock advance'); loopback addresses only"},
+			{name: "dev-clock-force", value: (*switchFlag)(&c.DevClockForce),
+				help: "allow --dev-clock on a non-loopback address"},
+			{name: "debug-addr", arg: "HOST:PORT", value: (*textFlag)(&o.debugAddr),
+				help: "serve Go runtime profiles (net/http/pprof) on this loopback\naddress, e.g. 127.0.0.1:6060; off by default"},
+			{name: "max-conns", arg: "N", value: (*intFlag)(&c.MaxConns), env: config.EnvMaxConns,
+				def: strconv.Itoa(config.DefaultMaxConns), help: "connections served at once; more wait in the listen backlog"},
+			{name: "body-idle-timeout", arg: "DURATION", value: (*durationFlag)(&c.BodyIdleTimeout), env: config.EnvBodyIdleTimeout,
+				def:  duration.Format(config.DefaultBodyIdleTimeout),
+				help: "close a connection whose request body sends nothing for this long"},
+		},
+		column: 22,
+		examples: []string{
+			"signet server",
+			"signet server --addr 127.0.0.1:9000 --data-dir /var/lib/signet",
+			"signet server --dev-clock          # let 'signet admin clock advance' move time",
+			"signet server --debug-addr 127.0.0.1:6060   # pprof at /debug/pprof/ (loopback only)",
+			"signet server --addr :443 --tls-cert cert.pem --tls-key key.pem --domains s3.example.com",
+		},
+		footer: "Exit codes: 0 stopped cleanly; 1 could not start or serve; 2 usage error.",
+	}
+}
 
 func runServer(env Env) int {
-	cfg := config.Default()
-	fs := flag.NewFlagSet("signet server", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env "+config.EnvAddr+")")
-	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "data directory (env "+config.EnvDataDir+")")
-	fs.StringVar(&cfg.Region, "region", cfg.Region, "region signet answers for (env "+config.EnvRegion+")")
-	domains := fs.String("domains", joinList(cfg.Domains), "comma-separated host names for virtual-hosted-style buckets (env "+config.EnvDomains+")")
-	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); serves HTTPS with --tls-key")
-	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
-	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env "+config.EnvLogLevel+")")
-	fs.BoolVar(&cfg.DevClock, "dev-clock", false, "let admin callers move the server's clock forward ('signet admin clock advance'); loopback addresses only")
-	fs.BoolVar(&cfg.DevClockForce, "dev-clock-force", false, "allow --dev-clock on a non-loopback address")
-	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "connections served at once; more wait in the listen backlog (env "+config.EnvMaxConns+")")
-	fs.DurationVar(&cfg.BodyIdleTimeout, "body-idle-timeout", cfg.BodyIdleTimeout, "close a connection whose request body sends nothing for this long (env "+config.EnvBodyIdleTimeout+")")
-	// Not in config.Config: it is a diagnostic of this process (the soak
-	// test reads goroutine counts from it), not a setting of the service.
-	debugAddr := fs.String("debug-addr", "", "serve Go runtime profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060; off by default")
-	// The flag package prints a parse error to stderr itself; help goes to
-	// stdout with exit 0, as for every other command.
-	fs.Usage = func() { fmt.Fprintln(env.Stderr, "Run 'signet server --help' for usage.") }
-	if err := fs.Parse(env.Args); errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(env.Stdout)
-		fmt.Fprint(env.Stdout, serverHelp)
-		fs.PrintDefaults()
-		return 0
-	} else if err != nil {
-		return 2
+	var o serverOpts
+	_, code, done := parseCommand(env, serverSpec(&o))
+	if done {
+		return code
 	}
+	cfg, debugAddr := o.cfg, &o.debugAddr
+	domains := &o.domains
 	cfg.Domains = config.SplitList(*domains)
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintln(env.Stderr, "signet server:", err)

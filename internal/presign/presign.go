@@ -23,8 +23,9 @@ import (
 	"signet/internal/sigv4"
 )
 
-// Methods are the HTTP methods a presigned object URL may be for.
-var Methods = []string{http.MethodGet, http.MethodPut, http.MethodHead, http.MethodDelete}
+// Methods are the HTTP methods a presigned object URL may be for. POST
+// is for the multipart operations only (see checkTarget).
+var Methods = []string{http.MethodGet, http.MethodPut, http.MethodHead, http.MethodDelete, http.MethodPost}
 
 // ResponseOverrides are the query parameters with which a GET or HEAD asks
 // S3 to answer with other response headers; they are signed.
@@ -50,6 +51,14 @@ type Request struct {
 	Overrides map[string]string
 	// SigV2 signs with legacy Signature Version 2, for old clients.
 	SigV2 bool
+	// UploadID names a multipart upload: with PartNumber (1 to
+	// MaxPartNumber) a PUT is UploadPart; without, a POST is
+	// CompleteMultipartUpload, a DELETE AbortMultipartUpload and a GET
+	// ListParts. Zero values for an object's own operations.
+	UploadID   string
+	PartNumber int
+	// Uploads makes a POST CreateMultipartUpload.
+	Uploads bool
 }
 
 // Resolved is where the URL points and whose credential signs it.
@@ -81,8 +90,8 @@ func (r *Result) EffectiveKnown() bool { return !r.Identity.ExpiryUnknown() }
 // CheckRequest refuses, before any credential is sought, what could not
 // make a working URL. Messages name the command's flags.
 func CheckRequest(req Request) error {
-	if !slices.Contains(Methods, req.Method) {
-		return fmt.Errorf("--method %q: want GET, PUT, HEAD or DELETE", req.Method)
+	if err := checkTarget(req); err != nil {
+		return err
 	}
 	switch {
 	case req.ExpiresIn < time.Second:
@@ -135,7 +144,7 @@ func Sign(req Request, r *Resolved, now time.Time) (*Result, error) {
 	}
 	signedAt := now.UTC().Truncate(time.Second)
 	target, virtualBucket := objectURL(r.Endpoint, r.Region, req.Bucket, req.Key)
-	query := overrideQuery(req.Overrides)
+	query := targetQuery(req)
 	res := &Result{Request: req, Region: r.Region, SignedAt: signedAt, Identity: id}
 
 	var err error

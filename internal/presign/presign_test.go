@@ -254,7 +254,8 @@ func TestCheckRequest(t *testing.T) {
 		{"zero", func(r *Request) { r.ExpiresIn = 0 }, "at least one second"},
 		{"negative", func(r *Request) { r.ExpiresIn = -time.Hour }, "at least one second"},
 		{"fraction", func(r *Request) { r.ExpiresIn = 1500 * time.Millisecond }, "whole seconds"},
-		{"method", func(r *Request) { r.Method = "POST" }, `--method "POST"`},
+		{"method", func(r *Request) { r.Method = "PATCH" }, `--method "PATCH": want GET, PUT, HEAD, DELETE or POST`},
+		{"POST form", func(r *Request) { r.Method = "POST" }, "the browser POST form (a presigned POST policy) is not supported yet"},
 		{"override on PUT", func(r *Request) { r.Method = "PUT"; r.Overrides = map[string]string{"response-expires": "x"} }, "apply to GET and HEAD"},
 		{"override on HEAD", func(r *Request) { r.Method = "HEAD"; r.Overrides = map[string]string{"response-expires": "x"} }, ""},
 		{"unknown override", func(r *Request) { r.Overrides = map[string]string{"response-foo": "x"} }, "not a response override"},
@@ -296,5 +297,53 @@ func TestIdentityKinds(t *testing.T) {
 		if c.id.Temporary() != c.temporary || c.id.ExpiryUnknown() != c.unkn || c.id.Kind() != c.kind {
 			t.Errorf("%+v: temporary %v unknown %v kind %s", c.id, c.id.Temporary(), c.id.ExpiryUnknown(), c.id.Kind())
 		}
+	}
+}
+
+// TestSignUploadPart: the part number and upload ID are signed into the
+// query, with SigV4 and SigV2 (which signs them as sub-resources), so
+// another part or upload does not verify.
+func TestSignUploadPart(t *testing.T) {
+	req := Request{Bucket: "b", Key: "disk.iso", Method: "PUT", ExpiresIn: time.Hour, UploadID: "2~u/p+l=d", PartNumber: 7}
+	res, err := Sign(req, longTerm(t), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "http://127.0.0.1:9000/b/disk.iso?partNumber=7&uploadId=2~u%2Fp%2Bl%3Dd&X-Amz-Algorithm="
+	if !strings.HasPrefix(res.URL, want) {
+		t.Fatalf("URL %s\nwant prefix %s", res.URL, want)
+	}
+	if _, err := verifyV4(t, "PUT", res.URL, nil, userSecret); err != nil {
+		t.Fatalf("the server's verifier refuses the URL: %v", err)
+	}
+	for _, tampered := range []string{strings.Replace(res.URL, "partNumber=7", "partNumber=8", 1), strings.Replace(res.URL, "uploadId=2", "uploadId=3", 1)} {
+		if _, err := verifyV4(t, "PUT", tampered, nil, userSecret); err == nil {
+			t.Errorf("%s verifies", tampered)
+		}
+	}
+
+	req.SigV2 = true
+	res, err = Sign(req, longTerm(t), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(res.URL)
+	if u.Query().Get("partNumber") != "7" || u.Query().Get("uploadId") != req.UploadID {
+		t.Fatalf("SigV2 URL %s", res.URL)
+	}
+	r := &http.Request{Method: "PUT", URL: u, Header: http.Header{}, RequestURI: u.RequestURI()}
+	a, err := sigv2.ParseQuery(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sigv2.Verify(r, a, userSecret, ""); err != nil {
+		t.Fatalf("the server's SigV2 verifier refuses the URL: %v", err)
+	}
+	other, _ := url.Parse(strings.Replace(res.URL, "partNumber=7", "partNumber=8", 1))
+	r = &http.Request{Method: "PUT", URL: other, Header: http.Header{}, RequestURI: other.RequestURI()}
+	if a, err := sigv2.ParseQuery(r); err != nil {
+		t.Fatal(err)
+	} else if _, err := sigv2.Verify(r, a, userSecret, ""); err == nil {
+		t.Error("SigV2: another part number verifies")
 	}
 }

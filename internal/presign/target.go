@@ -1,8 +1,12 @@
 package presign
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"signet/internal/sigv4"
@@ -23,6 +27,88 @@ func ParseS3URI(s string) (bucket, key string, err error) {
 		return "", "", fmt.Errorf("%q names a bucket, not an object: presign needs a key (s3://%s/KEY)", s, bucket)
 	}
 	return bucket, key, nil
+}
+
+// MaxPartNumber is the highest part number S3 accepts in UploadPart.
+const MaxPartNumber = 10000
+
+// ParsePartNumber reads --part-number: a whole number from 1 to
+// MaxPartNumber, as S3 numbers parts.
+func ParsePartNumber(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > MaxPartNumber {
+		return 0, fmt.Errorf("--part-number %q: S3 numbers the parts of an upload 1 to %d", s, MaxPartNumber)
+	}
+	return n, nil
+}
+
+// ErrPOSTForm refuses --method POST that names no multipart operation:
+// the browser's POST form is a signed policy, not a presigned URL.
+var ErrPOSTForm = errors.New("--method POST: the browser POST form (a presigned POST policy) is not supported yet; " +
+	"--method POST presigns CreateMultipartUpload with --uploads, or CompleteMultipartUpload with --upload-id ID")
+
+// checkTarget refuses a method and sub-resource that together name no S3
+// operation signet presigns (the operations boto3's generate_presigned_url
+// offers for objects). Messages name the command's flags.
+func checkTarget(req Request) error {
+	if !slices.Contains(Methods, req.Method) {
+		return fmt.Errorf("--method %q: want GET, PUT, HEAD, DELETE or POST", req.Method)
+	}
+	switch {
+	case req.Uploads && (req.UploadID != "" || req.PartNumber != 0):
+		return errors.New("--uploads starts a multipart upload: it takes no --upload-id or --part-number")
+	case req.Uploads && req.Method != http.MethodPost:
+		return errors.New("--uploads presigns CreateMultipartUpload, a POST: add --method POST")
+	case req.Uploads:
+		return nil
+	case req.PartNumber != 0 && req.UploadID == "":
+		return errors.New("--part-number goes with --upload-id: a part belongs to a multipart upload")
+	case req.PartNumber != 0 && req.Method != http.MethodPut:
+		return errors.New("--upload-id and --part-number presign UploadPart, a PUT: drop them, or use --method PUT")
+	case req.PartNumber < 0 || req.PartNumber > MaxPartNumber:
+		return fmt.Errorf("--part-number %d: S3 numbers the parts of an upload 1 to %d", req.PartNumber, MaxPartNumber)
+	case req.PartNumber != 0:
+		return nil
+	case req.UploadID != "" && req.Method == http.MethodPut:
+		return fmt.Errorf("--upload-id needs --part-number N (1 to %d): the URL uploads one part", MaxPartNumber)
+	case req.UploadID != "" && req.Method == http.MethodHead:
+		return errors.New("--upload-id with --method HEAD names no S3 operation: PUT with --part-number uploads a part, " +
+			"POST completes the upload, DELETE aborts it, GET lists its parts")
+	case req.UploadID != "" && len(req.Overrides) > 0:
+		return errors.New("--response-* overrides apply to an object's GET and HEAD, not to ListParts (--upload-id)")
+	case req.UploadID == "" && req.Method == http.MethodPost:
+		return ErrPOSTForm
+	}
+	return nil
+}
+
+// targetQuery is the query that says what the URL does, before the
+// signature's parameters: the multipart upload and part, or the
+// response-* overrides. Parameters are in canonical (sorted) order and
+// encoded as SigV4 canonicalises them, so the URL is its own canonical
+// form.
+func targetQuery(req Request) string {
+	var q string
+	if req.PartNumber != 0 {
+		q = appendParam(q, "partNumber", strconv.Itoa(req.PartNumber))
+	}
+	if o := overrideQuery(req.Overrides); o != "" {
+		q = joinQuery(q, o)
+	}
+	if req.UploadID != "" {
+		q = appendParam(q, "uploadId", req.UploadID)
+	}
+	if req.Uploads {
+		q = appendParam(q, "uploads", "")
+	}
+	return q
+}
+
+func joinQuery(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "&" + b
 }
 
 // ParseEndpoint checks that raw is an http:// or https:// URL with a host;

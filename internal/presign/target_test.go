@@ -85,3 +85,100 @@ func TestParseEndpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePartNumber(t *testing.T) {
+	for in, want := range map[string]int{"1": 1, "42": 42, "10000": 10000} {
+		if got, err := ParsePartNumber(in); err != nil || got != want {
+			t.Errorf("ParsePartNumber(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"0", "10001", "-1", "one", "", "1.5"} {
+		if _, err := ParsePartNumber(bad); err == nil || !strings.Contains(err.Error(), "1 to 10000") {
+			t.Errorf("ParsePartNumber(%q) = %v; want an error giving the range", bad, err)
+		}
+	}
+}
+
+// TestCheckTargetUploadPart: --upload-id and --part-number go together,
+// with PUT, and the part number is S3's 1 to 10000.
+func TestCheckTargetUploadPart(t *testing.T) {
+	part := Request{Method: "PUT", UploadID: "u1", PartNumber: 3}
+	if err := checkTarget(part); err != nil {
+		t.Errorf("UploadPart: %v", err)
+	}
+	cases := []struct {
+		req  Request
+		want string
+	}{
+		{Request{Method: "PUT", UploadID: "u1"}, "needs --part-number"},
+		{Request{Method: "PUT", PartNumber: 3}, "goes with --upload-id"},
+		{Request{Method: "GET", UploadID: "u1", PartNumber: 3}, "use --method PUT"},
+		{Request{Method: "DELETE", UploadID: "u1", PartNumber: 3}, "use --method PUT"},
+		{Request{Method: "HEAD", UploadID: "u1", PartNumber: 1}, "use --method PUT"},
+		{Request{Method: "HEAD", PartNumber: 1}, "goes with --upload-id"},
+		{Request{Method: "PUT", UploadID: "u1", PartNumber: 10001}, "1 to 10000"},
+		{Request{Method: "PUT", UploadID: "u1", PartNumber: -1}, "1 to 10000"},
+	}
+	for _, c := range cases {
+		if err := checkTarget(c.req); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v; want an error saying %q", c.req, err, c.want)
+		}
+	}
+}
+
+// TestTargetQuery: the operation's parameters in canonical order, encoded
+// as SigV4 signs them.
+func TestTargetQuery(t *testing.T) {
+	cases := []struct {
+		req  Request
+		want string
+	}{
+		{Request{Method: "GET"}, ""},
+		{Request{Method: "PUT", UploadID: "a/b+c=", PartNumber: 12}, "partNumber=12&uploadId=a%2Fb%2Bc%3D"},
+		{Request{Method: "GET", Overrides: map[string]string{"response-expires": "x", "response-cache-control": "no-cache"}},
+			"response-cache-control=no-cache&response-expires=x"},
+	}
+	for _, c := range cases {
+		if got := targetQuery(c.req); got != c.want {
+			t.Errorf("%+v: %q; want %q", c.req, got, c.want)
+		}
+	}
+}
+
+// TestCheckTargetMultipart: the multipart operations boto3 presigns, each
+// from its method and flags, and the POST form refused until it exists.
+func TestCheckTargetMultipart(t *testing.T) {
+	for _, ok := range []Request{
+		{Method: "POST", Uploads: true},      // CreateMultipartUpload
+		{Method: "POST", UploadID: "u1"},     // CompleteMultipartUpload
+		{Method: "DELETE", UploadID: "u1"},   // AbortMultipartUpload
+		{Method: "GET", UploadID: "u1"},      // ListParts
+		{Method: "DELETE"}, {Method: "HEAD"}, // the object's own
+	} {
+		if err := checkTarget(ok); err != nil {
+			t.Errorf("%+v: %v", ok, err)
+		}
+	}
+	cases := []struct {
+		req  Request
+		want string
+	}{
+		{Request{Method: "POST"}, "POST form (a presigned POST policy) is not supported yet"},
+		{Request{Method: "PUT", Uploads: true}, "add --method POST"},
+		{Request{Method: "POST", Uploads: true, UploadID: "u1"}, "takes no --upload-id"},
+		{Request{Method: "HEAD", UploadID: "u1"}, "names no S3 operation"},
+		{Request{Method: "GET", UploadID: "u1", Overrides: map[string]string{"response-expires": "x"}}, "not to ListParts"},
+		{Request{Method: "PATCH"}, "want GET, PUT, HEAD, DELETE or POST"},
+	}
+	for _, c := range cases {
+		if err := checkTarget(c.req); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v; want an error saying %q", c.req, err, c.want)
+		}
+	}
+	if got := targetQuery(Request{Method: "POST", Uploads: true}); got != "uploads=" {
+		t.Errorf("CreateMultipartUpload's query %q, want uploads=", got)
+	}
+	if got := targetQuery(Request{Method: "POST", UploadID: "u 1"}); got != "uploadId=u%201" {
+		t.Errorf("CompleteMultipartUpload's query %q", got)
+	}
+}
