@@ -383,23 +383,12 @@ func TestGetFederationToken(t *testing.T) {
 	}
 }
 
-// policyWorks reports whether the policy package parses session policies
-// yet (it was built alongside this package); tests of session policies
-// skip until it does.
-func policyWorks(t *testing.T) {
-	t.Helper()
-	if _, err := policy.Parse(policy.Session, []byte(sessionPolicy)); err != nil {
-		t.Skipf("policy.Parse does not accept a session policy yet: %v", err)
-	}
-}
-
 const sessionPolicy = `{
   "Version": "2012-10-17",
   "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos/*"}]
 }`
 
 func TestSessionPolicies(t *testing.T) {
-	policyWorks(t)
 	f := newFixture(t)
 	ctx := context.Background()
 	_, s, err := f.svc.AssumeRole(ctx, user, AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", Policy: sessionPolicy})
