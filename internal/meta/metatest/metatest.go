@@ -1463,6 +1463,10 @@ func testConcurrency(t *testing.T, s meta.Store) {
 		t.Errorf("final state %v, want %v", got, final)
 	}
 	checkBlobs(t, "WalkBlobs", walk(t, s), slices.Collect(maps.Values(final)))
+	// Every upload a worker created it also aborted.
+	if p, err := s.ListUploads(ctx, "b", meta.UploadQuery{MaxUploads: 1000}); err != nil || len(p.Uploads) != 0 {
+		t.Errorf("uploads left after every one was aborted: %d, %v", len(p.Uploads), err)
+	}
 }
 
 func testClosed(t *testing.T, s meta.Store) {
