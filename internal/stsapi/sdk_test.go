@@ -1,7 +1,6 @@
 package stsapi
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -64,7 +63,7 @@ func TestAWSSDKGoV2(t *testing.T) {
 		user.AccessKeyID: user, root.AccessKeyID: root, roleSession.AccessKeyID: roleSession,
 	}})
 	defer srv.Close()
-	ctx := context.Background()
+	ctx := t.Context()
 	alice := client(srv, user.AccessKeyID)
 
 	ar, err := alice.AssumeRole(ctx, &awssts.AssumeRoleInput{

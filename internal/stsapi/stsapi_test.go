@@ -86,7 +86,7 @@ func newFixtureOn(t *testing.T, store meta.Identities) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, r := range []meta.Role{
 		{Name: "deploy", ID: "AROADEPLOY0000000000", Path: "/", TrustPolicy: trustAccount, MaxSessionDuration: 3600},
 		{Name: "ops", ID: "AROAOPS0000000000000", Path: "/team/", TrustPolicy: trustAccount, MaxSessionDuration: 43200},
@@ -303,7 +303,7 @@ func TestAssumeRole(t *testing.T) {
 	if c := f.authz.conds; len(c) != 2 || c["sts:ExternalId"][0] != "Unique-42" {
 		t.Fatalf("condition keys %v", c)
 	}
-	sess, err := f.svc.Get(context.Background(), resp.Result.Credentials.AccessKeyId)
+	sess, err := f.svc.Get(t.Context(), resp.Result.Credentials.AccessKeyId)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +393,7 @@ func TestAssumeRoleRefusals(t *testing.T) {
 
 func sessions(t *testing.T, f *fixture) int {
 	t.Helper()
-	all, err := f.store.ListSessions(context.Background())
+	all, err := f.store.ListSessions(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +455,7 @@ func TestGetFederationToken(t *testing.T) {
 	if got := f.authz.seen(); len(got) != 1 || got[0] != user.ARN+" sts:GetFederationToken arn:aws:sts::"+acct+":federated-user/bob" {
 		t.Fatalf("authoriser calls %q", got)
 	}
-	sess, err := f.svc.Get(context.Background(), resp.Result.Credentials.AccessKeyId)
+	sess, err := f.svc.Get(t.Context(), resp.Result.Credentials.AccessKeyId)
 	if err != nil || sess.Kind != meta.SessionFederated || sess.SessionPolicy != "" {
 		t.Fatalf("stored %+v, %v", sess, err)
 	}
@@ -493,7 +493,7 @@ func TestGetFederationTokenWithPolicy(t *testing.T) {
 	if n := resp.Result.PackedPolicySize; n == nil || *n != sts.PackedPolicySize(doc) {
 		t.Fatalf("PackedPolicySize %v", n)
 	}
-	sess, err := f.svc.Get(context.Background(), resp.Result.Credentials.AccessKeyId)
+	sess, err := f.svc.Get(t.Context(), resp.Result.Credentials.AccessKeyId)
 	if err != nil || sess.SessionPolicy != doc {
 		t.Fatalf("stored %+v, %v", sess, err)
 	}
@@ -571,7 +571,7 @@ func TestAssumeRoleWithPolicyARNs(t *testing.T) {
 	if n := resp.Result.PackedPolicySize; n == nil || *n != sts.PackedPolicySize("", mineARN, readOnlyARN) || *n < 1 {
 		t.Fatalf("PackedPolicySize %v", n)
 	}
-	sess, err := f.svc.Get(context.Background(), resp.Result.Credentials.AccessKeyId)
+	sess, err := f.svc.Get(t.Context(), resp.Result.Credentials.AccessKeyId)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -616,7 +616,7 @@ func TestGetFederationTokenWithPolicyARNs(t *testing.T) {
 	if n := resp.Result.PackedPolicySize; n == nil || *n != sts.PackedPolicySize("", readOnlyARN) {
 		t.Fatalf("PackedPolicySize %v", n)
 	}
-	sess, err := f.svc.Get(context.Background(), resp.Result.Credentials.AccessKeyId)
+	sess, err := f.svc.Get(t.Context(), resp.Result.Credentials.AccessKeyId)
 	if err != nil {
 		t.Fatal(err)
 	}
