@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -244,17 +243,6 @@ func (h *history) writes(key string) []*write {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Clone(h.byKey[key])
-}
-
-func (h *history) keys() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	ks := make([]string, 0, len(h.byKey))
-	for k := range h.byKey {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // visible returns the writes of ws whose state a read that started at seq

@@ -1,7 +1,6 @@
 package access_test
 
 import (
-	"context"
 	"crypto/tls"
 	"path/filepath"
 	"testing"
@@ -25,7 +24,7 @@ import (
 // internal/policy's BenchmarkDecideBucketPolicy (the decision alone, keys
 // prebuilt), it shows what the per-request context costs.
 func BenchmarkAuthorizePresignedGET(b *testing.B) {
-	ctx := context.Background()
+	ctx := b.Context()
 	db, err := bolt.Open(filepath.Join(b.TempDir(), "meta.db"))
 	if err != nil {
 		b.Fatal(err)

@@ -132,19 +132,45 @@ func TestCacheBounded(t *testing.T) {
 	}
 }
 
+// TestCacheConcurrent: readers, writers and invalidations at once. A value
+// read before an invalidation never lands after it (the generation check),
+// every value the cache serves is one a writer put, and every invalidation
+// counts.
 func TestCacheConcurrent(t *testing.T) {
 	c := newCache()
+	const goroutines, rounds, every = 4, 2000, 100
+	const stale = -1 // put only under a generation already invalidated
+	valid := func(v any) bool {
+		n, ok := v.(int)
+		return ok && n >= 0 && n < goroutines*10000
+	}
 	var wg sync.WaitGroup
-	for g := range 4 {
+	for g := range goroutines {
 		wg.Go(func() {
-			for i := range 2000 {
-				_, gen, _ := c.get("k")
+			for i := range rounds {
+				v, gen, ok := c.get("k")
+				if ok && !valid(v) {
+					t.Errorf("cache served %v, which no writer put under a live generation", v)
+					return
+				}
 				c.put("k", gen, g*10000+i)
-				if i%100 == 0 {
+				if i%every == 0 {
 					c.invalidate()
+					c.put("k", gen, stale)
 				}
 			}
 		})
 	}
 	wg.Wait()
+	if v, _, ok := c.get("k"); ok && !valid(v) {
+		t.Fatalf("after the run the cache holds %v", v)
+	}
+	if want := uint64(goroutines * rounds / every); c.gen != want {
+		t.Fatalf("generation %d after %d invalidations", c.gen, want)
+	}
+	_, gen, _ := c.get("k")
+	c.put("k", gen, 42)
+	if v, _, ok := c.get("k"); !ok || v != 42 {
+		t.Fatalf("a put under the current generation reads back as %v, %v", v, ok)
+	}
 }

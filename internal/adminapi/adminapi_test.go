@@ -276,7 +276,7 @@ type issued struct {
 
 func (f *fixture) issue(t *testing.T) issued {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	u, err := f.iam.CreateUser(ctx, "alice", "/")
 	if err != nil {
 		t.Fatal(err)
@@ -342,7 +342,7 @@ func checkViewKeys(t *testing.T, m map[string]any) {
 func TestSessionsList(t *testing.T) {
 	f := newFixture(t, true)
 	s := f.issue(t)
-	if err := f.sts.Terminate(context.Background(), s.fed.AccessKeyID); err != nil {
+	if err := f.sts.Terminate(t.Context(), s.fed.AccessKeyID); err != nil {
 		t.Fatal(err)
 	}
 
@@ -399,7 +399,7 @@ func TestSessionsList(t *testing.T) {
 // order).
 func TestSessionsListSortedByIssueTime(t *testing.T) {
 	f := newFixture(t, true)
-	ctx := context.Background()
+	ctx := t.Context()
 	for i, id := range []string{"ASIAZZZZ000000000001", "ASIAMMMM000000000002", "ASIAAAAA000000000003"} {
 		issuedAt := t0.Add(time.Duration(i) * time.Minute)
 		err := f.store.PutSession(ctx, meta.Session{AccessKeyID: id, SealedSecret: []byte("sealed"), TokenHash: []byte("0123456789abcdef0123456789abcdef"),
@@ -467,7 +467,7 @@ func TestSessionTerminate(t *testing.T) {
 	f := newFixture(t, true)
 	s := f.issue(t)
 	keys := access.NewKeys(f.store, f.sealer, nil, acct)
-	cred, err := keys.Lookup(context.Background(), s.token.AccessKeyID) // cached
+	cred, err := keys.Lookup(t.Context(), s.token.AccessKeyID) // cached
 	if err != nil || cred.Terminated {
 		t.Fatalf("lookup before: %v %v", cred, err)
 	}
@@ -481,7 +481,7 @@ func TestSessionTerminate(t *testing.T) {
 		t.Errorf("terminated view %+v", v)
 	}
 	// The key store sees it at once (the write went through access.Store).
-	cred, err = keys.Lookup(context.Background(), s.token.AccessKeyID)
+	cred, err = keys.Lookup(t.Context(), s.token.AccessKeyID)
 	if err != nil || !cred.Terminated {
 		t.Errorf("lookup after terminate: terminated=%v err=%v", cred != nil && cred.Terminated, err)
 	}
@@ -568,7 +568,7 @@ func TestAccessDenied(t *testing.T) {
 			if f.clk.Shift() != 0 {
 				t.Error("clock moved")
 			}
-			sess, err := f.store.GetSession(context.Background(), s.token.AccessKeyID)
+			sess, err := f.store.GetSession(t.Context(), s.token.AccessKeyID)
 			if err != nil || !sess.TerminatedAt.IsZero() {
 				t.Errorf("session terminated: %v %v", sess.TerminatedAt, err)
 			}
@@ -642,7 +642,7 @@ func TestWithAccessAuthorizer(t *testing.T) {
 	f := newFixture(t, true)
 	authz := access.NewAuthorizer(f.store, f.iam, f.clk, acct)
 	f.api = adminapi.New(adminapi.Config{Clock: f.clk, DevClock: true, Store: f.store, Authz: authz})
-	ctx := context.Background()
+	ctx := t.Context()
 
 	root := &authn.Result{Principal: authn.Principal{ARN: "arn:aws:iam::" + acct + ":root", UserID: acct, IsRoot: true, Account: acct},
 		AuthType: authn.AuthHeader, SignatureVersion: authn.SigV4}

@@ -153,7 +153,7 @@ func TestClock(t *testing.T) {
 	c := f.client(t)
 	signedAt := time.Date(2026, 11, 27, 22, 0, 0, 0, time.UTC)
 	c.Now = func() time.Time { return signedAt }
-	got, err := c.Clock(context.Background())
+	got, err := c.Clock(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestAdvance(t *testing.T) {
 	f := newFake(t, map[string]canned{"POST /_signet/admin/v1/clock/advance": {body: clockJSON}})
 	c := f.client(t)
 	c.Region = "" // falls back to DefaultRegion
-	if _, err := c.Advance(context.Background(), 6*24*time.Hour+23*time.Hour); err != nil {
+	if _, err := c.Advance(t.Context(), 6*24*time.Hour+23*time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	r := f.last(t)
@@ -191,7 +191,7 @@ func TestAdvance(t *testing.T) {
 		t.Errorf("signed %v region %q", r.signedHeaders, r.scope.Region)
 	}
 	for _, d := range []time.Duration{0, -time.Second} {
-		if _, err := c.Advance(context.Background(), d); err == nil || !strings.Contains(err.Error(), "only moves forward") {
+		if _, err := c.Advance(t.Context(), d); err == nil || !strings.Contains(err.Error(), "only moves forward") {
 			t.Errorf("Advance(%v) err %v", d, err)
 		}
 	}
@@ -206,7 +206,7 @@ func TestListSessions(t *testing.T) {
 		"GET /_signet/admin/v1/sessions?all=true": {body: `{"sessions": [` + sessionJSON + `,` + terminatedJSON + `]}`},
 	})
 	c := f.client(t)
-	live, err := c.ListSessions(context.Background(), false)
+	live, err := c.ListSessions(t.Context(), false)
 	if err != nil || len(live) != 1 {
 		t.Fatalf("live: %v %v", live, err)
 	}
@@ -216,7 +216,7 @@ func TestListSessions(t *testing.T) {
 		!s.Expires.Equal(time.Date(2026, 11, 27, 22, 0, 0, 0, time.UTC)) {
 		t.Errorf("session %+v", s)
 	}
-	all, err := c.ListSessions(context.Background(), true)
+	all, err := c.ListSessions(t.Context(), true)
 	if err != nil || len(all) != 2 {
 		t.Fatalf("all: %v %v", all, err)
 	}
@@ -231,7 +231,7 @@ func TestListSessions(t *testing.T) {
 func TestListSessionsEmptyIsNotNil(t *testing.T) {
 	for _, body := range []string{`{"sessions": []}`, `{"sessions": null}`, `{}`} {
 		f := newFake(t, map[string]canned{"GET /_signet/admin/v1/sessions": {body: body}})
-		got, err := f.client(t).ListSessions(context.Background(), false)
+		got, err := f.client(t).ListSessions(t.Context(), false)
 		if err != nil || got == nil || len(got) != 0 {
 			t.Errorf("%s: %#v %v", body, got, err)
 		}
@@ -244,11 +244,11 @@ func TestSessionAndTerminate(t *testing.T) {
 		"POST /_signet/admin/v1/sessions/ASIAEXAMPLEREADER01/terminate": {body: terminatedJSON},
 	})
 	c := f.client(t)
-	s, err := c.Session(context.Background(), "ASIAEXAMPLEREADER01")
+	s, err := c.Session(t.Context(), "ASIAEXAMPLEREADER01")
 	if err != nil || s.RoleARN != "arn:aws:iam::000000000000:role/reader" || s.UserID != "AROAEXAMPLEREADER:ci" {
 		t.Fatalf("%+v %v", s, err)
 	}
-	s, err = c.Terminate(context.Background(), "ASIAEXAMPLEREADER01")
+	s, err = c.Terminate(t.Context(), "ASIAEXAMPLEREADER01")
 	if err != nil || s.Status != StatusTerminated {
 		t.Fatalf("%+v %v", s, err)
 	}
@@ -256,10 +256,10 @@ func TestSessionAndTerminate(t *testing.T) {
 		t.Errorf("terminate sent %s with body %q", r.method, r.body)
 	}
 	for _, bad := range []string{"", "..", "ASIA/../clock", "ASIA?x=1", "ASIA EXAMPLE", strings.Repeat("A", 129)} {
-		if _, err := c.Session(context.Background(), bad); err == nil {
+		if _, err := c.Session(t.Context(), bad); err == nil {
 			t.Errorf("Session(%q) accepted", bad)
 		}
-		if _, err := c.Terminate(context.Background(), bad); err == nil {
+		if _, err := c.Terminate(t.Context(), bad); err == nil {
 			t.Errorf("Terminate(%q) accepted", bad)
 		}
 	}
@@ -274,7 +274,7 @@ func TestAPIError(t *testing.T) {
 		"GET /_signet/admin/v1/sessions/ASIANOSUCH": {status: 404, header: map[string]string{"X-Amz-Request-Id": "FROMHEADER000001"}, body: `{"error": {"code": "NoSuchSession", "message": "no session with access key ID ASIANOSUCH"}}`},
 	})
 	c := f.client(t)
-	_, err := c.Advance(context.Background(), time.Hour)
+	_, err := c.Advance(t.Context(), time.Hour)
 	var ae *APIError
 	if !errors.As(err, &ae) || *ae != (APIError{409, "DevClockDisabled", "the server was started without --dev-clock", "A1B2C3D4E5F60718"}) {
 		t.Fatalf("%#v", err)
@@ -282,7 +282,7 @@ func TestAPIError(t *testing.T) {
 	if want := "DevClockDisabled: the server was started without --dev-clock (HTTP 409, request ID A1B2C3D4E5F60718)"; err.Error() != want {
 		t.Errorf("message %q", err.Error())
 	}
-	_, err = c.Session(context.Background(), "ASIANOSUCH")
+	_, err = c.Session(t.Context(), "ASIANOSUCH")
 	if !errors.As(err, &ae) || ae.Code != "NoSuchSession" || ae.Status != 404 || ae.RequestID != "FROMHEADER000001" {
 		t.Fatalf("%#v", err)
 	}
@@ -296,17 +296,17 @@ func TestNonJSONResponses(t *testing.T) {
 			body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidBucketName</Code></Error>`},
 	})
 	c := f.client(t)
-	_, err := c.Clock(context.Background())
+	_, err := c.Clock(t.Context())
 	var he *HTTPError
 	if !errors.As(err, &he) || he.Status != 502 || he.ContentType != "text/html" ||
 		err.Error() != "HTTP 502 Bad Gateway (text/html): <html> <body>Bad Gateway</body></html>; not an admin API error body" {
 		t.Fatalf("%v", err)
 	}
-	_, err = c.Session(context.Background(), "ASIAXML")
+	_, err = c.Session(t.Context(), "ASIAXML")
 	if !errors.As(err, &he) || he.Status != 400 || !strings.Contains(err.Error(), "InvalidBucketName") {
 		t.Fatalf("%v", err)
 	}
-	_, err = c.ListSessions(context.Background(), false)
+	_, err = c.ListSessions(t.Context(), false)
 	if err == nil || !strings.Contains(err.Error(), "HTTP 200 but the body is not the admin API's JSON") || !strings.Contains(err.Error(), "hello") {
 		t.Fatalf("%v", err)
 	}
@@ -316,7 +316,7 @@ func TestSignatureIsReallyChecked(t *testing.T) {
 	f := newFake(t, map[string]canned{"GET /_signet/admin/v1/clock": {body: clockJSON}})
 	c := f.client(t)
 	c.Credentials = StaticCredentials{AccessKeyID: testAKID, SecretAccessKey: "wrong"}
-	_, err := c.Clock(context.Background())
+	_, err := c.Clock(t.Context())
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Code != "SignatureDoesNotMatch" {
 		t.Fatalf("wrong secret: %v", err)
@@ -329,7 +329,7 @@ func TestSessionTokenIsSent(t *testing.T) {
 	c.Credentials = CredentialsFunc(func(context.Context) (sigv4.Credentials, error) {
 		return sigv4.Credentials{AccessKeyID: testAKID, SecretAccessKey: testSecret, SessionToken: "tok"}, nil
 	})
-	if _, err := c.Clock(context.Background()); err != nil {
+	if _, err := c.Clock(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if r := f.last(t); r.token != "tok" || !slices.Contains(r.signedHeaders, "x-amz-security-token") {
@@ -342,17 +342,17 @@ func TestCredentialsError(t *testing.T) {
 	c := f.client(t)
 	boom := errors.New("no profile")
 	c.Credentials = CredentialsFunc(func(context.Context) (sigv4.Credentials, error) { return sigv4.Credentials{}, boom })
-	_, err := c.Clock(context.Background())
+	_, err := c.Clock(t.Context())
 	var ce *CredentialsError
 	if !errors.As(err, &ce) || !errors.Is(err, boom) {
 		t.Fatalf("%v", err)
 	}
 	c.Credentials = StaticCredentials{} // empty: the signer refuses
-	if _, err := c.Clock(context.Background()); !errors.As(err, &ce) {
+	if _, err := c.Clock(t.Context()); !errors.As(err, &ce) {
 		t.Fatalf("%v", err)
 	}
 	c.Credentials = nil
-	if _, err := c.Clock(context.Background()); !errors.As(err, &ce) {
+	if _, err := c.Clock(t.Context()); !errors.As(err, &ce) {
 		t.Fatalf("%v", err)
 	}
 }
@@ -362,7 +362,7 @@ func TestEndpointPathIsKept(t *testing.T) {
 	c := f.client(t)
 	for _, p := range []string{"/proxy/signet", "/proxy/signet/"} {
 		c.Endpoint.Path = p
-		if _, err := c.Clock(context.Background()); err != nil {
+		if _, err := c.Clock(t.Context()); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}
 	}

@@ -149,7 +149,7 @@ func TestIAMErrorsAreTyped(t *testing.T) {
 	ts, dates := iamFake(t, 404, "text/xml", `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>`+
 		`<Code>NoSuchEntity</Code><Message>The user with name bob cannot be found.</Message></Error><RequestId>REQ123</RequestId></ErrorResponse>`)
 	at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	_, err := newTestIAM(ts.URL, staticCreds, func() time.Time { return at }).GetUser(context.Background(), "bob")
+	_, err := newTestIAM(ts.URL, staticCreds, func() time.Time { return at }).GetUser(t.Context(), "bob")
 	var ie *IAMError
 	var ae *APIError
 	if !errors.As(err, &ie) || !errors.As(err, &ae) || ie.Op != "GetUser" || ae.Code != "NoSuchEntity" || ae.Status != 404 || ae.RequestID != "REQ123" ||
@@ -167,7 +167,7 @@ func TestIAMErrorsAreTyped(t *testing.T) {
 
 func TestIAMNotIAMAnswer(t *testing.T) {
 	ts, dates := iamFake(t, 502, "text/html; charset=utf-8", "<html>bad gateway</html>")
-	_, err := newTestIAM(ts.URL, staticCreds, nil).ListRoles(context.Background())
+	_, err := newTestIAM(ts.URL, staticCreds, nil).ListRoles(t.Context())
 	var ne *NotIAMError
 	if !errors.As(err, &ne) || ne.Status != 502 || !strings.HasPrefix(ne.ContentType, "text/html") || ne.Op != "ListRoles" {
 		t.Fatalf("got %T %v", err, err)
@@ -184,7 +184,7 @@ func TestIAMTransportAndCredentialErrors(t *testing.T) {
 	}
 	endpoint := "http://" + l.Addr().String()
 	l.Close()
-	_, err = newTestIAM(endpoint, staticCreds, nil).ListUsers(context.Background())
+	_, err = newTestIAM(endpoint, staticCreds, nil).ListUsers(t.Context())
 	var ue *url.Error
 	var oe *net.OpError
 	if !errors.As(err, &ue) || !errors.As(err, &oe) || strings.Contains(err.Error(), "operation error") {
@@ -194,7 +194,7 @@ func TestIAMTransportAndCredentialErrors(t *testing.T) {
 	failing := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{}, errors.New("no profile named dev")
 	})
-	_, err = newTestIAM(endpoint, failing, nil).ListUsers(context.Background())
+	_, err = newTestIAM(endpoint, failing, nil).ListUsers(t.Context())
 	var ce *CredentialsError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "no profile named dev") {
 		t.Fatalf("credentials failure: got %T %v", err, err)
@@ -206,7 +206,7 @@ func TestNewAccessKeySecretIsRedacted(t *testing.T) {
 		`<UserName>alice</UserName><AccessKeyId>AKIAEXAMPLE000000001</AccessKeyId><Status>Active</Status>`+
 		`<SecretAccessKey>s3cr3t/s3cr3t/s3cr3t/s3cr3t/s3cr3t/abcde</SecretAccessKey><CreateDate>2026-11-27T10:00:00Z</CreateDate>`+
 		`</AccessKey></CreateAccessKeyResult><ResponseMetadata><RequestId>R</RequestId></ResponseMetadata></CreateAccessKeyResponse>`)
-	k, err := newTestIAM(ts.URL, staticCreds, nil).CreateAccessKey(context.Background(), "alice")
+	k, err := newTestIAM(ts.URL, staticCreds, nil).CreateAccessKey(t.Context(), "alice")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,11 +29,10 @@ const (
 )
 
 type fixture struct {
-	clk   *clock.Fake
-	auth  *Authenticator
-	keys  *StaticKeys
-	temp  *Credential
-	other *Credential
+	clk  *clock.Fake
+	auth *Authenticator
+	keys *StaticKeys
+	temp *Credential
 }
 
 func newFixture() *fixture {

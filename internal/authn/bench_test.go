@@ -1,7 +1,6 @@
 package authn_test
 
 import (
-	"context"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -41,7 +40,7 @@ func benchKeys(b testing.TB) (*access.Keys, []aws.Credentials) {
 	}
 	store := access.NewStore(db)
 	ids := iam.New(iam.Config{Store: store, Sealer: sealer, Clock: clock.NewFake(bench.SignedAt), Account: benchAccount})
-	ctx := context.Background()
+	ctx := b.Context()
 	if _, err := ids.CreateUser(ctx, "alice", "/"); err != nil {
 		b.Fatal(err)
 	}
@@ -132,7 +131,7 @@ func BenchmarkSDKPresign(b *testing.B) {
 	_, creds := benchKeys(b)
 	signer := bench.SDKSigner()
 	r := bench.PresignRequest(b)
-	ctx := context.Background()
+	ctx := b.Context()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, err := signer.PresignHTTP(ctx, creds[0], r, bench.UnsignedPayload, "s3", bench.Region, bench.SignedAt); err != nil {

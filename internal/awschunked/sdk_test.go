@@ -5,7 +5,6 @@ package awschunked
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -194,7 +193,7 @@ func TestAWSSDKGoV2UnsignedTrailer(t *testing.T) {
 					if !seekable {
 						body = onlyReader{bytes.NewReader(data)}
 					}
-					_, err := client.PutObject(context.Background(), &s3.PutObjectInput{
+					_, err := client.PutObject(t.Context(), &s3.PutObjectInput{
 						Bucket: aws.String("bucket"), Key: aws.String("key"), Body: body, ChecksumAlgorithm: theirs,
 					})
 					if err != nil {
@@ -268,7 +267,7 @@ func TestMinioGoStreaming(t *testing.T) {
 				}
 				mc := newMinio(t, srv, c.secure)
 				data := testData(size)
-				_, err := mc.PutObject(context.Background(), "bucket", "key", bytes.NewReader(data), int64(len(data)),
+				_, err := mc.PutObject(t.Context(), "bucket", "key", bytes.NewReader(data), int64(len(data)),
 					minio.PutObjectOptions{Checksum: c.checksum, DisableMultipart: true})
 				if err != nil {
 					t.Fatalf("PutObject: %v", err)
@@ -300,7 +299,7 @@ func TestMinioGoPartWithTrailer(t *testing.T) {
 	tr := http.Header{}
 	tr.Set("x-amz-checksum-crc32", checksum.Encode(h.Sum(nil)))
 	core := &minio.Core{Client: mc}
-	if _, err := core.PutObjectPart(context.Background(), "bucket", "key", "upload", 1, bytes.NewReader(data), int64(len(data)),
+	if _, err := core.PutObjectPart(t.Context(), "bucket", "key", "upload", 1, bytes.NewReader(data), int64(len(data)),
 		minio.PutObjectPartOptions{Trailer: tr}); err != nil {
 		t.Fatal(err)
 	}

@@ -533,9 +533,9 @@ func TestBodyBudgetBoundsBodiesHeldAtOnce(t *testing.T) {
 		r.ContentLength = int64(n)
 		return r
 	}
-	over, cancel := context.WithCancel(context.Background())
+	over, cancel := context.WithCancel(t.Context())
 	cancel()
-	body1, release1, err := b.ReadBody(context.Background(), req(3*mib/4))
+	body1, release1, err := b.ReadBody(t.Context(), req(3*mib/4))
 	if err != nil || len(body1) != 3*mib/4 {
 		t.Fatalf("first body: %d bytes, %v", len(body1), err)
 	}
@@ -551,7 +551,7 @@ func TestBodyBudgetBoundsBodiesHeldAtOnce(t *testing.T) {
 	}
 	releaseSmall()
 	release1()
-	body2, release2, err := b.ReadBody(context.Background(), req(mib))
+	body2, release2, err := b.ReadBody(t.Context(), req(mib))
 	if err != nil || len(body2) != mib {
 		t.Fatalf("after the release: %d bytes, %v", len(body2), err)
 	}

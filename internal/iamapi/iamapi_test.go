@@ -2,7 +2,6 @@ package iamapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -431,7 +430,7 @@ func TestEveryActionAuthorizes(t *testing.T) {
 	if len(lu.Result.Users) != 1 {
 		t.Fatalf("users after denied calls: %+v", lu.Result.Users)
 	}
-	ks, _ := f.svc.ListAccessKeys(context.Background(), "bob")
+	ks, _ := f.svc.ListAccessKeys(t.Context(), "bob")
 	if len(ks) != 0 {
 		t.Fatal("a denied CreateAccessKey created a key")
 	}

@@ -3,7 +3,9 @@ package logbuf
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -113,5 +115,56 @@ func TestWarningsFlushAtOnce(t *testing.T) {
 	}
 	if err := w.Close(); err != nil {
 		t.Fatalf("a second Close: %v", err)
+	}
+}
+
+// TestConcurrentWritersLinesStayWhole: writers, explicit flushes and the
+// ticker at once, with lines big enough that the buffer fills and flushes
+// on its own. Every line reaches the output exactly once and whole, and
+// each writer's lines keep their order.
+func TestConcurrentWritersLinesStayWhole(t *testing.T) {
+	rec := &recorder{}
+	w := New(rec)
+	const writers, lines = 6, 400
+	pad := strings.Repeat("p", 700) // about 70 lines fill the buffer
+	var wg sync.WaitGroup
+	for g := range writers {
+		wg.Go(func() {
+			for i := range lines {
+				if _, err := fmt.Fprintf(w, "w%d %04d %s\n", g, i, pad); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%50 == 0 {
+					if err := w.Flush(); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := rec.snapshot()
+	next := make([]int, writers)
+	for _, l := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		f := strings.Split(l, " ")
+		g, gerr := strconv.Atoi(strings.TrimPrefix(f[0], "w"))
+		i, ierr := strconv.Atoi(f[min(1, len(f)-1)])
+		if len(f) != 3 || gerr != nil || ierr != nil || g < 0 || g >= writers || f[2] != pad {
+			t.Fatalf("torn or foreign line %.40q…", l)
+		}
+		if i != next[g] {
+			t.Fatalf("writer %d: line %d where %d was due (lost, repeated or reordered)", g, i, next[g])
+		}
+		next[g]++
+	}
+	for g, n := range next {
+		if n != lines {
+			t.Errorf("writer %d: %d of %d lines reached the output", g, n, lines)
+		}
 	}
 }

@@ -1,7 +1,10 @@
-// Package meta defines signet's metadata store: buckets, the object index
-// and multipart uploads. Object bytes live in storage engines as blobs; a
-// metadata commit is what makes a blob visible as an object, so it is the
-// commit point of every write.
+// Package meta defines signet's metadata store, in two halves. Store
+// (this file) holds buckets, the object index and multipart uploads.
+// Object bytes live in storage engines as blobs; a metadata commit is what
+// makes a blob visible as an object, so it is the commit point of every
+// write. Identities (identity.go) holds IAM users, access keys, roles,
+// inline and managed policies, STS sessions and bucket policies, so that
+// every node sees the same truth about who may sign.
 //
 // Engines: the embedded bbolt engine (default) and, later, PostgreSQL. Every
 // engine passes metatest.Run.

@@ -1,7 +1,6 @@
 package presign
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -21,7 +20,7 @@ var sessionFromFake = presigntest.Session{
 
 func resolve(t *testing.T, w Where) *Resolved {
 	t.Helper()
-	r, err := Resolve(context.Background(), w)
+	r, err := Resolve(t.Context(), w)
 	if err != nil {
 		t.Fatalf("Resolve(%+v): %v", w, err)
 	}
@@ -98,7 +97,7 @@ func TestResolveEndpoint(t *testing.T) {
 	check("ignored configured endpoints", Where{}, "AWS")
 	check("the flag is not configuration", Where{EndpointURL: "http://flag:5"}, "http://flag:5")
 
-	_, err := Resolve(context.Background(), Where{EndpointURL: "localhost:9000"})
+	_, err := Resolve(t.Context(), Where{EndpointURL: "localhost:9000"})
 	var ce *ConfigError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "--endpoint-url") {
 		t.Errorf("bad --endpoint-url: %v", err)
@@ -107,7 +106,7 @@ func TestResolveEndpoint(t *testing.T) {
 
 func TestResolveMissingProfileIsConfigError(t *testing.T) {
 	presigntest.Isolate(t)
-	_, err := Resolve(context.Background(), Where{Profile: "nope"})
+	_, err := Resolve(t.Context(), Where{Profile: "nope"})
 	var ce *ConfigError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "nope") {
 		t.Fatalf("Resolve with a missing profile: %v", err)
@@ -120,7 +119,7 @@ func TestResolveNoCredentials(t *testing.T) {
 	// the chain must not wait on it: no request reaches this one.
 	m := presigntest.NewIMDS(t, "web-server", presigntest.Session{})
 	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", m.URL)
-	_, err := Resolve(context.Background(), Where{})
+	_, err := Resolve(t.Context(), Where{})
 	var cre *CredentialsError
 	if !errors.As(err, &cre) || !strings.HasPrefix(cre.Msg, "no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile") || cre.Hint != "" {
 		t.Fatalf("%#v", err)
@@ -130,7 +129,7 @@ func TestResolveNoCredentials(t *testing.T) {
 	}
 	e := presigntest.Isolate(t)
 	e.WriteConfig(t, "[profile bare]\nregion = eu-west-1\n")
-	_, err = Resolve(context.Background(), Where{Profile: "bare"})
+	_, err = Resolve(t.Context(), Where{Profile: "bare"})
 	if !errors.As(err, &cre) || !strings.Contains(cre.Msg, `profile "bare" has none`) {
 		t.Fatalf("a profile without credentials: %v", err)
 	}
@@ -218,7 +217,7 @@ func TestResolveAssumeRoleWithMFA(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.MFACode = func(string) (string, error) { return "", errors.New("no MFA code given") }
-	_, err := Resolve(context.Background(), w)
+	_, err := Resolve(t.Context(), w)
 	var cre *CredentialsError
 	if !errors.As(err, &cre) || !strings.Contains(cre.Msg, "no MFA code given") {
 		t.Errorf("without a code: %v", err)
@@ -232,7 +231,7 @@ func TestResolveAssumeRoleRefused(t *testing.T) {
 		Message: "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/reader"}
 	e.WriteConfig(t, "[profile reader]\nrole_arn = arn:aws:iam::123456789012:role/reader\nsource_profile = alice\n")
 	e.WriteCredentials(t, "[alice]\naws_access_key_id = "+userKey+"\naws_secret_access_key = "+userSecret+"\n")
-	_, err := Resolve(context.Background(), Where{Profile: "reader", EndpointURL: sts.URL})
+	_, err := Resolve(t.Context(), Where{Profile: "reader", EndpointURL: sts.URL})
 	var cre *CredentialsError
 	if !errors.As(err, &cre) {
 		t.Fatalf("%v", err)
@@ -245,7 +244,7 @@ func TestResolveAssumeRoleRefused(t *testing.T) {
 	// A key the STS does not know.
 	e.WriteCredentials(t, "[alice]\naws_access_key_id = AKIANOBODY0000000000\naws_secret_access_key = x\n")
 	sts.Refuse = nil
-	_, err = Resolve(context.Background(), Where{Profile: "reader", EndpointURL: sts.URL})
+	_, err = Resolve(t.Context(), Where{Profile: "reader", EndpointURL: sts.URL})
 	if !errors.As(err, &cre) || !strings.Contains(cre.Msg, "InvalidClientTokenId") || !strings.Contains(cre.Hint, "does not know the source profile's access key") {
 		t.Errorf("unknown key: %v / %q", err, cre.Hint)
 	}
@@ -265,7 +264,7 @@ func TestResolveCredentialProcess(t *testing.T) {
 	if !id.ExpiryUnknown() {
 		t.Errorf("without Expiration: %+v", id)
 	}
-	_, err := Resolve(context.Background(), Where{Profile: "broken"})
+	_, err := Resolve(t.Context(), Where{Profile: "broken"})
 	var cre *CredentialsError
 	if !errors.As(err, &cre) || !strings.HasPrefix(cre.Msg, `getting credentials from credential_process of profile "broken" failed`) || !strings.Contains(cre.Hint, "Run the command yourself") {
 		t.Errorf("failing process: %v", err)
@@ -293,7 +292,7 @@ func TestResolveInstanceMetadata(t *testing.T) {
 
 	// AWS_EC2_METADATA_DISABLED is honoured.
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	_, err := Resolve(context.Background(), Where{})
+	_, err := Resolve(t.Context(), Where{})
 	var cre *CredentialsError
 	if !errors.As(err, &cre) || !strings.HasPrefix(cre.Msg, "no credentials found") {
 		t.Errorf("with instance metadata disabled: %v", err)
@@ -312,7 +311,7 @@ func TestResolveContainerEndpoint(t *testing.T) {
 		t.Errorf("identity %+v", id)
 	}
 	t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer wrong")
-	_, err := Resolve(context.Background(), Where{})
+	_, err := Resolve(t.Context(), Where{})
 	var cre *CredentialsError
 	if !errors.As(err, &cre) || !strings.Contains(cre.Msg, "container credentials endpoint") {
 		t.Errorf("refused token: %v", err)

@@ -1,7 +1,6 @@
 package requestid
 
 import (
-	"context"
 	"regexp"
 	"testing"
 )
@@ -19,10 +18,10 @@ func TestNewShape(t *testing.T) {
 		}
 		seen[id] = true
 	}
-	if got := FromContext(With(context.Background(), "ABC")); got != "ABC" {
+	if got := FromContext(With(t.Context(), "ABC")); got != "ABC" {
 		t.Errorf("FromContext(With(ABC)) = %q", got)
 	}
-	if got := FromContext(context.Background()); got != "" {
+	if got := FromContext(t.Context()); got != "" {
 		t.Errorf("FromContext(empty) = %q, want \"\"", got)
 	}
 }

@@ -12,7 +12,8 @@ import (
 
 // TestConcurrentPutGetDelete: every GET returns one complete acknowledged
 // version (its bytes match its ETag and are all one version's letter) or
-// 404, never a mix.
+// 404, never a mix; when the writers stop, the object left (if any) is one
+// whole version, and only its blob remains.
 func TestConcurrentPutGetDelete(t *testing.T) {
 	e := newEnv(t)
 	e.bucket("race")
@@ -87,13 +88,23 @@ func TestConcurrentPutGetDelete(t *testing.T) {
 	readers.Wait()
 	close(stop)
 	wg.Wait()
-	// Only the final object's blob (if any) remains.
+	// The last writer's object is whole, or the last write was a delete.
 	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, httptest.NewRequest("HEAD", "/race/k", nil))
+	e.h.ServeHTTP(rec, httptest.NewRequest("GET", "/race/k", nil))
 	want := 0
-	if rec.Code == 200 {
+	switch rec.Code {
+	case 200:
 		want = 1
+		b := rec.Body.String()
+		sum := md5.Sum([]byte(b))
+		if len(b) != size || strings.Trim(b, b[:1]) != "" || rec.Header().Get("ETag") != fmt.Sprintf(`"%s"`, hex.EncodeToString(sum[:])) {
+			t.Errorf("final object is not one whole version (len %d, ETag %s)", len(b), rec.Header().Get("ETag"))
+		}
+	case 404:
+	default:
+		t.Errorf("final GET %d %s", rec.Code, rec.Body.String())
 	}
+	// Only the final object's blob (if any) remains.
 	if n := e.blobCount(); n != want {
 		t.Errorf("%d blobs, want %d", n, want)
 	}

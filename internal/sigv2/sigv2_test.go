@@ -475,12 +475,3 @@ func keepQuery(u string) string {
 	}
 	return strings.Join(keep, "&")
 }
-
-func mustQuery(t *testing.T, u string) url.Values {
-	t.Helper()
-	p, err := url.Parse(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p.Query()
-}

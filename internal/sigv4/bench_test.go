@@ -1,7 +1,6 @@
 package sigv4_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 
@@ -111,7 +110,7 @@ func BenchmarkCanonicalRequest(b *testing.B) {
 func BenchmarkSDKPresign(b *testing.B) {
 	cr := bench.PresignRequest(b)
 	signer := bench.SDKSigner()
-	ctx := context.Background()
+	ctx := b.Context()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, err := signer.PresignHTTP(ctx, sdkCreds, cr, sigv4.UnsignedPayload, "s3", bench.Region, bench.SignedAt); err != nil {

@@ -2,7 +2,6 @@ package sigv4_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -89,7 +88,7 @@ func TestDifferentialSDKPresign(t *testing.T) {
 							cr.Header.Set("Content-Type", "application/octet-stream")
 							cr.Header.Set("X-Amz-Meta-Owner", "  alice   and  bob ")
 						}
-						signed, hdr, err := signer.PresignHTTP(context.Background(), creds, cr, sigv4.UnsignedPayload, "s3", diffRegion, at)
+						signed, hdr, err := signer.PresignHTTP(t.Context(), creds, cr, sigv4.UnsignedPayload, "s3", diffRegion, at)
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -131,7 +130,7 @@ func TestDifferentialSDKHeader(t *testing.T) {
 				cr.Header.Add("X-Amz-Meta-Multi", "two")
 				cr.Header.Set("Content-Type", "text/plain; charset=utf-8")
 				cr.Header.Set("Range", "bytes=0-9")
-				if err := signer.SignHTTP(context.Background(), sdkCreds, cr, hash, "s3", diffRegion, at); err != nil {
+				if err := signer.SignHTTP(t.Context(), sdkCreds, cr, hash, "s3", diffRegion, at); err != nil {
 					t.Fatal(err)
 				}
 				sr := overTheWire(t, cr)
@@ -239,12 +238,12 @@ func TestSignetAgainstSDK(t *testing.T) {
 			u := keyURL(key, q)
 			r1 := newReq(t, "GET", u)
 			r1.Header.Set("X-Amz-Meta-X", "y")
-			r2 := r1.Clone(context.Background())
+			r2 := r1.Clone(t.Context())
 			if err := sigv4.SignHeader(r1, sigv4.Credentials{AccessKeyID: diffAKID, SecretAccessKey: diffSecret}, diffRegion, "s3", at, sigv4.EmptySHA256, sigv4.S3); err != nil {
 				t.Fatal(err)
 			}
 			r2.Header.Set("X-Amz-Content-Sha256", sigv4.EmptySHA256)
-			if err := signer.SignHTTP(context.Background(), sdkCreds, r2, sigv4.EmptySHA256, "s3", diffRegion, at); err != nil {
+			if err := signer.SignHTTP(t.Context(), sdkCreds, r2, sigv4.EmptySHA256, "s3", diffRegion, at); err != nil {
 				t.Fatal(err)
 			}
 			if a, b := r1.Header.Get("Authorization"), r2.Header.Get("Authorization"); a != b {
@@ -261,7 +260,7 @@ func TestSignetAgainstSDK(t *testing.T) {
 			qq := cr.URL.Query()
 			qq.Set("X-Amz-Expires", strconv.Itoa(3600))
 			cr.URL.RawQuery = qq.Encode()
-			sdkURL, _, err := signer.PresignHTTP(context.Background(), sdkCreds, cr, sigv4.UnsignedPayload, "s3", diffRegion, at)
+			sdkURL, _, err := signer.PresignHTTP(t.Context(), sdkCreds, cr, sigv4.UnsignedPayload, "s3", diffRegion, at)
 			if err != nil {
 				t.Fatal(err)
 			}

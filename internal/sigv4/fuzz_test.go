@@ -1,7 +1,6 @@
 package sigv4_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -50,7 +49,7 @@ func FuzzCanonicalSDKPresign(f *testing.F) {
 		if strings.TrimSpace(ctype) != "" {
 			cr.Header.Set("Content-Type", ctype)
 		}
-		signed, hdr, err := signer.PresignHTTP(context.Background(), sdkCreds, cr, sigv4.UnsignedPayload, "s3", diffRegion, at)
+		signed, hdr, err := signer.PresignHTTP(t.Context(), sdkCreds, cr, sigv4.UnsignedPayload, "s3", diffRegion, at)
 		if err != nil {
 			t.Skip()
 		}

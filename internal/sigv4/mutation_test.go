@@ -1,7 +1,6 @@
 package sigv4_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,7 +14,7 @@ func TestMutations(t *testing.T) {
 	at := mustTime("2026-03-01T12:34:56Z")
 	cr := newReq(t, "PUT", "https://"+diffHost+"/bucket/photos/cat%20pic.jpg?response-content-type=image%2Fjpeg&X-Amz-Expires=3600")
 	cr.Header.Set("Content-Type", "image/jpeg")
-	signedURL, signedHdr, err := sdkS3Signer().PresignHTTP(context.Background(), sdkCreds, cr, sigv4.UnsignedPayload, "s3", diffRegion, at)
+	signedURL, signedHdr, err := sdkS3Signer().PresignHTTP(t.Context(), sdkCreds, cr, sigv4.UnsignedPayload, "s3", diffRegion, at)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package sts
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -57,7 +56,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) role(t *testing.T, name, path string, max int) {
 	t.Helper()
-	err := f.store.CreateRole(context.Background(), meta.Role{
+	err := f.store.CreateRole(t.Context(), meta.Role{
 		Name: name, ID: "AROA" + strings.ToUpper(name) + "0000000000", Path: path,
 		TrustPolicy: `{"Version":"2012-10-17","Statement":[]}`, MaxSessionDuration: max, Created: t0,
 	})
@@ -109,7 +108,7 @@ func durationMsg(v, constraint string) string {
 
 func TestAssumeRoleDurations(t *testing.T) {
 	f := newFixture(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, tc := range []struct {
 		role     string
 		caller   authn.Principal
@@ -158,7 +157,7 @@ func TestAssumeRoleDurations(t *testing.T) {
 
 func TestAssumeRoleSession(t *testing.T) {
 	f := newFixture(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	c, s, err := f.svc.AssumeRole(ctx, user, AssumeRoleInput{RoleARN: "arn:aws:iam::" + acct + ":role/team/ops/max", RoleSessionName: "build@42"})
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +186,7 @@ func TestAssumeRoleSession(t *testing.T) {
 
 func TestAssumeRoleRefusals(t *testing.T) {
 	f := newFixture(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	denied := func(caller authn.Principal, arn string) string {
 		return "User: " + caller.ARN + " is not authorized to perform: sts:AssumeRole on resource: " + arn
 	}
@@ -222,7 +221,7 @@ func TestAssumeRoleRefusals(t *testing.T) {
 
 func countSessions(t *testing.T, f *fixture) int {
 	t.Helper()
-	all, err := f.store.ListSessions(context.Background())
+	all, err := f.store.ListSessions(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +230,7 @@ func countSessions(t *testing.T, f *fixture) int {
 
 func TestAssumeRoleValidation(t *testing.T) {
 	f := newFixture(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	pattern := `Member must satisfy regular expression pattern: [\w+=,.@-]*`
 	for _, tc := range []struct {
 		name string
@@ -272,7 +271,7 @@ func TestAssumeRoleValidation(t *testing.T) {
 
 func TestGetSessionTokenDurations(t *testing.T) {
 	f := newFixture(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, tc := range []struct {
 		caller   authn.Principal
 		duration int
@@ -315,7 +314,7 @@ func TestRootSessionUserIDIsAccount(t *testing.T) {
 	f := newFixture(t)
 	r := root
 	r.UserID = ""
-	_, s, err := f.svc.GetSessionToken(context.Background(), r, 0)
+	_, s, err := f.svc.GetSessionToken(t.Context(), r, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +325,7 @@ func TestRootSessionUserIDIsAccount(t *testing.T) {
 
 func TestSessionCredentialsRefused(t *testing.T) {
 	f := newFixture(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, caller := range []authn.Principal{roleSession, tokenSession, federated} {
 		_, _, err := f.svc.GetSessionToken(ctx, caller, 0)
 		wantErr(t, err, KindAccessDenied, "Cannot call GetSessionToken with session credentials")
@@ -337,7 +336,7 @@ func TestSessionCredentialsRefused(t *testing.T) {
 
 func TestGetFederationToken(t *testing.T) {
 	f := newFixture(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, tc := range []struct {
 		caller   authn.Principal
 		duration int
@@ -383,25 +382,14 @@ func TestGetFederationToken(t *testing.T) {
 	}
 }
 
-// policyWorks reports whether the policy package parses session policies
-// yet (it was built alongside this package); tests of session policies
-// skip until it does.
-func policyWorks(t *testing.T) {
-	t.Helper()
-	if _, err := policy.Parse(policy.Session, []byte(sessionPolicy)); err != nil {
-		t.Skipf("policy.Parse does not accept a session policy yet: %v", err)
-	}
-}
-
 const sessionPolicy = `{
   "Version": "2012-10-17",
   "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos/*"}]
 }`
 
 func TestSessionPolicies(t *testing.T) {
-	policyWorks(t)
 	f := newFixture(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	_, s, err := f.svc.AssumeRole(ctx, user, AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", Policy: sessionPolicy})
 	if err != nil {
 		t.Fatal(err)
@@ -446,7 +434,7 @@ var keyIDPattern = regexp.MustCompile(`^ASIA[A-Z2-7]{16}$`)
 
 func TestCredentialsAndWhatIsStored(t *testing.T) {
 	f := newFixture(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	c, s, err := f.svc.GetSessionToken(ctx, user, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -499,7 +487,7 @@ func TestCredentialsAndWhatIsStored(t *testing.T) {
 func TestIssueTimeIsWholeSeconds(t *testing.T) {
 	f := newFixture(t)
 	f.clk.Set(t0.Add(700 * time.Millisecond))
-	c, s, err := f.svc.AssumeRole(context.Background(), user, AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", DurationSeconds: 900})
+	c, s, err := f.svc.AssumeRole(t.Context(), user, AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", DurationSeconds: 900})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -510,7 +498,7 @@ func TestIssueTimeIsWholeSeconds(t *testing.T) {
 
 func TestGetListTerminateSweep(t *testing.T) {
 	f := newFixture(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	issue := func(d int) meta.Session {
 		t.Helper()
 		_, s, err := f.svc.GetSessionToken(ctx, user, d)

@@ -1,7 +1,6 @@
 package bolt
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"sync/atomic"
@@ -28,7 +27,7 @@ func benchObject(key string, blob storage.BlobID) meta.Object {
 // that setting up 100k keys takes a second, not minutes.
 func fill(b *testing.B, s *Store, keys func(i int) string, n int) {
 	b.Helper()
-	if err := s.CreateBucket(context.Background(), meta.Bucket{Name: "b"}); err != nil {
+	if err := s.CreateBucket(b.Context(), meta.Bucket{Name: "b"}); err != nil {
 		b.Fatal(err)
 	}
 	err := s.db.Update(func(tx *bbolt.Tx) error {
@@ -54,7 +53,7 @@ func BenchmarkGetObject(b *testing.B) {
 	s, _ := openTemp(b)
 	const n = 100_000
 	fill(b, s, func(i int) string { return fmt.Sprintf("photos/%04d/img%07d.jpg", i%1000, i) }, n)
-	ctx := context.Background()
+	ctx := b.Context()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -69,7 +68,7 @@ func BenchmarkGetObject(b *testing.B) {
 // BenchmarkPutObject is one writer: each put pays its own commit.
 func BenchmarkPutObject(b *testing.B) {
 	s, _ := openTemp(b)
-	ctx := context.Background()
+	ctx := b.Context()
 	if err := s.CreateBucket(ctx, meta.Bucket{Name: "b"}); err != nil {
 		b.Fatal(err)
 	}
@@ -87,7 +86,7 @@ func BenchmarkPutObject(b *testing.B) {
 // commits, so ns/op falls well below one fsync.
 func BenchmarkPutObjectParallel(b *testing.B) {
 	s, _ := openTemp(b)
-	ctx := context.Background()
+	ctx := b.Context()
 	if err := s.CreateBucket(ctx, meta.Bucket{Name: "b"}); err != nil {
 		b.Fatal(err)
 	}
@@ -110,7 +109,7 @@ func BenchmarkPutObjectParallel(b *testing.B) {
 func BenchmarkListObjects1000(b *testing.B) {
 	s, _ := openTemp(b)
 	fill(b, s, func(i int) string { return fmt.Sprintf("d%03d/f%05d", i/1000, i) }, 100_000)
-	ctx := context.Background()
+	ctx := b.Context()
 	for _, c := range []struct {
 		name string
 		q    meta.ListQuery

@@ -1,7 +1,6 @@
 package bolt
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -59,7 +58,7 @@ func TestLocked(t *testing.T) {
 
 // TestReopen writes, closes and reopens the file, as a restart does.
 func TestReopen(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "meta.db")
 	s, err := Open(path)
 	if err != nil {

@@ -49,7 +49,7 @@ func queued(t *testing.T, s *Store, n int) {
 // commit together in the next one, not one by one.
 func TestGroupSharesOneCommit(t *testing.T) {
 	s, _ := openTemp(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mkBucket(t, s, "b")
 	before := s.commits.batches.Load()
 	release, leader := holdLeader(t, s)
@@ -88,7 +88,7 @@ func TestGroupSharesOneCommit(t *testing.T) {
 // write of the same key fails.
 func TestGroupFailureIsolated(t *testing.T) {
 	s, _ := openTemp(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mkBucket(t, s, "b")
 	release, leader := holdLeader(t, s)
 	errNo := errors.New("refused")
@@ -167,7 +167,7 @@ func TestGroupAfterClose(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PutObject(context.Background(), smallObject("b", "k", "blob01"), nil); !errors.Is(err, meta.ErrClosed) {
+	if _, err := s.PutObject(t.Context(), smallObject("b", "k", "blob01"), nil); !errors.Is(err, meta.ErrClosed) {
 		t.Fatalf("PutObject after Close = %v, want meta.ErrClosed", err)
 	}
 }

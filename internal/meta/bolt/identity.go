@@ -308,7 +308,7 @@ func userKey(tx *bbolt.Tx, userName, id string) (meta.AccessKey, error) {
 	if err != nil {
 		return meta.AccessKey{}, err
 	}
-	if userName == "" || strings.ToLower(k.UserName) != strings.ToLower(userName) {
+	if userName == "" || !strings.EqualFold(k.UserName, userName) {
 		return meta.AccessKey{}, meta.ErrNoSuchEntity
 	}
 	return k, nil

@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"path/filepath"
 	"reflect"
@@ -28,7 +27,7 @@ func mustDo(t *testing.T, what string, err error) {
 // TestReopenIdentities writes one of everything, closes and reopens the
 // file, and reads it all back, times to the nanosecond.
 func TestReopenIdentities(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "meta.db")
 	s, err := Open(path)
 	mustDo(t, "Open", err)
@@ -114,7 +113,7 @@ func nestedKeys(t *testing.T, s *Store, top []byte) []string {
 // leaves nothing of it in any index.
 func TestNoDanglingIndexes(t *testing.T) {
 	s, _ := openTemp(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	user, role := meta.Owner{Kind: meta.OwnerUser, Name: "U"}, meta.Owner{Kind: meta.OwnerRole, Name: "R"}
 	arn := "arn:aws:iam::123456789012:policy/P"
 	mustDo(t, "CreateUser", s.CreateUser(ctx, meta.User{Name: "U"}))
@@ -153,7 +152,7 @@ func TestNoDanglingIndexes(t *testing.T) {
 // keeps its data and gains the identity store; a file from the future is
 // refused and left alone.
 func TestSchemaUpgrade(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "meta.db")
 	db, err := bbolt.Open(path, 0o600, nil)
 	mustDo(t, "bbolt.Open", err)

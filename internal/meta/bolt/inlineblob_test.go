@@ -51,7 +51,7 @@ func TestInlineConformance(t *testing.T) {
 
 func putBlob(t *testing.T, e storage.Engine, data string) storage.BlobID {
 	t.Helper()
-	id, _, err := e.Put(context.Background(), strings.NewReader(data))
+	id, _, err := e.Put(t.Context(), strings.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func putBlob(t *testing.T, e storage.Engine, data string) storage.BlobID {
 
 func readBlob(t *testing.T, e storage.Engine, id storage.BlobID) (string, error) {
 	t.Helper()
-	b, err := e.Open(context.Background(), id)
+	b, err := e.Open(t.Context(), id)
 	if err != nil {
 		return "", err
 	}
@@ -96,7 +96,7 @@ func stagedCount(s *Store) int {
 func stored(t *testing.T, s *Store) []storage.BlobID {
 	t.Helper()
 	var ids []storage.BlobID
-	if err := s.WalkInlineBlobs(context.Background(), func(id storage.BlobID) error {
+	if err := s.WalkInlineBlobs(t.Context(), func(id storage.BlobID) error {
 		if _, ok := s.stagedBlob(id); !ok {
 			ids = append(ids, id)
 		}
@@ -109,7 +109,7 @@ func stored(t *testing.T, s *Store) []storage.BlobID {
 
 func mkBucket(t *testing.T, s *Store, name string) {
 	t.Helper()
-	if err := s.CreateBucket(context.Background(), meta.Bucket{Name: name}); err != nil {
+	if err := s.CreateBucket(t.Context(), meta.Bucket{Name: name}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -118,7 +118,7 @@ func mkBucket(t *testing.T, s *Store, name string) {
 // memory copy; after reopening, the object reads back from the file.
 func TestInlineCommitMakesDurable(t *testing.T) {
 	s, e, _, path := openInline(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mkBucket(t, s, "b")
 	id := putBlob(t, e, "hello")
 	if !id.Inline() || stagedCount(s) != 1 || len(stored(t, s)) != 0 {
@@ -175,7 +175,7 @@ func TestInlineUncommittedIsLost(t *testing.T) {
 // is gone in the same commit, and deleting it afterwards is harmless.
 func TestInlineOverwrite(t *testing.T) {
 	s, e, next, _ := openInline(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mkBucket(t, s, "b")
 	put := func(id storage.BlobID) []storage.BlobID {
 		t.Helper()
@@ -230,7 +230,7 @@ func TestInlineOverwrite(t *testing.T) {
 func blobCount(t *testing.T, e storage.Engine) int {
 	t.Helper()
 	n := 0
-	if err := e.Walk(context.Background(), func(storage.BlobID) error { n++; return nil }); err != nil {
+	if err := e.Walk(t.Context(), func(storage.BlobID) error { n++; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -241,7 +241,7 @@ func blobCount(t *testing.T, e storage.Engine) int {
 // stored.
 func TestInlineFailedCommitStoresNothing(t *testing.T) {
 	s, e, _, _ := openInline(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mkBucket(t, s, "b")
 	id := putBlob(t, e, "refused")
 	errNo := errors.New("precondition failed")
@@ -266,7 +266,7 @@ func TestInlineFailedCommitStoresNothing(t *testing.T) {
 // neither staged nor stored must fail, not point a key at nothing.
 func TestInlineUnstagedRefused(t *testing.T) {
 	s, _, _, _ := openInline(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mkBucket(t, s, "b")
 	ghost := storage.NewInlineBlobID(42)
 	if _, err := s.PutObject(ctx, smallObject("b", "k", ghost), nil); !errors.Is(err, storage.ErrNotFound) {
@@ -282,7 +282,7 @@ func TestInlineUnstagedRefused(t *testing.T) {
 // the upload on abort.
 func TestInlineMultipart(t *testing.T) {
 	s, e, _, _ := openInline(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mkBucket(t, s, "b")
 	start := func(id string) {
 		t.Helper()
@@ -352,7 +352,7 @@ func TestInlineMultipart(t *testing.T) {
 // segments would) keeps its bytes until the last reference goes.
 func TestInlineSharedBlob(t *testing.T) {
 	s, e, _, _ := openInline(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mkBucket(t, s, "b")
 	id := putBlob(t, e, "shared")
 	for _, k := range []string{"a", "b"} {
@@ -376,7 +376,7 @@ func TestInlineSharedBlob(t *testing.T) {
 // uploads, and their inline parts with them.
 func TestInlineDeleteBucketDropsUploads(t *testing.T) {
 	s, e, _, _ := openInline(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mkBucket(t, s, "b")
 	if err := s.CreateUpload(ctx, meta.Upload{Bucket: "b", Key: "k", ID: "u", Initiated: time.Unix(1700000000, 0)}); err != nil {
 		t.Fatal(err)
@@ -398,12 +398,12 @@ func TestInlineDeleteBucketDropsUploads(t *testing.T) {
 func TestInlineOrphanRemoved(t *testing.T) {
 	s, e, _, _ := openInline(t)
 	id := storage.NewInlineBlobID(7)
-	if err := s.update(context.Background(), func(tx *bbolt.Tx) error {
+	if err := s.update(t.Context(), func(tx *bbolt.Tx) error {
 		return tx.Bucket(bktInlineBlobs).Put([]byte(id), []byte("orphan"))
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Delete(context.Background(), id); err != nil {
+	if err := e.Delete(t.Context(), id); err != nil {
 		t.Fatal(err)
 	}
 	if got := stored(t, s); len(got) != 0 {
@@ -415,7 +415,7 @@ func TestInlineOrphanRemoved(t *testing.T) {
 // inlining) and every one of them is stored and readable.
 func TestInlineGroupCommit(t *testing.T) {
 	s, e, _, _ := openInline(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	mkBucket(t, s, "b")
 	const n = 64
 	var wg sync.WaitGroup
@@ -566,7 +566,7 @@ func checkAfterCrash(t *testing.T, path string, acked map[string]int64) {
 	}
 	defer s.Close()
 	e := inline.New(memory.New(), s, testMax)
-	ctx := context.Background()
+	ctx := t.Context()
 	for key, last := range acked {
 		o, err := s.GetObject(ctx, "b", key)
 		if err != nil {
@@ -608,7 +608,7 @@ func checkAfterCrash(t *testing.T, path string, acked map[string]int64) {
 // inline bytes outlive them.
 func emptyBucket(t *testing.T, s *Store) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	page, err := s.ListObjects(ctx, "b", meta.ListQuery{MaxKeys: 1000})
 	if err != nil {
 		t.Fatal(err)

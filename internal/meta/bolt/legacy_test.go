@@ -78,7 +78,7 @@ func bindLegacy(s *Store, calls *int) (meta.LegacyBound, error) {
 // could have been meant and to nobody otherwise; then that the binding
 // runs once, and changes nothing when run again.
 func TestBindLegacyIDs(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	s, err := Open(filepath.Join(t.TempDir(), "meta.db"))
 	mustDo(t, "Open", err)
 	defer s.Close()
@@ -214,7 +214,7 @@ func TestBindLegacyIDs(t *testing.T) {
 // leaves every record as it was and the store unmarked, to be bound at
 // the next start.
 func TestBindLegacyIDsAllOrNothing(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	s, err := Open(filepath.Join(t.TempDir(), "meta.db"))
 	mustDo(t, "Open", err)
 	defer s.Close()

@@ -1337,7 +1337,7 @@ func testInvalidIdentityArguments(t *testing.T, s IdentityStore) {
 // testKeyLimitConcurrent: the per-user limit holds against concurrent
 // creates, which group commit may put in one transaction.
 func testKeyLimitConcurrent(t *testing.T, s IdentityStore) {
-	ctx := context.Background()
+	ctx := t.Context()
 	const users, perUser, limit = 3, 20, 2
 	for u := range users {
 		mkUser(t, s, fmt.Sprintf("user%d", u))
@@ -1384,7 +1384,7 @@ func testKeyLimitConcurrent(t *testing.T, s IdentityStore) {
 // testIdentityConcurrency: concurrent creates of one name, attachments of
 // one ARN, and session churn, under -race; then the final state.
 func testIdentityConcurrency(t *testing.T, s IdentityStore) {
-	ctx := context.Background()
+	ctx := t.Context()
 	const n = 16
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -22,7 +22,6 @@
 package metatest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -553,7 +552,7 @@ func testPreconditionAtomic(t *testing.T, s meta.Store) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = s.PutObject(context.Background(), object("b", "race", storage.BlobID(fmt.Sprintf("b%04d", i))), absent)
+			_, errs[i] = s.PutObject(t.Context(), object("b", "race", storage.BlobID(fmt.Sprintf("b%04d", i))), absent)
 		})
 	}
 	close(start)
@@ -1393,7 +1392,7 @@ func testWalkBlobs(t *testing.T, s meta.Store) {
 func testConcurrency(t *testing.T, s meta.Store) {
 	mkBucket(t, s, "b")
 	const workers, ops = 8, 60
-	ctx := context.Background()
+	ctx := t.Context()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	final := map[string]storage.BlobID{}
@@ -1463,6 +1462,10 @@ func testConcurrency(t *testing.T, s meta.Store) {
 		t.Errorf("final state %v, want %v", got, final)
 	}
 	checkBlobs(t, "WalkBlobs", walk(t, s), slices.Collect(maps.Values(final)))
+	// Every upload a worker created it also aborted.
+	if p, err := s.ListUploads(ctx, "b", meta.UploadQuery{MaxUploads: 1000}); err != nil || len(p.Uploads) != 0 {
+		t.Errorf("uploads left after every one was aborted: %d, %v", len(p.Uploads), err)
+	}
 }
 
 func testClosed(t *testing.T, s meta.Store) {

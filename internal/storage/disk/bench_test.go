@@ -2,7 +2,6 @@ package disk
 
 import (
 	"bytes"
-	"context"
 	"testing"
 )
 
@@ -10,7 +9,7 @@ func benchmarkPut(b *testing.B, size int) {
 	e := mustOpen(b, b.TempDir())
 	data := bytes.Repeat([]byte{0xa5}, size)
 	r := bytes.NewReader(data)
-	ctx := context.Background()
+	ctx := b.Context()
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
 	for b.Loop() {

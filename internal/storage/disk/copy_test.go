@@ -2,7 +2,6 @@ package disk
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"testing"
@@ -40,7 +39,7 @@ func (r *countingReader) Read(p []byte) (int, error) {
 func TestPipelineStopsOnWriteFailure(t *testing.T) {
 	w := &failingWriter{ok: 2 * bufSize}
 	r := &countingReader{}
-	n, err := copyChunks(context.Background(), w, r)
+	n, err := copyChunks(t.Context(), w, r)
 	if !errors.Is(err, errDiskFull) {
 		t.Fatalf("copyChunks = %d, %v; want the writer's error", n, err)
 	}
@@ -60,7 +59,7 @@ func TestPipelineKeepsOrder(t *testing.T) {
 		data[i] = byte(i*31 + i>>11)
 	}
 	var out bytes.Buffer
-	n, err := copyChunks(context.Background(), &out, &oddReader{r: bytes.NewReader(data)})
+	n, err := copyChunks(t.Context(), &out, &oddReader{r: bytes.NewReader(data)})
 	if err != nil || n != int64(len(data)) || !bytes.Equal(out.Bytes(), data) {
 		t.Fatalf("copyChunks = %d, %v; copied %d bytes equal %v, want %d", n, err, out.Len(), bytes.Equal(out.Bytes(), data), len(data))
 	}

@@ -2,7 +2,6 @@ package disk
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -163,7 +162,7 @@ func TestPutOperationOrder(t *testing.T) {
 	}}
 	e := mustOpen(t, root, WithFS(h))
 	e.newID = fixedIDs(idB, idC)
-	ctx := context.Background()
+	ctx := t.Context()
 
 	var out strings.Builder
 	// Temp names are random; number them in order of appearance.
@@ -223,7 +222,7 @@ var tmpName = regexp.MustCompile(`tmp/put-[0-9]+`)
 // stored earlier is intact.
 func TestPutFailsCleanlyAtEveryStep(t *testing.T) {
 	root := t.TempDir()
-	ctx := context.Background()
+	ctx := t.Context()
 	old := bytes.Repeat([]byte("old blob "), 1000)
 	{
 		e := mustOpen(t, root)
@@ -302,7 +301,7 @@ func TestPutFailsCleanlyAtEveryStep(t *testing.T) {
 
 func checkBlob(t *testing.T, e *Engine, id storage.BlobID, want []byte) {
 	t.Helper()
-	b, err := e.Open(context.Background(), id)
+	b, err := e.Open(t.Context(), id)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", id, err)
 	}

@@ -2,7 +2,6 @@ package disk
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"os"
@@ -60,7 +59,7 @@ func TestOpenEmptyRoot(t *testing.T) {
 func TestOpenClearsTmp(t *testing.T) {
 	root := t.TempDir()
 	e := mustOpen(t, root)
-	id, _, err := e.Put(context.Background(), strings.NewReader("published"))
+	id, _, err := e.Put(t.Context(), strings.NewReader("published"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +77,7 @@ func TestOpenClearsTmp(t *testing.T) {
 	if entries, err := os.ReadDir(tmp); err != nil || len(entries) != 0 {
 		t.Fatalf("tmp/ after Open holds %v (%v), want nothing", entries, err)
 	}
-	b, err := e2.Open(context.Background(), id)
+	b, err := e2.Open(t.Context(), id)
 	if err != nil {
 		t.Fatalf("published blob lost by Open: %v", err)
 	}
@@ -90,7 +89,7 @@ func TestOpenClearsTmp(t *testing.T) {
 
 func TestBlobIsFileBlob(t *testing.T) {
 	e := mustOpen(t, t.TempDir())
-	ctx := context.Background()
+	ctx := t.Context()
 	id, _, err := e.Put(ctx, strings.NewReader("sendfile me"))
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +121,7 @@ func TestBlobIsFileBlob(t *testing.T) {
 func TestLayout(t *testing.T) {
 	root := t.TempDir()
 	e := mustOpen(t, root)
-	id, _, err := e.Put(context.Background(), strings.NewReader("x"))
+	id, _, err := e.Put(t.Context(), strings.NewReader("x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +135,7 @@ func TestLayout(t *testing.T) {
 func TestWalkSkipsStrays(t *testing.T) {
 	root := t.TempDir()
 	e := mustOpen(t, root)
-	ctx := context.Background()
+	ctx := t.Context()
 	id, _, err := e.Put(ctx, strings.NewReader("x"))
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +195,7 @@ func TestPutMemoryDoesNotGrowWithSize(t *testing.T) {
 	const size = 256 << 20
 	const budget = 8 << 20
 	e := mustOpen(t, t.TempDir())
-	ctx := context.Background()
+	ctx := t.Context()
 	// Warm up the buffer pool and the fan-out cache path.
 	if _, _, err := e.Put(ctx, strings.NewReader("warm-up")); err != nil {
 		t.Fatal(err)
@@ -224,7 +223,7 @@ func TestPutMemoryDoesNotGrowWithSize(t *testing.T) {
 
 func TestShortWriteFails(t *testing.T) {
 	var w shortWriter
-	_, err := copyChunks(context.Background(), &w, bytes.NewReader(make([]byte, 100)))
+	_, err := copyChunks(t.Context(), &w, bytes.NewReader(make([]byte, 100)))
 	if !errors.Is(err, io.ErrShortWrite) {
 		t.Fatalf("copyChunks to a short writer = %v, want io.ErrShortWrite", err)
 	}

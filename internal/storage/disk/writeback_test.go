@@ -2,7 +2,6 @@ package disk
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -37,11 +36,11 @@ func TestLargePutWithWriteback(t *testing.T) {
 	for i := range data {
 		data[i] = byte(i*7 + i>>13)
 	}
-	id, n, err := e.Put(context.Background(), bytes.NewReader(data))
+	id, n, err := e.Put(t.Context(), bytes.NewReader(data))
 	if err != nil || n != int64(len(data)) {
 		t.Fatalf("Put = %d, %v", n, err)
 	}
-	b, err := e.Open(context.Background(), id)
+	b, err := e.Open(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func TestConformanceOverDisk(t *testing.T) {
 func blobCount(t *testing.T, e storage.Engine) int {
 	t.Helper()
 	n := 0
-	if err := e.Walk(context.Background(), func(storage.BlobID) error { n++; return nil }); err != nil {
+	if err := e.Walk(t.Context(), func(storage.BlobID) error { n++; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -128,7 +128,7 @@ func TestRoutesBySize(t *testing.T) {
 			if tc.shape != nil {
 				r = tc.shape(r)
 			}
-			id, n, err := e.Put(context.Background(), r)
+			id, n, err := e.Put(t.Context(), r)
 			if err != nil || n != int64(tc.size) {
 				t.Fatalf("Put = %s, %d, %v; want %d bytes", id, n, err, tc.size)
 			}
@@ -142,7 +142,7 @@ func TestRoutesBySize(t *testing.T) {
 			if small.len() != wantSmall || blobCount(t, next) != wantNext {
 				t.Fatalf("inline store holds %d, next engine %d; want %d and %d", small.len(), blobCount(t, next), wantSmall, wantNext)
 			}
-			b, err := e.Open(context.Background(), id)
+			b, err := e.Open(t.Context(), id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,7 +164,7 @@ func TestRoutesBySize(t *testing.T) {
 func TestStagedBytesAreACopy(t *testing.T) {
 	small := newMapStore()
 	e := inline.New(memory.New(), small, 64)
-	ctx := context.Background()
+	ctx := t.Context()
 	first, _, err := e.Put(ctx, strings.NewReader("first"))
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +186,7 @@ func TestLargeBlobsKeepSendfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := inline.New(d, newMapStore(), 16)
-	ctx := context.Background()
+	ctx := t.Context()
 	big, _, err := e.Put(ctx, strings.NewReader(strings.Repeat("x", 17)))
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func TestLargeBlobsKeepSendfile(t *testing.T) {
 func TestReaderErrorIsKept(t *testing.T) {
 	e := inline.New(memory.New(), newMapStore(), 64)
 	errBoom := errors.New("boom")
-	_, _, err := e.Put(context.Background(), io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(errBoom)))
+	_, _, err := e.Put(t.Context(), io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(errBoom)))
 	if !errors.Is(err, errBoom) {
 		t.Fatalf("Put from a failing reader = %v, want %v", err, errBoom)
 	}

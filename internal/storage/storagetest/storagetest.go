@@ -62,7 +62,7 @@ func randomBytes(n int, seed uint64) []byte {
 // put stores data and checks the returned ID and size.
 func put(t *testing.T, e storage.Engine, r io.Reader, size int) storage.BlobID {
 	t.Helper()
-	id, n, err := e.Put(context.Background(), r)
+	id, n, err := e.Put(t.Context(), r)
 	if err != nil {
 		t.Fatalf("Put: %v", err)
 	}
@@ -84,7 +84,7 @@ func checkIDShape(t *testing.T, id storage.BlobID) {
 // want, with testing/iotest.TestReader doing the reading.
 func checkContent(t *testing.T, e storage.Engine, id storage.BlobID, want []byte) {
 	t.Helper()
-	b, err := e.Open(context.Background(), id)
+	b, err := e.Open(t.Context(), id)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", id, err)
 	}
@@ -167,7 +167,7 @@ func checkLarge(t *testing.T, b storage.Blob, want []byte) {
 func listAll(t *testing.T, e storage.Engine) []storage.BlobID {
 	t.Helper()
 	var ids []storage.BlobID
-	if err := e.Walk(context.Background(), func(id storage.BlobID) error {
+	if err := e.Walk(t.Context(), func(id storage.BlobID) error {
 		ids = append(ids, id)
 		return nil
 	}); err != nil {
@@ -235,7 +235,7 @@ func testDistinctIDs(t *testing.T, e storage.Engine) {
 func gone(t *testing.T, e storage.Engine) storage.BlobID {
 	t.Helper()
 	id := put(t, e, strings.NewReader("x"), 1)
-	if err := e.Delete(context.Background(), id); err != nil {
+	if err := e.Delete(t.Context(), id); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	return id
@@ -243,14 +243,14 @@ func gone(t *testing.T, e storage.Engine) storage.BlobID {
 
 func testNotFound(t *testing.T, e storage.Engine) {
 	id := gone(t, e)
-	b, err := e.Open(context.Background(), id)
+	b, err := e.Open(t.Context(), id)
 	if !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("Open(missing) = %v, %v; want ErrNotFound", b, err)
 	}
 }
 
 func testDeleteIdempotent(t *testing.T, e storage.Engine) {
-	ctx := context.Background()
+	ctx := t.Context()
 	keep := put(t, e, strings.NewReader("keep"), 4)
 	id := put(t, e, strings.NewReader("drop"), 4)
 	for i := range 3 {
@@ -271,7 +271,7 @@ func testWalk(t *testing.T, e storage.Engine) {
 		want = append(want, put(t, e, strings.NewReader(fmt.Sprint(i)), len(fmt.Sprint(i))))
 	}
 	for _, id := range want[:10] {
-		if err := e.Delete(context.Background(), id); err != nil {
+		if err := e.Delete(t.Context(), id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -288,7 +288,7 @@ func testWalkStops(t *testing.T, e storage.Engine) {
 	}
 	errStop := errors.New("stop")
 	calls := 0
-	err := e.Walk(context.Background(), func(storage.BlobID) error {
+	err := e.Walk(t.Context(), func(storage.BlobID) error {
 		calls++
 		return errStop
 	})
@@ -312,7 +312,7 @@ func testConcurrentPuts(t *testing.T, e storage.Engine) {
 		wg.Go(func() {
 			for i := range each {
 				data := randomBytes(1000+w*each+i, uint64(w*each+i))
-				id, n, err := e.Put(context.Background(), bytes.NewReader(data))
+				id, n, err := e.Put(t.Context(), bytes.NewReader(data))
 				if err != nil || n != int64(len(data)) {
 					t.Errorf("Put: %s, %d, %v", id, n, err)
 					return
@@ -339,7 +339,7 @@ func testConcurrentPuts(t *testing.T, e storage.Engine) {
 }
 
 func testCanceledBeforePut(t *testing.T, e storage.Engine) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if _, _, err := e.Put(ctx, strings.NewReader("data")); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Put with a canceled context = %v, want context.Canceled", err)
@@ -374,7 +374,7 @@ func (r *endless) Read(p []byte) (int, error) {
 func testCanceledDuringPut(t *testing.T, e storage.Engine) {
 	for _, at := range []int{1, 3 << 20} {
 		t.Run(fmt.Sprint(at), func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			_, _, err := e.Put(ctx, &endless{cancelAt: at, cancel: cancel})
 			if !errors.Is(err, context.Canceled) {
@@ -401,7 +401,7 @@ func testReaderFails(t *testing.T, e storage.Engine) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := io.MultiReader(bytes.NewReader(randomBytes(tc.n, 7)), iotest.ErrReader(tc.err))
-			if _, _, err := e.Put(context.Background(), r); !errors.Is(err, tc.err) {
+			if _, _, err := e.Put(t.Context(), r); !errors.Is(err, tc.err) {
 				t.Fatalf("Put from a failing reader = %v, want %v", err, tc.err)
 			}
 			checkEmpty(t, e, "after a Put whose reader failed")
@@ -410,7 +410,7 @@ func testReaderFails(t *testing.T, e storage.Engine) {
 }
 
 func testInvalidIDs(t *testing.T, e storage.Engine) {
-	ctx := context.Background()
+	ctx := t.Context()
 	good := put(t, e, strings.NewReader("x"), 1)
 	bad := []storage.BlobID{
 		"", ".", "..", "/", "../" + good, good + "/..", "/etc/passwd",
