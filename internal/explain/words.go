@@ -10,17 +10,9 @@ import (
 // stamp is a time as messages show it: RFC 3339 in UTC.
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// ago is a duration as messages show it, to the second ("3h12m0s",
-// "2d4h0m0s"); a negative one is shown by its size.
-func ago(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	if d < time.Second {
-		return "less than a second"
-	}
-	return duration.Format(d.Truncate(time.Second))
-}
+// ago is a duration as messages show it: signet's one format for people
+// ("3h12m", "2d4h"); a negative one is shown by its size.
+func ago(d time.Duration) string { return duration.Human(d) }
 
 // capital starts a sentence with s.
 func capital(s string) string {

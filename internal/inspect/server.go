@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
+	"signet/internal/duration"
 )
 
 // ServerSentence explains the server's reason code in one sentence, from
@@ -32,20 +33,20 @@ func ServerSentence(e *adminwire.Explanation, signedAt time.Time) string {
 			}
 		}
 		if e.EffectiveExpiresAt != nil {
-			s += fmt.Sprintf("; it works for another %s, until %s (%s).", Human(e.EffectiveExpiresAt.Sub(e.Now)), stamp(*e.EffectiveExpiresAt), limitPhrase(e.LimitedBy))
+			s += fmt.Sprintf("; it works for another %s, until %s (%s).", duration.Human(e.EffectiveExpiresAt.Sub(e.Now)), stamp(*e.EffectiveExpiresAt), limitPhrase(e.LimitedBy))
 		} else {
 			s += "."
 		}
 		return s
 	case adminwire.ReasonURLExpired:
 		if e.ExpiresAt != nil {
-			return fmt.Sprintf("The URL's own window has passed: it ended at %s, %s ago; sign a new URL.", stamp(*e.ExpiresAt), Human(e.Now.Sub(*e.ExpiresAt)))
+			return fmt.Sprintf("The URL's own window has passed: it ended at %s, %s ago; sign a new URL.", stamp(*e.ExpiresAt), duration.Human(e.Now.Sub(*e.ExpiresAt)))
 		}
 		return "The URL's own window has passed; sign a new URL."
 	case adminwire.ReasonNotYetValid:
 		if !signedAt.IsZero() {
 			return fmt.Sprintf("Not yet valid by the server's clock: the URL was signed at %s, %s after the server's now (%s); the signer's clock runs ahead, or the server's behind.",
-				stamp(signedAt), Human(signedAt.Sub(e.Now)), stamp(e.Now))
+				stamp(signedAt), duration.Human(signedAt.Sub(e.Now)), stamp(e.Now))
 		}
 		return "Not yet valid by the server's clock: the URL was signed after the server's now; the signer's clock runs ahead, or the server's behind."
 	case adminwire.ReasonExpiresOverLimit:
@@ -53,16 +54,16 @@ func ServerSentence(e *adminwire.Explanation, signedAt time.Time) string {
 	case adminwire.ReasonSessionExpired:
 		s := "The session that signed the URL has expired"
 		if c.Expires != nil {
-			s += fmt.Sprintf(" (at %s, %s ago)", stamp(*c.Expires), Human(e.Now.Sub(*c.Expires)))
+			s += fmt.Sprintf(" (at %s, %s ago)", stamp(*c.Expires), duration.Human(e.Now.Sub(*c.Expires)))
 		}
 		if e.ExpiresAt != nil && c.Expires != nil && c.Expires.Before(*e.ExpiresAt) {
-			s += fmt.Sprintf(", %s before the URL's own window ends (%s)", Human(e.ExpiresAt.Sub(*c.Expires)), stamp(*e.ExpiresAt))
+			s += fmt.Sprintf(", %s before the URL's own window ends (%s)", duration.Human(e.ExpiresAt.Sub(*c.Expires)), stamp(*e.ExpiresAt))
 		}
 		return s + ": a URL cannot outlive the temporary credentials that signed it; sign with a long-term key, or for no longer than the session lasts."
 	case adminwire.ReasonSessionTerminated:
 		s := "The session that signed the URL was terminated"
 		if c.TerminatedAt != nil {
-			s += fmt.Sprintf(" at %s (%s ago)", stamp(*c.TerminatedAt), Human(e.Now.Sub(*c.TerminatedAt)))
+			s += fmt.Sprintf(" at %s (%s ago)", stamp(*c.TerminatedAt), duration.Human(e.Now.Sub(*c.TerminatedAt)))
 		}
 		return s + ", and every URL it signed stopped working then; sign a new URL with live credentials."
 	case adminwire.ReasonSessionsRevoked:
@@ -288,7 +289,7 @@ func CredentialPhrase(c *adminwire.ExplainCredential, now time.Time) string {
 // relative says "in 3h12m" or "2d4h ago".
 func relative(t, now time.Time) string {
 	if t.After(now) {
-		return "in " + Human(t.Sub(now))
+		return "in " + duration.Human(t.Sub(now))
 	}
-	return Human(now.Sub(t)) + " ago"
+	return duration.Human(now.Sub(t)) + " ago"
 }

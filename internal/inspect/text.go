@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
+	"signet/internal/duration"
 	"signet/internal/lifetime"
 )
 
@@ -133,7 +134,7 @@ func (r *Report) writeParts(t textWriter) {
 			t.line("signed at", fmt.Sprintf("%s (X-Amz-Date %s)", stamp(u.SignedAt), u.AmzDate))
 		}
 		if !u.ExpiresAt.IsZero() {
-			s := fmt.Sprintf("%ds (%s): the window ends %s", u.ExpiresIn, Human(time.Duration(min(u.ExpiresIn, 1<<62/int64(time.Second)))*time.Second), stamp(u.ExpiresAt))
+			s := fmt.Sprintf("%ds (%s): the window ends %s", u.ExpiresIn, duration.Human(time.Duration(min(u.ExpiresIn, 1<<62/int64(time.Second)))*time.Second), stamp(u.ExpiresAt))
 			if u.ExpiresIn > int64(lifetime.MaxExpires/time.Second) {
 				s = fmt.Sprintf("%ds: over the 7-day cap of 604800s, so S3 refuses the URL whatever the time", u.ExpiresIn)
 			}
@@ -257,7 +258,7 @@ func (r *Report) writeServer(t textWriter) {
 		case "credentials":
 			s += "limited by the credentials"
 			if e.ExpiresAt != nil {
-				s += fmt.Sprintf(": they end %s before the URL's own window (%s)", Human(e.ExpiresAt.Sub(*e.EffectiveExpiresAt)), stamp(*e.ExpiresAt))
+				s += fmt.Sprintf(": they end %s before the URL's own window (%s)", duration.Human(e.ExpiresAt.Sub(*e.EffectiveExpiresAt)), stamp(*e.ExpiresAt))
 			}
 		case "url":
 			s += "limited by the URL's own window"

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
+	"signet/internal/duration"
 	"signet/internal/lifetime"
 )
 
@@ -53,25 +54,25 @@ func Judge(u *URL, now time.Time) Judgement {
 	case lifetime.NotYetValid:
 		ahead := u.SignedAt.Sub(now)
 		j.Reason = adminwire.ReasonNotYetValid
-		j.Window = fmt.Sprintf("not yet valid (signed %s in the future)", Human(ahead))
+		j.Window = fmt.Sprintf("not yet valid (signed %s in the future)", duration.Human(ahead))
 		j.Message = fmt.Sprintf("Not yet valid: signed at %s, %s ahead of this clock (%s); the signer's clock runs ahead, or this one behind.",
-			stamp(u.SignedAt), Human(ahead), stamp(now))
+			stamp(u.SignedAt), duration.Human(ahead), stamp(now))
 	case lifetime.Valid:
 		j.Verdict, j.Reason = adminwire.VerdictValid, adminwire.ReasonValid
 		j.Remaining = lt.Remaining(now)
 		if u.HasSecurityToken() {
-			j.Window = fmt.Sprintf("valid for at most %s", Human(j.Remaining))
+			j.Window = fmt.Sprintf("valid for at most %s", duration.Human(j.Remaining))
 			j.Message = fmt.Sprintf("Works for at most another %s, until %s at the latest: the URL dies earlier if the session that signed it ends first.",
-				Human(j.Remaining), stamp(lt.URLExpiry))
+				duration.Human(j.Remaining), stamp(lt.URLExpiry))
 		} else {
-			j.Window = fmt.Sprintf("valid for %s", Human(j.Remaining))
-			j.Message = fmt.Sprintf("Works for another %s, until %s.", Human(j.Remaining), stamp(lt.URLExpiry))
+			j.Window = fmt.Sprintf("valid for %s", duration.Human(j.Remaining))
+			j.Message = fmt.Sprintf("Works for another %s, until %s.", duration.Human(j.Remaining), stamp(lt.URLExpiry))
 		}
 	default: // url_expired: offline no credential expiry is known, so only the URL's own window can have passed
 		ago := now.Sub(lt.URLExpiry)
 		j.Reason = adminwire.ReasonURLExpired
-		j.Window = fmt.Sprintf("expired %s ago", Human(ago))
-		j.Message = fmt.Sprintf("Expired %s ago: the URL's window ended at %s.", Human(ago), stamp(lt.URLExpiry))
+		j.Window = fmt.Sprintf("expired %s ago", duration.Human(ago))
+		j.Message = fmt.Sprintf("Expired %s ago: the URL's window ended at %s.", duration.Human(ago), stamp(lt.URLExpiry))
 	}
 	return j
 }
