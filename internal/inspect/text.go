@@ -66,14 +66,19 @@ func (r *Report) WriteText(w io.Writer) error {
 	t.blank()
 	r.writeServer(t)
 	t.blank()
+	// The server's own sentence, from the same table the offline verdict
+	// reads from.
 	e := r.redactedServer()
-	t.line("verdict", verdictLine(e.Verdict, e.Reason, ServerSentence(e, u.SignedAt)))
+	t.line("verdict", verdictLine(e.Verdict, e.Reason, e.Message))
 	return t.w.Flush()
 }
 
 // verdictLine puts the verdict, the reason code when it says more, and the
 // explaining sentence on one line.
 func verdictLine(verdict, reason, sentence string) string {
+	if sentence == "" {
+		sentence = "(no explanation given)"
+	}
 	if reason == verdict {
 		return verdict + ": " + sentence
 	}
@@ -274,9 +279,6 @@ func (r *Report) writeServer(t textWriter) {
 	}
 	if e.Statement != nil {
 		t.line("statement", fmt.Sprintf("%s (effect %s)", StatementPhrase(e.Statement), e.Statement.Effect))
-	}
-	if e.Message != "" {
-		t.line("server says", e.Message)
 	}
 	if e.Error != nil {
 		t.line("error", fmt.Sprintf("%d %s: %s", e.Error.Status, e.Error.Code, e.Error.Message))
