@@ -178,6 +178,13 @@ func TestInspectServerGolden(t *testing.T) {
 			w.fake.Advance(90 * time.Minute)
 			return u, nil
 		}},
+		{"reason_session_expired_chained", func(w *inspectWorld) (string, []string) {
+			chained := w.session(w.assume("first", 3600), "Action", "AssumeRole", "RoleArn", w.roleARN, "RoleSessionName", "chained")
+			w.tokens, w.secrets = append(w.tokens, chained.SessionToken), append(w.secrets, chained.SecretAccessKey)
+			u := w.presign("GET", "/photos/cat.jpg", chained, 12*hour, nil)
+			w.fake.Advance(90 * time.Minute)
+			return u, nil
+		}},
 		{"reason_session_terminated", func(w *inspectWorld) (string, []string) {
 			s := w.assume("ci", 3600)
 			u := w.presign("GET", "/photos/cat.jpg", s, 12*hour, nil)

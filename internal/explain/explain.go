@@ -264,6 +264,8 @@ func (j *judgement) sessionEnded() {
 		j.say(reason.SessionExpiredUnknown, j.facts())
 	case !s.TerminatedAt.IsZero() && s.TerminatedAt.Before(s.Expiry):
 		j.say(reason.SessionTerminatedAt, j.facts())
+	case s.Chained:
+		j.say(reason.SessionExpiredChained, j.facts())
 	default:
 		j.say(reason.SessionExpiredAt, j.facts())
 	}

@@ -28,6 +28,7 @@ const (
 
 	SessionExpiredAt      Sentence = "session_expired"
 	SessionExpiredUnknown Sentence = "session_expired/unknown"
+	SessionExpiredChained Sentence = "session_expired/chained"
 	SessionTerminatedAt   Sentence = "session_terminated"
 	SessionsRevokedBy     Sentence = "sessions_revoked"
 
@@ -111,6 +112,11 @@ var table = []entry{
 		`{{capital .Who}} expired at {{stamp .SessionExpiry}}, {{.Since .SessionExpiry}} ago` +
 			`{{if .CredentialsLimit}}, {{human .Shortfall}} before the URL's own window ends at {{stamp .URLExpiry}}{{end}}; ` +
 			`a URL dies with the credentials that signed it, so presign with an IAM user's long-term key or a session that outlasts the URL.`},
+	{SessionExpiredChained, "a session of a role assumed with another role's credentials (role chaining) expired (ExpiredToken)",
+		`{{capital .Who}} expired at {{stamp .SessionExpiry}}, {{.Since .SessionExpiry}} ago` +
+			`{{if .CredentialsLimit}}, {{human .Shortfall}} before the URL's own window ends at {{stamp .URLExpiry}}{{end}}; ` +
+			`it was assumed with another role session's credentials, and such a chained session lasts at most 1 hour whatever the role allows, ` +
+			`so presign with an IAM user's long-term key, or with a role session assumed with long-term credentials.`},
 	{SessionExpiredUnknown, "ExpiredToken for a session the server no longer has",
 		`The session that signed the URL has ended; presign again with live credentials.`},
 	{SessionTerminatedAt, "the session was terminated before its expiry (ExpiredToken)",
