@@ -14,6 +14,7 @@ import (
 
 	"signet/internal/duration"
 	"signet/internal/meta"
+	"signet/internal/reason"
 )
 
 // PathPrefix is the path every admin call starts with.
@@ -116,24 +117,25 @@ type ErrorBody struct {
 }
 
 // Explain reasons: the stable codes of Explanation.Reason (and of `signet
-// inspect --json`). Valid is the only one with Verdict "valid".
+// inspect --json`), defined with their sentences in package reason. Valid
+// is the only one with Verdict "valid".
 const (
-	ReasonValid             = "valid"
-	ReasonURLExpired        = "url_expired"
-	ReasonNotYetValid       = "not_yet_valid"
-	ReasonExpiresOverLimit  = "expires_over_limit"
-	ReasonSessionExpired    = "session_expired"
-	ReasonSessionTerminated = "session_terminated"
-	ReasonSessionsRevoked   = "sessions_revoked" // denied by a "revoke older sessions" statement on aws:TokenIssueTime
-	ReasonKeyInactive       = "key_inactive"
-	ReasonKeyUnknown        = "key_unknown" // never issued here, deleted, or its user deleted (Credential.Status says which)
-	ReasonPolicyDenied      = "policy_denied"
-	ReasonSignatureMismatch = "signature_mismatch"
-	ReasonInvalidToken      = "invalid_token"  // a session token altered, missing or not the key's
-	ReasonOwnerDeleted      = "owner_deleted"  // the session's user or role was deleted (or re-created: a new one of the same name does not inherit it)
-	ReasonMalformed         = "malformed"      // not a presigned request signet can judge (parameters missing or malformed, wrong region or service)
-	ReasonNoSuchBucket      = "no_such_bucket" // the URL is good, but its bucket does not exist
-	ReasonNoSuchKey         = "no_such_key"    // the URL is good, but the object it reads does not exist (NoSuchKey, or AccessDenied to a signer that may not list the bucket)
+	ReasonValid             = reason.Valid
+	ReasonURLExpired        = reason.URLExpired
+	ReasonNotYetValid       = reason.NotYetValid
+	ReasonExpiresOverLimit  = reason.ExpiresOverLimit
+	ReasonSessionExpired    = reason.SessionExpired
+	ReasonSessionTerminated = reason.SessionTerminated
+	ReasonSessionsRevoked   = reason.SessionsRevoked // denied by a "revoke older sessions" statement on aws:TokenIssueTime
+	ReasonKeyInactive       = reason.KeyInactive
+	ReasonKeyUnknown        = reason.KeyUnknown // never issued here, deleted, or its user deleted (Credential.Status says which)
+	ReasonPolicyDenied      = reason.PolicyDenied
+	ReasonSignatureMismatch = reason.SignatureMismatch
+	ReasonInvalidToken      = reason.InvalidToken // a session token altered, missing or not the key's
+	ReasonOwnerDeleted      = reason.OwnerDeleted // the session's user or role was deleted (or re-created: a new one of the same name does not inherit it)
+	ReasonMalformed         = reason.Malformed    // not a presigned request signet can judge (parameters missing or malformed, wrong region or service)
+	ReasonNoSuchBucket      = reason.NoSuchBucket // the URL is good, but its bucket does not exist
+	ReasonNoSuchKey         = reason.NoSuchKey    // the URL is good, but the object it reads does not exist (NoSuchKey, or AccessDenied to a signer that may not list the bucket)
 )
 
 // Verdicts of Explanation.Verdict.

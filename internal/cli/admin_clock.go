@@ -63,7 +63,7 @@ moves.`,
 				return err
 			}
 			return o.emit(clk, func(w io.Writer) {
-				fmt.Fprintf(w, "advanced the clock by %s\n", duration.Format(d))
+				fmt.Fprintf(w, "advanced the clock by %s\n", duration.Human(d))
 				writeClock(w, clk)
 			})
 		},
@@ -73,7 +73,7 @@ moves.`,
 func writeClock(w io.Writer, c *adminclient.Clock) {
 	note := "real clock: the server runs without --dev-clock"
 	if c.DevClock {
-		note = fmt.Sprintf("dev clock, %s ahead of real time", duration.Format(c.OffsetDuration()))
+		note = fmt.Sprintf("dev clock, %s ahead of real time", duration.Human(c.OffsetDuration()))
 	}
 	fmt.Fprintf(w, "now:  %s (%s)\nreal: %s\n", stamp(c.Now), note, stamp(c.Real))
 }

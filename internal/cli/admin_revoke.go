@@ -86,7 +86,7 @@ func writeRevocation(w io.Writer, r *adminclient.Revocation, clk *adminclient.Cl
 		fmt.Fprintf(w, "The access keys of %s are untouched ('signet admin key deactivate'), and so are sessions of roles it assumed ('signet admin revoke role').\n", r.Name)
 	}
 	if clk.DevClock && clk.OffsetDuration() != 0 {
-		fmt.Fprintf(w, "note: the server's dev clock is %s ahead of its real time; the cutoff is on the dev clock, as session times are.\n", duration.Format(clk.OffsetDuration()))
+		fmt.Fprintf(w, "note: the server's dev clock is %s ahead of its real time; the cutoff is on the dev clock, as session times are.\n", duration.Human(clk.OffsetDuration()))
 	}
 }
 

@@ -141,7 +141,7 @@ func roleListCmd() *adminCmd {
 				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "ROLE\tROLE ID\tMAX SESSION\tCREATED\tARN")
 				for _, r := range rs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.RoleName, r.RoleID, duration.Format(r.MaxSessionDuration()), stamp(r.Created), r.ARN)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.RoleName, r.RoleID, duration.Human(r.MaxSessionDuration()), stamp(r.Created), r.ARN)
 				}
 				tw.Flush()
 			})
@@ -346,7 +346,7 @@ func writeRoleDetails(w io.Writer, d *adminclient.RoleDetails) {
 	fmt.Fprintf(tw, "arn:\t%s\n", r.ARN)
 	fmt.Fprintf(tw, "role id:\t%s\n", r.RoleID)
 	fmt.Fprintf(tw, "created:\t%s\n", stamp(r.Created))
-	fmt.Fprintf(tw, "max session:\t%s (%d s)\n", duration.Format(r.MaxSessionDuration()), r.MaxSessionDurationSeconds)
+	fmt.Fprintf(tw, "max session:\t%s (%d s)\n", duration.Human(r.MaxSessionDuration()), r.MaxSessionDurationSeconds)
 	if r.Description != "" {
 		fmt.Fprintf(tw, "description:\t%s\n", r.Description)
 	}
@@ -384,6 +384,6 @@ func writeRoleProfile(w io.Writer, d *adminclient.RoleDetails) {
 	// does every URL it signs; offer the role's whole maximum instead.
 	if max := d.Role.MaxSessionDurationSeconds; max > 3600 {
 		fmt.Fprintf(w, "  duration_seconds = %d\n", max)
-		fmt.Fprintf(w, "(duration_seconds asks for the role's longest session, %s; without it a session, and\nevery URL it signs, lasts 1 hour)\n", duration.Format(d.Role.MaxSessionDuration()))
+		fmt.Fprintf(w, "(duration_seconds asks for the role's longest session, %s; without it a session, and\nevery URL it signs, lasts 1 hour)\n", duration.Human(d.Role.MaxSessionDuration()))
 	}
 }

@@ -110,7 +110,7 @@ func remaining(s *adminclient.Session) string {
 	if s.Status != adminclient.StatusActive {
 		return "-"
 	}
-	return duration.Format(s.Remaining())
+	return duration.Human(s.Remaining())
 }
 
 func writeSessionTable(w io.Writer, ss []adminclient.Session, all bool) {

@@ -191,7 +191,7 @@ func TestAdminRoleUpdate(t *testing.T) {
 		t.Fatalf("AssumeRole past 12h: %d %s", s, code)
 	}
 	e.note("after update to 12h: 43200 gives a session (200); 43201 is 400 ValidationError")
-	if out := e.must("role", "show", "reader"); !strings.Contains(out, "max session: 12h0m0s (43200 s)") {
+	if out := e.must("role", "show", "reader"); !strings.Contains(out, "max session: 12h (43200 s)") {
 		t.Fatalf("role show after update:\n%s", out)
 	}
 

@@ -158,6 +158,8 @@ func askServer(env Env, o inspectOpts, raw string, rep *inspect.Report) (failed 
 		Credentials: sdkCredentials{s.Credentials},
 		HTTP:        s.HTTP,
 		UserAgent:   "signet/" + Version,
+		// Signed at the CLI's clock, as signet admin's calls are.
+		Now: env.Now,
 	}
 	exp, err := client.Explain(env.Ctx, adminwire.ExplainRequest{URL: raw, Method: rep.Method, Headers: rep.Header})
 	if err == nil && exp.Verdict != adminwire.VerdictValid && exp.Verdict != adminwire.VerdictInvalid {

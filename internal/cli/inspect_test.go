@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
-	"signet/internal/inspect"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -26,13 +25,8 @@ var (
 	// with it at 10:10 for twelve hours; inspected at 12:00, after the
 	// session ended and long before the URL's own window does.
 	roleIssued  = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	roleExpires = roleIssued.Add(time.Hour)
 	urlSigned   = roleIssued.Add(10 * time.Minute)
 	inspectedAt = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-
-	// A GetSessionToken session of alice, 24 hours from 09:00.
-	gstIssued  = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	gstExpires = gstIssued.Add(24 * time.Hour)
 
 	// AWS's own example, signed 2013-05-24 for one day, inspected 20h48m later.
 	awsSigned    = time.Date(2013, 5, 24, 0, 0, 0, 0, time.UTC)
@@ -65,8 +59,6 @@ func withExpires(raw string, secs int) string {
 	return strings.Replace(raw, "X-Amz-Expires=3600", "X-Amz-Expires="+strconv.Itoa(secs), 1)
 }
 
-func tp(t time.Time) *time.Time { return &t }
-
 // explainRoute answers POST …/explain with e.
 func explainRoute(t *testing.T, e adminwire.Explanation) map[string]adminCanned {
 	t.Helper()
@@ -76,21 +68,6 @@ func explainRoute(t *testing.T, e adminwire.Explanation) map[string]adminCanned 
 	}
 	return map[string]adminCanned{"POST /_signet/admin/v1/explain": {body: string(b)}}
 }
-
-var (
-	rolePrincipal = &adminwire.Principal{Type: "assumed-role", ARN: "arn:aws:sts::000000000000:assumed-role/reader/ci",
-		RoleName: "reader", RoleARN: "arn:aws:iam::000000000000:role/reader", SessionName: "ci"}
-	alicePrincipal = &adminwire.Principal{Type: "user", ARN: "arn:aws:iam::000000000000:user/alice", UserName: "alice"}
-	gstPrincipal   = &adminwire.Principal{Type: "session-token", ARN: "arn:aws:iam::000000000000:user/alice", UserName: "alice"}
-	roleCredential = func(status string, terminated *time.Time) *adminwire.ExplainCredential {
-		return &adminwire.ExplainCredential{AccessKeyID: roleSession.AccessKeyID, Kind: "temporary", Status: status,
-			Issued: tp(roleIssued), Expires: tp(roleExpires), TerminatedAt: terminated}
-	}
-	aliceCredential = func(status string, deleted *time.Time) *adminwire.ExplainCredential {
-		return &adminwire.ExplainCredential{AccessKeyID: aliceKeys.AccessKeyID, Kind: "long-term", Status: status,
-			Issued: tp(time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)), DeletedAt: deleted, UserName: "alice"}
-	}
-)
 
 type inspectCase struct {
 	name   string
@@ -112,10 +89,6 @@ func TestInspectGolden(t *testing.T) {
 	awsURL := presignAt(t, "GET", "https://presignedbucketexample.s3.us-east-1.amazonaws.com/yawning-cat.jpg", awsExampleKeys, awsSigned, 24*time.Hour, nil)
 	awsTempURL := presignAt(t, "GET", "https://presignedbucketexample.s3.us-east-1.amazonaws.com/yawning-cat.jpg", awsExampleTemp, awsSigned, 24*time.Hour, nil)
 	shortURL := presignAt(t, "GET", "http://localhost:9000/photos/cat.jpg", aliceKeys, urlSigned, time.Hour, nil)
-	// A URL for the server signed with a key it never issued (AWS's example
-	// key): an AWS URL would not be sent to it at all.
-	unknownKeyURL := presignAt(t, "GET", "http://localhost:9000/presignedbucketexample/yawning-cat.jpg", awsExampleKeys, awsSigned, 24*time.Hour, nil)
-	proxiedURL := presignAt(t, "GET", "https://files.example.com/photos/cat.jpg", aliceKeys, urlSigned, time.Hour, nil)
 
 	v2URL, err := sigv2.Presign("GET", "http://localhost:9000/photos/cat.jpg", aliceKeys.AccessKeyID, aliceKeys.SecretAccessKey, urlSigned.Add(30*24*time.Hour), "")
 	if err != nil {
@@ -127,36 +100,8 @@ func TestInspectGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The proxy case: the URL was signed for files.example.com, and the
-	// proxy in front of signet sent the request on with Host
-	// files.internal:9000. The server's canonical requests are the ones
-	// signet's canonicalizer builds for each Host.
-	proxied, perr := inspect.Parse(proxiedURL)
-	if perr != nil {
-		t.Fatal(perr)
-	}
-	asSent := proxied.Rebuild("GET", http.Header{"Host": {"files.internal:9000"}})
-	asSigned := proxied.Rebuild("GET", nil)
-	v2Parsed, perr := inspect.Parse(v2URL)
-	if perr != nil {
-		t.Fatal(perr)
-	}
-	v2Sent := v2Parsed.Rebuild("GET", http.Header{"Content-Type": {"image/png"}})
-	v2Signed := v2Parsed.Rebuild("GET", nil)
-
 	now := inspectedAt
-	window := func(start time.Time, d time.Duration) (*time.Time, *time.Time) {
-		return tp(start.Add(d)), tp(start.Add(d))
-	}
-	shortEnd, _ := window(urlSigned, time.Hour)
-	roleEnd := tp(urlSigned.Add(12 * time.Hour))
-	longEnd := tp(urlSigned.Add(time.Hour))
 	longAt := urlSigned.Add(48 * time.Minute)
-
-	explained := func(e adminwire.Explanation) map[string]adminCanned { return explainRoute(t, e) }
-	denied := func(status int, code, msg string) *adminwire.ExplainError {
-		return &adminwire.ExplainError{Status: status, Code: code, Message: msg}
-	}
 
 	cases := []inspectCase{
 		// Usage.
@@ -199,205 +144,6 @@ func TestInspectGolden(t *testing.T) {
 		// the server never issued: it is not asked.
 		{name: "aws_url_other_endpoint", url: awsTempURL, now: awsInspected, routes: map[string]adminCanned{}},
 		{name: "aws_url_other_endpoint_json", args: []string{"--json"}, url: awsURL, now: awsInspected, routes: map[string]adminCanned{}},
-
-		// Online: the server explains.
-		{name: "role_session_expired", url: roleURL, now: now, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonSessionExpired, Now: now,
-			Message:   "The session ci of role reader expired at 2026-11-27T11:00:00Z; URLs it signed died with it.",
-			Error:     denied(400, "ExpiredToken", "The provided token has expired."),
-			ExpiresAt: roleEnd, EffectiveExpiresAt: tp(roleExpires), LimitedBy: "credentials",
-			Principal: rolePrincipal, Credential: roleCredential(adminwire.StatusExpired, nil),
-		})},
-		{name: "role_session_expired_json", args: []string{"--json"}, url: roleURL, now: now, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonSessionExpired, Now: now,
-			Message:   "The session ci of role reader expired at 2026-11-27T11:00:00Z; URLs it signed died with it.",
-			Error:     denied(400, "ExpiredToken", "The provided token has expired."),
-			ExpiresAt: roleEnd, EffectiveExpiresAt: tp(roleExpires), LimitedBy: "credentials",
-			Principal: rolePrincipal, Credential: roleCredential(adminwire.StatusExpired, nil),
-		})},
-		{name: "session_token_valid", args: []string{"--method", "put", "--header", "Content-Type: image/png"}, url: gstURL, now: now, routes: explained(adminwire.Explanation{
-			Verdict: "valid", Reason: adminwire.ReasonValid, Now: now, Message: "Valid until 2026-11-28T09:00:00Z, when the session ends.",
-			ExpiresAt: tp(roleIssued.Add(7 * 24 * time.Hour)), EffectiveExpiresAt: tp(gstExpires), LimitedBy: "credentials",
-			Principal: gstPrincipal, Credential: &adminwire.ExplainCredential{AccessKeyID: gstSession.AccessKeyID, Kind: "temporary",
-				Status: adminwire.StatusActive, Issued: tp(gstIssued), Expires: tp(gstExpires), UserName: "alice"},
-			Action: "s3:PutObject", Resource: "arn:aws:s3:::photos/uploads/dog.png",
-		})},
-		{name: "session_token_valid_json", args: []string{"--json", "--method", "PUT", "--header", "Content-Type: image/png"}, url: gstURL, now: now, routes: explained(adminwire.Explanation{
-			Verdict: "valid", Reason: adminwire.ReasonValid, Now: now, Message: "Valid until 2026-11-28T09:00:00Z, when the session ends.",
-			ExpiresAt: tp(roleIssued.Add(7 * 24 * time.Hour)), EffectiveExpiresAt: tp(gstExpires), LimitedBy: "credentials",
-			Principal: gstPrincipal, Credential: &adminwire.ExplainCredential{AccessKeyID: gstSession.AccessKeyID, Kind: "temporary",
-				Status: adminwire.StatusActive, Issued: tp(gstIssued), Expires: tp(gstExpires), UserName: "alice"},
-			Action: "s3:PutObject", Resource: "arn:aws:s3:::photos/uploads/dog.png",
-		})},
-		{name: "reason_valid", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "valid", Reason: adminwire.ReasonValid, Now: longAt, Message: "Valid until 2026-11-27T11:10:00Z.",
-			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
-			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
-			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
-		})},
-		{name: "reason_url_expired", url: shortURL, now: now, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonURLExpired, Now: now, Message: "Request has expired",
-			Error:     denied(403, "AccessDenied", "Request has expired"),
-			ExpiresAt: shortEnd, EffectiveExpiresAt: shortEnd, LimitedBy: "url",
-			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
-		})},
-		{name: "reason_not_yet_valid", url: shortURL, now: urlSigned.Add(-5 * time.Minute), routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonNotYetValid, Now: urlSigned.Add(-5 * time.Minute), Message: "Request is not yet valid",
-			Error:     denied(403, "AccessDenied", "Request is not yet valid"),
-			ExpiresAt: shortEnd, EffectiveExpiresAt: shortEnd, LimitedBy: "url",
-			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
-		})},
-		{name: "reason_expires_over_limit", url: withExpires(shortURL, 604801), now: now, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonExpiresOverLimit, Now: now,
-			Message: "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds",
-			Error:   denied(400, "AuthorizationQueryParametersError", "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"),
-		})},
-		{name: "reason_session_terminated", url: roleURL, now: roleIssued.Add(50 * time.Minute), routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonSessionTerminated, Now: roleIssued.Add(50 * time.Minute),
-			Message:   "The session ci of role reader was terminated at 2026-11-27T10:30:00Z.",
-			Error:     denied(400, "ExpiredToken", "The provided token has expired."),
-			ExpiresAt: roleEnd, EffectiveExpiresAt: tp(roleIssued.Add(30 * time.Minute)), LimitedBy: "credentials",
-			Principal: rolePrincipal, Credential: roleCredential(adminwire.StatusTerminated, tp(roleIssued.Add(30*time.Minute))),
-		})},
-		{name: "reason_sessions_revoked", url: roleURL, now: roleIssued.Add(50 * time.Minute), routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonSessionsRevoked, Now: roleIssued.Add(50 * time.Minute),
-			Message:   "Sessions of role reader issued before 2026-11-27T10:40:00Z were revoked.",
-			Error:     denied(403, "AccessDenied", "Access Denied"),
-			ExpiresAt: roleEnd, EffectiveExpiresAt: tp(roleExpires), LimitedBy: "credentials",
-			Principal: rolePrincipal, Credential: roleCredential(adminwire.StatusActive, nil),
-			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
-			Statement: &adminwire.Statement{Policy: "AWSRevokeOlderSessions", Kind: "identity", Index: 0, Effect: "Deny"},
-		})},
-		{name: "reason_key_inactive", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonKeyInactive, Now: longAt, Message: "The access key AKIAALICE0000000001 of alice is Inactive.",
-			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
-			ExpiresAt: longEnd, Principal: alicePrincipal, Credential: aliceCredential(adminwire.CredentialInactive, nil),
-		})},
-		{name: "reason_key_deleted", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonKeyUnknown, Now: longAt, Message: "The access key AKIAALICE0000000001 was deleted.",
-			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
-			ExpiresAt: longEnd, Credential: aliceCredential(adminwire.CredentialDeleted, tp(urlSigned.Add(20*time.Minute))),
-		})},
-		{name: "reason_user_deleted", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonKeyUnknown, Now: longAt, Message: "The user alice was deleted.",
-			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
-			ExpiresAt: longEnd, Credential: aliceCredential(adminwire.CredentialUserDeleted, tp(urlSigned.Add(20*time.Minute))),
-		})},
-		{name: "reason_key_unknown", url: unknownKeyURL, now: awsInspected, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonKeyUnknown, Now: awsInspected, Message: "No access key AKIAIOSFODNN7EXAMPLE.",
-			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
-			ExpiresAt: tp(awsSigned.Add(24 * time.Hour)), Credential: &adminwire.ExplainCredential{AccessKeyID: awsExampleKeys.AccessKeyID, Status: adminwire.CredentialUnknown},
-		})},
-		{name: "reason_key_unknown_json", args: []string{"--json"}, url: unknownKeyURL, now: awsInspected, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonKeyUnknown, Now: awsInspected, Message: "No access key AKIAIOSFODNN7EXAMPLE.",
-			Error:     denied(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
-			ExpiresAt: tp(awsSigned.Add(24 * time.Hour)), Credential: &adminwire.ExplainCredential{AccessKeyID: awsExampleKeys.AccessKeyID, Status: adminwire.CredentialUnknown},
-		})},
-		{name: "reason_policy_denied", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonPolicyDenied, Now: longAt,
-			Message:   "User: arn:aws:iam::000000000000:user/alice is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::photos/cat.jpg\" with an explicit deny in an identity-based policy",
-			Error:     denied(403, "AccessDenied", "Access Denied"),
-			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
-			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
-			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
-			Statement: &adminwire.Statement{Policy: "no-photos", Kind: "identity", Sid: "DenyPhotos", Index: 1, Effect: "Deny"},
-		})},
-		{name: "reason_policy_denied_json", args: []string{"--json"}, url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonPolicyDenied, Now: longAt,
-			Message:   "User: arn:aws:iam::000000000000:user/alice is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::photos/cat.jpg\" with an explicit deny in an identity-based policy",
-			Error:     denied(403, "AccessDenied", "Access Denied"),
-			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
-			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
-			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
-			Statement: &adminwire.Statement{Policy: "no-photos", Kind: "identity", Sid: "DenyPhotos", Index: 1, Effect: "Deny"},
-		})},
-		{name: "reason_policy_implicit", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonPolicyDenied, Now: longAt,
-			Message:   "User: arn:aws:iam::000000000000:user/alice is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::photos/cat.jpg\" because no identity-based policy allows the s3:GetObject action",
-			Error:     denied(403, "AccessDenied", "Access Denied"),
-			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
-			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
-			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
-		})},
-		{name: "reason_session_policy_denied", url: roleURL, now: urlSigned.Add(time.Minute), routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonPolicyDenied, Now: urlSigned.Add(time.Minute),
-			Message:   "User: arn:aws:sts::000000000000:assumed-role/reader/ci is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::photos/cat.jpg\" because no session policy allows the s3:GetObject action",
-			Error:     denied(403, "AccessDenied", "Access Denied"),
-			ExpiresAt: roleEnd, EffectiveExpiresAt: tp(roleExpires), LimitedBy: "credentials",
-			Principal: &adminwire.Principal{Type: "assumed-role", ARN: rolePrincipal.ARN, RoleName: "reader", RoleARN: rolePrincipal.RoleARN, SessionName: "ci",
-				SessionPolicyARNs: []string{"arn:aws:iam::000000000000:policy/NoPhotos"}},
-			Credential: roleCredential(adminwire.StatusActive, nil),
-			Action:     "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
-		})},
-		{name: "reason_no_such_key", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonNoSuchKey, Now: longAt,
-			Message:   "The URL is signed correctly and IAM user alice's key AKIAALICE0000000001 is allowed s3:GetObject, but there is no object \"cat.jpg\" in bucket photos now, so it answers 404 NoSuchKey.",
-			Error:     denied(404, "NoSuchKey", "The specified key does not exist."),
-			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
-			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
-			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
-		})},
-		{name: "reason_no_such_key_hidden_json", args: []string{"--json"}, url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonNoSuchKey, Now: longAt,
-			Message:   "The URL is signed correctly and IAM user alice's key AKIAALICE0000000001 is allowed s3:GetObject, but there is no object \"cat.jpg\" in bucket photos now; as it is not allowed s3:ListBucket on photos, S3 answers 403 AccessDenied rather than NoSuchKey.",
-			Error:     denied(403, "AccessDenied", "Access Denied"),
-			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
-			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
-			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
-		})},
-		{name: "reason_no_such_bucket", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonNoSuchBucket, Now: longAt,
-			Message:   "The URL is signed correctly and IAM user alice's key AKIAALICE0000000001 is allowed s3:GetObject, but there is no bucket photos on this server, so it answers 404 NoSuchBucket.",
-			Error:     denied(404, "NoSuchBucket", "The specified bucket does not exist"),
-			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url",
-			Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
-			Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/cat.jpg",
-		})},
-		{name: "reason_invalid_token", url: roleURL, now: roleIssued.Add(20 * time.Minute), routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonInvalidToken, Now: roleIssued.Add(20 * time.Minute),
-			Message:   "The session token does not belong to ASIAREADERCI0000001.",
-			Error:     denied(400, "InvalidToken", "The provided token is malformed or otherwise not valid."),
-			ExpiresAt: roleEnd, Credential: roleCredential(adminwire.StatusActive, nil),
-		})},
-		{name: "reason_malformed", url: shortURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonMalformed, Now: longAt,
-			Message: "Error parsing the X-Amz-Credential parameter; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
-			Error:   denied(400, "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; the region 'us-east-1' is wrong; expecting 'eu-west-1'"),
-		})},
-		{name: "signature_mismatch_host", args: []string{"--header", "Host: files.internal:9000"}, url: proxiedURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonSignatureMismatch, Now: longAt,
-			Message:   "The request signature we calculated does not match the signature you provided.",
-			Error:     denied(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
-			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url", Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
-			Signature: &adminwire.SignatureCheck{Version: "v4",
-				CanonicalRequest: asSent.Request, StringToSign: asSent.StringToSign, SignedCanonicalRequest: asSigned.Request, DiffLine: 4,
-				Hint: "the Host was rewritten: signed for files.example.com, sent to files.internal:9000; have the proxy keep the Host, or sign URLs for the host signet sees"},
-		})},
-		{name: "signature_mismatch_host_json", args: []string{"--json", "--header", "Host: files.internal:9000"}, url: proxiedURL, now: longAt, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonSignatureMismatch, Now: longAt,
-			Message:   "The request signature we calculated does not match the signature you provided.",
-			Error:     denied(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
-			ExpiresAt: longEnd, EffectiveExpiresAt: longEnd, LimitedBy: "url", Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
-			Signature: &adminwire.SignatureCheck{Version: "v4",
-				CanonicalRequest: asSent.Request, StringToSign: asSent.StringToSign, SignedCanonicalRequest: asSigned.Request, DiffLine: 4,
-				Hint: "the Host was rewritten: signed for files.example.com, sent to files.internal:9000; have the proxy keep the Host, or sign URLs for the host signet sees"},
-		})},
-		{name: "signature_mismatch_no_variant", url: roleURL, now: roleIssued.Add(20 * time.Minute), routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonSignatureMismatch, Now: roleIssued.Add(20 * time.Minute),
-			Message:   "The request signature we calculated does not match the signature you provided.",
-			Error:     denied(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
-			ExpiresAt: roleEnd, EffectiveExpiresAt: tp(roleExpires), LimitedBy: "credentials", Principal: rolePrincipal, Credential: roleCredential(adminwire.StatusActive, nil),
-			Signature: &adminwire.SignatureCheck{Version: "v4", CanonicalRequest: mustRebuild(t, roleURL).Request, StringToSign: mustRebuild(t, roleURL).StringToSign,
-				Hint: "no variant of the request matches: the URL was signed with another secret key, or changed after signing"},
-		})},
-		{name: "signature_mismatch_sigv2_content_type", args: []string{"--header", "Content-Type: image/png"}, url: v2URL, now: now, routes: explained(adminwire.Explanation{
-			Verdict: "invalid", Reason: adminwire.ReasonSignatureMismatch, Now: now,
-			Message:   "The request signature we calculated does not match the signature you provided.",
-			Error:     denied(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
-			ExpiresAt: tp(urlSigned.Add(30 * 24 * time.Hour)), EffectiveExpiresAt: tp(urlSigned.Add(30 * 24 * time.Hour)), LimitedBy: "url", Principal: alicePrincipal, Credential: aliceCredential(adminwire.StatusActive, nil),
-			Signature: &adminwire.SignatureCheck{Version: "v2", StringToSign: v2Sent.StringToSign, SignedStringToSign: v2Signed.StringToSign, DiffLine: 3,
-				Hint: "a Content-Type was sent that was not signed: SigV2 signs Content-Type, so send none, or sign the URL with it"},
-		})},
 
 		// Online, but the server's part is missing.
 		{name: "server_access_denied", url: roleURL, now: now, routes: map[string]adminCanned{"POST /_signet/admin/v1/explain": {status: 403,
@@ -482,15 +228,6 @@ func inspectShellJoin(args []string) string {
 	return strings.Join(out, " ")
 }
 
-func mustRebuild(t *testing.T, raw string) inspect.Canonical {
-	t.Helper()
-	u, err := inspect.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Rebuild("GET", nil)
-}
-
 // assertNoToken fails if any of the test sessions' tokens was printed.
 func assertNoToken(t *testing.T, out string) {
 	t.Helper()
@@ -518,26 +255,6 @@ func runInspectAt(now time.Time, args ...string) (code int, stdout, stderr strin
 	code = Main(Env{Ctx: context.Background(), Args: append([]string{"inspect"}, args...), Stdout: &out, Stderr: &errb,
 		Getenv: os.Getenv, Now: func() time.Time { return now }})
 	return code, out.String(), errb.String()
-}
-
-// TestInspectEveryReasonHasASentence: each reason code in adminwire reads
-// as its own sentence, never the bare code or the generic fallback.
-func TestInspectEveryReasonHasASentence(t *testing.T) {
-	reasons := []string{adminwire.ReasonValid, adminwire.ReasonURLExpired, adminwire.ReasonNotYetValid, adminwire.ReasonExpiresOverLimit,
-		adminwire.ReasonSessionExpired, adminwire.ReasonSessionTerminated, adminwire.ReasonSessionsRevoked, adminwire.ReasonKeyInactive,
-		adminwire.ReasonKeyUnknown, adminwire.ReasonPolicyDenied, adminwire.ReasonSignatureMismatch, adminwire.ReasonInvalidToken, adminwire.ReasonOwnerDeleted, adminwire.ReasonMalformed,
-		adminwire.ReasonNoSuchBucket, adminwire.ReasonNoSuchKey}
-	seen := map[string]string{}
-	for _, r := range reasons {
-		s := inspect.ServerSentence(&adminwire.Explanation{Reason: r, Now: inspectedAt, Message: "server message"}, time.Time{})
-		if !strings.HasSuffix(s, ".") || strings.HasPrefix(s, r) {
-			t.Errorf("%s: %q", r, s)
-		}
-		if other, dup := seen[s]; dup {
-			t.Errorf("%s and %s read the same: %q", r, other, s)
-		}
-		seen[s] = r
-	}
 }
 
 // TestInspectForwardsRequest: --method and every --header reach the
@@ -597,7 +314,7 @@ func TestInspectUnreachable(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d", code)
 	}
-	if !strings.Contains(out, "verdict         valid: Works for another 1h") || !strings.Contains(out, "no answer from "+endpoint) {
+	if !strings.Contains(out, "verdict         valid: The URL is valid by this machine's clock: it works until 2026-11-27T11:10:00Z (1h from now)") || !strings.Contains(out, "no answer from "+endpoint) {
 		t.Errorf("stdout %q", out)
 	}
 	for _, want := range []string{"the server's explanation is missing", "could not reach " + endpoint, "run with --offline"} {

@@ -226,3 +226,39 @@ func syntaxErr(s, why string) error {
 func rangeErr(s string) error {
 	return fmt.Errorf("%s: %w (at most about %dd, 292 years)", strconv.Quote(s), ErrRange, int64(1<<63-1)/int64(Day))
 }
+
+// Human prints d for people, the one way signet shows a duration in a
+// sentence, a warning or a table: whole seconds (rounded down, so a
+// remaining time is never overstated), largest unit first, with the zero
+// units at the end left off ("6d12h", "12h0m1s", "45s", "7d"). Parse reads
+// it back to the second. The sign is dropped, since callers say "ago" or
+// "in"; zero is "0s" and anything shorter than a second "less than a
+// second". Machine fields (JSON seconds, the admin API) keep Format.
+func Human(d time.Duration) string {
+	u := uint64(d)
+	if d < 0 {
+		u = -u // magnitude; correct even for math.MinInt64
+	}
+	if u == 0 {
+		return "0s"
+	}
+	if u < uint64(time.Second) {
+		return "less than a second"
+	}
+	parts := [...]struct {
+		size uint64
+		name string
+	}{{uint64(Day), "d"}, {uint64(time.Hour), "h"}, {uint64(time.Minute), "m"}, {uint64(time.Second), "s"}}
+	var b strings.Builder
+	for _, p := range parts {
+		n := u / p.size
+		u %= p.size
+		if n > 0 || b.Len() > 0 {
+			fmt.Fprintf(&b, "%d%s", n, p.name)
+		}
+		if u < uint64(time.Second) {
+			break // the rest is zero units (or a fraction of a second)
+		}
+	}
+	return b.String()
+}

@@ -171,3 +171,46 @@ func FuzzFormat(f *testing.F) {
 		}
 	})
 }
+
+func TestHuman(t *testing.T) {
+	cases := []struct {
+		in   time.Duration
+		want string
+	}{
+		{0, "0s"},
+		{time.Nanosecond, "less than a second"},
+		{-999 * time.Millisecond, "less than a second"},
+		{time.Second, "1s"},
+		{1500 * time.Millisecond, "1s"},
+		{45 * time.Second, "45s"},
+		{12*time.Minute + 5*time.Second, "12m5s"},
+		{time.Hour, "1h"},
+		{12 * time.Hour, "12h"},
+		{12*time.Hour + time.Second, "12h0m1s"},
+		{3*time.Hour + 12*time.Minute, "3h12m"},
+		{6*Day + 12*time.Hour, "6d12h"},
+		{6*Day + 23*time.Hour + 59*time.Minute + 58*time.Second + 900*time.Millisecond, "6d23h59m58s"},
+		{7 * Day, "7d"},
+		{2*Day + time.Minute, "2d0h1m"},
+		{-(2*Day + 4*time.Hour), "2d4h"},
+		{math.MaxInt64, "106751d23h47m16s"},
+		{math.MinInt64, "106751d23h47m16s"},
+	}
+	for _, c := range cases {
+		if got := Human(c.in); got != c.want {
+			t.Errorf("Human(%v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestHumanReadsBack: what people read can be typed back (--expires-in,
+// clock advance) and means the same duration, to the second.
+func TestHumanReadsBack(t *testing.T) {
+	for _, d := range []time.Duration{time.Second, 59 * time.Second, 90 * time.Minute, 12*time.Hour + time.Second,
+		Day, 6*Day + 12*time.Hour, 7*Day + time.Second, 36*time.Hour + 7*time.Millisecond, 123456789 * time.Second} {
+		got, err := Parse(Human(d))
+		if err != nil || got != d.Truncate(time.Second) {
+			t.Errorf("Parse(Human(%v)) = %v, %v; want %v", d, got, err, d.Truncate(time.Second))
+		}
+	}
+}

@@ -224,3 +224,12 @@ func utcPtr(t time.Time) *time.Time {
 	u := t.UTC()
 	return &u
 }
+
+// sessionOrNil is the credential's STS session; nil when c is nil or the
+// key is not a known session's.
+func (c *credential) sessionOrNil() *meta.Session {
+	if c == nil {
+		return nil
+	}
+	return c.session
+}

@@ -29,6 +29,7 @@ import (
 	"signet/internal/lifetime"
 	"signet/internal/meta"
 	"signet/internal/policy"
+	"signet/internal/reason"
 	"signet/internal/s3api"
 )
 
@@ -159,8 +160,35 @@ func (j *judgement) window() {
 	}
 }
 
-func (j *judgement) set(reason, message string) {
-	j.out.Reason, j.out.Message = reason, message
+// say sets the explanation's reason and its sentence, rendered from the
+// table in package reason with f.
+func (j *judgement) say(s reason.Sentence, f reason.Facts) {
+	j.out.Reason, j.out.Message = s.Reason(), reason.Say(s, f)
+}
+
+// facts are what every sentence may use: the clock, the signing key, the
+// URL's window and the server's error.
+func (j *judgement) facts() reason.Facts {
+	f := reason.Facts{Now: j.now, SignedAt: j.auth.signedAt, Expires: j.auth.expires,
+		Status: j.dry.Status, Code: j.dry.Code, Detail: j.dry.Message,
+		Action: j.dry.Action, Resource: j.dry.Resource, Bucket: j.dry.Bucket, Object: j.dry.Key}
+	if c := j.cred; c != nil {
+		f.Who, f.KeyID, f.UserName = c.who, c.wire.AccessKeyID, c.wire.UserName
+		if c.wire.DeletedAt != nil {
+			f.DeletedAt = *c.wire.DeletedAt
+		}
+		if s := c.session; s != nil {
+			f.SessionExpiry, f.TerminatedAt = s.Expiry, s.TerminatedAt
+		}
+	}
+	if j.lt != nil {
+		f.URLExpiry, f.Shortfall = j.lt.URLExpiry, j.lt.Shortfall
+		f.CredentialsLimit = j.lt.LimitedBy == lifetime.LimitCredentials
+	}
+	if j.out.EffectiveExpiresAt != nil {
+		f.Effective = *j.out.EffectiveExpiresAt
+	}
+	return f
 }
 
 func (j *judgement) judge(ctx context.Context) error {
@@ -168,8 +196,7 @@ func (j *judgement) judge(ctx context.Context) error {
 	case j.dry.AuthErr != nil:
 		return j.authFailure(ctx)
 	case j.dry.RequestErr != nil:
-		j.set(adminwire.ReasonMalformed, fmt.Sprintf("The request is refused before any permission is checked: %s (%d %s).",
-			trimDot(j.dry.Message), j.dry.Status, j.dry.Code))
+		j.say(reason.MalformedRequest, j.facts())
 	case j.dry.AuthzErr != nil:
 		return j.denied(ctx)
 	case j.dry.TargetErr != nil:
@@ -192,8 +219,7 @@ func (j *judgement) authFailure(ctx context.Context) error {
 	case authn.ReasonRequestExpired:
 		j.urlExpired()
 	case authn.ReasonRequestNotYetValid:
-		j.set(adminwire.ReasonNotYetValid, fmt.Sprintf("The URL is dated %s, %s after the server's time %s, so it is not valid yet: the clock of whatever signed it runs ahead; correct that clock and presign again.",
-			stamp(j.auth.signedAt), ago(j.auth.signedAt.Sub(j.now)), stamp(j.now)))
+		j.say(reason.NotYetValidServer, j.facts())
 	case authn.ReasonExpiredToken:
 		j.sessionEnded()
 	case authn.ReasonUnknownAccessKey:
@@ -206,83 +232,71 @@ func (j *judgement) authFailure(ctx context.Context) error {
 	case authn.ReasonSignatureMismatch:
 		return j.signature(ctx)
 	default:
-		j.set(adminwire.ReasonMalformed, fmt.Sprintf("The URL is not a presigned request this server accepts: %s (%d %s).",
-			trimDot(j.dry.Message), j.dry.Status, j.dry.Code))
+		j.say(reason.MalformedAuth, j.facts())
 	}
 	return nil
 }
 
 func (j *judgement) overLimit() {
 	if j.auth.window {
-		j.set(adminwire.ReasonExpiresOverLimit, fmt.Sprintf("X-Amz-Expires is %d seconds, over the %d (7 days) S3 accepts, so the URL is refused at any time; presign it again with an expiry of at most 7 days.",
-			int64(j.auth.expires/time.Second), int64(lifetime.MaxExpires/time.Second)))
+		j.say(reason.ExpiresOverLimitSeconds, j.facts())
 		return
 	}
-	j.set(adminwire.ReasonExpiresOverLimit, "X-Amz-Expires is over the 604800 seconds (7 days) S3 accepts, so the URL is refused at any time; presign it again with an expiry of at most 7 days.")
+	j.say(reason.ExpiresOverLimitUnread, j.facts())
 }
 
 func (j *judgement) urlExpired() {
-	if j.lt == nil {
-		j.set(adminwire.ReasonURLExpired, "The URL's own window has passed; presign a new URL.")
-		return
+	switch {
+	case j.lt == nil:
+		j.say(reason.URLExpiredUnread, j.facts())
+	case j.auth.version == versionV2:
+		j.say(reason.URLExpiredV2, j.facts())
+	default:
+		j.say(reason.URLExpiredV4, j.facts())
 	}
-	end := j.lt.URLExpiry
-	if j.auth.version == versionV2 {
-		j.set(adminwire.ReasonURLExpired, fmt.Sprintf("The URL's Expires time %s passed %s ago; presign a new URL.", stamp(end), ago(j.now.Sub(end))))
-		return
-	}
-	j.set(adminwire.ReasonURLExpired, fmt.Sprintf("The URL's own window ended at %s (X-Amz-Date %s + X-Amz-Expires %ds), %s ago; presign a new URL.",
-		stamp(end), stamp(j.auth.signedAt), int64(j.auth.expires/time.Second), ago(j.now.Sub(end))))
 }
 
 // sessionEnded explains ExpiredToken: the session expired, or was
 // terminated before it would have.
 func (j *judgement) sessionEnded() {
-	if j.cred == nil || j.cred.session == nil {
-		j.set(adminwire.ReasonSessionExpired, "The session that signed the URL has ended; presign again with live credentials.")
-		return
+	switch s := j.cred.sessionOrNil(); {
+	case s == nil:
+		j.say(reason.SessionExpiredUnknown, j.facts())
+	case !s.TerminatedAt.IsZero() && s.TerminatedAt.Before(s.Expiry):
+		j.say(reason.SessionTerminatedAt, j.facts())
+	case s.Chained:
+		j.say(reason.SessionExpiredChained, j.facts())
+	default:
+		j.say(reason.SessionExpiredAt, j.facts())
 	}
-	s, who := j.cred.session, j.cred.who
-	if !s.TerminatedAt.IsZero() && s.TerminatedAt.Before(s.Expiry) {
-		j.set(adminwire.ReasonSessionTerminated, fmt.Sprintf("%s was terminated at %s, %s ago and before its expiry at %s, so every URL it signed fails with ExpiredToken; presign again with live credentials.",
-			capital(who), stamp(s.TerminatedAt), ago(j.now.Sub(s.TerminatedAt)), stamp(s.Expiry)))
-		return
-	}
-	msg := fmt.Sprintf("%s expired at %s, %s ago", capital(who), stamp(s.Expiry), ago(j.now.Sub(s.Expiry)))
-	if j.lt != nil && j.lt.LimitedBy == lifetime.LimitCredentials {
-		msg += fmt.Sprintf(", %s before the URL's own window ends at %s", ago(j.lt.Shortfall), stamp(j.lt.URLExpiry))
-	}
-	j.set(adminwire.ReasonSessionExpired, msg+"; a URL dies with the credentials that signed it, so presign with an IAM user's long-term key or a session that outlasts the URL.")
 }
 
 // unknownKey explains InvalidAccessKeyId, which authentication answers
 // alike for an inactive, a deleted and a never-issued key, and for a
 // temporary key sent without its token.
 func (j *judgement) unknownKey() {
-	c := j.cred
+	c, f := j.cred, j.facts()
 	switch {
 	case c == nil:
-		j.set(adminwire.ReasonMalformed, "The request names no access key; presign it with credentials.")
+		j.say(reason.MalformedNoKey, f)
 	case c.live && c.temporary:
-		j.set(adminwire.ReasonInvalidToken, fmt.Sprintf("The URL carries no X-Amz-Security-Token, which %s needs, so the key counts as unknown (InvalidAccessKeyId); presign with the session token that came with the key.", c.who))
+		j.say(reason.TokenMissing, f)
 	case c.live:
 		// The key store knows it now: it was refused a moment ago and
 		// has changed since (a key re-activated, say).
-		j.set(adminwire.ReasonKeyUnknown, fmt.Sprintf("%s was refused as unknown but is known now: it changed while it was being explained; explain the URL again.", capital(c.who)))
+		j.say(reason.KeyChangedWhileExplain, f)
 	case c.wire.Status == adminwire.CredentialInactive:
-		j.set(adminwire.ReasonKeyInactive, fmt.Sprintf("%s is inactive, so S3 refuses it as unknown (InvalidAccessKeyId) and every URL it signed fails until the key is made Active again.", capital(c.who)))
+		j.say(reason.KeyInactiveSince, f)
 	case c.wire.Status == adminwire.CredentialDeleted:
-		j.set(adminwire.ReasonKeyUnknown, fmt.Sprintf("%s was deleted at %s, %s ago, and every URL it signed stopped working then; presign with another of the user's keys.",
-			capital(c.who), stamp(*c.wire.DeletedAt), ago(j.now.Sub(*c.wire.DeletedAt))))
+		j.say(reason.KeyDeleted, f)
 	case c.wire.Status == adminwire.CredentialUserDeleted && c.wire.DeletedAt != nil:
-		j.set(adminwire.ReasonKeyUnknown, fmt.Sprintf("%s was deleted at %s, %s ago, and IAM user %s has been deleted since; presign with another identity's credentials.",
-			capital(c.who), stamp(*c.wire.DeletedAt), ago(j.now.Sub(*c.wire.DeletedAt)), c.wire.UserName))
+		j.say(reason.KeyDeletedUserDeleted, f)
 	case c.wire.Status == adminwire.CredentialUserDeleted:
-		j.set(adminwire.ReasonKeyUnknown, fmt.Sprintf("%s belongs to IAM user %s, who no longer exists; presign with another identity's credentials.", capital(c.who), c.wire.UserName))
+		j.say(reason.KeyUserDeleted, f)
 	case c.wire.Kind == kindTemporary:
-		j.set(adminwire.ReasonKeyUnknown, fmt.Sprintf("Temporary key %s is unknown: this server never issued it, or its session expired more than 7 days ago; check the endpoint and the credentials the URL was signed with.", c.wire.AccessKeyID))
+		j.say(reason.KeyUnknownTemporary, f)
 	default:
-		j.set(adminwire.ReasonKeyUnknown, fmt.Sprintf("Access key %s was never issued by this server, or was deleted more than 7 days ago; check the endpoint and the credentials the URL was signed with.", c.wire.AccessKeyID))
+		j.say(reason.KeyNeverIssued, f)
 	}
 }
 
@@ -309,16 +323,14 @@ func (j *judgement) ownerDeleted(ctx context.Context) error {
 	if err != nil && !errors.Is(err, meta.ErrNoSuchEntity) {
 		return err
 	}
-	owner := kind + " " + o.Name
-	if id != "" {
-		owner += " (" + id + ")"
-	}
-	what := "was deleted"
+	f := j.facts()
+	f.OwnerKind, f.OwnerName, f.OwnerID = kind, o.Name, id
 	if err == nil {
-		what = fmt.Sprintf("was deleted, and the %s called %s now is a new one (%s) that does not inherit its sessions", kind, o.Name, liveID)
+		f.NewOwnerID = liveID
+		j.say(reason.OwnerRecreated, f)
+		return nil
 	}
-	j.set(adminwire.ReasonOwnerDeleted, fmt.Sprintf("%s was issued for %s, which %s; a session is bound to its owner's unique ID, so every URL it signed fails with InvalidToken. Presign again with credentials of an identity that exists.",
-		capital(j.cred.who), owner, what))
+	j.say(reason.OwnerGone, f)
 	return nil
 }
 
@@ -326,11 +338,11 @@ func (j *judgement) invalidToken() {
 	c := j.cred
 	switch {
 	case c != nil && c.live && !c.temporary:
-		j.set(adminwire.ReasonInvalidToken, fmt.Sprintf("The URL carries an X-Amz-Security-Token, but %s is a long-term key that takes none; presign without a token, or with the session's own temporary key.", c.who))
+		j.say(reason.TokenOnLongTermKey, j.facts())
 	case c != nil:
-		j.set(adminwire.ReasonInvalidToken, fmt.Sprintf("The URL's X-Amz-Security-Token is not the one issued with %s: it was altered, cut short or belongs to another session; presign with the token that came with the key.", c.who))
+		j.say(reason.TokenAltered, j.facts())
 	default:
-		j.set(adminwire.ReasonInvalidToken, "The URL's X-Amz-Security-Token is malformed or not its key's; presign with the token that came with the key.")
+		j.say(reason.TokenOfUnknownOwner, j.facts())
 	}
 }
 
@@ -338,38 +350,27 @@ func (j *judgement) invalidToken() {
 // decided it.
 func (j *judgement) denied(ctx context.Context) error {
 	res, action, resource := j.dry.Result, j.dry.Action, j.dry.Resource
-	caller := "The anonymous caller"
-	if res != nil && !res.Anonymous && j.cred != nil {
-		caller = capital(j.cred.who)
-	}
+	f := j.facts()
+	f.Anonymous = res == nil || res.Anonymous || j.cred == nil
 	var d *access.Denied
 	if !errors.As(j.dry.AuthzErr, &d) {
-		j.set(adminwire.ReasonPolicyDenied, fmt.Sprintf("%s may not %s on %s; presign with credentials allowed to.", caller, action, resource))
+		j.say(reason.PolicyDeniedOther, f)
 		return nil
 	}
 	m := d.Decision.Match
 	if d.Decision.Effect != policy.Deny || m == nil {
-		msg := fmt.Sprintf("No policy allows %s on %s for %s (an implicit deny)", action, resource, j.callerARN())
-		if note := j.ownerGone(ctx); note != "" {
-			msg += ": " + note
-		}
-		j.set(adminwire.ReasonPolicyDenied, msg+"; allow it in an identity policy or the bucket policy.")
+		f.CallerARN, f.DeletedRole = j.callerARN(), j.deletedRole(ctx)
+		j.say(reason.PolicyImplicitDeny, f)
 		return nil
 	}
 	j.out.Statement = &adminwire.Statement{Policy: m.Policy, Kind: kindName(m.Kind), Sid: m.Sid, Index: m.Index, Effect: "Deny"}
-	stmt := j.statementName(m)
+	f.Statement = j.statementName(m)
 	if res != nil && res.Principal.Temporary() && j.x.deniedForIssueTime(j.r, res, action, resource, m, j.now) {
-		cond := j.x.issueTimeCondition(ctx, res.Principal, m)
-		if cond == "" {
-			cond = "denies sessions by their issue time (aws:TokenIssueTime)"
-		} else {
-			cond = "denies sessions whose aws:TokenIssueTime is " + cond
-		}
-		j.set(adminwire.ReasonSessionsRevoked, fmt.Sprintf("%s was issued at %s, and %s %s, as AWS's \"revoke older sessions\" does; every URL the session signed now fails with AccessDenied, so presign again with a session issued after the revocation.",
-			capital(j.cred.who), stamp(res.Principal.TokenIssued), stmt, cond))
+		f.Issued, f.Condition = res.Principal.TokenIssued, j.x.issueTimeCondition(ctx, res.Principal, m)
+		j.say(reason.SessionsRevokedBy, f)
 		return nil
 	}
-	j.set(adminwire.ReasonPolicyDenied, fmt.Sprintf("%s is denied %s on %s by %s.", caller, action, resource, stmt))
+	j.say(reason.PolicyExplicitDeny, f)
 	return nil
 }
 
@@ -396,23 +397,15 @@ func (x *Explainer) deniedForIssueTime(r *http.Request, res *authn.Result, actio
 // or object that does not exist: what users see as a dead link although
 // nothing about the signature or the credentials is wrong.
 func (j *judgement) missing() {
-	d := j.dry
-	signer := "the signer"
-	if j.cred != nil {
-		signer = j.cred.who
-	}
-	switch d.Code {
+	switch j.dry.Code {
 	case "NoSuchBucket":
-		j.set(adminwire.ReasonNoSuchBucket, fmt.Sprintf("The URL is signed correctly and %s is allowed %s, but there is no bucket %s on this server, so it answers %d NoSuchBucket; check the bucket's name (and the endpoint), or create it.",
-			signer, d.Action, d.Bucket, d.Status))
+		j.say(reason.NoBucket, j.facts())
 	case "NoSuchKey":
-		j.set(adminwire.ReasonNoSuchKey, fmt.Sprintf("The URL is signed correctly and %s is allowed %s, but there is no object %q in bucket %s now, so it answers %d NoSuchKey; check the key's spelling, case and encoding, or upload the object.",
-			signer, d.Action, d.Key, d.Bucket, d.Status))
+		j.say(reason.NoObject, j.facts())
 	case "AccessDenied":
-		j.set(adminwire.ReasonNoSuchKey, fmt.Sprintf("The URL is signed correctly and %s is allowed %s, but there is no object %q in bucket %s now; as it is not allowed s3:ListBucket on %s, S3 answers %d AccessDenied rather than NoSuchKey, so as not to reveal which keys exist. Check the key's spelling, case and encoding, or upload the object.",
-			signer, d.Action, d.Key, d.Bucket, d.Bucket, d.Status))
+		j.say(reason.NoObjectHidden, j.facts())
 	default:
-		j.set(adminwire.ReasonMalformed, fmt.Sprintf("The request is refused: %s (%d %s).", trimDot(d.Message), d.Status, d.Code))
+		j.say(reason.MalformedRefused, j.facts())
 	}
 }
 
@@ -420,17 +413,11 @@ func (j *judgement) valid() {
 	res := j.dry.Result
 	switch {
 	case res == nil || res.Anonymous:
-		j.set(adminwire.ReasonValid, fmt.Sprintf("The request is not signed, and a policy lets anyone %s on %s.", j.dry.Action, j.dry.Resource))
+		j.say(reason.ValidAnonymous, j.facts())
 	case j.out.EffectiveExpiresAt != nil:
-		eff := *j.out.EffectiveExpiresAt
-		until := "when its own window ends"
-		if j.lt.LimitedBy == lifetime.LimitCredentials {
-			until = fmt.Sprintf("when the credentials that signed it expire, %s before its own window ends at %s", ago(j.lt.Shortfall), stamp(j.lt.URLExpiry))
-		}
-		j.set(adminwire.ReasonValid, fmt.Sprintf("The URL is valid: signed by %s, it works until %s (%s from now), %s.",
-			j.cred.who, stamp(eff), ago(eff.Sub(j.now)), until))
+		j.say(reason.ValidURL, j.facts())
 	default:
-		j.set(adminwire.ReasonValid, fmt.Sprintf("The request is valid: signed by %s, it may %s on %s.", j.cred.who, j.dry.Action, j.dry.Resource))
+		j.say(reason.ValidHeader, j.facts())
 	}
 }
 
@@ -443,16 +430,16 @@ func (j *judgement) callerARN() string {
 	return res.Principal.ARN
 }
 
-// ownerGone notes a deleted role behind a session, whose permissions went
-// with it.
-func (j *judgement) ownerGone(ctx context.Context) string {
+// deletedRole names the deleted role behind a session, whose permissions
+// went with it; "" when there is none.
+func (j *judgement) deletedRole(ctx context.Context) string {
 	res := j.dry.Result
 	if res == nil || res.Anonymous || res.Principal.SessionKind != authn.SessionAssumedRole {
 		return ""
 	}
 	name := res.Principal.RoleName
 	if _, err := j.x.cfg.Store.GetRole(ctx, name); errors.Is(err, meta.ErrNoSuchEntity) {
-		return "role " + name + " was deleted, and its sessions lost every permission with it"
+		return name
 	}
 	return ""
 }

@@ -14,6 +14,7 @@ import (
 
 	"signet/internal/adminwire"
 	"signet/internal/inspect"
+	"signet/internal/reason"
 	"signet/internal/redact"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
@@ -64,7 +65,9 @@ func (j *judgement) signature(ctx context.Context) error {
 		return err
 	}
 	j.out.Signature = check
-	j.set(adminwire.ReasonSignatureMismatch, "The signature does not match the request as sent: "+check.Hint+".")
+	f := j.facts()
+	f.Hint = check.Hint
+	j.say(reason.SignatureDiffers, f)
 	return nil
 }
 

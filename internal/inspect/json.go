@@ -75,7 +75,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		r.jsonParts(&j)
 	}
 	if e := r.redactedServer(); e != nil {
-		j.Message = ServerSentence(e, r.URL.SignedAt)
+		j.Message = e.Message
 		j.Now = e.Now.UTC()
 		j.ExpiresAt = utc(e.ExpiresAt)
 		j.EffectiveExpiresAt = utc(e.EffectiveExpiresAt)

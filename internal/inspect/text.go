@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
+	"signet/internal/duration"
 	"signet/internal/lifetime"
 )
 
@@ -65,14 +66,19 @@ func (r *Report) WriteText(w io.Writer) error {
 	t.blank()
 	r.writeServer(t)
 	t.blank()
+	// The server's own sentence, from the same table the offline verdict
+	// reads from.
 	e := r.redactedServer()
-	t.line("verdict", verdictLine(e.Verdict, e.Reason, ServerSentence(e, u.SignedAt)))
+	t.line("verdict", verdictLine(e.Verdict, e.Reason, e.Message))
 	return t.w.Flush()
 }
 
 // verdictLine puts the verdict, the reason code when it says more, and the
 // explaining sentence on one line.
 func verdictLine(verdict, reason, sentence string) string {
+	if sentence == "" {
+		sentence = "(no explanation given)"
+	}
 	if reason == verdict {
 		return verdict + ": " + sentence
 	}
@@ -133,7 +139,7 @@ func (r *Report) writeParts(t textWriter) {
 			t.line("signed at", fmt.Sprintf("%s (X-Amz-Date %s)", stamp(u.SignedAt), u.AmzDate))
 		}
 		if !u.ExpiresAt.IsZero() {
-			s := fmt.Sprintf("%ds (%s): the window ends %s", u.ExpiresIn, Human(time.Duration(min(u.ExpiresIn, 1<<62/int64(time.Second)))*time.Second), stamp(u.ExpiresAt))
+			s := fmt.Sprintf("%ds (%s): the window ends %s", u.ExpiresIn, duration.Human(time.Duration(min(u.ExpiresIn, 1<<62/int64(time.Second)))*time.Second), stamp(u.ExpiresAt))
 			if u.ExpiresIn > int64(lifetime.MaxExpires/time.Second) {
 				s = fmt.Sprintf("%ds: over the 7-day cap of 604800s, so S3 refuses the URL whatever the time", u.ExpiresIn)
 			}
@@ -257,7 +263,7 @@ func (r *Report) writeServer(t textWriter) {
 		case "credentials":
 			s += "limited by the credentials"
 			if e.ExpiresAt != nil {
-				s += fmt.Sprintf(": they end %s before the URL's own window (%s)", Human(e.ExpiresAt.Sub(*e.EffectiveExpiresAt)), stamp(*e.ExpiresAt))
+				s += fmt.Sprintf(": they end %s before the URL's own window (%s)", duration.Human(e.ExpiresAt.Sub(*e.EffectiveExpiresAt)), stamp(*e.ExpiresAt))
 			}
 		case "url":
 			s += "limited by the URL's own window"
@@ -273,9 +279,6 @@ func (r *Report) writeServer(t textWriter) {
 	}
 	if e.Statement != nil {
 		t.line("statement", fmt.Sprintf("%s (effect %s)", StatementPhrase(e.Statement), e.Statement.Effect))
-	}
-	if e.Message != "" {
-		t.line("server says", e.Message)
 	}
 	if e.Error != nil {
 		t.line("error", fmt.Sprintf("%d %s: %s", e.Error.Status, e.Error.Code, e.Error.Message))

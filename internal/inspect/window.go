@@ -5,7 +5,9 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
+	"signet/internal/duration"
 	"signet/internal/lifetime"
+	"signet/internal/reason"
 )
 
 // Judgement is the verdict on a URL's window at one moment, judged offline:
@@ -29,13 +31,15 @@ type Judgement struct {
 
 // Malformed is the judgement on a URL that cannot be judged.
 func Malformed(err error) Judgement {
-	return Judgement{Verdict: adminwire.VerdictInvalid, Reason: adminwire.ReasonMalformed, Window: "cannot be judged", Message: err.Error()}
+	return Judgement{Verdict: adminwire.VerdictInvalid, Reason: adminwire.ReasonMalformed, Window: "cannot be judged",
+		Message: reason.Say(reason.MalformedUnjudged, reason.Facts{Detail: err.Error()})}
 }
 
 // Judge returns the verdict on u's window at now. It goes through
 // lifetime.Compute, the function the server's authenticator uses, so the
 // two agree on every boundary: valid from the signing time (inclusive)
-// until the window's end (exclusive).
+// until the window's end (exclusive). Its sentences are the server's, from
+// the table in package reason, where the server would say the same.
 func Judge(u *URL, now time.Time) Judgement {
 	in := lifetime.Input{SignedAt: u.SignedAt, Expires: time.Duration(u.ExpiresIn) * time.Second}
 	if u.Version == SigV2 {
@@ -45,35 +49,39 @@ func Judge(u *URL, now time.Time) Judgement {
 	}
 	lt := lifetime.Compute(in)
 	j := Judgement{Verdict: adminwire.VerdictInvalid, Lifetime: lt}
+	f := reason.Facts{Now: now, KeyID: u.AccessKeyID, SignedAt: u.SignedAt, URLExpiry: lt.URLExpiry,
+		Expires: time.Duration(min(u.ExpiresIn, 1<<62/int64(time.Second))) * time.Second}
 	switch lt.At(u.SignedAt, now) {
 	case lifetime.ExpiresOverLimit:
-		j.Reason = adminwire.ReasonExpiresOverLimit
 		j.Window = "refused whatever the time: X-Amz-Expires is over 7 days"
-		j.Message = fmt.Sprintf("X-Amz-Expires=%d is over the 7-day cap of 604800 seconds: S3 refuses the URL whatever the time; sign it again for 7 days or less.", u.ExpiresIn)
+		j.say(reason.ExpiresOverLimitSeconds, f)
 	case lifetime.NotYetValid:
-		ahead := u.SignedAt.Sub(now)
-		j.Reason = adminwire.ReasonNotYetValid
-		j.Window = fmt.Sprintf("not yet valid (signed %s in the future)", Human(ahead))
-		j.Message = fmt.Sprintf("Not yet valid: signed at %s, %s ahead of this clock (%s); the signer's clock runs ahead, or this one behind.",
-			stamp(u.SignedAt), Human(ahead), stamp(now))
+		j.Window = fmt.Sprintf("not yet valid (signed %s in the future)", duration.Human(u.SignedAt.Sub(now)))
+		j.say(reason.NotYetValidOffline, f)
 	case lifetime.Valid:
-		j.Verdict, j.Reason = adminwire.VerdictValid, adminwire.ReasonValid
+		j.Verdict = adminwire.VerdictValid
 		j.Remaining = lt.Remaining(now)
 		if u.HasSecurityToken() {
-			j.Window = fmt.Sprintf("valid for at most %s", Human(j.Remaining))
-			j.Message = fmt.Sprintf("Works for at most another %s, until %s at the latest: the URL dies earlier if the session that signed it ends first.",
-				Human(j.Remaining), stamp(lt.URLExpiry))
+			j.Window = fmt.Sprintf("valid for at most %s", duration.Human(j.Remaining))
+			j.say(reason.ValidOfflineSession, f)
 		} else {
-			j.Window = fmt.Sprintf("valid for %s", Human(j.Remaining))
-			j.Message = fmt.Sprintf("Works for another %s, until %s.", Human(j.Remaining), stamp(lt.URLExpiry))
+			j.Window = fmt.Sprintf("valid for %s", duration.Human(j.Remaining))
+			j.say(reason.ValidOffline, f)
 		}
 	default: // url_expired: offline no credential expiry is known, so only the URL's own window can have passed
-		ago := now.Sub(lt.URLExpiry)
-		j.Reason = adminwire.ReasonURLExpired
-		j.Window = fmt.Sprintf("expired %s ago", Human(ago))
-		j.Message = fmt.Sprintf("Expired %s ago: the URL's window ended at %s.", Human(ago), stamp(lt.URLExpiry))
+		j.Window = fmt.Sprintf("expired %s ago", duration.Human(now.Sub(lt.URLExpiry)))
+		if u.Version == SigV2 {
+			j.say(reason.URLExpiredV2, f)
+		} else {
+			j.say(reason.URLExpiredV4, f)
+		}
 	}
 	return j
+}
+
+// say sets the judgement's reason and its sentence from the table.
+func (j *Judgement) say(s reason.Sentence, f reason.Facts) {
+	j.Reason, j.Message = s.Reason(), reason.Say(s, f)
 }
 
 // stamp prints a time for people: RFC 3339, UTC, to the second (the JSON

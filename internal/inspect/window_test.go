@@ -27,9 +27,9 @@ func TestJudgeBoundaries(t *testing.T) {
 		{signedAt.Add(-time.Second), adminwire.ReasonNotYetValid, "not yet valid (signed 1s in the future)"},
 		{signedAt, adminwire.ReasonValid, "valid for 1h"},
 		{end.Add(-time.Second), adminwire.ReasonValid, "valid for 1s"},
-		{end.Add(-time.Millisecond), adminwire.ReasonValid, "valid for <1s"},
+		{end.Add(-time.Millisecond), adminwire.ReasonValid, "valid for less than a second"},
 		{end, adminwire.ReasonURLExpired, "expired 0s ago"},
-		{end.Add(2*24*time.Hour + 4*time.Hour + 59*time.Minute), adminwire.ReasonURLExpired, "expired 2d4h ago"},
+		{end.Add(2*24*time.Hour + 4*time.Hour + 59*time.Minute), adminwire.ReasonURLExpired, "expired 2d4h59m ago"},
 	}
 	for _, c := range cases {
 		j := Judge(u, c.now)
@@ -78,27 +78,8 @@ func TestJudgeSigV2(t *testing.T) {
 	// so it is never "not yet valid".
 	past := strings.Replace(raw, "Expires="+strconv.FormatInt(expires.Unix(), 10), "Expires=1000000000", 1)
 	u = mustParse(t, past)
-	if j := Judge(u, signedAt); j.Reason != adminwire.ReasonURLExpired || !strings.HasPrefix(j.Message, "Expired 4274d22h ago: the URL's window ended at 2001-09-09T01:46:40Z.") {
+	if j := Judge(u, signedAt); j.Reason != adminwire.ReasonURLExpired || !strings.HasPrefix(j.Message, "The URL's Expires time 2001-09-09T01:46:40Z passed 4274d22h13m20s ago; presign a new URL.") {
 		t.Errorf("past: %+v", j)
-	}
-}
-
-func TestHuman(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		0:                              "0s",
-		time.Millisecond:               "<1s",
-		45 * time.Second:               "45s",
-		12*time.Minute + 5*time.Second: "12m5s",
-		time.Hour:                      "1h",
-		3*time.Hour + 12*time.Minute + 59*time.Second: "3h12m",
-		52 * time.Hour:                "2d4h",
-		48*time.Hour + 30*time.Minute: "2d",
-		-90 * time.Second:             "1m30s",
-		-1 << 63:                      "106751d23h",
-	} {
-		if got := Human(d); got != want {
-			t.Errorf("Human(%v) = %q, want %q", d, got, want)
-		}
 	}
 }
 

@@ -127,9 +127,9 @@ func TestSignSessionCarriesToken(t *testing.T) {
 		t.Errorf("lifetime %+v", lt)
 	}
 	for _, want := range []string{
-		"This URL stops working at 2026-11-27T10:00:00Z, 1h0m0s after signing, not at 2026-12-04T09:00:00Z: 6d23h0m0s short.",
+		"This URL stops working at 2026-11-27T10:00:00Z, 1h after signing, not at 2026-12-04T09:00:00Z: 6d23h short.",
 		"access key " + sessKey + ` from profile "reader" (role arn:aws:iam::123456789012:role/reader assumed with source_profile "alice"),`,
-		"long-term access key (AKIA…, up to 7 days)", "--expires-in 3600 (1h0m0s) or less",
+		"long-term access key (AKIA…, up to 7 days)", "--expires-in 3600 (1h) or less",
 	} {
 		if !strings.Contains(res.Warning, want) {
 			t.Errorf("warning lacks %q:\n%s", want, res.Warning)

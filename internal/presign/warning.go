@@ -48,6 +48,6 @@ func warning(r *Result) string {
 // stamp prints a time as RFC 3339 in UTC, to the second.
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// fmtDuration prints a duration as `signet` reads it back (6d23h0m0s),
-// rounded down to the second.
-func fmtDuration(d time.Duration) string { return duration.Format(d.Truncate(time.Second)) }
+// fmtDuration prints a duration in signet's one format for people
+// (6d23h), which --expires-in reads back; rounded down to the second.
+func fmtDuration(d time.Duration) string { return duration.Human(d) }

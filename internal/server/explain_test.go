@@ -100,7 +100,7 @@ func TestExplainReasons(t *testing.T) {
 			setup: func(t *testing.T, ie *identityEnv) adminwire.ExplainRequest {
 				return adminwire.ExplainRequest{URL: ie.presign(t, ie.alice, time.Hour)}
 			},
-			message: []string{"valid", "IAM user alice's key " + "AKIA", stampOf(time.Hour), "1h0m0s from now", "its own window ends"},
+			message: []string{"valid", "IAM user alice's key " + "AKIA", stampOf(time.Hour), "1h from now", "its own window ends"},
 			check: func(t *testing.T, ie *identityEnv, ex *adminwire.Explanation) {
 				if ex.Verdict != adminwire.VerdictValid || ex.Error != nil {
 					t.Errorf("verdict %q, error %+v", ex.Verdict, ex.Error)
@@ -124,7 +124,7 @@ func TestExplainReasons(t *testing.T) {
 				sess := ie.assume(t, ie.alice, ie.roleARN, "ci", 3600)
 				return adminwire.ExplainRequest{URL: ie.presign(t, sess.sig(), 3*time.Hour)}
 			},
-			message: []string{"role session reader/ci (ASIA", "until " + stampOf(time.Hour), "credentials that signed it expire, 2h0m0s before its own window ends at " + stampOf(3*time.Hour)},
+			message: []string{"role session reader/ci (ASIA", "until " + stampOf(time.Hour), "credentials that signed it expire, 2h before its own window ends at " + stampOf(3*time.Hour)},
 			check: func(t *testing.T, ie *identityEnv, ex *adminwire.Explanation) {
 				p, c := ex.Principal, ex.Credential
 				if p == nil || p.Type != "assumed-role" || p.RoleName != "reader" || p.SessionName != "ci" || p.RoleARN != ie.roleARN ||
@@ -148,7 +148,7 @@ func TestExplainReasons(t *testing.T) {
 				ie.fake.Set(t0.Add(3 * time.Hour))
 				return adminwire.ExplainRequest{URL: u}
 			},
-			message: []string{"ended at " + stampOf(time.Hour), "X-Amz-Date " + stampOf(0), "X-Amz-Expires 3600s", "2h0m0s ago"},
+			message: []string{"ended at " + stampOf(time.Hour), "X-Amz-Date " + stampOf(0), "X-Amz-Expires 3600s", "2h ago"},
 			check: func(t *testing.T, ie *identityEnv, ex *adminwire.Explanation) {
 				if ex.Error.Status != 403 || ex.Error.Message != "Request has expired" {
 					t.Errorf("error %+v", ex.Error)
@@ -182,7 +182,7 @@ func TestExplainReasons(t *testing.T) {
 				ie.fake.Set(t0.Add(90 * time.Minute))
 				return adminwire.ExplainRequest{URL: u}
 			},
-			message: []string{"Role session reader/short", "expired at " + stampOf(time.Hour), "30m0s ago", "1h0m0s before the URL's own window ends at " + stampOf(2*time.Hour)},
+			message: []string{"Role session reader/short", "expired at " + stampOf(time.Hour), "30m ago", "1h before the URL's own window ends at " + stampOf(2*time.Hour)},
 			check: func(t *testing.T, ie *identityEnv, ex *adminwire.Explanation) {
 				if ex.Credential.Status != "expired" || ex.LimitedBy != "credentials" {
 					t.Errorf("credential %+v, limited by %q", ex.Credential, ex.LimitedBy)
@@ -200,7 +200,7 @@ func TestExplainReasons(t *testing.T) {
 				ie.fake.Set(t0.Add(25 * time.Minute))
 				return adminwire.ExplainRequest{URL: u}
 			},
-			message: []string{"Role session reader/ended", "terminated at " + stampOf(10*time.Minute), "15m0s ago", "before its expiry at " + stampOf(time.Hour)},
+			message: []string{"Role session reader/ended", "terminated at " + stampOf(10*time.Minute), "15m ago", "before its expiry at " + stampOf(time.Hour)},
 			check: func(t *testing.T, ie *identityEnv, ex *adminwire.Explanation) {
 				if ex.Credential.Status != "terminated" {
 					t.Errorf("credential %+v", ex.Credential)
@@ -276,7 +276,7 @@ func TestExplainReasons(t *testing.T) {
 				ie.fake.Set(t0.Add(2 * time.Hour))
 				return adminwire.ExplainRequest{URL: u}
 			},
-			message: []string{"IAM user alice's key", "was deleted at " + stampOf(time.Hour), "1h0m0s ago"},
+			message: []string{"IAM user alice's key", "was deleted at " + stampOf(time.Hour), "1h ago"},
 			check: func(t *testing.T, ie *identityEnv, ex *adminwire.Explanation) {
 				if c := ex.Credential; c.Status != "deleted" || c.UserName != "alice" {
 					t.Errorf("credential %+v", c)
