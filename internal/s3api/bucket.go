@@ -24,7 +24,7 @@ type bucketXML struct {
 	BucketRegion string `xml:"BucketRegion"`
 }
 
-func (a *api) listBuckets(rq *request) error {
+func (a *API) listBuckets(rq *request) error {
 	bs, err := a.cfg.Meta.ListBuckets(rq.r.Context())
 	if err != nil {
 		return err
@@ -36,7 +36,7 @@ func (a *api) listBuckets(rq *request) error {
 	return writeXML(rq.w, http.StatusOK, out)
 }
 
-func (a *api) bucketRegion(b meta.Bucket) string {
+func (a *API) bucketRegion(b meta.Bucket) string {
 	if b.Region != "" {
 		return b.Region
 	}
@@ -68,7 +68,7 @@ func parseCreateBucketConfiguration(data []byte) (createBucketConfiguration, err
 	return cfg, err
 }
 
-func (a *api) createBucket(rq *request) error {
+func (a *API) createBucket(rq *request) error {
 	if !validBucketName(rq.bucket) {
 		return s3Err("InvalidBucketName").with("BucketName", rq.bucket)
 	}
@@ -155,7 +155,7 @@ func isCode(err error, code string) bool {
 }
 
 // requireBucket fails with NoSuchBucket unless the bucket exists.
-func (a *api) requireBucket(rq *request) (meta.Bucket, error) {
+func (a *API) requireBucket(rq *request) (meta.Bucket, error) {
 	b, err := a.cfg.Meta.GetBucket(rq.r.Context(), rq.bucket)
 	if err != nil {
 		return b, noSuchBucket(err, rq.bucket)
@@ -163,7 +163,7 @@ func (a *api) requireBucket(rq *request) (meta.Bucket, error) {
 	return b, nil
 }
 
-func (a *api) headBucket(rq *request) error {
+func (a *API) headBucket(rq *request) error {
 	b, err := a.requireBucket(rq)
 	if err != nil {
 		return err
@@ -173,7 +173,7 @@ func (a *api) headBucket(rq *request) error {
 	return nil
 }
 
-func (a *api) deleteBucket(rq *request) error {
+func (a *API) deleteBucket(rq *request) error {
 	blobs, err := a.cfg.Meta.DeleteBucket(rq.r.Context(), rq.bucket)
 	if err != nil {
 		return noSuchBucket(err, rq.bucket)
@@ -189,7 +189,7 @@ type locationConstraint struct {
 	Region  string   `xml:",chardata"`
 }
 
-func (a *api) getBucketLocation(rq *request) error {
+func (a *API) getBucketLocation(rq *request) error {
 	b, err := a.requireBucket(rq)
 	if err != nil {
 		return err
@@ -210,7 +210,7 @@ type versioningConfiguration struct {
 
 // getBucketVersioning reports a never-versioned bucket: an empty
 // configuration, as AWS returns before versioning is first enabled.
-func (a *api) getBucketVersioning(rq *request) error {
+func (a *API) getBucketVersioning(rq *request) error {
 	if _, err := a.requireBucket(rq); err != nil {
 		return err
 	}

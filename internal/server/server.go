@@ -122,7 +122,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	authz.SetRegion(cfg.Region)
 	keys := access.NewKeys(store, sealer, rootCred, root.AccountID)
 	auth := authn.NewAuthenticator(keys, s.Clock, base, cfg.Region)
-	api := s3api.New(s3api.Config{
+	api, err := s3api.New(s3api.Config{
 		Region:             cfg.Region,
 		VirtualHostDomains: cfg.Domains,
 		Meta:               store,
@@ -134,8 +134,12 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		Logger:             log,
 		Account:            root.AccountID,
 	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	explainer := explain.New(explain.Config{
-		DryRun: api.(s3api.DryRunner), Keys: keys, Store: store, Authz: authz, Clock: s.Clock, Account: root.AccountID,
+		DryRun: api, Keys: keys, Store: store, Authz: authz, Clock: s.Clock, Account: root.AccountID,
 	})
 	front := &frontDoor{
 		s3:    api,
