@@ -29,11 +29,11 @@ func TestNewNamesMissingDependencies(t *testing.T) {
 			t.Errorf("without %s: %v, %v; want an error", c.name, a, err)
 			continue
 		}
-		if want := "s3api: Config lacks " + c.name; err.Error() != want {
+		if want := "s3api.Config lacks " + c.name; err.Error() != want {
 			t.Errorf("without %s: %q, want %q", c.name, err, want)
 		}
 	}
-	if _, err := New(Config{}); err == nil || err.Error() != "s3api: Config lacks Meta, Blobs, Auth, Authz, Clock" {
+	if _, err := New(Config{}); err == nil || err.Error() != "s3api.Config lacks Auth, Authz, Blobs, Clock, Meta" {
 		t.Errorf("empty Config: %v", err)
 	}
 }

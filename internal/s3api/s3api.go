@@ -9,7 +9,6 @@ package s3api
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -19,6 +18,7 @@ import (
 	"signet/internal/clock"
 	"signet/internal/meta"
 	"signet/internal/storage"
+	"signet/internal/wiring"
 )
 
 // Authenticator verifies a request's signature.
@@ -57,8 +57,8 @@ func (AllowAuthenticated) Authorize(_ *http.Request, res *authn.Result, _, _ str
 }
 
 // Config wires the API to its engines. Meta, Blobs, Auth, Authz and Clock
-// are required: New refuses a Config without them. The other fields are
-// optional, and each says what its zero value means.
+// are required: New refuses a Config without them (see package wiring).
+// The other fields are optional, and each says what its zero value means.
 type Config struct {
 	// Region is reported by GetBucketLocation and x-amz-bucket-region;
 	// "" means us-east-1.
@@ -121,23 +121,10 @@ func New(cfg Config) (*API, error) {
 	return &API{cfg: cfg, log: log, domains: domains}, nil
 }
 
-// missing names the required fields c lacks, all of them at once so that
-// a wiring mistake is fixed in one go.
+// missing names the required fields c lacks.
 func (c Config) missing() error {
-	var names []string
-	for _, f := range []struct {
-		name string
-		set  bool
-	}{
-		{"Meta", c.Meta != nil}, {"Blobs", c.Blobs != nil}, {"Auth", c.Auth != nil},
-		{"Authz", c.Authz != nil}, {"Clock", c.Clock != nil},
-	} {
-		if !f.set {
-			names = append(names, f.name)
-		}
-	}
-	if len(names) > 0 {
-		return fmt.Errorf("s3api: Config lacks %s", strings.Join(names, ", "))
-	}
-	return nil
+	return wiring.Require("s3api.Config", map[string]bool{
+		"Meta": c.Meta != nil, "Blobs": c.Blobs != nil, "Auth": c.Auth != nil,
+		"Authz": c.Authz != nil, "Clock": c.Clock != nil,
+	})
 }
