@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -63,8 +64,11 @@ func TestCurlHealthzAndPresignedPut(t *testing.T) {
 	file := filepath.Join(dir, "upload.bin")
 	data := writeRandom(t, file, 300<<10)
 	now := time.Now().UTC()
-	creds := sigv4.Credentials{AccessKeyID: rootAK, SecretAccessKey: rootSK}
-	putURL, err := sigv4.Presign("PUT", mainSrv.endpoint+"/curl-bucket/dir/upload%20me.bin", creds, "us-east-1", "s3", now, 15*time.Minute, nil, sigv4.S3)
+	creds := sigv4.Credentials{AccessKeyID: rootAK, SecretAccessKey: secret.New(rootSK)}
+	putURL, err := sigv4.Presign(sigv4.PresignInput{
+		Method: "PUT", URL: mainSrv.endpoint + "/curl-bucket/dir/upload%20me.bin", Credentials: creds,
+		Region: "us-east-1", Service: "s3", Time: now, Expires: 15 * time.Minute, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatalf("sigv4.Presign PUT: %v", err)
 	}
@@ -80,7 +84,10 @@ func TestCurlHealthzAndPresignedPut(t *testing.T) {
 		t.Errorf("no x-amz-request-id header\n%s", r)
 	}
 
-	getURL, err := sigv4.Presign("GET", mainSrv.endpoint+"/curl-bucket/dir/upload%20me.bin", creds, "us-east-1", "s3", now, 15*time.Minute, nil, sigv4.S3)
+	getURL, err := sigv4.Presign(sigv4.PresignInput{
+		Method: "GET", URL: mainSrv.endpoint + "/curl-bucket/dir/upload%20me.bin", Credentials: creds,
+		Region: "us-east-1", Service: "s3", Time: now, Expires: 15 * time.Minute, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatalf("sigv4.Presign GET: %v", err)
 	}
@@ -180,7 +187,10 @@ func TestSeedScenario(t *testing.T) {
 	})
 	t.Run("expired-sigv4", func(t *testing.T) {
 		signed := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)
-		u, err := sigv4.Presign("GET", objURL, sigv4.Credentials{AccessKeyID: rootAK, SecretAccessKey: rootSK}, "us-east-1", "s3", signed, time.Hour, nil, sigv4.S3)
+		u, err := sigv4.Presign(sigv4.PresignInput{
+			Method: "GET", URL: objURL,
+			Credentials: sigv4.Credentials{AccessKeyID: rootAK, SecretAccessKey: secret.New(rootSK)}, Region: "us-east-1", Service: "s3", Time: signed, Expires: time.Hour, Mode: sigv4.S3,
+		})
 		if err != nil {
 			t.Fatalf("sigv4.Presign: %v", err)
 		}
@@ -202,7 +212,7 @@ func TestSeedScenario(t *testing.T) {
 	})
 	t.Run("expired-sigv2", func(t *testing.T) {
 		exp := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
-		u, err := sigv2.Presign("GET", objURL, rootAK, rootSK, exp, "")
+		u, err := sigv2.Presign(sigv2.PresignInput{Method: "GET", URL: objURL, AccessKeyID: rootAK, SecretAccessKey: secret.New(rootSK), Expires: exp})
 		if err != nil {
 			t.Fatalf("sigv2.Presign: %v", err)
 		}

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"signet/internal/redact"
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -129,7 +130,10 @@ func (f *leakFlow) s3(label, method, path string, c sigv4.Credentials, body []by
 // presigned fetches (or uploads to) a URL presigned with c.
 func (f *leakFlow) presigned(label, method, path string, c sigv4.Credentials, body []byte) leakExchange {
 	f.t.Helper()
-	u, err := sigv4.Presign(method, f.endpoint+path, c, "us-east-1", "s3", time.Now(), time.Hour, nil, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: method, URL: f.endpoint + path, Credentials: c, Region: "us-east-1", Service: "s3", Time: time.Now(),
+		Expires: time.Hour, Mode: sigv4.S3,
+	})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -187,7 +191,7 @@ type leakCreds struct {
 }
 
 func (c leakCreds) sig() sigv4.Credentials {
-	return sigv4.Credentials{AccessKeyID: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+	return sigv4.Credentials{AccessKeyID: c.AccessKeyId, SecretAccessKey: secret.New(c.SecretAccessKey), SessionToken: c.SessionToken}
 }
 
 // leakForms returns the ways a secret could show up in a log or a body.
@@ -252,7 +256,7 @@ func startLeakServer(t *testing.T, dataDir string) (*signetProc, sigv4.Credentia
 			out := p.stdout.String()
 			k, s := keyRE.FindStringSubmatch(out), secretRE.FindStringSubmatch(out)
 			if resp.StatusCode == 200 && k != nil && s != nil {
-				return p, sigv4.Credentials{AccessKeyID: k[1], SecretAccessKey: s[1]}
+				return p, sigv4.Credentials{AccessKeyID: k[1], SecretAccessKey: secret.New(s[1])}
 			}
 		}
 		if time.Now().After(deadline) {
@@ -267,7 +271,7 @@ func TestSecretsNeverLeakAtDebugLevel(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "data")
 	p, root := startLeakServer(t, dataDir)
 	f := &leakFlow{t: t, endpoint: p.endpoint, client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil}}}
-	f.remember("the root secret key", root.SecretAccessKey, "")
+	f.remember("the root secret key", root.SecretAccessKey.Reveal(), "")
 
 	// Objects, header-signed by root.
 	f.want(f.s3("create bucket", http.MethodPut, "/leaks", root, nil), 200, "")
@@ -283,7 +287,7 @@ func TestSecretsNeverLeakAtDebugLevel(t *testing.T) {
 		t.Fatal(err)
 	}
 	user := key.Result.AccessKey.sig()
-	f.remember("the user's secret key", user.SecretAccessKey, keyEx.label)
+	f.remember("the user's secret key", user.SecretAccessKey.Reveal(), keyEx.label)
 	allow := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sts:*"],"Resource":"*"}]}`
 	f.want(f.query("PutUserPolicy", "iam", root, "Action", "PutUserPolicy", "UserName", "leaky", "PolicyName", "all", "PolicyDocument", allow), 200, "")
 	var who struct {
@@ -317,11 +321,11 @@ func TestSecretsNeverLeakAtDebugLevel(t *testing.T) {
 	}
 	assumeEx := f.want(f.query("AssumeRole", "sts", user, "Action", "AssumeRole", "RoleArn", role.Result.Role.Arn, "RoleSessionName", "leak", "DurationSeconds", "900"), 200, "")
 	sess := sessionOf(assumeEx)
-	f.remember("the role session's secret key", sess.SecretAccessKey, assumeEx.label)
+	f.remember("the role session's secret key", sess.SecretAccessKey.Reveal(), assumeEx.label)
 	f.remember("the role session's token", sess.SessionToken, assumeEx.label)
 	gstEx := f.want(f.query("GetSessionToken", "sts", user, "Action", "GetSessionToken", "DurationSeconds", "900"), 200, "")
 	gst := sessionOf(gstEx)
-	f.remember("the GetSessionToken secret key", gst.SecretAccessKey, gstEx.label)
+	f.remember("the GetSessionToken secret key", gst.SecretAccessKey.Reveal(), gstEx.label)
 	f.remember("the GetSessionToken token", gst.SessionToken, gstEx.label)
 	f.want(f.query("GetCallerIdentity as the session", "sts", sess, "Action", "GetCallerIdentity"), 200, "")
 
@@ -334,13 +338,13 @@ func TestSecretsNeverLeakAtDebugLevel(t *testing.T) {
 
 	// Failures.
 	forged := user
-	forged.SecretAccessKey = strings.ToUpper(user.SecretAccessKey[:20]) + user.SecretAccessKey[20:] + "x"
-	f.remember("a forged secret key", forged.SecretAccessKey, "")
+	forged.SecretAccessKey = secret.New(strings.ToUpper(user.SecretAccessKey.Reveal()[:20]) + user.SecretAccessKey.Reveal()[20:] + "x")
+	f.remember("a forged secret key", forged.SecretAccessKey.Reveal(), "")
 	f.want(f.presigned("presigned GET with a forged secret", http.MethodGet, "/leaks/obj", forged, nil), 403, "SignatureDoesNotMatch")
 	f.want(f.s3("header-signed PUT with a forged secret", http.MethodPut, "/leaks/obj", forged, []byte("nope")), 403, "SignatureDoesNotMatch")
 	f.want(f.query("IAM with a forged secret", "iam", forged, "Action", "ListUsers"), 403, "SignatureDoesNotMatch")
 	forgedSess := sess
-	forgedSess.SecretAccessKey += "x"
+	forgedSess.SecretAccessKey = secret.New(sess.SecretAccessKey.Reveal() + "x")
 	f.want(f.presigned("session URL with a forged secret", http.MethodGet, "/leaks/obj", forgedSess, nil), 403, "SignatureDoesNotMatch")
 	f.want(f.s3("session header call with a forged secret", http.MethodGet, "/leaks/obj", forgedSess, nil), 403, "SignatureDoesNotMatch")
 	altered := sess
@@ -388,7 +392,7 @@ func TestSecretsNeverLeakAtDebugLevel(t *testing.T) {
 				t.Errorf("the server's log holds %s (%s)", s.what, form)
 			}
 			switch n := strings.Count(stdout, v); {
-			case s.value != root.SecretAccessKey:
+			case s.value != root.SecretAccessKey.Reveal():
 				if n > 0 {
 					leaks++
 					t.Errorf("the server's stdout holds %s (%s)", s.what, form)

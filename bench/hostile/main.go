@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"signet/bench/soak/load"
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -70,8 +71,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	cfg.creds = sigv4.Credentials{AccessKeyID: os.Getenv("AWS_ACCESS_KEY_ID"), SecretAccessKey: os.Getenv("AWS_SECRET_ACCESS_KEY")}
-	if cfg.endpoint == "" || cfg.pid == 0 || cfg.creds.AccessKeyID == "" || cfg.creds.SecretAccessKey == "" {
+	cfg.creds = sigv4.Credentials{AccessKeyID: os.Getenv("AWS_ACCESS_KEY_ID"), SecretAccessKey: secret.New(os.Getenv("AWS_SECRET_ACCESS_KEY"))}
+	if cfg.endpoint == "" || cfg.pid == 0 || cfg.creds.AccessKeyID == "" || cfg.creds.SecretAccessKey.IsZero() {
 		fmt.Fprintln(stderr, "hostile: -endpoint, -pid and the root credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required")
 		return 2
 	}

@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -67,7 +68,10 @@ func run(args []string, stdout io.Writer) error {
 	bw := bufio.NewWriter(w)
 	now := time.Now()
 	sign := func(p string) (string, error) {
-		return sigv4.Presign(*method, *endpoint+p, creds, *region, "s3", now, *expires, nil, sigv4.S3)
+		return sigv4.Presign(sigv4.PresignInput{
+			Method: *method, URL: *endpoint + p, Credentials: creds, Region: *region, Service: "s3",
+			Time: now, Expires: *expires, Mode: sigv4.S3,
+		})
 	}
 	if *count == 0 {
 		u, err := sign(*path)
@@ -110,5 +114,5 @@ func rootCredentials(dataDir string) (sigv4.Credentials, error) {
 	if disk.AccessKeyID == "" || disk.SecretAccessKey == "" {
 		return sigv4.Credentials{}, fmt.Errorf("%s holds no root key: the server was started with root credentials from the environment; start it without them", path)
 	}
-	return sigv4.Credentials{AccessKeyID: disk.AccessKeyID, SecretAccessKey: disk.SecretAccessKey}, nil
+	return sigv4.Credentials{AccessKeyID: disk.AccessKeyID, SecretAccessKey: secret.New(disk.SecretAccessKey)}, nil
 }

@@ -68,7 +68,9 @@ func newFixture(t *testing.T) *fixture {
 		},
 	}
 	f.iam = iam.New(iam.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct})
-	f.sts = sts.New(sts.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct})
+	if f.sts, err = sts.New(sts.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct}); err != nil {
+		t.Fatal(err)
+	}
 	f.keys = NewKeys(f.store, sealer, f.root, acct)
 	f.authz = NewAuthorizer(f.store, f.iam, f.clk, acct)
 	return f

@@ -25,7 +25,8 @@ type Keys struct {
 }
 
 // NewKeys returns the key store. root is the root credential, which lives
-// outside the metadata store.
+// outside the metadata store; nil means there is none (tests of IAM keys
+// alone), so no key is root.
 func NewKeys(store *Store, sealer *secret.Sealer, root *authn.Credential, account string) *Keys {
 	return &Keys{store: store, sealer: sealer, root: root, account: account}
 }

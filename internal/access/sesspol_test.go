@@ -14,7 +14,10 @@ import (
 // stand when a request is judged, so a policy deleted since grants nothing.
 func TestManagedSessionPolicies(t *testing.T) {
 	f := newFixture(t)
-	svc := sts.New(sts.Config{Store: f.store, Sealer: f.sealer, Clock: f.clk, Account: acct, Policies: f.iam})
+	svc, err := sts.New(sts.Config{Store: f.store, Sealer: f.sealer, Clock: f.clk, Account: acct, Policies: f.iam})
+	if err != nil {
+		t.Fatal(err)
+	}
 	alice := f.user(t, "alice", "")
 	f.putUserPolicy(t, "alice", "all", doc(allowAll))
 	role := f.role(t, "worker", "")

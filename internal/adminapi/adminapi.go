@@ -21,6 +21,7 @@ import (
 	"signet/internal/explain"
 	"signet/internal/iam"
 	"signet/internal/meta"
+	"signet/internal/wiring"
 )
 
 // Prefix is the path every admin call starts with.
@@ -48,11 +49,12 @@ type Authorizer interface {
 	Authorize(r *http.Request, res *authn.Result, action, resource string) error
 }
 
-// Config wires the API.
+// Config wires the API. Clock, Store and Authz are required (see package
+// wiring); the other fields are optional.
 type Config struct {
 	// Clock is the lifetime clock; Advance moves it under DevClock.
 	Clock *clock.Offset
-	// DevClock enables POST …/clock/advance.
+	// DevClock enables POST …/clock/advance; false refuses it.
 	DevClock bool
 	// Store is the identity store; writes through it must invalidate the
 	// request path's cache (pass the access.Store).
@@ -60,7 +62,8 @@ type Config struct {
 	Authz Authorizer
 	// Explainer serves POST …/explain; nil answers 501.
 	Explainer Explainer
-	Logger    *slog.Logger
+	// Logger receives internal errors; nil discards them.
+	Logger *slog.Logger
 }
 
 // API serves the admin endpoints for requests the front door has
@@ -69,12 +72,18 @@ type API struct {
 	cfg Config
 }
 
-// New returns the API.
-func New(cfg Config) *API {
+// New returns the API, or an error naming the required fields cfg lacks.
+func New(cfg Config) (*API, error) {
+	err := wiring.Require("adminapi.Config", map[string]bool{
+		"Clock": cfg.Clock != nil, "Store": cfg.Store != nil, "Authz": cfg.Authz != nil,
+	})
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &API{cfg: cfg}
+	return &API{cfg: cfg}, nil
 }
 
 // Error is an admin API error.

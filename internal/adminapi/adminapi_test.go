@@ -81,8 +81,10 @@ func newFixture(t *testing.T, devClock bool) *fixture {
 	f := &fixture{base: clock.NewFake(t0), bolt: b, store: access.NewStore(b), sealer: sealer, authz: &fakeAuthz{deny: map[string]bool{}}}
 	f.clk = clock.NewOffset(f.base)
 	f.iam = iam.New(iam.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct})
-	f.sts = sts.New(sts.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct})
-	f.api = adminapi.New(adminapi.Config{Clock: f.clk, DevClock: devClock, Store: f.store, Authz: f.authz})
+	if f.sts, err = sts.New(sts.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct}); err != nil {
+		t.Fatal(err)
+	}
+	f.api = mustNew(t, adminapi.Config{Clock: f.clk, DevClock: devClock, Store: f.store, Authz: f.authz})
 	f.caller = &authn.Result{Principal: authn.Principal{ARN: "arn:aws:iam::" + acct + ":user/ops", UserName: "ops", Account: acct},
 		AuthType: authn.AuthHeader, SignatureVersion: authn.SigV4}
 	return f
@@ -595,7 +597,7 @@ func (failingStore) GetSession(context.Context, string) (meta.Session, error) {
 
 func TestInternalError(t *testing.T) {
 	f := newFixture(t, true)
-	api := adminapi.New(adminapi.Config{Clock: f.clk, Store: failingStore{f.store}, Authz: f.authz})
+	api := mustNew(t, adminapi.Config{Clock: f.clk, Store: failingStore{f.store}, Authz: f.authz})
 	for _, path := range []string{"sessions", "sessions/ASIAX"} {
 		r := httptest.NewRequest("GET", adminapi.Prefix+path, nil)
 		w := httptest.NewRecorder()
@@ -641,7 +643,7 @@ func TestView(t *testing.T) {
 func TestWithAccessAuthorizer(t *testing.T) {
 	f := newFixture(t, true)
 	authz := access.NewAuthorizer(f.store, f.iam, f.clk, acct)
-	f.api = adminapi.New(adminapi.Config{Clock: f.clk, DevClock: true, Store: f.store, Authz: authz})
+	f.api = mustNew(t, adminapi.Config{Clock: f.clk, DevClock: true, Store: f.store, Authz: authz})
 	ctx := t.Context()
 
 	root := &authn.Result{Principal: authn.Principal{ARN: "arn:aws:iam::" + acct + ":root", UserID: acct, IsRoot: true, Account: acct},

@@ -28,15 +28,15 @@ func (f *fakeExplainer) Explain(_ context.Context, req adminwire.ExplainRequest)
 	return f.out, f.err
 }
 
-func (f *fixture) withExplainer(e adminapi.Explainer) {
-	f.api = adminapi.New(adminapi.Config{Clock: f.clk, Store: f.store, Authz: f.authz, Explainer: e})
+func (f *fixture) withExplainer(t testing.TB, e adminapi.Explainer) {
+	f.api = mustNew(t, adminapi.Config{Clock: f.clk, Store: f.store, Authz: f.authz, Explainer: e})
 }
 
 func TestExplainRoute(t *testing.T) {
 	const body = `{"url":"https://s3.example.com/life/cat?X-Amz-Signature=00","method":"PUT","headers":{"Host":["proxy.internal"]}}`
 	f := newFixture(t, false)
 	ex := &fakeExplainer{out: &adminwire.Explanation{Verdict: adminwire.VerdictInvalid, Reason: adminwire.ReasonURLExpired, Message: "gone"}}
-	f.withExplainer(ex)
+	f.withExplainer(t, ex)
 	got := decode[adminwire.Explanation](t, f.do(t, "POST", "explain", body))
 	if got.Reason != adminwire.ReasonURLExpired || got.Message != "gone" {
 		t.Errorf("explanation %+v", got)
@@ -82,9 +82,9 @@ func TestExplainRouteRefusals(t *testing.T) {
 			f := newFixture(t, false)
 			ex := &fakeExplainer{err: tc.err}
 			if tc.none {
-				f.withExplainer(nil)
+				f.withExplainer(t, nil)
 			} else {
-				f.withExplainer(ex)
+				f.withExplainer(t, ex)
 			}
 			f.authz.deny["signet:ExplainURL"] = tc.deny
 			w := f.do(t, "POST", "explain", tc.body)
@@ -102,6 +102,6 @@ func TestExplainRouteRefusals(t *testing.T) {
 	}
 	// Only POST explains.
 	f := newFixture(t, false)
-	f.withExplainer(&fakeExplainer{})
+	f.withExplainer(t, &fakeExplainer{})
 	wantError(t, f.do(t, http.MethodGet, "explain", ""), http.StatusNotFound, "NotFound")
 }

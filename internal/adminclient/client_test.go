@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -88,7 +89,7 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 		apiErr(w, 403, "InvalidClientTokenId", "unknown key or wrong service "+a.Scope.Service)
 		return
 	}
-	if _, err := sigv4.Verify(req, a, sigv4.SigningKey(testSecret, a.Scope), sigv4.Generic); err != nil {
+	if _, err := sigv4.Verify(req, a, sigv4.SigningKey(secret.New(testSecret), a.Scope), sigv4.Generic); err != nil {
 		apiErr(w, 403, "SignatureDoesNotMatch", err.Error())
 		return
 	}
@@ -145,7 +146,7 @@ func (f *fakeServer) client(t *testing.T) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Client{Endpoint: u, Region: "eu-west-1", Credentials: StaticCredentials{AccessKeyID: testAKID, SecretAccessKey: testSecret}, HTTP: f.Client()}
+	return &Client{Endpoint: u, Region: "eu-west-1", Credentials: StaticCredentials{AccessKeyID: testAKID, SecretAccessKey: secret.New(testSecret)}, HTTP: f.Client()}
 }
 
 func TestClock(t *testing.T) {
@@ -315,7 +316,7 @@ func TestNonJSONResponses(t *testing.T) {
 func TestSignatureIsReallyChecked(t *testing.T) {
 	f := newFake(t, map[string]canned{"GET /_signet/admin/v1/clock": {body: clockJSON}})
 	c := f.client(t)
-	c.Credentials = StaticCredentials{AccessKeyID: testAKID, SecretAccessKey: "wrong"}
+	c.Credentials = StaticCredentials{AccessKeyID: testAKID, SecretAccessKey: secret.New("wrong")}
 	_, err := c.Clock(t.Context())
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Code != "SignatureDoesNotMatch" {
@@ -327,7 +328,7 @@ func TestSessionTokenIsSent(t *testing.T) {
 	f := newFake(t, map[string]canned{"GET /_signet/admin/v1/clock": {body: clockJSON}})
 	c := f.client(t)
 	c.Credentials = CredentialsFunc(func(context.Context) (sigv4.Credentials, error) {
-		return sigv4.Credentials{AccessKeyID: testAKID, SecretAccessKey: testSecret, SessionToken: "tok"}, nil
+		return sigv4.Credentials{AccessKeyID: testAKID, SecretAccessKey: secret.New(testSecret), SessionToken: "tok"}, nil
 	})
 	if _, err := c.Clock(t.Context()); err != nil {
 		t.Fatal(err)

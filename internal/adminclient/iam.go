@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
+	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
 	"signet/internal/secret"
 )
@@ -32,6 +33,8 @@ type IAM struct {
 // IAMConfig is where and how to call IAM.
 type IAMConfig struct {
 	// Endpoint is the server's base URL; IAM calls are POSTs to its path.
+	// It has no default: without it every call fails, rather than go to
+	// AWS's IAM endpoint, as the SDK would, signed with the caller's keys.
 	Endpoint *url.URL
 	// Region goes into the credential scope; DefaultRegion when empty.
 	// signet, like AWS's global IAM endpoint, accepts any.
@@ -68,11 +71,21 @@ func NewIAM(cfg IAMConfig) *IAM {
 		u := *cfg.Endpoint
 		u.User = nil // the signature is the authentication
 		opts.BaseEndpoint = aws.String(u.String())
+	} else {
+		opts.EndpointResolverV2 = noEndpoint{}
 	}
 	if cfg.Now != nil {
 		opts.HTTPSignerV4 = fixedTimeSigner{v4.NewSigner(), cfg.Now}
 	}
 	return &IAM{api: iam.New(opts)}
+}
+
+// noEndpoint resolves no endpoint, so that a client built without one
+// fails each call as Client does, before anything is signed or sent.
+type noEndpoint struct{}
+
+func (noEndpoint) ResolveEndpoint(context.Context, iam.EndpointParameters) (smithyendpoints.Endpoint, error) {
+	return smithyendpoints.Endpoint{}, errors.New("adminclient: no endpoint")
 }
 
 // fixedTimeSigner signs at an injected time instead of the SDK's clock.

@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -48,11 +49,21 @@ func isStdlib(path string) bool {
 	return !strings.Contains(first, ".") && first != "signet"
 }
 
+// heartMayUse lists the signet packages a heart package may import: the
+// signers take secrets as secret.Secret, so that a secret access key is
+// never a string to print or compare with ==, and secret is itself
+// standard-library only (checked below), so the heart stays free of
+// outside code.
+var heartMayUse = map[string][]string{
+	"sigv4": {"signet/internal/secret"},
+	"sigv2": {"signet/internal/secret"},
+}
+
 func TestHeartIsStdlibOnly(t *testing.T) {
 	for _, dir := range []string{"sigv4", "sigv2", "lifetime", "clock", "secret", "checksum", "policy", "duration"} {
 		for file, ims := range imports(t, dir) {
 			for _, im := range ims {
-				if !isStdlib(im) {
+				if !isStdlib(im) && !slices.Contains(heartMayUse[dir], im) {
 					t.Errorf("%s imports %s; %s must use only the standard library", file, im, dir)
 				}
 			}

@@ -182,7 +182,7 @@ func (a *Authenticator) verifyV4(r *http.Request, mech mechanism, mode sigv4.Mod
 	if payloadHash != "" {
 		auth.PayloadHash = payloadHash
 	}
-	key := a.Cache.Get(cred.AccessKeyID, cred.Secret.Reveal(), auth.Scope)
+	key := a.Cache.Get(cred.AccessKeyID, cred.Secret, auth.Scope)
 	// Check, not Verify: the canonical request and string to sign are
 	// built as strings only when they go into a SignatureDoesNotMatch.
 	if err := sigv4.Check(req, auth, key, mode); err != nil {
@@ -314,7 +314,7 @@ func (a *Authenticator) sigV2(r *http.Request, mech mechanism, virtualBucket str
 	if f != nil {
 		return nil, f
 	}
-	if _, err := sigv2.Verify(r, auth, cred.Secret.Reveal(), virtualBucket); err != nil {
+	if _, err := sigv2.Verify(r, auth, cred.Secret, virtualBucket); err != nil {
 		return nil, fromSigV2WithKey(err, auth.AccessKeyID, auth.Signature)
 	}
 	res := &Result{Principal: cred.Principal, SignatureVersion: SigV2, Body: plainBody(r), DecodedLength: r.ContentLength}

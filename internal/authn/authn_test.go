@@ -64,7 +64,10 @@ func serverRequest(method, rawURL string, h http.Header, body string) *http.Requ
 
 func presign(t *testing.T, c sigv4.Credentials, at time.Time, expires time.Duration) string {
 	t.Helper()
-	u, err := sigv4.Presign("GET", "http://127.0.0.1:9000/bucket/key.txt", c, "us-east-1", "s3", at, expires, nil, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: "GET", URL: "http://127.0.0.1:9000/bucket/key.txt", Credentials: c, Region: "us-east-1", Service: "s3",
+		Time: at, Expires: expires, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +105,7 @@ func TestAnonymous(t *testing.T) {
 
 func TestPresignedWindowBoundaries(t *testing.T) {
 	f := newFixture()
-	long := sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: longSec}
+	long := sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: secret.New(longSec)}
 	u := presign(t, long, t0, time.Hour)
 
 	f.clk.Set(t0.Add(-time.Second))
@@ -127,7 +130,7 @@ func TestPresignedWindowBoundaries(t *testing.T) {
 
 func TestSevenDayCap(t *testing.T) {
 	f := newFixture()
-	long := sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: longSec}
+	long := sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: secret.New(longSec)}
 	u := presign(t, long, t0, 7*24*time.Hour)
 	f.clk.Set(t0.Add(7*24*time.Hour - time.Second))
 	if _, err := f.auth.Authenticate(serverRequest("GET", u, nil, ""), ""); err != nil {
@@ -140,7 +143,7 @@ func TestSevenDayCap(t *testing.T) {
 
 func TestSessionBoundURL(t *testing.T) {
 	f := newFixture()
-	temp := sigv4.Credentials{AccessKeyID: tempKey, SecretAccessKey: tempSec, SessionToken: tempToken}
+	temp := sigv4.Credentials{AccessKeyID: tempKey, SecretAccessKey: secret.New(tempSec), SessionToken: tempToken}
 	u := presign(t, temp, t0, 24*time.Hour)
 	f.clk.Set(t0.Add(time.Hour - time.Second))
 	res, err := f.auth.Authenticate(serverRequest("GET", u, nil, ""), "")
@@ -164,20 +167,24 @@ func TestSessionBoundURL(t *testing.T) {
 
 func TestCredentialFailures(t *testing.T) {
 	f := newFixture()
-	unknown := presign(t, sigv4.Credentials{AccessKeyID: "AKIAUNKNOWN000000000", SecretAccessKey: "x"}, t0, time.Hour)
+	unknown := presign(t, sigv4.Credentials{AccessKeyID: "AKIAUNKNOWN000000000", SecretAccessKey: secret.New("x")}, t0, time.Hour)
 	if fl := wantReason(t, mustFail(f, unknown), ReasonUnknownAccessKey); field(fl, "AWSAccessKeyId") != "AKIAUNKNOWN000000000" {
 		t.Fatalf("fields %+v", fl.Fields)
 	}
-	noToken := presign(t, sigv4.Credentials{AccessKeyID: tempKey, SecretAccessKey: tempSec}, t0, time.Hour)
+	noToken := presign(t, sigv4.Credentials{AccessKeyID: tempKey, SecretAccessKey: secret.New(tempSec)}, t0, time.Hour)
 	wantReason(t, mustFail(f, noToken), ReasonUnknownAccessKey)
-	badToken := presign(t, sigv4.Credentials{AccessKeyID: tempKey, SecretAccessKey: tempSec, SessionToken: "altered"}, t0, time.Hour)
+	badToken := presign(t, sigv4.Credentials{AccessKeyID: tempKey, SecretAccessKey: secret.New(tempSec), SessionToken: "altered"}, t0, time.Hour)
 	wantReason(t, mustFail(f, badToken), ReasonInvalidToken)
-	wrongSecret := presign(t, sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: "wrong"}, t0, time.Hour)
+	wrongSecret := presign(t, sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: secret.New("wrong")}, t0, time.Hour)
 	fl := wantReason(t, mustFail(f, wrongSecret), ReasonSignatureMismatch)
 	if !strings.HasPrefix(field(fl, "CanonicalRequest"), "GET\n/bucket/key.txt\n") || !strings.HasPrefix(field(fl, "StringToSignBytes"), "41 57 53 34") {
 		t.Fatalf("fields %+v", fl.Fields)
 	}
-	u, _ := sigv4.Presign("GET", "http://127.0.0.1:9000/bucket/key.txt", sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: longSec}, "eu-west-1", "s3", t0, time.Hour, nil, sigv4.S3)
+	u, _ := sigv4.Presign(sigv4.PresignInput{
+		Method: "GET", URL: "http://127.0.0.1:9000/bucket/key.txt",
+		Credentials: sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: secret.New(longSec)}, Region: "eu-west-1",
+		Service: "s3", Time: t0, Expires: time.Hour, Mode: sigv4.S3,
+	})
 	fl = wantReason(t, mustFail(f, u), ReasonWrongRegion)
 	if !strings.Contains(fl.Message, "the region 'eu-west-1' is wrong; expecting 'us-east-1'") {
 		t.Fatalf("message %q", fl.Message)
@@ -186,7 +193,7 @@ func TestCredentialFailures(t *testing.T) {
 
 func TestMultipleMechanisms(t *testing.T) {
 	f := newFixture()
-	u := presign(t, sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: longSec}, t0, time.Hour)
+	u := presign(t, sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: secret.New(longSec)}, t0, time.Hour)
 	r := serverRequest("GET", u, http.Header{"Authorization": {"AWS4-HMAC-SHA256 Credential=x"}}, "")
 	wantReason(t, mustFailReq(f, r), ReasonMultipleAuthMechanisms)
 }
@@ -194,7 +201,7 @@ func TestMultipleMechanisms(t *testing.T) {
 func signedHeaderRequest(t *testing.T, at time.Time, body, hash string) *http.Request {
 	t.Helper()
 	r, _ := http.NewRequest("PUT", "http://127.0.0.1:9000/bucket/key", strings.NewReader(body))
-	if err := sigv4.SignHeader(r, sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: longSec}, "us-east-1", "s3", at, hash, sigv4.S3); err != nil {
+	if err := sigv4.SignHeader(r, sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: secret.New(longSec)}, "us-east-1", "s3", at, hash, sigv4.S3); err != nil {
 		t.Fatal(err)
 	}
 	return serverRequest("PUT", r.URL.String(), r.Header, body)
@@ -238,7 +245,10 @@ func TestPayloadHashChecked(t *testing.T) {
 
 func TestSigV2Presigned(t *testing.T) {
 	f := newFixture()
-	u, err := sigv2.Presign("GET", "http://127.0.0.1:9000/bucket/key.txt", longKey, longSec, t0.Add(time.Hour), "")
+	u, err := sigv2.Presign(sigv2.PresignInput{
+		Method: "GET", URL: "http://127.0.0.1:9000/bucket/key.txt", AccessKeyID: longKey,
+		SecretAccessKey: secret.New(longSec), Expires: t0.Add(time.Hour),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +303,7 @@ func TestScanQuery(t *testing.T) {
 // 2).
 func TestSessionOfGoneOwner(t *testing.T) {
 	f := newFixture()
-	temp := sigv4.Credentials{AccessKeyID: tempKey, SecretAccessKey: tempSec, SessionToken: tempToken}
+	temp := sigv4.Credentials{AccessKeyID: tempKey, SecretAccessKey: secret.New(tempSec), SessionToken: tempToken}
 	u := presign(t, temp, t0, time.Hour)
 	if _, err := f.auth.Authenticate(serverRequest("GET", u, nil, ""), ""); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"signet/internal/redact"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -39,7 +40,10 @@ func TestSigV2MismatchCarriesNoToken(t *testing.T) {
 	f := newFixture()
 	// Query auth: the token travels as x-amz-security-token and is signed
 	// as an amz header. Signed with the wrong secret.
-	u, err := sigv2.Presign("GET", "http://127.0.0.1:9000/bucket/key.txt?x-amz-security-token="+url.QueryEscape(tempToken), tempKey, "wrong-secret", t0.Add(time.Hour), "")
+	u, err := sigv2.Presign(sigv2.PresignInput{
+		Method: "GET", URL: "http://127.0.0.1:9000/bucket/key.txt?x-amz-security-token=" + url.QueryEscape(tempToken),
+		AccessKeyID: tempKey, SecretAccessKey: secret.New("wrong-secret"), Expires: t0.Add(time.Hour),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +52,7 @@ func TestSigV2MismatchCarriesNoToken(t *testing.T) {
 	// Header auth, token in the X-Amz-Security-Token header.
 	r, _ := http.NewRequest("GET", "http://127.0.0.1:9000/bucket/key.txt", nil)
 	r.Header.Set("X-Amz-Security-Token", tempToken)
-	if err := sigv2.SignHeader(r, tempKey, "wrong-secret", t0, ""); err != nil {
+	if err := sigv2.SignHeader(r, tempKey, secret.New("wrong-secret"), t0, ""); err != nil {
 		t.Fatal(err)
 	}
 	noTokenInFields(t, wantReason(t, mustFailReq(f, serverRequest("GET", r.URL.String(), r.Header, "")), ReasonSignatureMismatch), tempToken)
@@ -58,7 +62,7 @@ func TestSigV2MismatchCarriesNoToken(t *testing.T) {
 // canonical request carries the token.
 func TestSigV4MismatchCarriesNoToken(t *testing.T) {
 	f := newFixture()
-	u := presign(t, sigv4.Credentials{AccessKeyID: tempKey, SecretAccessKey: "wrong-secret", SessionToken: tempToken}, t0, time.Hour)
+	u := presign(t, sigv4.Credentials{AccessKeyID: tempKey, SecretAccessKey: secret.New("wrong-secret"), SessionToken: tempToken}, t0, time.Hour)
 	fl := wantReason(t, mustFail(f, u), ReasonSignatureMismatch)
 	for _, x := range fl.Fields {
 		if strings.Contains(x.Value, tempToken) || strings.Contains(x.Value, hexBytes(tempToken)) {

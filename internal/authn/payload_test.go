@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -18,8 +19,11 @@ func presignPut(t *testing.T, query string, h http.Header) string {
 	if query != "" {
 		raw += "?" + query
 	}
-	u, err := sigv4.Presign("PUT", raw, sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: longSec},
-		"us-east-1", "s3", t0, time.Hour, h, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: "PUT", URL: raw,
+		Credentials: sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: secret.New(longSec)}, Region: "us-east-1",
+		Service: "s3", Time: t0, Expires: time.Hour, Header: h, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -70,7 +71,7 @@ func TestFarFutureHeaderRequestsRefused(t *testing.T) {
 		wantReason(t, mustFailReq(f, r), ReasonTimeTooSkewed)
 
 		r2, _ := http.NewRequest("GET", "http://127.0.0.1:9000/bucket/key", nil)
-		if err := sigv2.SignHeader(r2, longKey, longSec, at, ""); err != nil {
+		if err := sigv2.SignHeader(r2, longKey, secret.New(longSec), at, ""); err != nil {
 			t.Fatal(err)
 		}
 		wantReason(t, mustFailReq(f, serverRequest("GET", r2.URL.String(), r2.Header, "")), ReasonTimeTooSkewed)
@@ -78,7 +79,7 @@ func TestFarFutureHeaderRequestsRefused(t *testing.T) {
 		// x-amz-date instead of Date.
 		r3, _ := http.NewRequest("GET", "http://127.0.0.1:9000/bucket/key", nil)
 		r3.Header.Set("X-Amz-Date", at.Format(http.TimeFormat))
-		if err := sigv2.SignHeader(r3, longKey, longSec, at, ""); err != nil {
+		if err := sigv2.SignHeader(r3, longKey, secret.New(longSec), at, ""); err != nil {
 			t.Fatal(err)
 		}
 		wantReason(t, mustFailReq(f, serverRequest("GET", r3.URL.String(), r3.Header, "")), ReasonTimeTooSkewed)
@@ -88,7 +89,7 @@ func TestFarFutureHeaderRequestsRefused(t *testing.T) {
 // TestPresignedWindowsAtTheExtremes: presigned windows, decided by
 // lifetime with times compared, hold at the ends of the range too.
 func TestPresignedWindowsAtTheExtremes(t *testing.T) {
-	long := sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: longSec}
+	long := sigv4.Credentials{AccessKeyID: longKey, SecretAccessKey: secret.New(longSec)}
 	f := newFixture()
 	wantReason(t, mustFail(f, presign(t, long, time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), time.Hour)), ReasonRequestNotYetValid)
 	wantReason(t, mustFail(f, presign(t, long, time.Date(2340, 1, 1, 0, 0, 0, 0, time.UTC), 7*24*time.Hour)), ReasonRequestNotYetValid)
@@ -109,7 +110,7 @@ func TestPresignedWindowsAtTheExtremes(t *testing.T) {
 	} {
 		u := "http://127.0.0.1:9000/bucket/key.txt"
 		sts := "GET\n\n\n" + strconv.FormatInt(c.expires, 10) + "\n/bucket/key.txt"
-		u += "?AWSAccessKeyId=" + longKey + "&Expires=" + strconv.FormatInt(c.expires, 10) + "&Signature=" + url.QueryEscape(sigv2.Sign(longSec, sts))
+		u += "?AWSAccessKeyId=" + longKey + "&Expires=" + strconv.FormatInt(c.expires, 10) + "&Signature=" + url.QueryEscape(sigv2.Sign(secret.New(longSec), sts))
 		res, err := f.auth.Authenticate(serverRequest("GET", u, nil, ""), "")
 		if c.valid && err != nil {
 			t.Errorf("Expires=%d: %v", c.expires, err)

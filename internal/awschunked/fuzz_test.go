@@ -5,6 +5,7 @@ import (
 	"io"
 	"testing"
 
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -26,7 +27,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(exampleBody()[:200], uint8(Signed))
 	f.Add([]byte("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n"), uint8(UnsignedTrailer))
 	f.Add([]byte("5;a=b\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\n\r\n\r\n"), uint8(UnsignedTrailer))
-	key := sigv4.SigningKey(exSecret, exScope)
+	key := sigv4.SigningKey(secret.New(exSecret), exScope)
 	for _, mode := range []Mode{Signed, SignedTrailer, UnsignedTrailer} {
 		b, _ := io.ReadAll(NewEncoder(bytes.NewReader([]byte("hello, fuzzer")), EncoderConfig{
 			Mode: mode, ChunkSize: 5, SigningKey: key, AmzDate: exDate, Scope: exScope, SeedSignature: exSeed,
@@ -73,7 +74,7 @@ func FuzzDecode(f *testing.F) {
 // trailer section. It must never panic, and in signed mode any accepted
 // trailer set must be the one that was signed.
 func FuzzTrailers(f *testing.F) {
-	key := sigv4.SigningKey(exSecret, exScope)
+	key := sigv4.SigningKey(secret.New(exSecret), exScope)
 	data := []byte("trailer fuzz data")
 	enc, _ := io.ReadAll(NewEncoder(bytes.NewReader(data), EncoderConfig{
 		Mode: SignedTrailer, ChunkSize: 8, SigningKey: key, AmzDate: exDate, Scope: exScope, SeedSignature: exSeed,

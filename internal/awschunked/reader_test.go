@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -37,7 +38,7 @@ func exampleBody() []byte {
 func exampleConfig(mode Mode) Config {
 	return Config{
 		Mode:          mode,
-		SigningKey:    sigv4.SigningKey(exSecret, exScope),
+		SigningKey:    sigv4.SigningKey(secret.New(exSecret), exScope),
 		AmzDate:       exDate,
 		Scope:         exScope,
 		SeedSignature: exSeed,
@@ -67,7 +68,7 @@ func TestAWSStreamingExample(t *testing.T) {
 	}
 	// The three published signatures, recomputed independently of the
 	// reader's chaining code.
-	key := sigv4.SigningKey(exSecret, exScope)
+	key := sigv4.SigningKey(secret.New(exSecret), exScope)
 	s1 := ChunkSignature(key, exDate, exScope, exSeed, bytes.Repeat([]byte{'a'}, 65536))
 	s2 := ChunkSignature(key, exDate, exScope, s1, bytes.Repeat([]byte{'a'}, 1024))
 	s3 := ChunkSignature(key, exDate, exScope, s2, nil)
@@ -164,7 +165,7 @@ func TestAWSExampleMutations(t *testing.T) {
 	}
 	// A wrong key or seed fails on the first chunk.
 	cfg := exampleConfig(Signed)
-	cfg.SigningKey = sigv4.SigningKey("other", exScope)
+	cfg.SigningKey = sigv4.SigningKey(secret.New("other"), exScope)
 	if _, _, err := decodeAll(body, cfg); !errors.Is(err, ErrChunkSignatureMismatch) {
 		t.Errorf("wrong key: %v", err)
 	}
@@ -282,7 +283,7 @@ func TestUnsignedTrailer(t *testing.T) {
 
 func signedTrailerBody(t *testing.T, data string, trailers []Trailer, chunk int) []byte {
 	t.Helper()
-	key := sigv4.SigningKey(exSecret, exScope)
+	key := sigv4.SigningKey(secret.New(exSecret), exScope)
 	b, err := io.ReadAll(NewEncoder(strings.NewReader(data), EncoderConfig{
 		Mode: SignedTrailer, ChunkSize: chunk, SigningKey: key, AmzDate: exDate, Scope: exScope,
 		SeedSignature: exSeed, Trailers: func() []Trailer { return trailers },
@@ -350,7 +351,7 @@ func TestSignedTrailer(t *testing.T) {
 // Round trips through the encoder for every mode, many sizes and chunk
 // sizes, checking EncodedLength too.
 func TestEncoderRoundTrip(t *testing.T) {
-	key := sigv4.SigningKey(exSecret, exScope)
+	key := sigv4.SigningKey(secret.New(exSecret), exScope)
 	for _, mode := range []Mode{Signed, SignedTrailer, UnsignedTrailer} {
 		for _, size := range []int{0, 1, 63, 64, 65, 1000, 70000} {
 			for _, chunk := range []int{1, 64, 8192, 0} {
@@ -397,7 +398,7 @@ func TestEncodedLengthErrors(t *testing.T) {
 // The hot path must not allocate per chunk: decoding a body of many
 // chunks costs a constant number of allocations.
 func TestAllocsConstant(t *testing.T) {
-	key := sigv4.SigningKey(exSecret, exScope)
+	key := sigv4.SigningKey(secret.New(exSecret), exScope)
 	mk := func(n int) []byte {
 		b, _ := io.ReadAll(NewEncoder(bytes.NewReader(make([]byte, n)), EncoderConfig{
 			Mode: Signed, ChunkSize: 1024, SigningKey: key, AmzDate: exDate, Scope: exScope, SeedSignature: exSeed,
@@ -425,7 +426,7 @@ func TestAllocsConstant(t *testing.T) {
 }
 
 func BenchmarkDecodeSigned(b *testing.B) {
-	key := sigv4.SigningKey(exSecret, exScope)
+	key := sigv4.SigningKey(secret.New(exSecret), exScope)
 	data := make([]byte, 8<<20)
 	enc, _ := io.ReadAll(NewEncoder(bytes.NewReader(data), EncoderConfig{
 		Mode: Signed, SigningKey: key, AmzDate: exDate, Scope: exScope, SeedSignature: exSeed,

@@ -22,6 +22,7 @@ import (
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 
 	"signet/internal/checksum"
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -112,7 +113,7 @@ func decodeCaptured(t *testing.T, c captured) ([]byte, map[string]string, Mode) 
 		scope, sig := authFields(t, c.header.Get("Authorization"))
 		cfg.Scope, cfg.SeedSignature = scope, sig
 		cfg.AmzDate = c.header.Get("X-Amz-Date")
-		cfg.SigningKey = sigv4.SigningKey(sdkSecret, scope)
+		cfg.SigningKey = sigv4.SigningKey(secret.New(sdkSecret), scope)
 	}
 	r := NewReader(bytes.NewReader(c.body), cfg)
 	got, err := io.ReadAll(r)
@@ -315,7 +316,7 @@ func TestMinioGoPartWithTrailer(t *testing.T) {
 	cfg := Config{Mode: SignedTrailer, Trailers: []string{"x-amz-checksum-crc32"}}
 	cfg.Scope, cfg.SeedSignature = authFields(t, c.header.Get("Authorization"))
 	cfg.AmzDate = c.header.Get("X-Amz-Date")
-	cfg.SigningKey = sigv4.SigningKey(sdkSecret, cfg.Scope)
+	cfg.SigningKey = sigv4.SigningKey(secret.New(sdkSecret), cfg.Scope)
 	if _, err := io.ReadAll(NewReader(bytes.NewReader(c.body), cfg)); err == nil || !strings.Contains(err.Error(), "trailer signature") {
 		t.Fatalf("tampered trailer: %v", err)
 	}

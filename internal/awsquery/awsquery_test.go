@@ -400,7 +400,7 @@ func TestFromAuthEndToEnd(t *testing.T) {
 		}
 		return r
 	}
-	good := sigv4.Credentials{AccessKeyID: user.AccessKeyID, SecretAccessKey: user.Secret.Reveal()}
+	good := sigv4.Credentials{AccessKeyID: user.AccessKeyID, SecretAccessKey: user.Secret}
 	tests := []struct {
 		name   string
 		r      *http.Request
@@ -408,15 +408,15 @@ func TestFromAuthEndToEnd(t *testing.T) {
 		code   string
 		msg    string
 	}{
-		{"unknown key", sign(sigv4.Credentials{AccessKeyID: "AKIANOBODY0000000000", SecretAccessKey: "x"}, "sts", now), 403, "InvalidClientTokenId", msgInvalidToken},
-		{"wrong secret", sign(sigv4.Credentials{AccessKeyID: user.AccessKeyID, SecretAccessKey: "wrong"}, "sts", now), 403, "SignatureDoesNotMatch", msgSignature},
+		{"unknown key", sign(sigv4.Credentials{AccessKeyID: "AKIANOBODY0000000000", SecretAccessKey: secret.New("x")}, "sts", now), 403, "InvalidClientTokenId", msgInvalidToken},
+		{"wrong secret", sign(sigv4.Credentials{AccessKeyID: user.AccessKeyID, SecretAccessKey: secret.New("wrong")}, "sts", now), 403, "SignatureDoesNotMatch", msgSignature},
 		{"signed for iam, sent to sts", sign(good, "iam", now), 403, "SignatureDoesNotMatch", "Credential should be scoped to correct service: 'sts'."},
 		{"signed two hours ago", sign(good, "sts", now.Add(-2*time.Hour)), 403, "SignatureDoesNotMatch",
 			"Signature expired: 20260301T100000Z is now earlier than 20260301T114500Z (20260301T120000Z - 15 min.)"},
 		{"signed two hours ahead", sign(good, "sts", now.Add(2*time.Hour)), 403, "SignatureDoesNotMatch",
 			"Signature not yet current: 20260301T140000Z is still later than 20260301T121500Z (20260301T120000Z + 15 min.)"},
-		{"expired session", sign(sigv4.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: "sessionsecret", SessionToken: "the-token"}, "sts", now), 403, "ExpiredToken", msgExpiredToken},
-		{"wrong session token", sign(sigv4.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: "sessionsecret", SessionToken: "forged"}, "sts", now), 403, "InvalidClientTokenId", msgInvalidToken},
+		{"expired session", sign(sigv4.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: secret.New("sessionsecret"), SessionToken: "the-token"}, "sts", now), 403, "ExpiredToken", msgExpiredToken},
+		{"wrong session token", sign(sigv4.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: secret.New("sessionsecret"), SessionToken: "forged"}, "sts", now), 403, "InvalidClientTokenId", msgInvalidToken},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/secret"
 	"signet/internal/server"
 	"signet/internal/sigv4"
 )
@@ -169,11 +170,11 @@ func (e *signetEnv) createKey(user string) sigv4.Credentials {
 		e.t.Fatal(err)
 	}
 	e.secrets = append(e.secrets, k.SecretAccessKey)
-	return sigv4.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}
+	return sigv4.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: secret.New(k.SecretAccessKey)}
 }
 
 func (e *signetEnv) root() sigv4.Credentials {
-	return sigv4.Credentials{AccessKeyID: adminAKID, SecretAccessKey: adminSecret}
+	return sigv4.Credentials{AccessKeyID: adminAKID, SecretAccessKey: secret.New(adminSecret)}
 }
 
 // signed sends a request signed in the header at the server's real
@@ -237,14 +238,17 @@ func (e *signetEnv) session(c sigv4.Credentials, params ...string) sigv4.Credent
 	if c2.AccessKeyId == "" {
 		c2 = res.Token.Creds
 	}
-	return sigv4.Credentials{AccessKeyID: c2.AccessKeyId, SecretAccessKey: c2.SecretAccessKey, SessionToken: c2.SessionToken}
+	return sigv4.Credentials{AccessKeyID: c2.AccessKeyId, SecretAccessKey: secret.New(c2.SecretAccessKey), SessionToken: c2.SessionToken}
 }
 
 // getObject fetches life/cat through a URL presigned with c at the
 // server's lifetime time, and returns the status and the S3 error code.
 func (e *signetEnv) getObject(c sigv4.Credentials) (int, string) {
 	e.t.Helper()
-	u, err := sigv4.Presign(http.MethodGet, e.ts.URL+"/life/cat", c, iamRegion, "s3", e.srv.Clock.Now(), time.Hour, nil, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: http.MethodGet, URL: e.ts.URL + "/life/cat", Credentials: c, Region: iamRegion, Service: "s3",
+		Time: e.srv.Clock.Now(), Expires: time.Hour, Mode: sigv4.S3,
+	})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -320,7 +324,7 @@ func TestAdminUsersAndKeys(t *testing.T) {
 		t.Fatalf("key create stderr should warn and not repeat the secret:\n%s", keyErr)
 	}
 	e.secrets = append(e.secrets, m[2])
-	alice := sigv4.Credentials{AccessKeyID: m[1], SecretAccessKey: m[2]}
+	alice := sigv4.Credentials{AccessKeyID: m[1], SecretAccessKey: secret.New(m[2])}
 	// Keys are listed by creation time, then by their random IDs: a
 	// second apart, their order is fixed.
 	e.srv.Clock.Advance(time.Second)
@@ -513,7 +517,7 @@ func TestAdminIAMErrors(t *testing.T) {
 
 	// alice has no IAM permissions; an unknown key is refused.
 	t.Setenv("AWS_ACCESS_KEY_ID", alice.AccessKeyID)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", alice.SecretAccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", alice.SecretAccessKey.Reveal())
 	e.fails(1, "AccessDenied", "user", "list")
 	e.fails(1, "AccessDenied", "revoke", "role", "reader")
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIANOBODY0000000000")

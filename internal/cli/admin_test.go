@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"signet/internal/presign/presigntest"
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -100,7 +101,7 @@ func (f *adminFake) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
-	if _, err := sigv4.Verify(req, a, sigv4.SigningKey(adminSecret, a.Scope), sigv4.Generic); err != nil || a.PayloadHash != sigv4.HexSHA256(body) {
+	if _, err := sigv4.Verify(req, a, sigv4.SigningKey(secret.New(adminSecret), a.Scope), sigv4.Generic); err != nil || a.PayloadHash != sigv4.HexSHA256(body) {
 		fail("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
 		return
 	}

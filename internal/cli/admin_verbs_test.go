@@ -17,6 +17,7 @@ import (
 
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/secret"
 	"signet/internal/server"
 	"signet/internal/sigv4"
 )
@@ -293,7 +294,7 @@ func TestAdminRootExport(t *testing.T) {
 	}
 
 	// What it printed is the server's root.
-	root := sigv4.Credentials{AccessKeyID: file["access_key_id"], SecretAccessKey: file["secret_access_key"]}
+	root := sigv4.Credentials{AccessKeyID: file["access_key_id"], SecretAccessKey: secret.New(file["secret_access_key"])}
 	form := url.Values{"Action": {"GetCallerIdentity"}, "Version": {"2011-06-15"}}
 	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")

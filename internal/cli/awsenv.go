@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 
 	"signet/internal/presign"
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -137,7 +138,7 @@ func (c sdkCredentials) Retrieve(ctx context.Context) (sigv4.Credentials, error)
 		}
 		return sigv4.Credentials{}, sdkError{err}
 	}
-	return sigv4.Credentials{AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey, SessionToken: v.SessionToken}, nil
+	return sigv4.Credentials{AccessKeyID: v.AccessKeyID, SecretAccessKey: secret.New(v.SecretAccessKey), SessionToken: v.SessionToken}, nil
 }
 
 // sdkError is an SDK credentials failure, worded without the cache's

@@ -16,6 +16,7 @@ import (
 
 	"signet/internal/reason"
 	"signet/internal/redact"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -85,14 +86,14 @@ func (w *inspectWorld) assume(name string, seconds int, kv ...string) sigv4.Cred
 	c := w.session(w.alice, append([]string{"Action", "AssumeRole", "RoleArn", w.roleARN, "RoleSessionName", name,
 		"DurationSeconds", strconv.Itoa(seconds)}, kv...)...)
 	w.tokens = append(w.tokens, c.SessionToken)
-	w.secrets = append(w.secrets, c.SecretAccessKey)
+	w.secrets = append(w.secrets, c.SecretAccessKey.Reveal())
 	return c
 }
 
 // presign signs method on path with c at the server's time.
 func (w *inspectWorld) presign(method, path string, c sigv4.Credentials, expires time.Duration, h http.Header) string {
 	w.t.Helper()
-	u, err := sigv4.Presign(method, w.ts.URL+path, c, iamRegion, "s3", w.fake.Now(), expires, h, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{Method: method, URL: w.ts.URL + path, Credentials: c, Region: iamRegion, Service: "s3", Time: w.fake.Now(), Expires: expires, Header: h, Mode: sigv4.S3})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func (w *inspectWorld) presign(method, path string, c sigv4.Credentials, expires
 // presignFor signs a GET of the absolute URL raw with c, for an hour.
 func (w *inspectWorld) presignFor(raw string, c sigv4.Credentials) string {
 	w.t.Helper()
-	u, err := sigv4.Presign("GET", raw, c, iamRegion, "s3", w.fake.Now(), time.Hour, nil, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{Method: "GET", URL: raw, Credentials: c, Region: iamRegion, Service: "s3", Time: w.fake.Now(), Expires: time.Hour, Header: nil, Mode: sigv4.S3})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ type serverInspectCase struct {
 var (
 	hex64      = regexp.MustCompile(`[0-9a-f]{64}`)
 	base64Sig  = regexp.MustCompile(`Signature=[0-9A-Za-z%]+`)
-	unknownKey = sigv4.Credentials{AccessKeyID: "AKIANOSUCHKEY0000001", SecretAccessKey: "no-such-secret-0000000000000000000000001"}
+	unknownKey = sigv4.Credentials{AccessKeyID: "AKIANOSUCHKEY0000001", SecretAccessKey: secret.New("no-such-secret-0000000000000000000000001")}
 )
 
 // TestInspectServerGolden runs signet inspect against a real signet for
@@ -141,14 +142,14 @@ func TestInspectServerGolden(t *testing.T) {
 		}},
 		{"session_token_valid", func(w *inspectWorld) (string, []string) {
 			s := w.session(w.alice, "Action", "GetSessionToken", "DurationSeconds", "86400")
-			w.tokens, w.secrets = append(w.tokens, s.SessionToken), append(w.secrets, s.SecretAccessKey)
+			w.tokens, w.secrets = append(w.tokens, s.SessionToken), append(w.secrets, s.SecretAccessKey.Reveal())
 			u := w.presign("PUT", "/photos/uploads/dog.png", s, 7*24*hour, http.Header{"Content-Type": {"image/png"}})
 			w.fake.Advance(3 * hour)
 			return u, []string{"--method", "put", "--header", "Content-Type: image/png"}
 		}},
 		{"session_token_valid_json", func(w *inspectWorld) (string, []string) {
 			s := w.session(w.alice, "Action", "GetSessionToken", "DurationSeconds", "86400")
-			w.tokens, w.secrets = append(w.tokens, s.SessionToken), append(w.secrets, s.SecretAccessKey)
+			w.tokens, w.secrets = append(w.tokens, s.SessionToken), append(w.secrets, s.SecretAccessKey.Reveal())
 			u := w.presign("PUT", "/photos/uploads/dog.png", s, 7*24*hour, http.Header{"Content-Type": {"image/png"}})
 			w.fake.Advance(3 * hour)
 			return u, []string{"--json", "--method", "PUT", "--header", "Content-Type: image/png"}
@@ -164,7 +165,7 @@ func TestInspectServerGolden(t *testing.T) {
 			return u, nil
 		}},
 		{"reason_not_yet_valid", func(w *inspectWorld) (string, []string) {
-			u, err := sigv4.Presign("GET", w.ts.URL+"/photos/cat.jpg", w.alice, iamRegion, "s3", w.fake.Now().Add(5*time.Minute), hour, nil, sigv4.S3)
+			u, err := sigv4.Presign(sigv4.PresignInput{Method: "GET", URL: w.ts.URL + "/photos/cat.jpg", Credentials: w.alice, Region: iamRegion, Service: "s3", Time: w.fake.Now().Add(5 * time.Minute), Expires: hour, Header: nil, Mode: sigv4.S3})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -180,7 +181,7 @@ func TestInspectServerGolden(t *testing.T) {
 		}},
 		{"reason_session_expired_chained", func(w *inspectWorld) (string, []string) {
 			chained := w.session(w.assume("first", 3600), "Action", "AssumeRole", "RoleArn", w.roleARN, "RoleSessionName", "chained")
-			w.tokens, w.secrets = append(w.tokens, chained.SessionToken), append(w.secrets, chained.SecretAccessKey)
+			w.tokens, w.secrets = append(w.tokens, chained.SessionToken), append(w.secrets, chained.SecretAccessKey.Reveal())
 			u := w.presign("GET", "/photos/cat.jpg", chained, 12*hour, nil)
 			w.fake.Advance(90 * time.Minute)
 			return u, nil
@@ -276,7 +277,7 @@ func TestInspectServerGolden(t *testing.T) {
 			return u, nil
 		}},
 		{"reason_malformed", func(w *inspectWorld) (string, []string) {
-			u, err := sigv4.Presign("GET", w.ts.URL+"/photos/cat.jpg", w.alice, "eu-west-1", "s3", w.fake.Now(), hour, nil, sigv4.S3)
+			u, err := sigv4.Presign(sigv4.PresignInput{Method: "GET", URL: w.ts.URL + "/photos/cat.jpg", Credentials: w.alice, Region: "eu-west-1", Service: "s3", Time: w.fake.Now(), Expires: hour, Header: nil, Mode: sigv4.S3})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -292,11 +293,11 @@ func TestInspectServerGolden(t *testing.T) {
 		}},
 		{"signature_mismatch_no_variant", func(w *inspectWorld) (string, []string) {
 			c := w.alice
-			c.SecretAccessKey = "not-alices-secret-00000000000000000000001"
+			c.SecretAccessKey = secret.New("not-alices-secret-00000000000000000000001")
 			return w.presign("GET", "/photos/cat.jpg", c, hour, nil), nil
 		}},
 		{"signature_mismatch_sigv2_content_type", func(w *inspectWorld) (string, []string) {
-			u, err := sigv2.Presign("GET", w.ts.URL+"/photos/cat.jpg", w.alice.AccessKeyID, w.alice.SecretAccessKey, w.fake.Now().Add(30*24*hour), "")
+			u, err := sigv2.Presign(sigv2.PresignInput{Method: "GET", URL: w.ts.URL + "/photos/cat.jpg", AccessKeyID: w.alice.AccessKeyID, SecretAccessKey: w.alice.SecretAccessKey, Expires: w.fake.Now().Add(30 * 24 * hour)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -34,19 +35,22 @@ var (
 )
 
 var (
-	awsExampleKeys = sigv4.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
-	awsExampleTemp = sigv4.Credentials{AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	awsExampleKeys = sigv4.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: secret.New("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")}
+	awsExampleTemp = sigv4.Credentials{AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: secret.New("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
 		SessionToken: "IQoJb3JpZ2luX2VjEXAMPLETOKEN+aWRlbnRpdHk/c2Vzc2lvbg=="}
-	aliceKeys   = sigv4.Credentials{AccessKeyID: "AKIAALICE0000000001", SecretAccessKey: "alice-secret-0000000000000000000000000001"}
-	roleSession = sigv4.Credentials{AccessKeyID: "ASIAREADERCI0000001", SecretAccessKey: "reader-secret-000000000000000000000000001",
+	aliceKeys   = sigv4.Credentials{AccessKeyID: "AKIAALICE0000000001", SecretAccessKey: secret.New("alice-secret-0000000000000000000000000001")}
+	roleSession = sigv4.Credentials{AccessKeyID: "ASIAREADERCI0000001", SecretAccessKey: secret.New("reader-secret-000000000000000000000000001"),
 		SessionToken: "FwoGZXIvYXdzEXAMPLE+ROLE/SESSION/TOKEN=="}
-	gstSession = sigv4.Credentials{AccessKeyID: "ASIAALICE0000000002", SecretAccessKey: "alice-session-secret-0000000000000000002",
+	gstSession = sigv4.Credentials{AccessKeyID: "ASIAALICE0000000002", SecretAccessKey: secret.New("alice-session-secret-0000000000000000002"),
 		SessionToken: "FwoGZXIvYXdzEXAMPLE+GETSESSIONTOKEN=="}
 )
 
 func presignAt(t *testing.T, method, raw string, c sigv4.Credentials, at time.Time, expires time.Duration, h http.Header) string {
 	t.Helper()
-	u, err := sigv4.Presign(method, raw, c, "us-east-1", "s3", at, expires, h, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: method, URL: raw, Credentials: c, Region: "us-east-1", Service: "s3", Time: at, Expires: expires,
+		Header: h, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,12 +94,19 @@ func TestInspectGolden(t *testing.T) {
 	awsTempURL := presignAt(t, "GET", "https://presignedbucketexample.s3.us-east-1.amazonaws.com/yawning-cat.jpg", awsExampleTemp, awsSigned, 24*time.Hour, nil)
 	shortURL := presignAt(t, "GET", "http://localhost:9000/photos/cat.jpg", aliceKeys, urlSigned, time.Hour, nil)
 
-	v2URL, err := sigv2.Presign("GET", "http://localhost:9000/photos/cat.jpg", aliceKeys.AccessKeyID, aliceKeys.SecretAccessKey, urlSigned.Add(30*24*time.Hour), "")
+	v2URL, err := sigv2.Presign(sigv2.PresignInput{
+		Method: "GET", URL: "http://localhost:9000/photos/cat.jpg", AccessKeyID: aliceKeys.AccessKeyID,
+		SecretAccessKey: aliceKeys.SecretAccessKey, Expires: urlSigned.Add(30 * 24 * time.Hour),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v2TokenURL, err := sigv2.Presign("GET", "https://photos.s3.amazonaws.com/cat.jpg?x-amz-security-token="+strings.NewReplacer("+", "%2B", "/", "%2F", "=", "%3D").Replace(roleSession.SessionToken),
-		roleSession.AccessKeyID, roleSession.SecretAccessKey, urlSigned.Add(12*time.Hour), "photos")
+	v2TokenURL, err := sigv2.Presign(sigv2.PresignInput{
+		Method:      "GET",
+		URL:         "https://photos.s3.amazonaws.com/cat.jpg?x-amz-security-token=" + strings.NewReplacer("+", "%2B", "/", "%2F", "=", "%3D").Replace(roleSession.SessionToken),
+		AccessKeyID: roleSession.AccessKeyID, SecretAccessKey: roleSession.SecretAccessKey,
+		Expires: urlSigned.Add(12 * time.Hour), VirtualBucket: "photos",
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"signet/internal/clock"
 	"signet/internal/config"
 	"signet/internal/presign/presigntest"
+	"signet/internal/secret"
 	"signet/internal/server"
 	"signet/internal/sigv4"
 )
@@ -342,7 +343,7 @@ func psStartServer(t *testing.T) *psServer {
 	s := &psServer{url: ts.URL, clock: fake}
 	// A bucket, made with a header-signed request as any client would.
 	req, _ := http.NewRequest(http.MethodPut, ts.URL+"/photos", nil)
-	if err := sigv4.SignHeader(req, sigv4.Credentials{AccessKeyID: psAliceKey, SecretAccessKey: psAliceSecret}, "us-east-1", "s3", fake.Now(), "", sigv4.S3); err != nil {
+	if err := sigv4.SignHeader(req, sigv4.Credentials{AccessKeyID: psAliceKey, SecretAccessKey: secret.New(psAliceSecret)}, "us-east-1", "s3", fake.Now(), "", sigv4.S3); err != nil {
 		t.Fatal(err)
 	}
 	if resp := psDo(t, req); resp.status != 200 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -67,8 +68,10 @@ func TestReadAuthOfARefusedURL(t *testing.T) {
 	// X-Amz-Expires over the limit: the parser refuses the URL, but its
 	// key and window are still read.
 	signed := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	u, err := sigv4.Presign("GET", "http://h/b/k", sigv4.Credentials{AccessKeyID: "AKIAEXAMPLE000000001", SecretAccessKey: "s", SessionToken: "tok+en/="},
-		"us-east-1", "s3", signed, 8*24*time.Hour, nil, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: "GET", URL: "http://h/b/k",
+		Credentials: sigv4.Credentials{AccessKeyID: "AKIAEXAMPLE000000001", SecretAccessKey: secret.New("s"), SessionToken: "tok+en/="}, Region: "us-east-1", Service: "s3", Time: signed, Expires: 8 * 24 * time.Hour, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,9 +87,12 @@ func TestReadAuthOfARefusedURL(t *testing.T) {
 }
 
 func TestPathVariantFound(t *testing.T) {
-	creds := sigv4.Credentials{AccessKeyID: "AKIAEXAMPLE000000001", SecretAccessKey: "secret-example"}
+	creds := sigv4.Credentials{AccessKeyID: "AKIAEXAMPLE000000001", SecretAccessKey: secret.New("secret-example")}
 	signed := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	u, err := sigv4.Presign("GET", "http://h/b/a%20b", creds, "us-east-1", "s3", signed, time.Hour, nil, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: "GET", URL: "http://h/b/a%20b", Credentials: creds, Region: "us-east-1", Service: "s3", Time: signed,
+		Expires: time.Hour, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +110,7 @@ func TestPathVariantFound(t *testing.T) {
 		t.Errorf("hint %q, diff line %d", check.Hint, check.DiffLine)
 	}
 	// With the wrong secret nothing matches, and nothing is claimed.
-	check, err = checkV4(r, pu, readAuth(r), "another-secret")
+	check, err = checkV4(r, pu, readAuth(r), secret.New("another-secret"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"signet/internal/inspect"
 	"signet/internal/reason"
 	"signet/internal/redact"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -54,12 +55,11 @@ func (j *judgement) signature(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("explain: looking up the secret of %s: %w", j.auth.keyID, err)
 	}
-	secret := c.Secret.Reveal()
 	var check *adminwire.SignatureCheck
 	if j.auth.version == versionV2 {
-		check, err = checkV2(j.r, j.auth, secret, j.dry.VirtualBucket)
+		check, err = checkV2(j.r, j.auth, c.Secret, j.dry.VirtualBucket)
 	} else {
-		check, err = checkV4(j.r, j.url, j.auth, secret)
+		check, err = checkV4(j.r, j.url, j.auth, c.Secret)
 	}
 	if err != nil {
 		return err
@@ -71,7 +71,7 @@ func (j *judgement) signature(ctx context.Context) error {
 	return nil
 }
 
-func checkV4(r *http.Request, u *url.URL, a urlAuth, secret string) (*adminwire.SignatureCheck, error) {
+func checkV4(r *http.Request, u *url.URL, a urlAuth, sk secret.Secret) (*adminwire.SignatureCheck, error) {
 	sent := sigv4.FromHTTP(r)
 	var auth *sigv4.Auth
 	var err error
@@ -88,7 +88,7 @@ func checkV4(r *http.Request, u *url.URL, a urlAuth, secret string) (*adminwire.
 	if payload == "" {
 		payload = sigv4.EmptySHA256
 	}
-	key := sigv4.SigningKey(secret, auth.Scope)
+	key := sigv4.SigningKey(sk, auth.Scope)
 	canonical := func(v *sigv4.Request) (creq, sts string) {
 		creq = sigv4.CanonicalRequest(v, auth.SignedHeaders, payload, sigv4.S3, auth.Kind == sigv4.QueryAuth)
 		return creq, sigv4.StringToSign(auth.AmzDate, auth.Scope, creq)
@@ -115,7 +115,7 @@ func checkV4(r *http.Request, u *url.URL, a urlAuth, secret string) (*adminwire.
 // checkV2 searches SigV2's string to sign, which covers the method, the
 // Content-MD5 and Content-Type values, the x-amz-* headers and the path,
 // but not the Host.
-func checkV2(r *http.Request, a urlAuth, secret, virtualBucket string) (*adminwire.SignatureCheck, error) {
+func checkV2(r *http.Request, a urlAuth, sk secret.Secret, virtualBucket string) (*adminwire.SignatureCheck, error) {
 	var auth *sigv2.Auth
 	var err error
 	if a.presigned {
@@ -133,7 +133,7 @@ func checkV2(r *http.Request, a urlAuth, secret, virtualBucket string) (*adminwi
 		view := r.Clone(r.Context())
 		view.Method, view.Header = v.method, v.header
 		vsts := sigv2.StringToSign(view, auth, virtualBucket)
-		if equal(sigv2.Sign(secret, vsts), auth.Signature) {
+		if equal(sigv2.Sign(sk, vsts), auth.Signature) {
 			check.SignedStringToSign = maskToken(vsts, a.token)
 			check.DiffLine = inspect.FirstDifference(sts, vsts).Line
 			check.Hint = v.hint

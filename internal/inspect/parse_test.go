@@ -7,21 +7,25 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
 
 // AWS's documented example keys.
 var (
-	longTerm  = sigv4.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
-	temporary = sigv4.Credentials{AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	longTerm  = sigv4.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: secret.New("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")}
+	temporary = sigv4.Credentials{AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: secret.New("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
 		SessionToken: "IQoJb3JpZ2luX2VjEXAMPLE+TOKEN/with==padding"}
 	signedAt = time.Date(2013, 5, 24, 0, 0, 0, 0, time.UTC)
 )
 
 func presign(t *testing.T, method, raw string, c sigv4.Credentials, expires time.Duration, h http.Header) string {
 	t.Helper()
-	u, err := sigv4.Presign(method, raw, c, "us-east-1", "s3", signedAt, expires, h, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: method, URL: raw, Credentials: c, Region: "us-east-1", Service: "s3", Time: signedAt, Expires: expires,
+		Header: h, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +156,10 @@ func TestRebuildSigV2MatchesSigner(t *testing.T) {
 		} else if strings.Contains(raw, "photos.") {
 			bucket = "photos"
 		}
-		signed, err := sigv2.Presign("GET", raw, "ASIAEXAMPLE", "secret", signedAt, bucket)
+		signed, err := sigv2.Presign(sigv2.PresignInput{
+			Method: "GET", URL: raw, AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: secret.New("secret"),
+			Expires: signedAt, VirtualBucket: bucket,
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +167,7 @@ func TestRebuildSigV2MatchesSigner(t *testing.T) {
 		if u.Version != SigV2 || !u.ExpiresAt.Equal(signedAt) {
 			t.Fatalf("%s: version %s expires %s", raw, u.Version, u.ExpiresAt)
 		}
-		if got := sigv2.Sign("secret", u.Rebuild("GET", nil).StringToSign); got != u.Signature {
+		if got := sigv2.Sign(secret.New("secret"), u.Rebuild("GET", nil).StringToSign); got != u.Signature {
 			t.Errorf("%s: signature over the rebuilt string %s, URL has %s", raw, got, u.Signature)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 )
 
@@ -66,7 +67,10 @@ func TestJudgeSevenDayCap(t *testing.T) {
 
 func TestJudgeSigV2(t *testing.T) {
 	expires := signedAt.Add(30 * 24 * time.Hour) // SigV2 has no 7-day cap
-	raw, err := sigv2.Presign("GET", "http://localhost:9000/b/k", "AKIAIOSFODNN7EXAMPLE", "secret", expires, "")
+	raw, err := sigv2.Presign(sigv2.PresignInput{
+		Method: "GET", URL: "http://localhost:9000/b/k", AccessKeyID: "AKIAIOSFODNN7EXAMPLE",
+		SecretAccessKey: secret.New("secret"), Expires: expires,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +110,10 @@ func TestFirstDifference(t *testing.T) {
 func TestReportNeverPrintsToken(t *testing.T) {
 	token := temporary.SessionToken
 	v4 := presign(t, "GET", "http://localhost:9000/b/k", temporary, time.Hour, nil)
-	v2, err := sigv2.Presign("GET", "http://localhost:9000/b/k?x-amz-security-token="+strings.ReplaceAll(token, "+", "%2B"), "ASIAX", "s", signedAt, "")
+	v2, err := sigv2.Presign(sigv2.PresignInput{
+		Method: "GET", URL: "http://localhost:9000/b/k?x-amz-security-token=" + strings.ReplaceAll(token, "+", "%2B"),
+		AccessKeyID: "ASIAX", SecretAccessKey: secret.New("s"), Expires: signedAt,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"signet/internal/lifetime"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -165,7 +166,10 @@ func Sign(req Request, r *Resolved, now time.Time) (*Result, error) {
 		if query != "" {
 			raw += "?" + query
 		}
-		res.URL, err = sigv2.Presign(req.Method, raw, id.AccessKeyID, id.SecretAccessKey, urlExpiry, virtualBucket)
+		res.URL, err = sigv2.Presign(sigv2.PresignInput{
+			Method: req.Method, URL: raw, AccessKeyID: id.AccessKeyID, SecretAccessKey: secret.New(id.SecretAccessKey),
+			Expires: urlExpiry, VirtualBucket: virtualBucket,
+		})
 		res.Lifetime = lifetime.Compute(lifetime.Input{URLExpiry: urlExpiry, CredentialExpiry: id.Expires})
 	} else {
 		res.SignatureVersion = "sigv4"
@@ -173,8 +177,11 @@ func Sign(req Request, r *Resolved, now time.Time) (*Result, error) {
 		if query != "" {
 			raw += "?" + query
 		}
-		creds := sigv4.Credentials{AccessKeyID: id.AccessKeyID, SecretAccessKey: id.SecretAccessKey, SessionToken: id.SessionToken}
-		res.URL, err = sigv4.Presign(req.Method, raw, creds, r.Region, "s3", signedAt, req.ExpiresIn, req.Header, sigv4.S3)
+		creds := sigv4.Credentials{AccessKeyID: id.AccessKeyID, SecretAccessKey: secret.New(id.SecretAccessKey), SessionToken: id.SessionToken}
+		res.URL, err = sigv4.Presign(sigv4.PresignInput{
+			Method: req.Method, URL: raw, Credentials: creds, Region: r.Region, Service: "s3",
+			Time: signedAt, Expires: req.ExpiresIn, Header: req.Header, Mode: sigv4.S3,
+		})
 		res.Lifetime = lifetime.Compute(lifetime.Input{SignedAt: signedAt, Expires: req.ExpiresIn, CredentialExpiry: id.Expires})
 	}
 	if err != nil {

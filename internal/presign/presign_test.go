@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"signet/internal/lifetime"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -57,14 +58,14 @@ func serverView(t *testing.T, method, rawURL string, h http.Header) *sigv4.Reque
 
 // verifyV4 checks rawURL as signet's server does: parse the query, rebuild
 // the canonical request from what was sent, compare signatures.
-func verifyV4(t *testing.T, method, rawURL string, h http.Header, secret string) (*sigv4.Auth, error) {
+func verifyV4(t *testing.T, method, rawURL string, h http.Header, sk string) (*sigv4.Auth, error) {
 	t.Helper()
 	req := serverView(t, method, rawURL, h)
 	a, err := sigv4.ParseQuery(req)
 	if err != nil {
 		t.Fatalf("ParseQuery(%s): %v", rawURL, err)
 	}
-	_, err = sigv4.Verify(req, a, sigv4.SigningKey(secret, a.Scope), sigv4.S3)
+	_, err = sigv4.Verify(req, a, sigv4.SigningKey(secret.New(sk), a.Scope), sigv4.S3)
 	return a, err
 }
 
@@ -188,7 +189,7 @@ func TestSignSigV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sigv2.Verify(r, a, userSecret, ""); err != nil {
+	if _, err := sigv2.Verify(r, a, secret.New(userSecret), ""); err != nil {
 		t.Fatalf("the server's SigV2 verifier refuses the URL: %v", err)
 	}
 
@@ -205,11 +206,11 @@ func TestSignSigV2(t *testing.T) {
 	}
 	r = &http.Request{Method: "PUT", URL: u, Header: http.Header{"Content-Type": {"text/plain"}}, RequestURI: u.RequestURI()}
 	a, _ = sigv2.ParseQuery(r)
-	if _, err := sigv2.Verify(r, a, sessSecret, ""); err != nil {
+	if _, err := sigv2.Verify(r, a, secret.New(sessSecret), ""); err != nil {
 		t.Fatalf("SigV2 PUT with a session: %v", err)
 	}
 	r.Header.Set("Content-Type", "image/png")
-	if _, err := sigv2.Verify(r, a, sessSecret, ""); err == nil {
+	if _, err := sigv2.Verify(r, a, secret.New(sessSecret), ""); err == nil {
 		t.Error("SigV2 PUT with another Content-Type verifies")
 	}
 }
@@ -336,14 +337,14 @@ func TestSignUploadPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sigv2.Verify(r, a, userSecret, ""); err != nil {
+	if _, err := sigv2.Verify(r, a, secret.New(userSecret), ""); err != nil {
 		t.Fatalf("the server's SigV2 verifier refuses the URL: %v", err)
 	}
 	other, _ := url.Parse(strings.Replace(res.URL, "partNumber=7", "partNumber=8", 1))
 	r = &http.Request{Method: "PUT", URL: other, Header: http.Header{}, RequestURI: other.RequestURI()}
 	if a, err := sigv2.ParseQuery(r); err != nil {
 		t.Fatal(err)
-	} else if _, err := sigv2.Verify(r, a, userSecret, ""); err == nil {
+	} else if _, err := sigv2.Verify(r, a, secret.New(userSecret), ""); err == nil {
 		t.Error("SigV2: another part number verifies")
 	}
 }

@@ -13,7 +13,7 @@ import (
 // AccessControlListNotSupported, as AWS's default bucket (Object Ownership
 // BucketOwnerEnforced) does.
 
-func (a *api) getACL(rq *request) error {
+func (a *API) getACL(rq *request) error {
 	if err := a.aclTargetExists(rq); err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func (a *api) getACL(rq *request) error {
 	return nil
 }
 
-func (a *api) aclTargetExists(rq *request) error {
+func (a *API) aclTargetExists(rq *request) error {
 	if rq.key == "" {
 		_, err := a.requireBucket(rq)
 		return err
@@ -57,7 +57,7 @@ type accessControlPolicy struct {
 	} `xml:"AccessControlList>Grant"`
 }
 
-func (a *api) putACL(rq *request) error {
+func (a *API) putACL(rq *request) error {
 	if err := a.aclTargetExists(rq); err != nil {
 		return err
 	}

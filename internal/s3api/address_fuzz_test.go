@@ -57,7 +57,7 @@ func FuzzSplitPath(f *testing.F) {
 // same domain names itself again; IP addresses and the bare domains are
 // path style.
 func FuzzVirtualBucket(f *testing.F) {
-	a := New(Config{VirtualHostDomains: []string{"localhost", "s3.localhost", "S3.Example.COM."}}).(*api)
+	a := addressing(f, "localhost", "s3.localhost", "S3.Example.COM.")
 	for _, h := range []string{
 		"b.s3.localhost:9000", "my.dotted.b.s3.localhost", "b.localhost", "s3.localhost", "localhost:9000", "127.0.0.1:9000",
 		"[::1]:9000", "example.com", "B.S3.LOCALHOST", "b.s3.example.com.", "adv.localhost:80", "evil.example:80", "a:b:c.localhost", "",

@@ -25,7 +25,7 @@ type bucketXML struct {
 	BucketRegion string `xml:"BucketRegion"`
 }
 
-func (a *api) listBuckets(rq *request) error {
+func (a *API) listBuckets(rq *request) error {
 	bs, err := a.cfg.Meta.ListBuckets(rq.r.Context())
 	if err != nil {
 		return err
@@ -37,7 +37,7 @@ func (a *api) listBuckets(rq *request) error {
 	return writeXML(rq.w, http.StatusOK, out)
 }
 
-func (a *api) bucketRegion(b meta.Bucket) string {
+func (a *API) bucketRegion(b meta.Bucket) string {
 	if b.Region != "" {
 		return b.Region
 	}
@@ -69,7 +69,7 @@ func parseCreateBucketConfiguration(data []byte) (createBucketConfiguration, err
 	return cfg, err
 }
 
-func (a *api) createBucket(rq *request) error {
+func (a *API) createBucket(rq *request) error {
 	if !validBucketName(rq.bucket) {
 		return s3Err(codeInvalidBucketName).with("BucketName", rq.bucket)
 	}
@@ -171,7 +171,7 @@ func isCode(err error, code errorCode) bool {
 }
 
 // requireBucket fails with NoSuchBucket unless the bucket exists.
-func (a *api) requireBucket(rq *request) (meta.Bucket, error) {
+func (a *API) requireBucket(rq *request) (meta.Bucket, error) {
 	b, err := a.cfg.Meta.GetBucket(rq.r.Context(), rq.bucket)
 	if err != nil {
 		return b, noSuchBucket(err, rq.bucket)
@@ -179,7 +179,7 @@ func (a *api) requireBucket(rq *request) (meta.Bucket, error) {
 	return b, nil
 }
 
-func (a *api) headBucket(rq *request) error {
+func (a *API) headBucket(rq *request) error {
 	b, err := a.requireBucket(rq)
 	if err != nil {
 		return err
@@ -189,7 +189,7 @@ func (a *api) headBucket(rq *request) error {
 	return nil
 }
 
-func (a *api) deleteBucket(rq *request) error {
+func (a *API) deleteBucket(rq *request) error {
 	blobs, err := a.cfg.Meta.DeleteBucket(rq.r.Context(), rq.bucket)
 	if err != nil {
 		return noSuchBucket(err, rq.bucket)
@@ -205,7 +205,7 @@ type locationConstraint struct {
 	Region  string   `xml:",chardata"`
 }
 
-func (a *api) getBucketLocation(rq *request) error {
+func (a *API) getBucketLocation(rq *request) error {
 	b, err := a.requireBucket(rq)
 	if err != nil {
 		return err
@@ -226,7 +226,7 @@ type versioningConfiguration struct {
 
 // getBucketVersioning reports a never-versioned bucket: an empty
 // configuration, as AWS returns before versioning is first enabled.
-func (a *api) getBucketVersioning(rq *request) error {
+func (a *API) getBucketVersioning(rq *request) error {
 	if _, err := a.requireBucket(rq); err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 // maxBucketPolicy is S3's bucket policy size limit.
 const maxBucketPolicy = 20 * 1024
 
-func (a *api) getBucketPolicy(rq *request) error {
+func (a *API) getBucketPolicy(rq *request) error {
 	if a.cfg.Policies == nil {
 		return s3Err(codeNotImplemented)
 	}
@@ -36,7 +36,7 @@ func (a *api) getBucketPolicy(rq *request) error {
 	return nil
 }
 
-func (a *api) putBucketPolicy(rq *request) error {
+func (a *API) putBucketPolicy(rq *request) error {
 	if a.cfg.Policies == nil {
 		return s3Err(codeNotImplemented)
 	}
@@ -86,7 +86,7 @@ func checkBucketPolicy(body []byte, bucket string) error {
 	return nil
 }
 
-func (a *api) deleteBucketPolicy(rq *request) error {
+func (a *API) deleteBucketPolicy(rq *request) error {
 	if a.cfg.Policies == nil {
 		return s3Err(codeNotImplemented)
 	}

@@ -53,7 +53,7 @@ func parseCopySource(v string) (bucket, key string, err error) {
 
 // copySource reads and checks the source object: authorisation as
 // s3:GetObject, existence, and the x-amz-copy-source-if-* conditions.
-func (a *api) copySource(rq *request) (meta.Object, error) {
+func (a *API) copySource(rq *request) (meta.Object, error) {
 	sb, sk, err := parseCopySource(rq.r.Header.Get("x-amz-copy-source"))
 	if err != nil {
 		return meta.Object{}, err
@@ -76,7 +76,7 @@ func (a *api) copySource(rq *request) (meta.Object, error) {
 
 // copyBlob streams a range of src into a new blob, hashing it. Blobs are
 // never shared between objects, so deleting one object cannot hurt another.
-func (a *api) copyBlob(rq *request, src *meta.Object, rng byteRange, alg checksum.Algorithm) (storage.BlobID, int64, []byte, []byte, error) {
+func (a *API) copyBlob(rq *request, src *meta.Object, rng byteRange, alg checksum.Algorithm) (storage.BlobID, int64, []byte, []byte, error) {
 	or := newObjectReader(rq.r.Context(), a.cfg.Blobs, src, rng)
 	defer or.Close()
 	m := md5.New()
@@ -112,7 +112,7 @@ func (t *teeHashes) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (a *api) copyObject(rq *request) error {
+func (a *API) copyObject(rq *request) error {
 	h := rq.r.Header
 	directive := h.Get("x-amz-metadata-directive")
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {

@@ -67,7 +67,7 @@ type deleteErrXML struct {
 
 // deleteObjects is POST ?delete: up to 1000 keys, each authorised and
 // deleted on its own; per-key failures go in the body, not the status.
-func (a *api) deleteObjects(rq *request) error {
+func (a *API) deleteObjects(rq *request) error {
 	if _, err := a.requireBucket(rq); err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func checkDeleteSchema(req deleteRequest) error {
 	return nil
 }
 
-func (a *api) deleteOne(rq *request, key string) *apiError {
+func (a *API) deleteOne(rq *request, key string) *apiError {
 	if key == "" || len(key) > maxKeyLen {
 		return s3Err(codeInvalidArgument).msg("Invalid key")
 	}

@@ -44,20 +44,20 @@ type DryRun struct {
 	Internal error
 }
 
-// DryRunner judges a request without serving it. The handler New returns
+// DryRunner judges a request without serving it. *API implements it; the
 // implements it.
 type DryRunner interface {
 	DryRun(r *http.Request) DryRun
 }
 
-var _ DryRunner = (*api)(nil)
+var _ DryRunner = (*API)(nil)
 
 // DryRun runs r through ServeHTTP's steps (virtual host, path, the
 // Authenticator, routing, key length, the Authorizer, then whether the
 // bucket and object exist) and reports what each decided and the error
 // the client would get. It writes nothing and does not log: the caller
 // explains the outcome.
-func (a *api) DryRun(r *http.Request) DryRun {
+func (a *API) DryRun(r *http.Request) DryRun {
 	p := a.prepareFor(r, false)
 	var targetErr error
 	if p.err == nil && p.rq != nil {
@@ -85,7 +85,7 @@ func (a *api) DryRun(r *http.Request) DryRun {
 // reading only metadata: a bucket that does not exist and, for GetObject
 // and HeadObject, a key that does not exist, answered as headObjectRecord
 // answers it. CreateBucket and ListBuckets address no existing bucket.
-func (a *api) checkTarget(rq *request, rt route) error {
+func (a *API) checkTarget(rq *request, rt route) error {
 	switch {
 	case rq.bucket == "" || rt.action == "s3:CreateBucket":
 		return nil

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"signet/internal/authn"
+	"signet/internal/clock"
 	"signet/internal/meta"
 	"signet/internal/storage"
 )
@@ -133,11 +134,12 @@ func TestDryRun(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dry := New(Config{
+			dry := mustNew(t, Config{
 				VirtualHostDomains: []string{"s3.localhost"},
 				Meta:               readOnlyMeta{t: t}, Blobs: untouchableBlobs{t: t},
 				Auth: auth, Authz: authz,
-			}).(DryRunner)
+				Clock: clock.NewFake(t0),
+			})
 			const body = "body that must not be read"
 			rd := strings.NewReader(body)
 			r := httptest.NewRequest(tc.method, tc.target, rd)
@@ -195,14 +197,14 @@ func TestDryRunAgreesWithServeHTTP(t *testing.T) {
 		}
 		return nil
 	})
-	e.h = New(e.cfg)
+	e.h = mustNew(t, e.cfg)
 	for _, c := range []struct{ method, target string }{
 		{"GET", "/bkt/k?torrent"}, {"DELETE", "/bkt/k"}, {"PATCH", "/bkt/k"},
 		{"GET", "/bkt/" + strings.Repeat("k", 1025)}, {"POST", "/bkt/k"},
 		{"GET", "/bkt/missing"}, {"HEAD", "/bkt/missing"}, {"GET", "/nobkt/k"}, {"PUT", "/nobkt/k"},
 	} {
 		w := e.do(c.method, c.target, nil)
-		d := e.h.(DryRunner).DryRun(httptest.NewRequest(c.method, c.target, nil))
+		d := e.h.DryRun(httptest.NewRequest(c.method, c.target, nil))
 		if c.method == "HEAD" {
 			// A HEAD answer has no body to carry its code.
 			if d.Status != w.Code || d.Code == "" {
@@ -216,7 +218,7 @@ func TestDryRunAgreesWithServeHTTP(t *testing.T) {
 		}
 	}
 	// And what it serves, the dry run lets through.
-	d := e.h.(DryRunner).DryRun(httptest.NewRequest("GET", "/bkt/k", nil))
+	d := e.h.DryRun(httptest.NewRequest("GET", "/bkt/k", nil))
 	if d.Code != "" || d.Action != "s3:GetObject" {
 		t.Errorf("dry run of a served GET: %+v", d)
 	}

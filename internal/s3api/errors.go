@@ -403,7 +403,7 @@ func hostID(reqID string) string {
 
 // writeError is the one S3 error writer. HEAD responses and 304s carry no
 // body.
-func (a *api) writeError(w http.ResponseWriter, r *http.Request, reqID string, err error) {
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, reqID string, err error) {
 	e, ok := toAPIError(r, err)
 	if !ok {
 		a.log.LogAttrs(r.Context(), slog.LevelError, "s3api: internal error",

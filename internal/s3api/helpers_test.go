@@ -18,6 +18,7 @@ import (
 
 	"signet/internal/authn"
 	"signet/internal/clock"
+	"signet/internal/meta"
 	"signet/internal/meta/bolt"
 	"signet/internal/storage"
 	"signet/internal/storage/memory"
@@ -53,7 +54,7 @@ func (f authzFunc) Authorize(r *http.Request, res *authn.Result, action, resourc
 
 type env struct {
 	t     testing.TB
-	h     http.Handler
+	h     *API
 	meta  *bolt.Store
 	blobs *memory.Engine
 	clk   *clock.Fake
@@ -77,8 +78,29 @@ func newEnv(t testing.TB, opts ...envOpt) *env {
 	for _, o := range opts {
 		o(&e.cfg)
 	}
-	e.h = New(e.cfg)
+	e.h = mustNew(t, e.cfg)
 	return e
+}
+
+// mustNew is New for a Config the test has completed.
+func mustNew(t testing.TB, cfg Config) *API {
+	t.Helper()
+	a, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// addressing returns an API for tests of addressing alone: its engines
+// are empty stubs that panic if a request ever reaches them.
+func addressing(t testing.TB, domains ...string) *API {
+	t.Helper()
+	return mustNew(t, Config{
+		VirtualHostDomains: domains,
+		Meta:               struct{ meta.Store }{}, Blobs: struct{ storage.Engine }{},
+		Auth: authFunc(rootAuth), Authz: AllowAuthenticated{}, Clock: clock.NewFake(t0),
+	})
 }
 
 // do serves one request. hdr is name, value pairs.

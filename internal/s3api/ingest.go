@@ -68,7 +68,7 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 // and checksum. On any failure the blob is gone when ingest returns, so
 // nothing visible changes. want forces a checksum algorithm (a multipart
 // upload's) when the client did not name one.
-func (a *api) ingest(rq *request, max int64, want checksum.Algorithm) (ingested, error) {
+func (a *API) ingest(rq *request, max int64, want checksum.Algorithm) (ingested, error) {
 	plan, err := parseChecksumPlan(rq.r.Header)
 	if err != nil {
 		return ingested{}, err
@@ -141,7 +141,7 @@ func errEntityTooLarge(proposed, max int64) *apiError {
 // deleteBlobs removes blobs no longer referenced. It outlives a cancelled
 // request (the commit already happened); a failure only leaves an orphan
 // for start-up recovery, so it is logged, not returned.
-func (a *api) deleteBlobs(rq *request, ids []storage.BlobID) {
+func (a *API) deleteBlobs(rq *request, ids []storage.BlobID) {
 	ctx := context.WithoutCancel(rq.r.Context())
 	for _, id := range ids {
 		if err := a.cfg.Blobs.Delete(ctx, id); err != nil {

@@ -88,7 +88,7 @@ func parseListParams(q url.Values, maxName string) (listParams, error) {
 	return p, nil
 }
 
-func (a *api) list(rq *request, p listParams, after string) (meta.ListPage, error) {
+func (a *API) list(rq *request, p listParams, after string) (meta.ListPage, error) {
 	page, err := a.cfg.Meta.ListObjects(rq.r.Context(), rq.bucket, meta.ListQuery{
 		Prefix: p.prefix, Delimiter: p.delimiter, After: after, MaxKeys: p.maxKeys,
 	})
@@ -121,7 +121,7 @@ func objectsXML(page meta.ListPage, p listParams, withOwner bool) ([]objectXML, 
 	return objs, cps
 }
 
-func (a *api) listObjectsV1(rq *request) error {
+func (a *API) listObjectsV1(rq *request) error {
 	p, err := parseListParams(rq.query, "max-keys")
 	if err != nil {
 		return err
@@ -144,7 +144,7 @@ func (a *api) listObjectsV1(rq *request) error {
 	return writeXML(rq.w, http.StatusOK, out)
 }
 
-func (a *api) listObjectsV2(rq *request) error {
+func (a *API) listObjectsV2(rq *request) error {
 	q := rq.query
 	p, err := parseListParams(q, "max-keys")
 	if err != nil {

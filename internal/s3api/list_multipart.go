@@ -49,7 +49,7 @@ func intParam(q map[string][]string, name string, def, limit int) (int, error) {
 	return min(n, limit), nil
 }
 
-func (a *api) listParts(rq *request) error {
+func (a *API) listParts(rq *request) error {
 	max, err := intParam(rq.query, "max-parts", maxListKeys, maxListKeys)
 	if err != nil {
 		return err
@@ -109,7 +109,7 @@ type listUploadsResult struct {
 	CommonPrefixes     []prefixXML `xml:"CommonPrefixes"`
 }
 
-func (a *api) listUploads(rq *request) error {
+func (a *API) listUploads(rq *request) error {
 	p, err := parseListParams(rq.query, "max-uploads")
 	if err != nil {
 		return err

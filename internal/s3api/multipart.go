@@ -81,7 +81,7 @@ func newUploadID() string {
 	}
 }
 
-func (a *api) createUpload(rq *request) error {
+func (a *API) createUpload(rq *request) error {
 	h := rq.r.Header
 	attrs, err := attrsFromHeaders(h)
 	if err != nil {
@@ -123,7 +123,7 @@ func (a *api) createUpload(rq *request) error {
 }
 
 // upload looks up the request's uploadId.
-func (a *api) upload(rq *request) (meta.Upload, error) {
+func (a *API) upload(rq *request) (meta.Upload, error) {
 	id := rq.query.Get("uploadId")
 	u, err := a.cfg.Meta.GetUpload(rq.r.Context(), rq.bucket, rq.key, id)
 	if errors.Is(err, meta.ErrNoSuchUpload) {
@@ -141,7 +141,7 @@ func parsePartNumber(v string) (int, error) {
 	return n, nil
 }
 
-func (a *api) uploadPart(rq *request) error {
+func (a *API) uploadPart(rq *request) error {
 	n, err := parsePartNumber(rq.query.Get("partNumber"))
 	if err != nil {
 		return err
@@ -169,7 +169,7 @@ func (a *api) uploadPart(rq *request) error {
 
 // storePart commits a part; the blob of a part it replaces is deleted, and
 // on failure the new blob is.
-func (a *api) storePart(rq *request, u meta.Upload, p meta.Part) error {
+func (a *API) storePart(rq *request, u meta.Upload, p meta.Part) error {
 	old, err := a.cfg.Meta.PutPart(rq.r.Context(), u.Bucket, u.Key, u.ID, p)
 	if err != nil {
 		a.deleteBlobs(rq, []storage.BlobID{p.Blob})
@@ -182,7 +182,7 @@ func (a *api) storePart(rq *request, u meta.Upload, p meta.Part) error {
 	return nil
 }
 
-func (a *api) uploadPartCopy(rq *request) error {
+func (a *API) uploadPartCopy(rq *request) error {
 	n, err := parsePartNumber(rq.query.Get("partNumber"))
 	if err != nil {
 		return err
@@ -355,7 +355,7 @@ type completeResult struct {
 	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
-func (a *api) completeUpload(rq *request) error {
+func (a *API) completeUpload(rq *request) error {
 	// The cheap checks first: the caller was authorised before the
 	// handler ran, and an upload that does not exist is answered without
 	// reading a byte of the body.
@@ -506,7 +506,7 @@ func location(rq *request) string {
 	return scheme + "://" + rq.r.Host + "/" + rq.bucket + "/" + strings.Join(parts, "/")
 }
 
-func (a *api) abortUpload(rq *request) error {
+func (a *API) abortUpload(rq *request) error {
 	id := rq.query.Get("uploadId")
 	blobs, err := a.cfg.Meta.AbortUpload(rq.r.Context(), rq.bucket, rq.key, id)
 	if err != nil {

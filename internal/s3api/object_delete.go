@@ -3,7 +3,7 @@ package s3api
 import "net/http"
 
 // deleteObject answers 204 whether or not the key existed, as S3 does.
-func (a *api) deleteObject(rq *request) error {
+func (a *API) deleteObject(rq *request) error {
 	if _, err := a.requireBucket(rq); err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ const getAttempts = 4
 
 // getObject serves GET and HEAD: conditionals, then Range or partNumber,
 // then the bytes streamed segment by segment.
-func (a *api) getObject(rq *request) error {
+func (a *API) getObject(rq *request) error {
 	head := rq.r.Method == http.MethodHead
 	q := rq.query
 	for _, o := range responseOverrides {
@@ -98,7 +98,7 @@ func statusFor(partial bool) int {
 // headObjectRecord reads an object's metadata. A missing key is NoSuchKey
 // only for callers allowed to list the bucket; others must not learn
 // whether the key exists (reference §0 rule 21).
-func (a *api) headObjectRecord(rq *request) (meta.Object, error) {
+func (a *API) headObjectRecord(rq *request) (meta.Object, error) {
 	obj, err := a.cfg.Meta.GetObject(rq.r.Context(), rq.bucket, rq.key)
 	switch {
 	case err == nil:
@@ -145,7 +145,7 @@ func selectRange(rq *request, obj *meta.Object, partNumber int) (byteRange, bool
 	return rng, true, nil
 }
 
-func (a *api) writeObjectHeaders(rq *request, obj *meta.Object, rng byteRange, partial bool, partNumber int) {
+func (a *API) writeObjectHeaders(rq *request, obj *meta.Object, rng byteRange, partial bool, partNumber int) {
 	h := rq.w.Header()
 	setAttrHeaders(h, obj.Attrs)
 	h.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))

@@ -103,7 +103,7 @@ func TestResponseOverrides(t *testing.T) {
 	}
 	// Anonymous callers may not use them even where reads are allowed.
 	e.cfg.Authz = allowAll{}
-	e.h = New(e.cfg)
+	e.h = mustNew(t, e.cfg)
 	e.mustDo(200, "GET", "/bkt/k", "", "X-Test-Anonymous", "1")
 	b := expectErr(t, e.do("GET", "/bkt/k?response-content-type=x", nil, "X-Test-Anonymous", "1"), 400, "InvalidRequest")
 	if b.Message != "Request specific response headers cannot be used for anonymous GET requests." {

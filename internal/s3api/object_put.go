@@ -11,7 +11,7 @@ import (
 // putObject streams the body into a blob and only then commits the
 // metadata that makes it visible; the replaced object's blobs are deleted
 // after the commit.
-func (a *api) putObject(rq *request) error {
+func (a *API) putObject(rq *request) error {
 	attrs, err := attrsFromHeaders(rq.r.Header)
 	if err != nil {
 		return err
@@ -52,7 +52,7 @@ func (a *api) putObject(rq *request) error {
 
 // commit makes obj visible. On failure the new blobs are deleted (nothing
 // changed); on success the replaced object's blobs are.
-func (a *api) commit(rq *request, obj meta.Object, pre meta.Precondition) error {
+func (a *API) commit(rq *request, obj meta.Object, pre meta.Precondition) error {
 	old, err := a.cfg.Meta.PutObject(rq.r.Context(), obj, pre)
 	if err != nil {
 		a.deleteBlobs(rq, obj.Blobs())

@@ -98,7 +98,7 @@ func TestMissingKeyNeedsListBucket(t *testing.T) {
 		}
 		return nil
 	})
-	e.h = New(e.cfg)
+	e.h = mustNew(t, e.cfg)
 	expectErr(t, e.do("GET", "/bkt/nope", nil), 403, "AccessDenied")
 	expectErr(t, e.do("GET", "/nobucket/nope", nil), 404, "NoSuchBucket")
 }

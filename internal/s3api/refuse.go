@@ -363,7 +363,7 @@ func notImplemented(feature, what, op string) *apiError {
 // x-amz-source-expected-bucket-owner, as headers or hoisted into a
 // presigned URL's query: every bucket belongs to the one account, so any
 // other account is AWS's 403 AccessDenied.
-func (a *api) checkExpectedOwner(h http.Header, q url.Values) error {
+func (a *API) checkExpectedOwner(h http.Header, q url.Values) error {
 	for _, name := range []string{"x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"} {
 		if v, ok := h[http.CanonicalHeaderKey(name)]; ok && (len(v) == 0 || v[0] != a.cfg.Account) {
 			return s3Err(codeAccessDenied)

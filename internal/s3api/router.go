@@ -28,7 +28,7 @@ type request struct {
 
 // handlerFunc serves one operation; a returned error goes through
 // writeError, so handlers never write error bodies themselves.
-type handlerFunc func(a *api, rq *request) error
+type handlerFunc func(a *API, rq *request) error
 
 // route is the resolved operation: its IAM action, the resource it acts on,
 // and the handler.
@@ -48,7 +48,7 @@ var (
 	acceptRangesBytes = []string{"bytes"}
 )
 
-func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := requestid.FromContext(r.Context())
 	h := w.Header()
 	if reqID == "" {
@@ -88,12 +88,12 @@ type prepared struct {
 	err                       error
 }
 
-func (a *api) prepare(r *http.Request) prepared { return a.prepareFor(r, true) }
+func (a *API) prepare(r *http.Request) prepared { return a.prepareFor(r, true) }
 
 // prepareFor is prepare; readBody says whether the few operations whose
 // condition keys AWS reads from the body (CreateBucket) may read it. The
 // dry run reads no body, so it judges those without such keys.
-func (a *api) prepareFor(r *http.Request, readBody bool) prepared {
+func (a *API) prepareFor(r *http.Request, readBody bool) prepared {
 	var p prepared
 	p.virtual = a.virtualBucket(r.Host)
 	bucket, key, perr := splitPath(r.URL.EscapedPath(), p.virtual)
@@ -142,7 +142,7 @@ func (a *api) prepareFor(r *http.Request, readBody bool) prepared {
 
 // allowed asks the Authorizer without failing the request, for decisions
 // such as NoSuchKey versus AccessDenied.
-func (a *api) allowed(rq *request, action, bucket, key string, objects bool) bool {
+func (a *API) allowed(rq *request, action, bucket, key string, objects bool) bool {
 	return a.cfg.Authz.Authorize(rq.r, rq.res, action, arn(bucket, key, objects)) == nil
 }
 
@@ -158,14 +158,14 @@ func arn(bucket, key string, objects bool) string {
 }
 
 // resolve picks the operation from method, address and subresources.
-func (a *api) resolve(rq *request) (route, error) {
+func (a *API) resolve(rq *request) (route, error) {
 	q, m := rq.query, rq.r.Method
 	if err := refuseSubresource(q, m, rq.key != ""); err != nil {
 		return route{}, err
 	}
 	if rq.bucket == "" {
 		if m == http.MethodGet {
-			return route{op: "ListBuckets", action: "s3:ListAllMyBuckets", handle: (*api).listBuckets}, nil
+			return route{op: "ListBuckets", action: "s3:ListAllMyBuckets", handle: (*API).listBuckets}, nil
 		}
 		return route{}, s3Err(codeMethodNotAllowed)
 	}
@@ -180,45 +180,45 @@ func resolveBucket(m string, q url.Values) (route, error) {
 	case http.MethodGet:
 		switch {
 		case q.Has("location"):
-			return route{op: "GetBucketLocation", action: "s3:GetBucketLocation", handle: (*api).getBucketLocation}, nil
+			return route{op: "GetBucketLocation", action: "s3:GetBucketLocation", handle: (*API).getBucketLocation}, nil
 		case q.Has("policy"):
-			return route{op: "GetBucketPolicy", action: "s3:GetBucketPolicy", handle: (*api).getBucketPolicy}, nil
+			return route{op: "GetBucketPolicy", action: "s3:GetBucketPolicy", handle: (*API).getBucketPolicy}, nil
 		case q.Has("versioning"):
-			return route{op: "GetBucketVersioning", action: "s3:GetBucketVersioning", handle: (*api).getBucketVersioning}, nil
+			return route{op: "GetBucketVersioning", action: "s3:GetBucketVersioning", handle: (*API).getBucketVersioning}, nil
 		case q.Has("acl"):
-			return route{op: "GetBucketAcl", action: "s3:GetBucketAcl", handle: (*api).getACL}, nil
+			return route{op: "GetBucketAcl", action: "s3:GetBucketAcl", handle: (*API).getACL}, nil
 		case q.Has("uploads"):
-			return route{op: "ListMultipartUploads", action: "s3:ListBucketMultipartUploads", handle: (*api).listUploads}, nil
+			return route{op: "ListMultipartUploads", action: "s3:ListBucketMultipartUploads", handle: (*API).listUploads}, nil
 		case q.Get("list-type") == "2":
-			return route{op: "ListObjectsV2", action: "s3:ListBucket", handle: (*api).listObjectsV2}, nil
+			return route{op: "ListObjectsV2", action: "s3:ListBucket", handle: (*API).listObjectsV2}, nil
 		case q.Has("list-type"):
 			return route{}, s3Err(codeInvalidArgument).msg("Invalid List Type specified").with("ArgumentName", "list-type").with("ArgumentValue", q.Get("list-type"))
 		default:
-			return route{op: "ListObjects", action: "s3:ListBucket", handle: (*api).listObjectsV1}, nil
+			return route{op: "ListObjects", action: "s3:ListBucket", handle: (*API).listObjectsV1}, nil
 		}
 	case http.MethodHead:
-		return route{op: "HeadBucket", action: "s3:ListBucket", handle: (*api).headBucket}, nil
+		return route{op: "HeadBucket", action: "s3:ListBucket", handle: (*API).headBucket}, nil
 	case http.MethodPut:
 		switch {
 		case q.Has("acl"):
-			return route{op: "PutBucketAcl", action: "s3:PutBucketAcl", handle: (*api).putACL}, nil
+			return route{op: "PutBucketAcl", action: "s3:PutBucketAcl", handle: (*API).putACL}, nil
 		case q.Has("policy"):
-			return route{op: "PutBucketPolicy", action: "s3:PutBucketPolicy", handle: (*api).putBucketPolicy}, nil
+			return route{op: "PutBucketPolicy", action: "s3:PutBucketPolicy", handle: (*API).putBucketPolicy}, nil
 		case q.Has("versioning"):
 			return route{}, notImplemented("versioning", "the versioning subresource", "PutBucketVersioning")
 		default:
-			return route{op: "CreateBucket", action: "s3:CreateBucket", handle: (*api).createBucket}, nil
+			return route{op: "CreateBucket", action: "s3:CreateBucket", handle: (*API).createBucket}, nil
 		}
 	case http.MethodDelete:
 		if q.Has("policy") {
-			return route{op: "DeleteBucketPolicy", action: "s3:DeleteBucketPolicy", handle: (*api).deleteBucketPolicy}, nil
+			return route{op: "DeleteBucketPolicy", action: "s3:DeleteBucketPolicy", handle: (*API).deleteBucketPolicy}, nil
 		}
-		return route{op: "DeleteBucket", action: "s3:DeleteBucket", handle: (*api).deleteBucket}, nil
+		return route{op: "DeleteBucket", action: "s3:DeleteBucket", handle: (*API).deleteBucket}, nil
 	case http.MethodPost:
 		if q.Has("delete") {
 			// Each key is authorised as s3:DeleteObject inside the handler,
 			// as AWS does.
-			return route{op: "DeleteObjects", action: "s3:DeleteObject", handle: (*api).deleteObjects}, nil
+			return route{op: "DeleteObjects", action: "s3:DeleteObject", handle: (*API).deleteObjects}, nil
 		}
 		return route{}, notImplemented("browser-based uploads (POST forms)", "POST to a bucket", "PostObject")
 	}
@@ -231,48 +231,48 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 	case http.MethodGet:
 		switch {
 		case q.Has("acl"):
-			return route{op: "GetObjectAcl", action: "s3:GetObjectAcl", objects: true, handle: (*api).getACL}, nil
+			return route{op: "GetObjectAcl", action: "s3:GetObjectAcl", objects: true, handle: (*API).getACL}, nil
 		case q.Has("uploadId"):
-			return route{op: "ListParts", action: "s3:ListMultipartUploadParts", objects: true, handle: (*api).listParts}, nil
+			return route{op: "ListParts", action: "s3:ListMultipartUploadParts", objects: true, handle: (*API).listParts}, nil
 		default:
-			return route{op: "GetObject", action: "s3:GetObject", objects: true, handle: (*api).getObject}, nil
+			return route{op: "GetObject", action: "s3:GetObject", objects: true, handle: (*API).getObject}, nil
 		}
 	case http.MethodHead:
-		return route{op: "HeadObject", action: "s3:GetObject", objects: true, handle: (*api).getObject}, nil
+		return route{op: "HeadObject", action: "s3:GetObject", objects: true, handle: (*API).getObject}, nil
 	case http.MethodPut:
 		switch {
 		case q.Has("acl"):
-			return route{op: "PutObjectAcl", action: "s3:PutObjectAcl", objects: true, handle: (*api).putACL}, nil
+			return route{op: "PutObjectAcl", action: "s3:PutObjectAcl", objects: true, handle: (*API).putACL}, nil
 		case q.Has("uploadId") || q.Has("partNumber"):
 			if copying {
-				return route{op: "UploadPartCopy", action: "s3:PutObject", objects: true, handle: (*api).uploadPartCopy}, nil
+				return route{op: "UploadPartCopy", action: "s3:PutObject", objects: true, handle: (*API).uploadPartCopy}, nil
 			}
-			return route{op: "UploadPart", action: "s3:PutObject", objects: true, handle: (*api).uploadPart}, nil
+			return route{op: "UploadPart", action: "s3:PutObject", objects: true, handle: (*API).uploadPart}, nil
 		case copying:
-			return route{op: "CopyObject", action: "s3:PutObject", objects: true, handle: (*api).copyObject}, nil
+			return route{op: "CopyObject", action: "s3:PutObject", objects: true, handle: (*API).copyObject}, nil
 		default:
-			return route{op: "PutObject", action: "s3:PutObject", objects: true, handle: (*api).putObject}, nil
+			return route{op: "PutObject", action: "s3:PutObject", objects: true, handle: (*API).putObject}, nil
 		}
 	case http.MethodPost:
 		switch {
 		case q.Has("uploads"):
-			return route{op: "CreateMultipartUpload", action: "s3:PutObject", objects: true, handle: (*api).createUpload}, nil
+			return route{op: "CreateMultipartUpload", action: "s3:PutObject", objects: true, handle: (*API).createUpload}, nil
 		case q.Has("uploadId"):
-			return route{op: "CompleteMultipartUpload", action: "s3:PutObject", objects: true, handle: (*api).completeUpload}, nil
+			return route{op: "CompleteMultipartUpload", action: "s3:PutObject", objects: true, handle: (*API).completeUpload}, nil
 		}
 		return route{}, notImplemented("POST operations on objects other than multipart uploads", "POST without uploads or uploadId", "POST object")
 	case http.MethodDelete:
 		if q.Has("uploadId") {
-			return route{op: "AbortMultipartUpload", action: "s3:AbortMultipartUpload", objects: true, handle: (*api).abortUpload}, nil
+			return route{op: "AbortMultipartUpload", action: "s3:AbortMultipartUpload", objects: true, handle: (*API).abortUpload}, nil
 		}
-		return route{op: "DeleteObject", action: "s3:DeleteObject", objects: true, handle: (*api).deleteObject}, nil
+		return route{op: "DeleteObject", action: "s3:DeleteObject", objects: true, handle: (*API).deleteObject}, nil
 	}
 	return route{}, s3Err(codeMethodNotAllowed)
 }
 
 // virtualBucket returns the bucket named by a virtual-hosted Host, or "".
 // An IP address, a bare configured domain or an unknown host is path style.
-func (a *api) virtualBucket(host string) string {
+func (a *API) virtualBucket(host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 func TestVirtualBucket(t *testing.T) {
-	a := New(Config{VirtualHostDomains: []string{"localhost", "s3.localhost"}}).(*api)
+	a := addressing(t, "localhost", "s3.localhost")
 	cases := map[string]string{
 		"b.s3.localhost:9000":      "b",
 		"my.dotted.b.s3.localhost": "my.dotted.b",
@@ -59,7 +59,7 @@ func TestVirtualHostedRequests(t *testing.T) {
 	e := newEnv(t)
 	var seen string
 	e.cfg.Auth = authFunc(func(r *http.Request, vb string) (*authn.Result, error) { seen = vb; return rootAuth(r, vb) })
-	e.h = New(e.cfg)
+	e.h = mustNew(t, e.cfg)
 	r := e.do("PUT", "http://vbk.s3.localhost:9000/", nil)
 	if r.Code != 200 || seen != "vbk" {
 		t.Fatalf("%d %q %s", r.Code, seen, r.Body)

@@ -18,6 +18,7 @@ import (
 	"signet/internal/clock"
 	"signet/internal/meta"
 	"signet/internal/storage"
+	"signet/internal/wiring"
 )
 
 // Authenticator verifies a request's signature.
@@ -55,12 +56,16 @@ func (AllowAuthenticated) Authorize(_ *http.Request, res *authn.Result, _, _ str
 	return nil
 }
 
-// Config wires the API to its engines.
+// Config wires the API to its engines. Meta, Blobs, Auth, Authz and Clock
+// are required: New refuses a Config without them (see package wiring).
+// The other fields are optional, and each says what its zero value means.
 type Config struct {
-	// Region is reported by GetBucketLocation and x-amz-bucket-region.
+	// Region is reported by GetBucketLocation and x-amz-bucket-region;
+	// "" means us-east-1.
 	Region string
 	// VirtualHostDomains are the domains under which a Host's first label
-	// names a bucket: "b.s3.localhost:9000" → bucket "b".
+	// names a bucket: "b.s3.localhost:9000" → bucket "b". None means
+	// every request is path style.
 	VirtualHostDomains []string
 	Meta               meta.Store
 	// Policies stores bucket policies; nil leaves the policy subresource
@@ -68,16 +73,25 @@ type Config struct {
 	Policies BucketPolicies
 	Blobs    storage.Engine
 	Auth     Authenticator
-	Authz    Authorizer
-	Clock    clock.Clock
-	Logger   *slog.Logger
+	// Authz decides every request. It has no default: which requests are
+	// allowed is the caller's decision, so even "every signed request"
+	// must be asked for, as AllowAuthenticated{}.
+	Authz Authorizer
+	// Clock stamps creation and modification times. It has no default:
+	// the server passes its lifetime clock, so that under --dev-clock
+	// objects are dated by the same clock that judges their URLs.
+	Clock clock.Clock
+	// Logger receives internal errors; nil discards them.
+	Logger *slog.Logger
 	// Account is the account that owns every bucket, checked against
-	// x-amz-expected-bucket-owner and x-amz-source-expected-bucket-owner.
+	// x-amz-expected-bucket-owner and x-amz-source-expected-bucket-owner;
+	// "" matches no expected owner, so such requests are refused.
 	Account string
 }
 
-// api is the handler New returns.
-type api struct {
+// API is the S3 REST handler. Besides serving requests (ServeHTTP) it
+// judges them without serving them (DryRun).
+type API struct {
 	cfg Config
 	log *slog.Logger
 	// domains are the virtual-host domains, lower-case, longest first, so
@@ -86,16 +100,14 @@ type api struct {
 	domains []string
 }
 
-// New returns the S3 REST handler.
-func New(cfg Config) http.Handler {
+// New returns the S3 REST API over cfg's engines, or an error naming the
+// required fields cfg lacks.
+func New(cfg Config) (*API, error) {
+	if err := cfg.missing(); err != nil {
+		return nil, err
+	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = clock.Real{}
-	}
-	if cfg.Authz == nil {
-		cfg.Authz = AllowAuthenticated{}
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -106,5 +118,13 @@ func New(cfg Config) http.Handler {
 		domains = append(domains, strings.ToLower(strings.Trim(d, ".")))
 	}
 	sort.Slice(domains, func(i, j int) bool { return len(domains[i]) > len(domains[j]) })
-	return &api{cfg: cfg, log: log, domains: domains}
+	return &API{cfg: cfg, log: log, domains: domains}, nil
+}
+
+// missing names the required fields c lacks.
+func (c Config) missing() error {
+	return wiring.Require("s3api.Config", map[string]bool{
+		"Meta": c.Meta != nil, "Blobs": c.Blobs != nil, "Auth": c.Auth != nil,
+		"Authz": c.Authz != nil, "Clock": c.Clock != nil,
+	})
 }

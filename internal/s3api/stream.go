@@ -37,7 +37,7 @@ func planReads(segs []meta.Segment, rng byteRange) []segRead {
 // net/http then closes the connection because fewer bytes than
 // Content-Length were written, and the client sees a truncated transfer,
 // never a mix of versions.
-func (a *api) stream(rq *request, segs []meta.Segment, reads []segRead, first storage.Blob) {
+func (a *API) stream(rq *request, segs []meta.Segment, reads []segRead, first storage.Blob) {
 	for i, rd := range reads {
 		b := first
 		if i > 0 {
@@ -92,7 +92,7 @@ func copyRange(w io.Writer, b storage.Blob, off, n int64) error {
 	return err
 }
 
-func (a *api) streamFailed(rq *request, err error) {
+func (a *API) streamFailed(rq *request, err error) {
 	a.log.LogAttrs(rq.r.Context(), slog.LevelWarn, "s3api: object stream cut short",
 		slog.String("request_id", rq.reqID), slog.String("error", err.Error()))
 }

@@ -33,6 +33,15 @@ func Generate() (Secret, error) {
 // sign or verify, or to hand it to its owner once.
 func (s Secret) Reveal() string { return string(s.b) }
 
+// AppendTo appends the secret's bytes to dst and returns the result. It
+// serves the signers, which key a MAC with the secret: appending to a
+// buffer of their own avoids the string Reveal would allocate on every
+// request, and hands out no slice that aliases the secret.
+func (s Secret) AppendTo(dst []byte) []byte { return append(dst, s.b...) }
+
+// Len returns the secret's length in bytes.
+func (s Secret) Len() int { return len(s.b) }
+
 // IsZero reports whether the secret is empty.
 func (s Secret) IsZero() bool { return len(s.b) == 0 }
 

@@ -40,3 +40,17 @@ func TestEqualAndGenerate(t *testing.T) {
 		t.Fatal("Equal is wrong")
 	}
 }
+
+// AppendTo copies: what it returns may be changed without changing the
+// secret.
+func TestAppendToCopies(t *testing.T) {
+	s := New("wJalrXUtnFEMI")
+	b := s.AppendTo([]byte("AWS4"))
+	if string(b) != "AWS4wJalrXUtnFEMI" || s.Len() != len("wJalrXUtnFEMI") {
+		t.Fatalf("AppendTo %q, Len %d", b, s.Len())
+	}
+	b[4] = 'X'
+	if s.Reveal() != "wJalrXUtnFEMI" {
+		t.Errorf("changing AppendTo's result changed the secret: %q", s.Reveal())
+	}
+}

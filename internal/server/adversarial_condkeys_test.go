@@ -8,6 +8,7 @@ import (
 
 	"signet/internal/adminwire"
 	"signet/internal/clock"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -67,7 +68,7 @@ func newQueryUser(t *testing.T, e *testEnv, name, policy string) sigv4.Credentia
 	}
 	e.okCall(t, "iam", e.root(), &key, "Action", "CreateAccessKey", "UserName", name)
 	e.okCall(t, "iam", e.root(), nil, "Action", "PutUserPolicy", "UserName", name, "PolicyName", "p", "PolicyDocument", policy)
-	return sigv4.Credentials{AccessKeyID: key.Result.AccessKey.AccessKeyId, SecretAccessKey: key.Result.AccessKey.SecretAccessKey}
+	return sigv4.Credentials{AccessKeyID: key.Result.AccessKey.AccessKeyId, SecretAccessKey: secret.New(key.Result.AccessKey.SecretAccessKey)}
 }
 
 func (e *testEnv) accountID(t *testing.T) string {
@@ -136,7 +137,10 @@ const refuseSigV2 = `{"Version":"2012-10-17","Statement":[{"Sid":"RefuseSigV2","
 func TestAdversarialCondKeysSigV2RefusedBySignatureVersion(t *testing.T) {
 	a := newAdvEnv(t)
 	// A SigV2 URL may be signed for years ahead: nothing caps it.
-	v2, err := sigv2.Presign(http.MethodGet, "http://"+a.host+"/adv/obj", a.alice.AccessKeyID, a.alice.SecretAccessKey, t0.Add(3*365*24*time.Hour), "")
+	v2, err := sigv2.Presign(sigv2.PresignInput{
+		Method: http.MethodGet, URL: "http://" + a.host + "/adv/obj", AccessKeyID: a.alice.AccessKeyID,
+		SecretAccessKey: a.alice.SecretAccessKey, Expires: t0.Add(3 * 365 * 24 * time.Hour),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/secret"
 	"signet/internal/server"
 	"signet/internal/sigv4"
 )
@@ -202,7 +203,7 @@ func (a *advEnv) newUser(t *testing.T, name, policy string) sigv4.Credentials {
 	}
 	a.okCall(t, "iam", a.root(), &key, "Action", "CreateAccessKey", "UserName", name)
 	a.okCall(t, "iam", a.root(), nil, "Action", "PutUserPolicy", "UserName", name, "PolicyName", "all", "PolicyDocument", policy)
-	return sigv4.Credentials{AccessKeyID: key.Result.AccessKey.AccessKeyId, SecretAccessKey: key.Result.AccessKey.SecretAccessKey}
+	return sigv4.Credentials{AccessKeyID: key.Result.AccessKey.AccessKeyId, SecretAccessKey: secret.New(key.Result.AccessKey.SecretAccessKey)}
 }
 
 // ---------------------------------------------------------------------------
@@ -277,7 +278,10 @@ func (a *advEnv) rootHeader(t *testing.T, method, tgt string, hdr http.Header, b
 // server, signed at the fake clock's time.
 func (a *advEnv) presign(t *testing.T, method, tgt string, c sigv4.Credentials, expires time.Duration) string {
 	t.Helper()
-	u, err := sigv4.Presign(method, "http://"+a.host+tgt, c, region, "s3", a.fake.Now(), expires, nil, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: method, URL: "http://" + a.host + tgt, Credentials: c, Region: region, Service: "s3",
+		Time: a.fake.Now(), Expires: expires, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatalf("presign %s %s: %v", method, tgt, err)
 	}

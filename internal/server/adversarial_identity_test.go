@@ -27,6 +27,7 @@ import (
 	"signet/internal/config"
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
+	"signet/internal/secret"
 	"signet/internal/server"
 	"signet/internal/sigv4"
 )
@@ -116,7 +117,7 @@ func (ie *identityEnv) newUser(t *testing.T, name string) sigv4.Credentials {
 		} `xml:"CreateAccessKeyResult"`
 	}
 	ie.okCall(t, "iam", ie.root(), &key, "Action", "CreateAccessKey", "UserName", name)
-	return sigv4.Credentials{AccessKeyID: key.Result.AccessKey.AccessKeyId, SecretAccessKey: key.Result.AccessKey.SecretAccessKey}
+	return sigv4.Credentials{AccessKeyID: key.Result.AccessKey.AccessKeyId, SecretAccessKey: secret.New(key.Result.AccessKey.SecretAccessKey)}
 }
 
 // dropUser deletes user name and its one key.

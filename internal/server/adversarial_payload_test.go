@@ -17,7 +17,10 @@ import (
 // parameter) with hdr among the signed headers, as a real presigner does.
 func (a *advEnv) presignPinned(t *testing.T, tgt string, c sigv4.Credentials, hdr http.Header) string {
 	t.Helper()
-	u, err := sigv4.Presign(http.MethodPut, "http://"+a.host+tgt, c, region, "s3", a.fake.Now(), time.Hour, hdr, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: http.MethodPut, URL: "http://" + a.host + tgt, Credentials: c, Region: region, Service: "s3",
+		Time: a.fake.Now(), Expires: time.Hour, Header: hdr, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatalf("presign PUT %s: %v", tgt, err)
 	}

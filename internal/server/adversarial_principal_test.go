@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"signet/internal/clock"
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -63,7 +64,7 @@ func newPrincipalEnv(t *testing.T) *principalEnv {
 		} `xml:"CreateAccessKeyResult"`
 	}
 	p.okCall(t, "iam", p.root(), &key, "Action", "CreateAccessKey", "UserName", "nopol")
-	p.nopol = sigv4.Credentials{AccessKeyID: key.Result.AccessKey.AccessKeyId, SecretAccessKey: key.Result.AccessKey.SecretAccessKey}
+	p.nopol = sigv4.Credentials{AccessKeyID: key.Result.AccessKey.AccessKeyId, SecretAccessKey: secret.New(key.Result.AccessKey.SecretAccessKey)}
 	p.okCall(t, "iam", p.root(), &user, "Action", "GetUser", "UserName", "nopol")
 	p.nopolARN = user.Result.User.Arn
 	p.acctRoot = p.nopolARN[:strings.LastIndex(p.nopolARN, ":")+1] + "root"

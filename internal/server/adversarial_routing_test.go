@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 )
 
@@ -82,12 +83,15 @@ type signedBase struct {
 // routingBases signs method tgt (with body) in the four mechanisms.
 func routingBases(t *testing.T, a *advEnv, method, tgt string, body []byte) []signedBase {
 	t.Helper()
-	v2q, err := sigv2.Presign(method, "http://"+a.host+tgt, a.akid, a.sec, a.fake.Now().Add(time.Hour), "")
+	v2q, err := sigv2.Presign(sigv2.PresignInput{
+		Method: method, URL: "http://" + a.host + tgt, AccessKeyID: a.akid, SecretAccessKey: secret.New(a.sec),
+		Expires: a.fake.Now().Add(time.Hour),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hr := httpReq(method, a.host, tgt, body)
-	if err := sigv2.SignHeader(hr, a.akid, a.sec, a.fake.Now(), ""); err != nil {
+	if err := sigv2.SignHeader(hr, a.akid, secret.New(a.sec), a.fake.Now(), ""); err != nil {
 		t.Fatal(err)
 	}
 	return []signedBase{

@@ -25,6 +25,7 @@ import (
 	"signet/internal/awschunked"
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -355,14 +356,20 @@ func replayRows() []hostile {
 		{name: "replay of a URL signed for us-west-2", status: 400, code: "AuthorizationQueryParametersError",
 			message: "Error parsing the X-Amz-Credential parameter; the region 'us-west-2' is wrong; expecting 'us-east-1'",
 			build: func(t *testing.T, a *advEnv) advReq {
-				u, err := sigv4.Presign(http.MethodGet, "http://"+a.host+"/adv/obj", a.root(), "us-west-2", "s3", a.fake.Now(), time.Hour, nil, sigv4.S3)
+				u, err := sigv4.Presign(sigv4.PresignInput{
+					Method: http.MethodGet, URL: "http://" + a.host + "/adv/obj", Credentials: a.root(),
+					Region: "us-west-2", Service: "s3", Time: a.fake.Now(), Expires: time.Hour, Mode: sigv4.S3,
+				})
 				if err != nil {
 					t.Fatal(err)
 				}
 				return get(target(u))
 			}},
 		{name: "URL signed for service sts", status: 400, code: "AuthorizationQueryParametersError", build: func(t *testing.T, a *advEnv) advReq {
-			u, err := sigv4.Presign(http.MethodGet, "http://"+a.host+"/adv/obj", a.root(), region, "sts", a.fake.Now(), time.Hour, nil, sigv4.S3)
+			u, err := sigv4.Presign(sigv4.PresignInput{
+				Method: http.MethodGet, URL: "http://" + a.host + "/adv/obj", Credentials: a.root(), Region: region,
+				Service: "sts", Time: a.fake.Now(), Expires: time.Hour, Mode: sigv4.S3,
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -393,7 +400,10 @@ func windowRows() []hostile {
 			return a.signedHeaderReq(t, http.MethodGet, "/adv/obj", a.root(), nil, nil, "", t0.Add(16*time.Minute))
 		}, status: 403, code: "RequestTimeTooSkewed"},
 		{name: "SigV2 URL one second past Expires", build: func(t *testing.T, a *advEnv) advReq {
-			u, err := sigv2.Presign(http.MethodGet, "http://"+a.host+"/adv/obj", a.akid, a.sec, t0.Add(time.Hour), "")
+			u, err := sigv2.Presign(sigv2.PresignInput{
+				Method: http.MethodGet, URL: "http://" + a.host + "/adv/obj", AccessKeyID: a.akid,
+				SecretAccessKey: secret.New(a.sec), Expires: t0.Add(time.Hour),
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -481,7 +491,10 @@ func mechanismRows() []hostile {
 		return a.presign(t, http.MethodGet, "/adv/obj", a.root(), time.Hour)
 	}
 	v2 := func(t *testing.T, a *advEnv) string {
-		u, err := sigv2.Presign(http.MethodGet, "http://"+a.host+"/adv/obj", a.akid, a.sec, t0.Add(time.Hour), "")
+		u, err := sigv2.Presign(sigv2.PresignInput{
+			Method: http.MethodGet, URL: "http://" + a.host + "/adv/obj", AccessKeyID: a.akid,
+			SecretAccessKey: secret.New(a.sec), Expires: t0.Add(time.Hour),
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -492,7 +505,7 @@ func mechanismRows() []hostile {
 	}
 	v2hdr := func(t *testing.T, a *advEnv) advReq {
 		req := httpReq(http.MethodGet, a.host, "/adv/obj", nil)
-		if err := sigv2.SignHeader(req, a.akid, a.sec, a.fake.Now(), ""); err != nil {
+		if err := sigv2.SignHeader(req, a.akid, secret.New(a.sec), a.fake.Now(), ""); err != nil {
 			t.Fatal(err)
 		}
 		return advReq{method: http.MethodGet, target: "/adv/obj", header: req.Header}
@@ -516,7 +529,7 @@ func mechanismRows() []hostile {
 		}},
 		{name: "SigV4 header plus a SigV2 Signature parameter", status: 400, code: "InvalidArgument", message: only, build: func(t *testing.T, a *advEnv) advReq {
 			h := hdr(t, a)
-			return advReq{method: http.MethodGet, target: "/adv/obj?Signature=" + url.QueryEscape(sigv2.Sign(a.sec, "x")), header: h.header}
+			return advReq{method: http.MethodGet, target: "/adv/obj?Signature=" + url.QueryEscape(sigv2.Sign(secret.New(a.sec), "x")), header: h.header}
 		}},
 		{name: "SigV2 query with a SigV4 hex signature", status: 403, code: "SignatureDoesNotMatch", build: func(t *testing.T, a *advEnv) advReq {
 			return get(setParam(v2(t, a), "Signature", param(pre(t, a), "X-Amz-Signature")))
@@ -541,7 +554,10 @@ func mechanismRows() []hostile {
 			return get(withPath(v2(t, a), "/adv/other"))
 		}},
 		{name: "SigV2 URL with another user's secret", status: 403, code: "SignatureDoesNotMatch", build: func(t *testing.T, a *advEnv) advReq {
-			u, _ := sigv2.Presign(http.MethodGet, "http://"+a.host+"/adv/obj", a.alice.AccessKeyID, a.bob.SecretAccessKey, t0.Add(time.Hour), "")
+			u, _ := sigv2.Presign(sigv2.PresignInput{
+				Method: http.MethodGet, URL: "http://" + a.host + "/adv/obj", AccessKeyID: a.alice.AccessKeyID,
+				SecretAccessKey: a.bob.SecretAccessKey, Expires: t0.Add(time.Hour),
+			})
 			return get(target(u))
 		}},
 		{name: "SigV2 header with a SigV4 signature", status: 403, code: "SignatureDoesNotMatch", build: func(t *testing.T, a *advEnv) advReq {
@@ -555,11 +571,19 @@ func mechanismRows() []hostile {
 			})
 		}},
 		{name: "SigV2 query for a session without its token", status: 403, code: "InvalidAccessKeyId", build: func(t *testing.T, a *advEnv) advReq {
-			u, _ := sigv2.Presign(http.MethodGet, "http://"+a.host+"/adv/obj", a.live.AccessKeyId, a.live.SecretAccessKey, t0.Add(time.Hour), "")
+			u, _ := sigv2.Presign(sigv2.PresignInput{
+				Method: http.MethodGet, URL: "http://" + a.host + "/adv/obj", AccessKeyID: a.live.AccessKeyId,
+				SecretAccessKey: secret.New(a.live.SecretAccessKey), Expires: t0.Add(time.Hour),
+			})
 			return get(target(u))
 		}},
 		{name: "SigV2 query of a terminated session", status: 400, code: "ExpiredToken", build: func(t *testing.T, a *advEnv) advReq {
-			u, _ := sigv2.Presign(http.MethodGet, "http://"+a.host+"/adv/obj?x-amz-security-token="+url.QueryEscape(a.ended.SessionToken), a.ended.AccessKeyId, a.ended.SecretAccessKey, t0.Add(time.Hour), "")
+			u, _ := sigv2.Presign(sigv2.PresignInput{
+				Method:      http.MethodGet,
+				URL:         "http://" + a.host + "/adv/obj?x-amz-security-token=" + url.QueryEscape(a.ended.SessionToken),
+				AccessKeyID: a.ended.AccessKeyId, SecretAccessKey: secret.New(a.ended.SecretAccessKey),
+				Expires: t0.Add(time.Hour),
+			})
 			return get(target(u))
 		}},
 	}
@@ -604,7 +628,11 @@ func headerRows() []hostile {
 				header: http.Header{"X-Amz-Acl": {"public-read"}}, body: []byte("overwritten")}
 		}},
 		{name: "presigned PUT with its signed Content-Length exceeded", status: 403, code: sdnm, build: func(t *testing.T, a *advEnv) advReq {
-			u, err := sigv4.Presign(http.MethodPut, "http://"+a.host+"/adv/obj", a.root(), region, "s3", a.fake.Now(), time.Hour, http.Header{"Content-Length": {"5"}}, sigv4.S3)
+			u, err := sigv4.Presign(sigv4.PresignInput{
+				Method: http.MethodPut, URL: "http://" + a.host + "/adv/obj", Credentials: a.root(), Region: region,
+				Service: "s3", Time: a.fake.Now(), Expires: time.Hour, Header: http.Header{"Content-Length": {"5"}},
+				Mode: sigv4.S3,
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -679,7 +707,7 @@ func bodyRows() []hostile {
 		_, seed, _ := strings.Cut(req.Header.Get("Authorization"), "Signature=")
 		amzDate := req.Header.Get("X-Amz-Date")
 		scope := sigv4.Scope{Date: amzDate[:8], Region: region, Service: "s3"}
-		body := encode(seed, sigv4.SigningKey(a.sec, scope), scope, amzDate)
+		body := encode(seed, sigv4.SigningKey(secret.New(a.sec), scope), scope, amzDate)
 		return advReq{method: http.MethodPut, target: "/adv/obj", header: req.Header, body: body}
 	}
 	encodeAll := func(data []byte, chunk int) func(string, []byte, sigv4.Scope, string) []byte {

@@ -43,9 +43,12 @@ func BenchmarkServePresignedGET4KiB(b *testing.B) {
 	defer s.Close()
 	h := s.Handler()
 	root := s.Root()
-	c := sigv4.Credentials{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.Secret.Reveal()}
+	c := sigv4.Credentials{AccessKeyID: root.AccessKeyID, SecretAccessKey: root.Secret}
 	do := func(method, target string, body string) *httptest.ResponseRecorder {
-		u, err := sigv4.Presign(method, "http://bench.local"+target, c, cfg.Region, "s3", time.Now(), time.Hour, nil, sigv4.S3)
+		u, err := sigv4.Presign(sigv4.PresignInput{
+			Method: method, URL: "http://bench.local" + target, Credentials: c, Region: cfg.Region, Service: "s3",
+			Time: time.Now(), Expires: time.Hour, Mode: sigv4.S3,
+		})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -63,7 +66,10 @@ func BenchmarkServePresignedGET4KiB(b *testing.B) {
 	if rec := do("PUT", "/bench/obj", strings.Repeat("x", 4<<10)); rec.Code != 200 {
 		b.Fatalf("PutObject: %d %s", rec.Code, rec.Body)
 	}
-	u, err := sigv4.Presign("GET", "http://bench.local/bench/obj", c, cfg.Region, "s3", time.Now(), time.Hour, nil, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: "GET", URL: "http://bench.local/bench/obj", Credentials: c, Region: cfg.Region, Service: "s3",
+		Time: time.Now(), Expires: time.Hour, Mode: sigv4.S3,
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -40,6 +40,7 @@ import (
 
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/secret"
 	"signet/internal/server"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
@@ -922,7 +923,7 @@ func checkSigMismatchBody(t *testing.T, e *testEnv, er s3Error, provided, origin
 	if er.StringToSign == "" || er.CanonicalRequest == "" {
 		t.Fatalf("StringToSign/CanonicalRequest missing: %+v", er)
 	}
-	key := sigv4.SigningKey(e.sec, sigv4.Scope{Date: d.Format("20060102"), Region: region, Service: "s3"})
+	key := sigv4.SigningKey(secret.New(e.sec), sigv4.Scope{Date: d.Format("20060102"), Region: region, Service: "s3"})
 	if got := hex.EncodeToString(hmacSHA256(key, []byte(er.StringToSign))); got != original {
 		t.Errorf("HMAC(StringToSign from the error) = %s, want the SDK's signature %s\nStringToSign:\n%s\nCanonicalRequest:\n%s", got, original, er.StringToSign, er.CanonicalRequest)
 	}
@@ -1032,7 +1033,11 @@ func TestPresignBoundaries(t *testing.T) {
 		reset()
 		// signet's own signer, with an explicit time: same window rules.
 		T := fake.Now().Add(-10 * time.Minute)
-		u, err := sigv4.Presign("GET", e.ts.URL+"/edge/o", sigv4.Credentials{AccessKeyID: e.akid, SecretAccessKey: e.sec}, region, "s3", T, time.Hour, nil, sigv4.S3)
+		u, err := sigv4.Presign(sigv4.PresignInput{
+			Method: "GET", URL: e.ts.URL + "/edge/o",
+			Credentials: sigv4.Credentials{AccessKeyID: e.akid, SecretAccessKey: secret.New(e.sec)}, Region: region,
+			Service: "s3", Time: T, Expires: time.Hour, Mode: sigv4.S3,
+		})
 		if err != nil {
 			t.Fatalf("sigv4.Presign: %v", err)
 		}
@@ -1046,7 +1051,7 @@ func TestPresignBoundaries(t *testing.T) {
 		reset()
 		now := fake.Now()
 		exp := now.Add(time.Hour)
-		u, err := sigv2.Presign("GET", e.ts.URL+"/edge/o", e.akid, e.sec, exp, "")
+		u, err := sigv2.Presign(sigv2.PresignInput{Method: "GET", URL: e.ts.URL + "/edge/o", AccessKeyID: e.akid, SecretAccessKey: secret.New(e.sec), Expires: exp})
 		if err != nil {
 			t.Fatalf("sigv2.Presign: %v", err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"signet/internal/adminclient"
 	"signet/internal/adminwire"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -38,7 +39,10 @@ func (e *testEnv) explain(t *testing.T, in adminwire.ExplainRequest) *adminwire.
 // presignFor signs method on life/cat with c and the given signed headers.
 func (ie *identityEnv) presignFor(t *testing.T, method string, c sigv4.Credentials, expires time.Duration, h http.Header) string {
 	t.Helper()
-	u, err := sigv4.Presign(method, ie.ts.URL+"/life/cat", c, region, "s3", ie.fake.Now(), expires, h, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: method, URL: ie.ts.URL + "/life/cat", Credentials: c, Region: region, Service: "s3",
+		Time: ie.fake.Now(), Expires: expires, Header: h, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +52,10 @@ func (ie *identityEnv) presignFor(t *testing.T, method string, c sigv4.Credentia
 // presignPath signs a GET of path (/bucket/key) for an hour with c.
 func (ie *identityEnv) presignPath(t *testing.T, path string, c sigv4.Credentials) string {
 	t.Helper()
-	u, err := sigv4.Presign(http.MethodGet, ie.ts.URL+path, c, region, "s3", ie.fake.Now(), time.Hour, nil, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: http.MethodGet, URL: ie.ts.URL + path, Credentials: c, Region: region, Service: "s3",
+		Time: ie.fake.Now(), Expires: time.Hour, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +312,7 @@ func TestExplainReasons(t *testing.T) {
 			}},
 		{name: "unknown key", reason: adminwire.ReasonKeyUnknown, errCode: "InvalidAccessKeyId",
 			setup: func(t *testing.T, ie *identityEnv) adminwire.ExplainRequest {
-				ghost := sigv4.Credentials{AccessKeyID: "AKIAGHOSTGHOSTGHOST1", SecretAccessKey: "not-a-real-secret"}
+				ghost := sigv4.Credentials{AccessKeyID: "AKIAGHOSTGHOSTGHOST1", SecretAccessKey: secret.New("not-a-real-secret")}
 				return adminwire.ExplainRequest{URL: ie.presign(t, ghost, time.Hour)}
 			},
 			message: []string{"AKIAGHOSTGHOSTGHOST1 was never issued by this server"},
@@ -360,7 +367,10 @@ func TestExplainReasons(t *testing.T) {
 			message: []string{"carries no X-Amz-Security-Token, which role session reader/bare"}},
 		{name: "wrong region", reason: adminwire.ReasonMalformed, errCode: "AuthorizationQueryParametersError",
 			setup: func(t *testing.T, ie *identityEnv) adminwire.ExplainRequest {
-				u, err := sigv4.Presign("GET", ie.ts.URL+"/life/cat", ie.alice, "eu-west-1", "s3", ie.fake.Now(), time.Hour, nil, sigv4.S3)
+				u, err := sigv4.Presign(sigv4.PresignInput{
+					Method: "GET", URL: ie.ts.URL + "/life/cat", Credentials: ie.alice, Region: "eu-west-1",
+					Service: "s3", Time: ie.fake.Now(), Expires: time.Hour, Mode: sigv4.S3,
+				})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -388,7 +398,10 @@ func TestExplainReasons(t *testing.T) {
 			message: []string{"no bucket lifes on this server", "404 NoSuchBucket"}},
 		{name: "SigV2 valid", reason: adminwire.ReasonValid,
 			setup: func(t *testing.T, ie *identityEnv) adminwire.ExplainRequest {
-				u, err := sigv2.Presign("GET", ie.ts.URL+"/life/cat", ie.alice.AccessKeyID, ie.alice.SecretAccessKey, t0.Add(2*time.Hour), "")
+				u, err := sigv2.Presign(sigv2.PresignInput{
+					Method: "GET", URL: ie.ts.URL + "/life/cat", AccessKeyID: ie.alice.AccessKeyID,
+					SecretAccessKey: ie.alice.SecretAccessKey, Expires: t0.Add(2 * time.Hour),
+				})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -536,7 +549,10 @@ func TestExplainSignatureMismatch(t *testing.T) {
 	})
 
 	t.Run("SigV2 signed for another method", func(t *testing.T) {
-		u, err := sigv2.Presign("PUT", ie.ts.URL+"/life/cat", ie.alice.AccessKeyID, ie.alice.SecretAccessKey, t0.Add(time.Hour), "")
+		u, err := sigv2.Presign(sigv2.PresignInput{
+			Method: "PUT", URL: ie.ts.URL + "/life/cat", AccessKeyID: ie.alice.AccessKeyID,
+			SecretAccessKey: ie.alice.SecretAccessKey, Expires: t0.Add(time.Hour),
+		})
 		if err != nil {
 			t.Fatal(err)
 		}

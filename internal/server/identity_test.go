@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"signet/internal/clock"
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -43,7 +44,7 @@ func (e *testEnv) call(t *testing.T, service string, c sigv4.Credentials, params
 }
 
 func (e *testEnv) root() sigv4.Credentials {
-	return sigv4.Credentials{AccessKeyID: e.akid, SecretAccessKey: e.sec}
+	return sigv4.Credentials{AccessKeyID: e.akid, SecretAccessKey: secret.New(e.sec)}
 }
 
 // okCall runs a call that must succeed and decodes its result into v.
@@ -105,7 +106,7 @@ type sessionTokenXML struct {
 }
 
 func (c credsXML) sig() sigv4.Credentials {
-	return sigv4.Credentials{AccessKeyID: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+	return sigv4.Credentials{AccessKeyID: c.AccessKeyId, SecretAccessKey: secret.New(c.SecretAccessKey), SessionToken: c.SessionToken}
 }
 
 const readAll = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket","sts:AssumeRole","sts:GetFederationToken"],"Resource":"*"}]}`
@@ -139,7 +140,7 @@ func newIdentityEnv(t *testing.T) *identityEnv {
 		} `xml:"CreateAccessKeyResult"`
 	}
 	e.okCall(t, "iam", e.root(), &key, "Action", "CreateAccessKey", "UserName", "alice")
-	ie.alice = sigv4.Credentials{AccessKeyID: key.Result.AccessKey.AccessKeyId, SecretAccessKey: key.Result.AccessKey.SecretAccessKey}
+	ie.alice = sigv4.Credentials{AccessKeyID: key.Result.AccessKey.AccessKeyId, SecretAccessKey: secret.New(key.Result.AccessKey.SecretAccessKey)}
 	e.okCall(t, "iam", e.root(), nil, "Action", "PutUserPolicy", "UserName", "alice", "PolicyName", "all", "PolicyDocument", readAll)
 	acct := strings.Split(user.Result.User.Arn, ":")[4]
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["` + user.Result.User.Arn + `","arn:aws:iam::` + acct + `:root"]},"Action":"sts:AssumeRole"}]}`
@@ -158,7 +159,10 @@ func (e *testEnv) signedURL(t *testing.T, method, path string, expires time.Dura
 	if expires == 0 {
 		expires = time.Hour
 	}
-	u, err := sigv4.Presign(method, e.ts.URL+path, e.root(), region, "s3", e.fake.Now(), expires, nil, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: method, URL: e.ts.URL + path, Credentials: e.root(), Region: region, Service: "s3", Time: e.fake.Now(),
+		Expires: expires, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +172,10 @@ func (e *testEnv) signedURL(t *testing.T, method, path string, expires time.Dura
 // presign signs a GET of life/cat with c at the fake clock's time.
 func (ie *identityEnv) presign(t *testing.T, c sigv4.Credentials, expires time.Duration) string {
 	t.Helper()
-	u, err := sigv4.Presign(http.MethodGet, ie.ts.URL+"/life/cat", c, region, "s3", ie.fake.Now(), expires, nil, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: http.MethodGet, URL: ie.ts.URL + "/life/cat", Credentials: c, Region: region, Service: "s3",
+		Time: ie.fake.Now(), Expires: expires, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +300,10 @@ func TestSessionDurationBoundaries(t *testing.T) {
 func TestMissingKeyIs404OnlyWithListBucket(t *testing.T) {
 	ie := newIdentityEnv(t)
 	u := ie.presign(t, ie.alice, time.Hour)
-	missing, _ := sigv4.Presign(http.MethodGet, ie.ts.URL+"/life/nope", ie.alice, region, "s3", ie.fake.Now(), time.Hour, nil, sigv4.S3)
+	missing, _ := sigv4.Presign(sigv4.PresignInput{
+		Method: http.MethodGet, URL: ie.ts.URL + "/life/nope", Credentials: ie.alice, Region: region, Service: "s3",
+		Time: ie.fake.Now(), Expires: time.Hour, Mode: sigv4.S3,
+	})
 	wantErr(t, do(t, ie.httpc, http.MethodGet, missing, nil, nil), 404, "NoSuchKey")
 	// Without s3:ListBucket, a missing key is indistinguishable from a
 	// forbidden one.
@@ -305,10 +315,10 @@ func TestMissingKeyIs404OnlyWithListBucket(t *testing.T) {
 
 func TestQueryAuthErrors(t *testing.T) {
 	ie := newIdentityEnv(t)
-	ghost := sigv4.Credentials{AccessKeyID: "AKIAGHOSTGHOSTGHOST1", SecretAccessKey: "x"}
+	ghost := sigv4.Credentials{AccessKeyID: "AKIAGHOSTGHOSTGHOST1", SecretAccessKey: secret.New("x")}
 	ie.queryErr(t, "sts", ghost, 403, "InvalidClientTokenId", "Action", "GetCallerIdentity")
 	wrong := ie.alice
-	wrong.SecretAccessKey += "x"
+	wrong.SecretAccessKey = secret.New(ie.alice.SecretAccessKey.Reveal() + "x")
 	ie.queryErr(t, "iam", wrong, 403, "SignatureDoesNotMatch", "Action", "ListUsers")
 	sess := ie.assume(t, ie.alice, ie.roleARN, "qq", 900)
 	ie.fake.Set(t0.Add(900 * time.Second))
@@ -400,7 +410,7 @@ func TestSecretsAreNotInTheMetadataStore(t *testing.T) {
 	if !bytes.Contains(db, []byte(ie.alice.AccessKeyID)) || !bytes.Contains(db, []byte(sess.AccessKeyId)) {
 		t.Fatal("meta.db does not hold the key IDs: this test is not looking at the right file")
 	}
-	for name, s := range map[string]string{"alice's secret key": ie.alice.SecretAccessKey, "the session's secret key": sess.SecretAccessKey, "the session token": sess.SessionToken} {
+	for name, s := range map[string]string{"alice's secret key": ie.alice.SecretAccessKey.Reveal(), "the session's secret key": sess.SecretAccessKey, "the session token": sess.SessionToken} {
 		if bytes.Contains(db, []byte(s)) {
 			t.Errorf("meta.db holds %s in the clear", name)
 		}

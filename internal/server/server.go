@@ -116,13 +116,17 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		},
 	}
 	identities := iam.New(iam.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID})
-	sessions := sts.New(sts.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID, Policies: identities})
+	sessions, err := sts.New(sts.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID, Policies: identities})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.sessions = sessions
 	authz := access.NewAuthorizer(store, identities, s.Clock, root.AccountID)
 	authz.SetRegion(cfg.Region)
 	keys := access.NewKeys(store, sealer, rootCred, root.AccountID)
 	auth := authn.NewAuthenticator(keys, s.Clock, base, cfg.Region)
-	api := s3api.New(s3api.Config{
+	api, err := s3api.New(s3api.Config{
 		Region:             cfg.Region,
 		VirtualHostDomains: cfg.Domains,
 		Meta:               store,
@@ -134,15 +138,26 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		Logger:             log,
 		Account:            root.AccountID,
 	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	explainer := explain.New(explain.Config{
-		DryRun: api.(s3api.DryRunner), Keys: keys, Store: store, Authz: authz, Clock: s.Clock, Account: root.AccountID,
+		DryRun: api, Keys: keys, Store: store, Authz: authz, Clock: s.Clock, Account: root.AccountID,
 	})
 	front := &frontDoor{
-		s3:    api,
-		auth:  auth,
-		iam:   iamapi.New(iamapi.Config{IAM: identities, Authz: authz, Logger: log}),
-		sts:   stsapi.New(stsapi.Config{STS: sessions, Store: store, Authz: authz, Logger: log}),
-		admin: adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, Logger: log}),
+		s3:   api,
+		auth: auth,
+		iam:  iamapi.New(iamapi.Config{IAM: identities, Authz: authz, Logger: log}),
+	}
+	if front.sts, err = stsapi.New(stsapi.Config{STS: sessions, Store: store, Authz: authz, Logger: log}); err != nil {
+		s.Close()
+		return nil, err
+	}
+	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, Logger: log})
+	if err != nil {
+		s.Close()
+		return nil, err
 	}
 	front.bodies = awsquery.NewBodyBudget(awsquery.DefaultBodyBudget)
 	sweepCtx, stop := context.WithCancel(context.Background())

@@ -17,6 +17,7 @@ import (
 
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 	"signet/internal/storage"
@@ -208,7 +209,7 @@ func TestVirtualHostedStyle(t *testing.T) {
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
 	port := ts.URL[strings.LastIndex(ts.URL, ":"):]
-	creds := sigv4.Credentials{AccessKeyID: s.Root().AccessKeyID, SecretAccessKey: s.Root().Secret.Reveal()}
+	creds := sigv4.Credentials{AccessKeyID: s.Root().AccessKeyID, SecretAccessKey: secret.New(s.Root().Secret.Reveal())}
 	now := time.Now().UTC()
 
 	do := func(method, signedURL, body string) (int, string) {
@@ -225,7 +226,10 @@ func TestVirtualHostedStyle(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	presign := func(method, rawURL string) string {
-		u, err := sigv4.Presign(method, rawURL, creds, "us-east-1", "s3", now, time.Hour, nil, sigv4.S3)
+		u, err := sigv4.Presign(sigv4.PresignInput{
+			Method: method, URL: rawURL, Credentials: creds, Region: "us-east-1", Service: "s3", Time: now,
+			Expires: time.Hour, Mode: sigv4.S3,
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +245,10 @@ func TestVirtualHostedStyle(t *testing.T) {
 	if code, body := do("GET", presign("GET", "http://127.0.0.1"+port+"/vhost-bucket/dir/a%20b.txt"), ""); code != 200 || body != "virtual" {
 		t.Fatalf("get path style: %d %q", code, body)
 	}
-	v2, err := sigv2.Presign("GET", "http://vhost-bucket.localhost"+port+"/dir/a%20b.txt", creds.AccessKeyID, creds.SecretAccessKey, now.Add(time.Hour), "vhost-bucket")
+	v2, err := sigv2.Presign(sigv2.PresignInput{
+		Method: "GET", URL: "http://vhost-bucket.localhost" + port + "/dir/a%20b.txt", AccessKeyID: creds.AccessKeyID,
+		SecretAccessKey: creds.SecretAccessKey, Expires: now.Add(time.Hour), VirtualBucket: "vhost-bucket",
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

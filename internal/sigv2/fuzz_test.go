@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"signet/internal/secret"
 	"testing"
 )
 
@@ -42,7 +43,7 @@ func FuzzParseHeader(f *testing.F) {
 			t.Fatalf("accepted incomplete %+v", a)
 		}
 		_ = StringToSign(r, a, "vb")
-		v, err := Verify(r, a, "secret", "")
+		v, err := Verify(r, a, secret.New("secret"), "")
 		if err == nil && v.Signature != a.Signature {
 			t.Fatal("verified a different signature")
 		}
@@ -66,7 +67,7 @@ func FuzzParseQuery(f *testing.F) {
 			}
 			return
 		}
-		if _, err := Verify(r, a, "secret", ""); err != nil && !errors.Is(err, ErrSignatureMismatch) {
+		if _, err := Verify(r, a, secret.New("secret"), ""); err != nil && !errors.Is(err, ErrSignatureMismatch) {
 			t.Fatal(err)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"signet/internal/secret"
 	"slices"
 	"sort"
 	"strings"
@@ -75,7 +76,7 @@ func withQuery(r *http.Request, extra string) *http.Request {
 // a signed request (query or header auth) must break the signature, and
 // the string to sign must be the same as for the plain spelling.
 func TestEncodedSubresourceIsSigned(t *testing.T) {
-	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	sk := secret.New("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 	names := make([]string, 0, len(subresources))
 	for n := range subresources {
 		names = append(names, n)
@@ -83,7 +84,7 @@ func TestEncodedSubresourceIsSigned(t *testing.T) {
 	sort.Strings(names)
 	signed := map[Kind]func(t *testing.T) *http.Request{
 		QueryAuth: func(t *testing.T) *http.Request {
-			u, err := Presign("GET", "http://localhost:9000/b/k", "AKID", secret, time.Unix(1900000000, 0), "")
+			u, err := Presign(PresignInput{Method: "GET", URL: "http://localhost:9000/b/k", AccessKeyID: "AKID", SecretAccessKey: sk, Expires: time.Unix(1900000000, 0)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +92,7 @@ func TestEncodedSubresourceIsSigned(t *testing.T) {
 		},
 		HeaderAuth: func(t *testing.T) *http.Request {
 			r := serverRequest("GET", "http://localhost:9000/b/k", nil)
-			if err := SignHeader(r, "AKID", secret, time.Unix(1900000000, 0), ""); err != nil {
+			if err := SignHeader(r, "AKID", sk, time.Unix(1900000000, 0), ""); err != nil {
 				t.Fatal(err)
 			}
 			return r
@@ -115,7 +116,7 @@ func TestEncodedSubresourceIsSigned(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if _, err := Verify(attacked, a, secret, ""); !errors.Is(err, ErrSignatureMismatch) {
+					if _, err := Verify(attacked, a, sk, ""); !errors.Is(err, ErrSignatureMismatch) {
 						t.Errorf("kind %d: %q appended: the signature still verifies (err %v), so %s is routed unsigned", kind, pair, err, name)
 					}
 					if got, want := StringToSign(attacked, a, ""), StringToSign(withQuery(base, plain), a, ""); got != want {
@@ -168,7 +169,7 @@ func FuzzRoutedIsSigned(f *testing.F) {
 		if routed := routingView(r1); !equalValues(routed, signed) {
 			t.Fatalf("query %q: routed %v, signed %v", rawQuery, routed, signed)
 		}
-		if err := SignHeader(r1, "AKID", "secret", time.Unix(1900000000, 0), ""); err != nil {
+		if err := SignHeader(r1, "AKID", secret.New("secret"), time.Unix(1900000000, 0), ""); err != nil {
 			t.Fatal(err)
 		}
 		r2 := withQuery(r1, extra)
@@ -176,7 +177,7 @@ func FuzzRoutedIsSigned(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Verify(r2, a, "secret", ""); err == nil && !equalValues(routingView(r1), routingView(r2)) {
+		if _, err := Verify(r2, a, secret.New("secret"), ""); err == nil && !equalValues(routingView(r1), routingView(r2)) {
 			t.Fatalf("the signature of %q verifies %q, which routes %v instead of %v", rawQuery, r2.URL.RawQuery, routingView(r2), routingView(r1))
 		}
 	})

@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"signet/internal/secret"
 )
 
 // Kind says where the SigV2 credentials were found.
@@ -470,9 +472,9 @@ func candidates(r *http.Request, a *Auth, virtualBucket string) []string {
 	return out
 }
 
-// Sign returns base64(HMAC-SHA1(secret, stringToSign)).
-func Sign(secret, stringToSign string) string {
-	m := hmac.New(sha1.New, []byte(secret))
+// Sign returns base64(HMAC-SHA1(sk, stringToSign)).
+func Sign(sk secret.Secret, stringToSign string) string {
+	m := hmac.New(sha1.New, sk.AppendTo(nil))
 	m.Write([]byte(stringToSign))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
@@ -481,11 +483,11 @@ func Sign(secret, stringToSign string) string {
 // a.AccessKeyID. Where clients disagree on the canonical form (the Date
 // line when x-amz-date is present, "?uploads=" versus "?uploads"), every
 // form a known client produces is accepted. Expiry is not checked here.
-func Verify(r *http.Request, a *Auth, secret string, virtualBucket string) (*Verified, error) {
+func Verify(r *http.Request, a *Auth, sk secret.Secret, virtualBucket string) (*Verified, error) {
 	given := []byte(a.Signature)
 	var first *Verified
 	for _, sts := range candidates(r, a, virtualBucket) {
-		v := &Verified{StringToSign: sts, Signature: Sign(secret, sts)}
+		v := &Verified{StringToSign: sts, Signature: Sign(sk, sts)}
 		if first == nil {
 			first = v
 		}
@@ -496,18 +498,34 @@ func Verify(r *http.Request, a *Auth, secret string, virtualBucket string) (*Ver
 	return nil, &Error{Reason: ReasonSignatureMismatch, Verified: first}
 }
 
-// Presign returns rawURL with SigV2 query authentication appended, valid
-// until expires. x-amz-* parameters already in rawURL (for example
-// x-amz-security-token) are signed as headers.
-func Presign(method, rawURL string, accessKeyID, secret string, expires time.Time, virtualBucket string) (string, error) {
-	u, err := url.Parse(rawURL)
+// PresignInput is what Presign signs.
+type PresignInput struct {
+	// Method is the HTTP method the URL is for.
+	Method string
+	// URL is the URL to sign. x-amz-* parameters already in it (for
+	// example x-amz-security-token) are signed as headers.
+	URL             string
+	AccessKeyID     string
+	SecretAccessKey secret.Secret
+	// Expires is when the URL stops working: SigV2's Expires is an
+	// absolute time, with no 7-day cap.
+	Expires time.Time
+	// VirtualBucket is the bucket the URL's Host names, "" for path style:
+	// the string to sign always names the bucket.
+	VirtualBucket string
+}
+
+// Presign returns in.URL with SigV2 query authentication appended, valid
+// until in.Expires.
+func Presign(in PresignInput) (string, error) {
+	u, err := url.Parse(in.URL)
 	if err != nil {
 		return "", err
 	}
-	r := &http.Request{Method: method, URL: u, Header: http.Header{}}
-	a := &Auth{Kind: QueryAuth, AccessKeyID: accessKeyID, Expires: expires.Unix()}
-	sig := Sign(secret, StringToSign(r, a, virtualBucket))
-	q := "AWSAccessKeyId=" + url.QueryEscape(accessKeyID) +
+	r := &http.Request{Method: in.Method, URL: u, Header: http.Header{}}
+	a := &Auth{Kind: QueryAuth, AccessKeyID: in.AccessKeyID, Expires: in.Expires.Unix()}
+	sig := Sign(in.SecretAccessKey, StringToSign(r, a, in.VirtualBucket))
+	q := "AWSAccessKeyId=" + url.QueryEscape(in.AccessKeyID) +
 		"&Expires=" + strconv.FormatInt(a.Expires, 10) +
 		"&Signature=" + url.QueryEscape(sig)
 	if u.RawQuery != "" {
@@ -521,7 +539,7 @@ func Presign(method, rawURL string, accessKeyID, secret string, expires time.Tim
 // SignHeader signs r in place with SigV2 header authentication at time t.
 // It sets Date unless the request already carries x-amz-date, in which
 // case the documented empty Date line is used.
-func SignHeader(r *http.Request, accessKeyID, secret string, t time.Time, virtualBucket string) error {
+func SignHeader(r *http.Request, accessKeyID string, sk secret.Secret, t time.Time, virtualBucket string) error {
 	if accessKeyID == "" || strings.Contains(accessKeyID, ":") {
 		return fail(ReasonMalformed, "access key ID is empty or contains ':'")
 	}
@@ -532,6 +550,6 @@ func SignHeader(r *http.Request, accessKeyID, secret string, t time.Time, virtua
 		r.Header.Set("Date", t.UTC().Format(http.TimeFormat))
 	}
 	sts := StringToSign(r, &Auth{Kind: HeaderAuth}, virtualBucket)
-	r.Header.Set("Authorization", "AWS "+accessKeyID+":"+Sign(secret, sts))
+	r.Header.Set("Authorization", "AWS "+accessKeyID+":"+Sign(sk, sts))
 	return nil
 }

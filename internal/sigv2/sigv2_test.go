@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os/exec"
+	"signet/internal/secret"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +98,7 @@ func TestDocumentationExamples(t *testing.T) {
 			if got := StringToSign(r, a, c.vbucket); got != c.wantSTS {
 				t.Errorf("StringToSign:\n%q\nwant\n%q", got, c.wantSTS)
 			}
-			v, err := Verify(r, a, docSecret, c.vbucket)
+			v, err := Verify(r, a, secret.New(docSecret), c.vbucket)
 			if err != nil {
 				t.Fatalf("Verify: %v (sts %q)", err, err.(*Error).Verified.StringToSign)
 			}
@@ -120,11 +121,14 @@ func TestDocumentationQueryExample(t *testing.T) {
 	if got, want := StringToSign(r, a, "johnsmith"), "GET\n\n\n1175139620\n/johnsmith/photos/puppy.jpg"; got != want {
 		t.Errorf("%q", got)
 	}
-	if _, err := Verify(r, a, docSecret, "johnsmith"); err != nil {
+	if _, err := Verify(r, a, secret.New(docSecret), "johnsmith"); err != nil {
 		t.Fatal(err)
 	}
 	// Presign reproduces the same URL parameters.
-	u, err := Presign("GET", "http://johnsmith.s3.amazonaws.com/photos/puppy.jpg", docAKID, docSecret, time.Unix(1175139620, 0), "johnsmith")
+	u, err := Presign(PresignInput{
+		Method: "GET", URL: "http://johnsmith.s3.amazonaws.com/photos/puppy.jpg", AccessKeyID: docAKID,
+		SecretAccessKey: secret.New(docSecret), Expires: time.Unix(1175139620, 0), VirtualBucket: "johnsmith",
+	})
 	if err != nil || !strings.Contains(u, "Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D") || !strings.Contains(u, "Expires=1175139620") {
 		t.Errorf("Presign = %s, %v", u, err)
 	}
@@ -140,7 +144,7 @@ func TestMismatchAndErrors(t *testing.T) {
 		"Date": "Wed, 28 Mar 2007 01:29:59 +0000", "Authorization": "AWS " + docAKID + ":qGdzdERIC03wnaRNKh6OqZehG9s=",
 	})
 	a, _ := ParseHeader(r)
-	_, err := Verify(r, a, "wrong secret", "")
+	_, err := Verify(r, a, secret.New("wrong secret"), "")
 	var e *Error
 	if !errors.As(err, &e) || e.Reason != ReasonSignatureMismatch || !errors.Is(err, ErrSignatureMismatch) {
 		t.Fatalf("err %v", err)
@@ -160,14 +164,14 @@ func TestMismatchAndErrors(t *testing.T) {
 	for name, m := range mutations {
 		r2 := r.Clone(r.Context())
 		m(r2)
-		if _, err := Verify(r2, a, docSecret, ""); !errors.Is(err, ErrSignatureMismatch) {
+		if _, err := Verify(r2, a, secret.New(docSecret), ""); !errors.Is(err, ErrSignatureMismatch) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 	// Non-subresource parameters are not signed.
 	r3 := r.Clone(r.Context())
 	r3.URL.RawQuery = "prefix=x&max-keys=2"
-	if _, err := Verify(r3, a, docSecret, ""); err != nil {
+	if _, err := Verify(r3, a, secret.New(docSecret), ""); err != nil {
 		t.Errorf("unsigned parameters: %v", err)
 	}
 
@@ -213,7 +217,7 @@ func TestMismatchAndErrors(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if err := SignHeader(httptest.NewRequest("GET", "/", nil), "a:b", "s", time.Now(), ""); err == nil {
+	if err := SignHeader(httptest.NewRequest("GET", "/", nil), "a:b", secret.New("s"), time.Now(), ""); err == nil {
 		t.Error("SignHeader accepted a key with ':'")
 	}
 }
@@ -234,7 +238,7 @@ func TestAmzDateForms(t *testing.T) {
 	}
 	for i, sts := range forms {
 		r := base()
-		r.Header.Set("Authorization", "AWS AKID:"+Sign("s", sts))
+		r.Header.Set("Authorization", "AWS AKID:"+Sign(secret.New("s"), sts))
 		a, err := ParseHeader(r)
 		if err != nil {
 			t.Fatal(err)
@@ -242,7 +246,7 @@ func TestAmzDateForms(t *testing.T) {
 		if a.Date != "Fri, 27 Nov 2026 09:00:01 GMT" {
 			t.Errorf("Date = %q, want x-amz-date", a.Date)
 		}
-		v, err := Verify(r, a, "s", "")
+		v, err := Verify(r, a, secret.New("s"), "")
 		if err != nil || v.StringToSign != sts {
 			t.Errorf("form %d: %v", i, err)
 		}
@@ -278,18 +282,18 @@ func TestResource(t *testing.T) {
 	for _, sts := range []string{"GET\n\n\nD\n/b", "GET\n\n\nD\n/b/"} {
 		r := httptest.NewRequest("GET", "/b?prefix=x", nil)
 		r.Header.Set("Date", "D")
-		r.Header.Set("Authorization", "AWS AKID:"+Sign("s", sts))
+		r.Header.Set("Authorization", "AWS AKID:"+Sign(secret.New("s"), sts))
 		a, _ := ParseHeader(r)
-		if _, err := Verify(r, a, "s", ""); err != nil {
+		if _, err := Verify(r, a, secret.New("s"), ""); err != nil {
 			t.Errorf("%q: %v", sts, err)
 		}
 	}
 	// minio-go writes "?uploads" for "?uploads="; Verify accepts both.
 	r := httptest.NewRequest("POST", "/b/k?uploads=", nil)
 	r.Header.Set("Date", "D")
-	r.Header.Set("Authorization", "AWS AKID:"+Sign("s", "POST\n\n\nD\n/b/k?uploads"))
+	r.Header.Set("Authorization", "AWS AKID:"+Sign(secret.New("s"), "POST\n\n\nD\n/b/k?uploads"))
 	a, _ := ParseHeader(r)
-	if _, err := Verify(r, a, "s", ""); err != nil {
+	if _, err := Verify(r, a, secret.New("s"), ""); err != nil {
 		t.Error(err)
 	}
 }
@@ -313,7 +317,7 @@ func TestSignHeaderRoundTrip(t *testing.T) {
 		r.Header.Set("Content-Type", "text/plain")
 		r.Header.Add("X-Amz-Meta-Multi", "one")
 		r.Header.Add("X-Amz-Meta-Multi", " two ")
-		if err := SignHeader(r, "AKID", "secret", now, vb); err != nil {
+		if err := SignHeader(r, "AKID", secret.New("secret"), now, vb); err != nil {
 			t.Fatal(err)
 		}
 		if r.Header.Get("Date") != "Fri, 27 Nov 2026 09:00:00 GMT" {
@@ -323,7 +327,7 @@ func TestSignHeaderRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := Verify(r, a, "secret", vb)
+		v, err := Verify(r, a, secret.New("secret"), vb)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -335,19 +339,23 @@ func TestSignHeaderRoundTrip(t *testing.T) {
 	// Date line.
 	r := httptest.NewRequest("GET", "/b/k", nil)
 	r.Header.Set("X-Amz-Date", "Fri, 27 Nov 2026 09:00:00 GMT")
-	SignHeader(r, "AKID", "secret", now, "")
+	SignHeader(r, "AKID", secret.New("secret"), now, "")
 	if r.Header.Get("Date") != "" {
 		t.Error("Date set despite x-amz-date")
 	}
 	a, _ := ParseHeader(r)
-	if v, err := Verify(r, a, "secret", ""); err != nil || !strings.HasPrefix(v.StringToSign, "GET\n\n\n\n") {
+	if v, err := Verify(r, a, secret.New("secret"), ""); err != nil || !strings.HasPrefix(v.StringToSign, "GET\n\n\n\n") {
 		t.Errorf("%v %+v", err, v)
 	}
 }
 
 func TestPresignRoundTrip(t *testing.T) {
 	exp := time.Unix(1900000000, 0)
-	u, err := Presign("GET", "http://127.0.0.1:9000/b/dir/a%20b.txt?versionId=v1&response-content-type=text%2Fplain&x-amz-security-token=T%2B%2F", "AKID", "secret", exp, "")
+	u, err := Presign(PresignInput{
+		Method:      "GET",
+		URL:         "http://127.0.0.1:9000/b/dir/a%20b.txt?versionId=v1&response-content-type=text%2Fplain&x-amz-security-token=T%2B%2F",
+		AccessKeyID: "AKID", SecretAccessKey: secret.New("secret"), Expires: exp,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +367,7 @@ func TestPresignRoundTrip(t *testing.T) {
 	if a.Expires != 1900000000 || a.AccessKeyID != "AKID" {
 		t.Fatalf("%+v", a)
 	}
-	v, err := Verify(r, a, "secret", "")
+	v, err := Verify(r, a, secret.New("secret"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,10 +378,10 @@ func TestPresignRoundTrip(t *testing.T) {
 	// Changing Expires breaks the signature.
 	r2 := serverRequest("GET", strings.Replace(u, "Expires=1900000000", "Expires=1900000001", 1), nil)
 	a2, _ := ParseQuery(r2)
-	if _, err := Verify(r2, a2, "secret", ""); !errors.Is(err, ErrSignatureMismatch) {
+	if _, err := Verify(r2, a2, secret.New("secret"), ""); !errors.Is(err, ErrSignatureMismatch) {
 		t.Errorf("changed Expires: %v", err)
 	}
-	if _, err := Presign("GET", "http://[::1", "a", "s", exp, ""); err == nil {
+	if _, err := Presign(PresignInput{Method: "GET", URL: "http://[::1", AccessKeyID: "a", SecretAccessKey: secret.New("s"), Expires: exp}); err == nil {
 		t.Error("bad URL accepted")
 	}
 }
@@ -425,11 +433,11 @@ func TestBotocore(t *testing.T) {
 			if a.AccessKeyID != "AKIDEXAMPLE" {
 				t.Errorf("AccessKeyID %q", a.AccessKeyID)
 			}
-			_, err = Verify(r, a, docSecret, c.VBucket)
+			_, err = Verify(r, a, secret.New(docSecret), c.VBucket)
 			if err != nil {
 				t.Fatalf("%v\nurl %s\nheaders %v\nour sts %q", err, c.URL, c.Headers, err.(*Error).Verified.StringToSign)
 			}
-			if _, err := Verify(r, a, "other", c.VBucket); !errors.Is(err, ErrSignatureMismatch) {
+			if _, err := Verify(r, a, secret.New("other"), c.VBucket); !errors.Is(err, ErrSignatureMismatch) {
 				t.Error("verified with the wrong secret")
 			}
 			if c.Kind == "query" {
@@ -442,7 +450,11 @@ func TestBotocore(t *testing.T) {
 					if rawq := keepQuery(c.URL); rawq != "" {
 						target += "?" + rawq
 					}
-					mine, err := Presign(c.Method, target, "AKIDEXAMPLE", docSecret, time.Unix(a.Expires, 0), c.VBucket)
+					mine, err := Presign(PresignInput{
+						Method: c.Method, URL: target, AccessKeyID: "AKIDEXAMPLE",
+						SecretAccessKey: secret.New(docSecret), Expires: time.Unix(a.Expires, 0),
+						VirtualBucket: c.VBucket,
+					})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -451,7 +463,7 @@ func TestBotocore(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if _, err := Verify(r2, a2, docSecret, c.VBucket); err != nil {
+					if _, err := Verify(r2, a2, secret.New(docSecret), c.VBucket); err != nil {
 						t.Errorf("our presigned URL does not verify: %v", err)
 					}
 					if got := a2.Signature; got != a.Signature && !isBucketOnly(c.VBucket, r.URL.EscapedPath()) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"signet/internal/secret"
 	"strings"
 	"testing"
 	"time"
@@ -81,17 +82,17 @@ func FuzzStringToSign(f *testing.F) {
 		}
 
 		// Round trip: what is signed verifies, as the primary form.
-		a.Signature = Sign("secret", sts)
-		v, err := Verify(r, a, "secret", vb)
+		a.Signature = Sign(secret.New("secret"), sts)
+		v, err := Verify(r, a, secret.New("secret"), vb)
 		if err != nil || v.StringToSign != sts {
 			t.Fatalf("a signature over StringToSign does not verify: %v\n%q", err, sts)
 		}
-		if _, err := Verify(r, a, "secret2", vb); !errors.Is(err, ErrSignatureMismatch) {
+		if _, err := Verify(r, a, secret.New("secret2"), vb); !errors.Is(err, ErrSignatureMismatch) {
 			t.Fatalf("another secret verified (err %v)", err)
 		}
 		other := *r
 		other.Method = method + "X"
-		if _, err := Verify(&other, a, "secret", vb); !errors.Is(err, ErrSignatureMismatch) {
+		if _, err := Verify(&other, a, secret.New("secret"), vb); !errors.Is(err, ErrSignatureMismatch) {
 			t.Fatalf("the signature verified for method %q too (err %v)", other.Method, err)
 		}
 
@@ -100,7 +101,10 @@ func FuzzStringToSign(f *testing.F) {
 		if q, err := url.ParseQuery(rawQuery); err == nil && (q.Has("AWSAccessKeyId") || q.Has("Expires") || q.Has("Signature")) {
 			return
 		}
-		u, err := Presign(method, "http://example.com"+path+"?"+rawQuery, "AKIDEXAMPLE", "secret", time.Unix(1175139620, 0), vb)
+		u, err := Presign(PresignInput{
+			Method: method, URL: "http://example.com" + path + "?" + rawQuery, AccessKeyID: "AKIDEXAMPLE",
+			SecretAccessKey: secret.New("secret"), Expires: time.Unix(1175139620, 0), VirtualBucket: vb,
+		})
 		if err != nil {
 			return // not a URL net/url accepts
 		}
@@ -113,7 +117,7 @@ func FuzzStringToSign(f *testing.F) {
 		if err != nil {
 			t.Fatalf("the presigned URL %q does not parse: %v", u, err)
 		}
-		if _, err := Verify(server, pa, "secret", vb); err != nil {
+		if _, err := Verify(server, pa, secret.New("secret"), vb); err != nil {
 			t.Fatalf("the presigned URL %q does not verify: %v\nserver string to sign:\n%q", u, err, StringToSign(server, pa, vb))
 		}
 	})

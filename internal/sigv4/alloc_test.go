@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"signet/bench"
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -23,14 +24,15 @@ func TestVerifyAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := cache.Get(a.AccessKeyID, diffSecret, a.Scope)
+	sk := secret.New(diffSecret)
+	key := cache.Get(a.AccessKeyID, sk, a.Scope)
 	for _, c := range []struct {
 		name   string
 		run    func()
 		budget float64
 	}{
 		{"ParseQuery", func() { a, err = sigv4.ParseQuery(req) }, 1},
-		{"KeyCache.Get", func() { key = cache.Get(a.AccessKeyID, diffSecret, a.Scope) }, 0},
+		{"KeyCache.Get", func() { key = cache.Get(a.AccessKeyID, sk, a.Scope) }, 0},
 		{"Check", func() { err = sigv4.Check(req, a, key, sigv4.S3) }, 0},
 		{"Verify", func() { _, err = sigv4.Verify(req, a, key, sigv4.S3) }, 2},
 	} {

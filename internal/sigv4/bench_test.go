@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"signet/bench"
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -29,7 +30,7 @@ func BenchmarkVerifyPresignedGET(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := sigv4.Check(req, a, cache.Get(a.AccessKeyID, diffSecret, a.Scope), sigv4.S3); err != nil {
+		if err := sigv4.Check(req, a, cache.Get(a.AccessKeyID, secret.New(diffSecret), a.Scope), sigv4.S3); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -46,7 +47,7 @@ func BenchmarkVerifyPresignedGETColdKey(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := sigv4.Check(req, a, sigv4.SigningKey(diffSecret, a.Scope), sigv4.S3); err != nil {
+		if err := sigv4.Check(req, a, sigv4.SigningKey(secret.New(diffSecret), a.Scope), sigv4.S3); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -64,7 +65,7 @@ func BenchmarkVerifyPresignedGETSteps(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := sigv4.Verify(req, a, cache.Get(a.AccessKeyID, diffSecret, a.Scope), sigv4.S3); err != nil {
+		if _, err := sigv4.Verify(req, a, cache.Get(a.AccessKeyID, secret.New(diffSecret), a.Scope), sigv4.S3); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -82,7 +83,7 @@ func BenchmarkVerifyHeaderSigned(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := sigv4.Check(req, a, cache.Get(a.AccessKeyID, diffSecret, a.Scope), sigv4.S3); err != nil {
+		if err := sigv4.Check(req, a, cache.Get(a.AccessKeyID, secret.New(diffSecret), a.Scope), sigv4.S3); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"sync"
+
+	"signet/internal/secret"
 )
 
 // KeyCache caches derived signing keys per (access key id, secret, scope),
@@ -59,10 +61,10 @@ func NewKeyCache(max int) *KeyCache {
 	return &KeyCache{max: max, m: make(map[cacheKey]*cacheEntry, max)}
 }
 
-// Get returns the signing key for secret and scope, deriving and caching it
-// on a miss. The returned slice is shared: callers must not modify it.
-func (c *KeyCache) Get(accessKeyID, secret string, s Scope) []byte {
-	sum := secretSum(secret)
+// Get returns the signing key for sk and scope, deriving and caching it on
+// a miss. The returned slice is shared: callers must not modify it.
+func (c *KeyCache) Get(accessKeyID string, sk secret.Secret, s Scope) []byte {
+	sum := secretSum(sk)
 	k := cacheKey{accessKeyID, s}
 	c.mu.RLock()
 	e := c.m[k]
@@ -70,7 +72,7 @@ func (c *KeyCache) Get(accessKeyID, secret string, s Scope) []byte {
 	if e != nil && subtle.ConstantTimeCompare(e.secretSum[:], sum[:]) == 1 {
 		return e.key[:]
 	}
-	e = &cacheEntry{secretSum: sum, key: deriveKey(secret, s)}
+	e = &cacheEntry{secretSum: sum, key: deriveKey(sk, s)}
 	k = k.detached()
 	c.mu.Lock()
 	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
@@ -97,11 +99,10 @@ func (c *KeyCache) Len() int {
 
 // secretSum hashes the secret through a stack buffer so the common case
 // (secrets well under 128 bytes) does not allocate.
-func secretSum(secret string) [sha256.Size]byte {
+func secretSum(sk secret.Secret) [sha256.Size]byte {
 	var buf [128]byte
-	if len(secret) <= len(buf) {
-		n := copy(buf[:], secret)
-		return sha256.Sum256(buf[:n])
+	if sk.Len() <= len(buf) {
+		return sha256.Sum256(sk.AppendTo(buf[:0]))
 	}
-	return sha256.Sum256([]byte(secret))
+	return sha256.Sum256(sk.AppendTo(nil))
 }

@@ -3,6 +3,7 @@ package sigv4
 import (
 	"bytes"
 	"fmt"
+	"signet/internal/secret"
 	"testing"
 )
 
@@ -16,8 +17,8 @@ func TestKeyCacheStartsOverWhenFull(t *testing.T) {
 	s := Scope{Date: "20261127", Region: "us-east-1", Service: "s3"}
 	for i := 1; i <= 20*max; i++ {
 		id := fmt.Sprintf("ASIA%016d", i)
-		got := c.Get(id, "secret-"+id, s)
-		if want := deriveKey("secret-"+id, s); !bytes.Equal(got, want[:]) {
+		got := c.Get(id, secret.New("secret-"+id), s)
+		if want := deriveKey(secret.New("secret-"+id), s); !bytes.Equal(got, want[:]) {
 			t.Fatalf("insert %d: wrong key", i)
 		}
 		if n := len(c.m); n > max || n != (i-1)%max+1 {

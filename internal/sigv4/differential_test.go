@@ -15,6 +15,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 	miniosigner "github.com/minio/minio-go/v7/pkg/signer"
 
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -98,7 +99,7 @@ func TestDifferentialSDKPresign(t *testing.T) {
 								sr.Header[k] = v
 							}
 						}
-						a, _, err := verifyServer(overTheWire(t, sr), diffSecret, sigv4.S3)
+						a, _, err := verifyServer(overTheWire(t, sr), secret.New(diffSecret), sigv4.S3)
 						if err != nil {
 							t.Fatalf("%s %q: %v\nURL %s", method, u, err, signed)
 						}
@@ -134,7 +135,7 @@ func TestDifferentialSDKHeader(t *testing.T) {
 					t.Fatal(err)
 				}
 				sr := overTheWire(t, cr)
-				a, _, err := verifyServer(sr, diffSecret, sigv4.S3)
+				a, _, err := verifyServer(sr, secret.New(diffSecret), sigv4.S3)
 				if err != nil {
 					t.Fatalf("%q: %v", cr.URL.String(), err)
 				}
@@ -206,7 +207,7 @@ func TestDifferentialMinio(t *testing.T) {
 				cr.Header.Set("X-Amz-Content-Sha256", sigv4.UnsignedPayload)
 				cr.Header.Set("X-Amz-Meta-A", "b  c")
 				signed := miniosigner.SignV4(*cr, diffAKID, diffSecret, diffToken, diffRegion)
-				if _, _, err := verifyServer(overTheWire(t, signed), diffSecret, sigv4.S3); err != nil {
+				if _, _, err := verifyServer(overTheWire(t, signed), secret.New(diffSecret), sigv4.S3); err != nil {
 					t.Fatalf("minio SignV4 %s: %v", u, err)
 				}
 
@@ -214,7 +215,7 @@ func TestDifferentialMinio(t *testing.T) {
 				pr := &http.Request{Method: "GET", URL: cloneURL(u), Host: u.Host, Header: http.Header{}}
 				ps := miniosigner.PreSignV4(*pr, diffAKID, diffSecret, diffToken, diffRegion, 604800)
 				sr := &http.Request{Method: "GET", URL: ps.URL, Host: u.Host, Header: http.Header{}}
-				a, _, err := verifyServer(overTheWire(t, sr), diffSecret, sigv4.S3)
+				a, _, err := verifyServer(overTheWire(t, sr), secret.New(diffSecret), sigv4.S3)
 				if err != nil {
 					t.Fatalf("minio PreSignV4 %s: %v", ps.URL, err)
 				}
@@ -239,7 +240,7 @@ func TestSignetAgainstSDK(t *testing.T) {
 			r1 := newReq(t, "GET", u)
 			r1.Header.Set("X-Amz-Meta-X", "y")
 			r2 := r1.Clone(t.Context())
-			if err := sigv4.SignHeader(r1, sigv4.Credentials{AccessKeyID: diffAKID, SecretAccessKey: diffSecret}, diffRegion, "s3", at, sigv4.EmptySHA256, sigv4.S3); err != nil {
+			if err := sigv4.SignHeader(r1, sigv4.Credentials{AccessKeyID: diffAKID, SecretAccessKey: secret.New(diffSecret)}, diffRegion, "s3", at, sigv4.EmptySHA256, sigv4.S3); err != nil {
 				t.Fatal(err)
 			}
 			r2.Header.Set("X-Amz-Content-Sha256", sigv4.EmptySHA256)
@@ -252,7 +253,10 @@ func TestSignetAgainstSDK(t *testing.T) {
 
 			// Presign: the SDK hoists nothing here (no x-amz-* headers), so
 			// both sign the same canonical request.
-			ps, err := sigv4.Presign("GET", u, sigv4.Credentials{AccessKeyID: diffAKID, SecretAccessKey: diffSecret}, diffRegion, "s3", at, time.Hour, nil, sigv4.S3)
+			ps, err := sigv4.Presign(sigv4.PresignInput{
+				Method: "GET", URL: u,
+				Credentials: sigv4.Credentials{AccessKeyID: diffAKID, SecretAccessKey: secret.New(diffSecret)}, Region: diffRegion, Service: "s3", Time: at, Expires: time.Hour, Mode: sigv4.S3,
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -289,6 +293,6 @@ func TestMinioDecodedOrderRejected(t *testing.T) {
 	cr := &http.Request{Method: "GET", URL: u, Host: u.Host, Header: http.Header{}}
 	cr.Header.Set("X-Amz-Content-Sha256", sigv4.UnsignedPayload)
 	signed := miniosigner.SignV4(*cr, diffAKID, diffSecret, "", diffRegion)
-	_, _, err := verifyServer(overTheWire(t, signed), diffSecret, sigv4.S3)
+	_, _, err := verifyServer(overTheWire(t, signed), secret.New(diffSecret), sigv4.S3)
 	wantReason(t, err, sigv4.ReasonSignatureMismatch)
 }

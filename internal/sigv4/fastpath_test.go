@@ -3,6 +3,7 @@ package sigv4
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"signet/internal/secret"
 	"strings"
 	"testing"
 	"unsafe"
@@ -39,14 +40,14 @@ func TestSigningKeyMatchesCryptoHMAC(t *testing.T) {
 	}
 	for _, c := range cases {
 		want := slowSigningKey(c.secret, c.scope)
-		if got := SigningKey(c.secret, c.scope); string(got) != string(want) {
+		if got := SigningKey(secret.New(c.secret), c.scope); string(got) != string(want) {
 			t.Errorf("SigningKey(len %d, %+v) = %x, want %x", len(c.secret), c.scope, got, want)
 		}
 	}
 	// The signing key of AWS's own derivation example (secret of the SigV4
 	// test suite, 20150830/us-east-1/iam).
 	const want = "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9"
-	if got := SigningKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", Scope{"20150830", "us-east-1", "iam"}); hexString(got) != want {
+	if got := SigningKey(secret.New("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), Scope{"20150830", "us-east-1", "iam"}); hexString(got) != want {
 		t.Errorf("AWS example key = %x, want %s", got, want)
 	}
 }
@@ -67,7 +68,7 @@ func TestKeyCacheKeepsNoRequestMemory(t *testing.T) {
 		t.Fatal("credential did not parse")
 	}
 	c := NewKeyCache(4)
-	c.Get(id, "secret", sc)
+	c.Get(id, secret.New("secret"), sc)
 	for k := range c.m {
 		if k.accessKeyID != id || k.scope != sc {
 			t.Fatalf("cached under %+v, want %s %+v", k, id, sc)

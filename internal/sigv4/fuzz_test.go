@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -62,7 +63,7 @@ func FuzzCanonicalSDKPresign(f *testing.F) {
 				sr.Header[k] = v
 			}
 		}
-		if _, _, err := verifyServer(overTheWire(t, sr), diffSecret, sigv4.S3); err != nil {
+		if _, _, err := verifyServer(overTheWire(t, sr), secret.New(diffSecret), sigv4.S3); err != nil {
 			t.Fatalf("key %q query %q: %v\nURL %s", key, rawQuery, err, signed)
 		}
 	})

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+
+	"signet/internal/secret"
 )
 
 // Algorithm is the SigV4 algorithm name.
@@ -23,23 +25,22 @@ func (s Scope) String() string {
 	return s.Date + "/" + s.Region + "/" + s.Service + "/aws4_request"
 }
 
-// SigningKey derives the SigV4 signing key for secret and scope.
-func SigningKey(secret string, s Scope) []byte {
-	k := deriveKey(secret, s)
+// SigningKey derives the SigV4 signing key for a secret access key and a
+// scope.
+func SigningKey(sk secret.Secret, s Scope) []byte {
+	k := deriveKey(sk, s)
 	return k[:]
 }
 
 // deriveKey is SigningKey into an array: its four HMACs run over stack
 // buffers, where crypto/hmac would allocate two hash states for each.
-func deriveKey(secret string, s Scope) [sha256.Size]byte {
+func deriveKey(sk secret.Secret, s Scope) [sha256.Size]byte {
 	var k [sha256.Size]byte
 	var first [sha256.BlockSize]byte
-	if len("AWS4")+len(secret) <= len(first) {
-		n := copy(first[:], "AWS4")
-		n += copy(first[n:], secret)
-		k = hmacString(first[:n], s.Date)
+	if len("AWS4")+sk.Len() <= len(first) {
+		k = hmacString(sk.AppendTo(append(first[:0], "AWS4"...)), s.Date)
 	} else { // a secret longer than any AWS or signet issues
-		copy(k[:], HMAC([]byte("AWS4"+secret), []byte(s.Date)))
+		copy(k[:], HMAC(sk.AppendTo([]byte("AWS4")), []byte(s.Date)))
 	}
 	k = hmacString(k[:], s.Region)
 	k = hmacString(k[:], s.Service)

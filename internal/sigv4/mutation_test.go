@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -31,7 +32,7 @@ func TestMutations(t *testing.T) {
 		return r
 	}
 	// The unmutated request verifies.
-	if _, _, err := verifyServer(overTheWire(t, build("PUT", signedURL)), diffSecret, sigv4.S3); err != nil {
+	if _, _, err := verifyServer(overTheWire(t, build("PUT", signedURL)), secret.New(diffSecret), sigv4.S3); err != nil {
 		t.Fatalf("baseline: %v", err)
 	}
 	replace := func(from, to string) func(*http.Request) *http.Request {
@@ -90,7 +91,7 @@ func TestMutations(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := c.mutate(build("PUT", signedURL))
-			_, _, err := verifyServer(overTheWire(t, r), diffSecret, sigv4.S3)
+			_, _, err := verifyServer(overTheWire(t, r), secret.New(diffSecret), sigv4.S3)
 			e := wantReason(t, err, c.want)
 			if c.detail != "" && e.Detail != c.detail {
 				t.Fatalf("detail = %q, want %q", e.Detail, c.detail)
@@ -105,7 +106,7 @@ func TestMutations(t *testing.T) {
 	r := build("PUT", signedURL)
 	r.Header.Set("X-Amz-Content-Sha256", sigv4.UnsignedPayload)
 	r.Header.Set("Cache-Control", "no-cache")
-	if _, _, err := verifyServer(overTheWire(t, r), diffSecret, sigv4.S3); err != nil {
+	if _, _, err := verifyServer(overTheWire(t, r), secret.New(diffSecret), sigv4.S3); err != nil {
 		t.Fatalf("harmless extra headers: %v", err)
 	}
 }
@@ -116,12 +117,12 @@ func TestHeaderMutations(t *testing.T) {
 	sign := func() *http.Request {
 		r := newReq(t, "GET", "https://"+diffHost+"/bucket/key?acl=")
 		r.Header.Set("X-Amz-Meta-A", "1")
-		if err := sigv4.SignHeader(r, sigv4.Credentials{AccessKeyID: diffAKID, SecretAccessKey: diffSecret, SessionToken: diffToken}, diffRegion, "s3", at, sigv4.EmptySHA256, sigv4.S3); err != nil {
+		if err := sigv4.SignHeader(r, sigv4.Credentials{AccessKeyID: diffAKID, SecretAccessKey: secret.New(diffSecret), SessionToken: diffToken}, diffRegion, "s3", at, sigv4.EmptySHA256, sigv4.S3); err != nil {
 			t.Fatal(err)
 		}
 		return overTheWire(t, r)
 	}
-	if a, _, err := verifyServer(sign(), diffSecret, sigv4.S3); err != nil || a.SecurityToken != diffToken {
+	if a, _, err := verifyServer(sign(), secret.New(diffSecret), sigv4.S3); err != nil || a.SecurityToken != diffToken {
 		t.Fatalf("baseline: %v %+v", err, a)
 	}
 	authz := func(f func(string) string) func(*http.Request) {
@@ -151,7 +152,7 @@ func TestHeaderMutations(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := sign()
 			c.mutate(r)
-			_, _, err := verifyServer(r, diffSecret, sigv4.S3)
+			_, _, err := verifyServer(r, secret.New(diffSecret), sigv4.S3)
 			wantReason(t, err, c.want)
 		})
 	}

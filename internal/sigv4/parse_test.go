@@ -3,6 +3,7 @@ package sigv4
 import (
 	"bufio"
 	"net/http"
+	"signet/internal/secret"
 	"strings"
 	"sync"
 	"testing"
@@ -298,19 +299,19 @@ func TestFromHTTP(t *testing.T) {
 func TestKeyCache(t *testing.T) {
 	c := NewKeyCache(3)
 	sc := Scope{"20130524", "us-east-1", "s3"}
-	k1 := c.Get("A", "secret1", sc)
-	if string(k1) != string(SigningKey("secret1", sc)) {
+	k1 := c.Get("A", secret.New("secret1"), sc)
+	if string(k1) != string(SigningKey(secret.New("secret1"), sc)) {
 		t.Fatal("wrong key")
 	}
-	if &c.Get("A", "secret1", sc)[0] != &k1[0] {
+	if &c.Get("A", secret.New("secret1"), sc)[0] != &k1[0] {
 		t.Fatal("second Get should hit the cache")
 	}
 	// A rotated secret must not get the old key.
-	if k := c.Get("A", "secret2", sc); string(k) != string(SigningKey("secret2", sc)) {
+	if k := c.Get("A", secret.New("secret2"), sc); string(k) != string(SigningKey(secret.New("secret2"), sc)) {
 		t.Fatal("rotated secret served stale key")
 	}
 	for i := 0; i < 10; i++ {
-		c.Get("B", "s", Scope{"20130524", "r" + string(rune('a'+i)), "s3"})
+		c.Get("B", secret.New("s"), Scope{"20130524", "r" + string(rune('a'+i)), "s3"})
 	}
 	if c.Len() > 3 {
 		t.Fatalf("cache grew to %d", c.Len())
@@ -322,7 +323,7 @@ func TestKeyCache(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 200; i++ {
 				s := Scope{"20130524", "r" + string(rune('a'+(i+g)%5)), "s3"}
-				if k := c.Get("C", "sec", s); string(k) != string(SigningKey("sec", s)) {
+				if k := c.Get("C", secret.New("sec"), s); string(k) != string(SigningKey(secret.New("sec"), s)) {
 					t.Error("wrong key under concurrency")
 					return
 				}
@@ -336,23 +337,29 @@ func TestKeyCache(t *testing.T) {
 }
 
 func TestPresignErrors(t *testing.T) {
-	c := Credentials{AccessKeyID: "A", SecretAccessKey: "S"}
+	c := Credentials{AccessKeyID: "A", SecretAccessKey: secret.New("S")}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := Presign("GET", "https://h/k", Credentials{}, "r", "s3", now, time.Hour, nil, S3); err == nil {
+	if _, err := Presign(PresignInput{
+		Method: "GET", URL: "https://h/k", Credentials: Credentials{}, Region: "r", Service: "s3", Time: now,
+		Expires: time.Hour, Mode: S3,
+	}); err == nil {
 		t.Error("no credentials accepted")
 	}
-	if _, err := Presign("GET", "/k", c, "r", "s3", now, time.Hour, nil, S3); err == nil {
+	if _, err := Presign(PresignInput{Method: "GET", URL: "/k", Credentials: c, Region: "r", Service: "s3", Time: now, Expires: time.Hour, Mode: S3}); err == nil {
 		t.Error("no host accepted")
 	}
-	if _, err := Presign("GET", "https://h/k", c, "r", "s3", now, 500*time.Millisecond, nil, S3); err == nil {
+	if _, err := Presign(PresignInput{
+		Method: "GET", URL: "https://h/k", Credentials: c, Region: "r", Service: "s3", Time: now,
+		Expires: 500 * time.Millisecond, Mode: S3,
+	}); err == nil {
 		t.Error("sub-second expiry accepted")
 	}
 	// Re-presigning replaces earlier auth parameters and keeps the rest.
-	u1, err := Presign("GET", "https://h/k?a=1", c, "r", "s3", now, time.Hour, nil, S3)
+	u1, err := Presign(PresignInput{Method: "GET", URL: "https://h/k?a=1", Credentials: c, Region: "r", Service: "s3", Time: now, Expires: time.Hour, Mode: S3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	u2, err := Presign("GET", u1, c, "r", "s3", now.Add(time.Minute), time.Hour, nil, S3)
+	u2, err := Presign(PresignInput{Method: "GET", URL: u1, Credentials: c, Region: "r", Service: "s3", Time: now.Add(time.Minute), Expires: time.Hour, Mode: S3})
 	if err != nil {
 		t.Fatal(err)
 	}

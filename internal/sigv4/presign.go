@@ -10,7 +10,27 @@ import (
 	"time"
 )
 
-// Presign returns rawURL with query authentication added: X-Amz-Algorithm,
+// PresignInput is what Presign signs.
+type PresignInput struct {
+	// Method is the HTTP method the URL is for; "" means GET.
+	Method string
+	// URL is the URL to sign, with any query parameters of its own.
+	URL         string
+	Credentials Credentials
+	// Region and Service make the credential scope, e.g. "us-east-1"
+	// and "s3".
+	Region, Service string
+	// Time is the signing time (X-Amz-Date).
+	Time time.Time
+	// Expires is the URL's window (X-Amz-Expires), at least one second.
+	Expires time.Duration
+	// Header holds the headers the request will carry and the signature
+	// covers besides host; nil signs host alone.
+	Header http.Header
+	Mode   Mode
+}
+
+// Presign returns in.URL with query authentication added: X-Amz-Algorithm,
 // X-Amz-Credential, X-Amz-Date, X-Amz-SignedHeaders (host plus the given
 // headers), X-Amz-Expires, X-Amz-Security-Token (if any) and finally
 // X-Amz-Signature, appended after the URL's own parameters in that order.
@@ -20,19 +40,21 @@ import (
 // byte for byte (so the URL the client sends is the URL that was signed);
 // any X-Amz-* auth parameters already present are replaced.
 //
-// expires must be at least one second. Values above 7 days are not refused
-// here, as botocore does not refuse them: the server does, and the CLI warns
-// through the lifetime package.
-func Presign(method, rawURL string, c Credentials, region, service string, t time.Time, expires time.Duration, headers http.Header, mode Mode) (string, error) {
-	return presign(method, rawURL, c, region, service, t, expires, headers, mode, "")
+// in.Expires must be at least one second. Values above 7 days are not
+// refused here, as botocore does not refuse them: the server does, and the
+// CLI warns through the lifetime package.
+func Presign(in PresignInput) (string, error) {
+	return presign(in, "")
 }
 
-func presign(method, rawURL string, c Credentials, region, service string, t time.Time, expires time.Duration,
-	headers http.Header, mode Mode, payloadHash string) (string, error) {
-	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+// presign is Presign with a payload hash to sign instead of the one the
+// URL and headers imply ("" for those), for AWS's test vectors.
+func presign(in PresignInput, payloadHash string) (string, error) {
+	c, method, expires, mode := in.Credentials, in.Method, in.Expires, in.Mode
+	if c.AccessKeyID == "" || c.SecretAccessKey.IsZero() {
 		return "", errNoCredentials
 	}
-	u, err := url.Parse(rawURL)
+	u, err := url.Parse(in.URL)
 	if err != nil {
 		return "", err
 	}
@@ -46,9 +68,9 @@ func presign(method, rawURL string, c Credentials, region, service string, t tim
 	if method == "" {
 		method = http.MethodGet
 	}
-	amzDate := FormatAmzDate(t)
-	sc := Scope{Date: amzDate[:8], Region: region, Service: service}
-	hdr, signed := signableHeaders(headers, false)
+	amzDate := FormatAmzDate(in.Time)
+	sc := Scope{Date: amzDate[:8], Region: in.Region, Service: in.Service}
+	hdr, signed := signableHeaders(in.Header, false)
 	slices.Sort(signed)
 	if payloadHash == "" {
 		payloadHash = PresignedPayloadHash(queryParamValue(u.RawQuery, paramContentSHA256), signed, hdr)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -15,7 +16,7 @@ import (
 // ../shared/reference/aws-semantics.md §1.9 and §2.4.
 var exampleCreds = sigv4.Credentials{
 	AccessKeyID:     "AKIAIOSFODNN7EXAMPLE",
-	SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	SecretAccessKey: secret.New("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
 }
 
 const (
@@ -41,7 +42,10 @@ func TestS3PresignedGETExample(t *testing.T) {
 	if got := hex.EncodeToString(sigv4.SigningKey(exampleCreds.SecretAccessKey, sc)); got != "dbb893acc010964918f1fd433add87c70e8b0db6be30c1fbeafefa5ec6ba8378" {
 		t.Fatalf("signing key = %s", got)
 	}
-	u, err := sigv4.Presign("GET", "https://examplebucket.s3.amazonaws.com/test.txt", exampleCreds, "us-east-1", "s3", at, 86400*time.Second, nil, sigv4.S3)
+	u, err := sigv4.Presign(sigv4.PresignInput{
+		Method: "GET", URL: "https://examplebucket.s3.amazonaws.com/test.txt", Credentials: exampleCreds,
+		Region: "us-east-1", Service: "s3", Time: at, Expires: 86400 * time.Second, Mode: sigv4.S3,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

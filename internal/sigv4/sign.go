@@ -8,11 +8,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"signet/internal/secret"
 )
 
-// Credentials are what a client signs with.
+// Credentials are what a client signs with. The session token is a plain
+// string: it travels in every request it signs (a header, or the query
+// of a presigned URL), where the secret access key never does.
 type Credentials struct {
-	AccessKeyID, SecretAccessKey, SessionToken string
+	AccessKeyID     string
+	SecretAccessKey secret.Secret
+	SessionToken    string
 }
 
 // ignoredHeaders are never signed: botocore's list (hop-by-hop headers and
@@ -45,7 +51,7 @@ var errNoCredentials = errors.New("sigv4: access key id and secret access key ar
 // does) and every other header present except those in ignoredHeaders.
 // The host signed is req.Host, else req.URL.Host: what Go's transport sends.
 func SignHeader(req *http.Request, c Credentials, region, service string, t time.Time, payloadHash string, mode Mode) error {
-	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+	if c.AccessKeyID == "" || c.SecretAccessKey.IsZero() {
 		return errNoCredentials
 	}
 	if req.URL == nil {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"signet/internal/secret"
 	"strings"
 	"testing"
 	"time"
@@ -69,12 +70,12 @@ func runSuiteCase(t *testing.T, dir string) {
 	if !ctx.Normalize {
 		mode = GenericUnnormalized
 	}
-	creds := Credentials{AccessKeyID: ctx.Credentials.AccessKeyID, SecretAccessKey: ctx.Credentials.SecretAccessKey}
+	creds := Credentials{AccessKeyID: ctx.Credentials.AccessKeyID, SecretAccessKey: secret.New(ctx.Credentials.SecretAccessKey)}
 	if !ctx.OmitSessionToken {
 		creds.SessionToken = ctx.Credentials.Token
 	}
 	sc := Scope{Date: ts.Format("20060102"), Region: ctx.Region, Service: ctx.Service}
-	key := SigningKey(ctx.Credentials.SecretAccessKey, sc)
+	key := SigningKey(secret.New(ctx.Credentials.SecretAccessKey), sc)
 	payload := EmptySHA256
 	orig := parseRawRequest(t, file("request.txt"))
 	if ctx.SignBody {
@@ -163,7 +164,10 @@ func runSuiteCase(t *testing.T, dir string) {
 			hdr[k] = v
 		}
 		u := "https://" + orig.Host + orig.URI
-		got, err := presign(orig.Method, u, creds, ctx.Region, ctx.Service, ts, time.Duration(ctx.Expiration)*time.Second, hdr, mode, payload)
+		got, err := presign(PresignInput{
+			Method: orig.Method, URL: u, Credentials: creds, Region: ctx.Region, Service: ctx.Service, Time: ts,
+			Expires: time.Duration(ctx.Expiration) * time.Second, Header: hdr, Mode: mode,
+		}, payload)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -40,7 +41,7 @@ func newReq(t testing.TB, method, u string) *http.Request {
 
 // verifyServer parses and verifies a server-side request in S3 mode with
 // the key derived from secret for the request's own scope.
-func verifyServer(r *http.Request, secret string, mode sigv4.Mode) (*sigv4.Auth, *sigv4.Verified, error) {
+func verifyServer(r *http.Request, sk secret.Secret, mode sigv4.Mode) (*sigv4.Auth, *sigv4.Verified, error) {
 	req := sigv4.FromHTTP(r)
 	var a *sigv4.Auth
 	var err error
@@ -52,7 +53,7 @@ func verifyServer(r *http.Request, secret string, mode sigv4.Mode) (*sigv4.Auth,
 	if err != nil {
 		return nil, nil, err
 	}
-	key := sigv4.SigningKey(secret, a.Scope)
+	key := sigv4.SigningKey(sk, a.Scope)
 	v, err := sigv4.Verify(req, a, key, mode)
 	if disagree := sameVerdict(req, a, key, mode, err); disagree != nil {
 		return a, v, disagree

@@ -28,15 +28,18 @@ import (
 	"signet/internal/meta"
 	"signet/internal/policy"
 	"signet/internal/secret"
+	"signet/internal/wiring"
 )
 
-// Config wires a Service.
+// Config wires a Service. Store, Sealer, Clock and Account are required
+// (see package wiring); Policies is optional.
 type Config struct {
 	Store  meta.Identities
 	Sealer *secret.Sealer
 	// Clock is the lifetime clock (the one --dev-clock moves forward):
 	// every Issued and Expiry comes from it.
-	Clock   clock.Clock
+	Clock clock.Clock
+	// Account is the account every session's ARN names.
 	Account string
 	// Policies tells which managed policy ARNs a session may be given
 	// (iam.Service). Without it every PolicyArns entry is refused.
@@ -55,8 +58,16 @@ type Service struct {
 	cfg Config
 }
 
-// New returns a Service.
-func New(cfg Config) *Service { return &Service{cfg: cfg} }
+// New returns a Service, or an error naming the required fields cfg lacks.
+func New(cfg Config) (*Service, error) {
+	err := wiring.Require("sts.Config", map[string]bool{
+		"Store": cfg.Store != nil, "Sealer": cfg.Sealer != nil, "Clock": cfg.Clock != nil, "Account": cfg.Account != "",
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Service{cfg: cfg}, nil
+}
 
 // Account is the account the service issues sessions in.
 func (s *Service) Account() string { return s.cfg.Account }

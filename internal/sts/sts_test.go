@@ -47,7 +47,9 @@ func newFixture(t *testing.T) *fixture {
 	}
 	clk := clock.NewFake(t0)
 	f := &fixture{store: store, sealer: sealer, clk: clk}
-	f.svc = New(Config{Store: store, Sealer: sealer, Clock: clk, Account: acct})
+	if f.svc, err = New(Config{Store: store, Sealer: sealer, Clock: clk, Account: acct}); err != nil {
+		t.Fatal(err)
+	}
 	f.role(t, "deploy", "/", 3600)
 	f.role(t, "long", "/", 7200)
 	f.role(t, "max", "/team/ops/", 43200)

@@ -20,6 +20,7 @@ import (
 	"signet/internal/meta"
 	"signet/internal/policy"
 	"signet/internal/sts"
+	"signet/internal/wiring"
 )
 
 // Version is the STS API version.
@@ -36,21 +37,30 @@ type Authorizer interface {
 	AuthorizeAssumeRole(r *http.Request, res *authn.Result, roleARN string, trust *policy.Document) error
 }
 
-// Config wires the handler.
+// Config wires the handler. STS, Store and Authz are required (see
+// package wiring).
 type Config struct {
 	STS *sts.Service
 	// Store is read for the trust policy of the role to assume.
-	Store  meta.Identities
-	Authz  Authorizer
+	Store meta.Identities
+	Authz Authorizer
+	// Logger receives internal errors; nil discards them.
 	Logger *slog.Logger
 }
 
-// New returns the STS Query handler.
-func New(cfg Config) awsquery.Handler {
+// New returns the STS Query handler, or an error naming the required
+// fields cfg lacks.
+func New(cfg Config) (awsquery.Handler, error) {
+	err := wiring.Require("stsapi.Config", map[string]bool{
+		"STS": cfg.STS != nil, "Store": cfg.Store != nil, "Authz": cfg.Authz != nil,
+	})
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &handler{cfg: cfg}
+	return &handler{cfg: cfg}, nil
 }
 
 type handler struct {

@@ -98,8 +98,13 @@ func newFixtureOn(t *testing.T, store meta.Identities) *fixture {
 		}
 	}
 	f := &fixture{store: store, authz: &fakeAuthz{}}
-	f.svc = sts.New(sts.Config{Store: store, Sealer: sealer, Clock: clock.NewFake(t0), Account: acct, Policies: knownPolicies{readOnlyARN, mineARN}})
-	f.h = New(Config{STS: f.svc, Store: store, Authz: f.authz})
+	f.svc, err = sts.New(sts.Config{Store: store, Sealer: sealer, Clock: clock.NewFake(t0), Account: acct, Policies: knownPolicies{readOnlyARN, mineARN}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.h, err = New(Config{STS: f.svc, Store: store, Authz: f.authz}); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -549,7 +554,9 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 	}
 	defer store.Close()
 	f := newFixtureOn(t, store)
-	f.h = New(Config{STS: f.svc, Store: failingStore{store}, Authz: f.authz})
+	if f.h, err = New(Config{STS: f.svc, Store: failingStore{store}, Authz: f.authz}); err != nil {
+		t.Fatal(err)
+	}
 	w := f.call(t, user, form("Action", "AssumeRole", "RoleArn", "arn:aws:iam::"+acct+":role/deploy", "RoleSessionName", "s1"))
 	wantError(t, w, 500, "InternalFailure", "The request processing has failed because of an unknown error.")
 	if body, _ := io.ReadAll(w.Body); strings.Contains(string(body), "disk on fire") {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
 
@@ -160,7 +161,7 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 		stsError(w, STSError{400, "MissingAuthenticationToken", "Request is missing Authentication Token"})
 		return
 	}
-	secret, ok := s.Keys[a.AccessKeyID]
+	sk, ok := s.Keys[a.AccessKeyID]
 	if !ok || a.Scope.Service != "sts" {
 		stsError(w, STSError{403, "InvalidClientTokenId", "The security token included in the request is invalid."})
 		return
@@ -168,7 +169,7 @@ func (s *STS) serve(w http.ResponseWriter, r *http.Request) {
 	if a.PayloadHash == "" {
 		a.PayloadHash = sigv4.HexSHA256(body)
 	}
-	if _, err := sigv4.Verify(req, a, sigv4.SigningKey(secret, a.Scope), sigv4.Generic); err != nil || a.PayloadHash != sigv4.HexSHA256(body) {
+	if _, err := sigv4.Verify(req, a, sigv4.SigningKey(secret.New(sk), a.Scope), sigv4.Generic); err != nil || a.PayloadHash != sigv4.HexSHA256(body) {
 		stsError(w, STSError{403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided."})
 		return
 	}
