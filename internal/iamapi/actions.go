@@ -3,7 +3,6 @@ package iamapi
 import (
 	"encoding/base64"
 	"encoding/xml"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -89,7 +88,7 @@ func ownerParams(kind string) (param, field string) {
 
 // noUserName is IAM's answer when an action that defaults to the calling
 // user is called by something that is not an IAM user.
-var noUserName = &awsquery.Error{Status: http.StatusBadRequest, Code: "ValidationError", Message: "Must specify userName when calling with non-User credentials"}
+var noUserName = ValidationError.err("Must specify userName when calling with non-User credentials")
 
 // selfOrNamed returns the UserName parameter, or the calling IAM user
 // when it is absent. Role sessions have no user to default to; nor does
@@ -136,7 +135,10 @@ func (q *call) ownerARN(o meta.Owner) string {
 // truncated page, the Marker of the next. list does all of that; an action
 // says only what it lists and how an item is written.
 
-const defaultMaxItems = 100
+const (
+	defaultMaxItems = 100
+	maxMaxItems     = 1000
+)
 
 // list answers a list action with the page of items (fetched with err)
 // that the call's Marker and MaxItems select, each item written by put,
@@ -197,11 +199,11 @@ func paginate[T any](q *call, items []T) (page []T, truncated bool, marker strin
 		n, perr := strconv.Atoi(v)
 		switch {
 		case perr != nil:
-			return nil, false, "", awsquery.Validation(v, "maxItems", "Member must be a number")
+			return nil, false, "", awsquery.Validation(iam.Violation{Field: "maxItems", Value: v, Rule: iam.RuleNumber})
 		case n < 1:
-			return nil, false, "", awsquery.Validation(v, "maxItems", "Member must have value greater than or equal to 1")
-		case n > 1000:
-			return nil, false, "", awsquery.Validation(v, "maxItems", "Member must have value less than or equal to 1000")
+			return nil, false, "", awsquery.Validation(iam.Violation{Field: "maxItems", Value: v, Rule: iam.RuleMinValue, Limit: 1})
+		case n > maxMaxItems:
+			return nil, false, "", awsquery.Validation(iam.Violation{Field: "maxItems", Value: v, Rule: iam.RuleMaxValue, Limit: maxMaxItems})
 		}
 		max = n
 	}
@@ -210,7 +212,7 @@ func paginate[T any](q *call, items []T) (page []T, truncated bool, marker strin
 		raw, derr := base64.RawURLEncoding.DecodeString(m)
 		n, aerr := strconv.Atoi(strings.TrimPrefix(string(raw), "o:"))
 		if derr != nil || aerr != nil || !strings.HasPrefix(string(raw), "o:") || n < 0 {
-			return nil, false, "", awsquery.Errorf("InvalidInput", "Invalid Marker.")
+			return nil, false, "", InvalidInput.err("Invalid Marker.")
 		}
 		start = min(n, len(items))
 	}
@@ -369,7 +371,7 @@ func (q *call) intParam(param, field string) (*int, error) {
 	v := q.c.Get(param)
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return nil, awsquery.Validation(v, field, "Member must be a number")
+		return nil, awsquery.Validation(iam.Violation{Field: field, Value: v, Rule: iam.RuleNumber})
 	}
 	return &n, nil
 }
@@ -392,7 +394,7 @@ func createRole(q *call) (any, error) {
 		if *msd == 0 {
 			// 0 would read as "default" below the domain; the model says
 			// at least 3600.
-			return nil, awsquery.Validation("0", "maxSessionDuration", "Member must have value greater than or equal to 3600")
+			return nil, awsquery.Validation(iam.Violation{Field: "maxSessionDuration", Value: "0", Rule: iam.RuleMinValue, Limit: iam.MinMaxSessionDuration})
 		}
 		in.MaxSessionDuration = *msd
 	}
@@ -652,7 +654,7 @@ func listPolicies(q *call) (any, error) {
 	case "Local":
 		scope = iam.ScopeLocal
 	default:
-		return nil, awsquery.Validation(s, "scope", "Member must satisfy enum value set: [All, AWS, Local]")
+		return nil, awsquery.Validation(iam.Violation{Field: "scope", Value: s, Rule: iam.RuleEnum, Set: "[All, AWS, Local]"})
 	}
 	onlyAttached := false
 	switch v := q.c.Get("OnlyAttached"); v {
@@ -660,7 +662,7 @@ func listPolicies(q *call) (any, error) {
 	case "true":
 		onlyAttached = true
 	default:
-		return nil, awsquery.Validation(v, "onlyAttached", "Member must be a boolean")
+		return nil, awsquery.Validation(iam.Violation{Field: "onlyAttached", Value: v, Rule: iam.RuleBoolean})
 	}
 	if err := q.authorize("*"); err != nil {
 		return nil, err
