@@ -10,8 +10,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
+	"signet/internal/errdoc"
 	"signet/internal/iam"
 )
 
@@ -147,6 +149,45 @@ const (
 // Err is an error with code c, status and message.
 func (c Code) Err(status int, msg string) *Error {
 	return &Error{Status: status, Code: string(c), Message: msg, Receiver: status >= 500}
+}
+
+// CodeSpec is one row of a service's table of error codes.
+type CodeSpec struct {
+	// Status is the HTTP status the code is sent with.
+	Status int
+	// Message is AWS's general message for the code; answers usually
+	// carry a more specific one.
+	Message string
+	// When says in a few words when signet sends the code.
+	When string
+}
+
+// CodeTable is a service's one table of its typed error codes C.
+type CodeTable[C ~string] struct {
+	// API names the service in the docs: "IAM" or "STS".
+	API  string
+	Rows map[C]CodeSpec
+}
+
+// Err is an error with code c, its status, and msg. A code without a row
+// is a programming error, found by the table's tests.
+func (t CodeTable[C]) Err(c C, msg string) *Error {
+	row, ok := t.Rows[c]
+	if !ok {
+		panic("awsquery: " + t.API + " code " + string(c) + " has no row")
+	}
+	return &Error{Status: row.Status, Code: string(c), Message: msg, Receiver: row.Status >= 500}
+}
+
+// Docs describes every code of the table, sorted by code, for
+// docs/errors.md.
+func (t CodeTable[C]) Docs() []errdoc.Code {
+	out := make([]errdoc.Code, 0, len(t.Rows))
+	for c, row := range t.Rows {
+		out = append(out, errdoc.Code{API: t.API, Code: string(c), Status: row.Status, Message: row.Message, When: row.When})
+	}
+	slices.SortFunc(out, func(a, b errdoc.Code) int { return strings.Compare(a.Code, b.Code) })
+	return out
 }
 
 // Errorf is a 400 Sender error with a formatted message.

@@ -31,12 +31,17 @@ const (
 
 // Kinds returns every kind, so that the API's table can be checked
 // against it.
-func Kinds() []Kind {
-	ks := make([]Kind, 0, kindEnd-1)
-	for k := Kind(1); k < kindEnd; k++ {
-		ks = append(ks, k)
+func Kinds() []Kind { return Sequence(kindEnd) }
+
+// Sequence returns 1 to end-1: the members of an enumeration declared
+// with iota from 1 and closed by an end marker, so that a table keyed by
+// them can be checked for completeness.
+func Sequence[T ~int](end T) []T {
+	s := make([]T, 0, end-1)
+	for v := T(1); v < end; v++ {
+		s = append(s, v)
 	}
-	return ks
+	return s
 }
 
 var kindNames = map[Kind]string{
@@ -139,13 +144,7 @@ var reasons = map[Reason]struct {
 
 // Reasons returns every reason, so that the API's messages can be checked
 // against it.
-func Reasons() []Reason {
-	rs := make([]Reason, 0, reasonEnd-1)
-	for r := Reason(1); r < reasonEnd; r++ {
-		rs = append(rs, r)
-	}
-	return rs
-}
+func Reasons() []Reason { return Sequence(reasonEnd) }
 
 // Kind is the kind of error the reason makes.
 func (r Reason) Kind() Kind { return reasons[r].kind }
@@ -283,13 +282,7 @@ func (r Rule) String() string {
 
 // Rules returns every rule, so that the API's wording can be checked
 // against it.
-func Rules() []Rule {
-	rs := make([]Rule, 0, ruleEnd-1)
-	for r := Rule(1); r < ruleEnd; r++ {
-		rs = append(rs, r)
-	}
-	return rs
-}
+func Rules() []Rule { return Sequence(ruleEnd) }
 
 // Violation is one model constraint a parameter fails: the member (as the
 // model names it), the value given, and the rule with its bound or set.

@@ -2,9 +2,7 @@ package iamapi
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
 	"signet/internal/awsquery"
 	"signet/internal/errdoc"
@@ -33,33 +31,23 @@ const (
 
 // codes is the one table of IAM's codes: the status each is sent with,
 // AWS's general message for it, and when signet sends it.
-var codes = map[Code]struct {
-	status  int
-	message string
-	when    string
-}{
-	NoSuchEntity:               {http.StatusNotFound, "The request was rejected because it referenced a resource entity that does not exist. The error message describes the resource.", "the user, role, access key, policy or policy version named does not exist"},
-	EntityAlreadyExists:        {http.StatusConflict, "The request was rejected because it attempted to create a resource that already exists.", "a user, role or policy of that name exists (names match whatever their case)"},
-	LimitExceeded:              {http.StatusConflict, "The request was rejected because it attempted to create resources beyond the current AWS account limits. The error message describes the limit exceeded.", "a quota is reached: access keys per user, policy sizes, policies attached"},
-	DeleteConflict:             {http.StatusConflict, "The request was rejected because it attempted to delete a resource that has attached subordinate entities. The error message describes these entities.", "a user or role still has keys or policies, or a policy is still attached"},
-	MalformedPolicyDocument:    {http.StatusBadRequest, "The request was rejected because the policy document was malformed. The error message describes the specific error.", "a policy document does not parse, or names a principal that does not exist"},
-	ValidationError:            {http.StatusBadRequest, "The input fails to satisfy the constraints specified by an AWS service.", "a parameter breaks the model's constraints, or is missing"},
-	InvalidInput:               {http.StatusBadRequest, "The request was rejected because an invalid or out-of-range value was supplied for an input parameter.", "an ARN or Marker is not valid, or a parameter selects a feature signet does not implement"},
-	AccessDenied:               {http.StatusForbidden, "You do not have sufficient access to perform this action.", "no policy allows the caller the action, or the action is never allowed (deleting an AWS managed policy)"},
-	InvalidClientTokenID:       {http.StatusForbidden, "The security token included in the request is invalid", "the caller signs with GetSessionToken credentials without MFA or GetFederationToken credentials, which IAM never serves"},
-	ServiceFailure:             {http.StatusInternalServerError, "The request processing has failed because of an unknown error, exception or failure.", "signet fails unexpectedly; the cause is logged with the request ID"},
-	InvalidAction:              {http.StatusBadRequest, "The action or operation requested is invalid.", "the action is not one signet serves, or the Version is not 2010-05-08"},
-	MissingAuthenticationToken: {http.StatusForbidden, "Request is missing Authentication Token", "the call is not signed"},
-}
+var codes = awsquery.CodeTable[Code]{API: "IAM", Rows: map[Code]awsquery.CodeSpec{
+	NoSuchEntity:               {Status: http.StatusNotFound, Message: "The request was rejected because it referenced a resource entity that does not exist. The error message describes the resource.", When: "the user, role, access key, policy or policy version named does not exist"},
+	EntityAlreadyExists:        {Status: http.StatusConflict, Message: "The request was rejected because it attempted to create a resource that already exists.", When: "a user, role or policy of that name exists (names match whatever their case)"},
+	LimitExceeded:              {Status: http.StatusConflict, Message: "The request was rejected because it attempted to create resources beyond the current AWS account limits. The error message describes the limit exceeded.", When: "a quota is reached: access keys per user, policy sizes, policies attached"},
+	DeleteConflict:             {Status: http.StatusConflict, Message: "The request was rejected because it attempted to delete a resource that has attached subordinate entities. The error message describes these entities.", When: "a user or role still has keys or policies, or a policy is still attached"},
+	MalformedPolicyDocument:    {Status: http.StatusBadRequest, Message: "The request was rejected because the policy document was malformed. The error message describes the specific error.", When: "a policy document does not parse, or names a principal that does not exist"},
+	ValidationError:            {Status: http.StatusBadRequest, Message: "The input fails to satisfy the constraints specified by an AWS service.", When: "a parameter breaks the model's constraints, or is missing"},
+	InvalidInput:               {Status: http.StatusBadRequest, Message: "The request was rejected because an invalid or out-of-range value was supplied for an input parameter.", When: "an ARN or Marker is not valid, or a parameter selects a feature signet does not implement"},
+	AccessDenied:               {Status: http.StatusForbidden, Message: "You do not have sufficient access to perform this action.", When: "no policy allows the caller the action, or the action is never allowed (deleting an AWS managed policy)"},
+	InvalidClientTokenID:       {Status: http.StatusForbidden, Message: "The security token included in the request is invalid", When: "the caller signs with GetSessionToken credentials without MFA or GetFederationToken credentials, which IAM never serves"},
+	ServiceFailure:             {Status: http.StatusInternalServerError, Message: "The request processing has failed because of an unknown error, exception or failure.", When: "signet fails unexpectedly; the cause is logged with the request ID"},
+	InvalidAction:              {Status: http.StatusBadRequest, Message: "The action or operation requested is invalid.", When: "the action is not one signet serves, or the Version is not 2010-05-08"},
+	MissingAuthenticationToken: {Status: http.StatusForbidden, Message: "Request is missing Authentication Token", When: "the call is not signed"},
+}}
 
 // err is an error with code c, its status, and msg.
-func (c Code) err(msg string) *awsquery.Error {
-	spec, ok := codes[c]
-	if !ok {
-		panic("iamapi: code " + string(c) + " is not in the table")
-	}
-	return &awsquery.Error{Status: spec.status, Code: string(c), Message: msg, Receiver: spec.status >= 500}
-}
+func (c Code) err(msg string) *awsquery.Error { return codes.Err(c, msg) }
 
 // kindCodes is the one table from domain error kinds to IAM's codes.
 // KindForbidden is an access denial, which names the caller (see
@@ -141,11 +129,4 @@ func (q *call) domainError(e *iam.Error) (*awsquery.Error, bool) {
 }
 
 // ErrorDocs describes every code IAM answers with, for docs/errors.md.
-func ErrorDocs() []errdoc.Code {
-	out := make([]errdoc.Code, 0, len(codes))
-	for c, spec := range codes {
-		out = append(out, errdoc.Code{API: "IAM", Code: string(c), Status: spec.status, Message: spec.message, When: spec.when})
-	}
-	slices.SortFunc(out, func(a, b errdoc.Code) int { return strings.Compare(a.Code, b.Code) })
-	return out
-}
+func ErrorDocs() []errdoc.Code { return codes.Docs() }

@@ -160,5 +160,5 @@ func (q *call) wireError(err error) *awsquery.Error {
 		}
 	}
 	q.h.log.Error("iam: request failed", "request_id", q.c.RequestID, "action", q.c.Action, "err", err)
-	return ServiceFailure.err(codes[ServiceFailure].message)
+	return ServiceFailure.err(codes.Rows[ServiceFailure].Message)
 }

@@ -33,13 +33,7 @@ const (
 
 // Kinds returns every kind, so that the API's table can be checked
 // against it.
-func Kinds() []Kind {
-	ks := make([]Kind, 0, kindEnd-1)
-	for k := Kind(1); k < kindEnd; k++ {
-		ks = append(ks, k)
-	}
-	return ks
-}
+func Kinds() []Kind { return iam.Sequence(kindEnd) }
 
 func (k Kind) String() string {
 	switch k {
@@ -108,13 +102,7 @@ var reasons = map[Reason]struct {
 
 // Reasons returns every reason, so that the API's messages can be checked
 // against it.
-func Reasons() []Reason {
-	rs := make([]Reason, 0, reasonEnd-1)
-	for r := Reason(1); r < reasonEnd; r++ {
-		rs = append(rs, r)
-	}
-	return rs
-}
+func Reasons() []Reason { return iam.Sequence(reasonEnd) }
 
 // Kind is the kind of error the reason makes.
 func (r Reason) Kind() Kind { return reasons[r].kind }

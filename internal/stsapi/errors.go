@@ -2,9 +2,7 @@ package stsapi
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
 	"signet/internal/awsquery"
 	"signet/internal/errdoc"
@@ -30,30 +28,20 @@ const (
 
 // codes is the one table of STS's codes: the status each is sent with,
 // AWS's general message for it, and when signet sends it.
-var codes = map[Code]struct {
-	status  int
-	message string
-	when    string
-}{
-	ValidationError:            {http.StatusBadRequest, "The input fails to satisfy the constraints specified by an AWS service.", "a parameter breaks the model's constraints, or a duration is over the role's or role chaining's limit"},
-	AccessDenied:               {http.StatusForbidden, "You do not have sufficient access to perform this action.", "the caller may not assume the role (or it does not exist), is root, or calls with temporary credentials"},
-	MalformedPolicyDocument:    {http.StatusBadRequest, "The request was rejected because the policy document was malformed. The error message describes the specific error.", "a session policy does not parse, or a managed session policy does not exist"},
-	PackedPolicyTooLarge:       {http.StatusBadRequest, "The request was rejected because the total packed size of the session policies and session tags combined was too large.", "the session policies are over the packed size limit"},
-	InvalidParameterValue:      {http.StatusBadRequest, "An invalid or out-of-range value was supplied for the input parameter.", "a parameter selects a feature signet does not implement (session tags, MFA, provided contexts)"},
-	InternalFailure:            {http.StatusInternalServerError, "The request processing has failed because of an unknown error, exception or failure.", "signet fails unexpectedly; the cause is logged with the request ID"},
-	MissingAction:              {http.StatusBadRequest, "The request is missing an action or a required parameter.", "the call names no Action"},
-	InvalidAction:              {http.StatusBadRequest, "The action or operation requested is invalid.", "the action is not one signet serves, or the Version is not 2011-06-15"},
-	MissingAuthenticationToken: {http.StatusForbidden, "Request is missing Authentication Token", "the call is not signed"},
-}
+var codes = awsquery.CodeTable[Code]{API: "STS", Rows: map[Code]awsquery.CodeSpec{
+	ValidationError:            {Status: http.StatusBadRequest, Message: "The input fails to satisfy the constraints specified by an AWS service.", When: "a parameter breaks the model's constraints, or a duration is over the role's or role chaining's limit"},
+	AccessDenied:               {Status: http.StatusForbidden, Message: "You do not have sufficient access to perform this action.", When: "the caller may not assume the role (or it does not exist), is root, or calls with temporary credentials"},
+	MalformedPolicyDocument:    {Status: http.StatusBadRequest, Message: "The request was rejected because the policy document was malformed. The error message describes the specific error.", When: "a session policy does not parse, or a managed session policy does not exist"},
+	PackedPolicyTooLarge:       {Status: http.StatusBadRequest, Message: "The request was rejected because the total packed size of the session policies and session tags combined was too large.", When: "the session policies are over the packed size limit"},
+	InvalidParameterValue:      {Status: http.StatusBadRequest, Message: "An invalid or out-of-range value was supplied for the input parameter.", When: "a parameter selects a feature signet does not implement (session tags, MFA, provided contexts)"},
+	InternalFailure:            {Status: http.StatusInternalServerError, Message: "The request processing has failed because of an unknown error, exception or failure.", When: "signet fails unexpectedly; the cause is logged with the request ID"},
+	MissingAction:              {Status: http.StatusBadRequest, Message: "The request is missing an action or a required parameter.", When: "the call names no Action"},
+	InvalidAction:              {Status: http.StatusBadRequest, Message: "The action or operation requested is invalid.", When: "the action is not one signet serves, or the Version is not 2011-06-15"},
+	MissingAuthenticationToken: {Status: http.StatusForbidden, Message: "Request is missing Authentication Token", When: "the call is not signed"},
+}}
 
 // err is an error with code c, its status, and msg.
-func (c Code) err(msg string) *awsquery.Error {
-	spec, ok := codes[c]
-	if !ok {
-		panic("stsapi: code " + string(c) + " is not in the table")
-	}
-	return &awsquery.Error{Status: spec.status, Code: string(c), Message: msg, Receiver: spec.status >= 500}
-}
+func (c Code) err(msg string) *awsquery.Error { return codes.Err(c, msg) }
 
 // msgInternalFailure is STS's text for a fault of its own.
 const msgInternalFailure = "The request processing has failed because of an unknown error."
@@ -112,11 +100,4 @@ func domainError(e *sts.Error) (*awsquery.Error, bool) {
 func internalFailure() *awsquery.Error { return InternalFailure.err(msgInternalFailure) }
 
 // ErrorDocs describes every code STS answers with, for docs/errors.md.
-func ErrorDocs() []errdoc.Code {
-	out := make([]errdoc.Code, 0, len(codes))
-	for c, spec := range codes {
-		out = append(out, errdoc.Code{API: "STS", Code: string(c), Status: spec.status, Message: spec.message, When: spec.when})
-	}
-	slices.SortFunc(out, func(a, b errdoc.Code) int { return strings.Compare(a.Code, b.Code) })
-	return out
-}
+func ErrorDocs() []errdoc.Code { return codes.Docs() }
