@@ -17,6 +17,9 @@ const (
 	msgSignature     = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 	msgMissingAuth   = "Request is missing Authentication Token"
 	msgIncompleteSig = "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters."
+	// msgInternalFailure is the Query services' text for a fault of
+	// theirs.
+	msgInternalFailure = "The request processing has failed because of an unknown error."
 )
 
 // FromAuth turns an authentication failure into the Query error IAM and
@@ -25,45 +28,45 @@ const (
 func FromAuth(err error, service string) *Error {
 	var f *authn.Failure
 	if !errors.As(err, &f) {
-		return &Error{Status: http.StatusInternalServerError, Code: "InternalFailure", Message: "The request processing has failed because of an unknown error.", Receiver: true}
+		return CodeInternalFailure.Err(http.StatusInternalServerError, msgInternalFailure)
 	}
-	forbidden := func(code, msg string) *Error { return &Error{Status: http.StatusForbidden, Code: code, Message: msg} }
+	forbidden := func(code Code, msg string) *Error { return code.Err(http.StatusForbidden, msg) }
 	switch f.Reason {
 	case authn.ReasonUnknownAccessKey, authn.ReasonInvalidToken:
-		return forbidden("InvalidClientTokenId", msgInvalidToken)
+		return forbidden(CodeInvalidClientTokenID, msgInvalidToken)
 	case authn.ReasonExpiredToken:
-		return forbidden("ExpiredToken", msgExpiredToken)
+		return forbidden(CodeExpiredToken, msgExpiredToken)
 	case authn.ReasonSignatureMismatch:
-		return forbidden("SignatureDoesNotMatch", msgSignature)
+		return forbidden(CodeSignatureDoesNotMatch, msgSignature)
 	case authn.ReasonTimeTooSkewed:
-		return forbidden("SignatureDoesNotMatch", skewMessage(f))
+		return forbidden(CodeSignatureDoesNotMatch, skewMessage(f))
 	case authn.ReasonRequestExpired:
-		return forbidden("SignatureDoesNotMatch", "Signature expired")
+		return forbidden(CodeSignatureDoesNotMatch, "Signature expired")
 	case authn.ReasonRequestNotYetValid:
-		return forbidden("SignatureDoesNotMatch", "Signature not yet current")
+		return forbidden(CodeSignatureDoesNotMatch, "Signature not yet current")
 	case authn.ReasonWrongService:
-		return forbidden("SignatureDoesNotMatch", "Credential should be scoped to correct service: '"+service+"'.")
+		return forbidden(CodeSignatureDoesNotMatch, "Credential should be scoped to correct service: '"+service+"'.")
 	case authn.ReasonMissingDate:
-		return &Error{Status: http.StatusBadRequest, Code: "IncompleteSignature", Message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."}
+		return CodeIncompleteSignature.Err(http.StatusBadRequest, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
 	case authn.ReasonHeaderMalformed, authn.ReasonCredentialMalformed, authn.ReasonCredentialDateMismatch, authn.ReasonBadDateFormat:
 		msg := msgIncompleteSig
 		if f.Message != "" {
 			msg = f.Message
 		}
-		return &Error{Status: http.StatusBadRequest, Code: "IncompleteSignature", Message: msg}
+		return CodeIncompleteSignature.Err(http.StatusBadRequest, msg)
 	case authn.ReasonInternal:
-		return &Error{Status: http.StatusInternalServerError, Code: "InternalFailure", Message: "The request processing has failed because of an unknown error.", Receiver: true}
+		return CodeInternalFailure.Err(http.StatusInternalServerError, msgInternalFailure)
 	}
 	msg := f.Message
 	if msg == "" {
 		msg = "The request could not be authenticated."
 	}
-	return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: msg}
+	return CodeInvalidRequest.Err(http.StatusBadRequest, msg)
 }
 
 // MissingAuthentication is the answer to an unsigned IAM or STS call.
 func MissingAuthentication() *Error {
-	return &Error{Status: http.StatusForbidden, Code: "MissingAuthenticationToken", Message: msgMissingAuth}
+	return CodeMissingAuthenticationToken.Err(http.StatusForbidden, msgMissingAuth)
 }
 
 func field(f *authn.Failure, name string) string {

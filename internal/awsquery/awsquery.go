@@ -10,8 +10,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
+	"signet/internal/errdoc"
 	"signet/internal/iam"
 )
 
@@ -70,21 +72,21 @@ func ReadBody(r *http.Request) ([]byte, error) {
 // may carry the parameters.
 func Params(r *http.Request, body []byte) (url.Values, error) {
 	if countParams(r.URL.RawQuery)+countParams(body) > MaxParams {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "InvalidQueryParameter",
-			Message: fmt.Sprintf("The AWS query string is malformed or does not adhere to AWS standards: more than %d parameters.", MaxParams)}
+		return nil, CodeInvalidQueryParameter.Err(http.StatusBadRequest,
+			fmt.Sprintf("The AWS query string is malformed or does not adhere to AWS standards: more than %d parameters.", MaxParams))
 	}
 	params, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: "The query string is malformed."}
+		return nil, CodeMalformedQueryString.Err(http.StatusBadRequest, "The query string is malformed.")
 	}
 	if len(body) > 0 {
 		ct := r.Header.Get("Content-Type")
 		if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded") {
-			return nil, &Error{Status: http.StatusBadRequest, Code: "InvalidParameterValue", Message: "Content-Type must be application/x-www-form-urlencoded."}
+			return nil, CodeInvalidParameterValue.Err(http.StatusBadRequest, "Content-Type must be application/x-www-form-urlencoded.")
 		}
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return nil, &Error{Status: http.StatusBadRequest, Code: "MalformedQueryString", Message: "The request body is not valid form encoding."}
+			return nil, CodeMalformedQueryString.Err(http.StatusBadRequest, "The request body is not valid form encoding.")
 		}
 		for k, vs := range form {
 			params[k] = append(params[k], vs...)
@@ -120,30 +122,98 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
+// Code is an error code the Query protocol itself answers with, before
+// (or around) a service's own table: the envelope, the front door and
+// authentication. IAM's and STS's own codes are typed in iamapi and
+// stsapi; Error.Code is only ever set from one of these types.
+type Code string
+
+// The protocol's codes.
+const (
+	CodeMissingAction              Code = "MissingAction"
+	CodeInvalidAction              Code = "InvalidAction"
+	CodeValidationError            Code = "ValidationError"
+	CodeMalformedQueryString       Code = "MalformedQueryString"
+	CodeInvalidQueryParameter      Code = "InvalidQueryParameter"
+	CodeInvalidParameterValue      Code = "InvalidParameterValue"
+	CodeRequestEntityTooLarge      Code = "RequestEntityTooLarge"
+	CodeMissingAuthenticationToken Code = "MissingAuthenticationToken"
+	CodeInvalidClientTokenID       Code = "InvalidClientTokenId"
+	CodeExpiredToken               Code = "ExpiredToken"
+	CodeSignatureDoesNotMatch      Code = "SignatureDoesNotMatch"
+	CodeIncompleteSignature        Code = "IncompleteSignature"
+	CodeInvalidRequest             Code = "InvalidRequest"
+	CodeInternalFailure            Code = "InternalFailure"
+)
+
+// Err is an error with code c, status and message.
+func (c Code) Err(status int, msg string) *Error {
+	return &Error{Status: status, Code: string(c), Message: msg, Receiver: status >= 500}
+}
+
+// CodeSpec is one row of a service's table of error codes.
+type CodeSpec struct {
+	// Status is the HTTP status the code is sent with.
+	Status int
+	// Message is AWS's general message for the code; answers usually
+	// carry a more specific one.
+	Message string
+	// When says in a few words when signet sends the code.
+	When string
+}
+
+// CodeTable is a service's one table of its typed error codes C.
+type CodeTable[C ~string] struct {
+	// API names the service in the docs: "IAM" or "STS".
+	API  string
+	Rows map[C]CodeSpec
+}
+
+// Err is an error with code c, its status, and msg. A code without a row
+// is a programming error, found by the table's tests.
+func (t CodeTable[C]) Err(c C, msg string) *Error {
+	row, ok := t.Rows[c]
+	if !ok {
+		panic("awsquery: " + t.API + " code " + string(c) + " has no row")
+	}
+	return &Error{Status: row.Status, Code: string(c), Message: msg, Receiver: row.Status >= 500}
+}
+
+// Docs describes every code of the table, sorted by code, for
+// docs/errors.md.
+func (t CodeTable[C]) Docs() []errdoc.Code {
+	out := make([]errdoc.Code, 0, len(t.Rows))
+	for c, row := range t.Rows {
+		out = append(out, errdoc.Code{API: t.API, Code: string(c), Status: row.Status, Message: row.Message, When: row.When})
+	}
+	slices.SortFunc(out, func(a, b errdoc.Code) int { return strings.Compare(a.Code, b.Code) })
+	return out
+}
+
 // Errorf is a 400 Sender error with a formatted message.
-func Errorf(code, format string, args ...any) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: code, Message: fmt.Sprintf(format, args...)}
+func Errorf(code Code, format string, args ...any) *Error {
+	return code.Err(http.StatusBadRequest, fmt.Sprintf(format, args...))
 }
 
 // Common errors.
 var (
-	ErrMissingAction = &Error{Status: http.StatusBadRequest, Code: "MissingAction", Message: "Missing Action"}
+	ErrMissingAction = CodeMissingAction.Err(http.StatusBadRequest, "Missing Action")
 )
 
 // InvalidAction is the error for an action a service does not have.
 func InvalidAction(action, version string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "InvalidAction", Message: "Could not find operation " + action + " for version " + version}
+	return CodeInvalidAction.Err(http.StatusBadRequest, "Could not find operation "+action+" for version "+version)
 }
 
 // Validation is AWS's model-constraint error: "1 validation error
 // detected: Value 'x' at 'field' failed to satisfy constraint: …".
-func Validation(value, field, constraint string) *Error {
-	return Errorf("ValidationError", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", iam.EchoValue(value), field, constraint)
+func Validation(vs ...iam.Violation) *Error {
+	return CodeValidationError.Err(http.StatusBadRequest, ValidationMessage(vs...))
 }
 
 // Missing is the error for a required parameter that is absent.
 func Missing(field string) *Error {
-	return Errorf("ValidationError", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
+	return Validation(iam.Violation{Field: field, Rule: iam.RuleNotNull})
 }
 
 type errorEnvelope struct {

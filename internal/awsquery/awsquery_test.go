@@ -19,6 +19,7 @@ import (
 
 	"signet/internal/authn"
 	"signet/internal/clock"
+	"signet/internal/iam"
 	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
@@ -256,7 +257,7 @@ func TestErrorConstructors(t *testing.T) {
 		{Errorf("InvalidInput", "Invalid %s.", "Marker"), 400, "InvalidInput", "Invalid Marker."},
 		{ErrMissingAction, 400, "MissingAction", "Missing Action"},
 		{InvalidAction("Frobnicate", "2010-05-08"), 400, "InvalidAction", "Could not find operation Frobnicate for version 2010-05-08"},
-		{Validation("0", "maxItems", "Member must have value greater than or equal to 1"), 400, "ValidationError",
+		{Validation(iam.Violation{Field: "maxItems", Value: "0", Rule: iam.RuleMinValue, Limit: 1}), 400, "ValidationError",
 			"1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"},
 		{Missing("userName"), 400, "ValidationError", "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null"},
 		{MissingAuthentication(), 403, "MissingAuthenticationToken", "Request is missing Authentication Token"},
@@ -515,7 +516,7 @@ func TestParamsCountIsBounded(t *testing.T) {
 // TestValidationEchoIsBounded: a parameter of a megabyte is refused
 // without the megabyte in the message.
 func TestValidationEchoIsBounded(t *testing.T) {
-	e := Validation(strings.Repeat("9", 1<<20), "maxItems", "Member must be a number")
+	e := Validation(iam.Violation{Field: "maxItems", Value: strings.Repeat("9", 1<<20), Rule: iam.RuleNumber})
 	if want := "1 validation error detected: Value '...' at 'maxItems' failed to satisfy constraint: Member must be a number"; e.Message != want {
 		t.Fatalf("message (%d bytes) = %.200q…", len(e.Message), e.Message)
 	}

@@ -21,16 +21,16 @@ type Unsupported struct {
 	Feature string
 }
 
-// Refuse returns the error, with code (each service's error for a bad
-// input), for the first row of table that c selects, or nil. The message
-// names the feature, the parameter and the action.
-func Refuse(c *Call, table []Unsupported, code string) *Error {
+// Refuse returns the error, with code (each service's own typed code for
+// a bad input), for the first row of table that c selects, or nil. The
+// message names the feature, the parameter and the action.
+func Refuse[C ~string](c *Call, table []Unsupported, code C) *Error {
 	for _, u := range table {
 		if u.Action != c.Action {
 			continue
 		}
 		if name, ok := u.match(c); ok {
-			return &Error{Status: http.StatusBadRequest, Code: code,
+			return &Error{Status: http.StatusBadRequest, Code: string(code),
 				Message: "signet does not implement " + u.Feature + ": the parameter " + name + " of " + c.Action + " is refused, not ignored."}
 		}
 	}

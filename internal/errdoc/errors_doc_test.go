@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"signet/internal/errdoc"
+	"signet/internal/iamapi"
 	"signet/internal/s3api"
+	"signet/internal/stsapi"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/errors.md from the API packages' tables")
@@ -20,6 +22,8 @@ var update = flag.Bool("update", false, "rewrite docs/errors.md from the API pac
 // order. Adding an API is one line here.
 var sources = []func() []errdoc.Code{
 	s3api.ErrorDocs,
+	iamapi.ErrorDocs,
+	stsapi.ErrorDocs,
 }
 
 const docPath = "../../docs/errors.md"

@@ -1,7 +1,8 @@
 // Package iam holds the rules of IAM identities: users and their access
 // keys, roles, inline and managed policies. It validates input as IAM does
-// and answers in domain errors (*Error) that carry IAM's own messages; it
-// knows nothing of HTTP (iamapi puts it on the wire).
+// and answers in domain errors (*Error) that say which rule was broken and
+// the facts of the case; it knows nothing of HTTP, and iamapi words them as
+// IAM does on the wire.
 package iam
 
 import (
@@ -75,85 +76,6 @@ func (s *Service) RootCreated() time.Time { return s.rootCreated }
 // now is IAM's notion of the time: UTC, whole seconds, because IAM reports
 // creation dates to the second and a stored time must read back as shown.
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Second) }
-
-// Kind classifies a domain error. Each kind has one wire code in iamapi's
-// table.
-type Kind int
-
-const (
-	KindNoSuchEntity Kind = iota + 1
-	KindEntityAlreadyExists
-	KindLimitExceeded
-	KindDeleteConflict
-	KindMalformedPolicyDocument
-	KindValidation
-	KindInvalidInput
-	// KindForbidden: the operation is never allowed, whoever asks (an AWS
-	// managed policy cannot be deleted). The wire answers it as an access
-	// denial, which needs the caller, so Message is empty.
-	KindForbidden
-)
-
-var kindNames = map[Kind]string{
-	KindNoSuchEntity:            "NoSuchEntity",
-	KindEntityAlreadyExists:     "EntityAlreadyExists",
-	KindLimitExceeded:           "LimitExceeded",
-	KindDeleteConflict:          "DeleteConflict",
-	KindMalformedPolicyDocument: "MalformedPolicyDocument",
-	KindValidation:              "ValidationError",
-	KindInvalidInput:            "InvalidInput",
-	KindForbidden:               "Forbidden",
-}
-
-func (k Kind) String() string {
-	if n, ok := kindNames[k]; ok {
-		return n
-	}
-	return fmt.Sprintf("Kind(%d)", int(k))
-}
-
-// Error is a domain error. Message is the text IAM shows for it.
-type Error struct {
-	Kind    Kind
-	Message string
-}
-
-func (e *Error) Error() string { return "iam: " + e.Kind.String() + ": " + e.Message }
-
-func errorf(k Kind, format string, args ...any) *Error {
-	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
-}
-
-// IsKind reports whether err is an *Error of kind k.
-func IsKind(err error, k Kind) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Kind == k
-}
-
-// Messages, as IAM writes them.
-func noSuchUser(name string) *Error {
-	return errorf(KindNoSuchEntity, "The user with name %s cannot be found.", name)
-}
-
-func noSuchRole(name string) *Error {
-	return errorf(KindNoSuchEntity, "The role with name %s cannot be found.", name)
-}
-
-func noSuchAccessKey(id string) *Error {
-	return errorf(KindNoSuchEntity, "The Access Key with id %s cannot be found", id)
-}
-
-func noSuchInline(o meta.Owner, name string) *Error {
-	return errorf(KindNoSuchEntity, "The %s policy with name %s cannot be found.", o.Kind, name)
-}
-
-// noSuchOwner is the error for a user or role that does not exist.
-func noSuchOwner(o meta.Owner) *Error {
-	if o.Kind == meta.OwnerRole {
-		return noSuchRole(o.Name)
-	}
-	return noSuchUser(o.Name)
-}
 
 // lookupErr turns a store error from reading one entity into the domain's
 // not-found error, passing anything else through.

@@ -48,16 +48,23 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{svc: svc, store: st, sealer: sealer, clock: clk}
 }
 
-// wantErr checks that err is a domain error of kind k with message msg
-// ("" to skip the message).
-func wantErr(t *testing.T, err error, k Kind, msg string) {
+// wantErr checks that err is a domain error of kind k and, unless want is
+// nil, that its reason and facts are want's (want.Kind is taken as k).
+func wantErr(t *testing.T, err error, k Kind, want *Error) {
 	t.Helper()
 	var e *Error
 	if !errors.As(err, &e) {
 		t.Fatalf("err = %v, want *iam.Error %v", err, k)
 	}
-	if e.Kind != k || msg != "" && e.Message != msg {
-		t.Fatalf("err = %v %q, want %v %q", e.Kind, e.Message, k, msg)
+	if e.Kind != k {
+		t.Fatalf("err = %v (kind %v), want kind %v", e, e.Kind, k)
+	}
+	if want != nil {
+		w := *want
+		w.Kind = k
+		if *e != w {
+			t.Fatalf("err = %#v\n      want %#v", *e, w)
+		}
 	}
 }
 
@@ -193,29 +200,29 @@ func TestUsers(t *testing.T) {
 		name string
 		run  func() error
 		kind Kind
-		msg  string
+		want *Error
 	}{
 		{"duplicate", func() error { _, err := s.CreateUser(ctx, "Bob", ""); return err },
-			KindEntityAlreadyExists, "User with name Bob already exists."},
+			KindEntityAlreadyExists, &Error{Reason: ReasonUserExists, Name: "Bob"}},
 		{"duplicate in another case", func() error { _, err := s.CreateUser(ctx, "BOB", ""); return err },
-			KindEntityAlreadyExists, "User with name BOB already exists."},
+			KindEntityAlreadyExists, &Error{Reason: ReasonUserExists, Name: "BOB"}},
 		{"empty name", func() error { _, err := s.CreateUser(ctx, "", ""); return err },
-			KindValidation, "1 validation error detected: Value '' at 'userName' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+			KindValidation, &Error{Reason: ReasonConstraint, Violation: Violation{Field: "userName", Value: "", Rule: RuleMinLength, Limit: 1}}},
 		{"name too long", func() error { _, err := s.CreateUser(ctx, strings.Repeat("a", 65), ""); return err },
-			KindValidation, "1 validation error detected: Value '" + strings.Repeat("a", 65) + "' at 'userName' failed to satisfy constraint: Member must have length less than or equal to 64"},
+			KindValidation, &Error{Reason: ReasonConstraint, Violation: Violation{Field: "userName", Value: strings.Repeat("a", 65), Rule: RuleMaxLength, Limit: 64}}},
 		{"bad character", func() error { _, err := s.CreateUser(ctx, "bad name", ""); return err },
-			KindValidation, "The specified value for userName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-"},
+			KindValidation, &Error{Reason: ReasonNameCharacters, Field: "userName"}},
 		{"bad path", func() error { _, err := s.CreateUser(ctx, "carol", "eng"); return err },
-			KindValidation, "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters."},
+			KindValidation, &Error{Reason: ReasonPathCharacters, Field: "path"}},
 		{"path without trailing slash", func() error { _, err := s.CreateUser(ctx, "carol", "/eng"); return err },
-			KindValidation, ""},
+			KindValidation, nil},
 		{"get missing", func() error { _, err := s.GetUser(ctx, "nobody"); return err },
-			KindNoSuchEntity, "The user with name nobody cannot be found."},
+			KindNoSuchEntity, &Error{Reason: ReasonNoSuchUser, Name: "nobody"}},
 		{"delete missing", func() error { return s.DeleteUser(ctx, "nobody") },
-			KindNoSuchEntity, "The user with name nobody cannot be found."},
+			KindNoSuchEntity, &Error{Reason: ReasonNoSuchUser, Name: "nobody"}},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { wantErr(t, c.run(), c.kind, c.msg) })
+		t.Run(c.name, func(t *testing.T) { wantErr(t, c.run(), c.kind, c.want) })
 	}
 
 	// Names are allowed the full character set.
@@ -250,12 +257,12 @@ func TestDeleteUserConflicts(t *testing.T) {
 	must(t, err)
 	k, _, err := s.CreateAccessKey(ctx, "bob")
 	must(t, err)
-	wantErr(t, s.DeleteUser(ctx, "bob"), KindDeleteConflict, "Cannot delete entity, must delete access keys first.")
+	wantErr(t, s.DeleteUser(ctx, "bob"), KindDeleteConflict, &Error{Reason: ReasonUserHasAccessKeys})
 	must(t, s.DeleteAccessKey(ctx, "bob", k.ID))
 
 	bob := meta.Owner{Kind: meta.OwnerUser, Name: "bob"}
 	must(t, s.AttachPolicy(ctx, bob, AWSPolicyARN("AmazonS3ReadOnlyAccess")))
-	wantErr(t, s.DeleteUser(ctx, "bob"), KindDeleteConflict, "Cannot delete entity, must detach all policies first.")
+	wantErr(t, s.DeleteUser(ctx, "bob"), KindDeleteConflict, &Error{Reason: ReasonHasAttachedPolicies})
 	must(t, s.DetachPolicy(ctx, bob, AWSPolicyARN("AmazonS3ReadOnlyAccess")))
 	must(t, s.DeleteUser(ctx, "bob"))
 }
@@ -269,9 +276,9 @@ func TestDeleteUserWithInlinePolicy(t *testing.T) {
 	must(t, s.PutInlinePolicy(ctx, bob, "p", allowGet))
 	must(t, s.AttachPolicy(ctx, bob, AWSPolicyARN("AmazonS3ReadOnlyAccess")))
 	// Inline policies are reported before attachments.
-	wantErr(t, s.DeleteUser(ctx, "bob"), KindDeleteConflict, "Cannot delete entity, must delete policies first.")
+	wantErr(t, s.DeleteUser(ctx, "bob"), KindDeleteConflict, &Error{Reason: ReasonHasInlinePolicies})
 	must(t, s.DeleteInlinePolicy(ctx, bob, "p"))
-	wantErr(t, s.DeleteUser(ctx, "bob"), KindDeleteConflict, "Cannot delete entity, must detach all policies first.")
+	wantErr(t, s.DeleteUser(ctx, "bob"), KindDeleteConflict, &Error{Reason: ReasonHasAttachedPolicies})
 }
 
 func TestAccessKeys(t *testing.T) {
@@ -321,30 +328,30 @@ func TestAccessKeys(t *testing.T) {
 		name string
 		run  func() error
 		kind Kind
-		msg  string
+		want *Error
 	}{
 		// An inactive key still counts.
 		{"third key", func() error { _, _, err := s.CreateAccessKey(ctx, "bob"); return err },
-			KindLimitExceeded, "Cannot exceed quota for AccessKeysPerUser: 2"},
+			KindLimitExceeded, &Error{Reason: ReasonQuota, Quota: "AccessKeysPerUser", Limit: 2}},
 		{"key for missing user", func() error { _, _, err := s.CreateAccessKey(ctx, "nobody"); return err },
-			KindNoSuchEntity, "The user with name nobody cannot be found."},
+			KindNoSuchEntity, &Error{Reason: ReasonNoSuchUser, Name: "nobody"}},
 		{"list for missing user", func() error { _, err := s.ListAccessKeys(ctx, "nobody"); return err },
-			KindNoSuchEntity, "The user with name nobody cannot be found."},
+			KindNoSuchEntity, &Error{Reason: ReasonNoSuchUser, Name: "nobody"}},
 		{"bad status", func() error { return s.UpdateAccessKey(ctx, "bob", k1.ID, "Paused") },
-			KindValidation, "1 validation error detected: Value 'Paused' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive, Expired]"},
+			KindValidation, &Error{Reason: ReasonConstraint, Violation: Violation{Field: "status", Value: "Paused", Rule: RuleEnum, Set: "[Active, Inactive, Expired]"}}},
 		{"update unknown key", func() error { return s.UpdateAccessKey(ctx, "bob", "AKIAUNKNOWNKEY000000", meta.KeyActive) },
-			KindNoSuchEntity, "The Access Key with id AKIAUNKNOWNKEY000000 cannot be found"},
+			KindNoSuchEntity, &Error{Reason: ReasonNoSuchAccessKey, Name: "AKIAUNKNOWNKEY000000"}},
 		{"update another user's key", func() error { return s.UpdateAccessKey(ctx, "alice", k1.ID, meta.KeyActive) },
-			KindNoSuchEntity, "The Access Key with id " + k1.ID + " cannot be found"},
+			KindNoSuchEntity, &Error{Reason: ReasonNoSuchAccessKey, Name: k1.ID}},
 		{"delete another user's key", func() error { return s.DeleteAccessKey(ctx, "alice", k1.ID) },
-			KindNoSuchEntity, "The Access Key with id " + k1.ID + " cannot be found"},
+			KindNoSuchEntity, &Error{Reason: ReasonNoSuchAccessKey, Name: k1.ID}},
 		{"delete for missing user", func() error { return s.DeleteAccessKey(ctx, "nobody", k1.ID) },
-			KindNoSuchEntity, "The user with name nobody cannot be found."},
+			KindNoSuchEntity, &Error{Reason: ReasonNoSuchUser, Name: "nobody"}},
 		{"short key id", func() error { return s.DeleteAccessKey(ctx, "bob", "AKIA") },
-			KindValidation, "1 validation error detected: Value 'AKIA' at 'accessKeyId' failed to satisfy constraint: Member must have length greater than or equal to 16"},
+			KindValidation, &Error{Reason: ReasonConstraint, Violation: Violation{Field: "accessKeyId", Value: "AKIA", Rule: RuleMinLength, Limit: 16}}},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { wantErr(t, c.run(), c.kind, c.msg) })
+		t.Run(c.name, func(t *testing.T) { wantErr(t, c.run(), c.kind, c.want) })
 	}
 
 	ks, err := s.ListAccessKeys(ctx, "bob")
@@ -374,41 +381,41 @@ func TestRoleValidation(t *testing.T) {
 		name string
 		in   CreateRoleInput
 		kind Kind
-		msg  string
+		want *Error
 	}{
 		{"short session", in(func(r *CreateRoleInput) { r.MaxSessionDuration = 3599 }),
-			KindValidation, "1 validation error detected: Value '3599' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600"},
+			KindValidation, &Error{Reason: ReasonConstraint, Violation: Violation{Field: "maxSessionDuration", Value: "3599", Rule: RuleMinValue, Limit: 3600}}},
 		{"long session", in(func(r *CreateRoleInput) { r.MaxSessionDuration = 43201 }),
-			KindValidation, "1 validation error detected: Value '43201' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200"},
+			KindValidation, &Error{Reason: ReasonConstraint, Violation: Violation{Field: "maxSessionDuration", Value: "43201", Rule: RuleMaxValue, Limit: 43200}}},
 		{"bad name", in(func(r *CreateRoleInput) { r.Name = "my role" }),
-			KindValidation, "The specified value for roleName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-"},
+			KindValidation, &Error{Reason: ReasonNameCharacters, Field: "roleName"}},
 		{"long name", in(func(r *CreateRoleInput) { r.Name = strings.Repeat("r", 65) }),
-			KindValidation, ""},
+			KindValidation, nil},
 		{"bad path", in(func(r *CreateRoleInput) { r.Path = "x/" }),
-			KindValidation, ""},
+			KindValidation, nil},
 		{"long description", in(func(r *CreateRoleInput) { r.Description = strings.Repeat("d", 1001) }),
-			KindValidation, "1 validation error detected: Value '" + strings.Repeat("d", 1001) + "' at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000"},
+			KindValidation, &Error{Reason: ReasonConstraint, Violation: Violation{Field: "description", Value: strings.Repeat("d", 1001), Rule: RuleMaxLength, Limit: 1000}}},
 		{"empty trust policy", in(func(r *CreateRoleInput) { r.AssumeRolePolicyDocument = "" }),
-			KindValidation, "1 validation error detected: Value '' at 'assumeRolePolicyDocument' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+			KindValidation, &Error{Reason: ReasonConstraint, Violation: Violation{Field: "assumeRolePolicyDocument", Value: "", Rule: RuleMinLength, Limit: 1}}},
 		{"trust policy out of range", in(func(r *CreateRoleInput) { r.AssumeRolePolicyDocument = "{\"a\":\"\u0100\"}" }),
-			KindValidation, ""},
+			KindValidation, nil},
 		{"malformed trust policy", in(func(r *CreateRoleInput) { r.AssumeRolePolicyDocument = "{not json" }),
-			KindMalformedPolicyDocument, ""},
+			KindMalformedPolicyDocument, nil},
 		{"trust policy too large", in(func(r *CreateRoleInput) { r.AssumeRolePolicyDocument = "{" + strings.Repeat("x", 2048) + "}" }),
-			KindLimitExceeded, "Cannot exceed quota for ACLSizePerRole: 2048"},
+			KindLimitExceeded, &Error{Reason: ReasonQuota, Quota: "ACLSizePerRole", Limit: 2048}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := s.CreateRole(ctx, c.in)
-			wantErr(t, err, c.kind, c.msg)
+			wantErr(t, err, c.kind, c.want)
 		})
 	}
-	wantErr(t, func() error { _, err := s.GetRole(ctx, "R"); return err }(), KindNoSuchEntity, "The role with name R cannot be found.")
-	wantErr(t, s.DeleteRole(ctx, "R"), KindNoSuchEntity, "The role with name R cannot be found.")
+	wantErr(t, func() error { _, err := s.GetRole(ctx, "R"); return err }(), KindNoSuchEntity, &Error{Reason: ReasonNoSuchRole, Name: "R"})
+	wantErr(t, s.DeleteRole(ctx, "R"), KindNoSuchEntity, &Error{Reason: ReasonNoSuchRole, Name: "R"})
 	three := 3600
 	_, err := s.UpdateRole(ctx, "R", UpdateRoleInput{MaxSessionDuration: &three})
-	wantErr(t, err, KindNoSuchEntity, "The role with name R cannot be found.")
-	wantErr(t, s.UpdateAssumeRolePolicy(ctx, "R", trust), KindNoSuchEntity, "The role with name R cannot be found.")
+	wantErr(t, err, KindNoSuchEntity, &Error{Reason: ReasonNoSuchRole, Name: "R"})
+	wantErr(t, s.UpdateAssumeRolePolicy(ctx, "R", trust), KindNoSuchEntity, &Error{Reason: ReasonNoSuchRole, Name: "R"})
 }
 
 func TestRoles(t *testing.T) {
@@ -423,7 +430,7 @@ func TestRoles(t *testing.T) {
 		t.Fatalf("RoleARN = %s", got)
 	}
 	_, err = s.CreateRole(ctx, CreateRoleInput{Name: "reader", AssumeRolePolicyDocument: trust})
-	wantErr(t, err, KindEntityAlreadyExists, "Role with name reader already exists.")
+	wantErr(t, err, KindEntityAlreadyExists, &Error{Reason: ReasonRoleExists, Name: "reader"})
 	long, err := s.CreateRole(ctx, CreateRoleInput{Name: "Long", AssumeRolePolicyDocument: trust, MaxSessionDuration: 43200})
 	must(t, err)
 	if long.MaxSessionDuration != 43200 {
@@ -431,7 +438,7 @@ func TestRoles(t *testing.T) {
 	}
 	// A trust policy is not an identity policy: a Principal is required.
 	_, err = s.CreateRole(ctx, CreateRoleInput{Name: "NoPrincipal", AssumeRolePolicyDocument: allowGet})
-	wantErr(t, err, KindMalformedPolicyDocument, "Missing required field Principal")
+	wantErr(t, err, KindMalformedPolicyDocument, &Error{Reason: ReasonPolicySyntax, Problem: "Missing required field Principal"})
 
 	desc, msd := "changed", 7200
 	got, err := s.UpdateRole(ctx, "READER", UpdateRoleInput{Description: &desc, MaxSessionDuration: &msd})
@@ -441,17 +448,17 @@ func TestRoles(t *testing.T) {
 	}
 	bad := 100
 	_, err = s.UpdateRole(ctx, "Reader", UpdateRoleInput{MaxSessionDuration: &bad})
-	wantErr(t, err, KindValidation, "1 validation error detected: Value '100' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600")
+	wantErr(t, err, KindValidation, &Error{Reason: ReasonConstraint, Violation: Violation{Field: "maxSessionDuration", Value: "100", Rule: RuleMinValue, Limit: 3600}})
 
 	// A trust policy may name only users and roles that exist (IAM binds
 	// them to their unique IDs); it reads back as written.
 	newTrust := strings.Replace(trust, "123456789012:root", "123456789012:user/bob", 1)
 	wantErr(t, s.UpdateAssumeRolePolicy(ctx, "Reader", newTrust), KindMalformedPolicyDocument,
-		`Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:user/bob"`)
+		&Error{Reason: ReasonInvalidPrincipal, Name: "arn:aws:iam::123456789012:user/bob"})
 	_, err = s.CreateUser(ctx, "bob", "")
 	must(t, err)
 	must(t, s.UpdateAssumeRolePolicy(ctx, "Reader", newTrust))
-	wantErr(t, s.UpdateAssumeRolePolicy(ctx, "Reader", "{"), KindMalformedPolicyDocument, "")
+	wantErr(t, s.UpdateAssumeRolePolicy(ctx, "Reader", "{"), KindMalformedPolicyDocument, nil)
 	got, err = s.GetRole(ctx, "reader")
 	must(t, err)
 	if got.TrustPolicy != newTrust || got.Description != "changed" {
@@ -468,9 +475,9 @@ func TestRoles(t *testing.T) {
 	o := meta.Owner{Kind: meta.OwnerRole, Name: "Reader"}
 	must(t, s.PutInlinePolicy(ctx, o, "inline", allowGet))
 	must(t, s.AttachPolicy(ctx, o, AWSPolicyARN("AmazonS3ReadOnlyAccess")))
-	wantErr(t, s.DeleteRole(ctx, "Reader"), KindDeleteConflict, "Cannot delete entity, must delete policies first.")
+	wantErr(t, s.DeleteRole(ctx, "Reader"), KindDeleteConflict, &Error{Reason: ReasonHasInlinePolicies})
 	must(t, s.DeleteInlinePolicy(ctx, o, "inline"))
-	wantErr(t, s.DeleteRole(ctx, "Reader"), KindDeleteConflict, "Cannot delete entity, must detach all policies first.")
+	wantErr(t, s.DeleteRole(ctx, "Reader"), KindDeleteConflict, &Error{Reason: ReasonHasAttachedPolicies})
 	must(t, s.DetachPolicy(ctx, o, AWSPolicyARN("AmazonS3ReadOnlyAccess")))
 	must(t, s.DeleteRole(ctx, "Reader"))
 }
@@ -503,23 +510,23 @@ func TestInlinePolicies(t *testing.T) {
 		name string
 		err  error
 		kind Kind
-		msg  string
+		want *Error
 	}{
-		{"user missing", s.PutInlinePolicy(ctx, nobody, "p", allowGet), KindNoSuchEntity, "The user with name nobody cannot be found."},
-		{"role missing", s.PutInlinePolicy(ctx, norole, "p", allowGet), KindNoSuchEntity, "The role with name NoRole cannot be found."},
+		{"user missing", s.PutInlinePolicy(ctx, nobody, "p", allowGet), KindNoSuchEntity, &Error{Reason: ReasonNoSuchUser, Name: "nobody"}},
+		{"role missing", s.PutInlinePolicy(ctx, norole, "p", allowGet), KindNoSuchEntity, &Error{Reason: ReasonNoSuchRole, Name: "NoRole"}},
 		{"user policy missing", func() error { _, err := s.GetInlinePolicy(ctx, bob, "nope"); return err }(),
-			KindNoSuchEntity, "The user policy with name nope cannot be found."},
-		{"role policy missing", s.DeleteInlinePolicy(ctx, role, "nope"), KindNoSuchEntity, "The role policy with name nope cannot be found."},
-		{"malformed", s.PutInlinePolicy(ctx, bob, "p", `{"Version":"2012-10-17"`), KindMalformedPolicyDocument, "Syntax errors in policy."},
-		{"principal in identity policy", s.PutInlinePolicy(ctx, bob, "p", trust), KindMalformedPolicyDocument, "Policy document should not specify a principal."},
+			KindNoSuchEntity, &Error{Reason: ReasonNoSuchInlinePolicy, Entity: "user", Name: "nope"}},
+		{"role policy missing", s.DeleteInlinePolicy(ctx, role, "nope"), KindNoSuchEntity, &Error{Reason: ReasonNoSuchInlinePolicy, Entity: "role", Name: "nope"}},
+		{"malformed", s.PutInlinePolicy(ctx, bob, "p", `{"Version":"2012-10-17"`), KindMalformedPolicyDocument, &Error{Reason: ReasonPolicySyntax, Problem: "Syntax errors in policy."}},
+		{"principal in identity policy", s.PutInlinePolicy(ctx, bob, "p", trust), KindMalformedPolicyDocument, &Error{Reason: ReasonPolicySyntax, Problem: "Policy document should not specify a principal."}},
 		{"bad policy name", s.PutInlinePolicy(ctx, bob, "a/b", allowGet), KindValidation,
-			"The specified value for policyName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-"},
-		{"long policy name", s.PutInlinePolicy(ctx, bob, strings.Repeat("p", 129), allowGet), KindValidation, ""},
+			&Error{Reason: ReasonNameCharacters, Field: "policyName"}},
+		{"long policy name", s.PutInlinePolicy(ctx, bob, strings.Repeat("p", 129), allowGet), KindValidation, nil},
 		{"empty document", s.PutInlinePolicy(ctx, bob, "p", ""), KindValidation,
-			"1 validation error detected: Value '' at 'policyDocument' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+			&Error{Reason: ReasonConstraint, Violation: Violation{Field: "policyDocument", Value: "", Rule: RuleMinLength, Limit: 1}}},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { wantErr(t, c.err, c.kind, c.msg) })
+		t.Run(c.name, func(t *testing.T) { wantErr(t, c.err, c.kind, c.want) })
 	}
 	must(t, s.DeleteInlinePolicy(ctx, bob, "READ"))
 	if names, _ := s.ListInlinePolicies(ctx, bob); len(names) != 0 {
@@ -541,19 +548,19 @@ func TestInlinePolicySizeQuotas(t *testing.T) {
 	// counted.
 	must(t, s.PutInlinePolicy(ctx, bob, "a", sizedDoc(t, 1000)))
 	must(t, s.PutInlinePolicy(ctx, bob, "b", sizedDoc(t, 1048)))
-	wantErr(t, s.PutInlinePolicy(ctx, bob, "c", sizedDoc(t, 300)), KindLimitExceeded, "Maximum policy size of 2048 bytes exceeded for user bob")
+	wantErr(t, s.PutInlinePolicy(ctx, bob, "c", sizedDoc(t, 300)), KindLimitExceeded, &Error{Reason: ReasonInlinePolicySize, Limit: 2048, Entity: "user", Name: "bob"})
 	// Replacing a policy counts it once.
 	must(t, s.PutInlinePolicy(ctx, bob, "b", sizedDoc(t, 1048)))
-	wantErr(t, s.PutInlinePolicy(ctx, bob, "b", sizedDoc(t, 1049)), KindLimitExceeded, "Maximum policy size of 2048 bytes exceeded for user bob")
+	wantErr(t, s.PutInlinePolicy(ctx, bob, "b", sizedDoc(t, 1049)), KindLimitExceeded, &Error{Reason: ReasonInlinePolicySize, Limit: 2048, Entity: "user", Name: "bob"})
 	// One alone at the limit.
 	must(t, s.DeleteInlinePolicy(ctx, bob, "a"))
 	must(t, s.DeleteInlinePolicy(ctx, bob, "b"))
 	must(t, s.PutInlinePolicy(ctx, bob, "a", sizedDoc(t, 2048)))
 
 	must(t, s.PutInlinePolicy(ctx, role, "a", sizedDoc(t, 10240)))
-	wantErr(t, s.PutInlinePolicy(ctx, role, "b", sizedDoc(t, 300)), KindLimitExceeded, "Maximum policy size of 10240 bytes exceeded for role R")
+	wantErr(t, s.PutInlinePolicy(ctx, role, "b", sizedDoc(t, 300)), KindLimitExceeded, &Error{Reason: ReasonInlinePolicySize, Limit: 10240, Entity: "role", Name: "R"})
 	must(t, s.DeleteInlinePolicy(ctx, role, "a"))
-	wantErr(t, s.PutInlinePolicy(ctx, role, "a", sizedDoc(t, 10241)), KindLimitExceeded, "Maximum policy size of 10240 bytes exceeded for role R")
+	wantErr(t, s.PutInlinePolicy(ctx, role, "a", sizedDoc(t, 10241)), KindLimitExceeded, &Error{Reason: ReasonInlinePolicySize, Limit: 10240, Entity: "role", Name: "R"})
 }
 
 func TestPolicySize(t *testing.T) {
@@ -574,13 +581,13 @@ func TestManagedPolicies(t *testing.T) {
 		t.Fatalf("created %+v", p)
 	}
 	_, err = s.CreatePolicy(ctx, CreatePolicyInput{Name: "readers", Document: allowGet})
-	wantErr(t, err, KindEntityAlreadyExists, "A policy called readers already exists. Duplicate names are not allowed.")
+	wantErr(t, err, KindEntityAlreadyExists, &Error{Reason: ReasonPolicyExists, Name: "readers"})
 	_, err = s.CreatePolicy(ctx, CreatePolicyInput{Name: "Big", Document: sizedDoc(t, 6145)})
-	wantErr(t, err, KindLimitExceeded, "Cannot exceed quota for PolicySize: 6144")
+	wantErr(t, err, KindLimitExceeded, &Error{Reason: ReasonQuota, Quota: "PolicySize", Limit: 6144})
 	_, err = s.CreatePolicy(ctx, CreatePolicyInput{Name: "Fits", Document: sizedDoc(t, 6144)})
 	must(t, err)
 	_, err = s.CreatePolicy(ctx, CreatePolicyInput{Name: "Bad", Document: "[]"})
-	wantErr(t, err, KindMalformedPolicyDocument, "")
+	wantErr(t, err, KindMalformedPolicyDocument, nil)
 
 	got, err := s.GetPolicy(ctx, p.ARN)
 	must(t, err)
@@ -589,13 +596,13 @@ func TestManagedPolicies(t *testing.T) {
 	}
 	wrongPath := "arn:aws:iam::123456789012:policy/Readers"
 	_, err = s.GetPolicy(ctx, wrongPath)
-	wantErr(t, err, KindNoSuchEntity, "Policy "+wrongPath+" was not found.")
+	wantErr(t, err, KindNoSuchEntity, &Error{Reason: ReasonNoSuchPolicy, Name: wrongPath})
 	_, err = s.GetPolicy(ctx, "arn:aws:iam::999999999999:policy/team/Readers")
-	wantErr(t, err, KindNoSuchEntity, "")
+	wantErr(t, err, KindNoSuchEntity, nil)
 	_, err = s.GetPolicy(ctx, "arn:aws:iam::123456789012:role/team/Readers")
-	wantErr(t, err, KindInvalidInput, "ARN arn:aws:iam::123456789012:role/team/Readers is not valid.")
+	wantErr(t, err, KindInvalidInput, &Error{Reason: ReasonInvalidARN, Name: "arn:aws:iam::123456789012:role/team/Readers"})
 	_, err = s.GetPolicy(ctx, "arn:aws:iam::1")
-	wantErr(t, err, KindValidation, "1 validation error detected: Value 'arn:aws:iam::1' at 'policyArn' failed to satisfy constraint: Member must have length greater than or equal to 20")
+	wantErr(t, err, KindValidation, &Error{Reason: ReasonConstraint, Violation: Violation{Field: "policyArn", Value: "arn:aws:iam::1", Rule: RuleMinLength, Limit: 20}})
 
 	v, err := s.GetPolicyVersion(ctx, p.ARN, "v1")
 	must(t, err)
@@ -603,9 +610,9 @@ func TestManagedPolicies(t *testing.T) {
 		t.Fatalf("version %+v", v)
 	}
 	_, err = s.GetPolicyVersion(ctx, p.ARN, "v2")
-	wantErr(t, err, KindNoSuchEntity, "Policy "+p.ARN+" version v2 does not exist or is not attachable.")
+	wantErr(t, err, KindNoSuchEntity, &Error{Reason: ReasonNoSuchPolicyVersion, Name: p.ARN, Version: "v2"})
 	_, err = s.GetPolicyVersion(ctx, p.ARN, "1")
-	wantErr(t, err, KindValidation, "")
+	wantErr(t, err, KindValidation, nil)
 
 	// Attach, count, list, refuse delete.
 	_, err = s.CreateUser(ctx, "bob", "")
@@ -617,7 +624,7 @@ func TestManagedPolicies(t *testing.T) {
 	if got.AttachmentCount != 1 {
 		t.Fatalf("AttachmentCount = %d", got.AttachmentCount)
 	}
-	wantErr(t, s.DeletePolicy(ctx, p.ARN), KindDeleteConflict, "Cannot delete a policy attached to entities.")
+	wantErr(t, s.DeletePolicy(ctx, p.ARN), KindDeleteConflict, &Error{Reason: ReasonPolicyAttached})
 	as, err := s.ListAttachedPolicies(ctx, bob, "")
 	must(t, err)
 	if len(as) != 1 || as[0].Name != "Readers" || as[0].ARN != p.ARN {
@@ -629,10 +636,10 @@ func TestManagedPolicies(t *testing.T) {
 		t.Fatalf("ListPolicies(Local, attached) = %+v", local)
 	}
 	must(t, s.DetachPolicy(ctx, bob, p.ARN))
-	wantErr(t, s.DetachPolicy(ctx, bob, p.ARN), KindNoSuchEntity, "Policy "+p.ARN+" was not found.")
+	wantErr(t, s.DetachPolicy(ctx, bob, p.ARN), KindNoSuchEntity, &Error{Reason: ReasonNoSuchPolicy, Name: p.ARN})
 	must(t, s.DeletePolicy(ctx, p.ARN))
-	wantErr(t, s.DeletePolicy(ctx, p.ARN), KindNoSuchEntity, "Policy "+p.ARN+" was not found.")
-	wantErr(t, s.AttachPolicy(ctx, bob, p.ARN), KindNoSuchEntity, "Policy "+p.ARN+" does not exist or is not attachable.")
+	wantErr(t, s.DeletePolicy(ctx, p.ARN), KindNoSuchEntity, &Error{Reason: ReasonNoSuchPolicy, Name: p.ARN})
+	wantErr(t, s.AttachPolicy(ctx, bob, p.ARN), KindNoSuchEntity, &Error{Reason: ReasonPolicyNotAttachable, Name: p.ARN})
 }
 
 func TestAWSManagedPolicies(t *testing.T) {
@@ -651,7 +658,7 @@ func TestAWSManagedPolicies(t *testing.T) {
 			t.Fatalf("%s: version document %q", n, v.Document)
 		}
 		// They cannot be deleted, by anyone.
-		wantErr(t, s.DeletePolicy(ctx, p.ARN), KindForbidden, "")
+		wantErr(t, s.DeletePolicy(ctx, p.ARN), KindForbidden, nil)
 	}
 	admin, _ := s.GetPolicy(ctx, AWSPolicyARN("AdministratorAccess"))
 	if admin.ID != "ANPAIWMBCKSKIEE64ZLYK" || admin.DefaultVersionID != "v1" {
@@ -659,9 +666,9 @@ func TestAWSManagedPolicies(t *testing.T) {
 	}
 	// ARNs are case-sensitive, and other names are unknown.
 	_, err := s.GetPolicy(ctx, "arn:aws:iam::aws:policy/administratoraccess")
-	wantErr(t, err, KindNoSuchEntity, "Policy arn:aws:iam::aws:policy/administratoraccess was not found.")
+	wantErr(t, err, KindNoSuchEntity, &Error{Reason: ReasonNoSuchPolicy, Name: "arn:aws:iam::aws:policy/administratoraccess"})
 	_, err = s.GetPolicyVersion(ctx, AWSPolicyARN("AdministratorAccess"), "v2")
-	wantErr(t, err, KindNoSuchEntity, "")
+	wantErr(t, err, KindNoSuchEntity, nil)
 
 	aws, err := s.ListPolicies(ctx, ScopeAWS, false, "")
 	must(t, err)
@@ -693,9 +700,9 @@ func TestAWSManagedPolicies(t *testing.T) {
 		t.Fatalf("ListPolicies(attached) = %+v", attached)
 	}
 	wantErr(t, s.AttachPolicy(ctx, o, "arn:aws:iam::aws:policy/NoSuchPolicy"), KindNoSuchEntity,
-		"Policy arn:aws:iam::aws:policy/NoSuchPolicy does not exist or is not attachable.")
+		&Error{Reason: ReasonPolicyNotAttachable, Name: "arn:aws:iam::aws:policy/NoSuchPolicy"})
 	wantErr(t, s.AttachPolicy(ctx, meta.Owner{Kind: meta.OwnerRole, Name: "Nope"}, AWSPolicyARN("IAMFullAccess")), KindNoSuchEntity,
-		"The role with name Nope cannot be found.")
+		&Error{Reason: ReasonNoSuchRole, Name: "Nope"})
 }
 
 func TestAttachmentQuota(t *testing.T) {
@@ -715,7 +722,7 @@ func TestAttachmentQuota(t *testing.T) {
 	}
 	// Re-attaching one already there is still fine at the quota.
 	must(t, s.AttachPolicy(ctx, bob, arns[0]))
-	wantErr(t, s.AttachPolicy(ctx, bob, arns[AttachedPerEntity]), KindLimitExceeded, "Cannot exceed quota for PoliciesPerUser: 10")
+	wantErr(t, s.AttachPolicy(ctx, bob, arns[AttachedPerEntity]), KindLimitExceeded, &Error{Reason: ReasonQuota, Quota: "PoliciesPerUser", Limit: 10})
 }
 
 func TestPoliciesFor(t *testing.T) {
@@ -743,7 +750,7 @@ func TestPoliciesFor(t *testing.T) {
 		t.Fatalf("PoliciesFor = %v, want %v", got, want)
 	}
 	_, err = s.PoliciesFor(ctx, meta.Owner{Kind: meta.OwnerRole, Name: "nope"})
-	wantErr(t, err, KindNoSuchEntity, "The role with name nope cannot be found.")
+	wantErr(t, err, KindNoSuchEntity, &Error{Reason: ReasonNoSuchRole, Name: "nope"})
 }
 
 func TestBuiltinDocumentsParse(t *testing.T) {
@@ -798,35 +805,38 @@ func TestOversizedDocumentsAreRefusedBeforeParsing(t *testing.T) {
 	junk := func(n int) string { return strings.Repeat("[", n) }
 	bob := meta.Owner{Kind: meta.OwnerUser, Name: "bob"}
 	role := meta.Owner{Kind: meta.OwnerRole, Name: "R"}
-	wantErr(t, s.PutInlinePolicy(ctx, bob, "big", junk(UserInlineQuota+1)), KindLimitExceeded, "Maximum policy size of 2048 bytes exceeded for user bob")
-	wantErr(t, s.PutInlinePolicy(ctx, role, "big", junk(RoleInlineQuota+1)), KindLimitExceeded, "Maximum policy size of 10240 bytes exceeded for role R")
+	wantErr(t, s.PutInlinePolicy(ctx, bob, "big", junk(UserInlineQuota+1)), KindLimitExceeded, &Error{Reason: ReasonInlinePolicySize, Limit: 2048, Entity: "user", Name: "bob"})
+	wantErr(t, s.PutInlinePolicy(ctx, role, "big", junk(RoleInlineQuota+1)), KindLimitExceeded, &Error{Reason: ReasonInlinePolicySize, Limit: 10240, Entity: "role", Name: "R"})
 	_, err = s.CreatePolicy(ctx, CreatePolicyInput{Name: "Big", Document: junk(ManagedQuota + 1)})
-	wantErr(t, err, KindLimitExceeded, "Cannot exceed quota for PolicySize: 6144")
+	wantErr(t, err, KindLimitExceeded, &Error{Reason: ReasonQuota, Quota: "PolicySize", Limit: 6144})
 	_, err = s.CreateRole(ctx, CreateRoleInput{Name: "Big", AssumeRolePolicyDocument: junk(TrustPolicyQuota + 1)})
-	wantErr(t, err, KindLimitExceeded, "Cannot exceed quota for ACLSizePerRole: 2048")
-	wantErr(t, s.UpdateAssumeRolePolicy(ctx, "R", junk(TrustPolicyQuota+1)), KindLimitExceeded, "Cannot exceed quota for ACLSizePerRole: 2048")
+	wantErr(t, err, KindLimitExceeded, &Error{Reason: ReasonQuota, Quota: "ACLSizePerRole", Limit: 2048})
+	wantErr(t, s.UpdateAssumeRolePolicy(ctx, "R", junk(TrustPolicyQuota+1)), KindLimitExceeded, &Error{Reason: ReasonQuota, Quota: "ACLSizePerRole", Limit: 2048})
 	// Within its quota, the same junk is judged as a document.
-	wantErr(t, s.PutInlinePolicy(ctx, bob, "small", junk(10)), KindMalformedPolicyDocument, "")
+	wantErr(t, s.PutInlinePolicy(ctx, bob, "small", junk(10)), KindMalformedPolicyDocument, nil)
 }
 
-// TestValidationEchoIsBounded: a value far past its limit is not echoed
-// whole in the ValidationError that refuses it (a megabyte of request
-// would cost a megabyte of answer, several times over once escaped);
-// short values still are, as AWS writes them.
-func TestValidationEchoIsBounded(t *testing.T) {
-	f := newFixture(t)
-	_, err := f.svc.CreatePolicy(ctx, CreatePolicyInput{Name: "Big", Document: strings.Repeat("x", maxDocument+1)})
-	var e *Error
-	if !errors.As(err, &e) || e.Kind != KindValidation {
-		t.Fatalf("err = %v, want a validation error", err)
+// TestEveryReasonHasAKind: each reason makes one kind, every kind is made
+// by some reason and has a name, and every rule has a name.
+func TestEveryReasonHasAKind(t *testing.T) {
+	made := map[Kind]bool{}
+	for _, r := range Reasons() {
+		if r.Kind() == 0 || strings.HasPrefix(r.String(), "Reason(") {
+			t.Errorf("reason %d has no kind or words", r)
+		}
+		made[r.Kind()] = true
 	}
-	if want := "1 validation error detected: Value '...' at 'policyDocument' failed to satisfy constraint: Member must have length less than or equal to 131072"; e.Message != want {
-		t.Errorf("message (%d bytes) = %.200q…, want %q", len(e.Message), e.Message, want)
+	for _, k := range Kinds() {
+		if !made[k] || strings.HasPrefix(k.String(), "Kind(") {
+			t.Errorf("kind %v: made by no reason, or has no name", k)
+		}
 	}
-	if got := EchoValue("short"); got != "short" {
-		t.Errorf("EchoValue(short) = %q", got)
+	if len(reasons) != len(Reasons()) || len(kindNames) != len(Kinds()) {
+		t.Errorf("%d reasons described for %d declared; %d kinds named for %d", len(reasons), len(Reasons()), len(kindNames), len(Kinds()))
 	}
-	if got := EchoValue(strings.Repeat("a", MaxEcho)); len(got) != MaxEcho {
-		t.Errorf("a value of MaxEcho bytes is echoed as %d bytes", len(got))
+	for _, r := range Rules() {
+		if strings.HasPrefix(r.String(), "Rule(") {
+			t.Errorf("rule %d has no name", r)
+		}
 	}
 }

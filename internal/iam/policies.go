@@ -25,7 +25,9 @@ func inlineQuota(o meta.Owner) int {
 
 // inlineQuotaExceeded is IAM's refusal of inline policies past o's quota.
 func inlineQuotaExceeded(o meta.Owner) error {
-	return errorf(KindLimitExceeded, "Maximum policy size of %d bytes exceeded for %s %s", inlineQuota(o), o.Kind, o.Name)
+	e := named(ReasonInlinePolicySize, o.Name)
+	e.Entity, e.Limit = o.Kind, inlineQuota(o)
+	return e
 }
 
 // PutInlinePolicy creates or replaces an inline policy of a user or role.
@@ -186,7 +188,7 @@ func (s *Service) CreatePolicy(ctx context.Context, in CreatePolicyInput) (Manag
 		return ManagedPolicy{}, err
 	}
 	if PolicySize(in.Document) > ManagedQuota {
-		return ManagedPolicy{}, errorf(KindLimitExceeded, "Cannot exceed quota for PolicySize: %d", ManagedQuota)
+		return ManagedPolicy{}, quotaExceeded("PolicySize", ManagedQuota)
 	}
 	if _, err := parseDocument(policy.Identity, in.Document); err != nil {
 		return ManagedPolicy{}, err
@@ -199,7 +201,7 @@ func (s *Service) CreatePolicy(ctx context.Context, in CreatePolicyInput) (Manag
 	p := meta.Policy{Name: in.Name, ID: id, Path: path, Description: in.Description, Document: in.Document, Created: now, Updated: now}
 	if err := s.store.CreatePolicy(ctx, p); err != nil {
 		if errors.Is(err, meta.ErrEntityExists) {
-			return ManagedPolicy{}, errorf(KindEntityAlreadyExists, "A policy called %s already exists. Duplicate names are not allowed.", in.Name)
+			return ManagedPolicy{}, named(ReasonPolicyExists, in.Name)
 		}
 		return ManagedPolicy{}, err
 	}
@@ -231,12 +233,12 @@ var errPolicyMissing = errors.New("iam: no such managed policy")
 func checkPolicyARN(arn string) error {
 	switch {
 	case len(arn) < 20:
-		return validation(arn, "policyArn", "Member must have length greater than or equal to 20")
+		return tooShort(arn, "policyArn", 20)
 	case len(arn) > 2048:
-		return validation(arn, "policyArn", "Member must have length less than or equal to 2048")
+		return tooLong(arn, "policyArn", 2048)
 	}
 	if _, res, ok := splitIAMARN(arn); !ok || !strings.HasPrefix(res, "policy/") {
-		return errorf(KindInvalidInput, "ARN %s is not valid.", arn)
+		return named(ReasonInvalidARN, arn)
 	}
 	return nil
 }
@@ -274,14 +276,6 @@ func (s *Service) findPolicy(ctx context.Context, arn string) (ManagedPolicy, er
 	return s.customer(p, n), nil
 }
 
-func policyNotFound(arn string) *Error {
-	return errorf(KindNoSuchEntity, "Policy %s was not found.", arn)
-}
-
-func policyNotAttachable(arn string) *Error {
-	return errorf(KindNoSuchEntity, "Policy %s does not exist or is not attachable.", arn)
-}
-
 // GetPolicy describes a customer or AWS managed policy.
 func (s *Service) GetPolicy(ctx context.Context, arn string) (ManagedPolicy, error) {
 	p, err := s.findPolicy(ctx, arn)
@@ -299,14 +293,16 @@ var versionPattern = regexp.MustCompile(`^v[1-9][0-9]*(\.[A-Za-z0-9-]*)?$`)
 // one for AWS managed policies.
 func (s *Service) GetPolicyVersion(ctx context.Context, arn, versionID string) (PolicyVersion, error) {
 	if !versionPattern.MatchString(versionID) {
-		return PolicyVersion{}, validation(versionID, "versionId", `Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`)
+		return PolicyVersion{}, badPattern(versionID, "versionId", `v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`)
 	}
 	p, err := s.GetPolicy(ctx, arn)
 	if err != nil {
 		return PolicyVersion{}, err
 	}
 	if versionID != p.DefaultVersionID {
-		return PolicyVersion{}, errorf(KindNoSuchEntity, "Policy %s version %s does not exist or is not attachable.", arn, versionID)
+		e := named(ReasonNoSuchPolicyVersion, arn)
+		e.Version = versionID
+		return PolicyVersion{}, e
 	}
 	return PolicyVersion{Document: p.Document, VersionID: p.DefaultVersionID, IsDefault: true, Created: p.Updated}, nil
 }
@@ -366,14 +362,14 @@ func (s *Service) DeletePolicy(ctx context.Context, arn string) error {
 	case err != nil:
 		return err
 	case p.AWSManaged:
-		return &Error{Kind: KindForbidden}
+		return newError(ReasonAWSManagedPolicy)
 	}
 	err = s.store.DeletePolicy(ctx, p.Name)
 	switch {
 	case errors.Is(err, meta.ErrNoSuchEntity):
 		return policyNotFound(arn)
 	case errors.Is(err, meta.ErrDeleteConflict):
-		return errorf(KindDeleteConflict, "Cannot delete a policy attached to entities.")
+		return newError(ReasonPolicyAttached)
 	}
 	return err
 }
@@ -405,7 +401,7 @@ func (s *Service) AttachPolicy(ctx context.Context, o meta.Owner, arn string) er
 		if o.Kind == meta.OwnerRole {
 			quota = "PoliciesPerRole"
 		}
-		return errorf(KindLimitExceeded, "Cannot exceed quota for %s: %d", quota, AttachedPerEntity)
+		return quotaExceeded(quota, AttachedPerEntity)
 	}
 	// The canonical ARN (the policy's own path and name as created) is
 	// what the store records, so counts and lookups agree however the

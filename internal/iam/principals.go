@@ -118,7 +118,7 @@ func (s *Service) bindTrust(ctx context.Context, doc string) (string, error) {
 	bound, err := s.BindPrincipals(ctx, doc)
 	var ip *invalidPrincipal
 	if errors.As(err, &ip) {
-		return "", errorf(KindMalformedPolicyDocument, `Invalid principal in policy: "AWS":"%s"`, ip.value)
+		return "", named(ReasonInvalidPrincipal, ip.value)
 	}
 	return bound, err
 }

@@ -55,7 +55,7 @@ func (s *Service) CreateRole(ctx context.Context, in CreateRoleInput) (meta.Role
 	}
 	if err := s.store.CreateRole(ctx, r); err != nil {
 		if errors.Is(err, meta.ErrEntityExists) {
-			return meta.Role{}, errorf(KindEntityAlreadyExists, "Role with name %s already exists.", in.Name)
+			return meta.Role{}, named(ReasonRoleExists, in.Name)
 		}
 		return meta.Role{}, err
 	}
@@ -71,7 +71,7 @@ func checkTrustPolicy(doc string) error {
 		return err
 	}
 	if PolicySize(doc) > TrustPolicyQuota {
-		return errorf(KindLimitExceeded, "Cannot exceed quota for ACLSizePerRole: %d", TrustPolicyQuota)
+		return quotaExceeded("ACLSizePerRole", TrustPolicyQuota)
 	}
 	_, err := parseDocument(policy.Trust, doc)
 	return err
@@ -158,7 +158,7 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, name, doc string) 
 		return err
 	}
 	if PolicySize(doc) > TrustPolicyQuota {
-		return errorf(KindLimitExceeded, "Cannot exceed quota for ACLSizePerRole: %d", TrustPolicyQuota)
+		return quotaExceeded("ACLSizePerRole", TrustPolicyQuota)
 	}
 	if _, err := parseDocument(policy.Trust, doc); err != nil {
 		return err
@@ -186,9 +186,9 @@ func (s *Service) DeleteRole(ctx context.Context, name string) error {
 	case errors.Is(err, meta.ErrDeleteConflict):
 		o := meta.Owner{Kind: meta.OwnerRole, Name: name}
 		if ps, lerr := s.store.ListInlinePolicies(ctx, o); lerr == nil && len(ps) > 0 {
-			return errorf(KindDeleteConflict, "Cannot delete entity, must delete policies first.")
+			return newError(ReasonHasInlinePolicies)
 		}
-		return errorf(KindDeleteConflict, "Cannot delete entity, must detach all policies first.")
+		return newError(ReasonHasAttachedPolicies)
 	}
 	return err
 }

@@ -25,7 +25,7 @@ func (s *Service) CreateUser(ctx context.Context, name, path string) (meta.User,
 	u := meta.User{Name: name, ID: id, Path: path, Created: s.now()}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, meta.ErrEntityExists) {
-			return meta.User{}, errorf(KindEntityAlreadyExists, "User with name %s already exists.", name)
+			return meta.User{}, named(ReasonUserExists, name)
 		}
 		return meta.User{}, err
 	}
@@ -76,17 +76,17 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 func (s *Service) userConflict(ctx context.Context, name string) error {
 	o := meta.Owner{Kind: meta.OwnerUser, Name: name}
 	if keys, err := s.store.ListAccessKeys(ctx, name); err == nil && len(keys) > 0 {
-		return errorf(KindDeleteConflict, "Cannot delete entity, must delete access keys first.")
+		return newError(ReasonUserHasAccessKeys)
 	}
 	if ps, err := s.store.ListInlinePolicies(ctx, o); err == nil && len(ps) > 0 {
-		return errorf(KindDeleteConflict, "Cannot delete entity, must delete policies first.")
+		return newError(ReasonHasInlinePolicies)
 	}
 	if as, err := s.store.ListAttachedPolicies(ctx, o); err == nil && len(as) > 0 {
-		return errorf(KindDeleteConflict, "Cannot delete entity, must detach all policies first.")
+		return newError(ReasonHasAttachedPolicies)
 	}
 	// Whatever blocked the delete is gone already: say what IAM says for
 	// referenced objects in general.
-	return errorf(KindDeleteConflict, "Cannot delete entity, must remove referenced objects first.")
+	return newError(ReasonUserHasReferences)
 }
 
 // CreateAccessKey creates an Active access key for a user, at most
@@ -122,7 +122,7 @@ func (s *Service) CreateAccessKey(ctx context.Context, userName string) (meta.Ac
 			}
 			return k, sec, nil
 		case errors.Is(err, meta.ErrLimitExceeded):
-			return meta.AccessKey{}, secret.Secret{}, errorf(KindLimitExceeded, "Cannot exceed quota for AccessKeysPerUser: %d", AccessKeysPerUser)
+			return meta.AccessKey{}, secret.Secret{}, quotaExceeded("AccessKeysPerUser", AccessKeysPerUser)
 		case errors.Is(err, meta.ErrNoSuchEntity):
 			return meta.AccessKey{}, secret.Secret{}, noSuchUser(userName)
 		case errors.Is(err, meta.ErrEntityExists) && attempt < 3:
@@ -148,7 +148,7 @@ func (s *Service) ListAccessKeys(ctx context.Context, userName string) ([]meta.A
 func (s *Service) UpdateAccessKey(ctx context.Context, userName, id, status string) error {
 	if status != meta.KeyActive && status != meta.KeyInactive {
 		// The model's statusType also lists Expired, which only AWS sets.
-		return validation(status, "status", "Member must satisfy enum value set: [Active, Inactive, Expired]")
+		return violated(Violation{Field: "status", Value: status, Rule: RuleEnum, Set: "[Active, Inactive, Expired]"})
 	}
 	if err := s.checkKeyID(id); err != nil {
 		return err
@@ -176,13 +176,13 @@ func (s *Service) DeleteAccessKey(ctx context.Context, userName, id string) erro
 func (s *Service) checkKeyID(id string) error {
 	switch {
 	case len(id) < 16:
-		return validation(id, "accessKeyId", "Member must have length greater than or equal to 16")
+		return tooShort(id, "accessKeyId", 16)
 	case len(id) > 128:
-		return validation(id, "accessKeyId", "Member must have length less than or equal to 128")
+		return tooLong(id, "accessKeyId", 128)
 	case strings.IndexFunc(id, func(r rune) bool {
 		return !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 	}) >= 0:
-		return validation(id, "accessKeyId", `Member must satisfy regular expression pattern: [\w]+`)
+		return badPattern(id, "accessKeyId", `[\w]+`)
 	}
 	return nil
 }

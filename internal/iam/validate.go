@@ -2,8 +2,8 @@ package iam
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"signet/internal/policy"
@@ -48,18 +48,23 @@ const (
 	DefaultMaxSessionDuration = 3600
 )
 
-// validation is the model-constraint error, in the words AWS uses for
-// every Query service.
-func validation(value, field, constraint string) *Error {
-	return errorf(KindValidation, "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", EchoValue(value), field, constraint)
+// violated is the error for a model constraint broken.
+func violated(v Violation) *Error {
+	e := newError(ReasonConstraint)
+	e.Violation = v
+	return e
 }
 
 func tooLong(value, field string, max int) *Error {
-	return validation(value, field, fmt.Sprintf("Member must have length less than or equal to %d", max))
+	return violated(Violation{Field: field, Value: value, Rule: RuleMaxLength, Limit: max})
 }
 
-func tooShort(value, field string) *Error {
-	return validation(value, field, "Member must have length greater than or equal to 1")
+func tooShort(value, field string, min int) *Error {
+	return violated(Violation{Field: field, Value: value, Rule: RuleMinLength, Limit: min})
+}
+
+func badPattern(value, field, pattern string) *Error {
+	return violated(Violation{Field: field, Value: value, Rule: RulePattern, Set: pattern})
 }
 
 // validateName checks a user, role or policy name. A name with a
@@ -68,11 +73,11 @@ func tooShort(value, field string) *Error {
 func validateName(name, field string, max int) error {
 	switch {
 	case name == "":
-		return tooShort(name, field)
+		return tooShort(name, field, 1)
 	case len(name) > max:
 		return tooLong(name, field, max)
 	case !namePattern.MatchString(name):
-		return errorf(KindValidation, "The specified value for %s is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-", field)
+		return invalidField(ReasonNameCharacters, field)
 	}
 	return nil
 }
@@ -91,7 +96,7 @@ func normalPath(path, field string) (string, error) {
 	case len(path) > maxPath:
 		return "", tooLong(path, field, maxPath)
 	case !pathPattern.MatchString(path):
-		return "", errorf(KindValidation, "The specified value for %s is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.", field)
+		return "", invalidField(ReasonPathCharacters, field)
 	}
 	return path, nil
 }
@@ -100,11 +105,11 @@ func normalPath(path, field string) (string, error) {
 func checkDocument(doc, field string) error {
 	switch {
 	case doc == "":
-		return tooShort(doc, field)
+		return tooShort(doc, field, 1)
 	case len(doc) > maxDocument:
 		return tooLong(doc, field, maxDocument)
 	case !docPattern.MatchString(doc):
-		return validation(doc, field, `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+`)
+		return badPattern(doc, field, `[\u0009\u000A\u000D\u0020-\u00FF]+`)
 	}
 	return nil
 }
@@ -121,7 +126,9 @@ func parseDocument(kind policy.Kind, doc string) (*policy.Document, error) {
 		// The error text is the user-facing message; a bare wrap of the
 		// sentinel would prefix it with the sentinel's own text.
 		msg := strings.TrimPrefix(err.Error(), policy.ErrMalformed.Error()+": ")
-		return nil, &Error{Kind: KindMalformedPolicyDocument, Message: msg}
+		e := newError(ReasonPolicySyntax)
+		e.Problem = msg
+		return nil, e
 	}
 	return nil, err
 }
@@ -145,7 +152,7 @@ func validateDescription(desc string, max int) error {
 	case len([]rune(desc)) > max:
 		return tooLong(desc, "description", max)
 	case !descPattern.MatchString(desc):
-		return validation(desc, "description", `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*`)
+		return badPattern(desc, "description", `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*`)
 	}
 	return nil
 }
@@ -153,28 +160,9 @@ func validateDescription(desc string, max int) error {
 func validateMaxSessionDuration(d int) error {
 	switch {
 	case d < MinMaxSessionDuration:
-		return validation(fmt.Sprint(d), "maxSessionDuration", fmt.Sprintf("Member must have value greater than or equal to %d", MinMaxSessionDuration))
+		return violated(Violation{Field: "maxSessionDuration", Value: strconv.Itoa(d), Rule: RuleMinValue, Limit: MinMaxSessionDuration})
 	case d > MaxMaxSessionDuration:
-		return validation(fmt.Sprint(d), "maxSessionDuration", fmt.Sprintf("Member must have value less than or equal to %d", MaxMaxSessionDuration))
+		return violated(Violation{Field: "maxSessionDuration", Value: strconv.Itoa(d), Rule: RuleMaxValue, Limit: MaxMaxSessionDuration})
 	}
 	return nil
-}
-
-// MaxEcho is the longest value a ValidationError quotes back: longer than
-// every length limit but the policy documents' (a session policy one
-// character too long is still quoted whole).
-const MaxEcho = 8 << 10
-
-// EchoValue is how a ValidationError ("Value '…' at 'field' failed to
-// satisfy constraint") quotes value: as it is, unless it is longer than
-// MaxEcho, when it is "...", the form AWS was seen to answer a
-// CloudFormation templateBody past its 51,200 characters with
-// (convox/rack#549). Quoting a value of up to a megabyte (a Query body)
-// whole would cost that again in the message and up to five times more
-// once escaped into the XML answer, for every such request at once.
-func EchoValue(value string) string {
-	if len(value) > MaxEcho {
-		return "..."
-	}
-	return value
 }

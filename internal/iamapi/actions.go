@@ -2,7 +2,7 @@ package iamapi
 
 import (
 	"encoding/base64"
-	"net/http"
+	"encoding/xml"
 	"strconv"
 	"strings"
 
@@ -88,7 +88,7 @@ func ownerParams(kind string) (param, field string) {
 
 // noUserName is IAM's answer when an action that defaults to the calling
 // user is called by something that is not an IAM user.
-var noUserName = &awsquery.Error{Status: http.StatusBadRequest, Code: "ValidationError", Message: "Must specify userName when calling with non-User credentials"}
+var noUserName = ValidationError.err("Must specify userName when calling with non-User credentials")
 
 // selfOrNamed returns the UserName parameter, or the calling IAM user
 // when it is absent. Role sessions have no user to default to; nor does
@@ -129,22 +129,81 @@ func (q *call) ownerARN(o meta.Owner) string {
 	return q.userARN(o.Name)
 }
 
-// Pagination: IAM lists take MaxItems (1..1000, default 100) and an
-// opaque Marker from the previous page.
+// Lists. Every IAM list action answers the same way: one page of the
+// items, chosen by MaxItems (1..1000, default 100) and the opaque Marker of
+// the previous page, under the list's element, then IsTruncated and, on a
+// truncated page, the Marker of the next. list does all of that; an action
+// says only what it lists and how an item is written.
 
-const defaultMaxItems = 100
+const (
+	defaultMaxItems = 100
+	maxMaxItems     = 1000
+)
 
+// list answers a list action with the page of items (fetched with err)
+// that the call's Marker and MaxItems select, each item written by put,
+// under the element name.
+func list[T, X any](q *call, name string, items []T, err error, put func(T) X) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	page, truncated, marker, err := paginate(q, items)
+	if err != nil {
+		return nil, err
+	}
+	out := listResult[X]{name: name, IsTruncated: truncated, Marker: marker}
+	for _, it := range page {
+		out.Items = append(out.Items, put(it))
+	}
+	return out, nil
+}
+
+// listResult is a list action's result element: <name><member>…</member>
+// …</name>, <IsTruncated>, and <Marker> when there is a next page.
+type listResult[X any] struct {
+	name        string
+	Items       []X
+	IsTruncated bool
+	Marker      string
+}
+
+func (r listResult[X]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	elem := func(name string) xml.StartElement { return xml.StartElement{Name: xml.Name{Local: name}} }
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	if err := e.EncodeElement(members[X]{r.Items}, elem(r.name)); err != nil {
+		return err
+	}
+	if err := e.EncodeElement(r.IsTruncated, elem("IsTruncated")); err != nil {
+		return err
+	}
+	if r.Marker != "" {
+		if err := e.EncodeElement(r.Marker, elem("Marker")); err != nil {
+			return err
+		}
+	}
+	return e.EncodeToken(start.End())
+}
+
+// members is a list in the Query protocol's encoding.
+type members[T any] struct {
+	Member []T `xml:"member"`
+}
+
+// paginate picks the page of items that the call's Marker and MaxItems
+// select.
 func paginate[T any](q *call, items []T) (page []T, truncated bool, marker string, err error) {
 	max := defaultMaxItems
 	if v := q.c.Get("MaxItems"); v != "" {
 		n, perr := strconv.Atoi(v)
 		switch {
 		case perr != nil:
-			return nil, false, "", awsquery.Validation(v, "maxItems", "Member must be a number")
+			return nil, false, "", awsquery.Validation(iam.Violation{Field: "maxItems", Value: v, Rule: iam.RuleNumber})
 		case n < 1:
-			return nil, false, "", awsquery.Validation(v, "maxItems", "Member must have value greater than or equal to 1")
-		case n > 1000:
-			return nil, false, "", awsquery.Validation(v, "maxItems", "Member must have value less than or equal to 1000")
+			return nil, false, "", awsquery.Validation(iam.Violation{Field: "maxItems", Value: v, Rule: iam.RuleMinValue, Limit: 1})
+		case n > maxMaxItems:
+			return nil, false, "", awsquery.Validation(iam.Violation{Field: "maxItems", Value: v, Rule: iam.RuleMaxValue, Limit: maxMaxItems})
 		}
 		max = n
 	}
@@ -153,7 +212,7 @@ func paginate[T any](q *call, items []T) (page []T, truncated bool, marker strin
 		raw, derr := base64.RawURLEncoding.DecodeString(m)
 		n, aerr := strconv.Atoi(strings.TrimPrefix(string(raw), "o:"))
 		if derr != nil || aerr != nil || !strings.HasPrefix(string(raw), "o:") || n < 0 {
-			return nil, false, "", awsquery.Errorf("InvalidInput", "Invalid Marker.")
+			return nil, false, "", InvalidInput.err("Invalid Marker.")
 		}
 		start = min(n, len(items))
 	}
@@ -219,18 +278,7 @@ func listUsers(q *call) (any, error) {
 		return nil, err
 	}
 	us, err := q.h.iam.ListUsers(q.ctx, q.c.Get("PathPrefix"))
-	if err != nil {
-		return nil, err
-	}
-	page, trunc, marker, err := paginate(q, us)
-	if err != nil {
-		return nil, err
-	}
-	out := listUsersResult{IsTruncated: trunc, Marker: marker}
-	for _, u := range page {
-		out.Users.Member = append(out.Users.Member, q.h.user(u))
-	}
-	return out, nil
+	return list(q, "Users", us, err, q.h.user)
 }
 
 func deleteUser(q *call) (any, error) {
@@ -274,20 +322,9 @@ func listAccessKeys(q *call) (any, error) {
 		return nil, err
 	}
 	ks, err := q.h.iam.ListAccessKeys(q.ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	page, trunc, marker, err := paginate(q, ks)
-	if err != nil {
-		return nil, err
-	}
-	out := listAccessKeysResult{IsTruncated: trunc, Marker: marker}
-	for _, k := range page {
-		out.AccessKeyMetadata.Member = append(out.AccessKeyMetadata.Member, accessKeyMetaXML{
-			UserName: k.UserName, AccessKeyId: k.ID, Status: k.Status, CreateDate: isoTime(k.Created),
-		})
-	}
-	return out, nil
+	return list(q, "AccessKeyMetadata", ks, err, func(k meta.AccessKey) accessKeyMetaXML {
+		return accessKeyMetaXML{UserName: k.UserName, AccessKeyId: k.ID, Status: k.Status, CreateDate: isoTime(k.Created)}
+	})
 }
 
 func updateAccessKey(q *call) (any, error) {
@@ -334,7 +371,7 @@ func (q *call) intParam(param, field string) (*int, error) {
 	v := q.c.Get(param)
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return nil, awsquery.Validation(v, field, "Member must be a number")
+		return nil, awsquery.Validation(iam.Violation{Field: field, Value: v, Rule: iam.RuleNumber})
 	}
 	return &n, nil
 }
@@ -357,7 +394,7 @@ func createRole(q *call) (any, error) {
 		if *msd == 0 {
 			// 0 would read as "default" below the domain; the model says
 			// at least 3600.
-			return nil, awsquery.Validation("0", "maxSessionDuration", "Member must have value greater than or equal to 3600")
+			return nil, awsquery.Validation(iam.Violation{Field: "maxSessionDuration", Value: "0", Rule: iam.RuleMinValue, Limit: iam.MinMaxSessionDuration})
 		}
 		in.MaxSessionDuration = *msd
 	}
@@ -395,18 +432,7 @@ func listRoles(q *call) (any, error) {
 		return nil, err
 	}
 	rs, err := q.h.iam.ListRoles(q.ctx, q.c.Get("PathPrefix"))
-	if err != nil {
-		return nil, err
-	}
-	page, trunc, marker, err := paginate(q, rs)
-	if err != nil {
-		return nil, err
-	}
-	out := listRolesResult{IsTruncated: trunc, Marker: marker}
-	for _, r := range page {
-		out.Roles.Member = append(out.Roles.Member, q.h.role(r))
-	}
-	return out, nil
+	return list(q, "Roles", rs, err, q.h.role)
 }
 
 func updateRole(q *call) (any, error) {
@@ -536,14 +562,7 @@ func listInline(kind string) actionFunc {
 			return nil, err
 		}
 		names, err := q.h.iam.ListInlinePolicies(q.ctx, o)
-		if err != nil {
-			return nil, err
-		}
-		page, trunc, marker, err := paginate(q, names)
-		if err != nil {
-			return nil, err
-		}
-		return listPolicyNamesResult{PolicyNames: members[string]{Member: page}, IsTruncated: trunc, Marker: marker}, nil
+		return list(q, "PolicyNames", names, err, func(n string) string { return n })
 	}
 }
 
@@ -635,7 +654,7 @@ func listPolicies(q *call) (any, error) {
 	case "Local":
 		scope = iam.ScopeLocal
 	default:
-		return nil, awsquery.Validation(s, "scope", "Member must satisfy enum value set: [All, AWS, Local]")
+		return nil, awsquery.Validation(iam.Violation{Field: "scope", Value: s, Rule: iam.RuleEnum, Set: "[All, AWS, Local]"})
 	}
 	onlyAttached := false
 	switch v := q.c.Get("OnlyAttached"); v {
@@ -643,24 +662,13 @@ func listPolicies(q *call) (any, error) {
 	case "true":
 		onlyAttached = true
 	default:
-		return nil, awsquery.Validation(v, "onlyAttached", "Member must be a boolean")
+		return nil, awsquery.Validation(iam.Violation{Field: "onlyAttached", Value: v, Rule: iam.RuleBoolean})
 	}
 	if err := q.authorize("*"); err != nil {
 		return nil, err
 	}
 	ps, err := q.h.iam.ListPolicies(q.ctx, scope, onlyAttached, q.c.Get("PathPrefix"))
-	if err != nil {
-		return nil, err
-	}
-	page, trunc, marker, err := paginate(q, ps)
-	if err != nil {
-		return nil, err
-	}
-	out := listPoliciesResult{IsTruncated: trunc, Marker: marker}
-	for _, p := range page {
-		out.Policies.Member = append(out.Policies.Member, policy(p, false))
-	}
-	return out, nil
+	return list(q, "Policies", ps, err, func(p iam.ManagedPolicy) policyXML { return policy(p, false) })
 }
 
 func deletePolicy(q *call) (any, error) {
@@ -721,17 +729,8 @@ func listAttached(kind string) actionFunc {
 			return nil, err
 		}
 		as, err := q.h.iam.ListAttachedPolicies(q.ctx, o, q.c.Get("PathPrefix"))
-		if err != nil {
-			return nil, err
-		}
-		page, trunc, marker, err := paginate(q, as)
-		if err != nil {
-			return nil, err
-		}
-		out := listAttachedResult{IsTruncated: trunc, Marker: marker}
-		for _, a := range page {
-			out.AttachedPolicies.Member = append(out.AttachedPolicies.Member, attachedPolicyXML{PolicyName: a.Name, PolicyArn: a.ARN})
-		}
-		return out, nil
+		return list(q, "AttachedPolicies", as, err, func(a iam.AttachedPolicy) attachedPolicyXML {
+			return attachedPolicyXML{PolicyName: a.Name, PolicyArn: a.ARN}
+		})
 	}
 }

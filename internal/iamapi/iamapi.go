@@ -78,7 +78,7 @@ func (h *handler) ServeQuery(w http.ResponseWriter, r *http.Request, c *awsquery
 		awsquery.WriteError(w, awsquery.IAMNamespace, awsquery.InvalidAction(c.Action, c.Version), c.RequestID)
 		return
 	}
-	if e := awsquery.Refuse(c, unsupported, "InvalidInput"); e != nil {
+	if e := awsquery.Refuse(c, unsupported, InvalidInput); e != nil {
 		awsquery.WriteError(w, awsquery.IAMNamespace, e, c.RequestID)
 		return
 	}
@@ -105,7 +105,7 @@ func (h *handler) gate(c *awsquery.Call) *awsquery.Error {
 	}
 	switch c.Auth.Principal.SessionKind {
 	case authn.SessionToken, authn.SessionFederated:
-		return &awsquery.Error{Status: http.StatusForbidden, Code: "InvalidClientTokenId", Message: msgInvalidToken}
+		return InvalidClientTokenID.err(msgInvalidToken)
 	}
 	return nil
 }
@@ -139,22 +139,7 @@ func (q *call) accessDenied(resource string, why bool) *awsquery.Error {
 	if why {
 		msg += " because no identity-based policy allows the " + action + " action"
 	}
-	return &awsquery.Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: msg}
-}
-
-// wireStatus is the one table from domain error kinds to IAM's codes and
-// statuses.
-var wireStatus = map[iam.Kind]struct {
-	code   string
-	status int
-}{
-	iam.KindNoSuchEntity:            {"NoSuchEntity", http.StatusNotFound},
-	iam.KindEntityAlreadyExists:     {"EntityAlreadyExists", http.StatusConflict},
-	iam.KindLimitExceeded:           {"LimitExceeded", http.StatusConflict},
-	iam.KindDeleteConflict:          {"DeleteConflict", http.StatusConflict},
-	iam.KindMalformedPolicyDocument: {"MalformedPolicyDocument", http.StatusBadRequest},
-	iam.KindValidation:              {"ValidationError", http.StatusBadRequest},
-	iam.KindInvalidInput:            {"InvalidInput", http.StatusBadRequest},
+	return AccessDenied.err(msg)
 }
 
 // wireError maps an error to the Query error IAM would send. Anything
@@ -170,16 +155,10 @@ func (q *call) wireError(err error) *awsquery.Error {
 	}
 	var de *iam.Error
 	if errors.As(err, &de) {
-		if de.Kind == iam.KindForbidden {
-			return q.accessDenied(q.resource, false)
-		}
-		if ws, ok := wireStatus[de.Kind]; ok {
-			return &awsquery.Error{Status: ws.status, Code: ws.code, Message: de.Message}
+		if e, ok := q.domainError(de); ok {
+			return e
 		}
 	}
 	q.h.log.Error("iam: request failed", "request_id", q.c.RequestID, "action", q.c.Action, "err", err)
-	return &awsquery.Error{
-		Status: http.StatusInternalServerError, Code: "ServiceFailure", Receiver: true,
-		Message: "The request processing has failed because of an unknown error, exception or failure.",
-	}
+	return ServiceFailure.err(codes.Rows[ServiceFailure].Message)
 }

@@ -63,16 +63,6 @@ type userResult struct {
 	User userXML
 }
 
-type listUsersResult struct {
-	Users       members[userXML]
-	IsTruncated bool
-	Marker      string `xml:",omitempty"`
-}
-
-type members[T any] struct {
-	Member []T `xml:"member"`
-}
-
 type accessKeyXML struct {
 	UserName        string
 	AccessKeyId     string
@@ -90,12 +80,6 @@ type accessKeyMetaXML struct {
 	AccessKeyId string
 	Status      string
 	CreateDate  isoTime
-}
-
-type listAccessKeysResult struct {
-	AccessKeyMetadata members[accessKeyMetaXML]
-	IsTruncated       bool
-	Marker            string `xml:",omitempty"`
 }
 
 type roleXML struct {
@@ -120,12 +104,6 @@ type roleResult struct {
 	Role roleXML
 }
 
-type listRolesResult struct {
-	Roles       members[roleXML]
-	IsTruncated bool
-	Marker      string `xml:",omitempty"`
-}
-
 // emptyResult writes an empty <ActionResult/>, as IAM does for UpdateRole.
 type emptyResult struct{}
 
@@ -139,12 +117,6 @@ type rolePolicyResult struct {
 	RoleName       string
 	PolicyName     string
 	PolicyDocument policyDoc
-}
-
-type listPolicyNamesResult struct {
-	PolicyNames members[string]
-	IsTruncated bool
-	Marker      string `xml:",omitempty"`
 }
 
 type policyXML struct {
@@ -180,12 +152,6 @@ type policyResult struct {
 	Policy policyXML
 }
 
-type listPoliciesResult struct {
-	Policies    members[policyXML]
-	IsTruncated bool
-	Marker      string `xml:",omitempty"`
-}
-
 type policyVersionXML struct {
 	Document         policyDoc
 	VersionId        string
@@ -200,10 +166,4 @@ type policyVersionResult struct {
 type attachedPolicyXML struct {
 	PolicyName string
 	PolicyArn  string
-}
-
-type listAttachedResult struct {
-	AttachedPolicies members[attachedPolicyXML]
-	IsTruncated      bool
-	Marker           string `xml:",omitempty"`
 }

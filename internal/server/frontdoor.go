@@ -74,7 +74,7 @@ func (f *frontDoor) serveQuery(w http.ResponseWriter, r *http.Request, service s
 	body, release, err := f.bodies.ReadBody(r.Context(), r)
 	defer release()
 	if err != nil {
-		awsquery.WriteError(w, ns, &awsquery.Error{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLarge", Message: "The request body is too large."}, reqID)
+		awsquery.WriteError(w, ns, awsquery.CodeRequestEntityTooLarge.Err(http.StatusRequestEntityTooLarge, "The request body is too large."), reqID)
 		return
 	}
 	res, err := f.auth.AuthenticateService(r, service, body)

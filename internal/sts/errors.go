@@ -1,7 +1,7 @@
 package sts
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"signet/internal/iam"
@@ -27,7 +27,13 @@ const (
 	// KindPackedPolicyTooLarge: the session policy is over the packed
 	// limit (AWS: 400 PackedPolicyTooLarge).
 	KindPackedPolicyTooLarge
+
+	kindEnd // one past the last kind; keep last
 )
+
+// Kinds returns every kind, so that the API's table can be checked
+// against it.
+func Kinds() []Kind { return iam.Sequence(kindEnd) }
 
 func (k Kind) String() string {
 	switch k {
@@ -45,20 +51,112 @@ func (k Kind) String() string {
 	return "unknown"
 }
 
-// Error is a domain error of the sts package. Message is AWS's text for the
-// situation, ready to put on the wire.
-type Error struct {
-	Kind    Kind
-	Message string
+// Reason says which rule an error breaks. It decides the error's Kind and
+// which of Error's facts are set; stsapi has one message for each.
+type Reason int
+
+const (
+	// KindValidation.
+	ReasonConstraint     Reason = iota + 1 // Violations, in AWS's order
+	ReasonMaxSession                       // over the role's MaxSessionDuration
+	ReasonChainedSession                   // over the 1 h of role chaining
+	ReasonInvalidRoleARN                   // an ARN, but not a role's
+
+	// KindAccessDenied.
+	ReasonRootAssumeRole     // root may not assume a role
+	ReasonNotAuthorized      // Caller may not perform Action on Resource
+	ReasonSessionCredentials // Action may not be called with temporary credentials
+
+	// KindNotFound. Name: the role ARN or the access key ID.
+	ReasonNoSuchRole
+	ReasonNoSuchSession
+
+	// KindMalformedPolicy.
+	ReasonPolicySyntax        // Problem: the policy parser's complaint
+	ReasonPolicyNotAttachable // Name: the managed policy's ARN
+
+	// KindPackedPolicyTooLarge.
+	ReasonPackedPolicyTooLarge // Percent
+
+	reasonEnd // one past the last reason; keep last
+)
+
+// reasons gives each reason its kind and a few plain words for logs.
+var reasons = map[Reason]struct {
+	kind  Kind
+	words string
+}{
+	ReasonConstraint:           {KindValidation, "invalid parameters"},
+	ReasonMaxSession:           {KindValidation, "duration over the role's maximum"},
+	ReasonChainedSession:       {KindValidation, "duration over the role-chaining limit"},
+	ReasonInvalidRoleARN:       {KindValidation, "not a role ARN"},
+	ReasonRootAssumeRole:       {KindAccessDenied, "root may not assume roles"},
+	ReasonNotAuthorized:        {KindAccessDenied, "not authorized"},
+	ReasonSessionCredentials:   {KindAccessDenied, "not with session credentials"},
+	ReasonNoSuchRole:           {KindNotFound, "no such role"},
+	ReasonNoSuchSession:        {KindNotFound, "no such session"},
+	ReasonPolicySyntax:         {KindMalformedPolicy, "malformed session policy"},
+	ReasonPolicyNotAttachable:  {KindMalformedPolicy, "no such managed session policy"},
+	ReasonPackedPolicyTooLarge: {KindPackedPolicyTooLarge, "session policies too large"},
 }
 
-func (e *Error) Error() string { return "sts: " + e.Message }
+// Reasons returns every reason, so that the API's messages can be checked
+// against it.
+func Reasons() []Reason { return iam.Sequence(reasonEnd) }
 
-// Is lets errors.Is match a kind sentinel (an Error without a message)
+// Kind is the kind of error the reason makes.
+func (r Reason) Kind() Kind { return reasons[r].kind }
+
+func (r Reason) String() string {
+	if x, ok := reasons[r]; ok {
+		return x.words
+	}
+	return "Reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// Error is a domain error of the sts package: the rule broken (Reason,
+// and the Kind it makes) and the facts the reason names. stsapi words it
+// as AWS does.
+type Error struct {
+	Kind   Kind
+	Reason Reason
+
+	// Violations are the model constraints broken (ReasonConstraint).
+	Violations []iam.Violation
+	// Caller, Action and Resource: who may not do what to which
+	// (ReasonNotAuthorized); Action alone for ReasonSessionCredentials.
+	Caller, Action, Resource string
+	// Name is the role ARN, access key ID or managed policy ARN named.
+	Name string
+	// Problem is what the policy parser found (ReasonPolicySyntax).
+	Problem string
+	// Percent is how much of the packed-policy allowance the session
+	// policies take (ReasonPackedPolicyTooLarge).
+	Percent int
+}
+
+// Error is a short line for logs.
+func (e *Error) Error() string {
+	parts := []string{"sts: " + e.Reason.String()}
+	for _, f := range []string{e.Caller, e.Action, e.Resource, e.Name, e.Problem} {
+		if f != "" {
+			parts = append(parts, f)
+		}
+	}
+	for _, v := range e.Violations {
+		parts = append(parts, v.String())
+	}
+	if e.Percent != 0 {
+		parts = append(parts, strconv.Itoa(e.Percent)+"%")
+	}
+	return strings.Join(parts, " ")
+}
+
+// Is lets errors.Is match a kind sentinel (an Error without a reason)
 // against any Error of that kind.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Message == "" && t.Kind == e.Kind
+	return ok && t.Reason == 0 && t.Kind == e.Kind
 }
 
 // Kind sentinels for errors.Is.
@@ -70,48 +168,52 @@ var (
 	ErrPackedPolicyTooLarge = &Error{Kind: KindPackedPolicyTooLarge}
 )
 
-// AWS's messages.
-const (
-	MsgRootAssumeRole = "Roles may not be assumed by root accounts."
-	MsgMaxSession     = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-	MsgChaining       = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
-	MsgInvalidARN     = "Request ARN is invalid"
-)
+// newError is an error for reason r, of r's kind; the caller adds the
+// facts.
+func newError(r Reason) *Error { return &Error{Kind: r.Kind(), Reason: r} }
 
-// NotAuthorized is AWS's AccessDenied text for a caller that may not
-// perform action on resource. STS gives the same answer for a role that
-// does not exist, so that callers cannot probe for role names.
-func NotAuthorized(callerARN, action, resource string) *Error {
-	return &Error{Kind: KindAccessDenied, Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", callerARN, action, resource)}
+// named is an error for reason r about name.
+func named(r Reason, name string) *Error {
+	e := newError(r)
+	e.Name = name
+	return e
 }
 
-// sessionCredentials is AWS's refusal of GetSessionToken and
+// NotAuthorized is the refusal of a caller that may not perform action on
+// resource. STS gives the same answer for a role that does not exist, so
+// that callers cannot probe for role names.
+func NotAuthorized(callerARN, action, resource string) *Error {
+	e := newError(ReasonNotAuthorized)
+	e.Caller, e.Action, e.Resource = callerARN, action, resource
+	return e
+}
+
+// sessionCredentials is the refusal of GetSessionToken and
 // GetFederationToken called with temporary credentials.
 func sessionCredentials(action string) *Error {
-	return &Error{Kind: KindAccessDenied, Message: "Cannot call " + action + " with session credentials"}
+	e := newError(ReasonSessionCredentials)
+	e.Action = action
+	return e
 }
 
 // violations collects model-constraint failures in the order AWS reports
-// them and renders them as one ValidationError, as AWS's request validator
-// does: "N validation error(s) detected: Value 'v' at 'field' failed to
-// satisfy constraint: C; Value …".
-type violations []string
+// them, to be answered together as one ValidationError, as AWS's request
+// validator does.
+type violations []iam.Violation
 
-func (v *violations) add(value, field, constraint string) {
-	*v = append(*v, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: %s", iam.EchoValue(value), field, constraint))
+func (v *violations) add(value, field string, rule iam.Rule, limit int, set string) {
+	*v = append(*v, iam.Violation{Field: field, Value: value, Rule: rule, Limit: limit, Set: set})
 }
 
 func (v *violations) null(field string) {
-	*v = append(*v, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", field))
+	*v = append(*v, iam.Violation{Field: field, Rule: iam.RuleNotNull})
 }
 
 func (v violations) err() error {
 	if len(v) == 0 {
 		return nil
 	}
-	noun := "errors"
-	if len(v) == 1 {
-		noun = "error"
-	}
-	return &Error{Kind: KindValidation, Message: fmt.Sprintf("%d validation %s detected: %s", len(v), noun, strings.Join(v, "; "))}
+	e := newError(ReasonConstraint)
+	e.Violations = v
+	return e
 }

@@ -124,9 +124,9 @@ func (s *Service) AssumeRole(ctx context.Context, caller authn.Principal, in Ass
 	}
 	switch {
 	case chained && d > ChainedMax:
-		return Credentials{}, meta.Session{}, &Error{Kind: KindValidation, Message: MsgChaining}
+		return Credentials{}, meta.Session{}, newError(ReasonChainedSession)
 	case d > roleMax:
-		return Credentials{}, meta.Session{}, &Error{Kind: KindValidation, Message: MsgMaxSession}
+		return Credentials{}, meta.Session{}, newError(ReasonMaxSession)
 	}
 	if err := s.checkSessionPolicies(ctx, in.Policy, in.PolicyARNs); err != nil {
 		return Credentials{}, meta.Session{}, err
@@ -218,7 +218,7 @@ func FederatedUserARN(account, name string) string {
 // all give an ErrNotFound-kind error: STS answers every one of them with
 // the same AccessDenied.
 func LookupRole(ctx context.Context, store meta.Identities, account, arn string) (meta.Role, error) {
-	notFound := &Error{Kind: KindNotFound, Message: "role " + arn + " does not exist"}
+	notFound := named(ReasonNoSuchRole, arn)
 	ra, err := parseRoleARN(arn)
 	if err != nil || ra.Account != account {
 		return meta.Role{}, notFound
@@ -244,7 +244,9 @@ func (s *Service) checkSessionPolicies(ctx context.Context, doc string, arns []s
 	if doc != "" {
 		if _, err := policy.Parse(policy.Session, []byte(doc)); err != nil {
 			// The policy package words its errors for users (AWS's texts).
-			return &Error{Kind: KindMalformedPolicy, Message: err.Error()}
+			e := newError(ReasonPolicySyntax)
+			e.Problem = err.Error()
+			return e
 		}
 	}
 	for _, arn := range arns {
@@ -256,11 +258,13 @@ func (s *Service) checkSessionPolicies(ctx context.Context, doc string, arns []s
 			}
 		}
 		if !ok {
-			return &Error{Kind: KindMalformedPolicy, Message: "Policy " + arn + " does not exist or is not attachable."}
+			return named(ReasonPolicyNotAttachable, arn)
 		}
 	}
 	if n := PackedPolicySize(doc, arns...); n > 100 {
-		return &Error{Kind: KindPackedPolicyTooLarge, Message: "Packed policy consumes " + fmt.Sprint(n) + "% of allotted space, please use smaller policy for this request."}
+		e := newError(ReasonPackedPolicyTooLarge)
+		e.Percent = n
+		return e
 	}
 	return nil
 }
@@ -396,7 +400,7 @@ func (s *Service) Sweep(ctx context.Context, retain time.Duration) (int, error) 
 }
 
 func sessionNotFound(id string) *Error {
-	return &Error{Kind: KindNotFound, Message: "No session with access key ID " + id + "."}
+	return named(ReasonNoSuchSession, id)
 }
 
 // tokenBytes of crypto/rand make a session token (512 bits, far above the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"signet/internal/authn"
 	"signet/internal/clock"
+	"signet/internal/iam"
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
 	"signet/internal/policy"
@@ -84,15 +86,18 @@ var (
 		UserID: acct + ":bob", UserName: "alice", Account: acct, SessionKind: authn.SessionFederated, TokenIssued: t0}
 )
 
-// wantErr checks err's kind and exact message.
-func wantErr(t *testing.T, err error, kind Kind, msg string) {
+// wantErr checks err's kind, reason and facts (want.Kind is taken as
+// kind).
+func wantErr(t *testing.T, err error, kind Kind, want *Error) {
 	t.Helper()
 	var e *Error
 	if !errors.As(err, &e) {
 		t.Fatalf("error = %v, want an sts.Error of kind %v", err, kind)
 	}
-	if e.Kind != kind || e.Message != msg {
-		t.Fatalf("error = %v %q\n      want %v %q", e.Kind, e.Message, kind, msg)
+	w := *want
+	w.Kind = kind
+	if !reflect.DeepEqual(*e, w) {
+		t.Fatalf("error = %#v\n      want %#v", *e, w)
 	}
 }
 
@@ -104,10 +109,6 @@ func wantExpiry(t *testing.T, c Credentials, s meta.Session, issued time.Time, s
 	}
 }
 
-func durationMsg(v, constraint string) string {
-	return "1 validation error detected: Value '" + v + "' at 'durationSeconds' failed to satisfy constraint: Member must have value " + constraint
-}
-
 func TestAssumeRoleDurations(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
@@ -116,25 +117,25 @@ func TestAssumeRoleDurations(t *testing.T) {
 		caller   authn.Principal
 		duration int
 		want     int    // seconds granted; 0 when refused
-		msg      string // the refusal
+		refusal  *Error // the refusal
 	}{
-		{"deploy", user, 0, 3600, ""}, // default
-		{"deploy", user, 899, 0, durationMsg("899", "greater than or equal to 900")},
-		{"deploy", user, 900, 900, ""},
-		{"deploy", user, -5, 0, durationMsg("-5", "greater than or equal to 900")},
-		{"deploy", user, 3600, 3600, ""},
-		{"deploy", user, 3601, 0, MsgMaxSession},
-		{"long", user, 7200, 7200, ""}, // MaxSessionDuration exactly
-		{"long", user, 7201, 0, MsgMaxSession},
-		{"max", user, 43200, 43200, ""},
-		{"max", user, 43201, 0, durationMsg("43201", "less than or equal to 43200")},
+		{"deploy", user, 0, 3600, nil}, // default
+		{"deploy", user, 899, 0, &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "durationSeconds", Value: "899", Rule: iam.RuleMinValue, Limit: 900}}}},
+		{"deploy", user, 900, 900, nil},
+		{"deploy", user, -5, 0, &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "durationSeconds", Value: "-5", Rule: iam.RuleMinValue, Limit: 900}}}},
+		{"deploy", user, 3600, 3600, nil},
+		{"deploy", user, 3601, 0, &Error{Reason: ReasonMaxSession}},
+		{"long", user, 7200, 7200, nil}, // MaxSessionDuration exactly
+		{"long", user, 7201, 0, &Error{Reason: ReasonMaxSession}},
+		{"max", user, 43200, 43200, nil},
+		{"max", user, 43201, 0, &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "durationSeconds", Value: "43201", Rule: iam.RuleMaxValue, Limit: 43200}}}},
 		// Role chaining: capped at one hour whatever the role allows.
-		{"max", roleSession, 0, 3600, ""},
-		{"max", roleSession, 3600, 3600, ""},
-		{"max", roleSession, 3601, 0, MsgChaining},
-		{"long", roleSession, 7200, 0, MsgChaining},
+		{"max", roleSession, 0, 3600, nil},
+		{"max", roleSession, 3600, 3600, nil},
+		{"max", roleSession, 3601, 0, &Error{Reason: ReasonChainedSession}},
+		{"long", roleSession, 7200, 0, &Error{Reason: ReasonChainedSession}},
 		// Session-token credentials of a user are not role credentials.
-		{"long", tokenSession, 7200, 7200, ""},
+		{"long", tokenSession, 7200, 7200, nil},
 	} {
 		t.Run(fmt.Sprintf("%s/%s/%d", tc.role, tc.caller.ARN, tc.duration), func(t *testing.T) {
 			arn := testRoleARN(tc.role)
@@ -143,7 +144,7 @@ func TestAssumeRoleDurations(t *testing.T) {
 			}
 			c, s, err := f.svc.AssumeRole(ctx, tc.caller, AssumeRoleInput{RoleARN: arn, RoleSessionName: "s1", DurationSeconds: tc.duration})
 			if tc.want == 0 {
-				wantErr(t, err, KindValidation, tc.msg)
+				wantErr(t, err, KindValidation, tc.refusal)
 				return
 			}
 			if err != nil {
@@ -189,31 +190,28 @@ func TestAssumeRoleSession(t *testing.T) {
 func TestAssumeRoleRefusals(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
-	denied := func(caller authn.Principal, arn string) string {
-		return "User: " + caller.ARN + " is not authorized to perform: sts:AssumeRole on resource: " + arn
-	}
 	for _, tc := range []struct {
-		name   string
-		caller authn.Principal
-		arn    string
-		kind   Kind
-		msg    string
+		name    string
+		caller  authn.Principal
+		arn     string
+		kind    Kind
+		refusal *Error
 	}{
-		{"root", root, testRoleARN("deploy"), KindAccessDenied, MsgRootAssumeRole},
-		{"federated caller", federated, testRoleARN("deploy"), KindAccessDenied, denied(federated, testRoleARN("deploy"))},
-		{"no such role", user, testRoleARN("nope"), KindAccessDenied, denied(user, testRoleARN("nope"))},
-		{"other account", user, "arn:aws:iam::210987654321:role/deploy", KindAccessDenied, denied(user, "arn:aws:iam::210987654321:role/deploy")},
-		{"wrong path", user, "arn:aws:iam::" + acct + ":role/other/deploy", KindAccessDenied, denied(user, "arn:aws:iam::"+acct+":role/other/deploy")},
-		{"path left out", user, testRoleARN("max"), KindAccessDenied, denied(user, testRoleARN("max"))},
-		{"colon short", user, "arn:aws:iam:" + acct + ":role/deploy", KindAccessDenied, denied(user, "arn:aws:iam:"+acct+":role/deploy")},
-		{"user ARN", user, "arn:aws:iam::" + acct + ":user/alice", KindValidation, MsgInvalidARN},
-		{"not iam", user, "arn:aws:sts::" + acct + ":role/deploy", KindValidation, MsgInvalidARN},
+		{"root", root, testRoleARN("deploy"), KindAccessDenied, &Error{Reason: ReasonRootAssumeRole}},
+		{"federated caller", federated, testRoleARN("deploy"), KindAccessDenied, NotAuthorized(federated.ARN, "sts:AssumeRole", testRoleARN("deploy"))},
+		{"no such role", user, testRoleARN("nope"), KindAccessDenied, NotAuthorized(user.ARN, "sts:AssumeRole", testRoleARN("nope"))},
+		{"other account", user, "arn:aws:iam::210987654321:role/deploy", KindAccessDenied, NotAuthorized(user.ARN, "sts:AssumeRole", "arn:aws:iam::210987654321:role/deploy")},
+		{"wrong path", user, "arn:aws:iam::" + acct + ":role/other/deploy", KindAccessDenied, NotAuthorized(user.ARN, "sts:AssumeRole", "arn:aws:iam::"+acct+":role/other/deploy")},
+		{"path left out", user, testRoleARN("max"), KindAccessDenied, NotAuthorized(user.ARN, "sts:AssumeRole", testRoleARN("max"))},
+		{"colon short", user, "arn:aws:iam:" + acct + ":role/deploy", KindAccessDenied, NotAuthorized(user.ARN, "sts:AssumeRole", "arn:aws:iam:"+acct+":role/deploy")},
+		{"user ARN", user, "arn:aws:iam::" + acct + ":user/alice", KindValidation, &Error{Reason: ReasonInvalidRoleARN}},
+		{"not iam", user, "arn:aws:sts::" + acct + ":role/deploy", KindValidation, &Error{Reason: ReasonInvalidRoleARN}},
 		{"short ARN", user, "arn:aws:iam::1:role", KindValidation,
-			"1 validation error detected: Value 'arn:aws:iam::1:role' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20"},
+			&Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "roleArn", Value: "arn:aws:iam::1:role", Rule: iam.RuleMinLength, Limit: 20}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := f.svc.AssumeRole(ctx, tc.caller, AssumeRoleInput{RoleARN: tc.arn, RoleSessionName: "s1"})
-			wantErr(t, err, tc.kind, tc.msg)
+			wantErr(t, err, tc.kind, tc.refusal)
 		})
 	}
 	if n := countSessions(t, f); n != 0 {
@@ -233,33 +231,31 @@ func countSessions(t *testing.T, f *fixture) int {
 func TestAssumeRoleValidation(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
-	pattern := `Member must satisfy regular expression pattern: [\w+=,.@-]*`
 	for _, tc := range []struct {
-		name string
-		in   AssumeRoleInput
-		msg  string
+		name    string
+		in      AssumeRoleInput
+		refusal *Error
 	}{
 		{"session name with space", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "my session"},
-			"1 validation error detected: Value 'my session' at 'roleSessionName' failed to satisfy constraint: " + pattern},
+			&Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "roleSessionName", Value: "my session", Rule: iam.RulePattern, Set: `[\w+=,.@-]*`}}}},
 		{"session name of 1", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "a"},
-			"1 validation error detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2"},
+			&Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "roleSessionName", Value: "a", Rule: iam.RuleMinLength, Limit: 2}}}},
 		{"session name of 65", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: strings.Repeat("a", 65)},
-			"1 validation error detected: Value '" + strings.Repeat("a", 65) + "' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64"},
+			&Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "roleSessionName", Value: strings.Repeat("a", 65), Rule: iam.RuleMaxLength, Limit: 64}}}},
 		{"no session name", AssumeRoleInput{RoleARN: testRoleARN("deploy")},
-			"1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"},
+			&Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "roleSessionName", Rule: iam.RuleNotNull}}}},
 		{"two errors", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "a b", DurationSeconds: 100},
-			"2 validation errors detected: Value 'a b' at 'roleSessionName' failed to satisfy constraint: " + pattern +
-				"; Value '100' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"},
+			&Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "roleSessionName", Value: "a b", Rule: iam.RulePattern, Set: `[\w+=,.@-]*`}, {Field: "durationSeconds", Value: "100", Rule: iam.RuleMinValue, Limit: 900}}}},
 		{"external id of 1", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", ExternalID: "x"},
-			"1 validation error detected: Value 'x' at 'externalId' failed to satisfy constraint: Member must have length greater than or equal to 2"},
+			&Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "externalId", Value: "x", Rule: iam.RuleMinLength, Limit: 2}}}},
 		{"source identity", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", SourceIdentity: "a/b"},
-			"1 validation error detected: Value 'a/b' at 'sourceIdentity' failed to satisfy constraint: " + pattern},
+			&Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "sourceIdentity", Value: "a/b", Rule: iam.RulePattern, Set: `[\w+=,.@-]*`}}}},
 		{"policy too long", AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", Policy: strings.Repeat(" ", 2049)},
-			"1 validation error detected: Value '" + strings.Repeat(" ", 2049) + "' at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048"},
+			&Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "policy", Value: strings.Repeat(" ", 2049), Rule: iam.RuleMaxLength, Limit: 2048}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := f.svc.AssumeRole(ctx, user, tc.in)
-			wantErr(t, err, KindValidation, tc.msg)
+			wantErr(t, err, KindValidation, tc.refusal)
 			if !errors.Is(err, ErrValidation) || errors.Is(err, ErrAccessDenied) {
 				t.Fatalf("errors.Is by kind is wrong for %v", err)
 			}
@@ -278,26 +274,26 @@ func TestGetSessionTokenDurations(t *testing.T) {
 		caller   authn.Principal
 		duration int
 		want     int
-		msg      string
+		refusal  *Error
 	}{
-		{user, 0, 43200, ""},
-		{user, 899, 0, durationMsg("899", "greater than or equal to 900")},
-		{user, 900, 900, ""},
-		{user, 129600, 129600, ""},
-		{user, 129601, 0, durationMsg("129601", "less than or equal to 129600")},
-		{root, 0, 3600, ""},
-		{root, 900, 900, ""},
-		{root, 3600, 3600, ""},
-		{root, 3601, 3600, ""}, // quietly one hour, as AWS documents
-		{root, 7200, 3600, ""},
-		{root, 129600, 3600, ""},
-		{root, 899, 0, durationMsg("899", "greater than or equal to 900")},
-		{root, 129601, 0, durationMsg("129601", "less than or equal to 129600")},
+		{user, 0, 43200, nil},
+		{user, 899, 0, &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "durationSeconds", Value: "899", Rule: iam.RuleMinValue, Limit: 900}}}},
+		{user, 900, 900, nil},
+		{user, 129600, 129600, nil},
+		{user, 129601, 0, &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "durationSeconds", Value: "129601", Rule: iam.RuleMaxValue, Limit: 129600}}}},
+		{root, 0, 3600, nil},
+		{root, 900, 900, nil},
+		{root, 3600, 3600, nil},
+		{root, 3601, 3600, nil}, // quietly one hour, as AWS documents
+		{root, 7200, 3600, nil},
+		{root, 129600, 3600, nil},
+		{root, 899, 0, &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "durationSeconds", Value: "899", Rule: iam.RuleMinValue, Limit: 900}}}},
+		{root, 129601, 0, &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "durationSeconds", Value: "129601", Rule: iam.RuleMaxValue, Limit: 129600}}}},
 	} {
 		t.Run(fmt.Sprintf("%s/%d", tc.caller.ARN, tc.duration), func(t *testing.T) {
 			c, s, err := f.svc.GetSessionToken(ctx, tc.caller, tc.duration)
 			if tc.want == 0 {
-				wantErr(t, err, KindValidation, tc.msg)
+				wantErr(t, err, KindValidation, tc.refusal)
 				return
 			}
 			if err != nil {
@@ -330,9 +326,9 @@ func TestSessionCredentialsRefused(t *testing.T) {
 	ctx := t.Context()
 	for _, caller := range []authn.Principal{roleSession, tokenSession, federated} {
 		_, _, err := f.svc.GetSessionToken(ctx, caller, 0)
-		wantErr(t, err, KindAccessDenied, "Cannot call GetSessionToken with session credentials")
+		wantErr(t, err, KindAccessDenied, &Error{Reason: ReasonSessionCredentials, Action: "GetSessionToken"})
 		_, _, err = f.svc.GetFederationToken(ctx, caller, "bob", "", 0)
-		wantErr(t, err, KindAccessDenied, "Cannot call GetFederationToken with session credentials")
+		wantErr(t, err, KindAccessDenied, &Error{Reason: ReasonSessionCredentials, Action: "GetFederationToken"})
 	}
 }
 
@@ -343,20 +339,20 @@ func TestGetFederationToken(t *testing.T) {
 		caller   authn.Principal
 		duration int
 		want     int
-		msg      string
+		refusal  *Error
 	}{
-		{user, 0, 43200, ""},
-		{user, 900, 900, ""},
-		{user, 129600, 129600, ""},
-		{user, 129601, 0, durationMsg("129601", "less than or equal to 129600")},
-		{user, 899, 0, durationMsg("899", "greater than or equal to 900")},
-		{root, 0, 3600, ""},
-		{root, 7200, 3600, ""},
+		{user, 0, 43200, nil},
+		{user, 900, 900, nil},
+		{user, 129600, 129600, nil},
+		{user, 129601, 0, &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "durationSeconds", Value: "129601", Rule: iam.RuleMaxValue, Limit: 129600}}}},
+		{user, 899, 0, &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "durationSeconds", Value: "899", Rule: iam.RuleMinValue, Limit: 900}}}},
+		{root, 0, 3600, nil},
+		{root, 7200, 3600, nil},
 	} {
 		t.Run(fmt.Sprintf("%s/%d", tc.caller.ARN, tc.duration), func(t *testing.T) {
 			c, s, err := f.svc.GetFederationToken(ctx, tc.caller, "bob", "", tc.duration)
 			if tc.want == 0 {
-				wantErr(t, err, KindValidation, tc.msg)
+				wantErr(t, err, KindValidation, tc.refusal)
 				return
 			}
 			if err != nil {
@@ -369,15 +365,14 @@ func TestGetFederationToken(t *testing.T) {
 			}
 		})
 	}
-	pattern := `Member must satisfy regular expression pattern: [\w+=,.@-]*`
-	for name, msg := range map[string]string{
-		"b":                     "1 validation error detected: Value 'b' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 2",
-		strings.Repeat("n", 33): "1 validation error detected: Value '" + strings.Repeat("n", 33) + "' at 'name' failed to satisfy constraint: Member must have length less than or equal to 32",
-		"bob smith":             "1 validation error detected: Value 'bob smith' at 'name' failed to satisfy constraint: " + pattern,
-		"":                      "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null",
+	for name, refusal := range map[string]*Error{
+		"b":                     &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "name", Value: "b", Rule: iam.RuleMinLength, Limit: 2}}},
+		strings.Repeat("n", 33): &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "name", Value: strings.Repeat("n", 33), Rule: iam.RuleMaxLength, Limit: 32}}},
+		"bob smith":             &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "name", Value: "bob smith", Rule: iam.RulePattern, Set: `[\w+=,.@-]*`}}},
+		"":                      &Error{Reason: ReasonConstraint, Violations: []iam.Violation{{Field: "name", Rule: iam.RuleNotNull}}},
 	} {
 		_, _, err := f.svc.GetFederationToken(ctx, user, name, "", 0)
-		wantErr(t, err, KindValidation, msg)
+		wantErr(t, err, KindValidation, refusal)
 	}
 	if _, _, err := f.svc.GetFederationToken(ctx, user, strings.Repeat("n", 32), "", 0); err != nil {
 		t.Fatalf("32-character name: %v", err)
@@ -412,7 +407,7 @@ func TestSessionPolicies(t *testing.T) {
 		t.Fatal("a session policy with a Principal parsed")
 	}
 	_, _, err = f.svc.AssumeRole(ctx, user, AssumeRoleInput{RoleARN: testRoleARN("deploy"), RoleSessionName: "s1", Policy: bad})
-	wantErr(t, err, KindMalformedPolicy, perr.Error())
+	wantErr(t, err, KindMalformedPolicy, &Error{Reason: ReasonPolicySyntax, Problem: perr.Error()})
 	_, _, err = f.svc.GetFederationToken(ctx, user, "bob", "{", 0)
 	if !errors.Is(err, ErrMalformedPolicy) {
 		t.Fatalf("GetFederationToken with '{': %v", err)
@@ -606,11 +601,36 @@ func TestErrorKinds(t *testing.T) {
 	}
 }
 
-// TestValidationEchoIsBounded: a session policy of a megabyte is refused
-// without the megabyte in the message.
-func TestValidationEchoIsBounded(t *testing.T) {
-	err := ValidateAssumeRole(user, AssumeRoleInput{RoleARN: "arn:aws:iam::" + acct + ":role/r", RoleSessionName: "s", Policy: strings.Repeat(`"`, 1<<20)})
-	if err == nil || len(err.Error()) > 4096 || !strings.Contains(err.Error(), "Value '...' at 'policy'") {
-		t.Fatalf("err (%d bytes) = %.300q…", len(fmt.Sprint(err)), fmt.Sprint(err))
+// TestErrorLineIsBounded: a session policy of a megabyte is refused with
+// a log line that leaves the value out (stsapi bounds the wire's echo).
+func TestErrorLineIsBounded(t *testing.T) {
+	big := strings.Repeat(`"`, 1<<20)
+	err := ValidateAssumeRole(user, AssumeRoleInput{RoleARN: "arn:aws:iam::" + acct + ":role/r", RoleSessionName: "s", Policy: big})
+	var e *Error
+	if !errors.As(err, &e) || len(e.Violations) != 2 || e.Violations[1].Field != "policy" || e.Violations[1].Rule != iam.RuleMaxLength {
+		t.Fatalf("err = %#v", err)
+	}
+	if len(err.Error()) > 200 || strings.Contains(err.Error(), `""`) {
+		t.Fatalf("log line (%d bytes) = %.300q…", len(err.Error()), err.Error())
+	}
+}
+
+// TestEveryReasonHasAKind: each reason makes one kind, and every kind is
+// made by some reason.
+func TestEveryReasonHasAKind(t *testing.T) {
+	made := map[Kind]bool{}
+	for _, r := range Reasons() {
+		if r.Kind() == 0 || r.String() == "" {
+			t.Errorf("reason %d has no kind or words", r)
+		}
+		made[r.Kind()] = true
+	}
+	for _, k := range Kinds() {
+		if !made[k] {
+			t.Errorf("no reason makes kind %v", k)
+		}
+	}
+	if len(reasons) != len(Reasons()) {
+		t.Errorf("%d reasons described, %d declared", len(reasons), len(Reasons()))
 	}
 }

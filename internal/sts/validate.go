@@ -1,6 +1,7 @@
 package sts
 
 import (
+	"errors"
 	"regexp"
 	"signet/internal/iam"
 	"strconv"
@@ -63,13 +64,13 @@ func (v *violations) checkString(value, field string, required bool, minLen, max
 	}
 	n := utf8.RuneCountInString(value)
 	if n < minLen {
-		v.add(value, field, "Member must have length greater than or equal to "+strconv.Itoa(minLen))
+		v.add(value, field, iam.RuleMinLength, minLen, "")
 	}
 	if n > maxLen {
-		v.add(value, field, "Member must have length less than or equal to "+strconv.Itoa(maxLen))
+		v.add(value, field, iam.RuleMaxLength, maxLen, "")
 	}
 	if pattern != nil && !pattern.MatchString(value) {
-		v.add(value, field, "Member must satisfy regular expression pattern: "+patternText)
+		v.add(value, field, iam.RulePattern, 0, patternText)
 	}
 }
 
@@ -81,10 +82,10 @@ func (v *violations) checkDuration(d, max int) {
 	}
 	s := strconv.Itoa(d)
 	if d < MinDuration {
-		v.add(s, "durationSeconds", "Member must have value greater than or equal to "+strconv.Itoa(MinDuration))
+		v.add(s, "durationSeconds", iam.RuleMinValue, MinDuration, "")
 	}
 	if d > max {
-		v.add(s, "durationSeconds", "Member must have value less than or equal to "+strconv.Itoa(max))
+		v.add(s, "durationSeconds", iam.RuleMaxValue, max, "")
 	}
 }
 
@@ -105,7 +106,7 @@ const policyARNPatternText = `[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7F
 // as AWS's validator names list members, from 1.
 func (v *violations) checkPolicyARNs(arns []string) {
 	if len(arns) > MaxPolicyARNs {
-		v.add("["+strings.Join(arns, ", ")+"]", "policyArns", "Member must have length less than or equal to "+strconv.Itoa(MaxPolicyARNs))
+		v.add("["+strings.Join(arns, ", ")+"]", "policyArns", iam.RuleMaxLength, MaxPolicyARNs, "")
 	}
 	for i, arn := range arns {
 		field := "policyArns." + strconv.Itoa(i+1) + ".member.arn"
@@ -131,7 +132,7 @@ func ValidateAssumeRole(caller authn.Principal, in AssumeRoleInput) error {
 		return err
 	}
 	if caller.IsRoot {
-		return &Error{Kind: KindAccessDenied, Message: MsgRootAssumeRole}
+		return newError(ReasonRootAssumeRole)
 	}
 	// Federated-user credentials may call no STS action but
 	// GetCallerIdentity.
@@ -140,7 +141,7 @@ func ValidateAssumeRole(caller authn.Principal, in AssumeRoleInput) error {
 	}
 	_, err := parseRoleARN(in.RoleARN)
 	if err == errNotRoleARN {
-		return &Error{Kind: KindValidation, Message: MsgInvalidARN}
+		return newError(ReasonInvalidRoleARN)
 	}
 	if err != nil {
 		// Not an ARN at all: AWS answers as for a role that does not
@@ -207,8 +208,8 @@ type roleARN struct {
 }
 
 var (
-	errNotARN     = &Error{Kind: KindValidation, Message: "not an ARN"}
-	errNotRoleARN = &Error{Kind: KindValidation, Message: MsgInvalidARN}
+	errNotARN     = errors.New("sts: not an ARN")
+	errNotRoleARN = errors.New("sts: not an IAM role's ARN")
 )
 
 // parseRoleARN splits a role ARN. errNotARN: not six colon-separated

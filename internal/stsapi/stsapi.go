@@ -92,7 +92,7 @@ func (h *handler) serve(r *http.Request, c *awsquery.Call) (any, error) {
 		// mistake from issuing credentials to nobody.
 		return nil, awsquery.MissingAuthentication()
 	}
-	if e := awsquery.Refuse(c, unsupported, "InvalidParameterValue"); e != nil {
+	if e := awsquery.Refuse(c, unsupported, InvalidParameterValue); e != nil {
 		return nil, e
 	}
 	switch c.Action {
@@ -309,7 +309,7 @@ func policyARNsParam(c *awsquery.Call) ([]string, error) {
 		idx, ok2 := strings.CutSuffix(idx, ".arn")
 		n, err := strconv.Atoi(idx)
 		if !ok || !ok2 || err != nil || n < 1 || strconv.Itoa(n) != idx || len(vs) != 1 {
-			return nil, awsquery.Errorf("ValidationError", "Parameter %s is not a valid member of PolicyArns; send PolicyArns.member.N.arn.", k)
+			return nil, ValidationError.err("Parameter " + k + " is not a valid member of PolicyArns; send PolicyArns.member.N.arn.")
 		}
 		ms = append(ms, member{n, vs[0]})
 	}
@@ -357,16 +357,20 @@ func durationParam(c *awsquery.Call) (int, error) {
 		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
 			// Far too large (or small): the model's range check says so.
 			if len(raw) > 0 && raw[0] == '-' {
-				return 0, awsquery.Validation(raw, "durationSeconds", "Member must have value greater than or equal to 900")
+				return 0, tooShortDuration(raw)
 			}
-			return 0, awsquery.Validation(raw, "durationSeconds", "Member must have value less than or equal to "+strconv.Itoa(maxDuration(c.Action)))
+			return 0, awsquery.Validation(iam.Violation{Field: "durationSeconds", Value: raw, Rule: iam.RuleMaxValue, Limit: maxDuration(c.Action)})
 		}
-		return 0, awsquery.Errorf("ValidationError", "Value '%s' for parameter DurationSeconds is invalid. It must be an integer.", iam.EchoValue(raw))
+		return 0, ValidationError.err("Value '" + awsquery.EchoValue(raw) + "' for parameter DurationSeconds is invalid. It must be an integer.")
 	}
 	if v <= 0 {
-		return 0, awsquery.Validation(raw, "durationSeconds", "Member must have value greater than or equal to 900")
+		return 0, tooShortDuration(raw)
 	}
 	return int(v), nil
+}
+
+func tooShortDuration(raw string) error {
+	return awsquery.Validation(iam.Violation{Field: "durationSeconds", Value: raw, Rule: iam.RuleMinValue, Limit: sts.MinDuration})
 }
 
 func maxDuration(action string) int {
@@ -377,8 +381,8 @@ func maxDuration(action string) int {
 }
 
 // wireError maps an error to the Query error AWS would send. Domain
-// errors carry AWS's message; anything unmapped is a 500 whose cause goes
-// to the log, never to the client.
+// errors are worded by the tables in errors.go; anything unmapped is a 500
+// whose cause goes to the log, never to the client.
 func (h *handler) wireError(ctx context.Context, c *awsquery.Call, err error) *awsquery.Error {
 	var qe *awsquery.Error
 	if errors.As(err, &qe) {
@@ -386,19 +390,12 @@ func (h *handler) wireError(ctx context.Context, c *awsquery.Call, err error) *a
 	}
 	var se *sts.Error
 	if errors.As(err, &se) {
-		switch se.Kind {
-		case sts.KindValidation:
-			return &awsquery.Error{Status: http.StatusBadRequest, Code: "ValidationError", Message: se.Message}
-		case sts.KindAccessDenied:
-			return &awsquery.Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: se.Message}
-		case sts.KindMalformedPolicy:
-			return &awsquery.Error{Status: http.StatusBadRequest, Code: "MalformedPolicyDocument", Message: se.Message}
-		case sts.KindPackedPolicyTooLarge:
-			return &awsquery.Error{Status: http.StatusBadRequest, Code: "PackedPolicyTooLarge", Message: se.Message}
+		if e, ok := domainError(se); ok {
+			return e
 		}
 	}
 	h.cfg.Logger.ErrorContext(ctx, "sts request failed", "request_id", c.RequestID, "action", c.Action, "error", err)
-	return &awsquery.Error{Status: http.StatusInternalServerError, Code: "InternalFailure", Message: "The request processing has failed because of an unknown error.", Receiver: true}
+	return internalFailure()
 }
 
 // Compile-time check that the handler satisfies the interface.
