@@ -1,11 +1,16 @@
 package presign
 
-import "time"
+import (
+	"time"
+
+	"signet/internal/secret"
+)
 
 // Identity is the credential a URL is signed with, and where it came from.
 type Identity struct {
-	AccessKeyID     string
-	SecretAccessKey string
+	AccessKeyID string
+	// SecretAccessKey never leaves the process except as a signature.
+	SecretAccessKey secret.Secret
 	SessionToken    string
 	// Expires is when the credential stops working. It is zero both for a
 	// long-term key, which does not expire on its own, and for temporary

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"signet/internal/lifetime"
-	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -140,7 +139,7 @@ func Sign(req Request, r *Resolved, now time.Time) (*Result, error) {
 		return nil, err
 	}
 	id := r.Identity
-	if id.AccessKeyID == "" || id.SecretAccessKey == "" {
+	if id.AccessKeyID == "" || id.SecretAccessKey.IsZero() {
 		return nil, ErrNoSecret
 	}
 	signedAt := now.UTC().Truncate(time.Second)
@@ -167,7 +166,7 @@ func Sign(req Request, r *Resolved, now time.Time) (*Result, error) {
 			raw += "?" + query
 		}
 		res.URL, err = sigv2.Presign(sigv2.PresignInput{
-			Method: req.Method, URL: raw, AccessKeyID: id.AccessKeyID, SecretAccessKey: secret.New(id.SecretAccessKey),
+			Method: req.Method, URL: raw, AccessKeyID: id.AccessKeyID, SecretAccessKey: id.SecretAccessKey,
 			Expires: urlExpiry, VirtualBucket: virtualBucket,
 		})
 		res.Lifetime = lifetime.Compute(lifetime.Input{URLExpiry: urlExpiry, CredentialExpiry: id.Expires})
@@ -177,7 +176,7 @@ func Sign(req Request, r *Resolved, now time.Time) (*Result, error) {
 		if query != "" {
 			raw += "?" + query
 		}
-		creds := sigv4.Credentials{AccessKeyID: id.AccessKeyID, SecretAccessKey: secret.New(id.SecretAccessKey), SessionToken: id.SessionToken}
+		creds := sigv4.Credentials{AccessKeyID: id.AccessKeyID, SecretAccessKey: id.SecretAccessKey, SessionToken: id.SessionToken}
 		res.URL, err = sigv4.Presign(sigv4.PresignInput{
 			Method: req.Method, URL: raw, Credentials: creds, Region: r.Region, Service: "s3",
 			Time: signedAt, Expires: req.ExpiresIn, Header: req.Header, Mode: sigv4.S3,

@@ -33,12 +33,12 @@ func endpoint(t *testing.T) *url.URL {
 
 func longTerm(t *testing.T) *Resolved {
 	return &Resolved{Endpoint: endpoint(t), Region: "us-east-1", Identity: Identity{
-		AccessKeyID: userKey, SecretAccessKey: userSecret, Source: `shared credentials file ~/.aws/credentials, profile "default"`, Profile: "default"}}
+		AccessKeyID: userKey, SecretAccessKey: secret.New(userSecret), Source: `shared credentials file ~/.aws/credentials, profile "default"`, Profile: "default"}}
 }
 
 func session(t *testing.T, expires time.Time) *Resolved {
 	return &Resolved{Endpoint: endpoint(t), Region: "us-east-1", Identity: Identity{
-		AccessKeyID: sessKey, SecretAccessKey: sessSecret, SessionToken: sessToken, Expires: expires,
+		AccessKeyID: sessKey, SecretAccessKey: secret.New(sessSecret), SessionToken: sessToken, Expires: expires,
 		Source: `profile "reader" (role arn:aws:iam::123456789012:role/reader assumed with source_profile "alice")`, Profile: "reader"}}
 }
 
@@ -277,7 +277,7 @@ func TestCheckRequest(t *testing.T) {
 		t.Error("Sign signs an over-limit SigV4 URL")
 	}
 	noSecret := longTerm(t)
-	noSecret.Identity.SecretAccessKey = ""
+	noSecret.Identity.SecretAccessKey = secret.Secret{}
 	if _, err := Sign(ok, noSecret, t0); err != ErrNoSecret {
 		t.Errorf("Sign without a secret: %v", err)
 	}

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/smithy-go/logging"
+
+	"signet/internal/secret"
 )
 
 // Where names the endpoint, profile and region the way the AWS CLI's
@@ -148,7 +150,7 @@ func Resolve(ctx context.Context, w Where) (*Resolved, error) {
 	if err != nil {
 		return nil, retrieveError(ctx, err, cfg.Credentials, sc, env, late)
 	}
-	id := Identity{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken}
+	id := Identity{AccessKeyID: creds.AccessKeyID, SecretAccessKey: secret.New(creds.SecretAccessKey), SessionToken: creds.SessionToken}
 	if creds.CanExpire {
 		id.Expires = creds.Expires
 	}

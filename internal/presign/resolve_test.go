@@ -32,7 +32,7 @@ func TestResolveSharedCredentialsProfile(t *testing.T) {
 	e.WriteCredentials(t, "[default]\naws_access_key_id = "+userKey+"\naws_secret_access_key = "+userSecret+"\n")
 	r := resolve(t, Where{})
 	id := r.Identity
-	if id.AccessKeyID != userKey || id.SecretAccessKey != userSecret || id.Temporary() || id.Profile != "default" {
+	if id.AccessKeyID != userKey || id.SecretAccessKey.Reveal() != userSecret || id.Temporary() || id.Profile != "default" {
 		t.Errorf("identity %+v", id)
 	}
 	if want := `shared credentials file ~/.aws/credentials, profile "default"`; id.Source != want {

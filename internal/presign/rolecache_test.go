@@ -56,7 +56,7 @@ func TestRoleCacheTenResolutionsOneAssumeRole(t *testing.T) {
 	w := Where{Profile: "reader", EndpointURL: sts.URL, Now: now.Now}
 	for i := range 10 {
 		id := resolve(t, w).Identity
-		if id.AccessKeyID != sessionFromFake.AccessKeyID || id.SecretAccessKey != sessionFromFake.SecretAccessKey ||
+		if id.AccessKeyID != sessionFromFake.AccessKeyID || id.SecretAccessKey.Reveal() != sessionFromFake.SecretAccessKey ||
 			id.SessionToken != sessionFromFake.SessionToken || !id.Expires.Equal(sessionFromFake.Expiration) {
 			t.Fatalf("resolution %d: %+v", i, id)
 		}
@@ -136,7 +136,7 @@ func TestRoleCacheReadsTheAWSCLIsEntry(t *testing.T) {
 			writeEntry(t, path, awsCLIEntry("ASIACACHEDBYAWSCLI01", "cachedSecret/000000000000000000000000000", "cached-token", exp))
 			now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 			id := resolve(t, Where{Profile: "reader", EndpointURL: sts.URL, Now: func() time.Time { return now }}).Identity
-			if id.AccessKeyID != "ASIACACHEDBYAWSCLI01" || id.SecretAccessKey != "cachedSecret/000000000000000000000000000" ||
+			if id.AccessKeyID != "ASIACACHEDBYAWSCLI01" || id.SecretAccessKey.Reveal() != "cachedSecret/000000000000000000000000000" ||
 				id.SessionToken != "cached-token" || !id.Expires.Equal(time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC)) ||
 				!strings.Contains(id.Source, "cached in ~/.aws/cli/cache/") || id.Profile != "reader" {
 				t.Errorf("identity %+v", id)
