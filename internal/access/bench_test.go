@@ -41,7 +41,10 @@ func BenchmarkAuthorizePresignedGET(b *testing.B) {
 	const account = "123456789012"
 	clk := clock.NewFake(bench.Verifying)
 	store := access.NewStore(db)
-	ids := iam.New(iam.Config{Store: store, Sealer: sealer, Clock: clk, Account: account})
+	ids, err := iam.New(iam.Config{Store: store, Sealer: sealer, Clock: clk, Account: account})
+	if err != nil {
+		b.Fatal(err)
+	}
 	if _, err := ids.CreateUser(ctx, "alice", "/"); err != nil {
 		b.Fatal(err)
 	}

@@ -67,7 +67,9 @@ func newFixture(t *testing.T) *fixture {
 			Account:     acct,
 		},
 	}
-	f.iam = iam.New(iam.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct})
+	if f.iam, err = iam.New(iam.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct}); err != nil {
+		t.Fatal(err)
+	}
 	if f.sts, err = sts.New(sts.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct}); err != nil {
 		t.Fatal(err)
 	}

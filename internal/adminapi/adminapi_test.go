@@ -80,7 +80,9 @@ func newFixture(t *testing.T, devClock bool) *fixture {
 	}
 	f := &fixture{base: clock.NewFake(t0), bolt: b, store: access.NewStore(b), sealer: sealer, authz: &fakeAuthz{deny: map[string]bool{}}}
 	f.clk = clock.NewOffset(f.base)
-	f.iam = iam.New(iam.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct})
+	if f.iam, err = iam.New(iam.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct}); err != nil {
+		t.Fatal(err)
+	}
 	if f.sts, err = sts.New(sts.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct}); err != nil {
 		t.Fatal(err)
 	}

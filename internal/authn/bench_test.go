@@ -39,7 +39,10 @@ func benchKeys(b testing.TB) (*access.Keys, []aws.Credentials) {
 		b.Fatal(err)
 	}
 	store := access.NewStore(db)
-	ids := iam.New(iam.Config{Store: store, Sealer: sealer, Clock: clock.NewFake(bench.SignedAt), Account: benchAccount})
+	ids, err := iam.New(iam.Config{Store: store, Sealer: sealer, Clock: clock.NewFake(bench.SignedAt), Account: benchAccount})
+	if err != nil {
+		b.Fatal(err)
+	}
 	ctx := b.Context()
 	if _, err := ids.CreateUser(ctx, "alice", "/"); err != nil {
 		b.Fatal(err)

@@ -31,6 +31,7 @@ import (
 	"signet/internal/policy"
 	"signet/internal/reason"
 	"signet/internal/s3api"
+	"signet/internal/wiring"
 )
 
 // Identities is the read-only part of the identity store the explainer
@@ -70,13 +71,15 @@ type Explainer struct {
 	cfg Config
 }
 
-// New returns an Explainer. It panics on a missing component: that is a
-// wiring mistake, found at start.
-func New(cfg Config) *Explainer {
-	if cfg.DryRun == nil || cfg.Keys == nil || cfg.Store == nil || cfg.Authz == nil || cfg.Clock == nil {
-		panic("explain: Config needs DryRun, Keys, Store, Authz and Clock")
+// New returns an Explainer, or an error naming what cfg lacks: DryRun,
+// Keys, Store, Authz and Clock are all required.
+func New(cfg Config) (*Explainer, error) {
+	if err := wiring.Require("explain.Config", map[string]bool{
+		"DryRun": cfg.DryRun != nil, "Keys": cfg.Keys != nil, "Store": cfg.Store != nil, "Authz": cfg.Authz != nil, "Clock": cfg.Clock != nil,
+	}); err != nil {
+		return nil, err
 	}
-	return &Explainer{cfg: cfg}
+	return &Explainer{cfg: cfg}, nil
 }
 
 // Explain judges in's request. An error is either a *RequestError (in is

@@ -14,6 +14,7 @@ import (
 	"signet/internal/clock"
 	"signet/internal/meta"
 	"signet/internal/secret"
+	"signet/internal/wiring"
 )
 
 // Config wires a Service.
@@ -38,21 +39,22 @@ type Service struct {
 	rootCreated time.Time
 }
 
-// New returns a Service. It panics on a missing store, sealer or clock, or
-// an account ID that is not 12 digits: those are wiring mistakes, found at
-// start.
-func New(cfg Config) *Service {
-	if cfg.Store == nil || cfg.Sealer == nil || cfg.Clock == nil {
-		panic("iam: Config needs Store, Sealer and Clock")
+// New returns a Service, or an error naming what cfg lacks: Store, Sealer
+// and Clock are required, and Account must be a 12-digit account ID.
+func New(cfg Config) (*Service, error) {
+	if err := wiring.Require("iam.Config", map[string]bool{
+		"Store": cfg.Store != nil, "Sealer": cfg.Sealer != nil, "Clock": cfg.Clock != nil,
+	}); err != nil {
+		return nil, err
 	}
 	if !validAccount(cfg.Account) {
-		panic(fmt.Sprintf("iam: account ID %q is not 12 digits", cfg.Account))
+		return nil, fmt.Errorf("iam.Config: account ID %q is not 12 digits", cfg.Account)
 	}
 	s := &Service{store: cfg.Store, sealer: cfg.Sealer, clock: cfg.Clock, account: cfg.Account, rootCreated: cfg.RootCreated}
 	if s.rootCreated.IsZero() {
 		s.rootCreated = s.now()
 	}
-	return s
+	return s, nil
 }
 
 func validAccount(a string) bool {

@@ -44,7 +44,10 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	clk := clock.NewFake(t0.Add(123 * time.Millisecond))
-	svc := New(Config{Store: st, Sealer: sealer, Clock: clk, Account: acct})
+	svc, err := New(Config{Store: st, Sealer: sealer, Clock: clk, Account: acct})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &fixture{svc: svc, store: st, sealer: sealer, clock: clk}
 }
 
@@ -764,14 +767,9 @@ func TestBuiltinDocumentsParse(t *testing.T) {
 func TestNewRejectsBadConfig(t *testing.T) {
 	f := newFixture(t)
 	for _, acct := range []string{"", "12345678901", "12345678901a"} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("New accepted account %q", acct)
-				}
-			}()
-			New(Config{Store: f.store, Sealer: f.sealer, Clock: f.clock, Account: acct})
-		}()
+		if _, err := New(Config{Store: f.store, Sealer: f.sealer, Clock: f.clock, Account: acct}); err == nil {
+			t.Errorf("New accepted account %q", acct)
+		}
 	}
 }
 

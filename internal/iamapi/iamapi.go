@@ -13,6 +13,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/awsquery"
 	"signet/internal/iam"
+	"signet/internal/wiring"
 )
 
 // Version is the IAM API version, the only one served.
@@ -37,16 +38,17 @@ type handler struct {
 	log   *slog.Logger
 }
 
-// New returns the IAM Query handler.
-func New(cfg Config) awsquery.Handler {
-	if cfg.IAM == nil || cfg.Authz == nil {
-		panic("iamapi: Config needs IAM and Authz")
+// New returns the IAM Query handler, or an error naming what cfg lacks:
+// IAM and Authz are required; a nil Logger discards.
+func New(cfg Config) (awsquery.Handler, error) {
+	if err := wiring.Require("iamapi.Config", map[string]bool{"IAM": cfg.IAM != nil, "Authz": cfg.Authz != nil}); err != nil {
+		return nil, err
 	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &handler{iam: cfg.IAM, authz: cfg.Authz, log: log}
+	return &handler{iam: cfg.IAM, authz: cfg.Authz, log: log}, nil
 }
 
 func (h *handler) Namespace() string { return awsquery.IAMNamespace }

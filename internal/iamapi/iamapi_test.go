@@ -97,10 +97,16 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	clk := clock.NewFake(t0)
-	svc := iam.New(iam.Config{Store: st, Sealer: sealer, Clock: clk, Account: acct, RootCreated: t0.Add(-time.Hour)})
+	svc, err := iam.New(iam.Config{Store: st, Sealer: sealer, Clock: clk, Account: acct, RootCreated: t0.Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	az := &fakeAuthz{deny: map[string]bool{}}
 	logs := &bytes.Buffer{}
-	h := New(Config{IAM: svc, Authz: az, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	h, err := New(Config{IAM: svc, Authz: az, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &fixture{h: h, svc: svc, store: st, authz: az, logs: logs, clock: clk}
 }
 

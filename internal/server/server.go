@@ -115,7 +115,11 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 			Account:     root.AccountID,
 		},
 	}
-	identities := iam.New(iam.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID})
+	identities, err := iam.New(iam.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	sessions, err := sts.New(sts.Config{Store: store, Sealer: sealer, Clock: s.Clock, Account: root.AccountID, Policies: identities})
 	if err != nil {
 		s.Close()
@@ -142,13 +146,17 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		s.Close()
 		return nil, err
 	}
-	explainer := explain.New(explain.Config{
+	explainer, err := explain.New(explain.Config{
 		DryRun: api, Keys: keys, Store: store, Authz: authz, Clock: s.Clock, Account: root.AccountID,
 	})
-	front := &frontDoor{
-		s3:   api,
-		auth: auth,
-		iam:  iamapi.New(iamapi.Config{IAM: identities, Authz: authz, Logger: log}),
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	front := &frontDoor{s3: api, auth: auth}
+	if front.iam, err = iamapi.New(iamapi.Config{IAM: identities, Authz: authz, Logger: log}); err != nil {
+		s.Close()
+		return nil, err
 	}
 	if front.sts, err = stsapi.New(stsapi.Config{STS: sessions, Store: store, Authz: authz, Logger: log}); err != nil {
 		s.Close()

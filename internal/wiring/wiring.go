@@ -8,8 +8,7 @@
 // decision the caller must make (who may do what, which clock judges
 // lifetimes, where bytes and identities live); it is optional when its
 // zero value is safe and documented (no logger discards, no region means
-// us-east-1). A few older constructors (iam.New, iamapi.New, explain.New)
-// panic instead of returning the error; they too refuse at construction.
+// us-east-1).
 package wiring
 
 import (
