@@ -367,7 +367,7 @@ func TestAdminUnreachable(t *testing.T) {
 func TestAdminCancelled(t *testing.T) {
 	isolateAWS(t)
 	f := newAdminFake(t, defaultRoutes)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	var out, errb bytes.Buffer
 	code := Main(Env{Ctx: ctx, Args: []string{"admin", "clock", "show", "--endpoint-url", f.URL}, Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }})

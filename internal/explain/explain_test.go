@@ -1,7 +1,6 @@
 package explain
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -38,7 +37,7 @@ func TestRequestTarget(t *testing.T) {
 func TestBuildRequest(t *testing.T) {
 	in := adminwire.ExplainRequest{URL: "https://s3.example.com/b/a%2Fb?X-Amz-Signature=00", Method: "PUT",
 		Headers: map[string][]string{"host": {"proxy.internal:8080"}, "content-type": {"image/png"}, "Content-Length": {"12"}}}
-	r, u, err := buildRequest(context.Background(), in)
+	r, u, err := buildRequest(t.Context(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +55,7 @@ func TestBuildRequest(t *testing.T) {
 		t.Errorf("escaped path %q", got)
 	}
 	for _, bad := range []adminwire.ExplainRequest{{URL: "http://h/%zz"}, {URL: "mailto:a@b"}, {URL: "http://h/", Method: "G T"}} {
-		_, _, err := buildRequest(context.Background(), bad)
+		_, _, err := buildRequest(t.Context(), bad)
 		var re *RequestError
 		if !errors.As(err, &re) || re.Message == "" {
 			t.Errorf("%+v: %v, want a RequestError", bad, err)
@@ -75,7 +74,7 @@ func TestReadAuthOfARefusedURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _, err := buildRequest(context.Background(), adminwire.ExplainRequest{URL: u})
+	r, _, err := buildRequest(t.Context(), adminwire.ExplainRequest{URL: u})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +97,7 @@ func TestPathVariantFound(t *testing.T) {
 	}
 	// A proxy encoded the path a second time.
 	sent := strings.Replace(u, "/b/a%20b", "/b/a%2520b", 1)
-	r, pu, err := buildRequest(context.Background(), adminwire.ExplainRequest{URL: sent})
+	r, pu, err := buildRequest(t.Context(), adminwire.ExplainRequest{URL: sent})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ package server_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
@@ -171,7 +170,7 @@ func newAdvEnv(t *testing.T) *advEnv {
 	a.ended = assume(worker, "ended", 3600)
 	a.short = assume(worker, "short", 900)
 	a.signedBefore["ended"] = a.presign(t, http.MethodGet, "/adv/obj", a.ended.sig(), time.Hour)
-	if _, err := a.adminAs(a.root()).Terminate(context.Background(), a.ended.AccessKeyId); err != nil {
+	if _, err := a.adminAs(a.root()).Terminate(t.Context(), a.ended.AccessKeyId); err != nil {
 		t.Fatalf("terminating a session: %v", err)
 	}
 	// AWS's "revoke active sessions": a deny on tokens issued before now.

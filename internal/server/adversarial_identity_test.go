@@ -9,7 +9,6 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -309,10 +308,10 @@ func TestAdversarialIdentityLegacyPolicyBoundAtStart(t *testing.T) {
 		`","` + ie.userARN("ghost") + `"]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::life/*"}]}`
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + ie.userARN("dave") + `"},"Action":"sts:AssumeRole"}]}`
 	makeLegacy(t, dir, func(st *bolt.Store) error {
-		if err := st.PutBucketPolicy(context.Background(), "life", grant); err != nil {
+		if err := st.PutBucketPolicy(t.Context(), "life", grant); err != nil {
 			return err
 		}
-		return st.UpdateRole(context.Background(), "deployer", func(r *meta.Role) error { r.TrustPolicy = trust; return nil })
+		return st.UpdateRole(t.Context(), "deployer", func(r *meta.Role) error { r.TrustPolicy = trust; return nil })
 	}, func(*bbolt.Tx) error { return nil })
 
 	ie, stop = startIdentityOn(t, dir, fake)
@@ -392,7 +391,7 @@ func TestAdversarialIdentityLegacyFederationTokenBoundAtStart(t *testing.T) {
 	owners := map[string]string{}
 	makeLegacy(t, dir, func(st *bolt.Store) error {
 		for _, id := range []string{erinTok.AccessKeyID, fayTok.AccessKeyID} {
-			sess, err := st.GetSession(context.Background(), id)
+			sess, err := st.GetSession(t.Context(), id)
 			if err != nil {
 				return err
 			}

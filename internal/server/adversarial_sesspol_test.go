@@ -6,7 +6,6 @@ package server_test
 // and STS must refuse the ARNs AWS refuses.
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -221,7 +220,7 @@ func TestExplainManagedSessionPolicy(t *testing.T) {
 		t.Fatalf("statement %+v, want NoCats of session policy %s", ex.Statement, arn)
 	}
 	// And the admin API shows the session with its policies.
-	s, err := ie.adminAs(ie.root()).Session(context.Background(), out.Result.Credentials.AccessKeyId)
+	s, err := ie.adminAs(ie.root()).Session(t.Context(), out.Result.Credentials.AccessKeyId)
 	if err != nil {
 		t.Fatal(err)
 	}

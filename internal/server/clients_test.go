@@ -6,7 +6,6 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/rand"
@@ -388,7 +387,7 @@ func TestClientsAWSSDK(t *testing.T) {
 }
 
 func sdkFlow(t *testing.T, e *testEnv) {
-	ctx := context.Background()
+	ctx := t.Context()
 	c := e.sdk(t)
 	bucket := "sdk-" + e.scheme()
 
@@ -629,7 +628,7 @@ func TestClientsMinio(t *testing.T) {
 }
 
 func minioFlow(t *testing.T, e *testEnv, trailing bool) {
-	ctx := context.Background()
+	ctx := t.Context()
 	mc := e.minio(t, trailing)
 	bucket := "minio-bucket"
 	if err := mc.MakeBucket(ctx, bucket, minio.MakeBucketOptions{Region: region}); err != nil {
@@ -789,7 +788,7 @@ func minioFlow(t *testing.T, e *testEnv, trailing bool) {
 
 func TestPresignMutations(t *testing.T) {
 	e := startServer(t, false, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	c := e.sdk(t)
 	for _, b := range []string{"mut", "mut2"} {
 		must[*s3.CreateBucketOutput](t, "CreateBucket")(c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}))
@@ -966,7 +965,7 @@ func iso(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 func TestPresignBoundaries(t *testing.T) {
 	fake := clock.NewFake(time.Now().UTC().Truncate(time.Second))
 	e := startServer(t, false, fake)
-	ctx := context.Background()
+	ctx := t.Context()
 	c := e.sdk(t)
 	must[*s3.CreateBucketOutput](t, "CreateBucket")(c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("edge")}))
 	body := []byte("edge of time")

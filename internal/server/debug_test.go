@@ -12,7 +12,7 @@ import (
 )
 
 func TestServeDebugGoroutineProfile(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	addr, err := server.ServeDebug(ctx, "127.0.0.1:0", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("ServeDebug: %v", err)

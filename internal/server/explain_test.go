@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -29,7 +28,7 @@ func (e *testEnv) adminAs(c sigv4.Credentials) *adminclient.Client {
 // explain asks as root and fails the test on an error.
 func (e *testEnv) explain(t *testing.T, in adminwire.ExplainRequest) *adminwire.Explanation {
 	t.Helper()
-	ex, err := e.adminAs(e.root()).Explain(context.Background(), in)
+	ex, err := e.adminAs(e.root()).Explain(t.Context(), in)
 	if err != nil {
 		t.Fatalf("Explain: %v", err)
 	}
@@ -201,7 +200,7 @@ func TestExplainReasons(t *testing.T) {
 				sess := ie.assume(t, ie.alice, ie.roleARN, "ended", 3600)
 				u := ie.presign(t, sess.sig(), 2*time.Hour)
 				ie.fake.Set(t0.Add(10 * time.Minute))
-				if _, err := ie.adminAs(ie.root()).Terminate(context.Background(), sess.AccessKeyId); err != nil {
+				if _, err := ie.adminAs(ie.root()).Terminate(t.Context(), sess.AccessKeyId); err != nil {
 					t.Fatal(err)
 				}
 				ie.fake.Set(t0.Add(25 * time.Minute))
@@ -569,7 +568,7 @@ func TestExplainSignatureMismatch(t *testing.T) {
 func TestExplainChangesNothing(t *testing.T) {
 	ie := newIdentityEnv(t)
 	before := ie.fake.Now()
-	clk, err := ie.adminAs(ie.root()).Clock(context.Background())
+	clk, err := ie.adminAs(ie.root()).Clock(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -581,7 +580,7 @@ func TestExplainChangesNothing(t *testing.T) {
 		}
 	}
 	wantOK(t, do(t, ie.httpc, http.MethodGet, ie.signedURL(t, http.MethodGet, "/life/cat", 0), nil, nil), 200, ie.body)
-	after, err := ie.adminAs(ie.root()).Clock(context.Background())
+	after, err := ie.adminAs(ie.root()).Clock(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -595,14 +594,14 @@ func TestExplainChangesNothing(t *testing.T) {
 func TestExplainAccessAndInput(t *testing.T) {
 	ie := newIdentityEnv(t)
 	u := ie.presign(t, ie.alice, time.Hour)
-	_, err := ie.adminAs(ie.alice).Explain(context.Background(), adminwire.ExplainRequest{URL: u})
+	_, err := ie.adminAs(ie.alice).Explain(t.Context(), adminwire.ExplainRequest{URL: u})
 	var ae *adminclient.APIError
 	if !errors.As(err, &ae) || ae.Status != 403 || ae.Code != "AccessDenied" || !strings.Contains(ae.Message, "signet:ExplainURL") {
 		t.Fatalf("alice without signet:ExplainURL: %v", err)
 	}
 	ie.iam(t, "Action", "PutUserPolicy", "UserName", "alice", "PolicyName", "explain", "PolicyDocument",
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"signet:ExplainURL","Resource":"*"}]}`)
-	ex, err := ie.adminAs(ie.alice).Explain(context.Background(), adminwire.ExplainRequest{URL: u})
+	ex, err := ie.adminAs(ie.alice).Explain(t.Context(), adminwire.ExplainRequest{URL: u})
 	if err != nil || ex.Reason != adminwire.ReasonValid {
 		t.Fatalf("alice allowed signet:ExplainURL: %v %+v", err, ex)
 	}
@@ -612,7 +611,7 @@ func TestExplainAccessAndInput(t *testing.T) {
 		{URL: ""},
 		{URL: u, Method: "GET /"},
 	} {
-		_, err := ie.adminAs(ie.root()).Explain(context.Background(), bad)
+		_, err := ie.adminAs(ie.root()).Explain(t.Context(), bad)
 		if !errors.As(err, &ae) || ae.Status != 400 || ae.Code != "InvalidRequest" {
 			t.Errorf("%+v: %v, want 400 InvalidRequest", bad, err)
 		}

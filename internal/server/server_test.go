@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -116,7 +115,7 @@ func TestStartupRemovesOrphanBlobs(t *testing.T) {
 	}
 	// A blob written but never committed: what a crash between the
 	// publish and the metadata commit leaves behind.
-	orphan, _, err := s.blobs.Put(context.Background(), strings.NewReader("torn write"))
+	orphan, _, err := s.blobs.Put(t.Context(), strings.NewReader("torn write"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +125,7 @@ func TestStartupRemovesOrphanBlobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.blobs.Open(context.Background(), orphan); err != storage.ErrNotFound {
+	if _, err := s.blobs.Open(t.Context(), orphan); err != storage.ErrNotFound {
 		t.Fatalf("orphan still there after restart: %v", err)
 	}
 }

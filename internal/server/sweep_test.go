@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
@@ -21,7 +20,7 @@ func TestSweepKeepsKeyTombstonesAWeek(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	ctx := context.Background()
+	ctx := t.Context()
 	const id = "AKIAALICE00000000001"
 	if err := s.store.CreateUser(ctx, meta.User{Name: "alice", ID: "AIDAALICE00000000001", Path: "/", Created: deleted}); err != nil {
 		t.Fatal(err)
