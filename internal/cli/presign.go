@@ -37,6 +37,7 @@ type presignOpts struct {
 	expiresIn   string
 	method      string
 	contentType string
+	createOnly  bool
 	headers     headerFlags
 	overrides   map[string]*overrideFlag
 	sigv2       bool
@@ -73,6 +74,8 @@ func presignSpec(o *presignOpts) *cmdSpec {
 			help: "GET (default), PUT, HEAD or DELETE; POST for a multipart upload\n(--uploads or --upload-id)"},
 		{name: "content-type", arg: "TYPE", value: (*textFlag)(&o.contentType),
 			help: "sign the Content-Type of a PUT; the upload must send exactly it"},
+		{name: "create-only", value: (*switchFlag)(&o.createOnly),
+			help: "sign If-None-Match: * on a PUT: the upload fails (412) when the\nkey exists, so the URL can create the object but never overwrite it"},
 		{name: "header", arg: "'NAME: VALUE'", value: &o.headers,
 			help: "sign another header the request must send (repeatable)"},
 		{name: "upload-id", arg: "ID", value: (*textFlag)(&o.uploadID),
@@ -231,6 +234,12 @@ func presignRequest(arg string, o *presignOpts) (presign.Request, error) {
 		}
 		req.Header.Set("Content-Type", o.contentType)
 	}
+	if o.createOnly {
+		if req.Method != http.MethodPut || req.UploadID != "" {
+			return req, fmt.Errorf("--create-only makes an upload conditional: it goes with --method PUT, without --upload-id")
+		}
+		req.Header.Set("If-None-Match", "*")
+	}
 	for _, h := range o.headers {
 		name, value, ok := strings.Cut(h, ":")
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
@@ -238,7 +247,7 @@ func presignRequest(arg string, o *presignOpts) (presign.Request, error) {
 			return req, fmt.Errorf("--header %q: write it 'Name: value', e.g. --header 'x-amz-meta-owner: alice'", h)
 		}
 		if len(req.Header.Values(name)) > 0 {
-			return req, fmt.Errorf("--header %s: given twice (or with --content-type); sign each header once", name)
+			return req, fmt.Errorf("--header %s: given twice (or with --content-type or --create-only); sign each header once", name)
 		}
 		req.Header.Set(name, value)
 	}

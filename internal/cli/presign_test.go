@@ -168,6 +168,8 @@ func TestPresignGolden(t *testing.T) {
 			"--response-content-encoding", "identity", "--response-expires", "Thu, 01 Dec 2026 16:00:00 GMT"), setup: psAliceProfile},
 		{name: "put_content_type", args: with("s3://uploads/report 2026.pdf", "--method", "put", "--content-type", "application/pdf",
 			"--header", "x-amz-meta-owner: alice", "--expires-in", "15m"), setup: psAliceProfile},
+		{name: "put_create_only", args: with("s3://uploads/report.pdf", "--method", "PUT", "--create-only"), setup: psAliceProfile},
+		{name: "create_only_on_get", args: with(cat, "--create-only"), setup: psAliceProfile},
 		{name: "put_content_type_json", args: with("s3://uploads/report 2026.pdf", "--method", "PUT", "--content-type", "application/pdf", "--json"), setup: psAliceProfile},
 
 		// One part of a multipart upload (UploadPart).
@@ -407,6 +409,18 @@ func TestPresignedURLsWorkAgainstSignet(t *testing.T) {
 	}
 	if r := psSend(t, "PUT", put, http.Header{"Content-Type": {"text/plain"}}, "hello"); r.status != 200 {
 		t.Fatalf("PUT with the signed Content-Type: %d %s", r.status, r.body)
+	}
+
+	// --create-only: the URL creates a key once and never overwrites it.
+	once := psMustPresign(t, psNow, append([]string{"s3://photos/notes/once.txt", "--method", "PUT", "--create-only"}, at...)...)
+	if r := psSend(t, "PUT", once, nil, "first"); r.status != 403 || !strings.Contains(r.body, "SignatureDoesNotMatch") {
+		t.Errorf("create-only PUT without If-None-Match: %d %s", r.status, r.body)
+	}
+	if r := psSend(t, "PUT", once, http.Header{"If-None-Match": {"*"}}, "first"); r.status != 200 {
+		t.Fatalf("create-only PUT of a new key: %d %s", r.status, r.body)
+	}
+	if r := psSend(t, "PUT", once, http.Header{"If-None-Match": {"*"}}, "second"); r.status != 412 || !strings.Contains(r.body, "PreconditionFailed") {
+		t.Errorf("create-only PUT over an existing key: %d %s", r.status, r.body)
 	}
 
 	get := psMustPresign(t, psNow, append([]string{key, "--expires-in", "1h"}, at...)...)
