@@ -20,8 +20,9 @@ those sessions, presigned URLs already handed out included, then fail with
 403 AccessDenied; sessions issued after it keep working, and running the
 command again moves the cutoff to the new now. "Now" is the server's
 lifetime clock (the one that stamps sessions), read from the admin API, so
-it holds under --dev-clock too. Remove the policy with 'aws iam
-delete-role-policy' when every older session has expired anyway.`)
+it holds under --dev-clock too. Remove the policy with 'signet admin role
+delete-policy ROLE AWSRevokeOlderSessions' when every older session has
+expired anyway.`)
 }
 
 func revokeUserCmd() *adminCmd {
