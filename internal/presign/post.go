@@ -515,3 +515,123 @@ func wholeNumber(v any) (int64, error) {
 	}
 	return 0, errors.New("not a number")
 }
+
+// Form is a POST form taken apart, for `signet inspect`.
+type Form struct {
+	URL    string
+	Fields Fields
+	Policy *Policy
+	// SigV2 is a form signed with AWSAccessKeyId and signature.
+	SigV2       bool
+	AccessKeyID string
+	// Scope and SignedAt are a SigV4 form's x-amz-credential scope and
+	// x-amz-date.
+	Scope     sigv4.Scope
+	SignedAt  time.Time
+	Token     string
+	Signature string
+	// Problems are what S3 would refuse before judging the expiration:
+	// fields no condition covers, conditions the fields break.
+	Problems []string
+}
+
+// Temporary reports whether the form was signed with temporary
+// credentials (it carries a session token).
+func (f *Form) Temporary() bool { return f.Token != "" }
+
+// exemptFields need no condition in the policy (S3's rule; x-ignore-*
+// too). bucket is not a form field but the URL's.
+var exemptFields = []string{"policy", "x-amz-signature", "file", "awsaccesskeyid", "signature"}
+
+// ParseForm reads the fields a POST form sends (names case-insensitive,
+// as S3 reads them): which signature, whose key, the policy, and what in
+// them S3 would refuse whatever the time.
+func ParseForm(rawURL string, fields Fields) (*Form, error) {
+	f := &Form{URL: rawURL, Fields: fields}
+	policy := fields.Get("policy")
+	if policy == "" {
+		return nil, errors.New("the form has no policy field: it is not a presigned POST form")
+	}
+	p, err := DecodePolicy(policy)
+	if err != nil {
+		return nil, err
+	}
+	f.Policy = p
+	f.Token = fields.Get("x-amz-security-token")
+	if ak := fields.Get("AWSAccessKeyId"); ak != "" {
+		f.SigV2, f.AccessKeyID, f.Signature = true, ak, fields.Get("signature")
+		if f.Signature == "" {
+			return nil, errors.New("the form has AWSAccessKeyId but no signature field")
+		}
+	} else {
+		if err := f.readSigV4(); err != nil {
+			return nil, err
+		}
+	}
+	f.Problems = formProblems(fields, p.Conditions)
+	return f, nil
+}
+
+func (f *Form) readSigV4() error {
+	for _, name := range []string{"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"} {
+		if f.Fields.Get(name) == "" {
+			return fmt.Errorf("the form has no %s field (nor AWSAccessKeyId, for SigV2)", name)
+		}
+	}
+	if alg := f.Fields.Get("x-amz-algorithm"); alg != sigv4.Algorithm {
+		return fmt.Errorf("x-amz-algorithm is %q; S3 takes %s", alg, sigv4.Algorithm)
+	}
+	ak, scope, ok := sigv4.ParseCredential(f.Fields.Get("x-amz-credential"))
+	if !ok {
+		return fmt.Errorf("x-amz-credential %q is not KEY/DATE/REGION/s3/aws4_request", f.Fields.Get("x-amz-credential"))
+	}
+	at, ok := sigv4.ParseAmzDate(f.Fields.Get("x-amz-date"))
+	if !ok {
+		return fmt.Errorf("x-amz-date %q is not yyyyMMddTHHmmssZ", f.Fields.Get("x-amz-date"))
+	}
+	f.AccessKeyID, f.Scope, f.SignedAt, f.Signature = ak, scope, at, f.Fields.Get("x-amz-signature")
+	return nil
+}
+
+// formProblems lists the fields no condition names and the conditions
+// the fields as given do not meet. A key holding ${filename} is judged by
+// its part before the variable, which is all a condition can know.
+func formProblems(fields Fields, conds []Condition) []string {
+	var out []string
+	for _, fl := range fields {
+		lower := strings.ToLower(fl.Name)
+		if containsFold(exemptFields, lower) || strings.HasPrefix(lower, "x-ignore-") {
+			continue
+		}
+		covered := false
+		for _, c := range conds {
+			covered = covered || strings.EqualFold(c.Field, fl.Name)
+		}
+		if !covered {
+			out = append(out, fmt.Sprintf("no condition names field %s, so S3 refuses the form (Invalid according to Policy: Extra input fields: %s)", fl.Name, lower))
+		}
+	}
+	for _, c := range conds {
+		if c.Op == OpLengthRange || strings.EqualFold(c.Field, "bucket") {
+			continue
+		}
+		v, present := "", false
+		for _, fl := range fields {
+			if strings.EqualFold(fl.Name, c.Field) {
+				v, present = fl.Value, true
+			}
+		}
+		if strings.EqualFold(c.Field, "key") {
+			if i := strings.Index(v, Filename); i >= 0 {
+				v = v[:i]
+				if c.Op == OpEq {
+					continue // the file's name decides
+				}
+			}
+		}
+		if !present || (c.Op == OpEq && v != c.Value) || (c.Op == OpStartsWith && !strings.HasPrefix(v, c.Value)) {
+			out = append(out, fmt.Sprintf("the form as given fails condition %s (Invalid according to Policy: Policy Condition failed)", c))
+		}
+	}
+	return out
+}

@@ -293,3 +293,41 @@ func TestCheckPostRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestParseForm reads back the forms SignPost makes, SigV4 and SigV2, and
+// names what S3 would refuse in a form changed after signing.
+func TestParseForm(t *testing.T) {
+	req := PostRequest{Bucket: "photos", Key: "uploads/", ExpiresIn: time.Hour, ContentType: "image/png"}
+	v4, err := SignPost(req, session(t, t0.Add(time.Hour)), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ParseForm(v4.URL, v4.Fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.SigV2 || f.AccessKeyID != sessKey || !f.Temporary() || !f.SignedAt.Equal(t0) || f.Scope.Region != "us-east-1" || len(f.Problems) != 0 {
+		t.Errorf("SigV4 form read as %+v", f)
+	}
+	req.SigV2 = true
+	v2, err := SignPost(req, longTerm(t), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := ParseForm(v2.URL, v2.Fields); err != nil || !f.SigV2 || f.AccessKeyID != userKey || f.Temporary() || len(f.Problems) != 0 {
+		t.Errorf("SigV2 form read as %+v, %v", f, err)
+	}
+	changed := append(Fields{{"x-amz-meta-extra", "1"}}, v2.Fields...)
+	changed[1].Value = "text/html" // Content-Type
+	f, err = ParseForm(v2.URL, changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Problems) != 2 || !strings.Contains(f.Problems[0], "Extra input fields: x-amz-meta-extra") ||
+		!strings.Contains(f.Problems[1], `{"Content-Type":"image/png"}`) {
+		t.Errorf("problems %q", f.Problems)
+	}
+	if _, err := ParseForm(v2.URL, Fields{{"key", "a"}}); err == nil {
+		t.Error("a form without a policy parsed")
+	}
+}
