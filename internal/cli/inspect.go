@@ -48,6 +48,7 @@ type inspectOpts struct {
 	offline bool
 	method  string
 	headers headerFlag
+	post    inspectPostOpts
 }
 
 // inspectSpec declares signet inspect, its flags bound to o.
@@ -57,7 +58,7 @@ func inspectSpec(o *inspectOpts) *cmdSpec {
 		path:  "inspect",
 		usage: "[flags] URL",
 		about: inspectAbout,
-		flags: []flagSpec{
+		flags: append([]flagSpec{
 			{name: "method", arg: "METHOD", value: (*textFlag)(&o.method), choices: presign.Methods,
 				help: "the HTTP method the URL is used with (default GET)"},
 			{name: "header", arg: "'N: v'", value: &o.headers,
@@ -72,7 +73,7 @@ func inspectSpec(o *inspectOpts) *cmdSpec {
 				help: "shared config and credentials profile (else AWS_PROFILE)"},
 			{name: "region", arg: "REGION", value: (*textFlag)(&o.aws.region),
 				help: "region to sign the admin call for (any; default us-east-1)"},
-		},
+		}, inspectPostFlags(&o.post)...),
 		column: 21,
 		examples: []string{
 			"signet inspect 'https://photos.s3.us-east-1.amazonaws.com/cat.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=…'",
@@ -80,6 +81,8 @@ func inspectSpec(o *inspectOpts) *cmdSpec {
 			"signet inspect --endpoint-url http://localhost:9000 \"$URL\"",
 			"signet inspect --profile signet-admin --method PUT --header 'Content-Type: image/png' \"$URL\"",
 			"signet inspect --endpoint-url http://files.internal:9000 --header 'Host: files.internal:9000' \"$URL\"",
+			"signet presign --post s3://uploads/incoming/ --json | signet inspect --post-json -",
+			"signet inspect --field key=incoming/cat.jpg --field policy=eyJ… --field … http://127.0.0.1:9000/uploads",
 		},
 		footer: `Quote the URL in single quotes: an unquoted & ends the shell command.
 
@@ -88,6 +91,8 @@ Exit status: 0 the URL is valid now; 3 it is not (the reason was printed);
 did not answer); 2 usage error.`,
 		args: func(pos []string) error {
 			switch {
+			case o.post.given():
+				return nil // postForm judges the arguments of a POST form
 			case len(pos) == 0:
 				return errors.New("missing the presigned URL to inspect (quote it in single quotes: an unquoted & ends the shell command)")
 			case len(pos) > 1:
@@ -107,12 +112,18 @@ func runInspect(env Env) int {
 		return code
 	}
 	usageErr := func(format string, a ...any) int { return usageError(env, spec, format, a...) }
+	if o.offline && (o.aws.endpointURL != "" || o.aws.profile != "") {
+		return usageErr("--offline asks no server: drop --endpoint-url and --profile, or --offline")
+	}
+	if o.post.given() {
+		if o.method != http.MethodGet || o.headers.h != nil {
+			return usageErr("--method and --header describe a URL's request; a POST form is always a POST of its fields")
+		}
+		return runInspectPost(env, spec, o, pos)
+	}
 	method := strings.ToUpper(o.method)
 	if !httpguts.ValidHeaderFieldName(method) {
 		return usageErr("--method %q is not an HTTP method: use GET, PUT, HEAD, DELETE or POST", o.method)
-	}
-	if o.offline && (o.aws.endpointURL != "" || o.aws.profile != "") {
-		return usageErr("--offline asks no server: drop --endpoint-url and --profile, or --offline")
 	}
 
 	rep := inspect.New(pos[0], env.now(), method, o.headers.h)
@@ -212,5 +223,11 @@ the one rebuilt here from the URL, --method and --header, and marks the
 first line that differs. The call is signed like the AWS CLI's, with the
 root's credentials or an identity allowed signet:ExplainURL on "*".
 Without an endpoint, or with --offline, nothing leaves this machine.
+
+With --post-json (the JSON of signet presign --post --json) or --field (a form's
+fields, with its action URL as argument) it explains a browser POST form
+instead: the decoded policy's expiration and conditions, the signer, the
+fields no condition covers, and the effective end. For a form signed by a
+session, the server is asked about that session (signet:GetSession).
 
 Session tokens are never printed: they show as REDACTED(sha256:…).`

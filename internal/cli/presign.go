@@ -46,6 +46,7 @@ type presignOpts struct {
 	uploadID    string
 	partNumber  string
 	uploads     bool
+	post        postOpts
 }
 
 // headerFlags collects repeated --header 'Name: value' flags.
@@ -66,14 +67,14 @@ func (f *overrideFlag) Set(v string) error { f.v, f.set = v, true; return nil }
 
 // presignSpec declares signet presign, its flags bound to o.
 func presignSpec(o *presignOpts) *cmdSpec {
-	o.expiresIn, o.method = "3600", "GET"
+	o.expiresIn = "3600" // --method's default, GET, is set in presignRequest, so that --post can tell it was given
 	flags := []flagSpec{
 		{name: "expires-in", arg: "DURATION", value: (*textFlag)(&o.expiresIn),
 			help: "how long the URL lives: seconds (3600) or a duration (15m, 12h,\n6d23h); default 3600; at most 604800 (7d) with SigV4"},
 		{name: "method", arg: "METHOD", value: (*textFlag)(&o.method), choices: presign.Methods,
 			help: "GET (default), PUT, HEAD or DELETE; POST for a multipart upload\n(--uploads or --upload-id)"},
 		{name: "content-type", arg: "TYPE", value: (*textFlag)(&o.contentType),
-			help: "sign the Content-Type of a PUT; the upload must send exactly it"},
+			help: "sign the Content-Type of a PUT; the upload must send exactly it\n(with --post: the one Content-Type the form may send)"},
 		{name: "create-only", value: (*switchFlag)(&o.createOnly),
 			help: "sign If-None-Match: * on a PUT: the upload fails (412) when the\nkey exists, so the URL can create the object but never overwrite it"},
 		{name: "header", arg: "'NAME: VALUE'", value: &o.headers,
@@ -85,6 +86,7 @@ func presignSpec(o *presignOpts) *cmdSpec {
 		{name: "uploads", value: (*switchFlag)(&o.uploads),
 			help: "with --method POST: start a multipart upload\n(CreateMultipartUpload); its answer holds the upload ID"},
 	}
+	flags = append(flags, postFlags(&o.post)...)
 	o.overrides = map[string]*overrideFlag{}
 	for _, name := range presign.ResponseOverrides {
 		o.overrides[name] = &overrideFlag{}
@@ -101,9 +103,9 @@ func presignSpec(o *presignOpts) *cmdSpec {
 		{name: "sigv2", value: (*switchFlag)(&o.sigv2),
 			help: "sign with legacy Signature Version 2, for old clients; SigV2\nURLs are not held to 7 days"},
 		{name: "json", value: (*switchFlag)(&o.json),
-			help: "print one JSON object instead of the URL: url, method, bucket,\nkey, upload_id, part_number and uploads (multipart only), region,\nrequired_headers, signature_version, signed_at,\nexpires_in_seconds, expires_at, effective_expires_at,\nlimited_by (url, credentials or unknown), credential_source,\nprofile, access_key_id, credential_kind (long-term or\ntemporary), credentials_expire_at, warning"},
+			help: "print one JSON object instead of the URL: url, method, bucket,\nkey, upload_id, part_number and uploads (multipart only), region,\nrequired_headers, signature_version, signed_at,\nexpires_in_seconds, expires_at, effective_expires_at,\nlimited_by (url, credentials or unknown), credential_source,\nprofile, access_key_id, credential_kind (long-term or\ntemporary), credentials_expire_at, warning; with --post: url,\nfields, bucket, key, conditions, then the same from region on"},
 		{name: "strict", value: (*switchFlag)(&o.strict),
-			help: "refuse, printing no URL, when it would die before its expiry\nor may (temporary credentials whose expiry is unknown)"},
+			help: "refuse, printing no URL, when it would die before its expiry\nor may (temporary credentials whose expiry is unknown); the\nsame for a --post form's policy"},
 	}...)
 	return &cmdSpec{
 		path:  "presign",
@@ -131,6 +133,9 @@ func presignSpec(o *presignOpts) *cmdSpec {
 			"# A month-long link for a legacy client that only speaks SigV2",
 			"signet presign s3://archive/2026.tar --sigv2 --expires-in 30d",
 			"",
+			"# A browser upload form for any key under uploads/, up to 10 MiB, as a page",
+			"signet presign --post s3://uploads/incoming/ --content-length-range 1,10MiB --html > upload.html",
+			"",
 			"# When does it really stop working?",
 			"signet presign s3://photos/yawning-cat.jpg --expires-in 7d --json | jq -r '.effective_expires_at, .limited_by'",
 		},
@@ -152,6 +157,12 @@ func runPresign(env Env) int {
 		return code
 	}
 	usageErr := func(format string, a ...any) int { return usageError(env, spec, format, a...) }
+	if o.post.post {
+		return runPresignPost(env, spec, pos[0], &o)
+	}
+	if err := refusePostOnly(&o); err != nil {
+		return usageErr("%v", err)
+	}
 	req, err := presignRequest(pos[0], &o)
 	if err != nil {
 		return usageErr("%v", err)
@@ -160,23 +171,9 @@ func runPresign(env Env) int {
 		return usageErr("%v", err)
 	}
 
-	ctx, cancel := context.WithTimeout(env.Ctx, credentialsTimeout)
-	defer cancel()
-	resolved, err := presign.Resolve(ctx, presign.Where{EndpointURL: o.aws.endpointURL, Profile: o.aws.profile, Region: o.aws.region, MFACode: env.mfaCode, Now: env.now})
-	var ce *presign.ConfigError
-	var cre *presign.CredentialsError
-	switch {
-	case errors.As(err, &ce):
-		return usageErr("%v", err)
-	case errors.As(err, &cre):
-		fmt.Fprintf(env.Stderr, "%s: %s\n", presignCmdName, cre.Msg)
-		if cre.Hint != "" {
-			fmt.Fprintln(env.Stderr, cre.Hint)
-		}
-		return presignFailed
-	case err != nil:
-		fmt.Fprintf(env.Stderr, "%s: %v\n", presignCmdName, err)
-		return presignFailed
+	resolved, code, done := resolveSigner(env, spec, &o)
+	if done {
+		return code
 	}
 	res, err := presign.Sign(req, resolved, env.now())
 	if err != nil {
@@ -208,6 +205,30 @@ func runPresign(env Env) int {
 	return presignOK
 }
 
+// resolveSigner finds the endpoint, region and credentials to sign with.
+// When done is true it failed, said why, and code is the exit status.
+func resolveSigner(env Env, spec *cmdSpec, o *presignOpts) (r *presign.Resolved, code int, done bool) {
+	ctx, cancel := context.WithTimeout(env.Ctx, credentialsTimeout)
+	defer cancel()
+	resolved, err := presign.Resolve(ctx, presign.Where{EndpointURL: o.aws.endpointURL, Profile: o.aws.profile, Region: o.aws.region, MFACode: env.mfaCode, Now: env.now})
+	var ce *presign.ConfigError
+	var cre *presign.CredentialsError
+	switch {
+	case errors.As(err, &ce):
+		return nil, usageError(env, spec, "%v", err), true
+	case errors.As(err, &cre):
+		fmt.Fprintf(env.Stderr, "%s: %s\n", presignCmdName, cre.Msg)
+		if cre.Hint != "" {
+			fmt.Fprintln(env.Stderr, cre.Hint)
+		}
+		return nil, presignFailed, true
+	case err != nil:
+		fmt.Fprintf(env.Stderr, "%s: %v\n", presignCmdName, err)
+		return nil, presignFailed, true
+	}
+	return resolved, 0, false
+}
+
 // presignRequest turns the argument and flags into a request, refusing
 // what cannot be parsed. CheckRequest judges the rest.
 func presignRequest(arg string, o *presignOpts) (presign.Request, error) {
@@ -217,6 +238,9 @@ func presignRequest(arg string, o *presignOpts) (presign.Request, error) {
 		return req, err
 	}
 	req.Method = strings.ToUpper(o.method)
+	if req.Method == "" {
+		req.Method = http.MethodGet
+	}
 	req.SigV2 = o.sigv2
 	if req.ExpiresIn, err = duration.Parse(o.expiresIn); err != nil {
 		return req, fmt.Errorf("--expires-in: %v", err)
@@ -383,10 +407,15 @@ and AWS_SESSION_TOKEN; the shared credentials and config files (~/.aws/credentia
 role_arn with source_profile or credential_source (the role is assumed at the URL's
 endpoint, or at AWS_ENDPOINT_URL_STS); credential_process; SSO; the container credentials
 endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI); and instance metadata
-(AWS_EC2_METADATA_SERVICE_ENDPOINT; AWS_EC2_METADATA_DISABLED=true skips it).`
+(AWS_EC2_METADATA_SERVICE_ENDPOINT; AWS_EC2_METADATA_DISABLED=true skips it).
+
+With --post it prints a browser upload form instead: the bucket's URL, then the form's fields
+(a signed POST policy, as boto3's generate_presigned_post makes it), or the whole page with
+--html. A policy dies with its credentials as a URL does, and is warned of the same way; it has
+no 7-day cap (AWS sets none on a policy's expiration).`
 
 const presignExitCodes = `Exit codes:
-  0  the URL was printed (a warning may have gone to stderr)
+  0  the URL (or --post form) was printed (a warning may have gone to stderr)
   1  no credentials, or their source failed (STS refused the role, credential_process failed)
   2  usage error: a bad flag, argument or configuration, or --expires-in over 7 days
   3  refused by --strict: the URL would die before its expiry, or may`

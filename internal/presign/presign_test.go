@@ -256,7 +256,7 @@ func TestCheckRequest(t *testing.T) {
 		{"negative", func(r *Request) { r.ExpiresIn = -time.Hour }, "at least one second"},
 		{"fraction", func(r *Request) { r.ExpiresIn = 1500 * time.Millisecond }, "whole seconds"},
 		{"method", func(r *Request) { r.Method = "PATCH" }, `--method "PATCH": want GET, PUT, HEAD, DELETE or POST`},
-		{"POST form", func(r *Request) { r.Method = "POST" }, "the browser POST form (a presigned POST policy) is not supported yet"},
+		{"POST form", func(r *Request) { r.Method = "POST" }, "for the browser's POST form (a presigned POST policy) use --post"},
 		{"override on PUT", func(r *Request) { r.Method = "PUT"; r.Overrides = map[string]string{"response-expires": "x"} }, "apply to GET and HEAD"},
 		{"override on HEAD", func(r *Request) { r.Method = "HEAD"; r.Overrides = map[string]string{"response-expires": "x"} }, ""},
 		{"unknown override", func(r *Request) { r.Overrides = map[string]string{"response-foo": "x"} }, "not a response override"},

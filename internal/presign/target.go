@@ -43,9 +43,10 @@ func ParsePartNumber(s string) (int, error) {
 }
 
 // ErrPOSTForm refuses --method POST that names no multipart operation:
-// the browser's POST form is a signed policy, not a presigned URL.
-var ErrPOSTForm = errors.New("--method POST: the browser POST form (a presigned POST policy) is not supported yet; " +
-	"--method POST presigns CreateMultipartUpload with --uploads, or CompleteMultipartUpload with --upload-id ID")
+// the browser's POST form is a signed policy, not a presigned URL, and
+// --post makes it.
+var ErrPOSTForm = errors.New("--method POST presigns CreateMultipartUpload with --uploads, or CompleteMultipartUpload with --upload-id ID; " +
+	"for the browser's POST form (a presigned POST policy) use --post instead of --method")
 
 // checkTarget refuses a method and sub-resource that together name no S3
 // operation signet presigns (the operations boto3's generate_presigned_url

@@ -163,7 +163,7 @@ func TestCheckTargetMultipart(t *testing.T) {
 		req  Request
 		want string
 	}{
-		{Request{Method: "POST"}, "POST form (a presigned POST policy) is not supported yet"},
+		{Request{Method: "POST"}, "use --post instead of --method"},
 		{Request{Method: "PUT", Uploads: true}, "add --method POST"},
 		{Request{Method: "POST", Uploads: true, UploadID: "u1"}, "takes no --upload-id"},
 		{Request{Method: "HEAD", UploadID: "u1"}, "names no S3 operation"},

@@ -8,41 +8,70 @@ import (
 	"signet/internal/lifetime"
 )
 
+// warned is what the lifetime warning speaks of: a presigned URL, or a
+// presigned POST policy. Both die with the credentials that signed them,
+// so they share one paragraph; only the noun and the long-term advice
+// differ.
+type warned struct {
+	noun     string // "URL" or "policy"
+	longTerm string // what to sign with instead
+	identity Identity
+	lifetime lifetime.Lifetime
+	signedAt time.Time
+	asked    time.Duration // the --expires-in asked for
+}
+
 // warning is the paragraph a person must read before handing the URL out,
-// or "" when the URL lives its full window. It names the credentials (never
-// their secret or token), says when they end and what the URL really gets,
-// and what to do instead.
+// or "" when the URL lives its full window.
 func warning(r *Result) string {
-	id := r.Identity
-	lt := r.Lifetime
-	who := fmt.Sprintf("temporary credentials, access key %s from %s,", id.AccessKeyID, id.Source)
 	longTerm := "an IAM user's long-term access key (AKIA…, up to 7 days)"
 	if r.SignatureVersion == "sigv2" {
 		longTerm = "an IAM user's long-term access key (AKIA…)"
 	}
+	return lifetimeWarning(warned{noun: "URL", longTerm: longTerm, identity: r.Identity,
+		lifetime: r.Lifetime, signedAt: r.SignedAt, asked: r.Request.ExpiresIn})
+}
+
+// lifetimeWarning is the one warning text of presign, for URLs and POST
+// policies alike, or "" when w lives its full window. It names the
+// credentials (never their secret or token), says when they end and what
+// the URL or policy really gets, and what to do instead.
+func lifetimeWarning(w warned) string {
+	id := w.identity
+	lt := w.lifetime
+	who := fmt.Sprintf("temporary credentials, access key %s from %s,", id.AccessKeyID, id.Source)
 	switch {
 	case id.ExpiryUnknown():
-		return fmt.Sprintf("This URL may stop working before %s: it is signed with %s that came without an expiration time, "+
-			"and a presigned URL dies with its credentials. Ask whoever issued them when they expire "+
+		return fmt.Sprintf("This %s may stop working before %s: it is signed with %s that came without an expiration time, "+
+			"and a presigned %s dies with its credentials. Ask whoever issued them when they expire "+
 			"(aws sts get-caller-identity only shows that they still work), or sign with %s.",
-			stamp(lt.URLExpiry), who, longTerm)
+			w.noun, stamp(lt.URLExpiry), who, w.presigned(), w.longTerm)
 	case lt.LimitedBy != lifetime.LimitCredentials:
 		return ""
-	case !lt.Effective.After(r.SignedAt):
-		return fmt.Sprintf("This URL does not work at all: it is signed with %s that expired at %s, %s before signing, "+
-			"and a presigned URL dies with its credentials. Refresh them and sign again, or sign with %s.",
-			who, stamp(lt.Effective), fmtDuration(r.SignedAt.Sub(lt.Effective)), longTerm)
+	case !lt.Effective.After(w.signedAt):
+		return fmt.Sprintf("This %s does not work at all: it is signed with %s that expired at %s, %s before signing, "+
+			"and a presigned %s dies with its credentials. Refresh them and sign again, or sign with %s.",
+			w.noun, who, stamp(lt.Effective), fmtDuration(w.signedAt.Sub(lt.Effective)), w.presigned(), w.longTerm)
 	}
-	remaining := lt.Effective.Sub(r.SignedAt).Truncate(time.Second)
+	remaining := lt.Effective.Sub(w.signedAt).Truncate(time.Second)
 	shorter := ""
 	if remaining >= time.Second {
-		shorter = fmt.Sprintf(", or shorten the URL to --expires-in %d (%s) or less", int64(remaining/time.Second), fmtDuration(remaining))
+		shorter = fmt.Sprintf(", or shorten the %s to --expires-in %d (%s) or less", w.noun, int64(remaining/time.Second), fmtDuration(remaining))
 	}
-	return fmt.Sprintf("This URL stops working at %s, %s after signing, not at %s: %s short. "+
-		"It is signed with %s which expire then, and a presigned URL dies with its credentials. "+
+	return fmt.Sprintf("This %s stops working at %s, %s after signing, not at %s: %s short. "+
+		"It is signed with %s which expire then, and a presigned %s dies with its credentials. "+
 		"For the full %s, sign with %s%s.",
-		stamp(lt.Effective), fmtDuration(lt.Effective.Sub(r.SignedAt)), stamp(lt.URLExpiry), fmtDuration(lt.Shortfall),
-		who, fmtDuration(r.Request.ExpiresIn), longTerm, shorter)
+		w.noun, stamp(lt.Effective), fmtDuration(lt.Effective.Sub(w.signedAt)), stamp(lt.URLExpiry), fmtDuration(lt.Shortfall),
+		who, w.presigned(), fmtDuration(w.asked), w.longTerm, shorter)
+}
+
+// presigned names the kind of thing in the rule "a presigned … dies with
+// its credentials".
+func (w warned) presigned() string {
+	if w.noun == "URL" {
+		return "URL"
+	}
+	return "POST " + w.noun
 }
 
 // stamp prints a time as RFC 3339 in UTC, to the second.
