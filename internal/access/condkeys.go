@@ -175,6 +175,7 @@ var actionKeys = map[string][]string{
 	"s3:DeleteBucketPolicy":         s3Common,
 	"s3:DeleteObject":               s3Object,
 	"s3:GetBucketAcl":               s3Common,
+	"s3:GetBucketCORS":              s3Common,
 	"s3:GetBucketLocation":          s3Common,
 	"s3:GetBucketPolicy":            s3Common,
 	"s3:GetBucketVersioning":        s3Common,
@@ -185,6 +186,7 @@ var actionKeys = map[string][]string{
 	"s3:ListBucketMultipartUploads": s3Object,
 	"s3:ListMultipartUploadParts":   s3Object,
 	"s3:PutBucketAcl":               join(s3Common, s3Grants),
+	"s3:PutBucketCORS":              s3Common,
 	"s3:PutBucketPolicy":            s3Common,
 	"s3:PutObjectAcl":               join(s3Object, s3Grants, []string{"s3:ExistingObjectTag/"}),
 	"s3:PutObject": join(s3Object, s3Grants, []string{

@@ -25,6 +25,10 @@ func TestStoreWritesInvalidate(t *testing.T) {
 			return s.PutBucketPolicy(bg, "b", doc(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}`))
 		}},
 		{"DeleteBucketPolicy", func() error { return s.DeleteBucketPolicy(bg, "b") }},
+		{"PutBucketCORS", func() error {
+			return s.PutBucketCORS(bg, "b", `<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod><AllowedOrigin>*</AllowedOrigin></CORSRule></CORSConfiguration>`)
+		}},
+		{"DeleteBucketCORS", func() error { return s.DeleteBucketCORS(bg, "b") }},
 		{"DeleteBucket", func() error { _, err := s.DeleteBucket(bg, "b"); return err }},
 		{"CreateUser", func() error {
 			return s.CreateUser(bg, meta.User{Name: "u", ID: "AIDAU0000000000000000", Path: "/", Created: t0})

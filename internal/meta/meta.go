@@ -28,6 +28,8 @@ var (
 	ErrNoSuchUpload    = errors.New("meta: no such upload")
 	ErrClosed          = errors.New("meta: store closed")
 	ErrInvalidArgument = errors.New("meta: invalid argument")
+	// ErrNoSuchCORSConfiguration: the bucket has no CORS configuration.
+	ErrNoSuchCORSConfiguration = errors.New("meta: no such CORS configuration")
 )
 
 // Bucket is a bucket's record.
@@ -173,6 +175,14 @@ type Store interface {
 	// DeleteBucket fails with ErrBucketNotEmpty while objects remain;
 	// in-progress uploads are dropped and their blobs returned.
 	DeleteBucket(ctx context.Context, name string) ([]storage.BlobID, error)
+
+	// PutBucketCORS sets a bucket's CORS configuration, a document the
+	// store keeps as given (an empty one is ErrInvalidArgument); it
+	// replaces any before it. DeleteBucket removes it with the bucket.
+	// All three fail with ErrNoSuchBucket on a missing bucket.
+	PutBucketCORS(ctx context.Context, bucket, doc string) error
+	GetBucketCORS(ctx context.Context, bucket string) (string, error) // ErrNoSuchCORSConfiguration
+	DeleteBucketCORS(ctx context.Context, bucket string) error        // a missing configuration is not an error
 
 	// PutObject stores obj (bucket and key inside it), replacing any
 	// object the key held.

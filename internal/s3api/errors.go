@@ -38,9 +38,11 @@ const (
 	codeNone errorCode = iota // the zero value: no code
 	codeAccessControlListNotSupported
 	codeAccessDenied
+	codeAccessForbidden
 	codeAuthorizationHeaderMalformed
 	codeAuthorizationQueryParametersError
 	codeBadDigest
+	codeBadRequest
 	codeBucketAlreadyOwnedByYou
 	codeBucketNotEmpty
 	codeEntityTooLarge
@@ -70,8 +72,10 @@ const (
 	codeMetadataTooLarge
 	codeMethodNotAllowed
 	codeMissingContentLength
+	codeMissingRequestBodyError
 	codeNoSuchBucket
 	codeNoSuchBucketPolicy
+	codeNoSuchCORSConfiguration
 	codeNoSuchKey
 	codeNoSuchUpload
 	codeNotImplemented
@@ -101,12 +105,16 @@ var codes = [codeCount]errSpec{
 		"an ACL header, or a PutBucketAcl or PutObjectAcl body, grants anyone but the owner: every bucket is BucketOwnerEnforced"},
 	codeAccessDenied: {"AccessDenied", 403, "Access Denied",
 		"policies do not allow the request, a presigned URL has expired or is not yet valid, the date or a signed header is missing, a missing key may not be listed, or x-amz-expected-bucket-owner names another account"},
+	codeAccessForbidden: {"AccessForbidden", 403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+		"a CORS preflight (OPTIONS) that no rule of the bucket's CORS configuration allows, on a bucket without one (\"CORSResponse: CORS is not enabled for this bucket.\"), or on a bucket that does not exist (\"CORSResponse: Bucket not found\"); with the Method asked about and the ResourceType"},
 	codeAuthorizationHeaderMalformed: {"AuthorizationHeaderMalformed", 400, "The authorization header is malformed.",
 		"the Authorization header lacks a component, or its credential scope is malformed or names another date, region or service"},
 	codeAuthorizationQueryParametersError: {"AuthorizationQueryParametersError", 400, "Error parsing the query parameters.",
 		"a presigned SigV4 URL's X-Amz-* parameters are missing or invalid: X-Amz-Expires over 604800, a bad date, credential scope or signed-header list"},
 	codeBadDigest: {"BadDigest", 400, "The Content-MD5 you specified did not match what we received.",
 		"the body does not match its Content-MD5 or x-amz-checksum-* value"},
+	codeBadRequest: {"BadRequest", 400, "Insufficient information. Origin request header needed.",
+		"a CORS preflight (OPTIONS) without Origin, or whose Access-Control-Request-Method is missing or not a method a CORS rule can allow (\"Invalid Access-Control-Request-Method: …\")"},
 	codeBucketAlreadyOwnedByYou: {"BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it.",
 		"CreateBucket names a bucket that exists (every bucket belongs to the one account)"},
 	codeBucketNotEmpty: {"BucketNotEmpty", 409, "The bucket you tried to delete is not empty",
@@ -142,7 +150,7 @@ var codes = [codeCount]errSpec{
 	codeInvalidRange: {"InvalidRange", 416, "The requested range is not satisfiable",
 		"Range or x-amz-copy-source-range lies outside the object"},
 	codeInvalidRequest: {"InvalidRequest", 400, "Invalid Request",
-		"a request refused as a whole: conflicting or unsupported checksum headers, a copy onto itself that changes nothing, Range with partNumber, response-* overrides on an anonymous GET, no x-amz-content-sha256"},
+		"a request refused as a whole: conflicting or unsupported checksum headers, a copy onto itself that changes nothing, Range with partNumber, response-* overrides on an anonymous GET, no x-amz-content-sha256, a PutBucketCors rule with an unsupported AllowedMethod or a second wildcard, PutBucketCors without Content-MD5 or a checksum"},
 	codeInvalidStorageClass: {"InvalidStorageClass", 400, "The storage class you specified is not valid",
 		"x-amz-storage-class names no S3 storage class"},
 	codeInvalidToken: {"InvalidToken", 400, "The provided token is malformed or otherwise invalid.",
@@ -165,10 +173,14 @@ var codes = [codeCount]errSpec{
 		"a method the addressed service, bucket or object does not have"},
 	codeMissingContentLength: {"MissingContentLength", 411, "You must provide the Content-Length HTTP header.",
 		"not sent: a body without Content-Length is read to its end"},
+	codeMissingRequestBodyError: {"MissingRequestBodyError", 400, "Request Body is empty",
+		"PutBucketCors with an empty body"},
 	codeNoSuchBucket: {"NoSuchBucket", 404, "The specified bucket does not exist",
 		"the bucket does not exist"},
 	codeNoSuchBucketPolicy: {"NoSuchBucketPolicy", 404, "The bucket policy does not exist",
 		"GetBucketPolicy on a bucket that has no policy"},
+	codeNoSuchCORSConfiguration: {"NoSuchCORSConfiguration", 404, "The CORS configuration does not exist",
+		"GetBucketCors on a bucket that has no CORS configuration"},
 	codeNoSuchKey: {"NoSuchKey", 404, "The specified key does not exist.",
 		"the key does not exist (GetObject, HeadObject, a copy's source) and the caller may list the bucket"},
 	codeNoSuchUpload: {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
@@ -232,6 +244,7 @@ var domainErrors = []struct {
 }{
 	{meta.ErrNoSuchBucket, codeNoSuchBucket},
 	{meta.ErrNoSuchBucketPolicy, codeNoSuchBucketPolicy},
+	{meta.ErrNoSuchCORSConfiguration, codeNoSuchCORSConfiguration},
 	{meta.ErrBucketExists, codeBucketAlreadyOwnedByYou},
 	{meta.ErrBucketNotEmpty, codeBucketNotEmpty},
 	{meta.ErrNoSuchKey, codeNoSuchKey},

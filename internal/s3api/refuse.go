@@ -288,7 +288,6 @@ var subresources = map[string]subresource{
 	"accelerate":            bucketOps("Transfer Acceleration", "BucketAccelerateConfiguration"),
 	"analytics":             bucketOps("storage class analytics", "BucketAnalyticsConfiguration"),
 	"attributes":            {"object attributes", map[string]string{"": "GetObjectAttributes"}},
-	"cors":                  bucketOps("CORS", "BucketCors"),
 	"encryption":            bucketOps("default bucket encryption", "BucketEncryption"),
 	"intelligent-tiering":   bucketOps("S3 Intelligent-Tiering archive configurations", "BucketIntelligentTieringConfiguration"),
 	"inventory":             bucketOps("S3 Inventory", "BucketInventoryConfiguration"),

@@ -59,6 +59,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// "x-amz-id-2" into a new string on every request.
 	h["X-Amz-Id-2"] = []string{hostID(reqID)}
 	h["Server"] = serverHeader
+	if r.Method == http.MethodOptions {
+		a.servePreflight(w, r, reqID)
+		return
+	}
+	a.addCORSHeaders(w, r)
 
 	p := a.prepare(r)
 	err := p.err
@@ -183,6 +188,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "GetBucketLocation", action: "s3:GetBucketLocation", handle: (*API).getBucketLocation}, nil
 		case q.Has("policy"):
 			return route{op: "GetBucketPolicy", action: "s3:GetBucketPolicy", handle: (*API).getBucketPolicy}, nil
+		case q.Has("cors"):
+			return route{op: "GetBucketCors", action: "s3:GetBucketCORS", handle: (*API).getBucketCors}, nil
 		case q.Has("versioning"):
 			return route{op: "GetBucketVersioning", action: "s3:GetBucketVersioning", handle: (*API).getBucketVersioning}, nil
 		case q.Has("acl"):
@@ -204,6 +211,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "PutBucketAcl", action: "s3:PutBucketAcl", handle: (*API).putACL}, nil
 		case q.Has("policy"):
 			return route{op: "PutBucketPolicy", action: "s3:PutBucketPolicy", handle: (*API).putBucketPolicy}, nil
+		case q.Has("cors"):
+			return route{op: "PutBucketCors", action: "s3:PutBucketCORS", handle: (*API).putBucketCors}, nil
 		case q.Has("versioning"):
 			return route{}, notImplemented("versioning", "the versioning subresource", "PutBucketVersioning")
 		default:
@@ -212,6 +221,10 @@ func resolveBucket(m string, q url.Values) (route, error) {
 	case http.MethodDelete:
 		if q.Has("policy") {
 			return route{op: "DeleteBucketPolicy", action: "s3:DeleteBucketPolicy", handle: (*API).deleteBucketPolicy}, nil
+		}
+		if q.Has("cors") {
+			// AWS has no s3:DeleteBucketCORS: deleting is putting.
+			return route{op: "DeleteBucketCors", action: "s3:PutBucketCORS", handle: (*API).deleteBucketCors}, nil
 		}
 		return route{op: "DeleteBucket", action: "s3:DeleteBucket", handle: (*API).deleteBucket}, nil
 	case http.MethodPost:

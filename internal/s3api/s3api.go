@@ -16,6 +16,7 @@ import (
 
 	"signet/internal/authn"
 	"signet/internal/clock"
+	"signet/internal/cors"
 	"signet/internal/meta"
 	"signet/internal/storage"
 	"signet/internal/wiring"
@@ -42,6 +43,18 @@ type BucketPolicies interface {
 	PutBucketPolicy(ctx context.Context, bucket, doc string) error
 	GetBucketPolicy(ctx context.Context, bucket string) (string, error)
 	DeleteBucketPolicy(ctx context.Context, bucket string) error
+}
+
+// BucketCORS stores bucket CORS configurations (documents in the canonical
+// form of package cors) and answers the request path's question, a
+// bucket's parsed rules, from a cache that its writes invalidate.
+type BucketCORS interface {
+	PutBucketCORS(ctx context.Context, bucket, doc string) error
+	GetBucketCORS(ctx context.Context, bucket string) (string, error)
+	DeleteBucketCORS(ctx context.Context, bucket string) error
+	// BucketCORSRules is nil (and no error) for a bucket without a
+	// configuration, meta.ErrNoSuchBucket for a missing bucket.
+	BucketCORSRules(ctx context.Context, bucket string) (*cors.Config, error)
 }
 
 // AllowAuthenticated allows every signed request and denies anonymous ones:
@@ -87,6 +100,9 @@ type Config struct {
 	// x-amz-expected-bucket-owner and x-amz-source-expected-bucket-owner;
 	// "" matches no expected owner, so such requests are refused.
 	Account string
+	// CORS stores bucket CORS configurations; nil leaves the cors
+	// subresource unimplemented and answers no request with CORS headers.
+	CORS BucketCORS
 }
 
 // API is the S3 REST handler. Besides serving requests (ServeHTTP) it

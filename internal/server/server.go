@@ -141,6 +141,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		Clock:              s.Clock,
 		Logger:             log,
 		Account:            root.AccountID,
+		CORS:               store,
 	})
 	if err != nil {
 		s.Close()

@@ -30,6 +30,7 @@
 //	sessionexp    expiry (12 bytes) | access key ID -> nothing
 //	deletedkeys   key ID -> tombstone of a deleted access key
 //	bucketpolicy  bucket name -> bucket policy record
+//	bucketcors    bucket name -> CORS configuration record
 //
 // Object keys are stored as raw bytes, so any key (NUL, "..", invalid
 // UTF-8) round-trips and byte order is key order. blobrefs counts every
@@ -79,6 +80,7 @@ var (
 	bktSessionExp   = []byte("sessionexp")
 	bktBucketPolicy = []byte("bucketpolicy")
 	bktDeletedKeys  = []byte("deletedkeys")
+	bktBucketCORS   = []byte("bucketcors")
 )
 
 // topBuckets are all the top-level buckets of the layout.
@@ -86,15 +88,17 @@ var topBuckets = [][]byte{
 	bktBuckets, bktObjects, bktUploads, bktUploadIdx, bktParts, bktRefs, bktSchema, bktInlineBlobs,
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
-	bktDeletedKeys,
+	bktDeletedKeys, bktBucketCORS,
 }
 
 // schemaVersion is the layout described in the package comment. Version 2
 // added the identity buckets; a version-1 file is upgraded in place at
 // Open (the new buckets start empty), after which older binaries, which
 // would not remove a deleted bucket's policy, refuse it. Version 3 added
-// inline blobs, which older binaries could not read.
-const schemaVersion = 3
+// inline blobs, which older binaries could not read. Version 4 added
+// bucket CORS configurations, which older binaries would not remove with
+// their bucket.
+const schemaVersion = 4
 
 // lockTimeout bounds the wait for bbolt's exclusive file lock, so a second
 // server on the same data directory fails at start with ErrInUse instead
@@ -387,9 +391,12 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 				return err
 			}
 		}
-		// The policy goes with the bucket: a bucket created again
-		// under the name starts without one.
+		// The policy and the CORS configuration go with the bucket: a
+		// bucket created again under the name starts without them.
 		if err := tx.Bucket(bktBucketPolicy).Delete(bn); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bktBucketCORS).Delete(bn); err != nil {
 			return err
 		}
 		return tx.Bucket(bktBuckets).Delete(bn)

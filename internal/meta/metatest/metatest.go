@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 	}{
 		{"Buckets", testBuckets},
 		{"DeleteBucket", testDeleteBucket},
+		{"BucketCORS", testBucketCORS},
 		{"Objects", testObjects},
 		{"ObjectNoSuchBucket", testObjectNoSuchBucket},
 		{"OddKeys", testOddKeys},
@@ -1484,6 +1485,9 @@ func testClosed(t *testing.T, s meta.Store) {
 	wantErr(t, "ListObjects after Close", err, meta.ErrClosed)
 	err = s.WalkBlobs(ctx, func(storage.BlobID) error { return nil })
 	wantErr(t, "WalkBlobs after Close", err, meta.ErrClosed)
+	_, err = s.GetBucketCORS(ctx, "b")
+	wantErr(t, "GetBucketCORS after Close", err, meta.ErrClosed)
+	wantErr(t, "PutBucketCORS after Close", s.PutBucketCORS(ctx, "b", "<CORSConfiguration/>"), meta.ErrClosed)
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
