@@ -46,7 +46,9 @@ var (
 // ConditionError is a condition the form does not meet.
 type ConditionError struct{ Condition Condition }
 
-func (e *ConditionError) Error() string { return "postpolicy: condition failed: " + e.Condition.String() }
+func (e *ConditionError) Error() string {
+	return "postpolicy: condition failed: " + e.Condition.String()
+}
 
 // Unwrap lets errors.Is find ErrConditionFailed.
 func (e *ConditionError) Unwrap() error { return ErrConditionFailed }
