@@ -158,6 +158,10 @@ const (
 	ReasonRequestNotYetValid
 	ReasonTimeTooSkewed // header auth more than 15 minutes off the server clock
 	ReasonAnonymousResponseOverrides
+	// Browser form uploads (POST Object).
+	ReasonPostFormInvalid   // a signing field is missing or malformed; Message and Fields say which
+	ReasonPostPolicyInvalid // the policy does not decode; Message is S3's "Invalid Policy: …"
+	ReasonPostPolicyExpired // the policy's expiration has passed
 )
 
 // Field is an extra element of the error, in wire order.

@@ -50,6 +50,7 @@ const (
 	codeExpiredToken
 	codeIllegalLocationConstraintException
 	codeIncompleteBody
+	codeIncorrectNumberOfFilesInPostRequest
 	codeInternalError
 	codeInvalidAccessKeyId
 	codeInvalidArgument
@@ -59,16 +60,19 @@ const (
 	codeInvalidPart
 	codeInvalidPartNumber
 	codeInvalidPartOrder
+	codeInvalidPolicyDocument
 	codeInvalidRange
 	codeInvalidRequest
 	codeInvalidStorageClass
 	codeInvalidToken
 	codeInvalidURI
 	codeKeyTooLongError
+	codeMalformedPOSTRequest
 	codeMalformedPolicy
 	codeMalformedXML
 	codeMalformedTrailerError
 	codeMaxMessageLengthExceeded
+	codeMaxPostPreDataLengthExceeded
 	codeMetadataTooLarge
 	codeMethodNotAllowed
 	codeMissingContentLength
@@ -104,7 +108,7 @@ var codes = [codeCount]errSpec{
 	codeAccessControlListNotSupported: {"AccessControlListNotSupported", 400, "The bucket does not allow ACLs",
 		"an ACL header, or a PutBucketAcl or PutObjectAcl body, grants anyone but the owner: every bucket is BucketOwnerEnforced"},
 	codeAccessDenied: {"AccessDenied", 403, "Access Denied",
-		"policies do not allow the request, a presigned URL has expired or is not yet valid, the date or a signed header is missing, a missing key may not be listed, or x-amz-expected-bucket-owner names another account"},
+		"policies do not allow the request, a presigned URL or a POST policy has expired or a POST form fails its policy (\"Invalid according to Policy: …\"), a presigned URL is not yet valid, the date or a signed header is missing, a missing key may not be listed, or x-amz-expected-bucket-owner names another account"},
 	codeAccessForbidden: {"AccessForbidden", 403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
 		"a CORS preflight (OPTIONS) that no rule of the bucket's CORS configuration allows, on a bucket without one (\"CORSResponse: CORS is not enabled for this bucket.\"), or on a bucket that does not exist (\"CORSResponse: Bucket not found\"); with the Method asked about and the ResourceType"},
 	codeAuthorizationHeaderMalformed: {"AuthorizationHeaderMalformed", 400, "The authorization header is malformed.",
@@ -120,21 +124,23 @@ var codes = [codeCount]errSpec{
 	codeBucketNotEmpty: {"BucketNotEmpty", 409, "The bucket you tried to delete is not empty",
 		"DeleteBucket on a bucket that still holds objects"},
 	codeEntityTooLarge: {"EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size",
-		"a PutObject, UploadPart or UploadPartCopy body or range over 5 GiB"},
+		"a PutObject, UploadPart or UploadPartCopy body or range over 5 GiB, or a POST form's file over its policy's content-length-range (then \"Your proposed upload exceeds the maximum allowed size\")"},
 	codeEntityTooSmall: {"EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed object size.",
-		"CompleteMultipartUpload lists a part, other than the last, under 5 MiB"},
+		"CompleteMultipartUpload lists a part, other than the last, under 5 MiB; a POST form's file under its policy's content-length-range (then \"Your proposed upload is smaller than the minimum allowed size\", with MinSizeAllowed)"},
 	codeExpiredToken: {"ExpiredToken", 400, "The provided token has expired.",
 		"the session token belongs to a session that has expired or was terminated"},
 	codeIllegalLocationConstraintException: {"IllegalLocationConstraintException", 400, "The location constraint is incompatible for the region specific endpoint this request was sent to.",
 		"CreateBucket's LocationConstraint names a region other than the server's"},
 	codeIncompleteBody: {"IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header.",
 		"the body ends before its Content-Length or its aws-chunked decoded length"},
+	codeIncorrectNumberOfFilesInPostRequest: {"IncorrectNumberOfFilesInPostRequest", 400, "POST requires exactly one file upload per request.",
+		"a browser form upload (POST Object) carries a second file field after the first"},
 	codeInternalError: {"InternalError", 500, "We encountered an internal error. Please try again.",
 		"anything unexpected; the cause goes to the log with the request ID, never to the client"},
 	codeInvalidAccessKeyId: {"InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.",
 		"the access key does not exist, is inactive, or its user was deleted"},
 	codeInvalidArgument: {"InvalidArgument", 400, "Invalid Argument",
-		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId other than null, or two auth mechanisms at once"},
+		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId other than null, or two auth mechanisms at once; a POST form without its key, its file or a signing field, or with a malformed credential or date"},
 	codeInvalidBucketName: {"InvalidBucketName", 400, "The specified bucket is not valid.",
 		"CreateBucket with a name outside S3's general-purpose bucket naming rules"},
 	codeInvalidDigest: {"InvalidDigest", 400, "The Content-MD5 you specified was invalid.",
@@ -147,6 +153,8 @@ var codes = [codeCount]errSpec{
 		"GetObject or HeadObject asks for a partNumber beyond the object's parts"},
 	codeInvalidPartOrder: {"InvalidPartOrder", 400, "The list of parts was not in ascending order. Parts must be ordered by part number.",
 		"CompleteMultipartUpload lists its parts out of ascending order"},
+	codeInvalidPolicyDocument: {"InvalidPolicyDocument", 400, "The content of the form does not meet the conditions specified in the policy document.",
+		"a browser form upload's policy is not base64, not JSON, or not a POST policy (the message says what, after \"Invalid Policy: \")"},
 	codeInvalidRange: {"InvalidRange", 416, "The requested range is not satisfiable",
 		"Range or x-amz-copy-source-range lies outside the object"},
 	codeInvalidRequest: {"InvalidRequest", 400, "Invalid Request",
@@ -159,6 +167,8 @@ var codes = [codeCount]errSpec{
 		"the path does not unescape, or the key is not valid UTF-8"},
 	codeKeyTooLongError: {"KeyTooLongError", 400, "Your key is too long",
 		"a key, or a copy source's key, over 1024 bytes"},
+	codeMalformedPOSTRequest: {"MalformedPOSTRequest", 400, "The body of your POST request is not well-formed multipart/form-data.",
+		"a browser form upload whose body is not well-formed multipart/form-data, or whose Content-Type has no boundary"},
 	codeMalformedPolicy: {"MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'",
 		"PutBucketPolicy with a document that does not parse, is too large, or names a resource outside the bucket or a principal that does not exist"},
 	codeMalformedXML: {"MalformedXML", 400, "The XML you provided was not well-formed or did not validate against our published schema",
@@ -167,6 +177,8 @@ var codes = [codeCount]errSpec{
 		"an aws-chunked body's trailer is missing, unexpected or malformed"},
 	codeMaxMessageLengthExceeded: {"MaxMessageLengthExceeded", 400, "Your request was too big.",
 		"an XML request body over the operation's size limit"},
+	codeMaxPostPreDataLengthExceeded: {"MaxPostPreDataLengthExceeded", 400, "Your POST request fields preceeding the upload file was too large.",
+		"a browser form upload's fields and boundaries before the file exceed 20480 bytes"},
 	codeMetadataTooLarge: {"MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size",
 		"x-amz-meta-* headers over 2 KB in all"},
 	codeMethodNotAllowed: {"MethodNotAllowed", 405, "The specified method is not allowed against this resource.",
@@ -190,7 +202,7 @@ var codes = [codeCount]errSpec{
 	codeNotModified: {"NotModified", 304, "Not Modified",
 		"If-None-Match or If-Modified-Since holds on GetObject or HeadObject"},
 	codePreconditionFailed: {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold",
-		"If-Match or If-Unmodified-Since (or their x-amz-copy-source-if-* forms) fails, or If-None-Match: * on a write finds the key"},
+		"If-Match or If-Unmodified-Since (or their x-amz-copy-source-if-* forms) fails, If-None-Match: * on a write finds the key, or a POST to a bucket is not multipart/form-data"},
 	codeRequestTimeTooSkewed: {"RequestTimeTooSkewed", 403, "The difference between the request time and the current time is too large.",
 		"a header-signed request's date is more than 15 minutes from the server's clock"},
 	codeRequestTimeout: {"RequestTimeout", 400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.",
@@ -338,6 +350,10 @@ var reasons = map[authn.Reason]reasonSpec{
 	authn.ReasonTimeTooSkewed:      {code: codeRequestTimeTooSkewed},
 	authn.ReasonAnonymousResponseOverrides: {code: codeInvalidRequest,
 		message: "Request specific response headers cannot be used for anonymous GET requests."},
+	// Browser form uploads: the Failure carries the message and fields.
+	authn.ReasonPostFormInvalid:   {code: codeInvalidArgument},
+	authn.ReasonPostPolicyInvalid: {code: codeInvalidPolicyDocument},
+	authn.ReasonPostPolicyExpired: {code: codeAccessDenied, message: "Invalid according to Policy: Policy expired."},
 }
 
 // isQueryAuth reports whether r was (meant to be) presigned, which picks the

@@ -37,7 +37,10 @@ type route struct {
 	op      string
 	action  string
 	objects bool // resource is bucket/key, not the bucket
-	handle  handlerFunc
+	// form: authentication and authorisation come from the body (a POST
+	// form), so the handler does both once it has read the fields.
+	form   bool
+	handle handlerFunc
 }
 
 // serverHeader and acceptRangesBytes are constant header values shared by
@@ -136,6 +139,9 @@ func (a *API) prepareFor(r *http.Request, readBody bool) prepared {
 	}
 	p.route = rt
 	p.resource = arn(bucket, key, rt.objects)
+	if rt.form {
+		return p
+	}
 	if readBody {
 		withBodyConditions(p.rq, rt.action)
 	}
@@ -233,7 +239,9 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			// as AWS does.
 			return route{op: "DeleteObjects", action: "s3:DeleteObject", handle: (*API).deleteObjects}, nil
 		}
-		return route{}, notImplemented("browser-based uploads (POST forms)", "POST to a bucket", "PostObject")
+		// A browser form upload: the key, the signature and the policy
+		// are in the body, so the handler authenticates and authorises.
+		return route{op: "PostObject", action: "s3:PutObject", objects: true, form: true, handle: (*API).postObject}, nil
 	}
 	return route{}, s3Err(codeMethodNotAllowed)
 }
