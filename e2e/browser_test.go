@@ -343,10 +343,88 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("presigned GET from the page: %+v, want 200 with %d bytes of SHA-256 %s", r, len(body), sha256Hex(body))
 	}
 
+	w.postWithFetch(t)
+	w.postWithForm(t)
+	if err := chromedp.Do(w.tab, chromedp.Navigate(w.origin+"/app.html")); err != nil {
+		t.Fatalf("back to %s/app.html: %v", w.origin, err)
+	}
+
 	t.Run("no CORS rule, no access", func(t *testing.T) { w.noCORS(t) })
 	t.Run("preflight cache", func(t *testing.T) { w.preflightCache(t) })
 	// Last: it moves the server's clock 12 hours on.
 	t.Run("session ended", func(t *testing.T) { w.sessionEnded(t) })
+}
+
+// 2. The form of `signet presign --post --json`, posted by the page's
+// fetch as FormData: no preflight (a form's content type is a simple one),
+// S3's 204, the ETag readable, and ${filename} in the key replaced by the
+// File's name.
+func (w *browserWorld) postWithFetch(t *testing.T) {
+	t.Helper()
+	r := w.root.run(t, "", binPath, "presign", "--post", "s3://uploads/fetch/", "--content-length-range", "1,10MiB",
+		"--json", "--endpoint-url", w.p.endpoint)
+	if r.err != nil {
+		t.Fatalf("signet presign --post --json failed:\n%s", r)
+	}
+	var form struct {
+		URL    string            `json:"url"`
+		Fields map[string]string `json:"fields"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &form); err != nil || form.Fields["key"] != "fetch/${filename}" {
+		t.Fatalf("signet presign --post --json: %v, key %q\n%s", err, form.Fields["key"], r)
+	}
+	rememberSecret(form.Fields["x-amz-signature"])
+	body := []byte("posted by fetch \x00\x01\xff")
+	res := w.eval(t, fmt.Sprintf("postFile(%s, new File([%s], 'note.bin'))", strings.TrimSpace(r.stdout), jsBytes(body)))
+	if res.Status != 204 || res.ETag != `"`+md5Hex(body)+`"` || res.Rejected != "" {
+		t.Fatalf("presigned POST with fetch from the page: %+v, want 204 with ETag %q", res, md5Hex(body))
+	}
+	if got := w.object(t, "uploads", "fetch/note.bin"); string(got) != string(body) {
+		t.Fatalf("the object the page POSTed holds %q, not %q", got, body)
+	}
+}
+
+// 3. The page `signet presign --post --html` prints, served on the page's
+// origin and submitted as a plain form with a file chosen in its input: a
+// navigation, so no CORS is involved; S3's 303 brings the browser back to
+// the page's origin with bucket, key and ETag in the query.
+func (w *browserWorld) postWithForm(t *testing.T) {
+	t.Helper()
+	done := w.origin + "/done"
+	r := w.root.run(t, "", binPath, "presign", "--post", "s3://uploads/incoming/", "--content-length-range", "1,10MiB",
+		"--starts-with", "success_action_redirect="+done, "--html", "--endpoint-url", w.p.endpoint)
+	if r.err != nil {
+		t.Fatalf("signet presign --post --html failed:\n%s", r)
+	}
+	w.mu.Lock()
+	w.form = []byte(r.stdout)
+	w.mu.Unlock()
+	file := filepath.Join(t.TempDir(), "yawning cat.jpg")
+	body := writeRandom(t, file, 50_000)
+	err := chromedp.Do(w.tab,
+		chromedp.Navigate(w.origin+"/form.html"),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[type=file][name=file]`), []string{file}),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("done")),
+	)
+	if err != nil {
+		t.Fatalf("submitting the form of signet presign --post --html: %v\n%s", err, r.stdout)
+	}
+	loc, err := chromedp.Run(w.tab, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if !strings.HasPrefix(loc, done+"?") || q.Get("bucket") != "uploads" || q.Get("key") != "incoming/yawning cat.jpg" || q.Get("etag") != `"`+md5Hex(body)+`"` {
+		t.Fatalf("the form's upload ended at %s, want %s with bucket uploads, key \"incoming/yawning cat.jpg\" and ETag %q", loc, done, md5Hex(body))
+	}
+	if got := w.object(t, "uploads", "incoming/yawning cat.jpg"); string(got) != string(body) {
+		t.Fatalf("the object the form uploaded has %d bytes, not the file's %d", len(got), len(body))
+	}
 }
 
 // 6. A bucket without CORS rules: the preflight of a PUT is refused, so
