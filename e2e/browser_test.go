@@ -35,9 +35,22 @@ import (
 const (
 	browserApp  = "testdata/browser/app.html"
 	browserCORS = "testdata/browser/cors.json"
-	// readmeOrigin is the page's origin in the README's cors.json; the
-	// test puts its own page server's origin in its place.
+	// readmeOrigin is the page's origin in the README's cors.json and
+	// commands; the test puts its own page server's origin in its place.
 	readmeOrigin = "http://localhost:8000"
+)
+
+// The README's commands, as the test runs them (with readmeOrigin
+// replaced, and --endpoint-url added).
+var (
+	readmeCommands = [][]string{
+		{"aws", "s3", "mb", "s3://uploads"},
+		{"aws", "s3api", "put-bucket-cors", "--bucket", "uploads", "--cors-configuration", "file://cors.json"},
+		readmeFormPage,
+	}
+	readmeFormPage = []string{"signet", "presign", "--post", "s3://uploads/incoming/", "--content-length-range", "1,10MiB",
+		"--starts-with", "success_action_redirect=" + readmeOrigin + "/done", "--html"}
+	readmeFormJSON = []string{"signet", "presign", "--post", "s3://uploads/incoming/", "--content-length-range", "1,10MiB", "--json"}
 )
 
 // browserWorld is a dev-clock signet (an identityWorld: alice, the role
@@ -234,7 +247,22 @@ func (w *browserWorld) get(t *testing.T, presigned string) pageResult {
 	})`)
 }
 
-// presign runs the built `signet presign` as c against endpoint.
+// signet runs one of the README's signet commands with the test page's
+// origin, against the test's server.
+func (w *browserWorld) signet(t *testing.T, cmd []string) result {
+	t.Helper()
+	args := make([]string, 0, len(cmd)+1)
+	for _, a := range cmd[1:] {
+		args = append(args, strings.ReplaceAll(a, readmeOrigin, w.origin))
+	}
+	r := w.root.run(t, "", binPath, append(args, "--endpoint-url", w.p.endpoint)...)
+	if r.err != nil {
+		t.Fatalf("signet failed:\n%s", r)
+	}
+	return r
+}
+
+// presignWith runs the built `signet presign` as c against endpoint.
 func presignWith(t *testing.T, c *clientEnv, endpoint string, args ...string) string {
 	t.Helper()
 	r := c.run(t, "", binPath, append(append([]string{"presign"}, args...), "--endpoint-url", endpoint)...)
@@ -316,8 +344,14 @@ func TestBrowser(t *testing.T) {
 	t.Parallel()
 	w := newBrowserWorld(t)
 	c := w.root
-	c.at(t, w.p, "s3", "mb", "s3://uploads")
-	w.putCORS(t, "uploads", "")
+	// The README's first two commands (the third is in postWithForm).
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "cors.json"), []byte(w.cors), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range readmeCommands[:2] {
+		c.ok(t, dir, cmd[0], append([]string{"--endpoint-url", w.p.endpoint}, cmd[1:]...)...)
+	}
 	w.putCORS(t, "life", "")
 
 	// 1. A presigned PUT from the page: Content-Type makes it a preflighted
@@ -361,16 +395,12 @@ func TestBrowser(t *testing.T) {
 // File's name.
 func (w *browserWorld) postWithFetch(t *testing.T) {
 	t.Helper()
-	r := w.root.run(t, "", binPath, "presign", "--post", "s3://uploads/fetch/", "--content-length-range", "1,10MiB",
-		"--json", "--endpoint-url", w.p.endpoint)
-	if r.err != nil {
-		t.Fatalf("signet presign --post --json failed:\n%s", r)
-	}
+	r := w.signet(t, readmeFormJSON)
 	var form struct {
 		URL    string            `json:"url"`
 		Fields map[string]string `json:"fields"`
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &form); err != nil || form.Fields["key"] != "fetch/${filename}" {
+	if err := json.Unmarshal([]byte(r.stdout), &form); err != nil || form.Fields["key"] != "incoming/${filename}" {
 		t.Fatalf("signet presign --post --json: %v, key %q\n%s", err, form.Fields["key"], r)
 	}
 	rememberSecret(form.Fields["x-amz-signature"])
@@ -379,7 +409,7 @@ func (w *browserWorld) postWithFetch(t *testing.T) {
 	if res.Status != 204 || res.ETag != `"`+md5Hex(body)+`"` || res.Rejected != "" {
 		t.Fatalf("presigned POST with fetch from the page: %+v, want 204 with ETag %q", res, md5Hex(body))
 	}
-	if got := w.object(t, "uploads", "fetch/note.bin"); string(got) != string(body) {
+	if got := w.object(t, "uploads", "incoming/note.bin"); string(got) != string(body) {
 		t.Fatalf("the object the page POSTed holds %q, not %q", got, body)
 	}
 }
@@ -391,11 +421,7 @@ func (w *browserWorld) postWithFetch(t *testing.T) {
 func (w *browserWorld) postWithForm(t *testing.T) {
 	t.Helper()
 	done := w.origin + "/done"
-	r := w.root.run(t, "", binPath, "presign", "--post", "s3://uploads/incoming/", "--content-length-range", "1,10MiB",
-		"--starts-with", "success_action_redirect="+done, "--html", "--endpoint-url", w.p.endpoint)
-	if r.err != nil {
-		t.Fatalf("signet presign --post --html failed:\n%s", r)
-	}
+	r := w.signet(t, readmeFormPage)
 	w.mu.Lock()
 	w.form = []byte(r.stdout)
 	w.mu.Unlock()
@@ -493,5 +519,45 @@ func (w *browserWorld) sessionEnded(t *testing.T) {
 	r := w.get(t, u)
 	if r.Status != 400 || r.code() != "ExpiredToken" || r.Error.Message != "The provided token has expired." {
 		t.Fatalf("the ended session's GET from the page: %+v, want 400 ExpiredToken \"The provided token has expired.\"", r)
+	}
+}
+
+// The README's "Upload from a browser" shows the files and the commands
+// TestBrowser runs: each file between its markers, byte for byte, and each
+// command (its lines joined).
+func TestBrowserREADMEShowsItsFiles(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, file := range []string{browserCORS, browserApp} {
+		want, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		begin := "<!-- begin e2e/" + file + " -->\n"
+		_, rest, ok := strings.Cut(readme, begin)
+		block, _, ok2 := strings.Cut(rest, "<!-- end -->")
+		if !ok || !ok2 {
+			t.Errorf("README.md has no %q … \"<!-- end -->\"", strings.TrimSpace(begin))
+			continue
+		}
+		// The block is one fenced code block: drop its fence lines.
+		lines := strings.SplitAfter(block, "\n")
+		if len(lines) < 3 || !strings.HasPrefix(lines[0], "```") || lines[len(lines)-2] != "```\n" || lines[len(lines)-1] != "" {
+			t.Errorf("README.md's block for %s is not one fenced code block:\n%s", file, block)
+			continue
+		}
+		if got := strings.Join(lines[1:len(lines)-2], ""); got != string(want) {
+			t.Errorf("README.md's block for %s differs from the file the test serves:\n%s", file, got)
+		}
+	}
+	joined := strings.ReplaceAll(readme, "\\\n  ", "")
+	for _, cmd := range append(readmeCommands[:len(readmeCommands):len(readmeCommands)], readmeFormJSON) {
+		if line := strings.Join(cmd, " "); !strings.Contains(joined, line) {
+			t.Errorf("README.md does not show the command the test runs: %s", line)
+		}
 	}
 }
