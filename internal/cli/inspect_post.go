@@ -13,6 +13,7 @@ import (
 	"signet/internal/adminclient"
 	"signet/internal/duration"
 	"signet/internal/lifetime"
+	"signet/internal/postpolicy"
 	"signet/internal/presign"
 	"signet/internal/redact"
 )
@@ -101,8 +102,8 @@ type postReport struct {
 func (r *postReport) verdict() (verdict, reason, message string) {
 	lt := r.lt
 	switch {
-	case len(r.form.Problems) > 0:
-		return "invalid", "policy_condition_failed", r.form.Problems[0]
+	case r.form.Refusal != nil:
+		return "invalid", "policy_condition_failed", r.problem()
 	case !r.now.Before(lt.Effective) && lt.LimitedBy == lifetime.LimitCredentials:
 		return "invalid", "session_expired", fmt.Sprintf("The session that signed the form ended at %s, %s ago; a POST policy dies with the credentials that signed it (S3 answers 400 ExpiredToken), so sign the form again with live credentials.",
 			stampUTC(lt.Effective), duration.Human(r.now.Sub(lt.Effective)))
@@ -236,7 +237,8 @@ func (r *postReport) writeText(w io.Writer) error {
 		if i == 0 {
 			label = "conditions"
 		}
-		line(label, c.String())
+		doc, _ := c.MarshalJSON() // a condition always encodes
+		line(label, string(doc))
 	}
 	for i, fl := range f.Fields {
 		label := ""
@@ -249,8 +251,8 @@ func (r *postReport) writeText(w io.Writer) error {
 		}
 		line(label, fl.Name+": "+value)
 	}
-	for _, p := range f.Problems {
-		line("problem", p)
+	if f.Refusal != nil {
+		line("problem", r.problem())
 	}
 	fmt.Fprintln(b)
 	switch {
@@ -282,6 +284,12 @@ func (r *postReport) writeText(w io.Writer) error {
 	return b.Flush()
 }
 
+// problem is what the server answers a form its policy refuses, in the
+// server's own words (postpolicy.Refusal).
+func (r *postReport) problem() string {
+	return "S3 refuses the form with 403 AccessDenied: " + postpolicy.Refusal(r.form.Refusal)
+}
+
 // shortened shows a long value's start and end.
 func shortened(s string) string {
 	if len(s) <= 24 {
@@ -292,22 +300,22 @@ func shortened(s string) string {
 
 // postInspectJSON is inspect --json for a POST form.
 type postInspectJSON struct {
-	Verdict            string               `json:"verdict"`
-	Reason             string               `json:"reason"`
-	Message            string               `json:"message"`
-	Now                time.Time            `json:"now"`
-	URL                string               `json:"url"`
-	SignatureVersion   string               `json:"signature_version"`
-	AccessKeyID        string               `json:"access_key_id"`
-	CredentialKind     string               `json:"credential_kind"`
-	SignedAt           *time.Time           `json:"signed_at,omitempty"`
-	ExpiresAt          time.Time            `json:"expires_at"`
-	EffectiveExpiresAt *time.Time           `json:"effective_expires_at"`
-	LimitedBy          string               `json:"limited_by"`
-	Conditions         []presign.Condition  `json:"conditions"`
-	Problems           []string             `json:"problems"`
-	Session            *adminclient.Session `json:"session,omitempty"`
-	ServerError        *string              `json:"server_error,omitempty"`
+	Verdict            string                 `json:"verdict"`
+	Reason             string                 `json:"reason"`
+	Message            string                 `json:"message"`
+	Now                time.Time              `json:"now"`
+	URL                string                 `json:"url"`
+	SignatureVersion   string                 `json:"signature_version"`
+	AccessKeyID        string                 `json:"access_key_id"`
+	CredentialKind     string                 `json:"credential_kind"`
+	SignedAt           *time.Time             `json:"signed_at,omitempty"`
+	ExpiresAt          time.Time              `json:"expires_at"`
+	EffectiveExpiresAt *time.Time             `json:"effective_expires_at"`
+	LimitedBy          string                 `json:"limited_by"`
+	Conditions         []postpolicy.Condition `json:"conditions"`
+	Problems           []string               `json:"problems"`
+	Session            *adminclient.Session   `json:"session,omitempty"`
+	ServerError        *string                `json:"server_error,omitempty"`
 }
 
 func (r *postReport) writeJSON(w io.Writer) error {
@@ -316,7 +324,10 @@ func (r *postReport) writeJSON(w io.Writer) error {
 	j := postInspectJSON{Verdict: verdict, Reason: reason, Message: message, Now: r.now.UTC(), URL: f.URL,
 		SignatureVersion: "sigv4", AccessKeyID: f.AccessKeyID, CredentialKind: "long-term",
 		ExpiresAt: f.Policy.Expiration, LimitedBy: string(r.lt.LimitedBy), Conditions: f.Policy.Conditions,
-		Problems: append([]string{}, f.Problems...), Session: r.session}
+		Problems: []string{}, Session: r.session}
+	if f.Refusal != nil {
+		j.Problems = append(j.Problems, r.problem())
+	}
 	if f.SigV2 {
 		j.SignatureVersion = "sigv2"
 	} else {

@@ -220,13 +220,8 @@ func formError(err error) error {
 
 // policyError maps a form the policy refuses.
 func policyError(err error) error {
-	var ce *postpolicy.ConditionError
-	var xe *postpolicy.ExtraFieldError
-	switch {
-	case errors.As(err, &ce):
-		return s3Err(codeAccessDenied).msg("Invalid according to Policy: Policy Condition failed: " + ce.Condition.String())
-	case errors.As(err, &xe):
-		return s3Err(codeAccessDenied).msg("Invalid according to Policy: Extra input fields: " + xe.Field)
+	if m := postpolicy.Refusal(err); m != "" {
+		return s3Err(codeAccessDenied).msg(m)
 	}
 	return err
 }
