@@ -1,6 +1,8 @@
 package s3api
 
 import (
+	"signet/internal/postpolicy"
+
 	"net/http"
 
 	"signet/internal/authn"
@@ -34,6 +36,12 @@ type DryRun struct {
 	// that does not exist (AccessDenied rather than NoSuchKey when the
 	// caller may not list the bucket, as the handler answers).
 	TargetErr error
+	// PolicyErr is a browser form's refusal by its own policy (DryRunPost
+	// only): postpolicy's ConditionError, ExtraFieldError or SizeError.
+	PolicyErr error
+	// AuthzRequest is the request as the Authorizer saw it when it differs
+	// from the one given: a form's fields are among its headers.
+	AuthzRequest *http.Request
 	// Status, Code and Message are the AWS error the request would be
 	// answered with; Code is "" when it would reach its handler.
 	Status  int
@@ -48,6 +56,7 @@ type DryRun struct {
 // implements it.
 type DryRunner interface {
 	DryRun(r *http.Request) DryRun
+	DryRunPost(r *http.Request, fields []postpolicy.Field, fileSize int64) DryRun
 }
 
 var _ DryRunner = (*API)(nil)

@@ -14,6 +14,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/awschunked"
 	"signet/internal/meta"
+	"signet/internal/postpolicy"
 )
 
 // apiError is an S3 error ready for the wire. Handlers return it (or a
@@ -353,7 +354,7 @@ var reasons = map[authn.Reason]reasonSpec{
 	// Browser form uploads: the Failure carries the message and fields.
 	authn.ReasonPostFormInvalid:   {code: codeInvalidArgument},
 	authn.ReasonPostPolicyInvalid: {code: codeInvalidPolicyDocument},
-	authn.ReasonPostPolicyExpired: {code: codeAccessDenied, message: "Invalid according to Policy: Policy expired."},
+	authn.ReasonPostPolicyExpired: {code: codeAccessDenied, message: postpolicy.ExpiredMessage},
 }
 
 // isQueryAuth reports whether r was (meant to be) presigned, which picks the

@@ -49,14 +49,13 @@ func (a *API) postObject(rq *request) error {
 		return formError(err)
 	}
 	form.expandFilename()
-	key, ok := form.field("key")
-	if !ok || key == "" {
-		return s3Err(codeInvalidArgument).msg("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.").
-			with("ArgumentName", "key").with("ArgumentValue", "")
+	key, err := requireFormKey(form)
+	if err != nil {
+		return err
 	}
 	res, err := a.authenticateForm(rq, pa, form)
 	if err != nil {
-		return err
+		return policyError(err)
 	}
 	if err := checkPostKey(key); err != nil {
 		return err
@@ -76,7 +75,8 @@ type postUpload struct {
 
 // authenticateForm authenticates the form and checks it against its
 // policy. A request signed as an ordinary request (header or query) is that
-// caller's, with no policy; a form may not be signed both ways.
+// caller's, with no policy; a form may not be signed both ways. A form the
+// policy refuses returns postpolicy's error (policyError maps it).
 func (a *API) authenticateForm(rq *request, pa PostAuthenticator, form *postForm) (authn.PostAuth, error) {
 	lookup := func(name string) (string, bool) { return form.field(name) }
 	res, err := pa.AuthenticatePost(rq.r.Context(), lookup)
@@ -92,9 +92,19 @@ func (a *API) authenticateForm(rq *request, pa PostAuthenticator, form *postForm
 		return res, nil
 	}
 	if err := res.Policy.Check(postpolicy.Form{Bucket: rq.bucket, Fields: form.fields}); err != nil {
-		return res, policyError(err)
+		return res, err
 	}
 	return res, nil
+}
+
+// requireFormKey is the form's key field, which S3 requires.
+func requireFormKey(form *postForm) (string, error) {
+	key, ok := form.field("key")
+	if !ok || key == "" {
+		return "", s3Err(codeInvalidArgument).msg("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.").
+			with("ArgumentName", "key").with("ArgumentValue", "")
+	}
+	return key, nil
 }
 
 // checkPostKey applies to a form's key what the router applies to a
@@ -112,14 +122,9 @@ func checkPostKey(key string) error {
 // storePost authorises the key, then streams the file into a blob and
 // commits it as putObject does.
 func (a *API) storePost(rq *request, post *postUpload) error {
-	post.header = formHeaders(post.form.fields)
-	sub := &request{w: rq.w, r: withHeader(rq.r, post.header), reqID: rq.reqID, bucket: rq.bucket, key: post.key, query: url.Values{}}
-	if err := refuseFeatures(sub, "PostObject"); err != nil {
+	sub, _, err := a.authorizePost(rq, post)
+	if err != nil {
 		return err
-	}
-	authzReq := withHeader(rq.r, mergeHeaders(rq.r.Header, post.header))
-	if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObject", arn(rq.bucket, post.key, true)); err != nil {
-		return s3Err(codeAccessDenied)
 	}
 	attrs, err := attrsFromHeaders(post.header)
 	if err != nil {
@@ -166,6 +171,24 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 		return err
 	}
 	return a.postResponse(rq, post, obj)
+}
+
+// authorizePost refuses what PutObject would refuse of the form's fields
+// as headers, then authorises the key as s3:PutObject (s3:authType POST
+// comes from the form's Result) with the form's fields among the request's
+// headers, as condition keys. It returns the request for the object, and
+// the authoriser's own refusal beside the AccessDenied answered for it.
+func (a *API) authorizePost(rq *request, post *postUpload) (sub *request, authzErr, err error) {
+	post.header = formHeaders(post.form.fields)
+	sub = &request{w: rq.w, r: withHeader(rq.r, post.header), reqID: rq.reqID, bucket: rq.bucket, key: post.key, query: url.Values{}}
+	if err := refuseFeatures(sub, "PostObject"); err != nil {
+		return nil, nil, err
+	}
+	authzReq := withHeader(rq.r, mergeHeaders(rq.r.Header, post.header))
+	if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObject", arn(rq.bucket, post.key, true)); err != nil {
+		return nil, err, s3Err(codeAccessDenied)
+	}
+	return sub, nil, nil
 }
 
 // fileCounter counts the file's bytes as ingest reads them.
@@ -220,13 +243,8 @@ func formError(err error) error {
 
 // policyError maps a form the policy refuses.
 func policyError(err error) error {
-	var ce *postpolicy.ConditionError
-	var xe *postpolicy.ExtraFieldError
-	switch {
-	case errors.As(err, &ce):
-		return s3Err(codeAccessDenied).msg("Invalid according to Policy: Policy Condition failed: " + ce.Condition.String())
-	case errors.As(err, &xe):
-		return s3Err(codeAccessDenied).msg("Invalid according to Policy: Extra input fields: " + xe.Field)
+	if m := postpolicy.Refusal(err); m != "" {
+		return s3Err(codeAccessDenied).msg(m)
 	}
 	return err
 }
