@@ -96,10 +96,17 @@ func (a *API) createBucket(rq *request) error {
 	}
 	err = a.cfg.Meta.CreateBucket(rq.r.Context(), meta.Bucket{Name: rq.bucket, Region: a.cfg.Region, Created: a.cfg.Clock.Now()})
 	if err != nil {
-		if ae, ok := toAPIError(rq.r, err); ok && ae.Code == codeBucketAlreadyOwnedByYou {
+		ae, ok := toAPIError(rq.r, err)
+		if !ok || ae.Code != codeBucketAlreadyOwnedByYou {
+			return err
+		}
+		// Every bucket belongs to the one account, so an existing bucket
+		// is the caller's own. In us-east-1 S3 keeps its legacy answer to
+		// re-creating one: 200 OK, as for a new bucket; every other
+		// region answers BucketAlreadyOwnedByYou.
+		if a.cfg.Region != "us-east-1" {
 			return ae.with("BucketName", rq.bucket)
 		}
-		return err
 	}
 	rq.w.Header().Set("Location", "/"+rq.bucket)
 	rq.w.Header().Set("Content-Length", "0")

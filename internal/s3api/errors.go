@@ -120,7 +120,7 @@ var codes = [codeCount]errSpec{
 	codeBadRequest: {"BadRequest", 400, "Insufficient information. Origin request header needed.",
 		"a CORS preflight (OPTIONS) without Origin, or whose Access-Control-Request-Method is missing or not a method a CORS rule can allow (\"Invalid Access-Control-Request-Method: …\")"},
 	codeBucketAlreadyOwnedByYou: {"BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it.",
-		"CreateBucket names a bucket that exists (every bucket belongs to the one account)"},
+		"CreateBucket names a bucket that exists (every bucket belongs to the one account) on a server whose region is not us-east-1, where S3 answers 200 OK"},
 	codeBucketNotEmpty: {"BucketNotEmpty", 409, "The bucket you tried to delete is not empty",
 		"DeleteBucket on a bucket that still holds objects"},
 	codeEntityTooLarge: {"EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size",
