@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -214,7 +213,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-func urlEncodeForTest(s string) string { return url.QueryEscape(s) }
+func urlEncodeForTest(s string) string { return s3URLEncode(s) }
 
 // allowAll authorises everything, anonymous included (a public bucket).
 type allowAll struct{}
