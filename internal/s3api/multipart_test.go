@@ -123,13 +123,25 @@ func TestMultipartFlow(t *testing.T) {
 	if n := e.blobCount(); n != 3 {
 		t.Errorf("%d blobs", n)
 	}
-	// A plain object with partNumber=1 is the whole object.
+	// A plain object with partNumber=1 is the whole object, served as S3
+	// serves it: a 206 whose range is every byte, without a part count.
 	e.put("mpb", "plain", "abc")
-	w = e.mustDo(200, "GET", "/mpb/plain?partNumber=1", "")
-	if w.Body.String() != "abc" {
-		t.Error(w.Body.String())
+	for _, m := range []string{"GET", "HEAD"} {
+		w = e.mustDo(206, m, "/mpb/plain?partNumber=1", "")
+		h := w.Header()
+		if h.Get("Content-Range") != "bytes 0-2/3" || h.Get("Content-Length") != "3" || h.Get("x-amz-mp-parts-count") != "" {
+			t.Errorf("%s plain part 1: %v", m, h)
+		}
+		if m == "GET" && w.Body.String() != "abc" {
+			t.Error(w.Body.String())
+		}
 	}
 	expectErr(t, e.do("GET", "/mpb/plain?partNumber=2", nil), 416, "InvalidPartNumber")
+	// An empty object has no range to name: 200 with its no bytes.
+	e.put("mpb", "empty", "")
+	if w = e.mustDo(200, "GET", "/mpb/empty?partNumber=1", ""); w.Header().Get("Content-Range") != "" || w.Body.Len() != 0 {
+		t.Errorf("empty part 1: %v %q", w.Header(), w.Body.String())
+	}
 }
 
 func TestMultipartErrors(t *testing.T) {
