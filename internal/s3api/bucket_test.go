@@ -1,6 +1,8 @@
 package s3api
 
 import (
+	"encoding/xml"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -95,5 +97,66 @@ func TestCreateOwnBucketOutsideUSEast1(t *testing.T) {
 	b := expectErr(t, e.do("PUT", "/alpha", nil), 409, "BucketAlreadyOwnedByYou")
 	if b.BucketName != "alpha" {
 		t.Errorf("BucketName %q", b.BucketName)
+	}
+}
+
+// TestListBucketsPages pins ListBuckets' pagination as S3 has it:
+// max-buckets pages with an opaque ContinuationToken until the last page,
+// prefix (echoed in Prefix) and bucket-region select, and malformed values
+// are InvalidArgument.
+func TestListBucketsPages(t *testing.T) {
+	e := newEnv(t)
+	for _, b := range []string{"app-1", "app-2", "app-3", "logs"} {
+		e.bucket(b)
+	}
+	type result struct {
+		Buckets           []string `xml:"Buckets>Bucket>Name"`
+		ContinuationToken *string
+		Prefix            *string
+	}
+	list := func(query string) result {
+		t.Helper()
+		var r result
+		if err := xml.Unmarshal(e.mustDo(200, "GET", "/?"+query, "").Body.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	var names []string
+	token, pages := "", 0
+	for {
+		q := url.Values{"max-buckets": {"2"}, "prefix": {"app-"}}
+		if token != "" {
+			q.Set("continuation-token", token)
+		}
+		r := list(q.Encode())
+		pages++
+		if r.Prefix == nil || *r.Prefix != "app-" {
+			t.Errorf("page %d: Prefix %v, want app-", pages, r.Prefix)
+		}
+		names = append(names, r.Buckets...)
+		if r.ContinuationToken == nil {
+			break
+		}
+		token = *r.ContinuationToken
+		if pages > 5 {
+			t.Fatal("pagination does not end")
+		}
+	}
+	if strings.Join(names, ",") != "app-1,app-2,app-3" || pages != 2 {
+		t.Errorf("paged %q in %d pages, want app-1,app-2,app-3 in 2", names, pages)
+	}
+	// A page that ends exactly at the last bucket has no token.
+	if r := list("max-buckets=4"); len(r.Buckets) != 4 || r.ContinuationToken != nil || r.Prefix != nil {
+		t.Errorf("max-buckets=4: %+v", r)
+	}
+	if r := list("bucket-region=us-east-1"); len(r.Buckets) != 4 {
+		t.Errorf("bucket-region=us-east-1: %v", r.Buckets)
+	}
+	if r := list("bucket-region=eu-west-1"); len(r.Buckets) != 0 {
+		t.Errorf("bucket-region=eu-west-1: %v", r.Buckets)
+	}
+	for _, bad := range []string{"max-buckets=0", "max-buckets=10001", "max-buckets=x", "continuation-token=!!", "continuation-token="} {
+		expectErr(t, e.do("GET", "/?"+bad, nil), 400, "InvalidArgument")
 	}
 }
