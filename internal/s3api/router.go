@@ -278,6 +278,9 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 			return route{op: "GetObjectAcl", action: "s3:GetObjectAcl", objects: true, handle: (*API).getACL}, nil
 		case q.Has("uploadId"):
 			return route{op: "ListParts", action: "s3:ListMultipartUploadParts", objects: true, handle: (*API).listParts}, nil
+		case q.Has("attributes"):
+			// AWS asks for s3:GetObject too; the handler checks it.
+			return route{op: "GetObjectAttributes", action: "s3:GetObjectAttributes", objects: true, handle: (*API).getObjectAttributes}, nil
 		default:
 			return route{op: "GetObject", action: "s3:GetObject", objects: true, handle: (*API).getObject}, nil
 		}
