@@ -202,7 +202,6 @@ func TestMultipartChecksums(t *testing.T) {
 					alg.HeaderName(), checksum.Encode(h.Sum(nil)))
 				etags = append(etags, w.Header().Get("ETag"))
 			}
-			w := e.mustDo(200, "POST", "/mpb/k?uploadId="+id, completeXML(etags...))
 			var want string
 			if tc.typ == "COMPOSITE" {
 				want = checksum.Composite(alg, sums)
@@ -211,6 +210,22 @@ func TestMultipartChecksums(t *testing.T) {
 				h.Write([]byte(parts[0] + parts[1]))
 				want = checksum.Encode(h.Sum(nil))
 			}
+			// A whole-object checksum that does not match is S3's
+			// BadDigest, and the upload stays open; one of another
+			// algorithm cannot be checked and is refused.
+			wrong := checksum.Encode(make([]byte, len(sums[0])))
+			b := expectErr(t, e.do("POST", "/mpb/k?uploadId="+id, strings.NewReader(completeXML(etags...)), alg.HeaderName(), wrong), 400, "BadDigest")
+			if b.Message != "The "+tc.alg+" you specified did not match the calculated checksum." {
+				t.Errorf("BadDigest message %q", b.Message)
+			}
+			other := checksum.SHA1
+			if alg == checksum.SHA1 {
+				other = checksum.CRC32
+			}
+			expectErr(t, e.do("POST", "/mpb/k?uploadId="+id, strings.NewReader(completeXML(etags...)), other.HeaderName(), "AAAAAA=="), 400, "InvalidRequest")
+			e.mustDo(200, "GET", "/mpb/k?uploadId="+id, "")
+			// The right one, a composite with or without its "-N".
+			w := e.mustDo(200, "POST", "/mpb/k?uploadId="+id, completeXML(etags...), alg.HeaderName(), stripPartCount(want))
 			if !strings.Contains(w.Body.String(), ">"+want+"</Checksum"+tc.alg+">") || !strings.Contains(w.Body.String(), "<ChecksumType>"+tc.typ+"</ChecksumType>") {
 				t.Errorf("complete body %s, want %s", w.Body.String(), want)
 			}
