@@ -181,6 +181,7 @@ var actionKeys = map[string][]string{
 	"s3:GetBucketVersioning":        s3Common,
 	"s3:GetObject":                  join(s3Object, []string{"s3:ExistingObjectTag/"}),
 	"s3:GetObjectAcl":               join(s3Object, []string{"s3:ExistingObjectTag/"}),
+	"s3:GetObjectAttributes":        join(s3Object, []string{"s3:ExistingObjectTag/"}),
 	"s3:ListAllMyBuckets":           s3Common,
 	"s3:ListBucket":                 join(s3Object, []string{"s3:prefix", "s3:delimiter", "s3:max-keys"}),
 	"s3:ListBucketMultipartUploads": s3Object,

@@ -68,7 +68,7 @@ var _ DryRunner = (*API)(nil)
 // explains the outcome.
 func (a *API) DryRun(r *http.Request) DryRun {
 	p := a.prepareFor(r, false)
-	var targetErr error
+	targetErr := p.targetErr
 	if p.err == nil && p.rq != nil {
 		targetErr = a.checkTarget(p.rq, p.route)
 		p.err = targetErr

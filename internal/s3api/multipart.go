@@ -385,6 +385,7 @@ func (a *API) completeUpload(rq *request) error {
 	if err != nil {
 		return err
 	}
+	claimed := claimedWholeChecksums(rq.r.Header)
 	id := rq.query.Get("uploadId")
 	now := a.cfg.Clock.Now()
 	build := func(u meta.Upload, parts map[int]meta.Part) (meta.Object, error) {
@@ -433,6 +434,9 @@ func (a *API) completeUpload(rq *request) error {
 			if v, ok := wholeChecksum(alg, u.ChecksumType, sums, obj.Segments); ok {
 				obj.Checksums, obj.ChecksumType = map[string]string{string(alg): v}, u.ChecksumType
 			}
+		}
+		if err := checkWholeChecksums(claimed, alg, obj.Checksums[string(alg)]); err != nil {
+			return obj, err
 		}
 		return obj, nil
 	}
@@ -518,4 +522,57 @@ func (a *API) abortUpload(rq *request) error {
 	a.deleteBlobs(rq, blobs)
 	rq.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// claimedWholeChecksums reads the x-amz-checksum-<alg> headers of a
+// CompleteMultipartUpload: the client's checksum of the whole object
+// (FULL_OBJECT) or of its part checksums (COMPOSITE), which S3 checks.
+func claimedWholeChecksums(h http.Header) map[checksum.Algorithm]string {
+	var out map[checksum.Algorithm]string
+	for _, alg := range checksum.Algorithms {
+		if v := h.Get(alg.HeaderName()); v != "" {
+			if out == nil {
+				out = map[checksum.Algorithm]string{}
+			}
+			out[alg] = v
+		}
+	}
+	return out
+}
+
+// checkWholeChecksums compares the client's whole-object checksums with
+// the one the completion computed (computed, of the upload's algorithm
+// alg): a mismatch is S3's 400 BadDigest and nothing is completed. A
+// composite value may be given with or without its "-N" part count. A
+// checksum signet cannot compute (another algorithm than the upload's,
+// or parts uploaded without one) is refused rather than ignored.
+func checkWholeChecksums(claimed map[checksum.Algorithm]string, alg checksum.Algorithm, computed string) error {
+	for calg, v := range claimed {
+		if calg != alg || computed == "" {
+			return s3Err(codeInvalidRequest).msg("The upload was created using the " + uploadAlgName(alg) +
+				" checksum algorithm, so a " + string(calg) + " checksum of the object cannot be checked: the " +
+				calg.HeaderName() + " header on CompleteMultipartUpload is refused, not ignored.")
+		}
+		if v != computed && v != stripPartCount(computed) {
+			return s3Err(codeBadDigest).msg("The " + string(calg) + " you specified did not match the calculated checksum.")
+		}
+	}
+	return nil
+}
+
+func uploadAlgName(alg checksum.Algorithm) string {
+	if alg == "" {
+		return "null"
+	}
+	return string(alg)
+}
+
+// stripPartCount drops a composite checksum's "-N" suffix.
+func stripPartCount(v string) string {
+	if i := strings.LastIndexByte(v, '-'); i > 0 {
+		if _, err := strconv.Atoi(v[i+1:]); err == nil {
+			return v[:i]
+		}
+	}
+	return v
 }

@@ -119,11 +119,13 @@ func selectRange(rq *request, obj *meta.Object, partNumber int) (byteRange, bool
 	whole := byteRange{0, obj.Size - 1}
 	if partNumber > 0 {
 		if obj.PartsCount == 0 {
-			// A simple object is one part.
+			// A simple object is one part, which S3 serves as a range
+			// of the whole object: 206 with Content-Range. An empty
+			// object has no byte range to name, so it is sent whole.
 			if partNumber != 1 {
 				return whole, false, s3Err(codeInvalidPartNumber).with("PartNumberRequested", strconv.Itoa(partNumber)).with("ActualPartCount", "1")
 			}
-			return whole, false, nil
+			return whole, obj.Size > 0, nil
 		}
 		if partNumber > len(obj.Segments) {
 			return whole, false, s3Err(codeInvalidPartNumber).with("PartNumberRequested", strconv.Itoa(partNumber)).with("ActualPartCount", strconv.Itoa(obj.PartsCount))

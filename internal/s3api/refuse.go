@@ -287,7 +287,6 @@ type subresource struct {
 var subresources = map[string]subresource{
 	"accelerate":            bucketOps("Transfer Acceleration", "BucketAccelerateConfiguration"),
 	"analytics":             bucketOps("storage class analytics", "BucketAnalyticsConfiguration"),
-	"attributes":            {"object attributes", map[string]string{"": "GetObjectAttributes"}},
 	"encryption":            bucketOps("default bucket encryption", "BucketEncryption"),
 	"intelligent-tiering":   bucketOps("S3 Intelligent-Tiering archive configurations", "BucketIntelligentTieringConfiguration"),
 	"inventory":             bucketOps("S3 Inventory", "BucketInventoryConfiguration"),

@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"signet/internal/authn"
+	"signet/internal/meta"
 	"signet/internal/requestid"
 )
 
@@ -93,7 +95,10 @@ type prepared struct {
 	// the Authenticator, reqErr from the address or the route, authzErr
 	// from the Authorizer. err is what the client is answered with.
 	authErr, reqErr, authzErr error
-	err                       error
+	// targetErr is a missing bucket that is answered before the
+	// Authorizer's refusal (anonymousMissingBucket).
+	targetErr error
+	err       error
 }
 
 func (a *API) prepare(r *http.Request) prepared { return a.prepareFor(r, true) }
@@ -146,9 +151,27 @@ func (a *API) prepareFor(r *http.Request, readBody bool) prepared {
 		withBodyConditions(p.rq, rt.action)
 	}
 	if err := a.cfg.Authz.Authorize(p.rq.r, res, rt.action, p.resource); err != nil {
+		if missing := a.anonymousMissingBucket(p.rq, rt); missing != nil {
+			p.targetErr, p.err = missing, missing
+			return p
+		}
 		p.authzErr, p.err = err, s3Err(codeAccessDenied)
 	}
 	return p
+}
+
+// anonymousMissingBucket returns NoSuchBucket when an anonymous caller the
+// Authorizer refused addresses a bucket that does not exist: S3 answers so
+// (bucket names are global and public, so this reveals nothing a DNS
+// lookup would not). A signed caller without permission is only denied.
+func (a *API) anonymousMissingBucket(rq *request, rt route) error {
+	if !rq.res.Anonymous || rq.bucket == "" || rt.action == "s3:CreateBucket" {
+		return nil
+	}
+	if _, err := a.cfg.Meta.GetBucket(rq.r.Context(), rq.bucket); errors.Is(err, meta.ErrNoSuchBucket) {
+		return noSuchBucket(err, rq.bucket)
+	}
+	return nil
 }
 
 // allowed asks the Authorizer without failing the request, for decisions
@@ -255,6 +278,9 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 			return route{op: "GetObjectAcl", action: "s3:GetObjectAcl", objects: true, handle: (*API).getACL}, nil
 		case q.Has("uploadId"):
 			return route{op: "ListParts", action: "s3:ListMultipartUploadParts", objects: true, handle: (*API).listParts}, nil
+		case q.Has("attributes"):
+			// AWS asks for s3:GetObject too; the handler checks it.
+			return route{op: "GetObjectAttributes", action: "s3:GetObjectAttributes", objects: true, handle: (*API).getObjectAttributes}, nil
 		default:
 			return route{op: "GetObject", action: "s3:GetObject", objects: true, handle: (*API).getObject}, nil
 		}
