@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"net/http"
+	"strings"
 
 	"signet/internal/authn"
 )
@@ -89,7 +90,7 @@ func (a *API) checkTarget(rq *request, rt route) error {
 	switch {
 	case rq.bucket == "" || rt.action == "s3:CreateBucket":
 		return nil
-	case rt.action == "s3:GetObject":
+	case rt.action == "s3:GetObject", rt.objects && strings.HasSuffix(rt.op, "ObjectTagging"):
 		_, err := a.headObjectRecord(rq)
 		return err
 	default:

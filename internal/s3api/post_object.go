@@ -117,8 +117,15 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 	if err := refuseFeatures(sub, "PostObject"); err != nil {
 		return err
 	}
+	tags, err := postTags(post.header)
+	if err != nil {
+		return err
+	}
 	authzReq := withHeader(rq.r, mergeHeaders(rq.r.Header, post.header))
 	if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObject", arn(rq.bucket, post.key, true)); err != nil {
+		return s3Err(codeAccessDenied)
+	}
+	if len(tags) > 0 && a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObjectTagging", arn(rq.bucket, post.key, true)) != nil {
 		return s3Err(codeAccessDenied)
 	}
 	attrs, err := attrsFromHeaders(post.header)
@@ -156,6 +163,7 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 		LastModified: a.cfg.Clock.Now(),
 		Attrs:        attrs,
 		Segments:     []meta.Segment{{Blob: in.blob, Size: in.size}},
+		Tags:         tags,
 	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}
