@@ -52,19 +52,19 @@ const (
 // PutBucketTagging requests and of their Get responses. Pointers tell a
 // missing element (outside the schema: MalformedXML) from an empty one.
 type taggingXML struct {
-	XMLName xml.Name    `xml:"Tagging"`
-	TagSet  *tagSetXML  `xml:"TagSet"`
+	XMLName xml.Name      `xml:"Tagging"`
+	TagSet  *tagSetXML    `xml:"TagSet"`
 	Other   []unknownElem `xml:",any"`
 }
 
 type tagSetXML struct {
-	Tags  []tagXML    `xml:"Tag"`
+	Tags  []tagXML      `xml:"Tag"`
 	Other []unknownElem `xml:",any"`
 }
 
 type tagXML struct {
-	Key   *string     `xml:"Key"`
-	Value *string     `xml:"Value"`
+	Key   *string       `xml:"Key"`
+	Value *string       `xml:"Value"`
 	Other []unknownElem `xml:",any"`
 }
 
