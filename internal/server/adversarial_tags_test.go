@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"signet/internal/cli"
 	"signet/internal/clock"
@@ -167,5 +168,16 @@ func TestAdversarialTagsHostileBodies(t *testing.T) {
 		t.Errorf("replayed at another key: %s", r)
 	}
 	a.mustStatus(t, a.rootHeader(t, http.MethodDelete, "/adv/obj?tagging", nil, nil), 204)
+	// A system tag on an overwrite, in the header or hoisted into a
+	// presigned URL, is refused and leaves the object as it was.
+	r := a.send(t, a.rootHeader(t, http.MethodPut, "/adv/obj", http.Header{"X-Amz-Tagging": {"aws:createdBy=mallory"}}, []byte("overwritten")))
+	if code, _ := errorCode(r.body); r.status != 400 || code != "InvalidTag" {
+		t.Errorf("system tag in the header: %s", r)
+	}
+	u := a.presign(t, http.MethodPut, "/adv/obj?x-amz-tagging=aws%3AcreatedBy%3Dmallory", a.root(), time.Hour)
+	r = a.send(t, advReq{method: http.MethodPut, target: u, header: http.Header{}, body: []byte("overwritten")})
+	if code, _ := errorCode(r.body); r.status != 400 || code != "InvalidTag" {
+		t.Errorf("system tag hoisted into the query: %s", r)
+	}
 	a.intact(t)
 }
