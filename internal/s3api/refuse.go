@@ -9,7 +9,7 @@ import (
 
 // A request header or parameter that selects a feature signet does not
 // implement is refused, never accepted and dropped: code tested against
-// signet must not ship to AWS with no proof that retention, tags or
+// signet must not ship to AWS with no proof that retention or
 // encryption work. The router checks this one table (refusals) and the
 // subresource table (subresources) before any handler runs, so a handler
 // can rely on never seeing such a request. docs/operations.md lists both.
