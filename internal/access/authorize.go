@@ -104,7 +104,7 @@ func (a *Authorizer) Decide(r *http.Request, res *authn.Result, action, resource
 	}
 	req := &policy.Request{Action: action, Resource: resource, Caller: caller}
 	if set.NeedsContext() {
-		req.Context = a.conditionKeys(r, res, action)
+		req.Context = a.conditionKeys(r, res, action, resource)
 	}
 	return policy.Decide(req, set), nil
 }
@@ -138,7 +138,7 @@ func (a *Authorizer) AuthorizeAssumeRole(r *http.Request, res *authn.Result, rol
 	if err != nil {
 		return err
 	}
-	req := &policy.Request{Action: action, Resource: roleARN, Caller: caller, Context: a.conditionKeys(r, res, action)}
+	req := &policy.Request{Action: action, Resource: roleARN, Caller: caller, Context: a.conditionKeys(r, res, action, roleARN)}
 	trustNamed := policy.Named{Name: "trust policy of " + roleARN, Doc: trust}
 	effect, match := trust.Evaluate(req)
 	if match != nil {
@@ -386,8 +386,8 @@ func bucketOf(resource string) (string, bool) {
 
 // conditionKeys builds the request context policies' conditions see,
 // from the one table of condition keys (condkeys.go).
-func (a *Authorizer) conditionKeys(r *http.Request, res *authn.Result, action string) map[string][]string {
-	return a.requestContext(r, res, action)
+func (a *Authorizer) conditionKeys(r *http.Request, res *authn.Result, action, resource string) map[string][]string {
+	return a.requestContext(r, res, action, resource)
 }
 
 func principalType(p authn.Principal) string {

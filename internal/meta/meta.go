@@ -37,6 +37,17 @@ type Bucket struct {
 	Name    string
 	Region  string
 	Created time.Time
+	// Tags is the bucket's tag set (PutBucketTagging), nil when it has
+	// none.
+	Tags []Tag
+}
+
+// Tag is one key/value pair of an object's or a bucket's tag set. Tag
+// sets are ordered lists, kept as the client gave them, so that a
+// GetObjectTagging answers in the order of the PutObjectTagging.
+type Tag struct {
+	Key   string
+	Value string
 }
 
 // Attrs are the stored HTTP attributes of an object, set at PUT (or at
@@ -83,6 +94,8 @@ type Object struct {
 	Segments []Segment
 	// PartsCount is the number of parts for a multipart object, else 0.
 	PartsCount int
+	// Tags is the object's tag set, nil when it has none.
+	Tags []Tag
 }
 
 // Blobs lists the blobs the object references.
@@ -104,6 +117,9 @@ type Upload struct {
 	// ChecksumAlgorithm is the algorithm asked for at creation, if any.
 	ChecksumAlgorithm string
 	ChecksumType      string
+	// Tags are given at creation (x-amz-tagging) and become the object's
+	// at completion.
+	Tags []Tag
 }
 
 // Part is an uploaded part of a multipart upload.
@@ -183,6 +199,16 @@ type Store interface {
 	PutBucketCORS(ctx context.Context, bucket, doc string) error
 	GetBucketCORS(ctx context.Context, bucket string) (string, error) // ErrNoSuchCORSConfiguration
 	DeleteBucketCORS(ctx context.Context, bucket string) error        // a missing configuration is not an error
+
+	// PutBucketTags replaces a bucket's tag set; nil or empty removes
+	// it. ErrNoSuchBucket on a missing bucket.
+	PutBucketTags(ctx context.Context, bucket string, tags []Tag) error
+
+	// PutObjectTags replaces the tag set of the object a key holds (nil
+	// or empty removes it) and changes nothing else of its record: not
+	// its LastModified, its ETag or its blobs. ErrNoSuchBucket,
+	// ErrNoSuchKey.
+	PutObjectTags(ctx context.Context, bucket, key string, tags []Tag) error
 
 	// PutObject stores obj (bucket and key inside it), replacing any
 	// object the key held.

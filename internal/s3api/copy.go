@@ -118,6 +118,16 @@ func (a *API) copyObject(rq *request) error {
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
 		return s3Err(codeInvalidArgument).msg("Unknown metadata directive.").with("ArgumentName", "x-amz-metadata-directive").with("ArgumentValue", directive)
 	}
+	replaceTags, err := taggingDirective(h)
+	if err != nil {
+		return err
+	}
+	var newTags []meta.Tag
+	if replaceTags {
+		if newTags, _, err = requestTagging(rq); err != nil {
+			return err
+		}
+	}
 	pre, err := writePrecondition(h)
 	if err != nil {
 		return err
@@ -127,6 +137,10 @@ func (a *API) copyObject(rq *request) error {
 	}
 	for attempt := 1; ; attempt++ {
 		src, err := a.copySource(rq)
+		if err != nil {
+			return err
+		}
+		tags, err := a.copyTags(rq, &src, replaceTags, newTags)
 		if err != nil {
 			return err
 		}
@@ -161,7 +175,7 @@ func (a *API) copyObject(rq *request) error {
 		obj := meta.Object{
 			Bucket: rq.bucket, Key: rq.key, Size: n, ETag: hex.EncodeToString(md),
 			LastModified: a.cfg.Clock.Now(), Attrs: attrs,
-			Segments: []meta.Segment{{Blob: id, Size: n}},
+			Segments: []meta.Segment{{Blob: id, Size: n}}, Tags: tags,
 		}
 		if alg != "" {
 			sums := map[string]string{string(alg): checksum.Encode(sum)}
@@ -173,6 +187,34 @@ func (a *API) copyObject(rq *request) error {
 		setChecksumHeaders(rq.w.Header(), obj.Checksums, obj.ChecksumType)
 		return writeXML(rq.w, http.StatusOK, copyObjectResult{NS: s3NS, LastModified: isoTime(obj.LastModified), ETag: quoteETag(obj.ETag)})
 	}
+}
+
+// taggingDirective reads x-amz-tagging-directive: whether the copy takes
+// the tags of x-amz-tagging (REPLACE) rather than the source's (COPY, the
+// default).
+func taggingDirective(h http.Header) (replace bool, err error) {
+	switch d := h.Get("x-amz-tagging-directive"); d {
+	case "", "COPY":
+		return false, nil
+	case "REPLACE":
+		return true, nil
+	default:
+		return false, s3Err(codeInvalidArgument).msg("Unknown tagging directive.").with("ArgumentName", "x-amz-tagging-directive").with("ArgumentValue", d)
+	}
+}
+
+// copyTags decides the copy's tag set and the permissions it takes on
+// AWS: reading a tagged source's tags is s3:GetObjectTagging on the
+// source, and tagging the copy s3:PutObjectTagging on the target.
+func (a *API) copyTags(rq *request, src *meta.Object, replace bool, replacement []meta.Tag) ([]meta.Tag, error) {
+	tags := replacement
+	if !replace {
+		tags = src.Tags
+		if len(tags) > 0 && !a.allowed(rq, "s3:GetObjectTagging", src.Bucket, src.Key, true) {
+			return nil, s3Err(codeAccessDenied)
+		}
+	}
+	return tags, a.authorizeTagging(rq, tags)
 }
 
 // copyChecksumAlg keeps the source's checksum algorithm unless the request

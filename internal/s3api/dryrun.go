@@ -4,6 +4,7 @@ import (
 	"signet/internal/postpolicy"
 
 	"net/http"
+	"strings"
 
 	"signet/internal/authn"
 )
@@ -98,7 +99,7 @@ func (a *API) checkTarget(rq *request, rt route) error {
 	switch {
 	case rq.bucket == "" || rt.action == "s3:CreateBucket":
 		return nil
-	case rt.action == "s3:GetObject":
+	case rt.action == "s3:GetObject", rt.objects && strings.HasSuffix(rt.op, "ObjectTagging"):
 		_, err := a.headObjectRecord(rq)
 		return err
 	default:

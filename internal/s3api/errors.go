@@ -65,6 +65,7 @@ const (
 	codeInvalidRange
 	codeInvalidRequest
 	codeInvalidStorageClass
+	codeInvalidTag
 	codeInvalidToken
 	codeInvalidURI
 	codeKeyTooLongError
@@ -82,6 +83,7 @@ const (
 	codeNoSuchBucketPolicy
 	codeNoSuchCORSConfiguration
 	codeNoSuchKey
+	codeNoSuchTagSet
 	codeNoSuchUpload
 	codeNotImplemented
 	codeNotModified
@@ -119,7 +121,7 @@ var codes = [codeCount]errSpec{
 	codeBadDigest: {"BadDigest", 400, "The Content-MD5 you specified did not match what we received.",
 		"the body does not match its Content-MD5 or x-amz-checksum-* value; CompleteMultipartUpload's x-amz-checksum-* does not match the checksum of the parts"},
 	codeBadRequest: {"BadRequest", 400, "Insufficient information. Origin request header needed.",
-		"a CORS preflight (OPTIONS) without Origin, or whose Access-Control-Request-Method is missing or not a method a CORS rule can allow (\"Invalid Access-Control-Request-Method: …\")"},
+		"a CORS preflight (OPTIONS) without Origin, or whose Access-Control-Request-Method is missing or not a method a CORS rule can allow (\"Invalid Access-Control-Request-Method: …\"); a tag set of more than 10 tags on an object (\"Object tags cannot be greater than 10\") or 50 on a bucket"},
 	codeBucketAlreadyOwnedByYou: {"BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it.",
 		"CreateBucket names a bucket that exists (every bucket belongs to the one account) on a server whose region is not us-east-1, where S3 answers 200 OK"},
 	codeBucketNotEmpty: {"BucketNotEmpty", 409, "The bucket you tried to delete is not empty",
@@ -141,7 +143,7 @@ var codes = [codeCount]errSpec{
 	codeInvalidAccessKeyId: {"InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.",
 		"the access key does not exist, is inactive, or its user was deleted"},
 	codeInvalidArgument: {"InvalidArgument", 400, "Invalid Argument",
-		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId other than null, or two auth mechanisms at once; a POST form without its key, its file or a signing field, or with a malformed credential or date"},
+		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId other than null, or two auth mechanisms at once; an x-amz-tagging header that is not URL query parameters or repeats a key; a POST form without its key, its file or a signing field, or with a malformed credential or date"},
 	codeInvalidBucketName: {"InvalidBucketName", 400, "The specified bucket is not valid.",
 		"CreateBucket with a name outside S3's general-purpose bucket naming rules"},
 	codeInvalidDigest: {"InvalidDigest", 400, "The Content-MD5 you specified was invalid.",
@@ -162,6 +164,8 @@ var codes = [codeCount]errSpec{
 		"a request refused as a whole: conflicting or unsupported checksum headers, a copy onto itself that changes nothing, Range with partNumber, response-* overrides on an anonymous GET, no x-amz-content-sha256, a PutBucketCors rule with an unsupported AllowedMethod or a second wildcard, PutBucketCors without Content-MD5 or a checksum, a CompleteMultipartUpload x-amz-checksum-* that signet cannot check (another algorithm than the upload's)"},
 	codeInvalidStorageClass: {"InvalidStorageClass", 400, "The storage class you specified is not valid",
 		"x-amz-storage-class names no S3 storage class"},
+	codeInvalidTag: {"InvalidTag", 400, "Your request contains tag input that is not valid. For example, your request might contain duplicate keys, keys or values that are too long, or system tags.",
+		"a tag set (x-amz-tagging, a Tagging body or a POST form's tagging field) holds an empty, over-long (128 and 256 UTF-16 units) or aws:-prefixed key, an over-long value, a character outside letters, numbers, spaces and _ . : / = + - @, or a key twice"},
 	codeInvalidToken: {"InvalidToken", 400, "The provided token is malformed or otherwise invalid.",
 		"the session token is malformed, or the user or role its session belongs to was deleted"},
 	codeInvalidURI: {"InvalidURI", 400, "Couldn't parse the specified URI.",
@@ -196,6 +200,8 @@ var codes = [codeCount]errSpec{
 		"GetBucketCors on a bucket that has no CORS configuration"},
 	codeNoSuchKey: {"NoSuchKey", 404, "The specified key does not exist.",
 		"the key does not exist (GetObject, HeadObject, a copy's source) and the caller may list the bucket"},
+	codeNoSuchTagSet: {"NoSuchTagSet", 404, "There is no tag set associated with the bucket.",
+		"GetBucketTagging on a bucket without tags"},
 	codeNoSuchUpload: {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
 		"the upload ID names no multipart upload in progress for the key"},
 	codeNotImplemented: {"NotImplemented", 501, "A header you provided implies functionality that is not implemented",

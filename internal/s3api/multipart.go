@@ -109,7 +109,13 @@ func (a *API) createUpload(rq *request) error {
 		}
 		u.ChecksumType = t
 	}
+	if u.Tags, _, err = requestTagging(rq); err != nil {
+		return err
+	}
 	if _, err := a.requireBucket(rq); err != nil {
+		return err
+	}
+	if err := a.authorizeTagging(rq, u.Tags); err != nil {
 		return err
 	}
 	if err := a.cfg.Meta.CreateUpload(rq.r.Context(), u); err != nil {
@@ -389,7 +395,7 @@ func (a *API) completeUpload(rq *request) error {
 	id := rq.query.Get("uploadId")
 	now := a.cfg.Clock.Now()
 	build := func(u meta.Upload, parts map[int]meta.Part) (meta.Object, error) {
-		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts)}
+		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts), Tags: u.Tags}
 		alg := checksum.Algorithm(u.ChecksumAlgorithm)
 		digests := md5.New()
 		var sums [][]byte

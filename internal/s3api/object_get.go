@@ -162,6 +162,10 @@ func (a *API) writeObjectHeaders(rq *request, obj *meta.Object, rng byteRange, p
 	if partNumber > 0 && obj.PartsCount > 0 {
 		h.Set("x-amz-mp-parts-count", strconv.Itoa(obj.PartsCount))
 	}
+	// S3 tells the tag count only to a caller who may read the tags.
+	if len(obj.Tags) > 0 && a.allowed(rq, "s3:GetObjectTagging", rq.bucket, rq.key, true) {
+		setTaggingCount(h, obj.Tags)
+	}
 	if !partial && partNumber == 0 && rq.r.Header.Get("x-amz-checksum-mode") == "ENABLED" {
 		setChecksumHeaders(h, obj.Checksums, obj.ChecksumType)
 	}

@@ -16,12 +16,19 @@ func (a *API) putObject(rq *request) error {
 	if err != nil {
 		return err
 	}
+	tags, _, err := requestTagging(rq)
+	if err != nil {
+		return err
+	}
 	pre, err := writePrecondition(rq.r.Header)
 	if err != nil {
 		return err
 	}
 	// Refuse early so a missing bucket does not cost a full upload.
 	if _, err := a.requireBucket(rq); err != nil {
+		return err
+	}
+	if err := a.authorizeTagging(rq, tags); err != nil {
 		return err
 	}
 	in, err := a.ingest(rq, maxPutSize, "")
@@ -34,6 +41,7 @@ func (a *API) putObject(rq *request) error {
 		LastModified: a.cfg.Clock.Now(),
 		Attrs:        attrs,
 		Segments:     []meta.Segment{{Blob: in.blob, Size: in.size}},
+		Tags:         tags,
 	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}

@@ -71,6 +71,7 @@ type postUpload struct {
 	policy *postpolicy.Policy // nil for an anonymous or header-signed form
 	key    string
 	header http.Header // the fields that PutObject takes as headers
+	tags   []meta.Tag  // the tagging field's tag set, set by authorizePost
 }
 
 // authenticateForm authenticates the form and checks it against its
@@ -161,6 +162,7 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 		LastModified: a.cfg.Clock.Now(),
 		Attrs:        attrs,
 		Segments:     []meta.Segment{{Blob: in.blob, Size: in.size}},
+		Tags:         post.tags,
 	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}
@@ -184,9 +186,20 @@ func (a *API) authorizePost(rq *request, post *postUpload) (sub *request, authzE
 	if err := refuseFeatures(sub, "PostObject"); err != nil {
 		return nil, nil, err
 	}
+	tags, err := postTags(post.header)
+	if err != nil {
+		return nil, nil, err
+	}
+	post.tags = tags
 	authzReq := withHeader(rq.r, mergeHeaders(rq.r.Header, post.header))
 	if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObject", arn(rq.bucket, post.key, true)); err != nil {
 		return nil, err, s3Err(codeAccessDenied)
+	}
+	// Tags on a write also need s3:PutObjectTagging, as on PutObject.
+	if len(tags) > 0 {
+		if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObjectTagging", arn(rq.bucket, post.key, true)); err != nil {
+			return nil, err, s3Err(codeAccessDenied)
+		}
 	}
 	return sub, nil, nil
 }

@@ -9,7 +9,7 @@ import (
 
 // A request header or parameter that selects a feature signet does not
 // implement is refused, never accepted and dropped: code tested against
-// signet must not ship to AWS with no proof that retention, tags or
+// signet must not ship to AWS with no proof that retention or
 // encryption work. The router checks this one table (refusals) and the
 // subresource table (subresources) before any handler runs, so a handler
 // can rely on never seeing such a request. docs/operations.md lists both.
@@ -42,7 +42,6 @@ var refusals = []refusal{
 	{header: "x-amz-object-lock-mode", feature: "Object Lock retention", code: codeNotImplemented},
 	{header: "x-amz-object-lock-retain-until-date", feature: "Object Lock retention", code: codeNotImplemented},
 	{header: "x-amz-object-lock-legal-hold", selects: notEqualFold("OFF"), feature: "Object Lock legal holds", code: codeNotImplemented},
-	{header: "x-amz-tagging", selects: nonEmpty, feature: "object tagging", code: codeNotImplemented},
 	// AWS's default bucket (Object Ownership BucketOwnerEnforced) refuses
 	// every ACL but the owner's full control with this error; signet's
 	// buckets are all such buckets.
@@ -305,7 +304,6 @@ var subresources = map[string]subresource{
 	"retention":             {"Object Lock retention", map[string]string{"GET": "GetObjectRetention", "": "PutObjectRetention"}},
 	"select":                {"S3 Select", map[string]string{"": "SelectObjectContent"}},
 	"session":               {"S3 Express sessions", map[string]string{"": "CreateSession"}},
-	"tagging":               {"tagging", nil}, // bucket or object, see op
 	"torrent":               {"BitTorrent", map[string]string{"": "GetObjectTorrent"}},
 	"versions":              {"versioning", map[string]string{"": "ListObjectVersions"}},
 	"website":               bucketOps("static website hosting", "BucketWebsite"),
@@ -320,35 +318,22 @@ func bucketOps(feature, name string) subresource {
 
 // refuseSubresource returns the error for an unserved subresource in q, or
 // nil.
-func refuseSubresource(q url.Values, method string, object bool) error {
+func refuseSubresource(q url.Values, method string) error {
 	for name := range q {
 		sr, ok := subresources[name]
 		if !ok {
 			continue
 		}
-		return notImplemented(sr.feature, "the "+name+" subresource", sr.op(name, method, object))
+		return notImplemented(sr.feature, "the "+name+" subresource", sr.op(method))
 	}
 	return nil
 }
 
-func (sr subresource) op(name, method string, object bool) string {
-	if name == "tagging" {
-		return verb(method) + map[bool]string{true: "Object", false: "Bucket"}[object] + "Tagging"
-	}
+func (sr subresource) op(method string) string {
 	if op, ok := sr.ops[method]; ok {
 		return op
 	}
 	return sr.ops[""]
-}
-
-func verb(method string) string {
-	switch method {
-	case http.MethodGet, http.MethodHead:
-		return "Get"
-	case http.MethodDelete:
-		return "Delete"
-	}
-	return "Put"
 }
 
 // notImplemented is a 501 naming the feature, what selected it and the

@@ -194,7 +194,7 @@ func arn(bucket, key string, objects bool) string {
 // resolve picks the operation from method, address and subresources.
 func (a *API) resolve(rq *request) (route, error) {
 	q, m := rq.query, rq.r.Method
-	if err := refuseSubresource(q, m, rq.key != ""); err != nil {
+	if err := refuseSubresource(q, m); err != nil {
 		return route{}, err
 	}
 	if rq.bucket == "" {
@@ -223,6 +223,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "GetBucketVersioning", action: "s3:GetBucketVersioning", handle: (*API).getBucketVersioning}, nil
 		case q.Has("acl"):
 			return route{op: "GetBucketAcl", action: "s3:GetBucketAcl", handle: (*API).getACL}, nil
+		case q.Has("tagging"):
+			return route{op: "GetBucketTagging", action: "s3:GetBucketTagging", handle: (*API).getBucketTagging}, nil
 		case q.Has("uploads"):
 			return route{op: "ListMultipartUploads", action: "s3:ListBucketMultipartUploads", handle: (*API).listUploads}, nil
 		case q.Get("list-type") == "2":
@@ -242,6 +244,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "PutBucketPolicy", action: "s3:PutBucketPolicy", handle: (*API).putBucketPolicy}, nil
 		case q.Has("cors"):
 			return route{op: "PutBucketCors", action: "s3:PutBucketCORS", handle: (*API).putBucketCors}, nil
+		case q.Has("tagging"):
+			return route{op: "PutBucketTagging", action: "s3:PutBucketTagging", handle: (*API).putBucketTagging}, nil
 		case q.Has("versioning"):
 			return route{}, notImplemented("versioning", "the versioning subresource", "PutBucketVersioning")
 		default:
@@ -254,6 +258,10 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		if q.Has("cors") {
 			// AWS has no s3:DeleteBucketCORS: deleting is putting.
 			return route{op: "DeleteBucketCors", action: "s3:PutBucketCORS", handle: (*API).deleteBucketCors}, nil
+		}
+		if q.Has("tagging") {
+			// AWS has no s3:DeleteBucketTagging either.
+			return route{op: "DeleteBucketTagging", action: "s3:PutBucketTagging", handle: (*API).deleteBucketTagging}, nil
 		}
 		return route{op: "DeleteBucket", action: "s3:DeleteBucket", handle: (*API).deleteBucket}, nil
 	case http.MethodPost:
@@ -276,6 +284,8 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 		switch {
 		case q.Has("acl"):
 			return route{op: "GetObjectAcl", action: "s3:GetObjectAcl", objects: true, handle: (*API).getACL}, nil
+		case q.Has("tagging"):
+			return route{op: "GetObjectTagging", action: "s3:GetObjectTagging", objects: true, handle: (*API).getObjectTagging}, nil
 		case q.Has("uploadId"):
 			return route{op: "ListParts", action: "s3:ListMultipartUploadParts", objects: true, handle: (*API).listParts}, nil
 		case q.Has("attributes"):
@@ -290,6 +300,8 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 		switch {
 		case q.Has("acl"):
 			return route{op: "PutObjectAcl", action: "s3:PutObjectAcl", objects: true, handle: (*API).putACL}, nil
+		case q.Has("tagging"):
+			return route{op: "PutObjectTagging", action: "s3:PutObjectTagging", objects: true, handle: (*API).putObjectTagging}, nil
 		case q.Has("uploadId") || q.Has("partNumber"):
 			if copying {
 				return route{op: "UploadPartCopy", action: "s3:PutObject", objects: true, handle: (*API).uploadPartCopy}, nil
@@ -309,6 +321,9 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 		}
 		return route{}, notImplemented("POST operations on objects other than multipart uploads", "POST without uploads or uploadId", "POST object")
 	case http.MethodDelete:
+		if q.Has("tagging") {
+			return route{op: "DeleteObjectTagging", action: "s3:DeleteObjectTagging", objects: true, handle: (*API).deleteObjectTagging}, nil
+		}
 		if q.Has("uploadId") {
 			return route{op: "AbortMultipartUpload", action: "s3:AbortMultipartUpload", objects: true, handle: (*API).abortUpload}, nil
 		}

@@ -115,7 +115,7 @@ func TestUnknownSubresourceAndMethod(t *testing.T) {
 	e.bucket("bkt")
 	expectErr(t, e.do("GET", "/bkt?policy", nil), 501, "NotImplemented")
 	expectErr(t, e.do("PUT", "/bkt?lifecycle", nil), 501, "NotImplemented")
-	expectErr(t, e.do("GET", "/bkt/k?tagging", nil), 501, "NotImplemented")
+	expectErr(t, e.do("GET", "/bkt/k?torrent", nil), 501, "NotImplemented")
 	expectErr(t, e.do("PATCH", "/bkt/k", nil), 405, "MethodNotAllowed")
 	// Parameters that are not subresources are ignored, as AWS does.
 	e.mustDo(200, "GET", "/bkt?x-id=ListObjects&foo=bar", "")

@@ -112,10 +112,22 @@ func TestReopen(t *testing.T) {
 // producing a wrong object.
 func TestDecodeCorrupt(t *testing.T) {
 	o := meta.Object{Key: "k", Size: 1, Attrs: meta.Attrs{UserMeta: map[string]string{"a": "b"}},
-		Segments: []meta.Segment{{Blob: "b1", Size: 1}}}
+		Segments: []meta.Segment{{Blob: "b1", Size: 1}}, Tags: []meta.Tag{{Key: "t", Value: "v"}}}
 	v := encodeObject(&o)
+	// A record written before the tag set was appended ends where the tag
+	// set starts (an empty set is one byte), and decodes without tags.
+	untagged := o
+	untagged.Tags = nil
+	legacy := len(encodeObject(&untagged)) - 1
 	for i := range v {
-		if _, err := decodeObject("b", "k", v[:i]); err == nil {
+		got, err := decodeObject("b", "k", v[:i])
+		if i == legacy {
+			if err != nil || got.Tags != nil || got.PartsCount != 0 || len(got.Segments) != 1 {
+				t.Errorf("record without tags (%d bytes): %+v, %v", i, got, err)
+			}
+			continue
+		}
+		if err == nil {
 			t.Errorf("truncated record (%d of %d bytes) decoded", i, len(v))
 		}
 	}

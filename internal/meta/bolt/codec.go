@@ -84,6 +84,15 @@ func (e *encoder) strList(l []string) {
 	}
 }
 
+// tags writes a tag set: a count then each key and value, in order.
+func (e *encoder) tags(ts []meta.Tag) {
+	e.uvarint(uint64(len(ts)))
+	for _, t := range ts {
+		e.str(t.Key)
+		e.str(t.Value)
+	}
+}
+
 func (e *encoder) attrs(a *meta.Attrs) {
 	e.str(a.ContentType)
 	e.str(a.ContentEncoding)
@@ -233,6 +242,26 @@ func (d *decoder) strList() []string {
 	return l
 }
 
+// tags reads what encoder.tags wrote (nil when empty).
+func (d *decoder) tags() []meta.Tag {
+	n := d.uvarint()
+	// Each tag takes at least two bytes, which bounds the allocation a
+	// corrupt count could ask for.
+	if d.err != nil || n == 0 {
+		return nil
+	}
+	if n > uint64(len(d.b)-d.off)/2 {
+		d.err = errCorrupt
+		return nil
+	}
+	ts := make([]meta.Tag, n)
+	for i := range ts {
+		ts[i].Key = d.str()
+		ts[i].Value = d.str()
+	}
+	return ts
+}
+
 func (d *decoder) attrs(a *meta.Attrs) {
 	a.ContentType = d.str()
 	a.ContentEncoding = d.str()
@@ -255,19 +284,24 @@ func (d *decoder) done() error {
 	return d.err
 }
 
-// Bucket record: region, created.
+// Bucket record: region, created, then the tag set (appended: records
+// written before it end at created).
 
 func encodeBucket(b *meta.Bucket) []byte {
 	e := encoder{b: make([]byte, 0, 32+len(b.Region))}
 	e.b = append(e.b, recordV1)
 	e.str(b.Region)
 	e.time(b.Created)
+	e.tags(b.Tags)
 	return e.b
 }
 
 func decodeBucket(name string, v []byte) (meta.Bucket, error) {
 	d := newDecoder(v)
 	b := meta.Bucket{Name: name, Region: d.str(), Created: d.time()}
+	if d.more() {
+		b.Tags = d.tags()
+	}
 	return b, d.done()
 }
 
@@ -292,6 +326,8 @@ func encodeObject(o *meta.Object) []byte {
 		e.strMap(s.Checksums)
 	}
 	e.varint(int64(o.PartsCount))
+	// Appended after PartsCount: records written before tags end there.
+	e.tags(o.Tags)
 	return e.b
 }
 
@@ -319,6 +355,9 @@ func decodeObject(bucket, key string, v []byte) (meta.Object, error) {
 		}
 	}
 	o.PartsCount = int(d.varint())
+	if d.more() {
+		o.Tags = d.tags()
+	}
 	return o, d.done()
 }
 
@@ -345,6 +384,8 @@ func encodeUpload(u *meta.Upload) []byte {
 	e.attrs(&u.Attrs)
 	e.str(u.ChecksumAlgorithm)
 	e.str(u.ChecksumType)
+	// Appended last, so uploads begun before tags decode unchanged.
+	e.tags(u.Tags)
 	return e.b
 }
 
@@ -358,6 +399,9 @@ func decodeUpload(v []byte) (meta.Upload, error) {
 	d.attrs(&u.Attrs)
 	u.ChecksumAlgorithm = d.str()
 	u.ChecksumType = d.str()
+	if d.more() {
+		u.Tags = d.tags()
+	}
 	return u, d.done()
 }
 

@@ -48,6 +48,9 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Buckets", testBuckets},
 		{"DeleteBucket", testDeleteBucket},
 		{"BucketCORS", testBucketCORS},
+		{"BucketTags", testBucketTags},
+		{"ObjectTags", testObjectTags},
+		{"UploadTags", testUploadTags},
 		{"Objects", testObjects},
 		{"ObjectNoSuchBucket", testObjectNoSuchBucket},
 		{"OddKeys", testOddKeys},
@@ -187,6 +190,9 @@ func normObject(o meta.Object) meta.Object {
 	o.LastModified = normTime(o.LastModified)
 	o.Attrs.UserMeta = normMap(o.Attrs.UserMeta)
 	o.Checksums = normMap(o.Checksums)
+	if len(o.Tags) == 0 {
+		o.Tags = nil
+	}
 	if len(o.Segments) == 0 {
 		o.Segments = nil
 	}
@@ -207,6 +213,9 @@ func checkObject(t *testing.T, got, want meta.Object) {
 func normUpload(u meta.Upload) meta.Upload {
 	u.Initiated = normTime(u.Initiated)
 	u.Attrs.UserMeta = normMap(u.Attrs.UserMeta)
+	if len(u.Tags) == 0 {
+		u.Tags = nil
+	}
 	return u
 }
 
