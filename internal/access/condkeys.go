@@ -184,6 +184,7 @@ var actionKeys = map[string][]string{
 	"s3:ListAllMyBuckets":           s3Common,
 	"s3:ListBucket":                 join(s3Object, []string{"s3:prefix", "s3:delimiter", "s3:max-keys"}),
 	"s3:ListBucketMultipartUploads": s3Object,
+	"s3:ListBucketVersions":         join(s3Object, []string{"s3:prefix", "s3:delimiter", "s3:max-keys"}),
 	"s3:ListMultipartUploadParts":   s3Object,
 	"s3:PutBucketAcl":               join(s3Common, s3Grants),
 	"s3:PutBucketCORS":              s3Common,

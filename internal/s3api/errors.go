@@ -140,7 +140,7 @@ var codes = [codeCount]errSpec{
 	codeInvalidAccessKeyId: {"InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.",
 		"the access key does not exist, is inactive, or its user was deleted"},
 	codeInvalidArgument: {"InvalidArgument", 400, "Invalid Argument",
-		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId other than null, or two auth mechanisms at once; a POST form without its key, its file or a signing field, or with a malformed credential or date"},
+		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId or version-id-marker other than null, a version-id-marker without a key-marker, or two auth mechanisms at once; a POST form without its key, its file or a signing field, or with a malformed credential or date"},
 	codeInvalidBucketName: {"InvalidBucketName", 400, "The specified bucket is not valid.",
 		"CreateBucket with a name outside S3's general-purpose bucket naming rules"},
 	codeInvalidDigest: {"InvalidDigest", 400, "The Content-MD5 you specified was invalid.",

@@ -324,12 +324,19 @@ func bucketOps(feature, name string) subresource {
 func refuseSubresource(q url.Values, method string, object bool) error {
 	for name := range q {
 		sr, ok := subresources[name]
-		if !ok {
+		if !ok || servedSubresource(name, method, object) {
 			continue
 		}
 		return notImplemented(sr.feature, "the "+name+" subresource", sr.op(name, method, object))
 	}
 	return nil
+}
+
+// servedSubresource reports whether a subresource of the table is served
+// for this method and target: ListObjectVersions, a bucket's GET ?versions,
+// is; the other methods on it, and an object's, are still refused.
+func servedSubresource(name, method string, object bool) bool {
+	return name == "versions" && method == http.MethodGet && !object
 }
 
 func (sr subresource) op(name, method string, object bool) string {

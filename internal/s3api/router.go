@@ -196,6 +196,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "GetBucketPolicy", action: "s3:GetBucketPolicy", handle: (*API).getBucketPolicy}, nil
 		case q.Has("cors"):
 			return route{op: "GetBucketCors", action: "s3:GetBucketCORS", handle: (*API).getBucketCors}, nil
+		case q.Has("versions"):
+			return route{op: "ListObjectVersions", action: "s3:ListBucketVersions", handle: (*API).listObjectVersions}, nil
 		case q.Has("versioning"):
 			return route{op: "GetBucketVersioning", action: "s3:GetBucketVersioning", handle: (*API).getBucketVersioning}, nil
 		case q.Has("acl"):
