@@ -31,6 +31,8 @@
 //	deletedkeys   key ID -> tombstone of a deleted access key
 //	bucketpolicy  bucket name -> bucket policy record
 //	bucketcors    bucket name -> CORS configuration record
+//	versions      bucket name -> nested bucket: every version of a bucket
+//	              ever versioned (versions.go)
 //
 // Object keys are stored as raw bytes, so any key (NUL, "..", invalid
 // UTF-8) round-trips and byte order is key order. blobrefs counts every
@@ -88,7 +90,7 @@ var topBuckets = [][]byte{
 	bktBuckets, bktObjects, bktUploads, bktUploadIdx, bktParts, bktRefs, bktSchema, bktInlineBlobs,
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
-	bktDeletedKeys, bktBucketCORS,
+	bktDeletedKeys, bktBucketCORS, bktVersions,
 }
 
 // schemaVersion is the layout described in the package comment. Version 2
@@ -366,6 +368,12 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 		if k, _ := ob.Cursor().First(); k != nil {
 			return meta.ErrBucketNotEmpty
 		}
+		// Older versions and delete markers keep a bucket too.
+		if vb := versionsOf(tx, name); vb != nil {
+			if k, _ := vb.Cursor().First(); k != nil {
+				return meta.ErrBucketNotEmpty
+			}
+		}
 		bn := []byte(name)
 		// Drop the bucket's in-progress uploads. Collect their IDs
 		// first: a bbolt bucket must not change under its cursor.
@@ -386,7 +394,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 				return err
 			}
 		}
-		for _, b := range []*bbolt.Bucket{tx.Bucket(bktObjects), tx.Bucket(bktUploadIdx)} {
+		for _, b := range []*bbolt.Bucket{tx.Bucket(bktObjects), tx.Bucket(bktUploadIdx), tx.Bucket(bktVersions)} {
 			if err := b.DeleteBucket(bn); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 				return err
 			}
@@ -455,6 +463,13 @@ func (s *Store) replaceObject(tx *bbolt.Tx, ob *bbolt.Bucket, obj *meta.Object, 
 			return err
 		}
 	}
+	state, err := versioningOf(tx, obj.Bucket)
+	if err != nil {
+		return err
+	}
+	if err := checkVersionID(state, obj.VersionID); err != nil {
+		return err
+	}
 	if err := s.refStaging(tx, obj.Blobs()); err != nil {
 		return err
 	}
@@ -462,6 +477,11 @@ func (s *Store) replaceObject(tx *bbolt.Tx, ob *bbolt.Bucket, obj *meta.Object, 
 		if err := release(); err != nil {
 			return err
 		}
+	}
+	if state != meta.Unversioned {
+		// The replaced object stays as an older version (Enabled) or
+		// goes with the null version it was (Suspended).
+		return storeVersion(tx, ob, state, obj, val, freed)
 	}
 	if existing != nil {
 		if err := unref(tx, existing.Blobs(), freed); err != nil {
@@ -504,6 +524,9 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) ([]storage
 		}
 		if key == "" {
 			return nil
+		}
+		if versionsOf(tx, bucket) != nil {
+			return meta.ErrVersioningChanged
 		}
 		k := []byte(key)
 		v := ob.Get(k)

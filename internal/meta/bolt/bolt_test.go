@@ -112,10 +112,20 @@ func TestReopen(t *testing.T) {
 // producing a wrong object.
 func TestDecodeCorrupt(t *testing.T) {
 	o := meta.Object{Key: "k", Size: 1, Attrs: meta.Attrs{UserMeta: map[string]string{"a": "b"}},
-		Segments: []meta.Segment{{Blob: "b1", Size: 1}}}
+		Segments: []meta.Segment{{Blob: "b1", Size: 1}}, VersionID: "v1", DeleteMarker: true}
 	v := encodeObject(&o)
+	// A record written before versions ends at PartsCount, and decodes
+	// as an unversioned object; any other cut is damage.
+	legacy := len(v) - (1 + len(o.VersionID) + 1)
 	for i := range v {
-		if _, err := decodeObject("b", "k", v[:i]); err == nil {
+		got, err := decodeObject("b", "k", v[:i])
+		if i == legacy {
+			if err != nil || got.VersionID != "" || got.DeleteMarker {
+				t.Errorf("record without versions: %+v, %v", got, err)
+			}
+			continue
+		}
+		if err == nil {
 			t.Errorf("truncated record (%d of %d bytes) decoded", i, len(v))
 		}
 	}

@@ -262,12 +262,17 @@ func encodeBucket(b *meta.Bucket) []byte {
 	e.b = append(e.b, recordV1)
 	e.str(b.Region)
 	e.time(b.Created)
+	// Versioning: records written before it end at Created.
+	e.str(string(b.Versioning))
 	return e.b
 }
 
 func decodeBucket(name string, v []byte) (meta.Bucket, error) {
 	d := newDecoder(v)
 	b := meta.Bucket{Name: name, Region: d.str(), Created: d.time()}
+	if d.more() {
+		b.Versioning = meta.Versioning(d.str())
+	}
 	return b, d.done()
 }
 
@@ -292,6 +297,9 @@ func encodeObject(o *meta.Object) []byte {
 		e.strMap(s.Checksums)
 	}
 	e.varint(int64(o.PartsCount))
+	// Versions: records written before them end at PartsCount.
+	e.str(o.VersionID)
+	e.bool(o.DeleteMarker)
 	return e.b
 }
 
@@ -319,6 +327,10 @@ func decodeObject(bucket, key string, v []byte) (meta.Object, error) {
 		}
 	}
 	o.PartsCount = int(d.varint())
+	if d.more() {
+		o.VersionID = d.str()
+		o.DeleteMarker = d.bool()
+	}
 	return o, d.done()
 }
 
