@@ -2,14 +2,11 @@ package s3api
 
 import (
 	"encoding/xml"
+	"errors"
 	"net/http"
 
 	"signet/internal/meta"
 )
-
-// nullVersion is the ID S3 gives the one version an object has in a bucket
-// whose versioning was never enabled.
-const nullVersion = "null"
 
 // listVersionsResult is ListObjectVersions' body. Versions and delete
 // markers share one slice so that they keep S3's order: by key, then
@@ -47,10 +44,11 @@ type versionEntry struct {
 	StorageClass      string    `xml:"StorageClass,omitempty"`
 }
 
-// listObjectVersions serves GET /bucket?versions. signet's buckets have
-// never had versioning enabled, so each object is its own only version,
-// the null one, and is the latest; S3 lists such a bucket the same way,
-// which is what generic "empty this bucket" code relies on.
+// listObjectVersions serves GET /bucket?versions: versions and delete
+// markers by key, newest first within a key. In a bucket whose versioning
+// was never enabled each object is its own only version, the null one,
+// and the latest, as S3 lists such a bucket; generic "empty this bucket"
+// code relies on that.
 func (a *API) listObjectVersions(rq *request) error {
 	q := rq.query
 	p, err := parseListParams(q, "max-keys")
@@ -59,69 +57,52 @@ func (a *API) listObjectVersions(rq *request) error {
 	}
 	keyMarker := q.Get("key-marker")
 	versionMarker, hasVersionMarker := q.Get("version-id-marker"), q.Has("version-id-marker")
-	if err := checkVersionMarkers(keyMarker, versionMarker, hasVersionMarker); err != nil {
-		return err
+	if hasVersionMarker && keyMarker == "" {
+		return s3Err(codeInvalidArgument).msg("A version-id marker cannot be specified without a key marker.").
+			with("ArgumentName", "version-id-marker").with("ArgumentValue", versionMarker)
 	}
-	// Starting after the null version of key-marker and starting after
-	// key-marker are the same place: the null version is a key's only one.
-	page, err := a.list(rq, p, keyMarker)
+	page, err := a.cfg.Meta.ListObjectVersions(rq.r.Context(), rq.bucket, meta.VersionQuery{
+		Prefix: p.prefix, Delimiter: p.delimiter, KeyMarker: keyMarker, VersionIDMarker: versionMarker, MaxKeys: p.maxKeys,
+	})
+	if errors.Is(err, meta.ErrInvalidArgument) {
+		// The marker names no version of the key marker.
+		return s3Err(codeInvalidArgument).msg("Invalid version id specified").
+			with("ArgumentName", "version-id-marker").with("ArgumentValue", versionMarker)
+	}
 	if err != nil {
-		return err
+		return noSuchBucket(err, rq.bucket)
 	}
 	out := listVersionsResult{
 		NS: s3NS, Name: rq.bucket, Prefix: p.encode(p.prefix), KeyMarker: p.encode(keyMarker),
 		VersionIDMarker: versionMarker, MaxKeys: p.maxKeys, Delimiter: p.encode(p.delimiter),
 		EncodingType: p.encodingType, IsTruncated: page.IsTruncated,
 	}
-	out.Entries, out.CommonPrefixes = nullVersionsXML(page, p)
+	out.Entries, out.CommonPrefixes = versionsXML(page, p)
 	if page.IsTruncated {
-		setNextVersionMarkers(&out, page, p)
+		out.NextKeyMarker, out.NextVersionIDMarker = p.encode(page.NextKeyMarker), page.NextVersionIDMarker
 	}
 	return writeXML(rq.w, http.StatusOK, out)
 }
 
-// checkVersionMarkers answers as S3 does for a version-id-marker it cannot
-// use: one without a key-marker, or one naming a version the bucket cannot
-// hold (in a never-versioned bucket every version is the null one).
-func checkVersionMarkers(keyMarker, versionMarker string, hasVersionMarker bool) error {
-	if !hasVersionMarker {
-		return nil
-	}
-	if keyMarker == "" {
-		return s3Err(codeInvalidArgument).msg("A version-id marker cannot be specified without a key marker.").
-			with("ArgumentName", "version-id-marker").with("ArgumentValue", versionMarker)
-	}
-	if versionMarker != nullVersion {
-		return s3Err(codeInvalidArgument).msg("Invalid version id specified").
-			with("ArgumentName", "version-id-marker").with("ArgumentValue", versionMarker)
-	}
-	return nil
-}
-
-// setNextVersionMarkers names the last entry of a truncated page, where
-// the next page starts after. A common prefix has no version, so after
-// one only NextKeyMarker is sent.
-func setNextVersionMarkers(out *listVersionsResult, page meta.ListPage, p listParams) {
-	last := page.NextAfter
-	out.NextKeyMarker = p.encode(last)
-	if n := len(page.Objects); n > 0 && page.Objects[n-1].Key == last {
-		out.NextVersionIDMarker = nullVersion
-	}
-}
-
-// nullVersionsXML lists a page's objects as their null versions, each the
-// latest, with the fields ListObjects gives them.
-func nullVersionsXML(page meta.ListPage, p listParams) ([]versionEntry, []prefixXML) {
-	objs, cps := objectsXML(page, p, true)
+// versionsXML renders a page's versions, with the fields ListObjects
+// gives objects, and its delete markers.
+func versionsXML(page meta.VersionPage, p listParams) ([]versionEntry, []prefixXML) {
+	objs, cps := objectsXML(meta.ListPage{Objects: page.Versions, CommonPrefixes: page.CommonPrefixes}, p, true)
 	out := make([]versionEntry, 0, len(objs))
-	for _, o := range objs {
-		size := o.Size
-		out = append(out, versionEntry{
+	for i, o := range objs {
+		v := &page.Versions[i]
+		e := versionEntry{
 			XMLName: xml.Name{Local: "Version"},
-			Key:     o.Key, VersionID: nullVersion, IsLatest: true, LastModified: o.LastModified,
-			ETag: o.ETag, ChecksumAlgorithm: o.ChecksumAlgorithm, ChecksumType: o.ChecksumType,
-			Size: &size, Owner: o.Owner, StorageClass: o.StorageClass,
-		})
+			Key:     o.Key, VersionID: v.VersionID, IsLatest: v.IsLatest, LastModified: o.LastModified, Owner: o.Owner,
+		}
+		if v.DeleteMarker {
+			e.XMLName.Local = "DeleteMarker"
+		} else {
+			size := o.Size
+			e.ETag, e.ChecksumAlgorithm, e.ChecksumType = o.ETag, o.ChecksumAlgorithm, o.ChecksumType
+			e.Size, e.StorageClass = &size, o.StorageClass
+		}
+		out = append(out, e)
 	}
 	return out, cps
 }
