@@ -49,6 +49,7 @@ const (
 	codeEntityTooSmall
 	codeExpiredToken
 	codeIllegalLocationConstraintException
+	codeIllegalVersioningConfigurationException
 	codeIncompleteBody
 	codeIncorrectNumberOfFilesInPostRequest
 	codeInternalError
@@ -82,6 +83,7 @@ const (
 	codeNoSuchCORSConfiguration
 	codeNoSuchKey
 	codeNoSuchUpload
+	codeNoSuchVersion
 	codeNotImplemented
 	codeNotModified
 	codePreconditionFailed
@@ -131,6 +133,8 @@ var codes = [codeCount]errSpec{
 		"the session token belongs to a session that has expired or was terminated"},
 	codeIllegalLocationConstraintException: {"IllegalLocationConstraintException", 400, "The location constraint is incompatible for the region specific endpoint this request was sent to.",
 		"CreateBucket's LocationConstraint names a region other than the server's"},
+	codeIllegalVersioningConfigurationException: {"IllegalVersioningConfigurationException", 400, "The Versioning element must be specified",
+		"a PutBucketVersioning body without a Status"},
 	codeIncompleteBody: {"IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header.",
 		"the body ends before its Content-Length or its aws-chunked decoded length"},
 	codeIncorrectNumberOfFilesInPostRequest: {"IncorrectNumberOfFilesInPostRequest", 400, "POST requires exactly one file upload per request.",
@@ -197,6 +201,8 @@ var codes = [codeCount]errSpec{
 		"the key does not exist (GetObject, HeadObject, a copy's source) and the caller may list the bucket"},
 	codeNoSuchUpload: {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
 		"the upload ID names no multipart upload in progress for the key"},
+	codeNoSuchVersion: {"NoSuchVersion", 404, "The specified version does not exist.",
+		"the versionId names no version of the key (GetObject, HeadObject, a copy's source) in a versioned bucket"},
 	codeNotImplemented: {"NotImplemented", 501, "A header you provided implies functionality that is not implemented",
 		"a header, parameter, subresource or body element selects a feature signet does not implement (docs/operations.md lists them)"},
 	codeNotModified: {"NotModified", 304, "Not Modified",
@@ -261,6 +267,7 @@ var domainErrors = []struct {
 	{meta.ErrBucketNotEmpty, codeBucketNotEmpty},
 	{meta.ErrNoSuchKey, codeNoSuchKey},
 	{meta.ErrNoSuchUpload, codeNoSuchUpload},
+	{meta.ErrNoSuchVersion, codeNoSuchVersion},
 	{meta.ErrInvalidArgument, codeInvalidArgument},
 	{authn.ErrIncompleteBody, codeIncompleteBody},
 	{io.ErrUnexpectedEOF, codeIncompleteBody},

@@ -222,7 +222,7 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		case q.Has("cors"):
 			return route{op: "PutBucketCors", action: "s3:PutBucketCORS", handle: (*API).putBucketCors}, nil
 		case q.Has("versioning"):
-			return route{}, notImplemented("versioning", "the versioning subresource", "PutBucketVersioning")
+			return route{op: "PutBucketVersioning", action: "s3:PutBucketVersioning", handle: (*API).putBucketVersioning}, nil
 		default:
 			return route{op: "CreateBucket", action: "s3:CreateBucket", handle: (*API).createBucket}, nil
 		}
@@ -257,10 +257,15 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 			return route{op: "GetObjectAcl", action: "s3:GetObjectAcl", objects: true, handle: (*API).getACL}, nil
 		case q.Has("uploadId"):
 			return route{op: "ListParts", action: "s3:ListMultipartUploadParts", objects: true, handle: (*API).listParts}, nil
+		case q.Has("versionId"):
+			return route{op: "GetObject", action: "s3:GetObjectVersion", objects: true, handle: (*API).getObject}, nil
 		default:
 			return route{op: "GetObject", action: "s3:GetObject", objects: true, handle: (*API).getObject}, nil
 		}
 	case http.MethodHead:
+		if q.Has("versionId") {
+			return route{op: "HeadObject", action: "s3:GetObjectVersion", objects: true, handle: (*API).getObject}, nil
+		}
 		return route{op: "HeadObject", action: "s3:GetObject", objects: true, handle: (*API).getObject}, nil
 	case http.MethodPut:
 		switch {
@@ -287,6 +292,9 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 	case http.MethodDelete:
 		if q.Has("uploadId") {
 			return route{op: "AbortMultipartUpload", action: "s3:AbortMultipartUpload", objects: true, handle: (*API).abortUpload}, nil
+		}
+		if q.Has("versionId") {
+			return route{op: "DeleteObject", action: "s3:DeleteObjectVersion", objects: true, handle: (*API).deleteObject}, nil
 		}
 		return route{op: "DeleteObject", action: "s3:DeleteObject", objects: true, handle: (*API).deleteObject}, nil
 	}
