@@ -99,3 +99,54 @@ func emptyBucket(t *testing.T, c *s3.Client, bucket string) {
 		ids = ids[n:]
 	}
 }
+
+// A versioned bucket through aws-sdk-go-v2: versions, a GET by version, a
+// delete marker, the paginator over versions and markers, then the
+// "empty this bucket" loop and DeleteBucket.
+func TestClientsAWSSDKVersionedBucket(t *testing.T) {
+	e := startServer(t, false, nil)
+	ctx := t.Context()
+	c := e.sdk(t)
+	bucket := "versioned-sdk"
+	must[*s3.CreateBucketOutput](t, "CreateBucket")(c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}))
+	must[*s3.PutBucketVersioningOutput](t, "PutBucketVersioning")(c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
+		Bucket: &bucket, VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled},
+	}))
+	gv := must[*s3.GetBucketVersioningOutput](t, "GetBucketVersioning")(c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: &bucket}))
+	if gv.Status != s3types.BucketVersioningStatusEnabled {
+		t.Fatalf("GetBucketVersioning: %q", gv.Status)
+	}
+	var ids []string
+	for _, body := range []string{"first", "second", "third"} {
+		out := must[*s3.PutObjectOutput](t, "PutObject")(c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("k"), Body: strings.NewReader(body)}))
+		ids = append(ids, aws.ToString(out.VersionId))
+	}
+	g := must[*s3.GetObjectOutput](t, "GetObject v1")(c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("k"), VersionId: aws.String(ids[0])}))
+	body, _ := io.ReadAll(g.Body)
+	g.Body.Close()
+	if string(body) != "first" || aws.ToString(g.VersionId) != ids[0] {
+		t.Fatalf("GET of the first version: %q %q", body, aws.ToString(g.VersionId))
+	}
+	d := must[*s3.DeleteObjectOutput](t, "DeleteObject")(c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String("k")}))
+	if !aws.ToBool(d.DeleteMarker) || aws.ToString(d.VersionId) == "" {
+		t.Fatalf("DeleteObject: marker %v, version %q", aws.ToBool(d.DeleteMarker), aws.ToString(d.VersionId))
+	}
+	if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String("k")}); err == nil {
+		t.Fatal("HEAD behind a delete marker succeeded")
+	}
+	var versions, markers int
+	p := s3.NewListObjectVersionsPaginator(c, &s3.ListObjectVersionsInput{Bucket: &bucket, MaxKeys: aws.Int32(1)})
+	for p.HasMorePages() {
+		out := must[*s3.ListObjectVersionsOutput](t, "ListObjectVersions")(p.NextPage(ctx))
+		versions += len(out.Versions)
+		markers += len(out.DeleteMarkers)
+	}
+	if versions != 3 || markers != 1 {
+		t.Fatalf("listed %d versions and %d markers, want 3 and 1", versions, markers)
+	}
+	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &bucket}); apiCode(err) != "BucketNotEmpty" {
+		t.Fatalf("DeleteBucket with versions left: %v", err)
+	}
+	emptyBucket(t, c, bucket)
+	must[*s3.DeleteBucketOutput](t, "DeleteBucket")(c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &bucket}))
+}
