@@ -70,3 +70,62 @@ print(json.dumps({"deleted": sorted(d["Key"] + "@" + d.get("VersionId", "") for 
 		t.Fatalf("bucket still exists after boto3 emptied and deleted it:\n%s", r)
 	}
 }
+
+// A versioned bucket with the AWS CLI (put-bucket-versioning, versions
+// and a delete marker listed by list-object-versions), emptied by boto3's
+// bucket.object_versions.delete() and deleted.
+func TestAWSCLIVersionedBucketAndBoto3Empty(t *testing.T) {
+	t.Parallel()
+	requireTool(t, "aws", "--version")
+	requireTool(t, "python3", "-c", "import boto3")
+	c := newClientEnv(t)
+	const bucket = "versioned-cli"
+	c.aws(t, "", "s3", "mb", "s3://"+bucket)
+	c.aws(t, "", "s3api", "put-bucket-versioning", "--bucket", bucket, "--versioning-configuration", "Status=Enabled")
+	var state struct{ Status string }
+	c.awsJSON(t, "", &state, "s3api", "get-bucket-versioning", "--bucket", bucket)
+	if state.Status != "Enabled" {
+		t.Fatalf("get-bucket-versioning: %+v", state)
+	}
+	var ids []string
+	for range 2 {
+		var put struct{ VersionId string }
+		c.awsJSON(t, "", &put, "s3api", "put-object", "--bucket", bucket, "--key", "k")
+		ids = append(ids, put.VersionId)
+	}
+	var del struct {
+		DeleteMarker bool
+		VersionId    string
+	}
+	c.awsJSON(t, "", &del, "s3api", "delete-object", "--bucket", bucket, "--key", "k")
+	if !del.DeleteMarker || del.VersionId == "" {
+		t.Fatalf("delete-object: %+v", del)
+	}
+	var got struct {
+		Versions []struct {
+			VersionId string
+			IsLatest  bool
+		}
+		DeleteMarkers []struct {
+			VersionId string
+			IsLatest  bool
+		}
+	}
+	c.awsJSON(t, "", &got, "s3api", "list-object-versions", "--bucket", bucket)
+	if len(got.Versions) != 2 || got.Versions[0].VersionId != ids[1] || got.Versions[1].VersionId != ids[0] || got.Versions[0].IsLatest ||
+		len(got.DeleteMarkers) != 1 || got.DeleteMarkers[0].VersionId != del.VersionId || !got.DeleteMarkers[0].IsLatest {
+		t.Fatalf("list-object-versions: %+v; want versions %q (newest first) under marker %s", got, ids, del.VersionId)
+	}
+	script := `
+import sys, boto3
+from botocore.config import Config
+s3 = boto3.resource("s3", endpoint_url=sys.argv[1], config=Config(s3={"addressing_style": "path"}))
+b = s3.Bucket(sys.argv[2])
+b.object_versions.delete()
+b.delete()
+print("ok")
+`
+	if r := c.ok(t, "", "python3", "-c", script, mainSrv.endpoint, bucket); strings.TrimSpace(r.stdout) != "ok" {
+		t.Fatalf("boto3: %s", r)
+	}
+}
