@@ -204,6 +204,10 @@ func (a *API) deleteVersion(ctx context.Context, bucket, key, versionID string) 
 // never versioned only null exists, and S3's own IDs are URL-safe text of
 // at most 1024 bytes. Both are AWS's 400 InvalidArgument.
 func checkVersionID(b meta.Bucket, id string) error {
+	if id == "" {
+		return s3Err(codeInvalidArgument).msg("Version id cannot be the empty string").
+			with("ArgumentName", "versionId").with("ArgumentValue", id)
+	}
 	ok := id == meta.NullVersion || (b.Versioning != meta.Unversioned && id != "" && len(id) <= 1024 && urlSafe(id))
 	if ok {
 		return nil

@@ -105,6 +105,9 @@ func TestVersionedObjects(t *testing.T) {
 		t.Errorf("NoSuchVersion message %q", er.Message)
 	}
 	expectErr(t, e.do("GET", "/vbk/k?versionId=bad%20id", nil), 400, "InvalidArgument")
+	if er := expectErr(t, e.do("GET", "/vbk/k?versionId=", nil), 400, "InvalidArgument"); er.Message != "Version id cannot be the empty string" {
+		t.Errorf("empty versionId: %q", er.Message)
+	}
 	// Conditional writes judge the current version.
 	expectErr(t, e.do("PUT", "/vbk/k", strings.NewReader("x"), "If-None-Match", "*"), 412, "PreconditionFailed")
 
@@ -169,6 +172,16 @@ func TestVersionedObjects(t *testing.T) {
 	expectErr(t, e.do("PUT", "/vbk/copy", nil, "x-amz-copy-source", "/vbk/k?versionId="+v1), 404, "NoSuchVersion")
 	mk := versionOf(t, e.mustDo(204, "DELETE", "/vbk/gone", ""))
 	expectErr(t, e.do("PUT", "/vbk/copy", nil, "x-amz-copy-source", "/vbk/gone?versionId="+mk), 400, "InvalidRequest")
+	// A key behind a delete marker has no current object for
+	// If-None-Match to find.
+	versionOf(t, e.put("vbk", "gone", "back", "If-None-Match", "*"))
+	// UploadPartCopy reads a named version too.
+	up := createUpload(t, e, "vbk", "pc")
+	w = e.mustDo(200, "PUT", "/vbk/pc?partNumber=1&uploadId="+up, "", "x-amz-copy-source", "/vbk/k?versionId=null")
+	if w.Header().Get("x-amz-copy-source-version-id") != "null" {
+		t.Errorf("UploadPartCopy of the null version: %v", w.Header())
+	}
+	e.mustDo(204, "DELETE", "/vbk/pc?uploadId="+up, "")
 
 	// Empty the bucket as tools do: DeleteObjects with every version.
 	list = listVersionEntries(t, e, "vbk")
