@@ -177,6 +177,7 @@ var actionKeys = map[string][]string{
 	"s3:DeleteBucketPolicy":         s3Common,
 	"s3:DeleteObject":               s3Object,
 	"s3:DeleteObjectTagging":        join(s3Object, []string{"s3:ExistingObjectTag/"}),
+	"s3:DeleteObjectVersion":        join(s3Object, []string{"s3:versionid"}),
 	"s3:GetBucketAcl":               s3Common,
 	"s3:GetBucketCORS":              s3Common,
 	"s3:GetBucketLocation":          s3Common,
@@ -187,14 +188,17 @@ var actionKeys = map[string][]string{
 	"s3:GetObjectAcl":               join(s3Object, []string{"s3:ExistingObjectTag/"}),
 	"s3:GetObjectAttributes":        join(s3Object, []string{"s3:ExistingObjectTag/"}),
 	"s3:GetObjectTagging":           join(s3Object, []string{"s3:ExistingObjectTag/"}),
+	"s3:GetObjectVersion":           join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
 	"s3:ListAllMyBuckets":           s3Common,
 	"s3:ListBucket":                 join(s3Object, []string{"s3:prefix", "s3:delimiter", "s3:max-keys"}),
 	"s3:ListBucketMultipartUploads": s3Object,
+	"s3:ListBucketVersions":         join(s3Object, []string{"s3:prefix", "s3:delimiter", "s3:max-keys"}),
 	"s3:ListMultipartUploadParts":   s3Object,
 	"s3:PutBucketAcl":               join(s3Common, s3Grants),
 	"s3:PutBucketCORS":              s3Common,
 	"s3:PutBucketPolicy":            s3Common,
 	"s3:PutBucketTagging":           s3Common,
+	"s3:PutBucketVersioning":        s3Common,
 	"s3:PutObjectAcl":               join(s3Object, s3Grants, []string{"s3:ExistingObjectTag/"}),
 	"s3:PutObjectTagging":           join(s3Object, []string{"s3:ExistingObjectTag/", "s3:RequestObjectTag/", "s3:RequestObjectTagKeys"}),
 	"s3:PutObject": join(s3Object, s3Grants, []string{
@@ -372,6 +376,7 @@ func init() {
 	for _, k := range []string{"s3:prefix", "s3:delimiter", "s3:max-keys"} {
 		def(k, fromQuery(k, strings.TrimPrefix(k, "s3:")))
 	}
+	def("s3:versionid", fromQuery("s3:versionid", "versionId"))
 	for _, k := range []string{
 		"s3:x-amz-metadata-directive", "s3:x-amz-server-side-encryption",
 		"s3:x-amz-server-side-encryption-aws-kms-key-id",

@@ -30,13 +30,35 @@ var (
 	ErrInvalidArgument = errors.New("meta: invalid argument")
 	// ErrNoSuchCORSConfiguration: the bucket has no CORS configuration.
 	ErrNoSuchCORSConfiguration = errors.New("meta: no such CORS configuration")
+	// ErrNoSuchVersion: the key has no version of that ID.
+	ErrNoSuchVersion = errors.New("meta: no such version")
+	// ErrVersioningChanged: a write's VersionID does not suit the bucket's
+	// versioning state (see Object.VersionID), which changed after the
+	// caller read it; read the bucket again and retry.
+	ErrVersioningChanged = errors.New("meta: bucket versioning changed")
 )
+
+// Versioning is a bucket's versioning state. A bucket starts Unversioned
+// and, once versioning is enabled, can only be Enabled or Suspended.
+type Versioning string
+
+const (
+	Unversioned         Versioning = ""
+	VersioningEnabled   Versioning = "Enabled"
+	VersioningSuspended Versioning = "Suspended"
+)
+
+// NullVersion is the ID of an object written while its bucket was
+// Unversioned or Suspended: each key has at most one null version.
+const NullVersion = "null"
 
 // Bucket is a bucket's record.
 type Bucket struct {
 	Name    string
 	Region  string
 	Created time.Time
+	// Versioning is the bucket's versioning state.
+	Versioning Versioning
 	// Tags is the bucket's tag set (PutBucketTagging), nil when it has
 	// none.
 	Tags []Tag
@@ -94,6 +116,18 @@ type Object struct {
 	Segments []Segment
 	// PartsCount is the number of parts for a multipart object, else 0.
 	PartsCount int
+	// VersionID names the version a write makes, and so the versioning
+	// state the writer expects: "" in an Unversioned bucket, NullVersion
+	// in a Suspended one, a new opaque ID in an Enabled one. A write whose
+	// VersionID does not suit the bucket fails with ErrVersioningChanged.
+	// Objects read from an Unversioned bucket have "".
+	VersionID string
+	// DeleteMarker: this version is a delete marker (no bytes, no
+	// attributes), written by PutDeleteMarker.
+	DeleteMarker bool
+	// IsLatest is set by version reads (GetObjectVersion,
+	// ListObjectVersions): this is the key's newest version. Not stored.
+	IsLatest bool
 	// Tags is the object's tag set, nil when it has none.
 	Tags []Tag
 }
@@ -158,6 +192,30 @@ type ListPage struct {
 	NextAfter string
 }
 
+// VersionQuery selects versions by key, then newest first within a key,
+// as S3's ListObjectVersions does. KeyMarker alone starts after every
+// version of that key; with VersionIDMarker, after that version of it.
+type VersionQuery struct {
+	Prefix          string
+	Delimiter       string
+	KeyMarker       string
+	VersionIDMarker string
+	MaxKeys         int // 0 returns an empty, untruncated page
+}
+
+// VersionPage is one page of versions. Versions (delete markers included)
+// and CommonPrefixes together hold at most MaxKeys entries. When truncated,
+// NextKeyMarker and NextVersionIDMarker name the last entry (for a common
+// prefix, NextVersionIDMarker is ""); pass them as the markers of the next
+// page.
+type VersionPage struct {
+	Versions            []Object
+	CommonPrefixes      []string
+	IsTruncated         bool
+	NextKeyMarker       string
+	NextVersionIDMarker string
+}
+
 // UploadQuery selects in-progress uploads, ordered by key then initiation.
 type UploadQuery struct {
 	Prefix         string
@@ -210,13 +268,45 @@ type Store interface {
 	// ErrNoSuchKey.
 	PutObjectTags(ctx context.Context, bucket, key string, tags []Tag) error
 
-	// PutObject stores obj (bucket and key inside it), replacing any
-	// object the key held.
+	// SetBucketVersioning sets Enabled or Suspended (anything else is
+	// ErrInvalidArgument). Objects written before versioning was first
+	// enabled become their keys' null versions.
+	SetBucketVersioning(ctx context.Context, bucket string, v Versioning) error
+
+	// PutObject stores obj (bucket and key inside it). In an Unversioned
+	// bucket it replaces any object the key held; in an Enabled one it
+	// adds a version, keeping the others; in a Suspended one it replaces
+	// the key's null version. Its VersionID must suit the bucket (see
+	// Object.VersionID). pre sees the key's current object, nil when the
+	// key has none or its newest version is a delete marker.
 	PutObject(ctx context.Context, obj Object, pre Precondition) ([]storage.BlobID, error)
+	// GetObject returns the key's current object: ErrNoSuchKey when it
+	// has none or its newest version is a delete marker.
 	GetObject(ctx context.Context, bucket, key string) (Object, error)
-	// DeleteObject removes a key; a missing key is not an error.
+	// DeleteObject removes a key of an Unversioned bucket; a missing key
+	// is not an error. In a versioned bucket it fails with
+	// ErrVersioningChanged: deleting there is PutDeleteMarker.
 	DeleteObject(ctx context.Context, bucket, key string) ([]storage.BlobID, error)
 	ListObjects(ctx context.Context, bucket string, q ListQuery) (ListPage, error)
+
+	// PutDeleteMarker makes a delete marker the key's newest version, with
+	// markerID as its VersionID (NullVersion in a Suspended bucket, where
+	// it replaces the null version; a new ID in an Enabled one; an
+	// Unversioned bucket is ErrVersioningChanged).
+	PutDeleteMarker(ctx context.Context, bucket, key, markerID string, at time.Time) ([]storage.BlobID, error)
+	// GetObjectVersion returns one version, which may be a delete marker;
+	// versionID "" means the newest. ErrNoSuchKey when the key has no
+	// version at all, ErrNoSuchVersion when it has none of that ID.
+	GetObjectVersion(ctx context.Context, bucket, key, versionID string) (Object, error)
+	// DeleteObjectVersion removes one version for good and returns it;
+	// when it was the newest, the next newest becomes current.
+	// ErrNoSuchVersion when there is no such version.
+	DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (Object, []storage.BlobID, error)
+	// ListObjectVersions lists versions and delete markers; in an
+	// Unversioned bucket every object is its key's latest null version.
+	// A VersionIDMarker without KeyMarker, or naming no version of it,
+	// is ErrInvalidArgument.
+	ListObjectVersions(ctx context.Context, bucket string, q VersionQuery) (VersionPage, error)
 
 	CreateUpload(ctx context.Context, u Upload) error
 	GetUpload(ctx context.Context, bucket, key, uploadID string) (Upload, error)

@@ -282,17 +282,3 @@ func (a *API) getBucketLocation(rq *request) error {
 	}
 	return writeXML(rq.w, http.StatusOK, locationConstraint{NS: s3NS, Region: region})
 }
-
-type versioningConfiguration struct {
-	XMLName xml.Name `xml:"VersioningConfiguration"`
-	NS      string   `xml:"xmlns,attr"`
-}
-
-// getBucketVersioning reports a never-versioned bucket: an empty
-// configuration, as AWS returns before versioning is first enabled.
-func (a *API) getBucketVersioning(rq *request) error {
-	if _, err := a.requireBucket(rq); err != nil {
-		return err
-	}
-	return writeXML(rq.w, http.StatusOK, versioningConfiguration{NS: s3NS})
-}

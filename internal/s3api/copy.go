@@ -52,11 +52,16 @@ func parseCopySource(v string) (bucket, key string, err error) {
 }
 
 // copySource reads and checks the source object: authorisation as
-// s3:GetObject, existence, and the x-amz-copy-source-if-* conditions.
+// s3:GetObject (s3:GetObjectVersion for a named version), existence, and
+// the x-amz-copy-source-if-* conditions.
 func (a *API) copySource(rq *request) (meta.Object, error) {
-	sb, sk, err := parseCopySource(rq.r.Header.Get("x-amz-copy-source"))
+	raw := rq.r.Header.Get("x-amz-copy-source")
+	sb, sk, err := parseCopySource(raw)
 	if err != nil {
 		return meta.Object{}, err
+	}
+	if vid, ok := copySourceVersion(raw); ok {
+		return a.copySourceVersion(rq, sb, sk, vid)
 	}
 	if !a.allowed(rq, "s3:GetObject", sb, sk, true) {
 		return meta.Object{}, s3Err(codeAccessDenied)
@@ -185,6 +190,7 @@ func (a *API) copyObject(rq *request) error {
 			return err
 		}
 		setChecksumHeaders(rq.w.Header(), obj.Checksums, obj.ChecksumType)
+		setCopySourceVersionHeader(rq.w.Header(), &src)
 		return writeXML(rq.w, http.StatusOK, copyObjectResult{NS: s3NS, LastModified: isoTime(obj.LastModified), ETag: quoteETag(obj.ETag)})
 	}
 }

@@ -50,6 +50,7 @@ const (
 	codeEntityTooSmall
 	codeExpiredToken
 	codeIllegalLocationConstraintException
+	codeIllegalVersioningConfigurationException
 	codeIncompleteBody
 	codeIncorrectNumberOfFilesInPostRequest
 	codeInternalError
@@ -85,6 +86,7 @@ const (
 	codeNoSuchKey
 	codeNoSuchTagSet
 	codeNoSuchUpload
+	codeNoSuchVersion
 	codeNotImplemented
 	codeNotModified
 	codePreconditionFailed
@@ -134,6 +136,8 @@ var codes = [codeCount]errSpec{
 		"the session token belongs to a session that has expired or was terminated"},
 	codeIllegalLocationConstraintException: {"IllegalLocationConstraintException", 400, "The location constraint is incompatible for the region specific endpoint this request was sent to.",
 		"CreateBucket's LocationConstraint names a region other than the server's"},
+	codeIllegalVersioningConfigurationException: {"IllegalVersioningConfigurationException", 400, "The Versioning element must be specified",
+		"a PutBucketVersioning body without a Status"},
 	codeIncompleteBody: {"IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header.",
 		"the body ends before its Content-Length or its aws-chunked decoded length"},
 	codeIncorrectNumberOfFilesInPostRequest: {"IncorrectNumberOfFilesInPostRequest", 400, "POST requires exactly one file upload per request.",
@@ -143,7 +147,7 @@ var codes = [codeCount]errSpec{
 	codeInvalidAccessKeyId: {"InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.",
 		"the access key does not exist, is inactive, or its user was deleted"},
 	codeInvalidArgument: {"InvalidArgument", 400, "Invalid Argument",
-		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId other than null, or two auth mechanisms at once; an x-amz-tagging header that is not URL query parameters or repeats a key; a POST form without its key, its file or a signing field, or with a malformed credential or date"},
+		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId or version-id-marker other than null, a version-id-marker without a key-marker, or two auth mechanisms at once; an x-amz-tagging header that is not URL query parameters or repeats a key; a POST form without its key, its file or a signing field, or with a malformed credential or date"},
 	codeInvalidBucketName: {"InvalidBucketName", 400, "The specified bucket is not valid.",
 		"CreateBucket with a name outside S3's general-purpose bucket naming rules"},
 	codeInvalidDigest: {"InvalidDigest", 400, "The Content-MD5 you specified was invalid.",
@@ -204,6 +208,8 @@ var codes = [codeCount]errSpec{
 		"GetBucketTagging on a bucket without tags"},
 	codeNoSuchUpload: {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
 		"the upload ID names no multipart upload in progress for the key"},
+	codeNoSuchVersion: {"NoSuchVersion", 404, "The specified version does not exist.",
+		"the versionId names no version of the key (GetObject, HeadObject, a copy's source) in a versioned bucket"},
 	codeNotImplemented: {"NotImplemented", 501, "A header you provided implies functionality that is not implemented",
 		"a header, parameter, subresource or body element selects a feature signet does not implement (docs/operations.md lists them)"},
 	codeNotModified: {"NotModified", 304, "Not Modified",
@@ -268,6 +274,7 @@ var domainErrors = []struct {
 	{meta.ErrBucketNotEmpty, codeBucketNotEmpty},
 	{meta.ErrNoSuchKey, codeNoSuchKey},
 	{meta.ErrNoSuchUpload, codeNoSuchUpload},
+	{meta.ErrNoSuchVersion, codeNoSuchVersion},
 	{meta.ErrInvalidArgument, codeInvalidArgument},
 	{authn.ErrIncompleteBody, codeIncompleteBody},
 	{io.ErrUnexpectedEOF, codeIncompleteBody},

@@ -226,6 +226,7 @@ func (a *API) uploadPartCopy(rq *request) error {
 		if err := a.storePart(rq, u, p); err != nil {
 			return err
 		}
+		setCopySourceVersionHeader(rq.w.Header(), &src)
 		return writeXML(rq.w, http.StatusOK, copyPartResult{NS: s3NS, LastModified: isoTime(p.LastModified), ETag: quoteETag(p.ETag)})
 	}
 }
@@ -446,7 +447,7 @@ func (a *API) completeUpload(rq *request) error {
 		}
 		return obj, nil
 	}
-	obj, freed, err := a.cfg.Meta.CompleteUpload(rq.r.Context(), rq.bucket, rq.key, id, build, pre)
+	obj, freed, err := a.completeVersioned(rq.r.Context(), rq.bucket, rq.key, id, build, pre)
 	if err != nil {
 		if errors.Is(err, meta.ErrNoSuchUpload) {
 			return s3Err(codeNoSuchUpload).with("UploadId", id)
@@ -454,6 +455,7 @@ func (a *API) completeUpload(rq *request) error {
 		return noSuchBucket(err, rq.bucket)
 	}
 	a.deleteBlobs(rq, freed)
+	setVersionHeader(rq.w.Header(), obj.VersionID)
 	return writeXML(rq.w, http.StatusOK, completeResult{
 		NS: s3NS, Location: location(rq), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(obj.ETag),
 		checksumXML: checksumsToXML(obj.Checksums), ChecksumType: obj.ChecksumType,

@@ -99,6 +99,11 @@ func statusFor(partial bool) int {
 // only for callers allowed to list the bucket; others must not learn
 // whether the key exists (reference §0 rule 21).
 func (a *API) headObjectRecord(rq *request) (meta.Object, error) {
+	if v, ok := rq.query["versionId"]; ok {
+		if obj, done, err := a.versionRecord(rq, v[0]); done {
+			return obj, err
+		}
+	}
 	obj, err := a.cfg.Meta.GetObject(rq.r.Context(), rq.bucket, rq.key)
 	switch {
 	case err == nil:
@@ -107,6 +112,7 @@ func (a *API) headObjectRecord(rq *request) (meta.Object, error) {
 		if !a.allowed(rq, "s3:ListBucket", rq.bucket, "", false) {
 			return obj, s3Err(codeAccessDenied)
 		}
+		a.markDeleted(rq)
 		return obj, s3Err(codeNoSuchKey).with("Key", rq.key)
 	default:
 		return obj, noSuchBucket(err, rq.bucket)
@@ -152,6 +158,7 @@ func (a *API) writeObjectHeaders(rq *request, obj *meta.Object, rng byteRange, p
 	setAttrHeaders(h, obj.Attrs)
 	h.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
 	h.Set("ETag", quoteETag(obj.ETag))
+	setVersionHeader(h, obj.VersionID)
 	h["Accept-Ranges"] = acceptRangesBytes
 	length := obj.Size
 	if partial {

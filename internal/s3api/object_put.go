@@ -61,11 +61,12 @@ func (a *API) putObject(rq *request) error {
 // commit makes obj visible. On failure the new blobs are deleted (nothing
 // changed); on success the replaced object's blobs are.
 func (a *API) commit(rq *request, obj meta.Object, pre meta.Precondition) error {
-	old, err := a.cfg.Meta.PutObject(rq.r.Context(), obj, pre)
+	old, err := a.putVersioned(rq.r.Context(), &obj, pre)
 	if err != nil {
 		a.deleteBlobs(rq, obj.Blobs())
 		return noSuchBucket(err, obj.Bucket)
 	}
 	a.deleteBlobs(rq, old)
+	setVersionHeader(rq.w.Header(), obj.VersionID)
 	return nil
 }

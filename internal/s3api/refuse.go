@@ -24,7 +24,8 @@ type refusal struct {
 	// does not implement.
 	header, param, element string
 	// ops limits the row to these operations; empty means every one.
-	ops []string
+	// except leaves out operations that serve the feature.
+	ops, except []string
 	// selects reports whether the value asks for the feature; nil means
 	// any value, even an empty one.
 	selects func(v string) bool
@@ -61,18 +62,18 @@ var refusals = []refusal{
 	{header: "if-match", ops: []string{"DeleteObject"}, feature: "conditional deletes", code: codeNotImplemented},
 	{header: "x-amz-if-match-last-modified-time", feature: "conditional deletes", code: codeNotImplemented},
 	{header: "x-amz-if-match-size", feature: "conditional deletes", code: codeNotImplemented},
-	// An unversioned bucket has only the null version; AWS answers any
-	// other ID there with InvalidArgument.
-	{param: "versionId", selects: notEqual("null"), feature: "versioning", code: codeInvalidArgument},
-	{header: "x-amz-copy-source", selects: copiesVersion, feature: "versioning", code: codeInvalidArgument},
-	{element: "VersionId", ops: []string{"DeleteObjects"}, selects: notEqual("null"), feature: "versioning", code: codeInvalidArgument},
+	// Reads and deletes of one version are served (versioning.go); the
+	// other operations know only the current version, the null one in a
+	// bucket never versioned, where AWS answers any other ID with
+	// InvalidArgument.
+	{param: "versionId", except: []string{"GetObject", "HeadObject", "DeleteObject"}, selects: notEqual("null"), feature: "operations on versions other than the current one", code: codeInvalidArgument},
 	// DeleteObjects' per-object conditions, like DeleteObject's If-Match.
 	{element: "ETag", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
 	{element: "LastModifiedTime", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
 	{element: "Size", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
 	// signet has no MFA devices, so no bucket has MFA delete; the header
 	// (serial and code) is never echoed.
-	{header: "x-amz-mfa", ops: []string{"DeleteObject", "DeleteObjects"}, feature: "MFA delete", code: codeNotImplemented},
+	{header: "x-amz-mfa", ops: []string{"DeleteObject", "DeleteObjects", "PutBucketVersioning"}, feature: "MFA delete", code: codeNotImplemented},
 	// CreateBucketConfiguration: only LocationConstraint is implemented.
 	{element: "Location", ops: []string{"CreateBucket"}, feature: "directory buckets", code: codeNotImplemented},
 	{element: "Bucket", ops: []string{"CreateBucket"}, feature: "directory buckets", code: codeNotImplemented},
@@ -102,17 +103,6 @@ func oneOf(vals ...string) func(string) bool {
 // in a one-account store "private" and "bucket-owner-full-control" are the
 // same ACL, the only one AWS's default bucket accepts.
 func grantsOthers(v string) bool { return v != "private" && v != "bucket-owner-full-control" }
-
-// copiesVersion reports whether x-amz-copy-source names a version other
-// than the null one.
-func copiesVersion(v string) bool {
-	_, q, ok := strings.Cut(v, "?")
-	if !ok {
-		return false
-	}
-	vals, err := url.ParseQuery(q)
-	return err == nil && vals.Has("versionId") && vals.Get("versionId") != "null"
-}
 
 // refuseFeatures returns the error for the first feature rq selects that
 // signet does not implement, naming the feature and op.
@@ -174,6 +164,11 @@ func refuseElements(op string, elems []bodyElement) *apiError {
 }
 
 func (rf *refusal) appliesTo(op string) bool {
+	for _, o := range rf.except {
+		if o == op {
+			return false
+		}
+	}
 	if len(rf.ops) == 0 {
 		return true
 	}
@@ -252,7 +247,7 @@ func (rf *refusal) err(op, name, value string) *apiError {
 	case codeAccessControlListNotSupported:
 		e = e.msg(e.Message + ". " + sentence + " Grant access with a bucket policy.")
 	case codeInvalidArgument:
-		e = e.msg("Invalid version id specified. "+sentence+" Only the null version exists.").
+		e = e.msg("Invalid version id specified. "+sentence+" Only the current version (null in a bucket never versioned) is served here.").
 			with("ArgumentName", rf.argumentName()).with("ArgumentValue", value)
 	default:
 		e = e.msg(sentence)
@@ -318,15 +313,22 @@ func bucketOps(feature, name string) subresource {
 
 // refuseSubresource returns the error for an unserved subresource in q, or
 // nil.
-func refuseSubresource(q url.Values, method string) error {
+func refuseSubresource(q url.Values, method string, object bool) error {
 	for name := range q {
 		sr, ok := subresources[name]
-		if !ok {
+		if !ok || servedSubresource(name, method, object) {
 			continue
 		}
 		return notImplemented(sr.feature, "the "+name+" subresource", sr.op(method))
 	}
 	return nil
+}
+
+// servedSubresource reports whether a subresource of the table is served
+// for this method and target: ListObjectVersions, a bucket's GET ?versions,
+// is; the other methods on it, and an object's, are still refused.
+func servedSubresource(name, method string, object bool) bool {
+	return name == "versions" && method == http.MethodGet && !object
 }
 
 func (sr subresource) op(method string) string {

@@ -194,7 +194,7 @@ func arn(bucket, key string, objects bool) string {
 // resolve picks the operation from method, address and subresources.
 func (a *API) resolve(rq *request) (route, error) {
 	q, m := rq.query, rq.r.Method
-	if err := refuseSubresource(q, m); err != nil {
+	if err := refuseSubresource(q, m, rq.key != ""); err != nil {
 		return route{}, err
 	}
 	if rq.bucket == "" {
@@ -219,6 +219,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "GetBucketPolicy", action: "s3:GetBucketPolicy", handle: (*API).getBucketPolicy}, nil
 		case q.Has("cors"):
 			return route{op: "GetBucketCors", action: "s3:GetBucketCORS", handle: (*API).getBucketCors}, nil
+		case q.Has("versions"):
+			return route{op: "ListObjectVersions", action: "s3:ListBucketVersions", handle: (*API).listObjectVersions}, nil
 		case q.Has("versioning"):
 			return route{op: "GetBucketVersioning", action: "s3:GetBucketVersioning", handle: (*API).getBucketVersioning}, nil
 		case q.Has("acl"):
@@ -247,7 +249,7 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		case q.Has("tagging"):
 			return route{op: "PutBucketTagging", action: "s3:PutBucketTagging", handle: (*API).putBucketTagging}, nil
 		case q.Has("versioning"):
-			return route{}, notImplemented("versioning", "the versioning subresource", "PutBucketVersioning")
+			return route{op: "PutBucketVersioning", action: "s3:PutBucketVersioning", handle: (*API).putBucketVersioning}, nil
 		default:
 			return route{op: "CreateBucket", action: "s3:CreateBucket", handle: (*API).createBucket}, nil
 		}
@@ -291,10 +293,15 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 		case q.Has("attributes"):
 			// AWS asks for s3:GetObject too; the handler checks it.
 			return route{op: "GetObjectAttributes", action: "s3:GetObjectAttributes", objects: true, handle: (*API).getObjectAttributes}, nil
+		case q.Has("versionId"):
+			return route{op: "GetObject", action: "s3:GetObjectVersion", objects: true, handle: (*API).getObject}, nil
 		default:
 			return route{op: "GetObject", action: "s3:GetObject", objects: true, handle: (*API).getObject}, nil
 		}
 	case http.MethodHead:
+		if q.Has("versionId") {
+			return route{op: "HeadObject", action: "s3:GetObjectVersion", objects: true, handle: (*API).getObject}, nil
+		}
 		return route{op: "HeadObject", action: "s3:GetObject", objects: true, handle: (*API).getObject}, nil
 	case http.MethodPut:
 		switch {
@@ -326,6 +333,9 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 		}
 		if q.Has("uploadId") {
 			return route{op: "AbortMultipartUpload", action: "s3:AbortMultipartUpload", objects: true, handle: (*API).abortUpload}, nil
+		}
+		if q.Has("versionId") {
+			return route{op: "DeleteObject", action: "s3:DeleteObjectVersion", objects: true, handle: (*API).deleteObject}, nil
 		}
 		return route{op: "DeleteObject", action: "s3:DeleteObject", objects: true, handle: (*API).deleteObject}, nil
 	}

@@ -31,6 +31,8 @@
 //	deletedkeys   key ID -> tombstone of a deleted access key
 //	bucketpolicy  bucket name -> bucket policy record
 //	bucketcors    bucket name -> CORS configuration record
+//	versions      bucket name -> nested bucket: every version of a bucket
+//	              ever versioned (versions.go)
 //
 // Object keys are stored as raw bytes, so any key (NUL, "..", invalid
 // UTF-8) round-trips and byte order is key order. blobrefs counts every
@@ -88,7 +90,7 @@ var topBuckets = [][]byte{
 	bktBuckets, bktObjects, bktUploads, bktUploadIdx, bktParts, bktRefs, bktSchema, bktInlineBlobs,
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
-	bktDeletedKeys, bktBucketCORS,
+	bktDeletedKeys, bktBucketCORS, bktVersions,
 }
 
 // schemaVersion is the layout described in the package comment. Version 2
@@ -97,8 +99,11 @@ var topBuckets = [][]byte{
 // would not remove a deleted bucket's policy, refuse it. Version 3 added
 // inline blobs, which older binaries could not read. Version 4 added
 // bucket CORS configurations, which older binaries would not remove with
-// their bucket.
-const schemaVersion = 4
+// their bucket. Version 5 added object versions and delete markers, and
+// fields appended to bucket and object records (versioning state, tags,
+// ACLs, ownership, public access blocks): older binaries would neither
+// remove versions with their bucket nor read the longer records.
+const schemaVersion = 5
 
 // lockTimeout bounds the wait for bbolt's exclusive file lock, so a second
 // server on the same data directory fails at start with ErrInUse instead
@@ -366,6 +371,12 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 		if k, _ := ob.Cursor().First(); k != nil {
 			return meta.ErrBucketNotEmpty
 		}
+		// Older versions and delete markers keep a bucket too.
+		if vb := versionsOf(tx, name); vb != nil {
+			if k, _ := vb.Cursor().First(); k != nil {
+				return meta.ErrBucketNotEmpty
+			}
+		}
 		bn := []byte(name)
 		// Drop the bucket's in-progress uploads. Collect their IDs
 		// first: a bbolt bucket must not change under its cursor.
@@ -386,7 +397,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 				return err
 			}
 		}
-		for _, b := range []*bbolt.Bucket{tx.Bucket(bktObjects), tx.Bucket(bktUploadIdx)} {
+		for _, b := range []*bbolt.Bucket{tx.Bucket(bktObjects), tx.Bucket(bktUploadIdx), tx.Bucket(bktVersions)} {
 			if err := b.DeleteBucket(bn); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 				return err
 			}
@@ -455,6 +466,13 @@ func (s *Store) replaceObject(tx *bbolt.Tx, ob *bbolt.Bucket, obj *meta.Object, 
 			return err
 		}
 	}
+	state, err := versioningOf(tx, obj.Bucket)
+	if err != nil {
+		return err
+	}
+	if err := checkVersionID(state, obj.VersionID); err != nil {
+		return err
+	}
 	if err := s.refStaging(tx, obj.Blobs()); err != nil {
 		return err
 	}
@@ -462,6 +480,11 @@ func (s *Store) replaceObject(tx *bbolt.Tx, ob *bbolt.Bucket, obj *meta.Object, 
 		if err := release(); err != nil {
 			return err
 		}
+	}
+	if state != meta.Unversioned {
+		// The replaced object stays as an older version (Enabled) or
+		// goes with the null version it was (Suspended).
+		return storeVersion(tx, ob, state, obj, val, freed)
 	}
 	if existing != nil {
 		if err := unref(tx, existing.Blobs(), freed); err != nil {
@@ -504,6 +527,9 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) ([]storage
 		}
 		if key == "" {
 			return nil
+		}
+		if versionsOf(tx, bucket) != nil {
+			return meta.ErrVersioningChanged
 		}
 		k := []byte(key)
 		v := ob.Get(k)

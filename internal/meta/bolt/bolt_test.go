@@ -112,18 +112,19 @@ func TestReopen(t *testing.T) {
 // producing a wrong object.
 func TestDecodeCorrupt(t *testing.T) {
 	o := meta.Object{Key: "k", Size: 1, Attrs: meta.Attrs{UserMeta: map[string]string{"a": "b"}},
-		Segments: []meta.Segment{{Blob: "b1", Size: 1}}, Tags: []meta.Tag{{Key: "t", Value: "v"}}}
+		Segments: []meta.Segment{{Blob: "b1", Size: 1}}, VersionID: "v1", DeleteMarker: true, Tags: []meta.Tag{{Key: "t", Value: "v"}}}
 	v := encodeObject(&o)
-	// A record written before the tag set was appended ends where the tag
-	// set starts (an empty set is one byte), and decodes without tags.
-	untagged := o
-	untagged.Tags = nil
-	legacy := len(encodeObject(&untagged)) - 1
+	// A record written before versions and tags ends at PartsCount, and
+	// decodes as an unversioned object without tags; any other cut is
+	// damage. The appended fields, empty, take one byte each.
+	bare := o
+	bare.VersionID, bare.DeleteMarker, bare.Tags = "", false, nil
+	legacy := len(encodeObject(&bare)) - 3
 	for i := range v {
 		got, err := decodeObject("b", "k", v[:i])
 		if i == legacy {
-			if err != nil || got.Tags != nil || got.PartsCount != 0 || len(got.Segments) != 1 {
-				t.Errorf("record without tags (%d bytes): %+v, %v", i, got, err)
+			if err != nil || got.VersionID != "" || got.DeleteMarker || got.Tags != nil || len(got.Segments) != 1 {
+				t.Errorf("record without versions and tags (%d bytes): %+v, %v", i, got, err)
 			}
 			continue
 		}

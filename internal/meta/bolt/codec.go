@@ -292,6 +292,8 @@ func encodeBucket(b *meta.Bucket) []byte {
 	e.b = append(e.b, recordV1)
 	e.str(b.Region)
 	e.time(b.Created)
+	// Versioning: records written before it end at Created.
+	e.str(string(b.Versioning))
 	e.tags(b.Tags)
 	return e.b
 }
@@ -300,6 +302,7 @@ func decodeBucket(name string, v []byte) (meta.Bucket, error) {
 	d := newDecoder(v)
 	b := meta.Bucket{Name: name, Region: d.str(), Created: d.time()}
 	if d.more() {
+		b.Versioning = meta.Versioning(d.str())
 		b.Tags = d.tags()
 	}
 	return b, d.done()
@@ -326,7 +329,10 @@ func encodeObject(o *meta.Object) []byte {
 		e.strMap(s.Checksums)
 	}
 	e.varint(int64(o.PartsCount))
-	// Appended after PartsCount: records written before tags end there.
+	// Appended after PartsCount: records written before these fields end
+	// there (versions, then tags).
+	e.str(o.VersionID)
+	e.bool(o.DeleteMarker)
 	e.tags(o.Tags)
 	return e.b
 }
@@ -356,6 +362,8 @@ func decodeObject(bucket, key string, v []byte) (meta.Object, error) {
 	}
 	o.PartsCount = int(d.varint())
 	if d.more() {
+		o.VersionID = d.str()
+		o.DeleteMarker = d.bool()
 		o.Tags = d.tags()
 	}
 	return o, d.done()

@@ -71,6 +71,13 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"ListUploads", testListUploads},
 		{"ListUploadsModel", testListUploadsModel},
 		{"WalkBlobs", testWalkBlobs},
+		{"VersioningState", testVersioningState},
+		{"VersionsNeverVersioned", testVersionsNeverVersioned},
+		{"VersionedWrites", testVersionedWrites},
+		{"DeleteMarkers", testDeleteMarkers},
+		{"SuspendedNullVersion", testSuspendedNullVersion},
+		{"ListVersionsModel", testListVersionsModel},
+		{"VersionsConcurrentPuts", testVersionsConcurrentPuts},
 		{"Concurrency", testConcurrency},
 		{"Closed", testClosed},
 	}
