@@ -156,6 +156,35 @@ type Upload struct {
 	Tags []Tag
 }
 
+// CompletedUpload is what a completed multipart upload answered, kept
+// so that a repeated CompleteMultipartUpload (an SDK retrying after its
+// first attempt timed out) gets the same 200 and result. CompleteUpload
+// writes it in the transaction that completes the upload, so a
+// completion is never committed without it.
+type CompletedUpload struct {
+	Bucket string
+	Key    string
+	ID     string
+	// BucketCreated is the bucket's creation time when the upload
+	// completed: a bucket deleted and created again is another bucket.
+	BucketCreated time.Time
+	// Completed is the completed object's LastModified.
+	Completed    time.Time
+	ETag         string // unquoted, hex-N
+	Size         int64
+	Checksums    map[string]string
+	ChecksumType string
+}
+
+// CompletedUploadRetention is how long a completed upload is remembered.
+// A retry comes seconds or minutes after the attempt it repeats; the
+// longest a retry can come is the life of a presigned
+// CompleteMultipartUpload URL (7 days, as for any SigV4 presigned URL),
+// and a client replaying such a URL within its validity should get the
+// answer its first use got. Records older than this are pruned as later
+// uploads complete, a few per completion.
+const CompletedUploadRetention = 7 * 24 * time.Hour
+
 // Part is an uploaded part of a multipart upload.
 type Part struct {
 	Number       int
@@ -320,6 +349,14 @@ type Store interface {
 	// returned blobs are those of parts left out and of the replaced object.
 	CompleteUpload(ctx context.Context, bucket, key, uploadID string, build CompleteFunc, pre Precondition) (Object, []storage.BlobID, error)
 	AbortUpload(ctx context.Context, bucket, key, uploadID string) ([]storage.BlobID, error)
+	// GetCompletedUpload returns the record CompleteUpload kept of a
+	// completed upload of bucket and key: ErrNoSuchBucket on a missing
+	// bucket, ErrNoSuchUpload when there is none (never completed, another
+	// bucket or key, a bucket deleted and created again since, or pruned).
+	// Records are kept at least CompletedUploadRetention after completion
+	// (by the completed object's LastModified); judging that window is the
+	// caller's, by its clock.
+	GetCompletedUpload(ctx context.Context, bucket, key, uploadID string) (CompletedUpload, error)
 
 	// WalkBlobs calls fn for every blob referenced by an object or a part.
 	WalkBlobs(ctx context.Context, fn func(storage.BlobID) error) error

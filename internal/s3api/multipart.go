@@ -367,22 +367,12 @@ func (a *API) completeUpload(rq *request) error {
 	// handler ran, and an upload that does not exist is answered without
 	// reading a byte of the body.
 	if _, err := a.upload(rq); err != nil {
+		// An upload that completed already is answered as it was then.
+		return a.repeatCompletion(rq, err, nil)
+	}
+	req, err := readCompleteRequest(rq)
+	if err != nil {
 		return err
-	}
-	var req completeRequest
-	if err := readXML(rq.res.Body, maxCompleteBody, maxCompleteElems, maxParts, &req); err != nil {
-		return err
-	}
-	if len(req.Parts) == 0 {
-		return s3Err(codeInvalidRequest).msg("You must specify at least one part")
-	}
-	if len(req.Parts) > maxParts {
-		return s3Err(codeMalformedXML)
-	}
-	for i := range req.Parts {
-		if i > 0 && req.Parts[i].PartNumber <= req.Parts[i-1].PartNumber {
-			return s3Err(codeInvalidPartOrder)
-		}
 	}
 	pre, err := writePrecondition(rq.r.Header)
 	if err != nil {
@@ -450,7 +440,9 @@ func (a *API) completeUpload(rq *request) error {
 	obj, freed, err := a.completeVersioned(rq.r.Context(), rq.bucket, rq.key, id, build, pre)
 	if err != nil {
 		if errors.Is(err, meta.ErrNoSuchUpload) {
-			return s3Err(codeNoSuchUpload).with("UploadId", id)
+			// Another request completed it since the lookup above: a
+			// retry that raced its first attempt gets the same answer.
+			return a.repeatCompletion(rq, s3Err(codeNoSuchUpload).with("UploadId", id), &req)
 		}
 		return noSuchBucket(err, rq.bucket)
 	}
@@ -460,6 +452,27 @@ func (a *API) completeUpload(rq *request) error {
 		NS: s3NS, Location: location(rq), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(obj.ETag),
 		checksumXML: checksumsToXML(obj.Checksums), ChecksumType: obj.ChecksumType,
 	})
+}
+
+// readCompleteRequest reads and checks a CompleteMultipartUpload body:
+// at least one part, at most maxParts, in ascending part order.
+func readCompleteRequest(rq *request) (completeRequest, error) {
+	var req completeRequest
+	if err := readXML(rq.res.Body, maxCompleteBody, maxCompleteElems, maxParts, &req); err != nil {
+		return req, err
+	}
+	if len(req.Parts) == 0 {
+		return req, s3Err(codeInvalidRequest).msg("You must specify at least one part")
+	}
+	if len(req.Parts) > maxParts {
+		return req, s3Err(codeMalformedXML)
+	}
+	for i := range req.Parts {
+		if i > 0 && req.Parts[i].PartNumber <= req.Parts[i-1].PartNumber {
+			return req, s3Err(codeInvalidPartOrder)
+		}
+	}
+	return req, nil
 }
 
 // expectedObjectSize reads x-amz-mp-object-size (or its hoisted query

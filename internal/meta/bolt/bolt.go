@@ -10,6 +10,8 @@
 //	uploads    upload ID -> upload record (with its bucket and key)
 //	uploadidx  name -> nested bucket: escaped key|initiated|ID -> nothing
 //	parts      upload ID -> nested bucket: part number (4 bytes BE) -> part record
+//	completed  upload ID -> what its completion answered (completed.go)
+//	completedidx  completed (12 bytes) | upload ID -> nothing
 //	blobrefs   blob ID -> reference count (uvarint)
 //	inlineblobs  inline blob ID -> the bytes of a small blob (inlineblob.go)
 //	schema     "version" -> layout version; "legacy-ids-bound" -> set once
@@ -90,7 +92,7 @@ var topBuckets = [][]byte{
 	bktBuckets, bktObjects, bktUploads, bktUploadIdx, bktParts, bktRefs, bktSchema, bktInlineBlobs,
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
-	bktDeletedKeys, bktBucketCORS, bktVersions,
+	bktDeletedKeys, bktBucketCORS, bktVersions, bktCompleted, bktCompletedIdx,
 }
 
 // schemaVersion is the layout described in the package comment. Version 2

@@ -67,6 +67,8 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Parts", testParts},
 		{"CompleteUpload", testCompleteUpload},
 		{"CompleteUploadFailures", testCompleteUploadFailures},
+		{"CompletedUpload", testCompletedUpload},
+		{"CompletedUploadPruned", testCompletedUploadPruned},
 		{"AbortUpload", testAbortUpload},
 		{"ListUploads", testListUploads},
 		{"ListUploadsModel", testListUploadsModel},
