@@ -37,7 +37,59 @@ type Bucket struct {
 	Name    string
 	Region  string
 	Created time.Time
+	// Ownership is the bucket's Object Ownership setting (OwnershipEnforced,
+	// OwnershipPreferred or OwnershipWriter), or "" once its ownership
+	// controls are deleted, when the bucket behaves as ObjectWriter.
+	// Records written before the field existed read as OwnershipEnforced,
+	// the only behaviour signet had.
+	Ownership string
+	// PublicAccessBlock is the bucket's Block Public Access
+	// configuration; nil when it has none.
+	PublicAccessBlock *PublicAccessBlock
+	// ACL is the bucket's access control list; nil is the default, the
+	// owner's full control.
+	ACL *ACL
 }
+
+// Object Ownership settings, as S3 spells them.
+const (
+	OwnershipEnforced  = "BucketOwnerEnforced"
+	OwnershipPreferred = "BucketOwnerPreferred"
+	OwnershipWriter    = "ObjectWriter"
+)
+
+// PublicAccessBlock is a Block Public Access configuration.
+type PublicAccessBlock struct {
+	BlockPublicAcls       bool
+	IgnorePublicAcls      bool
+	BlockPublicPolicy     bool
+	RestrictPublicBuckets bool
+}
+
+// ACL is an access control list: its grants, in order. The owner is
+// always the account, so it is not stored.
+type ACL struct {
+	Grants []Grant
+}
+
+// Grant gives one grantee one permission (FULL_CONTROL, READ, WRITE,
+// READ_ACP, WRITE_ACP).
+type Grant struct {
+	// Type is the grantee's kind: GranteeCanonicalUser (ID),
+	// GranteeGroup (URI) or GranteeEmail (Email).
+	Type       string
+	ID         string
+	URI        string
+	Email      string
+	Permission string
+}
+
+// Grantee kinds, as S3's xsi:type spells them.
+const (
+	GranteeCanonicalUser = "CanonicalUser"
+	GranteeGroup         = "Group"
+	GranteeEmail         = "AmazonCustomerByEmail"
+)
 
 // Attrs are the stored HTTP attributes of an object, set at PUT (or at
 // CreateMultipartUpload) and returned on GET and HEAD.
@@ -83,6 +135,9 @@ type Object struct {
 	Segments []Segment
 	// PartsCount is the number of parts for a multipart object, else 0.
 	PartsCount int
+	// ACL is the object's access control list; nil is the default, the
+	// owner's full control.
+	ACL *ACL
 }
 
 // Blobs lists the blobs the object references.
@@ -172,6 +227,11 @@ type Store interface {
 	CreateBucket(ctx context.Context, b Bucket) error
 	GetBucket(ctx context.Context, name string) (Bucket, error)
 	ListBuckets(ctx context.Context) ([]Bucket, error) // sorted by name
+	// UpdateBucket changes a bucket's record atomically: fn gets the
+	// stored record and edits it in place (its Name, Region and Created
+	// are kept whatever fn does); an error from fn aborts the update and
+	// is returned unchanged. ErrNoSuchBucket when the bucket is missing.
+	UpdateBucket(ctx context.Context, name string, fn func(*Bucket) error) error
 	// DeleteBucket fails with ErrBucketNotEmpty while objects remain;
 	// in-progress uploads are dropped and their blobs returned.
 	DeleteBucket(ctx context.Context, name string) ([]storage.BlobID, error)
@@ -188,6 +248,9 @@ type Store interface {
 	// object the key held.
 	PutObject(ctx context.Context, obj Object, pre Precondition) ([]storage.BlobID, error)
 	GetObject(ctx context.Context, bucket, key string) (Object, error)
+	// SetObjectACL replaces the ACL of the object a key holds, leaving
+	// the rest of its record as it is (ErrNoSuchBucket, ErrNoSuchKey).
+	SetObjectACL(ctx context.Context, bucket, key string, acl *ACL) error
 	// DeleteObject removes a key; a missing key is not an error.
 	DeleteObject(ctx context.Context, bucket, key string) ([]storage.BlobID, error)
 	ListObjects(ctx context.Context, bucket string, q ListQuery) (ListPage, error)

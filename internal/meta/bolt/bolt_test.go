@@ -114,7 +114,13 @@ func TestDecodeCorrupt(t *testing.T) {
 	o := meta.Object{Key: "k", Size: 1, Attrs: meta.Attrs{UserMeta: map[string]string{"a": "b"}},
 		Segments: []meta.Segment{{Blob: "b1", Size: 1}}}
 	v := encodeObject(&o)
+	// A record that ends at PartsCount is the layout written before the
+	// ACL was appended, and decodes.
+	legacyEnd := len(v) - 1
 	for i := range v {
+		if i == legacyEnd {
+			continue
+		}
 		if _, err := decodeObject("b", "k", v[:i]); err == nil {
 			t.Errorf("truncated record (%d of %d bytes) decoded", i, len(v))
 		}
@@ -125,6 +131,36 @@ func TestDecodeCorrupt(t *testing.T) {
 	}
 	if _, err := decodeObject("b", "k", append(v, 0)); err == nil {
 		t.Error("record with trailing bytes decoded")
+	}
+}
+
+// TestDecodeLegacyAccess: bucket and object records written before the
+// access fields decode as what signet then served: a BucketOwnerEnforced
+// bucket with no Block Public Access, and default ACLs.
+func TestDecodeLegacyAccess(t *testing.T) {
+	var e encoder
+	e.b = append(e.b, recordV1)
+	e.str("us-east-1")
+	e.time(time.Unix(100, 0))
+	b, err := decodeBucket("b", e.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Ownership != meta.OwnershipEnforced || b.PublicAccessBlock != nil || b.ACL != nil {
+		t.Errorf("legacy bucket = %+v, want BucketOwnerEnforced, no PAB, default ACL", b)
+	}
+	o := meta.Object{Key: "k", Size: 1}
+	v := encodeObject(&o)
+	legacy := v[:len(v)-1] // without the ACL's presence byte
+	got, err := decodeObject("b", "k", legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ACL != nil || got.Size != 1 {
+		t.Errorf("legacy object = %+v, want size 1 and the default ACL", got)
+	}
+	if _, err := decodeBucket("b", append(encodeBucket(&meta.Bucket{ACL: &meta.ACL{}}), 7)); err == nil {
+		t.Error("bucket record with trailing bytes decoded")
 	}
 }
 

@@ -255,20 +255,105 @@ func (d *decoder) done() error {
 	return d.err
 }
 
-// Bucket record: region, created.
+// Bucket record: region, created, then (appended, so older records
+// still decode) the access settings: Object Ownership, Block Public
+// Access, ACL.
 
 func encodeBucket(b *meta.Bucket) []byte {
 	e := encoder{b: make([]byte, 0, 32+len(b.Region))}
 	e.b = append(e.b, recordV1)
 	e.str(b.Region)
 	e.time(b.Created)
+	e.bucketAccess(b)
 	return e.b
 }
 
 func decodeBucket(name string, v []byte) (meta.Bucket, error) {
 	d := newDecoder(v)
 	b := meta.Bucket{Name: name, Region: d.str(), Created: d.time()}
+	d.bucketAccess(&b)
 	return b, d.done()
+}
+
+// bucketAccess writes Ownership, then a presence byte and the four Block
+// Public Access flags, then the ACL.
+func (e *encoder) bucketAccess(b *meta.Bucket) {
+	e.str(b.Ownership)
+	e.bool(b.PublicAccessBlock != nil)
+	if p := b.PublicAccessBlock; p != nil {
+		e.bool(p.BlockPublicAcls)
+		e.bool(p.IgnorePublicAcls)
+		e.bool(p.BlockPublicPolicy)
+		e.bool(p.RestrictPublicBuckets)
+	}
+	e.acl(b.ACL)
+}
+
+// bucketAccess reads what encoder.bucketAccess wrote. A record written
+// before these fields is a bucket of the only kind signet then had:
+// BucketOwnerEnforced, with no Block Public Access and the default ACL.
+func (d *decoder) bucketAccess(b *meta.Bucket) {
+	if !d.more() {
+		b.Ownership = meta.OwnershipEnforced
+		return
+	}
+	b.Ownership = d.str()
+	if d.bool() {
+		b.PublicAccessBlock = &meta.PublicAccessBlock{
+			BlockPublicAcls:       d.bool(),
+			IgnorePublicAcls:      d.bool(),
+			BlockPublicPolicy:     d.bool(),
+			RestrictPublicBuckets: d.bool(),
+		}
+	}
+	b.ACL = d.acl()
+}
+
+// acl writes a presence byte, then the grants: a count, then each grant's
+// type, ID, URI, email and permission. Presence keeps an ACL of no grants
+// apart from the default.
+func (e *encoder) acl(a *meta.ACL) {
+	e.bool(a != nil)
+	if a == nil {
+		return
+	}
+	e.uvarint(uint64(len(a.Grants)))
+	for i := range a.Grants {
+		g := &a.Grants[i]
+		e.str(g.Type)
+		e.str(g.ID)
+		e.str(g.URI)
+		e.str(g.Email)
+		e.str(g.Permission)
+	}
+}
+
+func (d *decoder) acl() *meta.ACL {
+	if !d.bool() {
+		return nil
+	}
+	n := d.uvarint()
+	// Each grant takes at least five bytes, which bounds the allocation a
+	// corrupt count could ask for.
+	if d.err != nil || n > uint64(len(d.b)-d.off)/5 {
+		if d.err == nil {
+			d.err = errCorrupt
+		}
+		return nil
+	}
+	a := &meta.ACL{}
+	if n > 0 {
+		a.Grants = make([]meta.Grant, n)
+	}
+	for i := range a.Grants {
+		g := &a.Grants[i]
+		g.Type = d.str()
+		g.ID = d.str()
+		g.URI = d.str()
+		g.Email = d.str()
+		g.Permission = d.str()
+	}
+	return a
 }
 
 // Object record: everything but Bucket and Key, which are the record's
@@ -292,6 +377,9 @@ func encodeObject(o *meta.Object) []byte {
 		e.strMap(s.Checksums)
 	}
 	e.varint(int64(o.PartsCount))
+	// Appended after PartsCount, so records written before it decode
+	// unchanged (with the default ACL).
+	e.acl(o.ACL)
 	return e.b
 }
 
@@ -319,6 +407,9 @@ func decodeObject(bucket, key string, v []byte) (meta.Object, error) {
 		}
 	}
 	o.PartsCount = int(d.varint())
+	if d.more() {
+		o.ACL = d.acl()
+	}
 	return o, d.done()
 }
 

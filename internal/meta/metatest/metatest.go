@@ -48,6 +48,8 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Buckets", testBuckets},
 		{"DeleteBucket", testDeleteBucket},
 		{"BucketCORS", testBucketCORS},
+		{"BucketAccess", testBucketAccess},
+		{"ObjectACL", testObjectACL},
 		{"Objects", testObjects},
 		{"ObjectNoSuchBucket", testObjectNoSuchBucket},
 		{"OddKeys", testOddKeys},
