@@ -159,6 +159,8 @@ type Upload struct {
 	// ChecksumAlgorithm is the algorithm asked for at creation, if any.
 	ChecksumAlgorithm string
 	ChecksumType      string
+	// ACL is the ACL the completed object gets; nil is the default.
+	ACL *ACL
 }
 
 // Part is an uploaded part of a multipart upload.

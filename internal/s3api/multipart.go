@@ -109,7 +109,12 @@ func (a *API) createUpload(rq *request) error {
 		}
 		u.ChecksumType = t
 	}
-	if _, err := a.requireBucket(rq); err != nil {
+	b, err := a.requireBucket(rq)
+	if err != nil {
+		return err
+	}
+	// The ACL is judged now and given to the object at completion.
+	if u.ACL, err = a.objectACL(rq, &b, h, rq.query, rq.key); err != nil {
 		return err
 	}
 	if err := a.cfg.Meta.CreateUpload(rq.r.Context(), u); err != nil {
@@ -388,7 +393,7 @@ func (a *API) completeUpload(rq *request) error {
 	id := rq.query.Get("uploadId")
 	now := a.cfg.Clock.Now()
 	build := func(u meta.Upload, parts map[int]meta.Part) (meta.Object, error) {
-		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts)}
+		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts), ACL: u.ACL}
 		alg := checksum.Algorithm(u.ChecksumAlgorithm)
 		digests := md5.New()
 		var sums [][]byte

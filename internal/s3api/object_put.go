@@ -21,7 +21,12 @@ func (a *API) putObject(rq *request) error {
 		return err
 	}
 	// Refuse early so a missing bucket does not cost a full upload.
-	if _, err := a.requireBucket(rq); err != nil {
+	b, err := a.requireBucket(rq)
+	if err != nil {
+		return err
+	}
+	acl, err := a.objectACL(rq, &b, rq.r.Header, rq.query, rq.key)
+	if err != nil {
 		return err
 	}
 	in, err := a.ingest(rq, maxPutSize, "")
@@ -34,6 +39,7 @@ func (a *API) putObject(rq *request) error {
 		LastModified: a.cfg.Clock.Now(),
 		Attrs:        attrs,
 		Segments:     []meta.Segment{{Blob: in.blob, Size: in.size}},
+		ACL:          acl,
 	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}

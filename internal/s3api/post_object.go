@@ -125,7 +125,12 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.requireBucket(sub); err != nil {
+	b, err := a.requireBucket(sub)
+	if err != nil {
+		return err
+	}
+	acl, err := a.formACL(authzReq, post.res, &b, post.header, rq.bucket, post.key)
+	if err != nil {
 		return err
 	}
 	min, max := int64(0), int64(maxPutSize)
@@ -156,6 +161,7 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 		LastModified: a.cfg.Clock.Now(),
 		Attrs:        attrs,
 		Segments:     []meta.Segment{{Blob: in.blob, Size: in.size}},
+		ACL:          acl,
 	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}

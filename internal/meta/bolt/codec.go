@@ -436,6 +436,8 @@ func encodeUpload(u *meta.Upload) []byte {
 	e.attrs(&u.Attrs)
 	e.str(u.ChecksumAlgorithm)
 	e.str(u.ChecksumType)
+	// Appended last, so records written before it decode unchanged.
+	e.acl(u.ACL)
 	return e.b
 }
 
@@ -449,6 +451,9 @@ func decodeUpload(v []byte) (meta.Upload, error) {
 	d.attrs(&u.Attrs)
 	u.ChecksumAlgorithm = d.str()
 	u.ChecksumType = d.str()
+	if d.more() {
+		u.ACL = d.acl()
+	}
 	return u, d.done()
 }
 
