@@ -44,7 +44,7 @@ var fixingKeys = map[string]bool{
 	"aws:sourcearn": true, "aws:sourcevpc": true, "aws:sourcevpce": true,
 	"aws:sourceowner": true, "aws:sourceaccount": true, "aws:userid": true,
 	"s3:x-amz-server-side-encryption-aws-kms-key-id": true,
-	"aws:principalaccount": true, "aws:principalarn": true, "aws:principalorgid": true,
+	"aws:principalaccount":                           true, "aws:principalarn": true, "aws:principalorgid": true,
 }
 
 // fixes reports whether c pins its key to fixed values: a positive

@@ -152,7 +152,7 @@ func errCode(t testing.TB, w *httptest.ResponseRecorder) (code string, body erro
 
 type errorXML struct {
 	Code, Message, RequestId, HostId string
-	Key, BucketName                  string
+	Key, BucketName, ArgumentName    string
 	ProposedSize, MaxSizeAllowed     string
 	RangeRequested, ActualObjectSize string
 	ClientComputedContentSHA256      string

@@ -33,7 +33,7 @@ const maxPublicAccessBlockElems = 5
 // left out is false; one that is not a boolean is MalformedXML.
 func parsePublicAccessBlock(data []byte) (*meta.PublicAccessBlock, error) {
 	var x publicAccessBlockXML
-	if err := readXML(strings.NewReader(string(data)), 8<<10, maxPublicAccessBlockElems, 1, &x); err != nil {
+	if err := readXML(strings.NewReader(string(data)), 8<<10, maxPublicAccessBlockElems, 4, &x); err != nil {
 		return nil, err
 	}
 	var p meta.PublicAccessBlock
