@@ -31,11 +31,12 @@ func userGrantXML(id, perm string) string {
 }
 
 // TestOwnershipControls: a new bucket is BucketOwnerEnforced (AWS's
-// default since April 2023); the setting is put, read and deleted, and
+// default since April 2023, with Block Public Access on); the setting is put, read and deleted, and
 // BucketOwnerEnforced cannot come with an ACL that grants others.
 func TestOwnershipControls(t *testing.T) {
 	e := newEnv(t)
 	e.bucket("own")
+	e.mustDo(204, "DELETE", "/own?publicAccessBlock", "")
 	golden(t, "ownership_enforced.xml", e.mustDo(200, "GET", "/own?ownershipControls", "").Body.Bytes())
 
 	put := func(setting string) string {
@@ -92,7 +93,18 @@ func TestCreateBucketOwnership(t *testing.T) {
 	}
 	e.mustDo(404, "HEAD", "/pub", "")
 	e.mustDo(200, "PUT", "/priv", "", "x-amz-acl", "private")
-	e.mustDo(200, "PUT", "/pub", "", "x-amz-acl", "public-read", "x-amz-object-ownership", "ObjectWriter")
+	// With ACLs on, a public ACL still meets the new bucket's Block Public
+	// Access; one that grants only the owner does not.
+	body = expectErr(t, e.do("PUT", "/pub", nil, "x-amz-acl", "public-read", "x-amz-object-ownership", "ObjectWriter"), 400, "InvalidBucketAclWithBlockPublicAccessError")
+	if body.Message != "Bucket cannot have public ACLs set with BlockPublicAccess enabled" {
+		t.Errorf("message %q", body.Message)
+	}
+	expectErr(t, e.do("PUT", "/pub", nil, "x-amz-grant-read", "uri="+authUsers, "x-amz-object-ownership", "ObjectWriter"), 400, "InvalidBucketAclWithBlockPublicAccessError")
+	e.mustDo(404, "HEAD", "/pub", "")
+	e.mustDo(200, "PUT", "/pub", "", "x-amz-grant-full-control", "id="+owner.ID, "x-amz-object-ownership", "ObjectWriter")
+	golden(t, "public_access_block_default.xml", e.mustDo(200, "GET", "/pub?publicAccessBlock", "").Body.Bytes())
+	e.mustDo(204, "DELETE", "/pub?publicAccessBlock", "")
+	e.mustDo(200, "PUT", "/pub?acl", "", "x-amz-acl", "public-read")
 	golden(t, "acl_public_read.xml", e.mustDo(200, "GET", "/pub?acl", "").Body.Bytes())
 }
 
@@ -102,6 +114,7 @@ func TestCreateBucketOwnership(t *testing.T) {
 func TestACLsEnforced(t *testing.T) {
 	e := newEnv(t)
 	e.bucket("enf")
+	e.mustDo(204, "DELETE", "/enf?publicAccessBlock", "")
 	e.put("enf", "k", "x")
 	refused := []struct {
 		name, method, target, body string
@@ -154,6 +167,7 @@ func nilIfEmpty(r *strings.Reader) interface{ Read([]byte) (int, error) } {
 func TestACLsObjectWriter(t *testing.T) {
 	e := newEnv(t)
 	e.mustDo(200, "PUT", "/owr", "", "x-amz-object-ownership", "ObjectWriter")
+	e.mustDo(204, "DELETE", "/owr?publicAccessBlock", "")
 	e.put("owr", "pub", "x", "x-amz-acl", "public-read")
 	golden(t, "acl_public_read.xml", e.mustDo(200, "GET", "/owr/pub?acl", "").Body.Bytes())
 
@@ -248,6 +262,8 @@ func TestACLErrors(t *testing.T) {
 func TestPublicAccessBlock(t *testing.T) {
 	e := withPolicies(newEnv(t))
 	e.mustDo(200, "PUT", "/bpa", "", "x-amz-object-ownership", "ObjectWriter")
+	golden(t, "public_access_block_default.xml", e.mustDo(200, "GET", "/bpa?publicAccessBlock", "").Body.Bytes())
+	e.mustDo(204, "DELETE", "/bpa?publicAccessBlock", "")
 	body := expectErr(t, e.do("GET", "/bpa?publicAccessBlock", nil), 404, "NoSuchPublicAccessBlockConfiguration")
 	if body.Message != "The public access block configuration was not found" {
 		t.Errorf("message %q", body.Message)
@@ -288,6 +304,7 @@ func TestPublicAccessBlock(t *testing.T) {
 func TestBucketPolicyStatus(t *testing.T) {
 	e := withPolicies(newEnv(t))
 	e.bucket("sta")
+	e.mustDo(204, "DELETE", "/sta?publicAccessBlock", "")
 	expectErr(t, e.do("GET", "/sta?policyStatus", nil), 404, "NoSuchBucketPolicy")
 	e.mustDo(204, "PUT", "/sta?policy", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::sta/*"}]}`)
 	golden(t, "policy_status_public.xml", e.mustDo(200, "GET", "/sta?policyStatus", "").Body.Bytes())

@@ -54,6 +54,7 @@ const (
 	codeInternalError
 	codeInvalidAccessKeyId
 	codeInvalidArgument
+	codeInvalidBucketAclWithBlockPublicAccessError
 	codeInvalidBucketAclWithObjectOwnership
 	codeInvalidBucketName
 	codeInvalidDigest
@@ -145,6 +146,8 @@ var codes = [codeCount]errSpec{
 		"the access key does not exist, is inactive, or its user was deleted"},
 	codeInvalidArgument: {"InvalidArgument", 400, "Invalid Argument",
 		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId other than null, or two auth mechanisms at once; a POST form without its key, its file or a signing field, or with a malformed credential or date"},
+	codeInvalidBucketAclWithBlockPublicAccessError: {"InvalidBucketAclWithBlockPublicAccessError", 400, "Bucket cannot have public ACLs set with BlockPublicAccess enabled",
+		"CreateBucket sets a public ACL: every new bucket has Block Public Access on, as on AWS since April 2023"},
 	codeInvalidBucketAclWithObjectOwnership: {"InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
 		"CreateBucket sets an ACL granting anyone but the owner with Object Ownership BucketOwnerEnforced (the default), or PutBucketOwnershipControls asks for BucketOwnerEnforced while the bucket's ACL grants others"},
 	codeInvalidBucketName: {"InvalidBucketName", 400, "The specified bucket is not valid.",

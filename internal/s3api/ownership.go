@@ -117,7 +117,9 @@ func (a *API) deleteBucketOwnershipControls(rq *request) error {
 
 // newBucketAccess reads a CreateBucket's x-amz-object-ownership and ACL
 // headers into the new bucket's settings. BucketOwnerEnforced (the
-// default) with an ACL granting others is InvalidBucketAclWithObjectOwnership.
+// default) with an ACL granting others is InvalidBucketAclWithObjectOwnership;
+// any public ACL is InvalidBucketAclWithBlockPublicAccessError, since the
+// new bucket blocks public access.
 // Each setting takes its own permission as well as s3:CreateBucket, as on
 // AWS: s3:PutBucketOwnershipControls for the header, s3:PutBucketAcl for
 // an ACL.
@@ -138,6 +140,13 @@ func (a *API) newBucketAccess(rq *request) (meta.Bucket, error) {
 		return b, s3Err(codeAccessDenied)
 	}
 	b.Ownership = setting
+	// Every new bucket blocks public access, as on AWS since April 2023:
+	// the owner turns it off (DeletePublicAccessBlock or
+	// PutPublicAccessBlock) before making anything public.
+	b.PublicAccessBlock = &meta.PublicAccessBlock{BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true}
+	if acl.Public() {
+		return b, s3Err(codeInvalidBucketAclWithBlockPublicAccessError)
+	}
 	if b.ACL, err = aclToStore(&b, acl); err != nil {
 		return b, err
 	}
