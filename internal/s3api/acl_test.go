@@ -3,6 +3,7 @@ package s3api
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -312,4 +313,41 @@ func TestBucketPolicyStatus(t *testing.T) {
 	if got := e.mustDo(200, "GET", "/sta?policyStatus", "").Body.String(); !strings.Contains(got, "<IsPublic>false</IsPublic>") {
 		t.Errorf("policy limited to CIDRs: %s", got)
 	}
+}
+
+// TestPostObjectACL: a form's acl field sets the object's ACL as
+// x-amz-acl does, judged against the bucket's settings, and the
+// authoriser is asked for s3:PutObjectAcl too.
+func TestPostObjectACL(t *testing.T) {
+	e, _, _ := newPostEnv(t)
+	hour := t0.Add(time.Hour)
+	form := func(key, acl string) formSpec {
+		fields := withFields([][2]string{{"key", key}, {"acl", acl}}, signedV4(postAKID, "", hour, `{"key": "`+key+`"}`, `{"acl": "`+acl+`"}`)...)
+		return formSpec{fields: fields, file: "x"}
+	}
+	e.mustDo(200, "PUT", "/photos?ownershipControls", `<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>`)
+	// Block Public Access is still on.
+	expectErr(t, e.post(form("blocked", "public-read")), 403, "AccessDenied")
+	e.mustDo(404, "HEAD", "/photos/blocked", "")
+	e.mustDo(204, "DELETE", "/photos?publicAccessBlock", "")
+	if w := e.post(form("open", "public-read")); w.Code != 204 {
+		t.Fatalf("POST with acl public-read: %d %s", w.Code, w.Body.String())
+	}
+	golden(t, "acl_public_read.xml", e.mustDo(200, "GET", "/photos/open?acl", "").Body.Bytes())
+	expectErr(t, e.post(form("bad", "everyone")), 400, "InvalidArgument")
+}
+
+// TestAccountPublicAccessBlockRefused: the account-level configuration
+// (S3 Control's PutPublicAccessBlock) is refused, not taken for an object.
+func TestAccountPublicAccessBlockRefused(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("v20180820")
+	for _, m := range []string{"GET", "PUT", "DELETE"} {
+		w := e.do(m, "/v20180820/configuration/publicAccessBlock", strings.NewReader(`<PublicAccessBlockConfiguration/>`), "x-amz-account-id", "123456789012")
+		body := expectErr(t, w, 501, "NotImplemented")
+		if !strings.Contains(body.Message, "account-level Block Public Access") || !strings.Contains(body.Message, "PublicAccessBlock (S3 Control)") {
+			t.Errorf("%s: message %q", m, body.Message)
+		}
+	}
+	e.mustDo(404, "HEAD", "/v20180820/configuration/publicAccessBlock", "")
 }

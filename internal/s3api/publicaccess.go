@@ -168,3 +168,19 @@ func (a *API) blockPublicPolicy(rq *request, body []byte) error {
 	}
 	return nil
 }
+
+// refuseS3Control refuses the S3 Control API, which AWS serves on its own
+// endpoint (ACCOUNT.s3-control.REGION.amazonaws.com) under /v20180820/,
+// naming the account in x-amz-account-id: the account-level Block Public
+// Access configuration is not implemented, and such a request must not
+// be taken for an object in a bucket named v20180820.
+func refuseS3Control(rq *request) error {
+	if rq.bucket != "v20180820" || rq.r.Header.Get("x-amz-account-id") == "" {
+		return nil
+	}
+	op := "the S3 Control API"
+	if rq.key == "configuration/publicAccessBlock" {
+		op = verb(rq.r.Method) + "PublicAccessBlock (S3 Control)"
+	}
+	return notImplemented("the S3 Control API (account-level Block Public Access)", "the x-amz-account-id header", op)
+}

@@ -174,6 +174,9 @@ func (a *API) resolve(rq *request) (route, error) {
 	if err := refuseSubresource(q, m, rq.key != ""); err != nil {
 		return route{}, err
 	}
+	if err := refuseS3Control(rq); err != nil {
+		return route{}, err
+	}
 	if rq.bucket == "" {
 		if m == http.MethodGet {
 			return route{op: "ListBuckets", action: "s3:ListAllMyBuckets", handle: (*API).listBuckets}, nil
