@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func TestOwnershipControls(t *testing.T) {
 	put := func(setting string) string {
 		return `<OwnershipControls xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ObjectOwnership>` + setting + `</ObjectOwnership></Rule></OwnershipControls>`
 	}
-	e.mustDo(200, "PUT", "/own?ownershipControls", put("ObjectWriter"))
+	e.putConfig(200, "/own?ownershipControls", put("ObjectWriter"))
 	if got := e.mustDo(200, "GET", "/own?ownershipControls", "").Body.String(); !strings.Contains(got, "<ObjectOwnership>ObjectWriter</ObjectOwnership>") {
 		t.Errorf("after PutBucketOwnershipControls ObjectWriter: %s", got)
 	}
@@ -61,7 +62,7 @@ func TestOwnershipControls(t *testing.T) {
 		"no rule":         `<OwnershipControls></OwnershipControls>`,
 		"not XML":         `<OwnershipControls>`,
 	} {
-		if w := e.do("PUT", "/own?ownershipControls", strings.NewReader(doc)); w.Code != 400 || !strings.Contains(w.Body.String(), "MalformedXML") {
+		if w := e.doConfig("/own?ownershipControls", doc); w.Code != 400 || !strings.Contains(w.Body.String(), "MalformedXML") {
 			t.Errorf("%s: %d %s", name, w.Code, w.Body.String())
 		}
 	}
@@ -69,9 +70,9 @@ func TestOwnershipControls(t *testing.T) {
 
 	// The public bucket ACL must go before ACLs can be disabled.
 	e.mustDo(200, "PUT", "/own?acl", "", "x-amz-acl", "public-read")
-	expectErr(t, e.do("PUT", "/own?ownershipControls", strings.NewReader(put("BucketOwnerEnforced"))), 400, "InvalidBucketAclWithObjectOwnership")
+	expectErr(t, e.doConfig("/own?ownershipControls", put("BucketOwnerEnforced")), 400, "InvalidBucketAclWithObjectOwnership")
 	e.mustDo(200, "PUT", "/own?acl", "", "x-amz-acl", "private")
-	e.mustDo(200, "PUT", "/own?ownershipControls", put("BucketOwnerEnforced"))
+	e.putConfig(200, "/own?ownershipControls", put("BucketOwnerEnforced"))
 }
 
 // TestCreateBucketOwnership: x-amz-object-ownership on CreateBucket, and
@@ -149,9 +150,9 @@ func TestACLsEnforced(t *testing.T) {
 
 	// An object made public while ACLs were on reads as private once they
 	// are off again.
-	e.mustDo(200, "PUT", "/enf?ownershipControls", `<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>`)
+	e.putConfig(200, "/enf?ownershipControls", `<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>`)
 	e.mustDo(200, "PUT", "/enf/k?acl", "", "x-amz-acl", "public-read")
-	e.mustDo(200, "PUT", "/enf?ownershipControls", `<OwnershipControls><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>`)
+	e.putConfig(200, "/enf?ownershipControls", `<OwnershipControls><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>`)
 	golden(t, "acl.xml", e.mustDo(200, "GET", "/enf/k?acl", "").Body.Bytes())
 }
 
@@ -269,7 +270,7 @@ func TestPublicAccessBlock(t *testing.T) {
 	if body.Message != "The public access block configuration was not found" {
 		t.Errorf("message %q", body.Message)
 	}
-	e.mustDo(200, "PUT", "/bpa?publicAccessBlock", `<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><BlockPublicAcls>true</BlockPublicAcls><BlockPublicPolicy>true</BlockPublicPolicy></PublicAccessBlockConfiguration>`)
+	e.putConfig(200, "/bpa?publicAccessBlock", `<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><BlockPublicAcls>true</BlockPublicAcls><BlockPublicPolicy>true</BlockPublicPolicy></PublicAccessBlockConfiguration>`)
 	golden(t, "public_access_block.xml", e.mustDo(200, "GET", "/bpa?publicAccessBlock", "").Body.Bytes())
 
 	for _, tc := range []struct {
@@ -292,12 +293,12 @@ func TestPublicAccessBlock(t *testing.T) {
 	expectErr(t, e.do("PUT", "/bpa?policy", strings.NewReader(public)), 403, "AccessDenied")
 	e.mustDo(204, "PUT", "/bpa?policy", account)
 
-	expectErr(t, e.do("PUT", "/bpa?publicAccessBlock", strings.NewReader(`<PublicAccessBlockConfiguration><BlockPublicAcls>yes</BlockPublicAcls></PublicAccessBlockConfiguration>`)), 400, "MalformedXML")
+	expectErr(t, e.doConfig("/bpa?publicAccessBlock", `<PublicAccessBlockConfiguration><BlockPublicAcls>yes</BlockPublicAcls></PublicAccessBlockConfiguration>`), 400, "MalformedXML")
 	e.mustDo(204, "DELETE", "/bpa?publicAccessBlock", "")
 	expectErr(t, e.do("GET", "/bpa?publicAccessBlock", nil), 404, "NoSuchPublicAccessBlockConfiguration")
 	e.mustDo(204, "PUT", "/bpa?policy", public)
 	e.put("bpa", "k", "x", "x-amz-acl", "public-read")
-	expectErr(t, e.do("PUT", "/nope?publicAccessBlock", strings.NewReader(`<PublicAccessBlockConfiguration/>`)), 404, "NoSuchBucket")
+	expectErr(t, e.doConfig("/nope?publicAccessBlock", `<PublicAccessBlockConfiguration/>`), 404, "NoSuchBucket")
 }
 
 // TestBucketPolicyStatus: IsPublic follows S3's meaning of a public
@@ -325,7 +326,7 @@ func TestPostObjectACL(t *testing.T) {
 		fields := withFields([][2]string{{"key", key}, {"acl", acl}}, signedV4(postAKID, "", hour, `{"key": "`+key+`"}`, `{"acl": "`+acl+`"}`)...)
 		return formSpec{fields: fields, file: "x"}
 	}
-	e.mustDo(200, "PUT", "/photos?ownershipControls", `<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>`)
+	e.putConfig(200, "/photos?ownershipControls", `<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>`)
 	// Block Public Access is still on.
 	expectErr(t, e.post(form("blocked", "public-read")), 403, "AccessDenied")
 	e.mustDo(404, "HEAD", "/photos/blocked", "")
@@ -350,4 +351,36 @@ func TestAccountPublicAccessBlockRefused(t *testing.T) {
 		}
 	}
 	e.mustDo(404, "HEAD", "/v20180820/configuration/publicAccessBlock", "")
+}
+
+// putConfig PUTs a configuration body with the Content-MD5 S3 requires.
+func (e *env) putConfig(want int, target, body string) {
+	e.t.Helper()
+	e.mustDo(want, "PUT", target, body, "Content-MD5", contentMD5(body))
+}
+
+// doConfig is putConfig for a response the test examines.
+func (e *env) doConfig(target, body string) *httptest.ResponseRecorder {
+	e.t.Helper()
+	return e.do("PUT", target, strings.NewReader(body), "Content-MD5", contentMD5(body))
+}
+
+// TestConfigIntegrityHeader: PutBucketOwnershipControls and
+// PutPublicAccessBlock require Content-MD5 (or a checksum), as on AWS, and
+// check it against the body.
+func TestConfigIntegrityHeader(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("cfg")
+	for _, tc := range []struct{ target, body string }{
+		{"/cfg?ownershipControls", `<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>`},
+		{"/cfg?publicAccessBlock", `<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>`},
+	} {
+		body := expectErr(t, e.do("PUT", tc.target, strings.NewReader(tc.body)), 400, "InvalidRequest")
+		if body.Message != "Missing required header for this request: Content-MD5" {
+			t.Errorf("%s: message %q", tc.target, body.Message)
+		}
+		expectErr(t, e.do("PUT", tc.target, strings.NewReader(tc.body), "Content-MD5", contentMD5(tc.body+" ")), 400, "BadDigest")
+	}
+	golden(t, "ownership_enforced.xml", e.mustDo(200, "GET", "/cfg?ownershipControls", "").Body.Bytes())
+	golden(t, "public_access_block_default.xml", e.mustDo(200, "GET", "/cfg?publicAccessBlock", "").Body.Bytes())
 }

@@ -56,14 +56,26 @@ func parsePublicAccessBlock(data []byte) (*meta.PublicAccessBlock, error) {
 }
 
 // readBody reads a small configuration body of at most limit bytes
-// (MaxMessageLengthExceeded past it).
+// (MaxMessageLengthExceeded past it). Like PutBucketCors, these
+// operations require an integrity header (Content-MD5, or an
+// x-amz-checksum-* the SDKs send since 2025), checked against the body.
 func readBody(rq *request, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(rq.res.Body, limit+1))
+	digests, err := newBodyDigests(rq.r.Header)
+	if err != nil {
+		return nil, err
+	}
+	if digests.md5 == nil && digests.sum == nil {
+		return nil, s3Err(codeInvalidRequest).msg("Missing required header for this request: Content-MD5")
+	}
+	data, err := io.ReadAll(io.LimitReader(io.TeeReader(rq.res.Body, digests), limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
 		return nil, s3Err(codeMaxMessageLengthExceeded)
+	}
+	if err := digests.check(rq.res); err != nil {
+		return nil, err
 	}
 	return data, nil
 }

@@ -7,6 +7,8 @@ package server_test
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/base64"
 	"net/http"
 	"testing"
 	"time"
@@ -37,6 +39,11 @@ func TestAdversarialACLs(t *testing.T) {
 		}
 		return resp
 	}
+	// config PUTs a bucket configuration with the Content-MD5 S3 requires.
+	config := func(tgt, body string) advReq {
+		sum := md5.Sum([]byte(body))
+		return root(http.MethodPut, tgt, h("Content-MD5", base64.StdEncoding.EncodeToString(sum[:])), []byte(body))
+	}
 	open, closed := []byte("for everyone"), []byte("for the owner")
 
 	// A bucket with ACLs on and Block Public Access off, with a public
@@ -65,14 +72,14 @@ func TestAdversarialACLs(t *testing.T) {
 	})
 
 	t.Run("IgnorePublicAcls voids a public grant", func(t *testing.T) {
-		a.mustStatus(t, root(http.MethodPut, "/pubacl?publicAccessBlock", nil, []byte(`<PublicAccessBlockConfiguration><IgnorePublicAcls>true</IgnorePublicAcls></PublicAccessBlockConfiguration>`)), 200)
+		a.mustStatus(t, config("/pubacl?publicAccessBlock", `<PublicAccessBlockConfiguration><IgnorePublicAcls>true</IgnorePublicAcls></PublicAccessBlockConfiguration>`), 200)
 		expect(t, anon(http.MethodGet, "/pubacl/open", nil), 403, "AccessDenied")
 		a.mustStatus(t, root(http.MethodDelete, "/pubacl?publicAccessBlock", nil, nil), 204)
 		a.mustStatus(t, anon(http.MethodGet, "/pubacl/open", nil), 200)
 	})
 
 	t.Run("BlockPublicAcls refuses a public ACL however it is sent", func(t *testing.T) {
-		a.mustStatus(t, root(http.MethodPut, "/pubacl?publicAccessBlock", nil, []byte(`<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>`)), 200)
+		a.mustStatus(t, config("/pubacl?publicAccessBlock", `<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>`), 200)
 		u := a.presign(t, http.MethodPut, "/pubacl/closed?x-amz-acl=public-read", a.root(), time.Hour)
 		expect(t, advReq{method: http.MethodPut, target: u, header: http.Header{}, body: []byte("overwritten")}, 403, "AccessDenied")
 		expect(t, root(http.MethodPut, "/pubacl/closed?acl", h("x-amz-grant-read", `uri="`+allUsersURI+`"`), nil), 403, "AccessDenied")
@@ -107,7 +114,7 @@ func TestAdversarialACLs(t *testing.T) {
 	t.Run("RestrictPublicBuckets leaves anonymous callers nothing under a public policy", func(t *testing.T) {
 		a.mustStatus(t, root(http.MethodPut, "/pubacl?policy", nil, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pubacl/closed"}]}`)), 204)
 		a.mustStatus(t, anon(http.MethodGet, "/pubacl/closed", nil), 200)
-		a.mustStatus(t, root(http.MethodPut, "/pubacl?publicAccessBlock", nil, []byte(`<PublicAccessBlockConfiguration><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>`)), 200)
+		a.mustStatus(t, config("/pubacl?publicAccessBlock", `<PublicAccessBlockConfiguration><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>`), 200)
 		expect(t, anon(http.MethodGet, "/pubacl/closed", nil), 403, "AccessDenied")
 		expect(t, anon(http.MethodGet, "/pubacl/open", nil), 403, "AccessDenied")
 		// The account's own callers keep their access.
@@ -115,7 +122,7 @@ func TestAdversarialACLs(t *testing.T) {
 	})
 
 	t.Run("BlockPublicPolicy refuses a public policy, even from the root", func(t *testing.T) {
-		a.mustStatus(t, root(http.MethodPut, "/pubacl?publicAccessBlock", nil, []byte(`<PublicAccessBlockConfiguration><BlockPublicPolicy>true</BlockPublicPolicy></PublicAccessBlockConfiguration>`)), 200)
+		a.mustStatus(t, config("/pubacl?publicAccessBlock", `<PublicAccessBlockConfiguration><BlockPublicPolicy>true</BlockPublicPolicy></PublicAccessBlockConfiguration>`), 200)
 		expect(t, root(http.MethodPut, "/pubacl?policy", nil, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Resource":"arn:aws:s3:::pubacl/*"}]}`)), 403, "AccessDenied")
 		r := a.mustStatus(t, root(http.MethodGet, "/pubacl?policyStatus", nil, nil), 200)
 		if !bytes.Contains(r.body, []byte("<IsPublic>true</IsPublic>")) {
