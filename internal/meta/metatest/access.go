@@ -148,4 +148,16 @@ func testObjectACL(t *testing.T, s meta.Store) {
 		t.Errorf("a replacing PutObject kept the old ACL: %+v", got.ACL)
 	}
 	checkBlobs(t, "delete after SetObjectACL", del(t, s, "b", "k"), ids("b0001"))
+
+	// An upload keeps the ACL its object will get.
+	u := meta.Upload{Bucket: "b", Key: "mp", ID: "up-acl", Initiated: t0, ACL: acl}
+	if err := s.CreateUpload(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetUpload(ctx, "b", "mp", "up-acl"); err != nil || !reflect.DeepEqual(got.ACL, acl) {
+		t.Errorf("GetUpload's ACL = %+v, %v; want %+v", got.ACL, err, acl)
+	}
+	if _, err := s.AbortUpload(ctx, "b", "mp", "up-acl"); err != nil {
+		t.Fatal(err)
+	}
 }
