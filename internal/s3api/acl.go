@@ -382,6 +382,9 @@ func (a *API) putACL(rq *request) error {
 		if acl, err = parseACLBody(rq.res.Body); err != nil {
 			return err
 		}
+	} else if n, _ := io.ReadFull(rq.res.Body, make([]byte, 1)); n > 0 {
+		// Headers and a body at once: S3 takes neither.
+		return s3Err(codeUnexpectedContent)
 	}
 	stored, err := aclToStore(&b, acl)
 	if err != nil {

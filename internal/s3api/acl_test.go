@@ -229,6 +229,7 @@ func TestACLErrors(t *testing.T) {
 		code, arg  string
 		messageHas string
 	}{
+		{"headers and a body", acpBody(userGrantXML(owner.ID, "FULL_CONTROL")), []string{"x-amz-acl", "private"}, 400, "UnexpectedContent", "", "This request does not support content"},
 		{"canned and grants", "", []string{"x-amz-acl", "private", "x-amz-grant-read", "uri=" + allUsers}, 400, "InvalidRequest", "", "Specifying both Canned ACLs and Header Grants is not allowed"},
 		{"unknown canned ACL", "", []string{"x-amz-acl", "world-writable"}, 400, "InvalidArgument", "x-amz-acl", ""},
 		{"another canonical ID", "", []string{"x-amz-grant-read", "id=" + other}, 400, "InvalidArgument", "CanonicalUser/ID", "Invalid id"},

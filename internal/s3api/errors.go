@@ -93,6 +93,7 @@ const (
 	codeRequestTimeTooSkewed
 	codeRequestTimeout
 	codeSignatureDoesNotMatch
+	codeUnexpectedContent
 	codeXAmzContentSHA256Mismatch
 	codeCount // not a code: the size of the table
 )
@@ -224,6 +225,8 @@ var codes = [codeCount]errSpec{
 		"the request body sent nothing for the server's --body-idle-timeout"},
 	codeSignatureDoesNotMatch: {"SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
 		"the signature, or an aws-chunked chunk or trailer signature, differs from the one the server computes"},
+	codeUnexpectedContent: {"UnexpectedContent", 400, "This request does not support content",
+		"PutBucketAcl or PutObjectAcl sets the ACL with headers and sends a body as well"},
 	codeXAmzContentSHA256Mismatch: {"XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed.",
 		"the body's SHA-256 differs from x-amz-content-sha256"},
 }
