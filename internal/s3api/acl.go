@@ -318,8 +318,10 @@ type aclGrantXML struct {
 }
 
 // parseACLBody reads a PutBucketAcl or PutObjectAcl body. A body that
-// does not parse, names another owner's ID as its owner... is
-// MalformedACLError, as S3 answers it.
+// does not parse, has no Owner, or has a grant without a grantee or with
+// an unknown permission or grantee type is MalformedACLError, as S3
+// answers it; an Owner other than the account is AccessDenied (an ACL
+// cannot hand an object over).
 func parseACLBody(body io.Reader) (*meta.ACL, error) {
 	var acp accessControlPolicy
 	if err := readXML(body, 64<<10, maxACLElems, maxGrants, &acp); err != nil {
