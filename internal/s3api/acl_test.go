@@ -275,15 +275,15 @@ func TestPublicAccessBlock(t *testing.T) {
 	golden(t, "public_access_block.xml", e.mustDo(200, "GET", "/bpa?publicAccessBlock", "").Body.Bytes())
 
 	for _, tc := range []struct {
-		method, target string
-		hdr            []string
+		method, target, body string
+		hdr                  []string
 	}{
-		{"PUT", "/bpa/k", []string{"x-amz-acl", "public-read"}},
-		{"PUT", "/bpa/k", []string{"x-amz-grant-read", "uri=" + authUsers}},
-		{"POST", "/bpa/k?uploads", []string{"x-amz-acl", "authenticated-read"}},
-		{"PUT", "/bpa?acl", []string{"x-amz-acl", "public-read-write"}},
+		{"PUT", "/bpa/k", "x", []string{"x-amz-acl", "public-read"}},
+		{"PUT", "/bpa/k", "x", []string{"x-amz-grant-read", "uri=" + authUsers}},
+		{"POST", "/bpa/k?uploads", "", []string{"x-amz-acl", "authenticated-read"}},
+		{"PUT", "/bpa?acl", "", []string{"x-amz-acl", "public-read-write"}},
 	} {
-		expectErr(t, e.do(tc.method, tc.target, strings.NewReader("x"), tc.hdr...), 403, "AccessDenied")
+		expectErr(t, e.do(tc.method, tc.target, strings.NewReader(tc.body), tc.hdr...), 403, "AccessDenied")
 	}
 	e.put("bpa", "k", "x", "x-amz-acl", "private")
 	e.put("bpa", "logs", "x", "x-amz-acl", "log-delivery-write")
