@@ -89,9 +89,10 @@ func (a *Authorizer) Decide(r *http.Request, res *authn.Result, action, resource
 	if err != nil {
 		return policy.Decision{}, err
 	}
-	if bucket, ok := bucketOf(resource); ok && !(set.Root && bucketPolicyActions[action]) {
-		bp, err := a.bucketPolicy(ctx, bucket)
-		if err != nil {
+	bucket, isBucket := bucketOf(resource)
+	var bp *policy.Document
+	if isBucket && !(set.Root && bucketPolicyActions[action]) {
+		if bp, err = a.bucketPolicy(ctx, bucket); err != nil {
 			return policy.Decision{}, err
 		}
 		if bp != nil {
@@ -106,7 +107,12 @@ func (a *Authorizer) Decide(r *http.Request, res *authn.Result, action, resource
 	if set.NeedsContext() {
 		req.Context = a.conditionKeys(r, res, action, resource)
 	}
-	return policy.Decide(req, set), nil
+	d := policy.Decide(req, set)
+	if isBucket {
+		// ACLs and Block Public Access (acl.go).
+		return a.withBucketAccess(ctx, d, caller, bp, action, resource, bucket)
+	}
+	return d, nil
 }
 
 // bucketPolicyActions are the actions on a bucket's policy itself. The

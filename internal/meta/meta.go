@@ -62,6 +62,18 @@ type Bucket struct {
 	// Tags is the bucket's tag set (PutBucketTagging), nil when it has
 	// none.
 	Tags []Tag
+	// Ownership is the bucket's Object Ownership setting (OwnershipEnforced,
+	// OwnershipPreferred or OwnershipWriter), or "" once its ownership
+	// controls are deleted, when the bucket behaves as ObjectWriter.
+	// Records written before the field existed read as OwnershipEnforced,
+	// the only behaviour signet had.
+	Ownership string
+	// PublicAccessBlock is the bucket's Block Public Access
+	// configuration; nil when it has none.
+	PublicAccessBlock *PublicAccessBlock
+	// ACL is the bucket's access control list; nil is the default, the
+	// owner's full control.
+	ACL *ACL
 }
 
 // Tag is one key/value pair of an object's or a bucket's tag set. Tag
@@ -71,6 +83,46 @@ type Tag struct {
 	Key   string
 	Value string
 }
+
+// Object Ownership settings, as S3 spells them.
+const (
+	OwnershipEnforced  = "BucketOwnerEnforced"
+	OwnershipPreferred = "BucketOwnerPreferred"
+	OwnershipWriter    = "ObjectWriter"
+)
+
+// PublicAccessBlock is a Block Public Access configuration.
+type PublicAccessBlock struct {
+	BlockPublicAcls       bool
+	IgnorePublicAcls      bool
+	BlockPublicPolicy     bool
+	RestrictPublicBuckets bool
+}
+
+// ACL is an access control list: its grants, in order. The owner is
+// always the account, so it is not stored.
+type ACL struct {
+	Grants []Grant
+}
+
+// Grant gives one grantee one permission (FULL_CONTROL, READ, WRITE,
+// READ_ACP, WRITE_ACP).
+type Grant struct {
+	// Type is the grantee's kind: GranteeCanonicalUser (ID),
+	// GranteeGroup (URI) or GranteeEmail (Email).
+	Type       string
+	ID         string
+	URI        string
+	Email      string
+	Permission string
+}
+
+// Grantee kinds, as S3's xsi:type spells them.
+const (
+	GranteeCanonicalUser = "CanonicalUser"
+	GranteeGroup         = "Group"
+	GranteeEmail         = "AmazonCustomerByEmail"
+)
 
 // Attrs are the stored HTTP attributes of an object, set at PUT (or at
 // CreateMultipartUpload) and returned on GET and HEAD.
@@ -130,6 +182,9 @@ type Object struct {
 	IsLatest bool
 	// Tags is the object's tag set, nil when it has none.
 	Tags []Tag
+	// ACL is the object's access control list; nil is the default, the
+	// owner's full control.
+	ACL *ACL
 }
 
 // Blobs lists the blobs the object references.
@@ -154,6 +209,8 @@ type Upload struct {
 	// Tags are given at creation (x-amz-tagging) and become the object's
 	// at completion.
 	Tags []Tag
+	// ACL is the ACL the completed object gets; nil is the default.
+	ACL *ACL
 }
 
 // CompletedUpload is what a completed multipart upload answered, kept
@@ -275,6 +332,11 @@ type Store interface {
 	CreateBucket(ctx context.Context, b Bucket) error
 	GetBucket(ctx context.Context, name string) (Bucket, error)
 	ListBuckets(ctx context.Context) ([]Bucket, error) // sorted by name
+	// UpdateBucket changes a bucket's record atomically: fn gets the
+	// stored record and edits it in place (its Name, Region and Created
+	// are kept whatever fn does); an error from fn aborts the update and
+	// is returned unchanged. ErrNoSuchBucket when the bucket is missing.
+	UpdateBucket(ctx context.Context, name string, fn func(*Bucket) error) error
 	// DeleteBucket fails with ErrBucketNotEmpty while objects remain;
 	// in-progress uploads are dropped and their blobs returned.
 	DeleteBucket(ctx context.Context, name string) ([]storage.BlobID, error)
@@ -312,6 +374,9 @@ type Store interface {
 	// GetObject returns the key's current object: ErrNoSuchKey when it
 	// has none or its newest version is a delete marker.
 	GetObject(ctx context.Context, bucket, key string) (Object, error)
+	// SetObjectACL replaces the ACL of the object a key holds, leaving
+	// the rest of its record as it is (ErrNoSuchBucket, ErrNoSuchKey).
+	SetObjectACL(ctx context.Context, bucket, key string, acl *ACL) error
 	// DeleteObject removes a key of an Unversioned bucket; a missing key
 	// is not an error. In a versioned bucket it fails with
 	// ErrVersioningChanged: deleting there is PutDeleteMarker.

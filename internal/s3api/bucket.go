@@ -151,7 +151,12 @@ func (a *API) createBucket(rq *request) error {
 			return locationConstraintError(lc)
 		}
 	}
-	err = a.cfg.Meta.CreateBucket(rq.r.Context(), meta.Bucket{Name: rq.bucket, Region: a.cfg.Region, Created: a.cfg.Clock.Now()})
+	b, err := a.newBucketAccess(rq)
+	if err != nil {
+		return err
+	}
+	b.Name, b.Region, b.Created = rq.bucket, a.cfg.Region, a.cfg.Clock.Now()
+	err = a.cfg.Meta.CreateBucket(rq.r.Context(), b)
 	if err != nil {
 		ae, ok := toAPIError(rq.r, err)
 		if !ok || ae.Code != codeBucketAlreadyOwnedByYou {

@@ -137,7 +137,13 @@ func (a *API) copyObject(rq *request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.requireBucket(rq); err != nil {
+	b, err := a.requireBucket(rq)
+	if err != nil {
+		return err
+	}
+	// A copy gets the ACL the request sets, never the source's.
+	acl, err := a.objectACL(rq, &b, h, rq.query, rq.key)
+	if err != nil {
 		return err
 	}
 	for attempt := 1; ; attempt++ {
@@ -180,7 +186,7 @@ func (a *API) copyObject(rq *request) error {
 		obj := meta.Object{
 			Bucket: rq.bucket, Key: rq.key, Size: n, ETag: hex.EncodeToString(md),
 			LastModified: a.cfg.Clock.Now(), Attrs: attrs,
-			Segments: []meta.Segment{{Blob: id, Size: n}}, Tags: tags,
+			Segments: []meta.Segment{{Blob: id, Size: n}}, Tags: tags, ACL: acl,
 		}
 		if alg != "" {
 			sums := map[string]string{string(alg): checksum.Encode(sum)}

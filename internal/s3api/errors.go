@@ -56,6 +56,8 @@ const (
 	codeInternalError
 	codeInvalidAccessKeyId
 	codeInvalidArgument
+	codeInvalidBucketAclWithBlockPublicAccessError
+	codeInvalidBucketAclWithObjectOwnership
 	codeInvalidBucketName
 	codeInvalidDigest
 	codeInvalidLocationConstraint
@@ -70,6 +72,7 @@ const (
 	codeInvalidToken
 	codeInvalidURI
 	codeKeyTooLongError
+	codeMalformedACLError
 	codeMalformedPOSTRequest
 	codeMalformedPolicy
 	codeMalformedXML
@@ -84,15 +87,18 @@ const (
 	codeNoSuchBucketPolicy
 	codeNoSuchCORSConfiguration
 	codeNoSuchKey
+	codeNoSuchPublicAccessBlockConfiguration
 	codeNoSuchTagSet
 	codeNoSuchUpload
 	codeNoSuchVersion
 	codeNotImplemented
 	codeNotModified
+	codeOwnershipControlsNotFoundError
 	codePreconditionFailed
 	codeRequestTimeTooSkewed
 	codeRequestTimeout
 	codeSignatureDoesNotMatch
+	codeUnexpectedContent
 	codeXAmzContentSHA256Mismatch
 	codeCount // not a code: the size of the table
 )
@@ -111,7 +117,7 @@ type errSpec struct {
 // the handler that sends it; docs/errors.md is generated from this table.
 var codes = [codeCount]errSpec{
 	codeAccessControlListNotSupported: {"AccessControlListNotSupported", 400, "The bucket does not allow ACLs",
-		"an ACL header, or a PutBucketAcl or PutObjectAcl body, grants anyone but the owner: every bucket is BucketOwnerEnforced"},
+		"a request sets an ACL other than the owner's full control (canned, x-amz-grant-*, or a PutBucketAcl or PutObjectAcl body) on a bucket whose Object Ownership is BucketOwnerEnforced"},
 	codeAccessDenied: {"AccessDenied", 403, "Access Denied",
 		"policies do not allow the request, a presigned URL or a POST policy has expired or a POST form fails its policy (\"Invalid according to Policy: …\"), a presigned URL is not yet valid, the date or a signed header is missing, a missing key may not be listed, or x-amz-expected-bucket-owner names another account"},
 	codeAccessForbidden: {"AccessForbidden", 403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
@@ -148,6 +154,10 @@ var codes = [codeCount]errSpec{
 		"the access key does not exist, is inactive, or its user was deleted"},
 	codeInvalidArgument: {"InvalidArgument", 400, "Invalid Argument",
 		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId or version-id-marker other than null, a version-id-marker without a key-marker, or two auth mechanisms at once; an x-amz-tagging header that is not URL query parameters or repeats a key; a POST form without its key, its file or a signing field, or with a malformed credential or date"},
+	codeInvalidBucketAclWithBlockPublicAccessError: {"InvalidBucketAclWithBlockPublicAccessError", 400, "Bucket cannot have public ACLs set with BlockPublicAccess enabled",
+		"CreateBucket sets a public ACL: every new bucket has Block Public Access on, as on AWS since April 2023"},
+	codeInvalidBucketAclWithObjectOwnership: {"InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+		"CreateBucket sets an ACL granting anyone but the owner with Object Ownership BucketOwnerEnforced (the default), or PutBucketOwnershipControls asks for BucketOwnerEnforced while the bucket's ACL grants others"},
 	codeInvalidBucketName: {"InvalidBucketName", 400, "The specified bucket is not valid.",
 		"CreateBucket with a name outside S3's general-purpose bucket naming rules"},
 	codeInvalidDigest: {"InvalidDigest", 400, "The Content-MD5 you specified was invalid.",
@@ -176,6 +186,8 @@ var codes = [codeCount]errSpec{
 		"the path does not unescape, or the key is not valid UTF-8"},
 	codeKeyTooLongError: {"KeyTooLongError", 400, "Your key is too long",
 		"a key, or a copy source's key, over 1024 bytes"},
+	codeMalformedACLError: {"MalformedACLError", 400, "The XML you provided was not well-formed or did not validate against our published schema",
+		"a PutBucketAcl or PutObjectAcl body that does not parse, lacks a grantee or names an unknown permission or grantee type, or an ACL with over 100 grants"},
 	codeMalformedPOSTRequest: {"MalformedPOSTRequest", 400, "The body of your POST request is not well-formed multipart/form-data.",
 		"a browser form upload whose body is not well-formed multipart/form-data, or whose Content-Type has no boundary"},
 	codeMalformedPolicy: {"MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'",
@@ -204,6 +216,8 @@ var codes = [codeCount]errSpec{
 		"GetBucketCors on a bucket that has no CORS configuration"},
 	codeNoSuchKey: {"NoSuchKey", 404, "The specified key does not exist.",
 		"the key does not exist (GetObject, HeadObject, a copy's source) and the caller may list the bucket"},
+	codeNoSuchPublicAccessBlockConfiguration: {"NoSuchPublicAccessBlockConfiguration", 404, "The public access block configuration was not found",
+		"GetPublicAccessBlock on a bucket that has no Block Public Access configuration"},
 	codeNoSuchTagSet: {"NoSuchTagSet", 404, "There is no tag set associated with the bucket.",
 		"GetBucketTagging on a bucket without tags"},
 	codeNoSuchUpload: {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
@@ -214,6 +228,8 @@ var codes = [codeCount]errSpec{
 		"a header, parameter, subresource or body element selects a feature signet does not implement (docs/operations.md lists them)"},
 	codeNotModified: {"NotModified", 304, "Not Modified",
 		"If-None-Match or If-Modified-Since holds on GetObject or HeadObject"},
+	codeOwnershipControlsNotFoundError: {"OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found",
+		"GetBucketOwnershipControls on a bucket whose ownership controls were deleted"},
 	codePreconditionFailed: {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold",
 		"If-Match or If-Unmodified-Since (or their x-amz-copy-source-if-* forms) fails, If-None-Match: * on a write finds the key, or a POST to a bucket is not multipart/form-data"},
 	codeRequestTimeTooSkewed: {"RequestTimeTooSkewed", 403, "The difference between the request time and the current time is too large.",
@@ -222,6 +238,8 @@ var codes = [codeCount]errSpec{
 		"the request body sent nothing for the server's --body-idle-timeout"},
 	codeSignatureDoesNotMatch: {"SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
 		"the signature, or an aws-chunked chunk or trailer signature, differs from the one the server computes"},
+	codeUnexpectedContent: {"UnexpectedContent", 400, "This request does not support content",
+		"PutBucketAcl or PutObjectAcl sets the ACL with headers and sends a body as well"},
 	codeXAmzContentSHA256Mismatch: {"XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed.",
 		"the body's SHA-256 differs from x-amz-content-sha256"},
 }

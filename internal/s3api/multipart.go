@@ -112,7 +112,12 @@ func (a *API) createUpload(rq *request) error {
 	if u.Tags, _, err = requestTagging(rq); err != nil {
 		return err
 	}
-	if _, err := a.requireBucket(rq); err != nil {
+	b, err := a.requireBucket(rq)
+	if err != nil {
+		return err
+	}
+	// The ACL is judged now and given to the object at completion.
+	if u.ACL, err = a.objectACL(rq, &b, h, rq.query, rq.key); err != nil {
 		return err
 	}
 	if err := a.authorizeTagging(rq, u.Tags); err != nil {
@@ -386,7 +391,7 @@ func (a *API) completeUpload(rq *request) error {
 	id := rq.query.Get("uploadId")
 	now := a.cfg.Clock.Now()
 	build := func(u meta.Upload, parts map[int]meta.Part) (meta.Object, error) {
-		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts), Tags: u.Tags}
+		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts), Tags: u.Tags, ACL: u.ACL}
 		alg := checksum.Algorithm(u.ChecksumAlgorithm)
 		digests := md5.New()
 		var sums [][]byte

@@ -25,7 +25,12 @@ func (a *API) putObject(rq *request) error {
 		return err
 	}
 	// Refuse early so a missing bucket does not cost a full upload.
-	if _, err := a.requireBucket(rq); err != nil {
+	b, err := a.requireBucket(rq)
+	if err != nil {
+		return err
+	}
+	acl, err := a.objectACL(rq, &b, rq.r.Header, rq.query, rq.key)
+	if err != nil {
 		return err
 	}
 	if err := a.authorizeTagging(rq, tags); err != nil {
@@ -42,6 +47,7 @@ func (a *API) putObject(rq *request) error {
 		Attrs:        attrs,
 		Segments:     []meta.Segment{{Blob: in.blob, Size: in.size}},
 		Tags:         tags,
+		ACL:          acl,
 	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}

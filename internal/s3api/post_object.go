@@ -72,6 +72,11 @@ type postUpload struct {
 	key    string
 	header http.Header // the fields that PutObject takes as headers
 	tags   []meta.Tag  // the tagging field's tag set, set by authorizePost
+	// acl is the ACL the object gets (nil: the default), set by
+	// authorizePost when aclChecked: it judges the form's ACL fields
+	// against the bucket's settings, which it could read.
+	acl        *meta.ACL
+	aclChecked bool
 }
 
 // authenticateForm authenticates the form and checks it against its
@@ -131,8 +136,17 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.requireBucket(sub); err != nil {
+	b, err := a.requireBucket(sub)
+	if err != nil {
 		return err
+	}
+	acl := post.acl
+	if !post.aclChecked {
+		// authorizePost found no bucket; one made since is judged now.
+		authzReq := withHeader(rq.r, mergeHeaders(rq.r.Header, post.header))
+		if acl, err = a.formACL(authzReq, post.res, &b, post.header, rq.bucket, post.key); err != nil {
+			return err
+		}
 	}
 	min, max := int64(0), int64(maxPutSize)
 	if post.policy != nil {
@@ -163,6 +177,7 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 		Attrs:        attrs,
 		Segments:     []meta.Segment{{Blob: in.blob, Size: in.size}},
 		Tags:         post.tags,
+		ACL:          acl,
 	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}
@@ -178,7 +193,9 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 // authorizePost refuses what PutObject would refuse of the form's fields
 // as headers, then authorises the key as s3:PutObject (s3:authType POST
 // comes from the form's Result) with the form's fields among the request's
-// headers, as condition keys. It returns the request for the object, and
+// headers, as condition keys, and the extra permissions PutObject would
+// need: s3:PutObjectTagging for a tagging field, s3:PutObjectAcl for an
+// ACL the bucket would keep. It returns the request for the object, and
 // the authoriser's own refusal beside the AccessDenied answered for it.
 func (a *API) authorizePost(rq *request, post *postUpload) (sub *request, authzErr, err error) {
 	post.header = formHeaders(post.form.fields)
@@ -200,6 +217,27 @@ func (a *API) authorizePost(rq *request, post *postUpload) (sub *request, authzE
 		if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObjectTagging", arn(rq.bucket, post.key, true)); err != nil {
 			return nil, err, s3Err(codeAccessDenied)
 		}
+	}
+	// An ACL field means what the bucket's Object Ownership and Block
+	// Public Access make of it, so it is judged against the bucket; a
+	// missing bucket is the caller's requireBucket's to answer (and
+	// storePost judges the ACL then if the bucket appeared). An ACL the
+	// bucket keeps also needs s3:PutObjectAcl, as on PutObject.
+	if b, gerr := a.cfg.Meta.GetBucket(rq.r.Context(), rq.bucket); gerr == nil {
+		acl, err := headerACL(post.header, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		stored, err := aclToStore(&b, acl)
+		if err != nil {
+			return nil, nil, err
+		}
+		if stored != nil {
+			if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObjectAcl", arn(rq.bucket, post.key, true)); err != nil {
+				return nil, err, s3Err(codeAccessDenied)
+			}
+		}
+		post.acl, post.aclChecked = stored, true
 	}
 	return sub, nil, nil
 }

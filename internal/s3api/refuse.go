@@ -43,12 +43,6 @@ var refusals = []refusal{
 	{header: "x-amz-object-lock-mode", feature: "Object Lock retention", code: codeNotImplemented},
 	{header: "x-amz-object-lock-retain-until-date", feature: "Object Lock retention", code: codeNotImplemented},
 	{header: "x-amz-object-lock-legal-hold", selects: notEqualFold("OFF"), feature: "Object Lock legal holds", code: codeNotImplemented},
-	// AWS's default bucket (Object Ownership BucketOwnerEnforced) refuses
-	// every ACL but the owner's full control with this error; signet's
-	// buckets are all such buckets.
-	{header: "x-amz-acl", selects: grantsOthers, feature: "ACLs other than the owner's full control", code: codeAccessControlListNotSupported, echo: true},
-	{header: "x-amz-grant-*", feature: "ACL grants", code: codeAccessControlListNotSupported},
-	{header: "x-amz-object-ownership", selects: notEqualFold("BucketOwnerEnforced"), feature: "ACLs (Object Ownership other than BucketOwnerEnforced)", code: codeNotImplemented, echo: true},
 	{header: "x-amz-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
 	{header: "x-amz-copy-source-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
 	{header: "x-amz-server-side-encryption*", feature: "server-side encryption (SSE-S3, SSE-KMS)", code: codeNotImplemented},
@@ -98,11 +92,6 @@ func oneOf(vals ...string) func(string) bool {
 		return false
 	}
 }
-
-// grantsOthers reports whether a canned ACL grants anyone but the owner:
-// in a one-account store "private" and "bucket-owner-full-control" are the
-// same ACL, the only one AWS's default bucket accepts.
-func grantsOthers(v string) bool { return v != "private" && v != "bucket-owner-full-control" }
 
 // refuseFeatures returns the error for the first feature rq selects that
 // signet does not implement, naming the feature and op.
@@ -244,8 +233,6 @@ func (rf *refusal) err(op, name, value string) *apiError {
 	sentence := "signet does not implement " + rf.feature + ": " + what + " on " + op + " is refused, not ignored."
 	e := s3Err(rf.code)
 	switch rf.code {
-	case codeAccessControlListNotSupported:
-		e = e.msg(e.Message + ". " + sentence + " Grant access with a bucket policy.")
 	case codeInvalidArgument:
 		e = e.msg("Invalid version id specified. "+sentence+" Only the current version (null in a bucket never versioned) is served here.").
 			with("ArgumentName", rf.argumentName()).with("ArgumentValue", value)
@@ -290,9 +277,6 @@ var subresources = map[string]subresource{
 	"metrics":               bucketOps("request metrics", "BucketMetricsConfiguration"),
 	"notification":          bucketOps("event notifications", "BucketNotificationConfiguration"),
 	"object-lock":           {"Object Lock", map[string]string{"GET": "GetObjectLockConfiguration", "": "PutObjectLockConfiguration"}},
-	"ownershipControls":     bucketOps("Object Ownership controls", "BucketOwnershipControls"),
-	"policyStatus":          {"policy status", map[string]string{"": "GetBucketPolicyStatus"}},
-	"publicAccessBlock":     {"Block Public Access", map[string]string{"GET": "GetPublicAccessBlock", "PUT": "PutPublicAccessBlock", "": "DeletePublicAccessBlock"}},
 	"replication":           bucketOps("replication", "BucketReplication"),
 	"requestPayment":        bucketOps("Requester Pays", "BucketRequestPayment"),
 	"restore":               {"archive restores", map[string]string{"": "RestoreObject"}},
@@ -336,6 +320,17 @@ func (sr subresource) op(method string) string {
 		return op
 	}
 	return sr.ops[""]
+}
+
+// verb is the Get, Put or Delete of an operation's name for method.
+func verb(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead:
+		return "Get"
+	case http.MethodDelete:
+		return "Delete"
+	}
+	return "Put"
 }
 
 // notImplemented is a 501 naming the feature, what selected it and the

@@ -197,6 +197,9 @@ func (a *API) resolve(rq *request) (route, error) {
 	if err := refuseSubresource(q, m, rq.key != ""); err != nil {
 		return route{}, err
 	}
+	if err := refuseS3Control(rq); err != nil {
+		return route{}, err
+	}
 	if rq.bucket == "" {
 		if m == http.MethodGet {
 			return route{op: "ListBuckets", action: "s3:ListAllMyBuckets", handle: (*API).listBuckets}, nil
@@ -227,6 +230,12 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "GetBucketAcl", action: "s3:GetBucketAcl", handle: (*API).getACL}, nil
 		case q.Has("tagging"):
 			return route{op: "GetBucketTagging", action: "s3:GetBucketTagging", handle: (*API).getBucketTagging}, nil
+		case q.Has("ownershipControls"):
+			return route{op: "GetBucketOwnershipControls", action: "s3:GetBucketOwnershipControls", handle: (*API).getBucketOwnershipControls}, nil
+		case q.Has("publicAccessBlock"):
+			return route{op: "GetPublicAccessBlock", action: "s3:GetBucketPublicAccessBlock", handle: (*API).getPublicAccessBlock}, nil
+		case q.Has("policyStatus"):
+			return route{op: "GetBucketPolicyStatus", action: "s3:GetBucketPolicyStatus", handle: (*API).getBucketPolicyStatus}, nil
 		case q.Has("uploads"):
 			return route{op: "ListMultipartUploads", action: "s3:ListBucketMultipartUploads", handle: (*API).listUploads}, nil
 		case q.Get("list-type") == "2":
@@ -242,6 +251,10 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		switch {
 		case q.Has("acl"):
 			return route{op: "PutBucketAcl", action: "s3:PutBucketAcl", handle: (*API).putACL}, nil
+		case q.Has("ownershipControls"):
+			return route{op: "PutBucketOwnershipControls", action: "s3:PutBucketOwnershipControls", handle: (*API).putBucketOwnershipControls}, nil
+		case q.Has("publicAccessBlock"):
+			return route{op: "PutPublicAccessBlock", action: "s3:PutBucketPublicAccessBlock", handle: (*API).putPublicAccessBlock}, nil
 		case q.Has("policy"):
 			return route{op: "PutBucketPolicy", action: "s3:PutBucketPolicy", handle: (*API).putBucketPolicy}, nil
 		case q.Has("cors"):
@@ -264,6 +277,13 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		if q.Has("tagging") {
 			// AWS has no s3:DeleteBucketTagging either.
 			return route{op: "DeleteBucketTagging", action: "s3:PutBucketTagging", handle: (*API).deleteBucketTagging}, nil
+		}
+		// Nor a delete action for these two: deleting is putting.
+		if q.Has("ownershipControls") {
+			return route{op: "DeleteBucketOwnershipControls", action: "s3:PutBucketOwnershipControls", handle: (*API).deleteBucketOwnershipControls}, nil
+		}
+		if q.Has("publicAccessBlock") {
+			return route{op: "DeletePublicAccessBlock", action: "s3:PutBucketPublicAccessBlock", handle: (*API).deletePublicAccessBlock}, nil
 		}
 		return route{op: "DeleteBucket", action: "s3:DeleteBucket", handle: (*API).deleteBucket}, nil
 	case http.MethodPost:

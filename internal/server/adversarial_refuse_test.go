@@ -23,8 +23,6 @@ func TestAdversarialRefusedFeatures(t *testing.T) {
 	}{
 		{"bucket with object lock", "PUT", "/locked", []string{"x-amz-bucket-object-lock-enabled", "true"}, 501, "NotImplemented"},
 		{"GOVERNANCE retention until 2030", "PUT", "/adv/obj", []string{"x-amz-object-lock-mode", "GOVERNANCE", "x-amz-object-lock-retain-until-date", "2030-01-01T00:00:00Z"}, 501, "NotImplemented"},
-		{"public ACL on an overwrite", "PUT", "/adv/obj", []string{"x-amz-acl", "public-read"}, 400, "AccessControlListNotSupported"},
-		{"grant to everyone", "PUT", "/adv/obj?acl", []string{"x-amz-grant-read", "uri=http://acs.amazonaws.com/groups/global/AllUsers"}, 400, "AccessControlListNotSupported"},
 		{"SSE-KMS on an overwrite", "PUT", "/adv/obj", []string{"x-amz-server-side-encryption", "aws:kms"}, 501, "NotImplemented"},
 		{"SSE-C read", "GET", "/adv/obj", []string{"x-amz-server-side-encryption-customer-algorithm", "AES256"}, 501, "NotImplemented"},
 		{"website redirect", "PUT", "/adv/obj", []string{"x-amz-website-redirect-location", "https://evil.example/"}, 501, "NotImplemented"},

@@ -345,6 +345,27 @@ func (s *Store) GetBucket(ctx context.Context, name string) (meta.Bucket, error)
 	return b, err
 }
 
+func (s *Store) UpdateBucket(ctx context.Context, name string, fn func(*meta.Bucket) error) error {
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		bb := tx.Bucket(bktBuckets)
+		v := bb.Get([]byte(name))
+		if v == nil || name == "" {
+			return meta.ErrNoSuchBucket
+		}
+		b, err := decodeBucket(name, v)
+		if err != nil {
+			return err
+		}
+		next := b
+		if err := fn(&next); err != nil {
+			return err
+		}
+		// The bucket's identity is not fn's to change.
+		next.Name, next.Region, next.Created = b.Name, b.Region, b.Created
+		return bb.Put([]byte(name), encodeBucket(&next))
+	})
+}
+
 func (s *Store) ListBuckets(ctx context.Context) ([]meta.Bucket, error) {
 	var out []meta.Bucket
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
@@ -515,6 +536,30 @@ func (s *Store) GetObject(ctx context.Context, bucket, key string) (meta.Object,
 		return err
 	})
 	return o, err
+}
+
+// SetObjectACL rewrites only the record: the object's blobs are the same
+// before and after, so no reference changes.
+func (s *Store) SetObjectACL(ctx context.Context, bucket, key string, acl *meta.ACL) error {
+	return s.group(ctx, func(tx *bbolt.Tx) error {
+		ob := objects(tx, bucket)
+		if ob == nil {
+			return meta.ErrNoSuchBucket
+		}
+		if key == "" {
+			return meta.ErrNoSuchKey
+		}
+		v := ob.Get([]byte(key))
+		if v == nil {
+			return meta.ErrNoSuchKey
+		}
+		o, err := decodeObject(bucket, key, v)
+		if err != nil {
+			return err
+		}
+		o.ACL = acl
+		return ob.Put([]byte(key), encodeObject(&o))
+	})
 }
 
 // DeleteObject shares commits like PutObject: a delete storm is the same

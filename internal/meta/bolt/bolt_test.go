@@ -113,18 +113,30 @@ func TestReopen(t *testing.T) {
 func TestDecodeCorrupt(t *testing.T) {
 	o := meta.Object{Key: "k", Size: 1, Attrs: meta.Attrs{UserMeta: map[string]string{"a": "b"}},
 		Segments: []meta.Segment{{Blob: "b1", Size: 1}}, VersionID: "v1", DeleteMarker: true, Tags: []meta.Tag{{Key: "t", Value: "v"}}}
+	// Records written before versions and tags end at PartsCount, and
+	// decode as an unversioned object without tags and with the default
+	// ACL; records written before the ACL end after the tags and decode
+	// with the default ACL. Any other cut is damage. The appended fields,
+	// empty, take one byte each.
+	o.ACL = &meta.ACL{Grants: []meta.Grant{{Type: meta.GranteeGroup, URI: meta.GroupAllUsers, Permission: meta.PermRead}}}
 	v := encodeObject(&o)
-	// A record written before versions and tags ends at PartsCount, and
-	// decodes as an unversioned object without tags; any other cut is
-	// damage. The appended fields, empty, take one byte each.
-	bare := o
+	noACL := o
+	noACL.ACL = nil
+	beforeACL := len(encodeObject(&noACL)) - 1
+	bare := noACL
 	bare.VersionID, bare.DeleteMarker, bare.Tags = "", false, nil
-	legacy := len(encodeObject(&bare)) - 3
+	beforeVersions := len(encodeObject(&bare)) - 4
 	for i := range v {
 		got, err := decodeObject("b", "k", v[:i])
-		if i == legacy {
-			if err != nil || got.VersionID != "" || got.DeleteMarker || got.Tags != nil || len(got.Segments) != 1 {
-				t.Errorf("record without versions and tags (%d bytes): %+v, %v", i, got, err)
+		switch i {
+		case beforeVersions:
+			if err != nil || got.VersionID != "" || got.DeleteMarker || got.Tags != nil || got.ACL != nil || len(got.Segments) != 1 {
+				t.Errorf("record without versions, tags and ACL (%d bytes): %+v, %v", i, got, err)
+			}
+			continue
+		case beforeACL:
+			if err != nil || got.VersionID != "v1" || !got.DeleteMarker || len(got.Tags) != 1 || got.ACL != nil || len(got.Segments) != 1 {
+				t.Errorf("record without ACL (%d bytes): %+v, %v", i, got, err)
 			}
 			continue
 		}
@@ -138,6 +150,104 @@ func TestDecodeCorrupt(t *testing.T) {
 	}
 	if _, err := decodeObject("b", "k", append(v, 0)); err == nil {
 		t.Error("record with trailing bytes decoded")
+	}
+}
+
+// TestDecodeLegacyAccess: bucket and object records written before the
+// access fields decode as what signet then served: a BucketOwnerEnforced
+// bucket with no Block Public Access, and default ACLs.
+func TestDecodeLegacyAccess(t *testing.T) {
+	var e encoder
+	e.b = append(e.b, recordV1)
+	e.str("us-east-1")
+	e.time(time.Unix(100, 0))
+	b, err := decodeBucket("b", e.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Ownership != meta.OwnershipEnforced || b.PublicAccessBlock != nil || b.ACL != nil {
+		t.Errorf("legacy bucket = %+v, want BucketOwnerEnforced, no PAB, default ACL", b)
+	}
+	o := meta.Object{Key: "k", Size: 1}
+	v := encodeObject(&o)
+	legacy := v[:len(v)-1] // without the ACL's presence byte
+	got, err := decodeObject("b", "k", legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ACL != nil || got.Size != 1 {
+		t.Errorf("legacy object = %+v, want size 1 and the default ACL", got)
+	}
+	if _, err := decodeBucket("b", append(encodeBucket(&meta.Bucket{ACL: &meta.ACL{}}), 7)); err == nil {
+		t.Error("bucket record with trailing bytes decoded")
+	}
+}
+
+// TestDecodeBucketCuts: a bucket record cut where an older layout ended
+// (at Created: before versioning and tags; after the tags: before the
+// access settings) decodes with what those layouts meant; any other cut
+// fails. The same for an upload record (before tags; before the ACL).
+func TestDecodeBucketCuts(t *testing.T) {
+	acl := &meta.ACL{Grants: []meta.Grant{{Type: meta.GranteeGroup, URI: meta.GroupAllUsers, Permission: meta.PermRead}}}
+	b := meta.Bucket{Name: "b", Region: "us-east-1", Created: time.Unix(100, 0).UTC(),
+		Versioning: meta.VersioningEnabled, Tags: []meta.Tag{{Key: "t", Value: "v"}},
+		Ownership: meta.OwnershipWriter, ACL: acl,
+		PublicAccessBlock: &meta.PublicAccessBlock{BlockPublicAcls: true, RestrictPublicBuckets: true}}
+	v := encodeBucket(&b)
+	if got, err := decodeBucket("b", v); err != nil || got.Ownership != meta.OwnershipWriter || got.PublicAccessBlock == nil ||
+		!got.PublicAccessBlock.RestrictPublicBuckets || got.PublicAccessBlock.IgnorePublicAcls || !got.ACL.Public() ||
+		got.Versioning != meta.VersioningEnabled || len(got.Tags) != 1 {
+		t.Fatalf("round trip: %+v, %v", got, err)
+	}
+	bare := meta.Bucket{Region: b.Region, Created: b.Created}
+	beforeVersioning := len(encodeBucket(&bare)) - 5 // versioning, tags, ownership, PAB presence, ACL presence
+	noAccess := meta.Bucket{Region: b.Region, Created: b.Created, Versioning: b.Versioning, Tags: b.Tags}
+	beforeAccess := len(encodeBucket(&noAccess)) - 3
+	for i := range v {
+		got, err := decodeBucket("b", v[:i])
+		switch i {
+		case beforeVersioning:
+			if err != nil || got.Versioning != meta.Unversioned || got.Tags != nil ||
+				got.Ownership != meta.OwnershipEnforced || got.PublicAccessBlock != nil || got.ACL != nil {
+				t.Errorf("bucket record before versioning (%d bytes): %+v, %v", i, got, err)
+			}
+			continue
+		case beforeAccess:
+			if err != nil || got.Versioning != meta.VersioningEnabled || len(got.Tags) != 1 ||
+				got.Ownership != meta.OwnershipEnforced || got.PublicAccessBlock != nil || got.ACL != nil {
+				t.Errorf("bucket record before access settings (%d bytes): %+v, %v", i, got, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("truncated bucket record (%d of %d bytes) decoded", i, len(v))
+		}
+	}
+
+	u := meta.Upload{Bucket: "b", Key: "k", ID: "u", Tags: []meta.Tag{{Key: "t", Value: "v"}}, ACL: acl}
+	uv := encodeUpload(&u)
+	uBare := meta.Upload{Bucket: "b", Key: "k", ID: "u"}
+	uBeforeTags := len(encodeUpload(&uBare)) - 2
+	uNoACL := u
+	uNoACL.ACL = nil
+	uBeforeACL := len(encodeUpload(&uNoACL)) - 1
+	for i := range uv {
+		got, err := decodeUpload(uv[:i])
+		switch i {
+		case uBeforeTags:
+			if err != nil || got.Tags != nil || got.ACL != nil {
+				t.Errorf("upload record before tags (%d bytes): %+v, %v", i, got, err)
+			}
+			continue
+		case uBeforeACL:
+			if err != nil || len(got.Tags) != 1 || got.ACL != nil {
+				t.Errorf("upload record before the ACL (%d bytes): %+v, %v", i, got, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("truncated upload record (%d of %d bytes) decoded", i, len(uv))
+		}
 	}
 }
 

@@ -284,8 +284,11 @@ func (d *decoder) done() error {
 	return d.err
 }
 
-// Bucket record: region, created, then the tag set (appended: records
-// written before it end at created).
+// Bucket record: region, created, then (appended, so older records still
+// decode) the versioning state and the tag set, then the access settings:
+// Object Ownership, Block Public Access, ACL. A record written before
+// versioning ends at created; one written before the access settings ends
+// at the tag set.
 
 func encodeBucket(b *meta.Bucket) []byte {
 	e := encoder{b: make([]byte, 0, 32+len(b.Region))}
@@ -295,6 +298,8 @@ func encodeBucket(b *meta.Bucket) []byte {
 	// Versioning: records written before it end at Created.
 	e.str(string(b.Versioning))
 	e.tags(b.Tags)
+	// Access settings: records written before them end at the tags.
+	e.bucketAccess(b)
 	return e.b
 }
 
@@ -305,7 +310,89 @@ func decodeBucket(name string, v []byte) (meta.Bucket, error) {
 		b.Versioning = meta.Versioning(d.str())
 		b.Tags = d.tags()
 	}
+	d.bucketAccess(&b)
 	return b, d.done()
+}
+
+// bucketAccess writes Ownership, then a presence byte and the four Block
+// Public Access flags, then the ACL.
+func (e *encoder) bucketAccess(b *meta.Bucket) {
+	e.str(b.Ownership)
+	e.bool(b.PublicAccessBlock != nil)
+	if p := b.PublicAccessBlock; p != nil {
+		e.bool(p.BlockPublicAcls)
+		e.bool(p.IgnorePublicAcls)
+		e.bool(p.BlockPublicPolicy)
+		e.bool(p.RestrictPublicBuckets)
+	}
+	e.acl(b.ACL)
+}
+
+// bucketAccess reads what encoder.bucketAccess wrote. A record written
+// before these fields is a bucket of the only kind signet then had:
+// BucketOwnerEnforced, with no Block Public Access and the default ACL.
+func (d *decoder) bucketAccess(b *meta.Bucket) {
+	if !d.more() {
+		b.Ownership = meta.OwnershipEnforced
+		return
+	}
+	b.Ownership = d.str()
+	if d.bool() {
+		b.PublicAccessBlock = &meta.PublicAccessBlock{
+			BlockPublicAcls:       d.bool(),
+			IgnorePublicAcls:      d.bool(),
+			BlockPublicPolicy:     d.bool(),
+			RestrictPublicBuckets: d.bool(),
+		}
+	}
+	b.ACL = d.acl()
+}
+
+// acl writes a presence byte, then the grants: a count, then each grant's
+// type, ID, URI, email and permission. Presence keeps an ACL of no grants
+// apart from the default.
+func (e *encoder) acl(a *meta.ACL) {
+	e.bool(a != nil)
+	if a == nil {
+		return
+	}
+	e.uvarint(uint64(len(a.Grants)))
+	for i := range a.Grants {
+		g := &a.Grants[i]
+		e.str(g.Type)
+		e.str(g.ID)
+		e.str(g.URI)
+		e.str(g.Email)
+		e.str(g.Permission)
+	}
+}
+
+func (d *decoder) acl() *meta.ACL {
+	if !d.bool() {
+		return nil
+	}
+	n := d.uvarint()
+	// Each grant takes at least five bytes, which bounds the allocation a
+	// corrupt count could ask for.
+	if d.err != nil || n > uint64(len(d.b)-d.off)/5 {
+		if d.err == nil {
+			d.err = errCorrupt
+		}
+		return nil
+	}
+	a := &meta.ACL{}
+	if n > 0 {
+		a.Grants = make([]meta.Grant, n)
+	}
+	for i := range a.Grants {
+		g := &a.Grants[i]
+		g.Type = d.str()
+		g.ID = d.str()
+		g.URI = d.str()
+		g.Email = d.str()
+		g.Permission = d.str()
+	}
+	return a
 }
 
 // Object record: everything but Bucket and Key, which are the record's
@@ -334,6 +421,9 @@ func encodeObject(o *meta.Object) []byte {
 	e.str(o.VersionID)
 	e.bool(o.DeleteMarker)
 	e.tags(o.Tags)
+	// Appended after the tags, so records written before it decode
+	// unchanged (with the default ACL).
+	e.acl(o.ACL)
 	return e.b
 }
 
@@ -366,6 +456,9 @@ func decodeObject(bucket, key string, v []byte) (meta.Object, error) {
 		o.DeleteMarker = d.bool()
 		o.Tags = d.tags()
 	}
+	if d.more() {
+		o.ACL = d.acl()
+	}
 	return o, d.done()
 }
 
@@ -392,8 +485,10 @@ func encodeUpload(u *meta.Upload) []byte {
 	e.attrs(&u.Attrs)
 	e.str(u.ChecksumAlgorithm)
 	e.str(u.ChecksumType)
-	// Appended last, so uploads begun before tags decode unchanged.
+	// Appended, so uploads begun before tags decode unchanged.
 	e.tags(u.Tags)
+	// Appended last, so uploads begun before ACLs decode unchanged.
+	e.acl(u.ACL)
 	return e.b
 }
 
@@ -409,6 +504,9 @@ func decodeUpload(v []byte) (meta.Upload, error) {
 	u.ChecksumType = d.str()
 	if d.more() {
 		u.Tags = d.tags()
+	}
+	if d.more() {
+		u.ACL = d.acl()
 	}
 	return u, d.done()
 }

@@ -51,6 +51,8 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"BucketTags", testBucketTags},
 		{"ObjectTags", testObjectTags},
 		{"UploadTags", testUploadTags},
+		{"BucketAccess", testBucketAccess},
+		{"ObjectACL", testObjectACL},
 		{"Objects", testObjects},
 		{"ObjectNoSuchBucket", testObjectNoSuchBucket},
 		{"OddKeys", testOddKeys},
