@@ -45,6 +45,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -542,24 +543,54 @@ func (s *Store) GetObject(ctx context.Context, bucket, key string) (meta.Object,
 // before and after, so no reference changes.
 func (s *Store) SetObjectACL(ctx context.Context, bucket, key string, acl *meta.ACL) error {
 	return s.group(ctx, func(tx *bbolt.Tx) error {
-		ob := objects(tx, bucket)
-		if ob == nil {
-			return meta.ErrNoSuchBucket
-		}
-		if key == "" {
-			return meta.ErrNoSuchKey
-		}
-		v := ob.Get([]byte(key))
-		if v == nil {
-			return meta.ErrNoSuchKey
-		}
-		o, err := decodeObject(bucket, key, v)
+		return rewriteCurrent(tx, bucket, key, func(o *meta.Object) { o.ACL = acl })
+	})
+}
+
+// rewriteCurrent changes the record of key's current object with fn, in
+// place: its blobs stay referenced as they are, so no reference count
+// moves. In a versioned bucket the objects entry is a copy of the key's
+// newest version, so that version's record changes too; else a later
+// promotion of that version (its successor deleted by ID) would bring
+// back what fn replaced.
+func rewriteCurrent(tx *bbolt.Tx, bucket, key string, fn func(*meta.Object)) error {
+	ob := objects(tx, bucket)
+	if ob == nil {
+		return meta.ErrNoSuchBucket
+	}
+	if key == "" {
+		return meta.ErrNoSuchKey
+	}
+	v := ob.Get([]byte(key))
+	if v == nil {
+		return meta.ErrNoSuchKey
+	}
+	o, err := decodeObject(bucket, key, v)
+	if err != nil {
+		return err
+	}
+	fn(&o)
+	val := encodeObject(&o)
+	if vb := versionsOf(tx, bucket); vb != nil {
+		k, vv, _, err := findVersion(vb, bucket, key, "")
 		if err != nil {
 			return err
 		}
-		o.ACL = acl
-		return ob.Put([]byte(key), encodeObject(&o))
-	})
+		if k == nil {
+			return errCorrupt
+		}
+		newest, err := decodeObject(bucket, key, vv)
+		if err != nil {
+			return err
+		}
+		if newest.DeleteMarker || newest.VersionID != o.VersionID {
+			return errCorrupt
+		}
+		if err := vb.Put(bytes.Clone(k), val); err != nil {
+			return err
+		}
+	}
+	return ob.Put([]byte(key), val)
 }
 
 // DeleteObject shares commits like PutObject: a delete storm is the same

@@ -30,24 +30,6 @@ func (s *Store) PutBucketTags(ctx context.Context, bucket string, tags []meta.Ta
 
 func (s *Store) PutObjectTags(ctx context.Context, bucket, key string, tags []meta.Tag) error {
 	return s.group(ctx, func(tx *bbolt.Tx) error {
-		ob := objects(tx, bucket)
-		if ob == nil {
-			return meta.ErrNoSuchBucket
-		}
-		if key == "" {
-			return meta.ErrNoSuchKey
-		}
-		v := ob.Get([]byte(key))
-		if v == nil {
-			return meta.ErrNoSuchKey
-		}
-		o, err := decodeObject(bucket, key, v)
-		if err != nil {
-			return err
-		}
-		// The record changes in place: its blobs stay referenced as they
-		// are, so no reference count moves.
-		o.Tags = tags
-		return ob.Put([]byte(key), encodeObject(&o))
+		return rewriteCurrent(tx, bucket, key, func(o *meta.Object) { o.Tags = tags })
 	})
 }

@@ -82,6 +82,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"SuspendedNullVersion", testSuspendedNullVersion},
 		{"ListVersionsModel", testListVersionsModel},
 		{"VersionsConcurrentPuts", testVersionsConcurrentPuts},
+		{"VersionedTagsAndACL", testVersionedTagsAndACL},
 		{"Concurrency", testConcurrency},
 		{"Closed", testClosed},
 	}

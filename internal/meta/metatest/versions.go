@@ -455,3 +455,56 @@ func testVersionsConcurrentPuts(t *testing.T, s meta.Store) {
 		}
 	}
 }
+
+// testVersionedTagsAndACL: in a versioned bucket, PutObjectTags and
+// SetObjectACL change the key's current version, not only what GetObject
+// reads: GetObjectVersion and ListObjectVersions see the change, and it
+// stays when a newer version comes and is deleted by ID (the changed
+// version becomes current again). Older versions keep their own.
+func testVersionedTagsAndACL(t *testing.T, s meta.Store) {
+	ctx := t.Context()
+	mkBucket(t, s, "b")
+	put(t, s, object("b", "k", "b0"))
+	setVersioning(t, s, "b", meta.VersioningEnabled)
+	vput(t, s, "b", "k", "v1", "b1")
+	acl := &meta.ACL{Grants: []meta.Grant{{Type: meta.GranteeGroup, URI: meta.GroupAllUsers, Permission: meta.PermRead}}}
+	if err := s.PutObjectTags(ctx, "b", "k", tagsB); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetObjectACL(ctx, "b", "k", acl); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, o meta.Object, err error, tags []meta.Tag, public bool) {
+		t.Helper()
+		if err != nil || !sameTags(o.Tags, tags) || o.ACL.Public() != public {
+			t.Errorf("%s: %+v, %v; want tags %+v, public ACL %v", what, o, err, tags, public)
+		}
+	}
+	o, err := s.GetObject(ctx, "b", "k")
+	check("current", o, err, tagsB, true)
+	o, err = s.GetObjectVersion(ctx, "b", "k", "v1")
+	check("v1 by ID", o, err, tagsB, true)
+	o, err = s.GetObjectVersion(ctx, "b", "k", meta.NullVersion)
+	check("null version", o, err, nil, false)
+
+	vput(t, s, "b", "k", "v2", "b2")
+	o, err = s.GetObject(ctx, "b", "k")
+	check("newer version", o, err, nil, false)
+	if _, _, err := s.DeleteObjectVersion(ctx, "b", "k", "v2"); err != nil {
+		t.Fatal(err)
+	}
+	o, err = s.GetObject(ctx, "b", "k")
+	check("v1 current again", o, err, tagsB, true)
+
+	// Making it private again sticks the same way.
+	if err := s.SetObjectACL(ctx, "b", "k", nil); err != nil {
+		t.Fatal(err)
+	}
+	vput(t, s, "b", "k", "v3", "b3")
+	if _, _, err := s.DeleteObjectVersion(ctx, "b", "k", "v3"); err != nil {
+		t.Fatal(err)
+	}
+	o, err = s.GetObject(ctx, "b", "k")
+	check("v1 private after v3 came and went", o, err, tagsB, false)
+	checkBlobs(t, "blobs", walk(t, s), ids("b0", "b1"))
+}
