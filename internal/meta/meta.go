@@ -36,6 +36,9 @@ var (
 	// versioning state (see Object.VersionID), which changed after the
 	// caller read it; read the bucket again and retry.
 	ErrVersioningChanged = errors.New("meta: bucket versioning changed")
+	// ErrDeleteMarker: the version named is a delete marker, which has
+	// no tags or ACL to change.
+	ErrDeleteMarker = errors.New("meta: version is a delete marker")
 )
 
 // Versioning is a bucket's versioning state. A bucket starts Unversioned
@@ -358,6 +361,12 @@ type Store interface {
 	// its LastModified, its ETag or its blobs. ErrNoSuchBucket,
 	// ErrNoSuchKey.
 	PutObjectTags(ctx context.Context, bucket, key string, tags []Tag) error
+	// PutObjectVersionTags is PutObjectTags on one version of the key
+	// (NullVersion names the null one; in a bucket never versioned it is
+	// the only one). When that version is the current one, GetObject
+	// sees the change. ErrNoSuchBucket, ErrNoSuchKey (the key has no
+	// version at all), ErrNoSuchVersion, ErrDeleteMarker.
+	PutObjectVersionTags(ctx context.Context, bucket, key, versionID string, tags []Tag) error
 
 	// SetBucketVersioning sets Enabled or Suspended (anything else is
 	// ErrInvalidArgument). Objects written before versioning was first
@@ -377,6 +386,9 @@ type Store interface {
 	// SetObjectACL replaces the ACL of the object a key holds, leaving
 	// the rest of its record as it is (ErrNoSuchBucket, ErrNoSuchKey).
 	SetObjectACL(ctx context.Context, bucket, key string, acl *ACL) error
+	// SetObjectVersionACL is SetObjectACL on one version of the key, with
+	// PutObjectVersionTags' rules and errors.
+	SetObjectVersionACL(ctx context.Context, bucket, key, versionID string, acl *ACL) error
 	// DeleteObject removes a key of an Unversioned bucket; a missing key
 	// is not an error. In a versioned bucket it fails with
 	// ErrVersioningChanged: deleting there is PutDeleteMarker.

@@ -547,6 +547,12 @@ func (s *Store) SetObjectACL(ctx context.Context, bucket, key string, acl *meta.
 	})
 }
 
+func (s *Store) SetObjectVersionACL(ctx context.Context, bucket, key, versionID string, acl *meta.ACL) error {
+	return s.group(ctx, func(tx *bbolt.Tx) error {
+		return rewriteVersion(tx, bucket, key, versionID, func(o *meta.Object) { o.ACL = acl })
+	})
+}
+
 // rewriteCurrent changes the record of key's current object with fn, in
 // place: its blobs stay referenced as they are, so no reference count
 // moves. In a versioned bucket the objects entry is a copy of the key's

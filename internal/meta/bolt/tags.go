@@ -33,3 +33,9 @@ func (s *Store) PutObjectTags(ctx context.Context, bucket, key string, tags []me
 		return rewriteCurrent(tx, bucket, key, func(o *meta.Object) { o.Tags = tags })
 	})
 }
+
+func (s *Store) PutObjectVersionTags(ctx context.Context, bucket, key, versionID string, tags []meta.Tag) error {
+	return s.group(ctx, func(tx *bbolt.Tx) error {
+		return rewriteVersion(tx, bucket, key, versionID, func(o *meta.Object) { o.Tags = tags })
+	})
+}

@@ -571,3 +571,61 @@ func (w *versionWalk) emitVersion(key, v []byte) error {
 	w.n++
 	return nil
 }
+
+// rewriteVersion changes the record of key's version versionID with fn,
+// in place, as rewriteCurrent does for the current one. When that version
+// is the newest, the objects entry is its copy and changes with it. In a
+// bucket never versioned the only version is null, the objects entry.
+func rewriteVersion(tx *bbolt.Tx, bucket, key, versionID string, fn func(*meta.Object)) error {
+	ob := objects(tx, bucket)
+	if ob == nil {
+		return meta.ErrNoSuchBucket
+	}
+	if key == "" {
+		return meta.ErrNoSuchKey
+	}
+	vb := versionsOf(tx, bucket)
+	if vb == nil {
+		if ob.Get([]byte(key)) == nil {
+			return meta.ErrNoSuchKey
+		}
+		if versionID != meta.NullVersion {
+			return meta.ErrNoSuchVersion
+		}
+		return rewriteCurrent(tx, bucket, key, fn)
+	}
+	if versionID == "" {
+		// "" would name the newest version to findVersion; no version
+		// has it as its ID.
+		if !hasPrefixAt(vb.Cursor(), versionPrefix(key)) {
+			return meta.ErrNoSuchKey
+		}
+		return meta.ErrNoSuchVersion
+	}
+	k, v, latest, err := findVersion(vb, bucket, key, versionID)
+	if err != nil {
+		return err
+	}
+	if k == nil {
+		if !hasPrefixAt(vb.Cursor(), versionPrefix(key)) {
+			return meta.ErrNoSuchKey
+		}
+		return meta.ErrNoSuchVersion
+	}
+	o, err := decodeObject(bucket, key, v)
+	if err != nil {
+		return err
+	}
+	if o.DeleteMarker {
+		return meta.ErrDeleteMarker
+	}
+	fn(&o)
+	val := encodeObject(&o)
+	if err := vb.Put(bytes.Clone(k), val); err != nil {
+		return err
+	}
+	if latest {
+		return ob.Put([]byte(key), val)
+	}
+	return nil
+}

@@ -83,6 +83,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"ListVersionsModel", testListVersionsModel},
 		{"VersionsConcurrentPuts", testVersionsConcurrentPuts},
 		{"VersionedTagsAndACL", testVersionedTagsAndACL},
+		{"VersionTagsAndACL", testVersionTagsAndACL},
 		{"Concurrency", testConcurrency},
 		{"Closed", testClosed},
 	}
