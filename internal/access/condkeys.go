@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"signet/internal/authn"
+	"signet/internal/meta"
 )
 
 // This file is the one table of condition keys: for every S3, IAM and STS
@@ -178,6 +179,7 @@ var actionKeys = map[string][]string{
 	"s3:DeleteObject":               s3Object,
 	"s3:DeleteObjectTagging":        join(s3Object, []string{"s3:ExistingObjectTag/"}),
 	"s3:DeleteObjectVersion":        join(s3Object, []string{"s3:versionid"}),
+	"s3:DeleteObjectVersionTagging": join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
 	"s3:GetBucketAcl":               s3Common,
 	"s3:GetBucketCORS":              s3Common,
 	"s3:GetBucketLocation":          s3Common,
@@ -192,6 +194,8 @@ var actionKeys = map[string][]string{
 	"s3:GetObjectAttributes":        join(s3Object, []string{"s3:ExistingObjectTag/"}),
 	"s3:GetObjectTagging":           join(s3Object, []string{"s3:ExistingObjectTag/"}),
 	"s3:GetObjectVersion":           join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
+	"s3:GetObjectVersionAcl":        join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
+	"s3:GetObjectVersionTagging":    join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
 	"s3:ListAllMyBuckets":           s3Common,
 	"s3:ListBucket":                 join(s3Object, []string{"s3:prefix", "s3:delimiter", "s3:max-keys"}),
 	"s3:ListBucketMultipartUploads": s3Object,
@@ -206,6 +210,8 @@ var actionKeys = map[string][]string{
 	"s3:PutBucketVersioning":        s3Common,
 	"s3:PutObjectAcl":               join(s3Object, s3Grants, []string{"s3:ExistingObjectTag/"}),
 	"s3:PutObjectTagging":           join(s3Object, []string{"s3:ExistingObjectTag/", "s3:RequestObjectTag/", "s3:RequestObjectTagKeys"}),
+	"s3:PutObjectVersionAcl":        join(s3Object, s3Grants, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
+	"s3:PutObjectVersionTagging":    join(s3Object, []string{"s3:ExistingObjectTag/", "s3:RequestObjectTag/", "s3:RequestObjectTagKeys", "s3:versionid"}),
 	"s3:PutObject": join(s3Object, s3Grants, []string{
 		"s3:RequestObjectTag/", "s3:RequestObjectTagKeys", "s3:x-amz-copy-source",
 		"s3:x-amz-metadata-directive", "s3:x-amz-server-side-encryption",
@@ -522,7 +528,8 @@ func taggingKey(key string, fn func(k *keyRequest, v string, ctx map[string][]st
 }
 
 // existingObjectTags is s3:ExistingObjectTag/<key>: the tags of the object
-// the request acts on, as stored now; none when it does not exist. It is
+// the request acts on (the version its versionId names, if any), as
+// stored now; none when it does not exist. It is
 // read only when a policy has conditions (Decide builds the context only
 // then), so an unconditioned GET costs no second lookup.
 func existingObjectTags(k *keyRequest, ctx map[string][]string, name string) {
@@ -534,7 +541,15 @@ func existingObjectTags(k *keyRequest, ctx map[string][]string, name string) {
 	if !ok || bucket == "" || key == "" {
 		return
 	}
-	obj, err := k.a.store.GetObject(k.r.Context(), bucket, key)
+	var obj meta.Object
+	var err error
+	if q := k.r.URL.Query(); q.Has("versionId") {
+		// A request naming a version acts on it: its tags are the
+		// ones AWS tests, not the current object's.
+		obj, err = k.a.store.GetObjectVersion(k.r.Context(), bucket, key, q.Get("versionId"))
+	} else {
+		obj, err = k.a.store.GetObject(k.r.Context(), bucket, key)
+	}
 	if err != nil {
 		return
 	}

@@ -46,6 +46,17 @@ func TestObjectTagKeys(t *testing.T) {
 			}
 		}
 	}
+	// A request naming a version tests that version's tags: the null
+	// one of a bucket never versioned is the object; any other ID names
+	// nothing there.
+	getNull := httptest.NewRequest(http.MethodGet, "https://s3.example/b/secret?tagging&versionId=null", nil)
+	if c := keys(getNull, "s3:GetObjectVersionTagging", "arn:aws:s3:::b/secret"); !slices.Equal(c["s3:ExistingObjectTag/team"], []string{"blue"}) {
+		t.Errorf("existing tags of b/secret's null version: %v", c)
+	}
+	getOther := httptest.NewRequest(http.MethodGet, "https://s3.example/b/secret?tagging&versionId=v1", nil)
+	if _, ok := keys(getOther, "s3:GetObjectVersionTagging", "arn:aws:s3:::b/secret")["s3:ExistingObjectTag/team"]; ok {
+		t.Error("s3:ExistingObjectTag/ of a version that does not exist")
+	}
 	// Not an action AWS documents the key for: never read.
 	if _, ok := keys(get, "s3:ListBucket", "arn:aws:s3:::b/secret")["s3:ExistingObjectTag/classification"]; ok {
 		t.Error("s3:ExistingObjectTag/ supplied for s3:ListBucket")
@@ -69,5 +80,18 @@ func TestObjectTagKeys(t *testing.T) {
 	if !slices.Equal(c["s3:RequestObjectTag/project"], []string{"x"}) || !slices.Equal(c["s3:RequestObjectTagKeys"], []string{"project"}) ||
 		!slices.Equal(c["s3:ExistingObjectTag/classification"], []string{"secret"}) {
 		t.Errorf("PutObjectTagging: %v", c)
+	}
+	// Once versioned, the null version keeps its tags under a newer one.
+	if err := f.bolt.SetBucketVersioning(ctx, "b", meta.VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.bolt.PutObject(ctx, meta.Object{Bucket: "b", Key: "secret", VersionID: "v2", LastModified: t0, Tags: []meta.Tag{{Key: "team", Value: "red"}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if c := keys(getNull, "s3:GetObjectVersionTagging", "arn:aws:s3:::b/secret"); !slices.Equal(c["s3:ExistingObjectTag/team"], []string{"blue"}) {
+		t.Errorf("existing tags of the old null version: %v", c)
+	}
+	if c := keys(get, "s3:GetObject", "arn:aws:s3:::b/secret"); !slices.Equal(c["s3:ExistingObjectTag/team"], []string{"red"}) {
+		t.Errorf("existing tags of the current version: %v", c)
 	}
 }

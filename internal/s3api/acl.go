@@ -401,6 +401,8 @@ func (a *API) putACL(rq *request) error {
 			mb.ACL = s
 			return err
 		})
+	} else if v, ok := rq.query["versionId"]; ok {
+		err = versionWriteErr(rq, v[0], a.cfg.Meta.SetObjectVersionACL(ctx, rq.bucket, rq.key, v[0], stored))
 	} else {
 		err = a.cfg.Meta.SetObjectACL(ctx, rq.bucket, rq.key, stored)
 	}

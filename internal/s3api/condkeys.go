@@ -22,7 +22,7 @@ func withBodyConditions(rq *request, action string) {
 	switch action {
 	case "s3:CreateBucket":
 		withLocationConstraint(rq)
-	case "s3:PutObjectTagging":
+	case "s3:PutObjectTagging", "s3:PutObjectVersionTagging":
 		withBodyTags(rq)
 	}
 }

@@ -56,11 +56,11 @@ var refusals = []refusal{
 	{header: "if-match", ops: []string{"DeleteObject"}, feature: "conditional deletes", code: codeNotImplemented},
 	{header: "x-amz-if-match-last-modified-time", feature: "conditional deletes", code: codeNotImplemented},
 	{header: "x-amz-if-match-size", feature: "conditional deletes", code: codeNotImplemented},
-	// Reads and deletes of one version are served (versioning.go); the
-	// other operations know only the current version, the null one in a
-	// bucket never versioned, where AWS answers any other ID with
-	// InvalidArgument.
-	{param: "versionId", except: []string{"GetObject", "HeadObject", "DeleteObject"}, selects: notEqual("null"), feature: "operations on versions other than the current one", code: codeInvalidArgument},
+	// Reads and deletes of one version, and its tags and ACL, are served
+	// (versioning.go, tagging.go, acl.go); the other operations know only
+	// the current version, the null one in a bucket never versioned, where
+	// AWS answers any other ID with InvalidArgument.
+	{param: "versionId", except: []string{"GetObject", "HeadObject", "DeleteObject", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", "GetObjectAcl", "PutObjectAcl"}, selects: notEqual("null"), feature: "operations on versions other than the current one", code: codeInvalidArgument},
 	// DeleteObjects' per-object conditions, like DeleteObject's If-Match.
 	{element: "ETag", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
 	{element: "LastModifiedTime", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},

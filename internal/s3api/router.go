@@ -305,9 +305,9 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 	case http.MethodGet:
 		switch {
 		case q.Has("acl"):
-			return route{op: "GetObjectAcl", action: "s3:GetObjectAcl", objects: true, handle: (*API).getACL}, nil
+			return route{op: "GetObjectAcl", action: versionAction(q, "s3:GetObjectAcl"), objects: true, handle: (*API).getACL}, nil
 		case q.Has("tagging"):
-			return route{op: "GetObjectTagging", action: "s3:GetObjectTagging", objects: true, handle: (*API).getObjectTagging}, nil
+			return route{op: "GetObjectTagging", action: versionAction(q, "s3:GetObjectTagging"), objects: true, handle: (*API).getObjectTagging}, nil
 		case q.Has("uploadId"):
 			return route{op: "ListParts", action: "s3:ListMultipartUploadParts", objects: true, handle: (*API).listParts}, nil
 		case q.Has("attributes"):
@@ -326,9 +326,9 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 	case http.MethodPut:
 		switch {
 		case q.Has("acl"):
-			return route{op: "PutObjectAcl", action: "s3:PutObjectAcl", objects: true, handle: (*API).putACL}, nil
+			return route{op: "PutObjectAcl", action: versionAction(q, "s3:PutObjectAcl"), objects: true, handle: (*API).putACL}, nil
 		case q.Has("tagging"):
-			return route{op: "PutObjectTagging", action: "s3:PutObjectTagging", objects: true, handle: (*API).putObjectTagging}, nil
+			return route{op: "PutObjectTagging", action: versionAction(q, "s3:PutObjectTagging"), objects: true, handle: (*API).putObjectTagging}, nil
 		case q.Has("uploadId") || q.Has("partNumber"):
 			if copying {
 				return route{op: "UploadPartCopy", action: "s3:PutObject", objects: true, handle: (*API).uploadPartCopy}, nil
@@ -349,7 +349,7 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 		return route{}, notImplemented("POST operations on objects other than multipart uploads", "POST without uploads or uploadId", "POST object")
 	case http.MethodDelete:
 		if q.Has("tagging") {
-			return route{op: "DeleteObjectTagging", action: "s3:DeleteObjectTagging", objects: true, handle: (*API).deleteObjectTagging}, nil
+			return route{op: "DeleteObjectTagging", action: versionAction(q, "s3:DeleteObjectTagging"), objects: true, handle: (*API).deleteObjectTagging}, nil
 		}
 		if q.Has("uploadId") {
 			return route{op: "AbortMultipartUpload", action: "s3:AbortMultipartUpload", objects: true, handle: (*API).abortUpload}, nil
@@ -360,6 +360,18 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 		return route{op: "DeleteObject", action: "s3:DeleteObject", objects: true, handle: (*API).deleteObject}, nil
 	}
 	return route{}, s3Err(codeMethodNotAllowed)
+}
+
+// versionAction is the action AWS authorises a tags or ACL operation as:
+// naming a version (versionId=null too) makes s3:GetObjectTagging
+// s3:GetObjectVersionTagging, and so on, so that a grant on the current
+// object does not reach its history.
+func versionAction(q url.Values, action string) string {
+	if !q.Has("versionId") {
+		return action
+	}
+	obj, what, _ := strings.Cut(strings.TrimPrefix(action, "s3:"), "Object")
+	return "s3:" + obj + "ObjectVersion" + what
 }
 
 // virtualBucket returns the bucket named by a virtual-hosted Host, or "".

@@ -284,21 +284,25 @@ func writeTagging(rq *request, tags []meta.Tag) error {
 	return writeXML(rq.w, http.StatusOK, out)
 }
 
-// getObjectTagging is GET ?tagging on an object: its tag set, empty when
-// it has none.
+// getObjectTagging is GET ?tagging on an object, or with versionId on
+// that version: its tag set, empty when it has none, and the version's ID
+// in a bucket ever versioned.
 func (a *API) getObjectTagging(rq *request) error {
 	obj, err := a.headObjectRecord(rq)
 	if err != nil {
 		return err
 	}
+	setVersionHeader(rq.w.Header(), obj.VersionID)
 	return writeTagging(rq, obj.Tags)
 }
 
-// putObjectTagging is PUT ?tagging on an object: the tag set replaces the
-// object's whole (an empty one removes it), without touching its bytes,
-// ETag or Last-Modified. S3 answers 200 with an empty body.
+// putObjectTagging is PUT ?tagging on an object (or one version): the
+// tag set replaces the object's whole (an empty one removes it), without
+// touching its bytes, ETag or Last-Modified. S3 answers 200 with an empty
+// body and the version's ID.
 func (a *API) putObjectTagging(rq *request) error {
-	if _, err := a.headObjectRecord(rq); err != nil {
+	obj, err := a.headObjectRecord(rq)
+	if err != nil {
 		return err
 	}
 	body, err := readTaggingBody(rq)
@@ -312,24 +316,33 @@ func (a *API) putObjectTagging(rq *request) error {
 	if err := a.storeObjectTags(rq, tags); err != nil {
 		return err
 	}
+	setVersionHeader(rq.w.Header(), obj.VersionID)
 	setStatusNoBody(rq.w, http.StatusOK)
 	return nil
 }
 
-// deleteObjectTagging is DELETE ?tagging on an object: 204, tags gone.
+// deleteObjectTagging is DELETE ?tagging on an object (or one version):
+// 204, tags gone.
 func (a *API) deleteObjectTagging(rq *request) error {
-	if _, err := a.headObjectRecord(rq); err != nil {
+	obj, err := a.headObjectRecord(rq)
+	if err != nil {
 		return err
 	}
 	if err := a.storeObjectTags(rq, nil); err != nil {
 		return err
 	}
+	setVersionHeader(rq.w.Header(), obj.VersionID)
 	rq.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
 func (a *API) storeObjectTags(rq *request, tags []meta.Tag) error {
-	err := a.cfg.Meta.PutObjectTags(rq.r.Context(), rq.bucket, rq.key, tags)
+	ctx := rq.r.Context()
+	if v, ok := rq.query["versionId"]; ok {
+		err := a.cfg.Meta.PutObjectVersionTags(ctx, rq.bucket, rq.key, v[0], tags)
+		return versionWriteErr(rq, v[0], err)
+	}
+	err := a.cfg.Meta.PutObjectTags(ctx, rq.bucket, rq.key, tags)
 	if errors.Is(err, meta.ErrNoSuchKey) {
 		// Deleted between the check and the write.
 		return s3Err(codeNoSuchKey).with("Key", rq.key)

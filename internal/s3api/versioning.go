@@ -260,6 +260,20 @@ func (a *API) versionRecord(rq *request, id string) (obj meta.Object, done bool,
 	return obj, true, nil
 }
 
+// versionWriteErr maps a store's answer to a change of one version's tags
+// or ACL, after versionRecord found the version: it went (deleted by ID
+// in between) or became a delete marker only in a race, and the answers
+// are those a read would have given then.
+func versionWriteErr(rq *request, id string, err error) error {
+	switch {
+	case errors.Is(err, meta.ErrNoSuchKey), errors.Is(err, meta.ErrNoSuchVersion):
+		return s3Err(codeNoSuchVersion).with("Key", rq.key).with("VersionId", id)
+	case errors.Is(err, meta.ErrDeleteMarker):
+		return s3Err(codeMethodNotAllowed).with("Method", rq.r.Method).with("ResourceType", "DeleteMarker")
+	}
+	return noSuchBucket(err, rq.bucket)
+}
+
 // markDeleted adds S3's delete-marker headers to a NoSuchKey answer when
 // the key's newest version is a delete marker.
 func (a *API) markDeleted(rq *request) {
