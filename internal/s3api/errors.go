@@ -223,7 +223,7 @@ var codes = [codeCount]errSpec{
 	codeNoSuchUpload: {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
 		"the upload ID names no multipart upload in progress for the key (nor, on CompleteMultipartUpload, one completed in the last 7 days)"},
 	codeNoSuchVersion: {"NoSuchVersion", 404, "The specified version does not exist.",
-		"the versionId names no version of the key (GetObject, HeadObject, a copy's source) in a versioned bucket"},
+		"the versionId names no version of the key (GetObject, HeadObject, the tags and ACL of a version, a copy's source) in a versioned bucket"},
 	codeNotImplemented: {"NotImplemented", 501, "A header you provided implies functionality that is not implemented",
 		"a header, parameter, subresource or body element selects a feature signet does not implement (docs/operations.md lists them)"},
 	codeNotModified: {"NotModified", 304, "Not Modified",

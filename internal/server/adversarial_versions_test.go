@@ -131,3 +131,60 @@ func TestAdversarialVersionPermissions(t *testing.T) {
 	}
 	a.intact(t)
 }
+
+// TestAdversarialVersionTagsAndACL: the tags and ACL of a version are
+// authorised as AWS's version actions. A caller allowed the current
+// object's s3:GetObjectTagging, s3:PutObjectTagging or s3:GetObjectAcl
+// reaches no older version through versionId (null included), and what it
+// tried leaves the old version as it was; s3:versionid narrows a grant of
+// the version action to the versions it names.
+func TestAdversarialVersionTagsAndACL(t *testing.T) {
+	a := newAdvEnv(t)
+	a.mustStatus(t, a.rootHeader(t, http.MethodPut, "/vtags", nil, nil), 200)
+	a.mustStatus(t, a.rootHeader(t, http.MethodPut, "/vtags/k", http.Header{"X-Amz-Tagging": {"classification=secret"}}, []byte("old")), 200)
+	enable := []byte(`<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
+	a.mustStatus(t, a.rootHeader(t, http.MethodPut, "/vtags?versioning", nil, enable), 200)
+	r := a.mustStatus(t, a.rootHeader(t, http.MethodPut, "/vtags/k", http.Header{"X-Amz-Tagging": {"classification=public"}}, []byte("new")), 200)
+	current := r.header.Get("x-amz-version-id")
+	if current == "" || current == "null" {
+		t.Fatalf("PutObject in a versioned bucket: version %q", current)
+	}
+	curOnly := a.newUser(t, "curonly", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObjectTagging","s3:PutObjectTagging","s3:DeleteObjectTagging","s3:GetObjectAcl","s3:PutObjectAcl"],"Resource":"arn:aws:s3:::vtags/*"}]}`)
+	nullOnly := a.newUser(t, "nullonly", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObjectVersionTagging","Resource":"arn:aws:s3:::vtags/*","Condition":{"StringEquals":{"s3:versionid":"null"}}}]}`)
+
+	a.mustStatus(t, a.signedHeaderReq(t, http.MethodGet, "/vtags/k?tagging", curOnly, nil, nil, "", t0), 200)
+	overwrite := []byte(`<Tagging><TagSet><Tag><Key>classification</Key><Value>none</Value></Tag></TagSet></Tagging>`)
+	md5 := http.Header{"Content-Md5": {md5Base64(overwrite)}}
+	for _, id := range []string{"null", current} {
+		for _, row := range []struct {
+			method, query string
+			hdr           http.Header
+			body          []byte
+		}{
+			{http.MethodGet, "tagging", nil, nil},
+			{http.MethodPut, "tagging", md5, overwrite},
+			{http.MethodDelete, "tagging", nil, nil},
+			{http.MethodGet, "acl", nil, nil},
+			{http.MethodPut, "acl", http.Header{"X-Amz-Acl": {"private"}}, nil},
+		} {
+			r := a.send(t, a.signedHeaderReq(t, row.method, "/vtags/k?"+row.query+"&versionId="+id, curOnly, row.hdr, row.body, "", t0))
+			if code, _ := errorCode(r.body); r.status != 403 || code != "AccessDenied" {
+				t.Errorf("%s ?%s of version %s with the current object's action only: want 403 AccessDenied\n%s", row.method, row.query, id, r)
+			}
+		}
+	}
+	r = a.mustStatus(t, a.rootHeader(t, http.MethodGet, "/vtags/k?tagging&versionId=null", nil, nil), 200)
+	if !strings.Contains(string(r.body), "<Value>secret</Value>") {
+		t.Fatalf("the old version's tags changed:\n%s", r)
+	}
+
+	r = a.mustStatus(t, a.signedHeaderReq(t, http.MethodGet, "/vtags/k?tagging&versionId=null", nullOnly, nil, nil, "", t0), 200)
+	if !strings.Contains(string(r.body), "<Value>secret</Value>") || r.header.Get("x-amz-version-id") != "null" {
+		t.Fatalf("the null version's tags through s3:versionid:\n%s", r)
+	}
+	r = a.send(t, a.signedHeaderReq(t, http.MethodGet, "/vtags/k?tagging&versionId="+current, nullOnly, nil, nil, "", t0))
+	if code, _ := errorCode(r.body); r.status != 403 || code != "AccessDenied" {
+		t.Fatalf("s3:versionid null reached version %s: want 403 AccessDenied\n%s", current, r)
+	}
+	a.intact(t)
+}
