@@ -92,7 +92,7 @@ func startConnLimited(t *testing.T, tune func(*config.Config)) (host string) {
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	ts.Config = srv.HTTPServer()
-	ts.Listener = srv.LimitListener(ts.Listener)
+	ts.Listener = srv.ServeListener(ts.Listener, nil)
 	ts.Start()
 	t.Cleanup(func() { ts.Close(); _ = srv.Close() })
 	u, _ := url.Parse(ts.URL)

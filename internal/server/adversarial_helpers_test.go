@@ -53,6 +53,8 @@ func startLimitedServer(t *testing.T, fake *clock.Fake, tune func(*config.Config
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	ts.Config = srv.HTTPServer()
+	// The production listener: connection cap and Expect handling.
+	ts.Listener = srv.ServeListener(ts.Listener, nil)
 	ts.Start()
 	root := srv.Root()
 	e := &testEnv{srv: srv, ts: ts, akid: root.AccessKeyID, sec: root.Secret.Reveal(), logs: logs, fake: fake, dir: cfg.DataDir}

@@ -1,12 +1,57 @@
 package server
 
 import (
+	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"signet/internal/expect"
 )
+
+// ServeListener is the listener HTTPServer serves on: ln with its
+// connections capped (LimitListener), TLS when tlsConfig is not nil, and
+// Expect headers other than 100-continue passed on to signet rather than
+// answered 417 by net/http (internal/expect).
+func (s *Server) ServeListener(ln net.Listener, tlsConfig *tls.Config) net.Listener {
+	ln = s.LimitListener(ln)
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	return expect.Listen(ln)
+}
+
+// tlsConnKey is the context key of a request's *tls.Conn.
+type tlsConnKey struct{}
+
+// withTLSConn is http.Server's ConnContext: net/http sets Request.TLS only
+// when it holds the *tls.Conn itself, and under expect.Conn it does not, so
+// the connection is kept for withTLSState.
+func withTLSConn(ctx context.Context, c net.Conn) context.Context {
+	if ec, ok := c.(*expect.Conn); ok {
+		if tc, ok := ec.Inner().(*tls.Conn); ok {
+			return context.WithValue(ctx, tlsConnKey{}, tc)
+		}
+	}
+	return ctx
+}
+
+// withTLSState sets Request.TLS from the connection withTLSConn kept, as
+// net/http would have, for aws:SecureTransport and SSE-C's TLS check.
+func withTLSState(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			if tc, ok := r.Context().Value(tlsConnKey{}).(*tls.Conn); ok {
+				st := tc.ConnectionState()
+				r.TLS = &st
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // LimitListener caps the connections open at once at the configuration's
 // MaxConns: Accept waits for a slot, so the connections past the cap wait

@@ -21,6 +21,7 @@ import (
 	"signet/internal/awsquery"
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/expect"
 	"signet/internal/explain"
 	"signet/internal/iam"
 	"signet/internal/iamapi"
@@ -207,7 +208,11 @@ func (s *Server) HTTPServer() *http.Server {
 	readHeader, read, idle, maxHeader := s.cfg.ConnLimits()
 	_, bodyIdle := s.cfg.BodyLimits()
 	return &http.Server{
-		Handler:           withBodyIdleTimeout(s.handler, bodyIdle, read),
+		Handler:     withTLSState(expect.Restore(withBodyIdleTimeout(s.handler, bodyIdle, read))),
+		ConnContext: withTLSConn,
+		// S3 speaks HTTP/1.1 only, and net/http sees a TLS connection
+		// through expect.Conn, so it could not serve HTTP/2 on it anyway.
+		TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		ReadHeaderTimeout: readHeader,
 		ReadTimeout:       read,
 		IdleTimeout:       idle,
@@ -320,7 +325,6 @@ func (s *Server) ListenAndServe(ctx context.Context, banner io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ln = s.LimitListener(ln)
 	scheme := "http"
 	hs := s.HTTPServer()
 	if s.cfg.TLSCert != "" {
@@ -330,9 +334,9 @@ func (s *Server) ListenAndServe(ctx context.Context, banner io.Writer) error {
 			return fmt.Errorf("TLS: %w", err)
 		}
 		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		ln = tls.NewListener(ln, hs.TLSConfig)
 		scheme = "https"
 	}
+	ln = s.ServeListener(ln, hs.TLSConfig)
 	endpoint := scheme + "://" + ln.Addr().String()
 	s.printBanner(banner, endpoint)
 	s.log.Info("serving", "endpoint", endpoint, "data_dir", s.cfg.DataDir, "region", s.cfg.Region)
