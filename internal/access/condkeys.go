@@ -195,6 +195,7 @@ var actionKeys = map[string][]string{
 	"s3:GetObjectTagging":           join(s3Object, []string{"s3:ExistingObjectTag/"}),
 	"s3:GetObjectVersion":           join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
 	"s3:GetObjectVersionAcl":        join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
+	"s3:GetObjectVersionAttributes": join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
 	"s3:GetObjectVersionTagging":    join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
 	"s3:ListAllMyBuckets":           s3Common,
 	"s3:ListBucket":                 join(s3Object, []string{"s3:prefix", "s3:delimiter", "s3:max-keys"}),

@@ -60,7 +60,7 @@ var refusals = []refusal{
 	// (versioning.go, tagging.go, acl.go); the other operations know only
 	// the current version, the null one in a bucket never versioned, where
 	// AWS answers any other ID with InvalidArgument.
-	{param: "versionId", except: []string{"GetObject", "HeadObject", "DeleteObject", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", "GetObjectAcl", "PutObjectAcl"}, selects: notEqual("null"), feature: "operations on versions other than the current one", code: codeInvalidArgument},
+	{param: "versionId", except: []string{"GetObject", "HeadObject", "DeleteObject", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", "GetObjectAcl", "PutObjectAcl", "GetObjectAttributes"}, selects: notEqual("null"), feature: "operations on versions other than the current one", code: codeInvalidArgument},
 	// DeleteObjects' per-object conditions, like DeleteObject's If-Match.
 	{element: "ETag", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
 	{element: "LastModifiedTime", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
