@@ -68,10 +68,9 @@ var refusals = []refusal{
 	// signet has no MFA devices, so no bucket has MFA delete; the header
 	// (serial and code) is never echoed.
 	{header: "x-amz-mfa", ops: []string{"DeleteObject", "DeleteObjects", "PutBucketVersioning"}, feature: "MFA delete", code: codeNotImplemented},
-	// CreateBucketConfiguration: only LocationConstraint is implemented.
+	// CreateBucketConfiguration: LocationConstraint and Tags are implemented.
 	{element: "Location", ops: []string{"CreateBucket"}, feature: "directory buckets", code: codeNotImplemented},
 	{element: "Bucket", ops: []string{"CreateBucket"}, feature: "directory buckets", code: codeNotImplemented},
-	{element: "Tags", ops: []string{"CreateBucket"}, feature: "bucket tags", code: codeNotImplemented},
 }
 
 func isTrue(v string) bool   { return strings.EqualFold(strings.TrimSpace(v), "true") }
