@@ -362,7 +362,7 @@ func requireTool(t *testing.T, name string, probe ...string) {
 		return
 	}
 	if os.Getenv("SIGNET_E2E_REQUIRE") == "1" {
-		t.Fatalf("SIGNET_E2E_REQUIRE=1 but %s; install it (AWS CLI v1: pip install awscli; boto3: pip install boto3; curl: apt-get install curl; chromium: apt-get install chromium)", missing)
+		t.Fatalf("SIGNET_E2E_REQUIRE=1 but %s; install it (AWS CLI v1: pip install awscli; boto3: pip install boto3; curl: apt-get install curl; chromium: apt-get install chromium; rclone, s3cmd: apt-get install rclone s3cmd)", missing)
 	}
 	t.Skipf("%s (set SIGNET_E2E_REQUIRE=1 to make this a failure)", missing)
 }

@@ -195,6 +195,7 @@ var actionKeys = map[string][]string{
 	"s3:GetObjectTagging":           join(s3Object, []string{"s3:ExistingObjectTag/"}),
 	"s3:GetObjectVersion":           join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
 	"s3:GetObjectVersionAcl":        join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
+	"s3:GetObjectVersionAttributes": join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
 	"s3:GetObjectVersionTagging":    join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
 	"s3:ListAllMyBuckets":           s3Common,
 	"s3:ListBucket":                 join(s3Object, []string{"s3:prefix", "s3:delimiter", "s3:max-keys"}),
@@ -212,6 +213,9 @@ var actionKeys = map[string][]string{
 	"s3:PutObjectTagging":           join(s3Object, []string{"s3:ExistingObjectTag/", "s3:RequestObjectTag/", "s3:RequestObjectTagKeys"}),
 	"s3:PutObjectVersionAcl":        join(s3Object, s3Grants, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
 	"s3:PutObjectVersionTagging":    join(s3Object, []string{"s3:ExistingObjectTag/", "s3:RequestObjectTag/", "s3:RequestObjectTagKeys", "s3:versionid"}),
+	// CreateBucket with Tags in its configuration (aws:RequestTag/ and
+	// aws:TagKeys are never supplied).
+	"s3:TagResource": s3Common,
 	"s3:PutObject": join(s3Object, s3Grants, []string{
 		"s3:RequestObjectTag/", "s3:RequestObjectTagKeys", "s3:x-amz-copy-source",
 		"s3:x-amz-metadata-directive", "s3:x-amz-server-side-encryption",

@@ -234,6 +234,9 @@ type CompletedUpload struct {
 	Size         int64
 	Checksums    map[string]string
 	ChecksumType string
+	// VersionID is the completed object's version ID ("" in an
+	// Unversioned bucket), which a repeated completion sends again.
+	VersionID string
 }
 
 // CompletedUploadRetention is how long a completed upload is remembered.

@@ -53,13 +53,16 @@ type attrPartXML struct {
 
 // getObjectAttributes serves GetObjectAttributes: the attributes the
 // x-amz-object-attributes header names, read from the object's record
-// alone. AWS authorises it as s3:GetObjectAttributes and s3:GetObject.
+// alone. AWS authorises it as s3:GetObjectAttributes and s3:GetObject,
+// or with versionId as s3:GetObjectVersionAttributes and
+// s3:GetObjectVersion. A versionId naming a delete marker is 405, and a
+// key behind one 404 NoSuchKey with x-amz-delete-marker, as GET answers.
 func (a *API) getObjectAttributes(rq *request) error {
 	want, err := parseObjectAttributes(rq.r.Header.Values("x-amz-object-attributes"))
 	if err != nil {
 		return err
 	}
-	if !a.allowed(rq, "s3:GetObject", rq.bucket, rq.key, true) {
+	if !a.allowed(rq, versionReadAction(rq), rq.bucket, rq.key, true) {
 		return s3Err(codeAccessDenied)
 	}
 	obj, err := a.headObjectRecord(rq)
@@ -85,7 +88,17 @@ func (a *API) getObjectAttributes(rq *request) error {
 		out.ObjectSize = &size
 	}
 	rq.w.Header().Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
+	setVersionHeader(rq.w.Header(), obj.VersionID)
 	return writeXML(rq.w, http.StatusOK, out)
+}
+
+// versionReadAction is the read action a request needs besides its own:
+// s3:GetObjectVersion when it names a version, else s3:GetObject.
+func versionReadAction(rq *request) string {
+	if rq.query.Has("versionId") {
+		return "s3:GetObjectVersion"
+	}
+	return "s3:GetObject"
 }
 
 // parseObjectAttributes reads x-amz-object-attributes, a comma-separated

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -130,5 +131,76 @@ func TestGetObjectAttributesNeedsGetObject(t *testing.T) {
 	e.put("att", "k", "v")
 	if w := e.mustDo(200, "GET", "/att/k?attributes", "", "x-amz-object-attributes", "ObjectSize"); !strings.Contains(w.Body.String(), "<ObjectSize>1</ObjectSize>") {
 		t.Errorf("allowed: %s", w.Body.String())
+	}
+}
+
+// TestGetObjectAttributesVersion: with versionId, GetObjectAttributes
+// reads that version (null naming the null version) and answers its
+// x-amz-version-id; a missing version is 404 NoSuchVersion, a delete
+// marker 405 with x-amz-delete-marker and Last-Modified, and a key behind
+// one 404 NoSuchKey with x-amz-delete-marker, as on AWS.
+func TestGetObjectAttributesVersion(t *testing.T) {
+	e := newEnv(t)
+	v1, v2 := versionedKey(e, "vatt")
+	for _, c := range []struct {
+		version string
+		size    int64
+		want    string
+	}{{v1, 3, v1}, {v2, 3, v2}, {"null", 12, "null"}, {"", 3, v2}} {
+		target := "/vatt/k?attributes"
+		if c.version != "" {
+			target += "&versionId=" + c.version
+		}
+		w := e.mustDo(200, "GET", target, "", "x-amz-object-attributes", "ObjectSize")
+		if got := w.Header().Get("x-amz-version-id"); got != c.want || !strings.Contains(w.Body.String(), "<ObjectSize>"+itoa(c.size)+"</ObjectSize>") {
+			t.Errorf("GET %s: version %q, %s; want version %q, size %d", target, got, w.Body.String(), c.want, c.size)
+		}
+	}
+	missing := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	er := expectErr(t, e.do("GET", "/vatt/k?attributes&versionId="+missing, nil, "x-amz-object-attributes", "ETag"), 404, "NoSuchVersion")
+	if er.Message != "The specified version does not exist." || er.Key != "k" {
+		t.Errorf("NoSuchVersion: %+v", er)
+	}
+
+	marker := e.mustDo(204, "DELETE", "/vatt/k", "").Header().Get("x-amz-version-id")
+	w := e.do("GET", "/vatt/k?attributes&versionId="+marker, nil, "x-amz-object-attributes", "ETag")
+	expectErr(t, w, 405, "MethodNotAllowed")
+	if w.Header().Get("x-amz-delete-marker") != "true" || w.Header().Get("x-amz-version-id") != marker || w.Header().Get("Last-Modified") == "" {
+		t.Errorf("a delete marker's attributes: headers %v", w.Header())
+	}
+	w = e.do("GET", "/vatt/k?attributes", nil, "x-amz-object-attributes", "ETag")
+	expectErr(t, w, 404, "NoSuchKey")
+	if w.Header().Get("x-amz-delete-marker") != "true" || w.Header().Get("x-amz-version-id") != marker {
+		t.Errorf("attributes of a key behind a delete marker: headers %v", w.Header())
+	}
+	// An old version is still there behind the marker.
+	e.mustDo(200, "GET", "/vatt/k?attributes&versionId="+v1, "", "x-amz-object-attributes", "ETag")
+}
+
+// TestGetObjectAttributesVersionActions: naming a version, AWS authorises
+// GetObjectAttributes as s3:GetObjectVersionAttributes and
+// s3:GetObjectVersion, so a grant of the current object's actions does
+// not reach older versions; either version action alone is denied.
+func TestGetObjectAttributesVersionActions(t *testing.T) {
+	for _, denied := range []string{"s3:GetObjectVersion", "s3:GetObjectVersionAttributes"} {
+		t.Run(denied, func(t *testing.T) {
+			var asked []string
+			e := newEnv(t, func(c *Config) {
+				c.Authz = authzFunc(func(_ *http.Request, _ *authn.Result, action, _ string) error {
+					asked = append(asked, action)
+					if action == denied {
+						return errAny
+					}
+					return nil
+				})
+			})
+			v1, _ := versionedKey(e, "vatt")
+			e.mustDo(200, "GET", "/vatt/k?attributes", "", "x-amz-object-attributes", "ETag")
+			asked = nil
+			expectErr(t, e.do("GET", "/vatt/k?attributes&versionId="+v1, nil, "x-amz-object-attributes", "ETag"), 403, "AccessDenied")
+			if !slices.Contains(asked, denied) || slices.Contains(asked, "s3:GetObject") || slices.Contains(asked, "s3:GetObjectAttributes") {
+				t.Errorf("actions asked: %q", asked)
+			}
+		})
 	}
 }

@@ -104,7 +104,9 @@ func (a *API) bucketRegion(b meta.Bucket) string {
 type createBucketConfiguration struct {
 	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
 	LocationConstraint string   `xml:"LocationConstraint"`
-	// Other catches every other element (Location, Bucket, Tags), which
+	// Tags are the new bucket's tags, as PutBucketTagging sets them.
+	Tags *tagSetXML `xml:"Tags"`
+	// Other catches every other element (Location, Bucket), which
 	// selects a feature signet lacks, so that it is refused, not dropped.
 	Other []bodyElement `xml:",any"`
 }
@@ -123,7 +125,35 @@ const (
 func parseCreateBucketConfiguration(data []byte) (createBucketConfiguration, error) {
 	var cfg createBucketConfiguration
 	err := readXML(bytes.NewReader(data), maxCreateBucketBody, maxCreateBucketElems, maxCreateBucketItems, &cfg)
+	if isCode(err, codeMalformedXML) && bytes.Count(data, []byte("<Tag>")) > maxBucketTags {
+		// More tags than a bucket may hold is a count the client should
+		// hear about, as PutBucketTagging tells it, not a schema error.
+		return cfg, tooManyTags(maxBucketTags)
+	}
 	return cfg, err
+}
+
+// createBucketTags reads the Tags of a CreateBucket configuration with
+// PutBucketTagging's rules: each Tag a Key and a Value, at most 50, as
+// S3 checks them.
+func createBucketTags(set *tagSetXML) ([]meta.Tag, error) {
+	if set == nil {
+		return nil, nil
+	}
+	if len(set.Other) > 0 {
+		return nil, s3Err(codeMalformedXML)
+	}
+	tags := make([]meta.Tag, 0, len(set.Tags))
+	for _, t := range set.Tags {
+		if t.Key == nil || t.Value == nil || len(t.Other) > 0 {
+			return nil, s3Err(codeMalformedXML)
+		}
+		tags = append(tags, meta.Tag{Key: *t.Key, Value: *t.Value})
+	}
+	if err := checkTags(tags, maxBucketTags); err != nil {
+		return nil, err
+	}
+	return tags, nil
 }
 
 func (a *API) createBucket(rq *request) error {
@@ -139,6 +169,7 @@ func (a *API) createBucket(rq *request) error {
 	if len(data) > maxCreateBucketBody {
 		return s3Err(codeMaxMessageLengthExceeded)
 	}
+	var tags []meta.Tag
 	if len(strings.TrimSpace(string(data))) > 0 {
 		cfg, err := parseCreateBucketConfiguration(data)
 		if err != nil {
@@ -150,12 +181,21 @@ func (a *API) createBucket(rq *request) error {
 		if lc := cfg.LocationConstraint; lc != "" && lc != a.cfg.Region {
 			return locationConstraintError(lc)
 		}
+		if tags, err = createBucketTags(cfg.Tags); err != nil {
+			return err
+		}
+	}
+	// Creating a bucket with tags also needs s3:TagResource, as on AWS.
+	if len(tags) > 0 && !a.allowed(rq, "s3:TagResource", rq.bucket, "", false) {
+		return s3Err(codeAccessDenied)
 	}
 	b, err := a.newBucketAccess(rq)
 	if err != nil {
 		return err
 	}
-	b.Name, b.Region, b.Created = rq.bucket, a.cfg.Region, a.cfg.Clock.Now()
+	// The tags are part of the bucket's record, so the bucket never
+	// exists without them.
+	b.Name, b.Region, b.Created, b.Tags = rq.bucket, a.cfg.Region, a.cfg.Clock.Now(), tags
 	err = a.cfg.Meta.CreateBucket(rq.r.Context(), b)
 	if err != nil {
 		ae, ok := toAPIError(rq.r, err)

@@ -27,7 +27,8 @@ import (
 // attempt replaced, and a retried If-None-Match: * must not fail on the
 // object its own first attempt wrote. Whole-object checksums and
 // x-amz-mp-object-size are checked against the completion's, as on a
-// first attempt.
+// first attempt. In a versioned bucket the repeat names the version the
+// completion made (x-amz-version-id), even if newer versions exist since.
 
 // repeatCompletion answers a CompleteMultipartUpload whose upload is no
 // longer in progress; notFound is the error that says so. If the upload
@@ -59,6 +60,7 @@ func (a *API) repeatCompletion(rq *request, notFound error, req *completeRequest
 	if err := checkRepeat(rq, done, req); err != nil {
 		return err
 	}
+	setVersionHeader(rq.w.Header(), done.VersionID)
 	return writeXML(rq.w, http.StatusOK, completeResult{
 		NS: s3NS, Location: location(rq), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(done.ETag),
 		checksumXML: checksumsToXML(done.Checksums), ChecksumType: done.ChecksumType,

@@ -153,3 +153,27 @@ func TestCompleteRepeatedConcurrently(t *testing.T) {
 		t.Errorf("body %s", bodies[0])
 	}
 }
+
+// TestCompleteRepeatedVersioned: in a versioned bucket a repeated
+// completion sends the x-amz-version-id of the version the completion
+// made, also after a newer version of the key, and the same body.
+func TestCompleteRepeatedVersioned(t *testing.T) {
+	e := newEnv(t)
+	e.bucket("mpb")
+	e.mustDo(200, "PUT", "/mpb?versioning", enableVersioning)
+	id, etags := uploadParts(t, e, "k", []string{"only part"})
+	target := "/mpb/k?uploadId=" + id
+	first := e.mustDo(200, "POST", target, completeXML(etags...))
+	made := first.Header().Get("x-amz-version-id")
+	if made == "" || made == "null" {
+		t.Fatalf("complete in an Enabled bucket: x-amz-version-id %q", made)
+	}
+	newer := versionOf(t, e.put("mpb", "k", "newer"))
+	again := e.mustDo(200, "POST", target, completeXML(etags...))
+	if got := again.Header().Get("x-amz-version-id"); got != made || newer == made {
+		t.Errorf("repeat: x-amz-version-id %q, want the completion's %q (newer version %q)", got, made, newer)
+	}
+	if again.Body.String() != first.Body.String() {
+		t.Errorf("repeat: %s, want %s", again.Body.String(), first.Body.String())
+	}
+}

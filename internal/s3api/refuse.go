@@ -60,7 +60,7 @@ var refusals = []refusal{
 	// (versioning.go, tagging.go, acl.go); the other operations know only
 	// the current version, the null one in a bucket never versioned, where
 	// AWS answers any other ID with InvalidArgument.
-	{param: "versionId", except: []string{"GetObject", "HeadObject", "DeleteObject", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", "GetObjectAcl", "PutObjectAcl"}, selects: notEqual("null"), feature: "operations on versions other than the current one", code: codeInvalidArgument},
+	{param: "versionId", except: []string{"GetObject", "HeadObject", "DeleteObject", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", "GetObjectAcl", "PutObjectAcl", "GetObjectAttributes"}, selects: notEqual("null"), feature: "operations on versions other than the current one", code: codeInvalidArgument},
 	// DeleteObjects' per-object conditions, like DeleteObject's If-Match.
 	{element: "ETag", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
 	{element: "LastModifiedTime", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
@@ -68,10 +68,9 @@ var refusals = []refusal{
 	// signet has no MFA devices, so no bucket has MFA delete; the header
 	// (serial and code) is never echoed.
 	{header: "x-amz-mfa", ops: []string{"DeleteObject", "DeleteObjects", "PutBucketVersioning"}, feature: "MFA delete", code: codeNotImplemented},
-	// CreateBucketConfiguration: only LocationConstraint is implemented.
+	// CreateBucketConfiguration: LocationConstraint and Tags are implemented.
 	{element: "Location", ops: []string{"CreateBucket"}, feature: "directory buckets", code: codeNotImplemented},
 	{element: "Bucket", ops: []string{"CreateBucket"}, feature: "directory buckets", code: codeNotImplemented},
-	{element: "Tags", ops: []string{"CreateBucket"}, feature: "bucket tags", code: codeNotImplemented},
 }
 
 func isTrue(v string) bool   { return strings.EqualFold(strings.TrimSpace(v), "true") }

@@ -104,10 +104,10 @@ func TestDeleteObjectsUnknownElement(t *testing.T) {
 }
 
 // TestCreateBucketRefusesConfiguration pins finding 9 for the body of
-// CreateBucket: only LocationConstraint is implemented. Location and
-// Bucket select a directory bucket, Tags tags the new bucket: each is
-// 501 NotImplemented naming the feature and the operation, and no bucket
-// is created. Any other element is outside the schema: MalformedXML.
+// CreateBucket: LocationConstraint and Tags are implemented. Location
+// and Bucket select a directory bucket: each is 501 NotImplemented naming
+// the feature and the operation, and no bucket is created. Any other
+// element is outside the schema: MalformedXML.
 func TestCreateBucketRefusesConfiguration(t *testing.T) {
 	e := newEnv(t)
 	cases := []struct {
@@ -118,8 +118,6 @@ func TestCreateBucketRefusesConfiguration(t *testing.T) {
 			"NotImplemented", []string{"directory buckets", "Location", "CreateBucket"}},
 		{"directory bucket info", `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>us-east-1</LocationConstraint><Bucket><Type>Directory</Type></Bucket></CreateBucketConfiguration>`,
 			"NotImplemented", []string{"directory buckets", "Bucket", "CreateBucket"}},
-		{"tags", `<CreateBucketConfiguration><Tags><Tag><Key>team</Key><Value>blue</Value></Tag></Tags></CreateBucketConfiguration>`,
-			"NotImplemented", []string{"bucket tags", "Tags", "CreateBucket"}},
 		{"unknown element", `<CreateBucketConfiguration><ObjectLockEnabled>true</ObjectLockEnabled></CreateBucketConfiguration>`,
 			"MalformedXML", nil},
 	}

@@ -311,8 +311,9 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 		case q.Has("uploadId"):
 			return route{op: "ListParts", action: "s3:ListMultipartUploadParts", objects: true, handle: (*API).listParts}, nil
 		case q.Has("attributes"):
-			// AWS asks for s3:GetObject too; the handler checks it.
-			return route{op: "GetObjectAttributes", action: "s3:GetObjectAttributes", objects: true, handle: (*API).getObjectAttributes}, nil
+			// AWS asks for s3:GetObject (s3:GetObjectVersion) too; the
+			// handler checks it.
+			return route{op: "GetObjectAttributes", action: versionAction(q, "s3:GetObjectAttributes"), objects: true, handle: (*API).getObjectAttributes}, nil
 		case q.Has("versionId"):
 			return route{op: "GetObject", action: "s3:GetObjectVersion", objects: true, handle: (*API).getObject}, nil
 		default:
@@ -362,7 +363,8 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 	return route{}, s3Err(codeMethodNotAllowed)
 }
 
-// versionAction is the action AWS authorises a tags or ACL operation as:
+// versionAction is the action AWS authorises a tags, ACL or attributes
+// operation as:
 // naming a version (versionId=null too) makes s3:GetObjectTagging
 // s3:GetObjectVersionTagging, and so on, so that a grant on the current
 // object does not reach its history.

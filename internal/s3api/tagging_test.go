@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -423,5 +424,72 @@ func TestPostObjectTagging(t *testing.T) {
 	}
 	if w := e.do("HEAD", "/photos/bad", nil); w.Code != 404 {
 		t.Errorf("a refused form stored its file: %d", w.Code)
+	}
+}
+
+// createBucketTagsXML is a CreateBucketConfiguration with these tags.
+func createBucketTagsXML(kv ...string) string {
+	var b strings.Builder
+	b.WriteString(`<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>us-east-1</LocationConstraint><Tags>`)
+	for i := 0; i+1 < len(kv); i += 2 {
+		fmt.Fprintf(&b, "<Tag><Key>%s</Key><Value>%s</Value></Tag>", kv[i], kv[i+1])
+	}
+	b.WriteString(`</Tags></CreateBucketConfiguration>`)
+	return b.String()
+}
+
+// TestCreateBucketWithTags: Tags in CreateBucketConfiguration become the
+// new bucket's tags, as GetBucketTagging reads them; a tag set
+// PutBucketTagging would refuse is refused with its error and no bucket is
+// made; tagging at creation needs s3:TagResource, as on AWS.
+func TestCreateBucketWithTags(t *testing.T) {
+	e := newEnv(t)
+	e.mustDo(200, "PUT", "/tagged", createBucketTagsXML("team", "blue", "env", "prod"))
+	b, err := e.meta.GetBucket(t.Context(), "tagged")
+	if err != nil || tagString(b.Tags) != "team=blue&env=prod" {
+		t.Fatalf("the new bucket's tags: %v, %v", b.Tags, err)
+	}
+	if w := e.mustDo(200, "GET", "/tagged?tagging", ""); !strings.Contains(w.Body.String(), "<Key>team</Key><Value>blue</Value>") {
+		t.Errorf("GetBucketTagging: %s", w.Body.String())
+	}
+	e.mustDo(200, "PUT", "/untagged", `<CreateBucketConfiguration><Tags></Tags></CreateBucketConfiguration>`)
+	expectErr(t, e.do("GET", "/untagged?tagging", nil), 404, "NoSuchTagSet")
+
+	var fiftyOne []string
+	for i := range 51 {
+		fiftyOne = append(fiftyOne, fmt.Sprintf("k%d", i), "v")
+	}
+	e.mustDo(200, "PUT", "/fifty", createBucketTagsXML(fiftyOne[:100]...))
+	for _, c := range []struct{ name, body, code string }{
+		{"51 tags", createBucketTagsXML(fiftyOne...), "BadRequest"},
+		{"a duplicate key", createBucketTagsXML("k", "1", "k", "2"), "InvalidTag"},
+		{"an aws: key", createBucketTagsXML("aws:x", "1"), "InvalidTag"},
+		{"a tag without a value", `<CreateBucketConfiguration><Tags><Tag><Key>k</Key></Tag></Tags></CreateBucketConfiguration>`, "MalformedXML"},
+		{"an unknown element in Tags", `<CreateBucketConfiguration><Tags><Tag><Key>k</Key><Value>v</Value></Tag><Nope/></Tags></CreateBucketConfiguration>`, "MalformedXML"},
+	} {
+		expectErr(t, e.do("PUT", "/refused", strings.NewReader(c.body)), 400, c.code)
+		if w := e.do("HEAD", "/refused", nil); w.Code != 404 {
+			t.Fatalf("%s: the bucket was created: %d", c.name, w.Code)
+		}
+	}
+
+	var asked []string
+	denied := newEnv(t, func(c *Config) {
+		c.Authz = authzFunc(func(_ *http.Request, _ *authn.Result, action, _ string) error {
+			asked = append(asked, action)
+			if action == "s3:TagResource" {
+				return errAny
+			}
+			return nil
+		})
+	})
+	expectErr(t, denied.do("PUT", "/tagged", strings.NewReader(createBucketTagsXML("team", "blue"))), 403, "AccessDenied")
+	if w := denied.do("HEAD", "/tagged", nil); w.Code != 404 {
+		t.Fatalf("a bucket denied s3:TagResource was created: %d", w.Code)
+	}
+	asked = nil
+	denied.mustDo(200, "PUT", "/plain", `<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>`)
+	if slices.Contains(asked, "s3:TagResource") {
+		t.Errorf("CreateBucket without tags asked for s3:TagResource: %q", asked)
 	}
 }

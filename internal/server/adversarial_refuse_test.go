@@ -117,7 +117,7 @@ func TestAdversarialRefusedBodies(t *testing.T) {
 	}
 	for _, body := range []string{
 		`<CreateBucketConfiguration><Location><Name>use1-az4</Name><Type>AvailabilityZone</Type></Location><Bucket><Type>Directory</Type></Bucket></CreateBucketConfiguration>`,
-		`<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint><Tags><Tag><Key>k</Key><Value>v</Value></Tag></Tags></CreateBucketConfiguration>`,
+		`<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint><Tags><Tag><Key>k</Key><Value>v</Value></Tag></Tags><Bucket><Type>Directory</Type></Bucket></CreateBucketConfiguration>`,
 	} {
 		r := a.send(t, a.rootHeader(t, http.MethodPut, "/dirbucket", nil, []byte(body)))
 		a.expectRefusal(t, r, 501, "NotImplemented")

@@ -48,7 +48,7 @@ func recordCompletion(tx *bbolt.Tx, id string, obj *meta.Object) error {
 	c := meta.CompletedUpload{
 		Bucket: obj.Bucket, Key: obj.Key, ID: id, BucketCreated: b.Created,
 		Completed: obj.LastModified, ETag: obj.ETag, Size: obj.Size,
-		Checksums: obj.Checksums, ChecksumType: obj.ChecksumType,
+		Checksums: obj.Checksums, ChecksumType: obj.ChecksumType, VersionID: obj.VersionID,
 	}
 	if err := pruneCompletions(tx, obj.LastModified.Add(-meta.CompletedUploadRetention)); err != nil {
 		return err
@@ -140,6 +140,10 @@ func encodeCompleted(c *meta.CompletedUpload) []byte {
 	e.varint(c.Size)
 	e.strMap(c.Checksums)
 	e.str(c.ChecksumType)
+	// Appended after the first records' fields: a record written before
+	// it ends without it, and a repeat of that completion sends no
+	// x-amz-version-id.
+	e.str(c.VersionID)
 	return e.b
 }
 
@@ -154,5 +158,8 @@ func decodeCompleted(id string, v []byte) (meta.CompletedUpload, error) {
 	c.Size = d.varint()
 	c.Checksums = d.strMap()
 	c.ChecksumType = d.str()
+	if d.more() {
+		c.VersionID = d.str()
+	}
 	return c, d.done()
 }

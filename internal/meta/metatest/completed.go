@@ -119,3 +119,32 @@ func testCompletedUploadPruned(t *testing.T, s meta.Store) {
 		wantErr(t, "GetCompletedUpload("+id+") after pruning", err, want)
 	}
 }
+
+// testCompletedUploadVersioned: a completion in a versioned bucket keeps
+// the version ID it made, which a repeat sends again, even after newer
+// versions of the key; one in an unversioned bucket keeps none.
+func testCompletedUploadVersioned(t *testing.T, s meta.Store) {
+	ctx := t.Context()
+	mkBucket(t, s, "b")
+	mustUpload(t, s, "b", "k", "plain", t0)
+	mustPart(t, s, "b", "k", "plain", 1, "b0001")
+	completeWith(t, s, "b", "k", "plain", at(10))
+	setVersioning(t, s, "b", meta.VersioningEnabled)
+	mustUpload(t, s, "b", "k", "versioned", t0)
+	mustPart(t, s, "b", "k", "versioned", 1, "b0002")
+	_, _, err := s.CompleteUpload(ctx, "b", "k", "versioned", func(u meta.Upload, parts map[int]meta.Part) (meta.Object, error) {
+		o, err := buildAll(u, parts)
+		o.LastModified, o.VersionID = at(20), "v-completed"
+		return o, err
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vput(t, s, "b", "k", "v-newer", "b0003")
+	for id, want := range map[string]string{"plain": "", "versioned": "v-completed"} {
+		got, err := s.GetCompletedUpload(ctx, "b", "k", id)
+		if err != nil || got.VersionID != want {
+			t.Errorf("GetCompletedUpload(%q) = version %q, %v; want %q", id, got.VersionID, err, want)
+		}
+	}
+}

@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"CompleteUploadFailures", testCompleteUploadFailures},
 		{"CompletedUpload", testCompletedUpload},
 		{"CompletedUploadPruned", testCompletedUploadPruned},
+		{"CompletedUploadVersioned", testCompletedUploadVersioned},
 		{"AbortUpload", testAbortUpload},
 		{"ListUploads", testListUploads},
 		{"ListUploadsModel", testListUploadsModel},

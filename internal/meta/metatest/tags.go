@@ -72,6 +72,13 @@ func testBucketTags(t *testing.T, s meta.Store) {
 	}
 	mkBucket(t, s, "b")
 	check("re-created bucket", "b", nil)
+
+	// A bucket created with tags (CreateBucketConfiguration's Tags) has
+	// them from its first read on.
+	if err := s.CreateBucket(ctx, meta.Bucket{Name: "d", Region: "us-east-1", Created: t0, Tags: tagsA}); err != nil {
+		t.Fatal(err)
+	}
+	check("created with tags", "d", tagsA)
 }
 
 // testObjectTags: PutObjectTags changes the tag set and nothing else; a
