@@ -60,7 +60,8 @@ func (a *API) stream(rq *request, segs []meta.Segment, reads []segRead, first st
 // copyRange copies n bytes at off. A blob backed by a file is copied from
 // the *os.File under an *io.LimitedReader, the one shape net/http hands to
 // sendfile(2); a blob in memory is written in one piece (see
-// storage.BytesBlob).
+// storage.BytesBlob); a sealed blob decrypts the range into its own buffers
+// and writes from them (storage.RangeWriter).
 func copyRange(w io.Writer, b storage.Blob, off, n int64) error {
 	if bb, ok := b.(storage.BytesBlob); ok {
 		data := bb.Bytes()
@@ -68,6 +69,10 @@ func copyRange(w io.Writer, b storage.Blob, off, n int64) error {
 			return io.ErrUnexpectedEOF
 		}
 		_, err := w.Write(data[off : off+n])
+		return err
+	}
+	if rw, ok := b.(storage.RangeWriter); ok {
+		_, err := rw.WriteRange(w, off, n)
 		return err
 	}
 	var src io.ReadSeeker = b

@@ -19,8 +19,10 @@ import (
 // Back the two up separately.
 const sealingKeyFile = "sealing.key"
 
-// loadSealer reads the sealing key, creating it on first start.
-func loadSealer(dataDir string) (*secret.Sealer, error) {
+// loadSealingKey reads the sealing key, creating it on first start. Both
+// the identity sealer and the object store's key-encryption key derive
+// from it.
+func loadSealingKey(dataDir string) ([]byte, error) {
 	path := filepath.Join(dataDir, sealingKeyFile)
 	b, err := os.ReadFile(path)
 	switch {
@@ -29,7 +31,7 @@ func loadSealer(dataDir string) (*secret.Sealer, error) {
 		if err != nil || len(key) != secret.KeySize {
 			return nil, fmt.Errorf("%s: want %d hex-encoded bytes", path, secret.KeySize)
 		}
-		return secret.NewSealer(key)
+		return key, nil
 	case errors.Is(err, fs.ErrNotExist):
 		key, err := secret.GenerateKey()
 		if err != nil {
@@ -38,7 +40,7 @@ func loadSealer(dataDir string) (*secret.Sealer, error) {
 		if err := atomicfile.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
 			return nil, err
 		}
-		return secret.NewSealer(key)
+		return key, nil
 	default:
 		return nil, err
 	}

@@ -27,9 +27,11 @@ import (
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
 	"signet/internal/s3api"
+	"signet/internal/secret"
 	"signet/internal/storage"
 	"signet/internal/storage/disk"
 	"signet/internal/storage/inline"
+	"signet/internal/storage/sealed"
 	"signet/internal/sts"
 	"signet/internal/stsapi"
 )
@@ -84,7 +86,23 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	// Small objects live in the metadata store, made durable by the same
 	// grouped commit that publishes them (docs/design/0004); larger ones
 	// go to files.
-	blobs := inline.New(files, md, inline.DefaultMax)
+	// Every blob is sealed (SSE-S3) above both: small objects are
+	// encrypted in the metadata store too (docs/design/0005).
+	sealingKey, err := loadSealingKey(cfg.DataDir)
+	if err != nil {
+		md.Close()
+		return nil, fmt.Errorf("sealing key: %w", err)
+	}
+	kek, err := sealed.DeriveKEK(sealingKey)
+	if err != nil {
+		md.Close()
+		return nil, fmt.Errorf("sealing key: %w", err)
+	}
+	blobs, err := sealed.New(inline.New(files, md, inline.DefaultMax), kek)
+	if err != nil {
+		md.Close()
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base)}
 	if n, err := collectOrphans(context.Background(), md, blobs); err != nil {
 		s.Close()
@@ -96,7 +114,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		s.Close()
 		return nil, fmt.Errorf("start-up binding of identities to unique IDs: %w", err)
 	}
-	sealer, err := loadSealer(cfg.DataDir)
+	sealer, err := secret.NewSealer(sealingKey)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sealing key: %w", err)

@@ -307,6 +307,7 @@ type sealReader struct {
 	spare   []byte // the buffer behind pending for small reads
 	next    int64  // index of the next chunk
 	plain   int64  // plaintext bytes read so far
+	srcEOF  bool   // src has ended
 	done    bool   // the last chunk is sealed
 }
 
@@ -369,16 +370,24 @@ func (s *sealReader) Read(p []byte) (int, error) {
 // sealChunk reads up to one chunk of plaintext into buf and seals it in
 // place, returning the sealed length. A short chunk is the last.
 func (s *sealReader) sealChunk(buf []byte) (int, error) {
-	m, err := storage.Fill(s.src, buf[:s.h.chunk])
-	switch err {
-	case nil:
-	case io.EOF:
-		s.done = true
-	default:
-		return 0, err
+	var m int
+	if !s.srcEOF {
+		var err error
+		m, err = storage.Fill(s.src, buf[:s.h.chunk])
+		switch err {
+		case nil:
+		case io.EOF:
+			s.srcEOF = true
+		default:
+			return 0, err
+		}
 	}
 	s.plain += int64(m)
-	last := s.done
+	// Only a short chunk is the last: a body that ends exactly at a chunk
+	// boundary (even with the EOF on the same Read) gets an empty last
+	// chunk after its full one, as the reader's size arithmetic expects.
+	last := m < int(s.h.chunk)
+	s.done = last
 	n := chunkNonce(s.next, last)
 	ad := chunkAD(s.h.identity, s.next, last)
 	out := s.h.aead.Seal(buf[:0], n[:], buf[:m], ad[:])

@@ -200,7 +200,7 @@ func TestRangesAcrossChunkBoundaries(t *testing.T) {
 		if b.Size() != size {
 			t.Fatalf("Size = %d, want %d", b.Size(), size)
 		}
-		for _, r := range [][2]int64{{0, size}, {C - 1, 2}, {C - 5, 10}, {C, 1}, {size - 1, 1}, {1, size - 2}, {2*C - 3, 17*C}} {
+		for _, r := range [][2]int64{{0, size}, {C - 1, 2}, {C - 5, 10}, {C, 1}, {size - 1, 1}, {1, size - 2}, {2*C - 3, 17 * C}} {
 			off, n := r[0], min(r[1], size-r[0])
 			if off < 0 || n <= 0 || off >= size {
 				continue
@@ -256,5 +256,31 @@ func TestOtherKeysBlobs(t *testing.T) {
 	}
 	if got, err := readAll(t, both, id); err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("with the old key kept: %v", err)
+	}
+}
+
+// eofWithData returns the last bytes together with io.EOF, as some
+// network bodies do.
+type eofWithData struct{ r *bytes.Reader }
+
+func (e eofWithData) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err == nil && e.r.Len() == 0 {
+		err = io.EOF
+	}
+	return n, err
+}
+
+func TestBodyEndingOnAChunkBoundaryWithEOF(t *testing.T) {
+	e := newEngine(t, memory.New())
+	for _, n := range []int{sealed.ChunkSize, 80 * sealed.ChunkSize} {
+		want := data(n)
+		id, size, err := e.Put(t.Context(), eofWithData{bytes.NewReader(want)})
+		if err != nil || size != int64(n) {
+			t.Fatalf("Put = %d, %v", size, err)
+		}
+		if got, err := readAll(t, e, id); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%d bytes ending with EOF on a chunk boundary: %v", n, err)
+		}
 	}
 }
