@@ -179,6 +179,7 @@ var actionKeys = map[string][]string{
 	"s3:GetBucketLocation":          s3Common,
 	"s3:GetBucketPolicy":            s3Common,
 	"s3:GetBucketVersioning":        s3Common,
+	"s3:GetEncryptionConfiguration": s3Common,
 	"s3:GetObject":                  join(s3Object, []string{"s3:ExistingObjectTag/"}),
 	"s3:GetObjectAcl":               join(s3Object, []string{"s3:ExistingObjectTag/"}),
 	"s3:ListAllMyBuckets":           s3Common,
@@ -188,6 +189,7 @@ var actionKeys = map[string][]string{
 	"s3:PutBucketAcl":               join(s3Common, s3Grants),
 	"s3:PutBucketCORS":              s3Common,
 	"s3:PutBucketPolicy":            s3Common,
+	"s3:PutEncryptionConfiguration": s3Common,
 	"s3:PutObjectAcl":               join(s3Object, s3Grants, []string{"s3:ExistingObjectTag/"}),
 	"s3:PutObject": join(s3Object, s3Grants, []string{
 		"s3:RequestObjectTag/", "s3:RequestObjectTagKeys", "s3:x-amz-copy-source",

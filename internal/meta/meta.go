@@ -83,6 +83,10 @@ type Object struct {
 	Segments []Segment
 	// PartsCount is the number of parts for a multipart object, else 0.
 	PartsCount int
+	// ServerSideEncryption is how the object's bytes are encrypted at
+	// rest, as S3 names it: "AES256" (SSE-S3) for every object written
+	// since signet seals blobs, "" for one written before.
+	ServerSideEncryption string
 }
 
 // Blobs lists the blobs the object references.

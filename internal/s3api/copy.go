@@ -161,7 +161,8 @@ func (a *API) copyObject(rq *request) error {
 		obj := meta.Object{
 			Bucket: rq.bucket, Key: rq.key, Size: n, ETag: hex.EncodeToString(md),
 			LastModified: a.cfg.Clock.Now(), Attrs: attrs,
-			Segments: []meta.Segment{{Blob: id, Size: n}},
+			Segments:             []meta.Segment{{Blob: id, Size: n}},
+			ServerSideEncryption: sseAES256,
 		}
 		if alg != "" {
 			sums := map[string]string{string(alg): checksum.Encode(sum)}
@@ -171,6 +172,7 @@ func (a *API) copyObject(rq *request) error {
 			return err
 		}
 		setChecksumHeaders(rq.w.Header(), obj.Checksums, obj.ChecksumType)
+		setSSEHeader(rq.w.Header(), obj.ServerSideEncryption)
 		return writeXML(rq.w, http.StatusOK, copyObjectResult{NS: s3NS, LastModified: isoTime(obj.LastModified), ETag: quoteETag(obj.ETag)})
 	}
 }

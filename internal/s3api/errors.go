@@ -67,6 +67,7 @@ const (
 	codeInvalidToken
 	codeInvalidURI
 	codeKeyTooLongError
+	codeKMSNotFoundException
 	codeMalformedPOSTRequest
 	codeMalformedPolicy
 	codeMalformedXML
@@ -167,6 +168,8 @@ var codes = [codeCount]errSpec{
 		"the path does not unescape, or the key is not valid UTF-8"},
 	codeKeyTooLongError: {"KeyTooLongError", 400, "Your key is too long",
 		"a key, or a copy source's key, over 1024 bytes"},
+	codeKMSNotFoundException: {"KMS.NotFoundException", 400, "Invalid keyId",
+		"a PutObject, CopyObject or CreateMultipartUpload asks for SSE-KMS (x-amz-server-side-encryption aws:kms or aws:kms:dsse), or a PutBucketEncryption body for it: signet has no KMS, so the key (named, or the default aws/s3) does not exist (\"Invalid keyId <key>\")"},
 	codeMalformedPOSTRequest: {"MalformedPOSTRequest", 400, "The body of your POST request is not well-formed multipart/form-data.",
 		"a browser form upload whose body is not well-formed multipart/form-data, or whose Content-Type has no boundary"},
 	codeMalformedPolicy: {"MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'",

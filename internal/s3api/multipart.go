@@ -119,6 +119,7 @@ func (a *API) createUpload(rq *request) error {
 		rq.w.Header().Set("x-amz-checksum-algorithm", u.ChecksumAlgorithm)
 		rq.w.Header().Set("x-amz-checksum-type", u.ChecksumType)
 	}
+	setSSEHeader(rq.w.Header(), sseAES256)
 	return writeXML(rq.w, http.StatusOK, initiateResult{NS: s3NS, Bucket: rq.bucket, Key: rq.key, UploadID: u.ID})
 }
 
@@ -162,6 +163,7 @@ func (a *API) uploadPart(rq *request) error {
 		return err
 	}
 	rq.w.Header().Set("ETag", quoteETag(p.ETag))
+	setSSEHeader(rq.w.Header(), sseAES256)
 	setChecksumHeaders(rq.w.Header(), p.Checksums, "")
 	setStatusNoBody(rq.w, http.StatusOK)
 	return nil
@@ -220,6 +222,7 @@ func (a *API) uploadPartCopy(rq *request) error {
 		if err := a.storePart(rq, u, p); err != nil {
 			return err
 		}
+		setSSEHeader(rq.w.Header(), sseAES256)
 		return writeXML(rq.w, http.StatusOK, copyPartResult{NS: s3NS, LastModified: isoTime(p.LastModified), ETag: quoteETag(p.ETag)})
 	}
 }
@@ -388,7 +391,7 @@ func (a *API) completeUpload(rq *request) error {
 	id := rq.query.Get("uploadId")
 	now := a.cfg.Clock.Now()
 	build := func(u meta.Upload, parts map[int]meta.Part) (meta.Object, error) {
-		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts)}
+		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts), ServerSideEncryption: sseAES256}
 		alg := checksum.Algorithm(u.ChecksumAlgorithm)
 		digests := md5.New()
 		var sums [][]byte
@@ -444,6 +447,7 @@ func (a *API) completeUpload(rq *request) error {
 		return noSuchBucket(err, rq.bucket)
 	}
 	a.deleteBlobs(rq, freed)
+	setSSEHeader(rq.w.Header(), sseAES256)
 	return writeXML(rq.w, http.StatusOK, completeResult{
 		NS: s3NS, Location: location(rq), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(obj.ETag),
 		checksumXML: checksumsToXML(obj.Checksums), ChecksumType: obj.ChecksumType,

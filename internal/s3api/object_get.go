@@ -151,6 +151,7 @@ func (a *API) writeObjectHeaders(rq *request, obj *meta.Object, rng byteRange, p
 	h.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
 	h.Set("ETag", quoteETag(obj.ETag))
 	h["Accept-Ranges"] = acceptRangesBytes
+	setSSEHeader(h, obj.ServerSideEncryption)
 	length := obj.Size
 	if partial {
 		length = rng.length()

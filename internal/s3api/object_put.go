@@ -34,6 +34,8 @@ func (a *API) putObject(rq *request) error {
 		LastModified: a.cfg.Clock.Now(),
 		Attrs:        attrs,
 		Segments:     []meta.Segment{{Blob: in.blob, Size: in.size}},
+		// Every blob is sealed: see encryption.go.
+		ServerSideEncryption: sseAES256,
 	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}
@@ -46,6 +48,7 @@ func (a *API) putObject(rq *request) error {
 	h := rq.w.Header()
 	h.Set("ETag", quoteETag(obj.ETag))
 	setChecksumHeaders(h, obj.Checksums, obj.ChecksumType)
+	setSSEHeader(h, obj.ServerSideEncryption)
 	setStatusNoBody(rq.w, http.StatusOK)
 	return nil
 }

@@ -156,6 +156,8 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 		LastModified: a.cfg.Clock.Now(),
 		Attrs:        attrs,
 		Segments:     []meta.Segment{{Blob: in.blob, Size: in.size}},
+		// Every blob is sealed: see encryption.go.
+		ServerSideEncryption: sseAES256,
 	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}

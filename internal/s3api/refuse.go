@@ -24,7 +24,8 @@ type refusal struct {
 	// does not implement.
 	header, param, element string
 	// ops limits the row to these operations; empty means every one.
-	ops []string
+	// except exempts operations whose handlers implement the feature.
+	ops, except []string
 	// selects reports whether the value asks for the feature; nil means
 	// any value, even an empty one.
 	selects func(v string) bool
@@ -51,7 +52,10 @@ var refusals = []refusal{
 	{header: "x-amz-object-ownership", selects: notEqualFold("BucketOwnerEnforced"), feature: "ACLs (Object Ownership other than BucketOwnerEnforced)", code: codeNotImplemented, echo: true},
 	{header: "x-amz-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
 	{header: "x-amz-copy-source-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
-	{header: "x-amz-server-side-encryption*", feature: "server-side encryption (SSE-S3, SSE-KMS)", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption-bucket-key-enabled", feature: "S3 Bucket Keys", code: codeNotImplemented},
+	// On writes checkServerSideEncryption answers these as AWS does
+	// (AES256 is what every object gets; SSE-KMS has no KMS key).
+	{header: "x-amz-server-side-encryption*", except: sseWriteOps, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
 	{header: "x-amz-website-redirect-location", selects: nonEmpty, feature: "website redirects", code: codeNotImplemented},
 	// Classes that differ from STANDARD only in price are stored and
 	// reported; these change what the API does (an archived object needs
@@ -175,6 +179,9 @@ func refuseElements(op string, elems []bodyElement) *apiError {
 }
 
 func (rf *refusal) appliesTo(op string) bool {
+	if contains(rf.except, op) {
+		return false
+	}
 	if len(rf.ops) == 0 {
 		return true
 	}
@@ -288,7 +295,6 @@ var subresources = map[string]subresource{
 	"accelerate":            bucketOps("Transfer Acceleration", "BucketAccelerateConfiguration"),
 	"analytics":             bucketOps("storage class analytics", "BucketAnalyticsConfiguration"),
 	"attributes":            {"object attributes", map[string]string{"": "GetObjectAttributes"}},
-	"encryption":            bucketOps("default bucket encryption", "BucketEncryption"),
 	"intelligent-tiering":   bucketOps("S3 Intelligent-Tiering archive configurations", "BucketIntelligentTieringConfiguration"),
 	"inventory":             bucketOps("S3 Inventory", "BucketInventoryConfiguration"),
 	"legal-hold":            {"Object Lock legal holds", map[string]string{"GET": "GetObjectLegalHold", "": "PutObjectLegalHold"}},

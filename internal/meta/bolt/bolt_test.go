@@ -114,7 +114,13 @@ func TestDecodeCorrupt(t *testing.T) {
 	o := meta.Object{Key: "k", Size: 1, Attrs: meta.Attrs{UserMeta: map[string]string{"a": "b"}},
 		Segments: []meta.Segment{{Blob: "b1", Size: 1}}}
 	v := encodeObject(&o)
+	// A record cut just before ServerSideEncryption (one length byte for
+	// "") is a whole record written before that field existed.
+	legacy := len(v) - 1
 	for i := range v {
+		if i == legacy {
+			continue
+		}
 		if _, err := decodeObject("b", "k", v[:i]); err == nil {
 			t.Errorf("truncated record (%d of %d bytes) decoded", i, len(v))
 		}

@@ -292,6 +292,7 @@ func encodeObject(o *meta.Object) []byte {
 		e.strMap(s.Checksums)
 	}
 	e.varint(int64(o.PartsCount))
+	e.str(o.ServerSideEncryption)
 	return e.b
 }
 
@@ -319,6 +320,10 @@ func decodeObject(bucket, key string, v []byte) (meta.Object, error) {
 		}
 	}
 	o.PartsCount = int(d.varint())
+	// Records written before encryption at rest end here.
+	if d.err == nil && d.off < len(d.b) {
+		o.ServerSideEncryption = d.str()
+	}
 	return o, d.done()
 }
 

@@ -111,8 +111,9 @@ func object(bucket, key string, blobs ...storage.BlobID) meta.Object {
 			StorageClass:       "STANDARD",
 			UserMeta:           map[string]string{"color": "blue", "empty": "", "ünï": "\x00v"},
 		},
-		Checksums:    map[string]string{"CRC32": "AAAAAA=="},
-		ChecksumType: "FULL_OBJECT",
+		Checksums:            map[string]string{"CRC32": "AAAAAA=="},
+		ChecksumType:         "FULL_OBJECT",
+		ServerSideEncryption: "AES256",
 	}
 	for i, b := range blobs {
 		seg := meta.Segment{Blob: b, Size: int64(10 + i)}
