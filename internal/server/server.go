@@ -57,6 +57,13 @@ type Server struct {
 // New opens the data directory, recovers from any crash, and builds the
 // handler. base is the real clock (tests pass a fake).
 func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error) {
+	return newServer(cfg, log, base, true)
+}
+
+// newServer is New; seal false leaves blobs unencrypted, as signet stored
+// them before encryption at rest, and exists only so that a benchmark can
+// measure the sealed path against that baseline in the same run.
+func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -98,10 +105,12 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		md.Close()
 		return nil, fmt.Errorf("sealing key: %w", err)
 	}
-	blobs, err := sealed.New(inline.New(files, md, inline.DefaultMax), kek)
-	if err != nil {
-		md.Close()
-		return nil, err
+	var blobs storage.Engine = inline.New(files, md, inline.DefaultMax)
+	if seal {
+		if blobs, err = sealed.New(blobs, kek); err != nil {
+			md.Close()
+			return nil, err
+		}
 	}
 	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base)}
 	if n, err := collectOrphans(context.Background(), md, blobs); err != nil {
