@@ -438,6 +438,19 @@ func (b *blob) chunks() int64 { return b.size/b.h.chunk + 1 }
 // in place and calls fn with its index and plaintext, which stays valid
 // until buf is reused.
 func (b *blob) decrypt(buf []byte, first, count int64, fn func(i int64, pt []byte) error) error {
+	return b.decryptTo(buf, first, count, func(i int64, c []byte, last bool) error {
+		pt, err := b.h.open(c[:0], c, i, last)
+		if err != nil {
+			return err
+		}
+		return fn(i, pt)
+	})
+}
+
+// decryptTo reads chunks [first, first+count) sealed into buf and calls fn
+// with each one's index, sealed bytes and whether it is the blob's last,
+// for fn to decrypt where it wants.
+func (b *blob) decryptTo(buf []byte, first, count int64, fn func(i int64, ct []byte, last bool) error) error {
 	full := b.h.chunk + tagSize
 	total := b.chunks()
 	count = min(count, total-first)
@@ -454,12 +467,7 @@ func (b *blob) decrypt(buf []byte, first, count int64, fn func(i int64, pt []byt
 	}
 	for j := range count {
 		i := first + j
-		c := ct[j*full : min((j+1)*full, ctLen)]
-		pt, err := b.h.open(c[:0], c, i, i == total-1)
-		if err != nil {
-			return err
-		}
-		if err := fn(i, pt); err != nil {
+		if err := fn(i, ct[j*full:min((j+1)*full, ctLen)], i == total-1); err != nil {
 			return err
 		}
 	}
@@ -545,6 +553,9 @@ func (b *blob) ReadAt(p []byte, off int64) (int, error) {
 func (b *blob) WriteRange(w io.Writer, off, n int64) (int64, error) {
 	if off < 0 || n < 0 || off+n > b.size {
 		return 0, io.ErrUnexpectedEOF
+	}
+	if n > pipeChunks*b.h.chunk {
+		return b.writePipelined(w, off, n)
 	}
 	var written int64
 	err := b.each(off, n, func(pt []byte) error {
