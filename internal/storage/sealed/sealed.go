@@ -81,6 +81,10 @@ var (
 type KEK struct {
 	id   [8]byte
 	aead cipher.AEAD
+	// customer, for a blob sealed under a customer's key (SSE-C), is that
+	// key: the KEK is derived from it and the blob's identity once the
+	// identity is drawn, and aead is nil until then.
+	customer []byte
 }
 
 // DeriveKEK derives the key that wraps data keys from the server's sealing
@@ -142,7 +146,12 @@ func (e *Engine) Put(ctx context.Context, r io.Reader) (storage.BlobID, int64, e
 	if err := ctx.Err(); err != nil {
 		return "", 0, err
 	}
-	sr, err := newSealReader(r, e.current)
+	return e.put(ctx, r, e.current)
+}
+
+// put seals r with its data key wrapped by kek.
+func (e *Engine) put(ctx context.Context, r io.Reader, kek *KEK) (storage.BlobID, int64, error) {
+	sr, err := newSealReader(r, kek)
 	if err != nil {
 		return "", 0, err
 	}
@@ -155,11 +164,17 @@ func (e *Engine) Put(ctx context.Context, r io.Reader) (storage.BlobID, int64, e
 
 // Open implements storage.Engine.
 func (e *Engine) Open(ctx context.Context, id storage.BlobID) (storage.Blob, error) {
+	return e.openWith(ctx, id, nil)
+}
+
+// openWith opens id; customerKey opens a blob sealed under a customer's
+// key (SSE-C), nil any other.
+func (e *Engine) openWith(ctx context.Context, id storage.BlobID, customerKey []byte) (storage.Blob, error) {
 	b, err := e.next.Open(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	sb, err := e.open(b)
+	sb, err := e.open(b, customerKey)
 	if err != nil {
 		b.Close()
 		return nil, err
@@ -188,7 +203,7 @@ type header struct {
 
 // readHeader reads b's header. ok is false for a blob without the magic:
 // one written before encryption, served as stored.
-func (e *Engine) readHeader(b storage.Blob) (h *header, ok bool, err error) {
+func (e *Engine) readHeader(b storage.Blob, customerKey []byte) (h *header, ok bool, err error) {
 	if b.Size() < headerSize {
 		return nil, false, nil
 	}
@@ -201,9 +216,9 @@ func (e *Engine) readHeader(b storage.Blob) (h *header, ok bool, err error) {
 	}
 	var kid [8]byte
 	copy(kid[:], h.raw[idOff:chunkOff])
-	kek, known := e.keks[kid]
-	if !known {
-		return nil, true, ErrUnknownKey
+	kek, err := e.kekFor(kid, h.raw[identOff:nonceOff], customerKey)
+	if err != nil {
+		return nil, true, err
 	}
 	h.chunk = int64(binary.BigEndian.Uint32(h.raw[chunkOff:identOff]))
 	if h.chunk == 0 {
@@ -222,12 +237,15 @@ func (e *Engine) readHeader(b storage.Blob) (h *header, ok bool, err error) {
 }
 
 // open wraps an opened blob of the next engine.
-func (e *Engine) open(b storage.Blob) (storage.Blob, error) {
-	h, ok, err := e.readHeader(b)
+func (e *Engine) open(b storage.Blob, customerKey []byte) (storage.Blob, error) {
+	h, ok, err := e.readHeader(b, customerKey)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
+		if customerKey != nil {
+			return nil, ErrNotCustomerSealed
+		}
 		return b, nil
 	}
 	plain, err := plainSize(b.Size(), h.chunk)
@@ -320,6 +338,12 @@ func newSealReader(src io.Reader, kek *KEK) (*sealReader, error) {
 	// crypto/rand.Read never fails (it crashes the program instead).
 	_, _ = rand.Read(dk)
 	_, _ = rand.Read(h.raw[identOff:wrappedOff]) // identity and wrap nonce
+	if kek.customer != nil {
+		var err error
+		if kek, err = customerKEK(kek.customer, h.raw[identOff:nonceOff]); err != nil {
+			return nil, err
+		}
+	}
 	kek.aead.Seal(h.raw[wrappedOff:wrappedOff], h.raw[nonceOff:wrappedOff], dk, h.raw[:nonceOff])
 	aead, err := newGCM(dk)
 	clear(dk)
