@@ -87,6 +87,14 @@ type Object struct {
 	// rest, as S3 names it: "AES256" (SSE-S3) for every object written
 	// since signet seals blobs, "" for one written before.
 	ServerSideEncryption string
+	// SSECustomerAlgorithm ("AES256") marks an object written with a
+	// customer-provided key (SSE-C); SSECustomerKeyMD5 is the key's MD5 as
+	// the client sent it (base64), sent back on reads; SSECustomerKeyCheck
+	// is a salted HMAC of the key, to tell a later request's key from
+	// another. The key itself is never stored.
+	SSECustomerAlgorithm string
+	SSECustomerKeyMD5    string
+	SSECustomerKeyCheck  []byte
 }
 
 // Blobs lists the blobs the object references.

@@ -56,6 +56,7 @@ const (
 	codeInvalidArgument
 	codeInvalidBucketName
 	codeInvalidDigest
+	codeInvalidEncryptionAlgorithmError
 	codeInvalidLocationConstraint
 	codeInvalidPart
 	codeInvalidPartNumber
@@ -146,6 +147,8 @@ var codes = [codeCount]errSpec{
 		"CreateBucket with a name outside S3's general-purpose bucket naming rules"},
 	codeInvalidDigest: {"InvalidDigest", 400, "The Content-MD5 you specified was invalid.",
 		"Content-MD5 is not a base64-encoded MD5"},
+	codeInvalidEncryptionAlgorithmError: {"InvalidEncryptionAlgorithmError", 400, "The Encryption request you specified is not valid. Supported value: AES256.",
+		"an SSE-C request (x-amz-server-side-encryption-customer-algorithm) names an algorithm other than AES256"},
 	codeInvalidLocationConstraint: {"InvalidLocationConstraint", 400, "The specified location-constraint is not valid",
 		"CreateBucket's LocationConstraint is not a region's name"},
 	codeInvalidPart: {"InvalidPart", 400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",

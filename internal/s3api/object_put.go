@@ -24,6 +24,9 @@ func (a *API) putObject(rq *request) error {
 	if _, err := a.requireBucket(rq); err != nil {
 		return err
 	}
+	if rq.sseC, err = parseSSECustomer(rq); err != nil {
+		return err
+	}
 	in, err := a.ingest(rq, maxPutSize, "")
 	if err != nil {
 		return err
@@ -37,6 +40,17 @@ func (a *API) putObject(rq *request) error {
 		// Every blob is sealed: see encryption.go.
 		ServerSideEncryption: sseAES256,
 	}
+	if c := rq.sseC; c != nil {
+		// An SSE-C object is encrypted with the customer's key, not S3's:
+		// AWS sends the customer headers for it instead of AES256.
+		cs, err := a.sealer("PutObject")
+		if err != nil {
+			return err
+		}
+		obj.ServerSideEncryption = ""
+		obj.SSECustomerAlgorithm, obj.SSECustomerKeyMD5 = sseAES256, c.keyMD5
+		obj.SSECustomerKeyCheck = cs.NewKeyCheck(c.key)
+	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}
 		obj.Checksums, obj.ChecksumType = sums, "FULL_OBJECT"
@@ -49,6 +63,7 @@ func (a *API) putObject(rq *request) error {
 	h.Set("ETag", quoteETag(obj.ETag))
 	setChecksumHeaders(h, obj.Checksums, obj.ChecksumType)
 	setSSEHeader(h, obj.ServerSideEncryption)
+	setSSECHeaders(h, &obj)
 	setStatusNoBody(rq.w, http.StatusOK)
 	return nil
 }

@@ -50,12 +50,16 @@ var refusals = []refusal{
 	{header: "x-amz-acl", selects: grantsOthers, feature: "ACLs other than the owner's full control", code: codeAccessControlListNotSupported, echo: true},
 	{header: "x-amz-grant-*", feature: "ACL grants", code: codeAccessControlListNotSupported},
 	{header: "x-amz-object-ownership", selects: notEqualFold("BucketOwnerEnforced"), feature: "ACLs (Object Ownership other than BucketOwnerEnforced)", code: codeNotImplemented, echo: true},
-	{header: "x-amz-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
+	// PutObject, GetObject and HeadObject implement SSE-C (sse_customer.go).
+	{header: "x-amz-server-side-encryption-customer-*", except: sseCustomerOps, feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
 	{header: "x-amz-copy-source-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
 	{header: "x-amz-server-side-encryption-bucket-key-enabled", feature: "S3 Bucket Keys", code: codeNotImplemented},
 	// On writes checkServerSideEncryption answers these as AWS does
 	// (AES256 is what every object gets; SSE-KMS has no KMS key).
-	{header: "x-amz-server-side-encryption*", except: sseWriteOps, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption", ops: []string{"GetObject", "HeadObject"}, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption-aws-*", ops: []string{"GetObject", "HeadObject"}, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption-context", ops: []string{"GetObject", "HeadObject"}, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption*", except: append(append([]string(nil), sseWriteOps...), "GetObject", "HeadObject"), feature: "server-side encryption headers on this operation", code: codeNotImplemented},
 	{header: "x-amz-website-redirect-location", selects: nonEmpty, feature: "website redirects", code: codeNotImplemented},
 	// Classes that differ from STANDARD only in price are stored and
 	// reported; these change what the API does (an archived object needs

@@ -24,6 +24,8 @@ type request struct {
 	bucket string
 	key    string
 	query  url.Values
+	// sseC is a PutObject's validated SSE-C key (sse_customer.go).
+	sseC *sseCustomer
 }
 
 // handlerFunc serves one operation; a returned error goes through
@@ -132,6 +134,9 @@ func (a *API) prepareFor(r *http.Request, readBody bool) prepared {
 	}
 	if err == nil {
 		err = checkServerSideEncryption(p.rq, rt.op)
+	}
+	if err == nil {
+		err = checkSSECustomer(p.rq, rt.op)
 	}
 	if err == nil {
 		err = a.checkExpectedOwner(r.Header, p.rq.query)

@@ -26,7 +26,9 @@ func TestAdversarialRefusedFeatures(t *testing.T) {
 		{"tags on an overwrite", "PUT", "/adv/obj", []string{"x-amz-tagging", "classification=secret"}, 501, "NotImplemented"},
 		{"public ACL on an overwrite", "PUT", "/adv/obj", []string{"x-amz-acl", "public-read"}, 400, "AccessControlListNotSupported"},
 		{"grant to everyone", "PUT", "/adv/obj?acl", []string{"x-amz-grant-read", "uri=http://acs.amazonaws.com/groups/global/AllUsers"}, 400, "AccessControlListNotSupported"},
-		{"SSE-C read", "GET", "/adv/obj", []string{"x-amz-server-side-encryption-customer-algorithm", "AES256"}, 501, "NotImplemented"},
+		// SSE-C is implemented on PutObject, GetObject and HeadObject
+		// (adversarial_ssec_test.go), not on multipart uploads.
+		{"SSE-C multipart upload", "POST", "/adv/ssec?uploads", []string{"x-amz-server-side-encryption-customer-algorithm", "AES256"}, 501, "NotImplemented"},
 		{"website redirect", "PUT", "/adv/obj", []string{"x-amz-website-redirect-location", "https://evil.example/"}, 501, "NotImplemented"},
 		{"archive class", "PUT", "/adv/obj", []string{"x-amz-storage-class", "DEEP_ARCHIVE"}, 501, "NotImplemented"},
 		{"conditional delete", "DELETE", "/adv/obj", []string{"If-Match", `"nope"`}, 501, "NotImplemented"},

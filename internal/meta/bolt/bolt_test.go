@@ -115,10 +115,10 @@ func TestDecodeCorrupt(t *testing.T) {
 		Segments: []meta.Segment{{Blob: "b1", Size: 1}}}
 	v := encodeObject(&o)
 	// A record cut just before ServerSideEncryption (one length byte for
-	// "") is a whole record written before that field existed.
-	legacy := len(v) - 1
+	// ""), or just before the three SSE-C fields (one each), is a whole
+	// record written before those fields existed.
 	for i := range v {
-		if i == legacy {
+		if i == len(v)-4 || i == len(v)-3 {
 			continue
 		}
 		if _, err := decodeObject("b", "k", v[:i]); err == nil {

@@ -293,6 +293,9 @@ func encodeObject(o *meta.Object) []byte {
 	}
 	e.varint(int64(o.PartsCount))
 	e.str(o.ServerSideEncryption)
+	e.str(o.SSECustomerAlgorithm)
+	e.str(o.SSECustomerKeyMD5)
+	e.str(string(o.SSECustomerKeyCheck))
 	return e.b
 }
 
@@ -323,6 +326,14 @@ func decodeObject(bucket, key string, v []byte) (meta.Object, error) {
 	// Records written before encryption at rest end here.
 	if d.err == nil && d.off < len(d.b) {
 		o.ServerSideEncryption = d.str()
+	}
+	// Records written before SSE-C end here.
+	if d.err == nil && d.off < len(d.b) {
+		o.SSECustomerAlgorithm = d.str()
+		o.SSECustomerKeyMD5 = d.str()
+		if c := d.str(); c != "" {
+			o.SSECustomerKeyCheck = []byte(c)
+		}
 	}
 	return o, d.done()
 }

@@ -127,3 +127,11 @@ func keyMAC(salt, customerKey []byte) []byte {
 	m.Write(customerKey)
 	return m.Sum(nil)
 }
+
+// NewKeyCheck is the package's NewKeyCheck, for callers that hold the
+// engine behind an interface.
+func (e *Engine) NewKeyCheck(customerKey []byte) []byte { return NewKeyCheck(customerKey) }
+
+// KeyMatches is the package's KeyMatches, for callers that hold the
+// engine behind an interface.
+func (e *Engine) KeyMatches(check, customerKey []byte) bool { return KeyMatches(check, customerKey) }
