@@ -50,6 +50,7 @@ func (a *API) putObject(rq *request) error {
 		obj.ServerSideEncryption = ""
 		obj.SSECustomerAlgorithm, obj.SSECustomerKeyMD5 = sseAES256, c.keyMD5
 		obj.SSECustomerKeyCheck = cs.NewKeyCheck(c.key)
+		obj.ETag = sseCETag()
 	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}

@@ -3,8 +3,10 @@ package s3api
 import (
 	"context"
 	"crypto/md5"
+	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"io"
 	"net/http"
 
@@ -188,4 +190,14 @@ func setSSECHeaders(h http.Header, obj *meta.Object) {
 		h.Set(hdrSSECAlgorithm, obj.SSECustomerAlgorithm)
 		h.Set("x-amz-server-side-encryption-customer-key-MD5", obj.SSECustomerKeyMD5)
 	}
+}
+
+// sseCETag is an SSE-C object's ETag. As on AWS it is not the MD5 of the
+// data, which anyone allowed to list the bucket could read and which would
+// confirm a guess of the plaintext without the key: it is random.
+func sseCETag() string {
+	b := make([]byte, md5.Size)
+	// crypto/rand.Read never fails (it crashes the program instead).
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

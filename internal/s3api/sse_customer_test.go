@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"crypto/tls"
 	"encoding/base64"
+	"encoding/hex"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -63,6 +64,12 @@ func TestSSECRoundTrip(t *testing.T) {
 		t.Fatalf("PUT with SSE-C: %d %s", w.Code, w.Body)
 	}
 	wantMD5 := sseCHeaders(7)[5]
+	// The ETag is not the data's MD5: that would confirm a guess of the
+	// plaintext to anyone allowed to list the bucket.
+	sum := md5.Sum([]byte(body))
+	if etag := w.Header().Get("ETag"); len(etag) != 34 || strings.Contains(etag, hex.EncodeToString(sum[:])) {
+		t.Errorf("SSE-C ETag %s", etag)
+	}
 	for _, resp := range []*httptest.ResponseRecorder{w, e.doTLS("GET", "/bkt/k", nil, sseCHeaders(7)...), e.doTLS("HEAD", "/bkt/k", nil, sseCHeaders(7)...)} {
 		h := resp.Header()
 		if h.Get("x-amz-server-side-encryption-customer-algorithm") != "AES256" || h.Get("x-amz-server-side-encryption-customer-key-MD5") != wantMD5 {
