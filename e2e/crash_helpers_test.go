@@ -477,13 +477,15 @@ func ownedBlobs(ctx context.Context, st meta.Store, r *layoutReport) (map[storag
 		return nil, err
 	}
 	for _, b := range buckets {
-		q := meta.ListQuery{MaxKeys: 1000}
+		// Every version owns its blobs, not only the current ones; in a
+		// bucket never versioned the versions are the objects.
+		q := meta.VersionQuery{MaxKeys: 1000}
 		for {
-			page, err := st.ListObjects(ctx, b.Name, q)
+			page, err := st.ListObjectVersions(ctx, b.Name, q)
 			if err != nil {
 				return nil, err
 			}
-			for _, o := range page.Objects {
+			for _, o := range page.Versions {
 				r.objects++
 				for _, id := range o.Blobs() {
 					owned[id] = true
@@ -492,7 +494,7 @@ func ownedBlobs(ctx context.Context, st meta.Store, r *layoutReport) (map[storag
 			if !page.IsTruncated {
 				break
 			}
-			q.After = page.NextAfter
+			q.KeyMarker, q.VersionIDMarker = page.NextKeyMarker, page.NextVersionIDMarker
 		}
 		uq := meta.UploadQuery{MaxUploads: 1000}
 		for {

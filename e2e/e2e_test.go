@@ -532,6 +532,12 @@ func TestAWSCLIS3API(t *testing.T) {
 	if want := `"` + multipartETag(whole, 5<<20) + `"`; comp.ETag != want {
 		t.Errorf("complete-multipart-upload ETag %s, want %s", comp.ETag, want)
 	}
+	// Completing it again (a retry) answers as the completion did.
+	var again struct{ ETag, Key, Bucket string }
+	c.awsJSON(t, dir, &again, "s3api", "complete-multipart-upload", "--bucket", b, "--key", "mp/obj", "--upload-id", cmu.UploadId, "--multipart-upload", string(mpu))
+	if again != comp {
+		t.Errorf("repeated complete-multipart-upload %+v, want %+v", again, comp)
+	}
 	lmu.Uploads = nil
 	c.awsJSON(t, dir, &lmu, "s3api", "list-multipart-uploads", "--bucket", b)
 	if len(lmu.Uploads) != 0 {

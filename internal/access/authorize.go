@@ -89,9 +89,10 @@ func (a *Authorizer) Decide(r *http.Request, res *authn.Result, action, resource
 	if err != nil {
 		return policy.Decision{}, err
 	}
-	if bucket, ok := bucketOf(resource); ok && !(set.Root && bucketPolicyActions[action]) {
-		bp, err := a.bucketPolicy(ctx, bucket)
-		if err != nil {
+	bucket, isBucket := bucketOf(resource)
+	var bp *policy.Document
+	if isBucket && !(set.Root && bucketPolicyActions[action]) {
+		if bp, err = a.bucketPolicy(ctx, bucket); err != nil {
 			return policy.Decision{}, err
 		}
 		if bp != nil {
@@ -104,9 +105,14 @@ func (a *Authorizer) Decide(r *http.Request, res *authn.Result, action, resource
 	}
 	req := &policy.Request{Action: action, Resource: resource, Caller: caller}
 	if set.NeedsContext() {
-		req.Context = a.conditionKeys(r, res, action)
+		req.Context = a.conditionKeys(r, res, action, resource)
 	}
-	return policy.Decide(req, set), nil
+	d := policy.Decide(req, set)
+	if isBucket {
+		// ACLs and Block Public Access (acl.go).
+		return a.withBucketAccess(ctx, d, caller, bp, action, resource, bucket)
+	}
+	return d, nil
 }
 
 // bucketPolicyActions are the actions on a bucket's policy itself. The
@@ -138,7 +144,7 @@ func (a *Authorizer) AuthorizeAssumeRole(r *http.Request, res *authn.Result, rol
 	if err != nil {
 		return err
 	}
-	req := &policy.Request{Action: action, Resource: roleARN, Caller: caller, Context: a.conditionKeys(r, res, action)}
+	req := &policy.Request{Action: action, Resource: roleARN, Caller: caller, Context: a.conditionKeys(r, res, action, roleARN)}
 	trustNamed := policy.Named{Name: "trust policy of " + roleARN, Doc: trust}
 	effect, match := trust.Evaluate(req)
 	if match != nil {
@@ -386,8 +392,8 @@ func bucketOf(resource string) (string, bool) {
 
 // conditionKeys builds the request context policies' conditions see,
 // from the one table of condition keys (condkeys.go).
-func (a *Authorizer) conditionKeys(r *http.Request, res *authn.Result, action string) map[string][]string {
-	return a.requestContext(r, res, action)
+func (a *Authorizer) conditionKeys(r *http.Request, res *authn.Result, action, resource string) map[string][]string {
+	return a.requestContext(r, res, action, resource)
 }
 
 func principalType(p authn.Principal) string {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"signet/internal/authn"
+	"signet/internal/meta"
 )
 
 // This file is the one table of condition keys: for every S3, IAM and STS
@@ -24,7 +25,7 @@ import (
 // absent key) — the fail-open this table exists to prevent. So every
 // documented key has either a supplier or the reason it is always absent
 // in signet, as it is on AWS for the same request (no access points, no
-// tags, no permissions boundaries, no VPC endpoints …). Policies naming
+// tags on identities, no permissions boundaries, no VPC endpoints …). Policies naming
 // keys that are never supplied are still accepted, as on AWS; Store logs a
 // warning when such a policy is written and the dry run names the key.
 
@@ -35,6 +36,9 @@ type keyRequest struct {
 	res    *authn.Result
 	now    time.Time
 	params url.Values // the IAM or STS call's parameters; nil for S3
+	// resource is the ARN the request acts on, for keys read from the
+	// resource itself (s3:ExistingObjectTag/).
+	resource string
 }
 
 // supplier adds one key (or, for a family such as aws:RequestTag/, every
@@ -112,7 +116,6 @@ func never(why string) keyDef { return keyDef{never: why} }
 // Reasons a key is never present, shared by several keys.
 const (
 	neverAccessPoint  = "signet has no access points; AWS leaves this key out of a request made to the bucket itself"
-	neverObjectTags   = "signet keeps no object tags (the tagging subresource answers NotImplemented), so an object has none to test"
 	neverBoundary     = "signet refuses permissions boundaries (InvalidInput), so no user or role has one"
 	neverEntityTags   = "signet keeps no tags on users, roles or policies"
 	neverPrincipalTag = "signet keeps no tags on users, roles or sessions"
@@ -174,23 +177,43 @@ var actionKeys = map[string][]string{
 	"s3:DeleteBucket":               s3Common,
 	"s3:DeleteBucketPolicy":         s3Common,
 	"s3:DeleteObject":               s3Object,
+	"s3:DeleteObjectTagging":        join(s3Object, []string{"s3:ExistingObjectTag/"}),
+	"s3:DeleteObjectVersion":        join(s3Object, []string{"s3:versionid"}),
+	"s3:DeleteObjectVersionTagging": join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
 	"s3:GetBucketAcl":               s3Common,
 	"s3:GetBucketCORS":              s3Common,
 	"s3:GetBucketLocation":          s3Common,
+	"s3:GetBucketOwnershipControls": s3Common,
 	"s3:GetBucketPolicy":            s3Common,
+	"s3:GetBucketPolicyStatus":      s3Common,
+	"s3:GetBucketPublicAccessBlock": s3Common,
+	"s3:GetBucketTagging":           s3Common,
 	"s3:GetBucketVersioning":        s3Common,
 	"s3:GetEncryptionConfiguration": s3Common,
 	"s3:GetObject":                  join(s3Object, []string{"s3:ExistingObjectTag/"}),
 	"s3:GetObjectAcl":               join(s3Object, []string{"s3:ExistingObjectTag/"}),
+	"s3:GetObjectAttributes":        join(s3Object, []string{"s3:ExistingObjectTag/"}),
+	"s3:GetObjectTagging":           join(s3Object, []string{"s3:ExistingObjectTag/"}),
+	"s3:GetObjectVersion":           join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
+	"s3:GetObjectVersionAcl":        join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
+	"s3:GetObjectVersionTagging":    join(s3Object, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
 	"s3:ListAllMyBuckets":           s3Common,
 	"s3:ListBucket":                 join(s3Object, []string{"s3:prefix", "s3:delimiter", "s3:max-keys"}),
 	"s3:ListBucketMultipartUploads": s3Object,
+	"s3:ListBucketVersions":         join(s3Object, []string{"s3:prefix", "s3:delimiter", "s3:max-keys"}),
 	"s3:ListMultipartUploadParts":   s3Object,
 	"s3:PutBucketAcl":               join(s3Common, s3Grants),
 	"s3:PutBucketCORS":              s3Common,
+	"s3:PutBucketOwnershipControls": s3Common,
 	"s3:PutBucketPolicy":            s3Common,
+	"s3:PutBucketPublicAccessBlock": s3Common,
+	"s3:PutBucketTagging":           s3Common,
+	"s3:PutBucketVersioning":        s3Common,
 	"s3:PutEncryptionConfiguration": s3Common,
 	"s3:PutObjectAcl":               join(s3Object, s3Grants, []string{"s3:ExistingObjectTag/"}),
+	"s3:PutObjectTagging":           join(s3Object, []string{"s3:ExistingObjectTag/", "s3:RequestObjectTag/", "s3:RequestObjectTagKeys"}),
+	"s3:PutObjectVersionAcl":        join(s3Object, s3Grants, []string{"s3:ExistingObjectTag/", "s3:versionid"}),
+	"s3:PutObjectVersionTagging":    join(s3Object, []string{"s3:ExistingObjectTag/", "s3:RequestObjectTag/", "s3:RequestObjectTagKeys", "s3:versionid"}),
 	"s3:PutObject": join(s3Object, s3Grants, []string{
 		"s3:RequestObjectTag/", "s3:RequestObjectTagKeys", "s3:x-amz-copy-source",
 		"s3:x-amz-metadata-directive", "s3:x-amz-server-side-encryption",
@@ -359,13 +382,14 @@ func init() {
 	for _, k := range s3AccessPoint {
 		def(k, never(neverAccessPoint))
 	}
-	def("s3:ExistingObjectTag/", never(neverObjectTags))
+	def("s3:ExistingObjectTag/", builtin("s3:ExistingObjectTag/", existingObjectTags))
 	for _, k := range s3Grants {
 		def(k, fromHeader(k, strings.TrimPrefix(k, "s3:")))
 	}
 	for _, k := range []string{"s3:prefix", "s3:delimiter", "s3:max-keys"} {
 		def(k, fromQuery(k, strings.TrimPrefix(k, "s3:")))
 	}
+	def("s3:versionid", fromQuery("s3:versionid", "versionId"))
 	for _, k := range []string{
 		"s3:x-amz-metadata-directive", "s3:x-amz-server-side-encryption",
 		"s3:x-amz-server-side-encryption-aws-kms-key-id",
@@ -380,8 +404,8 @@ func init() {
 	}
 	def("s3:object-lock-remaining-retention-days", builtinHeader("s3:object-lock-remaining-retention-days", "x-amz-object-lock-retain-until-date", remainingRetentionDays))
 	def("s3:x-amz-copy-source", builtinHeader("s3:x-amz-copy-source", "x-amz-copy-source", copySource))
-	def("s3:RequestObjectTagKeys", builtinHeader("s3:RequestObjectTagKeys", "x-amz-tagging", requestTagKeys))
-	def("s3:RequestObjectTag/", builtinHeader("s3:RequestObjectTag/", "x-amz-tagging", requestTags))
+	def("s3:RequestObjectTagKeys", taggingKey("s3:RequestObjectTagKeys", requestTagKeys))
+	def("s3:RequestObjectTag/", taggingKey("s3:RequestObjectTag/", requestTags))
 	def("s3:locationconstraint", builtin("s3:locationconstraint", fromConditions))
 
 	// IAM.
@@ -481,6 +505,59 @@ func remainingRetentionDays(k *keyRequest, v string, ctx map[string][]string, na
 	}
 	days := math.Ceil(t.Sub(k.now).Hours() / 24)
 	ctx[name] = []string{strconv.FormatInt(int64(max(days, 0)), 10)}
+}
+
+// taggingKey is a key computed from x-amz-tagging: the header, or the
+// same parameter hoisted into a presigned URL's query string, where it is
+// signed and S3 applies it as the header (the header wins). A
+// PutObjectTagging's tags come from its body instead (WithConditions).
+func taggingKey(key string, fn func(k *keyRequest, v string, ctx map[string][]string, name string)) keyDef {
+	source(key, srcHeader, "x-amz-tagging")
+	return keyDef{supply: func(k *keyRequest, ctx map[string][]string, name string) {
+		if v, ok := k.r.Header["X-Amz-Tagging"]; ok {
+			if len(v) > 0 && v[0] != "" {
+				fn(k, v[0], ctx, name)
+			}
+			return
+		}
+		for p, v := range k.r.URL.Query() {
+			if strings.EqualFold(p, "x-amz-tagging") && v[0] != "" {
+				fn(k, v[0], ctx, name)
+				return
+			}
+		}
+	}}
+}
+
+// existingObjectTags is s3:ExistingObjectTag/<key>: the tags of the object
+// the request acts on (the version its versionId names, if any), as
+// stored now; none when it does not exist. It is
+// read only when a policy has conditions (Decide builds the context only
+// then), so an unconditioned GET costs no second lookup.
+func existingObjectTags(k *keyRequest, ctx map[string][]string, name string) {
+	rest, ok := strings.CutPrefix(k.resource, "arn:aws:s3:::")
+	if !ok {
+		return
+	}
+	bucket, key, ok := strings.Cut(rest, "/")
+	if !ok || bucket == "" || key == "" {
+		return
+	}
+	var obj meta.Object
+	var err error
+	if q := k.r.URL.Query(); q.Has("versionId") {
+		// A request naming a version acts on it: its tags are the
+		// ones AWS tests, not the current object's.
+		obj, err = k.a.store.GetObjectVersion(k.r.Context(), bucket, key, q.Get("versionId"))
+	} else {
+		obj, err = k.a.store.GetObject(k.r.Context(), bucket, key)
+	}
+	if err != nil {
+		return
+	}
+	for _, t := range obj.Tags {
+		ctx[name+t.Key] = []string{t.Value}
+	}
 }
 
 // parseTagging reads x-amz-tagging (URL query encoded, key1=v1&key2=v2).
@@ -615,8 +692,8 @@ func paramsOf(ctx context.Context) url.Values {
 
 // requestContext builds the condition keys of one request for action:
 // the global keys and the action's own, each from its supplier.
-func (a *Authorizer) requestContext(r *http.Request, res *authn.Result, action string) map[string][]string {
-	k := &keyRequest{a: a, r: r, res: res, now: a.clock.Now().UTC(), params: paramsOf(r.Context())}
+func (a *Authorizer) requestContext(r *http.Request, res *authn.Result, action, resource string) map[string][]string {
+	k := &keyRequest{a: a, r: r, res: res, now: a.clock.Now().UTC(), params: paramsOf(r.Context()), resource: resource}
 	ctx := make(map[string][]string, 24)
 	supplyAll(k, ctx, globalSuppliers)
 	supplyAll(k, ctx, actionSuppliers[action])

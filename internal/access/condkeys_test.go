@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"signet/internal/authn"
+	"signet/internal/meta"
 	"signet/internal/policy"
 )
 
@@ -81,6 +82,14 @@ func TestEveryDocumentedKeyIsSuppliedAndADenyBites(t *testing.T) {
 		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLEEXAMPLE00/20261127/"+region+"/s3/aws4_request, SignedHeaders=host, Signature=00")
 		return r
 	}
+	// s3:ExistingObjectTag/ is read from the object the request acts on.
+	const resource = "arn:aws:s3:::b/k"
+	if err := f.bolt.CreateBucket(t.Context(), meta.Bucket{Name: "b", Region: "us-east-1", Created: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.bolt.PutObject(t.Context(), meta.Object{Bucket: "b", Key: "k", LastModified: t0, Tags: []meta.Tag{{Key: "k", Value: "v"}}}, nil); err != nil {
+		t.Fatal(err)
+	}
 	checked := 0
 	for _, action := range Actions() {
 		for _, key := range join(globalKeys, actionKeys[action]) {
@@ -108,7 +117,7 @@ func TestEveryDocumentedKeyIsSuppliedAndADenyBites(t *testing.T) {
 				t.Fatal(err)
 			}
 			set := policy.Set{Identity: []policy.Named{{Name: "deny", Doc: doc}}}
-			req := &policy.Request{Action: action, Resource: "*", Context: f.authz.conditionKeys(r, res, action)}
+			req := &policy.Request{Action: action, Resource: "*", Context: f.authz.conditionKeys(r, res, action, resource)}
 			if got := policy.Decide(req, set); got.Effect != policy.Deny {
 				t.Errorf("%s: a Deny on %s does not bite (context %v)", action, policyKey(key), req.Context)
 			}
@@ -116,7 +125,7 @@ func TestEveryDocumentedKeyIsSuppliedAndADenyBites(t *testing.T) {
 			// Deny bit because of the stimulus.
 			if src := keySources[strings.ToLower(key)]; src.kind != srcBuiltin {
 				bare := base()
-				req.Context = f.authz.conditionKeys(bare.WithContext(WithParams(bare.Context(), url.Values{})), res, action)
+				req.Context = f.authz.conditionKeys(bare.WithContext(WithParams(bare.Context(), url.Values{})), res, action, resource)
 				if got := policy.Decide(req, set); got.Effect == policy.Deny {
 					t.Errorf("%s: %s is present without its %s", action, key, src.name)
 				}

@@ -136,6 +136,9 @@ const (
 	ReasonMalformed         = reason.Malformed    // not a presigned request signet can judge (parameters missing or malformed, wrong region or service)
 	ReasonNoSuchBucket      = reason.NoSuchBucket // the URL is good, but its bucket does not exist
 	ReasonNoSuchKey         = reason.NoSuchKey    // the URL is good, but the object it reads does not exist (NoSuchKey, or AccessDenied to a signer that may not list the bucket)
+	// A browser POST form's own reasons.
+	ReasonPolicyExpired         = reason.PolicyExpired         // the form's policy expiration has passed (AccessDenied "Invalid according to Policy: Policy expired.")
+	ReasonPolicyConditionFailed = reason.PolicyConditionFailed // a field breaks a condition, no condition covers a field, or the file's size is out of range
 )
 
 // Verdicts of Explanation.Verdict.
@@ -176,6 +179,19 @@ type ExplainRequest struct {
 	// Headers are the headers sent (canonical or any case), including
 	// Host when a proxy rewrote it; the URL's host otherwise.
 	Headers map[string][]string `json:"headers,omitempty"`
+	// Form, when set, asks about a browser POST form instead of a
+	// presigned URL: its fields before the file, in form order, posted to
+	// URL (the form's action) with method POST.
+	Form []FormField `json:"form,omitempty"`
+	// FileSize is the size of the file the form would send, judged
+	// against the policy's content-length-range; nil when unknown.
+	FileSize *int64 `json:"file_size,omitempty"`
+}
+
+// FormField is one field of a browser POST form.
+type FormField struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // Validate checks what the server can judge: an absolute http or https
@@ -198,6 +214,26 @@ func (r *ExplainRequest) Validate() error {
 	for name := range r.Headers {
 		if !httpguts.ValidHeaderFieldName(name) {
 			return errors.New("the header name " + strconv.Quote(name) + " is not a valid HTTP header name")
+		}
+	}
+	return r.validateForm()
+}
+
+// validateForm checks a form's part of the request.
+func (r *ExplainRequest) validateForm() error {
+	switch {
+	case r.FileSize != nil && len(r.Form) == 0:
+		return errors.New("file_size goes with form: send the form's fields in \"form\"")
+	case len(r.Form) == 0:
+		return nil
+	case r.Method != "" && !strings.EqualFold(r.Method, "POST"):
+		return errors.New("a form is always POSTed: send method POST or none")
+	case r.FileSize != nil && *r.FileSize < 0:
+		return errors.New("file_size must be 0 or more bytes")
+	}
+	for _, f := range r.Form {
+		if f.Name == "" {
+			return errors.New("a form field has no name")
 		}
 	}
 	return nil

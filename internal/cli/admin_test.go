@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/pem"
 	"flag"
+	"fmt"
 	"io"
 	"log"
 	"maps"
@@ -263,8 +264,27 @@ func compareGolden(t *testing.T, path, got string) {
 		t.Fatalf("%v (run go test -run '^%s$' -update to create it)", err, strings.Split(t.Name(), "/")[0])
 	}
 	if got != string(want) {
-		t.Errorf("output differs from %s (rerun with -update if the change is intended)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+		t.Errorf("output differs from %s at %s (rerun with -update if the change is intended)\n--- got ---\n%s\n--- want ---\n%s", path, firstDifference(got, string(want)), got, want)
 	}
+}
+
+// firstDifference names the first line where got and want differ, so a
+// long golden's failure says where to look.
+func firstDifference(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("line %d: got %q, want %q", i+1, gl, wl)
+		}
+	}
+	return "the end"
 }
 
 // TestAdminProfile: endpoint, region and keys all come from a named profile

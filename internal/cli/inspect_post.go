@@ -6,14 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"signet/internal/adminclient"
-	"signet/internal/duration"
+	"signet/internal/adminwire"
+	"signet/internal/inspect"
 	"signet/internal/lifetime"
+	"signet/internal/postpolicy"
 	"signet/internal/presign"
+	"signet/internal/reason"
 	"signet/internal/redact"
 )
 
@@ -86,48 +90,40 @@ func readPostJSON(env Env, name string) (string, presign.Fields, error) {
 type postReport struct {
 	form *presign.Form
 	now  time.Time
-	// session is the signing session as the server knows it, when asked.
-	session     *adminclient.Session
-	serverError string // why the server was not asked or did not answer
+	// server is the server's explanation of the form, when asked.
+	server      *adminwire.Explanation
+	serverError string // why the server did not answer
 	serverAsked string // the endpoint asked
 	lt          lifetime.Lifetime
 }
 
-// verdict and reason: valid, or why not. session_expired means what it
-// means for a URL; policy_expired is the policy's own end, which S3
-// refuses with AccessDenied "Invalid according to Policy: Policy
-// expired.", and policy_condition_failed a field the policy does not
-// allow ("Extra input fields", "Policy Condition failed").
-func (r *postReport) verdict() (verdict, reason, message string) {
-	lt := r.lt
+// verdict and reason: the server's when it was asked, else judged here
+// from the form alone with the same checks (postpolicy.Check) and the
+// same sentences (package reason). session_expired then cannot be told:
+// the form does not say when its session ends.
+func (r *postReport) verdict() (verdict, code, message string) {
+	if e := r.server; e != nil {
+		return e.Verdict, e.Reason, e.Message
+	}
+	f := reason.Facts{Now: r.now, URLExpiry: r.form.Policy.Expiration, Effective: r.lt.Effective}
 	switch {
-	case len(r.form.Problems) > 0:
-		return "invalid", "policy_condition_failed", r.form.Problems[0]
-	case !r.now.Before(lt.Effective) && lt.LimitedBy == lifetime.LimitCredentials:
-		return "invalid", "session_expired", fmt.Sprintf("The session that signed the form ended at %s, %s ago; a POST policy dies with the credentials that signed it (S3 answers 400 ExpiredToken), so sign the form again with live credentials.",
-			stampUTC(lt.Effective), duration.Human(r.now.Sub(lt.Effective)))
-	case !r.now.Before(lt.Effective):
-		return "invalid", "policy_expired", fmt.Sprintf("The policy expired at %s, %s ago; S3 refuses the form with 403 AccessDenied \"Invalid according to Policy: Policy expired.\" Sign a new form.",
-			stampUTC(lt.Effective), duration.Human(r.now.Sub(lt.Effective)))
-	case r.form.Temporary() && r.session == nil:
-		return "valid", "valid", fmt.Sprintf("The form is valid by this machine's clock for at most %s more, until %s: it dies earlier if the session that signed it ends first, and the form does not say when that is.",
-			duration.Human(lt.Effective.Sub(r.now)), stampUTC(lt.Effective))
+	case r.form.Refusal != nil:
+		f.Status, f.Code, f.Detail = http.StatusForbidden, "AccessDenied", postpolicy.Refusal(r.form.Refusal)
+		return "invalid", reason.PolicyConditionFailed, reason.Say(reason.PolicyConditionRefuse, f)
+	case !r.now.Before(r.lt.Effective):
+		f.Status, f.Code, f.Detail = http.StatusForbidden, "AccessDenied", postpolicy.ExpiredMessage
+		return "invalid", reason.PolicyExpired, reason.Say(reason.PolicyExpiredAt, f)
+	case r.form.Temporary():
+		return "valid", reason.Valid, reason.Say(reason.ValidFormOfflineSes, f)
 	}
-	return "valid", "valid", fmt.Sprintf("The form is valid: it works until %s (%s from now), when %s.",
-		stampUTC(lt.Effective), duration.Human(lt.Effective.Sub(r.now)), limitPhrase(lt))
-}
-
-func limitPhrase(lt lifetime.Lifetime) string {
-	if lt.LimitedBy == lifetime.LimitCredentials {
-		return "the session that signed it ends"
-	}
-	return "its policy expires"
+	return "valid", reason.Valid, reason.Say(reason.ValidFormOffline, f)
 }
 
 func stampUTC(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// runInspectPost explains a POST form offline and, for a form signed by a
-// session, asks the server about that session.
+// runInspectPost explains a POST form: the server judges it when an
+// endpoint is set, as it judges a URL; offline, this machine does, from the
+// form alone.
 func runInspectPost(env Env, spec *cmdSpec, o inspectOpts, pos []string) int {
 	const name = "signet inspect"
 	rawURL, fields, err := postForm(env, &o.post, pos)
@@ -140,18 +136,11 @@ func runInspectPost(env Env, spec *cmdSpec, o inspectOpts, pos []string) int {
 		return inspectCannot
 	}
 	r := &postReport{form: form, now: env.now()}
+	r.lt = lifetime.Compute(lifetime.Input{URLExpiry: form.Policy.Expiration})
 	failed, hint := false, ""
 	if !o.offline {
-		failed, hint = askServerAboutSession(env, o, r)
+		failed, hint = askServerAboutForm(env, o, r)
 	}
-	var credExpiry time.Time
-	if r.session != nil {
-		credExpiry = r.session.Expires
-		if r.session.TerminatedAt != nil {
-			credExpiry = *r.session.TerminatedAt
-		}
-	}
-	r.lt = lifetime.Compute(lifetime.Input{URLExpiry: form.Policy.Expiration, CredentialExpiry: credExpiry})
 	if o.json {
 		err = r.writeJSON(env.Stdout)
 	} else {
@@ -162,27 +151,27 @@ func runInspectPost(env Env, spec *cmdSpec, o inspectOpts, pos []string) int {
 		return inspectCannot
 	}
 	if failed {
-		fmt.Fprintf(env.Stderr, "%s: the server's answer is missing: %s\n", name, r.serverError)
+		fmt.Fprintf(env.Stderr, "%s: the server's explanation is missing: %s\n", name, r.serverError)
 		if hint != "" {
 			fmt.Fprintln(env.Stderr, hint)
 		}
 		fmt.Fprintln(env.Stderr, "The report above was judged offline, from the form alone; run with --offline to skip the server.")
 		return inspectCannot
 	}
-	if verdict, _, _ := r.verdict(); verdict == "valid" {
+	verdict, code, _ := r.verdict()
+	switch {
+	case code == reason.Malformed:
+		return inspectCannot
+	case verdict == "valid":
 		return inspectValid
 	}
 	return inspectNotValid
 }
 
-// askServerAboutSession asks the endpoint about the session that signed
-// the form, which the form itself cannot tell. The server's explain
-// takes a presigned URL, and a POST form has none, so a form signed with
-// a long-term key is judged offline.
-func askServerAboutSession(env Env, o inspectOpts, r *postReport) (failed bool, hint string) {
-	if !r.form.Temporary() {
-		return false, ""
-	}
+// askServerAboutForm asks the endpoint to explain the form, as inspect
+// asks it about a URL: the server runs the POST handler's checks on the
+// fields (without a file) and says who signed, until when, and why not.
+func askServerAboutForm(env Env, o inspectOpts, r *postReport) (failed bool, hint string) {
 	s, err := loadAWSSettings(env.Ctx, o.aws, env.mfaCode)
 	if err != nil {
 		if isNoEndpoint(err) {
@@ -194,12 +183,19 @@ func askServerAboutSession(env Env, o inspectOpts, r *postReport) (failed bool, 
 	r.serverAsked = s.Endpoint.Redacted()
 	client := &adminclient.Client{Endpoint: s.Endpoint, Region: s.Region, Credentials: sdkCredentials{s.Credentials},
 		HTTP: s.HTTP, UserAgent: "signet/" + Version, Now: env.Now}
-	sess, err := client.Session(env.Ctx, r.form.AccessKeyID)
+	in := adminwire.ExplainRequest{URL: r.form.URL, Method: http.MethodPost}
+	for _, f := range r.form.Fields {
+		in.Form = append(in.Form, adminwire.FormField{Name: f.Name, Value: f.Value})
+	}
+	exp, err := client.Explain(env.Ctx, in)
+	if err == nil && exp.Verdict != adminwire.VerdictValid && exp.Verdict != adminwire.VerdictInvalid {
+		err = fmt.Errorf("the server's explanation has no verdict (got %q): is it a signet version that explains POST forms?", exp.Verdict)
+	}
 	if err != nil {
 		r.serverError = err.Error()
-		return true, adminHint(err, &adminCmd{action: "signet:GetSession"}, nil, s.Endpoint)
+		return true, adminHint(err, &adminCmd{action: explainAction}, nil, s.Endpoint)
 	}
-	r.session = sess
+	r.server = exp
 	return false, ""
 }
 
@@ -236,7 +232,8 @@ func (r *postReport) writeText(w io.Writer) error {
 		if i == 0 {
 			label = "conditions"
 		}
-		line(label, c.String())
+		doc, _ := c.MarshalJSON() // a condition always encodes
+		line(label, string(doc))
 	}
 	for i, fl := range f.Fields {
 		label := ""
@@ -249,37 +246,65 @@ func (r *postReport) writeText(w io.Writer) error {
 		}
 		line(label, fl.Name+": "+value)
 	}
-	for _, p := range f.Problems {
-		line("problem", p)
+	if f.Refusal != nil {
+		line("problem", r.problem())
 	}
 	fmt.Fprintln(b)
-	switch {
-	case r.session != nil:
-		line("server", r.serverAsked+", asked about the session (the form itself is judged here)")
-		line("signed by", r.session.ARN)
-		end := "expires " + stampUTC(r.session.Expires)
-		if r.session.TerminatedAt != nil {
-			end = "terminated " + stampUTC(*r.session.TerminatedAt)
-		}
-		line("session", r.session.Status+", issued "+stampUTC(r.session.Issued)+", "+end)
+	switch e := r.server; {
+	case e != nil:
+		r.writeServer(line, e)
 	case r.serverError != "":
 		line("server", "no answer from "+r.serverAsked+": "+r.serverError)
 	case f.Temporary():
 		line("server", "not asked: the form dies when its session ends, and the form does not say when; pass --endpoint-url with admin credentials to ask the server")
 	default:
-		line("server", "not asked: signet's explain takes a presigned URL, and a form signed with a long-term key is judged here from its policy")
+		line("server", "not asked: judged here from the form alone; pass --endpoint-url with admin credentials to have the server judge it")
 	}
-	if r.session != nil || !f.Temporary() {
-		line("effective end", stampUTC(r.lt.Effective)+", "+limitPhrase(r.lt))
+	if r.server == nil && !f.Temporary() {
+		line("effective end", stampUTC(r.lt.Effective)+", its policy expires")
 	}
 	fmt.Fprintln(b)
-	verdict, reason, message := r.verdict()
-	if reason == verdict {
+	verdict, code, message := r.verdict()
+	if code == verdict {
 		line("verdict", verdict+": "+message)
 	} else {
-		line("verdict", verdict+", "+reason+": "+message)
+		line("verdict", verdict+", "+code+": "+message)
 	}
 	return b.Flush()
+}
+
+// writeServer prints the server's explanation of the form, in the words
+// inspect uses for a URL's.
+func (r *postReport) writeServer(line func(label, value string), e *adminwire.Explanation) {
+	line("server", fmt.Sprintf("%s, judged at %s by its lifetime clock", r.serverAsked, stampUTC(e.Now)))
+	if e.Principal != nil {
+		line("signed by", inspect.PrincipalPhrase(e.Principal))
+	}
+	if e.Credential != nil {
+		line("credential", inspect.CredentialPhrase(e.Credential, e.Now))
+	}
+	if e.EffectiveExpiresAt != nil {
+		end := "its policy expires"
+		if e.LimitedBy == string(lifetime.LimitCredentials) {
+			end = "the credentials that signed it end"
+		}
+		line("effective end", stampUTC(*e.EffectiveExpiresAt)+", "+end)
+	}
+	if e.Action != "" {
+		line("request", e.Action+" on "+e.Resource)
+	}
+	if e.Statement != nil {
+		line("statement", fmt.Sprintf("%s (effect %s)", inspect.StatementPhrase(e.Statement), e.Statement.Effect))
+	}
+	if e.Error != nil {
+		line("error", fmt.Sprintf("%d %s: %s", e.Error.Status, e.Error.Code, e.Error.Message))
+	}
+}
+
+// problem is what the server answers a form its policy refuses, in the
+// server's own words (postpolicy.Refusal).
+func (r *postReport) problem() string {
+	return "S3 refuses the form with 403 AccessDenied: " + postpolicy.Refusal(r.form.Refusal)
 }
 
 // shortened shows a long value's start and end.
@@ -292,22 +317,22 @@ func shortened(s string) string {
 
 // postInspectJSON is inspect --json for a POST form.
 type postInspectJSON struct {
-	Verdict            string               `json:"verdict"`
-	Reason             string               `json:"reason"`
-	Message            string               `json:"message"`
-	Now                time.Time            `json:"now"`
-	URL                string               `json:"url"`
-	SignatureVersion   string               `json:"signature_version"`
-	AccessKeyID        string               `json:"access_key_id"`
-	CredentialKind     string               `json:"credential_kind"`
-	SignedAt           *time.Time           `json:"signed_at,omitempty"`
-	ExpiresAt          time.Time            `json:"expires_at"`
-	EffectiveExpiresAt *time.Time           `json:"effective_expires_at"`
-	LimitedBy          string               `json:"limited_by"`
-	Conditions         []presign.Condition  `json:"conditions"`
-	Problems           []string             `json:"problems"`
-	Session            *adminclient.Session `json:"session,omitempty"`
-	ServerError        *string              `json:"server_error,omitempty"`
+	Verdict            string                 `json:"verdict"`
+	Reason             string                 `json:"reason"`
+	Message            string                 `json:"message"`
+	Now                time.Time              `json:"now"`
+	URL                string                 `json:"url"`
+	SignatureVersion   string                 `json:"signature_version"`
+	AccessKeyID        string                 `json:"access_key_id"`
+	CredentialKind     string                 `json:"credential_kind"`
+	SignedAt           *time.Time             `json:"signed_at,omitempty"`
+	ExpiresAt          time.Time              `json:"expires_at"`
+	EffectiveExpiresAt *time.Time             `json:"effective_expires_at"`
+	LimitedBy          string                 `json:"limited_by"`
+	Conditions         []postpolicy.Condition `json:"conditions"`
+	Problems           []string               `json:"problems"`
+	Server             *adminwire.Explanation `json:"server,omitempty"`
+	ServerError        *string                `json:"server_error,omitempty"`
 }
 
 func (r *postReport) writeJSON(w io.Writer) error {
@@ -316,7 +341,10 @@ func (r *postReport) writeJSON(w io.Writer) error {
 	j := postInspectJSON{Verdict: verdict, Reason: reason, Message: message, Now: r.now.UTC(), URL: f.URL,
 		SignatureVersion: "sigv4", AccessKeyID: f.AccessKeyID, CredentialKind: "long-term",
 		ExpiresAt: f.Policy.Expiration, LimitedBy: string(r.lt.LimitedBy), Conditions: f.Policy.Conditions,
-		Problems: append([]string{}, f.Problems...), Session: r.session}
+		Problems: []string{}, Server: r.server}
+	if f.Refusal != nil {
+		j.Problems = append(j.Problems, r.problem())
+	}
 	if f.SigV2 {
 		j.SignatureVersion = "sigv2"
 	} else {
@@ -326,10 +354,13 @@ func (r *postReport) writeJSON(w io.Writer) error {
 	if f.Temporary() {
 		j.CredentialKind = "temporary"
 	}
-	if r.session != nil || !f.Temporary() {
+	switch e := r.server; {
+	case e != nil:
+		j.EffectiveExpiresAt, j.LimitedBy = e.EffectiveExpiresAt, e.LimitedBy
+	case !f.Temporary():
 		end := r.lt.Effective
 		j.EffectiveExpiresAt = &end
-	} else {
+	default:
 		j.LimitedBy = "unknown"
 	}
 	if r.serverError != "" {

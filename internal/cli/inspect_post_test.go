@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,15 +30,7 @@ func signPostForm(t *testing.T, id presign.Identity, at time.Time, endpoint stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.MarshalIndent(postJSONOf(res), "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "form.json")
-	if err := os.WriteFile(file, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return file, res
+	return writePostJSON(t, res), res
 }
 
 func runInspectIn(now time.Time, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -113,10 +106,11 @@ func TestInspectPostGolden(t *testing.T) {
 	}
 }
 
-// TestInspectPostAsksTheServerAboutTheSession: a form signed by a role
-// session is judged with the session's end as the server knows it: valid
-// while it lasts, session_expired after, whatever the policy says.
-func TestInspectPostAsksTheServerAboutTheSession(t *testing.T) {
+// TestInspectPostAsksTheServer: with an endpoint, inspect has the server
+// judge the form, as it does a URL: a form signed by a role session is
+// valid while the session lasts, and session_expired after, whatever its
+// policy says.
+func TestInspectPostAsksTheServer(t *testing.T) {
 	w := newInspectWorld(t)
 	c := w.assume("ci", 3600)
 	id := presign.Identity{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Source: "test"}
@@ -124,15 +118,15 @@ func TestInspectPostAsksTheServerAboutTheSession(t *testing.T) {
 
 	code, stdout, stderr := runInspectAt(w.fake.Now().Add(10*time.Minute), "--post-json", file, "--json")
 	var got struct {
-		Verdict, Reason, LimitedBy string
-		EffectiveExpiresAt         *time.Time `json:"effective_expires_at"`
-		Session                    *struct{ Status string }
+		Verdict, Reason    string
+		EffectiveExpiresAt *time.Time `json:"effective_expires_at"`
+		Server             *struct{ Reason, Action string }
 	}
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("exit %d: %v\n%s%s", code, err, stdout, stderr)
 	}
 	end := w.fake.Now().Add(time.Hour)
-	if code != 0 || got.Verdict != "valid" || got.Session == nil || got.Session.Status != "active" ||
+	if code != 0 || got.Verdict != "valid" || got.Server == nil || got.Server.Action != "s3:PutObject" ||
 		got.EffectiveExpiresAt == nil || !got.EffectiveExpiresAt.Equal(end) {
 		t.Errorf("while the session lasts: exit %d %+v\n%s", code, got, stderr)
 	}
@@ -140,7 +134,7 @@ func TestInspectPostAsksTheServerAboutTheSession(t *testing.T) {
 	w.fake.Advance(2 * time.Hour)
 	code, stdout, stderr = runInspectAt(w.fake.Now(), "--post-json", file)
 	if code != inspectNotValid || !strings.Contains(stdout, "verdict         invalid, session_expired") ||
-		!strings.Contains(stdout, "arn:aws:sts::") {
+		!strings.Contains(stdout, "error           400 ExpiredToken") {
 		t.Errorf("after the session: exit %d\n%s%s", code, stdout, stderr)
 	}
 	for _, s := range []string{c.SessionToken, sigv4.URIEncode(c.SessionToken, true), c.SecretAccessKey.Reveal()} {
@@ -148,4 +142,89 @@ func TestInspectPostAsksTheServerAboutTheSession(t *testing.T) {
 			t.Error("a session token or secret was printed")
 		}
 	}
+}
+
+var (
+	shortPolicy    = regexp.MustCompile(`policy: \S+… ?\S+ \(\d+ characters\)`)
+	shortSignature = regexp.MustCompile(`signature: \S+…\S+ \(\d+ characters\)`)
+)
+
+// TestInspectPostServerGolden: the server's explanation of POST forms
+// made by presign --post, for each reason only a form has and the form
+// variants of the others, in testdata/inspect_post_server_<name>.golden.
+func TestInspectPostServerGolden(t *testing.T) {
+	hour := time.Hour
+	for _, c := range []struct {
+		name  string
+		setup func(w *inspectWorld) (id presign.Identity, req presign.PostRequest, fields func(presign.Fields) presign.Fields, after time.Duration)
+	}{
+		{"valid", func(w *inspectWorld) (presign.Identity, presign.PostRequest, func(presign.Fields) presign.Fields, time.Duration) {
+			return aliceIdentity(w), presign.PostRequest{Bucket: "photos", Key: "uploads/", ExpiresIn: hour}, nil, 10 * time.Minute
+		}},
+		{"policy_expired", func(w *inspectWorld) (presign.Identity, presign.PostRequest, func(presign.Fields) presign.Fields, time.Duration) {
+			return aliceIdentity(w), presign.PostRequest{Bucket: "photos", Key: "uploads/", ExpiresIn: hour}, nil, 2 * hour
+		}},
+		{"policy_condition_failed", func(w *inspectWorld) (presign.Identity, presign.PostRequest, func(presign.Fields) presign.Fields, time.Duration) {
+			change := func(f presign.Fields) presign.Fields {
+				for i := range f {
+					if f[i].Name == "key" {
+						f[i].Value = "elsewhere/cat.jpg"
+					}
+				}
+				return f
+			}
+			return aliceIdentity(w), presign.PostRequest{Bucket: "photos", Key: "uploads/", ExpiresIn: hour}, change, time.Minute
+		}},
+		{"session_expired", func(w *inspectWorld) (presign.Identity, presign.PostRequest, func(presign.Fields) presign.Fields, time.Duration) {
+			s := w.assume("uploader", 3600)
+			id := presign.Identity{AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken, Source: "test"}
+			return id, presign.PostRequest{Bucket: "photos", Key: "uploads/", ExpiresIn: 12 * hour}, nil, 90 * time.Minute
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newInspectWorld(t)
+			id, req, change, after := c.setup(w)
+			_, res := signPostForm(t, id, w.fake.Now(), w.ts.URL, req)
+			if change != nil {
+				res.Fields = change(res.Fields)
+			}
+			file := writePostJSON(t, res)
+			w.fake.Advance(after)
+			w.calls.take()
+			code, stdout, stderr := runInspectAt(w.fake.Now(), "--post-json", file)
+			var b strings.Builder
+			fmt.Fprintf(&b, "$ signet inspect --post-json form.json\nnow %s\nexit %d\n-- requests --\n", w.fake.Now().Format(time.RFC3339), code)
+			for _, r := range w.calls.take() {
+				b.WriteString(r + "\n")
+			}
+			b.WriteString("-- stdout --\n" + stdout + "-- stderr --\n" + stderr)
+			got := shortPolicy.ReplaceAllString(b.String(), "policy: POLICY…POLICY")
+			got = shortSignature.ReplaceAllString(got, "signature: SIGNATUR…SIGNATUR")
+			got = w.stable(got, "")
+			compareGolden(t, filepath.Join("testdata", "inspect_post_server_"+c.name+".golden"), got)
+			for _, tok := range append(w.tokens, id.SessionToken) {
+				if tok != "" && strings.Contains(stdout+stderr, tok) {
+					t.Error("a session token was printed")
+				}
+			}
+		})
+	}
+}
+
+func aliceIdentity(w *inspectWorld) presign.Identity {
+	return presign.Identity{AccessKeyID: w.alice.AccessKeyID, SecretAccessKey: w.alice.SecretAccessKey, Source: "test"}
+}
+
+// writePostJSON writes res as presign --post --json prints it.
+func writePostJSON(t *testing.T, res *presign.PostResult) string {
+	t.Helper()
+	b, err := json.MarshalIndent(postJSONOf(res), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "form.json")
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }

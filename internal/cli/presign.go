@@ -13,6 +13,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"signet/internal/duration"
+	"signet/internal/lifetime"
 	"signet/internal/presign"
 )
 
@@ -307,30 +308,56 @@ func sortedHeaderNames(h http.Header) []string {
 
 // presignJSON is the --json output. Field order is part of the contract.
 type presignJSON struct {
-	URL                 string            `json:"url"`
-	Method              string            `json:"method"`
-	Bucket              string            `json:"bucket"`
-	Key                 string            `json:"key"`
-	UploadID            string            `json:"upload_id,omitempty"`
-	PartNumber          int               `json:"part_number,omitempty"`
-	Uploads             bool              `json:"uploads,omitempty"`
-	Region              string            `json:"region"`
-	RequiredHeaders     map[string]string `json:"required_headers"`
-	SignatureVersion    string            `json:"signature_version"`
-	SignedAt            string            `json:"signed_at"`
-	ExpiresInSeconds    int64             `json:"expires_in_seconds"`
-	ExpiresAt           string            `json:"expires_at"`
-	EffectiveExpiresAt  *string           `json:"effective_expires_at"`
-	LimitedBy           string            `json:"limited_by"`
-	CredentialSource    string            `json:"credential_source"`
-	Profile             *string           `json:"profile"`
-	AccessKeyID         string            `json:"access_key_id"`
-	CredentialKind      string            `json:"credential_kind"`
-	CredentialsExpireAt *string           `json:"credentials_expire_at"`
-	Warning             *string           `json:"warning"`
+	URL             string            `json:"url"`
+	Method          string            `json:"method"`
+	Bucket          string            `json:"bucket"`
+	Key             string            `json:"key"`
+	UploadID        string            `json:"upload_id,omitempty"`
+	PartNumber      int               `json:"part_number,omitempty"`
+	Uploads         bool              `json:"uploads,omitempty"`
+	Region          string            `json:"region"`
+	RequiredHeaders map[string]string `json:"required_headers"`
+	lifetimeJSON
 }
 
 func presignJSONOf(r *presign.Result) presignJSON {
+	headers := map[string]string{}
+	for name := range r.Request.Header {
+		headers[name] = r.Request.Header.Get(name)
+	}
+	return presignJSON{
+		URL:             r.URL,
+		Method:          r.Request.Method,
+		Bucket:          r.Request.Bucket,
+		Key:             r.Request.Key,
+		UploadID:        r.Request.UploadID,
+		PartNumber:      r.Request.PartNumber,
+		Uploads:         r.Request.Uploads,
+		Region:          r.Region,
+		RequiredHeaders: headers,
+		lifetimeJSON:    lifetimeJSONOf(r.SignatureVersion, r.SignedAt, r.Request.ExpiresIn, r.Lifetime, r.Identity, r.Warning),
+	}
+}
+
+// lifetimeJSON are the fields presign --json and presign --post --json
+// share: how the URL or form was signed, how long it lives and why, and
+// with whose credentials.
+type lifetimeJSON struct {
+	SignatureVersion    string  `json:"signature_version"`
+	SignedAt            string  `json:"signed_at"`
+	ExpiresInSeconds    int64   `json:"expires_in_seconds"`
+	ExpiresAt           string  `json:"expires_at"`
+	EffectiveExpiresAt  *string `json:"effective_expires_at"`
+	LimitedBy           string  `json:"limited_by"`
+	CredentialSource    string  `json:"credential_source"`
+	Profile             *string `json:"profile"`
+	AccessKeyID         string  `json:"access_key_id"`
+	CredentialKind      string  `json:"credential_kind"`
+	CredentialsExpireAt *string `json:"credentials_expire_at"`
+	Warning             *string `json:"warning"`
+}
+
+func lifetimeJSONOf(version string, signedAt time.Time, expiresIn time.Duration, lt lifetime.Lifetime, id presign.Identity, warning string) lifetimeJSON {
 	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 	opt := func(s string) *string {
 		if s == "" {
@@ -338,38 +365,25 @@ func presignJSONOf(r *presign.Result) presignJSON {
 		}
 		return &s
 	}
-	headers := map[string]string{}
-	for name := range r.Request.Header {
-		headers[name] = r.Request.Header.Get(name)
+	out := lifetimeJSON{
+		SignatureVersion: version,
+		SignedAt:         stamp(signedAt),
+		ExpiresInSeconds: int64(expiresIn / time.Second),
+		ExpiresAt:        stamp(lt.URLExpiry),
+		LimitedBy:        string(lt.LimitedBy),
+		CredentialSource: id.Source,
+		Profile:          opt(id.Profile),
+		AccessKeyID:      id.AccessKeyID,
+		CredentialKind:   id.Kind(),
+		Warning:          opt(warning),
 	}
-	out := presignJSON{
-		URL:              r.URL,
-		Method:           r.Request.Method,
-		Bucket:           r.Request.Bucket,
-		Key:              r.Request.Key,
-		UploadID:         r.Request.UploadID,
-		PartNumber:       r.Request.PartNumber,
-		Uploads:          r.Request.Uploads,
-		Region:           r.Region,
-		RequiredHeaders:  headers,
-		SignatureVersion: r.SignatureVersion,
-		SignedAt:         stamp(r.SignedAt),
-		ExpiresInSeconds: int64(r.Request.ExpiresIn / time.Second),
-		ExpiresAt:        stamp(r.Lifetime.URLExpiry),
-		LimitedBy:        string(r.Lifetime.LimitedBy),
-		CredentialSource: r.Identity.Source,
-		Profile:          opt(r.Identity.Profile),
-		AccessKeyID:      r.Identity.AccessKeyID,
-		CredentialKind:   r.Identity.Kind(),
-		Warning:          opt(r.Warning),
-	}
-	if r.EffectiveKnown() {
-		out.EffectiveExpiresAt = opt(stamp(r.Lifetime.Effective))
-	} else {
+	if id.ExpiryUnknown() {
 		out.LimitedBy = "unknown"
+	} else {
+		out.EffectiveExpiresAt = opt(stamp(lt.Effective))
 	}
-	if !r.Identity.Expires.IsZero() {
-		out.CredentialsExpireAt = opt(stamp(r.Identity.Expires))
+	if !id.Expires.IsZero() {
+		out.CredentialsExpireAt = opt(stamp(id.Expires))
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"signet/internal/duration"
+	"signet/internal/postpolicy"
 	"signet/internal/presign"
 )
 
@@ -160,61 +161,25 @@ func writePostText(w io.Writer, res *presign.PostResult) {
 // postJSON is presign --post --json: the form, then what presign --json
 // says of a URL's life. Field order is part of the contract.
 type postJSON struct {
-	URL                 string              `json:"url"`
-	Fields              presign.Fields      `json:"fields"`
-	Bucket              string              `json:"bucket"`
-	Key                 string              `json:"key"`
-	Conditions          []presign.Condition `json:"conditions"`
-	Region              string              `json:"region"`
-	SignatureVersion    string              `json:"signature_version"`
-	SignedAt            string              `json:"signed_at"`
-	ExpiresInSeconds    int64               `json:"expires_in_seconds"`
-	ExpiresAt           string              `json:"expires_at"`
-	EffectiveExpiresAt  *string             `json:"effective_expires_at"`
-	LimitedBy           string              `json:"limited_by"`
-	CredentialSource    string              `json:"credential_source"`
-	Profile             *string             `json:"profile"`
-	AccessKeyID         string              `json:"access_key_id"`
-	CredentialKind      string              `json:"credential_kind"`
-	CredentialsExpireAt *string             `json:"credentials_expire_at"`
-	Warning             *string             `json:"warning"`
+	URL        string                 `json:"url"`
+	Fields     presign.Fields         `json:"fields"`
+	Bucket     string                 `json:"bucket"`
+	Key        string                 `json:"key"`
+	Conditions []postpolicy.Condition `json:"conditions"`
+	Region     string                 `json:"region"`
+	lifetimeJSON
 }
 
 func postJSONOf(r *presign.PostResult) postJSON {
-	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-	opt := func(s string) *string {
-		if s == "" {
-			return nil
-		}
-		return &s
+	return postJSON{
+		URL:          r.URL,
+		Fields:       r.Fields,
+		Bucket:       r.Request.Bucket,
+		Key:          r.Fields.Get("key"),
+		Conditions:   r.Policy.Conditions,
+		Region:       r.Region,
+		lifetimeJSON: lifetimeJSONOf(r.SignatureVersion, r.SignedAt, r.Request.ExpiresIn, r.Lifetime, r.Identity, r.Warning),
 	}
-	out := postJSON{
-		URL:              r.URL,
-		Fields:           r.Fields,
-		Bucket:           r.Request.Bucket,
-		Key:              r.Fields.Get("key"),
-		Conditions:       r.Policy.Conditions,
-		Region:           r.Region,
-		SignatureVersion: r.SignatureVersion,
-		SignedAt:         stamp(r.SignedAt),
-		ExpiresInSeconds: int64(r.Request.ExpiresIn / time.Second),
-		ExpiresAt:        stamp(r.Lifetime.URLExpiry),
-		LimitedBy:        string(r.Lifetime.LimitedBy),
-		CredentialSource: r.Identity.Source,
-		Profile:          opt(r.Identity.Profile),
-		AccessKeyID:      r.Identity.AccessKeyID,
-		CredentialKind:   r.Identity.Kind(),
-		Warning:          opt(r.Warning),
-	}
-	if r.EffectiveKnown() {
-		out.EffectiveExpiresAt = opt(stamp(r.Lifetime.Effective))
-	} else {
-		out.LimitedBy = "unknown"
-	}
-	if !r.Identity.Expires.IsZero() {
-		out.CredentialsExpireAt = opt(stamp(r.Identity.Expires))
-	}
-	return out
 }
 
 // postPage is the --html upload page. html/template escapes every value
@@ -253,8 +218,8 @@ type postPageField struct {
 func writePostHTML(w io.Writer, r *presign.PostResult) error {
 	editable := map[string]bool{}
 	for _, c := range r.Policy.Conditions {
-		if c.Op == presign.OpStartsWith && !strings.EqualFold(c.Field, "key") {
-			editable[strings.ToLower(c.Field)] = true
+		if c.Op == postpolicy.OpStartsWith && c.Field != "key" {
+			editable[c.Field] = true
 		}
 	}
 	var fields []postPageField

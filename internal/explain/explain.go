@@ -85,16 +85,28 @@ func New(cfg Config) (*Explainer, error) {
 // Explain judges in's request. An error is either a *RequestError (in is
 // not a request: the caller's mistake) or a failure of the server.
 func (x *Explainer) Explain(ctx context.Context, in adminwire.ExplainRequest) (*adminwire.Explanation, error) {
+	form := len(in.Form) > 0
+	if form {
+		in.Method = http.MethodPost
+	}
 	r, u, err := buildRequest(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	now := x.cfg.Clock.Now().UTC()
-	dry := x.cfg.DryRun.DryRun(r)
+	var dry s3api.DryRun
+	var ua urlAuth
+	if form {
+		dry, ua = x.dryRunForm(r, in)
+	} else {
+		dry, ua = x.cfg.DryRun.DryRun(r), readAuth(r)
+	}
 	if dry.Internal != nil {
 		return nil, fmt.Errorf("explain: the server would fail this request: %w", dry.Internal)
 	}
-	ua := readAuth(r)
+	if dry.AuthzRequest != nil {
+		r = dry.AuthzRequest // a form's fields are among the condition keys
+	}
 	cred, err := x.credential(ctx, ua.keyID, now)
 	if err != nil {
 		return nil, fmt.Errorf("explain: looking up access key %s: %w", ua.keyID, err)
@@ -110,7 +122,7 @@ func (x *Explainer) Explain(ctx context.Context, in adminwire.ExplainRequest) (*
 	if dry.Result != nil && dry.Action != "" {
 		out.Action, out.Resource = dry.Action, dry.Resource
 	}
-	j := &judgement{x: x, r: r, url: u, dry: dry, auth: ua, cred: cred, now: now, out: out}
+	j := &judgement{x: x, r: r, url: u, dry: dry, auth: ua, cred: cred, now: now, out: out, form: form}
 	j.window()
 	if err := j.judge(ctx); err != nil {
 		return nil, err
@@ -138,6 +150,8 @@ type judgement struct {
 	// lt is the URL's lifetime; nil when the request is not presigned or
 	// its window could not be read.
 	lt *lifetime.Lifetime
+	// form is set for a browser POST form: its window is its policy's.
+	form bool
 }
 
 // window fills the URL's own expiry and, for a key that signs, the
@@ -198,6 +212,8 @@ func (j *judgement) judge(ctx context.Context) error {
 	switch {
 	case j.dry.AuthErr != nil:
 		return j.authFailure(ctx)
+	case j.dry.PolicyErr != nil:
+		j.say(reason.PolicyConditionRefuse, j.facts())
 	case j.dry.RequestErr != nil:
 		j.say(reason.MalformedRequest, j.facts())
 	case j.dry.AuthzErr != nil:
@@ -225,6 +241,8 @@ func (j *judgement) authFailure(ctx context.Context) error {
 		j.say(reason.NotYetValidServer, j.facts())
 	case authn.ReasonExpiredToken:
 		j.sessionEnded()
+	case authn.ReasonPostPolicyExpired:
+		j.say(reason.PolicyExpiredAt, j.facts())
 	case authn.ReasonUnknownAccessKey:
 		j.unknownKey()
 	case authn.ReasonInvalidToken:
@@ -233,6 +251,12 @@ func (j *judgement) authFailure(ctx context.Context) error {
 		}
 		j.invalidToken()
 	case authn.ReasonSignatureMismatch:
+		if j.form {
+			// A form signs its policy field, not a request: there is
+			// no canonical request to search.
+			j.say(reason.SignatureDiffersForm, j.facts())
+			return nil
+		}
 		return j.signature(ctx)
 	default:
 		j.say(reason.MalformedAuth, j.facts())
@@ -269,6 +293,8 @@ func (j *judgement) sessionEnded() {
 		j.say(reason.SessionTerminatedAt, j.facts())
 	case s.Chained:
 		j.say(reason.SessionExpiredChained, j.facts())
+	case j.form:
+		j.say(reason.SessionExpiredForm, j.facts())
 	default:
 		j.say(reason.SessionExpiredAt, j.facts())
 	}
@@ -417,6 +443,8 @@ func (j *judgement) valid() {
 	switch {
 	case res == nil || res.Anonymous:
 		j.say(reason.ValidAnonymous, j.facts())
+	case j.form && j.out.EffectiveExpiresAt != nil:
+		j.say(reason.ValidForm, j.facts())
 	case j.out.EffectiveExpiresAt != nil:
 		j.say(reason.ValidURL, j.facts())
 	default:

@@ -62,6 +62,29 @@ func (e *ExtraFieldError) Error() string { return "postpolicy: extra input field
 // Unwrap lets errors.Is find ErrExtraField.
 func (e *ExtraFieldError) Unwrap() error { return ErrExtraField }
 
+// ExpiredMessage is S3's message (with 403 AccessDenied) for a form whose
+// policy's expiration has passed.
+const ExpiredMessage = refusalPrefix + "Policy expired."
+
+// refusalPrefix starts S3's message for every form its policy refuses.
+const refusalPrefix = "Invalid according to Policy: "
+
+// Refusal is S3's message (with 403 AccessDenied) for an error of Check:
+// the condition that failed, as S3 prints it, or the field no condition
+// covers. It is "" for any other error. The server answers with it and
+// `signet inspect` reports it, so both say the same.
+func Refusal(err error) string {
+	var ce *ConditionError
+	var xe *ExtraFieldError
+	switch {
+	case errors.As(err, &ce):
+		return refusalPrefix + "Policy Condition failed: " + ce.Condition.String()
+	case errors.As(err, &xe):
+		return refusalPrefix + "Extra input fields: " + xe.Field
+	}
+	return ""
+}
+
 // SizeError is a file outside the policy's content-length-range.
 type SizeError struct {
 	Size     int64

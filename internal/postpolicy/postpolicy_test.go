@@ -2,6 +2,7 @@ package postpolicy
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -231,5 +232,29 @@ func TestCheckSize(t *testing.T) {
 	}
 	if err := mustParse(t, `{"key": "k"}`).CheckSize(1 << 40); err != nil {
 		t.Errorf("no range: %v", err)
+	}
+}
+
+// TestBuildRoundTrip: a policy built with New, Eq, StartsWith and
+// LengthRange decodes back to the same conditions, and its document writes
+// each in the form a signer writes it.
+func TestBuildRoundTrip(t *testing.T) {
+	exp := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	p := New(exp, LengthRange(1, 10), Eq("Content-Type", `image/"png"`), StartsWith("key", "uploads/"))
+	p.Add(Eq("x-amz-credential", "AKIA/20261127/us-east-1/s3/aws4_request"))
+	doc, err := p.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"expiration":"2026-11-27T10:00:00.000Z","conditions":[["content-length-range",1,10],{"Content-Type":"image/\"png\""},["starts-with","$key","uploads/"],{"x-amz-credential":"AKIA/20261127/us-east-1/s3/aws4_request"}]}`
+	if string(doc) != want {
+		t.Errorf("document\n %s\nwant\n %s", doc, want)
+	}
+	got, err := Decode(Encode(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Conditions, p.Conditions) || !got.Expiration.Equal(exp) || got.Credential != p.Credential || p.Credential == "" {
+		t.Errorf("decoded %+v\nbuilt %+v", got, p)
 	}
 }

@@ -2,18 +2,15 @@ package presign
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"signet/internal/lifetime"
-	"signet/internal/secret"
-	"signet/internal/sigv2"
+	"signet/internal/postpolicy"
 	"signet/internal/sigv4"
 )
 
@@ -21,15 +18,12 @@ import (
 // that the page posts to the bucket with the file. This file builds the
 // policy and its form fields as boto3's generate_presigned_post does
 // (the same field names, and the conditions in the same order), and
-// decodes one for `signet inspect`.
+// reads one back for `signet inspect`. The policy itself (its document,
+// its signature, its checks) is package postpolicy's, the server's own.
 
 // Filename is the variable S3 replaces in a POST form's key with the name
 // of the uploaded file.
 const Filename = "${filename}"
-
-// PolicyExpirationFormat is how a POST policy writes its expiration: ISO
-// 8601 in UTC with milliseconds, as AWS's documentation does.
-const PolicyExpirationFormat = "2006-01-02T15:04:05.000Z"
 
 // PostRequest is what to allow in a browser POST form.
 type PostRequest struct {
@@ -55,60 +49,6 @@ type LengthRange struct{ Min, Max int64 }
 
 // StartsWith is a starts-with condition on one form field.
 type StartsWith struct{ Field, Prefix string }
-
-// Condition is one condition of a POST policy: Op is "eq", "starts-with"
-// or "content-length-range" (then Min and Max hold the bounds).
-type Condition struct {
-	Op       string
-	Field    string // without the "$"
-	Value    string
-	Min, Max int64
-}
-
-// Condition operators.
-const (
-	OpEq          = "eq"
-	OpStartsWith  = "starts-with"
-	OpLengthRange = "content-length-range"
-)
-
-// MarshalJSON writes the condition in the shape boto3 writes it: an exact
-// match as {"field": "value"}, the others as arrays.
-func (c Condition) MarshalJSON() ([]byte, error) {
-	switch c.Op {
-	case OpEq:
-		return marshalPlain(map[string]string{c.Field: c.Value})
-	case OpStartsWith:
-		return marshalPlain([]string{OpStartsWith, "$" + c.Field, c.Value})
-	case OpLengthRange:
-		return marshalPlain([]any{OpLengthRange, c.Min, c.Max})
-	}
-	return nil, fmt.Errorf("unknown POST policy condition %q", c.Op)
-}
-
-// String is the condition as it reads in the policy (and in S3's "Policy
-// Condition failed" message).
-func (c Condition) String() string {
-	b, err := c.MarshalJSON()
-	if err != nil {
-		return c.Op
-	}
-	return string(b)
-}
-
-// Policy is a POST policy document.
-type Policy struct {
-	Expiration time.Time
-	Conditions []Condition
-}
-
-// MarshalJSON writes {"expiration": …, "conditions": […]}.
-func (p Policy) MarshalJSON() ([]byte, error) {
-	return marshalPlain(struct {
-		Expiration string      `json:"expiration"`
-		Conditions []Condition `json:"conditions"`
-	}{p.Expiration.UTC().Format(PolicyExpirationFormat), p.Conditions})
-}
 
 // marshalPlain is json.Marshal without HTML escaping: the policy is the
 // string that is signed, so it is written as people read it.
@@ -191,7 +131,7 @@ type PostResult struct {
 	// URL is where the form posts: the bucket's URL.
 	URL              string
 	Fields           Fields
-	Policy           Policy
+	Policy           *postpolicy.Policy
 	Request          PostRequest
 	Region           string
 	SignatureVersion string // "sigv4" or "sigv2"
@@ -301,55 +241,55 @@ func SignPost(req PostRequest, r *Resolved, now time.Time) (*PostResult, error) 
 	if req.SigV2 {
 		res.SignatureVersion = "sigv2"
 	}
-	res.Policy.Expiration = signedAt.Add(req.ExpiresIn)
-	res.Fields, res.Policy.Conditions = userPostFields(req)
+	var conds []postpolicy.Condition
+	res.Fields, conds = userPostFields(req)
+	res.Policy = postpolicy.New(signedAt.Add(req.ExpiresIn), conds...)
 
 	// boto3's order: the caller's conditions, then bucket and key, then
 	// the signature's own fields.
 	key, prefix, isPrefix := req.formKey()
-	res.Policy.Conditions = append(res.Policy.Conditions, Condition{Op: OpEq, Field: "bucket", Value: req.Bucket})
+	res.Policy.Add(postpolicy.Eq("bucket", req.Bucket))
 	if p, ok := keyStartsWith(req); ok {
 		prefix, isPrefix = p, true
 	}
 	if isPrefix {
-		res.Policy.Conditions = append(res.Policy.Conditions, Condition{Op: OpStartsWith, Field: "key", Value: prefix})
+		res.Policy.Add(postpolicy.StartsWith("key", prefix))
 	} else {
-		res.Policy.Conditions = append(res.Policy.Conditions, Condition{Op: OpEq, Field: "key", Value: key})
+		res.Policy.Add(postpolicy.Eq("key", key))
 	}
 	res.Fields = append(res.Fields, Field{"key", key})
 
 	sk := id.SecretAccessKey
+	scope := sigv4.Scope{Date: signedAt.Format("20060102"), Region: r.Region, Service: "s3"}
 	var auth Fields
 	if req.SigV2 {
 		auth = Fields{{"AWSAccessKeyId", id.AccessKeyID}}
 	} else {
-		scope := sigv4.Scope{Date: signedAt.Format("20060102"), Region: r.Region, Service: "s3"}
 		auth = Fields{
 			{"x-amz-algorithm", sigv4.Algorithm},
 			{"x-amz-credential", id.AccessKeyID + "/" + scope.String()},
 			{"x-amz-date", sigv4.FormatAmzDate(signedAt)},
 		}
 		for _, f := range auth {
-			res.Policy.Conditions = append(res.Policy.Conditions, Condition{Op: OpEq, Field: f.Name, Value: f.Value})
+			res.Policy.Add(postpolicy.Eq(f.Name, f.Value))
 		}
 	}
 	if id.SessionToken != "" {
 		auth = append(auth, Field{"x-amz-security-token", id.SessionToken})
-		res.Policy.Conditions = append(res.Policy.Conditions, Condition{Op: OpEq, Field: "x-amz-security-token", Value: id.SessionToken})
+		res.Policy.Add(postpolicy.Eq("x-amz-security-token", id.SessionToken))
 	}
 	res.Fields = append(res.Fields, auth...)
 
-	doc, err := res.Policy.MarshalJSON()
+	doc, err := res.Policy.Document()
 	if err != nil {
 		return nil, err
 	}
-	encoded := base64.StdEncoding.EncodeToString(doc)
+	encoded := postpolicy.Encode(doc)
 	res.Fields = append(res.Fields, Field{"policy", encoded})
 	if req.SigV2 {
-		res.Fields = append(res.Fields, Field{"signature", PolicySignatureV2(sk, encoded)})
+		res.Fields = append(res.Fields, Field{"signature", postpolicy.SignV2(sk, encoded)})
 	} else {
-		scope := sigv4.Scope{Date: signedAt.Format("20060102"), Region: r.Region, Service: "s3"}
-		res.Fields = append(res.Fields, Field{"x-amz-signature", PolicySignatureV4(sk, scope, encoded)})
+		res.Fields = append(res.Fields, Field{"x-amz-signature", postpolicy.SignV4(sk, scope, encoded)})
 	}
 
 	res.Lifetime = lifetime.Compute(lifetime.Input{URLExpiry: res.Policy.Expiration, CredentialExpiry: id.Expires})
@@ -362,21 +302,21 @@ func SignPost(req PostRequest, r *Resolved, now time.Time) (*PostResult, error) 
 // bucket and key: the length range, the Content-Type, then the
 // starts-with conditions in the order given. A starts-with field is sent
 // with its prefix as value, for the page to complete.
-func userPostFields(req PostRequest) (Fields, []Condition) {
+func userPostFields(req PostRequest) (Fields, []postpolicy.Condition) {
 	var fields Fields
-	var conds []Condition
+	var conds []postpolicy.Condition
 	if req.Length != nil {
-		conds = append(conds, Condition{Op: OpLengthRange, Min: req.Length.Min, Max: req.Length.Max})
+		conds = append(conds, postpolicy.LengthRange(req.Length.Min, req.Length.Max))
 	}
 	if req.ContentType != "" {
-		conds = append(conds, Condition{Op: OpEq, Field: "Content-Type", Value: req.ContentType})
+		conds = append(conds, postpolicy.Eq("Content-Type", req.ContentType))
 		fields = append(fields, Field{"Content-Type", req.ContentType})
 	}
 	for _, s := range req.StartsWith {
 		if strings.EqualFold(s.Field, "key") {
 			continue // the key's condition follows the bucket's
 		}
-		conds = append(conds, Condition{Op: OpStartsWith, Field: s.Field, Value: s.Prefix})
+		conds = append(conds, postpolicy.StartsWith(s.Field, s.Prefix))
 		fields = append(fields, Field{s.Field, s.Prefix})
 	}
 	return fields, conds
@@ -392,18 +332,6 @@ func keyStartsWith(req PostRequest) (string, bool) {
 	return "", false
 }
 
-// PolicySignatureV4 is a SigV4 POST form's x-amz-signature: the base64
-// policy is the string to sign, hex(HMAC-SHA256(signing key, policy)).
-func PolicySignatureV4(sk secret.Secret, scope sigv4.Scope, base64Policy string) string {
-	return sigv4.SignatureHex(sigv4.SigningKey(sk, scope), base64Policy)
-}
-
-// PolicySignatureV2 is a SigV2 POST form's signature:
-// base64(HMAC-SHA1(secret, base64 policy)).
-func PolicySignatureV2(sk secret.Secret, base64Policy string) string {
-	return sigv2.Sign(sk, base64Policy)
-}
-
 // bucketURL is where a POST form for bucket posts: path style on a custom
 // endpoint (ENDPOINT/bucket), virtual-hosted on AWS where the name allows
 // (https://bucket.s3.amazonaws.com/), as boto3 writes it.
@@ -415,112 +343,11 @@ func bucketURL(endpoint *url.URL, region, bucket string) string {
 	return strings.TrimSuffix(raw, "/")
 }
 
-// DecodePolicy reads a form's base64 policy field. It accepts what S3
-// documents: an exact match as {"field": "value"} (several in one object
-// are several conditions) or ["eq", "$field", "value"], ["starts-with",
-// "$field", "prefix"] and ["content-length-range", min, max].
-func DecodePolicy(base64Policy string) (*Policy, error) {
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(base64Policy))
-	if err != nil {
-		return nil, errors.New("the policy field is not base64")
-	}
-	var doc struct {
-		Expiration *string           `json:"expiration"`
-		Conditions []json.RawMessage `json:"conditions"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("the policy is not a JSON document: %v", err)
-	}
-	if doc.Expiration == nil {
-		return nil, errors.New("the policy has no expiration")
-	}
-	exp, err := time.Parse(time.RFC3339Nano, *doc.Expiration)
-	if err != nil {
-		return nil, fmt.Errorf("the policy's expiration %q is not an ISO 8601 time", *doc.Expiration)
-	}
-	p := &Policy{Expiration: exp.UTC()}
-	for i, c := range doc.Conditions {
-		conds, err := decodeCondition(c)
-		if err != nil {
-			return nil, fmt.Errorf("condition #%d %s: %v", i, c, err)
-		}
-		p.Conditions = append(p.Conditions, conds...)
-	}
-	return p, nil
-}
-
-func decodeCondition(raw json.RawMessage) ([]Condition, error) {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(raw, &obj) == nil {
-		var out []Condition
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.Token() // {
-		for dec.More() {
-			tok, _ := dec.Token()
-			var v any
-			if err := dec.Decode(&v); err != nil {
-				return nil, err
-			}
-			out = append(out, Condition{Op: OpEq, Field: tok.(string), Value: scalar(v)})
-		}
-		return out, nil
-	}
-	var arr []any
-	if err := json.Unmarshal(raw, &arr); err != nil || len(arr) != 3 {
-		return nil, errors.New("want {\"field\": \"value\"} or a three-element array")
-	}
-	op, _ := arr[0].(string)
-	switch strings.ToLower(op) {
-	case OpEq, OpStartsWith:
-		field, ok := arr[1].(string)
-		if !ok || !strings.HasPrefix(field, "$") {
-			return nil, errors.New("the field must be written \"$name\"")
-		}
-		return []Condition{{Op: strings.ToLower(op), Field: field[1:], Value: scalar(arr[2])}}, nil
-	case OpLengthRange:
-		lo, err1 := wholeNumber(arr[1])
-		hi, err2 := wholeNumber(arr[2])
-		if err1 != nil || err2 != nil {
-			return nil, errors.New("the bounds must be whole numbers")
-		}
-		return []Condition{{Op: OpLengthRange, Min: lo, Max: hi}}, nil
-	}
-	return nil, fmt.Errorf("unknown operator %q: S3 knows eq, starts-with and content-length-range", op)
-}
-
-// scalar renders a condition's value as the form field it is compared
-// with.
-func scalar(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case nil:
-		return ""
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func wholeNumber(v any) (int64, error) {
-	switch x := v.(type) {
-	case float64:
-		if x != float64(int64(x)) {
-			return 0, errors.New("not whole")
-		}
-		return int64(x), nil
-	case string:
-		return strconv.ParseInt(x, 10, 64)
-	}
-	return 0, errors.New("not a number")
-}
-
 // Form is a POST form taken apart, for `signet inspect`.
 type Form struct {
 	URL    string
 	Fields Fields
-	Policy *Policy
+	Policy *postpolicy.Policy
 	// SigV2 is a form signed with AWSAccessKeyId and signature.
 	SigV2       bool
 	AccessKeyID string
@@ -530,29 +357,54 @@ type Form struct {
 	SignedAt  time.Time
 	Token     string
 	Signature string
-	// Problems are what S3 would refuse before judging the expiration:
-	// fields no condition covers, conditions the fields break.
-	Problems []string
+	// Refusal is what S3 refuses in the form whatever the time, checked
+	// by postpolicy.Check as the server checks it: the first condition
+	// the fields break, or a field no condition covers. Nil when none.
+	Refusal error
 }
 
 // Temporary reports whether the form was signed with temporary
 // credentials (it carries a session token).
 func (f *Form) Temporary() bool { return f.Token != "" }
 
-// exemptFields need no condition in the policy (S3's rule; x-ignore-*
-// too). bucket is not a form field but the URL's.
-var exemptFields = []string{"policy", "x-amz-signature", "file", "awsaccesskeyid", "signature"}
+// Bucket is the bucket the form posts to, read from its URL: the first
+// segment of a path-style URL, else the first label of a virtual host.
+func (f *Form) Bucket() string {
+	u, err := url.Parse(f.URL)
+	if err != nil {
+		return ""
+	}
+	if seg, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/"); seg != "" {
+		return seg
+	}
+	label, _, _ := strings.Cut(u.Hostname(), ".")
+	return label
+}
+
+// PolicyFields are the fields as postpolicy checks them.
+func (f Fields) PolicyFields() []postpolicy.Field {
+	out := make([]postpolicy.Field, len(f))
+	for i, x := range f {
+		out[i] = postpolicy.Field{Name: x.Name, Value: x.Value}
+	}
+	return out
+}
 
 // ParseForm reads the fields a POST form sends (names case-insensitive,
 // as S3 reads them): which signature, whose key, the policy, and what in
-// them S3 would refuse whatever the time.
+// them S3 would refuse whatever the time. A key holding ${filename} is
+// checked as written: the file's name is not part of the form.
 func ParseForm(rawURL string, fields Fields) (*Form, error) {
 	f := &Form{URL: rawURL, Fields: fields}
 	policy := fields.Get("policy")
 	if policy == "" {
 		return nil, errors.New("the form has no policy field: it is not a presigned POST form")
 	}
-	p, err := DecodePolicy(policy)
+	p, err := postpolicy.Decode(strings.TrimSpace(policy))
+	var de *postpolicy.DocumentError
+	if errors.As(err, &de) {
+		return nil, fmt.Errorf("the policy field is refused: Invalid Policy: %s", de.Detail)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -568,7 +420,7 @@ func ParseForm(rawURL string, fields Fields) (*Form, error) {
 			return nil, err
 		}
 	}
-	f.Problems = formProblems(fields, p.Conditions)
+	f.Refusal = p.Check(postpolicy.Form{Bucket: f.Bucket(), Fields: fields.PolicyFields()})
 	return f, nil
 }
 
@@ -591,47 +443,4 @@ func (f *Form) readSigV4() error {
 	}
 	f.AccessKeyID, f.Scope, f.SignedAt, f.Signature = ak, scope, at, f.Fields.Get("x-amz-signature")
 	return nil
-}
-
-// formProblems lists the fields no condition names and the conditions
-// the fields as given do not meet. A key holding ${filename} is judged by
-// its part before the variable, which is all a condition can know.
-func formProblems(fields Fields, conds []Condition) []string {
-	var out []string
-	for _, fl := range fields {
-		lower := strings.ToLower(fl.Name)
-		if containsFold(exemptFields, lower) || strings.HasPrefix(lower, "x-ignore-") {
-			continue
-		}
-		covered := false
-		for _, c := range conds {
-			covered = covered || strings.EqualFold(c.Field, fl.Name)
-		}
-		if !covered {
-			out = append(out, fmt.Sprintf("no condition names field %s, so S3 refuses the form (Invalid according to Policy: Extra input fields: %s)", fl.Name, lower))
-		}
-	}
-	for _, c := range conds {
-		if c.Op == OpLengthRange || strings.EqualFold(c.Field, "bucket") {
-			continue
-		}
-		v, present := "", false
-		for _, fl := range fields {
-			if strings.EqualFold(fl.Name, c.Field) {
-				v, present = fl.Value, true
-			}
-		}
-		if strings.EqualFold(c.Field, "key") {
-			if i := strings.Index(v, Filename); i >= 0 {
-				v = v[:i]
-				if c.Op == OpEq {
-					continue // the file's name decides
-				}
-			}
-		}
-		if !present || (c.Op == OpEq && v != c.Value) || (c.Op == OpStartsWith && !strings.HasPrefix(v, c.Value)) {
-			out = append(out, fmt.Sprintf("the form as given fails condition %s (Invalid according to Policy: Policy Condition failed)", c))
-		}
-	}
-	return out
 }

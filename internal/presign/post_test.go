@@ -1,7 +1,6 @@
 package presign
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"os"
 	"reflect"
@@ -9,76 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"signet/internal/postpolicy"
 	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
-
-// awsPostExample is the policy of AWS's "Example: Browser-Based Upload
-// using HTTP POST (Using AWS Signature Version 4)", base64 as that page
-// prints it (the JSON has CRLF line ends), signed there with
-// AKIAIOSFODNN7EXAMPLE's secret on 20151229 in us-east-1.
-const (
-	awsPostExample          = "eyAiZXhwaXJhdGlvbiI6ICIyMDE1LTEyLTMwVDEyOjAwOjAwLjAwMFoiLA0KICAiY29uZGl0aW9ucyI6IFsNCiAgICB7ImJ1Y2tldCI6ICJzaWd2NGV4YW1wbGVidWNrZXQifSwNCiAgICBbInN0YXJ0cy13aXRoIiwgIiRrZXkiLCAidXNlci91c2VyMS8iXSwNCiAgICB7ImFjbCI6ICJwdWJsaWMtcmVhZCJ9LA0KICAgIHsic3VjY2Vzc19hY3Rpb25fcmVkaXJlY3QiOiAiaHR0cDovL3NpZ3Y0ZXhhbXBsZWJ1Y2tldC5zMy5hbWF6b25hd3MuY29tL3N1Y2Nlc3NmdWxfdXBsb2FkLmh0bWwifSwNCiAgICBbInN0YXJ0cy13aXRoIiwgIiRDb250ZW50LVR5cGUiLCAiaW1hZ2UvIl0sDQogICAgeyJ4LWFtei1tZXRhLXV1aWQiOiAiMTQzNjUxMjM2NTEyNzQifSwNCiAgICB7IngtYW16LXNlcnZlci1zaWRlLWVuY3J5cHRpb24iOiAiQUVTMjU2In0sDQogICAgWyJzdGFydHMtd2l0aCIsICIkeC1hbXotbWV0YS10YWciLCAiIl0sDQoNCiAgICB7IngtYW16LWNyZWRlbnRpYWwiOiAiQUtJQUlPU0ZPRE5ON0VYQU1QTEUvMjAxNTEyMjkvdXMtZWFzdC0xL3MzL2F3czRfcmVxdWVzdCJ9LA0KICAgIHsieC1hbXotYWxnb3JpdGhtIjogIkFXUzQtSE1BQy1TSEEyNTYifSwNCiAgICB7IngtYW16LWRhdGUiOiAiMjAxNTEyMjlUMDAwMDAwWiIgfQ0KICBdDQp9"
-	awsPostExampleSignature = "8afdbf4008c03f22c2cd3cdb72e4afbb1f6a588f3255ac628749a66d7f09699e"
-)
-
-// TestPolicySignatureV4AWSExample: signet's POST signature of AWS's
-// example policy is the one AWS's documentation prints.
-func TestPolicySignatureV4AWSExample(t *testing.T) {
-	scope := sigv4.Scope{Date: "20151229", Region: "us-east-1", Service: "s3"}
-	if got := PolicySignatureV4(secret.New(userSecret), scope, awsPostExample); got != awsPostExampleSignature {
-		t.Errorf("signature %s, want AWS's %s", got, awsPostExampleSignature)
-	}
-	if got := PolicySignatureV4(secret.New(userSecret), scope, awsPostExample+"="); got == awsPostExampleSignature {
-		t.Error("a changed policy signs the same")
-	}
-}
-
-// TestDecodePolicyAWSExample reads AWS's example policy back, every form
-// of condition it has.
-func TestDecodePolicyAWSExample(t *testing.T) {
-	p, err := DecodePolicy(awsPostExample)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := time.Date(2015, 12, 30, 12, 0, 0, 0, time.UTC); !p.Expiration.Equal(want) {
-		t.Errorf("expiration %s, want %s", p.Expiration, want)
-	}
-	want := []Condition{
-		{Op: OpEq, Field: "bucket", Value: "sigv4examplebucket"},
-		{Op: OpStartsWith, Field: "key", Value: "user/user1/"},
-		{Op: OpEq, Field: "acl", Value: "public-read"},
-		{Op: OpEq, Field: "success_action_redirect", Value: "http://sigv4examplebucket.s3.amazonaws.com/successful_upload.html"},
-		{Op: OpStartsWith, Field: "Content-Type", Value: "image/"},
-		{Op: OpEq, Field: "x-amz-meta-uuid", Value: "14365123651274"},
-		{Op: OpEq, Field: "x-amz-server-side-encryption", Value: "AES256"},
-		{Op: OpStartsWith, Field: "x-amz-meta-tag", Value: ""},
-		{Op: OpEq, Field: "x-amz-credential", Value: "AKIAIOSFODNN7EXAMPLE/20151229/us-east-1/s3/aws4_request"},
-		{Op: OpEq, Field: "x-amz-algorithm", Value: "AWS4-HMAC-SHA256"},
-		{Op: OpEq, Field: "x-amz-date", Value: "20151229T000000Z"},
-	}
-	if !reflect.DeepEqual(p.Conditions, want) {
-		t.Errorf("conditions\n %v\nwant\n %v", p.Conditions, want)
-	}
-}
-
-func TestDecodePolicyRefuses(t *testing.T) {
-	for name, doc := range map[string]string{
-		"not json":        `{"expiration": `,
-		"no expiration":   `{"conditions": []}`,
-		"bad expiration":  `{"expiration": "tomorrow", "conditions": []}`,
-		"unknown op":      `{"expiration": "2026-01-01T00:00:00Z", "conditions": [["ends-with", "$key", "x"]]}`,
-		"field no dollar": `{"expiration": "2026-01-01T00:00:00Z", "conditions": [["eq", "key", "x"]]}`,
-		"range not whole": `{"expiration": "2026-01-01T00:00:00Z", "conditions": [["content-length-range", 1.5, 2]]}`,
-	} {
-		if _, err := DecodePolicy(base64.StdEncoding.EncodeToString([]byte(doc))); err == nil {
-			t.Errorf("%s: decoded", name)
-		}
-	}
-	if _, err := DecodePolicy("not base64!"); err == nil {
-		t.Error("not base64: decoded")
-	}
-}
 
 // boto3Form is one case of testdata/boto3_post.json, which
 // testdata/boto3_post.py writes with boto3's generate_presigned_post at
@@ -147,7 +80,7 @@ func TestSignPostMatchesBoto3(t *testing.T) {
 				t.Fatalf("%d conditions %v, boto3 %d", len(res.Policy.Conditions), res.Policy.Conditions, len(want.DecodedPolicy.Conditions))
 			}
 			for i, cond := range res.Policy.Conditions {
-				if got, boto := normalJSON(t, []byte(cond.String())), normalJSON(t, want.DecodedPolicy.Conditions[i]); got != boto {
+				if got, boto := normalJSON(t, mustJSON(t, cond)), normalJSON(t, want.DecodedPolicy.Conditions[i]); got != boto {
 					t.Errorf("condition #%d %s, boto3 %s", i, got, boto)
 				}
 			}
@@ -156,17 +89,26 @@ func TestSignPostMatchesBoto3(t *testing.T) {
 			// signature of them.
 			sk := c.r.Identity.SecretAccessKey
 			if c.req.SigV2 {
-				if got := PolicySignatureV2(sk, want.Fields["policy"]); got != want.Fields["signature"] {
+				if got := postpolicy.SignV2(sk, want.Fields["policy"]); got != want.Fields["signature"] {
 					t.Errorf("SigV2 signature of boto3's policy %s, boto3 %s", got, want.Fields["signature"])
 				}
 			} else {
 				scope := sigv4.Scope{Date: "20261127", Region: "us-east-1", Service: "s3"}
-				if got := PolicySignatureV4(sk, scope, want.Fields["policy"]); got != want.Fields["x-amz-signature"] {
+				if got := postpolicy.SignV4(sk, scope, want.Fields["policy"]); got != want.Fields["x-amz-signature"] {
 					t.Errorf("SigV4 signature of boto3's policy %s, boto3 %s", got, want.Fields["x-amz-signature"])
 				}
 			}
 		})
 	}
+}
+
+func mustJSON(t *testing.T, c postpolicy.Condition) []byte {
+	t.Helper()
+	b, err := c.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func normalJSON(t *testing.T, b []byte) string {
@@ -188,7 +130,7 @@ func TestSignPostRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := DecodePolicy(res.Fields.Get("policy"))
+	got, err := postpolicy.Decode(res.Fields.Get("policy"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,11 +143,11 @@ func TestSignPostRoundTrip(t *testing.T) {
 	if k := res.Fields.Get("key"); k != "uploads/${filename}.jpg" {
 		t.Errorf("key field %q", k)
 	}
-	if c := res.Policy.Conditions[4]; c != (Condition{Op: OpStartsWith, Field: "key", Value: "uploads/"}) {
+	if c := res.Policy.Conditions[4]; !reflect.DeepEqual(c, postpolicy.StartsWith("key", "uploads/")) {
 		t.Errorf("key condition %v", c)
 	}
 	scope := sigv4.Scope{Date: "20261127", Region: "us-east-1", Service: "s3"}
-	if res.Fields.Get("x-amz-signature") != PolicySignatureV4(secret.New(userSecret), scope, res.Fields.Get("policy")) {
+	if res.Fields.Get("x-amz-signature") != postpolicy.SignV4(secret.New(userSecret), scope, res.Fields.Get("policy")) {
 		t.Error("the signature is not the policy's")
 	}
 }
@@ -217,12 +159,12 @@ func TestSignPostKeys(t *testing.T) {
 		key        string
 		startsWith []StartsWith
 		field      string
-		cond       Condition
+		cond       postpolicy.Condition
 	}{
-		{"cat.jpg", nil, "cat.jpg", Condition{Op: OpEq, Field: "key", Value: "cat.jpg"}},
-		{"uploads/", nil, "uploads/${filename}", Condition{Op: OpStartsWith, Field: "key", Value: "uploads/"}},
-		{"", nil, "${filename}", Condition{Op: OpStartsWith, Field: "key", Value: ""}},
-		{"uploads/cat.jpg", []StartsWith{{"key", "uploads/"}}, "uploads/cat.jpg", Condition{Op: OpStartsWith, Field: "key", Value: "uploads/"}},
+		{"cat.jpg", nil, "cat.jpg", postpolicy.Eq("key", "cat.jpg")},
+		{"uploads/", nil, "uploads/${filename}", postpolicy.StartsWith("key", "uploads/")},
+		{"", nil, "${filename}", postpolicy.StartsWith("key", "")},
+		{"uploads/cat.jpg", []StartsWith{{"key", "uploads/"}}, "uploads/cat.jpg", postpolicy.StartsWith("key", "uploads/")},
 	} {
 		res, err := SignPost(PostRequest{Bucket: "photos", Key: c.key, ExpiresIn: time.Hour, StartsWith: c.startsWith}, longTerm(t), t0)
 		if err != nil {
@@ -231,7 +173,7 @@ func TestSignPostKeys(t *testing.T) {
 		if got := res.Fields.Get("key"); got != c.field {
 			t.Errorf("%q: key field %q, want %q", c.key, got, c.field)
 		}
-		if got := res.Policy.Conditions[1]; got != c.cond {
+		if got := res.Policy.Conditions[1]; !reflect.DeepEqual(got, c.cond) {
 			t.Errorf("%q: key condition %v, want %v", c.key, got, c.cond)
 		}
 	}
@@ -249,7 +191,7 @@ func TestSignPostSessionWarns(t *testing.T) {
 		t.Error("no x-amz-security-token field")
 	}
 	last := res.Policy.Conditions[len(res.Policy.Conditions)-1]
-	if last != (Condition{Op: OpEq, Field: "x-amz-security-token", Value: sessToken}) {
+	if !reflect.DeepEqual(last, postpolicy.Eq("x-amz-security-token", sessToken)) {
 		t.Errorf("last condition %v, want the token's", last)
 	}
 	want := "This policy stops working at 2026-11-27T10:00:00Z, 1h after signing, not at 2026-11-28T09:00:00Z: 23h short. " +
@@ -306,7 +248,7 @@ func TestParseForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.SigV2 || f.AccessKeyID != sessKey || !f.Temporary() || !f.SignedAt.Equal(t0) || f.Scope.Region != "us-east-1" || len(f.Problems) != 0 {
+	if f.SigV2 || f.AccessKeyID != sessKey || !f.Temporary() || !f.SignedAt.Equal(t0) || f.Scope.Region != "us-east-1" || f.Refusal != nil {
 		t.Errorf("SigV4 form read as %+v", f)
 	}
 	req.SigV2 = true
@@ -314,7 +256,7 @@ func TestParseForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f, err := ParseForm(v2.URL, v2.Fields); err != nil || !f.SigV2 || f.AccessKeyID != userKey || f.Temporary() || len(f.Problems) != 0 {
+	if f, err := ParseForm(v2.URL, v2.Fields); err != nil || !f.SigV2 || f.AccessKeyID != userKey || f.Temporary() || f.Refusal != nil {
 		t.Errorf("SigV2 form read as %+v, %v", f, err)
 	}
 	changed := append(Fields{{"x-amz-meta-extra", "1"}}, v2.Fields...)
@@ -323,9 +265,14 @@ func TestParseForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Problems) != 2 || !strings.Contains(f.Problems[0], "Extra input fields: x-amz-meta-extra") ||
-		!strings.Contains(f.Problems[1], `{"Content-Type":"image/png"}`) {
-		t.Errorf("problems %q", f.Problems)
+	// The server's check: conditions first, in the policy's order, then
+	// the fields no condition covers.
+	if got, want := postpolicy.Refusal(f.Refusal), `Invalid according to Policy: Policy Condition failed: ["eq", "$Content-Type", "image/png"]`; got != want {
+		t.Errorf("refusal %q, want %q", got, want)
+	}
+	changed[1].Value = "image/png"
+	if f, err = ParseForm(v2.URL, changed); err != nil || postpolicy.Refusal(f.Refusal) != "Invalid according to Policy: Extra input fields: x-amz-meta-extra" {
+		t.Errorf("refusal %v, %v", f.Refusal, err)
 	}
 	if _, err := ParseForm(v2.URL, Fields{{"key", "a"}}); err == nil {
 		t.Error("a form without a policy parsed")

@@ -37,6 +37,11 @@ const (
 	Malformed         = "malformed"
 	NoSuchBucket      = "no_such_bucket"
 	NoSuchKey         = "no_such_key"
+	// PolicyExpired and PolicyConditionFailed are a browser POST form's
+	// own: its policy's expiration has passed, or its fields (or its
+	// file's size) are not what the policy allows.
+	PolicyExpired         = "policy_expired"
+	PolicyConditionFailed = "policy_condition_failed"
 )
 
 // Codes lists every reason code once, in the order the docs show them.
@@ -44,7 +49,7 @@ const (
 var Codes = []string{
 	Valid, URLExpired, NotYetValid, ExpiresOverLimit, SessionExpired, SessionTerminated, SessionsRevoked,
 	KeyInactive, KeyUnknown, PolicyDenied, SignatureMismatch, InvalidToken, OwnerDeleted, Malformed,
-	NoSuchBucket, NoSuchKey,
+	NoSuchBucket, NoSuchKey, PolicyExpired, PolicyConditionFailed,
 }
 
 // Sentence names one template of the table: a reason code, or a reason

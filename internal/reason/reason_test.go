@@ -58,6 +58,11 @@ func example(s Sentence) Facts {
 		f.Detail = "Error parsing the X-Amz-Credential parameter; the region 'us-east-1' is wrong; expecting 'eu-west-1'"
 	case MalformedUnjudged:
 		f.Detail = "The URL has no X-Amz-Signature: it is not a complete presigned URL."
+	case PolicyExpiredAt:
+		f.Expires, f.URLExpiry = time.Hour, signed.Add(time.Hour)
+		f.Status, f.Code, f.Detail = 403, "AccessDenied", "Invalid according to Policy: Policy expired."
+	case PolicyConditionRefuse:
+		f.Status, f.Code, f.Detail = 403, "AccessDenied", `Invalid according to Policy: Policy Condition failed: ["starts-with", "$key", "uploads/"]`
 	}
 	return f
 }

@@ -15,6 +15,9 @@ const (
 	ValidHeader         Sentence = "valid/header"
 	ValidOffline        Sentence = "valid/offline"
 	ValidOfflineSession Sentence = "valid/offline_session"
+	ValidForm           Sentence = "valid/form"
+	ValidFormOffline    Sentence = "valid/form_offline"
+	ValidFormOfflineSes Sentence = "valid/form_offline_session"
 
 	URLExpiredV4     Sentence = "url_expired"
 	URLExpiredV2     Sentence = "url_expired/sigv2"
@@ -29,6 +32,7 @@ const (
 	SessionExpiredAt      Sentence = "session_expired"
 	SessionExpiredUnknown Sentence = "session_expired/unknown"
 	SessionExpiredChained Sentence = "session_expired/chained"
+	SessionExpiredForm    Sentence = "session_expired/form"
 	SessionTerminatedAt   Sentence = "session_terminated"
 	SessionsRevokedBy     Sentence = "sessions_revoked"
 
@@ -44,7 +48,11 @@ const (
 	PolicyImplicitDeny Sentence = "policy_denied/implicit"
 	PolicyDeniedOther  Sentence = "policy_denied/unexplained"
 
-	SignatureDiffers Sentence = "signature_mismatch"
+	SignatureDiffers     Sentence = "signature_mismatch"
+	SignatureDiffersForm Sentence = "signature_mismatch/form"
+
+	PolicyExpiredAt       Sentence = "policy_expired"
+	PolicyConditionRefuse Sentence = "policy_condition_failed"
 
 	TokenAltered        Sentence = "invalid_token"
 	TokenMissing        Sentence = "invalid_token/missing"
@@ -86,6 +94,15 @@ var table = []entry{
 		`The URL is valid by this machine's clock for at most {{.Until .URLExpiry}} more, until {{stamp .URLExpiry}}: ` +
 			`it dies earlier if the session that signed it ends first, and the URL does not say when that is.`},
 
+	{ValidForm, "a browser POST form signed by a live key, before its policy expires",
+		`The form is valid: signed by {{.Who}}, it works until {{stamp .Effective}} ({{.Until .Effective}} from now), ` +
+			`{{if .CredentialsLimit}}when the credentials that signed it expire, {{human .Shortfall}} before its policy expires at {{stamp .URLExpiry}}` +
+			`{{else}}when its policy expires{{end}}.`},
+	{ValidFormOffline, "offline: a POST form before its policy expires, signed with a long-term key",
+		`The form is valid: it works until {{stamp .URLExpiry}} ({{.Until .URLExpiry}} from now), when its policy expires.`},
+	{ValidFormOfflineSes, "offline: a POST form before its policy expires, signed with temporary credentials",
+		`The form is valid by this machine's clock for at most {{.Until .URLExpiry}} more, until {{stamp .URLExpiry}}: ` +
+			`it dies earlier if the session that signed it ends first, and the form does not say when that is.`},
 	{URLExpiredV4, "the window (X-Amz-Date + X-Amz-Expires) has passed",
 		`The URL's own window ended at {{stamp .URLExpiry}} (X-Amz-Date {{stamp .SignedAt}} + X-Amz-Expires {{seconds .Expires}}s), ` +
 			`{{.Since .URLExpiry}} ago; presign a new URL.`},
@@ -117,6 +134,10 @@ var table = []entry{
 			`{{if .CredentialsLimit}}, {{human .Shortfall}} before the URL's own window ends at {{stamp .URLExpiry}}{{end}}; ` +
 			`it was assumed with another role session's credentials, and such a chained session lasts at most 1 hour whatever the role allows, ` +
 			`so presign with an IAM user's long-term key, or with a role session assumed with long-term credentials.`},
+	{SessionExpiredForm, "the session that signed a POST form expired (ExpiredToken)",
+		`{{capital .Who}} expired at {{stamp .SessionExpiry}}, {{.Since .SessionExpiry}} ago` +
+			`{{if .CredentialsLimit}}, {{human .Shortfall}} before the form's policy expires at {{stamp .URLExpiry}}{{end}}; ` +
+			`a POST policy dies with the credentials that signed it (S3 answers 400 ExpiredToken), so sign the form again with live credentials.`},
 	{SessionExpiredUnknown, "ExpiredToken for a session the server no longer has",
 		`The session that signed the URL has ended; presign again with live credentials.`},
 	{SessionTerminatedAt, "the session was terminated before its expiry (ExpiredToken)",
@@ -158,6 +179,14 @@ var table = []entry{
 
 	{SignatureDiffers, "the signature does not match the request as sent (SignatureDoesNotMatch)",
 		`The signature does not match the request as sent: {{.Hint}}.`},
+	{SignatureDiffersForm, "a POST form's signature is not its policy's (SignatureDoesNotMatch)",
+		`The form's signature is not the signature of its policy field with the secret of {{.Who}}: ` +
+			`the policy or the signature was changed after signing, or another secret signed it; sign the form again.`},
+
+	{PolicyExpiredAt, "a POST form's policy expiration has passed (AccessDenied)",
+		`The policy expired at {{stamp .URLExpiry}}, {{.Since .URLExpiry}} ago; S3 refuses the form with {{.Status}} {{.Code}} "{{.Detail}}" Sign a new form.`},
+	{PolicyConditionRefuse, "a POST form's fields, or its file's size, are not what its policy allows",
+		`S3 refuses the form with {{.Status}} {{.Code}}: {{trimDot .Detail}}; send what the policy allows, or sign a new form that allows this.`},
 
 	{TokenAltered, "the session token is not the one issued with the key (InvalidToken)",
 		`The URL's X-Amz-Security-Token is not the one issued with {{.Who}}: it was altered, cut short or belongs to another session; ` +

@@ -2,22 +2,30 @@ package s3api
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"signet/internal/meta"
 )
 
 type listAllMyBucketsResult struct {
-	XMLName xml.Name    `xml:"ListAllMyBucketsResult"`
-	NS      string      `xml:"xmlns,attr"`
-	Owner   ownerXML    `xml:"Owner"`
-	Buckets []bucketXML `xml:"Buckets>Bucket"`
+	XMLName           xml.Name    `xml:"ListAllMyBucketsResult"`
+	NS                string      `xml:"xmlns,attr"`
+	Owner             ownerXML    `xml:"Owner"`
+	Buckets           []bucketXML `xml:"Buckets>Bucket"`
+	ContinuationToken string      `xml:"ContinuationToken,omitempty"`
+	Prefix            *string     `xml:"Prefix"`
 }
+
+// maxListBuckets is S3's ceiling on max-buckets.
+const maxListBuckets = 10000
 
 type bucketXML struct {
 	Name         string `xml:"Name"`
@@ -25,14 +33,63 @@ type bucketXML struct {
 	BucketRegion string `xml:"BucketRegion"`
 }
 
+// bucketPage is a ListBuckets request's selection: buckets whose names
+// start with prefix and come after after, in region (when set), at most
+// max of them (0: no limit, S3's answer without max-buckets).
+type bucketPage struct {
+	prefix, after, region string
+	hasPrefix             bool
+	max                   int
+}
+
+func parseBucketPage(q url.Values) (bucketPage, error) {
+	p := bucketPage{region: q.Get("bucket-region")}
+	p.prefix, p.hasPrefix = q.Get("prefix"), q.Has("prefix")
+	if v, ok := q["max-buckets"]; ok {
+		n, err := strconv.Atoi(v[0])
+		if err != nil || n < 1 || n > maxListBuckets {
+			return p, s3Err(codeInvalidArgument).msg("Argument max-buckets must be an integer between 1 and 10000.").
+				with("ArgumentName", "max-buckets").with("ArgumentValue", v[0])
+		}
+		p.max = n
+	}
+	if v, ok := q["continuation-token"]; ok {
+		// The token is the last name of the previous page, opaque to
+		// clients as S3's is.
+		dec, err := base64.RawURLEncoding.DecodeString(v[0])
+		if err != nil || v[0] == "" {
+			return p, s3Err(codeInvalidArgument).msg("The continuation token provided is incorrect").
+				with("ArgumentName", "continuation-token")
+		}
+		p.after = string(dec)
+	}
+	return p, nil
+}
+
 func (a *API) listBuckets(rq *request) error {
+	p, err := parseBucketPage(rq.query)
+	if err != nil {
+		return err
+	}
 	bs, err := a.cfg.Meta.ListBuckets(rq.r.Context())
 	if err != nil {
 		return err
 	}
 	out := listAllMyBucketsResult{NS: s3NS, Owner: owner, Buckets: []bucketXML{}}
+	if p.hasPrefix {
+		out.Prefix = &p.prefix
+	}
 	for _, b := range bs {
-		out.Buckets = append(out.Buckets, bucketXML{Name: b.Name, CreationDate: isoTime(b.Created), BucketRegion: a.bucketRegion(b)})
+		region := a.bucketRegion(b)
+		if !strings.HasPrefix(b.Name, p.prefix) || b.Name <= p.after || (p.region != "" && region != p.region) {
+			continue
+		}
+		if p.max > 0 && len(out.Buckets) == p.max {
+			// Another bucket follows the page: continue after its last.
+			out.ContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(out.Buckets[p.max-1].Name))
+			break
+		}
+		out.Buckets = append(out.Buckets, bucketXML{Name: b.Name, CreationDate: isoTime(b.Created), BucketRegion: region})
 	}
 	return writeXML(rq.w, http.StatusOK, out)
 }
@@ -94,12 +151,24 @@ func (a *API) createBucket(rq *request) error {
 			return locationConstraintError(lc)
 		}
 	}
-	err = a.cfg.Meta.CreateBucket(rq.r.Context(), meta.Bucket{Name: rq.bucket, Region: a.cfg.Region, Created: a.cfg.Clock.Now()})
+	b, err := a.newBucketAccess(rq)
 	if err != nil {
-		if ae, ok := toAPIError(rq.r, err); ok && ae.Code == codeBucketAlreadyOwnedByYou {
+		return err
+	}
+	b.Name, b.Region, b.Created = rq.bucket, a.cfg.Region, a.cfg.Clock.Now()
+	err = a.cfg.Meta.CreateBucket(rq.r.Context(), b)
+	if err != nil {
+		ae, ok := toAPIError(rq.r, err)
+		if !ok || ae.Code != codeBucketAlreadyOwnedByYou {
+			return err
+		}
+		// Every bucket belongs to the one account, so an existing bucket
+		// is the caller's own. In us-east-1 S3 keeps its legacy answer to
+		// re-creating one: 200 OK, as for a new bucket; every other
+		// region answers BucketAlreadyOwnedByYou.
+		if a.cfg.Region != "us-east-1" {
 			return ae.with("BucketName", rq.bucket)
 		}
-		return err
 	}
 	rq.w.Header().Set("Location", "/"+rq.bucket)
 	rq.w.Header().Set("Content-Length", "0")
@@ -217,18 +286,4 @@ func (a *API) getBucketLocation(rq *request) error {
 		region = ""
 	}
 	return writeXML(rq.w, http.StatusOK, locationConstraint{NS: s3NS, Region: region})
-}
-
-type versioningConfiguration struct {
-	XMLName xml.Name `xml:"VersioningConfiguration"`
-	NS      string   `xml:"xmlns,attr"`
-}
-
-// getBucketVersioning reports a never-versioned bucket: an empty
-// configuration, as AWS returns before versioning is first enabled.
-func (a *API) getBucketVersioning(rq *request) error {
-	if _, err := a.requireBucket(rq); err != nil {
-		return err
-	}
-	return writeXML(rq.w, http.StatusOK, versioningConfiguration{NS: s3NS})
 }

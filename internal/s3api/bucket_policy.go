@@ -51,6 +51,9 @@ func (a *API) putBucketPolicy(rq *request) error {
 	if err := checkBucketPolicy(body, rq.bucket); err != nil {
 		return err
 	}
+	if err := a.blockPublicPolicy(rq, body); err != nil {
+		return err
+	}
 	if err := a.cfg.Policies.PutBucketPolicy(ctx, rq.bucket, string(body)); err != nil {
 		if errors.Is(err, policy.ErrInvalidPrincipal) {
 			// A user or role ARN that names no one: S3 will not bind a

@@ -52,11 +52,16 @@ func parseCopySource(v string) (bucket, key string, err error) {
 }
 
 // copySource reads and checks the source object: authorisation as
-// s3:GetObject, existence, and the x-amz-copy-source-if-* conditions.
+// s3:GetObject (s3:GetObjectVersion for a named version), existence, and
+// the x-amz-copy-source-if-* conditions.
 func (a *API) copySource(rq *request) (meta.Object, error) {
-	sb, sk, err := parseCopySource(rq.r.Header.Get("x-amz-copy-source"))
+	raw := rq.r.Header.Get("x-amz-copy-source")
+	sb, sk, err := parseCopySource(raw)
 	if err != nil {
 		return meta.Object{}, err
+	}
+	if vid, ok := copySourceVersion(raw); ok {
+		return a.copySourceVersion(rq, sb, sk, vid)
 	}
 	if !a.allowed(rq, "s3:GetObject", sb, sk, true) {
 		return meta.Object{}, s3Err(codeAccessDenied)
@@ -124,15 +129,35 @@ func (a *API) copyObject(rq *request) error {
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
 		return s3Err(codeInvalidArgument).msg("Unknown metadata directive.").with("ArgumentName", "x-amz-metadata-directive").with("ArgumentValue", directive)
 	}
+	replaceTags, err := taggingDirective(h)
+	if err != nil {
+		return err
+	}
+	var newTags []meta.Tag
+	if replaceTags {
+		if newTags, _, err = requestTagging(rq); err != nil {
+			return err
+		}
+	}
 	pre, err := writePrecondition(h)
 	if err != nil {
 		return err
 	}
-	if _, err := a.requireBucket(rq); err != nil {
+	b, err := a.requireBucket(rq)
+	if err != nil {
+		return err
+	}
+	// A copy gets the ACL the request sets, never the source's.
+	acl, err := a.objectACL(rq, &b, h, rq.query, rq.key)
+	if err != nil {
 		return err
 	}
 	for attempt := 1; ; attempt++ {
 		src, err := a.copySource(rq)
+		if err != nil {
+			return err
+		}
+		tags, err := a.copyTags(rq, &src, replaceTags, newTags)
 		if err != nil {
 			return err
 		}
@@ -167,7 +192,7 @@ func (a *API) copyObject(rq *request) error {
 		obj := meta.Object{
 			Bucket: rq.bucket, Key: rq.key, Size: n, ETag: hex.EncodeToString(md),
 			LastModified: a.cfg.Clock.Now(), Attrs: attrs,
-			Segments:             []meta.Segment{{Blob: id, Size: n}},
+			Segments: []meta.Segment{{Blob: id, Size: n}}, Tags: tags, ACL: acl,
 			ServerSideEncryption: sseAES256,
 		}
 		if alg != "" {
@@ -179,8 +204,37 @@ func (a *API) copyObject(rq *request) error {
 		}
 		setChecksumHeaders(rq.w.Header(), obj.Checksums, obj.ChecksumType)
 		setSSEHeader(rq.w.Header(), obj.ServerSideEncryption)
+		setCopySourceVersionHeader(rq.w.Header(), &src)
 		return writeXML(rq.w, http.StatusOK, copyObjectResult{NS: s3NS, LastModified: isoTime(obj.LastModified), ETag: quoteETag(obj.ETag)})
 	}
+}
+
+// taggingDirective reads x-amz-tagging-directive: whether the copy takes
+// the tags of x-amz-tagging (REPLACE) rather than the source's (COPY, the
+// default).
+func taggingDirective(h http.Header) (replace bool, err error) {
+	switch d := h.Get("x-amz-tagging-directive"); d {
+	case "", "COPY":
+		return false, nil
+	case "REPLACE":
+		return true, nil
+	default:
+		return false, s3Err(codeInvalidArgument).msg("Unknown tagging directive.").with("ArgumentName", "x-amz-tagging-directive").with("ArgumentValue", d)
+	}
+}
+
+// copyTags decides the copy's tag set and the permissions it takes on
+// AWS: reading a tagged source's tags is s3:GetObjectTagging on the
+// source, and tagging the copy s3:PutObjectTagging on the target.
+func (a *API) copyTags(rq *request, src *meta.Object, replace bool, replacement []meta.Tag) ([]meta.Tag, error) {
+	tags := replacement
+	if !replace {
+		tags = src.Tags
+		if len(tags) > 0 && !a.allowed(rq, "s3:GetObjectTagging", src.Bucket, src.Key, true) {
+			return nil, s3Err(codeAccessDenied)
+		}
+	}
+	return tags, a.authorizeTagging(rq, tags)
 }
 
 // copyChecksumAlg keeps the source's checksum algorithm unless the request

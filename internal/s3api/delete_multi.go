@@ -10,6 +10,8 @@ import (
 	"net/http"
 
 	"signet/internal/authn"
+	"signet/internal/meta"
+	"signet/internal/storage"
 )
 
 const (
@@ -29,21 +31,21 @@ type deleteRequest struct {
 	Other   []bodyElement     `xml:",any"`
 }
 
-// deleteObjectXML is one <Object>. Every element but Key selects a feature
-// signet lacks (a version, a condition), so each is caught and judged.
+// deleteObjectXML is one <Object>. Every element but Key and VersionId
+// selects a feature signet lacks (a condition), so each is caught and
+// judged.
 type deleteObjectXML struct {
-	Key   string        `xml:"Key"`
-	Other []bodyElement `xml:",any"`
+	Key       string        `xml:"Key"`
+	VersionID *string       `xml:"VersionId"`
+	Other     []bodyElement `xml:",any"`
 }
 
-// versionID is the <VersionId> the entry names, for its <Error>.
+// versionID is the <VersionId> the entry names, "" when none.
 func (o deleteObjectXML) versionID() string {
-	for _, el := range o.Other {
-		if el.XMLName.Local == "VersionId" {
-			return el.Text
-		}
+	if o.VersionID == nil {
+		return ""
 	}
-	return ""
+	return *o.VersionID
 }
 
 type deleteResult struct {
@@ -54,8 +56,10 @@ type deleteResult struct {
 }
 
 type deletedXML struct {
-	Key       string `xml:"Key"`
-	VersionID string `xml:"VersionId,omitempty"`
+	Key                   string `xml:"Key"`
+	VersionID             string `xml:"VersionId,omitempty"`
+	DeleteMarker          bool   `xml:"DeleteMarker,omitempty"`
+	DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
 }
 
 type deleteErrXML struct {
@@ -68,7 +72,8 @@ type deleteErrXML struct {
 // deleteObjects is POST ?delete: up to 1000 keys, each authorised and
 // deleted on its own; per-key failures go in the body, not the status.
 func (a *API) deleteObjects(rq *request) error {
-	if _, err := a.requireBucket(rq); err != nil {
+	b, err := a.requireBucket(rq)
+	if err != nil {
 		return err
 	}
 	digests, err := newBodyDigests(rq.r.Header)
@@ -94,15 +99,16 @@ func (a *API) deleteObjects(rq *request) error {
 		// failure does, and never falls back to deleting the current
 		// object.
 		fail := refuseElements("DeleteObjects", o.Other)
+		var done deletedXML
 		if fail == nil {
-			fail = a.deleteOne(rq, o.Key)
+			done, fail = a.deleteOne(rq, b, o)
 		}
 		if fail != nil {
 			out.Errors = append(out.Errors, deleteErrXML{Key: o.Key, VersionID: o.versionID(), Code: fail.Code.String(), Message: fail.Message})
 			continue
 		}
 		if !req.Quiet {
-			out.Deleted = append(out.Deleted, deletedXML{Key: o.Key, VersionID: o.versionID()})
+			out.Deleted = append(out.Deleted, done)
 		}
 	}
 	return writeXML(rq.w, http.StatusOK, out)
@@ -124,23 +130,45 @@ func checkDeleteSchema(req deleteRequest) error {
 	return nil
 }
 
-func (a *API) deleteOne(rq *request, key string) *apiError {
+// deleteOne deletes one entry as DeleteObject would, authorised as
+// s3:DeleteObjectVersion when it names a version, and says what went in
+// S3's <Deleted> terms.
+func (a *API) deleteOne(rq *request, b meta.Bucket, o deleteObjectXML) (deletedXML, *apiError) {
+	key, vid := o.Key, o.versionID()
+	done := deletedXML{Key: key, VersionID: vid}
 	if key == "" || len(key) > maxKeyLen {
-		return s3Err(codeInvalidArgument).msg("Invalid key")
+		return done, s3Err(codeInvalidArgument).msg("Invalid key")
 	}
-	if !a.allowed(rq, "s3:DeleteObject", rq.bucket, key, true) {
-		return s3Err(codeAccessDenied)
+	action := "s3:DeleteObject"
+	if o.VersionID != nil {
+		action = "s3:DeleteObjectVersion"
+		if err := checkVersionID(b, vid); err != nil {
+			return done, err.(*apiError)
+		}
 	}
-	blobs, err := a.cfg.Meta.DeleteObject(rq.r.Context(), rq.bucket, key)
+	if !a.allowed(rq, action, rq.bucket, key, true) {
+		return done, s3Err(codeAccessDenied)
+	}
+	var blobs []storage.BlobID
+	var err error
+	if o.VersionID != nil {
+		done.DeleteMarker, blobs, err = a.deleteVersion(rq.r.Context(), rq.bucket, key, vid)
+		if done.DeleteMarker {
+			done.DeleteMarkerVersionID = vid
+		}
+	} else {
+		done.DeleteMarkerVersionID, blobs, err = a.deleteCurrent(rq.r.Context(), rq.bucket, key)
+		done.DeleteMarker = done.DeleteMarkerVersionID != ""
+	}
 	if err != nil {
 		ae, ok := toAPIError(rq.r, err)
 		if !ok {
 			a.log.Error("s3api: delete failed", "request_id", rq.reqID, "error", err.Error())
 		}
-		return ae
+		return done, ae
 	}
 	a.deleteBlobs(rq, blobs)
-	return nil
+	return done, nil
 }
 
 // bodyDigests computes, as an XML body streams through it, the

@@ -1,7 +1,10 @@
 package s3api
 
 import (
+	"signet/internal/postpolicy"
+
 	"net/http"
+	"strings"
 
 	"signet/internal/authn"
 )
@@ -34,6 +37,12 @@ type DryRun struct {
 	// that does not exist (AccessDenied rather than NoSuchKey when the
 	// caller may not list the bucket, as the handler answers).
 	TargetErr error
+	// PolicyErr is a browser form's refusal by its own policy (DryRunPost
+	// only): postpolicy's ConditionError, ExtraFieldError or SizeError.
+	PolicyErr error
+	// AuthzRequest is the request as the Authorizer saw it when it differs
+	// from the one given: a form's fields are among its headers.
+	AuthzRequest *http.Request
 	// Status, Code and Message are the AWS error the request would be
 	// answered with; Code is "" when it would reach its handler.
 	Status  int
@@ -48,6 +57,7 @@ type DryRun struct {
 // implements it.
 type DryRunner interface {
 	DryRun(r *http.Request) DryRun
+	DryRunPost(r *http.Request, fields []postpolicy.Field, fileSize int64) DryRun
 }
 
 var _ DryRunner = (*API)(nil)
@@ -59,7 +69,7 @@ var _ DryRunner = (*API)(nil)
 // explains the outcome.
 func (a *API) DryRun(r *http.Request) DryRun {
 	p := a.prepareFor(r, false)
-	var targetErr error
+	targetErr := p.targetErr
 	if p.err == nil && p.rq != nil {
 		targetErr = a.checkTarget(p.rq, p.route)
 		p.err = targetErr
@@ -89,7 +99,7 @@ func (a *API) checkTarget(rq *request, rt route) error {
 	switch {
 	case rq.bucket == "" || rt.action == "s3:CreateBucket":
 		return nil
-	case rt.action == "s3:GetObject":
+	case rt.action == "s3:GetObject", rt.objects && strings.HasSuffix(rt.op, "ObjectTagging"):
 		_, err := a.headObjectRecord(rq)
 		return err
 	default:

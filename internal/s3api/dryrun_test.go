@@ -76,8 +76,8 @@ func TestDryRun(t *testing.T) {
 		}
 		return rootAuth(r, vb)
 	})
-	authz := authzFunc(func(r *http.Request, _ *authn.Result, action, resource string) error {
-		if r.Header.Get("X-Test-Deny") != "" || (action == "s3:ListBucket" && r.Header.Get("X-Test-No-List") != "") {
+	authz := authzFunc(func(r *http.Request, res *authn.Result, action, resource string) error {
+		if r.Header.Get("X-Test-Deny") != "" || res.Anonymous || (action == "s3:ListBucket" && r.Header.Get("X-Test-No-List") != "") {
 			return refusal
 		}
 		return nil
@@ -127,6 +127,14 @@ func TestDryRun(t *testing.T) {
 		{name: "no such bucket, upload", method: "PUT", target: "/nob/k", status: 404, code: "NoSuchBucket",
 			message: codes[codeNoSuchBucket].message, action: "s3:PutObject", resource: "arn:aws:s3:::nob/k",
 			bucket: "nob", key: "k", targetErr: true},
+		// An anonymous caller is told the bucket is missing before it is
+		// refused, as S3 answers.
+		{name: "no such bucket, anonymous", method: "GET", target: "/nob/k", header: "X-Test-Anonymous: 1", status: 404, code: "NoSuchBucket",
+			message: codes[codeNoSuchBucket].message, action: "s3:GetObject", resource: "arn:aws:s3:::nob/k",
+			bucket: "nob", key: "k", targetErr: true},
+		{name: "anonymous refused on a bucket that exists", method: "GET", target: "/b/k", header: "X-Test-Anonymous: 1",
+			status: 403, code: "AccessDenied", message: "Access Denied", action: "s3:GetObject", resource: "arn:aws:s3:::b/k",
+			bucket: "b", key: "k", authzErr: refusal},
 		{name: "delete of a missing key is served", method: "DELETE", target: "/b/missing",
 			action: "s3:DeleteObject", resource: "arn:aws:s3:::b/missing", bucket: "b", key: "missing"},
 		{name: "create bucket needs none", method: "PUT", target: "/newb",

@@ -14,6 +14,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/awschunked"
 	"signet/internal/meta"
+	"signet/internal/postpolicy"
 )
 
 // apiError is an S3 error ready for the wire. Handlers return it (or a
@@ -49,11 +50,14 @@ const (
 	codeEntityTooSmall
 	codeExpiredToken
 	codeIllegalLocationConstraintException
+	codeIllegalVersioningConfigurationException
 	codeIncompleteBody
 	codeIncorrectNumberOfFilesInPostRequest
 	codeInternalError
 	codeInvalidAccessKeyId
 	codeInvalidArgument
+	codeInvalidBucketAclWithBlockPublicAccessError
+	codeInvalidBucketAclWithObjectOwnership
 	codeInvalidBucketName
 	codeInvalidDigest
 	codeInvalidEncryptionAlgorithmError
@@ -65,10 +69,12 @@ const (
 	codeInvalidRange
 	codeInvalidRequest
 	codeInvalidStorageClass
+	codeInvalidTag
 	codeInvalidToken
 	codeInvalidURI
 	codeKeyTooLongError
 	codeKMSNotFoundException
+	codeMalformedACLError
 	codeMalformedPOSTRequest
 	codeMalformedPolicy
 	codeMalformedXML
@@ -83,13 +89,18 @@ const (
 	codeNoSuchBucketPolicy
 	codeNoSuchCORSConfiguration
 	codeNoSuchKey
+	codeNoSuchPublicAccessBlockConfiguration
+	codeNoSuchTagSet
 	codeNoSuchUpload
+	codeNoSuchVersion
 	codeNotImplemented
 	codeNotModified
+	codeOwnershipControlsNotFoundError
 	codePreconditionFailed
 	codeRequestTimeTooSkewed
 	codeRequestTimeout
 	codeSignatureDoesNotMatch
+	codeUnexpectedContent
 	codeXAmzContentSHA256Mismatch
 	codeCount // not a code: the size of the table
 )
@@ -108,7 +119,7 @@ type errSpec struct {
 // the handler that sends it; docs/errors.md is generated from this table.
 var codes = [codeCount]errSpec{
 	codeAccessControlListNotSupported: {"AccessControlListNotSupported", 400, "The bucket does not allow ACLs",
-		"an ACL header, or a PutBucketAcl or PutObjectAcl body, grants anyone but the owner: every bucket is BucketOwnerEnforced"},
+		"a request sets an ACL other than the owner's full control (canned, x-amz-grant-*, or a PutBucketAcl or PutObjectAcl body) on a bucket whose Object Ownership is BucketOwnerEnforced"},
 	codeAccessDenied: {"AccessDenied", 403, "Access Denied",
 		"policies do not allow the request, a presigned URL or a POST policy has expired or a POST form fails its policy (\"Invalid according to Policy: …\"), a presigned URL is not yet valid, the date or a signed header is missing, a missing key may not be listed, or x-amz-expected-bucket-owner names another account"},
 	codeAccessForbidden: {"AccessForbidden", 403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
@@ -118,11 +129,11 @@ var codes = [codeCount]errSpec{
 	codeAuthorizationQueryParametersError: {"AuthorizationQueryParametersError", 400, "Error parsing the query parameters.",
 		"a presigned SigV4 URL's X-Amz-* parameters are missing or invalid: X-Amz-Expires over 604800, a bad date, credential scope or signed-header list"},
 	codeBadDigest: {"BadDigest", 400, "The Content-MD5 you specified did not match what we received.",
-		"the body does not match its Content-MD5 or x-amz-checksum-* value"},
+		"the body does not match its Content-MD5 or x-amz-checksum-* value; CompleteMultipartUpload's x-amz-checksum-* does not match the checksum of the parts"},
 	codeBadRequest: {"BadRequest", 400, "Insufficient information. Origin request header needed.",
-		"a CORS preflight (OPTIONS) without Origin, or whose Access-Control-Request-Method is missing or not a method a CORS rule can allow (\"Invalid Access-Control-Request-Method: …\")"},
+		"a CORS preflight (OPTIONS) without Origin, or whose Access-Control-Request-Method is missing or not a method a CORS rule can allow (\"Invalid Access-Control-Request-Method: …\"); a tag set of more than 10 tags on an object (\"Object tags cannot be greater than 10\") or 50 on a bucket"},
 	codeBucketAlreadyOwnedByYou: {"BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it.",
-		"CreateBucket names a bucket that exists (every bucket belongs to the one account)"},
+		"CreateBucket names a bucket that exists (every bucket belongs to the one account) on a server whose region is not us-east-1, where S3 answers 200 OK"},
 	codeBucketNotEmpty: {"BucketNotEmpty", 409, "The bucket you tried to delete is not empty",
 		"DeleteBucket on a bucket that still holds objects"},
 	codeEntityTooLarge: {"EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size",
@@ -133,6 +144,8 @@ var codes = [codeCount]errSpec{
 		"the session token belongs to a session that has expired or was terminated"},
 	codeIllegalLocationConstraintException: {"IllegalLocationConstraintException", 400, "The location constraint is incompatible for the region specific endpoint this request was sent to.",
 		"CreateBucket's LocationConstraint names a region other than the server's"},
+	codeIllegalVersioningConfigurationException: {"IllegalVersioningConfigurationException", 400, "The Versioning element must be specified",
+		"a PutBucketVersioning body without a Status"},
 	codeIncompleteBody: {"IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header.",
 		"the body ends before its Content-Length or its aws-chunked decoded length"},
 	codeIncorrectNumberOfFilesInPostRequest: {"IncorrectNumberOfFilesInPostRequest", 400, "POST requires exactly one file upload per request.",
@@ -142,7 +155,11 @@ var codes = [codeCount]errSpec{
 	codeInvalidAccessKeyId: {"InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.",
 		"the access key does not exist, is inactive, or its user was deleted"},
 	codeInvalidArgument: {"InvalidArgument", 400, "Invalid Argument",
-		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId other than null, or two auth mechanisms at once; a POST form without its key, its file or a signing field, or with a malformed credential or date"},
+		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId or version-id-marker other than null, a version-id-marker without a key-marker, or two auth mechanisms at once; an x-amz-tagging header that is not URL query parameters or repeats a key; a POST form without its key, its file or a signing field, or with a malformed credential or date"},
+	codeInvalidBucketAclWithBlockPublicAccessError: {"InvalidBucketAclWithBlockPublicAccessError", 400, "Bucket cannot have public ACLs set with BlockPublicAccess enabled",
+		"CreateBucket sets a public ACL: every new bucket has Block Public Access on, as on AWS since April 2023"},
+	codeInvalidBucketAclWithObjectOwnership: {"InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+		"CreateBucket sets an ACL granting anyone but the owner with Object Ownership BucketOwnerEnforced (the default), or PutBucketOwnershipControls asks for BucketOwnerEnforced while the bucket's ACL grants others"},
 	codeInvalidBucketName: {"InvalidBucketName", 400, "The specified bucket is not valid.",
 		"CreateBucket with a name outside S3's general-purpose bucket naming rules"},
 	codeInvalidDigest: {"InvalidDigest", 400, "The Content-MD5 you specified was invalid.",
@@ -152,7 +169,7 @@ var codes = [codeCount]errSpec{
 	codeInvalidLocationConstraint: {"InvalidLocationConstraint", 400, "The specified location-constraint is not valid",
 		"CreateBucket's LocationConstraint is not a region's name"},
 	codeInvalidPart: {"InvalidPart", 400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
-		"CompleteMultipartUpload names a part that was not uploaded, or whose ETag or checksum differs"},
+		"CompleteMultipartUpload names a part that was not uploaded, or whose ETag or checksum differs; repeating a completed upload's completion, it names other parts than the completion did"},
 	codeInvalidPartNumber: {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable",
 		"GetObject or HeadObject asks for a partNumber beyond the object's parts"},
 	codeInvalidPartOrder: {"InvalidPartOrder", 400, "The list of parts was not in ascending order. Parts must be ordered by part number.",
@@ -162,9 +179,11 @@ var codes = [codeCount]errSpec{
 	codeInvalidRange: {"InvalidRange", 416, "The requested range is not satisfiable",
 		"Range or x-amz-copy-source-range lies outside the object"},
 	codeInvalidRequest: {"InvalidRequest", 400, "Invalid Request",
-		"a request refused as a whole: conflicting or unsupported checksum headers, a copy onto itself that changes nothing, Range with partNumber, response-* overrides on an anonymous GET, no x-amz-content-sha256, a PutBucketCors rule with an unsupported AllowedMethod or a second wildcard, PutBucketCors without Content-MD5 or a checksum"},
+		"a request refused as a whole: conflicting or unsupported checksum headers, a copy onto itself that changes nothing, Range with partNumber, response-* overrides on an anonymous GET, no x-amz-content-sha256, a PutBucketCors rule with an unsupported AllowedMethod or a second wildcard, PutBucketCors without Content-MD5 or a checksum, a CompleteMultipartUpload x-amz-checksum-* that signet cannot check (another algorithm than the upload's)"},
 	codeInvalidStorageClass: {"InvalidStorageClass", 400, "The storage class you specified is not valid",
 		"x-amz-storage-class names no S3 storage class"},
+	codeInvalidTag: {"InvalidTag", 400, "Your request contains tag input that is not valid. For example, your request might contain duplicate keys, keys or values that are too long, or system tags.",
+		"a tag set (x-amz-tagging, a Tagging body or a POST form's tagging field) holds an empty, over-long (128 and 256 UTF-16 units) or aws:-prefixed key, an over-long value, a character outside letters, numbers, spaces and _ . : / = + - @, or a key twice"},
 	codeInvalidToken: {"InvalidToken", 400, "The provided token is malformed or otherwise invalid.",
 		"the session token is malformed, or the user or role its session belongs to was deleted"},
 	codeInvalidURI: {"InvalidURI", 400, "Couldn't parse the specified URI.",
@@ -173,6 +192,8 @@ var codes = [codeCount]errSpec{
 		"a key, or a copy source's key, over 1024 bytes"},
 	codeKMSNotFoundException: {"KMS.NotFoundException", 400, "Invalid keyId",
 		"a PutObject, CopyObject or CreateMultipartUpload asks for SSE-KMS (x-amz-server-side-encryption aws:kms or aws:kms:dsse), or a PutBucketEncryption body for it: signet has no KMS, so the key (named, or the default aws/s3) does not exist (\"Invalid keyId <key>\")"},
+	codeMalformedACLError: {"MalformedACLError", 400, "The XML you provided was not well-formed or did not validate against our published schema",
+		"a PutBucketAcl or PutObjectAcl body that does not parse, lacks a grantee or names an unknown permission or grantee type, or an ACL with over 100 grants"},
 	codeMalformedPOSTRequest: {"MalformedPOSTRequest", 400, "The body of your POST request is not well-formed multipart/form-data.",
 		"a browser form upload whose body is not well-formed multipart/form-data, or whose Content-Type has no boundary"},
 	codeMalformedPolicy: {"MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'",
@@ -201,12 +222,20 @@ var codes = [codeCount]errSpec{
 		"GetBucketCors on a bucket that has no CORS configuration"},
 	codeNoSuchKey: {"NoSuchKey", 404, "The specified key does not exist.",
 		"the key does not exist (GetObject, HeadObject, a copy's source) and the caller may list the bucket"},
+	codeNoSuchPublicAccessBlockConfiguration: {"NoSuchPublicAccessBlockConfiguration", 404, "The public access block configuration was not found",
+		"GetPublicAccessBlock on a bucket that has no Block Public Access configuration"},
+	codeNoSuchTagSet: {"NoSuchTagSet", 404, "There is no tag set associated with the bucket.",
+		"GetBucketTagging on a bucket without tags"},
 	codeNoSuchUpload: {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
-		"the upload ID names no multipart upload in progress for the key"},
+		"the upload ID names no multipart upload in progress for the key (nor, on CompleteMultipartUpload, one completed in the last 7 days)"},
+	codeNoSuchVersion: {"NoSuchVersion", 404, "The specified version does not exist.",
+		"the versionId names no version of the key (GetObject, HeadObject, the tags and ACL of a version, a copy's source) in a versioned bucket"},
 	codeNotImplemented: {"NotImplemented", 501, "A header you provided implies functionality that is not implemented",
 		"a header, parameter, subresource or body element selects a feature signet does not implement (docs/operations.md lists them)"},
 	codeNotModified: {"NotModified", 304, "Not Modified",
 		"If-None-Match or If-Modified-Since holds on GetObject or HeadObject"},
+	codeOwnershipControlsNotFoundError: {"OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found",
+		"GetBucketOwnershipControls on a bucket whose ownership controls were deleted"},
 	codePreconditionFailed: {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold",
 		"If-Match or If-Unmodified-Since (or their x-amz-copy-source-if-* forms) fails, If-None-Match: * on a write finds the key, or a POST to a bucket is not multipart/form-data"},
 	codeRequestTimeTooSkewed: {"RequestTimeTooSkewed", 403, "The difference between the request time and the current time is too large.",
@@ -215,6 +244,8 @@ var codes = [codeCount]errSpec{
 		"the request body sent nothing for the server's --body-idle-timeout"},
 	codeSignatureDoesNotMatch: {"SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
 		"the signature, or an aws-chunked chunk or trailer signature, differs from the one the server computes"},
+	codeUnexpectedContent: {"UnexpectedContent", 400, "This request does not support content",
+		"PutBucketAcl or PutObjectAcl sets the ACL with headers and sends a body as well"},
 	codeXAmzContentSHA256Mismatch: {"XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed.",
 		"the body's SHA-256 differs from x-amz-content-sha256"},
 }
@@ -267,6 +298,7 @@ var domainErrors = []struct {
 	{meta.ErrBucketNotEmpty, codeBucketNotEmpty},
 	{meta.ErrNoSuchKey, codeNoSuchKey},
 	{meta.ErrNoSuchUpload, codeNoSuchUpload},
+	{meta.ErrNoSuchVersion, codeNoSuchVersion},
 	{meta.ErrInvalidArgument, codeInvalidArgument},
 	{authn.ErrIncompleteBody, codeIncompleteBody},
 	{io.ErrUnexpectedEOF, codeIncompleteBody},
@@ -359,7 +391,7 @@ var reasons = map[authn.Reason]reasonSpec{
 	// Browser form uploads: the Failure carries the message and fields.
 	authn.ReasonPostFormInvalid:   {code: codeInvalidArgument},
 	authn.ReasonPostPolicyInvalid: {code: codeInvalidPolicyDocument},
-	authn.ReasonPostPolicyExpired: {code: codeAccessDenied, message: "Invalid according to Policy: Policy expired."},
+	authn.ReasonPostPolicyExpired: {code: codeAccessDenied, message: postpolicy.ExpiredMessage},
 }
 
 // isQueryAuth reports whether r was (meant to be) presigned, which picks the

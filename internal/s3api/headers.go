@@ -58,18 +58,31 @@ func attrsFromHeaders(h http.Header) (meta.Attrs, error) {
 
 // stripAWSChunked drops the aws-chunked coding, which describes the
 // transfer, not the object (reference §2.5: SDKs append it to any existing
-// encoding).
+// encoding). The client's other codings are kept as it spelled them,
+// spaces and case included ("gzip, br, aws-chunked" is stored as
+// "gzip, br"), so a GET returns the header it sent.
 func stripAWSChunked(vals []string) string {
-	var keep []string
+	var kept []string
 	for _, v := range vals {
+		var tokens []string
+		dropped := false
 		for _, c := range strings.Split(v, ",") {
-			c = strings.TrimSpace(c)
-			if c != "" && !strings.EqualFold(c, "aws-chunked") {
-				keep = append(keep, c)
+			if strings.EqualFold(strings.TrimSpace(c), "aws-chunked") {
+				dropped = true
+				continue
 			}
+			tokens = append(tokens, c)
+		}
+		v = strings.Join(tokens, ",")
+		if dropped {
+			// Only the separator next to the removed coding goes.
+			v = strings.TrimSpace(v)
+		}
+		if v != "" {
+			kept = append(kept, v)
 		}
 	}
-	return strings.Join(keep, ",")
+	return strings.Join(kept, ",")
 }
 
 // setAttrHeaders writes an object's stored attributes on GET and HEAD.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -153,6 +152,7 @@ func errCode(t testing.TB, w *httptest.ResponseRecorder) (code string, body erro
 type errorXML struct {
 	Code, Message, RequestId, HostId string
 	Key, BucketName                  string
+	ArgumentName, ArgumentValue      string
 	ProposedSize, MaxSizeAllowed     string
 	RangeRequested, ActualObjectSize string
 	ClientComputedContentSHA256      string
@@ -214,7 +214,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-func urlEncodeForTest(s string) string { return url.QueryEscape(s) }
+func urlEncodeForTest(s string) string { return s3URLEncode(s) }
 
 // allowAll authorises everything, anonymous included (a public bucket).
 type allowAll struct{}

@@ -83,9 +83,42 @@ func parseListParams(q url.Values, maxName string) (listParams, error) {
 			return p, s3Err(codeInvalidArgument).msg("Invalid Encoding Method specified in Request").
 				with("ArgumentName", "encoding-type").with("ArgumentValue", et)
 		}
-		p.encodingType, p.encode = "url", url.QueryEscape
+		p.encodingType, p.encode = "url", s3URLEncode
 	}
 	return p, nil
+}
+
+// s3URLEncode is S3's encoding-type=url: every byte but the unreserved
+// characters of RFC 3986 and "/" is percent-encoded with upper-case hex
+// (a space is %20, "+" is %2B), so the value decodes the same through
+// botocore's unquote_plus, Go's url.QueryUnescape and url.PathUnescape,
+// and a prefix keeps its "/" readable as S3's does.
+func s3URLEncode(s string) string {
+	const hex = "0123456789ABCDEF"
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !keptByURLEncoding(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if keptByURLEncoding(c) {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '%', hex[c>>4], hex[c&15])
+	}
+	return string(b)
+}
+
+func keptByURLEncoding(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '_' || c == '.' || c == '~' || c == '/'
 }
 
 func (a *API) list(rq *request, p listParams, after string) (meta.ListPage, error) {

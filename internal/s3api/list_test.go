@@ -157,3 +157,32 @@ func TestListGoldenAndArgs(t *testing.T) {
 		t.Error("max-keys not capped")
 	}
 }
+
+// TestS3URLEncode pins encoding-type=url as S3 answers it: "/" kept, a
+// space %20, "+" %2B, every other reserved, control or non-ASCII byte
+// percent-encoded in upper-case hex; and every result decodes back
+// through both query and path unescaping.
+func TestS3URLEncode(t *testing.T) {
+	cases := map[string]string{
+		"foo+1/":        "foo%2B1/",
+		"quux ab/":      "quux%20ab/",
+		"asdf+b":        "asdf%2Bb",
+		"a-b_c.d~e":     "a-b_c.d~e",
+		"100%":          "100%25",
+		"é":             "%C3%A9",
+		"\x01\x1f\x7f":  "%01%1F%7F",
+		"?&=#:;,@!*'()": "%3F%26%3D%23%3A%3B%2C%40%21%2A%27%28%29",
+	}
+	for in, want := range cases {
+		got := s3URLEncode(in)
+		if got != want {
+			t.Errorf("s3URLEncode(%q) = %q, want %q", in, got, want)
+		}
+		if q, err := url.QueryUnescape(got); err != nil || q != in {
+			t.Errorf("QueryUnescape(%q) = %q, %v", got, q, err)
+		}
+		if p, err := url.PathUnescape(got); err != nil || p != in {
+			t.Errorf("PathUnescape(%q) = %q, %v", got, p, err)
+		}
+	}
+}

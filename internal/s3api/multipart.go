@@ -109,7 +109,18 @@ func (a *API) createUpload(rq *request) error {
 		}
 		u.ChecksumType = t
 	}
-	if _, err := a.requireBucket(rq); err != nil {
+	if u.Tags, _, err = requestTagging(rq); err != nil {
+		return err
+	}
+	b, err := a.requireBucket(rq)
+	if err != nil {
+		return err
+	}
+	// The ACL is judged now and given to the object at completion.
+	if u.ACL, err = a.objectACL(rq, &b, h, rq.query, rq.key); err != nil {
+		return err
+	}
+	if err := a.authorizeTagging(rq, u.Tags); err != nil {
 		return err
 	}
 	if err := a.cfg.Meta.CreateUpload(rq.r.Context(), u); err != nil {
@@ -223,6 +234,7 @@ func (a *API) uploadPartCopy(rq *request) error {
 			return err
 		}
 		setSSEHeader(rq.w.Header(), sseAES256)
+		setCopySourceVersionHeader(rq.w.Header(), &src)
 		return writeXML(rq.w, http.StatusOK, copyPartResult{NS: s3NS, LastModified: isoTime(p.LastModified), ETag: quoteETag(p.ETag)})
 	}
 }
@@ -363,22 +375,12 @@ func (a *API) completeUpload(rq *request) error {
 	// handler ran, and an upload that does not exist is answered without
 	// reading a byte of the body.
 	if _, err := a.upload(rq); err != nil {
+		// An upload that completed already is answered as it was then.
+		return a.repeatCompletion(rq, err, nil)
+	}
+	req, err := readCompleteRequest(rq)
+	if err != nil {
 		return err
-	}
-	var req completeRequest
-	if err := readXML(rq.res.Body, maxCompleteBody, maxCompleteElems, maxParts, &req); err != nil {
-		return err
-	}
-	if len(req.Parts) == 0 {
-		return s3Err(codeInvalidRequest).msg("You must specify at least one part")
-	}
-	if len(req.Parts) > maxParts {
-		return s3Err(codeMalformedXML)
-	}
-	for i := range req.Parts {
-		if i > 0 && req.Parts[i].PartNumber <= req.Parts[i-1].PartNumber {
-			return s3Err(codeInvalidPartOrder)
-		}
 	}
 	pre, err := writePrecondition(rq.r.Header)
 	if err != nil {
@@ -388,10 +390,12 @@ func (a *API) completeUpload(rq *request) error {
 	if err != nil {
 		return err
 	}
+	claimed := claimedWholeChecksums(rq.r.Header)
 	id := rq.query.Get("uploadId")
 	now := a.cfg.Clock.Now()
 	build := func(u meta.Upload, parts map[int]meta.Part) (meta.Object, error) {
-		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts), ServerSideEncryption: sseAES256}
+		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts), Tags: u.Tags, ACL: u.ACL,
+			ServerSideEncryption: sseAES256}
 		alg := checksum.Algorithm(u.ChecksumAlgorithm)
 		digests := md5.New()
 		var sums [][]byte
@@ -437,21 +441,48 @@ func (a *API) completeUpload(rq *request) error {
 				obj.Checksums, obj.ChecksumType = map[string]string{string(alg): v}, u.ChecksumType
 			}
 		}
+		if err := checkWholeChecksums(claimed, alg, obj.Checksums[string(alg)]); err != nil {
+			return obj, err
+		}
 		return obj, nil
 	}
-	obj, freed, err := a.cfg.Meta.CompleteUpload(rq.r.Context(), rq.bucket, rq.key, id, build, pre)
+	obj, freed, err := a.completeVersioned(rq.r.Context(), rq.bucket, rq.key, id, build, pre)
 	if err != nil {
 		if errors.Is(err, meta.ErrNoSuchUpload) {
-			return s3Err(codeNoSuchUpload).with("UploadId", id)
+			// Another request completed it since the lookup above: a
+			// retry that raced its first attempt gets the same answer.
+			return a.repeatCompletion(rq, s3Err(codeNoSuchUpload).with("UploadId", id), &req)
 		}
 		return noSuchBucket(err, rq.bucket)
 	}
 	a.deleteBlobs(rq, freed)
 	setSSEHeader(rq.w.Header(), sseAES256)
+	setVersionHeader(rq.w.Header(), obj.VersionID)
 	return writeXML(rq.w, http.StatusOK, completeResult{
 		NS: s3NS, Location: location(rq), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(obj.ETag),
 		checksumXML: checksumsToXML(obj.Checksums), ChecksumType: obj.ChecksumType,
 	})
+}
+
+// readCompleteRequest reads and checks a CompleteMultipartUpload body:
+// at least one part, at most maxParts, in ascending part order.
+func readCompleteRequest(rq *request) (completeRequest, error) {
+	var req completeRequest
+	if err := readXML(rq.res.Body, maxCompleteBody, maxCompleteElems, maxParts, &req); err != nil {
+		return req, err
+	}
+	if len(req.Parts) == 0 {
+		return req, s3Err(codeInvalidRequest).msg("You must specify at least one part")
+	}
+	if len(req.Parts) > maxParts {
+		return req, s3Err(codeMalformedXML)
+	}
+	for i := range req.Parts {
+		if i > 0 && req.Parts[i].PartNumber <= req.Parts[i-1].PartNumber {
+			return req, s3Err(codeInvalidPartOrder)
+		}
+	}
+	return req, nil
 }
 
 // expectedObjectSize reads x-amz-mp-object-size (or its hoisted query
@@ -522,4 +553,57 @@ func (a *API) abortUpload(rq *request) error {
 	a.deleteBlobs(rq, blobs)
 	rq.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// claimedWholeChecksums reads the x-amz-checksum-<alg> headers of a
+// CompleteMultipartUpload: the client's checksum of the whole object
+// (FULL_OBJECT) or of its part checksums (COMPOSITE), which S3 checks.
+func claimedWholeChecksums(h http.Header) map[checksum.Algorithm]string {
+	var out map[checksum.Algorithm]string
+	for _, alg := range checksum.Algorithms {
+		if v := h.Get(alg.HeaderName()); v != "" {
+			if out == nil {
+				out = map[checksum.Algorithm]string{}
+			}
+			out[alg] = v
+		}
+	}
+	return out
+}
+
+// checkWholeChecksums compares the client's whole-object checksums with
+// the one the completion computed (computed, of the upload's algorithm
+// alg): a mismatch is S3's 400 BadDigest and nothing is completed. A
+// composite value may be given with or without its "-N" part count. A
+// checksum signet cannot compute (another algorithm than the upload's,
+// or parts uploaded without one) is refused rather than ignored.
+func checkWholeChecksums(claimed map[checksum.Algorithm]string, alg checksum.Algorithm, computed string) error {
+	for calg, v := range claimed {
+		if calg != alg || computed == "" {
+			return s3Err(codeInvalidRequest).msg("The upload was created using the " + uploadAlgName(alg) +
+				" checksum algorithm, so a " + string(calg) + " checksum of the object cannot be checked: the " +
+				calg.HeaderName() + " header on CompleteMultipartUpload is refused, not ignored.")
+		}
+		if v != computed && v != stripPartCount(computed) {
+			return s3Err(codeBadDigest).msg("The " + string(calg) + " you specified did not match the calculated checksum.")
+		}
+	}
+	return nil
+}
+
+func uploadAlgName(alg checksum.Algorithm) string {
+	if alg == "" {
+		return "null"
+	}
+	return string(alg)
+}
+
+// stripPartCount drops a composite checksum's "-N" suffix.
+func stripPartCount(v string) string {
+	if i := strings.LastIndexByte(v, '-'); i > 0 {
+		if _, err := strconv.Atoi(v[i+1:]); err == nil {
+			return v[:i]
+		}
+	}
+	return v
 }

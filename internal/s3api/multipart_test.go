@@ -91,6 +91,7 @@ func TestMultipartFlow(t *testing.T) {
 
 	w := e.mustDo(200, "POST", "/mpb/big?uploadId="+id, completeXML(etags...))
 	golden(t, "complete.xml", w.Body.Bytes())
+	completed := w.Body.String()
 	wantETag := multipartETag(p1, p2, p3)
 	w = e.mustDo(200, "GET", "/mpb/big", "")
 	if w.Body.String() != p1+p2+p3 || w.Header().Get("ETag") != `"`+wantETag+`"` || w.Header().Get("Content-Type") != "video/mp4" || userMeta(w.Header(), "a") != "b" {
@@ -117,19 +118,34 @@ func TestMultipartFlow(t *testing.T) {
 			t.Errorf("range %v wrong bytes", rg)
 		}
 	}
-	// The upload is gone.
+	// The upload is gone, but completing it again (an SDK's retry) answers
+	// as the completion did.
 	expectErr(t, e.do("GET", "/mpb/big?uploadId="+id, nil), 404, "NoSuchUpload")
-	expectErr(t, e.do("POST", "/mpb/big?uploadId="+id, strings.NewReader(completeXML(etags...))), 404, "NoSuchUpload")
+	if w = e.mustDo(200, "POST", "/mpb/big?uploadId="+id, completeXML(etags...)); w.Body.String() != completed {
+		t.Errorf("repeated complete = %s, want %s", w.Body.String(), completed)
+	}
 	if n := e.blobCount(); n != 3 {
 		t.Errorf("%d blobs", n)
 	}
-	// A plain object with partNumber=1 is the whole object.
+	// A plain object with partNumber=1 is the whole object, served as S3
+	// serves it: a 206 whose range is every byte, without a part count.
 	e.put("mpb", "plain", "abc")
-	w = e.mustDo(200, "GET", "/mpb/plain?partNumber=1", "")
-	if w.Body.String() != "abc" {
-		t.Error(w.Body.String())
+	for _, m := range []string{"GET", "HEAD"} {
+		w = e.mustDo(206, m, "/mpb/plain?partNumber=1", "")
+		h := w.Header()
+		if h.Get("Content-Range") != "bytes 0-2/3" || h.Get("Content-Length") != "3" || h.Get("x-amz-mp-parts-count") != "" {
+			t.Errorf("%s plain part 1: %v", m, h)
+		}
+		if m == "GET" && w.Body.String() != "abc" {
+			t.Error(w.Body.String())
+		}
 	}
 	expectErr(t, e.do("GET", "/mpb/plain?partNumber=2", nil), 416, "InvalidPartNumber")
+	// An empty object has no range to name: 200 with its no bytes.
+	e.put("mpb", "empty", "")
+	if w = e.mustDo(200, "GET", "/mpb/empty?partNumber=1", ""); w.Header().Get("Content-Range") != "" || w.Body.Len() != 0 {
+		t.Errorf("empty part 1: %v %q", w.Header(), w.Body.String())
+	}
 }
 
 func TestMultipartErrors(t *testing.T) {
@@ -190,7 +206,6 @@ func TestMultipartChecksums(t *testing.T) {
 					alg.HeaderName(), checksum.Encode(h.Sum(nil)))
 				etags = append(etags, w.Header().Get("ETag"))
 			}
-			w := e.mustDo(200, "POST", "/mpb/k?uploadId="+id, completeXML(etags...))
 			var want string
 			if tc.typ == "COMPOSITE" {
 				want = checksum.Composite(alg, sums)
@@ -199,6 +214,22 @@ func TestMultipartChecksums(t *testing.T) {
 				h.Write([]byte(parts[0] + parts[1]))
 				want = checksum.Encode(h.Sum(nil))
 			}
+			// A whole-object checksum that does not match is S3's
+			// BadDigest, and the upload stays open; one of another
+			// algorithm cannot be checked and is refused.
+			wrong := checksum.Encode(make([]byte, len(sums[0])))
+			b := expectErr(t, e.do("POST", "/mpb/k?uploadId="+id, strings.NewReader(completeXML(etags...)), alg.HeaderName(), wrong), 400, "BadDigest")
+			if b.Message != "The "+tc.alg+" you specified did not match the calculated checksum." {
+				t.Errorf("BadDigest message %q", b.Message)
+			}
+			other := checksum.SHA1
+			if alg == checksum.SHA1 {
+				other = checksum.CRC32
+			}
+			expectErr(t, e.do("POST", "/mpb/k?uploadId="+id, strings.NewReader(completeXML(etags...)), other.HeaderName(), "AAAAAA=="), 400, "InvalidRequest")
+			e.mustDo(200, "GET", "/mpb/k?uploadId="+id, "")
+			// The right one, a composite with or without its "-N".
+			w := e.mustDo(200, "POST", "/mpb/k?uploadId="+id, completeXML(etags...), alg.HeaderName(), stripPartCount(want))
 			if !strings.Contains(w.Body.String(), ">"+want+"</Checksum"+tc.alg+">") || !strings.Contains(w.Body.String(), "<ChecksumType>"+tc.typ+"</ChecksumType>") {
 				t.Errorf("complete body %s, want %s", w.Body.String(), want)
 			}

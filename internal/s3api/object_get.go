@@ -103,6 +103,11 @@ func statusFor(partial bool) int {
 // only for callers allowed to list the bucket; others must not learn
 // whether the key exists (reference §0 rule 21).
 func (a *API) headObjectRecord(rq *request) (meta.Object, error) {
+	if v, ok := rq.query["versionId"]; ok {
+		if obj, done, err := a.versionRecord(rq, v[0]); done {
+			return obj, err
+		}
+	}
 	obj, err := a.cfg.Meta.GetObject(rq.r.Context(), rq.bucket, rq.key)
 	switch {
 	case err == nil:
@@ -111,6 +116,7 @@ func (a *API) headObjectRecord(rq *request) (meta.Object, error) {
 		if !a.allowed(rq, "s3:ListBucket", rq.bucket, "", false) {
 			return obj, s3Err(codeAccessDenied)
 		}
+		a.markDeleted(rq)
 		return obj, s3Err(codeNoSuchKey).with("Key", rq.key)
 	default:
 		return obj, noSuchBucket(err, rq.bucket)
@@ -123,11 +129,13 @@ func selectRange(rq *request, obj *meta.Object, partNumber int) (byteRange, bool
 	whole := byteRange{0, obj.Size - 1}
 	if partNumber > 0 {
 		if obj.PartsCount == 0 {
-			// A simple object is one part.
+			// A simple object is one part, which S3 serves as a range
+			// of the whole object: 206 with Content-Range. An empty
+			// object has no byte range to name, so it is sent whole.
 			if partNumber != 1 {
 				return whole, false, s3Err(codeInvalidPartNumber).with("PartNumberRequested", strconv.Itoa(partNumber)).with("ActualPartCount", "1")
 			}
-			return whole, false, nil
+			return whole, obj.Size > 0, nil
 		}
 		if partNumber > len(obj.Segments) {
 			return whole, false, s3Err(codeInvalidPartNumber).with("PartNumberRequested", strconv.Itoa(partNumber)).with("ActualPartCount", strconv.Itoa(obj.PartsCount))
@@ -154,6 +162,7 @@ func (a *API) writeObjectHeaders(rq *request, obj *meta.Object, rng byteRange, p
 	setAttrHeaders(h, obj.Attrs)
 	h.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
 	h.Set("ETag", quoteETag(obj.ETag))
+	setVersionHeader(h, obj.VersionID)
 	h["Accept-Ranges"] = acceptRangesBytes
 	setSSEHeader(h, obj.ServerSideEncryption)
 	setSSECHeaders(h, obj)
@@ -165,6 +174,10 @@ func (a *API) writeObjectHeaders(rq *request, obj *meta.Object, rng byteRange, p
 	h.Set("Content-Length", itoa(length))
 	if partNumber > 0 && obj.PartsCount > 0 {
 		h.Set("x-amz-mp-parts-count", strconv.Itoa(obj.PartsCount))
+	}
+	// S3 tells the tag count only to a caller who may read the tags.
+	if len(obj.Tags) > 0 && a.allowed(rq, "s3:GetObjectTagging", rq.bucket, rq.key, true) {
+		setTaggingCount(h, obj.Tags)
 	}
 	if !partial && partNumber == 0 && rq.r.Header.Get("x-amz-checksum-mode") == "ENABLED" {
 		setChecksumHeaders(h, obj.Checksums, obj.ChecksumType)

@@ -16,12 +16,24 @@ func (a *API) putObject(rq *request) error {
 	if err != nil {
 		return err
 	}
+	tags, _, err := requestTagging(rq)
+	if err != nil {
+		return err
+	}
 	pre, err := writePrecondition(rq.r.Header)
 	if err != nil {
 		return err
 	}
 	// Refuse early so a missing bucket does not cost a full upload.
-	if _, err := a.requireBucket(rq); err != nil {
+	b, err := a.requireBucket(rq)
+	if err != nil {
+		return err
+	}
+	acl, err := a.objectACL(rq, &b, rq.r.Header, rq.query, rq.key)
+	if err != nil {
+		return err
+	}
+	if err := a.authorizeTagging(rq, tags); err != nil {
 		return err
 	}
 	if rq.sseC, err = parseSSECustomer(rq); err != nil {
@@ -37,6 +49,8 @@ func (a *API) putObject(rq *request) error {
 		LastModified: a.cfg.Clock.Now(),
 		Attrs:        attrs,
 		Segments:     []meta.Segment{{Blob: in.blob, Size: in.size}},
+		Tags:         tags,
+		ACL:          acl,
 		// Every blob is sealed: see encryption.go.
 		ServerSideEncryption: sseAES256,
 	}
@@ -72,11 +86,12 @@ func (a *API) putObject(rq *request) error {
 // commit makes obj visible. On failure the new blobs are deleted (nothing
 // changed); on success the replaced object's blobs are.
 func (a *API) commit(rq *request, obj meta.Object, pre meta.Precondition) error {
-	old, err := a.cfg.Meta.PutObject(rq.r.Context(), obj, pre)
+	old, err := a.putVersioned(rq.r.Context(), &obj, pre)
 	if err != nil {
 		a.deleteBlobs(rq, obj.Blobs())
 		return noSuchBucket(err, obj.Bucket)
 	}
 	a.deleteBlobs(rq, old)
+	setVersionHeader(rq.w.Header(), obj.VersionID)
 	return nil
 }

@@ -273,3 +273,29 @@ func TestDeleteObject(t *testing.T) {
 		t.Errorf("%d blobs", n)
 	}
 }
+
+// TestStripAWSChunkedKeepsSpelling pins that only the aws-chunked coding
+// is removed from Content-Encoding: the client's other codings are stored
+// byte for byte.
+func TestStripAWSChunkedKeepsSpelling(t *testing.T) {
+	cases := []struct {
+		in   []string
+		want string
+	}{
+		{[]string{"aws-chunked"}, ""},
+		{[]string{"aws-chunked,gzip"}, "gzip"},
+		{[]string{"aws-chunked, gzip"}, "gzip"},
+		{[]string{"gzip, aws-chunked"}, "gzip"},
+		{[]string{"gzip,AWS-Chunked"}, "gzip"},
+		{[]string{"gzip, br, aws-chunked"}, "gzip, br"},
+		{[]string{"gzip,  Br"}, "gzip,  Br"},
+		{[]string{"x-custom;q=1 , gzip"}, "x-custom;q=1 , gzip"},
+		{[]string{"gzip", "aws-chunked"}, "gzip"},
+		{nil, ""},
+	}
+	for _, c := range cases {
+		if got := stripAWSChunked(c.in); got != c.want {
+			t.Errorf("stripAWSChunked(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -49,14 +49,13 @@ func (a *API) postObject(rq *request) error {
 		return formError(err)
 	}
 	form.expandFilename()
-	key, ok := form.field("key")
-	if !ok || key == "" {
-		return s3Err(codeInvalidArgument).msg("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.").
-			with("ArgumentName", "key").with("ArgumentValue", "")
+	key, err := requireFormKey(form)
+	if err != nil {
+		return err
 	}
 	res, err := a.authenticateForm(rq, pa, form)
 	if err != nil {
-		return err
+		return policyError(err)
 	}
 	if err := checkPostKey(key); err != nil {
 		return err
@@ -72,11 +71,18 @@ type postUpload struct {
 	policy *postpolicy.Policy // nil for an anonymous or header-signed form
 	key    string
 	header http.Header // the fields that PutObject takes as headers
+	tags   []meta.Tag  // the tagging field's tag set, set by authorizePost
+	// acl is the ACL the object gets (nil: the default), set by
+	// authorizePost when aclChecked: it judges the form's ACL fields
+	// against the bucket's settings, which it could read.
+	acl        *meta.ACL
+	aclChecked bool
 }
 
 // authenticateForm authenticates the form and checks it against its
 // policy. A request signed as an ordinary request (header or query) is that
-// caller's, with no policy; a form may not be signed both ways.
+// caller's, with no policy; a form may not be signed both ways. A form the
+// policy refuses returns postpolicy's error (policyError maps it).
 func (a *API) authenticateForm(rq *request, pa PostAuthenticator, form *postForm) (authn.PostAuth, error) {
 	lookup := func(name string) (string, bool) { return form.field(name) }
 	res, err := pa.AuthenticatePost(rq.r.Context(), lookup)
@@ -92,9 +98,19 @@ func (a *API) authenticateForm(rq *request, pa PostAuthenticator, form *postForm
 		return res, nil
 	}
 	if err := res.Policy.Check(postpolicy.Form{Bucket: rq.bucket, Fields: form.fields}); err != nil {
-		return res, policyError(err)
+		return res, err
 	}
 	return res, nil
+}
+
+// requireFormKey is the form's key field, which S3 requires.
+func requireFormKey(form *postForm) (string, error) {
+	key, ok := form.field("key")
+	if !ok || key == "" {
+		return "", s3Err(codeInvalidArgument).msg("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.").
+			with("ArgumentName", "key").with("ArgumentValue", "")
+	}
+	return key, nil
 }
 
 // checkPostKey applies to a form's key what the router applies to a
@@ -112,21 +128,25 @@ func checkPostKey(key string) error {
 // storePost authorises the key, then streams the file into a blob and
 // commits it as putObject does.
 func (a *API) storePost(rq *request, post *postUpload) error {
-	post.header = formHeaders(post.form.fields)
-	sub := &request{w: rq.w, r: withHeader(rq.r, post.header), reqID: rq.reqID, bucket: rq.bucket, key: post.key, query: url.Values{}}
-	if err := refuseFeatures(sub, "PostObject"); err != nil {
+	sub, _, err := a.authorizePost(rq, post)
+	if err != nil {
 		return err
-	}
-	authzReq := withHeader(rq.r, mergeHeaders(rq.r.Header, post.header))
-	if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObject", arn(rq.bucket, post.key, true)); err != nil {
-		return s3Err(codeAccessDenied)
 	}
 	attrs, err := attrsFromHeaders(post.header)
 	if err != nil {
 		return err
 	}
-	if _, err := a.requireBucket(sub); err != nil {
+	b, err := a.requireBucket(sub)
+	if err != nil {
 		return err
+	}
+	acl := post.acl
+	if !post.aclChecked {
+		// authorizePost found no bucket; one made since is judged now.
+		authzReq := withHeader(rq.r, mergeHeaders(rq.r.Header, post.header))
+		if acl, err = a.formACL(authzReq, post.res, &b, post.header, rq.bucket, post.key); err != nil {
+			return err
+		}
 	}
 	min, max := int64(0), int64(maxPutSize)
 	if post.policy != nil {
@@ -156,6 +176,8 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 		LastModified: a.cfg.Clock.Now(),
 		Attrs:        attrs,
 		Segments:     []meta.Segment{{Blob: in.blob, Size: in.size}},
+		Tags:         post.tags,
+		ACL:          acl,
 		// Every blob is sealed: see encryption.go.
 		ServerSideEncryption: sseAES256,
 	}
@@ -168,6 +190,58 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 		return err
 	}
 	return a.postResponse(rq, post, obj)
+}
+
+// authorizePost refuses what PutObject would refuse of the form's fields
+// as headers, then authorises the key as s3:PutObject (s3:authType POST
+// comes from the form's Result) with the form's fields among the request's
+// headers, as condition keys, and the extra permissions PutObject would
+// need: s3:PutObjectTagging for a tagging field, s3:PutObjectAcl for an
+// ACL the bucket would keep. It returns the request for the object, and
+// the authoriser's own refusal beside the AccessDenied answered for it.
+func (a *API) authorizePost(rq *request, post *postUpload) (sub *request, authzErr, err error) {
+	post.header = formHeaders(post.form.fields)
+	sub = &request{w: rq.w, r: withHeader(rq.r, post.header), reqID: rq.reqID, bucket: rq.bucket, key: post.key, query: url.Values{}}
+	if err := refuseFeatures(sub, "PostObject"); err != nil {
+		return nil, nil, err
+	}
+	tags, err := postTags(post.header)
+	if err != nil {
+		return nil, nil, err
+	}
+	post.tags = tags
+	authzReq := withHeader(rq.r, mergeHeaders(rq.r.Header, post.header))
+	if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObject", arn(rq.bucket, post.key, true)); err != nil {
+		return nil, err, s3Err(codeAccessDenied)
+	}
+	// Tags on a write also need s3:PutObjectTagging, as on PutObject.
+	if len(tags) > 0 {
+		if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObjectTagging", arn(rq.bucket, post.key, true)); err != nil {
+			return nil, err, s3Err(codeAccessDenied)
+		}
+	}
+	// An ACL field means what the bucket's Object Ownership and Block
+	// Public Access make of it, so it is judged against the bucket; a
+	// missing bucket is the caller's requireBucket's to answer (and
+	// storePost judges the ACL then if the bucket appeared). An ACL the
+	// bucket keeps also needs s3:PutObjectAcl, as on PutObject.
+	if b, gerr := a.cfg.Meta.GetBucket(rq.r.Context(), rq.bucket); gerr == nil {
+		acl, err := headerACL(post.header, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		stored, err := aclToStore(&b, acl)
+		if err != nil {
+			return nil, nil, err
+		}
+		if stored != nil {
+			if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObjectAcl", arn(rq.bucket, post.key, true)); err != nil {
+				return nil, err, s3Err(codeAccessDenied)
+			}
+		}
+		post.acl, post.aclChecked = stored, true
+	}
+	return sub, nil, nil
 }
 
 // fileCounter counts the file's bytes as ingest reads them.
@@ -222,13 +296,8 @@ func formError(err error) error {
 
 // policyError maps a form the policy refuses.
 func policyError(err error) error {
-	var ce *postpolicy.ConditionError
-	var xe *postpolicy.ExtraFieldError
-	switch {
-	case errors.As(err, &ce):
-		return s3Err(codeAccessDenied).msg("Invalid according to Policy: Policy Condition failed: " + ce.Condition.String())
-	case errors.As(err, &xe):
-		return s3Err(codeAccessDenied).msg("Invalid according to Policy: Extra input fields: " + xe.Field)
+	if m := postpolicy.Refusal(err); m != "" {
+		return s3Err(codeAccessDenied).msg(m)
 	}
 	return err
 }

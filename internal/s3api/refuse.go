@@ -9,7 +9,7 @@ import (
 
 // A request header or parameter that selects a feature signet does not
 // implement is refused, never accepted and dropped: code tested against
-// signet must not ship to AWS with no proof that retention, tags or
+// signet must not ship to AWS with no proof that retention or
 // encryption work. The router checks this one table (refusals) and the
 // subresource table (subresources) before any handler runs, so a handler
 // can rely on never seeing such a request. docs/operations.md lists both.
@@ -24,7 +24,7 @@ type refusal struct {
 	// does not implement.
 	header, param, element string
 	// ops limits the row to these operations; empty means every one.
-	// except exempts operations whose handlers implement the feature.
+	// except leaves out operations that serve the feature.
 	ops, except []string
 	// selects reports whether the value asks for the feature; nil means
 	// any value, even an empty one.
@@ -43,13 +43,6 @@ var refusals = []refusal{
 	{header: "x-amz-object-lock-mode", feature: "Object Lock retention", code: codeNotImplemented},
 	{header: "x-amz-object-lock-retain-until-date", feature: "Object Lock retention", code: codeNotImplemented},
 	{header: "x-amz-object-lock-legal-hold", selects: notEqualFold("OFF"), feature: "Object Lock legal holds", code: codeNotImplemented},
-	{header: "x-amz-tagging", selects: nonEmpty, feature: "object tagging", code: codeNotImplemented},
-	// AWS's default bucket (Object Ownership BucketOwnerEnforced) refuses
-	// every ACL but the owner's full control with this error; signet's
-	// buckets are all such buckets.
-	{header: "x-amz-acl", selects: grantsOthers, feature: "ACLs other than the owner's full control", code: codeAccessControlListNotSupported, echo: true},
-	{header: "x-amz-grant-*", feature: "ACL grants", code: codeAccessControlListNotSupported},
-	{header: "x-amz-object-ownership", selects: notEqualFold("BucketOwnerEnforced"), feature: "ACLs (Object Ownership other than BucketOwnerEnforced)", code: codeNotImplemented, echo: true},
 	// PutObject, GetObject and HeadObject implement SSE-C (sse_customer.go).
 	{header: "x-amz-server-side-encryption-customer-*", except: sseCustomerOps, feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
 	{header: "x-amz-copy-source-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
@@ -70,18 +63,18 @@ var refusals = []refusal{
 	{header: "if-match", ops: []string{"DeleteObject"}, feature: "conditional deletes", code: codeNotImplemented},
 	{header: "x-amz-if-match-last-modified-time", feature: "conditional deletes", code: codeNotImplemented},
 	{header: "x-amz-if-match-size", feature: "conditional deletes", code: codeNotImplemented},
-	// An unversioned bucket has only the null version; AWS answers any
-	// other ID there with InvalidArgument.
-	{param: "versionId", selects: notEqual("null"), feature: "versioning", code: codeInvalidArgument},
-	{header: "x-amz-copy-source", selects: copiesVersion, feature: "versioning", code: codeInvalidArgument},
-	{element: "VersionId", ops: []string{"DeleteObjects"}, selects: notEqual("null"), feature: "versioning", code: codeInvalidArgument},
+	// Reads and deletes of one version, and its tags and ACL, are served
+	// (versioning.go, tagging.go, acl.go); the other operations know only
+	// the current version, the null one in a bucket never versioned, where
+	// AWS answers any other ID with InvalidArgument.
+	{param: "versionId", except: []string{"GetObject", "HeadObject", "DeleteObject", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", "GetObjectAcl", "PutObjectAcl"}, selects: notEqual("null"), feature: "operations on versions other than the current one", code: codeInvalidArgument},
 	// DeleteObjects' per-object conditions, like DeleteObject's If-Match.
 	{element: "ETag", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
 	{element: "LastModifiedTime", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
 	{element: "Size", ops: []string{"DeleteObjects"}, feature: "conditional deletes", code: codeNotImplemented},
 	// signet has no MFA devices, so no bucket has MFA delete; the header
 	// (serial and code) is never echoed.
-	{header: "x-amz-mfa", ops: []string{"DeleteObject", "DeleteObjects"}, feature: "MFA delete", code: codeNotImplemented},
+	{header: "x-amz-mfa", ops: []string{"DeleteObject", "DeleteObjects", "PutBucketVersioning"}, feature: "MFA delete", code: codeNotImplemented},
 	// CreateBucketConfiguration: only LocationConstraint is implemented.
 	{element: "Location", ops: []string{"CreateBucket"}, feature: "directory buckets", code: codeNotImplemented},
 	{element: "Bucket", ops: []string{"CreateBucket"}, feature: "directory buckets", code: codeNotImplemented},
@@ -105,22 +98,6 @@ func oneOf(vals ...string) func(string) bool {
 		}
 		return false
 	}
-}
-
-// grantsOthers reports whether a canned ACL grants anyone but the owner:
-// in a one-account store "private" and "bucket-owner-full-control" are the
-// same ACL, the only one AWS's default bucket accepts.
-func grantsOthers(v string) bool { return v != "private" && v != "bucket-owner-full-control" }
-
-// copiesVersion reports whether x-amz-copy-source names a version other
-// than the null one.
-func copiesVersion(v string) bool {
-	_, q, ok := strings.Cut(v, "?")
-	if !ok {
-		return false
-	}
-	vals, err := url.ParseQuery(q)
-	return err == nil && vals.Has("versionId") && vals.Get("versionId") != "null"
 }
 
 // refuseFeatures returns the error for the first feature rq selects that
@@ -261,10 +238,8 @@ func (rf *refusal) err(op, name, value string) *apiError {
 	sentence := "signet does not implement " + rf.feature + ": " + what + " on " + op + " is refused, not ignored."
 	e := s3Err(rf.code)
 	switch rf.code {
-	case codeAccessControlListNotSupported:
-		e = e.msg(e.Message + ". " + sentence + " Grant access with a bucket policy.")
 	case codeInvalidArgument:
-		e = e.msg("Invalid version id specified. "+sentence+" Only the null version exists.").
+		e = e.msg("Invalid version id specified. "+sentence+" Only the current version (null in a bucket never versioned) is served here.").
 			with("ArgumentName", rf.argumentName()).with("ArgumentValue", value)
 	default:
 		e = e.msg(sentence)
@@ -298,7 +273,6 @@ type subresource struct {
 var subresources = map[string]subresource{
 	"accelerate":            bucketOps("Transfer Acceleration", "BucketAccelerateConfiguration"),
 	"analytics":             bucketOps("storage class analytics", "BucketAnalyticsConfiguration"),
-	"attributes":            {"object attributes", map[string]string{"": "GetObjectAttributes"}},
 	"intelligent-tiering":   bucketOps("S3 Intelligent-Tiering archive configurations", "BucketIntelligentTieringConfiguration"),
 	"inventory":             bucketOps("S3 Inventory", "BucketInventoryConfiguration"),
 	"legal-hold":            {"Object Lock legal holds", map[string]string{"GET": "GetObjectLegalHold", "": "PutObjectLegalHold"}},
@@ -307,16 +281,12 @@ var subresources = map[string]subresource{
 	"metrics":               bucketOps("request metrics", "BucketMetricsConfiguration"),
 	"notification":          bucketOps("event notifications", "BucketNotificationConfiguration"),
 	"object-lock":           {"Object Lock", map[string]string{"GET": "GetObjectLockConfiguration", "": "PutObjectLockConfiguration"}},
-	"ownershipControls":     bucketOps("Object Ownership controls", "BucketOwnershipControls"),
-	"policyStatus":          {"policy status", map[string]string{"": "GetBucketPolicyStatus"}},
-	"publicAccessBlock":     {"Block Public Access", map[string]string{"GET": "GetPublicAccessBlock", "PUT": "PutPublicAccessBlock", "": "DeletePublicAccessBlock"}},
 	"replication":           bucketOps("replication", "BucketReplication"),
 	"requestPayment":        bucketOps("Requester Pays", "BucketRequestPayment"),
 	"restore":               {"archive restores", map[string]string{"": "RestoreObject"}},
 	"retention":             {"Object Lock retention", map[string]string{"GET": "GetObjectRetention", "": "PutObjectRetention"}},
 	"select":                {"S3 Select", map[string]string{"": "SelectObjectContent"}},
 	"session":               {"S3 Express sessions", map[string]string{"": "CreateSession"}},
-	"tagging":               {"tagging", nil}, // bucket or object, see op
 	"torrent":               {"BitTorrent", map[string]string{"": "GetObjectTorrent"}},
 	"versions":              {"versioning", map[string]string{"": "ListObjectVersions"}},
 	"website":               bucketOps("static website hosting", "BucketWebsite"),
@@ -334,24 +304,29 @@ func bucketOps(feature, name string) subresource {
 func refuseSubresource(q url.Values, method string, object bool) error {
 	for name := range q {
 		sr, ok := subresources[name]
-		if !ok {
+		if !ok || servedSubresource(name, method, object) {
 			continue
 		}
-		return notImplemented(sr.feature, "the "+name+" subresource", sr.op(name, method, object))
+		return notImplemented(sr.feature, "the "+name+" subresource", sr.op(method))
 	}
 	return nil
 }
 
-func (sr subresource) op(name, method string, object bool) string {
-	if name == "tagging" {
-		return verb(method) + map[bool]string{true: "Object", false: "Bucket"}[object] + "Tagging"
-	}
+// servedSubresource reports whether a subresource of the table is served
+// for this method and target: ListObjectVersions, a bucket's GET ?versions,
+// is; the other methods on it, and an object's, are still refused.
+func servedSubresource(name, method string, object bool) bool {
+	return name == "versions" && method == http.MethodGet && !object
+}
+
+func (sr subresource) op(method string) string {
 	if op, ok := sr.ops[method]; ok {
 		return op
 	}
 	return sr.ops[""]
 }
 
+// verb is the Get, Put or Delete of an operation's name for method.
 func verb(method string) string {
 	switch method {
 	case http.MethodGet, http.MethodHead:

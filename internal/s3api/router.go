@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"signet/internal/authn"
+	"signet/internal/meta"
 	"signet/internal/requestid"
 )
 
@@ -95,7 +97,10 @@ type prepared struct {
 	// the Authenticator, reqErr from the address or the route, authzErr
 	// from the Authorizer. err is what the client is answered with.
 	authErr, reqErr, authzErr error
-	err                       error
+	// targetErr is a missing bucket that is answered before the
+	// Authorizer's refusal (anonymousMissingBucket).
+	targetErr error
+	err       error
 }
 
 func (a *API) prepare(r *http.Request) prepared { return a.prepareFor(r, true) }
@@ -154,9 +159,27 @@ func (a *API) prepareFor(r *http.Request, readBody bool) prepared {
 		withBodyConditions(p.rq, rt.action)
 	}
 	if err := a.cfg.Authz.Authorize(p.rq.r, res, rt.action, p.resource); err != nil {
+		if missing := a.anonymousMissingBucket(p.rq, rt); missing != nil {
+			p.targetErr, p.err = missing, missing
+			return p
+		}
 		p.authzErr, p.err = err, s3Err(codeAccessDenied)
 	}
 	return p
+}
+
+// anonymousMissingBucket returns NoSuchBucket when an anonymous caller the
+// Authorizer refused addresses a bucket that does not exist: S3 answers so
+// (bucket names are global and public, so this reveals nothing a DNS
+// lookup would not). A signed caller without permission is only denied.
+func (a *API) anonymousMissingBucket(rq *request, rt route) error {
+	if !rq.res.Anonymous || rq.bucket == "" || rt.action == "s3:CreateBucket" {
+		return nil
+	}
+	if _, err := a.cfg.Meta.GetBucket(rq.r.Context(), rq.bucket); errors.Is(err, meta.ErrNoSuchBucket) {
+		return noSuchBucket(err, rq.bucket)
+	}
+	return nil
 }
 
 // allowed asks the Authorizer without failing the request, for decisions
@@ -180,6 +203,9 @@ func arn(bucket, key string, objects bool) string {
 func (a *API) resolve(rq *request) (route, error) {
 	q, m := rq.query, rq.r.Method
 	if err := refuseSubresource(q, m, rq.key != ""); err != nil {
+		return route{}, err
+	}
+	if err := refuseS3Control(rq); err != nil {
 		return route{}, err
 	}
 	if rq.bucket == "" {
@@ -206,10 +232,20 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "GetBucketCors", action: "s3:GetBucketCORS", handle: (*API).getBucketCors}, nil
 		case q.Has("encryption"):
 			return route{op: "GetBucketEncryption", action: "s3:GetEncryptionConfiguration", handle: (*API).getBucketEncryption}, nil
+		case q.Has("versions"):
+			return route{op: "ListObjectVersions", action: "s3:ListBucketVersions", handle: (*API).listObjectVersions}, nil
 		case q.Has("versioning"):
 			return route{op: "GetBucketVersioning", action: "s3:GetBucketVersioning", handle: (*API).getBucketVersioning}, nil
 		case q.Has("acl"):
 			return route{op: "GetBucketAcl", action: "s3:GetBucketAcl", handle: (*API).getACL}, nil
+		case q.Has("tagging"):
+			return route{op: "GetBucketTagging", action: "s3:GetBucketTagging", handle: (*API).getBucketTagging}, nil
+		case q.Has("ownershipControls"):
+			return route{op: "GetBucketOwnershipControls", action: "s3:GetBucketOwnershipControls", handle: (*API).getBucketOwnershipControls}, nil
+		case q.Has("publicAccessBlock"):
+			return route{op: "GetPublicAccessBlock", action: "s3:GetBucketPublicAccessBlock", handle: (*API).getPublicAccessBlock}, nil
+		case q.Has("policyStatus"):
+			return route{op: "GetBucketPolicyStatus", action: "s3:GetBucketPolicyStatus", handle: (*API).getBucketPolicyStatus}, nil
 		case q.Has("uploads"):
 			return route{op: "ListMultipartUploads", action: "s3:ListBucketMultipartUploads", handle: (*API).listUploads}, nil
 		case q.Get("list-type") == "2":
@@ -225,14 +261,20 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		switch {
 		case q.Has("acl"):
 			return route{op: "PutBucketAcl", action: "s3:PutBucketAcl", handle: (*API).putACL}, nil
+		case q.Has("ownershipControls"):
+			return route{op: "PutBucketOwnershipControls", action: "s3:PutBucketOwnershipControls", handle: (*API).putBucketOwnershipControls}, nil
+		case q.Has("publicAccessBlock"):
+			return route{op: "PutPublicAccessBlock", action: "s3:PutBucketPublicAccessBlock", handle: (*API).putPublicAccessBlock}, nil
 		case q.Has("policy"):
 			return route{op: "PutBucketPolicy", action: "s3:PutBucketPolicy", handle: (*API).putBucketPolicy}, nil
 		case q.Has("cors"):
 			return route{op: "PutBucketCors", action: "s3:PutBucketCORS", handle: (*API).putBucketCors}, nil
 		case q.Has("encryption"):
 			return route{op: "PutBucketEncryption", action: "s3:PutEncryptionConfiguration", handle: (*API).putBucketEncryption}, nil
+		case q.Has("tagging"):
+			return route{op: "PutBucketTagging", action: "s3:PutBucketTagging", handle: (*API).putBucketTagging}, nil
 		case q.Has("versioning"):
-			return route{}, notImplemented("versioning", "the versioning subresource", "PutBucketVersioning")
+			return route{op: "PutBucketVersioning", action: "s3:PutBucketVersioning", handle: (*API).putBucketVersioning}, nil
 		default:
 			return route{op: "CreateBucket", action: "s3:CreateBucket", handle: (*API).createBucket}, nil
 		}
@@ -247,6 +289,17 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		if q.Has("cors") {
 			// AWS has no s3:DeleteBucketCORS: deleting is putting.
 			return route{op: "DeleteBucketCors", action: "s3:PutBucketCORS", handle: (*API).deleteBucketCors}, nil
+		}
+		if q.Has("tagging") {
+			// AWS has no s3:DeleteBucketTagging either.
+			return route{op: "DeleteBucketTagging", action: "s3:PutBucketTagging", handle: (*API).deleteBucketTagging}, nil
+		}
+		// Nor a delete action for these two: deleting is putting.
+		if q.Has("ownershipControls") {
+			return route{op: "DeleteBucketOwnershipControls", action: "s3:PutBucketOwnershipControls", handle: (*API).deleteBucketOwnershipControls}, nil
+		}
+		if q.Has("publicAccessBlock") {
+			return route{op: "DeletePublicAccessBlock", action: "s3:PutBucketPublicAccessBlock", handle: (*API).deletePublicAccessBlock}, nil
 		}
 		return route{op: "DeleteBucket", action: "s3:DeleteBucket", handle: (*API).deleteBucket}, nil
 	case http.MethodPost:
@@ -268,18 +321,30 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 	case http.MethodGet:
 		switch {
 		case q.Has("acl"):
-			return route{op: "GetObjectAcl", action: "s3:GetObjectAcl", objects: true, handle: (*API).getACL}, nil
+			return route{op: "GetObjectAcl", action: versionAction(q, "s3:GetObjectAcl"), objects: true, handle: (*API).getACL}, nil
+		case q.Has("tagging"):
+			return route{op: "GetObjectTagging", action: versionAction(q, "s3:GetObjectTagging"), objects: true, handle: (*API).getObjectTagging}, nil
 		case q.Has("uploadId"):
 			return route{op: "ListParts", action: "s3:ListMultipartUploadParts", objects: true, handle: (*API).listParts}, nil
+		case q.Has("attributes"):
+			// AWS asks for s3:GetObject too; the handler checks it.
+			return route{op: "GetObjectAttributes", action: "s3:GetObjectAttributes", objects: true, handle: (*API).getObjectAttributes}, nil
+		case q.Has("versionId"):
+			return route{op: "GetObject", action: "s3:GetObjectVersion", objects: true, handle: (*API).getObject}, nil
 		default:
 			return route{op: "GetObject", action: "s3:GetObject", objects: true, handle: (*API).getObject}, nil
 		}
 	case http.MethodHead:
+		if q.Has("versionId") {
+			return route{op: "HeadObject", action: "s3:GetObjectVersion", objects: true, handle: (*API).getObject}, nil
+		}
 		return route{op: "HeadObject", action: "s3:GetObject", objects: true, handle: (*API).getObject}, nil
 	case http.MethodPut:
 		switch {
 		case q.Has("acl"):
-			return route{op: "PutObjectAcl", action: "s3:PutObjectAcl", objects: true, handle: (*API).putACL}, nil
+			return route{op: "PutObjectAcl", action: versionAction(q, "s3:PutObjectAcl"), objects: true, handle: (*API).putACL}, nil
+		case q.Has("tagging"):
+			return route{op: "PutObjectTagging", action: versionAction(q, "s3:PutObjectTagging"), objects: true, handle: (*API).putObjectTagging}, nil
 		case q.Has("uploadId") || q.Has("partNumber"):
 			if copying {
 				return route{op: "UploadPartCopy", action: "s3:PutObject", objects: true, handle: (*API).uploadPartCopy}, nil
@@ -299,12 +364,30 @@ func resolveObject(m string, q url.Values, h http.Header) (route, error) {
 		}
 		return route{}, notImplemented("POST operations on objects other than multipart uploads", "POST without uploads or uploadId", "POST object")
 	case http.MethodDelete:
+		if q.Has("tagging") {
+			return route{op: "DeleteObjectTagging", action: versionAction(q, "s3:DeleteObjectTagging"), objects: true, handle: (*API).deleteObjectTagging}, nil
+		}
 		if q.Has("uploadId") {
 			return route{op: "AbortMultipartUpload", action: "s3:AbortMultipartUpload", objects: true, handle: (*API).abortUpload}, nil
+		}
+		if q.Has("versionId") {
+			return route{op: "DeleteObject", action: "s3:DeleteObjectVersion", objects: true, handle: (*API).deleteObject}, nil
 		}
 		return route{op: "DeleteObject", action: "s3:DeleteObject", objects: true, handle: (*API).deleteObject}, nil
 	}
 	return route{}, s3Err(codeMethodNotAllowed)
+}
+
+// versionAction is the action AWS authorises a tags or ACL operation as:
+// naming a version (versionId=null too) makes s3:GetObjectTagging
+// s3:GetObjectVersionTagging, and so on, so that a grant on the current
+// object does not reach its history.
+func versionAction(q url.Values, action string) string {
+	if !q.Has("versionId") {
+		return action
+	}
+	obj, what, _ := strings.Cut(strings.TrimPrefix(action, "s3:"), "Object")
+	return "s3:" + obj + "ObjectVersion" + what
 }
 
 // virtualBucket returns the bucket named by a virtual-hosted Host, or "".

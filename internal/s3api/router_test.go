@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -114,7 +115,7 @@ func TestUnknownSubresourceAndMethod(t *testing.T) {
 	e.bucket("bkt")
 	expectErr(t, e.do("GET", "/bkt?policy", nil), 501, "NotImplemented")
 	expectErr(t, e.do("PUT", "/bkt?lifecycle", nil), 501, "NotImplemented")
-	expectErr(t, e.do("GET", "/bkt/k?tagging", nil), 501, "NotImplemented")
+	expectErr(t, e.do("GET", "/bkt/k?torrent", nil), 501, "NotImplemented")
 	expectErr(t, e.do("PATCH", "/bkt/k", nil), 405, "MethodNotAllowed")
 	// Parameters that are not subresources are ignored, as AWS does.
 	e.mustDo(200, "GET", "/bkt?x-id=ListObjects&foo=bar", "")
@@ -126,4 +127,19 @@ func TestAnonymousDenied(t *testing.T) {
 	e.put("bkt", "k", "v")
 	expectErr(t, e.do("GET", "/bkt/k", nil, "X-Test-Anonymous", "1"), 403, "AccessDenied")
 	expectErr(t, e.do("GET", "/bkt", nil, "X-Test-Anonymous", "1"), 403, "AccessDenied")
+	// A bucket that does not exist is NoSuchBucket to an anonymous caller,
+	// as S3 answers; a signed caller without permission is denied.
+	for _, target := range []string{"/nobkt", "/nobkt/k", "/nobkt?acl"} {
+		b := expectErr(t, e.do("GET", target, nil, "X-Test-Anonymous", "1"), 404, "NoSuchBucket")
+		if b.BucketName != "nobkt" {
+			t.Errorf("%s: BucketName %q", target, b.BucketName)
+		}
+	}
+	expectErr(t, e.do("PUT", "/nobkt", nil, "X-Test-Anonymous", "1"), 403, "AccessDenied")
+}
+
+func TestSignedDeniedMissingBucket(t *testing.T) {
+	deny := authzFunc(func(*http.Request, *authn.Result, string, string) error { return errors.New("denied") })
+	e := newEnv(t, func(c *Config) { c.Authz = deny })
+	expectErr(t, e.do("GET", "/nobkt/k", nil), 403, "AccessDenied")
 }

@@ -18,8 +18,9 @@ const (
 	iso8601 = "2006-01-02T15:04:05.000Z"
 )
 
-// owner is the one canonical account signet reports: policies, not owners,
-// decide access, so every bucket and object shows the same owner.
+// owner is the one canonical account signet reports: every bucket and
+// object belongs to the one account, so all show the same owner, and it
+// is the only canonical user ID an ACL may grant to.
 var owner = ownerXML{
 	ID:          "5e6d2b1ac27e1c8b6a36e7e5fba4b7c1b50c2a7e0c44bb43d9e2cba4e0a6f9c1",
 	DisplayName: "signet",

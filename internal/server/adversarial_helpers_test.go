@@ -123,7 +123,9 @@ func newAdvEnv(t *testing.T) *advEnv {
 		a.mustStatus(t, a.rootHeader(t, http.MethodPut, "/"+k, nil, v), 200)
 	}
 	// adv2 is publicly readable, for the rows that need an anonymous
-	// caller to get past authorisation.
+	// caller to get past authorisation: its Block Public Access, on for
+	// every new bucket, goes first.
+	a.mustStatus(t, a.rootHeader(t, http.MethodDelete, "/adv2?publicAccessBlock", nil, nil), 204)
 	a.mustStatus(t, a.rootHeader(t, http.MethodPut, "/adv2?policy", nil,
 		[]byte(strings.ReplaceAll(publicRead, "arn:aws:s3:::adv/*", "arn:aws:s3:::adv2/*"))), 204)
 	// A multipart upload in progress, with one part, that the

@@ -23,16 +23,16 @@ func TestAdversarialRefusedFeatures(t *testing.T) {
 	}{
 		{"bucket with object lock", "PUT", "/locked", []string{"x-amz-bucket-object-lock-enabled", "true"}, 501, "NotImplemented"},
 		{"GOVERNANCE retention until 2030", "PUT", "/adv/obj", []string{"x-amz-object-lock-mode", "GOVERNANCE", "x-amz-object-lock-retain-until-date", "2030-01-01T00:00:00Z"}, 501, "NotImplemented"},
-		{"tags on an overwrite", "PUT", "/adv/obj", []string{"x-amz-tagging", "classification=secret"}, 501, "NotImplemented"},
-		{"public ACL on an overwrite", "PUT", "/adv/obj", []string{"x-amz-acl", "public-read"}, 400, "AccessControlListNotSupported"},
-		{"grant to everyone", "PUT", "/adv/obj?acl", []string{"x-amz-grant-read", "uri=http://acs.amazonaws.com/groups/global/AllUsers"}, 400, "AccessControlListNotSupported"},
 		// SSE-C is implemented on PutObject, GetObject and HeadObject
-		// (adversarial_ssec_test.go), not on multipart uploads.
+		// (adversarial_ssec_test.go), not on multipart uploads; SSE-KMS is
+		// refused in adversarial_sse_test.go.
 		{"SSE-C multipart upload", "POST", "/adv/ssec?uploads", []string{"x-amz-server-side-encryption-customer-algorithm", "AES256"}, 501, "NotImplemented"},
 		{"website redirect", "PUT", "/adv/obj", []string{"x-amz-website-redirect-location", "https://evil.example/"}, 501, "NotImplemented"},
 		{"archive class", "PUT", "/adv/obj", []string{"x-amz-storage-class", "DEEP_ARCHIVE"}, 501, "NotImplemented"},
 		{"conditional delete", "DELETE", "/adv/obj", []string{"If-Match", `"nope"`}, 501, "NotImplemented"},
-		{"delete of a version", "DELETE", "/adv/obj?versionId=111", nil, 400, "InvalidArgument"},
+		// The tags and ACL of a version are served (adversarial_versions_test.go);
+		// a write naming a version is not.
+		{"overwrite of a version", "PUT", "/adv/obj?versionId=111", nil, 400, "InvalidArgument"},
 		{"MFA delete", "DELETE", "/adv/obj", []string{"x-amz-mfa", "arn:aws:iam::000000000000:mfa/root 123456"}, 501, "NotImplemented"},
 		{"foreign bucket owner", "PUT", "/adv/obj", []string{"x-amz-expected-bucket-owner", "000000000000"}, 403, "AccessDenied"},
 	}
@@ -88,8 +88,9 @@ func (a *advEnv) expectRefusal(t *testing.T, r rawResp, status int, code string)
 }
 
 // TestAdversarialRefusedBodies: what a request body or an STS parameter
-// selects is refused too. A DeleteObjects entry naming a version or a
-// condition fails that key and never deletes the current object; a
+// selects is refused too. A DeleteObjects entry naming a version the
+// bucket cannot hold (AWS's InvalidArgument) or a condition fails that
+// key and never deletes the current object; a
 // CreateBucket configuration for a directory bucket or with tags creates
 // nothing; an MFA code sent to STS, which has no MFA devices and so cannot
 // check it, issues no session.
@@ -111,7 +112,7 @@ func TestAdversarialRefusedBodies(t *testing.T) {
 		}
 		if err := xml.Unmarshal(r.body, &res); err != nil || len(res.Deleted) != 0 || len(res.Error) != 2 ||
 			res.Error[0].Code != "InvalidArgument" || res.Error[1].Code != "NotImplemented" ||
-			!strings.Contains(res.Error[0].Message, "signet does not implement versioning") ||
+			res.Error[0].Message != "Invalid version id specified" ||
 			!strings.Contains(res.Error[1].Message, "signet does not implement conditional deletes") {
 			t.Fatalf("%s DeleteObjects with a version and a condition: %v\n%s", c.name, err, r)
 		}

@@ -579,6 +579,13 @@ func TestExplainChangesNothing(t *testing.T) {
 			t.Fatalf("%s: %s: %s", method, ex.Reason, ex.Message)
 		}
 	}
+	// A browser form is judged up to its file, which is never stored.
+	if ex := ie.explain(t, adminwire.ExplainRequest{URL: ie.ts.URL + "/life", Form: ie.signForm(t, ie.root(), "form.txt", time.Hour)}); ex.Reason != adminwire.ReasonValid {
+		t.Fatalf("form: %s: %s", ex.Reason, ex.Message)
+	}
+	if r := do(t, ie.httpc, http.MethodGet, ie.signedURL(t, http.MethodGet, "/life/form.txt", 0), nil, nil); r.status != 404 {
+		t.Errorf("explaining a form stored an object: %d", r.status)
+	}
 	wantOK(t, do(t, ie.httpc, http.MethodGet, ie.signedURL(t, http.MethodGet, "/life/cat", 0), nil, nil), 200, ie.body)
 	after, err := ie.adminAs(ie.root()).Clock(t.Context())
 	if err != nil {

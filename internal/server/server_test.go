@@ -147,8 +147,8 @@ func TestHealthzAndRequestID(t *testing.T) {
 	if resp.StatusCode != 200 || string(body) != "ok\n" || resp.Header.Get("X-Amz-Request-Id") == "" {
 		t.Fatalf("healthz: %d %q %v", resp.StatusCode, body, resp.Header)
 	}
-	// Anonymous access to a private namespace: AccessDenied with the same
-	// request ID in header and body.
+	// Anonymous access to a bucket that does not exist: NoSuchBucket, as
+	// S3 answers, with the same request ID in header and body.
 	resp, err = http.Get(ts.URL + "/bucket/key")
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +156,7 @@ func TestHealthzAndRequestID(t *testing.T) {
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	id := resp.Header.Get("X-Amz-Request-Id")
-	if resp.StatusCode != 403 || !strings.Contains(string(body), "<Code>AccessDenied</Code>") || !strings.Contains(string(body), "<RequestId>"+id+"</RequestId>") {
+	if resp.StatusCode != 404 || !strings.Contains(string(body), "<Code>NoSuchBucket</Code>") || !strings.Contains(string(body), "<RequestId>"+id+"</RequestId>") {
 		t.Fatalf("anonymous GET: %d %s (id %s)", resp.StatusCode, body, id)
 	}
 }

@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -160,5 +161,102 @@ func BenchmarkDecodeObject(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// benchVersions is the number of entries BenchmarkListVersionsVsObjects
+// lists: go test -bench ListVersionsVsObjects -versions 1000000 for the
+// issue's million.
+var benchVersions = flag.Int("versions", 100_000, "entries in each bucket of BenchmarkListVersionsVsObjects")
+
+// fillVersions writes n versions into an Enabled bucket, four per key,
+// as the version writes do (index entry, objects copy of the newest), in
+// transactions of 100k so a million take seconds.
+func fillVersions(b *testing.B, s *Store, bucket string, n int) {
+	b.Helper()
+	if err := s.CreateBucket(b.Context(), meta.Bucket{Name: bucket}); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.SetBucketVersioning(b.Context(), bucket, meta.VersioningEnabled); err != nil {
+		b.Fatal(err)
+	}
+	const perKey, chunk = 4, 100_000
+	for start := 0; start < n; start += chunk {
+		err := s.db.Update(func(tx *bbolt.Tx) error {
+			ob, vb := objects(tx, bucket), versionsOf(tx, bucket)
+			for i := start; i < min(start+chunk, n); i++ {
+				o := benchObject(fmt.Sprintf("d%03d/f%07d", i/perKey/1000, i/perKey), storage.BlobID(fmt.Sprintf("v%08d", i)))
+				o.Bucket, o.VersionID = bucket, fmt.Sprintf("%032d", i)
+				val := encodeObject(&o)
+				if err := addVersion(vb, o.Key, val); err != nil {
+					return err
+				}
+				if err := ob.Put([]byte(o.Key), val); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkListVersionsVsObjects pages through a whole bucket in pages of
+// 1000: ListObjects over *benchVersions objects, and ListObjectVersions
+// over as many versions. The figure is ns/page of each; their ratio is
+// what the version index costs a listing.
+func BenchmarkListVersionsVsObjects(b *testing.B) {
+	n := *benchVersions
+	s, _ := openTemp(b)
+	fill(b, s, func(i int) string { return fmt.Sprintf("d%03d/f%07d", i/1000, i) }, n)
+	fillVersions(b, s, "v", n)
+	ctx := b.Context()
+	b.Run("objects", func(b *testing.B) {
+		b.ReportAllocs()
+		pages := 0
+		for b.Loop() {
+			q := meta.ListQuery{MaxKeys: 1000}
+			for got := 0; ; {
+				p, err := s.ListObjects(ctx, "b", q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pages++
+				got += len(p.Objects)
+				if !p.IsTruncated {
+					if got != n {
+						b.Fatalf("listed %d objects, want %d", got, n)
+					}
+					break
+				}
+				q.After = p.NextAfter
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(pages), "ns/page")
+	})
+	b.Run("versions", func(b *testing.B) {
+		b.ReportAllocs()
+		pages := 0
+		for b.Loop() {
+			q := meta.VersionQuery{MaxKeys: 1000}
+			for got := 0; ; {
+				p, err := s.ListObjectVersions(ctx, "v", q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pages++
+				got += len(p.Versions)
+				if !p.IsTruncated {
+					if got != n {
+						b.Fatalf("listed %d versions, want %d", got, n)
+					}
+					break
+				}
+				q.KeyMarker, q.VersionIDMarker = p.NextKeyMarker, p.NextVersionIDMarker
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(pages), "ns/page")
 	})
 }

@@ -10,6 +10,8 @@
 //	uploads    upload ID -> upload record (with its bucket and key)
 //	uploadidx  name -> nested bucket: escaped key|initiated|ID -> nothing
 //	parts      upload ID -> nested bucket: part number (4 bytes BE) -> part record
+//	completed  upload ID -> what its completion answered (completed.go)
+//	completedidx  completed (12 bytes) | upload ID -> nothing
 //	blobrefs   blob ID -> reference count (uvarint)
 //	inlineblobs  inline blob ID -> the bytes of a small blob (inlineblob.go)
 //	schema     "version" -> layout version; "legacy-ids-bound" -> set once
@@ -31,6 +33,8 @@
 //	deletedkeys   key ID -> tombstone of a deleted access key
 //	bucketpolicy  bucket name -> bucket policy record
 //	bucketcors    bucket name -> CORS configuration record
+//	versions      bucket name -> nested bucket: every version of a bucket
+//	              ever versioned (versions.go)
 //
 // Object keys are stored as raw bytes, so any key (NUL, "..", invalid
 // UTF-8) round-trips and byte order is key order. blobrefs counts every
@@ -41,6 +45,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -88,7 +93,7 @@ var topBuckets = [][]byte{
 	bktBuckets, bktObjects, bktUploads, bktUploadIdx, bktParts, bktRefs, bktSchema, bktInlineBlobs,
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
-	bktDeletedKeys, bktBucketCORS,
+	bktDeletedKeys, bktBucketCORS, bktVersions, bktCompleted, bktCompletedIdx,
 }
 
 // schemaVersion is the layout described in the package comment. Version 2
@@ -97,8 +102,11 @@ var topBuckets = [][]byte{
 // would not remove a deleted bucket's policy, refuse it. Version 3 added
 // inline blobs, which older binaries could not read. Version 4 added
 // bucket CORS configurations, which older binaries would not remove with
-// their bucket.
-const schemaVersion = 4
+// their bucket. Version 5 added object versions and delete markers, and
+// fields appended to bucket and object records (versioning state, tags,
+// ACLs, ownership, public access blocks): older binaries would neither
+// remove versions with their bucket nor read the longer records.
+const schemaVersion = 5
 
 // lockTimeout bounds the wait for bbolt's exclusive file lock, so a second
 // server on the same data directory fails at start with ErrInUse instead
@@ -338,6 +346,27 @@ func (s *Store) GetBucket(ctx context.Context, name string) (meta.Bucket, error)
 	return b, err
 }
 
+func (s *Store) UpdateBucket(ctx context.Context, name string, fn func(*meta.Bucket) error) error {
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		bb := tx.Bucket(bktBuckets)
+		v := bb.Get([]byte(name))
+		if v == nil || name == "" {
+			return meta.ErrNoSuchBucket
+		}
+		b, err := decodeBucket(name, v)
+		if err != nil {
+			return err
+		}
+		next := b
+		if err := fn(&next); err != nil {
+			return err
+		}
+		// The bucket's identity is not fn's to change.
+		next.Name, next.Region, next.Created = b.Name, b.Region, b.Created
+		return bb.Put([]byte(name), encodeBucket(&next))
+	})
+}
+
 func (s *Store) ListBuckets(ctx context.Context) ([]meta.Bucket, error) {
 	var out []meta.Bucket
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
@@ -366,6 +395,12 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 		if k, _ := ob.Cursor().First(); k != nil {
 			return meta.ErrBucketNotEmpty
 		}
+		// Older versions and delete markers keep a bucket too.
+		if vb := versionsOf(tx, name); vb != nil {
+			if k, _ := vb.Cursor().First(); k != nil {
+				return meta.ErrBucketNotEmpty
+			}
+		}
 		bn := []byte(name)
 		// Drop the bucket's in-progress uploads. Collect their IDs
 		// first: a bbolt bucket must not change under its cursor.
@@ -386,7 +421,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 				return err
 			}
 		}
-		for _, b := range []*bbolt.Bucket{tx.Bucket(bktObjects), tx.Bucket(bktUploadIdx)} {
+		for _, b := range []*bbolt.Bucket{tx.Bucket(bktObjects), tx.Bucket(bktUploadIdx), tx.Bucket(bktVersions)} {
 			if err := b.DeleteBucket(bn); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 				return err
 			}
@@ -455,6 +490,13 @@ func (s *Store) replaceObject(tx *bbolt.Tx, ob *bbolt.Bucket, obj *meta.Object, 
 			return err
 		}
 	}
+	state, err := versioningOf(tx, obj.Bucket)
+	if err != nil {
+		return err
+	}
+	if err := checkVersionID(state, obj.VersionID); err != nil {
+		return err
+	}
 	if err := s.refStaging(tx, obj.Blobs()); err != nil {
 		return err
 	}
@@ -462,6 +504,11 @@ func (s *Store) replaceObject(tx *bbolt.Tx, ob *bbolt.Bucket, obj *meta.Object, 
 		if err := release(); err != nil {
 			return err
 		}
+	}
+	if state != meta.Unversioned {
+		// The replaced object stays as an older version (Enabled) or
+		// goes with the null version it was (Suspended).
+		return storeVersion(tx, ob, state, obj, val, freed)
 	}
 	if existing != nil {
 		if err := unref(tx, existing.Blobs(), freed); err != nil {
@@ -492,6 +539,66 @@ func (s *Store) GetObject(ctx context.Context, bucket, key string) (meta.Object,
 	return o, err
 }
 
+// SetObjectACL rewrites only the record: the object's blobs are the same
+// before and after, so no reference changes.
+func (s *Store) SetObjectACL(ctx context.Context, bucket, key string, acl *meta.ACL) error {
+	return s.group(ctx, func(tx *bbolt.Tx) error {
+		return rewriteCurrent(tx, bucket, key, func(o *meta.Object) { o.ACL = acl })
+	})
+}
+
+func (s *Store) SetObjectVersionACL(ctx context.Context, bucket, key, versionID string, acl *meta.ACL) error {
+	return s.group(ctx, func(tx *bbolt.Tx) error {
+		return rewriteVersion(tx, bucket, key, versionID, func(o *meta.Object) { o.ACL = acl })
+	})
+}
+
+// rewriteCurrent changes the record of key's current object with fn, in
+// place: its blobs stay referenced as they are, so no reference count
+// moves. In a versioned bucket the objects entry is a copy of the key's
+// newest version, so that version's record changes too; else a later
+// promotion of that version (its successor deleted by ID) would bring
+// back what fn replaced.
+func rewriteCurrent(tx *bbolt.Tx, bucket, key string, fn func(*meta.Object)) error {
+	ob := objects(tx, bucket)
+	if ob == nil {
+		return meta.ErrNoSuchBucket
+	}
+	if key == "" {
+		return meta.ErrNoSuchKey
+	}
+	v := ob.Get([]byte(key))
+	if v == nil {
+		return meta.ErrNoSuchKey
+	}
+	o, err := decodeObject(bucket, key, v)
+	if err != nil {
+		return err
+	}
+	fn(&o)
+	val := encodeObject(&o)
+	if vb := versionsOf(tx, bucket); vb != nil {
+		k, vv, _, err := findVersion(vb, bucket, key, "")
+		if err != nil {
+			return err
+		}
+		if k == nil {
+			return errCorrupt
+		}
+		newest, err := decodeObject(bucket, key, vv)
+		if err != nil {
+			return err
+		}
+		if newest.DeleteMarker || newest.VersionID != o.VersionID {
+			return errCorrupt
+		}
+		if err := vb.Put(bytes.Clone(k), val); err != nil {
+			return err
+		}
+	}
+	return ob.Put([]byte(key), val)
+}
+
 // DeleteObject shares commits like PutObject: a delete storm is the same
 // many-small-writes load.
 func (s *Store) DeleteObject(ctx context.Context, bucket, key string) ([]storage.BlobID, error) {
@@ -504,6 +611,9 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) ([]storage
 		}
 		if key == "" {
 			return nil
+		}
+		if versionsOf(tx, bucket) != nil {
+			return meta.ErrVersioningChanged
 		}
 		k := []byte(key)
 		v := ob.Get(k)

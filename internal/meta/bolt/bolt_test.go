@@ -112,18 +112,77 @@ func TestReopen(t *testing.T) {
 // producing a wrong object.
 func TestDecodeCorrupt(t *testing.T) {
 	o := meta.Object{Key: "k", Size: 1, Attrs: meta.Attrs{UserMeta: map[string]string{"a": "b"}},
-		Segments: []meta.Segment{{Blob: "b1", Size: 1}}}
+		Segments: []meta.Segment{{Blob: "b1", Size: 1}}, VersionID: "v1", DeleteMarker: true, Tags: []meta.Tag{{Key: "t", Value: "v"}}}
+	o.ACL = &meta.ACL{Grants: []meta.Grant{{Type: meta.GranteeGroup, URI: meta.GroupAllUsers, Permission: meta.PermRead}}}
+	o.ServerSideEncryption = "AES256"
+	o.SSECustomerAlgorithm, o.SSECustomerKeyMD5, o.SSECustomerKeyCheck = "AES256", "md5", []byte("check")
 	v := encodeObject(&o)
-	// A record cut just before ServerSideEncryption (one length byte for
-	// ""), or just before the three SSE-C fields (one each), is a whole
-	// record written before those fields existed.
+	// Each appended group ends a legacy record: records written before
+	// versions and tags end at PartsCount, and decode as an unversioned
+	// object without tags, with the default ACL and no encryption; records
+	// written before the ACL end after the tags; records written before
+	// encryption at rest end after the ACL; records written before SSE-C
+	// end after ServerSideEncryption. Each decodes with the later fields
+	// zero. Any other cut is damage. The appended fields, empty, take one
+	// byte each, which locates the cuts.
+	noSSEC := o
+	noSSEC.SSECustomerAlgorithm, noSSEC.SSECustomerKeyMD5, noSSEC.SSECustomerKeyCheck = "", "", nil
+	beforeSSEC := len(encodeObject(&noSSEC)) - 3
+	noSSE := noSSEC
+	noSSE.ServerSideEncryption = ""
+	beforeSSE := len(encodeObject(&noSSE)) - 4
+	noACL := noSSE
+	noACL.ACL = nil
+	beforeACL := len(encodeObject(&noACL)) - 5
+	bare := noACL
+	bare.VersionID, bare.DeleteMarker, bare.Tags = "", false, nil
+	beforeVersions := len(encodeObject(&bare)) - 8
+	if !(beforeVersions < beforeACL && beforeACL < beforeSSE && beforeSSE < beforeSSEC && beforeSSEC < len(v)) {
+		t.Fatalf("cuts %d, %d, %d, %d of %d bytes out of order", beforeVersions, beforeACL, beforeSSE, beforeSSEC, len(v))
+	}
+	noEnc := func(got meta.Object) bool {
+		return got.ServerSideEncryption == "" && got.SSECustomerAlgorithm == "" && got.SSECustomerKeyMD5 == "" && got.SSECustomerKeyCheck == nil
+	}
+	legacy := 0
 	for i := range v {
-		if i == len(v)-4 || i == len(v)-3 {
+		got, err := decodeObject("b", "k", v[:i])
+		switch i {
+		case beforeVersions:
+			if err != nil || got.VersionID != "" || got.DeleteMarker || got.Tags != nil || got.ACL != nil || !noEnc(got) || len(got.Segments) != 1 {
+				t.Errorf("record without versions, tags, ACL and encryption (%d bytes): %+v, %v", i, got, err)
+			}
+			legacy++
+			continue
+		case beforeACL:
+			if err != nil || got.VersionID != "v1" || !got.DeleteMarker || len(got.Tags) != 1 || got.ACL != nil || !noEnc(got) || len(got.Segments) != 1 {
+				t.Errorf("record without ACL and encryption (%d bytes): %+v, %v", i, got, err)
+			}
+			legacy++
+			continue
+		case beforeSSE:
+			if err != nil || got.VersionID != "v1" || len(got.Tags) != 1 || got.ACL == nil || len(got.ACL.Grants) != 1 || !noEnc(got) || len(got.Segments) != 1 {
+				t.Errorf("record without encryption (%d bytes): %+v, %v", i, got, err)
+			}
+			legacy++
+			continue
+		case beforeSSEC:
+			if err != nil || got.VersionID != "v1" || got.ACL == nil || got.ServerSideEncryption != "AES256" ||
+				got.SSECustomerAlgorithm != "" || got.SSECustomerKeyMD5 != "" || got.SSECustomerKeyCheck != nil || len(got.Segments) != 1 {
+				t.Errorf("record without SSE-C (%d bytes): %+v, %v", i, got, err)
+			}
+			legacy++
 			continue
 		}
-		if _, err := decodeObject("b", "k", v[:i]); err == nil {
+		if err == nil {
 			t.Errorf("truncated record (%d of %d bytes) decoded", i, len(v))
 		}
+	}
+	if legacy != 4 {
+		t.Errorf("%d legacy cuts checked, want 4", legacy)
+	}
+	if got, err := decodeObject("b", "k", v); err != nil || got.VersionID != "v1" || got.ACL == nil || got.ServerSideEncryption != "AES256" ||
+		got.SSECustomerAlgorithm != "AES256" || got.SSECustomerKeyMD5 != "md5" || string(got.SSECustomerKeyCheck) != "check" {
+		t.Errorf("whole record: %+v, %v", got, err)
 	}
 	future := append([]byte{recordV1 + 1}, v[1:]...)
 	if _, err := decodeObject("b", "k", future); err == nil {
@@ -131,6 +190,104 @@ func TestDecodeCorrupt(t *testing.T) {
 	}
 	if _, err := decodeObject("b", "k", append(v, 0)); err == nil {
 		t.Error("record with trailing bytes decoded")
+	}
+}
+
+// TestDecodeLegacyAccess: bucket and object records written before the
+// access fields decode as what signet then served: a BucketOwnerEnforced
+// bucket with no Block Public Access, and default ACLs.
+func TestDecodeLegacyAccess(t *testing.T) {
+	var e encoder
+	e.b = append(e.b, recordV1)
+	e.str("us-east-1")
+	e.time(time.Unix(100, 0))
+	b, err := decodeBucket("b", e.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Ownership != meta.OwnershipEnforced || b.PublicAccessBlock != nil || b.ACL != nil {
+		t.Errorf("legacy bucket = %+v, want BucketOwnerEnforced, no PAB, default ACL", b)
+	}
+	o := meta.Object{Key: "k", Size: 1}
+	v := encodeObject(&o)
+	legacy := v[:len(v)-5] // without the ACL's presence byte and the (empty) encryption fields after it
+	got, err := decodeObject("b", "k", legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ACL != nil || got.Size != 1 {
+		t.Errorf("legacy object = %+v, want size 1 and the default ACL", got)
+	}
+	if _, err := decodeBucket("b", append(encodeBucket(&meta.Bucket{ACL: &meta.ACL{}}), 7)); err == nil {
+		t.Error("bucket record with trailing bytes decoded")
+	}
+}
+
+// TestDecodeBucketCuts: a bucket record cut where an older layout ended
+// (at Created: before versioning and tags; after the tags: before the
+// access settings) decodes with what those layouts meant; any other cut
+// fails. The same for an upload record (before tags; before the ACL).
+func TestDecodeBucketCuts(t *testing.T) {
+	acl := &meta.ACL{Grants: []meta.Grant{{Type: meta.GranteeGroup, URI: meta.GroupAllUsers, Permission: meta.PermRead}}}
+	b := meta.Bucket{Name: "b", Region: "us-east-1", Created: time.Unix(100, 0).UTC(),
+		Versioning: meta.VersioningEnabled, Tags: []meta.Tag{{Key: "t", Value: "v"}},
+		Ownership: meta.OwnershipWriter, ACL: acl,
+		PublicAccessBlock: &meta.PublicAccessBlock{BlockPublicAcls: true, RestrictPublicBuckets: true}}
+	v := encodeBucket(&b)
+	if got, err := decodeBucket("b", v); err != nil || got.Ownership != meta.OwnershipWriter || got.PublicAccessBlock == nil ||
+		!got.PublicAccessBlock.RestrictPublicBuckets || got.PublicAccessBlock.IgnorePublicAcls || !got.ACL.Public() ||
+		got.Versioning != meta.VersioningEnabled || len(got.Tags) != 1 {
+		t.Fatalf("round trip: %+v, %v", got, err)
+	}
+	bare := meta.Bucket{Region: b.Region, Created: b.Created}
+	beforeVersioning := len(encodeBucket(&bare)) - 5 // versioning, tags, ownership, PAB presence, ACL presence
+	noAccess := meta.Bucket{Region: b.Region, Created: b.Created, Versioning: b.Versioning, Tags: b.Tags}
+	beforeAccess := len(encodeBucket(&noAccess)) - 3
+	for i := range v {
+		got, err := decodeBucket("b", v[:i])
+		switch i {
+		case beforeVersioning:
+			if err != nil || got.Versioning != meta.Unversioned || got.Tags != nil ||
+				got.Ownership != meta.OwnershipEnforced || got.PublicAccessBlock != nil || got.ACL != nil {
+				t.Errorf("bucket record before versioning (%d bytes): %+v, %v", i, got, err)
+			}
+			continue
+		case beforeAccess:
+			if err != nil || got.Versioning != meta.VersioningEnabled || len(got.Tags) != 1 ||
+				got.Ownership != meta.OwnershipEnforced || got.PublicAccessBlock != nil || got.ACL != nil {
+				t.Errorf("bucket record before access settings (%d bytes): %+v, %v", i, got, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("truncated bucket record (%d of %d bytes) decoded", i, len(v))
+		}
+	}
+
+	u := meta.Upload{Bucket: "b", Key: "k", ID: "u", Tags: []meta.Tag{{Key: "t", Value: "v"}}, ACL: acl}
+	uv := encodeUpload(&u)
+	uBare := meta.Upload{Bucket: "b", Key: "k", ID: "u"}
+	uBeforeTags := len(encodeUpload(&uBare)) - 2
+	uNoACL := u
+	uNoACL.ACL = nil
+	uBeforeACL := len(encodeUpload(&uNoACL)) - 1
+	for i := range uv {
+		got, err := decodeUpload(uv[:i])
+		switch i {
+		case uBeforeTags:
+			if err != nil || got.Tags != nil || got.ACL != nil {
+				t.Errorf("upload record before tags (%d bytes): %+v, %v", i, got, err)
+			}
+			continue
+		case uBeforeACL:
+			if err != nil || len(got.Tags) != 1 || got.ACL != nil {
+				t.Errorf("upload record before the ACL (%d bytes): %+v, %v", i, got, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("truncated upload record (%d of %d bytes) decoded", i, len(uv))
+		}
 	}
 }
 

@@ -84,6 +84,15 @@ func (e *encoder) strList(l []string) {
 	}
 }
 
+// tags writes a tag set: a count then each key and value, in order.
+func (e *encoder) tags(ts []meta.Tag) {
+	e.uvarint(uint64(len(ts)))
+	for _, t := range ts {
+		e.str(t.Key)
+		e.str(t.Value)
+	}
+}
+
 func (e *encoder) attrs(a *meta.Attrs) {
 	e.str(a.ContentType)
 	e.str(a.ContentEncoding)
@@ -233,6 +242,26 @@ func (d *decoder) strList() []string {
 	return l
 }
 
+// tags reads what encoder.tags wrote (nil when empty).
+func (d *decoder) tags() []meta.Tag {
+	n := d.uvarint()
+	// Each tag takes at least two bytes, which bounds the allocation a
+	// corrupt count could ask for.
+	if d.err != nil || n == 0 {
+		return nil
+	}
+	if n > uint64(len(d.b)-d.off)/2 {
+		d.err = errCorrupt
+		return nil
+	}
+	ts := make([]meta.Tag, n)
+	for i := range ts {
+		ts[i].Key = d.str()
+		ts[i].Value = d.str()
+	}
+	return ts
+}
+
 func (d *decoder) attrs(a *meta.Attrs) {
 	a.ContentType = d.str()
 	a.ContentEncoding = d.str()
@@ -255,20 +284,115 @@ func (d *decoder) done() error {
 	return d.err
 }
 
-// Bucket record: region, created.
+// Bucket record: region, created, then (appended, so older records still
+// decode) the versioning state and the tag set, then the access settings:
+// Object Ownership, Block Public Access, ACL. A record written before
+// versioning ends at created; one written before the access settings ends
+// at the tag set.
 
 func encodeBucket(b *meta.Bucket) []byte {
 	e := encoder{b: make([]byte, 0, 32+len(b.Region))}
 	e.b = append(e.b, recordV1)
 	e.str(b.Region)
 	e.time(b.Created)
+	// Versioning: records written before it end at Created.
+	e.str(string(b.Versioning))
+	e.tags(b.Tags)
+	// Access settings: records written before them end at the tags.
+	e.bucketAccess(b)
 	return e.b
 }
 
 func decodeBucket(name string, v []byte) (meta.Bucket, error) {
 	d := newDecoder(v)
 	b := meta.Bucket{Name: name, Region: d.str(), Created: d.time()}
+	if d.more() {
+		b.Versioning = meta.Versioning(d.str())
+		b.Tags = d.tags()
+	}
+	d.bucketAccess(&b)
 	return b, d.done()
+}
+
+// bucketAccess writes Ownership, then a presence byte and the four Block
+// Public Access flags, then the ACL.
+func (e *encoder) bucketAccess(b *meta.Bucket) {
+	e.str(b.Ownership)
+	e.bool(b.PublicAccessBlock != nil)
+	if p := b.PublicAccessBlock; p != nil {
+		e.bool(p.BlockPublicAcls)
+		e.bool(p.IgnorePublicAcls)
+		e.bool(p.BlockPublicPolicy)
+		e.bool(p.RestrictPublicBuckets)
+	}
+	e.acl(b.ACL)
+}
+
+// bucketAccess reads what encoder.bucketAccess wrote. A record written
+// before these fields is a bucket of the only kind signet then had:
+// BucketOwnerEnforced, with no Block Public Access and the default ACL.
+func (d *decoder) bucketAccess(b *meta.Bucket) {
+	if !d.more() {
+		b.Ownership = meta.OwnershipEnforced
+		return
+	}
+	b.Ownership = d.str()
+	if d.bool() {
+		b.PublicAccessBlock = &meta.PublicAccessBlock{
+			BlockPublicAcls:       d.bool(),
+			IgnorePublicAcls:      d.bool(),
+			BlockPublicPolicy:     d.bool(),
+			RestrictPublicBuckets: d.bool(),
+		}
+	}
+	b.ACL = d.acl()
+}
+
+// acl writes a presence byte, then the grants: a count, then each grant's
+// type, ID, URI, email and permission. Presence keeps an ACL of no grants
+// apart from the default.
+func (e *encoder) acl(a *meta.ACL) {
+	e.bool(a != nil)
+	if a == nil {
+		return
+	}
+	e.uvarint(uint64(len(a.Grants)))
+	for i := range a.Grants {
+		g := &a.Grants[i]
+		e.str(g.Type)
+		e.str(g.ID)
+		e.str(g.URI)
+		e.str(g.Email)
+		e.str(g.Permission)
+	}
+}
+
+func (d *decoder) acl() *meta.ACL {
+	if !d.bool() {
+		return nil
+	}
+	n := d.uvarint()
+	// Each grant takes at least five bytes, which bounds the allocation a
+	// corrupt count could ask for.
+	if d.err != nil || n > uint64(len(d.b)-d.off)/5 {
+		if d.err == nil {
+			d.err = errCorrupt
+		}
+		return nil
+	}
+	a := &meta.ACL{}
+	if n > 0 {
+		a.Grants = make([]meta.Grant, n)
+	}
+	for i := range a.Grants {
+		g := &a.Grants[i]
+		g.Type = d.str()
+		g.ID = d.str()
+		g.URI = d.str()
+		g.Email = d.str()
+		g.Permission = d.str()
+	}
+	return a
 }
 
 // Object record: everything but Bucket and Key, which are the record's
@@ -292,6 +416,15 @@ func encodeObject(o *meta.Object) []byte {
 		e.strMap(s.Checksums)
 	}
 	e.varint(int64(o.PartsCount))
+	// Appended after PartsCount: records written before these fields end
+	// there (versions, then tags).
+	e.str(o.VersionID)
+	e.bool(o.DeleteMarker)
+	e.tags(o.Tags)
+	// Appended after the tags, so records written before it decode
+	// unchanged (with the default ACL).
+	e.acl(o.ACL)
+	// Appended after the ACL: encryption at rest, then SSE-C.
 	e.str(o.ServerSideEncryption)
 	e.str(o.SSECustomerAlgorithm)
 	e.str(o.SSECustomerKeyMD5)
@@ -323,12 +456,20 @@ func decodeObject(bucket, key string, v []byte) (meta.Object, error) {
 		}
 	}
 	o.PartsCount = int(d.varint())
+	if d.more() {
+		o.VersionID = d.str()
+		o.DeleteMarker = d.bool()
+		o.Tags = d.tags()
+	}
+	if d.more() {
+		o.ACL = d.acl()
+	}
 	// Records written before encryption at rest end here.
-	if d.err == nil && d.off < len(d.b) {
+	if d.more() {
 		o.ServerSideEncryption = d.str()
 	}
 	// Records written before SSE-C end here.
-	if d.err == nil && d.off < len(d.b) {
+	if d.more() {
 		o.SSECustomerAlgorithm = d.str()
 		o.SSECustomerKeyMD5 = d.str()
 		if c := d.str(); c != "" {
@@ -361,6 +502,10 @@ func encodeUpload(u *meta.Upload) []byte {
 	e.attrs(&u.Attrs)
 	e.str(u.ChecksumAlgorithm)
 	e.str(u.ChecksumType)
+	// Appended, so uploads begun before tags decode unchanged.
+	e.tags(u.Tags)
+	// Appended last, so uploads begun before ACLs decode unchanged.
+	e.acl(u.ACL)
 	return e.b
 }
 
@@ -374,6 +519,12 @@ func decodeUpload(v []byte) (meta.Upload, error) {
 	d.attrs(&u.Attrs)
 	u.ChecksumAlgorithm = d.str()
 	u.ChecksumType = d.str()
+	if d.more() {
+		u.Tags = d.tags()
+	}
+	if d.more() {
+		u.ACL = d.acl()
+	}
 	return u, d.done()
 }
 

@@ -6,8 +6,10 @@ import (
 	"signet/internal/meta"
 )
 
-// An object record written before encryption at rest ends at PartsCount;
-// it must still decode, as an object with no server-side encryption.
+// An object record written before encryption at rest ends after the ACL
+// (the fields main appended after PartsCount: version, delete marker,
+// tags, ACL); it must still decode, as an object with no server-side
+// encryption.
 func TestObjectRecordBeforeEncryptionDecodes(t *testing.T) {
 	o := meta.Object{Bucket: "b", Key: "k", Size: 3, ETag: "e", PartsCount: 0, ServerSideEncryption: "AES256"}
 	v := encodeObject(&o)

@@ -3,8 +3,6 @@ package bolt
 import (
 	"context"
 
-	bbolt "go.etcd.io/bbolt"
-
 	"signet/internal/meta"
 )
 
@@ -14,43 +12,13 @@ import (
 // PutBucketCORS rejects an empty document (ErrInvalidArgument), which
 // GetBucketCORS could not tell from a configuration.
 func (s *Store) PutBucketCORS(ctx context.Context, bucket, doc string) error {
-	if doc == "" {
-		return invalid("empty CORS configuration")
-	}
-	val := encodeBucketPolicy(doc)
-	return s.group(ctx, func(tx *bbolt.Tx) error {
-		if !bucketExists(tx, bucket) {
-			return meta.ErrNoSuchBucket
-		}
-		return tx.Bucket(bktBucketCORS).Put([]byte(bucket), val)
-	})
+	return s.putBucketDoc(ctx, bktBucketCORS, bucket, doc, "empty CORS configuration")
 }
 
 func (s *Store) GetBucketCORS(ctx context.Context, bucket string) (string, error) {
-	var doc string
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		if !bucketExists(tx, bucket) {
-			return meta.ErrNoSuchBucket
-		}
-		v := tx.Bucket(bktBucketCORS).Get([]byte(bucket))
-		if v == nil {
-			return meta.ErrNoSuchCORSConfiguration
-		}
-		var err error
-		doc, err = decodeBucketPolicy(v)
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	return doc, nil
+	return s.getBucketDoc(ctx, bktBucketCORS, bucket, meta.ErrNoSuchCORSConfiguration)
 }
 
 func (s *Store) DeleteBucketCORS(ctx context.Context, bucket string) error {
-	return s.group(ctx, func(tx *bbolt.Tx) error {
-		if !bucketExists(tx, bucket) {
-			return meta.ErrNoSuchBucket
-		}
-		return tx.Bucket(bktBucketCORS).Delete([]byte(bucket))
-	})
+	return s.deleteBucketDoc(ctx, bktBucketCORS, bucket)
 }

@@ -814,27 +814,46 @@ func bucketExists(tx *bbolt.Tx, bucket string) bool {
 // PutBucketPolicy rejects an empty document (ErrInvalidArgument), which
 // GetBucketPolicy could not tell from a policy.
 func (s *Store) PutBucketPolicy(ctx context.Context, bucket, doc string) error {
+	return s.putBucketDoc(ctx, bktBucketPolicy, bucket, doc, "empty bucket policy")
+}
+
+func (s *Store) GetBucketPolicy(ctx context.Context, bucket string) (string, error) {
+	return s.getBucketDoc(ctx, bktBucketPolicy, bucket, meta.ErrNoSuchBucketPolicy)
+}
+
+func (s *Store) DeleteBucketPolicy(ctx context.Context, bucket string) error {
+	return s.deleteBucketDoc(ctx, bktBucketPolicy, bucket)
+}
+
+// A bucket document (its policy, its CORS configuration) is one string
+// per bucket in a bbolt bucket of its own, keyed by the bucket's name;
+// the functions below are the one implementation of storing one.
+
+// putBucketDoc stores doc for bucket in bkt; an empty doc is refused with
+// ErrInvalidArgument (why), since a Get could not tell it from none.
+func (s *Store) putBucketDoc(ctx context.Context, bkt []byte, bucket, doc, why string) error {
 	if doc == "" {
-		return invalid("empty bucket policy")
+		return invalid(why)
 	}
 	val := encodeBucketPolicy(doc)
 	return s.group(ctx, func(tx *bbolt.Tx) error {
 		if !bucketExists(tx, bucket) {
 			return meta.ErrNoSuchBucket
 		}
-		return tx.Bucket(bktBucketPolicy).Put([]byte(bucket), val)
+		return tx.Bucket(bkt).Put([]byte(bucket), val)
 	})
 }
 
-func (s *Store) GetBucketPolicy(ctx context.Context, bucket string) (string, error) {
+// getBucketDoc reads bucket's document from bkt; none is errNone.
+func (s *Store) getBucketDoc(ctx context.Context, bkt []byte, bucket string, errNone error) (string, error) {
 	var doc string
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		if !bucketExists(tx, bucket) {
 			return meta.ErrNoSuchBucket
 		}
-		v := tx.Bucket(bktBucketPolicy).Get([]byte(bucket))
+		v := tx.Bucket(bkt).Get([]byte(bucket))
 		if v == nil {
-			return meta.ErrNoSuchBucketPolicy
+			return errNone
 		}
 		var err error
 		doc, err = decodeBucketPolicy(v)
@@ -846,11 +865,12 @@ func (s *Store) GetBucketPolicy(ctx context.Context, bucket string) (string, err
 	return doc, nil
 }
 
-func (s *Store) DeleteBucketPolicy(ctx context.Context, bucket string) error {
+// deleteBucketDoc removes bucket's document from bkt; none is no error.
+func (s *Store) deleteBucketDoc(ctx context.Context, bkt []byte, bucket string) error {
 	return s.group(ctx, func(tx *bbolt.Tx) error {
 		if !bucketExists(tx, bucket) {
 			return meta.ErrNoSuchBucket
 		}
-		return tx.Bucket(bktBucketPolicy).Delete([]byte(bucket))
+		return tx.Bucket(bkt).Delete([]byte(bucket))
 	})
 }

@@ -392,7 +392,10 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 			return err
 		}
 		release := func() error { return dropUpload(tx, []byte(uploadID), &freed) }
-		return s.replaceObject(tx, objects(tx, bucket), &obj, encodeObject(&obj), pre, release, &freed)
+		if err := s.replaceObject(tx, objects(tx, bucket), &obj, encodeObject(&obj), pre, release, &freed); err != nil {
+			return err
+		}
+		return recordCompletion(tx, uploadID, &obj)
 	})
 	if err != nil {
 		return meta.Object{}, nil, err

@@ -48,6 +48,11 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Buckets", testBuckets},
 		{"DeleteBucket", testDeleteBucket},
 		{"BucketCORS", testBucketCORS},
+		{"BucketTags", testBucketTags},
+		{"ObjectTags", testObjectTags},
+		{"UploadTags", testUploadTags},
+		{"BucketAccess", testBucketAccess},
+		{"ObjectACL", testObjectACL},
 		{"Objects", testObjects},
 		{"ObjectNoSuchBucket", testObjectNoSuchBucket},
 		{"OddKeys", testOddKeys},
@@ -64,10 +69,21 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Parts", testParts},
 		{"CompleteUpload", testCompleteUpload},
 		{"CompleteUploadFailures", testCompleteUploadFailures},
+		{"CompletedUpload", testCompletedUpload},
+		{"CompletedUploadPruned", testCompletedUploadPruned},
 		{"AbortUpload", testAbortUpload},
 		{"ListUploads", testListUploads},
 		{"ListUploadsModel", testListUploadsModel},
 		{"WalkBlobs", testWalkBlobs},
+		{"VersioningState", testVersioningState},
+		{"VersionsNeverVersioned", testVersionsNeverVersioned},
+		{"VersionedWrites", testVersionedWrites},
+		{"DeleteMarkers", testDeleteMarkers},
+		{"SuspendedNullVersion", testSuspendedNullVersion},
+		{"ListVersionsModel", testListVersionsModel},
+		{"VersionsConcurrentPuts", testVersionsConcurrentPuts},
+		{"VersionedTagsAndACL", testVersionedTagsAndACL},
+		{"VersionTagsAndACL", testVersionTagsAndACL},
 		{"Concurrency", testConcurrency},
 		{"Closed", testClosed},
 	}
@@ -188,6 +204,9 @@ func normObject(o meta.Object) meta.Object {
 	o.LastModified = normTime(o.LastModified)
 	o.Attrs.UserMeta = normMap(o.Attrs.UserMeta)
 	o.Checksums = normMap(o.Checksums)
+	if len(o.Tags) == 0 {
+		o.Tags = nil
+	}
 	if len(o.Segments) == 0 {
 		o.Segments = nil
 	}
@@ -208,6 +227,9 @@ func checkObject(t *testing.T, got, want meta.Object) {
 func normUpload(u meta.Upload) meta.Upload {
 	u.Initiated = normTime(u.Initiated)
 	u.Attrs.UserMeta = normMap(u.Attrs.UserMeta)
+	if len(u.Tags) == 0 {
+		u.Tags = nil
+	}
 	return u
 }
 
