@@ -59,6 +59,9 @@ func (a *API) repeatCompletion(rq *request, notFound error, req *completeRequest
 	if err := checkRepeat(rq, done, req); err != nil {
 		return err
 	}
+	// Every completed upload made an SSE-S3 object (SSE-C multipart
+	// uploads are refused), as the first answer said.
+	setSSEHeader(rq.w.Header(), sseAES256)
 	return writeXML(rq.w, http.StatusOK, completeResult{
 		NS: s3NS, Location: location(rq), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(done.ETag),
 		checksumXML: checksumsToXML(done.Checksums), ChecksumType: done.ChecksumType,

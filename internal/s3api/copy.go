@@ -61,7 +61,12 @@ func (a *API) copySource(rq *request) (meta.Object, error) {
 		return meta.Object{}, err
 	}
 	if vid, ok := copySourceVersion(raw); ok {
-		return a.copySourceVersion(rq, sb, sk, vid)
+		src, err := a.copySourceVersion(rq, sb, sk, vid)
+		if err == nil && src.SSECustomerAlgorithm != "" {
+			// A version written with SSE-C needs its key too (below).
+			return src, errSSECKeyRequired()
+		}
+		return src, err
 	}
 	if !a.allowed(rq, "s3:GetObject", sb, sk, true) {
 		return meta.Object{}, s3Err(codeAccessDenied)

@@ -189,6 +189,7 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 	if err := a.commit(sub, obj, nil); err != nil {
 		return err
 	}
+	setSSEHeader(rq.w.Header(), obj.ServerSideEncryption)
 	return a.postResponse(rq, post, obj)
 }
 

@@ -29,6 +29,8 @@ func TestRefusedFeatures(t *testing.T) {
 			501, "NotImplemented", []string{"Object Lock", "CreateMultipartUpload"}},
 		{"SSE header on GetObject", "GET", "/bkt/k", []string{"x-amz-server-side-encryption", "AES256"},
 			501, "NotImplemented", []string{"server-side encryption", "GetObject"}},
+		{"SSE header on GetObjectAttributes", "GET", "/bkt/k?attributes", []string{"x-amz-object-attributes", "ETag", "x-amz-server-side-encryption", "AES256"},
+			501, "NotImplemented", []string{"server-side encryption", "GetObjectAttributes"}},
 		{"SSE-KMS on CreateMultipartUpload", "POST", "/bkt/new?uploads", []string{"x-amz-server-side-encryption", "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id", "k1"},
 			400, "KMS.NotFoundException", []string{"Invalid keyId k1"}},
 		{"S3 Bucket Keys on PutObject", "PUT", "/bkt/new", []string{"x-amz-server-side-encryption", "AES256", "x-amz-server-side-encryption-bucket-key-enabled", "true"},

@@ -19,12 +19,19 @@ import (
 // -key-MD5). The storage engine seals the blob under a key derived from
 // the customer's; the metadata keeps only a salted HMAC of it (to tell a
 // later request's key from another, as S3 does) and the key's MD5 (which
-// S3 sends back). PutObject, GetObject and HeadObject implement it; every
-// other operation still refuses the headers (refuse.go), and a copy of an
-// SSE-C object is refused as S3 refuses a copy without the source's key.
+// S3 sends back). PutObject, GetObject and HeadObject implement it, and
+// GetObjectAttributes, which like HeadObject needs an SSE-C object's key
+// (its checksums and size are the plaintext's); every other operation
+// still refuses the headers (refuse.go), and a copy of an SSE-C object (or
+// of one of its versions) is refused as S3 refuses a copy without the
+// source's key.
 
 // sseCustomerOps are the operations that implement SSE-C.
-var sseCustomerOps = []string{"PutObject", "GetObject", "HeadObject"}
+var sseCustomerOps = []string{"PutObject", "GetObject", "HeadObject", "GetObjectAttributes"}
+
+// sseReadOps are the reads among them: the refusal table refuses their
+// other x-amz-server-side-encryption* headers row by row.
+var sseReadOps = []string{"GetObject", "HeadObject", "GetObjectAttributes"}
 
 const (
 	hdrSSECAlgorithm = "x-amz-server-side-encryption-customer-algorithm"
@@ -131,7 +138,8 @@ func (a *API) sealer(op string) (customerSealer, error) {
 	return cs, nil
 }
 
-// checkSSECRead checks a GET or HEAD's SSE-C headers against the object:
+// checkSSECRead checks a GET, HEAD or GetObjectAttributes's SSE-C headers
+// against the object (the current one or the version asked for):
 // an SSE-C object needs its key, any other none. It returns the key to
 // open the blob with (nil for an object without SSE-C).
 func (a *API) checkSSECRead(rq *request, obj *meta.Object) (*sseCustomer, error) {
