@@ -226,6 +226,12 @@ type Upload struct {
 	Tags []Tag
 	// ACL is the ACL the completed object gets; nil is the default.
 	ACL *ACL
+	// SSECustomerAlgorithm, SSECustomerKeyMD5 and SSECustomerKeyCheck
+	// are the SSE-C key given at creation, as Object keeps them: every
+	// part must bring the same key, and the object gets them.
+	SSECustomerAlgorithm string
+	SSECustomerKeyMD5    string
+	SSECustomerKeyCheck  []byte
 }
 
 // CompletedUpload is what a completed multipart upload answered, kept

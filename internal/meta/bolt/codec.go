@@ -504,8 +504,12 @@ func encodeUpload(u *meta.Upload) []byte {
 	e.str(u.ChecksumType)
 	// Appended, so uploads begun before tags decode unchanged.
 	e.tags(u.Tags)
-	// Appended last, so uploads begun before ACLs decode unchanged.
+	// Appended, so uploads begun before ACLs decode unchanged.
 	e.acl(u.ACL)
+	// Appended last, so uploads begun before SSE-C decode unchanged.
+	e.str(u.SSECustomerAlgorithm)
+	e.str(u.SSECustomerKeyMD5)
+	e.str(string(u.SSECustomerKeyCheck))
 	return e.b
 }
 
@@ -524,6 +528,13 @@ func decodeUpload(v []byte) (meta.Upload, error) {
 	}
 	if d.more() {
 		u.ACL = d.acl()
+	}
+	if d.more() {
+		u.SSECustomerAlgorithm = d.str()
+		u.SSECustomerKeyMD5 = d.str()
+		if c := d.str(); c != "" {
+			u.SSECustomerKeyCheck = []byte(c)
+		}
 	}
 	return u, d.done()
 }

@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"BucketTags", testBucketTags},
 		{"ObjectTags", testObjectTags},
 		{"UploadTags", testUploadTags},
+		{"UploadSSECustomer", testUploadSSECustomer},
 		{"BucketAccess", testBucketAccess},
 		{"ObjectACL", testObjectACL},
 		{"Objects", testObjects},
