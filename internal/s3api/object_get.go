@@ -87,7 +87,7 @@ func (a *API) getObject(rq *request) error {
 			return nil
 		}
 		rq.w.WriteHeader(statusFor(partial))
-		a.stream(rq, obj.Segments, reads, first)
+		a.stream(rq, obj.Segments, reads, first, sseC)
 		return nil
 	}
 }

@@ -51,20 +51,11 @@ func (a *API) putObject(rq *request) error {
 		Segments:     []meta.Segment{{Blob: in.blob, Size: in.size}},
 		Tags:         tags,
 		ACL:          acl,
-		// Every blob is sealed: see encryption.go.
-		ServerSideEncryption: sseAES256,
 	}
-	if c := rq.sseC; c != nil {
-		// An SSE-C object is encrypted with the customer's key, not S3's:
-		// AWS sends the customer headers for it instead of AES256.
-		cs, err := a.sealer("PutObject")
-		if err != nil {
-			return err
-		}
-		obj.ServerSideEncryption = ""
-		obj.SSECustomerAlgorithm, obj.SSECustomerKeyMD5 = sseAES256, c.keyMD5
-		obj.SSECustomerKeyCheck = cs.NewKeyCheck(c.key)
-		obj.ETag = sseCETag()
+	// Every blob is sealed (encryption.go), under the customer's key for
+	// SSE-C.
+	if err := a.sealWith(&obj, rq.sseC, "PutObject"); err != nil {
+		return err
 	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}

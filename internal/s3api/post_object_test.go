@@ -49,7 +49,7 @@ type authzSeen struct {
 	acl                        string
 }
 
-func newPostEnv(t *testing.T) (*env, *authzSeen, *authn.StaticKeys) {
+func newPostEnv(t *testing.T, opts ...func(*Config)) (*env, *authzSeen, *authn.StaticKeys) {
 	t.Helper()
 	seen := &authzSeen{}
 	keys := authn.NewStaticKeys(
@@ -65,6 +65,9 @@ func newPostEnv(t *testing.T) (*env, *authzSeen, *authn.StaticKeys) {
 			}
 			return AllowAuthenticated{}.Authorize(r, res, action, resource)
 		})
+		for _, o := range opts {
+			o(c)
+		}
 	})
 	e.bucket("photos")
 	return e, seen, keys

@@ -43,18 +43,18 @@ var refusals = []refusal{
 	{header: "x-amz-object-lock-mode", feature: "Object Lock retention", code: codeNotImplemented},
 	{header: "x-amz-object-lock-retain-until-date", feature: "Object Lock retention", code: codeNotImplemented},
 	{header: "x-amz-object-lock-legal-hold", selects: notEqualFold("OFF"), feature: "Object Lock legal holds", code: codeNotImplemented},
-	// PutObject, GetObject, HeadObject and GetObjectAttributes implement
-	// SSE-C (sse_customer.go).
+	// The object operations implement SSE-C (sse_customer.go).
 	{header: "x-amz-server-side-encryption-customer-*", except: sseCustomerOps, feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
-	{header: "x-amz-copy-source-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
+	{header: "x-amz-copy-source-server-side-encryption-customer-*", except: sseCopySourceOps, feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
 	{header: "x-amz-server-side-encryption-bucket-key-enabled", feature: "S3 Bucket Keys", code: codeNotImplemented},
 	// On writes checkServerSideEncryption answers these as AWS does
 	// (AES256 is what every object gets; SSE-KMS has no KMS key). The
-	// reads take SSE-C's headers, so only these are refused there.
-	{header: "x-amz-server-side-encryption", ops: sseReadOps, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
-	{header: "x-amz-server-side-encryption-aws-*", ops: sseReadOps, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
-	{header: "x-amz-server-side-encryption-context", ops: sseReadOps, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
-	{header: "x-amz-server-side-encryption*", except: append(append([]string(nil), sseWriteOps...), sseReadOps...), feature: "server-side encryption headers on this operation", code: codeNotImplemented},
+	// reads and the parts take SSE-C's headers, so only these are refused
+	// there.
+	{header: "x-amz-server-side-encryption", ops: sseKeyOnlyOps, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption-aws-*", ops: sseKeyOnlyOps, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption-context", ops: sseKeyOnlyOps, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption*", except: append(append([]string(nil), sseWriteOps...), sseKeyOnlyOps...), feature: "server-side encryption headers on this operation", code: codeNotImplemented},
 	{header: "x-amz-website-redirect-location", selects: nonEmpty, feature: "website redirects", code: codeNotImplemented},
 	// Classes that differ from STANDARD only in price are stored and
 	// reported; these change what the API does (an archived object needs

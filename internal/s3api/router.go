@@ -26,7 +26,7 @@ type request struct {
 	bucket string
 	key    string
 	query  url.Values
-	// sseC is a PutObject's validated SSE-C key (sse_customer.go).
+	// sseC is a write's validated SSE-C key (sse_customer.go).
 	sseC *sseCustomer
 }
 

@@ -112,7 +112,7 @@ func TestSSECReadsNeedTheKey(t *testing.T) {
 	if w := e.doTLS("HEAD", "/bkt/k", nil, sseCHeaders(8)...); w.Code != 403 {
 		t.Errorf("HEAD with another key: %d", w.Code)
 	}
-	// A copy would need the source's key, which signet does not take.
+	// A copy without the source's key is refused as a GET without it is.
 	expectErr(t, e.doTLS("PUT", "/bkt/k2", nil, "x-amz-copy-source", "/bkt/k"), 400, "InvalidRequest")
 	// An object without SSE-C refuses a key.
 	e.put("bkt", "plain", "hi")
@@ -163,7 +163,7 @@ func TestSSECValidation(t *testing.T) {
 		t.Fatalf("a refused PUT wrote k: %d", w.Code)
 	}
 	// Operations that do not implement SSE-C still refuse it.
-	expectErr(t, e.doTLS("POST", "/bkt/mp?uploads", nil, h...), 501, "NotImplemented")
+	expectErr(t, e.doTLS("DELETE", "/bkt/mp", nil, h...), 501, "NotImplemented")
 }
 
 func TestSSECWithoutASealingEngineIsNotImplemented(t *testing.T) {

@@ -33,16 +33,16 @@ func planReads(segs []meta.Segment, rng byteRange) []segRead {
 }
 
 // stream writes the planned reads. first is the already-open blob of the
-// first read. Headers are out, so a failure can only cut the body short:
-// net/http then closes the connection because fewer bytes than
+// first read, sseC the key an SSE-C object's blobs open with. Headers are
+// out, so a failure can only cut the body short: net/http then closes the connection because fewer bytes than
 // Content-Length were written, and the client sees a truncated transfer,
 // never a mix of versions.
-func (a *API) stream(rq *request, segs []meta.Segment, reads []segRead, first storage.Blob) {
+func (a *API) stream(rq *request, segs []meta.Segment, reads []segRead, first storage.Blob, sseC *sseCustomer) {
 	for i, rd := range reads {
 		b := first
 		if i > 0 {
 			var err error
-			b, err = a.cfg.Blobs.Open(rq.r.Context(), segs[rd.idx].Blob)
+			b, err = a.openBlob(rq, sseC, segs[rd.idx].Blob)
 			if err != nil {
 				a.streamFailed(rq, err)
 				return
