@@ -252,6 +252,9 @@ type CompletedUpload struct {
 	Size         int64
 	Checksums    map[string]string
 	ChecksumType string
+	// ServerSideEncryption is the object's (AES256, or empty for an
+	// SSE-C upload), which the answer names.
+	ServerSideEncryption string
 }
 
 // CompletedUploadRetention is how long a completed upload is remembered.

@@ -59,9 +59,8 @@ func (a *API) repeatCompletion(rq *request, notFound error, req *completeRequest
 	if err := checkRepeat(rq, done, req); err != nil {
 		return err
 	}
-	// Every completed upload made an SSE-S3 object (SSE-C multipart
-	// uploads are refused), as the first answer said.
-	setSSEHeader(rq.w.Header(), sseAES256)
+	// As the first answer said: AES256, or nothing for an SSE-C upload.
+	setSSEHeader(rq.w.Header(), done.ServerSideEncryption)
 	return writeXML(rq.w, http.StatusOK, completeResult{
 		NS: s3NS, Location: location(rq), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(done.ETag),
 		checksumXML: checksumsToXML(done.Checksums), ChecksumType: done.ChecksumType,

@@ -246,6 +246,10 @@ func TestSSECMultipart(t *testing.T) {
 	if v := w.Header().Get("x-amz-server-side-encryption"); v != "" {
 		t.Errorf("an SSE-C upload completed as %q", v)
 	}
+	// A retry answers as the completion did.
+	if w := complete(); w.Code != 200 || w.Header().Get("x-amz-server-side-encryption") != "" {
+		t.Errorf("repeated completion: %d, x-amz-server-side-encryption %q", w.Code, w.Header().Get("x-amz-server-side-encryption"))
+	}
 	want := p1 + "tail of the object"
 	g := e.doTLS("GET", "/bkt/mp", nil, sseCHeaders(7)...)
 	if g.Code != 200 || g.Body.String() != want {

@@ -267,13 +267,20 @@ func TestDecodeBucketCuts(t *testing.T) {
 	u := meta.Upload{Bucket: "b", Key: "k", ID: "u", Tags: []meta.Tag{{Key: "t", Value: "v"}}, ACL: acl}
 	uv := encodeUpload(&u)
 	uBare := meta.Upload{Bucket: "b", Key: "k", ID: "u"}
-	uBeforeTags := len(encodeUpload(&uBare)) - 2
+	// Each record ends with SSE-C's three empty fields (a byte each).
+	uBeforeTags := len(encodeUpload(&uBare)) - 2 - 3
 	uNoACL := u
 	uNoACL.ACL = nil
-	uBeforeACL := len(encodeUpload(&uNoACL)) - 1
+	uBeforeACL := len(encodeUpload(&uNoACL)) - 1 - 3
+	uBeforeSSEC := len(uv) - 3
 	for i := range uv {
 		got, err := decodeUpload(uv[:i])
 		switch i {
+		case uBeforeSSEC:
+			if err != nil || len(got.Tags) != 1 || got.ACL == nil || got.SSECustomerAlgorithm != "" {
+				t.Errorf("upload record before SSE-C (%d bytes): %+v, %v", i, got, err)
+			}
+			continue
 		case uBeforeTags:
 			if err != nil || got.Tags != nil || got.ACL != nil {
 				t.Errorf("upload record before tags (%d bytes): %+v, %v", i, got, err)

@@ -49,6 +49,7 @@ func recordCompletion(tx *bbolt.Tx, id string, obj *meta.Object) error {
 		Bucket: obj.Bucket, Key: obj.Key, ID: id, BucketCreated: b.Created,
 		Completed: obj.LastModified, ETag: obj.ETag, Size: obj.Size,
 		Checksums: obj.Checksums, ChecksumType: obj.ChecksumType,
+		ServerSideEncryption: obj.ServerSideEncryption,
 	}
 	if err := pruneCompletions(tx, obj.LastModified.Add(-meta.CompletedUploadRetention)); err != nil {
 		return err
@@ -140,6 +141,8 @@ func encodeCompleted(c *meta.CompletedUpload) []byte {
 	e.varint(c.Size)
 	e.strMap(c.Checksums)
 	e.str(c.ChecksumType)
+	// Appended, so records written before SSE-C decode unchanged.
+	e.str(c.ServerSideEncryption)
 	return e.b
 }
 
@@ -154,5 +157,8 @@ func decodeCompleted(id string, v []byte) (meta.CompletedUpload, error) {
 	c.Size = d.varint()
 	c.Checksums = d.strMap()
 	c.ChecksumType = d.str()
+	if d.more() {
+		c.ServerSideEncryption = d.str()
+	}
 	return c, d.done()
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"signet/internal/meta"
+	"signet/internal/storage"
 )
 
 // testUploadSSECustomer: an upload begun with an SSE-C key keeps the
@@ -31,5 +32,22 @@ func testUploadSSECustomer(t *testing.T, s meta.Store) {
 	}
 	if got, err := s.GetUpload(ctx, "b", "k", "up2"); err != nil || got.SSECustomerAlgorithm != "" || got.SSECustomerKeyCheck != nil {
 		t.Errorf("an upload without SSE-C reads back as %+v, %v", got, err)
+	}
+	// The completion record keeps the object's ServerSideEncryption, which
+	// a repeated completion answers.
+	for id, sse := range map[string]string{"up1": "", "up2": "AES256"} {
+		mustPart(t, s, "b", "k", id, 1, storage.BlobID("blob-"+id))
+		_, _, err := s.CompleteUpload(ctx, "b", "k", id, func(u meta.Upload, parts map[int]meta.Part) (meta.Object, error) {
+			o, err := buildAll(u, parts)
+			o.ServerSideEncryption = sse
+			return o, err
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, err := s.GetCompletedUpload(ctx, "b", "k", id)
+		if err != nil || done.ServerSideEncryption != sse {
+			t.Errorf("GetCompletedUpload(%s).ServerSideEncryption = %q, %v; want %q", id, done.ServerSideEncryption, err, sse)
+		}
 	}
 }
