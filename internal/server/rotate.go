@@ -88,6 +88,12 @@ func RotateSealingKey(ctx context.Context, dataDir string) (RotationReport, erro
 }
 
 func rotateSealingKey(ctx context.Context, dataDir string, hooks rotateHooks) (rep RotationReport, err error) {
+	// Nothing is created in a directory that is not a server's.
+	for _, name := range []string{sealingKeyFile, "meta.db"} {
+		if _, err := os.Stat(filepath.Join(dataDir, name)); err != nil {
+			return rep, fmt.Errorf("%s has no %s: is it the server's data directory? (%v)", dataDir, name, err)
+		}
+	}
 	md, err := bolt.Open(filepath.Join(dataDir, "meta.db"))
 	if errors.Is(err, bolt.ErrInUse) {
 		return rep, fmt.Errorf("%w: stop the server first, the rotation runs offline (%v)", ErrServerRunning, err)
