@@ -149,6 +149,11 @@ func (s *Store) DeleteSessionsExpiredBefore(ctx context.Context, t time.Time) (i
 	return n, s.after(err)
 }
 
+// ResealSecrets changes every cached credential's sealed secret.
+func (s *Store) ResealSecrets(ctx context.Context, reseal func(id string, sealed []byte) ([]byte, error)) error {
+	return s.after(s.Backend.ResealSecrets(ctx, reseal))
+}
+
 func (s *Store) PutBucketPolicy(ctx context.Context, bucket, doc string) error {
 	s.warnUnsupplied(ctx, "bucket policy of "+bucket, policy.Resource, doc)
 	return s.after(s.Backend.PutBucketPolicy(ctx, bucket, doc))

@@ -63,6 +63,9 @@ func TestStoreWritesInvalidate(t *testing.T) {
 		{"TerminateSession", func() error { return s.TerminateSession(bg, "ASIAS000000000000000", t0) }},
 		{"DeleteSessionsExpiredBefore", func() error { _, err := s.DeleteSessionsExpiredBefore(bg, t0.Add(2*time.Hour)); return err }},
 		{"DeleteAccessKeyTombstonesBefore", func() error { _, err := s.DeleteAccessKeyTombstonesBefore(bg, t0.Add(time.Hour)); return err }},
+		{"ResealSecrets", func() error {
+			return s.ResealSecrets(bg, func(_ string, sealed []byte) ([]byte, error) { return sealed, nil })
+		}},
 		// Failing writes invalidate too.
 		{"failing DeleteUser", func() error { return s.DeleteUser(bg, "nobody") }},
 		{"failing UpdateRole", func() error { return s.UpdateRole(bg, "nobody", func(*meta.Role) error { return nil }) }},

@@ -76,7 +76,7 @@ func adminCommands() []*adminCmd {
 	return []*adminCmd{
 		userCreateCmd(), userListCmd(), userShowCmd(), userDeleteCmd(), userAttachCmd(),
 		userDetachCmd(), userPutPolicyCmd(), userDeletePolicyCmd(),
-		keyCreateCmd(), keyListCmd(), keyDeactivateCmd(), keyActivateCmd(), keyDeleteCmd(),
+		keyCreateCmd(), keyListCmd(), keyDeactivateCmd(), keyActivateCmd(), keyDeleteCmd(), keyRotateSealingCmd(),
 		roleCreateCmd(), roleListCmd(), roleShowCmd(), roleDeleteCmd(), roleAttachCmd(),
 		roleDetachCmd(), rolePutPolicyCmd(), roleDeletePolicyCmd(), roleUpdateCmd(),
 		sessionListCmd(), sessionShowCmd(), sessionTerminateCmd(),
@@ -88,7 +88,7 @@ func adminCommands() []*adminCmd {
 
 var adminGroups = []struct{ name, summary string }{
 	{"user", "IAM users: people and programs with long-term access keys"},
-	{"key", "access keys of IAM users (create prints the secret once)"},
+	{"key", "access keys of IAM users (create prints the secret once); the sealing key (rotate-sealing, offline)"},
 	{"role", "IAM roles: who may assume them, for how long, with which policies"},
 	{"session", "temporary credentials STS issued"},
 	{"revoke", "revoke older sessions of a role or user, as AWS's console does"},
@@ -458,7 +458,7 @@ func upperFirst(s string) string {
 // footer is the last line of c's help: what it needs and its exit codes.
 func (c *adminCmd) footer() string {
 	if c.runLocal != nil {
-		return upperFirst(c.action) + ". Exit status: 0 done, 1 the file could not be used, 2 usage error."
+		return upperFirst(c.action) + ". Exit status: 0 done, 1 the data directory could not be used, 2 usage error."
 	}
 	return fmt.Sprintf("Calls %s. Exit status: 0 done, 1 the call failed, 2 usage error.", c.action)
 }

@@ -276,6 +276,13 @@ type Identities interface {
 	// strictly before t and returns how many went.
 	DeleteSessionsExpiredBefore(ctx context.Context, t time.Time) (int, error)
 
+	// ResealSecrets passes the sealed secret of every access key and
+	// every session, with the access key ID it is sealed for, to reseal
+	// and stores what reseal returns, all in one transaction: a rotation
+	// of the sealing key re-seals every secret or, on any error, none. An
+	// error from reseal is returned unchanged.
+	ResealSecrets(ctx context.Context, reseal func(id string, sealed []byte) ([]byte, error)) error
+
 	// PutBucketPolicy sets a bucket's policy (ErrNoSuchBucket when the
 	// bucket is missing; an empty doc is ErrInvalidArgument). DeleteBucket
 	// removes the policy with the bucket. All three bucket policy calls

@@ -188,6 +188,18 @@ type Object struct {
 	// ACL is the object's access control list; nil is the default, the
 	// owner's full control.
 	ACL *ACL
+	// ServerSideEncryption is how the object's bytes are encrypted at
+	// rest, as S3 names it: "AES256" (SSE-S3) for every object written
+	// since signet seals blobs, "" for one written before.
+	ServerSideEncryption string
+	// SSECustomerAlgorithm ("AES256") marks an object written with a
+	// customer-provided key (SSE-C); SSECustomerKeyMD5 is the key's MD5 as
+	// the client sent it (base64), sent back on reads; SSECustomerKeyCheck
+	// is a salted HMAC of the key, to tell a later request's key from
+	// another. The key itself is never stored.
+	SSECustomerAlgorithm string
+	SSECustomerKeyMD5    string
+	SSECustomerKeyCheck  []byte
 }
 
 // Blobs lists the blobs the object references.
@@ -214,6 +226,12 @@ type Upload struct {
 	Tags []Tag
 	// ACL is the ACL the completed object gets; nil is the default.
 	ACL *ACL
+	// SSECustomerAlgorithm, SSECustomerKeyMD5 and SSECustomerKeyCheck
+	// are the SSE-C key given at creation, as Object keeps them: every
+	// part must bring the same key, and the object gets them.
+	SSECustomerAlgorithm string
+	SSECustomerKeyMD5    string
+	SSECustomerKeyCheck  []byte
 }
 
 // CompletedUpload is what a completed multipart upload answered, kept
@@ -237,6 +255,9 @@ type CompletedUpload struct {
 	// VersionID is the completed object's version ID ("" in an
 	// Unversioned bucket), which a repeated completion sends again.
 	VersionID string
+	// ServerSideEncryption is the object's (AES256, or empty for an
+	// SSE-C upload), which the answer names.
+	ServerSideEncryption string
 }
 
 // CompletedUploadRetention is how long a completed upload is remembered.

@@ -69,6 +69,10 @@ func (a *API) getObjectAttributes(rq *request) error {
 	if err != nil {
 		return err
 	}
+	// An SSE-C object's attributes need its key, as its HEAD does.
+	if _, err := a.checkSSECRead(rq, &obj); err != nil {
+		return err
+	}
 	out := getObjectAttributesOutput{NS: s3NS}
 	if want["ETag"] {
 		// Unquoted here, unlike the ETag header, as S3 sends it.

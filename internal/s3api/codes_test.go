@@ -55,7 +55,8 @@ func TestCodeConstantsSpellTheirCodes(t *testing.T) {
 			t.Fatalf("row %s: the wire name is not a string literal", key.Name)
 		}
 		spelt, _ := strconv.Unquote(name.Value)
-		if key.Name != "code"+spelt {
+		// A dotted code (KMS.NotFoundException) drops its dots.
+		if key.Name != "code"+strings.ReplaceAll(spelt, ".", "") {
 			t.Errorf("row %s spells %q", key.Name, spelt)
 		}
 		rows++

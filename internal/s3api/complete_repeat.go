@@ -61,6 +61,8 @@ func (a *API) repeatCompletion(rq *request, notFound error, req *completeRequest
 		return err
 	}
 	setVersionHeader(rq.w.Header(), done.VersionID)
+	// As the first answer said: AES256, or nothing for an SSE-C upload.
+	setSSEHeader(rq.w.Header(), done.ServerSideEncryption)
 	return writeXML(rq.w, http.StatusOK, completeResult{
 		NS: s3NS, Location: location(rq), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(done.ETag),
 		checksumXML: checksumsToXML(done.Checksums), ChecksumType: done.ChecksumType,

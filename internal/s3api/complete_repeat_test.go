@@ -42,8 +42,12 @@ func TestCompleteRepeated(t *testing.T) {
 	blobs := e.blobCount()
 	again := func(what string, hdr ...string) {
 		t.Helper()
-		if got := e.mustDo(200, "POST", target, completeXML(etags...), hdr...).Body.String(); got != first {
+		w := e.mustDo(200, "POST", target, completeXML(etags...), hdr...)
+		if got := w.Body.String(); got != first {
 			t.Errorf("%s: %s, want %s", what, got, first)
+		}
+		if got := w.Header().Get("x-amz-server-side-encryption"); got != "AES256" {
+			t.Errorf("%s: x-amz-server-side-encryption %q, want AES256 as the first answer", what, got)
 		}
 	}
 	again("repeat")

@@ -52,17 +52,30 @@ func parseCopySource(v string) (bucket, key string, err error) {
 }
 
 // copySource reads and checks the source object: authorisation as
-// s3:GetObject (s3:GetObjectVersion for a named version), existence, and
-// the x-amz-copy-source-if-* conditions.
-func (a *API) copySource(rq *request) (meta.Object, error) {
+// s3:GetObject (s3:GetObjectVersion for a named version), existence, the
+// x-amz-copy-source-if-* conditions, and for an SSE-C source its key
+// (x-amz-copy-source-server-side-encryption-customer-*), which it returns
+// to open the source with.
+func (a *API) copySource(rq *request) (meta.Object, *sseCustomer, error) {
 	raw := rq.r.Header.Get("x-amz-copy-source")
 	sb, sk, err := parseCopySource(raw)
 	if err != nil {
-		return meta.Object{}, err
+		return meta.Object{}, nil, err
 	}
+	var src meta.Object
 	if vid, ok := copySourceVersion(raw); ok {
-		return a.copySourceVersion(rq, sb, sk, vid)
+		if src, err = a.copySourceVersion(rq, sb, sk, vid); err != nil {
+			return src, nil, err
+		}
+	} else if src, err = a.copySourceCurrent(rq, sb, sk); err != nil {
+		return src, nil, err
 	}
+	key, err := a.checkSSECSource(rq, &src)
+	return src, key, err
+}
+
+// copySourceCurrent reads the current object named as a copy's source.
+func (a *API) copySourceCurrent(rq *request, sb, sk string) (meta.Object, error) {
 	if !a.allowed(rq, "s3:GetObject", sb, sk, true) {
 		return meta.Object{}, s3Err(codeAccessDenied)
 	}
@@ -79,10 +92,12 @@ func (a *API) copySource(rq *request) (meta.Object, error) {
 	return src, nil
 }
 
-// copyBlob streams a range of src into a new blob, hashing it. Blobs are
-// never shared between objects, so deleting one object cannot hurt another.
-func (a *API) copyBlob(rq *request, src *meta.Object, rng byteRange, alg checksum.Algorithm) (storage.BlobID, int64, []byte, []byte, error) {
-	or := newObjectReader(rq.r.Context(), a.cfg.Blobs, src, rng)
+// copyBlob streams a range of src, opened with its key srcKey (nil for a
+// source without SSE-C), into a new blob sealed under dstKey (nil: the
+// server's key), hashing it. Blobs are never shared between objects, so
+// deleting one object cannot hurt another.
+func (a *API) copyBlob(rq *request, src *meta.Object, srcKey, dstKey *sseCustomer, rng byteRange, alg checksum.Algorithm) (storage.BlobID, int64, []byte, []byte, error) {
+	or := newObjectReader(a.opener(rq, srcKey), src, rng)
 	defer or.Close()
 	m := md5.New()
 	var sum hash.Hash
@@ -91,7 +106,7 @@ func (a *API) copyBlob(rq *request, src *meta.Object, rng byteRange, alg checksu
 		sum = alg.New()
 		w = append(w, sum)
 	}
-	id, n, err := a.cfg.Blobs.Put(rq.r.Context(), &teeHashes{r: or, hs: w})
+	id, n, err := a.putSealed(rq, dstKey, &teeHashes{r: or, hs: w})
 	if err != nil {
 		return "", 0, nil, nil, err
 	}
@@ -137,6 +152,9 @@ func (a *API) copyObject(rq *request) error {
 	if err != nil {
 		return err
 	}
+	if rq.sseC, err = parseSSECustomer(rq); err != nil {
+		return err
+	}
 	b, err := a.requireBucket(rq)
 	if err != nil {
 		return err
@@ -147,7 +165,7 @@ func (a *API) copyObject(rq *request) error {
 		return err
 	}
 	for attempt := 1; ; attempt++ {
-		src, err := a.copySource(rq)
+		src, srcKey, err := a.copySource(rq)
 		if err != nil {
 			return err
 		}
@@ -155,7 +173,10 @@ func (a *API) copyObject(rq *request) error {
 		if err != nil {
 			return err
 		}
-		if src.Bucket == rq.bucket && src.Key == rq.key && directive != "REPLACE" && h.Get("x-amz-storage-class") == "" {
+		// A copy to or from SSE-C changes the encryption, which makes a
+		// copy onto itself legal: it is how AWS rotates a customer key.
+		sseChange := rq.sseC != nil || src.SSECustomerAlgorithm != ""
+		if src.Bucket == rq.bucket && src.Key == rq.key && directive != "REPLACE" && h.Get("x-amz-storage-class") == "" && !sseChange {
 			return s3Err(codeInvalidRequest).msg("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 		if src.Size > maxPutSize {
@@ -176,7 +197,7 @@ func (a *API) copyObject(rq *request) error {
 		if alg == "invalid" {
 			return s3Err(codeInvalidRequest).msg("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
 		}
-		id, n, md, sum, err := a.copyBlob(rq, &src, byteRange{0, src.Size - 1}, alg)
+		id, n, md, sum, err := a.copyBlob(rq, &src, srcKey, rq.sseC, byteRange{0, src.Size - 1}, alg)
 		if errors.Is(err, storage.ErrNotFound) && attempt < getAttempts {
 			continue // the source was replaced mid-copy; copy the new one
 		}
@@ -188,6 +209,10 @@ func (a *API) copyObject(rq *request) error {
 			LastModified: a.cfg.Clock.Now(), Attrs: attrs,
 			Segments: []meta.Segment{{Blob: id, Size: n}}, Tags: tags, ACL: acl,
 		}
+		if err := a.sealWith(&obj, rq.sseC, "CopyObject"); err != nil {
+			a.deleteBlobs(rq, []storage.BlobID{id})
+			return err
+		}
 		if alg != "" {
 			sums := map[string]string{string(alg): checksum.Encode(sum)}
 			obj.Checksums, obj.ChecksumType, obj.Segments[0].Checksums = sums, "FULL_OBJECT", sums
@@ -196,6 +221,8 @@ func (a *API) copyObject(rq *request) error {
 			return err
 		}
 		setChecksumHeaders(rq.w.Header(), obj.Checksums, obj.ChecksumType)
+		setSSEHeader(rq.w.Header(), obj.ServerSideEncryption)
+		setSSECHeaders(rq.w.Header(), &obj)
 		setCopySourceVersionHeader(rq.w.Header(), &src)
 		return writeXML(rq.w, http.StatusOK, copyObjectResult{NS: s3NS, LastModified: isoTime(obj.LastModified), ETag: quoteETag(obj.ETag)})
 	}

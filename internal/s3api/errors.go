@@ -60,6 +60,7 @@ const (
 	codeInvalidBucketAclWithObjectOwnership
 	codeInvalidBucketName
 	codeInvalidDigest
+	codeInvalidEncryptionAlgorithmError
 	codeInvalidLocationConstraint
 	codeInvalidPart
 	codeInvalidPartNumber
@@ -72,6 +73,7 @@ const (
 	codeInvalidToken
 	codeInvalidURI
 	codeKeyTooLongError
+	codeKMSNotFoundException
 	codeMalformedACLError
 	codeMalformedPOSTRequest
 	codeMalformedPolicy
@@ -162,6 +164,8 @@ var codes = [codeCount]errSpec{
 		"CreateBucket with a name outside S3's general-purpose bucket naming rules"},
 	codeInvalidDigest: {"InvalidDigest", 400, "The Content-MD5 you specified was invalid.",
 		"Content-MD5 is not a base64-encoded MD5"},
+	codeInvalidEncryptionAlgorithmError: {"InvalidEncryptionAlgorithmError", 400, "The Encryption request you specified is not valid. Supported value: AES256.",
+		"an SSE-C request (x-amz-server-side-encryption-customer-algorithm) names an algorithm other than AES256"},
 	codeInvalidLocationConstraint: {"InvalidLocationConstraint", 400, "The specified location-constraint is not valid",
 		"CreateBucket's LocationConstraint is not a region's name"},
 	codeInvalidPart: {"InvalidPart", 400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
@@ -186,6 +190,8 @@ var codes = [codeCount]errSpec{
 		"the path does not unescape, or the key is not valid UTF-8"},
 	codeKeyTooLongError: {"KeyTooLongError", 400, "Your key is too long",
 		"a key, or a copy source's key, over 1024 bytes"},
+	codeKMSNotFoundException: {"KMS.NotFoundException", 400, "Invalid keyId",
+		"a PutObject, CopyObject or CreateMultipartUpload asks for SSE-KMS (x-amz-server-side-encryption aws:kms or aws:kms:dsse), or a PutBucketEncryption body for it: signet has no KMS, so the key (named, or the default aws/s3) does not exist (\"Invalid keyId <key>\")"},
 	codeMalformedACLError: {"MalformedACLError", 400, "The XML you provided was not well-formed or did not validate against our published schema",
 		"a PutBucketAcl or PutObjectAcl body that does not parse, lacks a grantee or names an unknown permission or grantee type, or an ACL with over 100 grants"},
 	codeMalformedPOSTRequest: {"MalformedPOSTRequest", 400, "The body of your POST request is not well-formed multipart/form-data.",

@@ -97,7 +97,7 @@ func (a *API) ingest(rq *request, max int64, want checksum.Algorithm) (ingested,
 	if alg != "" {
 		hr.sum = alg.New()
 	}
-	id, n, err := a.cfg.Blobs.Put(rq.r.Context(), hr)
+	id, n, err := a.putBlob(rq, hr)
 	if err != nil {
 		if hr.err == errTooLarge {
 			return ingested{}, errEntityTooLarge(hr.n, max)

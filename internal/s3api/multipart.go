@@ -112,6 +112,9 @@ func (a *API) createUpload(rq *request) error {
 	if u.Tags, _, err = requestTagging(rq); err != nil {
 		return err
 	}
+	if err := a.uploadSSEC(rq, &u); err != nil {
+		return err
+	}
 	b, err := a.requireBucket(rq)
 	if err != nil {
 		return err
@@ -130,7 +133,44 @@ func (a *API) createUpload(rq *request) error {
 		rq.w.Header().Set("x-amz-checksum-algorithm", u.ChecksumAlgorithm)
 		rq.w.Header().Set("x-amz-checksum-type", u.ChecksumType)
 	}
+	setUploadSSEHeaders(rq.w.Header(), &u)
 	return writeXML(rq.w, http.StatusOK, initiateResult{NS: s3NS, Bucket: rq.bucket, Key: rq.key, UploadID: u.ID})
+}
+
+// uploadSSEC records a CreateMultipartUpload's SSE-C key on the upload:
+// every part must bring it, and the object is sealed under it.
+func (a *API) uploadSSEC(rq *request, u *meta.Upload) error {
+	c, err := parseSSECustomer(rq)
+	if err != nil || c == nil {
+		return err
+	}
+	cs, err := a.sealer("CreateMultipartUpload")
+	if err != nil {
+		return err
+	}
+	u.SSECustomerAlgorithm, u.SSECustomerKeyMD5 = sseAES256, c.keyMD5
+	u.SSECustomerKeyCheck = cs.NewKeyCheck(c.key)
+	return nil
+}
+
+// setUploadSSEHeaders sends an upload's encryption on CreateMultipartUpload,
+// UploadPart and UploadPartCopy: SSE-C's algorithm and key MD5, or AES256.
+func setUploadSSEHeaders(h http.Header, u *meta.Upload) {
+	if u.SSECustomerAlgorithm == "" {
+		setSSEHeader(h, sseAES256)
+		return
+	}
+	setSSECPair(h, u.SSECustomerAlgorithm, u.SSECustomerKeyMD5)
+}
+
+// partETag is a part's ETag: the MD5 of its data, or for a part sealed
+// under a customer's key a random one, as for an SSE-C object (the MD5
+// would confirm a guessed plaintext without the key).
+func partETag(md []byte, c *sseCustomer) string {
+	if c != nil {
+		return sseCETag()
+	}
+	return hex.EncodeToString(md)
 }
 
 // upload looks up the request's uploadId.
@@ -161,11 +201,14 @@ func (a *API) uploadPart(rq *request) error {
 	if err != nil {
 		return err
 	}
+	if rq.sseC, err = a.checkSSECPart(rq, &u, false); err != nil {
+		return err
+	}
 	in, err := a.ingest(rq, maxPutSize, checksum.Algorithm(u.ChecksumAlgorithm))
 	if err != nil {
 		return err
 	}
-	p := meta.Part{Number: n, Blob: in.blob, Size: in.size, ETag: hex.EncodeToString(in.md5), LastModified: a.cfg.Clock.Now()}
+	p := meta.Part{Number: n, Blob: in.blob, Size: in.size, ETag: partETag(in.md5, rq.sseC), LastModified: a.cfg.Clock.Now()}
 	if in.alg != "" {
 		p.Checksums = map[string]string{string(in.alg): checksum.Encode(in.sum)}
 	}
@@ -173,6 +216,7 @@ func (a *API) uploadPart(rq *request) error {
 		return err
 	}
 	rq.w.Header().Set("ETag", quoteETag(p.ETag))
+	setUploadSSEHeaders(rq.w.Header(), &u)
 	setChecksumHeaders(rq.w.Header(), p.Checksums, "")
 	setStatusNoBody(rq.w, http.StatusOK)
 	return nil
@@ -202,8 +246,12 @@ func (a *API) uploadPartCopy(rq *request) error {
 	if err != nil {
 		return err
 	}
+	dstKey, err := a.checkSSECPart(rq, &u, false)
+	if err != nil {
+		return err
+	}
 	for attempt := 1; ; attempt++ {
-		src, err := a.copySource(rq)
+		src, srcKey, err := a.copySource(rq)
 		if err != nil {
 			return err
 		}
@@ -217,20 +265,21 @@ func (a *API) uploadPartCopy(rq *request) error {
 			return errEntityTooLarge(rng.length(), maxPutSize)
 		}
 		alg := checksum.Algorithm(u.ChecksumAlgorithm)
-		id, size, md, sum, err := a.copyBlob(rq, &src, rng, alg)
+		id, size, md, sum, err := a.copyBlob(rq, &src, srcKey, dstKey, rng, alg)
 		if errors.Is(err, storage.ErrNotFound) && attempt < getAttempts {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		p := meta.Part{Number: n, Blob: id, Size: size, ETag: hex.EncodeToString(md), LastModified: a.cfg.Clock.Now()}
+		p := meta.Part{Number: n, Blob: id, Size: size, ETag: partETag(md, dstKey), LastModified: a.cfg.Clock.Now()}
 		if alg != "" {
 			p.Checksums = map[string]string{string(alg): checksum.Encode(sum)}
 		}
 		if err := a.storePart(rq, u, p); err != nil {
 			return err
 		}
+		setUploadSSEHeaders(rq.w.Header(), &u)
 		setCopySourceVersionHeader(rq.w.Header(), &src)
 		return writeXML(rq.w, http.StatusOK, copyPartResult{NS: s3NS, LastModified: isoTime(p.LastModified), ETag: quoteETag(p.ETag)})
 	}
@@ -371,9 +420,13 @@ func (a *API) completeUpload(rq *request) error {
 	// The cheap checks first: the caller was authorised before the
 	// handler ran, and an upload that does not exist is answered without
 	// reading a byte of the body.
-	if _, err := a.upload(rq); err != nil {
+	up, err := a.upload(rq)
+	if err != nil {
 		// An upload that completed already is answered as it was then.
 		return a.repeatCompletion(rq, err, nil)
+	}
+	if _, err := a.checkSSECPart(rq, &up, true); err != nil {
+		return err
 	}
 	req, err := readCompleteRequest(rq)
 	if err != nil {
@@ -391,7 +444,13 @@ func (a *API) completeUpload(rq *request) error {
 	id := rq.query.Get("uploadId")
 	now := a.cfg.Clock.Now()
 	build := func(u meta.Upload, parts map[int]meta.Part) (meta.Object, error) {
-		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts), Tags: u.Tags, ACL: u.ACL}
+		obj := meta.Object{Bucket: u.Bucket, Key: u.Key, LastModified: now, Attrs: u.Attrs, PartsCount: len(req.Parts), Tags: u.Tags, ACL: u.ACL,
+			ServerSideEncryption: sseAES256}
+		if u.SSECustomerAlgorithm != "" {
+			// The parts were sealed under the upload's key: so is the object.
+			obj.ServerSideEncryption = ""
+			obj.SSECustomerAlgorithm, obj.SSECustomerKeyMD5, obj.SSECustomerKeyCheck = u.SSECustomerAlgorithm, u.SSECustomerKeyMD5, u.SSECustomerKeyCheck
+		}
 		alg := checksum.Algorithm(u.ChecksumAlgorithm)
 		digests := md5.New()
 		var sums [][]byte
@@ -452,6 +511,7 @@ func (a *API) completeUpload(rq *request) error {
 		return noSuchBucket(err, rq.bucket)
 	}
 	a.deleteBlobs(rq, freed)
+	setSSEHeader(rq.w.Header(), obj.ServerSideEncryption)
 	setVersionHeader(rq.w.Header(), obj.VersionID)
 	return writeXML(rq.w, http.StatusOK, completeResult{
 		NS: s3NS, Location: location(rq), Bucket: rq.bucket, Key: rq.key, ETag: quoteETag(obj.ETag),

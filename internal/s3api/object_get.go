@@ -58,6 +58,10 @@ func (a *API) getObject(rq *request) error {
 			}
 			return err
 		}
+		sseC, err := a.checkSSECRead(rq, &obj)
+		if err != nil {
+			return err
+		}
 		rng, partial, err := selectRange(rq, &obj, partNumber)
 		if err != nil {
 			return err
@@ -69,7 +73,7 @@ func (a *API) getObject(rq *request) error {
 		// so whatever opens belongs to this version.
 		var first storage.Blob
 		if !head && len(reads) > 0 {
-			first, err = a.cfg.Blobs.Open(rq.r.Context(), obj.Segments[reads[0].idx].Blob)
+			first, err = a.openBlob(rq, sseC, obj.Segments[reads[0].idx].Blob)
 			if errors.Is(err, storage.ErrNotFound) && attempt < getAttempts {
 				continue
 			}
@@ -83,7 +87,7 @@ func (a *API) getObject(rq *request) error {
 			return nil
 		}
 		rq.w.WriteHeader(statusFor(partial))
-		a.stream(rq, obj.Segments, reads, first)
+		a.stream(rq, obj.Segments, reads, first, sseC)
 		return nil
 	}
 }
@@ -160,6 +164,8 @@ func (a *API) writeObjectHeaders(rq *request, obj *meta.Object, rng byteRange, p
 	h.Set("ETag", quoteETag(obj.ETag))
 	setVersionHeader(h, obj.VersionID)
 	h["Accept-Ranges"] = acceptRangesBytes
+	setSSEHeader(h, obj.ServerSideEncryption)
+	setSSECHeaders(h, obj)
 	length := obj.Size
 	if partial {
 		length = rng.length()

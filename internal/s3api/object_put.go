@@ -36,6 +36,9 @@ func (a *API) putObject(rq *request) error {
 	if err := a.authorizeTagging(rq, tags); err != nil {
 		return err
 	}
+	if rq.sseC, err = parseSSECustomer(rq); err != nil {
+		return err
+	}
 	in, err := a.ingest(rq, maxPutSize, "")
 	if err != nil {
 		return err
@@ -49,6 +52,11 @@ func (a *API) putObject(rq *request) error {
 		Tags:         tags,
 		ACL:          acl,
 	}
+	// Every blob is sealed (encryption.go), under the customer's key for
+	// SSE-C.
+	if err := a.sealWith(&obj, rq.sseC, "PutObject"); err != nil {
+		return err
+	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}
 		obj.Checksums, obj.ChecksumType = sums, "FULL_OBJECT"
@@ -60,6 +68,8 @@ func (a *API) putObject(rq *request) error {
 	h := rq.w.Header()
 	h.Set("ETag", quoteETag(obj.ETag))
 	setChecksumHeaders(h, obj.Checksums, obj.ChecksumType)
+	setSSEHeader(h, obj.ServerSideEncryption)
+	setSSECHeaders(h, &obj)
 	setStatusNoBody(rq.w, http.StatusOK)
 	return nil
 }

@@ -1,7 +1,6 @@
 package s3api
 
 import (
-	"context"
 	"io"
 
 	"signet/internal/meta"
@@ -12,20 +11,21 @@ import (
 // opening one blob at a time. CopyObject and UploadPartCopy feed it to the
 // blob engine, so a copy streams and never holds the object in memory.
 type objectReader struct {
-	ctx   context.Context
-	blobs storage.Engine
+	open  func(storage.BlobID) (storage.Blob, error)
 	segs  []meta.Segment
 	reads []segRead
 	cur   storage.Blob
 	sr    *io.SectionReader
 }
 
-func newObjectReader(ctx context.Context, blobs storage.Engine, obj *meta.Object, rng byteRange) *objectReader {
+// newObjectReader reads rng of obj, opening its blobs with open (which
+// brings an SSE-C source's key).
+func newObjectReader(open func(storage.BlobID) (storage.Blob, error), obj *meta.Object, rng byteRange) *objectReader {
 	var reads []segRead
 	if obj.Size > 0 {
 		reads = planReads(obj.Segments, rng)
 	}
-	return &objectReader{ctx: ctx, blobs: blobs, segs: obj.Segments, reads: reads}
+	return &objectReader{open: open, segs: obj.Segments, reads: reads}
 }
 
 func (o *objectReader) Read(p []byte) (int, error) {
@@ -36,7 +36,7 @@ func (o *objectReader) Read(p []byte) (int, error) {
 			}
 			rd := o.reads[0]
 			o.reads = o.reads[1:]
-			b, err := o.blobs.Open(o.ctx, o.segs[rd.idx].Blob)
+			b, err := o.open(o.segs[rd.idx].Blob)
 			if err != nil {
 				return 0, err
 			}

@@ -132,6 +132,14 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 	if err != nil {
 		return err
 	}
+	// The x-amz-server-side-encryption-customer-* fields, as PutObject's
+	// headers (over TLS only).
+	if err := checkSSECustomer(sub, "PostObject"); err != nil {
+		return err
+	}
+	if sub.sseC, err = parseSSECustomer(sub); err != nil {
+		return err
+	}
 	attrs, err := attrsFromHeaders(post.header)
 	if err != nil {
 		return err
@@ -179,6 +187,12 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 		Tags:         post.tags,
 		ACL:          acl,
 	}
+	// Every blob is sealed (encryption.go), under the customer's key for
+	// SSE-C.
+	if err := a.sealWith(&obj, sub.sseC, "PostObject"); err != nil {
+		a.deleteBlobs(rq, []storage.BlobID{in.blob})
+		return err
+	}
 	if in.alg != "" {
 		sums := map[string]string{string(in.alg): checksum.Encode(in.sum)}
 		obj.Checksums, obj.ChecksumType = sums, "FULL_OBJECT"
@@ -187,6 +201,8 @@ func (a *API) storePost(rq *request, post *postUpload) error {
 	if err := a.commit(sub, obj, nil); err != nil {
 		return err
 	}
+	setSSEHeader(rq.w.Header(), obj.ServerSideEncryption)
+	setSSECHeaders(rq.w.Header(), &obj)
 	return a.postResponse(rq, post, obj)
 }
 

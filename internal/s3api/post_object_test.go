@@ -49,7 +49,7 @@ type authzSeen struct {
 	acl                        string
 }
 
-func newPostEnv(t *testing.T) (*env, *authzSeen, *authn.StaticKeys) {
+func newPostEnv(t *testing.T, opts ...func(*Config)) (*env, *authzSeen, *authn.StaticKeys) {
 	t.Helper()
 	seen := &authzSeen{}
 	keys := authn.NewStaticKeys(
@@ -65,6 +65,9 @@ func newPostEnv(t *testing.T) (*env, *authzSeen, *authn.StaticKeys) {
 			}
 			return AllowAuthenticated{}.Authorize(r, res, action, resource)
 		})
+		for _, o := range opts {
+			o(c)
+		}
 	})
 	e.bucket("photos")
 	return e, seen, keys
@@ -421,5 +424,26 @@ func TestPostObjectLocationVirtualHost(t *testing.T) {
 	}
 	if _, err := url.Parse(w.Header().Get("Location")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPostObjectVersionedSSE: a form upload answers how the object is
+// encrypted at rest, and in a versioned bucket the version it made, as
+// PutObject does.
+func TestPostObjectVersionedSSE(t *testing.T) {
+	e, _, _ := newPostEnv(t)
+	fields := withFields([][2]string{{"key", "v.txt"}}, signedV4(postAKID, "", t0.Add(time.Hour), `["starts-with", "$key", ""]`)...)
+	w := e.post(formSpec{fields: fields, file: "one"})
+	if w.Code != 204 || w.Header().Get("x-amz-server-side-encryption") != "AES256" || w.Header().Get("x-amz-version-id") != "" {
+		t.Fatalf("POST to a bucket never versioned: %d %v", w.Code, w.Header())
+	}
+	e.mustDo(200, "PUT", "/photos?versioning", `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
+	w = e.post(formSpec{fields: fields, file: "two"})
+	if w.Code != 204 || w.Header().Get("x-amz-server-side-encryption") != "AES256" || w.Header().Get("x-amz-version-id") == "" {
+		t.Fatalf("POST to a versioned bucket: %d %v", w.Code, w.Header())
+	}
+	g := e.mustDo(200, "GET", "/photos/v.txt?versionId="+w.Header().Get("x-amz-version-id"), "")
+	if g.Body.String() != "two" || g.Header().Get("x-amz-server-side-encryption") != "AES256" {
+		t.Errorf("GET of the POSTed version: %q %v", g.Body.String(), g.Header())
 	}
 }

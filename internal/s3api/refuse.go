@@ -43,9 +43,18 @@ var refusals = []refusal{
 	{header: "x-amz-object-lock-mode", feature: "Object Lock retention", code: codeNotImplemented},
 	{header: "x-amz-object-lock-retain-until-date", feature: "Object Lock retention", code: codeNotImplemented},
 	{header: "x-amz-object-lock-legal-hold", selects: notEqualFold("OFF"), feature: "Object Lock legal holds", code: codeNotImplemented},
-	{header: "x-amz-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
-	{header: "x-amz-copy-source-server-side-encryption-customer-*", feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
-	{header: "x-amz-server-side-encryption*", feature: "server-side encryption (SSE-S3, SSE-KMS)", code: codeNotImplemented},
+	// The object operations implement SSE-C (sse_customer.go).
+	{header: "x-amz-server-side-encryption-customer-*", except: sseCustomerOps, feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
+	{header: "x-amz-copy-source-server-side-encryption-customer-*", except: sseCopySourceOps, feature: "server-side encryption with customer-provided keys (SSE-C)", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption-bucket-key-enabled", feature: "S3 Bucket Keys", code: codeNotImplemented},
+	// On writes checkServerSideEncryption answers these as AWS does
+	// (AES256 is what every object gets; SSE-KMS has no KMS key). The
+	// reads and the parts take SSE-C's headers, so only these are refused
+	// there.
+	{header: "x-amz-server-side-encryption", ops: sseKeyOnlyOps, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption-aws-*", ops: sseKeyOnlyOps, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption-context", ops: sseKeyOnlyOps, feature: "server-side encryption headers on this operation", code: codeNotImplemented},
+	{header: "x-amz-server-side-encryption*", except: append(append([]string(nil), sseWriteOps...), sseKeyOnlyOps...), feature: "server-side encryption headers on this operation", code: codeNotImplemented},
 	{header: "x-amz-website-redirect-location", selects: nonEmpty, feature: "website redirects", code: codeNotImplemented},
 	// Classes that differ from STANDARD only in price are stored and
 	// reported; these change what the API does (an archived object needs
@@ -152,10 +161,8 @@ func refuseElements(op string, elems []bodyElement) *apiError {
 }
 
 func (rf *refusal) appliesTo(op string) bool {
-	for _, o := range rf.except {
-		if o == op {
-			return false
-		}
+	if contains(rf.except, op) {
+		return false
 	}
 	if len(rf.ops) == 0 {
 		return true
@@ -267,7 +274,6 @@ type subresource struct {
 var subresources = map[string]subresource{
 	"accelerate":            bucketOps("Transfer Acceleration", "BucketAccelerateConfiguration"),
 	"analytics":             bucketOps("storage class analytics", "BucketAnalyticsConfiguration"),
-	"encryption":            bucketOps("default bucket encryption", "BucketEncryption"),
 	"intelligent-tiering":   bucketOps("S3 Intelligent-Tiering archive configurations", "BucketIntelligentTieringConfiguration"),
 	"inventory":             bucketOps("S3 Inventory", "BucketInventoryConfiguration"),
 	"legal-hold":            {"Object Lock legal holds", map[string]string{"GET": "GetObjectLegalHold", "": "PutObjectLegalHold"}},

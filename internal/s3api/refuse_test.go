@@ -27,14 +27,18 @@ func TestRefusedFeatures(t *testing.T) {
 			501, "NotImplemented", []string{"Object Lock", "PutObject"}},
 		{"legal hold on CreateMultipartUpload", "POST", "/bkt/new?uploads", []string{"x-amz-object-lock-legal-hold", "ON"},
 			501, "NotImplemented", []string{"Object Lock", "CreateMultipartUpload"}},
-		{"SSE-S3 on PutObject", "PUT", "/bkt/new", []string{"x-amz-server-side-encryption", "AES256"},
-			501, "NotImplemented", []string{"server-side encryption", "PutObject"}},
+		{"SSE header on GetObject", "GET", "/bkt/k", []string{"x-amz-server-side-encryption", "AES256"},
+			501, "NotImplemented", []string{"server-side encryption", "GetObject"}},
+		{"SSE header on GetObjectAttributes", "GET", "/bkt/k?attributes", []string{"x-amz-object-attributes", "ETag", "x-amz-server-side-encryption", "AES256"},
+			501, "NotImplemented", []string{"server-side encryption", "GetObjectAttributes"}},
 		{"SSE-KMS on CreateMultipartUpload", "POST", "/bkt/new?uploads", []string{"x-amz-server-side-encryption", "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id", "k1"},
-			501, "NotImplemented", []string{"server-side encryption", "CreateMultipartUpload"}},
-		{"SSE-C on GetObject", "GET", "/bkt/k", []string{"x-amz-server-side-encryption-customer-algorithm", "AES256", "x-amz-server-side-encryption-customer-key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=", "x-amz-server-side-encryption-customer-key-MD5", "x"},
-			501, "NotImplemented", []string{"SSE-C", "GetObject"}},
-		{"SSE-C copy source on CopyObject", "PUT", "/bkt/new", []string{"x-amz-copy-source", "/bkt/k", "x-amz-copy-source-server-side-encryption-customer-algorithm", "AES256"},
-			501, "NotImplemented", []string{"SSE-C", "CopyObject"}},
+			400, "KMS.NotFoundException", []string{"Invalid keyId k1"}},
+		{"S3 Bucket Keys on PutObject", "PUT", "/bkt/new", []string{"x-amz-server-side-encryption", "AES256", "x-amz-server-side-encryption-bucket-key-enabled", "true"},
+			501, "NotImplemented", []string{"S3 Bucket Keys", "PutObject"}},
+		{"SSE-C on DeleteObject", "DELETE", "/bkt/k", []string{"x-amz-server-side-encryption-customer-algorithm", "AES256", "x-amz-server-side-encryption-customer-key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=", "x-amz-server-side-encryption-customer-key-MD5", "x"},
+			501, "NotImplemented", []string{"SSE-C", "DeleteObject"}},
+		{"SSE-C copy source on PutObject", "PUT", "/bkt/new", []string{"x-amz-copy-source-server-side-encryption-customer-algorithm", "AES256"},
+			501, "NotImplemented", []string{"SSE-C", "PutObject"}},
 		{"website redirect on PutObject", "PUT", "/bkt/new", []string{"x-amz-website-redirect-location", "/elsewhere"},
 			501, "NotImplemented", []string{"website", "PutObject"}},
 		{"archive storage class on PutObject", "PUT", "/bkt/new", []string{"x-amz-storage-class", "GLACIER"},
@@ -134,7 +138,7 @@ func TestRefusedHoistedHeaders(t *testing.T) {
 	e.bucket("bkt")
 	expectErr(t, e.do("PUT", "/bkt/k?X-Amz-Object-Lock-Mode=GOVERNANCE&X-Amz-Object-Lock-Retain-Until-Date=2030-01-01T00%3A00%3A00Z", strings.NewReader("x")), 501, "NotImplemented")
 	expectErr(t, e.do("PUT", "/bkt/k?x-amz-acl=public-read", strings.NewReader("x")), 400, "AccessControlListNotSupported")
-	expectErr(t, e.do("PUT", "/bkt/k?X-Amz-Server-Side-Encryption=AES256", strings.NewReader("x")), 501, "NotImplemented")
+	expectErr(t, e.do("PUT", "/bkt/k?X-Amz-Server-Side-Encryption=aws%3Akms", strings.NewReader("x")), 400, "KMS.NotFoundException")
 	if w := e.do("HEAD", "/bkt/k", nil); w.Code != 404 {
 		t.Fatalf("k was written: %d", w.Code)
 	}

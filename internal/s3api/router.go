@@ -26,6 +26,8 @@ type request struct {
 	bucket string
 	key    string
 	query  url.Values
+	// sseC is a write's validated SSE-C key (sse_customer.go).
+	sseC *sseCustomer
 }
 
 // handlerFunc serves one operation; a returned error goes through
@@ -136,6 +138,12 @@ func (a *API) prepareFor(r *http.Request, readBody bool) prepared {
 		err = refuseFeatures(p.rq, rt.op)
 	}
 	if err == nil {
+		err = checkServerSideEncryption(p.rq, rt.op)
+	}
+	if err == nil {
+		err = checkSSECustomer(p.rq, rt.op)
+	}
+	if err == nil {
 		err = a.checkExpectedOwner(r.Header, p.rq.query)
 	}
 	if err != nil {
@@ -222,6 +230,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "GetBucketPolicy", action: "s3:GetBucketPolicy", handle: (*API).getBucketPolicy}, nil
 		case q.Has("cors"):
 			return route{op: "GetBucketCors", action: "s3:GetBucketCORS", handle: (*API).getBucketCors}, nil
+		case q.Has("encryption"):
+			return route{op: "GetBucketEncryption", action: "s3:GetEncryptionConfiguration", handle: (*API).getBucketEncryption}, nil
 		case q.Has("versions"):
 			return route{op: "ListObjectVersions", action: "s3:ListBucketVersions", handle: (*API).listObjectVersions}, nil
 		case q.Has("versioning"):
@@ -259,6 +269,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "PutBucketPolicy", action: "s3:PutBucketPolicy", handle: (*API).putBucketPolicy}, nil
 		case q.Has("cors"):
 			return route{op: "PutBucketCors", action: "s3:PutBucketCORS", handle: (*API).putBucketCors}, nil
+		case q.Has("encryption"):
+			return route{op: "PutBucketEncryption", action: "s3:PutEncryptionConfiguration", handle: (*API).putBucketEncryption}, nil
 		case q.Has("tagging"):
 			return route{op: "PutBucketTagging", action: "s3:PutBucketTagging", handle: (*API).putBucketTagging}, nil
 		case q.Has("versioning"):
@@ -269,6 +281,10 @@ func resolveBucket(m string, q url.Values) (route, error) {
 	case http.MethodDelete:
 		if q.Has("policy") {
 			return route{op: "DeleteBucketPolicy", action: "s3:DeleteBucketPolicy", handle: (*API).deleteBucketPolicy}, nil
+		}
+		if q.Has("encryption") {
+			// AWS has no s3:DeleteEncryptionConfiguration either.
+			return route{op: "DeleteBucketEncryption", action: "s3:PutEncryptionConfiguration", handle: (*API).deleteBucketEncryption}, nil
 		}
 		if q.Has("cors") {
 			// AWS has no s3:DeleteBucketCORS: deleting is putting.

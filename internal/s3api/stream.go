@@ -33,16 +33,16 @@ func planReads(segs []meta.Segment, rng byteRange) []segRead {
 }
 
 // stream writes the planned reads. first is the already-open blob of the
-// first read. Headers are out, so a failure can only cut the body short:
-// net/http then closes the connection because fewer bytes than
+// first read, sseC the key an SSE-C object's blobs open with. Headers are
+// out, so a failure can only cut the body short: net/http then closes the connection because fewer bytes than
 // Content-Length were written, and the client sees a truncated transfer,
 // never a mix of versions.
-func (a *API) stream(rq *request, segs []meta.Segment, reads []segRead, first storage.Blob) {
+func (a *API) stream(rq *request, segs []meta.Segment, reads []segRead, first storage.Blob, sseC *sseCustomer) {
 	for i, rd := range reads {
 		b := first
 		if i > 0 {
 			var err error
-			b, err = a.cfg.Blobs.Open(rq.r.Context(), segs[rd.idx].Blob)
+			b, err = a.openBlob(rq, sseC, segs[rd.idx].Blob)
 			if err != nil {
 				a.streamFailed(rq, err)
 				return
@@ -60,7 +60,8 @@ func (a *API) stream(rq *request, segs []meta.Segment, reads []segRead, first st
 // copyRange copies n bytes at off. A blob backed by a file is copied from
 // the *os.File under an *io.LimitedReader, the one shape net/http hands to
 // sendfile(2); a blob in memory is written in one piece (see
-// storage.BytesBlob).
+// storage.BytesBlob); a sealed blob decrypts the range into its own buffers
+// and writes from them (storage.RangeWriter).
 func copyRange(w io.Writer, b storage.Blob, off, n int64) error {
 	if bb, ok := b.(storage.BytesBlob); ok {
 		data := bb.Bytes()
@@ -68,6 +69,10 @@ func copyRange(w io.Writer, b storage.Blob, off, n int64) error {
 			return io.ErrUnexpectedEOF
 		}
 		_, err := w.Write(data[off : off+n])
+		return err
+	}
+	if rw, ok := b.(storage.RangeWriter); ok {
+		_, err := rw.WriteRange(w, off, n)
 		return err
 	}
 	var src io.ReadSeeker = b

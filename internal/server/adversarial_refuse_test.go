@@ -23,8 +23,10 @@ func TestAdversarialRefusedFeatures(t *testing.T) {
 	}{
 		{"bucket with object lock", "PUT", "/locked", []string{"x-amz-bucket-object-lock-enabled", "true"}, 501, "NotImplemented"},
 		{"GOVERNANCE retention until 2030", "PUT", "/adv/obj", []string{"x-amz-object-lock-mode", "GOVERNANCE", "x-amz-object-lock-retain-until-date", "2030-01-01T00:00:00Z"}, 501, "NotImplemented"},
-		{"SSE-KMS on an overwrite", "PUT", "/adv/obj", []string{"x-amz-server-side-encryption", "aws:kms"}, 501, "NotImplemented"},
-		{"SSE-C read", "GET", "/adv/obj", []string{"x-amz-server-side-encryption-customer-algorithm", "AES256"}, 501, "NotImplemented"},
+		// SSE-C is implemented on the object reads and writes
+		// (adversarial_ssec_test.go), not on deletes; SSE-KMS is
+		// refused in adversarial_sse_test.go.
+		{"SSE-C on a delete", "DELETE", "/adv/ssec", []string{"x-amz-server-side-encryption-customer-algorithm", "AES256"}, 501, "NotImplemented"},
 		{"website redirect", "PUT", "/adv/obj", []string{"x-amz-website-redirect-location", "https://evil.example/"}, 501, "NotImplemented"},
 		{"archive class", "PUT", "/adv/obj", []string{"x-amz-storage-class", "DEEP_ARCHIVE"}, 501, "NotImplemented"},
 		{"conditional delete", "DELETE", "/adv/obj", []string{"If-Match", `"nope"`}, 501, "NotImplemented"},

@@ -28,9 +28,11 @@ import (
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
 	"signet/internal/s3api"
+	"signet/internal/secret"
 	"signet/internal/storage"
 	"signet/internal/storage/disk"
 	"signet/internal/storage/inline"
+	"signet/internal/storage/sealed"
 	"signet/internal/sts"
 	"signet/internal/stsapi"
 )
@@ -56,6 +58,13 @@ type Server struct {
 // New opens the data directory, recovers from any crash, and builds the
 // handler. base is the real clock (tests pass a fake).
 func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error) {
+	return newServer(cfg, log, base, true)
+}
+
+// newServer is New; seal false leaves blobs unencrypted, as signet stored
+// them before encryption at rest, and exists only so that a benchmark can
+// measure the sealed path against that baseline in the same run.
+func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -85,7 +94,25 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	// Small objects live in the metadata store, made durable by the same
 	// grouped commit that publishes them (docs/design/0004); larger ones
 	// go to files.
-	blobs := inline.New(files, md, inline.DefaultMax)
+	// Every blob is sealed (SSE-S3) above both: small objects are
+	// encrypted in the metadata store too (docs/design/0005).
+	sealingKey, err := loadSealingKey(cfg.DataDir)
+	if err != nil {
+		md.Close()
+		return nil, fmt.Errorf("sealing key: %w", err)
+	}
+	kek, err := sealed.DeriveKEK(sealingKey)
+	if err != nil {
+		md.Close()
+		return nil, fmt.Errorf("sealing key: %w", err)
+	}
+	var blobs storage.Engine = inline.New(files, md, inline.DefaultMax)
+	if seal {
+		if blobs, err = sealed.New(blobs, kek); err != nil {
+			md.Close()
+			return nil, err
+		}
+	}
 	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base)}
 	if n, err := collectOrphans(context.Background(), md, blobs); err != nil {
 		s.Close()
@@ -97,7 +124,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		s.Close()
 		return nil, fmt.Errorf("start-up binding of identities to unique IDs: %w", err)
 	}
-	sealer, err := loadSealer(cfg.DataDir)
+	sealer, err := secret.NewSealer(sealingKey)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sealing key: %w", err)

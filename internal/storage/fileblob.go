@@ -1,6 +1,9 @@
 package storage
 
-import "os"
+import (
+	"io"
+	"os"
+)
 
 // FileBlob is implemented by blobs backed by an open file (the disk
 // engine's). The HTTP layer type-asserts for it and copies from File()
@@ -23,4 +26,12 @@ type FileBlob interface {
 // The returned slice belongs to the blob: do not modify it.
 type BytesBlob interface {
 	Bytes() []byte
+}
+
+// RangeWriter is implemented by blobs that must transform their bytes on
+// the way out (the sealed engine's, which decrypt): WriteRange writes the n
+// bytes at off to w from its own buffers, so the HTTP layer neither copies
+// them once more nor makes the blob decrypt more than the range needs.
+type RangeWriter interface {
+	WriteRange(w io.Writer, off, n int64) (int64, error)
 }

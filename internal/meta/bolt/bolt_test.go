@@ -113,36 +113,76 @@ func TestReopen(t *testing.T) {
 func TestDecodeCorrupt(t *testing.T) {
 	o := meta.Object{Key: "k", Size: 1, Attrs: meta.Attrs{UserMeta: map[string]string{"a": "b"}},
 		Segments: []meta.Segment{{Blob: "b1", Size: 1}}, VersionID: "v1", DeleteMarker: true, Tags: []meta.Tag{{Key: "t", Value: "v"}}}
-	// Records written before versions and tags end at PartsCount, and
-	// decode as an unversioned object without tags and with the default
-	// ACL; records written before the ACL end after the tags and decode
-	// with the default ACL. Any other cut is damage. The appended fields,
-	// empty, take one byte each.
 	o.ACL = &meta.ACL{Grants: []meta.Grant{{Type: meta.GranteeGroup, URI: meta.GroupAllUsers, Permission: meta.PermRead}}}
+	o.ServerSideEncryption = "AES256"
+	o.SSECustomerAlgorithm, o.SSECustomerKeyMD5, o.SSECustomerKeyCheck = "AES256", "md5", []byte("check")
 	v := encodeObject(&o)
-	noACL := o
+	// Each appended group ends a legacy record: records written before
+	// versions and tags end at PartsCount, and decode as an unversioned
+	// object without tags, with the default ACL and no encryption; records
+	// written before the ACL end after the tags; records written before
+	// encryption at rest end after the ACL; records written before SSE-C
+	// end after ServerSideEncryption. Each decodes with the later fields
+	// zero. Any other cut is damage. The appended fields, empty, take one
+	// byte each, which locates the cuts.
+	noSSEC := o
+	noSSEC.SSECustomerAlgorithm, noSSEC.SSECustomerKeyMD5, noSSEC.SSECustomerKeyCheck = "", "", nil
+	beforeSSEC := len(encodeObject(&noSSEC)) - 3
+	noSSE := noSSEC
+	noSSE.ServerSideEncryption = ""
+	beforeSSE := len(encodeObject(&noSSE)) - 4
+	noACL := noSSE
 	noACL.ACL = nil
-	beforeACL := len(encodeObject(&noACL)) - 1
+	beforeACL := len(encodeObject(&noACL)) - 5
 	bare := noACL
 	bare.VersionID, bare.DeleteMarker, bare.Tags = "", false, nil
-	beforeVersions := len(encodeObject(&bare)) - 4
+	beforeVersions := len(encodeObject(&bare)) - 8
+	if !(beforeVersions < beforeACL && beforeACL < beforeSSE && beforeSSE < beforeSSEC && beforeSSEC < len(v)) {
+		t.Fatalf("cuts %d, %d, %d, %d of %d bytes out of order", beforeVersions, beforeACL, beforeSSE, beforeSSEC, len(v))
+	}
+	noEnc := func(got meta.Object) bool {
+		return got.ServerSideEncryption == "" && got.SSECustomerAlgorithm == "" && got.SSECustomerKeyMD5 == "" && got.SSECustomerKeyCheck == nil
+	}
+	legacy := 0
 	for i := range v {
 		got, err := decodeObject("b", "k", v[:i])
 		switch i {
 		case beforeVersions:
-			if err != nil || got.VersionID != "" || got.DeleteMarker || got.Tags != nil || got.ACL != nil || len(got.Segments) != 1 {
-				t.Errorf("record without versions, tags and ACL (%d bytes): %+v, %v", i, got, err)
+			if err != nil || got.VersionID != "" || got.DeleteMarker || got.Tags != nil || got.ACL != nil || !noEnc(got) || len(got.Segments) != 1 {
+				t.Errorf("record without versions, tags, ACL and encryption (%d bytes): %+v, %v", i, got, err)
 			}
+			legacy++
 			continue
 		case beforeACL:
-			if err != nil || got.VersionID != "v1" || !got.DeleteMarker || len(got.Tags) != 1 || got.ACL != nil || len(got.Segments) != 1 {
-				t.Errorf("record without ACL (%d bytes): %+v, %v", i, got, err)
+			if err != nil || got.VersionID != "v1" || !got.DeleteMarker || len(got.Tags) != 1 || got.ACL != nil || !noEnc(got) || len(got.Segments) != 1 {
+				t.Errorf("record without ACL and encryption (%d bytes): %+v, %v", i, got, err)
 			}
+			legacy++
+			continue
+		case beforeSSE:
+			if err != nil || got.VersionID != "v1" || len(got.Tags) != 1 || got.ACL == nil || len(got.ACL.Grants) != 1 || !noEnc(got) || len(got.Segments) != 1 {
+				t.Errorf("record without encryption (%d bytes): %+v, %v", i, got, err)
+			}
+			legacy++
+			continue
+		case beforeSSEC:
+			if err != nil || got.VersionID != "v1" || got.ACL == nil || got.ServerSideEncryption != "AES256" ||
+				got.SSECustomerAlgorithm != "" || got.SSECustomerKeyMD5 != "" || got.SSECustomerKeyCheck != nil || len(got.Segments) != 1 {
+				t.Errorf("record without SSE-C (%d bytes): %+v, %v", i, got, err)
+			}
+			legacy++
 			continue
 		}
 		if err == nil {
 			t.Errorf("truncated record (%d of %d bytes) decoded", i, len(v))
 		}
+	}
+	if legacy != 4 {
+		t.Errorf("%d legacy cuts checked, want 4", legacy)
+	}
+	if got, err := decodeObject("b", "k", v); err != nil || got.VersionID != "v1" || got.ACL == nil || got.ServerSideEncryption != "AES256" ||
+		got.SSECustomerAlgorithm != "AES256" || got.SSECustomerKeyMD5 != "md5" || string(got.SSECustomerKeyCheck) != "check" {
+		t.Errorf("whole record: %+v, %v", got, err)
 	}
 	future := append([]byte{recordV1 + 1}, v[1:]...)
 	if _, err := decodeObject("b", "k", future); err == nil {
@@ -170,7 +210,7 @@ func TestDecodeLegacyAccess(t *testing.T) {
 	}
 	o := meta.Object{Key: "k", Size: 1}
 	v := encodeObject(&o)
-	legacy := v[:len(v)-1] // without the ACL's presence byte
+	legacy := v[:len(v)-5] // without the ACL's presence byte and the (empty) encryption fields after it
 	got, err := decodeObject("b", "k", legacy)
 	if err != nil {
 		t.Fatal(err)
@@ -227,13 +267,20 @@ func TestDecodeBucketCuts(t *testing.T) {
 	u := meta.Upload{Bucket: "b", Key: "k", ID: "u", Tags: []meta.Tag{{Key: "t", Value: "v"}}, ACL: acl}
 	uv := encodeUpload(&u)
 	uBare := meta.Upload{Bucket: "b", Key: "k", ID: "u"}
-	uBeforeTags := len(encodeUpload(&uBare)) - 2
+	// Each record ends with SSE-C's three empty fields (a byte each).
+	uBeforeTags := len(encodeUpload(&uBare)) - 2 - 3
 	uNoACL := u
 	uNoACL.ACL = nil
-	uBeforeACL := len(encodeUpload(&uNoACL)) - 1
+	uBeforeACL := len(encodeUpload(&uNoACL)) - 1 - 3
+	uBeforeSSEC := len(uv) - 3
 	for i := range uv {
 		got, err := decodeUpload(uv[:i])
 		switch i {
+		case uBeforeSSEC:
+			if err != nil || len(got.Tags) != 1 || got.ACL == nil || got.SSECustomerAlgorithm != "" {
+				t.Errorf("upload record before SSE-C (%d bytes): %+v, %v", i, got, err)
+			}
+			continue
 		case uBeforeTags:
 			if err != nil || got.Tags != nil || got.ACL != nil {
 				t.Errorf("upload record before tags (%d bytes): %+v, %v", i, got, err)

@@ -424,6 +424,11 @@ func encodeObject(o *meta.Object) []byte {
 	// Appended after the tags, so records written before it decode
 	// unchanged (with the default ACL).
 	e.acl(o.ACL)
+	// Appended after the ACL: encryption at rest, then SSE-C.
+	e.str(o.ServerSideEncryption)
+	e.str(o.SSECustomerAlgorithm)
+	e.str(o.SSECustomerKeyMD5)
+	e.str(string(o.SSECustomerKeyCheck))
 	return e.b
 }
 
@@ -459,6 +464,18 @@ func decodeObject(bucket, key string, v []byte) (meta.Object, error) {
 	if d.more() {
 		o.ACL = d.acl()
 	}
+	// Records written before encryption at rest end here.
+	if d.more() {
+		o.ServerSideEncryption = d.str()
+	}
+	// Records written before SSE-C end here.
+	if d.more() {
+		o.SSECustomerAlgorithm = d.str()
+		o.SSECustomerKeyMD5 = d.str()
+		if c := d.str(); c != "" {
+			o.SSECustomerKeyCheck = []byte(c)
+		}
+	}
 	return o, d.done()
 }
 
@@ -487,8 +504,12 @@ func encodeUpload(u *meta.Upload) []byte {
 	e.str(u.ChecksumType)
 	// Appended, so uploads begun before tags decode unchanged.
 	e.tags(u.Tags)
-	// Appended last, so uploads begun before ACLs decode unchanged.
+	// Appended, so uploads begun before ACLs decode unchanged.
 	e.acl(u.ACL)
+	// Appended last, so uploads begun before SSE-C decode unchanged.
+	e.str(u.SSECustomerAlgorithm)
+	e.str(u.SSECustomerKeyMD5)
+	e.str(string(u.SSECustomerKeyCheck))
 	return e.b
 }
 
@@ -507,6 +528,13 @@ func decodeUpload(v []byte) (meta.Upload, error) {
 	}
 	if d.more() {
 		u.ACL = d.acl()
+	}
+	if d.more() {
+		u.SSECustomerAlgorithm = d.str()
+		u.SSECustomerKeyMD5 = d.str()
+		if c := d.str(); c != "" {
+			u.SSECustomerKeyCheck = []byte(c)
+		}
 	}
 	return u, d.done()
 }

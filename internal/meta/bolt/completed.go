@@ -49,6 +49,7 @@ func recordCompletion(tx *bbolt.Tx, id string, obj *meta.Object) error {
 		Bucket: obj.Bucket, Key: obj.Key, ID: id, BucketCreated: b.Created,
 		Completed: obj.LastModified, ETag: obj.ETag, Size: obj.Size,
 		Checksums: obj.Checksums, ChecksumType: obj.ChecksumType, VersionID: obj.VersionID,
+		ServerSideEncryption: obj.ServerSideEncryption,
 	}
 	if err := pruneCompletions(tx, obj.LastModified.Add(-meta.CompletedUploadRetention)); err != nil {
 		return err
@@ -144,6 +145,8 @@ func encodeCompleted(c *meta.CompletedUpload) []byte {
 	// it ends without it, and a repeat of that completion sends no
 	// x-amz-version-id.
 	e.str(c.VersionID)
+	// Appended, so records written before SSE-C decode unchanged.
+	e.str(c.ServerSideEncryption)
 	return e.b
 }
 
@@ -160,6 +163,9 @@ func decodeCompleted(id string, v []byte) (meta.CompletedUpload, error) {
 	c.ChecksumType = d.str()
 	if d.more() {
 		c.VersionID = d.str()
+	}
+	if d.more() {
+		c.ServerSideEncryption = d.str()
 	}
 	return c, d.done()
 }

@@ -157,3 +157,25 @@ func lastInlineSeq(tx *bbolt.Tx) uint64 {
 	seq, _ := storage.BlobID(k).InlineSeq()
 	return seq
 }
+
+// RewriteInlineBlobHead overwrites the first len(head) bytes of the
+// stored inline blob id, in one transaction (so, unlike a file's, the
+// rewrite is atomic). Inline blobs are otherwise immutable; a rotation of
+// the sealing key re-wraps the data key in each blob's header with the
+// server stopped, and this is its write for blobs kept here. A blob that
+// is not stored, or shorter than head, is an error.
+func (s *Store) RewriteInlineBlobHead(ctx context.Context, id storage.BlobID, head []byte) error {
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		ib := tx.Bucket(bktInlineBlobs)
+		v := ib.Get([]byte(id))
+		if v == nil {
+			return storage.ErrNotFound
+		}
+		if len(v) < len(head) {
+			return fmt.Errorf("meta/bolt: inline blob %s is %d bytes, shorter than the head", id, len(v))
+		}
+		nv := bytes.Clone(v)
+		copy(nv, head)
+		return ib.Put([]byte(id), nv)
+	})
+}

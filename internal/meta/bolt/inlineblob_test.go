@@ -627,3 +627,27 @@ func emptyBucket(t *testing.T, s *Store) {
 		t.Fatalf("after emptying the bucket, inline blobs remain: %s", left.String())
 	}
 }
+
+// RewriteInlineBlobHead changes a stored blob's first bytes and nothing
+// after them; a staged or missing blob, or a head longer than the blob, is
+// refused.
+func TestRewriteInlineBlobHead(t *testing.T) {
+	s, e, _, _ := openInline(t)
+	ctx := t.Context()
+	mkBucket(t, s, "b")
+	id := putBlob(t, e, "old-head|body")
+	if err := s.RewriteInlineBlobHead(ctx, id, []byte("NEW")); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("staged blob: %v", err)
+	}
+	if _, err := s.PutObject(ctx, smallObject("b", "k", id), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RewriteInlineBlobHead(ctx, id, []byte("NEW-HEAD")); err != nil {
+		t.Fatal(err)
+	}
+	mustRead(t, e, id, "NEW-HEAD|body")
+	if err := s.RewriteInlineBlobHead(ctx, id, []byte(strings.Repeat("x", 40))); err == nil {
+		t.Errorf("a head longer than the blob was written")
+	}
+	mustRead(t, e, id, "NEW-HEAD|body")
+}

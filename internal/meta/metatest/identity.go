@@ -48,6 +48,7 @@ func runIdentities(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"DeleteConflicts", testDeleteConflicts},
 		{"Sessions", testSessions},
 		{"ExpireSessions", testExpireSessions},
+		{"ResealSecrets", testResealSecrets},
 		{"BucketPolicies", testBucketPolicies},
 		{"IdentityCopies", testIdentityCopies},
 		{"InvalidIdentityArguments", testInvalidIdentityArguments},

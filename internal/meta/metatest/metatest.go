@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"BucketTags", testBucketTags},
 		{"ObjectTags", testObjectTags},
 		{"UploadTags", testUploadTags},
+		{"UploadSSECustomer", testUploadSSECustomer},
 		{"BucketAccess", testBucketAccess},
 		{"ObjectACL", testObjectACL},
 		{"Objects", testObjects},
@@ -128,8 +129,9 @@ func object(bucket, key string, blobs ...storage.BlobID) meta.Object {
 			StorageClass:       "STANDARD",
 			UserMeta:           map[string]string{"color": "blue", "empty": "", "ünï": "\x00v"},
 		},
-		Checksums:    map[string]string{"CRC32": "AAAAAA=="},
-		ChecksumType: "FULL_OBJECT",
+		Checksums:            map[string]string{"CRC32": "AAAAAA=="},
+		ChecksumType:         "FULL_OBJECT",
+		ServerSideEncryption: "AES256",
 	}
 	for i, b := range blobs {
 		seg := meta.Segment{Blob: b, Size: int64(10 + i)}
