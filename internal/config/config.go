@@ -21,6 +21,8 @@ const (
 	EnvRootKeyID  = "SIGNET_ROOT_ACCESS_KEY_ID"
 	EnvRootSecret = "SIGNET_ROOT_SECRET_ACCESS_KEY"
 	EnvLogLevel   = "SIGNET_LOG_LEVEL"
+	// EnvDecryptedCacheMiB sets DecryptedCacheMiB.
+	EnvDecryptedCacheMiB = "SIGNET_DECRYPTED_CACHE_MIB"
 	// EnvMaxConns and EnvBodyIdleTimeout set MaxConns and BodyIdleTimeout.
 	EnvMaxConns        = "SIGNET_MAX_CONNS"
 	EnvBodyIdleTimeout = "SIGNET_BODY_IDLE_TIMEOUT"
@@ -71,6 +73,11 @@ type Config struct {
 	// stall, not for all of ReadTimeout. Zero means the default.
 	MaxConns        int
 	BodyIdleTimeout time.Duration
+
+	// DecryptedCacheMiB bounds the plaintext of small encrypted objects
+	// kept in memory after a whole read, so a hot object is not decrypted
+	// on every GET (internal/storage/sealed: plainCache). 0 turns it off.
+	DecryptedCacheMiB int
 }
 
 // Defaults of the connection limits.
@@ -85,6 +92,9 @@ const (
 	// DefaultBodyIdleTimeout: real clients never pause a body this long
 	// (TCP retransmission gives up sooner on a dead path).
 	DefaultBodyIdleTimeout = time.Minute
+	// DefaultDecryptedCacheMiB is small next to a node's memory and holds
+	// the hot set of shared links to documents and images.
+	DefaultDecryptedCacheMiB = 64
 )
 
 // BodyLimits returns MaxConns and BodyIdleTimeout with zero values
@@ -132,6 +142,10 @@ func Default() Config {
 		MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		MaxConns:          DefaultMaxConns,
 		BodyIdleTimeout:   DefaultBodyIdleTimeout,
+		DecryptedCacheMiB: DefaultDecryptedCacheMiB,
+	}
+	if v, err := strconv.Atoi(os.Getenv(EnvDecryptedCacheMiB)); err == nil {
+		c.DecryptedCacheMiB = v
 	}
 	if v, err := strconv.Atoi(os.Getenv(EnvMaxConns)); err == nil {
 		c.MaxConns = v
@@ -195,6 +209,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConns < 0 || c.BodyIdleTimeout < 0 {
 		return errors.New("--max-conns and --body-idle-timeout must not be negative (zero means the default)")
+	}
+	if c.DecryptedCacheMiB < 0 {
+		return errors.New("--decrypted-cache-mib must not be negative (0 turns the cache off)")
 	}
 	if c.ReadHeaderTimeout < 0 || c.ReadTimeout < 0 || c.IdleTimeout < 0 || c.MaxHeaderBytes < 0 {
 		return errors.New("connection timeouts and the header size limit must not be negative (zero means the default)")

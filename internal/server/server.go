@@ -108,10 +108,13 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	}
 	var blobs storage.Engine = inline.New(files, md, inline.DefaultMax)
 	if seal {
-		if blobs, err = sealed.New(blobs, kek); err != nil {
+		se, err := sealed.New(blobs, kek)
+		if err != nil {
 			md.Close()
 			return nil, err
 		}
+		se.CachePlaintext(int64(cfg.DecryptedCacheMiB)<<20, sealed.DefaultCacheObject)
+		blobs = se
 	}
 	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base)}
 	if n, err := collectOrphans(context.Background(), md, blobs); err != nil {

@@ -123,6 +123,8 @@ type Engine struct {
 	next    storage.Engine
 	current *KEK
 	keks    map[[8]byte]*KEK
+	// cache holds the plaintext of small hot blobs; nil when off.
+	cache *plainCache
 }
 
 var _ storage.Engine = (*Engine)(nil)
@@ -138,6 +140,17 @@ func New(next storage.Engine, current *KEK, older ...*KEK) (*Engine, error) {
 		e.keks[k.id] = k
 	}
 	return e, nil
+}
+
+// CachePlaintext makes e keep the plaintext of blobs of at most maxObject
+// bytes that were just read whole, up to maxBytes in all (see plainCache).
+// Call it before e is used; maxBytes <= 0 leaves the cache off.
+func (e *Engine) CachePlaintext(maxBytes, maxObject int64) {
+	if maxBytes <= 0 || maxObject <= 0 {
+		e.cache = nil
+		return
+	}
+	e.cache = newPlainCache(maxBytes, maxObject)
 }
 
 // Put implements storage.Engine: the next engine stores the header and the
@@ -170,11 +183,24 @@ func (e *Engine) Open(ctx context.Context, id storage.BlobID) (storage.Blob, err
 // openWith opens id; customerKey opens a blob sealed under a customer's
 // key (SSE-C), nil any other.
 func (e *Engine) openWith(ctx context.Context, id storage.BlobID, customerKey []byte) (storage.Blob, error) {
+	cache := e.cache
+	if customerKey != nil {
+		// SSE-C plaintext is never cached: see plainCache.
+		cache = nil
+	}
+	if cache != nil {
+		if pt, ok := cache.get(id); ok {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			return &bytesBlob{Reader: bytes.NewReader(pt), data: pt}, nil
+		}
+	}
 	b, err := e.next.Open(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	sb, err := e.open(b, customerKey)
+	sb, err := e.open(b, customerKey, id, cache)
 	if err != nil {
 		b.Close()
 		return nil, err
@@ -183,7 +209,12 @@ func (e *Engine) openWith(ctx context.Context, id storage.BlobID, customerKey []
 }
 
 // Delete implements storage.Engine.
-func (e *Engine) Delete(ctx context.Context, id storage.BlobID) error { return e.next.Delete(ctx, id) }
+func (e *Engine) Delete(ctx context.Context, id storage.BlobID) error {
+	if e.cache != nil {
+		e.cache.remove(id)
+	}
+	return e.next.Delete(ctx, id)
+}
 
 // Walk implements storage.Engine.
 func (e *Engine) Walk(ctx context.Context, fn func(storage.BlobID) error) error {
@@ -236,8 +267,9 @@ func (e *Engine) readHeader(b storage.Blob, customerKey []byte) (h *header, ok b
 	return h, true, nil
 }
 
-// open wraps an opened blob of the next engine.
-func (e *Engine) open(b storage.Blob, customerKey []byte) (storage.Blob, error) {
+// open wraps an opened blob of the next engine, stored as id. cache, when
+// not nil, is offered the plaintext of the blob once read whole.
+func (e *Engine) open(b storage.Blob, customerKey []byte, id storage.BlobID, cache *plainCache) (storage.Blob, error) {
 	h, ok, err := e.readHeader(b, customerKey)
 	if err != nil {
 		return nil, err
@@ -252,7 +284,10 @@ func (e *Engine) open(b storage.Blob, customerKey []byte) (storage.Blob, error) 
 	if err != nil {
 		return nil, err
 	}
-	sb := &blob{inner: b, h: h, size: plain}
+	sb := &blob{inner: b, h: h, size: plain, id: id}
+	if cache != nil && cache.fits(plain) {
+		sb.cache = cache
+	}
 	if plain < h.chunk {
 		// One chunk: decrypt it now, and let the HTTP layer write it in
 		// one piece (storage.BytesBlob), as it does for inline blobs.
@@ -265,6 +300,9 @@ func (e *Engine) open(b storage.Blob, customerKey []byte) (storage.Blob, error) 
 			return nil, err
 		}
 		b.Close()
+		if sb.cache != nil {
+			sb.cache.add(id, pt)
+		}
 		return &bytesBlob{Reader: bytes.NewReader(pt), data: pt}, nil
 	}
 	return sb, nil
@@ -432,6 +470,11 @@ type blob struct {
 	size  int64
 	pos   int64 // Read's offset
 
+	// id and cache: a whole read hands the plaintext to cache under id;
+	// cache is nil when the blob may not be cached.
+	id    storage.BlobID
+	cache *plainCache
+
 	// win holds decrypted plaintext of chunks from winStart, for Read.
 	winBuf   *[]byte
 	win      []byte
@@ -578,6 +621,21 @@ func (b *blob) WriteRange(w io.Writer, off, n int64) (int64, error) {
 	if off < 0 || n < 0 || off+n > b.size {
 		return 0, io.ErrUnexpectedEOF
 	}
+	if b.cache != nil && off == 0 && n == b.size {
+		// A whole read: keep a copy of what goes out for the cache, and
+		// cache it only if all of it went out.
+		tee := &teeWriter{w: w, buf: make([]byte, 0, n)}
+		written, err := b.writeRange(tee, off, n)
+		if err == nil && int64(len(tee.buf)) == n {
+			b.cache.add(b.id, tee.buf)
+		}
+		return written, err
+	}
+	return b.writeRange(w, off, n)
+}
+
+// writeRange is WriteRange without the cache.
+func (b *blob) writeRange(w io.Writer, off, n int64) (int64, error) {
 	if n > pipeChunks*b.h.chunk {
 		return b.writePipelined(w, off, n)
 	}
