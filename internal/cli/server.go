@@ -21,6 +21,8 @@ type serverOpts struct {
 	// process (the soak test reads goroutine counts from it), not a
 	// setting of the service.
 	debugAddr string
+	// trustedProxies is the flag's text; cfg.TrustedProxies its items.
+	trustedProxies string
 }
 
 // serverSpec declares signet server, its flags bound to o, whose
@@ -28,6 +30,7 @@ type serverOpts struct {
 func serverSpec(o *serverOpts) *cmdSpec {
 	o.cfg = config.Default()
 	o.domains = joinList(o.cfg.Domains)
+	o.trustedProxies = joinList(o.cfg.TrustedProxies)
 	c := &o.cfg
 	return &cmdSpec{
 		path:  "server",
@@ -63,6 +66,8 @@ saves them to DATA-DIR/root-credentials.json (0600) and prints them once.`,
 			{name: "body-idle-timeout", arg: "DURATION", value: (*durationFlag)(&c.BodyIdleTimeout), env: config.EnvBodyIdleTimeout,
 				def:  duration.Format(config.DefaultBodyIdleTimeout),
 				help: "close a connection whose request body sends nothing for this long"},
+			{name: "trusted-proxies", arg: "LIST", value: (*textFlag)(&o.trustedProxies), env: config.EnvTrustedProxies,
+				help: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For\nand X-Forwarded-Proto are believed; ignored from anyone else"},
 		},
 		column: 22,
 		examples: []string{
@@ -85,6 +90,7 @@ func runServer(env Env) int {
 	cfg, debugAddr := o.cfg, &o.debugAddr
 	domains := &o.domains
 	cfg.Domains = config.SplitList(*domains)
+	cfg.TrustedProxies = config.SplitList(o.trustedProxies)
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintln(env.Stderr, "signet server:", err)
 		return 2

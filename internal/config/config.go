@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -24,6 +25,8 @@ const (
 	// EnvMaxConns and EnvBodyIdleTimeout set MaxConns and BodyIdleTimeout.
 	EnvMaxConns        = "SIGNET_MAX_CONNS"
 	EnvBodyIdleTimeout = "SIGNET_BODY_IDLE_TIMEOUT"
+	// EnvTrustedProxies sets TrustedProxies (comma-separated).
+	EnvTrustedProxies = "SIGNET_TRUSTED_PROXIES"
 )
 
 // Config is the server's configuration.
@@ -71,6 +74,12 @@ type Config struct {
 	// stall, not for all of ReadTimeout. Zero means the default.
 	MaxConns        int
 	BodyIdleTimeout time.Duration
+
+	// TrustedProxies are the CIDRs (or single addresses) of reverse
+	// proxies whose X-Forwarded-For and X-Forwarded-Proto headers say
+	// who the client is and whether it used HTTPS. From any other peer
+	// the headers are ignored: anyone can send them. Empty trusts none.
+	TrustedProxies []string
 }
 
 // Defaults of the connection limits.
@@ -154,6 +163,9 @@ func Default() Config {
 	if v := os.Getenv(EnvLogLevel); v != "" {
 		c.LogLevel = v
 	}
+	if v := os.Getenv(EnvTrustedProxies); v != "" {
+		c.TrustedProxies = SplitList(v)
+	}
 	c.RootAccessKeyID = os.Getenv(EnvRootKeyID)
 	c.RootSecret = os.Getenv(EnvRootSecret)
 	return c
@@ -199,6 +211,9 @@ func (c Config) Validate() error {
 	if c.ReadHeaderTimeout < 0 || c.ReadTimeout < 0 || c.IdleTimeout < 0 || c.MaxHeaderBytes < 0 {
 		return errors.New("connection timeouts and the header size limit must not be negative (zero means the default)")
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		return err
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -219,4 +234,46 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// TrustedProxyPrefixes parses TrustedProxies. A bare address is a prefix
+// of its full length (127.0.0.1 is 127.0.0.1/32). A prefix with host bits
+// set (10.0.0.1/8) is refused rather than silently widened or narrowed:
+// the operator meant one of the two and signet cannot tell which.
+func (c Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(c.TrustedProxies))
+	for _, s := range c.TrustedProxies {
+		p, err := parsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies %q: want a CIDR such as 10.0.0.0/8 or an IP address", s)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil || a.Zone() != "" {
+			return netip.Prefix{}, errors.New("not an address")
+		}
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if p.Masked() != p {
+		return netip.Prefix{}, errors.New("host bits set")
+	}
+	if p.Addr().Is4In6() {
+		// ::ffff:10.0.0.0/104 is 10.0.0.0/8: peers are compared unmapped.
+		if p.Bits() < 96 {
+			return netip.Prefix{}, errors.New("mapped prefix shorter than /96")
+		}
+		return netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96), nil
+	}
+	return p, nil
 }

@@ -175,7 +175,9 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	if cfg.DevClock {
 		log.Warn("dev clock enabled: admin callers can move this server's time forward", "addr", cfg.Addr)
 	}
-	s.handler = withRequest(routes(front), log, base)
+	// Validate has parsed the prefixes already.
+	trusted, _ := cfg.TrustedProxyPrefixes()
+	s.handler = withTrustedProxies(withRequest(routes(front), log, base), trusted)
 	return s, nil
 }
 
