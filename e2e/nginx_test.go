@@ -451,4 +451,3 @@ func apiErrorCode(err error) string {
 	}
 	return ""
 }
-
