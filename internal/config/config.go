@@ -27,6 +27,10 @@ const (
 	EnvBodyIdleTimeout = "SIGNET_BODY_IDLE_TIMEOUT"
 	// EnvTrustedProxies sets TrustedProxies (comma-separated).
 	EnvTrustedProxies = "SIGNET_TRUSTED_PROXIES"
+	// EnvRootCredentialsFile and EnvSealingKeyFile set the files of the
+	// same names.
+	EnvRootCredentialsFile = "SIGNET_ROOT_CREDENTIALS_FILE"
+	EnvSealingKeyFile      = "SIGNET_SEALING_KEY_FILE"
 )
 
 // Config is the server's configuration.
@@ -49,6 +53,15 @@ type Config struct {
 	// credentials instead of generated ones.
 	RootAccessKeyID string
 	RootSecret      string
+	// RootCredentialsFile, when set, holds the root's access key ID and
+	// secret (the JSON of DATA-DIR/root-credentials.json) instead of
+	// generated ones: a file a service manager hands over, such as a
+	// systemd credential. It is read, never written.
+	RootCredentialsFile string
+	// SealingKeyFile, when set, holds the key that seals secret access
+	// keys at rest (hex, as DATA-DIR/sealing.key) so that it need not live
+	// in the data directory. It is read, never generated or written.
+	SealingKeyFile string
 	// DevClock adds the admin call that moves the lifetime clock forward,
 	// for testing applications against expiring URLs and sessions. It is
 	// refused on a non-loopback address unless DevClockForce is set,
@@ -166,6 +179,8 @@ func Default() Config {
 	if v := os.Getenv(EnvTrustedProxies); v != "" {
 		c.TrustedProxies = SplitList(v)
 	}
+	c.RootCredentialsFile = os.Getenv(EnvRootCredentialsFile)
+	c.SealingKeyFile = os.Getenv(EnvSealingKeyFile)
 	c.RootAccessKeyID = os.Getenv(EnvRootKeyID)
 	c.RootSecret = os.Getenv(EnvRootSecret)
 	return c
@@ -198,6 +213,9 @@ func (c Config) Validate() error {
 	}
 	if (c.RootAccessKeyID == "") != (c.RootSecret == "") {
 		return fmt.Errorf("%s and %s go together", EnvRootKeyID, EnvRootSecret)
+	}
+	if c.RootAccessKeyID != "" && c.RootCredentialsFile != "" {
+		return fmt.Errorf("--root-credentials-file and %s name two root keys: give one", EnvRootKeyID)
 	}
 	if c.RootAccessKeyID != "" && len(c.RootSecret) < 8 {
 		return fmt.Errorf("%s is too short (at least 8 characters)", EnvRootSecret)

@@ -65,6 +65,14 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
+	if cfg.RootCredentialsFile != "" {
+		rc, err := readRootCredentials(cfg.RootCredentialsFile)
+		if err != nil {
+			return nil, fmt.Errorf("root credentials: %w", err)
+		}
+		// From here on the file's key is what SIGNET_ROOT_* would give.
+		cfg.RootAccessKeyID, cfg.RootSecret = rc.AccessKeyID, rc.Secret.Reveal()
+	}
 	root, generated, err := loadRoot(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("root credentials: %w", err)
@@ -96,7 +104,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		s.Close()
 		return nil, fmt.Errorf("start-up binding of identities to unique IDs: %w", err)
 	}
-	sealer, err := loadSealer(cfg.DataDir)
+	sealer, err := loadSealer(cfg.DataDir, cfg.SealingKeyFile)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sealing key: %w", err)
