@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"signet/internal/awschunked"
 	"signet/internal/secret"
@@ -149,6 +150,26 @@ func TestNginxTLSRecipe(t *testing.T) {
 		req, _ = http.NewRequest(http.MethodGet, direct, nil)
 		if status, body := do(t, p.client, req); status != 403 || !bytes.Contains(body, []byte("SignatureDoesNotMatch")) {
 			t.Errorf("the public URL sent to signet's own address: %d %s, want 403 SignatureDoesNotMatch", status, body)
+		}
+	})
+
+	t.Run("multipart Location is the public https URL", func(t *testing.T) {
+		up, err := viaNginx.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("mp")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		part, err := viaNginx.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: up.UploadId,
+			PartNumber: aws.Int32(1), Body: strings.NewReader("one part")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, err := viaNginx.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: up.UploadId,
+			MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{PartNumber: aws.Int32(1), ETag: part.ETag}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "https://" + public + "/" + bucket + "/mp"; aws.ToString(done.Location) != want {
+			t.Errorf("CompleteMultipartUpload Location %q, want %q (the client's scheme and host)", aws.ToString(done.Location), want)
 		}
 	})
 
