@@ -80,3 +80,16 @@ func TestTrustedProxyPrefixes(t *testing.T) {
 		}
 	}
 }
+
+func TestProxyAndCredentialFileEnvironment(t *testing.T) {
+	t.Setenv(EnvTrustedProxies, "10.0.0.0/8, 192.168.1.1")
+	t.Setenv(EnvRootCredentialsFile, "/run/credentials/signet.service/root-credentials.json")
+	t.Setenv(EnvSealingKeyFile, "/run/credentials/signet.service/sealing.key")
+	c := Default()
+	if !slices.Equal(c.TrustedProxies, []string{"10.0.0.0/8", "192.168.1.1"}) {
+		t.Errorf("TrustedProxies %q", c.TrustedProxies)
+	}
+	if c.RootCredentialsFile != "/run/credentials/signet.service/root-credentials.json" || c.SealingKeyFile != "/run/credentials/signet.service/sealing.key" {
+		t.Errorf("credential files %q, %q", c.RootCredentialsFile, c.SealingKeyFile)
+	}
+}
