@@ -46,6 +46,7 @@ func TestServerRejectsBadConfigBeforeStarting(t *testing.T) {
 		{[]string{"--addr", "nonsense"}, "--addr"},
 		{[]string{"--tls-cert", "c.pem"}, "--tls-cert and --tls-key go together"},
 		{[]string{"--no-such-flag"}, "flag provided but not defined"},
+		{[]string{"--trusted-proxies", "10.0.0.0/8,10.0.0.300/32"}, `--trusted-proxies "10.0.0.300/32"`},
 	}
 	for _, c := range cases {
 		args := append([]string{"server", "--data-dir", t.TempDir()}, c.args...)

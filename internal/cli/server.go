@@ -21,6 +21,8 @@ type serverOpts struct {
 	// process (the soak test reads goroutine counts from it), not a
 	// setting of the service.
 	debugAddr string
+	// trustedProxies is the flag's text; cfg.TrustedProxies its items.
+	trustedProxies string
 }
 
 // serverSpec declares signet server, its flags bound to o, whose
@@ -28,6 +30,7 @@ type serverOpts struct {
 func serverSpec(o *serverOpts) *cmdSpec {
 	o.cfg = config.Default()
 	o.domains = joinList(o.cfg.Domains)
+	o.trustedProxies = joinList(o.cfg.TrustedProxies)
 	c := &o.cfg
 	return &cmdSpec{
 		path:  "server",
@@ -66,6 +69,12 @@ saves them to DATA-DIR/root-credentials.json (0600) and prints them once.`,
 			{name: "decrypted-cache-mib", arg: "N", value: (*intFlag)(&c.DecryptedCacheMiB), env: config.EnvDecryptedCacheMiB,
 				def:  strconv.Itoa(config.DefaultDecryptedCacheMiB),
 				help: "MiB of decrypted small objects (up to 4 MiB each) kept in\nmemory for repeated GETs; 0 turns it off"},
+			{name: "root-credentials-file", arg: "FILE", value: (*textFlag)(&c.RootCredentialsFile), file: true, env: config.EnvRootCredentialsFile,
+				help: "read the root's access key from FILE (JSON, as DATA-DIR/root-credentials.json),\ne.g. a systemd credential; never written"},
+			{name: "sealing-key-file", arg: "FILE", value: (*textFlag)(&c.SealingKeyFile), file: true, env: config.EnvSealingKeyFile,
+				help: "read the key sealing secrets at rest from FILE instead of\nDATA-DIR/sealing.key, e.g. a systemd credential; never written"},
+			{name: "trusted-proxies", arg: "LIST", value: (*textFlag)(&o.trustedProxies), env: config.EnvTrustedProxies,
+				help: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For\nand X-Forwarded-Proto are believed; ignored from anyone else"},
 		},
 		column: 22,
 		examples: []string{
@@ -88,6 +97,7 @@ func runServer(env Env) int {
 	cfg, debugAddr := o.cfg, &o.debugAddr
 	domains := &o.domains
 	cfg.Domains = config.SplitList(*domains)
+	cfg.TrustedProxies = config.SplitList(o.trustedProxies)
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintln(env.Stderr, "signet server:", err)
 		return 2

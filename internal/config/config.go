@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -26,6 +27,12 @@ const (
 	// EnvMaxConns and EnvBodyIdleTimeout set MaxConns and BodyIdleTimeout.
 	EnvMaxConns        = "SIGNET_MAX_CONNS"
 	EnvBodyIdleTimeout = "SIGNET_BODY_IDLE_TIMEOUT"
+	// EnvTrustedProxies sets TrustedProxies (comma-separated).
+	EnvTrustedProxies = "SIGNET_TRUSTED_PROXIES"
+	// EnvRootCredentialsFile and EnvSealingKeyFile set the files of the
+	// same names.
+	EnvRootCredentialsFile = "SIGNET_ROOT_CREDENTIALS_FILE"
+	EnvSealingKeyFile      = "SIGNET_SEALING_KEY_FILE"
 )
 
 // Config is the server's configuration.
@@ -48,6 +55,15 @@ type Config struct {
 	// credentials instead of generated ones.
 	RootAccessKeyID string
 	RootSecret      string
+	// RootCredentialsFile, when set, holds the root's access key ID and
+	// secret (the JSON of DATA-DIR/root-credentials.json) instead of
+	// generated ones: a file a service manager hands over, such as a
+	// systemd credential. It is read, never written.
+	RootCredentialsFile string
+	// SealingKeyFile, when set, holds the key that seals secret access
+	// keys at rest (hex, as DATA-DIR/sealing.key) so that it need not live
+	// in the data directory. It is read, never generated or written.
+	SealingKeyFile string
 	// DevClock adds the admin call that moves the lifetime clock forward,
 	// for testing applications against expiring URLs and sessions. It is
 	// refused on a non-loopback address unless DevClockForce is set,
@@ -78,6 +94,12 @@ type Config struct {
 	// kept in memory after a whole read, so a hot object is not decrypted
 	// on every GET (internal/storage/sealed: plainCache). 0 turns it off.
 	DecryptedCacheMiB int
+
+	// TrustedProxies are the CIDRs (or single addresses) of reverse
+	// proxies whose X-Forwarded-For and X-Forwarded-Proto headers say
+	// who the client is and whether it used HTTPS. From any other peer
+	// the headers are ignored: anyone can send them. Empty trusts none.
+	TrustedProxies []string
 }
 
 // Defaults of the connection limits.
@@ -168,6 +190,11 @@ func Default() Config {
 	if v := os.Getenv(EnvLogLevel); v != "" {
 		c.LogLevel = v
 	}
+	if v := os.Getenv(EnvTrustedProxies); v != "" {
+		c.TrustedProxies = SplitList(v)
+	}
+	c.RootCredentialsFile = os.Getenv(EnvRootCredentialsFile)
+	c.SealingKeyFile = os.Getenv(EnvSealingKeyFile)
 	c.RootAccessKeyID = os.Getenv(EnvRootKeyID)
 	c.RootSecret = os.Getenv(EnvRootSecret)
 	return c
@@ -201,6 +228,9 @@ func (c Config) Validate() error {
 	if (c.RootAccessKeyID == "") != (c.RootSecret == "") {
 		return fmt.Errorf("%s and %s go together", EnvRootKeyID, EnvRootSecret)
 	}
+	if c.RootAccessKeyID != "" && c.RootCredentialsFile != "" {
+		return fmt.Errorf("--root-credentials-file and %s name two root keys: give one", EnvRootKeyID)
+	}
 	if c.RootAccessKeyID != "" && len(c.RootSecret) < 8 {
 		return fmt.Errorf("%s is too short (at least 8 characters)", EnvRootSecret)
 	}
@@ -215,6 +245,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReadHeaderTimeout < 0 || c.ReadTimeout < 0 || c.IdleTimeout < 0 || c.MaxHeaderBytes < 0 {
 		return errors.New("connection timeouts and the header size limit must not be negative (zero means the default)")
+	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		return err
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -236,4 +269,46 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// TrustedProxyPrefixes parses TrustedProxies. A bare address is a prefix
+// of its full length (127.0.0.1 is 127.0.0.1/32). A prefix with host bits
+// set (10.0.0.1/8) is refused rather than silently widened or narrowed:
+// the operator meant one of the two and signet cannot tell which.
+func (c Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(c.TrustedProxies))
+	for _, s := range c.TrustedProxies {
+		p, err := parsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies %q: want a CIDR such as 10.0.0.0/8 or an IP address", s)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil || a.Zone() != "" {
+			return netip.Prefix{}, errors.New("not an address")
+		}
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if p.Masked() != p {
+		return netip.Prefix{}, errors.New("host bits set")
+	}
+	if p.Addr().Is4In6() {
+		// ::ffff:10.0.0.0/104 is 10.0.0.0/8: peers are compared unmapped.
+		if p.Bits() < 96 {
+			return netip.Prefix{}, errors.New("mapped prefix shorter than /96")
+		}
+		return netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96), nil
+	}
+	return p, nil
 }

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -55,5 +57,39 @@ func TestDevClockLoopbackOnly(t *testing.T) {
 	c.Addr = "0.0.0.0:9000"
 	if err := c.Validate(); err != nil {
 		t.Errorf("without --dev-clock any address is fine: %v", err)
+	}
+}
+
+func TestTrustedProxyPrefixes(t *testing.T) {
+	c := Config{TrustedProxies: []string{"10.0.0.0/8", "127.0.0.1", "::1", "2001:db8::/32", "::ffff:192.168.0.0/112"}}
+	got, err := c.TrustedProxyPrefixes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32"),
+		netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("2001:db8::/32"), netip.MustParsePrefix("192.168.0.0/16")}
+	if !slices.Equal(got, want) {
+		t.Errorf("prefixes %v, want %v", got, want)
+	}
+	ok := Config{Addr: "127.0.0.1:9000", DataDir: "d", Region: "us-east-1", LogLevel: "info"}
+	for _, bad := range []string{"10.0.0.1/8", "10.0.0.0/33", "nope", "fe80::1%eth0", "10.0.0.0/", "::ffff:10.0.0.0/8"} {
+		c := ok
+		c.TrustedProxies = []string{"127.0.0.1/32", bad}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--trusted-proxies \""+bad+"\"") {
+			t.Errorf("%q: err = %v; want it named as a bad --trusted-proxies item", bad, err)
+		}
+	}
+}
+
+func TestProxyAndCredentialFileEnvironment(t *testing.T) {
+	t.Setenv(EnvTrustedProxies, "10.0.0.0/8, 192.168.1.1")
+	t.Setenv(EnvRootCredentialsFile, "/run/credentials/signet.service/root-credentials.json")
+	t.Setenv(EnvSealingKeyFile, "/run/credentials/signet.service/sealing.key")
+	c := Default()
+	if !slices.Equal(c.TrustedProxies, []string{"10.0.0.0/8", "192.168.1.1"}) {
+		t.Errorf("TrustedProxies %q", c.TrustedProxies)
+	}
+	if c.RootCredentialsFile != "/run/credentials/signet.service/root-credentials.json" || c.SealingKeyFile != "/run/credentials/signet.service/sealing.key" {
+		t.Errorf("credential files %q, %q", c.RootCredentialsFile, c.SealingKeyFile)
 	}
 }

@@ -102,7 +102,12 @@ var (
 // root key was given in the environment and so never saved. A missing
 // file is an error that matches fs.ErrNotExist.
 func ReadRootFile(dataDir string) (RootCredentials, error) {
-	path := RootFile(dataDir)
+	return readRootCredentials(RootFile(dataDir))
+}
+
+// readRootCredentials reads a root credentials file at path, with the
+// checks ReadRootFile describes.
+func readRootCredentials(path string) (RootCredentials, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return RootCredentials{}, err

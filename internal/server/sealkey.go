@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,16 +20,21 @@ import (
 // Back the two up separately.
 const sealingKeyFile = "sealing.key"
 
-// loadSealingKey reads the sealing key, creating it on first start. Both
+// loadSealingKey reads the sealing key: from keyFile when it is set (a
+// file the operator or the service manager keeps, never created here),
+// else from the data directory, creating it there on first start. Both
 // the identity sealer and the object store's key-encryption key derive
 // from it. While a rotation is unfinished (sealing.key.next exists, see
 // rotate.go) it refuses: some blobs and secrets are under each key.
-func loadSealingKey(dataDir string) ([]byte, error) {
+func loadSealingKey(dataDir, keyFile string) ([]byte, error) {
 	if _, err := os.Stat(filepath.Join(dataDir, sealingKeyNextFile)); err == nil {
 		return nil, fmt.Errorf("%w (%s exists): finish it with 'signet admin key rotate-sealing --data-dir %s' before starting the server",
 			ErrRotationInProgress, sealingKeyNextFile, dataDir)
 	}
 	path := filepath.Join(dataDir, sealingKeyFile)
+	if keyFile != "" {
+		return loadSealingKeyFrom(keyFile, path)
+	}
 	key, err := readSealingKey(path)
 	switch {
 	case err == nil:
@@ -45,6 +51,25 @@ func loadSealingKey(dataDir string) ([]byte, error) {
 	default:
 		return nil, err
 	}
+}
+
+// loadSealingKeyFrom reads the sealing key from keyFile. A key also left
+// in the data directory (inDataDir) from before must be the same key: with
+// a different one, every secret and blob sealed so far would fail to
+// open, and starting would hide why.
+func loadSealingKeyFrom(keyFile, inDataDir string) ([]byte, error) {
+	key, err := readSealingKey(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	if oldKey, err := readSealingKey(inDataDir); err == nil {
+		if subtle.ConstantTimeCompare(oldKey, key) != 1 {
+			return nil, fmt.Errorf("%s and %s hold different keys: the secrets in the data directory are sealed with the second; copy it to the first (or remove the second only if it is the same key)", keyFile, inDataDir)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return key, nil
 }
 
 // readSealingKey reads a sealing key file: the key, hex-encoded.

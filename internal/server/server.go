@@ -75,6 +75,14 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
+	if cfg.RootCredentialsFile != "" {
+		rc, err := readRootCredentials(cfg.RootCredentialsFile)
+		if err != nil {
+			return nil, fmt.Errorf("root credentials: %w", err)
+		}
+		// From here on the file's key is what SIGNET_ROOT_* would give.
+		cfg.RootAccessKeyID, cfg.RootSecret = rc.AccessKeyID, rc.Secret.Reveal()
+	}
 	root, generated, err := loadRoot(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("root credentials: %w", err)
@@ -96,7 +104,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	// go to files.
 	// Every blob is sealed (SSE-S3) above both: small objects are
 	// encrypted in the metadata store too (docs/design/0005).
-	sealingKey, err := loadSealingKey(cfg.DataDir)
+	sealingKey, err := loadSealingKey(cfg.DataDir, cfg.SealingKeyFile)
 	if err != nil {
 		md.Close()
 		return nil, fmt.Errorf("sealing key: %w", err)
@@ -206,7 +214,9 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	if cfg.DevClock {
 		log.Warn("dev clock enabled: admin callers can move this server's time forward", "addr", cfg.Addr)
 	}
-	s.handler = withRequest(routes(front), log, base)
+	// Validate has parsed the prefixes already.
+	trusted, _ := cfg.TrustedProxyPrefixes()
+	s.handler = withTrustedProxies(withRequest(routes(front), log, base), trusted)
 	return s, nil
 }
 
