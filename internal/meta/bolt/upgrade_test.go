@@ -58,10 +58,10 @@ var (
 	// fxCat is a file blob; fxReadme v1 and v2 are two versions, the
 	// first inline (its bytes in the file), then a delete marker.
 	fxCat = meta.Object{Bucket: "photos", Key: "yawning-cat.jpg", Size: 5, ETag: "5d41402abc4b2a76b9719d911017c592", LastModified: fxTime,
-		Attrs: meta.Attrs{ContentType: "image/jpeg", CacheControl: "max-age=60", UserMeta: map[string]string{"camera": "x100"}},
+		Attrs:     meta.Attrs{ContentType: "image/jpeg", CacheControl: "max-age=60", UserMeta: map[string]string{"camera": "x100"}},
 		Checksums: map[string]string{"CRC32": "NhCmhg=="}, ChecksumType: "FULL_OBJECT",
 		Segments: []meta.Segment{{Blob: "0123456789abcdef0123456789abcdef", Size: 5, ETag: "5d41402abc4b2a76b9719d911017c592"}},
-		Tags: []meta.Tag{{Key: "kind", Value: "cat"}}, ACL: fxACL}
+		Tags:     []meta.Tag{{Key: "kind", Value: "cat"}}, ACL: fxACL}
 	fxReadme1  = "readme version 1"
 	fxReadme2  = "readme version 2"
 	fxUpload   = meta.Upload{Bucket: "photos", Key: "big.bin", ID: "fixture-upload-1", Initiated: fxTime, Attrs: meta.Attrs{ContentType: "application/octet-stream"}, ChecksumAlgorithm: "CRC32", ChecksumType: "COMPOSITE", Tags: []meta.Tag{{Key: "k", Value: "v"}}}
@@ -123,7 +123,7 @@ func writeFixture(t *testing.T, path string) {
 func readmeVersion(n int, blob storage.BlobID, body string) meta.Object {
 	return meta.Object{Bucket: "docs", Key: "readme.txt", Size: int64(len(body)), ETag: strings.Repeat(string(rune('0'+n)), 32),
 		LastModified: fxTime.Add(time.Duration(n) * time.Minute), Attrs: meta.Attrs{ContentType: "text/plain"},
-		Segments: []meta.Segment{{Blob: blob, Size: int64(len(body)), ETag: strings.Repeat(string(rune('0'+n)), 32)}},
+		Segments:  []meta.Segment{{Blob: blob, Size: int64(len(body)), ETag: strings.Repeat(string(rune('0'+n)), 32)}},
 		VersionID: "fixture-version-" + string(rune('0'+n))}
 }
 
