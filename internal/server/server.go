@@ -50,6 +50,13 @@ type Server struct {
 	// stopSweep ends the session sweeper; sweepDone closes when it has.
 	stopSweep func()
 	sweepDone chan struct{}
+	// gate is blobs, holding deletions back during a backup; snapshots
+	// is the metadata store a backup copies (backup.go).
+	gate      *deleteGate
+	snapshots *bolt.Store
+	// afterSnapshot, when set (tests), runs between a backup's metadata
+	// copy and its blob copies.
+	afterSnapshot func()
 }
 
 // New opens the data directory, recovers from any crash, and builds the
@@ -84,8 +91,9 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	// Small objects live in the metadata store, made durable by the same
 	// grouped commit that publishes them (docs/design/0004); larger ones
 	// go to files.
-	blobs := inline.New(files, md, inline.DefaultMax)
-	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base)}
+	// Every blob deletion goes through the gate, so a backup can hold them.
+	blobs := &deleteGate{Engine: inline.New(files, md, inline.DefaultMax)}
+	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base), gate: blobs, snapshots: md}
 	if n, err := collectOrphans(context.Background(), md, blobs); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start-up recovery: %w", err)
@@ -163,7 +171,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		s.Close()
 		return nil, err
 	}
-	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, Logger: log})
+	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, Backup: s, Logger: log})
 	if err != nil {
 		s.Close()
 		return nil, err
