@@ -29,9 +29,10 @@ against the SHA-256 in manifest.json, written last: a directory without it
 is not a backup.
 
 The sealing key, which seals the secret keys of IAM users and sessions, is
-not included unless --include-sealing-key: keep it apart from the backup,
-and with it (manifest.json names it by its SHA-256). Without it a restored
-server cannot use any stored secret. See docs/backup.md.`,
+not included unless --include-sealing-key: keep a copy of it somewhere
+safe, apart from the backup (manifest.json names it by its SHA-256). A
+restore needs it: without it no stored secret can be used. See
+docs/backup.md.`,
 		flags: []adminFlag{
 			{name: "include-sealing-key", help: "also copy the sealing key (0600); whoever holds the backup can then unseal every stored secret", value: &withKey},
 		},
