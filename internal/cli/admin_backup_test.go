@@ -68,3 +68,18 @@ func TestAdminBackupCommands(t *testing.T) {
 		t.Errorf("a refused restore created %s: %v", r3, err)
 	}
 }
+
+// TestAdminBackupRestoreInPlace: --force restores a server's own backup
+// over its data directory, and refuses one whose sealing key differs.
+func TestAdminBackupRestoreInPlace(t *testing.T) {
+	e := startSignet(t)
+	bk := filepath.Join(e.dir, "bk")
+	e.must("backup", "create", bk, "--include-sealing-key")
+	data := filepath.Join(e.dir, "data")
+	e.must("backup", "restore", bk, "--data-dir", data)
+	e.must("backup", "restore", bk, "--data-dir", data, "--force")
+	if err := os.WriteFile(filepath.Join(data, "sealing.key"), []byte("00\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.fails(1, "holds another sealing key", "backup", "restore", bk, "--data-dir", data, "--force")
+}

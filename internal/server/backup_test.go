@@ -273,6 +273,9 @@ func TestBackupUnderLoadThenRestore(t *testing.T) {
 
 	r := startOn(t, cfg, fake)
 	defer r.stop(t)
+	if _, err := server.Restore(bk, cfg.DataDir, server.RestoreOptions{Force: true}); err == nil || !strings.Contains(err.Error(), "in use by a running server") {
+		t.Errorf("restore over a running server's data directory: %v", err)
+	}
 	if got := r.mustSend(t, http.MethodGet, "/load/hazard", "s3", nil, 200); !bytes.Equal(got, hazard) {
 		t.Errorf("hazard restored with %d bytes, not its own %d", len(got), len(hazard))
 	}

@@ -92,6 +92,12 @@ func Restore(src, dataDir string, opt RestoreOptions) (*backup.Manifest, error) 
 // restoreKey returns the sealing key to write into dataDir, or nil when
 // the one there already is the backup's.
 func restoreKey(src, dataDir string, m *backup.Manifest, keyFile string) ([]byte, error) {
+	// A data directory keeping another key would be left, by a restore
+	// cut short, with its own store and the backup's key: refuse it.
+	if b, err := os.ReadFile(filepath.Join(dataDir, sealingKeyFile)); err == nil && sha256Hex(b) != m.SealingKeySHA256 {
+		return nil, fmt.Errorf("%s holds another sealing key than the backup's secrets are sealed with: restore into a new data directory",
+			filepath.Join(dataDir, sealingKeyFile))
+	}
 	var key []byte
 	var from string
 	switch {
