@@ -117,15 +117,29 @@ always refused.`,
 				return err
 			}
 			return o.emit(m, func(w io.Writer) {
-				writeManifest(w, "backup in "+args[0]+" restored into "+dataDir.v, m)
+				writeSummary(w, "backup in "+args[0]+" restored into "+dataDir.v, m)
 				fmt.Fprintf(w, "start it with: signet server --data-dir %s\n", dataDir.v)
 			})
 		},
 	}
 }
 
-// writeManifest prints what a backup holds, for people.
+// writeManifest prints what a backup holds and what must be kept beside
+// it, for people.
 func writeManifest(w io.Writer, title string, m *backup.Manifest) {
+	writeSummary(w, title, m)
+	if m.SealingKey != nil {
+		fmt.Fprintf(w, "sealing key included (%s, mode 0600): whoever holds this backup can unseal every stored secret\n", m.SealingKey.Path)
+	} else {
+		fmt.Fprintf(w, "sealing key NOT included: keep a copy of the key of sha256 %s apart from this backup\n", m.SealingKeySHA256)
+	}
+	for _, n := range m.NotIncluded {
+		fmt.Fprintf(w, "not included: %s\n", n)
+	}
+}
+
+// writeSummary prints what a backup holds.
+func writeSummary(w io.Writer, title string, m *backup.Manifest) {
 	var bytes int64
 	for _, b := range m.Blobs {
 		bytes += b.Size
@@ -135,12 +149,4 @@ func writeManifest(w io.Writer, title string, m *backup.Manifest) {
 	fmt.Fprintf(w, "made        %s by signet %s (schema version %d)\n", stamp(m.Created), m.SignetVersion, m.SchemaVersion)
 	fmt.Fprintf(w, "metadata    %s, %d bytes, sha256 %s\n", m.Metadata.Path, m.Metadata.Size, m.Metadata.SHA256)
 	fmt.Fprintf(w, "blobs       %d files, %d bytes\n", len(m.Blobs), bytes)
-	if m.SealingKey != nil {
-		fmt.Fprintf(w, "sealing key included (%s, mode 0600): whoever holds this backup can unseal every stored secret\n", m.SealingKey.Path)
-	} else {
-		fmt.Fprintf(w, "sealing key NOT included: keep the key of sha256 %s with this backup\n", m.SealingKeySHA256)
-	}
-	for _, n := range m.NotIncluded {
-		fmt.Fprintf(w, "not included: %s\n", n)
-	}
 }

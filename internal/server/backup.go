@@ -164,9 +164,9 @@ func notIncluded(dataDir string, keyIncluded bool) []string {
 	if !keyIncluded {
 		out = append(out, "the sealing key ("+filepath.Join(dataDir, sealingKeyFile)+" on the server): "+
 			"the secret keys of IAM users and of sessions in meta.db are sealed with it, and are lost without it; "+
-			"keep it with this backup, apart from it (sealing_key_sha256 identifies it), or back up with --include-sealing-key")
+			"keep a copy of it apart from this backup (sealing_key_sha256 names it) and restore with --sealing-key, or back up with --include-sealing-key")
 	}
 	return append(out, "the root credentials ("+filepath.Join(dataDir, rootFile)+" or SIGNET_ROOT_*): "+
 		"a restore keeps the account ID, and the restored server generates a new root key unless SIGNET_ROOT_* give one",
-		"blobs written but not yet committed when the metadata was copied: their requests had not been acknowledged")
+		"writes not yet committed when the metadata was copied: they had not been acknowledged")
 }
