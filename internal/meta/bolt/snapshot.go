@@ -38,8 +38,11 @@ func (s Snapshot) FileBlobs() []storage.BlobID {
 
 // Snapshot calls fn with a consistent view of the store, for a hot backup:
 // one read transaction, so the copy and its list of blobs agree with each
-// other and with one moment of the store, while writers are not blocked.
-// fn should not linger: the file cannot reuse pages freed while it runs.
+// other and with one moment of the store, while writers go on. fn should
+// not linger: the file cannot reuse pages freed while it runs, and a
+// writer whose commit grows the file past its memory map waits for fn to
+// return (bbolt remaps only with no read transaction open; the map
+// doubles, so that is rare). fn must not wait for a write.
 func (s *Store) Snapshot(ctx context.Context, fn func(Snapshot) error) error {
 	return s.view(ctx, func(tx *bbolt.Tx) error { return fn(Snapshot{tx: tx}) })
 }
