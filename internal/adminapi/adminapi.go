@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -49,6 +50,12 @@ type Authorizer interface {
 	Authorize(r *http.Request, res *authn.Result, action, resource string) error
 }
 
+// Backuper writes a hot backup of the server as a stream (package
+// backup); includeSealingKey adds the key that seals secrets at rest.
+type Backuper interface {
+	WriteBackup(ctx context.Context, w io.Writer, includeSealingKey bool) error
+}
+
 // Config wires the API. Clock, Store and Authz are required (see package
 // wiring); the other fields are optional.
 type Config struct {
@@ -62,6 +69,8 @@ type Config struct {
 	Authz Authorizer
 	// Explainer serves POST …/explain; nil answers 501.
 	Explainer Explainer
+	// Backup serves GET …/backup; nil answers 501.
+	Backup Backuper
 	// Logger receives internal errors; nil discards them.
 	Logger *slog.Logger
 }
@@ -157,6 +166,8 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, res *authn.Result, b
 			}
 			return a.terminate(w, r, id)
 		}
+	case path == "backup" && m == http.MethodGet:
+		return a.backup(w, r, res)
 	case path == "explain" && m == http.MethodPost:
 		if err := a.authorize(r, res, "ExplainURL"); err != nil {
 			return err

@@ -276,12 +276,37 @@ func (c *Client) do(ctx context.Context, method, path, query string, body []byte
 	if err != nil {
 		return err
 	}
+	resp, err := c.send(ctx, method, u, body, "application/json")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return fmt.Errorf("%s %s: reading response: %w", method, u.Redacted(), err)
+	}
+	if len(data) > maxBody {
+		return fmt.Errorf("%s %s: response larger than %d bytes", method, u.Redacted(), maxBody)
+	}
+	if resp.StatusCode/100 != 2 {
+		return decodeError(resp, data)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%s %s: HTTP %d but the body is not the admin API's JSON (%v): %s",
+			method, u.Redacted(), resp.StatusCode, err, snippet(data))
+	}
+	return nil
+}
+
+// send signs and sends one admin request, accepting the media type
+// accept, and returns the response, whatever its status.
+func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte, accept string) (*http.Response, error) {
 	if c.Credentials == nil {
-		return &CredentialsError{Err: errors.New("no credentials provider")}
+		return nil, &CredentialsError{Err: errors.New("no credentials provider")}
 	}
 	creds, err := c.Credentials.Retrieve(ctx)
 	if err != nil {
-		return &CredentialsError{Err: err}
+		return nil, &CredentialsError{Err: err}
 	}
 	var rd io.Reader
 	if body != nil {
@@ -289,9 +314,9 @@ func (c *Client) do(ctx context.Context, method, path, query string, body []byte
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", accept)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -312,32 +337,43 @@ func (c *Client) do(ctx context.Context, method, path, query string, body []byte
 		now = c.Now
 	}
 	if err := sigv4.SignHeader(req, creds, region, Service, now().UTC(), hash, sigv4.Generic); err != nil {
-		return &CredentialsError{Err: err}
+		return nil, &CredentialsError{Err: err}
 	}
 	hc := c.HTTP
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	resp, err := hc.Do(req)
+	return hc.Do(req)
+}
+
+// Backup asks for a hot backup (GET …/backup) and returns its stream, a
+// tar whose last entry is the manifest (package backup reads it). With
+// includeSealingKey the stream holds the sealing key too. The caller
+// closes the stream.
+func (c *Client) Backup(ctx context.Context, includeSealingKey bool) (io.ReadCloser, error) {
+	q := ""
+	if includeSealingKey {
+		q = "include-sealing-key=true"
+	}
+	u, err := c.URL("backup", q)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	resp, err := c.send(ctx, http.MethodGet, u, nil, adminwire.BackupContentType)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 == 2 {
+		if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == adminwire.BackupContentType {
+			return resp.Body, nil
+		}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return fmt.Errorf("%s %s: reading response: %w", method, u.Redacted(), err)
+		return nil, fmt.Errorf("GET %s: reading response: %w", u.Redacted(), err)
 	}
-	if len(data) > maxBody {
-		return fmt.Errorf("%s %s: response larger than %d bytes", method, u.Redacted(), maxBody)
-	}
-	if resp.StatusCode/100 != 2 {
-		return decodeError(resp, data)
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s %s: HTTP %d but the body is not the admin API's JSON (%v): %s",
-			method, u.Redacted(), resp.StatusCode, err, snippet(data))
-	}
-	return nil
+	return nil, decodeError(resp, data)
 }
 
 // decodeError turns a failure response into an *APIError when it has the

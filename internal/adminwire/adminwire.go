@@ -23,6 +23,10 @@ const PathPrefix = "/_signet/admin/v1/"
 // Service is the SigV4 credential scope's service for admin calls.
 const Service = "signet"
 
+// BackupContentType is the media type of GET …/backup's answer: a tar
+// stream whose last entry is manifest.json (package backup).
+const BackupContentType = "application/x-tar"
+
 // Clock is the server's view of time (GET …/clock, POST …/clock/advance).
 type Clock struct {
 	// Now is the lifetime clock: presigned URL windows, session expiry and

@@ -83,6 +83,7 @@ func adminCommands() []*adminCmd {
 		revokeRoleCmd(), revokeUserCmd(),
 		clockShowCmd(), clockAdvanceCmd(),
 		rootExportCmd(),
+		backupCreateCmd(), backupVerifyCmd(), backupRestoreCmd(),
 	}
 }
 
@@ -94,6 +95,7 @@ var adminGroups = []struct{ name, summary string }{
 	{"revoke", "revoke older sessions of a role or user, as AWS's console does"},
 	{"clock", "the server's lifetime clock (the dev clock under --dev-clock)"},
 	{"root", "the account's root credentials, from the server's data directory"},
+	{"backup", "hot backups of a running server, and their restore into a data directory"},
 }
 
 // adminOpts are the flags every admin command takes.

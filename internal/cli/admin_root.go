@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 
 	"signet/internal/config"
 	"signet/internal/server"
@@ -99,12 +100,30 @@ func rootFileHint(err error) string {
 }
 
 // groupFlagsHelp is the help of the common flags the commands of group
-// take: a group's commands are all local or all call the server.
+// take. A group whose commands all work locally takes only --json; in a
+// group that mixes them (backup), the local ones are named.
 func groupFlagsHelp(group string) string {
+	var local []string
+	remote := false
 	for _, c := range adminCommands() {
 		if c.group == group {
-			return adminFlagsHelp(c.runLocal != nil)
+			if c.runLocal != nil {
+				local = append(local, c.verb)
+			} else {
+				remote = true
+			}
 		}
 	}
-	return adminFlagsHelp(false)
+	if !remote && len(local) > 0 {
+		return adminFlagsHelp(true)
+	}
+	h := adminFlagsHelp(false)
+	if len(local) > 0 {
+		verb := " work"
+		if len(local) == 1 {
+			verb = " works"
+		}
+		h += "  (" + strings.Join(local, " and ") + verb + " on this machine: none of these flags but --json apply)\n"
+	}
+	return h
 }

@@ -181,6 +181,8 @@ func TestAdminGolden(t *testing.T) {
 		{name: "key_help", args: []string{"key", "help"}},
 		{name: "role_help", args: []string{"role", "-h"}},
 		{name: "revoke_help", args: []string{"revoke", "--help"}},
+		{name: "backup_help", args: []string{"backup", "--help"}},
+		{name: "backup_restore_no_data_dir", args: []string{"backup", "restore", "bk"}},
 		{name: "revoke_no_verb", args: []string{"revoke"}},
 		{name: "unknown_verb", args: []string{"clock", "rewind", "1h"}},
 

@@ -53,6 +53,14 @@ type Server struct {
 	// stopSweep ends the session sweeper; sweepDone closes when it has.
 	stopSweep func()
 	sweepDone chan struct{}
+	// gate is the blob engine under encryption, holding deletions back
+	// during a backup, whose blobs a backup copies as stored (sealed);
+	// snapshots is the metadata store a backup copies (backup.go).
+	gate      *deleteGate
+	snapshots *bolt.Store
+	// afterSnapshot, when set (tests), runs between a backup's metadata
+	// copy and its blob copies.
+	afterSnapshot func()
 }
 
 // New opens the data directory, recovers from any crash, and builds the
@@ -114,7 +122,11 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		md.Close()
 		return nil, fmt.Errorf("sealing key: %w", err)
 	}
-	var blobs storage.Engine = inline.New(files, md, inline.DefaultMax)
+	// Every blob deletion goes through the gate, under the encryption, so
+	// a backup can hold them; a backup copies blobs as stored (sealed),
+	// from the gate.
+	gate := &deleteGate{Engine: inline.New(files, md, inline.DefaultMax)}
+	var blobs storage.Engine = gate
 	if seal {
 		se, err := sealed.New(blobs, kek)
 		if err != nil {
@@ -124,7 +136,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		se.CachePlaintext(int64(cfg.DecryptedCacheMiB)<<20, sealed.DefaultCacheObject)
 		blobs = se
 	}
-	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base)}
+	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base), gate: gate, snapshots: md}
 	if n, err := collectOrphans(context.Background(), md, blobs); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start-up recovery: %w", err)
@@ -202,7 +214,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		s.Close()
 		return nil, err
 	}
-	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, Logger: log})
+	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, Backup: s, Logger: log})
 	if err != nil {
 		s.Close()
 		return nil, err

@@ -108,6 +108,26 @@ var topBuckets = [][]byte{
 // remove versions with their bucket nor read the longer records.
 const schemaVersion = 5
 
+// SchemaVersion is the newest layout this binary reads and writes: a
+// backup records it, and a restore refuses a backup of a newer one.
+const SchemaVersion = schemaVersion
+
+// ErrUnsupportedVersion reports a file whose layout this binary does not
+// know: written by a newer signet, or not a signet store at all.
+var ErrUnsupportedVersion = errors.New("meta/bolt: unsupported schema version")
+
+// unsupportedVersion says which file, which version it holds and which this
+// binary supports, and what to do: run the signet that wrote it or a newer
+// one. The file is left as it was, so that remains possible.
+func unsupportedVersion(path string, v []byte) error {
+	got, n := binary.Uvarint(v)
+	if n <= 0 || got < 1 {
+		return fmt.Errorf("%w: %s holds schema version bytes %x, which no signet release writes; this signet supports versions 1 to %d", ErrUnsupportedVersion, path, v, schemaVersion)
+	}
+	return fmt.Errorf("%w: %s has schema version %d, but this signet supports versions 1 to %d: it was written by a newer signet; upgrade signet to a release that supports version %d (the file was left unchanged)",
+		ErrUnsupportedVersion, path, got, schemaVersion, got)
+}
+
 // lockTimeout bounds the wait for bbolt's exclusive file lock, so a second
 // server on the same data directory fails at start with ErrInUse instead
 // of hanging.
@@ -149,7 +169,7 @@ func Open(path string) (*Store, error) {
 		if sb := tx.Bucket(bktSchema); sb != nil {
 			if v := sb.Get(keyVersion); v != nil {
 				if got, n := binary.Uvarint(v); n <= 0 || got < 1 || got > schemaVersion {
-					return fmt.Errorf("meta/bolt: unsupported schema version in %s", path)
+					return unsupportedVersion(path, v)
 				}
 			}
 		}

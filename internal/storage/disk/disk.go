@@ -125,7 +125,14 @@ func (e *Engine) Root() string { return e.root }
 
 // path returns where blob id lives. id must be valid.
 func (e *Engine) path(id storage.BlobID) string {
-	return filepath.Join(e.blobs, string(id[:2]), string(id))
+	return filepath.Join(e.root, RelPath(id))
+}
+
+// RelPath is where blob id lives relative to the engine's root, with
+// forward slashes: a backup copies blobs to and from these paths. id must
+// be valid (storage.BlobID's alphabet, at least two characters).
+func RelPath(id storage.BlobID) string {
+	return "blobs/" + string(id[:2]) + "/" + string(id)
 }
 
 // Put implements storage.Engine. The sequence is: create a temp file in
