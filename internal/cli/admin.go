@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"signet/internal/adminclient"
 )
@@ -81,7 +82,7 @@ func adminCommands() []*adminCmd {
 		roleDetachCmd(), rolePutPolicyCmd(), roleDeletePolicyCmd(), roleUpdateCmd(),
 		sessionListCmd(), sessionShowCmd(), sessionTerminateCmd(),
 		revokeRoleCmd(), revokeUserCmd(),
-		clockShowCmd(), clockAdvanceCmd(),
+		clockShowCmd(), clockAdvanceCmd(), clockResetCmd(),
 		rootExportCmd(),
 	}
 }
@@ -170,7 +171,7 @@ func runAdminCmd(env Env, c *adminCmd, args []string) int {
 		Now:       env.Now,
 		UserAgent: "signet/" + Version,
 	}
-	out := &adminOut{w: env.Stdout, errw: env.Stderr, json: o.json, all: o.all}
+	out := &adminOut{w: env.Stdout, errw: env.Stderr, json: o.json, all: o.all, now: env.now}
 	if c.runIAM != nil {
 		apis := &adminAPIs{admin: client, iam: adminclient.NewIAM(adminclient.IAMConfig{
 			Endpoint: s.Endpoint, Region: s.Region, Credentials: s.Credentials, HTTP: s.HTTP, Now: env.Now,
@@ -196,6 +197,9 @@ type adminOut struct {
 	errw io.Writer // notes for people that must stay out of stdout
 	json bool
 	all  bool
+	// now is this machine's clock, which `clock show` compares with the
+	// server's.
+	now func() time.Time
 }
 
 func (o *adminOut) emit(v any, human func(w io.Writer)) error {

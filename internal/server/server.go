@@ -21,6 +21,7 @@ import (
 	"signet/internal/awsquery"
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/duration"
 	"signet/internal/explain"
 	"signet/internal/iam"
 	"signet/internal/iamapi"
@@ -96,6 +97,10 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		s.Close()
 		return nil, fmt.Errorf("start-up binding of identities to unique IDs: %w", err)
 	}
+	if err := s.resumeDevClock(context.Background(), md); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("dev clock: %w", err)
+	}
 	sealer, err := loadSealer(cfg.DataDir)
 	if err != nil {
 		s.Close()
@@ -163,7 +168,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		s.Close()
 		return nil, err
 	}
-	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, Logger: log})
+	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, ClockStore: md, Store: store, Authz: authz, Explainer: explainer, Logger: log})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -177,6 +182,25 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	}
 	s.handler = withRequest(routes(front), log, base)
 	return s, nil
+}
+
+// resumeDevClock moves a --dev-clock server's clock to the offset stored
+// with its data, so a restart does not send time back under the sessions
+// and objects stamped while it ran ahead. Without --dev-clock the server
+// runs on real time and only says what it leaves aside.
+func (s *Server) resumeDevClock(ctx context.Context, store meta.DevClockStore) error {
+	d, err := store.DevClockOffset(ctx)
+	if err != nil || d == 0 {
+		return err
+	}
+	if !s.cfg.DevClock {
+		s.log.Warn("the data holds a dev clock offset, unused without --dev-clock: this server runs on real time",
+			"offset", duration.Format(d))
+		return nil
+	}
+	s.Clock.TryAdvance(d)
+	s.log.Info("dev clock resumed from the data directory", "offset", duration.Format(d), "now", s.Clock.Now())
+	return nil
 }
 
 // routes serves GET /healthz and hands every other request to front. It is
