@@ -374,13 +374,22 @@ func (s *Server) ListenAndServe(ctx context.Context, banner io.Writer) error {
 
 func (s *Server) printBanner(w io.Writer, endpoint string) {
 	fmt.Fprintf(w, "signet is serving S3, IAM and STS at %s (data in %s, region %s)\n", endpoint, s.cfg.DataDir, s.cfg.Region)
-	if s.newRoot {
+	switch {
+	case s.newRoot:
 		fmt.Fprintf(w, "\nRoot credentials were generated and saved to %s (mode 0600).\n", filepath.Join(s.cfg.DataDir, rootFile))
 		fmt.Fprintf(w, "They are shown only this once; paste these lines into your shell:\n\n")
 		s.root.WriteExports(w)
-	} else {
-		fmt.Fprintf(w, "\nRoot access key: %s (secret in %s, or from %s)\n", s.root.AccessKeyID, filepath.Join(s.cfg.DataDir, rootFile), config.EnvRootSecret)
-		fmt.Fprintf(w, "\n")
+		// Printed at last: from now on starts show only the key ID. A
+		// start that fails before this point leaves them to the next.
+		if err := markRootShown(s.cfg.DataDir); err != nil {
+			s.log.Warn("could not record that the root credentials were shown; the next start shows them again", "err", err)
+		}
+		s.newRoot = false
+	case s.cfg.RootAccessKeyID != "":
+		// The file holds only the account ID: point at the variable.
+		fmt.Fprintf(w, "\nRoot access key: %s (secret from %s)\n\n", s.root.AccessKeyID, config.EnvRootSecret)
+	default:
+		fmt.Fprintf(w, "\nRoot access key: %s (secret in %s)\n\n", s.root.AccessKeyID, filepath.Join(s.cfg.DataDir, rootFile))
 	}
 	fmt.Fprintf(w, "export AWS_DEFAULT_REGION=%s\n", s.cfg.Region)
 	fmt.Fprintf(w, "export AWS_ENDPOINT_URL=%s\n\n", endpoint)
