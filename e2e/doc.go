@@ -1,7 +1,8 @@
 // Package e2e holds signet's end-to-end suite: it builds the signet binary
 // once, starts it, and drives unchanged clients against it, each in a
 // private environment: the AWS CLI v1, boto3, aws-sdk-go-v2, rclone, s3cmd
-// and curl, and signet's own CLI (presign, inspect, admin). Beside the client tests it
+// and curl, and signet's own CLI (presign, inspect, admin), and the README's
+// walk-through as a reader pastes it (readme_test.go). Beside the client tests it
 // holds the reliability harnesses that need a real process: SIGKILL crash
 // cycles (crash_test.go), read-after-write consistency under racing
 // clients (consistency_test.go), the count of goroutines and open files

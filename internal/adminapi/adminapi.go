@@ -9,10 +9,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"signet/internal/adminwire"
@@ -61,8 +63,13 @@ type Backuper interface {
 type Config struct {
 	// Clock is the lifetime clock; Advance moves it under DevClock.
 	Clock *clock.Offset
-	// DevClock enables POST …/clock/advance; false refuses it.
+	// DevClock enables POST …/clock/advance and …/clock/reset; false
+	// refuses them.
 	DevClock bool
+	// ClockStore keeps the dev clock's offset across restarts; required
+	// with DevClock. A move is stored before the clock makes it, so the
+	// server never runs on an offset a restart would lose.
+	ClockStore meta.DevClockStore
 	// Store is the identity store; writes through it must invalidate the
 	// request path's cache (pass the access.Store).
 	Store meta.Identities
@@ -79,12 +86,16 @@ type Config struct {
 // authenticated.
 type API struct {
 	cfg Config
+	// clockMu orders dev clock moves, so the offset stored is the one the
+	// clock runs on.
+	clockMu sync.Mutex
 }
 
 // New returns the API, or an error naming the required fields cfg lacks.
 func New(cfg Config) (*API, error) {
 	err := wiring.Require("adminapi.Config", map[string]bool{
 		"Clock": cfg.Clock != nil, "Store": cfg.Store != nil, "Authz": cfg.Authz != nil,
+		"ClockStore (with DevClock)": !cfg.DevClock || cfg.ClockStore != nil,
 	})
 	if err != nil {
 		return nil, err
@@ -145,7 +156,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, res *authn.Result, b
 		if err := a.authorize(r, res, "AdvanceClock"); err != nil {
 			return err
 		}
-		return a.advance(w, body)
+		return a.advance(r.Context(), w, body)
+	case path == "clock/reset" && m == http.MethodPost:
+		if err := a.authorize(r, res, "ResetClock"); err != nil {
+			return err
+		}
+		return a.reset(r.Context(), w)
 	case path == "sessions" && m == http.MethodGet:
 		if err := a.authorize(r, res, "ListSessions"); err != nil {
 			return err
@@ -191,9 +207,13 @@ func (a *API) clockView() adminwire.Clock {
 	return adminwire.Clock{Now: real.Add(shift), Real: real, Offset: duration.Format(shift), OffsetSeconds: int64(shift / time.Second), DevClock: a.cfg.DevClock}
 }
 
-func (a *API) advance(w http.ResponseWriter, body []byte) error {
+// errDevClockDisabled answers a move of the clock on a server started
+// without --dev-clock.
+var errDevClockDisabled = &Error{Status: http.StatusConflict, Code: "DevClockDisabled", Message: "the server's clock can only be moved when it was started with --dev-clock"}
+
+func (a *API) advance(ctx context.Context, w http.ResponseWriter, body []byte) error {
 	if !a.cfg.DevClock {
-		return &Error{Status: http.StatusConflict, Code: "DevClockDisabled", Message: "the server's clock can only be moved when it was started with --dev-clock"}
+		return errDevClockDisabled
 	}
 	var in adminwire.Advance
 	if err := json.Unmarshal(body, &in); err != nil {
@@ -206,12 +226,39 @@ func (a *API) advance(w http.ResponseWriter, body []byte) error {
 	if d <= 0 {
 		return &Error{Status: http.StatusBadRequest, Code: "InvalidDuration", Message: "time only moves forward: give a positive duration such as 12h0m1s or 6d23h"}
 	}
-	if !a.cfg.Clock.TryAdvance(d) {
+	a.clockMu.Lock()
+	defer a.clockMu.Unlock()
+	shift := a.cfg.Clock.Shift()
+	if shift > math.MaxInt64-d {
 		return &Error{Status: http.StatusBadRequest, Code: "InvalidDuration",
-			Message: "the clock is already " + duration.Format(a.cfg.Clock.Shift()) + " ahead; it cannot move " + duration.Format(d) + " more (the offset is at most about 106751d, 292 years)"}
+			Message: "the clock is already " + duration.Format(shift) + " ahead; it cannot move " + duration.Format(d) + " more (the offset is at most about 106751d, 292 years)"}
 	}
+	if err := a.cfg.ClockStore.SetDevClockOffset(ctx, shift+d); err != nil {
+		return err
+	}
+	a.cfg.Clock.TryAdvance(d)
 	v := a.clockView()
 	a.cfg.Logger.Info("dev clock advanced", "by", duration.Format(d), "offset", v.Offset, "now", v.Now)
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// reset brings the dev clock back to real time, stored first like a move
+// forward. Sessions and objects stamped while it ran ahead keep their
+// times: to the server they now lie in the future.
+func (a *API) reset(ctx context.Context, w http.ResponseWriter) error {
+	if !a.cfg.DevClock {
+		return errDevClockDisabled
+	}
+	a.clockMu.Lock()
+	defer a.clockMu.Unlock()
+	was := a.cfg.Clock.Shift()
+	if err := a.cfg.ClockStore.SetDevClockOffset(ctx, 0); err != nil {
+		return err
+	}
+	a.cfg.Clock.Reset()
+	v := a.clockView()
+	a.cfg.Logger.Info("dev clock reset to real time", "was", duration.Format(was), "now", v.Now)
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }

@@ -86,7 +86,7 @@ func newFixture(t *testing.T, devClock bool) *fixture {
 	if f.sts, err = sts.New(sts.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct}); err != nil {
 		t.Fatal(err)
 	}
-	f.api = mustNew(t, adminapi.Config{Clock: f.clk, DevClock: devClock, Store: f.store, Authz: f.authz})
+	f.api = mustNew(t, adminapi.Config{Clock: f.clk, DevClock: devClock, ClockStore: b, Store: f.store, Authz: f.authz})
 	f.caller = &authn.Result{Principal: authn.Principal{ARN: "arn:aws:iam::" + acct + ":user/ops", UserName: "ops", Account: acct},
 		AuthType: authn.AuthHeader, SignatureVersion: authn.SigV4}
 	return f
@@ -550,6 +550,7 @@ func TestAccessDenied(t *testing.T) {
 	}{
 		{"GetClock", "GET", "clock", ""},
 		{"AdvanceClock", "POST", "clock/advance", `{"duration":"1h"}`},
+		{"ResetClock", "POST", "clock/reset", ""},
 		{"ListSessions", "GET", "sessions", ""},
 		{"GetSession", "GET", "sessions/ID", ""},
 		{"TerminateSession", "POST", "sessions/ID/terminate", ""},
@@ -645,7 +646,7 @@ func TestView(t *testing.T) {
 func TestWithAccessAuthorizer(t *testing.T) {
 	f := newFixture(t, true)
 	authz := access.NewAuthorizer(f.store, f.iam, f.clk, acct)
-	f.api = mustNew(t, adminapi.Config{Clock: f.clk, DevClock: true, Store: f.store, Authz: authz})
+	f.api = mustNew(t, adminapi.Config{Clock: f.clk, DevClock: true, ClockStore: f.bolt, Store: f.store, Authz: authz})
 	ctx := t.Context()
 
 	root := &authn.Result{Principal: authn.Principal{ARN: "arn:aws:iam::" + acct + ":root", UserID: acct, IsRoot: true, Account: acct},

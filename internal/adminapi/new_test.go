@@ -19,7 +19,7 @@ func mustNew(t testing.TB, cfg adminapi.Config) *adminapi.API {
 // New refuses a Config without its required dependencies, naming them.
 func TestNewNamesMissingDependencies(t *testing.T) {
 	f := newFixture(t, true)
-	if _, err := adminapi.New(adminapi.Config{DevClock: true}); err == nil || err.Error() != "adminapi.Config lacks Authz, Clock, Store" {
+	if _, err := adminapi.New(adminapi.Config{DevClock: true}); err == nil || err.Error() != "adminapi.Config lacks Authz, Clock, ClockStore (with DevClock), Store" {
 		t.Errorf("empty Config: %v", err)
 	}
 	if _, err := adminapi.New(adminapi.Config{Clock: f.clk, Store: f.store}); err == nil || err.Error() != "adminapi.Config lacks Authz" {

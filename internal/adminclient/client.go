@@ -170,6 +170,15 @@ func (c *Client) Advance(ctx context.Context, d time.Duration) (*Clock, error) {
 	return &out, nil
 }
 
+// Reset brings the dev clock back to real time (POST …/clock/reset).
+func (c *Client) Reset(ctx context.Context) (*Clock, error) {
+	var out Clock
+	if err := c.do(ctx, http.MethodPost, "clock/reset", "", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ListSessions answers GET …/sessions: live sessions oldest first, or with
 // all every session still on record (expired and terminated ones are kept
 // seven days past expiry). The slice is never nil.

@@ -177,6 +177,20 @@ func TestClock(t *testing.T) {
 	}
 }
 
+func TestReset(t *testing.T) {
+	f := newFake(t, map[string]canned{"POST /_signet/admin/v1/clock/reset": {body: clockJSON}})
+	got, err := f.client(t).Reset(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.OffsetSeconds != 43201 {
+		t.Errorf("Reset = %+v, want the server's answer", got)
+	}
+	if r := f.last(t); r.body != "" || r.contentType != "" {
+		t.Errorf("reset sent body %q, content type %q", r.body, r.contentType)
+	}
+}
+
 func TestAdvance(t *testing.T) {
 	f := newFake(t, map[string]canned{"POST /_signet/admin/v1/clock/advance": {body: clockJSON}})
 	c := f.client(t)

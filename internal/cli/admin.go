@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"signet/internal/adminclient"
 )
@@ -40,6 +41,10 @@ type adminCmd struct {
 	// runLocal works on this machine alone (root export reads a file):
 	// such a command takes no endpoint, profile or region.
 	runLocal func(args []string, o *adminOut) error
+	// profileHelp, when set, makes --profile name the profile the command
+	// writes (key create) rather than the caller's; the caller's then
+	// comes from AWS_PROFILE or default.
+	profileHelp string
 }
 
 // adminAPIs are the clients an IAM command may call.
@@ -81,7 +86,7 @@ func adminCommands() []*adminCmd {
 		roleDetachCmd(), rolePutPolicyCmd(), roleDeletePolicyCmd(), roleUpdateCmd(),
 		sessionListCmd(), sessionShowCmd(), sessionTerminateCmd(),
 		revokeRoleCmd(), revokeUserCmd(),
-		clockShowCmd(), clockAdvanceCmd(),
+		clockShowCmd(), clockAdvanceCmd(), clockResetCmd(),
 		rootExportCmd(),
 		backupCreateCmd(), backupVerifyCmd(), backupRestoreCmd(),
 	}
@@ -103,6 +108,8 @@ type adminOpts struct {
 	aws  awsFlags
 	json bool
 	all  bool
+	// saveProfile is --profile of a command with profileHelp.
+	saveProfile string
 }
 
 // runAdmin dispatches `signet admin <group> <verb> …`.
@@ -172,7 +179,7 @@ func runAdminCmd(env Env, c *adminCmd, args []string) int {
 		Now:       env.Now,
 		UserAgent: "signet/" + Version,
 	}
-	out := &adminOut{w: env.Stdout, errw: env.Stderr, json: o.json, all: o.all}
+	out := &adminOut{w: env.Stdout, errw: env.Stderr, json: o.json, all: o.all, now: env.now, saveProfile: o.saveProfile}
 	if c.runIAM != nil {
 		apis := &adminAPIs{admin: client, iam: adminclient.NewIAM(adminclient.IAMConfig{
 			Endpoint: s.Endpoint, Region: s.Region, Credentials: s.Credentials, HTTP: s.HTTP, Now: env.Now,
@@ -198,6 +205,11 @@ type adminOut struct {
 	errw io.Writer // notes for people that must stay out of stdout
 	json bool
 	all  bool
+	// now is this machine's clock, which `clock show` compares with the
+	// server's.
+	now func() time.Time
+	// saveProfile is the profile key create writes, "" for none.
+	saveProfile string
 }
 
 func (o *adminOut) emit(v any, human func(w io.Writer)) error {
@@ -358,7 +370,13 @@ func (c *adminCmd) spec(o *adminOpts) *cmdSpec {
 			help: "also expired and terminated sessions (kept 7 days past expiry)"})
 	}
 	flags = append(flags, c.flags...)
-	flags = append(flags, adminCommonFlags(o, c.runLocal != nil)...)
+	common := adminCommonFlags(o, c.runLocal != nil)
+	for i := range common {
+		if common[i].name == "profile" && c.profileHelp != "" {
+			common[i].value, common[i].help = (*textFlag)(&o.saveProfile), c.profileHelp
+		}
+	}
+	flags = append(flags, common...)
 	usage := "[flags]"
 	if s := c.fullSynopsis(); s != "" {
 		usage = s + " " + usage

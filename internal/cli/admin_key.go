@@ -21,13 +21,21 @@ prints it as shell export lines, so that
 puts it in the environment, and '>> alice.env' keeps it. The secret access
 key is printed this once: the server stores it sealed and no command shows
 it again. Lose it, and the way out is a new key (then delete the old one).
-With --json the key, secret included, is printed as JSON.`,
+With --json the key, secret included, is printed as JSON.
+
+With --profile NAME the key is also written to the [NAME] section of the
+shared credentials file (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials;
+mode 0600), which is created or updated; other sections are left as they
+were. The call itself is then made with the credentials of the environment,
+AWS_PROFILE or the default profile.`,
 		examples: []string{
 			"signet admin key create alice --endpoint-url http://localhost:9000",
 			`eval "$(signet admin key create alice)"`,
+			"signet admin key create alice --profile alice   # then: aws s3 ls --profile alice",
 			"signet admin key create alice --json > alice-key.json",
 		},
-		check: func(args []string) error { return checkIAMName("user", args[0]) },
+		profileHelp: "write the key to this profile of the shared credentials file",
+		check:       func(args []string) error { return checkIAMName("user", args[0]) },
 		runIAM: func(ctx context.Context, c *adminAPIs, args []string, o *adminOut) error {
 			k, err := c.iam.CreateAccessKey(ctx, args[0])
 			if err != nil {
@@ -45,13 +53,32 @@ With --json the key, secret included, is printed as JSON.`,
 				return err
 			}
 			// On stderr, so that stdout stays something a shell can eval.
-			fmt.Fprintf(o.errw, "created access key %s for user %s (%s).\n"+
-				"The secret access key is shown only this once: store it now. If it is lost, create\n"+
-				"another key and delete this one ('signet admin key delete %s %s').\n",
-				k.AccessKeyID, k.UserName, k.Status, k.UserName, k.AccessKeyID)
-			return nil
+			fmt.Fprintf(o.errw, "created access key %s for user %s (%s).\n", k.AccessKeyID, k.UserName, k.Status)
+			if o.saveProfile == "" {
+				fmt.Fprintf(o.errw, "The secret access key is shown only this once: store it now. If it is lost, create\n"+
+					"another key and delete this one ('signet admin key delete %s %s').\n", k.UserName, k.AccessKeyID)
+				return nil
+			}
+			return saveKeyToProfile(o, shown.AccessKeyID, shown.SecretAccessKey)
 		},
 	}
+}
+
+// saveKeyToProfile writes a new key to --profile's section of the shared
+// credentials file and says where it went.
+func saveKeyToProfile(o *adminOut, keyID, secretKey string) error {
+	path := sharedCredentialsFile()
+	replaced, err := saveProfileKey(path, o.saveProfile, keyID, secretKey)
+	if err != nil {
+		return fmt.Errorf("the key was created, but writing it to profile %q failed: %w; "+
+			"its secret is in the export lines above", o.saveProfile, err)
+	}
+	was := ""
+	if replaced != "" {
+		was = fmt.Sprintf(", in place of %s", replaced)
+	}
+	fmt.Fprintf(o.errw, "Wrote it to profile [%s] in %s (mode 0600)%s: use it with --profile %s.\n", o.saveProfile, path, was, o.saveProfile)
+	return nil
 }
 
 func keyListCmd() *adminCmd {

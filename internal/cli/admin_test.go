@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"signet/internal/presign/presigntest"
 	"signet/internal/secret"
@@ -58,6 +59,7 @@ func errBody(code, msg string) string {
 var defaultRoutes = map[string]adminCanned{
 	"GET /_signet/admin/v1/clock":                                   {body: devClockJSON},
 	"POST /_signet/admin/v1/clock/advance":                          {body: advancedClockJSON},
+	"POST /_signet/admin/v1/clock/reset":                            {body: `{"now":"2026-11-27T22:00:00Z","real":"2026-11-27T22:00:00Z","offset":"0s","offset_seconds":0,"dev_clock":true}`},
 	"GET /_signet/admin/v1/sessions":                                {body: `{"sessions":[` + readerJSON + `,` + aliceJSON + `]}`},
 	"GET /_signet/admin/v1/sessions?all=true":                       {body: `{"sessions":[` + chainedJSON + `,` + fedJSON + `,` + readerJSON + `,` + aliceJSON + `]}`},
 	"GET /_signet/admin/v1/sessions/ASIAREADERCI0000001":            {body: readerJSON},
@@ -157,8 +159,15 @@ func isolateAWS(t *testing.T) (configFile, credentialsFile string) {
 	return configFile, credentialsFile
 }
 
+// adminHere is this machine's clock in the admin tests: the fake server's
+// real time, so `clock show` compares the two as on one machine.
+var adminHere = time.Date(2026, 11, 27, 22, 0, 0, 0, time.UTC)
+
 func runAdminArgs(args ...string) (code int, stdout, stderr string) {
-	return run(append([]string{"admin"}, args...)...)
+	var out, errb bytes.Buffer
+	code = Main(Env{Ctx: context.Background(), Args: append([]string{"admin"}, args...), Stdout: &out, Stderr: &errb,
+		Getenv: func(string) string { return "" }, Now: func() time.Time { return adminHere }})
+	return code, out.String(), errb.String()
 }
 
 // TestAdminGolden runs admin commands against the fake server and compares
@@ -189,6 +198,18 @@ func TestAdminGolden(t *testing.T) {
 		{name: "clock_show", args: []string{"clock", "show"}},
 		{name: "clock_show_json", args: []string{"clock", "show", "--json"}},
 		{name: "clock_show_real", args: []string{"clock", "show"}, routes: map[string]adminCanned{"GET /_signet/admin/v1/clock": {body: realClockJSON}}},
+		// The server's clock 3s ahead of this machine's; 20m behind it (header
+		// signing refused); 7d11h0m1s ahead, past any SigV4 window.
+		{name: "clock_show_behind", args: []string{"clock", "show"}, routes: map[string]adminCanned{"GET /_signet/admin/v1/clock": {
+			body: `{"now":"2026-11-27T22:00:03Z","real":"2026-11-27T22:00:03Z","offset":"0s","offset_seconds":0,"dev_clock":true}`}}},
+		{name: "clock_show_skewed", args: []string{"clock", "show"}, routes: map[string]adminCanned{"GET /_signet/admin/v1/clock": {
+			body: `{"now":"2026-11-27T21:40:00Z","real":"2026-11-27T21:40:00Z","offset":"0s","offset_seconds":0,"dev_clock":false}`}}},
+		{name: "clock_show_far_ahead", args: []string{"clock", "show"}, routes: map[string]adminCanned{"GET /_signet/admin/v1/clock": {
+			body: `{"now":"2026-12-05T09:00:01Z","real":"2026-11-27T22:00:00Z","offset":"7d11h0m1s","offset_seconds":644401,"dev_clock":true}`}}},
+		{name: "clock_reset", args: []string{"clock", "reset"}},
+		{name: "clock_reset_help", args: []string{"clock", "reset", "--help"}},
+		{name: "clock_reset_disabled", args: []string{"clock", "reset"}, routes: map[string]adminCanned{
+			"POST /_signet/admin/v1/clock/reset": {status: 409, body: errBody("DevClockDisabled", "the server's clock can only be moved when it was started with --dev-clock")}}},
 		{name: "clock_advance", args: []string{"clock", "advance", "7d11h0m1.25s"}},
 		{name: "clock_advance_json", args: []string{"clock", "advance", "--json", "3600"}},
 		{name: "clock_advance_dashdash", args: []string{"clock", "advance", "--", "90s"}},

@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -54,5 +56,33 @@ func TestServerRejectsBadConfigBeforeStarting(t *testing.T) {
 		if code != 2 || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: code %d stderr %q; want 2 and %q", c.args, code, errs, c.want)
 		}
+	}
+}
+
+// A stray positional argument is a usage error (exit 2), before any flag
+// after it could be ignored, and before anything is created; errors and
+// help name flags as --flag.
+func TestServerRejectsStrayArguments(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"stray", "--dev-clock"}, `signet server: unexpected argument "stray"` + "\nRun 'signet server --help' for usage.\n"},
+		{[]string{"--dev-clock", "stray"}, `signet server: unexpected argument "stray"`},
+		{[]string{"--addr"}, "signet server: flag needs an argument: --addr\n"},
+		{[]string{"--no-such-flag"}, "signet server: flag provided but not defined: --no-such-flag\n"},
+	}
+	for _, c := range cases {
+		code, out, errs := run(append([]string{"server", "--data-dir", dir}, c.args...)...)
+		if code != 2 || out != "" || !strings.HasPrefix(errs, c.want) {
+			t.Errorf("%v: exit %d stdout %q stderr %q; want 2 and %q", c.args, code, out, errs, c.want)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("a refused start created the data directory: %v", err)
+	}
+	if code, out, _ := run("server", "--help"); code != 0 || !strings.Contains(out, "  --dev-clock") || strings.Contains(out, "\n  -dev-clock") {
+		t.Errorf("server --help does not name flags as --flag:\n%s", out)
 	}
 }

@@ -383,7 +383,7 @@ func lifetimeJSONOf(version string, signedAt time.Time, expiresIn time.Duration,
 		out.EffectiveExpiresAt = opt(stamp(lt.Effective))
 	}
 	if !id.Expires.IsZero() {
-		out.CredentialsExpireAt = opt(stamp(id.Expires))
+		out.CredentialsExpireAt = opt(stamp(id.ExpiresHere()))
 	}
 	return out
 }

@@ -89,6 +89,15 @@ func (o *Offset) TryAdvance(d time.Duration) bool {
 	return true
 }
 
+// Reset moves the clock back to Base's time. Unlike Advance it sends time
+// back: it is the one explicit way out of a dev clock's future, asked for
+// by an admin (`signet admin clock reset`).
+func (o *Offset) Reset() {
+	o.mu.Lock()
+	o.offset = 0
+	o.mu.Unlock()
+}
+
 // Shift reports how far the clock has been moved forward.
 func (o *Offset) Shift() time.Duration {
 	o.mu.Lock()

@@ -51,3 +51,17 @@ func TestOffsetNeverWrapsBack(t *testing.T) {
 		t.Fatal("non-positive advances accepted")
 	}
 }
+
+func TestOffsetReset(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	base := NewFake(t0)
+	o := NewOffset(base)
+	o.Advance(36 * time.Hour)
+	o.Reset()
+	if o.Shift() != 0 || !o.Now().Equal(t0) {
+		t.Fatalf("after Reset: shift %v, now %v; want 0 and %v", o.Shift(), o.Now(), t0)
+	}
+	if !o.TryAdvance(time.Hour) || !o.Now().Equal(t0.Add(time.Hour)) {
+		t.Fatalf("a reset clock must advance again: now %v", o.Now())
+	}
+}

@@ -22,6 +22,21 @@ type Identity struct {
 	// Profile is the shared-config profile in use, "" when the credential
 	// did not come from one (environment variables, container, instance).
 	Profile string
+	// IssuerAhead is how far the clock of the STS that issued the
+	// credential ran ahead of this machine's (negative: behind), measured
+	// when this run assumed the role; 0 when unknown or under
+	// clockNoise. Expires is on the issuer's clock, and the server that
+	// judges the URL reads the same one (a signet server under
+	// --dev-clock, or a machine whose clock is off).
+	IssuerAhead time.Duration
+}
+
+// ExpiresHere is Expires on this machine's clock.
+func (id Identity) ExpiresHere() time.Time {
+	if id.Expires.IsZero() {
+		return id.Expires
+	}
+	return id.Expires.Add(-id.IssuerAhead)
 }
 
 // Temporary reports whether the credential is an STS session (or anything

@@ -292,7 +292,7 @@ func SignPost(req PostRequest, r *Resolved, now time.Time) (*PostResult, error) 
 		res.Fields = append(res.Fields, Field{"x-amz-signature", postpolicy.SignV4(sk, scope, encoded)})
 	}
 
-	res.Lifetime = lifetime.Compute(lifetime.Input{URLExpiry: res.Policy.Expiration, CredentialExpiry: id.Expires})
+	res.Lifetime = lifetimeHere(lifetime.Input{URLExpiry: res.Policy.Expiration, CredentialExpiry: id.Expires}, id.IssuerAhead)
 	res.Warning = lifetimeWarning(warned{noun: "policy", longTerm: "an IAM user's long-term access key (AKIA…)",
 		identity: id, lifetime: res.Lifetime, signedAt: signedAt, asked: req.ExpiresIn})
 	return res, nil

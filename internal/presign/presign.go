@@ -169,7 +169,7 @@ func Sign(req Request, r *Resolved, now time.Time) (*Result, error) {
 			Method: req.Method, URL: raw, AccessKeyID: id.AccessKeyID, SecretAccessKey: id.SecretAccessKey,
 			Expires: urlExpiry, VirtualBucket: virtualBucket,
 		})
-		res.Lifetime = lifetime.Compute(lifetime.Input{URLExpiry: urlExpiry, CredentialExpiry: id.Expires})
+		res.Lifetime = lifetimeHere(lifetime.Input{URLExpiry: urlExpiry, CredentialExpiry: id.Expires}, id.IssuerAhead)
 	} else {
 		res.SignatureVersion = "sigv4"
 		raw := target
@@ -181,13 +181,26 @@ func Sign(req Request, r *Resolved, now time.Time) (*Result, error) {
 			Method: req.Method, URL: raw, Credentials: creds, Region: r.Region, Service: "s3",
 			Time: signedAt, Expires: req.ExpiresIn, Header: req.Header, Mode: sigv4.S3,
 		})
-		res.Lifetime = lifetime.Compute(lifetime.Input{SignedAt: signedAt, Expires: req.ExpiresIn, CredentialExpiry: id.Expires})
+		res.Lifetime = lifetimeHere(lifetime.Input{SignedAt: signedAt, Expires: req.ExpiresIn, CredentialExpiry: id.Expires}, id.IssuerAhead)
 	}
 	if err != nil {
 		return nil, err
 	}
 	res.Warning = warning(res)
 	return res, nil
+}
+
+// lifetimeHere is the URL's lifetime in one time frame, this machine's.
+// The server judges the URL's window (dated by this machine's clock) and
+// the credential's expiry (on the issuer's clock, which is the server's)
+// against its own clock, so lifetime.Compute runs there, exactly as the
+// server runs it, and its times are then moved back by ahead, the
+// server's lead, to read on this machine's clock.
+func lifetimeHere(in lifetime.Input, ahead time.Duration) lifetime.Lifetime {
+	lt := lifetime.Compute(in)
+	lt.URLExpiry = lt.URLExpiry.Add(-ahead)
+	lt.Effective = lt.Effective.Add(-ahead)
+	return lt
 }
 
 // overrideQuery writes the response-* parameters in a fixed order, values

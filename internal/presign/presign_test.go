@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+
 	"signet/internal/lifetime"
 	"signet/internal/secret"
 	"signet/internal/sigv2"
@@ -346,5 +349,82 @@ func TestSignUploadPart(t *testing.T) {
 		t.Fatal(err)
 	} else if _, err := sigv2.Verify(r, a, secret.New(userSecret), ""); err == nil {
 		t.Error("SigV2: another part number verifies")
+	}
+}
+
+// ahead is a session issued by a server whose clock runs ahead of this
+// machine's by ahead, for length: its Expires is on that server's clock.
+func ahead(t *testing.T, ahead, length time.Duration) *Resolved {
+	r := session(t, t0.Add(ahead+length))
+	r.Identity.IssuerAhead = ahead
+	return r
+}
+
+// TestWarningsInOneFrame: times are computed as the server computes them,
+// on its clock, then read on this machine's, so a 12-hour session from a
+// server 12h ahead never reads as a day.
+func TestWarningsInOneFrame(t *testing.T) {
+	week := 7 * 24 * time.Hour
+	cases := []struct {
+		name      string
+		res       *Resolved
+		expires   time.Duration
+		effective time.Time
+		want      []string // "" for no warning
+	}{
+		{"12h session, server 12h ahead", ahead(t, 12*time.Hour, 12*time.Hour), week, t0.Add(12 * time.Hour), []string{
+			"stops working at 2026-11-27T21:00:00Z, 12h after signing, not at 2026-12-03T21:00:00Z: 6d short.",
+			"--expires-in 43200 (12h) or less.",
+			"runs 12h ahead of it, so it reads the URL as signed 12h ago."}},
+		{"1h URL, server 12h ahead", ahead(t, 12*time.Hour, 12*time.Hour), time.Hour, t0.Add(-11 * time.Hour), []string{
+			"This URL does not work at all: its 1h window ended, by the server's clock, at 2026-11-26T22:00:00Z on this machine's clock, before it was signed.",
+			"signet admin clock reset"}},
+		{"1d URL, server 2h ahead", ahead(t, 2*time.Hour, 36*time.Hour), 24 * time.Hour, t0.Add(22 * time.Hour), []string{
+			"This URL stops working at 2026-11-28T07:00:00Z, 22h after signing, not 1d after.", "runs 2h ahead of it"}},
+		{"server 5m behind", ahead(t, -5*time.Minute, 12*time.Hour), time.Hour, t0.Add(time.Hour + 5*time.Minute), []string{
+			"This URL works from 2026-11-27T09:05:00Z until 2026-11-27T10:05:00Z.", "runs 5m behind it, so it refuses the URL as not yet valid for its first 5m."}},
+		{"same clock", ahead(t, 0, 12*time.Hour), time.Hour, t0.Add(time.Hour), nil},
+	}
+	for _, c := range cases {
+		res, err := Sign(Request{Bucket: "b", Key: "k", Method: "GET", ExpiresIn: c.expires}, c.res, t0)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if !res.Lifetime.Effective.Equal(c.effective) {
+			t.Errorf("%s: effective %v, want %v", c.name, res.Lifetime.Effective, c.effective)
+		}
+		if len(c.want) == 0 && res.Warning != "" {
+			t.Errorf("%s: warning %q, want none", c.name, res.Warning)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(res.Warning, w) {
+				t.Errorf("%s: warning %q\nwant it to contain %q", c.name, res.Warning, w)
+			}
+		}
+	}
+}
+
+func TestIssuerAheadMeasure(t *testing.T) {
+	exp := t0.Add(24 * time.Hour)
+	secs := int32(43200)
+	out := &sts.AssumeRoleOutput{Credentials: &ststypes.Credentials{Expiration: &exp}}
+	cases := []struct {
+		sent time.Time
+		want time.Duration
+	}{
+		{t0, 12 * time.Hour},
+		{t0.Add(400 * time.Millisecond), 12 * time.Hour},
+		{t0.Add(12 * time.Hour), 0},
+		{t0.Add(12*time.Hour + 1400*time.Millisecond), 0}, // within the measure's own error
+		{t0.Add(12*time.Hour + 5*time.Minute), -5 * time.Minute},
+	}
+	for _, c := range cases {
+		got, ok := issuerAhead(&sts.AssumeRoleInput{DurationSeconds: &secs}, out, c.sent)
+		if !ok || got != c.want {
+			t.Errorf("sent %v: issuerAhead = %v, %v; want %v", c.sent, got, ok, c.want)
+		}
+	}
+	if _, ok := issuerAhead(&sts.AssumeRoleInput{}, out, t0); ok {
+		t.Error("issuerAhead measured without the duration asked for")
 	}
 }

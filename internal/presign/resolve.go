@@ -90,7 +90,7 @@ func Resolve(ctx context.Context, w Where) (*Resolved, error) {
 		flagEndpoint = u
 	}
 	late := &lateClients{}
-	responses := &assumeRoleResponses{}
+	responses := &assumeRoleResponses{now: w.Now}
 	opts := []func(*config.LoadOptions) error{
 		config.WithDefaultRegion(DefaultRegion),
 		// The SDK would log to stderr (IMDSv1 fallbacks and the like); what
@@ -153,6 +153,7 @@ func Resolve(ctx context.Context, w Where) (*Resolved, error) {
 	id := Identity{AccessKeyID: creds.AccessKeyID, SecretAccessKey: secret.New(creds.SecretAccessKey), SessionToken: creds.SessionToken}
 	if creds.CanExpire {
 		id.Expires = creds.Expires
+		id.IssuerAhead = responses.issuerAheadOf(creds.AccessKeyID)
 	}
 	role := ""
 	if creds.Source == ec2rolecreds.ProviderName {

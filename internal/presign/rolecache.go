@@ -250,8 +250,41 @@ func roleCacheEntryOf(out *sts.AssumeRoleOutput) (*roleCacheEntry, error) {
 // received, by role ARN: stscreds hands on only the credentials, and the
 // cache file holds the whole response.
 type assumeRoleResponses struct {
+	// now is this machine's clock, read as each call is sent.
+	now   func() time.Time
 	mu    sync.Mutex
 	byARN map[string]*sts.AssumeRoleOutput
+	// ahead is, by access key ID, how far the issuer's clock ran ahead of
+	// now when it issued the credentials (see issuerAhead).
+	ahead map[string]time.Duration
+}
+
+// clockNoise is the error of issuerAhead's measure: Expiration is to the
+// second, and the call takes time. A smaller difference reads as none.
+const clockNoise = 2 * time.Second
+
+// issuerAhead is how far the issuer's clock ran ahead of this machine's
+// when it answered a call sent at sent: it issued the session at
+// Expiration - DurationSeconds by its own clock (AssumeRole refuses a
+// duration it would not grant, it never shortens one).
+func issuerAhead(in *sts.AssumeRoleInput, out *sts.AssumeRoleOutput, sent time.Time) (time.Duration, bool) {
+	if in.DurationSeconds == nil || out.Credentials == nil || out.Credentials.Expiration == nil {
+		return 0, false
+	}
+	issued := out.Credentials.Expiration.Add(-time.Duration(*in.DurationSeconds) * time.Second)
+	d := issued.Sub(sent).Round(time.Second)
+	if d > -clockNoise && d < clockNoise {
+		d = 0
+	}
+	return d, true
+}
+
+// issuerAheadOf returns what issuerAhead measured for the credentials
+// with access key ID id, 0 if this run did not assume them.
+func (r *assumeRoleResponses) issuerAheadOf(id string) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ahead[id]
 }
 
 // wrap records the responses of client's successful AssumeRole calls.
@@ -271,13 +304,22 @@ type assumeRoleRecorder struct {
 }
 
 func (c assumeRoleRecorder) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	now := c.into.now
+	if now == nil {
+		now = clock.Real{}.Now
+	}
+	sent := now()
 	out, err := c.next.AssumeRole(ctx, in, optFns...)
 	if err == nil && out != nil {
 		c.into.mu.Lock()
 		if c.into.byARN == nil {
 			c.into.byARN = map[string]*sts.AssumeRoleOutput{}
+			c.into.ahead = map[string]time.Duration{}
 		}
 		c.into.byARN[aws.ToString(in.RoleArn)] = out
+		if d, ok := issuerAhead(in, out, sent); ok {
+			c.into.ahead[aws.ToString(out.Credentials.AccessKeyId)] = d
+		}
 		c.into.mu.Unlock()
 	}
 	return out, err

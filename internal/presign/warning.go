@@ -46,12 +46,14 @@ func lifetimeWarning(w warned) string {
 			"and a presigned %s dies with its credentials. Ask whoever issued them when they expire "+
 			"(aws sts get-caller-identity only shows that they still work), or sign with %s.",
 			w.noun, stamp(lt.URLExpiry), who, w.presigned(), w.longTerm)
-	case lt.LimitedBy != lifetime.LimitCredentials:
+	case lt.LimitedBy != lifetime.LimitCredentials && id.IssuerAhead == 0:
 		return ""
+	case lt.LimitedBy != lifetime.LimitCredentials:
+		return w.clockWarning()
 	case !lt.Effective.After(w.signedAt):
 		return fmt.Sprintf("This %s does not work at all: it is signed with %s that expired at %s, %s before signing, "+
 			"and a presigned %s dies with its credentials. Refresh them and sign again, or sign with %s.",
-			w.noun, who, stamp(lt.Effective), fmtDuration(w.signedAt.Sub(lt.Effective)), w.presigned(), w.longTerm)
+			w.noun, who, stamp(lt.Effective), fmtDuration(w.signedAt.Sub(lt.Effective)), w.presigned(), w.longTerm) + w.frameNote()
 	}
 	remaining := lt.Effective.Sub(w.signedAt).Truncate(time.Second)
 	shorter := ""
@@ -62,7 +64,40 @@ func lifetimeWarning(w warned) string {
 		"It is signed with %s which expire then, and a presigned %s dies with its credentials. "+
 		"For the full %s, sign with %s%s.",
 		w.noun, stamp(lt.Effective), fmtDuration(lt.Effective.Sub(w.signedAt)), stamp(lt.URLExpiry), fmtDuration(lt.Shortfall),
-		who, w.presigned(), fmtDuration(w.asked), w.longTerm, shorter)
+		who, w.presigned(), fmtDuration(w.asked), w.longTerm, shorter) + w.frameNote()
+}
+
+// frameNote says, when the issuer's clock is off this machine's, that the
+// times above were moved to this machine's clock, and why the window may
+// read shorter than asked.
+func (w warned) frameNote() string {
+	ahead := w.identity.IssuerAhead
+	switch {
+	case ahead > 0:
+		return fmt.Sprintf(" Times are on this machine's clock: the server that issued the credentials, and judges the %s, "+
+			"runs %s ahead of it, so it reads the %s as signed %s ago.", w.noun, fmtDuration(ahead), w.noun, fmtDuration(ahead))
+	case ahead < 0:
+		return fmt.Sprintf(" Times are on this machine's clock: the server that issued the credentials, and judges the %s, "+
+			"runs %s behind it, so it refuses the %s as not yet valid for its first %s.", w.noun, fmtDuration(-ahead), w.noun, fmtDuration(-ahead))
+	}
+	return ""
+}
+
+// clockWarning is the warning for a URL or policy its credentials do not
+// cut short, signed for a server whose clock is off this machine's: its
+// window reads shorter (server ahead) or starts later (server behind).
+func (w warned) clockWarning() string {
+	lt := w.lifetime
+	if !lt.Effective.After(w.signedAt) {
+		return fmt.Sprintf("This %s does not work at all: its %s window ended, by the server's clock, at %s on this machine's clock, before it was signed.",
+			w.noun, fmtDuration(w.asked), stamp(lt.Effective)) + w.frameNote() +
+			" Correct the clock that is off (on a signet server under --dev-clock: signet admin clock reset) and sign again."
+	}
+	if w.identity.IssuerAhead > 0 {
+		return fmt.Sprintf("This %s stops working at %s, %s after signing, not %s after.",
+			w.noun, stamp(lt.Effective), fmtDuration(lt.Effective.Sub(w.signedAt)), fmtDuration(w.asked)) + w.frameNote()
+	}
+	return fmt.Sprintf("This %s works from %s until %s.", w.noun, stamp(w.signedAt.Add(-w.identity.IssuerAhead)), stamp(lt.Effective)) + w.frameNote()
 }
 
 // presigned names the kind of thing in the rule "a presigned … dies with

@@ -21,6 +21,7 @@ import (
 	"signet/internal/awsquery"
 	"signet/internal/clock"
 	"signet/internal/config"
+	"signet/internal/duration"
 	"signet/internal/expect"
 	"signet/internal/explain"
 	"signet/internal/iam"
@@ -147,6 +148,10 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		s.Close()
 		return nil, fmt.Errorf("start-up binding of identities to unique IDs: %w", err)
 	}
+	if err := s.resumeDevClock(context.Background(), md); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("dev clock: %w", err)
+	}
 	sealer, err := secret.NewSealer(sealingKey)
 	if err != nil {
 		s.Close()
@@ -214,7 +219,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		s.Close()
 		return nil, err
 	}
-	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, Backup: s, Logger: log})
+	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, ClockStore: md, Backup: s, Logger: log})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -230,6 +235,25 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	trusted, _ := cfg.TrustedProxyPrefixes()
 	s.handler = withTrustedProxies(withRequest(routes(front), log, base), trusted)
 	return s, nil
+}
+
+// resumeDevClock moves a --dev-clock server's clock to the offset stored
+// with its data, so a restart does not send time back under the sessions
+// and objects stamped while it ran ahead. Without --dev-clock the server
+// runs on real time and only says what it leaves aside.
+func (s *Server) resumeDevClock(ctx context.Context, store meta.DevClockStore) error {
+	d, err := store.DevClockOffset(ctx)
+	if err != nil || d == 0 {
+		return err
+	}
+	if !s.cfg.DevClock {
+		s.log.Warn("the data holds a dev clock offset, unused without --dev-clock: this server runs on real time",
+			"offset", duration.Format(d))
+		return nil
+	}
+	s.Clock.TryAdvance(d)
+	s.log.Info("dev clock resumed from the data directory", "offset", duration.Format(d), "now", s.Clock.Now())
+	return nil
 }
 
 // routes serves GET /healthz and hands every other request to front. It is
@@ -406,13 +430,22 @@ func (s *Server) ListenAndServe(ctx context.Context, banner io.Writer) error {
 
 func (s *Server) printBanner(w io.Writer, endpoint string) {
 	fmt.Fprintf(w, "signet is serving S3, IAM and STS at %s (data in %s, region %s)\n", endpoint, s.cfg.DataDir, s.cfg.Region)
-	if s.newRoot {
+	switch {
+	case s.newRoot:
 		fmt.Fprintf(w, "\nRoot credentials were generated and saved to %s (mode 0600).\n", filepath.Join(s.cfg.DataDir, rootFile))
 		fmt.Fprintf(w, "They are shown only this once; paste these lines into your shell:\n\n")
 		s.root.WriteExports(w)
-	} else {
-		fmt.Fprintf(w, "\nRoot access key: %s (secret in %s, or from %s)\n", s.root.AccessKeyID, filepath.Join(s.cfg.DataDir, rootFile), config.EnvRootSecret)
-		fmt.Fprintf(w, "\n")
+		// Printed at last: from now on starts show only the key ID. A
+		// start that fails before this point leaves them to the next.
+		if err := markRootShown(s.cfg.DataDir); err != nil {
+			s.log.Warn("could not record that the root credentials were shown; the next start shows them again", "err", err)
+		}
+		s.newRoot = false
+	case s.cfg.RootAccessKeyID != "":
+		// The file holds only the account ID: point at the variable.
+		fmt.Fprintf(w, "\nRoot access key: %s (secret from %s)\n\n", s.root.AccessKeyID, config.EnvRootSecret)
+	default:
+		fmt.Fprintf(w, "\nRoot access key: %s (secret in %s)\n\n", s.root.AccessKeyID, filepath.Join(s.cfg.DataDir, rootFile))
 	}
 	fmt.Fprintf(w, "export AWS_DEFAULT_REGION=%s\n", s.cfg.Region)
 	fmt.Fprintf(w, "export AWS_ENDPOINT_URL=%s\n\n", endpoint)

@@ -15,7 +15,8 @@
 //	blobrefs   blob ID -> reference count (uvarint)
 //	inlineblobs  inline blob ID -> the bytes of a small blob (inlineblob.go)
 //	schema     "version" -> layout version; "legacy-ids-bound" -> set once
-//	           BindLegacyIDs has run (legacy.go)
+//	           BindLegacyIDs has run (legacy.go); "dev-clock-offset" -> the
+//	           dev clock's offset (devclock.go)
 //
 // and, for the identity store (identity.go), where NAME is a lower-cased
 // name and OWNER is "user/NAME" or "role/NAME":

@@ -18,7 +18,8 @@
 //     ErrClosed.
 //
 // A store that also implements meta.Identities runs the identity tests
-// (identity.go) under "Identities"; for one that does not, they skip.
+// (identity.go) under "Identities"; for one that does not, they skip. The
+// same holds for meta.DevClockStore and "DevClock" (devclock.go).
 package metatest
 
 import (
@@ -95,6 +96,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		})
 	}
 	t.Run("Identities", func(t *testing.T) { runIdentities(t, newStore) })
+	t.Run("DevClock", func(t *testing.T) { runDevClock(t, newStore) })
 }
 
 // Fixtures.
