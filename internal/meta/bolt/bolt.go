@@ -33,6 +33,7 @@
 //	deletedkeys   key ID -> tombstone of a deleted access key
 //	bucketpolicy  bucket name -> bucket policy record
 //	bucketcors    bucket name -> CORS configuration record
+//	bucketlifecycle  bucket name -> lifecycle configuration record
 //	versions      bucket name -> nested bucket: every version of a bucket
 //	              ever versioned (versions.go)
 //
@@ -86,6 +87,9 @@ var (
 	bktBucketPolicy = []byte("bucketpolicy")
 	bktDeletedKeys  = []byte("deletedkeys")
 	bktBucketCORS   = []byte("bucketcors")
+	// bktBucketLifecycle is new since schema version 5: an older binary
+	// would not remove a configuration with its bucket.
+	bktBucketLifecycle = []byte("bucketlifecycle")
 )
 
 // topBuckets are all the top-level buckets of the layout.
@@ -94,6 +98,7 @@ var topBuckets = [][]byte{
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
 	bktDeletedKeys, bktBucketCORS, bktVersions, bktCompleted, bktCompletedIdx,
+	bktBucketLifecycle,
 }
 
 // schemaVersion is the layout described in the package comment. Version 2
@@ -426,13 +431,13 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 				return err
 			}
 		}
-		// The policy and the CORS configuration go with the bucket: a
-		// bucket created again under the name starts without them.
-		if err := tx.Bucket(bktBucketPolicy).Delete(bn); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bktBucketCORS).Delete(bn); err != nil {
-			return err
+		// The policy and the CORS and lifecycle configurations go with
+		// the bucket: a bucket created again under the name starts
+		// without them.
+		for _, b := range [][]byte{bktBucketPolicy, bktBucketCORS, bktBucketLifecycle} {
+			if err := tx.Bucket(b).Delete(bn); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket(bktBuckets).Delete(bn)
 	})
