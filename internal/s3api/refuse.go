@@ -51,6 +51,9 @@ var refusals = []refusal{
 	// reported; these change what the API does (an archived object needs
 	// RestoreObject) or belong to other products.
 	{header: "x-amz-storage-class", selects: oneOf("GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE"), feature: "archive and non-regional storage classes", code: codeNotImplemented, echo: true},
+	// signet has no transitions, so only the default minimum size for
+	// them is honoured (lifecycle.go).
+	{header: "x-amz-transition-default-minimum-object-size", ops: []string{"PutBucketLifecycleConfiguration"}, selects: notEqual(transitionMinSize), feature: "transition minimum object sizes (signet has no transitions)", code: codeNotImplemented},
 	{header: "x-amz-write-offset-bytes", feature: "appends to an object", code: codeNotImplemented},
 	// Conditions are implemented on reads and writes, not on deletes.
 	{header: "if-match", ops: []string{"DeleteObject"}, feature: "conditional deletes", code: codeNotImplemented},
@@ -272,7 +275,6 @@ var subresources = map[string]subresource{
 	"intelligent-tiering":   bucketOps("S3 Intelligent-Tiering archive configurations", "BucketIntelligentTieringConfiguration"),
 	"inventory":             bucketOps("S3 Inventory", "BucketInventoryConfiguration"),
 	"legal-hold":            {"Object Lock legal holds", map[string]string{"GET": "GetObjectLegalHold", "": "PutObjectLegalHold"}},
-	"lifecycle":             bucketOps("lifecycle rules", "BucketLifecycleConfiguration"),
 	"logging":               bucketOps("server access logging", "BucketLogging"),
 	"metrics":               bucketOps("request metrics", "BucketMetricsConfiguration"),
 	"notification":          bucketOps("event notifications", "BucketNotificationConfiguration"),

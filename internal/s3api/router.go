@@ -222,6 +222,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "GetBucketPolicy", action: "s3:GetBucketPolicy", handle: (*API).getBucketPolicy}, nil
 		case q.Has("cors"):
 			return route{op: "GetBucketCors", action: "s3:GetBucketCORS", handle: (*API).getBucketCors}, nil
+		case q.Has("lifecycle"):
+			return route{op: "GetBucketLifecycleConfiguration", action: "s3:GetLifecycleConfiguration", handle: (*API).getBucketLifecycle}, nil
 		case q.Has("versions"):
 			return route{op: "ListObjectVersions", action: "s3:ListBucketVersions", handle: (*API).listObjectVersions}, nil
 		case q.Has("versioning"):
@@ -259,6 +261,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "PutBucketPolicy", action: "s3:PutBucketPolicy", handle: (*API).putBucketPolicy}, nil
 		case q.Has("cors"):
 			return route{op: "PutBucketCors", action: "s3:PutBucketCORS", handle: (*API).putBucketCors}, nil
+		case q.Has("lifecycle"):
+			return route{op: "PutBucketLifecycleConfiguration", action: "s3:PutLifecycleConfiguration", handle: (*API).putBucketLifecycle}, nil
 		case q.Has("tagging"):
 			return route{op: "PutBucketTagging", action: "s3:PutBucketTagging", handle: (*API).putBucketTagging}, nil
 		case q.Has("versioning"):
@@ -273,6 +277,10 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		if q.Has("cors") {
 			// AWS has no s3:DeleteBucketCORS: deleting is putting.
 			return route{op: "DeleteBucketCors", action: "s3:PutBucketCORS", handle: (*API).deleteBucketCors}, nil
+		}
+		if q.Has("lifecycle") {
+			// Nor s3:DeleteLifecycleConfiguration.
+			return route{op: "DeleteBucketLifecycle", action: "s3:PutLifecycleConfiguration", handle: (*API).deleteBucketLifecycle}, nil
 		}
 		if q.Has("tagging") {
 			// AWS has no s3:DeleteBucketTagging either.

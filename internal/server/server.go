@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"signet/internal/access"
@@ -50,6 +51,11 @@ type Server struct {
 	// stopSweep ends the session sweeper; sweepDone closes when it has.
 	stopSweep func()
 	sweepDone chan struct{}
+	// s3 runs lifecycle sweeps (lifecycle.go), one at a time under
+	// lifecycleMu; lifecycleDone closes when the periodic sweeper ends.
+	s3            *s3api.API
+	lifecycleMu   sync.Mutex
+	lifecycleDone chan struct{}
 }
 
 // New opens the data directory, recovers from any crash, and builds the
@@ -142,6 +148,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		Logger:             log,
 		Account:            root.AccountID,
 		CORS:               store,
+		Lifecycle:          store,
 	})
 	if err != nil {
 		s.Close()
@@ -154,6 +161,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		s.Close()
 		return nil, err
 	}
+	s.s3 = api
 	front := &frontDoor{s3: api, auth: auth}
 	if front.iam, err = iamapi.New(iamapi.Config{IAM: identities, Authz: authz, Logger: log}); err != nil {
 		s.Close()
@@ -163,7 +171,7 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 		s.Close()
 		return nil, err
 	}
-	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, Logger: log})
+	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, Lifecycle: s, Logger: log})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -172,6 +180,8 @@ func New(cfg config.Config, log *slog.Logger, base clock.Clock) (*Server, error)
 	sweepCtx, stop := context.WithCancel(context.Background())
 	s.stopSweep, s.sweepDone = stop, make(chan struct{})
 	go s.sweepSessions(sweepCtx)
+	s.lifecycleDone = make(chan struct{})
+	go s.sweepLifecycleEvery(sweepCtx)
 	if cfg.DevClock {
 		log.Warn("dev clock enabled: admin callers can move this server's time forward", "addr", cfg.Addr)
 	}
@@ -224,6 +234,7 @@ func (s *Server) Close() error {
 	if s.stopSweep != nil {
 		s.stopSweep()
 		<-s.sweepDone
+		<-s.lifecycleDone
 	}
 	return errors.Join(s.meta.Close(), s.blobs.Close())
 }
