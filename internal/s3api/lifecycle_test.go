@@ -309,3 +309,80 @@ func TestBucketLifecycleGetIsXML(t *testing.T) {
 		t.Errorf("GET = %+v", out)
 	}
 }
+
+// ?lifecycle names a bucket's configuration only: on an object it is
+// refused, so a misaddressed PUT or DELETE never overwrites or deletes
+// the object.
+func TestLifecycleOnAnObjectIsRefused(t *testing.T) {
+	e := newLifecycleEnv(t)
+	e.bucket("bkt")
+	e.put("bkt", "k", "keep me")
+	for _, m := range []string{"GET", "PUT", "DELETE"} {
+		w := e.do(m, "/bkt/k?lifecycle", strings.NewReader(lcDoc(lcLogs)), "Content-MD5", contentMD5(lcDoc(lcLogs)))
+		if got := expectErr(t, w, 501, "NotImplemented"); !strings.Contains(got.Message, "lifecycle") {
+			t.Errorf("%s /bkt/k?lifecycle: %q", m, got.Message)
+		}
+	}
+	if got := e.mustDo(200, "GET", "/bkt/k", "").Body.String(); got != "keep me" {
+		t.Errorf("object after the refusals: %q", got)
+	}
+	expectErr(t, e.do("POST", "/bkt?lifecycle", nil), 501, "NotImplemented")
+}
+
+// A rule ID in x-amz-expiration is URL-encoded, as S3 sends it.
+func TestExpirationHeaderEncodesRuleID(t *testing.T) {
+	e := newLifecycleEnv(t)
+	e.bucket("bkt")
+	e.clk.Set(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	e.put("bkt", "k", "x")
+	body := lcDoc(`<Rule><ID>old logs/1</ID><Filter/><Status>Enabled</Status><Expiration><Date>2026-04-01T00:00:00Z</Date></Expiration></Rule>`)
+	e.mustDo(200, "PUT", "/bkt?lifecycle", body, "Content-MD5", contentMD5(body))
+	want := `expiry-date="Wed, 01 Apr 2026 00:00:00 GMT", rule-id="old%20logs%2F1"`
+	if got := e.mustDo(200, "HEAD", "/bkt/k", "").Header().Get("x-amz-expiration"); got != want {
+		t.Errorf("x-amz-expiration = %q, want %q", got, want)
+	}
+}
+
+// In a suspended bucket expiration replaces the null version with a null
+// delete marker, as DeleteObject does there.
+func TestSweepSuspendedBucket(t *testing.T) {
+	e := newLifecycleEnv(t)
+	e.bucket("bkt")
+	e.mustDo(200, "PUT", "/bkt?versioning", `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
+	e.put("bkt", "k", "kept version")
+	e.mustDo(200, "PUT", "/bkt?versioning", `<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>`)
+	e.put("bkt", "k", "null version")
+	body := lcDoc(`<Rule><ID>exp</ID><Filter/><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>`)
+	e.mustDo(200, "PUT", "/bkt?lifecycle", body, "Content-MD5", contentMD5(body))
+	e.clk.Set(t0.Add(48 * time.Hour))
+	if r := e.sweep(); r.ObjectsExpired != 1 {
+		t.Fatalf("sweep: %+v", r)
+	}
+	vs := listVersions(t, e)
+	if len(vs) != 2 || !vs[0].DeleteMarker || vs[0].VersionID != meta.NullVersion || vs[1].DeleteMarker || vs[1].VersionID == meta.NullVersion {
+		t.Fatalf("versions: %+v", vs)
+	}
+}
+
+// NewerNoncurrentVersions keeps that many newer noncurrent versions
+// whatever their age.
+func TestSweepKeepsNewerNoncurrentVersions(t *testing.T) {
+	e := newLifecycleEnv(t)
+	e.bucket("bkt")
+	e.mustDo(200, "PUT", "/bkt?versioning", `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
+	for i := range 4 {
+		e.clk.Set(t0.Add(time.Duration(i) * time.Hour))
+		e.put("bkt", "k", "v"+strings.Repeat("!", i))
+	}
+	body := lcDoc(`<Rule><ID>nc</ID><Filter/><Status>Enabled</Status><NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays><NewerNoncurrentVersions>1</NewerNoncurrentVersions></NoncurrentVersionExpiration></Rule>`)
+	e.mustDo(200, "PUT", "/bkt?lifecycle", body, "Content-MD5", contentMD5(body))
+	e.clk.Set(t0.Add(30 * 24 * time.Hour))
+	// Three noncurrent versions: the newest is kept, the two older go.
+	if r := e.sweep(); r.VersionsExpired != 2 {
+		t.Fatalf("sweep: %+v", r)
+	}
+	vs := listVersions(t, e)
+	if len(vs) != 2 || !vs[0].IsLatest || vs[0].Size != 4 || vs[1].Size != 3 {
+		t.Fatalf("versions left: %+v", vs)
+	}
+}

@@ -275,6 +275,7 @@ var subresources = map[string]subresource{
 	"intelligent-tiering":   bucketOps("S3 Intelligent-Tiering archive configurations", "BucketIntelligentTieringConfiguration"),
 	"inventory":             bucketOps("S3 Inventory", "BucketInventoryConfiguration"),
 	"legal-hold":            {"Object Lock legal holds", map[string]string{"GET": "GetObjectLegalHold", "": "PutObjectLegalHold"}},
+	"lifecycle":             bucketOps("lifecycle rules", "BucketLifecycleConfiguration"),
 	"logging":               bucketOps("server access logging", "BucketLogging"),
 	"metrics":               bucketOps("request metrics", "BucketMetricsConfiguration"),
 	"notification":          bucketOps("event notifications", "BucketNotificationConfiguration"),
@@ -312,9 +313,19 @@ func refuseSubresource(q url.Values, method string, object bool) error {
 
 // servedSubresource reports whether a subresource of the table is served
 // for this method and target: ListObjectVersions, a bucket's GET ?versions,
-// is; the other methods on it, and an object's, are still refused.
+// is, and a bucket's GET, PUT and DELETE ?lifecycle; the other methods on
+// them, and an object's (which would otherwise read, overwrite or delete
+// the object), are still refused.
 func servedSubresource(name, method string, object bool) bool {
-	return name == "versions" && method == http.MethodGet && !object
+	switch {
+	case object:
+		return false
+	case name == "versions":
+		return method == http.MethodGet
+	case name == "lifecycle":
+		return method == http.MethodGet || method == http.MethodPut || method == http.MethodDelete
+	}
+	return false
 }
 
 func (sr subresource) op(method string) string {
