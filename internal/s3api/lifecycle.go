@@ -3,11 +3,12 @@ package s3api
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
+
+	"github.com/google/uuid"
 
 	"signet/internal/lifecycle"
 	"signet/internal/meta"
@@ -97,18 +98,7 @@ func lifecycleConfigError(err error) error {
 func newRuleID(cfg *lifecycle.Config) func() string {
 	return func() string {
 		for {
-			var b [16]byte
-			rand.Read(b[:])
-			b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-			const hex = "0123456789abcdef"
-			u := make([]byte, 0, 36)
-			for i, c := range b {
-				if i == 4 || i == 6 || i == 8 || i == 10 {
-					u = append(u, '-')
-				}
-				u = append(u, hex[c>>4], hex[c&0xf])
-			}
-			id := base64.StdEncoding.EncodeToString(u)
+			id := base64.StdEncoding.EncodeToString([]byte(uuid.NewString()))
 			if !hasRuleID(cfg, id) {
 				return id
 			}
