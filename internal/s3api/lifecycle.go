@@ -155,10 +155,10 @@ func (a *API) deleteBucketLifecycle(rq *request) error {
 	return nil
 }
 
-// setExpirationHeader sends x-amz-expiration on a read of a current
-// version that an Expiration rule will expire, as S3 does: when and by
-// which rule, the rule's ID URL-encoded. A configuration that cannot be
-// read costs the header, not the read.
+// setExpirationHeader sends x-amz-expiration on a PutObject, or a read of
+// a current version, that an Expiration rule will expire, as S3 does:
+// when and by which rule, the rule's ID URL-encoded. A configuration that
+// cannot be read costs the header, not the request.
 func (a *API) setExpirationHeader(rq *request, obj *meta.Object) {
 	if a.cfg.Lifecycle == nil {
 		return
@@ -184,4 +184,21 @@ func lifecycleObject(obj *meta.Object) lifecycle.Object {
 		o.Tags = append(o.Tags, lifecycle.Tag{Key: t.Key, Value: t.Value})
 	}
 	return o
+}
+
+// setAbortHeaders sends x-amz-abort-date and x-amz-abort-rule-id on a
+// CreateMultipartUpload that an AbortIncompleteMultipartUpload rule will
+// abort, as S3 does.
+func (a *API) setAbortHeaders(rq *request, u *meta.Upload) {
+	if a.cfg.Lifecycle == nil {
+		return
+	}
+	cfg, err := a.cfg.Lifecycle.BucketLifecycleRules(rq.r.Context(), rq.bucket)
+	if err != nil || cfg == nil {
+		return
+	}
+	if at, ruleID, ok := cfg.AbortDue(u.Key, u.Initiated); ok {
+		rq.w.Header().Set("x-amz-abort-date", at.UTC().Format(http.TimeFormat))
+		rq.w.Header().Set("x-amz-abort-rule-id", ruleID)
+	}
 }

@@ -168,6 +168,30 @@ func TestExpirationHeader(t *testing.T) {
 			t.Errorf("%s of an object no rule selects: x-amz-expiration %q", m, got)
 		}
 	}
+	// PutObject says it too, from the new object's time.
+	want := `expiry-date="Sun, 19 Jan 2014 00:00:00 GMT", rule-id="logs"`
+	if got := e.put("bkt", "logs/b", "y").Header().Get("x-amz-expiration"); got != want {
+		t.Errorf("PutObject x-amz-expiration = %q, want %q", got, want)
+	}
+	if got := e.put("bkt", "other2", "y").Header().Get("x-amz-expiration"); got != "" {
+		t.Errorf("PutObject of an object no rule selects: x-amz-expiration %q", got)
+	}
+}
+
+// CreateMultipartUpload says when an AbortIncompleteMultipartUpload rule
+// will abort the upload, and by which rule.
+func TestAbortHeaders(t *testing.T) {
+	e := newLifecycleEnv(t)
+	e.bucket("bkt")
+	e.clk.Set(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	if h := e.mustDo(200, "POST", "/bkt/k?uploads", "").Header(); h.Get("x-amz-abort-date") != "" || h.Get("x-amz-abort-rule-id") != "" {
+		t.Errorf("abort headers without rules: %v", h)
+	}
+	e.mustDo(200, "PUT", "/bkt?lifecycle", lcDoc(lcUpload), "Content-MD5", contentMD5(lcDoc(lcUpload)))
+	h := e.mustDo(200, "POST", "/bkt/k?uploads", "").Header()
+	if h.Get("x-amz-abort-date") != "Wed, 04 Mar 2026 00:00:00 GMT" || h.Get("x-amz-abort-rule-id") != "uploads" {
+		t.Errorf("abort headers: %q %q", h.Get("x-amz-abort-date"), h.Get("x-amz-abort-rule-id"))
+	}
 }
 
 // sweep runs one sweep and fails the test on an error.

@@ -60,6 +60,7 @@ func (a *API) putObject(rq *request) error {
 	h := rq.w.Header()
 	h.Set("ETag", quoteETag(obj.ETag))
 	setChecksumHeaders(h, obj.Checksums, obj.ChecksumType)
+	a.setExpirationHeader(rq, &obj)
 	setStatusNoBody(rq.w, http.StatusOK)
 	return nil
 }

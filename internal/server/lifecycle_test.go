@@ -82,6 +82,15 @@ func TestLifecycleThroughTheServer(t *testing.T) {
 	if want := `expiry-date="` + due.Format(http.TimeFormat) + `", rule-id="logs"`; aws.ToString(head.Expiration) != want {
 		t.Errorf("HeadObject Expiration = %q, want %q", aws.ToString(head.Expiration), want)
 	}
+	// The answers of writes say so too.
+	late := must[*s3.PutObjectOutput](t, "PutObject logs/late")(c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("logs/late"), Body: strings.NewReader("late")}))
+	if want := `expiry-date="` + due.Format(http.TimeFormat) + `", rule-id="logs"`; aws.ToString(late.Expiration) != want {
+		t.Errorf("PutObject Expiration = %q, want %q", aws.ToString(late.Expiration), want)
+	}
+	up2 := must[*s3.CreateMultipartUploadOutput](t, "CreateMultipartUpload")(c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: aws.String("tmp/other")}))
+	if up2.AbortDate == nil || !up2.AbortDate.Equal(due) || aws.ToString(up2.AbortRuleId) != "uploads" {
+		t.Errorf("CreateMultipartUpload AbortDate %v, AbortRuleId %q; want %s, uploads", up2.AbortDate, aws.ToString(up2.AbortRuleId), due)
+	}
 	files := blobFiles(t, e.dir)
 
 	sweep := func(want string) {
@@ -101,7 +110,7 @@ func TestLifecycleThroughTheServer(t *testing.T) {
 	}
 	sweep("1 0 0")
 	e.srv.Clock.TryAdvance(time.Second)
-	sweep("1 1 2")
+	sweep("1 2 3")
 	sweep("1 0 0")
 
 	uploads := must[*s3.ListMultipartUploadsOutput](t, "ListMultipartUploads")(c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: b}))
