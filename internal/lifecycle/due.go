@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -126,16 +127,42 @@ func (c *Config) RemovesExpiredDeleteMarker(key string) bool {
 	return false
 }
 
-// Acts reports which kinds of work the enabled rules ask for, so a sweep
-// lists only what some rule can act on.
-func (c *Config) Acts() (uploads, current, versions bool) {
+// Kinds of work a sweep does, for Prefixes.
+const (
+	Uploads  = iota // AbortIncompleteMultipartUpload
+	Current         // Expiration by Days or Date
+	Versions        // NoncurrentVersionExpiration, ExpiredObjectDeleteMarker
+)
+
+// Prefixes returns the key prefixes a sweep must list for one kind of
+// work: those of the enabled rules that do it, none inside another (so no
+// key is listed twice), in order. None means no rule does that work; [""]
+// means every key. A sweep of a bucket whose rules name "tmp/" lists tmp/
+// and not the rest of the bucket.
+func (c *Config) Prefixes(kind int) []string {
+	var ps []string
 	for _, r := range c.Rules {
-		if !r.Enabled {
-			continue
+		if r.Enabled && r.does(kind) {
+			ps = append(ps, r.Filter.Prefix)
 		}
-		uploads = uploads || r.AbortDays > 0
-		current = current || r.ExpirationDays > 0 || !r.ExpirationDate.IsZero()
-		versions = versions || r.NoncurrentDays > 0 || r.ExpiredObjectDeleteMarker
 	}
-	return uploads, current, versions
+	slices.Sort(ps)
+	out := ps[:0]
+	for _, p := range ps {
+		if len(out) == 0 || !strings.HasPrefix(p, out[len(out)-1]) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (r Rule) does(kind int) bool {
+	switch kind {
+	case Uploads:
+		return r.AbortDays > 0
+	case Current:
+		return r.ExpirationDays > 0 || !r.ExpirationDate.IsZero()
+	default:
+		return r.NoncurrentDays > 0 || r.ExpiredObjectDeleteMarker
+	}
 }

@@ -237,7 +237,35 @@ func TestAbortAndNoncurrent(t *testing.T) {
 	if !cfg.RemovesExpiredDeleteMarker("d/x") || cfg.RemovesExpiredDeleteMarker("in/x") {
 		t.Error("RemovesExpiredDeleteMarker ignores the prefix")
 	}
-	if u, c, v := cfg.Acts(); !u || c || !v {
-		t.Errorf("Acts = %v %v %v", u, c, v)
+	for kind, want := range map[int]string{Uploads: "in/", Current: "", Versions: "d/,in/"} {
+		if got := strings.Join(cfg.Prefixes(kind), ","); got != want {
+			t.Errorf("Prefixes(%d) = %q, want %q", kind, got, want)
+		}
+	}
+}
+
+// Prefixes lists each key once: a prefix inside another is dropped, ""
+// covers everything, and disabled rules list nothing.
+func TestPrefixes(t *testing.T) {
+	rule := func(prefix, status string) string {
+		return `<Rule><Filter><Prefix>` + prefix + `</Prefix></Filter><Status>` + status + `</Status><Expiration><Days>1</Days></Expiration></Rule>`
+	}
+	for _, tc := range []struct {
+		rules []string
+		want  string
+	}{
+		{[]string{rule("logs/", "Enabled"), rule("logs/tmp/", "Enabled"), rule("a", "Enabled")}, "a,logs/"},
+		{[]string{rule("logs/", "Enabled"), rule("", "Enabled")}, ""},
+		{[]string{rule("logs/", "Enabled"), rule("", "Disabled")}, "logs/"},
+		{[]string{rule("logs", "Enabled"), rule("logs/", "Enabled"), rule("logsX", "Enabled")}, "logs"},
+	} {
+		cfg := mustConfig(t, doc(tc.rules...))
+		got := cfg.Prefixes(Current)
+		if strings.Join(got, ",") != tc.want || (tc.want == "" && len(got) != 1) {
+			t.Errorf("Prefixes = %q, want %q", got, tc.want)
+		}
+	}
+	if got := mustConfig(t, doc(rule("x", "Disabled"))).Prefixes(Current); len(got) != 0 {
+		t.Errorf("Prefixes of disabled rules = %q", got)
 	}
 }

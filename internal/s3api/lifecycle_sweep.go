@@ -65,20 +65,26 @@ func (a *API) SweepLifecycle(ctx context.Context) (SweepResult, error) {
 	return res, errors.Join(errs...)
 }
 
+// sweepBucket lists, for each kind of work, only the prefixes of the
+// rules that do it.
 func (a *API) sweepBucket(ctx context.Context, b meta.Bucket, cfg *lifecycle.Config, now time.Time, res *SweepResult) error {
-	uploads, current, versions := cfg.Acts()
-	if uploads {
-		if err := a.sweepUploads(ctx, b.Name, cfg, now, res); err != nil {
+	for _, p := range cfg.Prefixes(lifecycle.Uploads) {
+		if err := a.sweepUploads(ctx, b.Name, p, cfg, now, res); err != nil {
 			return err
 		}
 	}
-	if current {
-		if err := a.sweepCurrent(ctx, b.Name, cfg, now, res); err != nil {
+	for _, p := range cfg.Prefixes(lifecycle.Current) {
+		if err := a.sweepCurrent(ctx, b.Name, p, cfg, now, res); err != nil {
 			return err
 		}
 	}
-	if versions && b.Versioning != meta.Unversioned {
-		return a.sweepVersions(ctx, b.Name, cfg, now, res)
+	if b.Versioning == meta.Unversioned {
+		return nil
+	}
+	for _, p := range cfg.Prefixes(lifecycle.Versions) {
+		if err := a.sweepVersions(ctx, b.Name, p, cfg, now, res); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -86,8 +92,8 @@ func (a *API) sweepBucket(ctx context.Context, b meta.Bucket, cfg *lifecycle.Con
 // sweepUploads aborts the uploads that are due. An upload whose marker
 // the next page would start from may be gone by then; the listing then
 // resumes after its key, and what it skipped is the next sweep's.
-func (a *API) sweepUploads(ctx context.Context, bucket string, cfg *lifecycle.Config, now time.Time, res *SweepResult) error {
-	q := meta.UploadQuery{MaxUploads: sweepPage}
+func (a *API) sweepUploads(ctx context.Context, bucket, prefix string, cfg *lifecycle.Config, now time.Time, res *SweepResult) error {
+	q := meta.UploadQuery{Prefix: prefix, MaxUploads: sweepPage}
 	for {
 		page, err := a.cfg.Meta.ListUploads(ctx, bucket, q)
 		if err != nil {
@@ -116,8 +122,8 @@ func (a *API) sweepUploads(ctx context.Context, bucket string, cfg *lifecycle.Co
 
 // sweepCurrent expires the current versions that are due, as DeleteObject
 // without a versionId would: the key goes, or gets a delete marker.
-func (a *API) sweepCurrent(ctx context.Context, bucket string, cfg *lifecycle.Config, now time.Time, res *SweepResult) error {
-	q := meta.ListQuery{MaxKeys: sweepPage}
+func (a *API) sweepCurrent(ctx context.Context, bucket, prefix string, cfg *lifecycle.Config, now time.Time, res *SweepResult) error {
+	q := meta.ListQuery{Prefix: prefix, MaxKeys: sweepPage}
 	for {
 		page, err := a.cfg.Meta.ListObjects(ctx, bucket, q)
 		if err != nil {
@@ -178,7 +184,7 @@ type versionGone struct {
 // sweepVersions removes noncurrent versions and lone delete markers that
 // are due. It lists first and deletes after, since a version marker the
 // listing resumes from must still exist.
-func (a *API) sweepVersions(ctx context.Context, bucket string, cfg *lifecycle.Config, now time.Time, res *SweepResult) error {
+func (a *API) sweepVersions(ctx context.Context, bucket, prefix string, cfg *lifecycle.Config, now time.Time, res *SweepResult) error {
 	var gone []versionGone
 	var key string
 	var newerModified time.Time
@@ -190,7 +196,7 @@ func (a *API) sweepVersions(ctx context.Context, bucket string, cfg *lifecycle.C
 		}
 		lone = nil
 	}
-	q := meta.VersionQuery{MaxKeys: sweepPage}
+	q := meta.VersionQuery{Prefix: prefix, MaxKeys: sweepPage}
 	for {
 		page, err := a.cfg.Meta.ListObjectVersions(ctx, bucket, q)
 		if err != nil {
