@@ -87,8 +87,10 @@ var (
 	bktBucketPolicy = []byte("bucketpolicy")
 	bktDeletedKeys  = []byte("deletedkeys")
 	bktBucketCORS   = []byte("bucketcors")
-	// bktBucketLifecycle is new since schema version 5: an older binary
-	// would not remove a configuration with its bucket.
+	// bktBucketLifecycle came after schema version 5, and the next
+	// version must cover it: an older binary would not remove a
+	// configuration with its bucket, and a bucket created again under the
+	// name would inherit rules that delete its objects.
 	bktBucketLifecycle = []byte("bucketlifecycle")
 )
 
