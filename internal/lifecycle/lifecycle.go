@@ -184,9 +184,9 @@ type unknown struct {
 }
 
 // Validate turns a decoded document into a Config with S3's checks: the
-// schema first, for the whole document (ErrMalformed), then each rule's
-// values (*ArgumentError, *RequestError, ErrStorageClass), then the IDs
-// across rules. Rules without an ID keep "" (see FillIDs).
+// schema first, for the whole document (ErrMalformed), then rule by rule
+// its values (*ArgumentError, *RequestError, ErrStorageClass) and whether
+// an earlier rule has its ID. Rules without an ID keep "" (see FillIDs).
 func Validate(d *Document) (*Config, error) {
 	if len(d.Other) > 0 || len(d.Rules) == 0 || len(d.Rules) > MaxRules {
 		// ASSUMED: S3 documents the 1000-rule limit but not its error;
