@@ -29,6 +29,10 @@ func TestStoreWritesInvalidate(t *testing.T) {
 			return s.PutBucketCORS(bg, "b", `<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod><AllowedOrigin>*</AllowedOrigin></CORSRule></CORSConfiguration>`)
 		}},
 		{"DeleteBucketCORS", func() error { return s.DeleteBucketCORS(bg, "b") }},
+		{"PutBucketLifecycle", func() error {
+			return s.PutBucketLifecycle(bg, "b", `<LifecycleConfiguration><Rule><Filter/><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>`)
+		}},
+		{"DeleteBucketLifecycle", func() error { return s.DeleteBucketLifecycle(bg, "b") }},
 		{"DeleteBucket", func() error { _, err := s.DeleteBucket(bg, "b"); return err }},
 		{"CreateUser", func() error {
 			return s.CreateUser(bg, meta.User{Name: "u", ID: "AIDAU0000000000000000", Path: "/", Created: t0})

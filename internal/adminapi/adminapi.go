@@ -47,6 +47,11 @@ type Explainer interface {
 	Explain(ctx context.Context, req adminwire.ExplainRequest) (*adminwire.Explanation, error)
 }
 
+// LifecycleSweeper runs one lifecycle sweep now.
+type LifecycleSweeper interface {
+	SweepLifecycle(ctx context.Context) (adminwire.LifecycleSweep, error)
+}
+
 // Authorizer decides signet:<Action> for a caller.
 type Authorizer interface {
 	Authorize(r *http.Request, res *authn.Result, action, resource string) error
@@ -78,6 +83,8 @@ type Config struct {
 	Explainer Explainer
 	// Backup serves GET …/backup; nil answers 501.
 	Backup Backuper
+	// Lifecycle serves POST …/lifecycle/sweep; nil answers 501.
+	Lifecycle LifecycleSweeper
 	// Logger receives internal errors; nil discards them.
 	Logger *slog.Logger
 }
@@ -189,6 +196,11 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, res *authn.Result, b
 			return err
 		}
 		return a.explain(w, r, body)
+	case path == "lifecycle/sweep" && m == http.MethodPost:
+		if err := a.authorize(r, res, "SweepLifecycle"); err != nil {
+			return err
+		}
+		return a.sweepLifecycle(w, r)
 	}
 	return &Error{Status: http.StatusNotFound, Code: "NotFound", Message: "no admin operation " + m + " " + r.URL.Path + "; see docs/admin-api.md"}
 }
@@ -372,6 +384,20 @@ func (a *API) explain(w http.ResponseWriter, r *http.Request, body []byte) error
 	if errors.As(err, &re) {
 		return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: re.Message}
 	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// sweepLifecycle runs a lifecycle sweep now instead of at the sweeper's
+// next tick: after a dev clock advance, what is due goes at once.
+func (a *API) sweepLifecycle(w http.ResponseWriter, r *http.Request) error {
+	if a.cfg.Lifecycle == nil {
+		return &Error{Status: http.StatusNotImplemented, Code: "NotImplemented", Message: "this server runs no lifecycle sweeper"}
+	}
+	out, err := a.cfg.Lifecycle.SweepLifecycle(r.Context())
 	if err != nil {
 		return err
 	}

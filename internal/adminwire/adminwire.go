@@ -27,6 +27,19 @@ const Service = "signet"
 // stream whose last entry is manifest.json (package backup).
 const BackupContentType = "application/x-tar"
 
+// LifecycleSweep is what one run of the lifecycle sweeper did (POST
+// …/lifecycle/sweep).
+type LifecycleSweep struct {
+	// At is the lifetime clock's time the sweep judged by.
+	At time.Time `json:"at"`
+	// Buckets is the number of buckets with a lifecycle configuration.
+	Buckets                   int `json:"buckets"`
+	UploadsAborted            int `json:"uploads_aborted"`
+	ObjectsExpired            int `json:"objects_expired"`
+	NoncurrentVersionsExpired int `json:"noncurrent_versions_expired"`
+	DeleteMarkersRemoved      int `json:"delete_markers_removed"`
+}
+
 // Clock is the server's view of time (GET …/clock, POST …/clock/advance).
 type Clock struct {
 	// Now is the lifetime clock: presigned URL windows, session expiry and

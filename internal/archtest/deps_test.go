@@ -62,7 +62,7 @@ var heartMayUse = map[string][]string{
 }
 
 func TestHeartIsStdlibOnly(t *testing.T) {
-	for _, dir := range []string{"sigv4", "sigv2", "lifetime", "clock", "secret", "checksum", "policy", "duration", "cors", "postpolicy"} {
+	for _, dir := range []string{"sigv4", "sigv2", "lifetime", "clock", "secret", "checksum", "policy", "duration", "cors", "postpolicy", "lifecycle"} {
 		for file, ims := range imports(t, dir) {
 			for _, im := range ims {
 				if !isStdlib(im) && !slices.Contains(heartMayUse[dir], im) {

@@ -30,6 +30,9 @@ var (
 	ErrInvalidArgument = errors.New("meta: invalid argument")
 	// ErrNoSuchCORSConfiguration: the bucket has no CORS configuration.
 	ErrNoSuchCORSConfiguration = errors.New("meta: no such CORS configuration")
+	// ErrNoSuchLifecycleConfiguration: the bucket has no lifecycle
+	// configuration.
+	ErrNoSuchLifecycleConfiguration = errors.New("meta: no such lifecycle configuration")
 	// ErrNoSuchVersion: the key has no version of that ID.
 	ErrNoSuchVersion = errors.New("meta: no such version")
 	// ErrVersioningChanged: a write's VersionID does not suit the bucket's
@@ -375,6 +378,13 @@ type Store interface {
 	PutBucketCORS(ctx context.Context, bucket, doc string) error
 	GetBucketCORS(ctx context.Context, bucket string) (string, error) // ErrNoSuchCORSConfiguration
 	DeleteBucketCORS(ctx context.Context, bucket string) error        // a missing configuration is not an error
+
+	// PutBucketLifecycle, GetBucketLifecycle and DeleteBucketLifecycle
+	// keep a bucket's lifecycle configuration with the rules of the CORS
+	// methods above (ErrNoSuchLifecycleConfiguration when it has none).
+	PutBucketLifecycle(ctx context.Context, bucket, doc string) error
+	GetBucketLifecycle(ctx context.Context, bucket string) (string, error)
+	DeleteBucketLifecycle(ctx context.Context, bucket string) error
 
 	// PutBucketTags replaces a bucket's tag set; nil or empty removes
 	// it. ErrNoSuchBucket on a missing bucket.

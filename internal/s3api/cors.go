@@ -54,6 +54,25 @@ func (a *API) putBucketCors(rq *request) error {
 // integrity header on this operation (the SDKs send Content-MD5 or, since
 // 2025, x-amz-checksum-crc32) and checks it before the document.
 func readCORSBody(rq *request) (*cors.Config, error) {
+	// ASSUMED: a document over S3's 64 KB limit is answered as any XML
+	// body over its operation's limit.
+	body, err := readCheckedBody(rq, cors.MaxDocument)
+	if err != nil {
+		return nil, err
+	}
+	var d cors.Document
+	if err := readXML(bytes.NewReader(body), cors.MaxDocument, maxCORSElems, maxCORSItems, &d); err != nil {
+		return nil, err
+	}
+	cfg, err := cors.Validate(&d)
+	return cfg, corsConfigError(err)
+}
+
+// readCheckedBody reads a bucket configuration's body of at most limit
+// bytes. S3 requires an integrity header on these operations (the SDKs
+// send Content-MD5 or, since 2025, x-amz-checksum-crc32) and checks it
+// before the document; an empty body is MissingRequestBodyError.
+func readCheckedBody(rq *request, limit int) ([]byte, error) {
 	digests, err := newBodyDigests(rq.r.Header)
 	if err != nil {
 		return nil, err
@@ -61,13 +80,11 @@ func readCORSBody(rq *request) (*cors.Config, error) {
 	if digests.md5 == nil && digests.sum == nil {
 		return nil, s3Err(codeInvalidRequest).msg("Missing required header for this request: Content-MD5")
 	}
-	// ASSUMED: a document over S3's 64 KB limit is answered as any XML
-	// body over its operation's limit.
-	body, err := io.ReadAll(io.LimitReader(io.TeeReader(rq.res.Body, digests), cors.MaxDocument+1))
+	body, err := io.ReadAll(io.LimitReader(io.TeeReader(rq.res.Body, digests), int64(limit)+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(body) > cors.MaxDocument {
+	if len(body) > limit {
 		return nil, s3Err(codeMaxMessageLengthExceeded)
 	}
 	if err := digests.check(rq.res); err != nil {
@@ -76,12 +93,7 @@ func readCORSBody(rq *request) (*cors.Config, error) {
 	if len(body) == 0 {
 		return nil, s3Err(codeMissingRequestBodyError)
 	}
-	var d cors.Document
-	if err := readXML(bytes.NewReader(body), cors.MaxDocument, maxCORSElems, maxCORSItems, &d); err != nil {
-		return nil, err
-	}
-	cfg, err := cors.Validate(&d)
-	return cfg, corsConfigError(err)
+	return body, nil
 }
 
 // corsConfigError maps package cors's refusals to S3's: a document outside

@@ -89,6 +89,7 @@ const (
 	codeNoSuchBucketPolicy
 	codeNoSuchCORSConfiguration
 	codeNoSuchKey
+	codeNoSuchLifecycleConfiguration
 	codeNoSuchPublicAccessBlockConfiguration
 	codeNoSuchTagSet
 	codeNoSuchUpload
@@ -155,7 +156,7 @@ var codes = [codeCount]errSpec{
 	codeInvalidAccessKeyId: {"InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.",
 		"the access key does not exist, is inactive, or its user was deleted"},
 	codeInvalidArgument: {"InvalidArgument", 400, "Invalid Argument",
-		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId or version-id-marker other than null, a version-id-marker without a key-marker, or two auth mechanisms at once; an x-amz-tagging header that is not URL query parameters or repeats a key; a POST form without its key, its file or a signing field, or with a malformed credential or date"},
+		"a parameter is malformed or out of range (max-keys, part number, encoding-type, copy source, metadata directive), a versionId or version-id-marker other than null, a version-id-marker without a key-marker, or two auth mechanisms at once; an x-amz-tagging header that is not URL query parameters or repeats a key; a POST form without its key, its file or a signing field, or with a malformed credential or date; a lifecycle rule with a day count below 1, a Date not at midnight UTC, an ID over 255 characters or used twice"},
 	codeInvalidBucketAclWithBlockPublicAccessError: {"InvalidBucketAclWithBlockPublicAccessError", 400, "Bucket cannot have public ACLs set with BlockPublicAccess enabled",
 		"CreateBucket sets a public ACL: every new bucket has Block Public Access on, as on AWS since April 2023"},
 	codeInvalidBucketAclWithObjectOwnership: {"InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
@@ -179,9 +180,9 @@ var codes = [codeCount]errSpec{
 	codeInvalidRange: {"InvalidRange", 416, "The requested range is not satisfiable",
 		"Range or x-amz-copy-source-range lies outside the object"},
 	codeInvalidRequest: {"InvalidRequest", 400, "Invalid Request",
-		"a request refused as a whole: conflicting or unsupported checksum headers, a copy onto itself that changes nothing, Range with partNumber, response-* overrides on an anonymous GET, no x-amz-content-sha256, a PutBucketCors rule with an unsupported AllowedMethod or a second wildcard, PutBucketCors without Content-MD5 or a checksum, a CompleteMultipartUpload x-amz-checksum-* that signet cannot check (another algorithm than the upload's)"},
+		"a request refused as a whole: conflicting or unsupported checksum headers, a copy onto itself that changes nothing, Range with partNumber, response-* overrides on an anonymous GET, no x-amz-content-sha256, a PutBucketCors rule with an unsupported AllowedMethod or a second wildcard, PutBucketCors or PutBucketLifecycleConfiguration without Content-MD5 or a checksum, a lifecycle rule without an action or with an action its filter cannot apply to, a CompleteMultipartUpload x-amz-checksum-* that signet cannot check (another algorithm than the upload's)"},
 	codeInvalidStorageClass: {"InvalidStorageClass", 400, "The storage class you specified is not valid",
-		"x-amz-storage-class names no S3 storage class"},
+		"x-amz-storage-class names no S3 storage class; a lifecycle Transition or NoncurrentVersionTransition (signet has one storage class)"},
 	codeInvalidTag: {"InvalidTag", 400, "Your request contains tag input that is not valid. For example, your request might contain duplicate keys, keys or values that are too long, or system tags.",
 		"a tag set (x-amz-tagging, a Tagging body or a POST form's tagging field) holds an empty, over-long (128 and 256 UTF-16 units) or aws:-prefixed key, an over-long value, a character outside letters, numbers, spaces and _ . : / = + - @, or a key twice"},
 	codeInvalidToken: {"InvalidToken", 400, "The provided token is malformed or otherwise invalid.",
@@ -213,7 +214,7 @@ var codes = [codeCount]errSpec{
 	codeMissingContentLength: {"MissingContentLength", 411, "You must provide the Content-Length HTTP header.",
 		"not sent: a body without Content-Length is read to its end"},
 	codeMissingRequestBodyError: {"MissingRequestBodyError", 400, "Request Body is empty",
-		"PutBucketCors with an empty body"},
+		"PutBucketCors or PutBucketLifecycleConfiguration with an empty body"},
 	codeNoSuchBucket: {"NoSuchBucket", 404, "The specified bucket does not exist",
 		"the bucket does not exist"},
 	codeNoSuchBucketPolicy: {"NoSuchBucketPolicy", 404, "The bucket policy does not exist",
@@ -222,6 +223,8 @@ var codes = [codeCount]errSpec{
 		"GetBucketCors on a bucket that has no CORS configuration"},
 	codeNoSuchKey: {"NoSuchKey", 404, "The specified key does not exist.",
 		"the key does not exist (GetObject, HeadObject, a copy's source) and the caller may list the bucket"},
+	codeNoSuchLifecycleConfiguration: {"NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist",
+		"GetBucketLifecycleConfiguration on a bucket that has no lifecycle configuration"},
 	codeNoSuchPublicAccessBlockConfiguration: {"NoSuchPublicAccessBlockConfiguration", 404, "The public access block configuration was not found",
 		"GetPublicAccessBlock on a bucket that has no Block Public Access configuration"},
 	codeNoSuchTagSet: {"NoSuchTagSet", 404, "There is no tag set associated with the bucket.",
@@ -294,6 +297,7 @@ var domainErrors = []struct {
 	{meta.ErrNoSuchBucket, codeNoSuchBucket},
 	{meta.ErrNoSuchBucketPolicy, codeNoSuchBucketPolicy},
 	{meta.ErrNoSuchCORSConfiguration, codeNoSuchCORSConfiguration},
+	{meta.ErrNoSuchLifecycleConfiguration, codeNoSuchLifecycleConfiguration},
 	{meta.ErrBucketExists, codeBucketAlreadyOwnedByYou},
 	{meta.ErrBucketNotEmpty, codeBucketNotEmpty},
 	{meta.ErrNoSuchKey, codeNoSuchKey},

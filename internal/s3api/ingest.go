@@ -142,11 +142,17 @@ func errEntityTooLarge(proposed, max int64) *apiError {
 // request (the commit already happened); a failure only leaves an orphan
 // for start-up recovery, so it is logged, not returned.
 func (a *API) deleteBlobs(rq *request, ids []storage.BlobID) {
-	ctx := context.WithoutCancel(rq.r.Context())
+	a.freeBlobs(rq.r.Context(), slog.String("request_id", rq.reqID), ids)
+}
+
+// freeBlobs is deleteBlobs for any caller (the lifecycle sweeper too),
+// who names itself in the log line with by.
+func (a *API) freeBlobs(ctx context.Context, by slog.Attr, ids []storage.BlobID) {
+	ctx = context.WithoutCancel(ctx)
 	for _, id := range ids {
 		if err := a.cfg.Blobs.Delete(ctx, id); err != nil {
 			a.log.LogAttrs(ctx, slog.LevelWarn, "s3api: blob delete failed",
-				slog.String("request_id", rq.reqID), slog.String("blob", string(id)), slog.String("error", err.Error()))
+				by, slog.String("blob", string(id)), slog.String("error", err.Error()))
 		}
 	}
 }

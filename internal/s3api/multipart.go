@@ -134,6 +134,7 @@ func (a *API) createUpload(rq *request) error {
 		rq.w.Header().Set("x-amz-checksum-type", u.ChecksumType)
 	}
 	setUploadSSEHeaders(rq.w.Header(), &u)
+	a.setAbortHeaders(rq, &u)
 	return writeXML(rq.w, http.StatusOK, initiateResult{NS: s3NS, Bucket: rq.bucket, Key: rq.key, UploadID: u.ID})
 }
 

@@ -182,6 +182,7 @@ func (a *API) writeObjectHeaders(rq *request, obj *meta.Object, rng byteRange, p
 	if !partial && partNumber == 0 && rq.r.Header.Get("x-amz-checksum-mode") == "ENABLED" {
 		setChecksumHeaders(h, obj.Checksums, obj.ChecksumType)
 	}
+	a.setExpirationHeader(rq, obj)
 	q := rq.query
 	for _, o := range responseOverrides {
 		if v := q.Get(o.param); v != "" {

@@ -70,6 +70,7 @@ func (a *API) putObject(rq *request) error {
 	setChecksumHeaders(h, obj.Checksums, obj.ChecksumType)
 	setSSEHeader(h, obj.ServerSideEncryption)
 	setSSECHeaders(h, &obj)
+	a.setExpirationHeader(rq, &obj)
 	setStatusNoBody(rq.w, http.StatusOK)
 	return nil
 }

@@ -60,6 +60,9 @@ var refusals = []refusal{
 	// reported; these change what the API does (an archived object needs
 	// RestoreObject) or belong to other products.
 	{header: "x-amz-storage-class", selects: oneOf("GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE"), feature: "archive and non-regional storage classes", code: codeNotImplemented, echo: true},
+	// signet has no transitions, so only the default minimum size for
+	// them is honoured (lifecycle.go).
+	{header: "x-amz-transition-default-minimum-object-size", ops: []string{"PutBucketLifecycleConfiguration"}, selects: notEqual(transitionMinSize), feature: "transition minimum object sizes (signet has no transitions)", code: codeNotImplemented},
 	{header: "x-amz-write-offset-bytes", feature: "appends to an object", code: codeNotImplemented},
 	// Conditions are implemented on reads and writes, not on deletes.
 	{header: "if-match", ops: []string{"DeleteObject"}, feature: "conditional deletes", code: codeNotImplemented},
@@ -315,9 +318,19 @@ func refuseSubresource(q url.Values, method string, object bool) error {
 
 // servedSubresource reports whether a subresource of the table is served
 // for this method and target: ListObjectVersions, a bucket's GET ?versions,
-// is; the other methods on it, and an object's, are still refused.
+// is, and a bucket's GET, PUT and DELETE ?lifecycle; the other methods on
+// them, and an object's (which would otherwise read, overwrite or delete
+// the object), are still refused.
 func servedSubresource(name, method string, object bool) bool {
-	return name == "versions" && method == http.MethodGet && !object
+	switch {
+	case object:
+		return false
+	case name == "versions":
+		return method == http.MethodGet
+	case name == "lifecycle":
+		return method == http.MethodGet || method == http.MethodPut || method == http.MethodDelete
+	}
+	return false
 }
 
 func (sr subresource) op(method string) string {

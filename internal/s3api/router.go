@@ -232,6 +232,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "GetBucketCors", action: "s3:GetBucketCORS", handle: (*API).getBucketCors}, nil
 		case q.Has("encryption"):
 			return route{op: "GetBucketEncryption", action: "s3:GetEncryptionConfiguration", handle: (*API).getBucketEncryption}, nil
+		case q.Has("lifecycle"):
+			return route{op: "GetBucketLifecycleConfiguration", action: "s3:GetLifecycleConfiguration", handle: (*API).getBucketLifecycle}, nil
 		case q.Has("versions"):
 			return route{op: "ListObjectVersions", action: "s3:ListBucketVersions", handle: (*API).listObjectVersions}, nil
 		case q.Has("versioning"):
@@ -271,6 +273,8 @@ func resolveBucket(m string, q url.Values) (route, error) {
 			return route{op: "PutBucketCors", action: "s3:PutBucketCORS", handle: (*API).putBucketCors}, nil
 		case q.Has("encryption"):
 			return route{op: "PutBucketEncryption", action: "s3:PutEncryptionConfiguration", handle: (*API).putBucketEncryption}, nil
+		case q.Has("lifecycle"):
+			return route{op: "PutBucketLifecycleConfiguration", action: "s3:PutLifecycleConfiguration", handle: (*API).putBucketLifecycle}, nil
 		case q.Has("tagging"):
 			return route{op: "PutBucketTagging", action: "s3:PutBucketTagging", handle: (*API).putBucketTagging}, nil
 		case q.Has("versioning"):
@@ -289,6 +293,10 @@ func resolveBucket(m string, q url.Values) (route, error) {
 		if q.Has("cors") {
 			// AWS has no s3:DeleteBucketCORS: deleting is putting.
 			return route{op: "DeleteBucketCors", action: "s3:PutBucketCORS", handle: (*API).deleteBucketCors}, nil
+		}
+		if q.Has("lifecycle") {
+			// Nor s3:DeleteLifecycleConfiguration.
+			return route{op: "DeleteBucketLifecycle", action: "s3:PutLifecycleConfiguration", handle: (*API).deleteBucketLifecycle}, nil
 		}
 		if q.Has("tagging") {
 			// AWS has no s3:DeleteBucketTagging either.

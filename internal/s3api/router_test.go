@@ -114,7 +114,7 @@ func TestUnknownSubresourceAndMethod(t *testing.T) {
 	e := newEnv(t)
 	e.bucket("bkt")
 	expectErr(t, e.do("GET", "/bkt?policy", nil), 501, "NotImplemented")
-	expectErr(t, e.do("PUT", "/bkt?lifecycle", nil), 501, "NotImplemented")
+	expectErr(t, e.do("PUT", "/bkt?logging", nil), 501, "NotImplemented")
 	expectErr(t, e.do("GET", "/bkt/k?torrent", nil), 501, "NotImplemented")
 	expectErr(t, e.do("PATCH", "/bkt/k", nil), 405, "MethodNotAllowed")
 	// Parameters that are not subresources are ignored, as AWS does.

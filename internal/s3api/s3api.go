@@ -103,6 +103,10 @@ type Config struct {
 	// CORS stores bucket CORS configurations; nil leaves the cors
 	// subresource unimplemented and answers no request with CORS headers.
 	CORS BucketCORS
+	// Lifecycle stores bucket lifecycle configurations; nil leaves the
+	// lifecycle subresource unimplemented, sends no x-amz-expiration and
+	// makes SweepLifecycle a no-op.
+	Lifecycle BucketLifecycle
 }
 
 // API is the S3 REST handler. Besides serving requests (ServeHTTP) it

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"signet/internal/access"
@@ -62,6 +63,11 @@ type Server struct {
 	// afterSnapshot, when set (tests), runs between a backup's metadata
 	// copy and its blob copies.
 	afterSnapshot func()
+	// s3 runs lifecycle sweeps (lifecycle.go), one at a time under
+	// lifecycleMu; lifecycleDone closes when the periodic sweeper ends.
+	s3            *s3api.API
+	lifecycleMu   sync.Mutex
+	lifecycleDone chan struct{}
 }
 
 // New opens the data directory, recovers from any crash, and builds the
@@ -198,6 +204,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		Logger:             log,
 		Account:            root.AccountID,
 		CORS:               store,
+		Lifecycle:          store,
 	})
 	if err != nil {
 		s.Close()
@@ -210,6 +217,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		s.Close()
 		return nil, err
 	}
+	s.s3 = api
 	front := &frontDoor{s3: api, auth: auth}
 	if front.iam, err = iamapi.New(iamapi.Config{IAM: identities, Authz: authz, Logger: log}); err != nil {
 		s.Close()
@@ -219,7 +227,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		s.Close()
 		return nil, err
 	}
-	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, ClockStore: md, Backup: s, Logger: log})
+	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, ClockStore: md, Backup: s, Lifecycle: s, Logger: log})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -228,6 +236,8 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	sweepCtx, stop := context.WithCancel(context.Background())
 	s.stopSweep, s.sweepDone = stop, make(chan struct{})
 	go s.sweepSessions(sweepCtx)
+	s.lifecycleDone = make(chan struct{})
+	go s.sweepLifecycleEvery(sweepCtx)
 	if cfg.DevClock {
 		log.Warn("dev clock enabled: admin callers can move this server's time forward", "addr", cfg.Addr)
 	}
@@ -305,6 +315,7 @@ func (s *Server) Close() error {
 	if s.stopSweep != nil {
 		s.stopSweep()
 		<-s.sweepDone
+		<-s.lifecycleDone
 	}
 	return errors.Join(s.meta.Close(), s.blobs.Close())
 }

@@ -34,6 +34,7 @@
 //	deletedkeys   key ID -> tombstone of a deleted access key
 //	bucketpolicy  bucket name -> bucket policy record
 //	bucketcors    bucket name -> CORS configuration record
+//	bucketlifecycle  bucket name -> lifecycle configuration record
 //	versions      bucket name -> nested bucket: every version of a bucket
 //	              ever versioned (versions.go)
 //
@@ -87,6 +88,8 @@ var (
 	bktBucketPolicy = []byte("bucketpolicy")
 	bktDeletedKeys  = []byte("deletedkeys")
 	bktBucketCORS   = []byte("bucketcors")
+	// bktBucketLifecycle came with schema version 6.
+	bktBucketLifecycle = []byte("bucketlifecycle")
 )
 
 // topBuckets are all the top-level buckets of the layout.
@@ -95,6 +98,7 @@ var topBuckets = [][]byte{
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
 	bktDeletedKeys, bktBucketCORS, bktVersions, bktCompleted, bktCompletedIdx,
+	bktBucketLifecycle,
 }
 
 // schemaVersion is the layout described in the package comment. Version 2
@@ -106,8 +110,14 @@ var topBuckets = [][]byte{
 // their bucket. Version 5 added object versions and delete markers, and
 // fields appended to bucket and object records (versioning state, tags,
 // ACLs, ownership, public access blocks): older binaries would neither
-// remove versions with their bucket nor read the longer records.
-const schemaVersion = 5
+// remove versions with their bucket nor read the longer records. Version
+// 6 added encryption at rest (blobs sealed under the sealing key, SSE-C
+// fields appended to object, upload and completion records) and bucket
+// lifecycle configurations: an older binary would serve sealed blobs as
+// their ciphertext, and would not remove a lifecycle configuration with
+// its bucket, so a bucket created again under the name would inherit
+// rules that delete its objects.
+const schemaVersion = 6
 
 // SchemaVersion is the newest layout this binary reads and writes: a
 // backup records it, and a restore refuses a backup of a newer one.
@@ -447,13 +457,13 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 				return err
 			}
 		}
-		// The policy and the CORS configuration go with the bucket: a
-		// bucket created again under the name starts without them.
-		if err := tx.Bucket(bktBucketPolicy).Delete(bn); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bktBucketCORS).Delete(bn); err != nil {
-			return err
+		// The policy and the CORS and lifecycle configurations go with
+		// the bucket: a bucket created again under the name starts
+		// without them.
+		for _, b := range [][]byte{bktBucketPolicy, bktBucketCORS, bktBucketLifecycle} {
+			if err := tx.Bucket(b).Delete(bn); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket(bktBuckets).Delete(bn)
 	})

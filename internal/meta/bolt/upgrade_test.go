@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -240,7 +241,7 @@ func TestNewerStoreRefused(t *testing.T) {
 		t.Errorf("error %v is not ErrUnsupportedVersion", err)
 	}
 	msg := err.Error()
-	for _, want := range []string{path, "schema version 6", "supports versions 1 to 5", "upgrade signet"} {
+	for _, want := range []string{path, fmt.Sprintf("schema version %d", schemaVersion+1), fmt.Sprintf("supports versions 1 to %d", schemaVersion), "upgrade signet"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not say %q", msg, want)
 		}

@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Buckets", testBuckets},
 		{"DeleteBucket", testDeleteBucket},
 		{"BucketCORS", testBucketCORS},
+		{"BucketLifecycle", testBucketLifecycle},
 		{"BucketTags", testBucketTags},
 		{"ObjectTags", testObjectTags},
 		{"UploadTags", testUploadTags},
@@ -1515,6 +1516,10 @@ func testClosed(t *testing.T, s meta.Store) {
 	_, err = s.GetBucketCORS(ctx, "b")
 	wantErr(t, "GetBucketCORS after Close", err, meta.ErrClosed)
 	wantErr(t, "PutBucketCORS after Close", s.PutBucketCORS(ctx, "b", "<CORSConfiguration/>"), meta.ErrClosed)
+	_, err = s.GetBucketLifecycle(ctx, "b")
+	wantErr(t, "GetBucketLifecycle after Close", err, meta.ErrClosed)
+	wantErr(t, "PutBucketLifecycle after Close", s.PutBucketLifecycle(ctx, "b", "<LifecycleConfiguration/>"), meta.ErrClosed)
+	wantErr(t, "DeleteBucketLifecycle after Close", s.DeleteBucketLifecycle(ctx, "b"), meta.ErrClosed)
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
