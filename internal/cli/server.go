@@ -58,6 +58,10 @@ saves them to DATA-DIR/root-credentials.json (0600) and prints them once.`,
 				help: "allow --dev-clock on a non-loopback address"},
 			{name: "debug-addr", arg: "HOST:PORT", value: (*textFlag)(&o.debugAddr),
 				help: "serve Go runtime profiles (net/http/pprof) on this loopback\naddress, e.g. 127.0.0.1:6060; off by default"},
+			{name: "metrics-addr", arg: "HOST:PORT", value: (*textFlag)(&c.MetricsAddr), env: config.EnvMetricsAddr,
+				help: "serve Prometheus metrics on /metrics at this address (no\nauthentication: keep it private); off by default"},
+			{name: "metrics-on-main", value: (*switchFlag)(&c.MetricsOnMain),
+				help: "serve Prometheus metrics on the main listener at\n/_signet/metrics (no authentication)"},
 			{name: "max-conns", arg: "N", value: (*intFlag)(&c.MaxConns), env: config.EnvMaxConns,
 				def: strconv.Itoa(config.DefaultMaxConns), help: "connections served at once; more wait in the listen backlog"},
 			{name: "body-idle-timeout", arg: "DURATION", value: (*durationFlag)(&c.BodyIdleTimeout), env: config.EnvBodyIdleTimeout,
@@ -70,6 +74,7 @@ saves them to DATA-DIR/root-credentials.json (0600) and prints them once.`,
 			"signet server --addr 127.0.0.1:9000 --data-dir /var/lib/signet",
 			"signet server --dev-clock          # let 'signet admin clock advance' move time",
 			"signet server --debug-addr 127.0.0.1:6060   # pprof at /debug/pprof/ (loopback only)",
+			"signet server --metrics-addr 127.0.0.1:9090 # Prometheus metrics at /metrics",
 			"signet server --addr :443 --tls-cert cert.pem --tls-key key.pem --domains s3.example.com",
 		},
 		footer: "Exit codes: 0 stopped cleanly; 1 could not start or serve; 2 usage error.",
@@ -111,6 +116,7 @@ func runServer(env Env) int {
 		return 1
 	}
 	defer srv.Close()
+	srv.Version = Version
 	if *debugAddr != "" {
 		addr, err := server.ServeDebug(env.Ctx, *debugAddr, log)
 		if err != nil {

@@ -24,6 +24,8 @@ const (
 	// EnvMaxConns and EnvBodyIdleTimeout set MaxConns and BodyIdleTimeout.
 	EnvMaxConns        = "SIGNET_MAX_CONNS"
 	EnvBodyIdleTimeout = "SIGNET_BODY_IDLE_TIMEOUT"
+	// EnvMetricsAddr sets MetricsAddr.
+	EnvMetricsAddr = "SIGNET_METRICS_ADDR"
 )
 
 // Config is the server's configuration.
@@ -71,7 +73,17 @@ type Config struct {
 	// stall, not for all of ReadTimeout. Zero means the default.
 	MaxConns        int
 	BodyIdleTimeout time.Duration
+
+	// MetricsAddr, when set, is a listener of its own that serves
+	// Prometheus metrics on /metrics; MetricsOnMain serves them on the
+	// main listener at /_signet/metrics instead (or as well). Both are
+	// off by default: the metrics answer without authentication.
+	MetricsAddr   string
+	MetricsOnMain bool
 }
+
+// MetricsOn reports whether the server keeps metrics.
+func (c Config) MetricsOn() bool { return c.MetricsAddr != "" || c.MetricsOnMain }
 
 // Defaults of the connection limits.
 const (
@@ -154,6 +166,7 @@ func Default() Config {
 	if v := os.Getenv(EnvLogLevel); v != "" {
 		c.LogLevel = v
 	}
+	c.MetricsAddr = os.Getenv(EnvMetricsAddr)
 	c.RootAccessKeyID = os.Getenv(EnvRootKeyID)
 	c.RootSecret = os.Getenv(EnvRootSecret)
 	return c
@@ -192,6 +205,11 @@ func (c Config) Validate() error {
 	}
 	if c.DevClock && !c.DevClockForce && !loopback(c.Addr) {
 		return fmt.Errorf("--dev-clock is refused on the non-loopback address %q: listen on 127.0.0.1 or ::1, or add --dev-clock-force if you really want anyone who can reach it with admin credentials to move time", c.Addr)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr %q: %v", c.MetricsAddr, err)
+		}
 	}
 	if c.MaxConns < 0 || c.BodyIdleTimeout < 0 {
 		return errors.New("--max-conns and --body-idle-timeout must not be negative (zero means the default)")

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"signet/internal/authn"
+	"signet/internal/reqinfo"
 	"signet/internal/awschunked"
 	"signet/internal/meta"
 	"signet/internal/postpolicy"
@@ -471,6 +472,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, reqID string, e
 			slog.String("request_id", reqID), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	}
+	reqinfo.From(r.Context()).SetError(e.Code.String())
 	h := w.Header()
 	if e.Status == http.StatusNotModified || r.Method == http.MethodHead {
 		w.WriteHeader(e.Status)
