@@ -12,10 +12,10 @@ import (
 	"strings"
 
 	"signet/internal/authn"
-	"signet/internal/reqinfo"
 	"signet/internal/awschunked"
 	"signet/internal/meta"
 	"signet/internal/postpolicy"
+	"signet/internal/reqinfo"
 )
 
 // apiError is an S3 error ready for the wire. Handlers return it (or a
