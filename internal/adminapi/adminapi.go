@@ -24,6 +24,7 @@ import (
 	"signet/internal/explain"
 	"signet/internal/iam"
 	"signet/internal/meta"
+	"signet/internal/reqinfo"
 	"signet/internal/wiring"
 )
 
@@ -124,6 +125,7 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // WriteError writes e as the API's JSON error body.
 func WriteError(w http.ResponseWriter, e *Error, requestID string) {
+	reqinfo.FromWriter(w).SetError(e.Code)
 	writeJSON(w, e.Status, adminwire.ErrorBody{Error: &adminwire.Error{Code: e.Code, Message: e.Message}, RequestID: requestID})
 }
 
@@ -206,7 +208,10 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, res *authn.Result, b
 }
 
 func (a *API) authorize(r *http.Request, res *authn.Result, action string) error {
+	// Every admin operation is authorised first, by its one name.
+	reqinfo.From(r.Context()).SetOperation(action)
 	if err := a.cfg.Authz.Authorize(r, res, "signet:"+action, "*"); err != nil {
+		reqinfo.From(r.Context()).SetDenied()
 		return &Error{Status: http.StatusForbidden, Code: "AccessDenied",
 			Message: "User: " + res.Principal.ARN + " is not authorized to perform: signet:" + action + " on resource: *"}
 	}

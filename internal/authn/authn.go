@@ -197,7 +197,7 @@ func (a *Authenticator) verifyV4(r *http.Request, mech mechanism, mode sigv4.Mod
 		if v := lt.At(auth.Date, now); v != lifetime.Valid {
 			return verifiedV4{}, verdictFailure(v, lt, auth.Date, now, auth.SecurityToken, strconv.FormatInt(auth.Expires, 10))
 		}
-		res.Deadline = lt.Effective
+		res.Deadline, res.LimitedBy = lt.Effective, lt.LimitedBy
 		return verifiedV4{auth: auth, key: key, res: res}, nil
 	}
 	res.AuthType = AuthHeader
@@ -332,7 +332,7 @@ func (a *Authenticator) sigV2(r *http.Request, mech mechanism, virtualBucket str
 	if v := lt.At(time.Time{}, now); v != lifetime.Valid {
 		return nil, verdictFailure(v, lt, time.Time{}, now, token, "")
 	}
-	res.Deadline = lt.Effective
+	res.Deadline, res.LimitedBy = lt.Effective, lt.LimitedBy
 	return res, nil
 }
 

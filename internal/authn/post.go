@@ -161,7 +161,7 @@ func (a *Authenticator) postLifetime(cred *Credential, policyB64, token string, 
 	default:
 		return PostAuth{}, &Failure{Reason: ReasonPostPolicyExpired}
 	}
-	res := &Result{Principal: cred.Principal, AuthType: AuthPOST, SignatureVersion: version, Deadline: lt.Effective, DecodedLength: -1}
+	res := &Result{Principal: cred.Principal, AuthType: AuthPOST, SignatureVersion: version, Deadline: lt.Effective, LimitedBy: lt.LimitedBy, DecodedLength: -1}
 	if !signedAt.IsZero() {
 		res.SignatureAge = now.Sub(signedAt)
 	}

@@ -6,6 +6,7 @@ package authn
 import (
 	"errors"
 	"io"
+	"signet/internal/lifetime"
 	"signet/internal/meta"
 	"strings"
 	"time"
@@ -108,6 +109,9 @@ type Result struct {
 	// Deadline is the effective expiry of a presigned request (zero for
 	// header auth and anonymous requests).
 	Deadline time.Time
+	// LimitedBy says what sets Deadline: the URL's own window or the
+	// credentials that signed it ("" when Deadline is zero).
+	LimitedBy lifetime.Limit
 	// ContentSHA256 is the x-amz-content-sha256 the client sent, if any.
 	ContentSHA256 string
 	// Body is the payload to read in place of r.Body: aws-chunked bodies

@@ -15,6 +15,7 @@ import (
 
 	"signet/internal/errdoc"
 	"signet/internal/iam"
+	"signet/internal/reqinfo"
 )
 
 // Namespaces of the two Query services signet serves.
@@ -229,6 +230,7 @@ type errorEnvelope struct {
 
 // WriteError writes e in the Query error envelope.
 func WriteError(w http.ResponseWriter, ns string, e *Error, requestID string) {
+	reqinfo.FromWriter(w).SetError(e.Code)
 	env := errorEnvelope{Xmlns: ns, RequestID: requestID}
 	env.Error.Type = "Sender"
 	if e.Receiver {

@@ -33,6 +33,8 @@ const (
 	// same names.
 	EnvRootCredentialsFile = "SIGNET_ROOT_CREDENTIALS_FILE"
 	EnvSealingKeyFile      = "SIGNET_SEALING_KEY_FILE"
+	// EnvMetricsAddr sets MetricsAddr.
+	EnvMetricsAddr = "SIGNET_METRICS_ADDR"
 )
 
 // Config is the server's configuration.
@@ -100,7 +102,17 @@ type Config struct {
 	// who the client is and whether it used HTTPS. From any other peer
 	// the headers are ignored: anyone can send them. Empty trusts none.
 	TrustedProxies []string
+
+	// MetricsAddr, when set, is a listener of its own that serves
+	// Prometheus metrics on /metrics; MetricsOnMain serves them on the
+	// main listener at /_signet/metrics instead (or as well). Both are
+	// off by default: the metrics answer without authentication.
+	MetricsAddr   string
+	MetricsOnMain bool
 }
+
+// MetricsOn reports whether the server keeps metrics.
+func (c Config) MetricsOn() bool { return c.MetricsAddr != "" || c.MetricsOnMain }
 
 // Defaults of the connection limits.
 const (
@@ -195,6 +207,7 @@ func Default() Config {
 	}
 	c.RootCredentialsFile = os.Getenv(EnvRootCredentialsFile)
 	c.SealingKeyFile = os.Getenv(EnvSealingKeyFile)
+	c.MetricsAddr = os.Getenv(EnvMetricsAddr)
 	c.RootAccessKeyID = os.Getenv(EnvRootKeyID)
 	c.RootSecret = os.Getenv(EnvRootSecret)
 	return c
@@ -236,6 +249,11 @@ func (c Config) Validate() error {
 	}
 	if c.DevClock && !c.DevClockForce && !loopback(c.Addr) {
 		return fmt.Errorf("--dev-clock is refused on the non-loopback address %q: listen on 127.0.0.1 or ::1, or add --dev-clock-force if you really want anyone who can reach it with admin credentials to move time", c.Addr)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr %q: %v", c.MetricsAddr, err)
+		}
 	}
 	if c.MaxConns < 0 || c.BodyIdleTimeout < 0 {
 		return errors.New("--max-conns and --body-idle-timeout must not be negative (zero means the default)")

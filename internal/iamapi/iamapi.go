@@ -13,6 +13,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/awsquery"
 	"signet/internal/iam"
+	"signet/internal/reqinfo"
 	"signet/internal/wiring"
 )
 
@@ -80,6 +81,7 @@ func (h *handler) ServeQuery(w http.ResponseWriter, r *http.Request, c *awsquery
 		awsquery.WriteError(w, awsquery.IAMNamespace, awsquery.InvalidAction(c.Action, c.Version), c.RequestID)
 		return
 	}
+	reqinfo.From(r.Context()).SetOperation(c.Action)
 	if e := awsquery.Refuse(c, unsupported, InvalidInput); e != nil {
 		awsquery.WriteError(w, awsquery.IAMNamespace, e, c.RequestID)
 		return

@@ -15,6 +15,7 @@ import (
 	"signet/internal/awschunked"
 	"signet/internal/meta"
 	"signet/internal/postpolicy"
+	"signet/internal/reqinfo"
 )
 
 // apiError is an S3 error ready for the wire. Handlers return it (or a
@@ -481,6 +482,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, reqID string, e
 			slog.String("request_id", reqID), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	}
+	reqinfo.From(r.Context()).SetError(e.Code.String())
 	h := w.Header()
 	if e.Status == http.StatusNotModified || r.Method == http.MethodHead {
 		w.WriteHeader(e.Status)

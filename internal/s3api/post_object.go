@@ -16,6 +16,8 @@ import (
 	"signet/internal/checksum"
 	"signet/internal/meta"
 	"signet/internal/postpolicy"
+	"signet/internal/reason"
+	"signet/internal/reqinfo"
 	"signet/internal/storage"
 )
 
@@ -54,6 +56,7 @@ func (a *API) postObject(rq *request) error {
 		return err
 	}
 	res, err := a.authenticateForm(rq, pa, form)
+	a.recordForm(rq, res, err)
 	if err != nil {
 		return policyError(err)
 	}
@@ -101,6 +104,22 @@ func (a *API) authenticateForm(rq *request, pa PostAuthenticator, form *postForm
 		return res, err
 	}
 	return res, nil
+}
+
+// recordForm notes in the request's record how the form authenticated:
+// the form's own signer, or why its signature or policy refused it.
+func (a *API) recordForm(rq *request, res authn.PostAuth, err error) {
+	rec := reqinfo.From(rq.r.Context())
+	var f *authn.Failure
+	switch {
+	case rec == nil:
+	case err != nil && errors.As(err, &f):
+		rec.SetAuthFailure(reqinfo.AuthPOST, reqinfo.Outcome(err))
+	case err != nil:
+		rec.SetAuthFailure(reqinfo.AuthPOST, reason.PolicyConditionFailed)
+	case res.Result != rq.res:
+		rec.SetResult(res.Result, a.presignedNow(res.Result))
+	}
 }
 
 // requireFormKey is the form's key field, which S3 requires.

@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"signet/internal/authn"
 	"signet/internal/meta"
+	"signet/internal/reqinfo"
 	"signet/internal/requestid"
 )
 
@@ -66,13 +68,17 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// "x-amz-id-2" into a new string on every request.
 	h["X-Amz-Id-2"] = []string{hostID(reqID)}
 	h["Server"] = serverHeader
+	rec := reqinfo.From(r.Context())
+	rec.SetAPI(reqinfo.APIS3)
 	if r.Method == http.MethodOptions {
+		rec.SetOperation(opPreflight)
 		a.servePreflight(w, r, reqID)
 		return
 	}
 	a.addCORSHeaders(w, r)
 
 	p := a.prepare(r)
+	a.record(rec, r, &p)
 	err := p.err
 	if err == nil {
 		p.rq.w, p.rq.reqID = w, reqID
@@ -81,6 +87,36 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		a.writeError(w, r, reqID, err)
 	}
+}
+
+// opPreflight names a CORS preflight (OPTIONS) in the request record.
+const opPreflight = "PreflightRequest"
+
+// record notes in the request's record (the access log's and the
+// metrics' source) what prepare learnt: the caller or why authentication
+// refused it, the operation, and a policy's refusal.
+func (a *API) record(rec *reqinfo.Record, r *http.Request, p *prepared) {
+	if rec == nil {
+		return
+	}
+	if p.rq == nil {
+		rec.SetAuth(r, nil, p.authErr, time.Time{})
+		return
+	}
+	rec.SetResult(p.rq.res, a.presignedNow(p.rq.res))
+	rec.SetOperation(p.route.op)
+	if p.authzErr != nil {
+		rec.SetDenied()
+	}
+}
+
+// presignedNow is the lifetime clock's time for a presigned request,
+// whose remaining life the record keeps; other requests need no clock.
+func (a *API) presignedNow(res *authn.Result) time.Time {
+	if res == nil || res.Deadline.IsZero() {
+		return time.Time{}
+	}
+	return a.cfg.Clock.Now()
 }
 
 // prepared is a request taken through every step before its handler:

@@ -34,8 +34,16 @@ func (w *discardWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); ret
 // without the network. BenchmarkServeFileBaseline4KiB is the same request
 // to bench/baseline's handler shape (open, stat, copy a file): the ratio
 // of the two is the handler's share of what scripts/load measures.
-func BenchmarkServePresignedGET4KiB(b *testing.B) {
+func BenchmarkServePresignedGET4KiB(b *testing.B) { benchPresignedGET4KiB(b, false) }
+
+// BenchmarkServePresignedGET4KiBMetrics is the same request with metrics
+// on (--metrics-on-main): its ratio to the one above is what recording
+// each request in the metrics costs.
+func BenchmarkServePresignedGET4KiBMetrics(b *testing.B) { benchPresignedGET4KiB(b, true) }
+
+func benchPresignedGET4KiB(b *testing.B, metricsOn bool) {
 	cfg := testConfig(b)
+	cfg.MetricsOnMain = metricsOn
 	s, err := New(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), clock.Real{})
 	if err != nil {
 		b.Fatal(err)

@@ -3,11 +3,14 @@ package server
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"signet/internal/access"
 	"signet/internal/adminapi"
 	"signet/internal/authn"
 	"signet/internal/awsquery"
+	"signet/internal/clock"
+	"signet/internal/reqinfo"
 	"signet/internal/requestid"
 )
 
@@ -22,17 +25,24 @@ type frontDoor struct {
 	admin *adminapi.API
 	// bodies bounds the large IAM, STS and admin bodies held at once.
 	bodies *awsquery.BodyBudget
+	// clock is the lifetime clock: a presigned call's remaining life is
+	// recorded by it.
+	clock clock.Clock
 }
 
 func (f *frontDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := reqinfo.From(r.Context())
 	if strings.HasPrefix(r.URL.Path, adminapi.Prefix) {
+		rec.SetAPI(reqinfo.APIAdmin)
 		f.serveAdmin(w, r)
 		return
 	}
 	switch queryService(r) {
 	case "iam":
+		rec.SetAPI(reqinfo.APIIAM)
 		f.serveQuery(w, r, "iam", f.iam)
 	case "sts":
+		rec.SetAPI(reqinfo.APISTS)
 		f.serveQuery(w, r, "sts", f.sts)
 	default:
 		f.s3.ServeHTTP(w, r)
@@ -78,6 +88,7 @@ func (f *frontDoor) serveQuery(w http.ResponseWriter, r *http.Request, service s
 		return
 	}
 	res, err := f.auth.AuthenticateService(r, service, body)
+	f.recordAuth(r, res, err)
 	if err != nil {
 		awsquery.WriteError(w, ns, awsquery.FromAuth(err, service), reqID)
 		return
@@ -110,6 +121,7 @@ func (f *frontDoor) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := f.auth.AuthenticateService(r, adminapi.Service, body)
+	f.recordAuth(r, res, err)
 	if err != nil {
 		qe := awsquery.FromAuth(err, adminapi.Service)
 		adminapi.WriteError(w, &adminapi.Error{Status: qe.Status, Code: qe.Code, Message: qe.Message}, reqID)
@@ -121,4 +133,18 @@ func (f *frontDoor) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.admin.Serve(w, r, res, body, reqID)
+}
+
+// recordAuth notes the caller, or why authentication refused it, in the
+// request's record.
+func (f *frontDoor) recordAuth(r *http.Request, res *authn.Result, err error) {
+	rec := reqinfo.From(r.Context())
+	if rec == nil {
+		return
+	}
+	var now time.Time
+	if err == nil && !res.Deadline.IsZero() {
+		now = f.clock.Now()
+	}
+	rec.SetAuth(r, res, err, now)
 }

@@ -123,7 +123,12 @@ type identityEnv struct {
 
 func newIdentityEnv(t *testing.T) *identityEnv {
 	t.Helper()
-	e := startServer(t, false, clock.NewFake(t0))
+	return withIdentities(t, startServer(t, false, clock.NewFake(t0)))
+}
+
+// withIdentities gives e's server what newIdentityEnv describes.
+func withIdentities(t *testing.T, e *testEnv) *identityEnv {
+	t.Helper()
 	ie := &identityEnv{testEnv: e, body: []byte("a yawning cat")}
 	r := do(t, e.httpc, http.MethodPut, e.signedURL(t, http.MethodPut, "/life", 0), nil, nil)
 	wantOK(t, r, 200, nil)

@@ -5,19 +5,27 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"signet/internal/clock"
+	"signet/internal/metrics"
+	"signet/internal/reqinfo"
 	"signet/internal/requestid"
 )
 
-// statusWriter remembers the status and byte count for the access log.
+// statusWriter remembers the status and byte count for the access log,
+// and holds the request's record (reqinfo), which error writers that see
+// only the ResponseWriter reach through it.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	rec    reqinfo.Record
 }
 
+// Record implements reqinfo.Holder.
+func (w *statusWriter) Record() *reqinfo.Record { return &w.rec }
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
@@ -53,21 +61,56 @@ func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// withRequest gives every request an ID (header and context), recovers
-// panics into a 500 that names only the request ID, and writes one access
-// log line per request. The log carries no query string: presigned URLs
-// hold signatures and session tokens.
-func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock) http.Handler {
+// tally follows the requests being served: how many are in flight (the
+// drain line says it) and, with metrics on, what each one was.
+type tally struct {
+	inFlight atomic.Int64
+	metrics  *metrics.Metrics // nil: metrics off
+}
+
+// countingBody counts the request body bytes read, for the metrics.
+type countingBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	return n, err
+}
+
+// maxUserAgent bounds the user agent an access log line carries.
+const maxUserAgent = 256
+
+// withRequest gives every request an ID (header and context) and a record
+// (reqinfo) the handlers fill in, recovers panics into a 500 that names
+// only the request ID, writes one access log line per request and, with
+// metrics on, records it. The log carries no query string: presigned URLs
+// hold signatures and session tokens; nor a secret, a signature or a
+// token from anywhere else: the record holds none.
+func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock, t *tally) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := requestid.New()
 		// s3api adds x-amz-id-2 and Server to S3 responses.
 		w.Header().Set("X-Amz-Request-Id", id)
-		r = r.WithContext(requestid.With(r.Context(), id))
 		sw := &statusWriter{ResponseWriter: w}
+		r = r.WithContext(reqinfo.With(requestid.With(r.Context(), id), &sw.rec))
+		var body *countingBody
+		if t.metrics != nil {
+			t.metrics.Start()
+			if r.Body != nil && r.Body != http.NoBody {
+				body = &countingBody{ReadCloser: r.Body}
+				r.Body = body
+			}
+		}
+		t.inFlight.Add(1)
 		start := clk.Now()
 		defer func() {
+			t.inFlight.Add(-1)
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
+					t.observe(sw, body, 0)
 					panic(p)
 				}
 				log.Error("panic", "request_id", id, "panic", p, "stack", string(debug.Stack()))
@@ -75,6 +118,8 @@ func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock) http.Hand
 					http.Error(sw, "internal error, request "+id, http.StatusInternalServerError)
 				}
 			}
+			took := clk.Now().Sub(start)
+			t.observe(sw, body, took)
 			// The access log runs for every request, so its record is built
 			// by hand: typed attributes (the variadic form boxes each value)
 			// and no caller PC (Logger.Log walks the stack for one on every
@@ -83,12 +128,33 @@ func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock) http.Hand
 			// whatever clock the server judges requests by.
 			if h := log.Handler(); h.Enabled(r.Context(), slog.LevelInfo) {
 				rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+				rq := &sw.rec
+				ua := r.UserAgent()
+				if len(ua) > maxUserAgent {
+					ua = ua[:maxUserAgent]
+				}
 				rec.AddAttrs(slog.String("request_id", id), slog.String("method", r.Method),
 					slog.String("path", r.URL.EscapedPath()), slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
-					slog.String("remote", r.RemoteAddr), slog.Float64("duration_ms", float64(clk.Now().Sub(start).Microseconds())/1000))
+					slog.String("remote", r.RemoteAddr), slog.Float64("duration_ms", float64(took.Microseconds())/1000),
+					slog.String("api", rq.API), slog.String("operation", rq.Operation), slog.String("error_code", rq.ErrorCode),
+					slog.String("auth_type", rq.AuthType), slog.String("auth_outcome", rq.AuthOutcome),
+					slog.String("access_key_id", rq.AccessKeyID), slog.String("principal", rq.PrincipalARN),
+					slog.String("user_agent", ua))
 				_ = h.Handle(r.Context(), rec)
 			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// observe records an answered request in the metrics, if they are on.
+func (t *tally) observe(sw *statusWriter, body *countingBody, took time.Duration) {
+	if t.metrics == nil {
+		return
+	}
+	var in int64
+	if body != nil {
+		in = body.n
+	}
+	t.metrics.Observe(&sw.rec, sw.status, in, sw.bytes, took)
 }

@@ -29,6 +29,7 @@ import (
 	"signet/internal/iamapi"
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
+	"signet/internal/metrics"
 	"signet/internal/s3api"
 	"signet/internal/secret"
 	"signet/internal/storage"
@@ -68,6 +69,9 @@ type Server struct {
 	s3            *s3api.API
 	lifecycleMu   sync.Mutex
 	lifecycleDone chan struct{}
+	// tally counts the requests in flight and holds the metrics (nil
+	// unless --metrics-addr or --metrics-on-main).
+	tally *tally
 }
 
 // New opens the data directory, recovers from any crash, and builds the
@@ -143,7 +147,11 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		se.CachePlaintext(int64(cfg.DecryptedCacheMiB)<<20, sealed.DefaultCacheObject)
 		blobs = se
 	}
-	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base), gate: gate, snapshots: md}
+	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base), gate: gate, snapshots: md, tally: &tally{}}
+	if cfg.MetricsOn() {
+		s.tally.metrics = metrics.New(metrics.Config{LiveSessions: s.liveSessions})
+		md.SetCommitObserver(s.tally.metrics.ObserveCommitBatch)
+	}
 	if n, err := collectOrphans(context.Background(), md, blobs); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start-up recovery: %w", err)
@@ -218,7 +226,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		return nil, err
 	}
 	s.s3 = api
-	front := &frontDoor{s3: api, auth: auth}
+	front := &frontDoor{s3: api, auth: auth, clock: s.Clock}
 	if front.iam, err = iamapi.New(iamapi.Config{IAM: identities, Authz: authz, Logger: log}); err != nil {
 		s.Close()
 		return nil, err
@@ -243,7 +251,11 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	}
 	// Validate has parsed the prefixes already.
 	trusted, _ := cfg.TrustedProxyPrefixes()
-	s.handler = withTrustedProxies(withRequest(routes(front), log, base), trusted)
+	var onMain http.Handler
+	if cfg.MetricsOnMain {
+		onMain = s.tally.metrics.Handler()
+	}
+	s.handler = withTrustedProxies(withRequest(routes(front, onMain), log, base, s.tally), trusted)
 	return s, nil
 }
 
@@ -266,16 +278,43 @@ func (s *Server) resumeDevClock(ctx context.Context, store meta.DevClockStore) e
 	return nil
 }
 
-// routes serves GET /healthz and hands every other request to front. It is
+// liveSessions counts the sessions alive by the lifetime clock, for the
+// metrics' gauge at scrape time.
+func (s *Server) liveSessions() (int, error) {
+	all, err := s.store.ListSessions(context.Background())
+	if err != nil {
+		return 0, err
+	}
+	now, n := s.Clock.Now(), 0
+	for _, sess := range all {
+		if sess.TerminatedAt.IsZero() && now.Before(sess.Expiry) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Metrics is the server's metrics, nil when they are off.
+func (s *Server) Metrics() *metrics.Metrics { return s.tally.metrics }
+
+// InFlight is the number of requests being served now.
+func (s *Server) InFlight() int64 { return s.tally.inFlight.Load() }
+
+// routes serves GET /healthz, the metrics at metrics.MainPath when
+// onMain is set, and hands every other request to front. It is
 // not an http.ServeMux on purpose: a ServeMux answers a path holding "..",
 // "./" or "//" with a redirect to the cleaned path, and in S3 those bytes
 // are part of the key ("a//b" and "../x" are keys of their own), so the
 // path must reach the S3 router exactly as sent.
-func routes(front http.Handler) http.Handler {
+func routes(front, onMain http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" && r.URL.RawQuery == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 			w.Header().Set("Content-Type", "text/plain")
 			io.WriteString(w, "ok\n")
+			return
+		}
+		if onMain != nil && r.URL.Path == metrics.MainPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			onMain.ServeHTTP(w, r)
 			return
 		}
 		front.ServeHTTP(w, r)
@@ -425,8 +464,14 @@ func (s *Server) ListenAndServe(ctx context.Context, banner io.Writer) error {
 	}
 	ln = s.ServeListener(ln, hs.TLSConfig)
 	endpoint := scheme + "://" + ln.Addr().String()
+	metricsAddr, stopMetrics, err := s.serveMetrics()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	s.printBanner(banner, endpoint)
-	s.log.Info("serving", "endpoint", endpoint, "data_dir", s.cfg.DataDir, "region", s.cfg.Region)
+	s.logStart(endpoint, metricsAddr)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -434,9 +479,65 @@ func (s *Server) ListenAndServe(ctx context.Context, banner io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	n := s.InFlight()
+	s.log.Info(fmt.Sprintf("draining %d requests", n), "in_flight", n)
+	sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
-	return hs.Shutdown(sctx)
+	err = hs.Shutdown(sctx)
+	if err != nil {
+		s.log.Warn("stopped", "drained", false, "in_flight", s.InFlight(), "err", err)
+	} else {
+		s.log.Info("stopped", "drained", true)
+	}
+	return err
+}
+
+// drainTimeout bounds how long a stopping server waits for the requests
+// in flight.
+const drainTimeout = 10 * time.Second
+
+// logStart writes the start line: where the server listens and where its
+// data is, so an operator reading the log knows which server it is.
+func (s *Server) logStart(endpoint, metricsAddr string) {
+	attrs := []any{"endpoint", endpoint, "version", Version, "region", s.cfg.Region,
+		"metadata", "bolt " + filepath.Join(s.cfg.DataDir, "meta.db"),
+		"blobs", "disk " + filepath.Join(s.cfg.DataDir, "objects") + " (small objects inline in metadata)",
+		"data_dir", s.cfg.DataDir}
+	if metricsAddr != "" {
+		attrs = append(attrs, "metrics", metricsAddr)
+	}
+	if s.cfg.MetricsOnMain {
+		attrs = append(attrs, "metrics_on_main", endpoint+metrics.MainPath)
+	}
+	s.log.Info("serving", attrs...)
+}
+
+// serveMetrics serves the metrics on --metrics-addr, a listener of its
+// own, and returns the URL they are at and how to stop it; with no
+// --metrics-addr it does nothing.
+func (s *Server) serveMetrics() (string, func(), error) {
+	if s.cfg.MetricsAddr == "" {
+		return "", func() {}, nil
+	}
+	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+	if err != nil {
+		return "", nil, fmt.Errorf("metrics listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET "+metrics.Path, s.tally.metrics.Handler())
+	hs := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := hs.Serve(ln); err != nil && err != http.ErrServerClosed {
+			s.log.Warn("metrics listener stopped", "err", err)
+		}
+	}()
+	return "http://" + ln.Addr().String() + metrics.Path, func() { hs.Close(); <-done }, nil
 }
 
 func (s *Server) printBanner(w io.Writer, endpoint string) {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"signet/internal/access"
+	"signet/internal/reqinfo"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,6 +96,9 @@ func (h *handler) serve(r *http.Request, c *awsquery.Call) (any, error) {
 	if e := awsquery.Refuse(c, unsupported, InvalidParameterValue); e != nil {
 		return nil, e
 	}
+	if knownActions[c.Action] {
+		reqinfo.From(r.Context()).SetOperation(c.Action)
+	}
 	switch c.Action {
 	case "AssumeRole":
 		return h.assumeRole(r, c)
@@ -107,6 +111,10 @@ func (h *handler) serve(r *http.Request, c *awsquery.Call) (any, error) {
 	}
 	return nil, awsquery.InvalidAction(c.Action, c.Version)
 }
+
+// knownActions are the actions serve answers, the only ones the request
+// record names.
+var knownActions = map[string]bool{"AssumeRole": true, "GetSessionToken": true, "GetFederationToken": true, "GetCallerIdentity": true}
 
 func assumeRoleConditions(in sts.AssumeRoleInput) map[string][]string {
 	m := map[string][]string{"sts:RoleSessionName": {in.RoleSessionName}}

@@ -45,6 +45,21 @@ type committer struct {
 	// batches counts the transactions commitBatch ran, retries
 	// included; tests read it to see writes share commits.
 	batches atomic.Int64
+	// observe, when set, is told each transaction's count of writes.
+	observe atomic.Pointer[func(writes int)]
+}
+
+// SetCommitObserver has fn told the number of writes in every
+// transaction the group commit runs (retries included), after it ends;
+// nil stops it. The server passes the metrics' batch-size histogram, so
+// that this package needs no metrics library. fn runs on a writer's
+// goroutine while the others of its batch wait, so it must be quick.
+func (s *Store) SetCommitObserver(fn func(writes int)) {
+	if fn == nil {
+		s.commits.observe.Store(nil)
+		return
+	}
+	s.commits.observe.Store(&fn)
 }
 
 // group runs fn in a transaction it may share with concurrent writes, and
@@ -105,6 +120,9 @@ func (s *Store) commitBatch(batch []*groupCall) {
 			}
 			return nil
 		})
+		if fn := s.commits.observe.Load(); fn != nil {
+			(*fn)(len(batch))
+		}
 		if failed >= 0 {
 			batch[failed].done <- mapErr(failure)
 			batch = append(batch[:failed:failed], batch[failed+1:]...)

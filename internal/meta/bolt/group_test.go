@@ -171,3 +171,48 @@ func TestGroupAfterClose(t *testing.T) {
 		t.Fatalf("PutObject after Close = %v, want meta.ErrClosed", err)
 	}
 }
+
+// TestCommitObserverToldBatchSizes: the observer hears each transaction's
+// count of writes, the leader's alone and then the queued ones together,
+// and nothing once it is removed.
+func TestCommitObserverToldBatchSizes(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := t.Context()
+	mkBucket(t, s, "b")
+	var mu sync.Mutex
+	var sizes []int
+	s.SetCommitObserver(func(n int) {
+		mu.Lock()
+		sizes = append(sizes, n)
+		mu.Unlock()
+	})
+	release, leader := holdLeader(t, s)
+	const n = 5
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if _, err := s.PutObject(ctx, smallObject("b", fmt.Sprint("k", i), storage.BlobID(fmt.Sprintf("blob%02d", i))), nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	queued(t, s, n)
+	release()
+	wg.Wait()
+	if err := <-leader; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	got := fmt.Sprint(sizes)
+	mu.Unlock()
+	if got != "[1 5]" {
+		t.Errorf("batch sizes observed = %s, want [1 5] (the leader, then the %d queued writes)", got, n)
+	}
+	s.SetCommitObserver(nil)
+	mkBucket(t, s, "c")
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sizes) != 2 {
+		t.Errorf("observer removed but still told: %v", sizes)
+	}
+}
