@@ -28,7 +28,7 @@ func TestAWSCLIRefusedFeatures(t *testing.T) {
 	c.aws(t, dir, "s3api", "create-bucket", "--bucket", b)
 	fails("(NotImplemented)", "s3api", "put-object", "--bucket", b, "--key", "k", "--body", "f.bin",
 		"--object-lock-mode", "GOVERNANCE", "--object-lock-retain-until-date", "2030-01-01T00:00:00Z")
-	fails("(NotImplemented)", "s3api", "put-object", "--bucket", b, "--key", "k", "--body", "f.bin", "--server-side-encryption", "AES256")
+	fails("(NotImplemented)", "s3api", "put-object", "--bucket", b, "--key", "k", "--body", "f.bin", "--website-redirect-location", "/elsewhere")
 	r := c.aws(t, dir, "s3api", "list-objects-v2", "--bucket", b, "--output", "json")
 	if strings.Contains(r.stdout, `"Key"`) {
 		t.Fatalf("a refused put left an object:\n%s", r)
