@@ -14,10 +14,10 @@ import (
 // policy allows it or an ACL grant does. A bucket whose Object Ownership
 // is BucketOwnerEnforced has no ACLs: whatever is stored is ignored.
 // The Block Public Access in force is the account's or the bucket's,
-// setting by setting (access/accountpab.go). IgnorePublicAcls makes grants
-// to AllUsers and AuthenticatedUsers count for nothing; RestrictPublicBuckets, while the bucket policy is public,
-// leaves anonymous callers (the only ones outside the one account) with
-// no access at all.
+// setting by setting (accountpab.go). IgnorePublicAcls makes grants to
+// AllUsers and AuthenticatedUsers count for nothing; RestrictPublicBuckets,
+// while the bucket policy is public, leaves anonymous callers (the only
+// ones outside the one account) with no access at all.
 //
 // A grant to the account's canonical ID adds nothing: within the owning
 // account AWS asks IAM users for an identity-policy Allow, and the root

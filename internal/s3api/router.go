@@ -45,11 +45,12 @@ type route struct {
 	objects bool // resource is bucket/key, not the bucket
 	// form: authentication and authorisation come from the body (a POST
 	// form), so the handler does both once it has read the fields.
-	form bool
+	form   bool
+	handle handlerFunc
+
 	// resource, when set, is what is authorised instead of the bucket's
 	// or the object's ARN ("*" for S3 Control's account operations).
 	resource string
-	handle   handlerFunc
 }
 
 // serverHeader and acceptRangesBytes are constant header values shared by
