@@ -13,10 +13,11 @@ import (
 // explicit Deny in any policy wins; otherwise a request is allowed when a
 // policy allows it or an ACL grant does. A bucket whose Object Ownership
 // is BucketOwnerEnforced has no ACLs: whatever is stored is ignored.
-// IgnorePublicAcls makes grants to AllUsers and AuthenticatedUsers count
-// for nothing; RestrictPublicBuckets, while the bucket policy is public,
-// leaves anonymous callers (the only ones outside the one account) with
-// no access at all.
+// The Block Public Access in force is the account's or the bucket's,
+// setting by setting (accountpab.go). IgnorePublicAcls makes grants to
+// AllUsers and AuthenticatedUsers count for nothing; RestrictPublicBuckets,
+// while the bucket policy is public, leaves anonymous callers (the only
+// ones outside the one account) with no access at all.
 //
 // A grant to the account's canonical ID adds nothing: within the owning
 // account AWS asks IAM users for an identity-policy Allow, and the root
@@ -60,7 +61,10 @@ func (a *Authorizer) withBucketAccess(ctx context.Context, d policy.Decision, ca
 	if err != nil {
 		return d, err
 	}
-	pab := b.PublicAccessBlock
+	pab, err := a.effectiveBlock(ctx, b)
+	if err != nil {
+		return d, err
+	}
 	if caller.Anonymous && pab != nil && pab.RestrictPublicBuckets && bp.Public() {
 		return policy.Decision{Effect: policy.NotApplicable}, nil
 	}

@@ -188,6 +188,11 @@ var actionKeys = map[string][]string{
 	"s3:GetBucketPolicy":            s3Common,
 	"s3:GetBucketPolicyStatus":      s3Common,
 	"s3:GetBucketPublicAccessBlock": s3Common,
+
+	// S3 Control's account-level Block Public Access, on resource "*".
+	"s3:GetAccountPublicAccessBlock": s3Common,
+	"s3:PutAccountPublicAccessBlock": s3Common,
+
 	"s3:GetBucketTagging":           s3Common,
 	"s3:GetBucketVersioning":        s3Common,
 	"s3:GetEncryptionConfiguration": s3Common,

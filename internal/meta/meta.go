@@ -105,6 +105,25 @@ type PublicAccessBlock struct {
 	RestrictPublicBuckets bool
 }
 
+// Or is the configuration in force where two apply, as the account's and
+// a bucket's do: each setting is on when either has it on, so the more
+// restrictive wins. Either may be nil (none); the result is nil only when
+// both are.
+func (p *PublicAccessBlock) Or(q *PublicAccessBlock) *PublicAccessBlock {
+	switch {
+	case p == nil:
+		return q
+	case q == nil:
+		return p
+	}
+	return &PublicAccessBlock{
+		BlockPublicAcls:       p.BlockPublicAcls || q.BlockPublicAcls,
+		IgnorePublicAcls:      p.IgnorePublicAcls || q.IgnorePublicAcls,
+		BlockPublicPolicy:     p.BlockPublicPolicy || q.BlockPublicPolicy,
+		RestrictPublicBuckets: p.RestrictPublicBuckets || q.RestrictPublicBuckets,
+	}
+}
+
 // ACL is an access control list: its grants, in order. The owner is
 // always the account, so it is not stored.
 type ACL struct {
@@ -385,6 +404,16 @@ type Store interface {
 	PutBucketLifecycle(ctx context.Context, bucket, doc string) error
 	GetBucketLifecycle(ctx context.Context, bucket string) (string, error)
 	DeleteBucketLifecycle(ctx context.Context, bucket string) error
+
+	// AccountPublicAccessBlock returns the account's Block Public Access
+	// configuration (S3 Control), nil when it has none. There is one
+	// account, so there is one configuration, which outlives every bucket.
+	AccountPublicAccessBlock(ctx context.Context) (*PublicAccessBlock, error)
+	// PutAccountPublicAccessBlock replaces it (four settings all off is a
+	// configuration like any other, not none).
+	PutAccountPublicAccessBlock(ctx context.Context, p PublicAccessBlock) error
+	// DeleteAccountPublicAccessBlock removes it; none is not an error.
+	DeleteAccountPublicAccessBlock(ctx context.Context) error
 
 	// PutBucketTags replaces a bucket's tag set; nil or empty removes
 	// it. ErrNoSuchBucket on a missing bucket.

@@ -190,9 +190,10 @@ func ownerOnly(acl *meta.ACL) bool {
 
 // aclToStore judges the ACL a write sets on bucket b (nil: none) and
 // returns what to store: nil for the default. A BucketOwnerEnforced bucket
-// refuses any other ACL; Block Public Access's BlockPublicAcls refuses a
-// public one with 403.
-func aclToStore(b *meta.Bucket, acl *meta.ACL) (*meta.ACL, error) {
+// refuses any other ACL; Block Public Access's BlockPublicAcls, the
+// bucket's or the account's (acct, nil: none), refuses a public one with
+// 403.
+func aclToStore(b *meta.Bucket, acct *meta.PublicAccessBlock, acl *meta.ACL) (*meta.ACL, error) {
 	if acl == nil {
 		return nil, nil
 	}
@@ -202,7 +203,7 @@ func aclToStore(b *meta.Bucket, acl *meta.ACL) (*meta.ACL, error) {
 		}
 		return nil, nil
 	}
-	if pab := b.PublicAccessBlock; pab != nil && pab.BlockPublicAcls && acl.Public() {
+	if pab := b.PublicAccessBlock.Or(acct); pab != nil && pab.BlockPublicAcls && acl.Public() {
 		return nil, s3Err(codeAccessDenied)
 	}
 	if ownerOnly(acl) && len(acl.Grants) == 1 {
@@ -220,7 +221,11 @@ func (a *API) objectACL(rq *request, b *meta.Bucket, h http.Header, q url.Values
 	if err != nil || acl == nil {
 		return nil, err
 	}
-	stored, err := aclToStore(b, acl)
+	acct, err := a.cfg.Meta.AccountPublicAccessBlock(rq.r.Context())
+	if err != nil {
+		return nil, err
+	}
+	stored, err := aclToStore(b, acct, acl)
 	if err != nil {
 		return nil, err
 	}
@@ -388,16 +393,22 @@ func (a *API) putACL(rq *request) error {
 		// Headers and a body at once: S3 takes neither.
 		return s3Err(codeUnexpectedContent)
 	}
-	stored, err := aclToStore(&b, acl)
+	ctx := rq.r.Context()
+	// The account's setting is read outside the update: the store's
+	// reads are not to run inside its own write.
+	acct, err := a.cfg.Meta.AccountPublicAccessBlock(ctx)
 	if err != nil {
 		return err
 	}
-	ctx := rq.r.Context()
+	stored, err := aclToStore(&b, acct, acl)
+	if err != nil {
+		return err
+	}
 	if rq.key == "" {
 		err = a.cfg.Meta.UpdateBucket(ctx, rq.bucket, func(mb *meta.Bucket) error {
 			// Judged again inside the update: the settings may have
 			// changed since they were read.
-			s, err := aclToStore(mb, acl)
+			s, err := aclToStore(mb, acct, acl)
 			mb.ACL = s
 			return err
 		})
@@ -420,7 +431,11 @@ func (a *API) formACL(r *http.Request, res *authn.Result, b *meta.Bucket, fields
 	if err != nil || acl == nil {
 		return nil, err
 	}
-	stored, err := aclToStore(b, acl)
+	acct, err := a.cfg.Meta.AccountPublicAccessBlock(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	stored, err := aclToStore(b, acct, acl)
 	if err != nil {
 		return nil, err
 	}

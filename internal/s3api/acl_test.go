@@ -345,21 +345,6 @@ func TestPostObjectACL(t *testing.T) {
 	expectErr(t, e.post(form("bad", "everyone")), 400, "InvalidArgument")
 }
 
-// TestAccountPublicAccessBlockRefused: the account-level configuration
-// (S3 Control's PutPublicAccessBlock) is refused, not taken for an object.
-func TestAccountPublicAccessBlockRefused(t *testing.T) {
-	e := newEnv(t)
-	e.bucket("v20180820")
-	for _, m := range []string{"GET", "PUT", "DELETE"} {
-		w := e.do(m, "/v20180820/configuration/publicAccessBlock", strings.NewReader(`<PublicAccessBlockConfiguration/>`), "x-amz-account-id", "123456789012")
-		body := expectErr(t, w, 501, "NotImplemented")
-		if !strings.Contains(body.Message, "account-level Block Public Access") || !strings.Contains(body.Message, "PublicAccessBlock (S3 Control)") {
-			t.Errorf("%s: message %q", m, body.Message)
-		}
-	}
-	e.mustDo(404, "HEAD", "/v20180820/configuration/publicAccessBlock", "")
-}
-
 // putConfig PUTs a configuration body with the Content-MD5 S3 requires.
 func (e *env) putConfig(want int, target, body string) {
 	e.t.Helper()

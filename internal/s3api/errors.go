@@ -227,7 +227,7 @@ var codes = [codeCount]errSpec{
 	codeNoSuchLifecycleConfiguration: {"NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist",
 		"GetBucketLifecycleConfiguration on a bucket that has no lifecycle configuration"},
 	codeNoSuchPublicAccessBlockConfiguration: {"NoSuchPublicAccessBlockConfiguration", 404, "The public access block configuration was not found",
-		"GetPublicAccessBlock on a bucket that has no Block Public Access configuration"},
+		"GetPublicAccessBlock on a bucket, or S3 Control's on the account, that has no Block Public Access configuration"},
 	codeNoSuchTagSet: {"NoSuchTagSet", 404, "There is no tag set associated with the bucket.",
 		"GetBucketTagging on a bucket without tags"},
 	codeNoSuchUpload: {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
@@ -489,6 +489,9 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, reqID string, e
 		return
 	}
 	body := errorBody(e, reqID)
+	if isS3Control(r) {
+		body = controlErrorBody(e, reqID)
+	}
 	h.Set("Content-Type", "application/xml")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(e.Status)

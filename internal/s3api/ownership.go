@@ -147,7 +147,8 @@ func (a *API) newBucketAccess(rq *request) (meta.Bucket, error) {
 	if acl.Public() {
 		return b, s3Err(codeInvalidBucketAclWithBlockPublicAccessError)
 	}
-	if b.ACL, err = aclToStore(&b, acl); err != nil {
+	// The new bucket's own settings are all on, so the account's add nothing.
+	if b.ACL, err = aclToStore(&b, nil, acl); err != nil {
 		return b, err
 	}
 	if b.ACL != nil && !a.allowed(rq, "s3:PutBucketAcl", rq.bucket, "", false) {

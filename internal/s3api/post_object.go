@@ -263,7 +263,11 @@ func (a *API) authorizePost(rq *request, post *postUpload) (sub *request, authzE
 		if err != nil {
 			return nil, nil, err
 		}
-		stored, err := aclToStore(&b, acl)
+		acct, err := a.cfg.Meta.AccountPublicAccessBlock(rq.r.Context())
+		if err != nil {
+			return nil, nil, err
+		}
+		stored, err := aclToStore(&b, acct, acl)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -2,7 +2,6 @@ package s3api
 
 import (
 	"encoding/xml"
-	"io"
 	"net/http"
 	"strings"
 
@@ -55,29 +54,11 @@ func parsePublicAccessBlock(data []byte) (*meta.PublicAccessBlock, error) {
 	return &p, nil
 }
 
-// readBody reads a small configuration body of at most limit bytes
-// (MaxMessageLengthExceeded past it). Like PutBucketCors, these
-// operations require an integrity header (Content-MD5, or an
-// x-amz-checksum-* the SDKs send since 2025), checked against the body.
+// readBody reads a small configuration body (readConfigBody). Like
+// PutBucketCors, these operations require an integrity header
+// (Content-MD5, or an x-amz-checksum-* the SDKs send since 2025).
 func readBody(rq *request, limit int64) ([]byte, error) {
-	digests, err := newBodyDigests(rq.r.Header)
-	if err != nil {
-		return nil, err
-	}
-	if digests.md5 == nil && digests.sum == nil {
-		return nil, s3Err(codeInvalidRequest).msg("Missing required header for this request: Content-MD5")
-	}
-	data, err := io.ReadAll(io.LimitReader(io.TeeReader(rq.res.Body, digests), limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, s3Err(codeMaxMessageLengthExceeded)
-	}
-	if err := digests.check(rq.res); err != nil {
-		return nil, err
-	}
-	return data, nil
+	return readConfigBody(rq, limit, true)
 }
 
 func (a *API) putPublicAccessBlock(rq *request) error {
@@ -168,31 +149,23 @@ func (a *API) getBucketPolicyStatus(rq *request) error {
 }
 
 // blockPublicPolicy refuses a public policy on a bucket whose Block
-// Public Access has BlockPublicPolicy, with S3's 403.
+// Public Access, its own or the account's, has BlockPublicPolicy, with
+// S3's 403.
 func (a *API) blockPublicPolicy(rq *request, body []byte) error {
 	b, err := a.requireBucket(rq)
-	if err != nil || b.PublicAccessBlock == nil || !b.PublicAccessBlock.BlockPublicPolicy {
+	if err != nil {
 		return err
+	}
+	acct, err := a.cfg.Meta.AccountPublicAccessBlock(rq.r.Context())
+	if err != nil {
+		return err
+	}
+	if pab := b.PublicAccessBlock.Or(acct); pab == nil || !pab.BlockPublicPolicy {
+		return nil
 	}
 	doc, err := policy.Parse(policy.Resource, body)
 	if err == nil && doc.Public() {
 		return s3Err(codeAccessDenied)
 	}
 	return nil
-}
-
-// refuseS3Control refuses the S3 Control API, which AWS serves on its own
-// endpoint (ACCOUNT.s3-control.REGION.amazonaws.com) under /v20180820/,
-// naming the account in x-amz-account-id: the account-level Block Public
-// Access configuration is not implemented, and such a request must not
-// be taken for an object in a bucket named v20180820.
-func refuseS3Control(rq *request) error {
-	if rq.bucket != "v20180820" || rq.r.Header.Get("x-amz-account-id") == "" {
-		return nil
-	}
-	op := "the S3 Control API"
-	if rq.key == "configuration/publicAccessBlock" {
-		op = verb(rq.r.Method) + "PublicAccessBlock (S3 Control)"
-	}
-	return notImplemented("the S3 Control API (account-level Block Public Access)", "the x-amz-account-id header", op)
 }

@@ -47,6 +47,10 @@ type route struct {
 	// form), so the handler does both once it has read the fields.
 	form   bool
 	handle handlerFunc
+
+	// resource, when set, is what is authorised instead of the bucket's
+	// or the object's ARN ("*" for S3 Control's account operations).
+	resource string
 }
 
 // serverHeader and acceptRangesBytes are constant header values shared by
@@ -148,6 +152,10 @@ func (a *API) prepareFor(r *http.Request, readBody bool) prepared {
 	var p prepared
 	p.virtual = a.virtualBucket(r.Host)
 	bucket, key, perr := splitPath(r.URL.EscapedPath(), p.virtual)
+	if isS3Control(r) {
+		// The account, not a bucket, is addressed (control.go).
+		p.virtual, bucket, key, perr = "", "", "", nil
+	}
 	// Authentication comes first for every request, even a malformed one,
 	// so an unsigned caller learns nothing about the namespace.
 	res, err := a.cfg.Auth.Authenticate(r, p.virtual)
@@ -188,6 +196,9 @@ func (a *API) prepareFor(r *http.Request, readBody bool) prepared {
 	}
 	p.route = rt
 	p.resource = arn(bucket, key, rt.objects)
+	if rt.resource != "" {
+		p.resource = rt.resource
+	}
 	if rt.form {
 		return p
 	}
@@ -241,8 +252,8 @@ func (a *API) resolve(rq *request) (route, error) {
 	if err := refuseSubresource(q, m, rq.key != ""); err != nil {
 		return route{}, err
 	}
-	if err := refuseS3Control(rq); err != nil {
-		return route{}, err
+	if isS3Control(rq.r) {
+		return a.resolveS3Control(rq)
 	}
 	if rq.bucket == "" {
 		if m == http.MethodGet {

@@ -55,6 +55,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"UploadTags", testUploadTags},
 		{"UploadSSECustomer", testUploadSSECustomer},
 		{"BucketAccess", testBucketAccess},
+		{"AccountPublicAccessBlock", testAccountPublicAccessBlock},
 		{"ObjectACL", testObjectACL},
 		{"Objects", testObjects},
 		{"ObjectNoSuchBucket", testObjectNoSuchBucket},
