@@ -340,17 +340,6 @@ func (sr subresource) op(method string) string {
 	return sr.ops[""]
 }
 
-// verb is the Get, Put or Delete of an operation's name for method.
-func verb(method string) string {
-	switch method {
-	case http.MethodGet, http.MethodHead:
-		return "Get"
-	case http.MethodDelete:
-		return "Delete"
-	}
-	return "Put"
-}
-
 // notImplemented is a 501 naming the feature, what selected it and the
 // operation.
 func notImplemented(feature, what, op string) *apiError {
