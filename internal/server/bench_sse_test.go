@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -81,7 +82,8 @@ func (s *sseBenchServer) do(b *testing.B, method, target string, body []byte, wa
 // that the load of a shared machine falls on both alike, and reports each
 // one's throughput and their ratio (sealed/plain).
 func benchSSE(b *testing.B, size int, op func(b *testing.B, s *sseBenchServer, payload []byte) func()) {
-	payload := bytes.Repeat([]byte{0xa5}, size)
+	payload := make([]byte, size)
+	_, _ = rand.NewChaCha8([32]byte{1}).Read(payload)
 	plain, sealed := newSSEBenchServer(b, false), newSSEBenchServer(b, true)
 	plainOp, sealedOp := op(b, plain, payload), op(b, sealed, payload)
 	var plainT, sealedT time.Duration

@@ -168,6 +168,9 @@ func (e *Engine) put(ctx context.Context, r io.Reader, kek *KEK) (storage.BlobID
 	if err != nil {
 		return "", 0, err
 	}
+	// Whatever becomes of the Put, the read-ahead is done with r before
+	// it goes back to the caller.
+	defer sr.stop()
 	id, _, err := e.next.Put(ctx, sr)
 	if err != nil {
 		return "", 0, err
@@ -354,8 +357,10 @@ func (h *header) open(dst, ct []byte, i int64, last bool) ([]byte, error) {
 }
 
 // sealReader turns a plaintext stream into a sealed blob: the header, then
-// the chunks. It seals in place in the caller's buffer when that holds a
-// whole chunk, so a Put costs no copy beyond the cipher's own pass.
+// the chunks. The plaintext is read ahead on a goroutine of its own (the
+// S3 layer hashes the body as it is read, MD5 at about 600 MB/s, so the
+// cipher runs beside the hash instead of after it); each chunk is sealed
+// straight into the caller's buffer when that holds a whole chunk.
 type sealReader struct {
 	src     io.Reader
 	h       *header
@@ -365,6 +370,10 @@ type sealReader struct {
 	plain   int64  // plaintext bytes read so far
 	srcEOF  bool   // src has ended
 	done    bool   // the last chunk is sealed
+
+	// ahead reads plaintext chunks from src on a goroutine of its own
+	// (readahead.go), started by the first chunk; nil until then.
+	ahead *readAhead
 }
 
 func newSealReader(src io.Reader, kek *KEK) (*sealReader, error) {
@@ -429,21 +438,28 @@ func (s *sealReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// sealChunk reads up to one chunk of plaintext into buf and seals it in
-// place, returning the sealed length. A short chunk is the last.
+// sealChunk takes the next chunk of plaintext (read ahead from src) and
+// seals it into buf, returning the sealed length. A short chunk is the
+// last.
 func (s *sealReader) sealChunk(buf []byte) (int, error) {
-	var m int
+	var pt []byte
 	if !s.srcEOF {
-		var err error
-		m, err = storage.Fill(s.src, buf[:s.h.chunk])
-		switch err {
+		if s.ahead == nil {
+			s.ahead = startReadAhead(s.src, int(s.h.chunk))
+		}
+		c := <-s.ahead.filled
+		switch c.err {
 		case nil:
 		case io.EOF:
 			s.srcEOF = true
 		default:
-			return 0, err
+			s.ahead.free <- c.buf
+			return 0, c.err
 		}
+		pt = (*c.buf)[:c.n]
+		defer func() { s.ahead.free <- c.buf }()
 	}
+	m := len(pt)
 	s.plain += int64(m)
 	// Only a short chunk is the last: a body that ends exactly at a chunk
 	// boundary (even with the EOF on the same Read) gets an empty last
@@ -452,9 +468,17 @@ func (s *sealReader) sealChunk(buf []byte) (int, error) {
 	s.done = last
 	n := chunkNonce(s.next, last)
 	ad := chunkAD(s.h.identity, s.next, last)
-	out := s.h.aead.Seal(buf[:0], n[:], buf[:m], ad[:])
+	out := s.h.aead.Seal(buf[:0], n[:], pt, ad[:])
 	s.next++
 	return len(out), nil
+}
+
+// stop ends the read-ahead, if it started, once its read in progress
+// returns.
+func (s *sealReader) stop() {
+	if s.ahead != nil {
+		s.ahead.stop()
+	}
 }
 
 // bufPool holds *[]byte of one batch of sealed chunks.
