@@ -64,6 +64,13 @@ type Backuper interface {
 	WriteBackup(ctx context.Context, w io.Writer, includeSealingKey bool) error
 }
 
+// Store is the part of the identity store the admin API reads and
+// writes: sessions to list and terminate, and the roles they assumed.
+type Store interface {
+	meta.Sessions
+	meta.Roles
+}
+
 // Config wires the API. Clock, Store and Authz are required (see package
 // wiring); the other fields are optional.
 type Config struct {
@@ -78,7 +85,7 @@ type Config struct {
 	ClockStore meta.DevClockStore
 	// Store is the identity store; writes through it must invalidate the
 	// request path's cache (pass the access.Store).
-	Store meta.Identities
+	Store Store
 	Authz Authorizer
 	// Explainer serves POST …/explain; nil answers 501.
 	Explainer Explainer

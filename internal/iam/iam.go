@@ -17,9 +17,20 @@ import (
 	"signet/internal/wiring"
 )
 
+// Store is the part of the identity store IAM's rules cover: users and
+// their keys, roles, and both kinds of policy with their attachments.
+type Store interface {
+	meta.Users
+	meta.AccessKeys
+	meta.Roles
+	meta.InlinePolicies
+	meta.ManagedPolicies
+	meta.Attachments
+}
+
 // Config wires a Service.
 type Config struct {
-	Store  meta.Identities
+	Store  Store
 	Sealer *secret.Sealer
 	Clock  clock.Clock
 	// Account is the 12-digit account ID every ARN names.
@@ -32,7 +43,7 @@ type Config struct {
 // Service applies IAM's rules over an identity store. It is safe for
 // concurrent use; all state lives in the store.
 type Service struct {
-	store       meta.Identities
+	store       Store
 	sealer      *secret.Sealer
 	clock       clock.Clock
 	account     string

@@ -183,8 +183,8 @@ func (s Session) Owner() (o Owner, id string, ok bool) {
 	return o, id, true
 }
 
-// Identities stores IAM users, keys, roles, policies, STS sessions and
-// bucket policies. Every method is atomic. Names (of users, roles, managed
+// The identity store, split by entity so that each consumer names only
+// what it uses. Every method is atomic. Names (of users, roles, managed
 // and inline policies) are matched case-insensitively and returned as
 // created; access key IDs, policy ARNs and bucket names are exact. Lists
 // are sorted by lower-cased name in byte order (sessions by access key ID).
@@ -193,14 +193,19 @@ func (s Session) Owner() (o Owner, id string, ok bool) {
 // An empty name or ID to create, an Owner.Kind other than OwnerUser and
 // OwnerRole, or a key status other than KeyActive and KeyInactive is
 // ErrInvalidArgument. Results are the caller's to modify.
-type Identities interface {
+
+// Users stores IAM users.
+type Users interface {
 	CreateUser(ctx context.Context, u User) error // ErrEntityExists
 	GetUser(ctx context.Context, name string) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	// DeleteUser fails with ErrDeleteConflict while the user has access
 	// keys, inline policies or attached policies.
 	DeleteUser(ctx context.Context, name string) error
+}
 
+// AccessKeys stores users' long-term access keys.
+type AccessKeys interface {
 	// CreateAccessKey stores k for its user (ErrNoSuchEntity if the user
 	// is missing), failing with ErrEntityExists when the key ID is taken
 	// and ErrLimitExceeded when the user already has maxPerUser keys,
@@ -219,6 +224,10 @@ type Identities interface {
 	// at, replacing any older tombstone of the ID). A zero at is
 	// ErrInvalidArgument.
 	DeleteAccessKey(ctx context.Context, userName, id string, at time.Time) error
+}
+
+// KeyTombstones reads and prunes the tombstones DeleteAccessKey leaves.
+type KeyTombstones interface {
 	// GetDeletedAccessKey returns the tombstone of a deleted key
 	// (ErrNoSuchEntity when there is none). Creating a key under the ID
 	// again removes its tombstone: the ID is live once more.
@@ -226,7 +235,10 @@ type Identities interface {
 	// DeleteAccessKeyTombstonesBefore removes the tombstones of keys
 	// deleted strictly before t and returns how many went.
 	DeleteAccessKeyTombstonesBefore(ctx context.Context, t time.Time) (int, error)
+}
 
+// Roles stores IAM roles.
+type Roles interface {
 	CreateRole(ctx context.Context, r Role) error // ErrEntityExists
 	GetRole(ctx context.Context, name string) (Role, error)
 	ListRoles(ctx context.Context) ([]Role, error)
@@ -237,7 +249,10 @@ type Identities interface {
 	// DeleteRole fails with ErrDeleteConflict while the role has inline
 	// or attached policies.
 	DeleteRole(ctx context.Context, name string) error
+}
 
+// InlinePolicies stores the policies embedded in users and roles.
+type InlinePolicies interface {
 	// PutInlinePolicy creates or replaces an inline policy of a user or
 	// role (ErrNoSuchEntity when the owner is missing). Replacing keeps
 	// the name as first created.
@@ -245,7 +260,10 @@ type Identities interface {
 	GetInlinePolicy(ctx context.Context, o Owner, name string) (InlinePolicy, error)
 	ListInlinePolicies(ctx context.Context, o Owner) ([]InlinePolicy, error)
 	DeleteInlinePolicy(ctx context.Context, o Owner, name string) error
+}
 
+// ManagedPolicies stores customer managed policies.
+type ManagedPolicies interface {
 	CreatePolicy(ctx context.Context, p Policy) error // ErrEntityExists
 	GetPolicy(ctx context.Context, name string) (Policy, error)
 	ListPolicies(ctx context.Context) ([]Policy, error)
@@ -255,6 +273,10 @@ type Identities interface {
 	// NAME matched case-insensitively), since the store knows the policy
 	// by name only.
 	DeletePolicy(ctx context.Context, name string) error
+}
+
+// Attachments records which managed policies users and roles have.
+type Attachments interface {
 	// AttachPolicy records that o has the managed policy policyARN
 	// (customer or built-in; the store does not check it exists).
 	// Attaching twice is not an error.
@@ -265,7 +287,10 @@ type Identities interface {
 	// PolicyAttachments counts the users and roles policyARN (exactly as
 	// attached) is attached to.
 	PolicyAttachments(ctx context.Context, policyARN string) (int, error)
+}
 
+// Sessions stores STS sessions.
+type Sessions interface {
 	PutSession(ctx context.Context, s Session) error // ErrEntityExists on a reused ID
 	GetSession(ctx context.Context, accessKeyID string) (Session, error)
 	ListSessions(ctx context.Context) ([]Session, error)
@@ -275,14 +300,21 @@ type Identities interface {
 	// DeleteSessionsExpiredBefore removes sessions whose Expiry is
 	// strictly before t and returns how many went.
 	DeleteSessionsExpiredBefore(ctx context.Context, t time.Time) (int, error)
+}
 
+// SecretResealer re-seals every stored secret when the sealing key turns.
+type SecretResealer interface {
 	// ResealSecrets passes the sealed secret of every access key and
 	// every session, with the access key ID it is sealed for, to reseal
 	// and stores what reseal returns, all in one transaction: a rotation
 	// of the sealing key re-seals every secret or, on any error, none. An
 	// error from reseal is returned unchanged.
 	ResealSecrets(ctx context.Context, reseal func(id string, sealed []byte) ([]byte, error)) error
+}
 
+// BucketPolicies stores bucket policies, which live and die with their
+// buckets.
+type BucketPolicies interface {
 	// PutBucketPolicy sets a bucket's policy (ErrNoSuchBucket when the
 	// bucket is missing; an empty doc is ErrInvalidArgument). DeleteBucket
 	// removes the policy with the bucket. All three bucket policy calls
@@ -290,4 +322,20 @@ type Identities interface {
 	PutBucketPolicy(ctx context.Context, bucket, doc string) error
 	GetBucketPolicy(ctx context.Context, bucket string) (string, error) // ErrNoSuchBucketPolicy
 	DeleteBucketPolicy(ctx context.Context, bucket string) error        // a missing policy is not an error
+}
+
+// Identities is the whole identity store, for the engines that implement
+// it, the cache that wraps it and the conformance suite that tests it.
+// Consumers name the small interfaces above instead.
+type Identities interface {
+	Users
+	AccessKeys
+	KeyTombstones
+	Roles
+	InlinePolicies
+	ManagedPolicies
+	Attachments
+	Sessions
+	SecretResealer
+	BucketPolicies
 }

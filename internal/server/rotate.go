@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"signet/internal/atomicfile"
+	"signet/internal/meta"
 	"signet/internal/meta/bolt"
 	"signet/internal/secret"
 	"signet/internal/storage"
@@ -343,7 +344,7 @@ func decodeJournal(b []byte) ([]newHead, error) {
 // resealSecrets re-seals every stored secret under newKey in one
 // transaction. A secret the new key opens already is kept: a rotation
 // resumed after the transaction committed changes nothing.
-func resealSecrets(ctx context.Context, md *bolt.Store, oldKey, newKey []byte) (int, error) {
+func resealSecrets(ctx context.Context, md meta.SecretResealer, oldKey, newKey []byte) (int, error) {
 	from, err := secret.NewSealer(oldKey)
 	if err != nil {
 		return 0, err

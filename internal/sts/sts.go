@@ -31,10 +31,17 @@ import (
 	"signet/internal/wiring"
 )
 
+// Store is the part of the identity store STS uses: the sessions it
+// issues, and the roles they assume.
+type Store interface {
+	meta.Sessions
+	meta.Roles
+}
+
 // Config wires a Service. Store, Sealer, Clock and Account are required
 // (see package wiring); Policies is optional.
 type Config struct {
-	Store  meta.Identities
+	Store  Store
 	Sealer *secret.Sealer
 	// Clock is the lifetime clock (the one --dev-clock moves forward):
 	// every Issued and Expiry comes from it.
@@ -217,7 +224,7 @@ func FederatedUserARN(account, name string) string {
 // another account, an unknown name or a path that differs from the role's
 // all give an ErrNotFound-kind error: STS answers every one of them with
 // the same AccessDenied.
-func LookupRole(ctx context.Context, store meta.Identities, account, arn string) (meta.Role, error) {
+func LookupRole(ctx context.Context, store meta.Roles, account, arn string) (meta.Role, error) {
 	notFound := named(ReasonNoSuchRole, arn)
 	ra, err := parseRoleARN(arn)
 	if err != nil || ra.Account != account {

@@ -43,7 +43,7 @@ type Authorizer interface {
 type Config struct {
 	STS *sts.Service
 	// Store is read for the trust policy of the role to assume.
-	Store meta.Identities
+	Store meta.Roles
 	Authz Authorizer
 	// Logger receives internal errors; nil discards them.
 	Logger *slog.Logger
