@@ -14,6 +14,7 @@ import (
 	"signet/internal/iam"
 	"signet/internal/meta"
 	"signet/internal/policy"
+	"signet/internal/principal"
 )
 
 // PolicySource returns the identity policies of a user or role, parsed:
@@ -177,10 +178,10 @@ func (a *Authorizer) identitySet(ctx context.Context, res *authn.Result) (policy
 	}
 	var owner meta.Owner
 	switch {
-	case p.SessionKind == authn.SessionAssumedRole:
-		owner = meta.Owner{Kind: meta.OwnerRole, Name: p.RoleName}
+	case p.SessionKind == principal.SessionAssumedRole:
+		owner = meta.Owner{Kind: principal.OwnerRole, Name: p.RoleName}
 	case p.UserName != "":
-		owner = meta.Owner{Kind: meta.OwnerUser, Name: p.UserName}
+		owner = meta.Owner{Kind: principal.OwnerUser, Name: p.UserName}
 	}
 	if owner.Name != "" {
 		docs, err := a.ownerPolicies(ctx, owner)
@@ -189,18 +190,18 @@ func (a *Authorizer) identitySet(ctx context.Context, res *authn.Result) (policy
 		}
 		set.Identity = docs
 	}
-	if p.SessionKind == authn.SessionFederated && p.UserName == "" {
+	if p.SessionKind == principal.SessionFederated && p.UserName == "" {
 		// GetFederationToken asked with the root credentials (only long-
 		// term keys may ask, and every user key has a user name): root's
 		// permissions, narrowed below to the session policy's.
 		set.Identity = []policy.Named{{Name: "root", Doc: rootIdentity}}
 	}
 	switch {
-	case p.SessionKind == authn.SessionFederated:
+	case p.SessionKind == principal.SessionFederated:
 		// A federated session has no permissions beyond its session
 		// policies; with none it has none.
 		set.HasSession = true
-	case p.SessionKind == authn.SessionAssumedRole && p.HasSessionPolicies():
+	case p.SessionKind == principal.SessionAssumedRole && p.HasSessionPolicies():
 		set.HasSession = true
 	}
 	if set.HasSession && p.HasSessionPolicies() {
@@ -214,7 +215,7 @@ func (a *Authorizer) identitySet(ctx context.Context, res *authn.Result) (policy
 }
 
 func (a *Authorizer) ownerPolicies(ctx context.Context, o meta.Owner) ([]policy.Named, error) {
-	ck := "pol\x00" + o.Kind + "\x00" + strings.ToLower(o.Name)
+	ck := "pol\x00" + string(o.Kind) + "\x00" + strings.ToLower(o.Name)
 	v, gen, ok := a.store.cache.get(ck)
 	if ok {
 		return v.([]policy.Named), nil
@@ -241,9 +242,9 @@ func (a *Authorizer) ownerGone(ctx context.Context, o meta.Owner, err error) boo
 	}
 	var gerr error
 	switch o.Kind {
-	case meta.OwnerUser:
+	case principal.OwnerUser:
 		_, gerr = a.store.GetUser(ctx, o.Name)
-	case meta.OwnerRole:
+	case principal.OwnerRole:
 		_, gerr = a.store.GetRole(ctx, o.Name)
 	default:
 		return false
@@ -265,7 +266,7 @@ var rootIdentity = func() *policy.Document {
 // "session policy", then the managed ones by ARN, read as they stand now
 // (a managed policy deleted since grants nothing). They are cached per
 // session; any identity write, a policy's included, drops the cache.
-func (a *Authorizer) sessionPolicies(ctx context.Context, p authn.Principal) ([]policy.Named, error) {
+func (a *Authorizer) sessionPolicies(ctx context.Context, p principal.Principal) ([]policy.Named, error) {
 	ck := "spol\x00" + p.AccessKeyID
 	v, gen, ok := a.store.cache.get(ck)
 	if ok {
@@ -326,12 +327,12 @@ func (a *Authorizer) caller(ctx context.Context, res *authn.Result) (policy.Call
 	p := res.Principal
 	c := policy.Caller{Account: a.account, ARNs: []string{p.ARN}}
 	switch {
-	case p.SessionKind == authn.SessionAssumedRole && p.RoleARN != "":
+	case p.SessionKind == principal.SessionAssumedRole && p.RoleARN != "":
 		c.Parents = []string{p.RoleARN}
 		if id := p.UniqueID(); id != "" {
 			c.Parents = append(c.Parents, id)
 		}
-	case p.SessionKind == authn.SessionFederated && p.UserName != "":
+	case p.SessionKind == principal.SessionFederated && p.UserName != "":
 		u, err := a.user(ctx, p.UserName)
 		if err != nil {
 			return c, err
@@ -339,7 +340,7 @@ func (a *Authorizer) caller(ctx context.Context, res *authn.Result) (policy.Call
 		if u.arn != "" {
 			c.Parents = []string{u.arn, u.id}
 		}
-	case p.SessionKind == authn.SessionFederated:
+	case p.SessionKind == principal.SessionFederated:
 		// A federation token the root asked for: root's permissions
 		// narrowed by the session policy, so the account is its parent.
 		c.Parents = []string{"arn:aws:iam::" + a.account + ":root"}
@@ -396,13 +397,13 @@ func (a *Authorizer) conditionKeys(r *http.Request, res *authn.Result, action, r
 	return a.requestContext(r, res, action, resource)
 }
 
-func principalType(p authn.Principal) string {
+func principalType(p principal.Principal) string {
 	switch {
 	case p.IsRoot && !p.Temporary():
 		return "Account"
-	case p.SessionKind == authn.SessionAssumedRole:
+	case p.SessionKind == principal.SessionAssumedRole:
 		return "AssumedRole"
-	case p.SessionKind == authn.SessionFederated:
+	case p.SessionKind == principal.SessionFederated:
 		return "FederatedUser"
 	case p.IsRoot:
 		return "Account"

@@ -12,6 +12,7 @@ import (
 	"signet/internal/iam"
 	"signet/internal/meta"
 	"signet/internal/policy"
+	"signet/internal/principal"
 	"signet/internal/sts"
 )
 
@@ -57,11 +58,11 @@ func TestAuthorizeIdentityPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.iam.AttachPolicy(bg, meta.Owner{Kind: meta.OwnerUser, Name: "managed"}, mp.ARN); err != nil {
+	if err := f.iam.AttachPolicy(bg, meta.Owner{Kind: principal.OwnerUser, Name: "managed"}, mp.ARN); err != nil {
 		t.Fatal(err)
 	}
 	builtin := f.user(t, "builtin", "/")
-	if err := f.iam.AttachPolicy(bg, meta.Owner{Kind: meta.OwnerUser, Name: "builtin"}, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"); err != nil {
+	if err := f.iam.AttachPolicy(bg, meta.Owner{Kind: principal.OwnerUser, Name: "builtin"}, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -241,7 +242,7 @@ func TestAuthorizeDeletedOwner(t *testing.T) {
 	check(t, "before deletion", f.authz.Authorize(req("GET", "/"), header(roleSess), "s3:GetObject", obj("b", "k")), allow)
 	check(t, "before deletion", f.authz.Authorize(req("GET", "/"), header(tok), "s3:GetObject", obj("b", "k")), allow)
 
-	if err := f.iam.DeleteInlinePolicy(bg, meta.Owner{Kind: meta.OwnerRole, Name: "tmp"}, "all"); err != nil {
+	if err := f.iam.DeleteInlinePolicy(bg, meta.Owner{Kind: principal.OwnerRole, Name: "tmp"}, "all"); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.iam.DeleteRole(bg, "tmp"); err != nil {
@@ -249,7 +250,7 @@ func TestAuthorizeDeletedOwner(t *testing.T) {
 	}
 	check(t, "session of a deleted role", f.authz.Authorize(req("GET", "/"), header(roleSess), "s3:GetObject", obj("b", "k")), implicit)
 
-	if err := f.iam.DeleteInlinePolicy(bg, meta.Owner{Kind: meta.OwnerUser, Name: "alice"}, "all"); err != nil {
+	if err := f.iam.DeleteInlinePolicy(bg, meta.Owner{Kind: principal.OwnerUser, Name: "alice"}, "all"); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.iam.DeleteAccessKey(bg, "alice", alice.AccessKeyID); err != nil {
@@ -465,13 +466,13 @@ func TestAuthorizeUsernameHomeFolder(t *testing.T) {
 	alice := f.user(t, "alice", "/")
 	bob := f.user(t, "bob", "/")
 	for _, u := range []string{"alice", "bob"} {
-		if err := f.iam.AttachPolicy(bg, meta.Owner{Kind: meta.OwnerUser, Name: u}, mp.ARN); err != nil {
+		if err := f.iam.AttachPolicy(bg, meta.Owner{Kind: principal.OwnerUser, Name: u}, mp.ARN); err != nil {
 			t.Fatal(err)
 		}
 	}
 	_, aliceTok := f.sessionToken(t, alice.Principal)
 	r := f.role(t, "r", "/")
-	if err := f.iam.AttachPolicy(bg, meta.Owner{Kind: meta.OwnerRole, Name: "r"}, mp.ARN); err != nil {
+	if err := f.iam.AttachPolicy(bg, meta.Owner{Kind: principal.OwnerRole, Name: "r"}, mp.ARN); err != nil {
 		t.Fatal(err)
 	}
 	_, roleSess := f.assumeRole(t, alice.Principal, r, "alice", "")
@@ -651,7 +652,7 @@ func TestAuthorizeCacheInvalidation(t *testing.T) {
 	f := newFixture(t)
 	f.bucket(t, "b")
 	u := f.user(t, "u", "/")
-	owner := meta.Owner{Kind: meta.OwnerUser, Name: "u"}
+	owner := meta.Owner{Kind: principal.OwnerUser, Name: "u"}
 	get := func() error { return f.authz.Authorize(req("GET", "/"), header(u), "s3:GetObject", obj("b", "k")) }
 
 	// Inline policy.
@@ -710,7 +711,7 @@ func TestAuthorizeCacheInvalidation(t *testing.T) {
 	check(t, "role without policy", sget(), implicit)
 	f.putRolePolicy(t, "r", "p", doc(allowAll))
 	check(t, "role policy put", sget(), allow)
-	if err := f.iam.DeleteInlinePolicy(bg, meta.Owner{Kind: meta.OwnerRole, Name: "r"}, "p"); err != nil {
+	if err := f.iam.DeleteInlinePolicy(bg, meta.Owner{Kind: principal.OwnerRole, Name: "r"}, "p"); err != nil {
 		t.Fatal(err)
 	}
 	check(t, "role policy deleted", sget(), implicit)

@@ -14,6 +14,7 @@ import (
 	"signet/internal/iam"
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
+	"signet/internal/principal"
 	"signet/internal/secret"
 )
 
@@ -49,7 +50,7 @@ func BenchmarkAuthorizePresignedGET(b *testing.B) {
 		b.Fatal(err)
 	}
 	reader := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::examplebucket","arn:aws:s3:::examplebucket/*"]}]}`
-	if err := ids.PutInlinePolicy(ctx, meta.Owner{Kind: meta.OwnerUser, Name: "alice"}, "PhotoReader", reader); err != nil {
+	if err := ids.PutInlinePolicy(ctx, meta.Owner{Kind: principal.OwnerUser, Name: "alice"}, "PhotoReader", reader); err != nil {
 		b.Fatal(err)
 	}
 	if err := store.CreateBucket(ctx, meta.Bucket{Name: bench.Bucket}); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"signet/internal/authn"
 	"signet/internal/meta"
+	"signet/internal/principal"
 )
 
 // This file is the one table of condition keys: for every S3, IAM and STS
@@ -313,7 +314,7 @@ func init() {
 	def("aws:ResourceAccount", builtin("aws:ResourceAccount", func(k *keyRequest, ctx map[string][]string, n string) {
 		ctx[n] = []string{k.a.account}
 	}))
-	signed := func(key string, fn func(k *keyRequest, p authn.Principal) string) {
+	signed := func(key string, fn func(k *keyRequest, p principal.Principal) string) {
 		def(key, builtin(key, func(k *keyRequest, ctx map[string][]string, n string) {
 			if k.res == nil || k.res.Anonymous {
 				return
@@ -323,23 +324,23 @@ func init() {
 			}
 		}))
 	}
-	signed("aws:PrincipalArn", func(_ *keyRequest, p authn.Principal) string { return p.PrincipalARN() })
-	signed("aws:PrincipalAccount", func(k *keyRequest, _ authn.Principal) string { return k.a.account })
-	signed("aws:PrincipalType", func(_ *keyRequest, p authn.Principal) string { return principalType(p) })
-	signed("aws:userid", func(_ *keyRequest, p authn.Principal) string { return p.UserID })
-	signed("aws:username", func(_ *keyRequest, p authn.Principal) string {
-		if p.SessionKind == "" || p.SessionKind == authn.SessionToken {
+	signed("aws:PrincipalArn", func(_ *keyRequest, p principal.Principal) string { return p.PrincipalARN() })
+	signed("aws:PrincipalAccount", func(k *keyRequest, _ principal.Principal) string { return k.a.account })
+	signed("aws:PrincipalType", func(_ *keyRequest, p principal.Principal) string { return principalType(p) })
+	signed("aws:userid", func(_ *keyRequest, p principal.Principal) string { return p.UserID })
+	signed("aws:username", func(_ *keyRequest, p principal.Principal) string {
+		if p.SessionKind == "" || p.SessionKind == principal.SessionToken {
 			return p.UserName
 		}
 		return ""
 	})
-	signed("aws:TokenIssueTime", func(_ *keyRequest, p authn.Principal) string {
+	signed("aws:TokenIssueTime", func(_ *keyRequest, p principal.Principal) string {
 		if !p.Temporary() {
 			return ""
 		}
 		return p.TokenIssued.UTC().Format(time.RFC3339Nano)
 	})
-	signed("aws:MultiFactorAuthPresent", func(*keyRequest, authn.Principal) string { return "false" })
+	signed("aws:MultiFactorAuthPresent", func(*keyRequest, principal.Principal) string { return "false" })
 	def("aws:MultiFactorAuthAge", never(neverMFAAge))
 	def("aws:PrincipalTag/", never(neverPrincipalTag))
 	for _, k := range []string{"aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:ResourceOrgID", "aws:ResourceOrgPaths", "aws:SourceOrgID", "aws:SourceOrgPaths"} {

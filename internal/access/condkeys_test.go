@@ -11,6 +11,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/meta"
 	"signet/internal/policy"
+	"signet/internal/principal"
 )
 
 // stimulus makes the request for action carry the key: the header, query
@@ -70,9 +71,9 @@ func TestEveryDocumentedKeyIsSuppliedAndADenyBites(t *testing.T) {
 	f := newFixture(t)
 	f.authz.SetRegion(region)
 	res := &authn.Result{
-		Principal: authn.Principal{
+		Principal: principal.Principal{
 			AccessKeyID: "ASIAEXAMPLEEXAMPLE00", ARN: "arn:aws:iam::" + acct + ":user/u", UserID: "AIDAEXAMPLE",
-			UserName: "u", Account: acct, SessionKind: authn.SessionToken, TokenIssued: t0,
+			UserName: "u", Account: acct, SessionKind: principal.SessionToken, TokenIssued: t0,
 		},
 		AuthType: authn.AuthHeader, SignatureVersion: authn.SigV4, SignatureAge: 5 * time.Second,
 		ContentSHA256: "UNSIGNED-PAYLOAD",

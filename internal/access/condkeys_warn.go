@@ -97,7 +97,7 @@ func (s *Store) warnUnsupplied(ctx context.Context, what string, kind policy.Kin
 	}
 }
 
-func ownerName(o meta.Owner) string { return o.Kind + " " + o.Name }
+func ownerName(o meta.Owner) string { return string(o.Kind) + " " + o.Name }
 
 // PolicyKeyNote is a KeyNote in one of the policies of a decision.
 type PolicyKeyNote struct {

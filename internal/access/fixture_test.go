@@ -15,6 +15,7 @@ import (
 	"signet/internal/iam"
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
+	"signet/internal/principal"
 	"signet/internal/secret"
 	"signet/internal/sts"
 )
@@ -59,7 +60,7 @@ func newFixture(t *testing.T) *fixture {
 	f.root = &authn.Credential{
 		AccessKeyID: "AKIAROOTROOTROOT0000",
 		Secret:      f.rootSec,
-		Principal: authn.Principal{
+		Principal: principal.Principal{
 			AccessKeyID: "AKIAROOTROOTROOT0000",
 			ARN:         "arn:aws:iam::" + acct + ":root",
 			UserID:      acct,
@@ -118,14 +119,14 @@ const trustAccount = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Pr
 
 func (f *fixture) putUserPolicy(t *testing.T, user, name, doc string) {
 	t.Helper()
-	if err := f.iam.PutInlinePolicy(bg, meta.Owner{Kind: meta.OwnerUser, Name: user}, name, doc); err != nil {
+	if err := f.iam.PutInlinePolicy(bg, meta.Owner{Kind: principal.OwnerUser, Name: user}, name, doc); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func (f *fixture) putRolePolicy(t *testing.T, role, name, doc string) {
 	t.Helper()
-	if err := f.iam.PutInlinePolicy(bg, meta.Owner{Kind: meta.OwnerRole, Name: role}, name, doc); err != nil {
+	if err := f.iam.PutInlinePolicy(bg, meta.Owner{Kind: principal.OwnerRole, Name: role}, name, doc); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -154,7 +155,7 @@ func (f *fixture) session(t *testing.T, c sts.Credentials) *authn.Credential {
 	return cred
 }
 
-func (f *fixture) assumeRole(t *testing.T, caller authn.Principal, role meta.Role, sessionName, sessionPolicy string) (sts.Credentials, *authn.Credential) {
+func (f *fixture) assumeRole(t *testing.T, caller principal.Principal, role meta.Role, sessionName, sessionPolicy string) (sts.Credentials, *authn.Credential) {
 	t.Helper()
 	c, _, err := f.sts.AssumeRole(bg, caller, sts.AssumeRoleInput{RoleARN: sts.RoleARN(acct, role), RoleSessionName: sessionName, Policy: sessionPolicy})
 	if err != nil {
@@ -163,7 +164,7 @@ func (f *fixture) assumeRole(t *testing.T, caller authn.Principal, role meta.Rol
 	return c, f.session(t, c)
 }
 
-func (f *fixture) sessionToken(t *testing.T, caller authn.Principal) (sts.Credentials, *authn.Credential) {
+func (f *fixture) sessionToken(t *testing.T, caller principal.Principal) (sts.Credentials, *authn.Credential) {
 	t.Helper()
 	c, _, err := f.sts.GetSessionToken(bg, caller, 0)
 	if err != nil {
@@ -172,7 +173,7 @@ func (f *fixture) sessionToken(t *testing.T, caller authn.Principal) (sts.Creden
 	return c, f.session(t, c)
 }
 
-func (f *fixture) federation(t *testing.T, caller authn.Principal, name, doc string) (sts.Credentials, *authn.Credential) {
+func (f *fixture) federation(t *testing.T, caller principal.Principal, name, doc string) (sts.Credentials, *authn.Credential) {
 	t.Helper()
 	c, _, err := f.sts.GetFederationToken(bg, caller, name, doc, 0)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/iam"
 	"signet/internal/meta"
+	"signet/internal/principal"
 	"signet/internal/secret"
 )
 
@@ -72,7 +73,7 @@ func (k *Keys) userKey(ctx context.Context, id string) (*authn.Credential, error
 	if err != nil {
 		return nil, err
 	}
-	if ak.Status != meta.KeyActive {
+	if ak.Status != principal.KeyActive {
 		return nil, authn.ErrUnknownKey
 	}
 	u, err := k.store.GetUser(ctx, ak.UserName)
@@ -95,7 +96,7 @@ func (k *Keys) userKey(ctx context.Context, id string) (*authn.Credential, error
 	return &authn.Credential{
 		AccessKeyID: ak.ID,
 		Secret:      sec,
-		Principal: authn.Principal{
+		Principal: principal.Principal{
 			AccessKeyID: ak.ID,
 			ARN:         iam.EntityARN(k.account, "user", u.Path, u.Name),
 			UserID:      u.ID,
@@ -117,7 +118,7 @@ func (k *Keys) session(ctx context.Context, id string) (*authn.Credential, error
 	if err != nil {
 		return nil, fmt.Errorf("session %s: %w", s.AccessKeyID, err)
 	}
-	p := authn.Principal{
+	p := principal.Principal{
 		AccessKeyID:       s.AccessKeyID,
 		ARN:               s.ARN,
 		UserID:            s.UserID,
@@ -131,13 +132,13 @@ func (k *Keys) session(ctx context.Context, id string) (*authn.Credential, error
 		SessionPolicyARNs: s.SessionPolicyARNs,
 		// A root session token carries root's permissions; a root
 		// federation token only its session policy's.
-		IsRoot: s.Root && s.Kind == meta.SessionToken,
+		IsRoot: s.Root && s.Kind == principal.SessionToken,
 	}
 	owner, err := k.sessionOwner(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	if s.Kind == meta.SessionAssumedRole {
+	if s.Kind == principal.SessionAssumedRole {
 		p.UserName = ""
 		path := "/"
 		if owner.live {
@@ -180,7 +181,7 @@ func (k *Keys) sessionOwner(ctx context.Context, s meta.Session) (sessionState, 
 	var liveID, path string
 	var err error
 	switch o.Kind {
-	case meta.OwnerRole:
+	case principal.OwnerRole:
 		var r meta.Role
 		r, err = k.store.GetRole(ctx, o.Name)
 		liveID, path = r.ID, r.Path

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"signet/internal/authn"
-	"signet/internal/meta"
+	"signet/internal/principal"
+	"signet/internal/secret"
 	"signet/internal/sts"
 )
 
@@ -50,7 +51,7 @@ func TestKeysUserKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := authn.Principal{
+	want := principal.Principal{
 		AccessKeyID: ak.ID,
 		ARN:         "arn:aws:iam::" + acct + ":user/eng/team/Alice",
 		UserID:      u.ID,
@@ -92,7 +93,7 @@ func TestKeysUnknown(t *testing.T) {
 	}{
 		{"inactive key", func(t *testing.T) string {
 			c := f.user(t, "inactive", "/")
-			if err := f.iam.UpdateAccessKey(bg, "inactive", c.AccessKeyID, meta.KeyInactive); err != nil {
+			if err := f.iam.UpdateAccessKey(bg, "inactive", c.AccessKeyID, principal.KeyInactive); err != nil {
 				t.Fatal(err)
 			}
 			return c.AccessKeyID
@@ -139,12 +140,12 @@ func TestKeysSessions(t *testing.T) {
 	t.Run("assumed role", func(t *testing.T) {
 		c, cred := f.assumeRole(t, alice.Principal, role, "ci-run", "")
 		p := cred.Principal
-		want := authn.Principal{
+		want := principal.Principal{
 			AccessKeyID: c.AccessKeyID,
 			ARN:         "arn:aws:sts::" + acct + ":assumed-role/reader/ci-run",
 			UserID:      role.ID + ":ci-run",
 			Account:     acct,
-			SessionKind: authn.SessionAssumedRole,
+			SessionKind: principal.SessionAssumedRole,
 			RoleName:    "reader",
 			RoleARN:     roleARN,
 			SessionName: "ci-run",
@@ -160,7 +161,7 @@ func TestKeysSessions(t *testing.T) {
 		if !strings.HasPrefix(c.AccessKeyID, "ASIA") {
 			t.Errorf("session key %q is not ASIA", c.AccessKeyID)
 		}
-		if !bytes.Equal(cred.TokenHash, authn.HashToken(c.SessionToken.Reveal())) {
+		if !bytes.Equal(cred.TokenHash, secret.HashToken(c.SessionToken.Reveal())) {
 			t.Error("TokenHash is not HashToken(token)")
 		}
 		if !cred.Temporary() || !cred.Secret.Equal(c.SecretAccessKey) || !cred.Expiry.Equal(t0.Add(time.Hour)) || cred.Terminated {
@@ -175,14 +176,14 @@ func TestKeysSessions(t *testing.T) {
 	t.Run("session token of a user", func(t *testing.T) {
 		c, cred := f.sessionToken(t, alice.Principal)
 		p := cred.Principal
-		if p.SessionKind != authn.SessionToken || p.UserName != "alice" || p.IsRoot ||
+		if p.SessionKind != principal.SessionToken || p.UserName != "alice" || p.IsRoot ||
 			p.ARN != alice.Principal.ARN || p.UserID != alice.Principal.UserID || p.AccessKeyID != c.AccessKeyID {
 			t.Errorf("principal %+v", p)
 		}
 		if !cred.Expiry.Equal(t0.Add(12 * time.Hour)) {
 			t.Errorf("expiry %v, want 12h default", cred.Expiry)
 		}
-		if !bytes.Equal(cred.TokenHash, authn.HashToken(c.SessionToken.Reveal())) || !cred.Secret.Equal(c.SecretAccessKey) {
+		if !bytes.Equal(cred.TokenHash, secret.HashToken(c.SessionToken.Reveal())) || !cred.Secret.Equal(c.SecretAccessKey) {
 			t.Error("token hash or secret differ from what was issued")
 		}
 	})
@@ -190,7 +191,7 @@ func TestKeysSessions(t *testing.T) {
 	t.Run("session token of root", func(t *testing.T) {
 		_, cred := f.sessionToken(t, f.root.Principal)
 		p := cred.Principal
-		if !p.IsRoot || p.UserName != "" || p.SessionKind != authn.SessionToken || p.UserID != acct || p.ARN != f.root.Principal.ARN {
+		if !p.IsRoot || p.UserName != "" || p.SessionKind != principal.SessionToken || p.UserID != acct || p.ARN != f.root.Principal.ARN {
 			t.Errorf("principal %+v", p)
 		}
 	})
@@ -199,7 +200,7 @@ func TestKeysSessions(t *testing.T) {
 		pol := doc(`{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}`)
 		_, cred := f.federation(t, alice.Principal, "fed-bob", pol)
 		p := cred.Principal
-		if p.SessionKind != authn.SessionFederated || p.SessionPolicy != pol || p.UserName != "alice" || p.IsRoot ||
+		if p.SessionKind != principal.SessionFederated || p.SessionPolicy != pol || p.UserName != "alice" || p.IsRoot ||
 			p.ARN != "arn:aws:sts::"+acct+":federated-user/fed-bob" || p.UserID != acct+":fed-bob" || p.SessionName != "fed-bob" {
 			t.Errorf("principal %+v", p)
 		}
@@ -207,7 +208,7 @@ func TestKeysSessions(t *testing.T) {
 
 	t.Run("federated user of root is not root", func(t *testing.T) {
 		_, cred := f.federation(t, f.root.Principal, "fed-root", "")
-		if cred.Principal.IsRoot || cred.Principal.SessionKind != authn.SessionFederated {
+		if cred.Principal.IsRoot || cred.Principal.SessionKind != principal.SessionFederated {
 			t.Errorf("principal %+v", cred.Principal)
 		}
 	})
@@ -263,13 +264,13 @@ func TestKeysNoStaleCache(t *testing.T) {
 	if _, err := f.keys.Lookup(bg, id); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.UpdateAccessKey(bg, "alice", id, meta.KeyInactive); err != nil {
+	if err := f.store.UpdateAccessKey(bg, "alice", id, principal.KeyInactive); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.keys.Lookup(bg, id); !errors.Is(err, authn.ErrUnknownKey) {
 		t.Fatalf("after deactivation: %v, want ErrUnknownKey at once", err)
 	}
-	if err := f.store.UpdateAccessKey(bg, "alice", id, meta.KeyActive); err != nil {
+	if err := f.store.UpdateAccessKey(bg, "alice", id, principal.KeyActive); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.keys.Lookup(bg, id); err != nil {
@@ -291,7 +292,7 @@ func TestKeysCacheServesUntilInvalidate(t *testing.T) {
 	if _, err := f.keys.Lookup(bg, c.AccessKeyID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.bolt.UpdateAccessKey(bg, "alice", c.AccessKeyID, meta.KeyInactive); err != nil {
+	if err := f.bolt.UpdateAccessKey(bg, "alice", c.AccessKeyID, principal.KeyInactive); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.keys.Lookup(bg, c.AccessKeyID); err != nil {
@@ -330,9 +331,9 @@ func TestKeysConcurrentToggleNeverStale(t *testing.T) {
 
 	const toggles = 150
 	for i := range toggles {
-		status := meta.KeyInactive
+		status := principal.KeyInactive
 		if i%2 == 1 {
-			status = meta.KeyActive
+			status = principal.KeyActive
 		}
 		if err := f.store.UpdateAccessKey(bg, "alice", id, status); err != nil {
 			t.Fatal(err)
@@ -340,10 +341,10 @@ func TestKeysConcurrentToggleNeverStale(t *testing.T) {
 		// Several lookups after the write, interleaved with the readers'.
 		for range 3 {
 			_, err := f.keys.Lookup(bg, id)
-			if status == meta.KeyActive && err != nil {
+			if status == principal.KeyActive && err != nil {
 				t.Fatalf("toggle %d: key active but lookup failed: %v", i, err)
 			}
-			if status == meta.KeyInactive && !errors.Is(err, authn.ErrUnknownKey) {
+			if status == principal.KeyInactive && !errors.Is(err, authn.ErrUnknownKey) {
 				t.Fatalf("toggle %d: key inactive but lookup = %v (stale cache entry)", i, err)
 			}
 		}
@@ -351,7 +352,7 @@ func TestKeysConcurrentToggleNeverStale(t *testing.T) {
 	// The last write deactivates; let the readers make a few hundred more
 	// lookups on it (counted, not timed), then check that nothing
 	// resurrected the active entry.
-	if err := f.store.UpdateAccessKey(bg, "alice", id, meta.KeyInactive); err != nil {
+	if err := f.store.UpdateAccessKey(bg, "alice", id, principal.KeyInactive); err != nil {
 		t.Fatal(err)
 	}
 	for after := lookups.Load() + 200; lookups.Load() < after && !t.Failed(); {

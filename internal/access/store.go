@@ -16,6 +16,7 @@ import (
 
 	"signet/internal/meta"
 	"signet/internal/policy"
+	"signet/internal/principal"
 	"signet/internal/storage"
 )
 
@@ -75,7 +76,7 @@ func (s *Store) CreateAccessKey(ctx context.Context, k meta.AccessKey, max int) 
 	return s.after(s.Backend.CreateAccessKey(ctx, k, max))
 }
 
-func (s *Store) UpdateAccessKey(ctx context.Context, user, id, status string) error {
+func (s *Store) UpdateAccessKey(ctx context.Context, user, id string, status principal.KeyStatus) error {
 	return s.after(s.Backend.UpdateAccessKey(ctx, user, id, status))
 }
 

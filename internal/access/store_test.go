@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"signet/internal/meta"
+	"signet/internal/principal"
 )
 
 // Every write through Store drops the cache, whether it succeeds or not.
 func TestStoreWritesInvalidate(t *testing.T) {
 	f := newFixture(t)
 	s := f.store
-	user := meta.Owner{Kind: meta.OwnerUser, Name: "u"}
+	user := meta.Owner{Kind: principal.OwnerUser, Name: "u"}
 	writes := []struct {
 		name string
 		call func() error
@@ -38,9 +39,9 @@ func TestStoreWritesInvalidate(t *testing.T) {
 			return s.CreateUser(bg, meta.User{Name: "u", ID: "AIDAU0000000000000000", Path: "/", Created: t0})
 		}},
 		{"CreateAccessKey", func() error {
-			return s.CreateAccessKey(bg, meta.AccessKey{ID: "AKIAU000000000000000", UserName: "u", SealedSecret: []byte("x"), Status: meta.KeyActive, Created: t0}, 2)
+			return s.CreateAccessKey(bg, meta.AccessKey{ID: "AKIAU000000000000000", UserName: "u", SealedSecret: []byte("x"), Status: principal.KeyActive, Created: t0}, 2)
 		}},
-		{"UpdateAccessKey", func() error { return s.UpdateAccessKey(bg, "u", "AKIAU000000000000000", meta.KeyInactive) }},
+		{"UpdateAccessKey", func() error { return s.UpdateAccessKey(bg, "u", "AKIAU000000000000000", principal.KeyInactive) }},
 		{"DeleteAccessKey", func() error { return s.DeleteAccessKey(bg, "u", "AKIAU000000000000000", t0) }},
 		{"PutInlinePolicy", func() error {
 			return s.PutInlinePolicy(bg, user, meta.InlinePolicy{Name: "p", Document: doc(allowAll)})
@@ -62,7 +63,7 @@ func TestStoreWritesInvalidate(t *testing.T) {
 		{"DeleteRole", func() error { return s.DeleteRole(bg, "r") }},
 		{"PutSession", func() error {
 			return s.PutSession(bg, meta.Session{AccessKeyID: "ASIAS000000000000000", SealedSecret: []byte("x"), TokenHash: []byte("h"),
-				Kind: meta.SessionToken, ARN: "arn:aws:iam::" + acct + ":root", Root: true, Issued: t0, Expiry: t0.Add(time.Hour)})
+				Kind: principal.SessionToken, ARN: "arn:aws:iam::" + acct + ":root", Root: true, Issued: t0, Expiry: t0.Add(time.Hour)})
 		}},
 		{"TerminateSession", func() error { return s.TerminateSession(bg, "ASIAS000000000000000", t0) }},
 		{"DeleteSessionsExpiredBefore", func() error { _, err := s.DeleteSessionsExpiredBefore(bg, t0.Add(2*time.Hour)); return err }},

@@ -8,6 +8,7 @@ import (
 
 	"signet/internal/authn"
 	"signet/internal/meta"
+	"signet/internal/principal"
 )
 
 // TestObjectTagKeys: the tag condition keys carry the values a policy
@@ -30,7 +31,7 @@ func TestObjectTagKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res := &authn.Result{Principal: authn.Principal{IsRoot: true}, AuthType: authn.AuthHeader, SignatureVersion: authn.SigV4}
+	res := &authn.Result{Principal: principal.Principal{IsRoot: true}, AuthType: authn.AuthHeader, SignatureVersion: authn.SigV4}
 	keys := func(r *http.Request, action, resource string) map[string][]string {
 		return f.authz.conditionKeys(r, res, action, resource)
 	}

@@ -24,6 +24,7 @@ import (
 	"signet/internal/explain"
 	"signet/internal/iam"
 	"signet/internal/meta"
+	"signet/internal/principal"
 	"signet/internal/reqinfo"
 	"signet/internal/wiring"
 )
@@ -291,7 +292,7 @@ func (a *API) reset(ctx context.Context, w http.ResponseWriter) error {
 // for an assumed-role session.
 func View(s meta.Session, roleARN string, now time.Time) adminwire.Session {
 	v := adminwire.Session{
-		AccessKeyID: s.AccessKeyID, Kind: s.Kind, ARN: s.ARN, UserID: s.UserID, UserName: s.UserName,
+		AccessKeyID: s.AccessKeyID, Kind: string(s.Kind), ARN: s.ARN, UserID: s.UserID, UserName: s.UserName,
 		RoleName: s.RoleName, RoleARN: roleARN, SessionName: s.SessionName, SourceAccessKeyID: s.SourceAccessKeyID,
 		Chained: s.Chained, Issued: s.Issued.UTC(), Expires: s.Expiry.UTC(), Status: adminwire.StatusActive,
 		SessionPolicy: s.SessionPolicy, SessionPolicyARNs: slices.Clone(s.SessionPolicyARNs),
@@ -309,7 +310,7 @@ func View(s meta.Session, roleARN string, now time.Time) adminwire.Session {
 }
 
 func (a *API) roleARN(ctx context.Context, s meta.Session) string {
-	if s.Kind != meta.SessionAssumedRole {
+	if s.Kind != principal.SessionAssumedRole {
 		return ""
 	}
 	// The session ARN is arn:aws:sts::ACCT:assumed-role/ROLE/SESSION; the

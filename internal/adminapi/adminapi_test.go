@@ -25,6 +25,7 @@ import (
 	"signet/internal/iam"
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
+	"signet/internal/principal"
 	"signet/internal/secret"
 	"signet/internal/sts"
 )
@@ -87,7 +88,7 @@ func newFixture(t *testing.T, devClock bool) *fixture {
 		t.Fatal(err)
 	}
 	f.api = mustNew(t, adminapi.Config{Clock: f.clk, DevClock: devClock, ClockStore: b, Store: f.store, Authz: f.authz})
-	f.caller = &authn.Result{Principal: authn.Principal{ARN: "arn:aws:iam::" + acct + ":user/ops", UserName: "ops", Account: acct},
+	f.caller = &authn.Result{Principal: principal.Principal{ARN: "arn:aws:iam::" + acct + ":user/ops", UserName: "ops", Account: acct},
 		AuthType: authn.AuthHeader, SignatureVersion: authn.SigV4}
 	return f
 }
@@ -285,7 +286,7 @@ func (f *fixture) issue(t *testing.T) issued {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice := authn.Principal{AccessKeyID: "AKIAALICE00000000000", ARN: "arn:aws:iam::" + acct + ":user/alice", UserID: u.ID, UserName: "alice", Account: acct}
+	alice := principal.Principal{AccessKeyID: "AKIAALICE00000000000", ARN: "arn:aws:iam::" + acct + ":user/alice", UserID: u.ID, UserName: "alice", Account: acct}
 	r, err := f.iam.CreateRole(ctx, iam.CreateRoleInput{Name: "reader", Path: "/team/",
 		AssumeRolePolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + acct + `"},"Action":"sts:AssumeRole"}]}`})
 	if err != nil {
@@ -318,7 +319,7 @@ func noSecrets(t *testing.T, body string, creds ...sts.Credentials) {
 	t.Helper()
 	for _, c := range creds {
 		tok := c.SessionToken.Reveal()
-		h := authn.HashToken(tok)
+		h := secret.HashToken(tok)
 		for what, s := range map[string]string{
 			"secret": c.SecretAccessKey.Reveal(), "token": tok,
 			"token hash (base64)": base64.StdEncoding.EncodeToString(h), "token hash (hex)": hex.EncodeToString(h),
@@ -407,7 +408,7 @@ func TestSessionsListSortedByIssueTime(t *testing.T) {
 	for i, id := range []string{"ASIAZZZZ000000000001", "ASIAMMMM000000000002", "ASIAAAAA000000000003"} {
 		issuedAt := t0.Add(time.Duration(i) * time.Minute)
 		err := f.store.PutSession(ctx, meta.Session{AccessKeyID: id, SealedSecret: []byte("sealed"), TokenHash: []byte("0123456789abcdef0123456789abcdef"),
-			Kind: meta.SessionToken, ARN: "arn:aws:iam::" + acct + ":root", UserID: acct, Root: true, Issued: issuedAt, Expiry: issuedAt.Add(time.Hour)})
+			Kind: principal.SessionToken, ARN: "arn:aws:iam::" + acct + ":root", UserID: acct, Root: true, Issued: issuedAt, Expiry: issuedAt.Add(time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -614,7 +615,7 @@ func TestInternalError(t *testing.T) {
 
 func TestView(t *testing.T) {
 	issuedAt := t0
-	s := meta.Session{AccessKeyID: "ASIAX", Kind: meta.SessionToken, Issued: issuedAt, Expiry: issuedAt.Add(time.Hour)}
+	s := meta.Session{AccessKeyID: "ASIAX", Kind: principal.SessionToken, Issued: issuedAt, Expiry: issuedAt.Add(time.Hour)}
 	tests := []struct {
 		name      string
 		now       time.Time
@@ -649,7 +650,7 @@ func TestWithAccessAuthorizer(t *testing.T) {
 	f.api = mustNew(t, adminapi.Config{Clock: f.clk, DevClock: true, ClockStore: f.bolt, Store: f.store, Authz: authz})
 	ctx := t.Context()
 
-	root := &authn.Result{Principal: authn.Principal{ARN: "arn:aws:iam::" + acct + ":root", UserID: acct, IsRoot: true, Account: acct},
+	root := &authn.Result{Principal: principal.Principal{ARN: "arn:aws:iam::" + acct + ":root", UserID: acct, IsRoot: true, Account: acct},
 		AuthType: authn.AuthHeader, SignatureVersion: authn.SigV4}
 	if w := f.doAs(t, root, "POST", "clock/advance", `{"duration":"1h"}`); w.Code != http.StatusOK {
 		t.Errorf("root advance: %d %s", w.Code, w.Body)
@@ -659,11 +660,11 @@ func TestWithAccessAuthorizer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.iam.PutInlinePolicy(ctx, meta.Owner{Kind: meta.OwnerUser, Name: "viewer"}, "p",
+	if err := f.iam.PutInlinePolicy(ctx, meta.Owner{Kind: principal.OwnerUser, Name: "viewer"}, "p",
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["signet:GetClock","signet:List*"],"Resource":"*"}]}`); err != nil {
 		t.Fatal(err)
 	}
-	viewer := &authn.Result{Principal: authn.Principal{ARN: "arn:aws:iam::" + acct + ":user/viewer", UserID: u.ID, UserName: "viewer", Account: acct},
+	viewer := &authn.Result{Principal: principal.Principal{ARN: "arn:aws:iam::" + acct + ":user/viewer", UserID: u.ID, UserName: "viewer", Account: acct},
 		AuthType: authn.AuthHeader, SignatureVersion: authn.SigV4}
 	if w := f.doAs(t, viewer, "GET", "clock", ""); w.Code != http.StatusOK {
 		t.Errorf("viewer GetClock: %d %s", w.Code, w.Body)

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"signet/internal/duration"
-	"signet/internal/meta"
+	"signet/internal/principal"
 	"signet/internal/reason"
 )
 
@@ -69,11 +69,11 @@ type Advance struct {
 	Duration string `json:"duration"`
 }
 
-// Session kinds.
+// Session kinds, on the wire as plain strings.
 const (
-	KindAssumedRole   = meta.SessionAssumedRole
-	KindSessionToken  = meta.SessionToken
-	KindFederatedUser = meta.SessionFederated
+	KindAssumedRole   = string(principal.SessionAssumedRole)
+	KindSessionToken  = string(principal.SessionToken)
+	KindFederatedUser = string(principal.SessionFederated)
 )
 
 // Session statuses, judged by the server's lifetime clock.

@@ -61,46 +61,99 @@ var heartMayUse = map[string][]string{
 	"postpolicy": {"signet/internal/secret", "signet/internal/sigv4", "signet/internal/sigv2"},
 }
 
+// heart lists the packages that must stay standard-library only, with
+// everything below them; principal is the caller vocabulary the identity
+// domains share with authentication.
+var heart = []string{"sigv4", "sigv2", "lifetime", "clock", "secret", "checksum", "policy", "duration", "cors", "postpolicy", "lifecycle", "principal"}
+
+// heartMayReach is heartMayUse closed over itself: every signet package a
+// heart package dir may depend on, directly or not.
+func heartMayReach(dir string) []string {
+	var out []string
+	var walk func(string)
+	walk = func(d string) {
+		for _, ip := range heartMayUse[d] {
+			if !slices.Contains(out, ip) {
+				out = append(out, ip)
+				walk(short(ip))
+			}
+		}
+	}
+	walk(dir)
+	return out
+}
+
+// under returns the shipped packages at or below dir (a short name such
+// as "meta"), with their full dependency graphs.
+func under(t *testing.T, dir string) []goPackage {
+	t.Helper()
+	var out []goPackage
+	for _, p := range packages(t) {
+		if s := short(p.ImportPath); s == dir || strings.HasPrefix(s, dir+"/") {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("go list found no package at or below %s", dir)
+	}
+	return out
+}
+
+// pulledIn returns the forbidden packages p depends on, each once
+// (a package below a forbidden one counts as it).
+func pulledIn(p goPackage, forbidden []string) []string {
+	var out []string
+	for _, dep := range p.Deps {
+		for _, f := range forbidden {
+			if (dep == f || strings.HasPrefix(dep, f+"/")) && !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// The whole dependency graph (`go list -deps`), not only direct imports:
+// a heart package that imported a harmless signet package which in turn
+// imported outside code would pass a direct check.
 func TestHeartIsStdlibOnly(t *testing.T) {
-	for _, dir := range []string{"sigv4", "sigv2", "lifetime", "clock", "secret", "checksum", "policy", "duration", "cors", "postpolicy", "lifecycle"} {
-		for file, ims := range imports(t, dir) {
-			for _, im := range ims {
-				if !isStdlib(im) && !slices.Contains(heartMayUse[dir], im) {
-					t.Errorf("%s imports %s; %s must use only the standard library", file, im, dir)
+	for _, dir := range heart {
+		allowed := heartMayReach(dir)
+		for _, p := range under(t, dir) {
+			for _, dep := range p.Deps {
+				if !isStdlib(dep) && !slices.Contains(allowed, dep) {
+					t.Errorf("%s depends on %s; %s must use only the standard library", p.ImportPath, dep, dir)
 				}
 			}
 		}
 	}
 }
+
+// httpAndAPI are the packages that speak HTTP or a wire protocol.
+var httpAndAPI = []string{"net/http", "signet/internal/s3api", "signet/internal/awsquery", "signet/internal/iamapi",
+	"signet/internal/stsapi", "signet/internal/adminapi", "signet/internal/server"}
 
 func TestEnginesKnowNoHTTP(t *testing.T) {
-	forbidden := []string{"net/http", "signet/internal/s3api", "signet/internal/authn", "signet/internal/server"}
+	forbidden := append(slices.Clone(httpAndAPI), "signet/internal/authn")
 	for _, dir := range []string{"storage", "meta"} {
-		for file, ims := range imports(t, dir) {
-			for _, im := range ims {
-				for _, f := range forbidden {
-					if im == f {
-						t.Errorf("%s imports %s; engines must not know about HTTP or the API", file, im)
-					}
-				}
+		for _, p := range under(t, dir) {
+			for _, f := range pulledIn(p, forbidden) {
+				t.Errorf("%s depends on %s; engines must not know about HTTP or the API", p.ImportPath, f)
 			}
 		}
 	}
 }
 
-// The identity domains take the caller as an authn.Principal but never see
-// a request or speak a wire protocol.
+// The identity domains take the caller as a principal.Principal but never
+// see a request, speak a wire protocol or pull in authentication and the
+// signers, not even through another package.
 func TestIdentityDomainsKnowNoHTTP(t *testing.T) {
-	forbidden := []string{"net/http", "signet/internal/s3api", "signet/internal/awsquery", "signet/internal/iamapi",
-		"signet/internal/stsapi", "signet/internal/adminapi", "signet/internal/server"}
-	for _, dir := range []string{"iam", "sts", "policy"} {
-		for file, ims := range imports(t, dir) {
-			for _, im := range ims {
-				for _, f := range forbidden {
-					if im == f {
-						t.Errorf("%s imports %s; identity domains must not know about HTTP or the wire", file, im)
-					}
-				}
+	forbidden := append(slices.Clone(httpAndAPI), "signet/internal/authn", "signet/internal/sigv4",
+		"signet/internal/sigv2", "signet/internal/postpolicy", "signet/internal/awschunked")
+	for _, dir := range []string{"iam", "sts", "policy", "principal"} {
+		for _, p := range under(t, dir) {
+			for _, f := range pulledIn(p, forbidden) {
+				t.Errorf("%s depends on %s; identity domains must not know about HTTP, the wire or the signers", p.ImportPath, f)
 			}
 		}
 	}

@@ -27,6 +27,7 @@ type goPackage struct {
 	Name       string
 	Doc        string
 	Imports    []string // non-test imports only
+	Deps       []string // the whole non-test dependency graph, standard library included
 }
 
 // listPackages runs `go list -json` once over the shipped code: the

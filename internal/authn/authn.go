@@ -14,6 +14,7 @@ import (
 	"signet/internal/clock"
 	"signet/internal/lifetime"
 	"signet/internal/redact"
+	"signet/internal/secret"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -367,7 +368,7 @@ func (a *Authenticator) credential(ctx context.Context, id, token string) (*Cred
 	case temporary && token == "":
 		// AWS answers an ASIA key without its token as an unknown key.
 		return nil, &Failure{Reason: ReasonUnknownAccessKey, Fields: []Field{{"AWSAccessKeyId", id}}}
-	case temporary && subtle.ConstantTimeCompare(HashToken(token), cred.TokenHash) != 1:
+	case temporary && subtle.ConstantTimeCompare(secret.HashToken(token), cred.TokenHash) != 1:
 		return nil, &Failure{Reason: ReasonInvalidToken}
 	case !temporary && token != "":
 		return nil, &Failure{Reason: ReasonInvalidToken}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"signet/internal/clock"
+	"signet/internal/principal"
 	"signet/internal/redact"
 	"signet/internal/secret"
 	"signet/internal/sigv2"
@@ -37,10 +38,10 @@ type fixture struct {
 
 func newFixture() *fixture {
 	f := &fixture{clk: clock.NewFake(t0)}
-	f.temp = &Credential{AccessKeyID: tempKey, Secret: secret.New(tempSec), TokenHash: HashToken(tempToken),
-		Expiry: t0.Add(time.Hour), Principal: Principal{AccessKeyID: tempKey, ARN: "arn:aws:sts::123456789012:assumed-role/r/s"}}
+	f.temp = &Credential{AccessKeyID: tempKey, Secret: secret.New(tempSec), TokenHash: secret.HashToken(tempToken),
+		Expiry: t0.Add(time.Hour), Principal: principal.Principal{AccessKeyID: tempKey, ARN: "arn:aws:sts::123456789012:assumed-role/r/s"}}
 	f.keys = NewStaticKeys(
-		&Credential{AccessKeyID: longKey, Secret: secret.New(longSec), Principal: Principal{AccessKeyID: longKey, IsRoot: true}},
+		&Credential{AccessKeyID: longKey, Secret: secret.New(longSec), Principal: principal.Principal{AccessKeyID: longKey, IsRoot: true}},
 		f.temp,
 	)
 	f.auth = NewAuthenticator(f.keys, f.clk, f.clk, "us-east-1")

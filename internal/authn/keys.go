@@ -2,11 +2,11 @@ package authn
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"sync"
 	"time"
 
+	"signet/internal/principal"
 	"signet/internal/secret"
 )
 
@@ -33,17 +33,11 @@ type Credential struct {
 	// so it must not act as the newcomer; its requests fail as an invalid
 	// token.
 	OwnerGone bool
-	Principal Principal
+	Principal principal.Principal
 }
 
 // Temporary reports whether c is an STS session's credential.
 func (c *Credential) Temporary() bool { return c.TokenHash != nil }
-
-// HashToken is the digest stored for a session token.
-func HashToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
 
 // KeyStore looks up access keys.
 type KeyStore interface {

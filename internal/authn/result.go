@@ -7,8 +7,7 @@ import (
 	"errors"
 	"io"
 	"signet/internal/lifetime"
-	"signet/internal/meta"
-	"strings"
+	"signet/internal/principal"
 	"time"
 )
 
@@ -25,83 +24,10 @@ const (
 	SigV4 = "AWS4-HMAC-SHA256"
 )
 
-// Session kinds: how temporary credentials were obtained. They are the
-// store's kinds, so a session record's Kind is a Principal's SessionKind.
-const (
-	SessionAssumedRole = meta.SessionAssumedRole // sts:AssumeRole
-	SessionToken       = meta.SessionToken       // sts:GetSessionToken
-	SessionFederated   = meta.SessionFederated   // sts:GetFederationToken
-)
-
-// Principal is the identity that signed a request.
-type Principal struct {
-	AccessKeyID string
-	// ARN is the caller as GetCallerIdentity names it: a user, the root
-	// (arn:aws:iam::ACCT:root), an assumed-role session or a federated user.
-	ARN string
-	// UserID is aws:userid: the user's ID, ROLEID:SESSION, ACCT:NAME, or
-	// the account ID for root.
-	UserID string
-	// UserName is the IAM user behind the credentials: the user itself, or
-	// the user whose keys obtained a session-token or federated session
-	// ("" for root and for role sessions).
-	UserName string
-	IsRoot   bool
-	Account  string
-
-	// The fields below are set for temporary credentials only.
-
-	// SessionKind is one of the Session* constants; "" for long-term keys.
-	SessionKind string
-	RoleName    string
-	RoleARN     string // arn:aws:iam::ACCT:role/PATH/NAME
-	SessionName string
-	// TokenIssued is aws:TokenIssueTime.
-	TokenIssued time.Time
-	// SessionPolicy is the inline session policy given at issue, if any.
-	SessionPolicy string
-	// SessionPolicyARNs are the managed session policies given at issue.
-	SessionPolicyARNs []string
-}
-
-// HasSessionPolicies reports whether the session was narrowed at issue by
-// an inline or a managed session policy.
-func (p Principal) HasSessionPolicies() bool {
-	return p.SessionPolicy != "" || len(p.SessionPolicyARNs) > 0
-}
-
-// Temporary reports whether the principal signs with STS credentials.
-func (p Principal) Temporary() bool { return p.SessionKind != "" }
-
-// PrincipalARN is aws:PrincipalArn: the role's ARN for a role session,
-// otherwise the caller's ARN.
-func (p Principal) PrincipalARN() string {
-	if p.SessionKind == SessionAssumedRole && p.RoleARN != "" {
-		return p.RoleARN
-	}
-	return p.ARN
-}
-
-// UniqueID is the AIDA… ID of a user (its keys and session tokens) or the
-// AROA… ID of a role session's role; "" for root and federated users.
-func (p Principal) UniqueID() string {
-	switch p.SessionKind {
-	case SessionAssumedRole:
-		if id, _, _ := strings.Cut(p.UserID, ":"); strings.HasPrefix(id, "AROA") {
-			return id
-		}
-	case "", SessionToken:
-		if !p.IsRoot && strings.HasPrefix(p.UserID, "AIDA") {
-			return p.UserID
-		}
-	}
-	return ""
-}
-
 // Result is a successfully authenticated request.
 type Result struct {
 	Anonymous        bool
-	Principal        Principal
+	Principal        principal.Principal
 	AuthType         string // AuthHeader, AuthQuery, AuthPOST; "" when anonymous
 	SignatureVersion string // SigV2 or SigV4; "" when anonymous
 	// SignatureAge is now minus the signing time (s3:signatureAge).

@@ -20,6 +20,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/iam"
+	"signet/internal/principal"
 	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
@@ -385,9 +386,9 @@ func TestFromAuthEndToEnd(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	clk := clock.NewFake(now)
 	user := &authn.Credential{AccessKeyID: "AKIAEXAMPLE000000001", Secret: secret.New("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-		Principal: authn.Principal{ARN: "arn:aws:iam::123456789012:user/alice", UserName: "alice", Account: "123456789012"}}
-	sess := &authn.Credential{AccessKeyID: "ASIAEXAMPLE000000001", Secret: secret.New("sessionsecret"), TokenHash: authn.HashToken("the-token"),
-		Expiry: now.Add(-time.Minute), Principal: authn.Principal{ARN: "arn:aws:sts::123456789012:federated-user/bob", SessionKind: authn.SessionFederated}}
+		Principal: principal.Principal{ARN: "arn:aws:iam::123456789012:user/alice", UserName: "alice", Account: "123456789012"}}
+	sess := &authn.Credential{AccessKeyID: "ASIAEXAMPLE000000001", Secret: secret.New("sessionsecret"), TokenHash: secret.HashToken("the-token"),
+		Expiry: now.Add(-time.Minute), Principal: principal.Principal{ARN: "arn:aws:sts::123456789012:federated-user/bob", SessionKind: principal.SessionFederated}}
 	a := authn.NewAuthenticator(authn.NewStaticKeys(user, sess), clk, clk, "us-east-1")
 	body := "Action=GetCallerIdentity&Version=2011-06-15"
 

@@ -11,6 +11,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/iam"
 	"signet/internal/meta"
+	"signet/internal/principal"
 )
 
 // Credential kinds, as the wire names them.
@@ -114,7 +115,7 @@ func (x *Explainer) deadCredential(ctx context.Context, id string) (*credential,
 		}
 		cr.principal = x.userPrincipal(k.UserName, u)
 		cr.wire.Status = adminwire.CredentialInactive
-		if k.Status == meta.KeyActive {
+		if k.Status == principal.KeyActive {
 			// Active yet refused: its user is gone (the store keeps a
 			// user with keys, so only a partial write leaves this).
 			cr.wire.Status = adminwire.CredentialUserDeleted
@@ -173,8 +174,8 @@ func (x *Explainer) userPrincipal(name string, u *meta.User) *adminwire.Principa
 	return p
 }
 
-func principalOf(p authn.Principal) *adminwire.Principal {
-	out := &adminwire.Principal{Type: p.SessionKind, ARN: p.ARN, UserName: p.UserName,
+func principalOf(p principal.Principal) *adminwire.Principal {
+	out := &adminwire.Principal{Type: string(p.SessionKind), ARN: p.ARN, UserName: p.UserName,
 		RoleName: p.RoleName, RoleARN: p.RoleARN, SessionName: p.SessionName,
 		SessionPolicy: p.SessionPolicy, SessionPolicyARNs: slices.Clone(p.SessionPolicyARNs)}
 	if out.Type == "" {

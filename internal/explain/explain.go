@@ -29,6 +29,7 @@ import (
 	"signet/internal/lifetime"
 	"signet/internal/meta"
 	"signet/internal/policy"
+	"signet/internal/principal"
 	"signet/internal/reason"
 	"signet/internal/s3api"
 	"signet/internal/wiring"
@@ -339,7 +340,7 @@ func (j *judgement) ownerDeleted(ctx context.Context) error {
 	kind := "IAM user"
 	var liveID string
 	var err error
-	if o.Kind == meta.OwnerRole {
+	if o.Kind == principal.OwnerRole {
 		kind = "role"
 		var r meta.Role
 		r, err = j.x.cfg.Store.GetRole(ctx, o.Name)
@@ -465,7 +466,7 @@ func (j *judgement) callerARN() string {
 // went with it; "" when there is none.
 func (j *judgement) deletedRole(ctx context.Context) string {
 	res := j.dry.Result
-	if res == nil || res.Anonymous || res.Principal.SessionKind != authn.SessionAssumedRole {
+	if res == nil || res.Anonymous || res.Principal.SessionKind != principal.SessionAssumedRole {
 		return ""
 	}
 	name := res.Principal.RoleName
@@ -486,7 +487,7 @@ func (j *judgement) statementName(m *policy.Match) string {
 	case policy.Identity:
 		p := j.dry.Result.Principal
 		owner := "user " + p.UserName
-		if p.SessionKind == authn.SessionAssumedRole {
+		if p.SessionKind == principal.SessionAssumedRole {
 			owner = "role " + p.RoleName
 		} else if p.UserName == "" {
 			owner = "the caller"

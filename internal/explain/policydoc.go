@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strings"
 
-	"signet/internal/authn"
 	"signet/internal/meta"
 	"signet/internal/policy"
+	"signet/internal/principal"
 )
 
 // issueTimeCondition reads, from the document of the identity policy that
@@ -17,13 +17,13 @@ import (
 // managed one), the aws:TokenIssueTime test of statement m, e.g.
 // "DateLessThan 2026-11-27T12:00:00Z". It is only for the message: the
 // decision itself came from the authoriser. "" when it cannot be read.
-func (x *Explainer) issueTimeCondition(ctx context.Context, p authn.Principal, m *policy.Match) string {
+func (x *Explainer) issueTimeCondition(ctx context.Context, p principal.Principal, m *policy.Match) string {
 	if m.Kind != policy.Identity {
 		return ""
 	}
-	owner := meta.Owner{Kind: meta.OwnerUser, Name: p.UserName}
-	if p.SessionKind == authn.SessionAssumedRole {
-		owner = meta.Owner{Kind: meta.OwnerRole, Name: p.RoleName}
+	owner := meta.Owner{Kind: principal.OwnerUser, Name: p.UserName}
+	if p.SessionKind == principal.SessionAssumedRole {
+		owner = meta.Owner{Kind: principal.OwnerRole, Name: p.RoleName}
 	}
 	var doc string
 	if ip, err := x.cfg.Store.GetInlinePolicy(ctx, owner, m.Policy); err == nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"signet/internal/meta"
+	"signet/internal/principal"
 )
 
 // Kind classifies a domain error. Each kind has one wire code in iamapi's
@@ -222,13 +223,13 @@ func policyNotAttachable(arn string) *Error { return named(ReasonPolicyNotAttach
 
 func noSuchInline(o meta.Owner, name string) *Error {
 	e := named(ReasonNoSuchInlinePolicy, name)
-	e.Entity = o.Kind
+	e.Entity = string(o.Kind)
 	return e
 }
 
 // noSuchOwner is the error for a user or role that does not exist.
 func noSuchOwner(o meta.Owner) *Error {
-	if o.Kind == meta.OwnerRole {
+	if o.Kind == principal.OwnerRole {
 		return noSuchRole(o.Name)
 	}
 	return noSuchUser(o.Name)

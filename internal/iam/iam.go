@@ -13,6 +13,7 @@ import (
 
 	"signet/internal/clock"
 	"signet/internal/meta"
+	"signet/internal/principal"
 	"signet/internal/secret"
 	"signet/internal/wiring"
 )
@@ -104,12 +105,12 @@ func lookupErr(err error, notFound func() *Error) error {
 func (s *Service) ownerExists(ctx context.Context, o meta.Owner) error {
 	var err error
 	switch o.Kind {
-	case meta.OwnerUser:
+	case principal.OwnerUser:
 		if err = validateUserName(o.Name, "userName"); err != nil {
 			return err
 		}
 		_, err = s.store.GetUser(ctx, o.Name)
-	case meta.OwnerRole:
+	case principal.OwnerRole:
 		if err = validateRoleName(o.Name, "roleName"); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
 	"signet/internal/policy"
+	"signet/internal/principal"
 	"signet/internal/secret"
 )
 
@@ -263,7 +264,7 @@ func TestDeleteUserConflicts(t *testing.T) {
 	wantErr(t, s.DeleteUser(ctx, "bob"), KindDeleteConflict, &Error{Reason: ReasonUserHasAccessKeys})
 	must(t, s.DeleteAccessKey(ctx, "bob", k.ID))
 
-	bob := meta.Owner{Kind: meta.OwnerUser, Name: "bob"}
+	bob := meta.Owner{Kind: principal.OwnerUser, Name: "bob"}
 	must(t, s.AttachPolicy(ctx, bob, AWSPolicyARN("AmazonS3ReadOnlyAccess")))
 	wantErr(t, s.DeleteUser(ctx, "bob"), KindDeleteConflict, &Error{Reason: ReasonHasAttachedPolicies})
 	must(t, s.DetachPolicy(ctx, bob, AWSPolicyARN("AmazonS3ReadOnlyAccess")))
@@ -275,7 +276,7 @@ func TestDeleteUserWithInlinePolicy(t *testing.T) {
 	s := f.svc
 	_, err := s.CreateUser(ctx, "bob", "")
 	must(t, err)
-	bob := meta.Owner{Kind: meta.OwnerUser, Name: "bob"}
+	bob := meta.Owner{Kind: principal.OwnerUser, Name: "bob"}
 	must(t, s.PutInlinePolicy(ctx, bob, "p", allowGet))
 	must(t, s.AttachPolicy(ctx, bob, AWSPolicyARN("AmazonS3ReadOnlyAccess")))
 	// Inline policies are reported before attachments.
@@ -294,7 +295,7 @@ func TestAccessKeys(t *testing.T) {
 
 	k1, sec1, err := s.CreateAccessKey(ctx, "bob")
 	must(t, err)
-	if !strings.HasPrefix(k1.ID, PrefixAccessKey) || len(k1.ID) != 20 || k1.Status != meta.KeyActive || k1.UserName != "Bob" {
+	if !strings.HasPrefix(k1.ID, PrefixAccessKey) || len(k1.ID) != 20 || k1.Status != principal.KeyActive || k1.UserName != "Bob" {
 		t.Fatalf("key %+v", k1)
 	}
 	if len(sec1.Reveal()) != 40 {
@@ -325,7 +326,7 @@ func TestAccessKeys(t *testing.T) {
 	if k2.ID == k1.ID || sec2.Equal(sec1) {
 		t.Fatal("second key repeats the first")
 	}
-	must(t, s.UpdateAccessKey(ctx, "bob", k1.ID, meta.KeyInactive))
+	must(t, s.UpdateAccessKey(ctx, "bob", k1.ID, principal.KeyInactive))
 
 	cases := []struct {
 		name string
@@ -342,9 +343,9 @@ func TestAccessKeys(t *testing.T) {
 			KindNoSuchEntity, &Error{Reason: ReasonNoSuchUser, Name: "nobody"}},
 		{"bad status", func() error { return s.UpdateAccessKey(ctx, "bob", k1.ID, "Paused") },
 			KindValidation, &Error{Reason: ReasonConstraint, Violation: Violation{Field: "status", Value: "Paused", Rule: RuleEnum, Set: "[Active, Inactive, Expired]"}}},
-		{"update unknown key", func() error { return s.UpdateAccessKey(ctx, "bob", "AKIAUNKNOWNKEY000000", meta.KeyActive) },
+		{"update unknown key", func() error { return s.UpdateAccessKey(ctx, "bob", "AKIAUNKNOWNKEY000000", principal.KeyActive) },
 			KindNoSuchEntity, &Error{Reason: ReasonNoSuchAccessKey, Name: "AKIAUNKNOWNKEY000000"}},
-		{"update another user's key", func() error { return s.UpdateAccessKey(ctx, "alice", k1.ID, meta.KeyActive) },
+		{"update another user's key", func() error { return s.UpdateAccessKey(ctx, "alice", k1.ID, principal.KeyActive) },
 			KindNoSuchEntity, &Error{Reason: ReasonNoSuchAccessKey, Name: k1.ID}},
 		{"delete another user's key", func() error { return s.DeleteAccessKey(ctx, "alice", k1.ID) },
 			KindNoSuchEntity, &Error{Reason: ReasonNoSuchAccessKey, Name: k1.ID}},
@@ -359,7 +360,7 @@ func TestAccessKeys(t *testing.T) {
 
 	ks, err := s.ListAccessKeys(ctx, "bob")
 	must(t, err)
-	if len(ks) != 2 || ks[0].ID != k1.ID || ks[1].ID != k2.ID || ks[0].Status != meta.KeyInactive || ks[1].Status != meta.KeyActive {
+	if len(ks) != 2 || ks[0].ID != k1.ID || ks[1].ID != k2.ID || ks[0].Status != principal.KeyInactive || ks[1].Status != principal.KeyActive {
 		t.Fatalf("ListAccessKeys = %+v", ks)
 	}
 	must(t, s.DeleteAccessKey(ctx, "bob", k1.ID))
@@ -475,7 +476,7 @@ func TestRoles(t *testing.T) {
 	}
 
 	// Delete conflicts: inline first, then attachments.
-	o := meta.Owner{Kind: meta.OwnerRole, Name: "Reader"}
+	o := meta.Owner{Kind: principal.OwnerRole, Name: "Reader"}
 	must(t, s.PutInlinePolicy(ctx, o, "inline", allowGet))
 	must(t, s.AttachPolicy(ctx, o, AWSPolicyARN("AmazonS3ReadOnlyAccess")))
 	wantErr(t, s.DeleteRole(ctx, "Reader"), KindDeleteConflict, &Error{Reason: ReasonHasInlinePolicies})
@@ -492,10 +493,10 @@ func TestInlinePolicies(t *testing.T) {
 	must(t, err)
 	_, err = s.CreateRole(ctx, CreateRoleInput{Name: "R", AssumeRolePolicyDocument: trust})
 	must(t, err)
-	bob := meta.Owner{Kind: meta.OwnerUser, Name: "bob"}
-	role := meta.Owner{Kind: meta.OwnerRole, Name: "R"}
-	nobody := meta.Owner{Kind: meta.OwnerUser, Name: "nobody"}
-	norole := meta.Owner{Kind: meta.OwnerRole, Name: "NoRole"}
+	bob := meta.Owner{Kind: principal.OwnerUser, Name: "bob"}
+	role := meta.Owner{Kind: principal.OwnerRole, Name: "R"}
+	nobody := meta.Owner{Kind: principal.OwnerUser, Name: "nobody"}
+	norole := meta.Owner{Kind: principal.OwnerRole, Name: "NoRole"}
 
 	must(t, s.PutInlinePolicy(ctx, bob, "read", allowGet))
 	p, err := s.GetInlinePolicy(ctx, bob, "read")
@@ -544,8 +545,8 @@ func TestInlinePolicySizeQuotas(t *testing.T) {
 	must(t, err)
 	_, err = s.CreateRole(ctx, CreateRoleInput{Name: "R", AssumeRolePolicyDocument: trust})
 	must(t, err)
-	bob := meta.Owner{Kind: meta.OwnerUser, Name: "bob"}
-	role := meta.Owner{Kind: meta.OwnerRole, Name: "R"}
+	bob := meta.Owner{Kind: principal.OwnerUser, Name: "bob"}
+	role := meta.Owner{Kind: principal.OwnerRole, Name: "R"}
 
 	// A user's inline policies share 2048 characters, white space not
 	// counted.
@@ -620,7 +621,7 @@ func TestManagedPolicies(t *testing.T) {
 	// Attach, count, list, refuse delete.
 	_, err = s.CreateUser(ctx, "bob", "")
 	must(t, err)
-	bob := meta.Owner{Kind: meta.OwnerUser, Name: "bob"}
+	bob := meta.Owner{Kind: principal.OwnerUser, Name: "bob"}
 	must(t, s.AttachPolicy(ctx, bob, p.ARN))
 	must(t, s.AttachPolicy(ctx, bob, p.ARN)) // twice is fine
 	got, _ = s.GetPolicy(ctx, p.ARN)
@@ -691,7 +692,7 @@ func TestAWSManagedPolicies(t *testing.T) {
 
 	_, err = s.CreateRole(ctx, CreateRoleInput{Name: "R", AssumeRolePolicyDocument: trust})
 	must(t, err)
-	o := meta.Owner{Kind: meta.OwnerRole, Name: "R"}
+	o := meta.Owner{Kind: principal.OwnerRole, Name: "R"}
 	must(t, s.AttachPolicy(ctx, o, AWSPolicyARN("AmazonS3ReadOnlyAccess")))
 	p, _ := s.GetPolicy(ctx, AWSPolicyARN("AmazonS3ReadOnlyAccess"))
 	if p.AttachmentCount != 1 {
@@ -704,7 +705,7 @@ func TestAWSManagedPolicies(t *testing.T) {
 	}
 	wantErr(t, s.AttachPolicy(ctx, o, "arn:aws:iam::aws:policy/NoSuchPolicy"), KindNoSuchEntity,
 		&Error{Reason: ReasonPolicyNotAttachable, Name: "arn:aws:iam::aws:policy/NoSuchPolicy"})
-	wantErr(t, s.AttachPolicy(ctx, meta.Owner{Kind: meta.OwnerRole, Name: "Nope"}, AWSPolicyARN("IAMFullAccess")), KindNoSuchEntity,
+	wantErr(t, s.AttachPolicy(ctx, meta.Owner{Kind: principal.OwnerRole, Name: "Nope"}, AWSPolicyARN("IAMFullAccess")), KindNoSuchEntity,
 		&Error{Reason: ReasonNoSuchRole, Name: "Nope"})
 }
 
@@ -713,7 +714,7 @@ func TestAttachmentQuota(t *testing.T) {
 	s := f.svc
 	_, err := s.CreateUser(ctx, "bob", "")
 	must(t, err)
-	bob := meta.Owner{Kind: meta.OwnerUser, Name: "bob"}
+	bob := meta.Owner{Kind: principal.OwnerUser, Name: "bob"}
 	var arns []string
 	for i := 0; i <= AttachedPerEntity; i++ {
 		p, err := s.CreatePolicy(ctx, CreatePolicyInput{Name: fmt.Sprintf("P%02d", i), Document: allowGet})
@@ -733,7 +734,7 @@ func TestPoliciesFor(t *testing.T) {
 	s := f.svc
 	_, err := s.CreateUser(ctx, "bob", "")
 	must(t, err)
-	bob := meta.Owner{Kind: meta.OwnerUser, Name: "bob"}
+	bob := meta.Owner{Kind: principal.OwnerUser, Name: "bob"}
 	p, err := s.CreatePolicy(ctx, CreatePolicyInput{Name: "Mine", Document: allowGet})
 	must(t, err)
 	must(t, s.PutInlinePolicy(ctx, bob, "inline", allowGet))
@@ -752,7 +753,7 @@ func TestPoliciesFor(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("PoliciesFor = %v, want %v", got, want)
 	}
-	_, err = s.PoliciesFor(ctx, meta.Owner{Kind: meta.OwnerRole, Name: "nope"})
+	_, err = s.PoliciesFor(ctx, meta.Owner{Kind: principal.OwnerRole, Name: "nope"})
 	wantErr(t, err, KindNoSuchEntity, &Error{Reason: ReasonNoSuchRole, Name: "nope"})
 }
 
@@ -801,8 +802,8 @@ func TestOversizedDocumentsAreRefusedBeforeParsing(t *testing.T) {
 	_, err = s.CreateRole(ctx, CreateRoleInput{Name: "R", AssumeRolePolicyDocument: trust})
 	must(t, err)
 	junk := func(n int) string { return strings.Repeat("[", n) }
-	bob := meta.Owner{Kind: meta.OwnerUser, Name: "bob"}
-	role := meta.Owner{Kind: meta.OwnerRole, Name: "R"}
+	bob := meta.Owner{Kind: principal.OwnerUser, Name: "bob"}
+	role := meta.Owner{Kind: principal.OwnerRole, Name: "R"}
 	wantErr(t, s.PutInlinePolicy(ctx, bob, "big", junk(UserInlineQuota+1)), KindLimitExceeded, &Error{Reason: ReasonInlinePolicySize, Limit: 2048, Entity: "user", Name: "bob"})
 	wantErr(t, s.PutInlinePolicy(ctx, role, "big", junk(RoleInlineQuota+1)), KindLimitExceeded, &Error{Reason: ReasonInlinePolicySize, Limit: 10240, Entity: "role", Name: "R"})
 	_, err = s.CreatePolicy(ctx, CreatePolicyInput{Name: "Big", Document: junk(ManagedQuota + 1)})

@@ -5,6 +5,7 @@ import (
 
 	"signet/internal/meta"
 	"signet/internal/policy"
+	"signet/internal/principal"
 )
 
 // LegacyBinder binds records written before users and roles were bound
@@ -104,7 +105,7 @@ func (b *legacyBinder) SessionOwnerID(s meta.Session) (string, error) {
 		return id, nil
 	}
 	name := strings.ToLower(o.Name)
-	if o.Kind == meta.OwnerRole {
+	if o.Kind == principal.OwnerRole {
 		if r, ok := b.roles[name]; ok && r.Created.Before(s.Issued) {
 			return r.ID, nil
 		}

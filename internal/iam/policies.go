@@ -11,13 +11,14 @@ import (
 
 	"signet/internal/meta"
 	"signet/internal/policy"
+	"signet/internal/principal"
 )
 
 // Inline policies.
 
 // inlineQuota is the aggregate size quota of an owner's inline policies.
 func inlineQuota(o meta.Owner) int {
-	if o.Kind == meta.OwnerRole {
+	if o.Kind == principal.OwnerRole {
 		return RoleInlineQuota
 	}
 	return UserInlineQuota
@@ -26,7 +27,7 @@ func inlineQuota(o meta.Owner) int {
 // inlineQuotaExceeded is IAM's refusal of inline policies past o's quota.
 func inlineQuotaExceeded(o meta.Owner) error {
 	e := named(ReasonInlinePolicySize, o.Name)
-	e.Entity, e.Limit = o.Kind, inlineQuota(o)
+	e.Entity, e.Limit = string(o.Kind), inlineQuota(o)
 	return e
 }
 
@@ -398,7 +399,7 @@ func (s *Service) AttachPolicy(ctx context.Context, o meta.Owner, arn string) er
 	}
 	if !already && len(attached) >= AttachedPerEntity {
 		quota := "PoliciesPerUser"
-		if o.Kind == meta.OwnerRole {
+		if o.Kind == principal.OwnerRole {
 			quota = "PoliciesPerRole"
 		}
 		return quotaExceeded(quota, AttachedPerEntity)

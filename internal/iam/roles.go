@@ -6,6 +6,7 @@ import (
 
 	"signet/internal/meta"
 	"signet/internal/policy"
+	"signet/internal/principal"
 )
 
 // CreateRoleInput is what CreateRole takes.
@@ -184,7 +185,7 @@ func (s *Service) DeleteRole(ctx context.Context, name string) error {
 	case errors.Is(err, meta.ErrNoSuchEntity):
 		return noSuchRole(name)
 	case errors.Is(err, meta.ErrDeleteConflict):
-		o := meta.Owner{Kind: meta.OwnerRole, Name: name}
+		o := meta.Owner{Kind: principal.OwnerRole, Name: name}
 		if ps, lerr := s.store.ListInlinePolicies(ctx, o); lerr == nil && len(ps) > 0 {
 			return newError(ReasonHasInlinePolicies)
 		}

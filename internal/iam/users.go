@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"signet/internal/meta"
+	"signet/internal/principal"
 	"signet/internal/secret"
 )
 
@@ -74,7 +75,7 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 // reports it: access keys, then inline policies, then attachments. The
 // store refused the delete atomically; this read only picks the message.
 func (s *Service) userConflict(ctx context.Context, name string) error {
-	o := meta.Owner{Kind: meta.OwnerUser, Name: name}
+	o := meta.Owner{Kind: principal.OwnerUser, Name: name}
 	if keys, err := s.store.ListAccessKeys(ctx, name); err == nil && len(keys) > 0 {
 		return newError(ReasonUserHasAccessKeys)
 	}
@@ -111,7 +112,7 @@ func (s *Service) CreateAccessKey(ctx context.Context, userName string) (meta.Ac
 		if err != nil {
 			return meta.AccessKey{}, secret.Secret{}, err
 		}
-		k := meta.AccessKey{ID: id, UserName: userName, SealedSecret: sealed, Status: meta.KeyActive, Created: s.now()}
+		k := meta.AccessKey{ID: id, UserName: userName, SealedSecret: sealed, Status: principal.KeyActive, Created: s.now()}
 		err = s.store.CreateAccessKey(ctx, k, AccessKeysPerUser)
 		switch {
 		case err == nil:
@@ -145,10 +146,10 @@ func (s *Service) ListAccessKeys(ctx context.Context, userName string) ([]meta.A
 }
 
 // UpdateAccessKey sets a user's key Active or Inactive.
-func (s *Service) UpdateAccessKey(ctx context.Context, userName, id, status string) error {
-	if status != meta.KeyActive && status != meta.KeyInactive {
+func (s *Service) UpdateAccessKey(ctx context.Context, userName, id string, status principal.KeyStatus) error {
+	if status != principal.KeyActive && status != principal.KeyInactive {
 		// The model's statusType also lists Expired, which only AWS sets.
-		return violated(Violation{Field: "status", Value: status, Rule: RuleEnum, Set: "[Active, Inactive, Expired]"})
+		return violated(Violation{Field: "status", Value: string(status), Rule: RuleEnum, Set: "[Active, Inactive, Expired]"})
 	}
 	if err := s.checkKeyID(id); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"signet/internal/awsquery"
 	"signet/internal/iam"
 	"signet/internal/meta"
+	"signet/internal/principal"
 )
 
 // actions is every IAM action served. Anything else is InvalidAction.
@@ -32,14 +33,14 @@ func init() {
 		"UpdateAssumeRolePolicy": updateAssumeRolePolicy,
 		"DeleteRole":             deleteRole,
 
-		"PutUserPolicy":    putInline(meta.OwnerUser),
-		"GetUserPolicy":    getInline(meta.OwnerUser),
-		"ListUserPolicies": listInline(meta.OwnerUser),
-		"DeleteUserPolicy": deleteInline(meta.OwnerUser),
-		"PutRolePolicy":    putInline(meta.OwnerRole),
-		"GetRolePolicy":    getInline(meta.OwnerRole),
-		"ListRolePolicies": listInline(meta.OwnerRole),
-		"DeleteRolePolicy": deleteInline(meta.OwnerRole),
+		"PutUserPolicy":    putInline(principal.OwnerUser),
+		"GetUserPolicy":    getInline(principal.OwnerUser),
+		"ListUserPolicies": listInline(principal.OwnerUser),
+		"DeleteUserPolicy": deleteInline(principal.OwnerUser),
+		"PutRolePolicy":    putInline(principal.OwnerRole),
+		"GetRolePolicy":    getInline(principal.OwnerRole),
+		"ListRolePolicies": listInline(principal.OwnerRole),
+		"DeleteRolePolicy": deleteInline(principal.OwnerRole),
 
 		"CreatePolicy":     createPolicy,
 		"GetPolicy":        getPolicy,
@@ -47,12 +48,12 @@ func init() {
 		"ListPolicies":     listPolicies,
 		"DeletePolicy":     deletePolicy,
 
-		"AttachUserPolicy":         attach(meta.OwnerUser),
-		"DetachUserPolicy":         detach(meta.OwnerUser),
-		"ListAttachedUserPolicies": listAttached(meta.OwnerUser),
-		"AttachRolePolicy":         attach(meta.OwnerRole),
-		"DetachRolePolicy":         detach(meta.OwnerRole),
-		"ListAttachedRolePolicies": listAttached(meta.OwnerRole),
+		"AttachUserPolicy":         attach(principal.OwnerUser),
+		"DetachUserPolicy":         detach(principal.OwnerUser),
+		"ListAttachedUserPolicies": listAttached(principal.OwnerUser),
+		"AttachRolePolicy":         attach(principal.OwnerRole),
+		"DetachRolePolicy":         detach(principal.OwnerRole),
+		"ListAttachedRolePolicies": listAttached(principal.OwnerRole),
 	}
 }
 
@@ -79,8 +80,8 @@ func (q *call) required(param, field string) (string, error) {
 
 // ownerParams names the parameter, and its model field, that holds the
 // name of an owner of the given kind.
-func ownerParams(kind string) (param, field string) {
-	if kind == meta.OwnerRole {
+func ownerParams(kind principal.OwnerKind) (param, field string) {
+	if kind == principal.OwnerRole {
 		return "RoleName", "roleName"
 	}
 	return "UserName", "userName"
@@ -123,7 +124,7 @@ func (q *call) roleARN(name string) string {
 }
 
 func (q *call) ownerARN(o meta.Owner) string {
-	if o.Kind == meta.OwnerRole {
+	if o.Kind == principal.OwnerRole {
 		return q.roleARN(o.Name)
 	}
 	return q.userARN(o.Name)
@@ -308,7 +309,7 @@ func createAccessKey(q *call) (any, error) {
 	}
 	// The one place a secret leaves signet: to its owner, at creation.
 	return createAccessKeyResult{AccessKey: accessKeyXML{
-		UserName: k.UserName, AccessKeyId: k.ID, Status: k.Status,
+		UserName: k.UserName, AccessKeyId: k.ID, Status: string(k.Status),
 		SecretAccessKey: sec.Reveal(), CreateDate: isoTime(k.Created),
 	}}, nil
 }
@@ -323,7 +324,7 @@ func listAccessKeys(q *call) (any, error) {
 	}
 	ks, err := q.h.iam.ListAccessKeys(q.ctx, name)
 	return list(q, "AccessKeyMetadata", ks, err, func(k meta.AccessKey) accessKeyMetaXML {
-		return accessKeyMetaXML{UserName: k.UserName, AccessKeyId: k.ID, Status: k.Status, CreateDate: isoTime(k.Created)}
+		return accessKeyMetaXML{UserName: k.UserName, AccessKeyId: k.ID, Status: string(k.Status), CreateDate: isoTime(k.Created)}
 	})
 }
 
@@ -343,7 +344,7 @@ func updateAccessKey(q *call) (any, error) {
 	if err := q.authorize(q.userARN(name)); err != nil {
 		return nil, err
 	}
-	return nil, q.h.iam.UpdateAccessKey(q.ctx, name, id, status)
+	return nil, q.h.iam.UpdateAccessKey(q.ctx, name, id, principal.KeyStatus(status))
 }
 
 func deleteAccessKey(q *call) (any, error) {
@@ -485,7 +486,7 @@ func deleteRole(q *call) (any, error) {
 
 // Inline policies of users and roles.
 
-func (q *call) owner(kind string) (meta.Owner, error) {
+func (q *call) owner(kind principal.OwnerKind) (meta.Owner, error) {
 	param, field := ownerParams(kind)
 	name, err := q.required(param, field)
 	if err != nil {
@@ -494,7 +495,7 @@ func (q *call) owner(kind string) (meta.Owner, error) {
 	return meta.Owner{Kind: kind, Name: name}, nil
 }
 
-func putInline(kind string) actionFunc {
+func putInline(kind principal.OwnerKind) actionFunc {
 	return func(q *call) (any, error) {
 		o, err := q.owner(kind)
 		if err != nil {
@@ -515,7 +516,7 @@ func putInline(kind string) actionFunc {
 	}
 }
 
-func getInline(kind string) actionFunc {
+func getInline(kind principal.OwnerKind) actionFunc {
 	return func(q *call) (any, error) {
 		o, err := q.owner(kind)
 		if err != nil {
@@ -532,7 +533,7 @@ func getInline(kind string) actionFunc {
 		if err != nil {
 			return nil, err
 		}
-		if kind == meta.OwnerRole {
+		if kind == principal.OwnerRole {
 			return rolePolicyResult{RoleName: q.canonicalOwner(o), PolicyName: p.Name, PolicyDocument: policyDoc(p.Document)}, nil
 		}
 		return userPolicyResult{UserName: q.canonicalOwner(o), PolicyName: p.Name, PolicyDocument: policyDoc(p.Document)}, nil
@@ -542,7 +543,7 @@ func getInline(kind string) actionFunc {
 // canonicalOwner is the owner's name as created (names match whatever
 // their case).
 func (q *call) canonicalOwner(o meta.Owner) string {
-	if o.Kind == meta.OwnerRole {
+	if o.Kind == principal.OwnerRole {
 		if r, err := q.h.iam.GetRole(q.ctx, o.Name); err == nil {
 			return r.Name
 		}
@@ -552,7 +553,7 @@ func (q *call) canonicalOwner(o meta.Owner) string {
 	return o.Name
 }
 
-func listInline(kind string) actionFunc {
+func listInline(kind principal.OwnerKind) actionFunc {
 	return func(q *call) (any, error) {
 		o, err := q.owner(kind)
 		if err != nil {
@@ -566,7 +567,7 @@ func listInline(kind string) actionFunc {
 	}
 }
 
-func deleteInline(kind string) actionFunc {
+func deleteInline(kind principal.OwnerKind) actionFunc {
 	return func(q *call) (any, error) {
 		o, err := q.owner(kind)
 		if err != nil {
@@ -685,7 +686,7 @@ func deletePolicy(q *call) (any, error) {
 // Attachments. The resource is the user or role, as in AWS's
 // authorisation of AttachUserPolicy and AttachRolePolicy.
 
-func attach(kind string) actionFunc {
+func attach(kind principal.OwnerKind) actionFunc {
 	return func(q *call) (any, error) {
 		o, err := q.owner(kind)
 		if err != nil {
@@ -702,7 +703,7 @@ func attach(kind string) actionFunc {
 	}
 }
 
-func detach(kind string) actionFunc {
+func detach(kind principal.OwnerKind) actionFunc {
 	return func(q *call) (any, error) {
 		o, err := q.owner(kind)
 		if err != nil {
@@ -719,7 +720,7 @@ func detach(kind string) actionFunc {
 	}
 }
 
-func listAttached(kind string) actionFunc {
+func listAttached(kind principal.OwnerKind) actionFunc {
 	return func(q *call) (any, error) {
 		o, err := q.owner(kind)
 		if err != nil {

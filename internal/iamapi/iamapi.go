@@ -13,6 +13,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/awsquery"
 	"signet/internal/iam"
+	"signet/internal/principal"
 	"signet/internal/reqinfo"
 	"signet/internal/wiring"
 )
@@ -108,7 +109,7 @@ func (h *handler) gate(c *awsquery.Call) *awsquery.Error {
 		return awsquery.MissingAuthentication()
 	}
 	switch c.Auth.Principal.SessionKind {
-	case authn.SessionToken, authn.SessionFederated:
+	case principal.SessionToken, principal.SessionFederated:
 		return InvalidClientTokenID.err(msgInvalidToken)
 	}
 	return nil

@@ -23,6 +23,7 @@ import (
 	"signet/internal/clock"
 	"signet/internal/iam"
 	"signet/internal/meta/bolt"
+	"signet/internal/principal"
 	"signet/internal/secret"
 )
 
@@ -32,14 +33,14 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // Principals as authn describes them.
 var (
-	rootP = authn.Principal{AccessKeyID: "AKIAROOTROOTROOTROOT", ARN: "arn:aws:iam::" + acct + ":root", UserID: acct, IsRoot: true, Account: acct}
-	bobP  = authn.Principal{AccessKeyID: "AKIABOBBOBBOBBOBBOB2", ARN: "arn:aws:iam::" + acct + ":user/bob", UserID: "AIDABOB", UserName: "bob", Account: acct}
-	roleP = authn.Principal{
+	rootP = principal.Principal{AccessKeyID: "AKIAROOTROOTROOTROOT", ARN: "arn:aws:iam::" + acct + ":root", UserID: acct, IsRoot: true, Account: acct}
+	bobP  = principal.Principal{AccessKeyID: "AKIABOBBOBBOBBOBBOB2", ARN: "arn:aws:iam::" + acct + ":user/bob", UserID: "AIDABOB", UserName: "bob", Account: acct}
+	roleP = principal.Principal{
 		AccessKeyID: "ASIAROLEROLEROLEROLE", ARN: "arn:aws:sts::" + acct + ":assumed-role/R/s", UserID: "AROAR:s", Account: acct,
-		SessionKind: authn.SessionAssumedRole, RoleName: "R", RoleARN: "arn:aws:iam::" + acct + ":role/R", SessionName: "s",
+		SessionKind: principal.SessionAssumedRole, RoleName: "R", RoleARN: "arn:aws:iam::" + acct + ":role/R", SessionName: "s",
 	}
-	tokenP = authn.Principal{AccessKeyID: "ASIATOKENTOKENTOKEN2", ARN: bobP.ARN, UserName: "bob", Account: acct, SessionKind: authn.SessionToken}
-	fedP   = authn.Principal{AccessKeyID: "ASIAFEDFEDFEDFEDFED2", ARN: "arn:aws:sts::" + acct + ":federated-user/f", UserName: "bob", Account: acct, SessionKind: authn.SessionFederated}
+	tokenP = principal.Principal{AccessKeyID: "ASIATOKENTOKENTOKEN2", ARN: bobP.ARN, UserName: "bob", Account: acct, SessionKind: principal.SessionToken}
+	fedP   = principal.Principal{AccessKeyID: "ASIAFEDFEDFEDFEDFED2", ARN: "arn:aws:sts::" + acct + ":federated-user/f", UserName: "bob", Account: acct, SessionKind: principal.SessionFederated}
 )
 
 // fakeAuthz records every question and denies the actions in deny ("*"
@@ -111,7 +112,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // do runs one action as principal p. params alternate name, value.
-func (f *fixture) do(t *testing.T, p authn.Principal, action string, params ...string) *httptest.ResponseRecorder {
+func (f *fixture) do(t *testing.T, p principal.Principal, action string, params ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	v := url.Values{}
 	for i := 0; i+1 < len(params); i += 2 {
@@ -340,7 +341,7 @@ func TestGetUserWithoutName(t *testing.T) {
 
 func TestSessionCredentialsCannotCallIAM(t *testing.T) {
 	f := newFixture(t)
-	for _, p := range []authn.Principal{tokenP, fedP} {
+	for _, p := range []principal.Principal{tokenP, fedP} {
 		f.authz.calls = nil
 		fails(t, f.do(t, p, "ListUsers"), 403, "InvalidClientTokenId", "The security token included in the request is invalid")
 		// Refused before the action is even looked up, as AWS does.

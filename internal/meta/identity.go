@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"signet/internal/principal"
 )
 
 // Errors of the identity store, in its own words. The iam and sts packages
@@ -19,25 +21,6 @@ var (
 	// access keys or policies, a role with policies, a policy attached).
 	ErrDeleteConflict     = errors.New("meta: entity has dependents")
 	ErrNoSuchBucketPolicy = errors.New("meta: no such bucket policy")
-)
-
-// Access key statuses.
-const (
-	KeyActive   = "Active"
-	KeyInactive = "Inactive"
-)
-
-// Principal kinds that own inline policies and attachments.
-const (
-	OwnerUser = "user"
-	OwnerRole = "role"
-)
-
-// Session kinds: how temporary credentials were obtained.
-const (
-	SessionAssumedRole = "assumed-role"   // sts:AssumeRole
-	SessionToken       = "session-token"  // sts:GetSessionToken
-	SessionFederated   = "federated-user" // sts:GetFederationToken
 )
 
 // User is an IAM user.
@@ -58,7 +41,7 @@ type AccessKey struct {
 	// before it was kept.
 	UserID       string
 	SealedSecret []byte
-	Status       string // KeyActive or KeyInactive
+	Status       principal.KeyStatus
 	Created      time.Time
 }
 
@@ -100,7 +83,7 @@ type Policy struct {
 // Owner names a user or a role that holds inline policies and managed
 // policy attachments.
 type Owner struct {
-	Kind string // OwnerUser or OwnerRole
+	Kind principal.OwnerKind
 	Name string
 }
 
@@ -117,7 +100,7 @@ type Session struct {
 	AccessKeyID  string // ASIA…
 	SealedSecret []byte
 	TokenHash    []byte // SHA-256 of the session token
-	Kind         string // SessionAssumedRole, SessionToken or SessionFederated
+	Kind         principal.SessionKind
 	// ARN of the session's principal: arn:aws:sts::ACCT:assumed-role/R/S,
 	// arn:aws:sts::ACCT:federated-user/NAME, or the user's (or root's)
 	// ARN for GetSessionToken.
@@ -165,8 +148,8 @@ type Session struct {
 // "" (LegacyIDBinding gives every such record an OwnerID at start).
 func (s Session) Owner() (o Owner, id string, ok bool) {
 	switch {
-	case s.Kind == SessionAssumedRole:
-		o = Owner{Kind: OwnerRole, Name: s.RoleName}
+	case s.Kind == principal.SessionAssumedRole:
+		o = Owner{Kind: principal.OwnerRole, Name: s.RoleName}
 		id = s.OwnerID
 		if id == "" {
 			id, _, _ = strings.Cut(s.UserID, ":")
@@ -174,9 +157,9 @@ func (s Session) Owner() (o Owner, id string, ok bool) {
 	case s.Root || s.UserName == "":
 		return Owner{}, "", false
 	default:
-		o = Owner{Kind: OwnerUser, Name: s.UserName}
+		o = Owner{Kind: principal.OwnerUser, Name: s.UserName}
 		id = s.OwnerID
-		if id == "" && s.Kind == SessionToken {
+		if id == "" && s.Kind == principal.SessionToken {
 			id = s.UserID
 		}
 	}
@@ -190,9 +173,10 @@ func (s Session) Owner() (o Owner, id string, ok bool) {
 // are sorted by lower-cased name in byte order (sessions by access key ID).
 // A missing entity is ErrNoSuchEntity, including the user or role of a
 // per-owner call (ListAccessKeys, the inline and attached policy calls).
-// An empty name or ID to create, an Owner.Kind other than OwnerUser and
-// OwnerRole, or a key status other than KeyActive and KeyInactive is
-// ErrInvalidArgument. Results are the caller's to modify.
+// An empty name or ID to create, an Owner.Kind other than
+// principal.OwnerUser and principal.OwnerRole, or a key status other than
+// principal.KeyActive and principal.KeyInactive is ErrInvalidArgument.
+// Results are the caller's to modify.
 
 // Users stores IAM users.
 type Users interface {
@@ -218,7 +202,7 @@ type AccessKeys interface {
 	ListAccessKeys(ctx context.Context, userName string) ([]AccessKey, error)
 	// UpdateAccessKey sets the status of the user's key. A key of another
 	// user is ErrNoSuchEntity, as for DeleteAccessKey.
-	UpdateAccessKey(ctx context.Context, userName, id, status string) error
+	UpdateAccessKey(ctx context.Context, userName, id string, status principal.KeyStatus) error
 	// DeleteAccessKey deletes the user's key and, in the same
 	// transaction, records its tombstone (a DeletedAccessKey deleted at
 	// at, replacing any older tombstone of the ID). A zero at is

@@ -9,6 +9,7 @@ import (
 
 	"signet/internal/authn"
 	"signet/internal/lifetime"
+	"signet/internal/principal"
 	"signet/internal/reason"
 )
 
@@ -68,7 +69,7 @@ func TestSetResultOfAPresignedRequest(t *testing.T) {
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	var rec Record
 	rec.SetResult(&authn.Result{
-		Principal:        authn.Principal{AccessKeyID: "ASIAX", ARN: "arn:aws:sts::123456789012:assumed-role/r/s"},
+		Principal:        principal.Principal{AccessKeyID: "ASIAX", ARN: "arn:aws:sts::123456789012:assumed-role/r/s"},
 		AuthType:         authn.AuthQuery,
 		SignatureVersion: authn.SigV4,
 		Deadline:         now.Add(90 * time.Second),

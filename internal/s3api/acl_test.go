@@ -10,6 +10,7 @@ import (
 
 	"signet/internal/authn"
 	"signet/internal/postpolicy"
+	"signet/internal/principal"
 	"signet/internal/secret"
 )
 
@@ -385,7 +386,7 @@ func TestConfigIntegrityHeader(t *testing.T) {
 func TestPostObjectACLDryRun(t *testing.T) {
 	var asked []string
 	keys := authn.NewStaticKeys(&authn.Credential{AccessKeyID: postAKID, Secret: secret.New(postSecret),
-		Principal: authn.Principal{AccessKeyID: postAKID, ARN: "arn:aws:iam::123456789012:user/alice"}})
+		Principal: principal.Principal{AccessKeyID: postAKID, ARN: "arn:aws:iam::123456789012:user/alice"}})
 	denied := errors.New("no s3:PutObjectAcl")
 	e := newEnv(t, func(c *Config) {
 		c.Auth = postAuth{real: authn.NewAuthenticator(keys, c.Clock, c.Clock, "us-east-1")}

@@ -19,6 +19,7 @@ import (
 	"signet/internal/clock"
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
+	"signet/internal/principal"
 	"signet/internal/storage"
 	"signet/internal/storage/memory"
 )
@@ -39,7 +40,7 @@ func rootAuth(r *http.Request, _ string) (*authn.Result, error) {
 		return &authn.Result{Anonymous: true, Body: r.Body, DecodedLength: r.ContentLength}, nil
 	}
 	return &authn.Result{
-		Principal: authn.Principal{IsRoot: true}, AuthType: authn.AuthHeader, SignatureVersion: authn.SigV4,
+		Principal: principal.Principal{IsRoot: true}, AuthType: authn.AuthHeader, SignatureVersion: authn.SigV4,
 		Body: r.Body, DecodedLength: r.ContentLength,
 	}, nil
 }

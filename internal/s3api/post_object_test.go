@@ -15,6 +15,7 @@ import (
 
 	"signet/internal/authn"
 	"signet/internal/postpolicy"
+	"signet/internal/principal"
 	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
@@ -53,9 +54,9 @@ func newPostEnv(t *testing.T, opts ...func(*Config)) (*env, *authzSeen, *authn.S
 	t.Helper()
 	seen := &authzSeen{}
 	keys := authn.NewStaticKeys(
-		&authn.Credential{AccessKeyID: postAKID, Secret: secret.New(postSecret), Principal: authn.Principal{AccessKeyID: postAKID, ARN: "arn:aws:iam::123456789012:user/alice"}},
-		&authn.Credential{AccessKeyID: postTemp, Secret: secret.New(postSecret), TokenHash: authn.HashToken(postToken), Expiry: t0.Add(time.Hour),
-			Principal: authn.Principal{AccessKeyID: postTemp, ARN: "arn:aws:sts::123456789012:assumed-role/r/s", SessionKind: authn.SessionAssumedRole}},
+		&authn.Credential{AccessKeyID: postAKID, Secret: secret.New(postSecret), Principal: principal.Principal{AccessKeyID: postAKID, ARN: "arn:aws:iam::123456789012:user/alice"}},
+		&authn.Credential{AccessKeyID: postTemp, Secret: secret.New(postSecret), TokenHash: secret.HashToken(postToken), Expiry: t0.Add(time.Hour),
+			Principal: principal.Principal{AccessKeyID: postTemp, ARN: "arn:aws:sts::123456789012:assumed-role/r/s", SessionKind: principal.SessionAssumedRole}},
 	)
 	e := newEnv(t, func(c *Config) {
 		c.Auth = postAuth{real: authn.NewAuthenticator(keys, c.Clock, c.Clock, "us-east-1")}

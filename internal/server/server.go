@@ -30,6 +30,7 @@ import (
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
 	"signet/internal/metrics"
+	"signet/internal/principal"
 	"signet/internal/s3api"
 	"signet/internal/secret"
 	"signet/internal/storage"
@@ -177,7 +178,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	rootCred := &authn.Credential{
 		AccessKeyID: root.AccessKeyID,
 		Secret:      root.Secret,
-		Principal: authn.Principal{
+		Principal: principal.Principal{
 			AccessKeyID: root.AccessKeyID,
 			ARN:         "arn:aws:iam::" + root.AccountID + ":root",
 			UserID:      root.AccountID,

@@ -8,6 +8,7 @@ import (
 	"signet/internal/adminapi"
 	"signet/internal/clock"
 	"signet/internal/meta"
+	"signet/internal/principal"
 )
 
 // A deleted key's tombstone is kept for the sweep's week, to the second,
@@ -25,7 +26,7 @@ func TestSweepKeepsKeyTombstonesAWeek(t *testing.T) {
 	if err := s.store.CreateUser(ctx, meta.User{Name: "alice", ID: "AIDAALICE00000000001", Path: "/", Created: deleted}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.store.CreateAccessKey(ctx, meta.AccessKey{ID: id, UserName: "alice", SealedSecret: []byte("sealed"), Status: meta.KeyActive, Created: deleted}, 2); err != nil {
+	if err := s.store.CreateAccessKey(ctx, meta.AccessKey{ID: id, UserName: "alice", SealedSecret: []byte("sealed"), Status: principal.KeyActive, Created: deleted}, 2); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.store.DeleteAccessKey(ctx, "alice", id, deleted); err != nil {

@@ -23,10 +23,10 @@ import (
 	"sort"
 	"time"
 
-	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/meta"
 	"signet/internal/policy"
+	"signet/internal/principal"
 	"signet/internal/secret"
 	"signet/internal/wiring"
 )
@@ -107,7 +107,7 @@ type AssumeRoleInput struct {
 // been checked already; AssumeRole applies the rules AWS applies whoever
 // asks: model constraints, no root, the role exists in this account, and
 // the duration fits the role and role chaining.
-func (s *Service) AssumeRole(ctx context.Context, caller authn.Principal, in AssumeRoleInput) (Credentials, meta.Session, error) {
+func (s *Service) AssumeRole(ctx context.Context, caller principal.Principal, in AssumeRoleInput) (Credentials, meta.Session, error) {
 	if err := ValidateAssumeRole(caller, in); err != nil {
 		return Credentials{}, meta.Session{}, err
 	}
@@ -120,7 +120,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller authn.Principal, in Ass
 	}
 	// Role chaining: role credentials asking for another role. Session-
 	// token credentials of a user are not role credentials.
-	chained := caller.SessionKind == authn.SessionAssumedRole
+	chained := caller.SessionKind == principal.SessionAssumedRole
 	d := in.DurationSeconds
 	if d == 0 {
 		d = AssumeRoleDefault
@@ -139,7 +139,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller authn.Principal, in Ass
 		return Credentials{}, meta.Session{}, err
 	}
 	sess := meta.Session{
-		Kind:              meta.SessionAssumedRole,
+		Kind:              principal.SessionAssumedRole,
 		ARN:               "arn:aws:sts::" + s.cfg.Account + ":assumed-role/" + role.Name + "/" + in.RoleSessionName,
 		UserID:            role.ID + ":" + in.RoleSessionName,
 		UserName:          caller.UserName,
@@ -157,7 +157,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller authn.Principal, in Ass
 // GetSessionToken issues a session for the caller's own identity. Only
 // long-term credentials may ask. durationSeconds 0 means the default: 12 h
 // for a user, 1 h for root.
-func (s *Service) GetSessionToken(ctx context.Context, caller authn.Principal, durationSeconds int) (Credentials, meta.Session, error) {
+func (s *Service) GetSessionToken(ctx context.Context, caller principal.Principal, durationSeconds int) (Credentials, meta.Session, error) {
 	if err := ValidateSessionToken(caller, durationSeconds); err != nil {
 		return Credentials{}, meta.Session{}, err
 	}
@@ -166,7 +166,7 @@ func (s *Service) GetSessionToken(ctx context.Context, caller authn.Principal, d
 		userID = s.cfg.Account
 	}
 	sess := meta.Session{
-		Kind:              meta.SessionToken,
+		Kind:              principal.SessionToken,
 		ARN:               caller.ARN,
 		UserID:            userID,
 		UserName:          caller.UserName,
@@ -179,7 +179,7 @@ func (s *Service) GetSessionToken(ctx context.Context, caller authn.Principal, d
 
 // userOwnerID is the unique ID a user's session or federation token is
 // bound to: the user's own (AIDA…); root's sessions have none.
-func userOwnerID(caller authn.Principal) string {
+func userOwnerID(caller principal.Principal) string {
 	if caller.IsRoot {
 		return ""
 	}
@@ -192,7 +192,7 @@ func userOwnerID(caller authn.Principal) string {
 // checked already. policyARNs are managed session policies. Without a
 // session policy, inline or managed, the session has no permissions; the
 // authoriser enforces that from the stored session policies and Kind.
-func (s *Service) GetFederationToken(ctx context.Context, caller authn.Principal, name, policyDoc string, durationSeconds int, policyARNs ...string) (Credentials, meta.Session, error) {
+func (s *Service) GetFederationToken(ctx context.Context, caller principal.Principal, name, policyDoc string, durationSeconds int, policyARNs ...string) (Credentials, meta.Session, error) {
 	if err := ValidateFederationToken(caller, name, policyDoc, durationSeconds, policyARNs...); err != nil {
 		return Credentials{}, meta.Session{}, err
 	}
@@ -200,7 +200,7 @@ func (s *Service) GetFederationToken(ctx context.Context, caller authn.Principal
 		return Credentials{}, meta.Session{}, err
 	}
 	sess := meta.Session{
-		Kind:              meta.SessionFederated,
+		Kind:              principal.SessionFederated,
 		ARN:               FederatedUserARN(s.cfg.Account, name),
 		UserID:            s.cfg.Account + ":" + name,
 		UserName:          caller.UserName,
@@ -315,7 +315,7 @@ func (s *Service) issue(ctx context.Context, sess meta.Session, durationSeconds 
 	if err != nil {
 		return Credentials{}, meta.Session{}, err
 	}
-	sess.TokenHash = authn.HashToken(tok.Reveal())
+	sess.TokenHash = secret.HashToken(tok.Reveal())
 	sess.Issued = now
 	sess.Expiry = now.Add(time.Duration(durationSeconds) * time.Second)
 	// 80 random bits make a collision all but impossible; the retry only

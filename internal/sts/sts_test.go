@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/iam"
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
 	"signet/internal/policy"
+	"signet/internal/principal"
 	"signet/internal/secret"
 )
 
@@ -73,17 +73,17 @@ func testRoleARN(name string) string { return "arn:aws:iam::" + acct + ":role/" 
 
 // Callers.
 var (
-	user = authn.Principal{AccessKeyID: "AKIAALICE00000000000", ARN: "arn:aws:iam::" + acct + ":user/alice",
+	user = principal.Principal{AccessKeyID: "AKIAALICE00000000000", ARN: "arn:aws:iam::" + acct + ":user/alice",
 		UserID: "AIDAALICE0000000000", UserName: "alice", Account: acct}
-	root = authn.Principal{AccessKeyID: "AKIAROOT000000000000", ARN: "arn:aws:iam::" + acct + ":root",
+	root = principal.Principal{AccessKeyID: "AKIAROOT000000000000", ARN: "arn:aws:iam::" + acct + ":root",
 		UserID: acct, IsRoot: true, Account: acct}
-	roleSession = authn.Principal{AccessKeyID: "ASIAROLE000000000000", ARN: "arn:aws:sts::" + acct + ":assumed-role/deploy/ci",
-		UserID: "AROADEPLOY0000000000:ci", Account: acct, SessionKind: authn.SessionAssumedRole,
+	roleSession = principal.Principal{AccessKeyID: "ASIAROLE000000000000", ARN: "arn:aws:sts::" + acct + ":assumed-role/deploy/ci",
+		UserID: "AROADEPLOY0000000000:ci", Account: acct, SessionKind: principal.SessionAssumedRole,
 		RoleName: "deploy", RoleARN: testRoleARN("deploy"), SessionName: "ci", TokenIssued: t0}
-	tokenSession = authn.Principal{AccessKeyID: "ASIATOKEN00000000000", ARN: user.ARN, UserID: user.UserID,
-		UserName: "alice", Account: acct, SessionKind: authn.SessionToken, TokenIssued: t0}
-	federated = authn.Principal{AccessKeyID: "ASIAFED0000000000000", ARN: "arn:aws:sts::" + acct + ":federated-user/bob",
-		UserID: acct + ":bob", UserName: "alice", Account: acct, SessionKind: authn.SessionFederated, TokenIssued: t0}
+	tokenSession = principal.Principal{AccessKeyID: "ASIATOKEN00000000000", ARN: user.ARN, UserID: user.UserID,
+		UserName: "alice", Account: acct, SessionKind: principal.SessionToken, TokenIssued: t0}
+	federated = principal.Principal{AccessKeyID: "ASIAFED0000000000000", ARN: "arn:aws:sts::" + acct + ":federated-user/bob",
+		UserID: acct + ":bob", UserName: "alice", Account: acct, SessionKind: principal.SessionFederated, TokenIssued: t0}
 )
 
 // wantErr checks err's kind, reason and facts (want.Kind is taken as
@@ -114,7 +114,7 @@ func TestAssumeRoleDurations(t *testing.T) {
 	ctx := t.Context()
 	for _, tc := range []struct {
 		role     string
-		caller   authn.Principal
+		caller   principal.Principal
 		duration int
 		want     int    // seconds granted; 0 when refused
 		refusal  *Error // the refusal
@@ -151,7 +151,7 @@ func TestAssumeRoleDurations(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantExpiry(t, c, s, t0, tc.want)
-			if s.Chained != (tc.caller.SessionKind == authn.SessionAssumedRole) {
+			if s.Chained != (tc.caller.SessionKind == principal.SessionAssumedRole) {
 				t.Fatalf("Chained = %v", s.Chained)
 			}
 		})
@@ -171,7 +171,7 @@ func TestAssumeRoleSession(t *testing.T) {
 	if s.UserID != "AROAMAX0000000000:build@42" {
 		t.Errorf("UserID = %s", s.UserID)
 	}
-	if s.Kind != meta.SessionAssumedRole || s.RoleName != "max" || s.SessionName != "build@42" ||
+	if s.Kind != principal.SessionAssumedRole || s.RoleName != "max" || s.SessionName != "build@42" ||
 		s.UserName != "alice" || s.SourceAccessKeyID != user.AccessKeyID || s.Root || s.Chained {
 		t.Errorf("session = %+v", s)
 	}
@@ -192,7 +192,7 @@ func TestAssumeRoleRefusals(t *testing.T) {
 	ctx := t.Context()
 	for _, tc := range []struct {
 		name    string
-		caller  authn.Principal
+		caller  principal.Principal
 		arn     string
 		kind    Kind
 		refusal *Error
@@ -271,7 +271,7 @@ func TestGetSessionTokenDurations(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	for _, tc := range []struct {
-		caller   authn.Principal
+		caller   principal.Principal
 		duration int
 		want     int
 		refusal  *Error
@@ -300,7 +300,7 @@ func TestGetSessionTokenDurations(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantExpiry(t, c, s, t0, tc.want)
-			if s.Kind != meta.SessionToken || s.ARN != tc.caller.ARN || s.UserID != tc.caller.UserID ||
+			if s.Kind != principal.SessionToken || s.ARN != tc.caller.ARN || s.UserID != tc.caller.UserID ||
 				s.Root != tc.caller.IsRoot || s.UserName != tc.caller.UserName || s.SessionPolicy != "" {
 				t.Fatalf("session = %+v", s)
 			}
@@ -324,7 +324,7 @@ func TestRootSessionUserIDIsAccount(t *testing.T) {
 func TestSessionCredentialsRefused(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
-	for _, caller := range []authn.Principal{roleSession, tokenSession, federated} {
+	for _, caller := range []principal.Principal{roleSession, tokenSession, federated} {
 		_, _, err := f.svc.GetSessionToken(ctx, caller, 0)
 		wantErr(t, err, KindAccessDenied, &Error{Reason: ReasonSessionCredentials, Action: "GetSessionToken"})
 		_, _, err = f.svc.GetFederationToken(ctx, caller, "bob", "", 0)
@@ -336,7 +336,7 @@ func TestGetFederationToken(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	for _, tc := range []struct {
-		caller   authn.Principal
+		caller   principal.Principal
 		duration int
 		want     int
 		refusal  *Error
@@ -359,7 +359,7 @@ func TestGetFederationToken(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantExpiry(t, c, s, t0, tc.want)
-			if s.Kind != meta.SessionFederated || s.ARN != "arn:aws:sts::"+acct+":federated-user/bob" ||
+			if s.Kind != principal.SessionFederated || s.ARN != "arn:aws:sts::"+acct+":federated-user/bob" ||
 				s.UserID != acct+":bob" || s.SessionName != "bob" || s.Root != tc.caller.IsRoot || s.SessionPolicy != "" {
 				t.Fatalf("session = %+v", s)
 			}
@@ -452,7 +452,7 @@ func TestCredentialsAndWhatIsStored(t *testing.T) {
 	}
 	// The token is kept only as its hash; the secret only sealed, bound
 	// to this key ID.
-	if !bytes.Equal(stored.TokenHash, authn.HashToken(c.SessionToken.Reveal())) {
+	if !bytes.Equal(stored.TokenHash, secret.HashToken(c.SessionToken.Reveal())) {
 		t.Error("stored token hash is not SHA-256 of the token")
 	}
 	dump := fmt.Sprintf("%#v", stored)

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"signet/internal/authn"
 	"signet/internal/meta"
+	"signet/internal/principal"
 )
 
 // Duration limits in seconds (STS API reference and the botocore model).
@@ -119,7 +119,7 @@ func (v *violations) checkPolicyARNs(arns []string) {
 // all, then the shape of the role ARN. The API calls it before asking the
 // authoriser, so that a malformed request is refused as malformed, as AWS
 // does, rather than as denied. AssumeRole calls it again.
-func ValidateAssumeRole(caller authn.Principal, in AssumeRoleInput) error {
+func ValidateAssumeRole(caller principal.Principal, in AssumeRoleInput) error {
 	var v violations
 	v.checkString(in.RoleARN, "roleArn", true, 20, 2048, nil, "")
 	v.checkString(in.RoleSessionName, "roleSessionName", true, 2, 64, namePattern, namePatternText)
@@ -136,7 +136,7 @@ func ValidateAssumeRole(caller authn.Principal, in AssumeRoleInput) error {
 	}
 	// Federated-user credentials may call no STS action but
 	// GetCallerIdentity.
-	if caller.SessionKind == authn.SessionFederated {
+	if caller.SessionKind == principal.SessionFederated {
 		return NotAuthorized(caller.ARN, "sts:AssumeRole", in.RoleARN)
 	}
 	_, err := parseRoleARN(in.RoleARN)
@@ -155,7 +155,7 @@ func ValidateAssumeRole(caller authn.Principal, in AssumeRoleInput) error {
 // no store: the model constraints, then the refusal of temporary
 // credentials. The API calls it before asking the authoriser about the
 // federated user's ARN, which is built from name.
-func ValidateFederationToken(caller authn.Principal, name, policyDoc string, durationSeconds int, policyARNs ...string) error {
+func ValidateFederationToken(caller principal.Principal, name, policyDoc string, durationSeconds int, policyARNs ...string) error {
 	var v violations
 	v.checkString(name, "name", true, 2, 32, namePattern, namePatternText)
 	v.checkPolicy(policyDoc)
@@ -171,7 +171,7 @@ func ValidateFederationToken(caller authn.Principal, name, policyDoc string, dur
 }
 
 // ValidateSessionToken applies the rules of GetSessionToken.
-func ValidateSessionToken(caller authn.Principal, durationSeconds int) error {
+func ValidateSessionToken(caller principal.Principal, durationSeconds int) error {
 	var v violations
 	v.checkDuration(durationSeconds, TokenMax)
 	if err := v.err(); err != nil {
@@ -187,7 +187,7 @@ func ValidateSessionToken(caller authn.Principal, durationSeconds int) error {
 // GetFederationToken session: users get what they ask for (default 12 h);
 // root gets at most one hour, and a longer request is quietly shortened
 // rather than refused, as AWS documents.
-func tokenDuration(caller authn.Principal, d int) int {
+func tokenDuration(caller principal.Principal, d int) int {
 	if caller.IsRoot {
 		if d == 0 || d > RootMax {
 			return RootMax

@@ -15,6 +15,7 @@ import (
 
 	"signet/internal/authn"
 	"signet/internal/awsquery"
+	"signet/internal/principal"
 )
 
 // frontDoor stands in for the server's Query front door: it parses the
@@ -22,7 +23,7 @@ import (
 // header (signatures are authn's business and tested there).
 type frontDoor struct {
 	h       awsquery.Handler
-	callers map[string]authn.Principal
+	callers map[string]principal.Principal
 }
 
 func (d frontDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -59,7 +60,7 @@ func client(srv *httptest.Server, akid string) *awssts.Client {
 
 func TestAWSSDKGoV2(t *testing.T) {
 	f := newFixture(t)
-	srv := httptest.NewServer(frontDoor{h: f.h, callers: map[string]authn.Principal{
+	srv := httptest.NewServer(frontDoor{h: f.h, callers: map[string]principal.Principal{
 		user.AccessKeyID: user, root.AccessKeyID: root, roleSession.AccessKeyID: roleSession,
 	}})
 	defer srv.Close()

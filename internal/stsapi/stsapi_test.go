@@ -21,6 +21,7 @@ import (
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
 	"signet/internal/policy"
+	"signet/internal/principal"
 	"signet/internal/secret"
 	"signet/internal/sts"
 )
@@ -127,22 +128,22 @@ const (
 
 // Callers.
 var (
-	user = authn.Principal{AccessKeyID: "AKIAALICE00000000000", ARN: "arn:aws:iam::" + acct + ":user/alice",
+	user = principal.Principal{AccessKeyID: "AKIAALICE00000000000", ARN: "arn:aws:iam::" + acct + ":user/alice",
 		UserID: "AIDAALICE0000000000", UserName: "alice", Account: acct}
-	root = authn.Principal{AccessKeyID: "AKIAROOT000000000000", ARN: "arn:aws:iam::" + acct + ":root",
+	root = principal.Principal{AccessKeyID: "AKIAROOT000000000000", ARN: "arn:aws:iam::" + acct + ":root",
 		UserID: acct, IsRoot: true, Account: acct}
-	roleSession = authn.Principal{AccessKeyID: "ASIAROLE000000000000", ARN: "arn:aws:sts::" + acct + ":assumed-role/deploy/ci",
-		UserID: "AROADEPLOY0000000000:ci", Account: acct, SessionKind: authn.SessionAssumedRole,
+	roleSession = principal.Principal{AccessKeyID: "ASIAROLE000000000000", ARN: "arn:aws:sts::" + acct + ":assumed-role/deploy/ci",
+		UserID: "AROADEPLOY0000000000:ci", Account: acct, SessionKind: principal.SessionAssumedRole,
 		RoleName: "deploy", RoleARN: "arn:aws:iam::" + acct + ":role/deploy", SessionName: "ci", TokenIssued: t0}
-	tokenSession = authn.Principal{AccessKeyID: "ASIATOKEN00000000000", ARN: user.ARN, UserID: user.UserID,
-		UserName: "alice", Account: acct, SessionKind: authn.SessionToken, TokenIssued: t0}
-	federated = authn.Principal{AccessKeyID: "ASIAFED0000000000000", ARN: "arn:aws:sts::" + acct + ":federated-user/bob",
-		UserID: acct + ":bob", UserName: "alice", Account: acct, SessionKind: authn.SessionFederated, TokenIssued: t0}
+	tokenSession = principal.Principal{AccessKeyID: "ASIATOKEN00000000000", ARN: user.ARN, UserID: user.UserID,
+		UserName: "alice", Account: acct, SessionKind: principal.SessionToken, TokenIssued: t0}
+	federated = principal.Principal{AccessKeyID: "ASIAFED0000000000000", ARN: "arn:aws:sts::" + acct + ":federated-user/bob",
+		UserID: acct + ":bob", UserName: "alice", Account: acct, SessionKind: principal.SessionFederated, TokenIssued: t0}
 )
 
 // call sends one form-encoded STS request through the handler as the
 // front door would hand it over.
-func (f *fixture) call(t *testing.T, caller authn.Principal, params url.Values) *httptest.ResponseRecorder {
+func (f *fixture) call(t *testing.T, caller principal.Principal, params url.Values) *httptest.ResponseRecorder {
 	t.Helper()
 	if params.Get("Version") == "" {
 		params.Set("Version", Version)
@@ -339,12 +340,12 @@ func TestAssumeRoleWithPolicy(t *testing.T) {
 
 func TestAssumeRoleRefusals(t *testing.T) {
 	deployARN := "arn:aws:iam::" + acct + ":role/deploy"
-	denied := func(p authn.Principal, arn string) string {
+	denied := func(p principal.Principal, arn string) string {
 		return "User: " + p.ARN + " is not authorized to perform: sts:AssumeRole on resource: " + arn
 	}
 	for _, tc := range []struct {
 		name      string
-		caller    authn.Principal
+		caller    principal.Principal
 		params    url.Values
 		authzDeny bool
 		status    int
@@ -407,7 +408,7 @@ func sessions(t *testing.T, f *fixture) int {
 
 func TestChainedAndTokenCallersMayAssumeRoles(t *testing.T) {
 	f := newFixture(t)
-	for _, caller := range []authn.Principal{roleSession, tokenSession} {
+	for _, caller := range []principal.Principal{roleSession, tokenSession} {
 		w := f.call(t, caller, form("Action", "AssumeRole", "RoleArn", "arn:aws:iam::"+acct+":role/team/ops", "RoleSessionName", "s1"))
 		var resp assumeRoleResponse
 		decode(t, w, http.StatusOK, &resp)
@@ -418,7 +419,7 @@ func TestChainedAndTokenCallersMayAssumeRoles(t *testing.T) {
 func TestGetSessionToken(t *testing.T) {
 	f := newFixture(t)
 	for _, tc := range []struct {
-		caller   authn.Principal
+		caller   principal.Principal
 		duration string
 		want     time.Duration
 	}{
@@ -437,7 +438,7 @@ func TestGetSessionToken(t *testing.T) {
 	}
 	wantError(t, f.call(t, user, form("Action", "GetSessionToken", "DurationSeconds", "129601")), 400, "ValidationError",
 		"1 validation error detected: Value '129601' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 129600")
-	for _, caller := range []authn.Principal{roleSession, tokenSession, federated} {
+	for _, caller := range []principal.Principal{roleSession, tokenSession, federated} {
 		wantError(t, f.call(t, caller, form("Action", "GetSessionToken")), 403, "AccessDenied", "Cannot call GetSessionToken with session credentials")
 	}
 	if got := f.authz.seen(); len(got) != 0 {
@@ -461,7 +462,7 @@ func TestGetFederationToken(t *testing.T) {
 		t.Fatalf("authoriser calls %q", got)
 	}
 	sess, err := f.svc.Get(t.Context(), resp.Result.Credentials.AccessKeyId)
-	if err != nil || sess.Kind != meta.SessionFederated || sess.SessionPolicy != "" {
+	if err != nil || sess.Kind != principal.SessionFederated || sess.SessionPolicy != "" {
 		t.Fatalf("stored %+v, %v", sess, err)
 	}
 
@@ -472,7 +473,7 @@ func TestGetFederationToken(t *testing.T) {
 	wantError(t, f.call(t, user, form("Action", "GetFederationToken", "Name", "bob")), 403, "AccessDenied",
 		"User: "+user.ARN+" is not authorized to perform: sts:GetFederationToken on resource: arn:aws:sts::"+acct+":federated-user/bob")
 	f.authz.deny = nil
-	for _, caller := range []authn.Principal{roleSession, tokenSession, federated} {
+	for _, caller := range []principal.Principal{roleSession, tokenSession, federated} {
 		wantError(t, f.call(t, caller, form("Action", "GetFederationToken", "Name", "bob")), 403, "AccessDenied", "Cannot call GetFederationToken with session credentials")
 	}
 	wantError(t, f.call(t, user, form("Action", "GetFederationToken", "Name", "b")), 400, "ValidationError",
@@ -508,7 +509,7 @@ func TestGetCallerIdentity(t *testing.T) {
 	f := newFixture(t)
 	// Even an authoriser that denies everything does not stop it.
 	f.authz.deny = errors.New("explicit deny")
-	for _, p := range []authn.Principal{user, root, roleSession, tokenSession, federated} {
+	for _, p := range []principal.Principal{user, root, roleSession, tokenSession, federated} {
 		var resp getCallerIdentityResponse
 		decode(t, f.call(t, p, form("Action", "GetCallerIdentity")), http.StatusOK, &resp)
 		if resp.Result.Arn != p.ARN || resp.Result.UserId != p.UserID || resp.Result.Account != acct {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"signet/internal/meta"
+	"signet/internal/principal"
 	"signet/internal/storage"
 )
 
@@ -598,7 +599,7 @@ func encodeAccessKey(k *meta.AccessKey) []byte {
 	e.b = append(e.b, recordV1)
 	e.str(k.UserName)
 	e.bytes(k.SealedSecret)
-	e.str(k.Status)
+	e.str(string(k.Status))
 	e.time(k.Created)
 	// Appended last, so records written before it decode unchanged.
 	e.str(k.UserID)
@@ -610,7 +611,7 @@ func decodeAccessKey(id string, v []byte) (meta.AccessKey, error) {
 	k := meta.AccessKey{ID: id}
 	k.UserName = d.str()
 	k.SealedSecret = d.bytes()
-	k.Status = d.str()
+	k.Status = principal.KeyStatus(d.str())
 	k.Created = d.time()
 	if d.more() {
 		k.UserID = d.str()
@@ -711,7 +712,7 @@ func encodeSession(s *meta.Session) []byte {
 	e.b = append(e.b, sessionV2)
 	e.bytes(s.SealedSecret)
 	e.bytes(s.TokenHash)
-	e.str(s.Kind)
+	e.str(string(s.Kind))
 	e.str(s.ARN)
 	e.str(s.UserID)
 	e.str(s.UserName)
@@ -735,7 +736,7 @@ func decodeSession(id string, v []byte) (meta.Session, error) {
 	s := meta.Session{AccessKeyID: id}
 	s.SealedSecret = d.bytes()
 	s.TokenHash = d.bytes()
-	s.Kind = d.str()
+	s.Kind = principal.SessionKind(d.str())
 	s.ARN = d.str()
 	s.UserID = d.str()
 	s.UserName = d.str()

@@ -12,6 +12,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"signet/internal/meta"
+	"signet/internal/principal"
 )
 
 // The identity store: meta.Identities on the same file (buckets in the
@@ -37,10 +38,10 @@ func fold(name string) []byte { return []byte(strings.ToLower(name)) }
 
 func ownerKey(o meta.Owner) ([]byte, error) {
 	switch o.Kind {
-	case meta.OwnerUser, meta.OwnerRole:
+	case principal.OwnerUser, principal.OwnerRole:
 		// The kind has no "/", so the key is unambiguous whatever the
 		// name holds.
-		return []byte(o.Kind + "/" + strings.ToLower(o.Name)), nil
+		return []byte(string(o.Kind) + "/" + strings.ToLower(o.Name)), nil
 	}
 	return nil, invalid("owner kind %q", o.Kind)
 }
@@ -53,7 +54,7 @@ func loadOwner(tx *bbolt.Tx, o meta.Owner) ([]byte, error) {
 		return nil, err
 	}
 	b := tx.Bucket(bktUsers)
-	if o.Kind == meta.OwnerRole {
+	if o.Kind == principal.OwnerRole {
 		b = tx.Bucket(bktRoles)
 	}
 	if o.Name == "" || b.Get(fold(o.Name)) == nil {
@@ -165,7 +166,7 @@ func (s *Store) ListUsers(ctx context.Context) ([]meta.User, error) {
 
 func (s *Store) DeleteUser(ctx context.Context, name string) error {
 	key := fold(name)
-	owner, _ := ownerKey(meta.Owner{Kind: meta.OwnerUser, Name: name})
+	owner, _ := ownerKey(meta.Owner{Kind: principal.OwnerUser, Name: name})
 	return s.group(ctx, func(tx *bbolt.Tx) error {
 		ub := tx.Bucket(bktUsers)
 		if len(key) == 0 || ub.Get(key) == nil {
@@ -192,8 +193,8 @@ func (s *Store) DeleteUser(ctx context.Context, name string) error {
 
 // Access keys.
 
-func checkKeyStatus(status string) error {
-	if status != meta.KeyActive && status != meta.KeyInactive {
+func checkKeyStatus(status principal.KeyStatus) error {
+	if status != principal.KeyActive && status != principal.KeyInactive {
 		return invalid("access key status %q", status)
 	}
 	return nil
@@ -314,7 +315,7 @@ func userKey(tx *bbolt.Tx, userName, id string) (meta.AccessKey, error) {
 	return k, nil
 }
 
-func (s *Store) UpdateAccessKey(ctx context.Context, userName, id, status string) error {
+func (s *Store) UpdateAccessKey(ctx context.Context, userName, id string, status principal.KeyStatus) error {
 	if err := checkKeyStatus(status); err != nil {
 		return err
 	}
@@ -451,7 +452,7 @@ func (s *Store) UpdateRole(ctx context.Context, name string, fn func(*meta.Role)
 
 func (s *Store) DeleteRole(ctx context.Context, name string) error {
 	key := fold(name)
-	owner, _ := ownerKey(meta.Owner{Kind: meta.OwnerRole, Name: name})
+	owner, _ := ownerKey(meta.Owner{Kind: principal.OwnerRole, Name: name})
 	return s.group(ctx, func(tx *bbolt.Tx) error {
 		rb := tx.Bucket(bktRoles)
 		if len(key) == 0 || rb.Get(key) == nil {

@@ -11,6 +11,7 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"signet/internal/meta"
+	"signet/internal/principal"
 )
 
 // nanos is a time with a full nanosecond part: the engine keeps times to
@@ -33,12 +34,12 @@ func TestReopenIdentities(t *testing.T) {
 	mustDo(t, "Open", err)
 
 	u := meta.User{Name: "Alice", ID: "AIDA1", Path: "/p/", Created: nanos}
-	k := meta.AccessKey{ID: "AKIA1", UserName: "Alice", UserID: "AIDA1", SealedSecret: []byte{0, 1, 0xff}, Status: meta.KeyInactive, Created: nanos.Add(1)}
+	k := meta.AccessKey{ID: "AKIA1", UserName: "Alice", UserID: "AIDA1", SealedSecret: []byte{0, 1, 0xff}, Status: principal.KeyInactive, Created: nanos.Add(1)}
 	r := meta.Role{Name: "Ops", ID: "AROA1", Path: "/", Description: "d", TrustPolicy: "{}", MaxSessionDuration: 7200, Created: nanos.Add(2)}
 	p := meta.Policy{Name: "P", ID: "ANPA1", Path: "/", Description: "pd", Document: "{}", Created: nanos.Add(3), Updated: nanos.Add(4)}
 	ip := meta.InlinePolicy{Name: "Inline", Document: `{"x":1}`}
 	arn := "arn:aws:iam::123456789012:policy/P"
-	sess := meta.Session{AccessKeyID: "ASIA1", SealedSecret: []byte{9, 0}, TokenHash: []byte{0xff}, Kind: meta.SessionFederated,
+	sess := meta.Session{AccessKeyID: "ASIA1", SealedSecret: []byte{9, 0}, TokenHash: []byte{0xff}, Kind: principal.SessionFederated,
 		ARN: "arn:aws:sts::123456789012:federated-user/bob", UserID: "123456789012:bob", UserName: "Alice", Root: false,
 		SessionName: "bob", SessionPolicy: "{}", Chained: false, SourceAccessKeyID: "AKIA1", OwnerID: "AIDA1",
 		Issued: nanos.Add(5), Expiry: nanos.Add(time.Hour), TerminatedAt: nanos.Add(6)}
@@ -47,8 +48,8 @@ func TestReopenIdentities(t *testing.T) {
 	mustDo(t, "CreateAccessKey", s.CreateAccessKey(ctx, k, 2))
 	mustDo(t, "CreateRole", s.CreateRole(ctx, r))
 	mustDo(t, "CreatePolicy", s.CreatePolicy(ctx, p))
-	mustDo(t, "PutInlinePolicy", s.PutInlinePolicy(ctx, meta.Owner{Kind: meta.OwnerRole, Name: "ops"}, ip))
-	mustDo(t, "AttachPolicy", s.AttachPolicy(ctx, meta.Owner{Kind: meta.OwnerUser, Name: "alice"}, arn))
+	mustDo(t, "PutInlinePolicy", s.PutInlinePolicy(ctx, meta.Owner{Kind: principal.OwnerRole, Name: "ops"}, ip))
+	mustDo(t, "AttachPolicy", s.AttachPolicy(ctx, meta.Owner{Kind: principal.OwnerUser, Name: "alice"}, arn))
 	mustDo(t, "PutSession", s.PutSession(ctx, sess))
 	mustDo(t, "PutBucketPolicy", s.PutBucketPolicy(ctx, "b", `{"v":1}`))
 	mustDo(t, "Close", s.Close())
@@ -72,9 +73,9 @@ func TestReopenIdentities(t *testing.T) {
 	check("role", gr, r, err)
 	gp, err := s.GetPolicy(ctx, "p")
 	check("policy", gp, p, err)
-	gip, err := s.ListInlinePolicies(ctx, meta.Owner{Kind: meta.OwnerRole, Name: "Ops"})
+	gip, err := s.ListInlinePolicies(ctx, meta.Owner{Kind: principal.OwnerRole, Name: "Ops"})
 	check("inline policies", gip, []meta.InlinePolicy{ip}, err)
-	ga, err := s.ListAttachedPolicies(ctx, meta.Owner{Kind: meta.OwnerUser, Name: "Alice"})
+	ga, err := s.ListAttachedPolicies(ctx, meta.Owner{Kind: principal.OwnerUser, Name: "Alice"})
 	check("attached", ga, []string{arn}, err)
 	n, err := s.PolicyAttachments(ctx, arn)
 	check("attachment count", n, 1, err)
@@ -83,8 +84,8 @@ func TestReopenIdentities(t *testing.T) {
 	gbp, err := s.GetBucketPolicy(ctx, "b")
 	check("bucket policy", gbp, `{"v":1}`, err)
 	// The indexes came through too.
-	mustDo(t, "CreateAccessKey after reopen", s.CreateAccessKey(ctx, meta.AccessKey{ID: "AKIA2", UserName: "alice", Status: meta.KeyActive}, 2))
-	err = s.CreateAccessKey(ctx, meta.AccessKey{ID: "AKIA3", UserName: "alice", Status: meta.KeyActive}, 2)
+	mustDo(t, "CreateAccessKey after reopen", s.CreateAccessKey(ctx, meta.AccessKey{ID: "AKIA2", UserName: "alice", Status: principal.KeyActive}, 2))
+	err = s.CreateAccessKey(ctx, meta.AccessKey{ID: "AKIA3", UserName: "alice", Status: principal.KeyActive}, 2)
 	if err != meta.ErrLimitExceeded {
 		t.Errorf("limit after reopen: %v", err)
 	}
@@ -114,7 +115,7 @@ func nestedKeys(t *testing.T, s *Store, top []byte) []string {
 func TestNoDanglingIndexes(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := t.Context()
-	user, role := meta.Owner{Kind: meta.OwnerUser, Name: "U"}, meta.Owner{Kind: meta.OwnerRole, Name: "R"}
+	user, role := meta.Owner{Kind: principal.OwnerUser, Name: "U"}, meta.Owner{Kind: principal.OwnerRole, Name: "R"}
 	arn := "arn:aws:iam::123456789012:policy/P"
 	mustDo(t, "CreateUser", s.CreateUser(ctx, meta.User{Name: "U"}))
 	mustDo(t, "CreateRole", s.CreateRole(ctx, meta.Role{Name: "R"}))
@@ -122,7 +123,7 @@ func TestNoDanglingIndexes(t *testing.T) {
 		mustDo(t, "PutInlinePolicy", s.PutInlinePolicy(ctx, o, meta.InlinePolicy{Name: "p", Document: "{}"}))
 		mustDo(t, "AttachPolicy", s.AttachPolicy(ctx, o, arn))
 	}
-	mustDo(t, "CreateAccessKey", s.CreateAccessKey(ctx, meta.AccessKey{ID: "AKIA1", UserName: "u", Status: meta.KeyActive, Created: nanos}, 2))
+	mustDo(t, "CreateAccessKey", s.CreateAccessKey(ctx, meta.AccessKey{ID: "AKIA1", UserName: "u", Status: principal.KeyActive, Created: nanos}, 2))
 	mustDo(t, "PutSession", s.PutSession(ctx, meta.Session{AccessKeyID: "ASIA1", Expiry: nanos}))
 	if got := nestedKeys(t, s, bktUserKeys); !reflect.DeepEqual(got, []string{"u"}) {
 		t.Errorf("userkeys = %q", got)
@@ -247,17 +248,17 @@ func TestLegacyRecordsWithoutOwnerIDs(t *testing.T) {
 	if err != nil || old.UserID != "" || old.UserName != "u" || !old.Created.Equal(nanos) {
 		t.Fatalf("legacy access key: %+v, %v", old, err)
 	}
-	sess := meta.Session{Kind: meta.SessionAssumedRole, UserID: "AROA1:s", RoleName: "r", OwnerID: "AROA1", Expiry: nanos}
+	sess := meta.Session{Kind: principal.SessionAssumedRole, UserID: "AROA1:s", RoleName: "r", OwnerID: "AROA1", Expiry: nanos}
 	v = encodeSession(&sess)
 	olds, err := decodeSession("A", v[:len(v)-1-len(sess.OwnerID)])
 	if err != nil || olds.OwnerID != "" || !olds.Expiry.Equal(nanos) {
 		t.Fatalf("legacy session: %+v, %v", olds, err)
 	}
-	if o, id, ok := olds.Owner(); !ok || o.Kind != meta.OwnerRole || o.Name != "r" || id != "AROA1" {
+	if o, id, ok := olds.Owner(); !ok || o.Kind != principal.OwnerRole || o.Name != "r" || id != "AROA1" {
 		t.Errorf("legacy role session's owner: %+v %q %v", o, id, ok)
 	}
-	tok := meta.Session{Kind: meta.SessionToken, UserID: "AIDA1", UserName: "u"}
-	if o, id, ok := tok.Owner(); !ok || o.Kind != meta.OwnerUser || id != "AIDA1" {
+	tok := meta.Session{Kind: principal.SessionToken, UserID: "AIDA1", UserName: "u"}
+	if o, id, ok := tok.Owner(); !ok || o.Kind != principal.OwnerUser || id != "AIDA1" {
 		t.Errorf("legacy session token's owner: %+v %q %v", o, id, ok)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"signet/internal/iam"
 	"signet/internal/meta"
+	"signet/internal/principal"
 )
 
 const legacyAcct = "123456789012"
@@ -100,26 +101,26 @@ func TestBindLegacyIDs(t *testing.T) {
 		"arn:aws:iam::210987654321:user/alice")
 	mustDo(t, "PutBucketPolicy", s.PutBucketPolicy(ctx, "b", bucketDoc))
 
-	legacySession(t, s, meta.Session{AccessKeyID: "ASIAROLE", Kind: meta.SessionAssumedRole, UserID: "AROAOLDOPS0000000000:s",
+	legacySession(t, s, meta.Session{AccessKeyID: "ASIAROLE", Kind: principal.SessionAssumedRole, UserID: "AROAOLDOPS0000000000:s",
 		UserName: "alice", RoleName: "ops", SessionName: "s", Issued: t1})
-	legacySession(t, s, meta.Session{AccessKeyID: "ASIATOKEN", Kind: meta.SessionToken, UserID: alice.ID, UserName: "alice", Issued: t1})
+	legacySession(t, s, meta.Session{AccessKeyID: "ASIATOKEN", Kind: principal.SessionToken, UserID: alice.ID, UserName: "alice", Issued: t1})
 	// Federation tokens: asked for with alice's key, which she still
 	// holds; asked for a second after alice was created, with a key
 	// since deleted; asked for in the second alice was created, with a
 	// key since deleted (that alice, or one deleted within the second?);
 	// bob's, asked for before this bob was created.
-	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDALICE", Kind: meta.SessionFederated, UserID: legacyAcct + ":f",
+	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDALICE", Kind: principal.SessionFederated, UserID: legacyAcct + ":f",
 		UserName: "alice", SessionName: "f", SourceAccessKeyID: "AKIAALICE", Issued: t1})
-	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDLATER", Kind: meta.SessionFederated, UserID: legacyAcct + ":f",
+	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDLATER", Kind: principal.SessionFederated, UserID: legacyAcct + ":f",
 		UserName: "alice", SessionName: "f", SourceAccessKeyID: "AKIAROTATED", Issued: t1.Add(time.Second)})
-	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDSAME", Kind: meta.SessionFederated, UserID: legacyAcct + ":f",
+	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDSAME", Kind: principal.SessionFederated, UserID: legacyAcct + ":f",
 		UserName: "alice", SessionName: "f", SourceAccessKeyID: "AKIAROTATED", Issued: t1})
-	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDBOB", Kind: meta.SessionFederated, UserID: legacyAcct + ":g",
+	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDBOB", Kind: principal.SessionFederated, UserID: legacyAcct + ":g",
 		UserName: "Bob", SessionName: "g", SourceAccessKeyID: "AKIAOLDBOB", Issued: t1.Add(time.Minute)})
-	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDGONE", Kind: meta.SessionFederated, UserID: legacyAcct + ":h",
+	legacySession(t, s, meta.Session{AccessKeyID: "ASIAFEDGONE", Kind: principal.SessionFederated, UserID: legacyAcct + ":h",
 		UserName: "gone", SessionName: "h", Issued: t1})
-	legacySession(t, s, meta.Session{AccessKeyID: "ASIAROOT", Kind: meta.SessionToken, UserID: legacyAcct, Root: true, Issued: t1})
-	key := meta.AccessKey{ID: "AKIAALICE", UserName: "alice", SealedSecret: []byte{1}, Status: meta.KeyActive, Created: t1}
+	legacySession(t, s, meta.Session{AccessKeyID: "ASIAROOT", Kind: principal.SessionToken, UserID: legacyAcct, Root: true, Issued: t1})
+	key := meta.AccessKey{ID: "AKIAALICE", UserName: "alice", SealedSecret: []byte{1}, Status: principal.KeyActive, Created: t1}
 	putLegacy(t, s, bktAccessKeys, key.ID, encodeAccessKey(&key))
 
 	var calls int

@@ -17,6 +17,7 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"signet/internal/meta"
+	"signet/internal/principal"
 	"signet/internal/storage"
 )
 
@@ -39,14 +40,14 @@ const fixtureVersion = 5
 var (
 	fxTime    = time.Date(2026, 12, 1, 2, 3, 4, 567890123, time.UTC)
 	fxUser    = meta.User{Name: "alice", ID: "AIDAFIXTUREALICE0001", Path: "/team/", Created: fxTime}
-	fxKey     = meta.AccessKey{ID: "AKIAFIXTUREALICE0001", UserName: "alice", UserID: fxUser.ID, SealedSecret: []byte("sealed-secret-bytes"), Status: meta.KeyActive, Created: fxTime}
-	fxOldKey  = meta.AccessKey{ID: "AKIAFIXTUREALICE0002", UserName: "alice", UserID: fxUser.ID, SealedSecret: []byte("old"), Status: meta.KeyActive, Created: fxTime}
+	fxKey     = meta.AccessKey{ID: "AKIAFIXTUREALICE0001", UserName: "alice", UserID: fxUser.ID, SealedSecret: []byte("sealed-secret-bytes"), Status: principal.KeyActive, Created: fxTime}
+	fxOldKey  = meta.AccessKey{ID: "AKIAFIXTUREALICE0002", UserName: "alice", UserID: fxUser.ID, SealedSecret: []byte("old"), Status: principal.KeyActive, Created: fxTime}
 	fxRole    = meta.Role{Name: "reader", ID: "AROAFIXTUREREADER001", Path: "/", Description: "reads photos", TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/alice"},"Action":"sts:AssumeRole"}]}`, MaxSessionDuration: 43200, Created: fxTime}
 	fxPolicy  = meta.Policy{Name: "photos-read", ID: "ANPAFIXTUREPHOTOS001", Path: "/", Description: "read photos", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"}]}`, Created: fxTime, Updated: fxTime}
 	fxPARN    = "arn:aws:iam::123456789012:policy/photos-read"
 	fxInline  = meta.InlinePolicy{Name: "assume", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`}
 	fxSession = meta.Session{AccessKeyID: "ASIAFIXTURESESSION01", SealedSecret: []byte("sealed"), TokenHash: bytes.Repeat([]byte{7}, 32),
-		Kind: meta.SessionAssumedRole, ARN: "arn:aws:sts::123456789012:assumed-role/reader/demo", UserID: fxRole.ID + ":demo",
+		Kind: principal.SessionAssumedRole, ARN: "arn:aws:sts::123456789012:assumed-role/reader/demo", UserID: fxRole.ID + ":demo",
 		OwnerID: fxRole.ID, RoleName: "reader", SessionName: "demo", SessionPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`,
 		SessionPolicyARNs: []string{fxPARN}, SourceAccessKeyID: fxKey.ID, Issued: fxTime, Expiry: fxTime.Add(12 * time.Hour), TerminatedAt: fxTime.Add(time.Hour)}
 	fxBucketPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::photos/*","Condition":{"StringEquals":{"s3:signatureversion":"AWS"}}}]}`
@@ -82,14 +83,14 @@ func writeFixture(t *testing.T, path string) {
 	s, err := Open(path)
 	mustDo(t, "Open", err)
 	defer s.Close()
-	owner := meta.Owner{Kind: meta.OwnerUser, Name: "alice"}
+	owner := meta.Owner{Kind: principal.OwnerUser, Name: "alice"}
 	mustDo(t, "CreateUser", s.CreateUser(ctx, fxUser))
 	mustDo(t, "CreateAccessKey", s.CreateAccessKey(ctx, fxKey, 2))
 	mustDo(t, "CreateAccessKey old", s.CreateAccessKey(ctx, fxOldKey, 2))
 	mustDo(t, "DeleteAccessKey old", s.DeleteAccessKey(ctx, "alice", fxOldKey.ID, fxDeletion))
 	mustDo(t, "CreateRole", s.CreateRole(ctx, fxRole))
 	mustDo(t, "CreatePolicy", s.CreatePolicy(ctx, fxPolicy))
-	mustDo(t, "AttachPolicy", s.AttachPolicy(ctx, meta.Owner{Kind: meta.OwnerRole, Name: "reader"}, fxPARN))
+	mustDo(t, "AttachPolicy", s.AttachPolicy(ctx, meta.Owner{Kind: principal.OwnerRole, Name: "reader"}, fxPARN))
 	mustDo(t, "PutInlinePolicy", s.PutInlinePolicy(ctx, owner, fxInline))
 	mustDo(t, "PutSession", s.PutSession(ctx, fxSession))
 	mustDo(t, "CreateBucket photos", s.CreateBucket(ctx, meta.Bucket{Name: "photos", Region: "us-east-1", Created: fxTime}))
@@ -167,11 +168,11 @@ func TestUpgradeFixture(t *testing.T) {
 	check("role", r, err, fxRole)
 	p, err := s.GetPolicy(ctx, "photos-read")
 	check("managed policy", p, err, fxPolicy)
-	att, err := s.ListAttachedPolicies(ctx, meta.Owner{Kind: meta.OwnerRole, Name: "reader"})
+	att, err := s.ListAttachedPolicies(ctx, meta.Owner{Kind: principal.OwnerRole, Name: "reader"})
 	check("attached policies", att, err, []string{fxPARN})
 	n, err := s.PolicyAttachments(ctx, fxPARN)
 	check("policy attachments", n, err, 1)
-	ip, err := s.GetInlinePolicy(ctx, meta.Owner{Kind: meta.OwnerUser, Name: "alice"}, "assume")
+	ip, err := s.GetInlinePolicy(ctx, meta.Owner{Kind: principal.OwnerUser, Name: "alice"}, "assume")
 	check("inline policy", ip, err, fxInline)
 	ss, err := s.GetSession(ctx, fxSession.AccessKeyID)
 	check("session", ss, err, fxSession)

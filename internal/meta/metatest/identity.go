@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"signet/internal/meta"
+	"signet/internal/principal"
 )
 
 // The identity part of the suite runs on stores that implement
@@ -108,7 +109,7 @@ func managed(name string, i int) meta.Policy {
 func secret(id string) []byte { return append([]byte{0, 0xff, 0xc3, 0x28, 0}, id...) }
 
 func accessKey(id, userName string, created time.Time) meta.AccessKey {
-	return meta.AccessKey{ID: id, UserName: userName, SealedSecret: secret(id), Status: meta.KeyActive, Created: created}
+	return meta.AccessKey{ID: id, UserName: userName, SealedSecret: secret(id), Status: principal.KeyActive, Created: created}
 }
 
 func mkKey(t *testing.T, s IdentityStore, id, userName string, created time.Time) {
@@ -123,7 +124,7 @@ func session(id string, expiry time.Time) meta.Session {
 		AccessKeyID:       id,
 		SealedSecret:      secret(id),
 		TokenHash:         append([]byte{0xff, 0}, bytes.Repeat([]byte{0xab}, 30)...),
-		Kind:              meta.SessionAssumedRole,
+		Kind:              principal.SessionAssumedRole,
 		ARN:               "arn:aws:sts::" + acct + ":assumed-role/Deployer/" + id,
 		UserID:            "AROA0000000000000001:" + id,
 		UserName:          "alice",
@@ -140,8 +141,8 @@ func session(id string, expiry time.Time) meta.Session {
 	}
 }
 
-func userOwner(name string) meta.Owner { return meta.Owner{Kind: meta.OwnerUser, Name: name} }
-func roleOwner(name string) meta.Owner { return meta.Owner{Kind: meta.OwnerRole, Name: name} }
+func userOwner(name string) meta.Owner { return meta.Owner{Kind: principal.OwnerUser, Name: name} }
+func roleOwner(name string) meta.Owner { return meta.Owner{Kind: principal.OwnerRole, Name: name} }
 
 func normBytes(b []byte) []byte {
 	if len(b) == 0 {
@@ -367,7 +368,7 @@ func testAccessKeys(t *testing.T, s IdentityStore) {
 	same(t, "GetAccessKey", got, k1)
 
 	k2 := accessKey("AKIA0000000000000002", "ALICE", at(2))
-	k2.Status = meta.KeyInactive
+	k2.Status = principal.KeyInactive
 	k2.SealedSecret = nil // an empty secret round-trips too
 	if err := s.CreateAccessKey(ctx, k2, limit); err != nil {
 		t.Fatalf("CreateAccessKey(inactive): %v", err)
@@ -395,10 +396,10 @@ func testAccessKeys(t *testing.T, s IdentityStore) {
 		{"GetAccessKey missing", func(ctx context.Context) error { _, err := s.GetAccessKey(ctx, "AKIAMISSING"); return err }, meta.ErrNoSuchEntity},
 		{"GetAccessKey other case", func(ctx context.Context) error { _, err := s.GetAccessKey(ctx, "akia0000000000000001"); return err }, meta.ErrNoSuchEntity},
 		{"ListAccessKeys missing user", func(ctx context.Context) error { _, err := s.ListAccessKeys(ctx, "nobody"); return err }, meta.ErrNoSuchEntity},
-		{"UpdateAccessKey other user", func(ctx context.Context) error { return s.UpdateAccessKey(ctx, "bob", k1.ID, meta.KeyInactive) }, meta.ErrNoSuchEntity},
-		{"UpdateAccessKey missing user", func(ctx context.Context) error { return s.UpdateAccessKey(ctx, "nobody", k1.ID, meta.KeyInactive) }, meta.ErrNoSuchEntity},
+		{"UpdateAccessKey other user", func(ctx context.Context) error { return s.UpdateAccessKey(ctx, "bob", k1.ID, principal.KeyInactive) }, meta.ErrNoSuchEntity},
+		{"UpdateAccessKey missing user", func(ctx context.Context) error { return s.UpdateAccessKey(ctx, "nobody", k1.ID, principal.KeyInactive) }, meta.ErrNoSuchEntity},
 		{"UpdateAccessKey missing key", func(ctx context.Context) error {
-			return s.UpdateAccessKey(ctx, "Alice", "AKIAMISSING", meta.KeyInactive)
+			return s.UpdateAccessKey(ctx, "Alice", "AKIAMISSING", principal.KeyInactive)
 		}, meta.ErrNoSuchEntity},
 		{"UpdateAccessKey bad status", func(ctx context.Context) error { return s.UpdateAccessKey(ctx, "Alice", k1.ID, "Disabled") }, meta.ErrInvalidArgument},
 		{"DeleteAccessKey other user", func(ctx context.Context) error { return s.DeleteAccessKey(ctx, "bob", k1.ID, at(10)) }, meta.ErrNoSuchEntity},
@@ -415,19 +416,19 @@ func testAccessKeys(t *testing.T, s IdentityStore) {
 	checkNames(t, "ListAccessKeys(bob)", keyIDs(t, s, "bob"), nil)
 
 	// Status updates, by the user's name in any case.
-	if err := s.UpdateAccessKey(ctx, "ALICE", k1.ID, meta.KeyInactive); err != nil {
+	if err := s.UpdateAccessKey(ctx, "ALICE", k1.ID, principal.KeyInactive); err != nil {
 		t.Fatalf("UpdateAccessKey: %v", err)
 	}
-	k1.Status = meta.KeyInactive
+	k1.Status = principal.KeyInactive
 	got, _ = s.GetAccessKey(ctx, k1.ID)
 	same(t, "key after UpdateAccessKey", got, k1)
-	if err := s.UpdateAccessKey(ctx, "alice", k1.ID, meta.KeyInactive); err != nil {
+	if err := s.UpdateAccessKey(ctx, "alice", k1.ID, principal.KeyInactive); err != nil {
 		t.Errorf("UpdateAccessKey to the same status: %v", err)
 	}
-	if err := s.UpdateAccessKey(ctx, "Alice", k1.ID, meta.KeyActive); err != nil {
+	if err := s.UpdateAccessKey(ctx, "Alice", k1.ID, principal.KeyActive); err != nil {
 		t.Fatalf("UpdateAccessKey back: %v", err)
 	}
-	k1.Status = meta.KeyActive
+	k1.Status = principal.KeyActive
 	ks, _ := s.ListAccessKeys(ctx, "Alice")
 	if len(ks) != 2 {
 		t.Fatalf("ListAccessKeys = %+v", ks)
@@ -975,7 +976,7 @@ func testDeleteConflicts(t *testing.T, s IdentityStore) {
 		{"inactive user key", false,
 			func(ctx context.Context, n string) error {
 				k := accessKey("AKIA"+n, n, at(1))
-				k.Status = meta.KeyInactive
+				k.Status = principal.KeyInactive
 				return s.CreateAccessKey(ctx, k, 2)
 			},
 			func(ctx context.Context, n string) error { return s.DeleteAccessKey(ctx, n, "AKIA"+n, at(10)) }},
@@ -1072,7 +1073,7 @@ func testSessions(t *testing.T, s IdentityStore) {
 		t.Fatalf("ListSessions on empty store = %v, %v", ss, err)
 	}
 	full := session("ASIAFULL", at(3600))
-	plain := meta.Session{AccessKeyID: "ASIAPLAIN", Kind: meta.SessionToken, Expiry: at(7200)}
+	plain := meta.Session{AccessKeyID: "ASIAPLAIN", Kind: principal.SessionToken, Expiry: at(7200)}
 	for _, sess := range []meta.Session{full, plain} {
 		if err := s.PutSession(ctx, sess); err != nil {
 			t.Fatalf("PutSession(%q): %v", sess.AccessKeyID, err)
