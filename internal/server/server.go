@@ -152,11 +152,11 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		s.tally.metrics = metrics.New(metrics.Config{LiveSessions: s.liveSessions})
 		md.SetCommitObserver(s.tally.metrics.ObserveCommitBatch)
 	}
-	if n, err := collectOrphans(context.Background(), md, blobs); err != nil {
+	if n, young, err := collectOrphans(context.Background(), md, blobs, files, base.Now()); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start-up recovery: %w", err)
-	} else if n > 0 {
-		log.Info("start-up recovery removed orphan blobs", "count", n)
+	} else if n > 0 || young > 0 {
+		log.Info("start-up recovery removed orphan blobs", "count", n, "kept_younger_than_grace", young)
 	}
 	if err := bindLegacyIDs(context.Background(), md, root.AccountID, log); err != nil {
 		s.Close()
@@ -395,9 +395,6 @@ func (s *Server) sweep(ctx context.Context) {
 	}
 }
 
-// collectOrphans deletes blobs no metadata record references: bytes of a
-// write that crashed before its commit, or of a replaced object whose
-// deletion was interrupted.
 // bindLegacyIDs binds, once per store, the records written before users
 // and roles were bound to unique IDs (bucket and trust policies naming
 // them by ARN, sessions and keys without their owner's ID): left as they
@@ -419,13 +416,31 @@ func bindLegacyIDs(ctx context.Context, md meta.LegacyIDBinding, account string,
 	return nil
 }
 
-func collectOrphans(ctx context.Context, md meta.Store, blobs storage.Engine) (int, error) {
+// orphanGrace is how old a blob no metadata record references must be
+// before start-up recovery deletes it. Nodes sharing one blob folder
+// publish a blob (rename it into place) and then commit the record that
+// references it; between the two, any other node starting up sees an
+// orphan, and deleting it would lose an acknowledged write. That gap is
+// one commit, seconds at worst; an hour also absorbs clocks that disagree
+// by minutes, since a blob's time comes from the machine holding the
+// files and now from this node.
+const orphanGrace = time.Hour
+
+// collectOrphans deletes blobs no metadata record references: bytes of a
+// write that crashed before its commit, or of a replaced object whose
+// deletion was interrupted. A file blob goes only once it is older than
+// orphanGrace by now, which the file engine says through storage.Ager; a
+// file engine that cannot say keeps them all. Inline blobs need no grace:
+// the commit that first references one is what writes it, so a stored one
+// without a reference is never another node's write in flight. It returns
+// how many blobs it deleted and how many orphans it kept as too young.
+func collectOrphans(ctx context.Context, md blobWalker, blobs, files storage.Engine, now time.Time) (removed, young int, err error) {
 	live := make(map[storage.BlobID]struct{})
 	if err := md.WalkBlobs(ctx, func(id storage.BlobID) error {
 		live[id] = struct{}{}
 		return nil
 	}); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var orphans []storage.BlobID
 	if err := blobs.Walk(ctx, func(id storage.BlobID) error {
@@ -434,14 +449,50 @@ func collectOrphans(ctx context.Context, md meta.Store, blobs storage.Engine) (i
 		}
 		return nil
 	}); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
+	ager, _ := files.(storage.Ager)
 	for _, id := range orphans {
-		if err := blobs.Delete(ctx, id); err != nil {
-			return 0, err
+		old, err := oldEnough(ctx, ager, id, now)
+		if err != nil {
+			return removed, young, err
 		}
+		if !old {
+			young++
+			continue
+		}
+		if err := blobs.Delete(ctx, id); err != nil {
+			return removed, young, err
+		}
+		removed++
 	}
-	return len(orphans), nil
+	return removed, young, nil
+}
+
+// blobWalker is the one method of the metadata store collectOrphans uses.
+type blobWalker interface {
+	WalkBlobs(ctx context.Context, fn func(storage.BlobID) error) error
+}
+
+// oldEnough reports whether orphan id may be deleted: an inline blob
+// always, a file blob once ager says it is older than orphanGrace. A blob
+// gone meanwhile (another node collected it) counts as old: deleting a
+// missing blob is not an error.
+func oldEnough(ctx context.Context, ager storage.Ager, id storage.BlobID, now time.Time) (bool, error) {
+	if id.Inline() {
+		return true, nil
+	}
+	if ager == nil {
+		return false, nil
+	}
+	written, err := ager.ModTime(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return now.Sub(written) > orphanGrace, nil
 }
 
 // ListenAndServe serves until ctx is done, then shuts down gracefully.
