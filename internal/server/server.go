@@ -106,14 +106,21 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	if err != nil {
 		return nil, fmt.Errorf("root credentials: %w", err)
 	}
-	// The metadata store takes the data directory's lock first: the disk
+	// The metadata store and the blob folder are locked first: the disk
 	// engine clears in-flight temp files when it opens, which must never
 	// happen under another running server.
-	md, err := bolt.Open(filepath.Join(cfg.DataDir, "meta.db"))
+	metaPath, _ := cfg.MetaPath() // Validate has checked it
+	bmd, err := bolt.Open(metaPath)
 	if err != nil {
 		return nil, fmt.Errorf("metadata store: %w", err)
 	}
-	files, err := disk.Open(filepath.Join(cfg.DataDir, "objects"))
+	unlockBlobs, err := lockBlobs(cfg.BlobsDir())
+	if err != nil {
+		bmd.Close()
+		return nil, fmt.Errorf("object store: %w", err)
+	}
+	md := &lockedStore{Store: bmd, unlockBlobs: unlockBlobs}
+	files, err := disk.Open(cfg.BlobsDir())
 	if err != nil {
 		md.Close()
 		return nil, fmt.Errorf("object store: %w", err)
@@ -147,7 +154,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		se.CachePlaintext(int64(cfg.DecryptedCacheMiB)<<20, sealed.DefaultCacheObject)
 		blobs = se
 	}
-	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base), gate: gate, snapshots: md, tally: &tally{}}
+	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base), gate: gate, snapshots: bmd, tally: &tally{}}
 	if cfg.MetricsOn() {
 		s.tally.metrics = metrics.New(metrics.Config{LiveSessions: s.liveSessions})
 		md.SetCommitObserver(s.tally.metrics.ObserveCommitBatch)
@@ -550,9 +557,10 @@ const drainTimeout = 10 * time.Second
 // logStart writes the start line: where the server listens and where its
 // data is, so an operator reading the log knows which server it is.
 func (s *Server) logStart(endpoint, metricsAddr string) {
+	metaPath, _ := s.cfg.MetaPath() // Validate has checked it
 	attrs := []any{"endpoint", endpoint, "version", Version, "region", s.cfg.Region,
-		"metadata", "bolt " + filepath.Join(s.cfg.DataDir, "meta.db"),
-		"blobs", "disk " + filepath.Join(s.cfg.DataDir, "objects") + " (small objects inline in metadata)",
+		"metadata", "bolt " + metaPath,
+		"blobs", "disk " + s.cfg.BlobsDir() + " (small objects inline in metadata)",
 		"data_dir", s.cfg.DataDir}
 	if metricsAddr != "" {
 		attrs = append(attrs, "metrics", metricsAddr)
