@@ -159,7 +159,8 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		s.tally.metrics = metrics.New(metrics.Config{LiveSessions: s.liveSessions})
 		md.SetCommitObserver(s.tally.metrics.ObserveCommitBatch)
 	}
-	if n, young, err := collectOrphans(context.Background(), md, blobs, files, base.Now()); err != nil {
+	// lockBlobs made the blob folder this server's alone.
+	if n, young, err := collectOrphans(context.Background(), md, blobs, files, base.Now(), orphanGraceFor(true)); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start-up recovery: %w", err)
 	} else if n > 0 || young > 0 {
@@ -424,7 +425,8 @@ func bindLegacyIDs(ctx context.Context, md meta.LegacyIDBinding, account string,
 }
 
 // orphanGrace is how old a blob no metadata record references must be
-// before start-up recovery deletes it. Nodes sharing one blob folder
+// before start-up recovery deletes it, when other nodes may write to the
+// same blob folder (orphanGraceFor). Nodes sharing one blob folder
 // publish a blob (rename it into place) and then commit the record that
 // references it; between the two, any other node starting up sees an
 // orphan, and deleting it would lose an acknowledged write. That gap is
@@ -433,15 +435,28 @@ func bindLegacyIDs(ctx context.Context, md meta.LegacyIDBinding, account string,
 // files and now from this node.
 const orphanGrace = time.Hour
 
+// orphanGraceFor is the grace of start-up recovery: none for a server
+// holding its blob folder alone (the bolt store's, locked by lockBlobs),
+// where no other node can have a write in flight, so a single node
+// collects a crash's debris at once as it always has; orphanGrace for a
+// folder nodes share.
+func orphanGraceFor(alone bool) time.Duration {
+	if alone {
+		return 0
+	}
+	return orphanGrace
+}
+
 // collectOrphans deletes blobs no metadata record references: bytes of a
 // write that crashed before its commit, or of a replaced object whose
-// deletion was interrupted. A file blob goes only once it is older than
-// orphanGrace by now, which the file engine says through storage.Ager; a
-// file engine that cannot say keeps them all. Inline blobs need no grace:
+// deletion was interrupted. With a grace, a file blob goes only once it
+// is older than grace by now, which the file engine says through
+// storage.Ager; a file engine that cannot say keeps them all. Inline
+// blobs need no grace:
 // the commit that first references one is what writes it, so a stored one
 // without a reference is never another node's write in flight. It returns
 // how many blobs it deleted and how many orphans it kept as too young.
-func collectOrphans(ctx context.Context, md blobWalker, blobs, files storage.Engine, now time.Time) (removed, young int, err error) {
+func collectOrphans(ctx context.Context, md blobWalker, blobs, files storage.Engine, now time.Time, grace time.Duration) (removed, young int, err error) {
 	live := make(map[storage.BlobID]struct{})
 	if err := md.WalkBlobs(ctx, func(id storage.BlobID) error {
 		live[id] = struct{}{}
@@ -460,7 +475,7 @@ func collectOrphans(ctx context.Context, md blobWalker, blobs, files storage.Eng
 	}
 	ager, _ := files.(storage.Ager)
 	for _, id := range orphans {
-		old, err := oldEnough(ctx, ager, id, now)
+		old, err := oldEnough(ctx, ager, id, now, grace)
 		if err != nil {
 			return removed, young, err
 		}
@@ -481,12 +496,13 @@ type blobWalker interface {
 	WalkBlobs(ctx context.Context, fn func(storage.BlobID) error) error
 }
 
-// oldEnough reports whether orphan id may be deleted: an inline blob
-// always, a file blob once ager says it is older than orphanGrace. A blob
+// oldEnough reports whether orphan id may be deleted: an inline blob, or
+// any blob without a grace, always; a file blob once ager says it is older
+// than grace. A blob
 // gone meanwhile (another node collected it) counts as old: deleting a
 // missing blob is not an error.
-func oldEnough(ctx context.Context, ager storage.Ager, id storage.BlobID, now time.Time) (bool, error) {
-	if id.Inline() {
+func oldEnough(ctx context.Context, ager storage.Ager, id storage.BlobID, now time.Time, grace time.Duration) (bool, error) {
+	if id.Inline() || grace == 0 {
 		return true, nil
 	}
 	if ager == nil {
@@ -499,7 +515,7 @@ func oldEnough(ctx context.Context, ager storage.Ager, id storage.BlobID, now ti
 	if err != nil {
 		return false, err
 	}
-	return now.Sub(written) > orphanGrace, nil
+	return now.Sub(written) > grace, nil
 }
 
 // ListenAndServe serves until ctx is done, then shuts down gracefully.

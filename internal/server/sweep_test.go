@@ -75,11 +75,11 @@ func putFileBlob(t *testing.T, s *Server, written time.Time) storage.BlobID {
 	return id
 }
 
-// Start-up recovery deletes an orphan file blob only once it is older
-// than the grace period: a younger one may be another node's write whose
-// commit has not landed yet. The start's clock is a fake, the blobs'
-// times set on their files.
-func TestStartupKeepsYoungOrphans(t *testing.T) {
+// With a grace (a blob folder other nodes write to), an orphan file blob
+// is deleted only once it is older than the grace: a younger one may be
+// another node's write whose commit has not landed yet. The clock is a
+// fake, the blobs' times set on their files.
+func TestOrphansYoungerThanTheGraceKept(t *testing.T) {
 	start := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	fake := clock.NewFake(start)
 	cfg := testConfig(t)
@@ -87,6 +87,7 @@ func TestStartupKeepsYoungOrphans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	cases := []struct {
 		name string
 		age  time.Duration
@@ -103,12 +104,14 @@ func TestStartupKeepsYoungOrphans(t *testing.T) {
 	for i, c := range cases {
 		ids[i] = putFileBlob(t, s, start.Add(-c.age))
 	}
-	s.Close()
-	s, err = New(cfg, quietLog(), fake)
+	files, err := disk.Open(filepath.Join(cfg.DataDir, "objects"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	removed, young, err := collectOrphans(t.Context(), walkOnly(nil), s.blobs, files, fake.Now(), orphanGraceFor(false))
+	if err != nil || removed != 2 || young != 4 {
+		t.Errorf("collectOrphans = %d removed, %d young, %v; want 2, 4", removed, young, err)
+	}
 	for i, c := range cases {
 		b, err := s.blobs.Open(t.Context(), ids[i])
 		if err == nil {
@@ -117,6 +120,28 @@ func TestStartupKeepsYoungOrphans(t *testing.T) {
 		if kept := err == nil; kept != c.kept || err != nil && !errors.Is(err, storage.ErrNotFound) {
 			t.Errorf("orphan %s: kept %v (%v), want %v", c.name, kept, err, c.kept)
 		}
+	}
+}
+
+// A server holds its bolt store's blob folder alone, so its start-up
+// recovery needs no grace: a crash's orphans go at the next start, however
+// young, as they always have.
+func TestStartupRemovesYoungOrphansOfItsOwnFolder(t *testing.T) {
+	fake := clock.NewFake(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
+	cfg := testConfig(t)
+	s, err := New(cfg, quietLog(), fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan := putFileBlob(t, s, fake.Now())
+	s.Close()
+	s, err = New(cfg, quietLog(), fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.blobs.Open(t.Context(), orphan); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a just-written orphan after a restart: %v, want it deleted", err)
 	}
 }
 
@@ -135,7 +160,7 @@ func TestStartupKeepsOldReferencedBlobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	removed, young, err := collectOrphans(t.Context(), walkOnly(referenced), s.blobs, files, fake.Now())
+	removed, young, err := collectOrphans(t.Context(), walkOnly(referenced), s.blobs, files, fake.Now(), orphanGrace)
 	if err != nil || removed != 1 || young != 0 {
 		t.Fatalf("collectOrphans = %d removed, %d young, %v; want 1, 0", removed, young, err)
 	}
@@ -149,8 +174,9 @@ func TestStartupKeepsOldReferencedBlobs(t *testing.T) {
 	b.Close()
 }
 
-// A file engine that cannot tell a blob's age (no storage.Ager) is not
-// swept at all: an orphan of unknown age may be a write in flight.
+// With a grace, a file engine that cannot tell a blob's age (no
+// storage.Ager) is not swept: an orphan of unknown age may be a write in
+// flight.
 func TestStartupDoesNotSweepAnEngineWithoutAges(t *testing.T) {
 	mem := memory.New()
 	ctx := t.Context()
@@ -158,7 +184,7 @@ func TestStartupDoesNotSweepAnEngineWithoutAges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	removed, young, err := collectOrphans(ctx, walkOnly(nil), mem, mem, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	removed, young, err := collectOrphans(ctx, walkOnly(nil), mem, mem, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), orphanGrace)
 	if err != nil || removed != 0 || young != 1 {
 		t.Fatalf("collectOrphans = %d removed, %d young, %v; want 0, 1", removed, young, err)
 	}

@@ -59,10 +59,10 @@ type Engine interface {
 
 // Ager is an optional capability of an Engine, found by a type assertion
 // as io/fs finds its optional interfaces: when a blob was last written.
-// Start-up recovery deletes an orphan only once it is older than a grace
-// period, because with several nodes sharing one blob folder a blob
-// without a metadata record may be another node's write that has not
-// committed yet. An engine that cannot tell is never swept at start.
+// Where several nodes share one blob folder, start-up recovery deletes an
+// orphan only once it is older than a grace period, because a blob without
+// a metadata record may be another node's write that has not committed
+// yet; there, an engine that cannot tell is never swept at start.
 type Ager interface {
 	// ModTime returns when blob id was last written; ErrNotFound if it
 	// does not exist.
