@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/binary"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,5 +41,29 @@ func TestServerRefusesANewerStore(t *testing.T) {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr %q does not say %q", errs, want)
 		}
+	}
+}
+
+// --meta postgres://… (or SIGNET_META) is a usage error, exit 2, saying
+// the engine is not built yet, without echoing the URL's password; so is
+// an engine signet does not know.
+func TestServerRefusesMetaEnginesNotBuilt(t *testing.T) {
+	const url = "postgres://signet:hunter2@db.example:5432/signet"
+	check := func(name string, code int, out, errs, want string) {
+		t.Helper()
+		if code != 2 || out != "" || !strings.Contains(errs, want) || strings.Contains(errs, "hunter2") {
+			t.Errorf("%s: code %d, stdout %q, stderr %q; want 2 and %q, without the password", name, code, out, errs, want)
+		}
+	}
+	dir := t.TempDir()
+	code, out, errs := run("server", "--data-dir", dir, "--addr", "127.0.0.1:0", "--meta", url)
+	check("--meta", code, out, errs, "signet server: --meta postgres://…: the PostgreSQL metadata engine is not built yet (issue 18")
+	code, out, errs = run("server", "--data-dir", dir, "--addr", "127.0.0.1:0", "--meta", "etcd:hunter2")
+	check("--meta etcd:", code, out, errs, "--meta: want bolt:PATH")
+	t.Setenv("SIGNET_META", url)
+	code, out, errs = run("server", "--data-dir", dir, "--addr", "127.0.0.1:0")
+	check("SIGNET_META", code, out, errs, "PostgreSQL metadata engine is not built yet")
+	if _, err := os.Stat(filepath.Join(dir, "meta.db")); err == nil {
+		t.Errorf("a refused start created a store")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ const (
 	EnvSealingKeyFile      = "SIGNET_SEALING_KEY_FILE"
 	// EnvMetricsAddr sets MetricsAddr.
 	EnvMetricsAddr = "SIGNET_METRICS_ADDR"
+	// EnvMeta and EnvBlobs set Meta and Blobs.
+	EnvMeta  = "SIGNET_META"
+	EnvBlobs = "SIGNET_BLOBS"
 )
 
 // Config is the server's configuration.
@@ -66,6 +70,12 @@ type Config struct {
 	// keys at rest (hex, as DATA-DIR/sealing.key) so that it need not live
 	// in the data directory. It is read, never generated or written.
 	SealingKeyFile string
+	// Meta selects the metadata engine: "bolt:PATH", the embedded store
+	// in the file PATH. Empty is bolt:DATA-DIR/meta.db (MetaPath).
+	Meta string
+	// Blobs is the folder holding object blobs, one that nodes sharing a
+	// metadata store may share. Empty is DATA-DIR/objects (BlobsDir).
+	Blobs string
 	// DevClock adds the admin call that moves the lifetime clock forward,
 	// for testing applications against expiring URLs and sessions. It is
 	// refused on a non-loopback address unless DevClockForce is set,
@@ -208,6 +218,8 @@ func Default() Config {
 	c.RootCredentialsFile = os.Getenv(EnvRootCredentialsFile)
 	c.SealingKeyFile = os.Getenv(EnvSealingKeyFile)
 	c.MetricsAddr = os.Getenv(EnvMetricsAddr)
+	c.Meta = os.Getenv(EnvMeta)
+	c.Blobs = os.Getenv(EnvBlobs)
 	c.RootAccessKeyID = os.Getenv(EnvRootKeyID)
 	c.RootSecret = os.Getenv(EnvRootSecret)
 	return c
@@ -250,6 +262,9 @@ func (c Config) Validate() error {
 	if c.DevClock && !c.DevClockForce && !loopback(c.Addr) {
 		return fmt.Errorf("--dev-clock is refused on the non-loopback address %q: listen on 127.0.0.1 or ::1, or add --dev-clock-force if you really want anyone who can reach it with admin credentials to move time", c.Addr)
 	}
+	if _, err := c.MetaPath(); err != nil {
+		return err
+	}
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			return fmt.Errorf("--metrics-addr %q: %v", c.MetricsAddr, err)
@@ -273,6 +288,43 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return nil
+}
+
+// Default places of the metadata store and the blobs in the data
+// directory; backup, restore and rotate-sealing work on these.
+const (
+	MetaFile    = "meta.db"
+	BlobsFolder = "objects"
+)
+
+// MetaPath returns the file of the bolt metadata store --meta selects:
+// bolt:PATH, or DATA-DIR/meta.db when --meta is empty. A PostgreSQL URL
+// is refused for now, and its text is never echoed: it may hold a
+// password.
+func (c Config) MetaPath() (string, error) {
+	engine, path, found := strings.Cut(c.Meta, ":")
+	switch {
+	case c.Meta == "":
+		return filepath.Join(c.DataDir, MetaFile), nil
+	case engine == "bolt" && path != "":
+		return path, nil
+	case engine == "bolt":
+		return "", errors.New("--meta bolt: needs the store's file, e.g. bolt:/var/lib/signet/meta.db")
+	case found && (strings.EqualFold(engine, "postgres") || strings.EqualFold(engine, "postgresql")):
+		return "", errors.New("--meta postgres://…: the PostgreSQL metadata engine is not built yet " +
+			"(issue 18, scale-out on PostgreSQL); use bolt:PATH, or leave --meta out for bolt:DATA-DIR/meta.db")
+	default:
+		return "", errors.New("--meta: want bolt:PATH (the default is bolt:DATA-DIR/meta.db)")
+	}
+}
+
+// BlobsDir returns the folder of object blobs: --blobs, or
+// DATA-DIR/objects when it is empty.
+func (c Config) BlobsDir() string {
+	if c.Blobs != "" {
+		return c.Blobs
+	}
+	return filepath.Join(c.DataDir, BlobsFolder)
 }
 
 // loopback reports whether addr listens only on a loopback interface. An

@@ -93,3 +93,59 @@ func TestProxyAndCredentialFileEnvironment(t *testing.T) {
 		t.Errorf("credential files %q, %q", c.RootCredentialsFile, c.SealingKeyFile)
 	}
 }
+
+// --meta picks the bolt file (by default the data directory's meta.db),
+// refuses a PostgreSQL URL, not built yet, without echoing it (it may hold
+// a password), and refuses anything else.
+func TestMetaPath(t *testing.T) {
+	for _, tc := range []struct {
+		meta, want, err string
+	}{
+		{"", "/srv/data/meta.db", ""},
+		{"bolt:/mnt/fast/meta.db", "/mnt/fast/meta.db", ""},
+		{"bolt:relative/meta.db", "relative/meta.db", ""},
+		{"bolt:", "", "--meta bolt: needs the store's file"},
+		{"postgres://signet:hunter2@db.example:5432/signet", "", "PostgreSQL metadata engine is not built yet (issue 18"},
+		{"postgresql://signet:hunter2@db.example/signet?sslmode=verify-full", "", "PostgreSQL metadata engine is not built yet (issue 18"},
+		{"POSTGRES://signet:hunter2@db.example/signet", "", "PostgreSQL metadata engine is not built yet (issue 18"},
+		{"sqlite:hunter2.db", "", "--meta: want bolt:PATH"},
+		{"/srv/data/meta.db", "", "--meta: want bolt:PATH"},
+	} {
+		c := Config{Addr: "127.0.0.1:9000", DataDir: "/srv/data", Region: "us-east-1", LogLevel: "info", Meta: tc.meta}
+		got, err := c.MetaPath()
+		verr := c.Validate()
+		if tc.err == "" {
+			if err != nil || verr != nil || got != tc.want {
+				t.Errorf("--meta %q: %q, %v (Validate: %v); want %q", tc.meta, got, err, verr, tc.want)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.err) || verr == nil || verr.Error() != err.Error() {
+			t.Errorf("--meta %q: %q, %v (Validate: %v); want an error saying %q", tc.meta, got, err, verr, tc.err)
+		} else if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("--meta %q: the error echoes the secret: %v", tc.meta, err)
+		}
+	}
+}
+
+// --blobs is the blob folder; without it, the data directory's objects/.
+func TestBlobsDir(t *testing.T) {
+	c := Config{DataDir: "/srv/data"}
+	if got := c.BlobsDir(); got != "/srv/data/objects" {
+		t.Errorf("default blobs folder %q", got)
+	}
+	c.Blobs = "/mnt/shared/blobs"
+	if got := c.BlobsDir(); got != "/mnt/shared/blobs" {
+		t.Errorf("--blobs folder %q", got)
+	}
+}
+
+// SIGNET_META and SIGNET_BLOBS set --meta and --blobs.
+func TestMetaAndBlobsFromEnvironment(t *testing.T) {
+	t.Setenv(EnvMeta, "bolt:/mnt/fast/meta.db")
+	t.Setenv(EnvBlobs, "/mnt/shared/blobs")
+	c := Default()
+	if c.Meta != "bolt:/mnt/fast/meta.db" || c.Blobs != "/mnt/shared/blobs" {
+		t.Errorf("from the environment: Meta %q, Blobs %q", c.Meta, c.Blobs)
+	}
+}

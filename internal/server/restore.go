@@ -63,7 +63,9 @@ func Restore(src, dataDir string, opt RestoreOptions) (*backup.Manifest, error) 
 	if err := checkAccount(dataDir, m.AccountID); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	// objects/ even for a backup without file blobs: rotate-sealing takes
+	// a data directory without it for one whose blobs are elsewhere.
+	if err := os.MkdirAll(filepath.Join(dataDir, objectsDir), 0o700); err != nil {
 		return nil, err
 	}
 	for _, b := range m.Blobs {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"signet/internal/atomicfile"
+	"signet/internal/config"
 	"signet/internal/meta"
 	"signet/internal/meta/bolt"
 	"signet/internal/secret"
@@ -92,8 +93,16 @@ func rotateSealingKey(ctx context.Context, dataDir string, hooks rotateHooks) (r
 	// Nothing is created in a directory that is not a server's.
 	for _, name := range []string{sealingKeyFile, "meta.db"} {
 		if _, err := os.Stat(filepath.Join(dataDir, name)); err != nil {
-			return rep, fmt.Errorf("%s has no %s: is it the server's data directory? (%v)", dataDir, name, err)
+			return rep, fmt.Errorf("%s has no %s: is it the server's data directory? (%v; a store moved out with --meta is not rotated here)", dataDir, name, err)
 		}
+	}
+	// A server started with --blobs keeps its blobs elsewhere, and a
+	// rotation that re-wrapped none of them would leave every one sealed
+	// under a key that is gone: refuse rather than create objects/.
+	if fi, err := os.Stat(filepath.Join(dataDir, config.BlobsFolder)); err != nil || !fi.IsDir() {
+		return rep, fmt.Errorf("%s has no %s/: a server started with --blobs keeps its blobs elsewhere, "+
+			"and rotate-sealing works only on a data directory that holds both meta.db and %s/ (start without --blobs, or move the folder back first)",
+			dataDir, config.BlobsFolder, config.BlobsFolder)
 	}
 	md, err := bolt.Open(filepath.Join(dataDir, "meta.db"))
 	if errors.Is(err, bolt.ErrInUse) {

@@ -107,14 +107,21 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	if err != nil {
 		return nil, fmt.Errorf("root credentials: %w", err)
 	}
-	// The metadata store takes the data directory's lock first: the disk
+	// The metadata store and the blob folder are locked first: the disk
 	// engine clears in-flight temp files when it opens, which must never
 	// happen under another running server.
-	md, err := bolt.Open(filepath.Join(cfg.DataDir, "meta.db"))
+	metaPath, _ := cfg.MetaPath() // Validate has checked it
+	bmd, err := bolt.Open(metaPath)
 	if err != nil {
 		return nil, fmt.Errorf("metadata store: %w", err)
 	}
-	files, err := disk.Open(filepath.Join(cfg.DataDir, "objects"))
+	unlockBlobs, err := lockBlobs(cfg.BlobsDir())
+	if err != nil {
+		bmd.Close()
+		return nil, fmt.Errorf("object store: %w", err)
+	}
+	md := &lockedStore{Store: bmd, unlockBlobs: unlockBlobs}
+	files, err := disk.Open(cfg.BlobsDir())
 	if err != nil {
 		md.Close()
 		return nil, fmt.Errorf("object store: %w", err)
@@ -148,16 +155,17 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		se.CachePlaintext(int64(cfg.DecryptedCacheMiB)<<20, sealed.DefaultCacheObject)
 		blobs = se
 	}
-	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base), gate: gate, snapshots: md, tally: &tally{}}
+	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base), gate: gate, snapshots: bmd, tally: &tally{}}
 	if cfg.MetricsOn() {
 		s.tally.metrics = metrics.New(metrics.Config{LiveSessions: s.liveSessions})
 		md.SetCommitObserver(s.tally.metrics.ObserveCommitBatch)
 	}
-	if n, err := collectOrphans(context.Background(), md, blobs); err != nil {
+	// lockBlobs made the blob folder this server's alone.
+	if n, young, err := collectOrphans(context.Background(), md, blobs, files, base.Now(), orphanGraceFor(true)); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start-up recovery: %w", err)
-	} else if n > 0 {
-		log.Info("start-up recovery removed orphan blobs", "count", n)
+	} else if n > 0 || young > 0 {
+		log.Info("start-up recovery removed orphan blobs", "count", n, "kept_younger_than_grace", young)
 	}
 	if err := bindLegacyIDs(context.Background(), md, root.AccountID, log); err != nil {
 		s.Close()
@@ -396,9 +404,6 @@ func (s *Server) sweep(ctx context.Context) {
 	}
 }
 
-// collectOrphans deletes blobs no metadata record references: bytes of a
-// write that crashed before its commit, or of a replaced object whose
-// deletion was interrupted.
 // bindLegacyIDs binds, once per store, the records written before users
 // and roles were bound to unique IDs (bucket and trust policies naming
 // them by ARN, sessions and keys without their owner's ID): left as they
@@ -420,13 +425,45 @@ func bindLegacyIDs(ctx context.Context, md meta.LegacyIDBinding, account string,
 	return nil
 }
 
-func collectOrphans(ctx context.Context, md meta.Store, blobs storage.Engine) (int, error) {
+// orphanGrace is how old a blob no metadata record references must be
+// before start-up recovery deletes it, when other nodes may write to the
+// same blob folder (orphanGraceFor). Nodes sharing one blob folder
+// publish a blob (rename it into place) and then commit the record that
+// references it; between the two, any other node starting up sees an
+// orphan, and deleting it would lose an acknowledged write. That gap is
+// one commit, seconds at worst; an hour also absorbs clocks that disagree
+// by minutes, since a blob's time comes from the machine holding the
+// files and now from this node.
+const orphanGrace = time.Hour
+
+// orphanGraceFor is the grace of start-up recovery: none for a server
+// holding its blob folder alone (the bolt store's, locked by lockBlobs),
+// where no other node can have a write in flight, so a single node
+// collects a crash's debris at once as it always has; orphanGrace for a
+// folder nodes share.
+func orphanGraceFor(alone bool) time.Duration {
+	if alone {
+		return 0
+	}
+	return orphanGrace
+}
+
+// collectOrphans deletes blobs no metadata record references: bytes of a
+// write that crashed before its commit, or of a replaced object whose
+// deletion was interrupted. With a grace, a file blob goes only once it
+// is older than grace by now, which the file engine says through
+// storage.Ager; a file engine that cannot say keeps them all. Inline
+// blobs need no grace:
+// the commit that first references one is what writes it, so a stored one
+// without a reference is never another node's write in flight. It returns
+// how many blobs it deleted and how many orphans it kept as too young.
+func collectOrphans(ctx context.Context, md blobWalker, blobs, files storage.Engine, now time.Time, grace time.Duration) (removed, young int, err error) {
 	live := make(map[storage.BlobID]struct{})
 	if err := md.WalkBlobs(ctx, func(id storage.BlobID) error {
 		live[id] = struct{}{}
 		return nil
 	}); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var orphans []storage.BlobID
 	if err := blobs.Walk(ctx, func(id storage.BlobID) error {
@@ -435,14 +472,51 @@ func collectOrphans(ctx context.Context, md meta.Store, blobs storage.Engine) (i
 		}
 		return nil
 	}); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
+	ager, _ := files.(storage.Ager)
 	for _, id := range orphans {
-		if err := blobs.Delete(ctx, id); err != nil {
-			return 0, err
+		old, err := oldEnough(ctx, ager, id, now, grace)
+		if err != nil {
+			return removed, young, err
 		}
+		if !old {
+			young++
+			continue
+		}
+		if err := blobs.Delete(ctx, id); err != nil {
+			return removed, young, err
+		}
+		removed++
 	}
-	return len(orphans), nil
+	return removed, young, nil
+}
+
+// blobWalker is the one method of the metadata store collectOrphans uses.
+type blobWalker interface {
+	WalkBlobs(ctx context.Context, fn func(storage.BlobID) error) error
+}
+
+// oldEnough reports whether orphan id may be deleted: an inline blob, or
+// any blob without a grace, always; a file blob once ager says it is older
+// than grace. A blob
+// gone meanwhile (another node collected it) counts as old: deleting a
+// missing blob is not an error.
+func oldEnough(ctx context.Context, ager storage.Ager, id storage.BlobID, now time.Time, grace time.Duration) (bool, error) {
+	if id.Inline() || grace == 0 {
+		return true, nil
+	}
+	if ager == nil {
+		return false, nil
+	}
+	written, err := ager.ModTime(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return now.Sub(written) > grace, nil
 }
 
 // ListenAndServe serves until ctx is done, then shuts down gracefully.
@@ -500,9 +574,10 @@ const drainTimeout = 10 * time.Second
 // logStart writes the start line: where the server listens and where its
 // data is, so an operator reading the log knows which server it is.
 func (s *Server) logStart(endpoint, metricsAddr string) {
+	metaPath, _ := s.cfg.MetaPath() // Validate has checked it
 	attrs := []any{"endpoint", endpoint, "version", Version, "region", s.cfg.Region,
-		"metadata", "bolt " + filepath.Join(s.cfg.DataDir, "meta.db"),
-		"blobs", "disk " + filepath.Join(s.cfg.DataDir, "objects") + " (small objects inline in metadata)",
+		"metadata", "bolt " + metaPath,
+		"blobs", "disk " + s.cfg.BlobsDir() + " (small objects inline in metadata)",
 		"data_dir", s.cfg.DataDir}
 	if metricsAddr != "" {
 		attrs = append(attrs, "metrics", metricsAddr)

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 )
 
 // BlobID names a blob. It is opaque to callers, made of [0-9a-z] only.
@@ -54,4 +55,16 @@ type Engine interface {
 	Walk(ctx context.Context, fn func(BlobID) error) error
 	// Close releases the engine's resources.
 	Close() error
+}
+
+// Ager is an optional capability of an Engine, found by a type assertion
+// as io/fs finds its optional interfaces: when a blob was last written.
+// Where several nodes share one blob folder, start-up recovery deletes an
+// orphan only once it is older than a grace period, because a blob without
+// a metadata record may be another node's write that has not committed
+// yet; there, an engine that cannot tell is never swept at start.
+type Ager interface {
+	// ModTime returns when blob id was last written; ErrNotFound if it
+	// does not exist.
+	ModTime(ctx context.Context, id BlobID) (time.Time, error)
 }

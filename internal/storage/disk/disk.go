@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"signet/internal/storage"
 )
@@ -61,6 +62,7 @@ type Engine struct {
 
 var (
 	_ storage.Engine   = (*Engine)(nil)
+	_ storage.Ager     = (*Engine)(nil)
 	_ storage.Blob     = (*blob)(nil)
 	_ storage.FileBlob = (*blob)(nil)
 )
@@ -260,6 +262,26 @@ func (e *Engine) Delete(ctx context.Context, id storage.BlobID) error {
 		return fmt.Errorf("disk: delete: %w", err)
 	}
 	return nil
+}
+
+// ModTime implements storage.Ager: the blob file's modification time,
+// which is when its bytes were written (the rename that publishes a blob
+// does not change it), by the clock of the machine holding the files.
+func (e *Engine) ModTime(ctx context.Context, id storage.BlobID) (time.Time, error) {
+	if !id.Valid() {
+		return time.Time{}, storage.ErrInvalidID
+	}
+	if err := ctx.Err(); err != nil {
+		return time.Time{}, err
+	}
+	fi, err := e.fs.Stat(e.path(id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return time.Time{}, storage.ErrNotFound
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("disk: blob age: %w", err)
+	}
+	return fi.ModTime(), nil
 }
 
 // Walk implements storage.Engine. Entries under blobs/ that the engine

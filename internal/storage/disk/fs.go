@@ -31,6 +31,8 @@ type FS interface {
 	Open(path string) (*os.File, error)
 	// ReadDir is os.ReadDir.
 	ReadDir(path string) ([]fs.DirEntry, error)
+	// Stat is os.Stat; ModTime uses it for a blob's age.
+	Stat(path string) (fs.FileInfo, error)
 }
 
 // File is a file being written by Put.
@@ -78,3 +80,6 @@ func (OSFS) Open(path string) (*os.File, error) { return os.Open(path) }
 
 // ReadDir implements FS.
 func (OSFS) ReadDir(path string) ([]fs.DirEntry, error) { return os.ReadDir(path) }
+
+// Stat implements FS.
+func (OSFS) Stat(path string) (fs.FileInfo, error) { return os.Stat(path) }
