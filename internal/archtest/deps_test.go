@@ -107,7 +107,7 @@ func TestIdentityDomainsKnowNoHTTP(t *testing.T) {
 }
 
 func TestOnlyServerWiresConcreteEngines(t *testing.T) {
-	concrete := []string{"signet/internal/storage/disk", "signet/internal/storage/memory", "signet/internal/meta/bolt"}
+	concrete := []string{"signet/internal/storage/disk", "signet/internal/storage/memory", "signet/internal/meta/bolt", "signet/internal/meta/memory"}
 	entries, err := os.ReadDir("..")
 	if err != nil {
 		t.Fatal(err)
