@@ -127,3 +127,15 @@ func TestOnlyServerWiresConcreteEngines(t *testing.T) {
 		}
 	}
 }
+
+// The metadata fixture opens stores for tests; the binary wires its
+// engines in internal/server alone, so no non-test file may import it.
+func TestOnlyTestsUseMetaFixture(t *testing.T) {
+	for file, ims := range imports(t, ".") {
+		for _, im := range ims {
+			if im == "signet/internal/meta/metafixture" {
+				t.Errorf("%s imports %s; it is a fixture for _test.go files only", file, im)
+			}
+		}
+	}
+}
