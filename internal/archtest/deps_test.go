@@ -139,3 +139,24 @@ func TestOnlyTestsUseMetaFixture(t *testing.T) {
 		}
 	}
 }
+
+// Inlining is a capability a metadata engine may have
+// (storage.InlineStore), not a dependency either way: the storage
+// packages know nothing of meta, and no metadata engine imports a storage
+// engine, only storage's own interfaces and IDs.
+func TestInlineIsACapability(t *testing.T) {
+	for file, ims := range imports(t, "storage") {
+		for _, im := range ims {
+			if im == "signet/internal/meta" || strings.HasPrefix(im, "signet/internal/meta/") {
+				t.Errorf("%s imports %s; storage must not depend on meta", file, im)
+			}
+		}
+	}
+	for file, ims := range imports(t, "meta") {
+		for _, im := range ims {
+			if strings.HasPrefix(im, "signet/internal/storage/") {
+				t.Errorf("%s imports %s; a metadata engine offers inlining as storage.InlineStore, it imports no storage engine", file, im)
+			}
+		}
+	}
+}

@@ -14,6 +14,9 @@
 // Blob references are counted as the bolt engine counts them: every
 // object version and every upload part holds one, and a blob is reported
 // free only when its last reference goes.
+//
+// It does not have the storage.InlineStore capability: a server on it
+// keeps every blob, small ones too, in the blob engine.
 package memory
 
 import (
