@@ -33,7 +33,7 @@ func TestBucketCORSRulesCachedAndInvalidated(t *testing.T) {
 	}
 	// Written behind Store's back, the change is not seen: the answer is
 	// the cached one.
-	if err := f.bolt.PutBucketCORS(bg, "b", corsPUT); err != nil {
+	if err := f.engine.PutBucketCORS(bg, "b", corsPUT); err != nil {
 		t.Fatal(err)
 	}
 	if again, _ := s.BucketCORSRules(bg, "b"); again != cfg {
@@ -51,7 +51,7 @@ func TestBucketCORSRulesCachedAndInvalidated(t *testing.T) {
 	}
 	// A stored document that no longer parses is an internal fault, not
 	// a bucket without CORS.
-	if err := f.bolt.PutBucketCORS(bg, "b", "<CORSConfiguration>"); err != nil {
+	if err := f.engine.PutBucketCORS(bg, "b", "<CORSConfiguration>"); err != nil {
 		t.Fatal(err)
 	}
 	s.Invalidate()

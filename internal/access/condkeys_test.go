@@ -85,10 +85,10 @@ func TestEveryDocumentedKeyIsSuppliedAndADenyBites(t *testing.T) {
 	}
 	// s3:ExistingObjectTag/ is read from the object the request acts on.
 	const resource = "arn:aws:s3:::b/k"
-	if err := f.bolt.CreateBucket(t.Context(), meta.Bucket{Name: "b", Region: "us-east-1", Created: t0}); err != nil {
+	if err := f.engine.CreateBucket(t.Context(), meta.Bucket{Name: "b", Region: "us-east-1", Created: t0}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.bolt.PutObject(t.Context(), meta.Object{Bucket: "b", Key: "k", LastModified: t0, Tags: []meta.Tag{{Key: "k", Value: "v"}}}, nil); err != nil {
+	if _, err := f.engine.PutObject(t.Context(), meta.Object{Bucket: "b", Key: "k", LastModified: t0, Tags: []meta.Tag{{Key: "k", Value: "v"}}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	checked := 0

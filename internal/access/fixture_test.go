@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,8 @@ import (
 	"signet/internal/clock"
 	"signet/internal/iam"
 	"signet/internal/meta"
-	"signet/internal/meta/bolt"
+	"signet/internal/meta/memory"
+	"signet/internal/meta/metafixture"
 	"signet/internal/principal"
 	"signet/internal/secret"
 	"signet/internal/sts"
@@ -28,7 +28,7 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // behind access.Store, the real iam and sts services writing through it,
 // the key store and the authoriser reading through its cache.
 type fixture struct {
-	bolt    *bolt.Store
+	engine  *memory.Store
 	store   *Store
 	sealer  *secret.Sealer
 	clk     *clock.Fake
@@ -42,11 +42,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	b, err := bolt.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := metafixture.Memory(t)
 	key, err := secret.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{bolt: b, store: NewStore(b), sealer: sealer, clk: clock.NewFake(t0)}
+	f := &fixture{engine: b, store: NewStore(b), sealer: sealer, clk: clock.NewFake(t0)}
 	f.rootSec = secret.New("root-secret-0123456789")
 	f.root = &authn.Credential{
 		AccessKeyID: "AKIAROOTROOTROOT0000",

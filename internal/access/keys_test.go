@@ -292,7 +292,7 @@ func TestKeysCacheServesUntilInvalidate(t *testing.T) {
 	if _, err := f.keys.Lookup(bg, c.AccessKeyID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.bolt.UpdateAccessKey(bg, "alice", c.AccessKeyID, principal.KeyInactive); err != nil {
+	if err := f.engine.UpdateAccessKey(bg, "alice", c.AccessKeyID, principal.KeyInactive); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.keys.Lookup(bg, c.AccessKeyID); err != nil {

@@ -20,14 +20,14 @@ import (
 func TestObjectTagKeys(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
-	if err := f.bolt.CreateBucket(ctx, meta.Bucket{Name: "b", Region: "us-east-1", Created: t0}); err != nil {
+	if err := f.engine.CreateBucket(ctx, meta.Bucket{Name: "b", Region: "us-east-1", Created: t0}); err != nil {
 		t.Fatal(err)
 	}
 	for key, tags := range map[string][]meta.Tag{
 		"secret": {{Key: "classification", Value: "secret"}, {Key: "team", Value: "blue"}},
 		"plain":  nil,
 	} {
-		if _, err := f.bolt.PutObject(ctx, meta.Object{Bucket: "b", Key: key, LastModified: t0, Tags: tags}, nil); err != nil {
+		if _, err := f.engine.PutObject(ctx, meta.Object{Bucket: "b", Key: key, LastModified: t0, Tags: tags}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -83,10 +83,10 @@ func TestObjectTagKeys(t *testing.T) {
 		t.Errorf("PutObjectTagging: %v", c)
 	}
 	// Once versioned, the null version keeps its tags under a newer one.
-	if err := f.bolt.SetBucketVersioning(ctx, "b", meta.VersioningEnabled); err != nil {
+	if err := f.engine.SetBucketVersioning(ctx, "b", meta.VersioningEnabled); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.bolt.PutObject(ctx, meta.Object{Bucket: "b", Key: "secret", VersionID: "v2", LastModified: t0, Tags: []meta.Tag{{Key: "team", Value: "red"}}}, nil); err != nil {
+	if _, err := f.engine.PutObject(ctx, meta.Object{Bucket: "b", Key: "secret", VersionID: "v2", LastModified: t0, Tags: []meta.Tag{{Key: "team", Value: "red"}}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if c := keys(getNull, "s3:GetObjectVersionTagging", "arn:aws:s3:::b/secret"); !slices.Equal(c["s3:ExistingObjectTag/team"], []string{"blue"}) {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -24,7 +23,8 @@ import (
 	"signet/internal/clock"
 	"signet/internal/iam"
 	"signet/internal/meta"
-	"signet/internal/meta/bolt"
+	"signet/internal/meta/memory"
+	"signet/internal/meta/metafixture"
 	"signet/internal/principal"
 	"signet/internal/secret"
 	"signet/internal/sts"
@@ -54,7 +54,7 @@ func (f *fakeAuthz) Authorize(_ *http.Request, _ *authn.Result, action, resource
 type fixture struct {
 	base   *clock.Fake
 	clk    *clock.Offset
-	bolt   *bolt.Store
+	engine *memory.Store
 	store  *access.Store
 	sealer *secret.Sealer
 	iam    *iam.Service
@@ -66,11 +66,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, devClock bool) *fixture {
 	t.Helper()
-	b, err := bolt.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := metafixture.Memory(t)
 	key, err := secret.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +75,7 @@ func newFixture(t *testing.T, devClock bool) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{base: clock.NewFake(t0), bolt: b, store: access.NewStore(b), sealer: sealer, authz: &fakeAuthz{deny: map[string]bool{}}}
+	f := &fixture{base: clock.NewFake(t0), engine: b, store: access.NewStore(b), sealer: sealer, authz: &fakeAuthz{deny: map[string]bool{}}}
 	f.clk = clock.NewOffset(f.base)
 	if f.iam, err = iam.New(iam.Config{Store: f.store, Sealer: sealer, Clock: f.clk, Account: acct}); err != nil {
 		t.Fatal(err)
@@ -647,7 +643,7 @@ func TestView(t *testing.T) {
 func TestWithAccessAuthorizer(t *testing.T) {
 	f := newFixture(t, true)
 	authz := access.NewAuthorizer(f.store, f.iam, f.clk, acct)
-	f.api = mustNew(t, adminapi.Config{Clock: f.clk, DevClock: true, ClockStore: f.bolt, Store: f.store, Authz: authz})
+	f.api = mustNew(t, adminapi.Config{Clock: f.clk, DevClock: true, ClockStore: f.engine, Store: f.store, Authz: authz})
 	ctx := t.Context()
 
 	root := &authn.Result{Principal: principal.Principal{ARN: "arn:aws:iam::" + acct + ":root", UserID: acct, IsRoot: true, Account: acct},

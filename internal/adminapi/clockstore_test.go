@@ -15,7 +15,7 @@ import (
 // storedOffset reads what a restarted server would resume from.
 func (f *fixture) storedOffset(t *testing.T) time.Duration {
 	t.Helper()
-	d, err := f.bolt.DevClockOffset(context.Background())
+	d, err := f.engine.DevClockOffset(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,7 +160,7 @@ func TestIdentityDomainsKnowNoHTTP(t *testing.T) {
 }
 
 func TestOnlyServerWiresConcreteEngines(t *testing.T) {
-	concrete := []string{"signet/internal/storage/disk", "signet/internal/storage/memory", "signet/internal/meta/bolt"}
+	concrete := []string{"signet/internal/storage/disk", "signet/internal/storage/memory", "signet/internal/meta/bolt", "signet/internal/meta/memory"}
 	entries, err := os.ReadDir("..")
 	if err != nil {
 		t.Fatal(err)
@@ -176,6 +176,39 @@ func TestOnlyServerWiresConcreteEngines(t *testing.T) {
 						t.Errorf("%s imports %s; only internal/server wires concrete engines", file, im)
 					}
 				}
+			}
+		}
+	}
+}
+
+// The metadata fixture opens stores for tests; the binary wires its
+// engines in internal/server alone, so no non-test file may import it.
+func TestOnlyTestsUseMetaFixture(t *testing.T) {
+	for file, ims := range imports(t, ".") {
+		for _, im := range ims {
+			if im == "signet/internal/meta/metafixture" {
+				t.Errorf("%s imports %s; it is a fixture for _test.go files only", file, im)
+			}
+		}
+	}
+}
+
+// Inlining is a capability a metadata engine may have
+// (storage.InlineStore), not a dependency either way: the storage
+// packages know nothing of meta, and no metadata engine imports a storage
+// engine, only storage's own interfaces and IDs.
+func TestInlineIsACapability(t *testing.T) {
+	for file, ims := range imports(t, "storage") {
+		for _, im := range ims {
+			if im == "signet/internal/meta" || strings.HasPrefix(im, "signet/internal/meta/") {
+				t.Errorf("%s imports %s; storage must not depend on meta", file, im)
+			}
+		}
+	}
+	for file, ims := range imports(t, "meta") {
+		for _, im := range ims {
+			if strings.HasPrefix(im, "signet/internal/storage/") {
+				t.Errorf("%s imports %s; a metadata engine offers inlining as storage.InlineStore, it imports no storage engine", file, im)
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package authn_test
 
 import (
 	"net/http"
-	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,7 +11,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/iam"
-	"signet/internal/meta/bolt"
+	"signet/internal/meta/metafixture"
 	"signet/internal/secret"
 	"signet/internal/sigv4"
 )
@@ -25,11 +24,7 @@ const benchAccount = "123456789012"
 // on a server that has already seen the key.
 func benchKeys(b testing.TB) (*access.Keys, []aws.Credentials) {
 	b.Helper()
-	db, err := bolt.Open(filepath.Join(b.TempDir(), "meta.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := metafixture.Bolt(b) // the engine the server runs by default, whose cost is measured
 	sealKey, err := secret.GenerateKey()
 	if err != nil {
 		b.Fatal(err)

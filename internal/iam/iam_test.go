@@ -5,14 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"signet/internal/clock"
 	"signet/internal/meta"
-	"signet/internal/meta/bolt"
+	"signet/internal/meta/memory"
+	"signet/internal/meta/metafixture"
 	"signet/internal/policy"
 	"signet/internal/principal"
 	"signet/internal/secret"
@@ -24,18 +24,14 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type fixture struct {
 	svc    *Service
-	store  *bolt.Store
+	store  *memory.Store
 	sealer *secret.Sealer
 	clock  *clock.Fake
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := metafixture.Memory(t)
 	key, err := secret.GenerateKey()
 	if err != nil {
 		t.Fatal(err)

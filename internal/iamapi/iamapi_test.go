@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -22,7 +21,8 @@ import (
 	"signet/internal/awsquery"
 	"signet/internal/clock"
 	"signet/internal/iam"
-	"signet/internal/meta/bolt"
+	"signet/internal/meta/memory"
+	"signet/internal/meta/metafixture"
 	"signet/internal/principal"
 	"signet/internal/secret"
 )
@@ -79,7 +79,7 @@ func (a *fakeAuthz) last() authzCall {
 type fixture struct {
 	h     awsquery.Handler
 	svc   *iam.Service
-	store *bolt.Store
+	store *memory.Store
 	authz *fakeAuthz
 	logs  *bytes.Buffer
 	clock *clock.Fake
@@ -87,11 +87,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := metafixture.Memory(t)
 	key, _ := secret.GenerateKey()
 	sealer, err := secret.NewSealer(key)
 	if err != nil {

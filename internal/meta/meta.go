@@ -6,7 +6,8 @@
 // inline and managed policies, STS sessions and bucket policies, so that
 // every node sees the same truth about who may sign.
 //
-// Engines: the embedded bbolt engine (default) and, later, PostgreSQL. Every
+// Engines: the embedded bbolt engine (default), the in-memory reference
+// engine (meta/memory, for tests) and, later, PostgreSQL. Every
 // engine passes metatest.Run.
 package meta
 

@@ -18,7 +18,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/meta"
-	"signet/internal/meta/bolt"
+	"signet/internal/meta/metafixture"
 	"signet/internal/principal"
 	"signet/internal/storage"
 	"signet/internal/storage/memory"
@@ -55,7 +55,7 @@ func (f authzFunc) Authorize(r *http.Request, res *authn.Result, action, resourc
 type env struct {
 	t     testing.TB
 	h     *API
-	meta  *bolt.Store
+	meta  metafixture.Engine
 	blobs *memory.Engine
 	clk   *clock.Fake
 	cfg   Config
@@ -65,11 +65,12 @@ type envOpt func(*Config)
 
 func newEnv(t testing.TB, opts ...envOpt) *env {
 	t.Helper()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	return newEnvOn(t, metafixture.Memory(t), opts...)
+}
+
+// newEnvOn is newEnv on a given metadata store.
+func newEnvOn(t testing.TB, st metafixture.Engine, opts ...envOpt) *env {
+	t.Helper()
 	e := &env{t: t, meta: st, blobs: memory.New(), clk: clock.NewFake(t0)}
 	e.cfg = Config{
 		Region: "us-east-1", VirtualHostDomains: []string{"s3.localhost", "localhost"},

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"signet/internal/meta/metafixture"
 	"signet/internal/storage"
 	"signet/internal/storage/inline"
 )
@@ -16,11 +17,11 @@ import (
 const inlineMax = 1024
 
 // newInlineEnv wires the blob engine as the server does: small blobs in
-// the bolt metadata store, the rest in e.blobs, which therefore counts
-// only the blobs that did not go inline.
+// the bolt metadata store (which keeps them), the rest in e.blobs, which
+// therefore counts only the blobs that did not go inline.
 func newInlineEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnv(t, func(c *Config) { c.Blobs = inline.New(c.Blobs, c.Meta.(inline.Store), inlineMax) })
+	return newEnvOn(t, metafixture.Bolt(t), func(c *Config) { c.Blobs = inline.New(c.Blobs, c.Meta.(inline.Store), inlineMax) })
 }
 
 // inlineCount counts the inline blobs the engine holds (staged or stored).

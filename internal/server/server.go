@@ -35,7 +35,6 @@ import (
 	"signet/internal/secret"
 	"signet/internal/storage"
 	"signet/internal/storage/disk"
-	"signet/internal/storage/inline"
 	"signet/internal/storage/sealed"
 	"signet/internal/sts"
 	"signet/internal/stsapi"
@@ -144,7 +143,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	// Every blob deletion goes through the gate, under the encryption, so
 	// a backup can hold them; a backup copies blobs as stored (sealed),
 	// from the gate.
-	gate := &deleteGate{Engine: inline.New(files, md, inline.DefaultMax)}
+	gate := &deleteGate{Engine: blobEngine(files, md)}
 	var blobs storage.Engine = gate
 	if seal {
 		se, err := sealed.New(blobs, kek)

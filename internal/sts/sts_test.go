@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -15,7 +14,8 @@ import (
 	"signet/internal/clock"
 	"signet/internal/iam"
 	"signet/internal/meta"
-	"signet/internal/meta/bolt"
+	"signet/internal/meta/memory"
+	"signet/internal/meta/metafixture"
 	"signet/internal/policy"
 	"signet/internal/principal"
 	"signet/internal/secret"
@@ -27,18 +27,14 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type fixture struct {
 	svc    *Service
-	store  *bolt.Store
+	store  *memory.Store
 	sealer *secret.Sealer
 	clk    *clock.Fake
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := metafixture.Memory(t)
 	key, err := secret.GenerateKey()
 	if err != nil {
 		t.Fatal(err)

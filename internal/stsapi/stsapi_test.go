@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"signet/internal/access"
 	"strings"
 	"sync"
@@ -19,7 +18,7 @@ import (
 	"signet/internal/awsquery"
 	"signet/internal/clock"
 	"signet/internal/meta"
-	"signet/internal/meta/bolt"
+	"signet/internal/meta/metafixture"
 	"signet/internal/policy"
 	"signet/internal/principal"
 	"signet/internal/secret"
@@ -72,11 +71,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := metafixture.Memory(t)
 	return newFixtureOn(t, store)
 }
 
@@ -549,12 +544,9 @@ func (failingStore) GetRole(context.Context, string) (meta.Role, error) {
 }
 
 func TestInternalErrorsDoNotLeak(t *testing.T) {
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := metafixture.Memory(t)
 	f := newFixtureOn(t, store)
+	var err error
 	if f.h, err = New(Config{STS: f.svc, Store: failingStore{store}, Authz: f.authz}); err != nil {
 		t.Fatal(err)
 	}

@@ -9,13 +9,13 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"signet/internal/storage"
-	"signet/internal/storage/inline"
 )
 
-// Inline blobs: the Store is the inline.Store of the server's blob engine,
-// so a small object's bytes are written by the same transaction as the
-// record that makes it visible, and share that commit's fsync with every
-// write grouped into it. docs/design/0004-durable-small-puts.md has the
+// Inline blobs: the Store has the storage.InlineStore capability, which
+// the server's blob engine (storage/inline) uses, so a small object's
+// bytes are written by the same transaction as the record that makes it
+// visible, and share that commit's fsync with every write grouped into
+// it. docs/design/0004-durable-small-puts.md has the
 // reasons and the figures.
 //
 // A blob's life: StageBlob keeps it in memory under a new inline ID; the
@@ -28,7 +28,7 @@ import (
 
 var bktInlineBlobs = []byte("inlineblobs")
 
-var _ inline.Store = (*Store)(nil)
+var _ storage.InlineStore = (*Store)(nil)
 
 // staging holds inline blobs between StageBlob and their commit.
 type staging struct {
@@ -39,7 +39,7 @@ type staging struct {
 	seq uint64
 }
 
-// StageBlob implements inline.Store.
+// StageBlob implements storage.InlineStore.
 func (s *Store) StageBlob(data []byte) storage.BlobID {
 	st := &s.staged
 	st.mu.Lock()
@@ -89,7 +89,7 @@ func (s *Store) storeInline(tx *bbolt.Tx, id storage.BlobID) error {
 	return ib.Put([]byte(id), data)
 }
 
-// InlineBlob implements inline.Store. Stored bytes are copied out of the
+// InlineBlob implements storage.InlineStore. Stored bytes are copied out of the
 // transaction: bbolt's slices are only valid inside it.
 func (s *Store) InlineBlob(ctx context.Context, id storage.BlobID) ([]byte, error) {
 	if b, ok := s.stagedBlob(id); ok {
@@ -110,7 +110,7 @@ func (s *Store) InlineBlob(ctx context.Context, id storage.BlobID) ([]byte, erro
 	return out, err
 }
 
-// DeleteInlineBlob implements inline.Store. Stored bytes normally go with
+// DeleteInlineBlob implements storage.InlineStore. Stored bytes normally go with
 // their last reference, inside unref's transaction, so this usually only
 // drops a staged copy and checks, reading, that nothing is left. It writes
 // only for bytes no reference holds, which no sequence of calls produces
@@ -133,7 +133,7 @@ func (s *Store) DeleteInlineBlob(ctx context.Context, id storage.BlobID) error {
 	})
 }
 
-// WalkInlineBlobs implements inline.Store: staged blobs, then stored ones,
+// WalkInlineBlobs implements storage.InlineStore: staged blobs, then stored ones,
 // the stored ones read as walkKeys does, so fn runs outside any transaction.
 func (s *Store) WalkInlineBlobs(ctx context.Context, fn func(storage.BlobID) error) error {
 	s.staged.mu.RLock()

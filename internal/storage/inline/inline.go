@@ -39,20 +39,9 @@ import (
 // serves GETs better from a file.
 const DefaultMax = 16 << 10
 
-// Store keeps inline blobs. The bolt metadata store implements it.
-type Store interface {
-	// StageBlob keeps data, which the store now owns, under a new inline
-	// ID until a metadata commit referencing the ID writes it durably.
-	StageBlob(data []byte) storage.BlobID
-	// InlineBlob returns the bytes of a staged or stored inline blob, or
-	// storage.ErrNotFound. The caller must not modify them.
-	InlineBlob(ctx context.Context, id storage.BlobID) ([]byte, error)
-	// DeleteInlineBlob forgets a staged blob, or removes a stored one no
-	// record references; a missing blob is not an error.
-	DeleteInlineBlob(ctx context.Context, id storage.BlobID) error
-	// WalkInlineBlobs calls fn for every staged and stored inline blob.
-	WalkInlineBlobs(ctx context.Context, fn func(storage.BlobID) error) error
-}
+// Store keeps inline blobs: a metadata engine with the
+// storage.InlineStore capability (the bolt engine has it).
+type Store = storage.InlineStore
 
 // Engine is a storage.Engine that keeps blobs of at most Max bytes in a
 // Store and the rest in Next. It is safe for concurrent use.
