@@ -146,10 +146,18 @@ func runAdmin(env Env) int {
 			return runAdminCmd(env, c, args[2:])
 		}
 	}
+	if verb, ok := defaultVerbs[group]; ok && !strings.HasPrefix(args[1], "-") {
+		env.Args = append([]string{group, verb}, args[1:]...)
+		return runAdmin(env)
+	}
 	fmt.Fprintf(env.Stderr, "signet admin %s: unknown command %q\n\n", group, args[1])
 	adminGroupUsage(env.Stderr, group)
 	return 2
 }
+
+// defaultVerbs are the groups whose first argument may be the operand of
+// their most common verb: `signet admin backup DIR` is `backup create DIR`.
+var defaultVerbs = map[string]string{"backup": "create"}
 
 func isHelp(s string) bool { return s == "-h" || s == "-help" || s == "--help" || s == "help" }
 
