@@ -33,6 +33,13 @@ func TestAdminBackupCommands(t *testing.T) {
 	}
 	e.must("backup", "verify", bk)
 	e.fails(1, "is not empty", "backup", "create", bk)
+	// The short form: `backup DIR` is `backup create DIR`.
+	short := filepath.Join(e.dir, "bk-short")
+	if out := e.must("backup", short); !strings.Contains(out, "backup written to "+short) {
+		t.Errorf("backup DIR printed\n%s", out)
+	}
+	e.must("backup", "verify", short)
+	e.fails(1, "is not empty", "backup", short)
 	e.fails(1, "the sealing key of the backup is needed", "backup", "restore", bk, "--data-dir", filepath.Join(e.dir, "r1"))
 
 	withKey := filepath.Join(e.dir, "bk-key")
