@@ -290,7 +290,7 @@ func (e *signetEnv) golden(name string) {
 	seen := map[string]string{}
 	count := map[string]int{}
 	got = generatedID.ReplaceAllStringFunc(got, func(id string) string {
-		if strings.Contains(id, "EXAMPLE") || strings.HasPrefix(id, "AKIANO") {
+		if strings.Contains(id, "EXAMPLE") || madeUpKeyID(id) {
 			return id // the tests' own IDs: the root's, made-up unknown ones
 		}
 		if r, ok := seen[id]; ok {
@@ -303,6 +303,14 @@ func (e *signetEnv) golden(name string) {
 	})
 	got = requestID.ReplaceAllString(got, "request ID REQUESTID")
 	compareGolden(e.t, filepath.Join("testdata", "admin_"+name+".golden"), got)
+}
+
+// madeUpKeyID reports whether id is one of the tests' own made-up key IDs
+// (AKIANOSUCHKEY…, AKIANOBODY…), which goldens keep as they are. A prefix
+// as short as "AKIANO" also matched about one generated key in 1,300, and
+// that golden then differed (the flake of TestInspectServerGolden).
+func madeUpKeyID(id string) bool {
+	return strings.HasPrefix(id, "AKIANOSUCHKEY") || strings.HasPrefix(id, "AKIANOBODY")
 }
 
 // TestAdminUsersAndKeys: the life of a user and its keys. The secret is

@@ -367,7 +367,7 @@ func (w *inspectWorld) stable(s, raw string) string {
 	seen := map[string]string{}
 	count := map[string]int{}
 	return generatedID.ReplaceAllStringFunc(s, func(id string) string {
-		if strings.Contains(id, "EXAMPLE") || strings.HasPrefix(id, "AKIANO") {
+		if strings.Contains(id, "EXAMPLE") || madeUpKeyID(id) {
 			return id
 		}
 		if r, ok := seen[id]; ok {
