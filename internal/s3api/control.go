@@ -112,16 +112,8 @@ func (a *API) deleteAccountPublicAccessBlock(rq *request) error {
 func controlErrorBody(e *apiError, reqID string) string {
 	var b strings.Builder
 	b.WriteString(xmlHeader)
-	b.WriteString("<ErrorResponse><Error><Code>")
-	xmlEscape(&b, e.Code.String())
-	b.WriteString("</Code><Message>")
-	xmlEscape(&b, e.Message)
-	b.WriteString("</Message>")
-	for _, f := range e.Fields {
-		b.WriteString("<" + f.Name + ">")
-		xmlEscape(&b, f.Value)
-		b.WriteString("</" + f.Name + ">")
-	}
+	b.WriteString("<ErrorResponse><Error>")
+	writeErrorElements(&b, e)
 	b.WriteString("</Error><RequestId>")
 	xmlEscape(&b, reqID)
 	b.WriteString("</RequestId><HostId>")

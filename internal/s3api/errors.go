@@ -498,21 +498,28 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, reqID string, e
 	_, _ = io.WriteString(w, body)
 }
 
+// writeErrorElements writes e's Code, Message and extra elements, the
+// inside of <Error> in S3's body and in S3 Control's.
+func writeErrorElements(b *strings.Builder, e *apiError) {
+	b.WriteString("<Code>")
+	xmlEscape(b, e.Code.String())
+	b.WriteString("</Code><Message>")
+	xmlEscape(b, e.Message)
+	b.WriteString("</Message>")
+	for _, f := range e.Fields {
+		b.WriteString("<" + f.Name + ">")
+		xmlEscape(b, f.Value)
+		b.WriteString("</" + f.Name + ">")
+	}
+}
+
 // errorBody renders <Error>. Extra elements have request-dependent names
 // (Token-0, X-Amz-Expires), so it is written by hand, not by encoding/xml.
 func errorBody(e *apiError, reqID string) string {
 	var b strings.Builder
 	b.WriteString(xmlHeader)
-	b.WriteString("<Error><Code>")
-	xmlEscape(&b, e.Code.String())
-	b.WriteString("</Code><Message>")
-	xmlEscape(&b, e.Message)
-	b.WriteString("</Message>")
-	for _, f := range e.Fields {
-		b.WriteString("<" + f.Name + ">")
-		xmlEscape(&b, f.Value)
-		b.WriteString("</" + f.Name + ">")
-	}
+	b.WriteString("<Error>")
+	writeErrorElements(&b, e)
 	b.WriteString("<RequestId>")
 	xmlEscape(&b, reqID)
 	b.WriteString("</RequestId><HostId>")
