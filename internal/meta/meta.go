@@ -7,8 +7,8 @@
 // every node sees the same truth about who may sign.
 //
 // Engines: the embedded bbolt engine (default), the in-memory reference
-// engine (meta/memory, for tests) and, later, PostgreSQL. Every
-// engine passes metatest.Run.
+// engine (meta/memory, for tests) and PostgreSQL (meta/postgres), which
+// several signet nodes share. Every engine passes metatest.Run.
 package meta
 
 import (
@@ -43,6 +43,11 @@ var (
 	// ErrDeleteMarker: the version named is a delete marker, which has
 	// no tags or ACL to change.
 	ErrDeleteMarker = errors.New("meta: version is a delete marker")
+	// ErrUnavailable: the engine cannot reach the database that holds
+	// the truth (a networked engine cut off from its server), so it can
+	// neither read nor write. The API packages answer 503
+	// ServiceUnavailable: never a guess from state that may be stale.
+	ErrUnavailable = errors.New("meta: metadata database unavailable")
 )
 
 // Versioning is a bucket's versioning state. A bucket starts Unversioned

@@ -1,0 +1,204 @@
+// Package postgres is signet's PostgreSQL metadata engine: the whole
+// meta.Store, meta.Identities and meta.DevClockStore in one database that
+// several stateless signet nodes share, so that any node answers any
+// request (docs/design/0006-scale-out.md).
+//
+// Every write runs in one SERIALIZABLE transaction, retried when
+// PostgreSQL reports a serialisation failure or a deadlock, so the
+// conditional PUT, CompleteMultipartUpload and every identity change are
+// atomic across nodes exactly as they are within one bbolt file. Writes
+// that change what a node caches (identities, bucket policies, the dev
+// clock) bump a counter in the same transaction and announce it with
+// NOTIFY (feed.go), which PostgreSQL delivers only at commit.
+//
+// A database PostgreSQL cannot be reached for is meta.ErrUnavailable,
+// which the API answers with 503 ServiceUnavailable.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"signet/internal/meta"
+)
+
+// ErrSchemaTooNew: the database's schema is newer than this build knows.
+var ErrSchemaTooNew = errors.New("postgres: database schema is newer than this signet")
+
+// DefaultOpTimeout bounds one call's time in the database, retries
+// included: a server that stops answering (a network cut that sends no
+// reset) must turn into ErrUnavailable, not into requests that hang.
+const DefaultOpTimeout = 10 * time.Second
+
+// maxAttempts bounds the retries of a transaction PostgreSQL aborted for
+// a serialisation failure or a deadlock.
+const maxAttempts = 20
+
+// Store is the PostgreSQL engine.
+type Store struct {
+	pool      *pgxpool.Pool
+	connCfg   *pgx.ConnConfig // for the change feed's own connection
+	opTimeout time.Duration
+	closed    atomic.Bool
+}
+
+// Open connects to the database at dsn (a postgres:// URL or key=value
+// string, as libpq takes), brings its schema to this build's version and
+// returns the store. A schema newer than this build is ErrSchemaTooNew.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	pcfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message can quote the DSN, password included.
+		return nil, errors.New("postgres: the connection string does not parse")
+	}
+	conn, err := pgx.ConnectConfig(ctx, pcfg.ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", meta.ErrUnavailable, redactConnErr(err))
+	}
+	err = migrate(ctx, conn)
+	conn.Close(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", meta.ErrUnavailable, redactConnErr(err))
+	}
+	return &Store{pool: pool, connCfg: pcfg.ConnConfig.Copy(), opTimeout: DefaultOpTimeout}, nil
+}
+
+// redactConnErr keeps a connection error's cause but not the connection
+// string or password pgx may quote.
+func redactConnErr(err error) error {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) && ce.Unwrap() != nil {
+		return ce.Unwrap()
+	}
+	return err
+}
+
+// Close closes the pool. Later calls fail with meta.ErrClosed; closing
+// twice is harmless.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.pool.Close()
+	return nil
+}
+
+// write runs fn in a SERIALIZABLE transaction, again from the start
+// (fn must be safe to repeat) when PostgreSQL aborts it for a
+// serialisation failure or a deadlock. fn's own errors come back
+// unchanged; the database's own are wrapped by dbErr.
+func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
+}
+
+// read runs fn in a read-only REPEATABLE READ transaction: one snapshot
+// for every statement of fn.
+func (s *Store) read(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+}
+
+func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
+	if s.closed.Load() {
+		return meta.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		err := pgx.BeginTxFunc(ctx, s.pool, opts, fn)
+		if err == nil {
+			return nil
+		}
+		if retryable(err) && attempt < maxAttempts && ctx.Err() == nil {
+			// Jittered backoff, growing: transactions that collided
+			// should not collide again in lockstep.
+			time.Sleep(time.Duration(rand.Int64N(int64(attempt)*int64(time.Millisecond)) + 1))
+			continue
+		}
+		return s.dbErr(parent, err)
+	}
+}
+
+// retryable reports a transaction PostgreSQL aborted for a serialisation
+// failure (40001) or a deadlock (40P01): running it again is correct.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// dbErr turns an error that reached the caller into what the meta
+// contract promises: meta's own errors and fn's unchanged; the caller's
+// cancellation as it is; anything saying the database cannot be reached
+// or did not answer in time as meta.ErrUnavailable.
+func (s *Store) dbErr(parent context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if s.closed.Load() {
+		return meta.ErrClosed
+	}
+	if parent.Err() != nil {
+		return parent.Err()
+	}
+	if unavailable(err) {
+		return fmt.Errorf("%w: %v", meta.ErrUnavailable, redactConnErr(err))
+	}
+	return err
+}
+
+// unavailable reports an error that means the database could not be
+// reached or stopped answering, as opposed to one about the statement.
+func unavailable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case len(pe.Code) == 5 && pe.Code[:2] == "08": // connection exception
+			return true
+		case pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03": // shutdown, crash, starting up
+			return true
+		case pe.Code == "53300": // too many connections
+			return true
+		}
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	var oe *net.OpError
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.As(err, &oe) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		pgconn.Timeout(err)
+}
+
+// Change kinds the feed announces (feed.go).
+const (
+	// ChangeIdentity: users, keys, roles, policies, attachments,
+	// sessions, bucket policies, or a bucket created or deleted.
+	ChangeIdentity = "identity"
+	// ChangeDevClock: the dev clock's offset.
+	ChangeDevClock = "devclock"
+)
+
+// changed records, inside tx, a change of the given kind: every node's
+// feed hears of it when tx commits (never before, never if it aborts).
+func changed(ctx context.Context, tx pgx.Tx, kind string) error {
+	_, err := tx.Exec(ctx, "SELECT signet_changed($1)", kind)
+	return err
+}
