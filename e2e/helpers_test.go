@@ -219,11 +219,15 @@ func startSignet(dataDir string, extra []string, tlsPool *x509.CertPool) (*signe
 }
 
 func startSignetAt(addr, dataDir string, extra []string, tlsPool *x509.CertPool) (*signetProc, error) {
+	return startSignetEnv(addr, dataDir, extra, tlsPool, "SIGNET_ROOT_ACCESS_KEY_ID="+rootAK, "SIGNET_ROOT_SECRET_ACCESS_KEY="+rootSK)
+}
+
+// startSignetEnv is startSignetAt with the root credentials given in env
+// (SIGNET_ROOT_* variables) or in extra (--root-credentials-file).
+func startSignetEnv(addr, dataDir string, extra []string, tlsPool *x509.CertPool, env ...string) (*signetProc, error) {
 	args := append([]string{"server", "--addr", addr, "--data-dir", dataDir}, extra...)
 	cmd := exec.Command(binPath, args...)
-	cmd.Env = append(cleanEnv(),
-		"SIGNET_ROOT_ACCESS_KEY_ID="+rootAK,
-		"SIGNET_ROOT_SECRET_ACCESS_KEY="+rootSK,
+	cmd.Env = append(append(cleanEnv(), env...),
 		"SIGNET_LOG_LEVEL=debug",
 		"HOME="+suiteTmp,
 	)

@@ -152,14 +152,27 @@ type identityWorld struct {
 	aliceKey string
 	roleARN  string
 	body     []byte
+	// nodes, when set, are the several nodes p balances over: a clock
+	// moved on one is waited for on every one, and a URL's state may take
+	// up to settle to reach the node that answers (the change feed's
+	// bound, see multinode_test.go).
+	nodes  []*signetProc
+	settle time.Duration
 }
 
 func newIdentityWorld(t *testing.T) *identityWorld {
 	t.Helper()
 	requireTool(t, "aws", "--version")
 	requireTool(t, "curl", "--version")
-	w := &identityWorld{p: devServer(t), root: newClientEnv(t)}
-	c, p := w.root, w.p
+	return newIdentityWorldOn(t, devServer(t))
+}
+
+// newIdentityWorldOn builds the world on p, a --dev-clock server (or a
+// balancer in front of several).
+func newIdentityWorldOn(t *testing.T, p *signetProc) *identityWorld {
+	t.Helper()
+	w := &identityWorld{p: p, root: newClientEnv(t)}
+	c := w.root
 	src := filepath.Join(t.TempDir(), "yawning-cat.jpg")
 	w.body = writeRandom(t, src, 200_000)
 	c.at(t, p, "s3", "mb", "s3://life")
@@ -221,6 +234,10 @@ func (w *identityWorld) assume(t *testing.T, session string, extra ...string) (s
 
 func (w *identityWorld) advance(t *testing.T, d string) {
 	t.Helper()
+	if len(w.nodes) > 0 {
+		w.advanceAll(t, d)
+		return
+	}
 	r := w.root.admin(t, w.p, "clock", "advance", d)
 	if !strings.Contains(r.stdout+r.stderr, "now") {
 		t.Logf("signet admin clock advance %s printed:\n%s", d, r)
@@ -242,9 +259,16 @@ func (w *identityWorld) serverNow(t *testing.T) time.Time {
 
 func (w *identityWorld) wantBytes(t *testing.T, u, what string) {
 	t.Helper()
-	r := w.root.curl(t, u)
-	if r.status != 200 || string(r.body) != string(w.body) {
-		t.Fatalf("%s: status %d, %d bytes; want 200 with the object's %d bytes\n%s", what, r.status, len(r.body), len(w.body), r)
+	deadline := time.Now().Add(w.settle)
+	for {
+		r := w.root.curl(t, u)
+		if r.status == 200 && string(r.body) == string(w.body) {
+			return
+		}
+		if !time.Now().Before(deadline) {
+			t.Fatalf("%s: status %d, %d bytes; want 200 with the object's %d bytes\n%s", what, r.status, len(r.body), len(w.body), r)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -257,17 +281,29 @@ type tokenError struct {
 
 func (w *identityWorld) wantError(t *testing.T, u string, status int, code, message string) tokenError {
 	t.Helper()
-	r := w.root.curl(t, u)
-	var e tokenError
-	if err := xml.Unmarshal(r.body, &e); err != nil || r.status != status || e.Code != code || (message != "" && e.Message != message) {
-		t.Fatalf("want %d %s %q, got:\n%s", status, code, message, r)
+	deadline := time.Now().Add(w.settle)
+	for {
+		r := w.root.curl(t, u)
+		var e tokenError
+		err := xml.Unmarshal(r.body, &e)
+		if err == nil && r.status == status && e.Code == code && (message == "" || e.Message == message) {
+			return e
+		}
+		if !time.Now().Before(deadline) {
+			t.Fatalf("want %d %s %q, got:\n%s", status, code, message, r)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return e
 }
 
 func TestLifetimeRoleSessionAndUserKey(t *testing.T) {
 	t.Parallel()
-	w := newIdentityWorld(t)
+	lifetimeRoleSessionAndUserKey(t, newIdentityWorld(t))
+}
+
+// lifetimeRoleSessionAndUserKey: a role session's week-long URL dies with
+// the session, a user key's lives the week, and not a second more.
+func lifetimeRoleSessionAndUserKey(t *testing.T, w *identityWorld) {
 	sess, ci := w.assume(t, "ci", "--duration-seconds", "43200")
 	exp, err := time.Parse(time.RFC3339, sess.Credentials.Expiration)
 	if err != nil {
@@ -314,7 +350,12 @@ func TestLifetimeRoleSessionAndUserKey(t *testing.T) {
 
 func TestLifetimeEndedEarly(t *testing.T) {
 	t.Parallel()
-	w := newIdentityWorld(t)
+	lifetimeEndedEarly(t, newIdentityWorld(t))
+}
+
+// lifetimeEndedEarly: a terminated session, older sessions revoked, a key
+// deactivated and a user deleted each end their URLs early.
+func lifetimeEndedEarly(t *testing.T, w *identityWorld) {
 
 	// Terminating a session ends its URLs with ExpiredToken.
 	doomed, dc := w.assume(t, "doomed")
