@@ -330,7 +330,7 @@ func revokeOlderTrials(t *testing.T, e *latencyEnv, n int) []revocationTrial {
 		if err != nil {
 			return err
 		}
-		ak, sk, token, err := e.assume(ctx, role, "s")
+		ak, sk, token, err := e.assume(ctx, role, "trial")
 		if err != nil {
 			return err
 		}
@@ -424,7 +424,7 @@ func roleDeletedTrials(t *testing.T, e *latencyEnv, n int) []revocationTrial {
 		if err != nil {
 			return err
 		}
-		ak, sk, token, err := e.assume(ctx, role, "s")
+		ak, sk, token, err := e.assume(ctx, role, "trial")
 		if err != nil {
 			return err
 		}

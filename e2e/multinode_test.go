@@ -109,8 +109,12 @@ func lifetimeRefusals(t *testing.T, w *identityWorld) {
 func TestMultiNodeObjects(t *testing.T) {
 	t.Parallel()
 	d := newDeployment(t, pgtest.Start(t), 3)
+	objectsAcrossNodes(t, d.nodes)
+}
+
+func objectsAcrossNodes(t *testing.T, nodes []*signetProc) {
 	ctx := context.Background()
-	c := []*s3.Client{s3At(d.nodes[0]), s3At(d.nodes[1]), s3At(d.nodes[2])}
+	c := []*s3.Client{s3At(nodes[0]), s3At(nodes[1]), s3At(nodes[2])}
 	const bucket = "shared"
 	if _, err := c[0].CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatalf("CreateBucket on node 1: %v", err)
