@@ -91,6 +91,12 @@ func TestMultiNodeChaos(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	// Nor can the key be switched back on meanwhile: the IAM call fails
+	// with 503 rather than seem to succeed.
+	_, err = e.iam.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("victim"), AccessKeyId: aws.String(ak), Status: iamtypes.StatusTypeActive})
+	if failureKind(err) != "HTTP 503" || !isCode(err, "ServiceUnavailable") {
+		t.Errorf("UpdateAccessKey Active during the outage: %v, want 503 ServiceUnavailable", err)
+	}
 	w.waitAttempts(t, w.attempts()+30)
 	if err := pg.Start(); err != nil {
 		t.Fatalf("starting PostgreSQL again: %v", err)
@@ -196,6 +202,9 @@ func startWriters(d *deployment, bucket string, n int) *writers {
 // failureKind names a failed write for the log: a 503, another status, or
 // no answer.
 func failureKind(err error) string {
+	if err == nil {
+		return "none"
+	}
 	var re interface{ HTTPStatusCode() int }
 	if errors.As(err, &re) {
 		return fmt.Sprintf("HTTP %d", re.HTTPStatusCode())
