@@ -80,36 +80,6 @@ func TestRootCredentialsFile(t *testing.T) {
 	}
 }
 
-// Several nodes given one credentials file answer for one account: the
-// file's account ID is the data directory's, and a data directory of
-// another account is refused rather than silently renamed.
-func TestRootCredentialsFileAccount(t *testing.T) {
-	creds := filepath.Join(t.TempDir(), "root-credentials.json")
-	const ak, sk, acct = "AKIAFROMCREDENTIALS1", "a-secret-from-a-credentials-file", "210987654321"
-	writeFile(t, creds, `{"account_id":"`+acct+`","access_key_id":"`+ak+`","secret_access_key":"`+sk+`"}`, 0o600)
-	for _, node := range []string{"first", "second"} {
-		cfg := credCfg(t, t.TempDir())
-		cfg.RootCredentialsFile = creds
-		srv, err := newServer(cfg)
-		if err != nil {
-			t.Fatalf("%s node: %v", node, err)
-		}
-		got := srv.Root().AccountID
-		srv.Close()
-		if got != acct {
-			t.Errorf("%s node answers for account %s, want the file's %s", node, got, acct)
-		}
-	}
-
-	other := t.TempDir()
-	writeFile(t, server.RootFile(other), `{"account_id":"111122223333"}`, 0o600)
-	cfg := credCfg(t, other)
-	cfg.RootCredentialsFile = creds
-	if _, err := newServer(cfg); err == nil || !strings.Contains(err.Error(), "111122223333") || !strings.Contains(err.Error(), acct) {
-		t.Errorf("a data directory of another account: err %v, want a refusal naming both accounts", err)
-	}
-}
-
 func TestSealingKeyFile(t *testing.T) {
 	keyFile := filepath.Join(t.TempDir(), "sealing.key")
 	key := strings.Repeat("ab", 32)

@@ -41,11 +41,8 @@ type rootOnDisk struct {
 // there, else from the data directory, else freshly generated and saved.
 // show reports credentials never printed yet (generated now, or by a
 // start that failed before its banner): the caller prints them once and
-// then calls markRootShown. account, when set, is the account ID a
-// --root-credentials-file names: every node of a deployment is given the
-// same file, and so answers for one account (ARNs name it); a data
-// directory that already holds another account is refused.
-func loadRoot(cfg config.Config, account string) (rc RootCredentials, show bool, err error) {
+// then calls markRootShown.
+func loadRoot(cfg config.Config) (rc RootCredentials, show bool, err error) {
 	path := filepath.Join(cfg.DataDir, rootFile)
 	var disk rootOnDisk
 	b, err := os.ReadFile(path)
@@ -57,12 +54,6 @@ func loadRoot(cfg config.Config, account string) (rc RootCredentials, show bool,
 	case errors.Is(err, fs.ErrNotExist):
 	default:
 		return rc, false, err
-	}
-	if account != "" {
-		if disk.AccountID != "" && disk.AccountID != account {
-			return rc, false, fmt.Errorf("%s is of account %s, the root credentials file of account %s: one data directory serves one account", path, disk.AccountID, account)
-		}
-		disk.AccountID = account
 	}
 	if disk.AccountID == "" {
 		if disk.AccountID, err = randomDigits(12); err != nil {

@@ -94,16 +94,15 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	var account string
 	if cfg.RootCredentialsFile != "" {
 		rc, err := readRootCredentials(cfg.RootCredentialsFile)
 		if err != nil {
 			return nil, fmt.Errorf("root credentials: %w", err)
 		}
 		// From here on the file's key is what SIGNET_ROOT_* would give.
-		cfg.RootAccessKeyID, cfg.RootSecret, account = rc.AccessKeyID, rc.Secret.Reveal(), rc.AccountID
+		cfg.RootAccessKeyID, cfg.RootSecret = rc.AccessKeyID, rc.Secret.Reveal()
 	}
-	root, generated, err := loadRoot(cfg, account)
+	root, generated, err := loadRoot(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("root credentials: %w", err)
 	}
