@@ -258,6 +258,12 @@ func startSignetEnv(addr, dataDir string, extra []string, tlsPool *x509.CertPool
 			if resp.StatusCode == 200 && strings.TrimSpace(string(b)) == "ok" {
 				return p, nil
 			}
+			// 503: a node on PostgreSQL whose change feed is not
+			// connected yet; it says ok once it is.
+			if resp.StatusCode == 503 && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
 			p.stop()
 			return nil, fmt.Errorf("GET %s/healthz = %d %q, want 200 \"ok\"", p.endpoint, resp.StatusCode, b)
 		}

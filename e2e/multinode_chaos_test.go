@@ -98,10 +98,10 @@ func TestMultiNodeChaos(t *testing.T) {
 		t.Errorf("UpdateAccessKey Active during the outage: %v, want 503 ServiceUnavailable", err)
 	}
 	w.waitAttempts(t, w.attempts()+30)
+	t.Logf("PostgreSQL starting again; %d writes acknowledged while it was down", w.acks()-down)
 	if err := pg.Start(); err != nil {
 		t.Fatalf("starting PostgreSQL again: %v", err)
 	}
-	t.Logf("PostgreSQL started again; %d writes acknowledged during the outage", w.acks()-down)
 	d.waitHealthy(t, time.Minute)
 	w.waitAcks(t, w.acks()+20)
 	w.stop()
@@ -206,7 +206,7 @@ func failureKind(err error) string {
 		return "none"
 	}
 	var re interface{ HTTPStatusCode() int }
-	if errors.As(err, &re) {
+	if errors.As(err, &re) && re.HTTPStatusCode() != 0 {
 		return fmt.Sprintf("HTTP %d", re.HTTPStatusCode())
 	}
 	return "no answer"
