@@ -188,9 +188,15 @@ func (p *signetProc) healthz() (int, string, error) {
 // ---------------------------------------------------------------------------
 // Clients of one node
 
-// nodeHTTP is a client whose requests carry no retries and a bound.
+// nodeTransport is the one connection pool of every client the several-
+// node tests make: a pool per client would leave its idle keep-alive
+// connections open on the nodes until their idle timeout, and a test
+// making hundreds of clients would fill a node's --max-conns.
+var nodeTransport = &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16}
+
+// nodeHTTP is a client whose requests have a bound.
 func nodeHTTP() *http.Client {
-	return &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16}}
+	return &http.Client{Timeout: 20 * time.Second, Transport: nodeTransport}
 }
 
 func sdkConfig(ak, sk, token string) aws.Config {

@@ -94,12 +94,13 @@ func TestMultiNodeRevocationLatency(t *testing.T) {
 	d := newDeployment(t, pgtest.Start(t), 3)
 	e := newLatencyEnv(t, d)
 	b, c := d.nodes[1], d.nodes[2]
+	client := nodeHTTP()
 	var report []string
 	for _, kind := range revocationKinds() {
 		trials := kind.prepare(t, e, n)
 		var lat []time.Duration
 		for i, tr := range trials {
-			got, err := runRevocationTrial(tr, kind, b, c)
+			got, err := runRevocationTrial(client, tr, kind, b, c)
 			if err != nil {
 				t.Fatalf("%s, trial %d of %d: %v", kind.name, i+1, n, err)
 			}
@@ -443,9 +444,8 @@ func roleDeletedTrials(t *testing.T, e *latencyEnv, n int) []revocationTrial {
 
 // runRevocationTrial runs one trial and returns the latency seen on each
 // of b and c.
-func runRevocationTrial(tr revocationTrial, kind revocationKind, nodes ...*signetProc) ([]time.Duration, error) {
+func runRevocationTrial(client *http.Client, tr revocationTrial, kind revocationKind, nodes ...*signetProc) ([]time.Duration, error) {
 	ctx := context.Background()
-	client := nodeHTTP()
 	// Every node serves the URL first (after an undone Deny, once it has
 	// seen the undo), so each has the credential in its caches.
 	for i, p := range nodes {
