@@ -356,7 +356,6 @@ func TestLifetimeEndedEarly(t *testing.T) {
 // lifetimeEndedEarly: a terminated session, older sessions revoked, a key
 // deactivated and a user deleted each end their URLs early.
 func lifetimeEndedEarly(t *testing.T, w *identityWorld) {
-
 	// Terminating a session ends its URLs with ExpiredToken.
 	doomed, dc := w.assume(t, "doomed")
 	u := dc.presignAt(t, w.p, "s3://life/yawning-cat.jpg", "--expires-in", "3600")
