@@ -1,0 +1,579 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"math"
+
+	"github.com/jackc/pgx/v5"
+
+	"signet/internal/meta"
+)
+
+// Listings. A page without a delimiter is one range scan of an index. A
+// page with one must skip every key under each common prefix it rolls
+// up: a round trip per prefix would cost a page of 1000 prefixes a
+// thousand round trips, so the walk runs inside PostgreSQL as one
+// recursive query (a "loose index scan": each step is one index descent
+// to the first key at or after a position, and a common prefix moves the
+// position past its whole range). The rules are meta.WalkList's.
+
+// keySpaceEnd is greater than every key: keys are at most maxKeyLen
+// bytes, so maxKeyLen+1 0xFF bytes bound them all.
+var keySpaceEnd = bytes.Repeat([]byte{0xFF}, maxKeyLen+1)
+
+// rangeEnd is the exclusive upper bound of the keys under prefix.
+func rangeEnd(prefix string) []byte {
+	if end := meta.PrefixEnd([]byte(prefix)); end != nil {
+		return end
+	}
+	return keySpaceEnd
+}
+
+// successor is the smallest key greater than k.
+func successor(k []byte) []byte { return append(bytes.Clone(k), 0) }
+
+// rollupSQL can seek past a common prefix in SQL only when it can
+// compute the prefix's end by bumping its last byte, the delimiter's
+// last byte: that byte must not be 0xFF. (A key that is valid UTF-8,
+// as S3 keys are, never holds 0xFF.)
+func rollupSQL(delim string) bool { return delim != "" && delim[len(delim)-1] != 0xFF }
+
+// entry is one entry of a page: a common prefix, or a row.
+type entry struct {
+	val []byte // the key, or the common prefix
+	cp  bool
+	row objectRow
+	ord int64
+}
+
+// currentWalkSQL walks the current objects of bucket $1 from key $2 up
+// to (not including) $3, rolling keys up at the first delimiter $5 after
+// the prefix's $4 bytes; $6 is the delimiter's last byte plus one and $7
+// the most entries to produce.
+const currentWalkSQL = `WITH RECURSIVE walk(n, pos, val, cp, vid, rec) AS (
+    SELECT 0, $2::bytea, NULL::bytea, false, NULL::text COLLATE "C", NULL::bytea
+  UNION ALL
+    SELECT w.n + 1, e.next, e.val, e.cp, f.version_id, CASE WHEN e.cp THEN NULL ELSE f.rec END
+    FROM walk w
+    CROSS JOIN LATERAL (
+        SELECT o.key, o.version_id, o.rec FROM objects o
+        WHERE o.bucket_id = $1 AND o.latest AND NOT o.marker AND o.key >= w.pos AND o.key < $3
+        ORDER BY o.key LIMIT 1) f
+    CROSS JOIN LATERAL (SELECT position($5::bytea IN substring(f.key FROM $4::int + 1)) AS i) d
+    CROSS JOIN LATERAL (SELECT d.i > 0 AS cp,
+        CASE WHEN d.i > 0 THEN substring(f.key FROM 1 FOR $4::int + d.i - 1 + length($5::bytea)) ELSE f.key END AS val) c
+    CROSS JOIN LATERAL (SELECT c.cp, c.val,
+        CASE WHEN c.cp THEN set_byte(c.val, length(c.val) - 1, $6::int) ELSE c.val || '\x00'::bytea END AS next) e
+    WHERE w.n < $7
+)
+SELECT val, cp, vid, rec FROM walk WHERE n > 0 ORDER BY n`
+
+// currentRangeSQL is the page without a delimiter.
+const currentRangeSQL = `SELECT key, false, version_id, rec FROM objects
+    WHERE bucket_id = $1 AND latest AND NOT marker AND key >= $2 AND key < $3
+    ORDER BY key LIMIT $4`
+
+// listCurrent returns up to max+1 entries of the current objects that
+// ListObjects with q (and After) would list, in order.
+func listCurrent(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.ListQuery) ([]entry, error) {
+	start := []byte(q.Prefix)
+	if q.After >= q.Prefix {
+		start = successor([]byte(q.After))
+	}
+	end := rangeEnd(q.Prefix)
+	if q.Delimiter != "" && !rollupSQL(q.Delimiter) {
+		return walkCurrent(ctx, tx, b, q)
+	}
+	var rows pgx.Rows
+	var err error
+	if q.Delimiter == "" {
+		rows, err = tx.Query(ctx, currentRangeSQL, b.id, start, end, q.MaxKeys+1)
+	} else {
+		d := []byte(q.Delimiter)
+		// One entry more than a page, and one more still: the first
+		// common prefix may be one After points inside, dropped below.
+		rows, err = tx.Query(ctx, currentWalkSQL, b.id, start, end, len(q.Prefix), d, int(d[len(d)-1])+1, q.MaxKeys+2)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []entry
+	for rows.Next() {
+		var e entry
+		if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.rec); err != nil {
+			return nil, err
+		}
+		if e.cp && string(e.val) <= q.After {
+			continue
+		}
+		e.row.key, e.row.latest = e.val, true
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) > q.MaxKeys+1 {
+		out = out[:q.MaxKeys+1]
+	}
+	return out, nil
+}
+
+// walkCurrent is listCurrent for a delimiter whose last byte is 0xFF:
+// meta.WalkList over a cursor that queries once per seek.
+func walkCurrent(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.ListQuery) ([]entry, error) {
+	c := &seekCursor{ctx: ctx, tx: tx, bucketID: b.id, end: rangeEnd(q.Prefix), batch: q.MaxKeys + 1}
+	var out []entry
+	walkQ := q
+	walkQ.MaxKeys = q.MaxKeys + 1
+	_, _, err := meta.WalkList(c, walkQ, func(k []byte, cp bool) error {
+		e := entry{val: bytes.Clone(k), cp: cp}
+		if !cp {
+			e.row = c.row()
+		}
+		out = append(out, e)
+		return nil
+	})
+	if err == nil {
+		err = c.err
+	}
+	return out, err
+}
+
+// seekCursor is a meta.KeyCursor over a bucket's current objects: a Seek
+// is one query, fetching a batch that Next walks.
+type seekCursor struct {
+	ctx      context.Context
+	tx       pgx.Tx
+	bucketID int64
+	end      []byte
+	batch    int
+	buf      []objectRow
+	i        int
+	full     bool // the last fetch filled its batch: more may follow
+	err      error
+}
+
+func (c *seekCursor) fetch(from []byte) []byte {
+	c.buf, c.i, c.full = nil, 0, false
+	if c.err != nil {
+		return nil
+	}
+	rows, err := c.tx.Query(c.ctx, currentRangeSQL, c.bucketID, from, c.end, c.batch)
+	if err != nil {
+		c.err = err
+		return nil
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r objectRow
+		var cp bool
+		if err := rows.Scan(&r.key, &cp, &r.versionID, &r.rec); err != nil {
+			c.err = err
+			return nil
+		}
+		r.latest = true
+		c.buf = append(c.buf, r)
+	}
+	if c.err = rows.Err(); c.err != nil {
+		return nil
+	}
+	c.full = len(c.buf) == c.batch
+	return c.at()
+}
+
+func (c *seekCursor) at() []byte {
+	if c.i >= len(c.buf) {
+		return nil
+	}
+	return c.buf[c.i].key
+}
+
+func (c *seekCursor) row() objectRow { return c.buf[c.i] }
+
+func (c *seekCursor) Seek(k []byte) []byte { return c.fetch(k) }
+
+func (c *seekCursor) Next() []byte {
+	c.i++
+	if c.i == len(c.buf) && c.full {
+		return c.fetch(successor(c.buf[len(c.buf)-1].key))
+	}
+	return c.at()
+}
+
+func (s *Store) ListObjects(ctx context.Context, bucket string, q meta.ListQuery) (meta.ListPage, error) {
+	if q.MaxKeys < 0 {
+		return meta.ListPage{}, badArg("negative MaxKeys %d", q.MaxKeys)
+	}
+	var page meta.ListPage
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		page = meta.ListPage{}
+		b, err := lookupBucket(ctx, tx, bucket)
+		if err != nil || q.MaxKeys == 0 {
+			return err
+		}
+		entries, err := listCurrent(ctx, tx, b, q)
+		if err != nil {
+			return err
+		}
+		if len(entries) > q.MaxKeys {
+			entries, page.IsTruncated = entries[:q.MaxKeys], true
+		}
+		for _, e := range entries {
+			if e.cp {
+				page.CommonPrefixes = append(page.CommonPrefixes, string(e.val))
+			} else {
+				o, err := e.row.object(bucket)
+				if err != nil {
+					return err
+				}
+				o.IsLatest = false
+				page.Objects = append(page.Objects, o)
+			}
+			page.NextAfter = string(e.val)
+		}
+		return nil
+	})
+	return page, err
+}
+
+// versionWalkSQL walks every version of bucket $1 in (key, ord) order
+// from after position ($2, $8) up to key $3, rolling keys up as
+// currentWalkSQL does.
+const versionWalkSQL = `WITH RECURSIVE walk(n, pk, po, val, cp, vid, latest, marker, rec) AS (
+    SELECT 0, $2::bytea, $8::bigint, NULL::bytea, false, NULL::text COLLATE "C", false, false, NULL::bytea
+  UNION ALL
+    SELECT w.n + 1, e.next, CASE WHEN e.cp THEN -9223372036854775808 ELSE f.ord END,
+        e.val, e.cp, f.version_id, f.latest, f.marker, CASE WHEN e.cp THEN NULL ELSE f.rec END
+    FROM walk w
+    CROSS JOIN LATERAL (
+        SELECT o.key, o.ord, o.version_id, o.latest, o.marker, o.rec FROM objects o
+        WHERE o.bucket_id = $1 AND (o.bucket_id, o.key, o.ord) > ($1, w.pk, w.po) AND o.key < $3
+        ORDER BY o.bucket_id, o.key, o.ord LIMIT 1) f
+    CROSS JOIN LATERAL (SELECT position($5::bytea IN substring(f.key FROM $4::int + 1)) AS i) d
+    CROSS JOIN LATERAL (SELECT d.i > 0 AS cp,
+        CASE WHEN d.i > 0 THEN substring(f.key FROM 1 FOR $4::int + d.i - 1 + length($5::bytea)) ELSE f.key END AS val) c
+    CROSS JOIN LATERAL (SELECT c.cp, c.val,
+        CASE WHEN c.cp THEN set_byte(c.val, length(c.val) - 1, $6::int) ELSE c.val END AS next) e
+    WHERE w.n < $7
+)
+SELECT val, cp, vid, latest, marker, rec FROM walk WHERE n > 0 ORDER BY n`
+
+// versionRangeSQL is the version page without a delimiter.
+const versionRangeSQL = `SELECT key, false, version_id, latest, marker, rec FROM objects
+    WHERE bucket_id = $1 AND (bucket_id, key, ord) > ($1, $2, $5) AND key < $3
+    ORDER BY bucket_id, key, ord LIMIT $4`
+
+func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.VersionQuery) (meta.VersionPage, error) {
+	if q.MaxKeys < 0 {
+		return meta.VersionPage{}, badArg("negative MaxKeys %d", q.MaxKeys)
+	}
+	if q.VersionIDMarker != "" && q.KeyMarker == "" {
+		return meta.VersionPage{}, badArg("version ID marker without a key marker")
+	}
+	var page meta.VersionPage
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		page = meta.VersionPage{}
+		b, err := lookupBucket(ctx, tx, bucket)
+		if err != nil {
+			return err
+		}
+		if !b.versioned() {
+			page, err = listNullVersions(ctx, tx, b, bucket, q)
+			return err
+		}
+		if q.MaxKeys == 0 {
+			return nil
+		}
+		entries, err := listVersions(ctx, tx, b, q)
+		if err != nil {
+			return err
+		}
+		if len(entries) > q.MaxKeys {
+			entries, page.IsTruncated = entries[:q.MaxKeys], true
+		}
+		for _, e := range entries {
+			if e.cp {
+				page.CommonPrefixes = append(page.CommonPrefixes, string(e.val))
+				page.NextKeyMarker, page.NextVersionIDMarker = string(e.val), ""
+				continue
+			}
+			o, err := e.row.object(bucket)
+			if err != nil {
+				return err
+			}
+			page.Versions = append(page.Versions, o)
+			page.NextKeyMarker, page.NextVersionIDMarker = o.Key, o.VersionID
+		}
+		if !page.IsTruncated {
+			page.NextKeyMarker, page.NextVersionIDMarker = "", ""
+		}
+		return nil
+	})
+	return page, err
+}
+
+// listVersions returns up to MaxKeys+1 entries of a versioned bucket's
+// version listing.
+func listVersions(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.VersionQuery) ([]entry, error) {
+	// The walk starts after position (pk, po): after every version of
+	// KeyMarker, or after the marker version within it.
+	pk, po := []byte(q.KeyMarker), int64(math.MaxInt64)
+	if q.KeyMarker == "" {
+		po = math.MinInt64
+	}
+	if q.VersionIDMarker != "" {
+		err := tx.QueryRow(ctx, "SELECT ord FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id = $3",
+			b.id, pk, q.VersionIDMarker).Scan(&po)
+		if err == pgx.ErrNoRows {
+			return nil, badArg("version ID marker %q names no version of the key marker", q.VersionIDMarker)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if q.KeyMarker < q.Prefix {
+		pk, po = []byte(q.Prefix), math.MinInt64
+	}
+	end := rangeEnd(q.Prefix)
+	var rows pgx.Rows
+	var err error
+	if rollupSQL(q.Delimiter) {
+		d := []byte(q.Delimiter)
+		rows, err = tx.Query(ctx, versionWalkSQL, b.id, pk, end, len(q.Prefix), d, int(d[len(d)-1])+1, q.MaxKeys+2, po)
+	} else if q.Delimiter == "" {
+		rows, err = tx.Query(ctx, versionRangeSQL, b.id, pk, end, q.MaxKeys+1, po)
+	} else {
+		return walkVersions(ctx, tx, b, q, pk, po)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []entry
+	for rows.Next() {
+		var e entry
+		if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &e.row.rec); err != nil {
+			return nil, err
+		}
+		if e.cp && string(e.val) <= q.KeyMarker {
+			continue
+		}
+		e.row.key = e.val
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) > q.MaxKeys+1 {
+		out = out[:q.MaxKeys+1]
+	}
+	return out, nil
+}
+
+// walkVersions is listVersions for a delimiter whose last byte is 0xFF:
+// rows fetched a page at a time, with one query per common prefix
+// skipped.
+func walkVersions(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.VersionQuery, pk []byte, po int64) ([]entry, error) {
+	end := rangeEnd(q.Prefix)
+	var out []entry
+	for len(out) <= q.MaxKeys {
+		rows, err := tx.Query(ctx, `SELECT key, ord, version_id, latest, marker, rec FROM objects
+			WHERE bucket_id = $1 AND (bucket_id, key, ord) > ($1, $2, $5) AND key < $3
+			ORDER BY bucket_id, key, ord LIMIT $4`, b.id, pk, end, q.MaxKeys+1, po)
+		if err != nil {
+			return nil, err
+		}
+		batch, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (entry, error) {
+			var e entry
+			err := r.Scan(&e.row.key, &e.ord, &e.row.versionID, &e.row.latest, &e.row.marker, &e.row.rec)
+			e.val = e.row.key
+			return e, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		rolled := false
+		for _, e := range batch {
+			rest := e.val[len(q.Prefix):]
+			if i := bytes.Index(rest, []byte(q.Delimiter)); i >= 0 {
+				cp := e.val[:len(q.Prefix)+i+len(q.Delimiter)]
+				if string(cp) > q.KeyMarker {
+					out = append(out, entry{val: bytes.Clone(cp), cp: true})
+				}
+				next := meta.PrefixEnd(cp)
+				if next == nil {
+					return out, nil
+				}
+				pk, po, rolled = next, math.MinInt64, true
+				break
+			}
+			out = append(out, e)
+			pk, po = e.val, e.ord
+			if len(out) > q.MaxKeys {
+				break
+			}
+		}
+		if !rolled && len(batch) < q.MaxKeys+1 {
+			break
+		}
+	}
+	if len(out) > q.MaxKeys+1 {
+		out = out[:q.MaxKeys+1]
+	}
+	return out, nil
+}
+
+// listNullVersions lists a bucket never versioned: each object is its
+// key's null version, so the listing is ListObjects' starting after
+// KeyMarker.
+func listNullVersions(ctx context.Context, tx pgx.Tx, b bucketInfo, bucket string, q meta.VersionQuery) (meta.VersionPage, error) {
+	if q.VersionIDMarker != "" && q.VersionIDMarker != meta.NullVersion {
+		return meta.VersionPage{}, badArg("version ID marker %q in a bucket never versioned", q.VersionIDMarker)
+	}
+	var page meta.VersionPage
+	if q.MaxKeys == 0 {
+		return page, nil
+	}
+	entries, err := listCurrent(ctx, tx, b, meta.ListQuery{Prefix: q.Prefix, Delimiter: q.Delimiter, After: q.KeyMarker, MaxKeys: q.MaxKeys})
+	if err != nil {
+		return page, err
+	}
+	if len(entries) > q.MaxKeys {
+		entries, page.IsTruncated = entries[:q.MaxKeys], true
+	}
+	lastIsVersion := false
+	for _, e := range entries {
+		lastIsVersion = !e.cp
+		if e.cp {
+			page.CommonPrefixes = append(page.CommonPrefixes, string(e.val))
+			continue
+		}
+		o, err := e.row.object(bucket)
+		if err != nil {
+			return page, err
+		}
+		o.VersionID, o.IsLatest = meta.NullVersion, true
+		page.Versions = append(page.Versions, o)
+	}
+	if page.IsTruncated {
+		page.NextKeyMarker = string(entries[len(entries)-1].val)
+		if lastIsVersion {
+			page.NextVersionIDMarker = meta.NullVersion
+		}
+	}
+	return page, nil
+}
+
+// uploadRow is one row of the uploads table in listing order.
+type uploadRow struct {
+	key       []byte
+	initiated int64
+	id        string
+	rec       []byte
+}
+
+// ListUploads pages through a bucket's uploads with the rules of the
+// reference engine: entries greater than KeyMarker (uploads by key,
+// common prefixes by value), and with UploadIDMarker naming an upload of
+// KeyMarker, that key's uploads after it too. Rows are read a page at a
+// time from a position in (key, initiated, id) order; each common prefix
+// rolled up costs one query to move past it.
+func (s *Store) ListUploads(ctx context.Context, bucket string, q meta.UploadQuery) (meta.UploadPage, error) {
+	if q.MaxUploads < 0 {
+		return meta.UploadPage{}, badArg("negative MaxUploads %d", q.MaxUploads)
+	}
+	var page meta.UploadPage
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		page = meta.UploadPage{}
+		b, err := lookupBucket(ctx, tx, bucket)
+		if err != nil || q.MaxUploads == 0 {
+			return err
+		}
+		// The position rows start after: before every upload of the
+		// later of Prefix and KeyMarker, or after the marker upload.
+		pos := uploadRow{key: []byte(q.Prefix), initiated: math.MinInt64}
+		if q.KeyMarker >= q.Prefix && q.KeyMarker != "" {
+			pos = uploadRow{key: successor([]byte(q.KeyMarker)), initiated: math.MinInt64}
+		}
+		if q.KeyMarker != "" && q.UploadIDMarker != "" {
+			var init int64
+			err := tx.QueryRow(ctx, "SELECT initiated_ns FROM uploads WHERE id = $1 AND key = $2", q.UploadIDMarker, []byte(q.KeyMarker)).Scan(&init)
+			switch {
+			case err == nil && q.KeyMarker >= q.Prefix:
+				pos = uploadRow{key: []byte(q.KeyMarker), initiated: init, id: q.UploadIDMarker}
+			case err != nil && err != pgx.ErrNoRows:
+				return err
+			}
+		}
+		return listUploads(ctx, tx, b, bucket, q, pos, &page)
+	})
+	return page, err
+}
+
+func listUploads(ctx context.Context, tx pgx.Tx, b bucketInfo, bucket string, q meta.UploadQuery, pos uploadRow, page *meta.UploadPage) error {
+	end := rangeEnd(q.Prefix)
+	delim := []byte(q.Delimiter)
+	n := 0
+	for {
+		rows, err := tx.Query(ctx, `SELECT key, initiated_ns, id, rec FROM uploads
+			WHERE bucket_id = $1 AND (bucket_id, key, initiated_ns, id) > ($1, $2, $3, $4) AND key < $5
+			ORDER BY bucket_id, key, initiated_ns, id LIMIT $6`, b.id, pos.key, pos.initiated, pos.id, end, q.MaxUploads+1)
+		if err != nil {
+			return err
+		}
+		batch, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (uploadRow, error) {
+			var u uploadRow
+			err := r.Scan(&u.key, &u.initiated, &u.id, &u.rec)
+			return u, err
+		})
+		if err != nil {
+			return err
+		}
+		moved := false
+		for _, u := range batch {
+			if len(delim) > 0 {
+				if i := bytes.Index(u.key[len(q.Prefix):], delim); i >= 0 {
+					cp := u.key[:len(q.Prefix)+i+len(delim)]
+					if string(cp) > q.KeyMarker {
+						if n == q.MaxUploads {
+							page.IsTruncated = true
+							return nil
+						}
+						n++
+						page.CommonPrefixes = append(page.CommonPrefixes, string(cp))
+						page.NextKeyMarker, page.NextUploadIDMarker = string(cp), ""
+					}
+					next := meta.PrefixEnd(cp)
+					if next == nil {
+						return nil
+					}
+					pos, moved = uploadRow{key: next, initiated: math.MinInt64}, true
+					break
+				}
+			}
+			if n == q.MaxUploads {
+				page.IsTruncated = true
+				return nil
+			}
+			n++
+			var up meta.Upload
+			if err := decodeJSON("upload", u.rec, &up); err != nil {
+				return err
+			}
+			// The columns hold the exact bytes; JSON cannot keep a key
+			// that is not UTF-8.
+			up.Bucket, up.Key, up.ID = bucket, string(u.key), u.id
+			page.Uploads = append(page.Uploads, up)
+			page.NextKeyMarker, page.NextUploadIDMarker = up.Key, up.ID
+			pos = u
+		}
+		if !moved && len(batch) < q.MaxUploads+1 {
+			return nil
+		}
+	}
+}
