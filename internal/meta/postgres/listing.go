@@ -74,6 +74,16 @@ const currentRangeSQL = `SELECT key, false, version_id, rec FROM objects
     WHERE bucket_id = $1 AND latest AND NOT marker AND key >= $2 AND key < $3
     ORDER BY key LIMIT $4`
 
+// currentRangeDelimSQL is currentRangeSQL flagging the keys that hold
+// delimiter $6 after the prefix's $5 bytes, and not sending their
+// records: the caller stops at the first, and at the root of a bucket of
+// directories every key is one.
+const currentRangeDelimSQL = `SELECT key, position($6::bytea IN substring(key FROM $5::int + 1)) > 0 AS cp, version_id,
+        CASE WHEN position($6::bytea IN substring(key FROM $5::int + 1)) > 0 THEN NULL ELSE rec END
+    FROM objects
+    WHERE bucket_id = $1 AND latest AND NOT marker AND key >= $2 AND key < $3
+    ORDER BY key LIMIT $4`
+
 // listCurrent returns up to max+1 entries of the current objects that
 // ListObjects with q (and After) would list, in order.
 func listCurrent(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.ListQuery) ([]entry, error) {
@@ -85,39 +95,72 @@ func listCurrent(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.ListQuery)
 	if q.Delimiter != "" && !rollupSQL(q.Delimiter) {
 		return walkCurrent(ctx, tx, b, q)
 	}
+	// A range scan first: with no delimiter it is the page; with one,
+	// it serves the keys up to the first common prefix, often all of
+	// them (a listing inside a directory). Past that prefix the walk
+	// continues in SQL.
+	delim := []byte(q.Delimiter)
 	var rows pgx.Rows
 	var err error
-	if q.Delimiter == "" {
+	if len(delim) == 0 {
 		rows, err = tx.Query(ctx, currentRangeSQL, b.id, start, end, q.MaxKeys+1)
 	} else {
-		d := []byte(q.Delimiter)
-		// One entry more than a page, and one more still: the first
-		// common prefix may be one After points inside, dropped below.
-		rows, err = tx.Query(ctx, currentWalkSQL, b.id, start, end, len(q.Prefix), d, int(d[len(d)-1])+1, q.MaxKeys+2)
+		rows, err = tx.Query(ctx, currentRangeDelimSQL, b.id, start, end, q.MaxKeys+1, len(q.Prefix), delim)
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []entry
+	var rollup []byte // where the walk goes on, past the first common prefix
 	for rows.Next() {
 		var e entry
 		if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.rec); err != nil {
 			return nil, err
 		}
-		if e.cp && string(e.val) <= q.After {
-			continue
+		if cp := commonPrefix(e.val, q.Prefix, delim); cp != nil {
+			if string(cp) > q.After {
+				out = append(out, entry{val: cp, cp: true})
+			}
+			rollup = meta.PrefixEnd(cp)
+			break
 		}
 		e.row.key, e.row.latest = e.val, true
 		out = append(out, e)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(out) > q.MaxKeys+1 {
-		out = out[:q.MaxKeys+1]
+	if rollup == nil || len(out) > q.MaxKeys {
+		return out, nil
 	}
-	return out, nil
+	rows, err = tx.Query(ctx, currentWalkSQL, b.id, rollup, end, len(q.Prefix), delim, int(delim[len(delim)-1])+1, q.MaxKeys+1-len(out))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e entry
+		if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.rec); err != nil {
+			return nil, err
+		}
+		e.row.key, e.row.latest = e.val, true
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// commonPrefix returns the common prefix key rolls up into under prefix
+// and delim, nil when it rolls up into none.
+func commonPrefix(key []byte, prefix string, delim []byte) []byte {
+	if len(delim) == 0 {
+		return nil
+	}
+	i := bytes.Index(key[len(prefix):], delim)
+	if i < 0 {
+		return nil
+	}
+	return key[:len(prefix)+i+len(delim)]
 }
 
 // walkCurrent is listCurrent for a delimiter whose last byte is 0xFF:
@@ -249,7 +292,7 @@ const versionWalkSQL = `WITH RECURSIVE walk(n, pk, po, val, cp, vid, latest, mar
     FROM walk w
     CROSS JOIN LATERAL (
         SELECT o.key, o.ord, o.version_id, o.latest, o.marker, o.rec FROM objects o
-        WHERE o.bucket_id = $1 AND (o.bucket_id, o.key, o.ord) > ($1, w.pk, w.po) AND o.key < $3
+        WHERE (o.bucket_id, o.key, o.ord) > ($1, w.pk, w.po) AND (o.bucket_id, o.key) < ($1, $3)
         ORDER BY o.bucket_id, o.key, o.ord LIMIT 1) f
     CROSS JOIN LATERAL (SELECT position($5::bytea IN substring(f.key FROM $4::int + 1)) AS i) d
     CROSS JOIN LATERAL (SELECT d.i > 0 AS cp,
@@ -260,9 +303,20 @@ const versionWalkSQL = `WITH RECURSIVE walk(n, pk, po, val, cp, vid, latest, mar
 )
 SELECT val, cp, vid, latest, marker, rec FROM walk WHERE n > 0 ORDER BY n`
 
-// versionRangeSQL is the version page without a delimiter.
+// versionRangeSQL is the version page without a delimiter. The bounds
+// are row comparisons on the index's leading columns alone: next to
+// "bucket_id = $1", PostgreSQL would start the scan at the bucket's first
+// row and filter its way to the position.
 const versionRangeSQL = `SELECT key, false, version_id, latest, marker, rec FROM objects
-    WHERE bucket_id = $1 AND (bucket_id, key, ord) > ($1, $2, $5) AND key < $3
+    WHERE (bucket_id, key, ord) > ($1, $2, $5) AND (bucket_id, key) < ($1, $3)
+    ORDER BY bucket_id, key, ord LIMIT $4`
+
+// versionRangeDelimSQL is versionRangeSQL flagging keys as
+// currentRangeDelimSQL does.
+const versionRangeDelimSQL = `SELECT key, position($7::bytea IN substring(key FROM $6::int + 1)) > 0 AS cp, version_id, latest, marker,
+        CASE WHEN position($7::bytea IN substring(key FROM $6::int + 1)) > 0 THEN NULL ELSE rec END
+    FROM objects
+    WHERE (bucket_id, key, ord) > ($1, $2, $5) AND (bucket_id, key) < ($1, $3)
     ORDER BY bucket_id, key, ord LIMIT $4`
 
 func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.VersionQuery) (meta.VersionPage, error) {
@@ -337,39 +391,61 @@ func listVersions(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.VersionQu
 		pk, po = []byte(q.Prefix), math.MinInt64
 	}
 	end := rangeEnd(q.Prefix)
+	if q.Delimiter != "" && !rollupSQL(q.Delimiter) {
+		return walkVersions(ctx, tx, b, q, pk, po)
+	}
+	// As in listCurrent: a range scan up to the first common prefix,
+	// the walk in SQL past it.
+	delim := []byte(q.Delimiter)
 	var rows pgx.Rows
 	var err error
-	if rollupSQL(q.Delimiter) {
-		d := []byte(q.Delimiter)
-		rows, err = tx.Query(ctx, versionWalkSQL, b.id, pk, end, len(q.Prefix), d, int(d[len(d)-1])+1, q.MaxKeys+2, po)
-	} else if q.Delimiter == "" {
+	if len(delim) == 0 {
 		rows, err = tx.Query(ctx, versionRangeSQL, b.id, pk, end, q.MaxKeys+1, po)
 	} else {
-		return walkVersions(ctx, tx, b, q, pk, po)
+		rows, err = tx.Query(ctx, versionRangeDelimSQL, b.id, pk, end, q.MaxKeys+1, po, len(q.Prefix), delim)
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []entry
+	var rollup []byte
 	for rows.Next() {
 		var e entry
 		if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &e.row.rec); err != nil {
 			return nil, err
 		}
-		if e.cp && string(e.val) <= q.KeyMarker {
-			continue
+		if cp := commonPrefix(e.val, q.Prefix, delim); cp != nil {
+			if string(cp) > q.KeyMarker {
+				out = append(out, entry{val: cp, cp: true})
+			}
+			rollup = meta.PrefixEnd(cp)
+			break
 		}
 		e.row.key = e.val
 		out = append(out, e)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(out) > q.MaxKeys+1 {
-		out = out[:q.MaxKeys+1]
+	if rollup == nil || len(out) > q.MaxKeys {
+		return out, nil
 	}
-	return out, nil
+	rows, err = tx.Query(ctx, versionWalkSQL, b.id, rollup, end, len(q.Prefix), delim, int(delim[len(delim)-1])+1,
+		q.MaxKeys+1-len(out), int64(math.MinInt64))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e entry
+		if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &e.row.rec); err != nil {
+			return nil, err
+		}
+		e.row.key = e.val
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // walkVersions is listVersions for a delimiter whose last byte is 0xFF:
@@ -380,7 +456,7 @@ func walkVersions(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.VersionQu
 	var out []entry
 	for len(out) <= q.MaxKeys {
 		rows, err := tx.Query(ctx, `SELECT key, ord, version_id, latest, marker, rec FROM objects
-			WHERE bucket_id = $1 AND (bucket_id, key, ord) > ($1, $2, $5) AND key < $3
+			WHERE (bucket_id, key, ord) > ($1, $2, $5) AND (bucket_id, key) < ($1, $3)
 			ORDER BY bucket_id, key, ord LIMIT $4`, b.id, pk, end, q.MaxKeys+1, po)
 		if err != nil {
 			return nil, err
@@ -521,7 +597,7 @@ func listUploads(ctx context.Context, tx pgx.Tx, b bucketInfo, bucket string, q 
 	n := 0
 	for {
 		rows, err := tx.Query(ctx, `SELECT key, initiated_ns, id, rec FROM uploads
-			WHERE bucket_id = $1 AND (bucket_id, key, initiated_ns, id) > ($1, $2, $3, $4) AND key < $5
+			WHERE (bucket_id, key, initiated_ns, id) > ($1, $2, $3, $4) AND (bucket_id, key) < ($1, $5)
 			ORDER BY bucket_id, key, initiated_ns, id LIMIT $6`, b.id, pos.key, pos.initiated, pos.id, end, q.MaxUploads+1)
 		if err != nil {
 			return err
@@ -561,13 +637,10 @@ func listUploads(ctx context.Context, tx pgx.Tx, b bucketInfo, bucket string, q 
 				return nil
 			}
 			n++
-			var up meta.Upload
-			if err := decodeJSON("upload", u.rec, &up); err != nil {
+			up, err := decodeUpload(bucket, string(u.key), u.id, u.rec)
+			if err != nil {
 				return err
 			}
-			// The columns hold the exact bytes; JSON cannot keep a key
-			// that is not UTF-8.
-			up.Bucket, up.Key, up.ID = bucket, string(u.key), u.id
 			page.Uploads = append(page.Uploads, up)
 			page.NextKeyMarker, page.NextUploadIDMarker = up.Key, up.ID
 			pos = u

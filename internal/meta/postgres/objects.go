@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -12,58 +11,6 @@ import (
 	"signet/internal/meta"
 	"signet/internal/storage"
 )
-
-// objectRec is the JSON body of an object version's row: everything but
-// the bucket, key, version ID and delete-marker flag, which are columns.
-// Short names keep a listing page's bytes down; times are Unix
-// nanoseconds, which round-trip exactly and decode fast.
-type objectRec struct {
-	Size         int64             `json:"s,omitempty"`
-	ETag         string            `json:"e,omitempty"`
-	Modified     int64             `json:"m"`
-	ContentType  string            `json:"ct,omitempty"`
-	ContentEnc   string            `json:"ce,omitempty"`
-	ContentDisp  string            `json:"cd,omitempty"`
-	ContentLang  string            `json:"cl,omitempty"`
-	CacheControl string            `json:"cc,omitempty"`
-	Expires      string            `json:"ex,omitempty"`
-	StorageClass string            `json:"sc,omitempty"`
-	UserMeta     map[string]string `json:"um,omitempty"`
-	Checksums    map[string]string `json:"ck,omitempty"`
-	ChecksumType string            `json:"cy,omitempty"`
-	Segments     []segmentRec      `json:"sg,omitempty"`
-	PartsCount   int               `json:"pc,omitempty"`
-	Tags         []meta.Tag        `json:"tg,omitempty"`
-	ACL          *meta.ACL         `json:"acl,omitempty"`
-	SSE          string            `json:"sse,omitempty"`
-	SSECAlg      string            `json:"ka,omitempty"`
-	SSECKeyMD5   string            `json:"km,omitempty"`
-	SSECKeyCheck []byte            `json:"kc,omitempty"`
-}
-
-type segmentRec struct {
-	Blob      storage.BlobID    `json:"b"`
-	Size      int64             `json:"s,omitempty"`
-	ETag      string            `json:"e,omitempty"`
-	Checksums map[string]string `json:"c,omitempty"`
-}
-
-func encodeObject(o *meta.Object) []byte {
-	r := objectRec{
-		Size: o.Size, ETag: o.ETag, Modified: o.LastModified.UnixNano(),
-		ContentType: o.Attrs.ContentType, ContentEnc: o.Attrs.ContentEncoding, ContentDisp: o.Attrs.ContentDisposition,
-		ContentLang: o.Attrs.ContentLanguage, CacheControl: o.Attrs.CacheControl, Expires: o.Attrs.Expires,
-		StorageClass: o.Attrs.StorageClass, UserMeta: o.Attrs.UserMeta,
-		Checksums: o.Checksums, ChecksumType: o.ChecksumType, PartsCount: o.PartsCount,
-		Tags: o.Tags, ACL: o.ACL, SSE: o.ServerSideEncryption,
-		SSECAlg: o.SSECustomerAlgorithm, SSECKeyMD5: o.SSECustomerKeyMD5, SSECKeyCheck: o.SSECustomerKeyCheck,
-	}
-	for _, sg := range o.Segments {
-		r.Segments = append(r.Segments, segmentRec{Blob: sg.Blob, Size: sg.Size, ETag: sg.ETag, Checksums: sg.Checksums})
-	}
-	v, _ := json.Marshal(&r)
-	return v
-}
 
 // objectRow is one row of the objects table as read.
 type objectRow struct {
@@ -75,28 +22,9 @@ type objectRow struct {
 }
 
 func (r *objectRow) object(bucket string) (meta.Object, error) {
-	var rec objectRec
-	if err := json.Unmarshal(r.rec, &rec); err != nil {
+	o := meta.Object{Bucket: bucket, Key: string(r.key), VersionID: r.versionID, DeleteMarker: r.marker, IsLatest: r.latest}
+	if err := decodeObjectRec(r.rec, &o); err != nil {
 		return meta.Object{}, fmt.Errorf("postgres: object %q/%q: %w", bucket, r.key, err)
-	}
-	o := meta.Object{
-		Bucket: bucket, Key: string(r.key), Size: rec.Size, ETag: rec.ETag,
-		LastModified: time.Unix(0, rec.Modified).UTC(),
-		Attrs: meta.Attrs{
-			ContentType: rec.ContentType, ContentEncoding: rec.ContentEnc, ContentDisposition: rec.ContentDisp,
-			ContentLanguage: rec.ContentLang, CacheControl: rec.CacheControl, Expires: rec.Expires,
-			StorageClass: rec.StorageClass, UserMeta: rec.UserMeta,
-		},
-		Checksums: rec.Checksums, ChecksumType: rec.ChecksumType, PartsCount: rec.PartsCount,
-		VersionID: r.versionID, DeleteMarker: r.marker, IsLatest: r.latest,
-		Tags: rec.Tags, ACL: rec.ACL, ServerSideEncryption: rec.SSE,
-		SSECustomerAlgorithm: rec.SSECAlg, SSECustomerKeyMD5: rec.SSECKeyMD5, SSECustomerKeyCheck: rec.SSECKeyCheck,
-	}
-	if len(rec.Segments) > 0 {
-		o.Segments = make([]meta.Segment, len(rec.Segments))
-		for i, sg := range rec.Segments {
-			o.Segments[i] = meta.Segment{Blob: sg.Blob, Size: sg.Size, ETag: sg.ETag, Checksums: sg.Checksums}
-		}
 	}
 	return o, nil
 }
@@ -236,17 +164,11 @@ func deleteRecs(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([][]by
 
 // recBlobs returns the blobs an object record references.
 func recBlobs(rec []byte) ([]storage.BlobID, error) {
-	var r struct {
-		Segments []segmentRec `json:"sg"`
-	}
-	if err := json.Unmarshal(rec, &r); err != nil {
+	var o meta.Object
+	if err := decodeObjectRec(rec, &o); err != nil {
 		return nil, fmt.Errorf("postgres: object record: %w", err)
 	}
-	ids := make([]storage.BlobID, len(r.Segments))
-	for i, sg := range r.Segments {
-		ids[i] = sg.Blob
-	}
-	return ids, nil
+	return o.Blobs(), nil
 }
 
 // unrefRecs releases the blobs of removed object records.

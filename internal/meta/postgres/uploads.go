@@ -13,8 +13,10 @@ import (
 )
 
 // Multipart uploads, their parts and the records of completed uploads.
-// Records are JSON of the meta types themselves: none is listed in bulk
-// on a hot path but ListUploads, whose pages are small.
+// Upload records are binary (objects_codec.go), as ListUploads decodes
+// a page of them; parts and completion records are JSON of the meta
+// types, read a few at a time (their strings are IDs, ETags and
+// checksums, all ASCII; keys and IDs come from columns).
 
 func encodeJSON(v any) []byte {
 	b, _ := json.Marshal(v)
@@ -43,9 +45,7 @@ func loadUpload(ctx context.Context, tx pgx.Tx, bucket, key, id string) (bucketI
 	if err != nil {
 		return b, meta.Upload{}, err
 	}
-	var u meta.Upload
-	err = decodeJSON("upload", rec, &u)
-	u.Bucket, u.Key, u.ID = bucket, key, id // exact, whatever JSON made of them
+	u, err := decodeUpload(bucket, key, id, rec)
 	return b, u, err
 }
 
@@ -74,7 +74,7 @@ func (s *Store) CreateUpload(ctx context.Context, u meta.Upload) error {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO uploads (id, bucket_id, key, initiated_ns, rec) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (id) DO NOTHING`, u.ID, b.id, []byte(u.Key), u.Initiated.UnixNano(), encodeJSON(u))
+			ON CONFLICT (id) DO NOTHING`, u.ID, b.id, []byte(u.Key), u.Initiated.UnixNano(), encodeUpload(&u))
 		if err != nil {
 			return err
 		}
