@@ -3,9 +3,11 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -106,7 +108,7 @@ func fillBolt(b *testing.B, s *bolt.Store, n int) {
 }
 
 // fillPostgres copies the same population straight into the tables.
-func fillPostgres(b *testing.B, s *Store, n int) {
+func fillPostgres(b *testing.B, s *Store, n int) map[string]int64 {
 	ctx := context.Background()
 	ids := map[string]int64{}
 	for _, name := range []string{"o", "v", "u"} {
@@ -162,6 +164,7 @@ func fillPostgres(b *testing.B, s *Store, n int) {
 			b.Fatal(err)
 		}
 	}
+	return ids
 }
 
 // listCase lists one page from a store and returns how many entries it
@@ -170,48 +173,61 @@ type listCase struct {
 	name string
 	list func(ctx context.Context, s meta.Store) (int, error)
 	want int
-	// plan is the statement the PostgreSQL engine runs for the page and
-	// its arguments, for EXPLAIN.
-	plan func(ids map[string]int64) (string, []any)
+	// plans are the statements the PostgreSQL engine runs for the page
+	// (but the bucket's lookup), for EXPLAIN.
+	plans []planStmt
 }
 
-func listCases(n int) []listCase {
+type planStmt struct {
+	sql  string
+	args []any
+}
+
+func listCases(n int, ids map[string]int64) []listCase {
 	deep := benchKey(n * 9 / 10)
 	dirs := (n + 999) / 1000
+	dirDeep := fmt.Sprintf("dir%04d/", dirs*9/10)
+	slash := []byte("/")
 	return []listCase{
 		{"objects", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjects(ctx, "o", meta.ListQuery{MaxKeys: 1000})
 			return len(p.Objects) + len(p.CommonPrefixes), err
-		}, 1000, nil},
+		}, 1000, []planStmt{{currentRangeSQL, []any{ids["o"], []byte{}, keySpaceEnd, 1001}}}},
 		{"objects-start-after-deep", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjects(ctx, "o", meta.ListQuery{After: deep, MaxKeys: 1000})
 			return len(p.Objects) + len(p.CommonPrefixes), err
-		}, min(1000, n-n*9/10-1), nil},
+		}, min(1000, n-n*9/10-1), []planStmt{{currentRangeSQL, []any{ids["o"], successor([]byte(deep)), keySpaceEnd, 1001}}}},
 		// The root: one common prefix per directory, each rolling up a
 		// thousand keys.
 		{"delimiter-prefixes", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjects(ctx, "o", meta.ListQuery{Delimiter: "/", MaxKeys: 1000})
 			return len(p.Objects) + len(p.CommonPrefixes), err
-		}, min(dirs, 1000), nil},
+		}, min(dirs, 1000), []planStmt{
+			{currentRangeDelimSQL, []any{ids["o"], []byte{}, keySpaceEnd, firstDelimBatch, 0, slash}},
+			{currentWalkSQL, []any{ids["o"], []byte("dir0001"), keySpaceEnd, 0, slash, '/' + 1, 1000, 1}}}},
 		// Inside one directory deep in the keyspace: a thousand objects,
 		// each checked for the delimiter.
 		{"delimiter-objects-deep", func(ctx context.Context, s meta.Store) (int, error) {
-			p, err := s.ListObjects(ctx, "o", meta.ListQuery{Prefix: fmt.Sprintf("dir%04d/", dirs*9/10), Delimiter: "/", MaxKeys: 1000})
+			p, err := s.ListObjects(ctx, "o", meta.ListQuery{Prefix: dirDeep, Delimiter: "/", MaxKeys: 1000})
 			return len(p.Objects) + len(p.CommonPrefixes), err
-		}, 1000, nil},
+		}, 1000, []planStmt{
+			{currentRangeDelimSQL, []any{ids["o"], []byte(dirDeep), rangeEnd(dirDeep), firstDelimBatch, len(dirDeep), slash}},
+			{currentRangeDelimSQL, []any{ids["o"], []byte(dirDeep + "file064"), rangeEnd(dirDeep), 1001 - firstDelimBatch, len(dirDeep), slash}}}},
 		{"versions-deep", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjectVersions(ctx, "v", meta.VersionQuery{KeyMarker: benchKey(n / 4 * 9 / 10), MaxKeys: 1000})
 			return len(p.Versions) + len(p.CommonPrefixes), err
-		}, min(1000, (n/4-n/4*9/10-1)*4), nil},
+		}, min(1000, (n/4-n/4*9/10-1)*4), []planStmt{{versionRangeSQL, []any{ids["v"], []byte(benchKey(n / 4 * 9 / 10)), keySpaceEnd, 1001, int64(math.MaxInt64)}}}},
 		{"versions-delimiter", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjectVersions(ctx, "v", meta.VersionQuery{Delimiter: "/", MaxKeys: 1000})
 			return len(p.Versions) + len(p.CommonPrefixes), err
-		}, min((n/4+999)/1000, 1000), nil},
+		}, min((n/4+999)/1000, 1000), []planStmt{
+			{versionRangeDelimSQL, []any{ids["v"], []byte{}, keySpaceEnd, firstDelimBatch, int64(math.MinInt64), 0, slash}},
+			{versionWalkSQL, []any{ids["v"], []byte("dir0001"), keySpaceEnd, 0, slash, '/' + 1, 1000, 1, int64(math.MinInt64)}}}},
 		{"uploads-deep", func(ctx context.Context, s meta.Store) (int, error) {
 			u := benchUpload("u", n/10/2)
 			p, err := s.ListUploads(ctx, "u", meta.UploadQuery{KeyMarker: u.Key, MaxUploads: 1000})
 			return len(p.Uploads) + len(p.CommonPrefixes), err
-		}, min(1000, n/10-n/10/2-1), nil},
+		}, min(1000, n/10-n/10/2-1), []planStmt{{uploadRangeSQL, []any{ids["u"], successor([]byte(benchUpload("u", n/10/2).Key)), int64(math.MinInt64), "", keySpaceEnd, 1001}}}},
 	}
 }
 
@@ -227,11 +243,15 @@ func BenchmarkListingBoltVsPostgres(b *testing.B) {
 	b.Logf("bolt: %d objects, %d versions, %d uploads in %v", n, n/4*4, n/10, time.Since(start).Round(time.Millisecond))
 	ps, _ := openTest(b)
 	start = time.Now()
-	fillPostgres(b, ps, n)
+	ids := fillPostgres(b, ps, n)
 	b.Logf("postgres: the same in %v", time.Since(start).Round(time.Millisecond))
 
 	ctx := context.Background()
-	for _, c := range listCases(n) {
+	cases := listCases(n, ids)
+	if path := os.Getenv("SIGNET_BENCH_PLANS"); path != "" {
+		writePlans(b, ps, cases, path)
+	}
+	for _, c := range cases {
 		var boltNs float64
 		for _, e := range []struct {
 			name string
@@ -261,5 +281,35 @@ func BenchmarkListingBoltVsPostgres(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// writePlans writes EXPLAIN (ANALYZE, BUFFERS) of every case's statements
+// to path (SIGNET_BENCH_PLANS), for the design record.
+func writePlans(b *testing.B, s *Store, cases []listCase, path string) {
+	ctx := context.Background()
+	var out strings.Builder
+	for _, c := range cases {
+		fmt.Fprintf(&out, "### %s\n\n", c.name)
+		for _, p := range c.plans {
+			// Twice: the first run warms the cache, the second is the
+			// steady state a listing sees.
+			var plan []string
+			for range 2 {
+				rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+p.sql, p.args...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if plan, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			fmt.Fprintf(&out, "```\n%s\n```\n\n", strings.Join(plan, "\n"))
+		}
+	}
+	// keySpaceEnd prints as 2,050 'f's: shorten it for the reader.
+	text := strings.ReplaceAll(out.String(), "\\x"+strings.Repeat("ff", len(keySpaceEnd)), "<end of key space>")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		b.Fatal(err)
 	}
 }

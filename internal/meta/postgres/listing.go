@@ -30,6 +30,10 @@ func rangeEnd(prefix string) []byte {
 	return keySpaceEnd
 }
 
+// firstDelimBatch is how many keys a listing with a delimiter reads in
+// its first range scan, looking for the first common prefix.
+const firstDelimBatch = 64
+
 // successor is the smallest key greater than k.
 func successor(k []byte) []byte { return append(bytes.Clone(k), 0) }
 
@@ -48,26 +52,31 @@ type entry struct {
 }
 
 // currentWalkSQL walks the current objects of bucket $1 from key $2 up
-// to (not including) $3, rolling keys up at the first delimiter $5 after
-// the prefix's $4 bytes; $6 is the delimiter's last byte plus one and $7
-// the most entries to produce.
-const currentWalkSQL = `WITH RECURSIVE walk(n, pos, val, cp, vid, rec) AS (
-    SELECT 0, $2::bytea, NULL::bytea, false, NULL::text COLLATE "C", NULL::bytea
+// to (not including) $3, rolling keys up at the first delimiter $5
+// (of $8 bytes) after the prefix's $4 bytes; $6 is the delimiter's last
+// byte plus one and $7 the most entries to produce. Each step is one
+// descent of the current-objects index that reads only the index (once
+// the visibility map says so): the records of the entries that are
+// objects are joined in at the end.
+const currentWalkSQL = `WITH RECURSIVE walk(n, pos, val, cp) AS (
+    SELECT 0, $2::bytea, NULL::bytea, false
   UNION ALL
-    SELECT w.n + 1, e.next, e.val, e.cp, f.version_id, CASE WHEN e.cp THEN NULL ELSE f.rec END
+    SELECT w.n + 1,
+        CASE WHEN d.i > 0 THEN set_byte(substring(f.key FROM 1 FOR $4::int + d.i - 1 + $8::int), $4::int + d.i + $8::int - 2, $6::int)
+            ELSE f.key || '\x00'::bytea END,
+        CASE WHEN d.i > 0 THEN substring(f.key FROM 1 FOR $4::int + d.i - 1 + $8::int) ELSE f.key END,
+        d.i > 0
     FROM walk w
     CROSS JOIN LATERAL (
-        SELECT o.key, o.version_id, o.rec FROM objects o
+        SELECT o.key FROM objects o
         WHERE o.bucket_id = $1 AND o.latest AND NOT o.marker AND o.key >= w.pos AND o.key < $3
         ORDER BY o.key LIMIT 1) f
     CROSS JOIN LATERAL (SELECT position($5::bytea IN substring(f.key FROM $4::int + 1)) AS i) d
-    CROSS JOIN LATERAL (SELECT d.i > 0 AS cp,
-        CASE WHEN d.i > 0 THEN substring(f.key FROM 1 FOR $4::int + d.i - 1 + length($5::bytea)) ELSE f.key END AS val) c
-    CROSS JOIN LATERAL (SELECT c.cp, c.val,
-        CASE WHEN c.cp THEN set_byte(c.val, length(c.val) - 1, $6::int) ELSE c.val || '\x00'::bytea END AS next) e
     WHERE w.n < $7
 )
-SELECT val, cp, vid, rec FROM walk WHERE n > 0 ORDER BY n`
+SELECT w.val, w.cp, coalesce(o.version_id, ''), o.rec FROM walk w
+LEFT JOIN objects o ON NOT w.cp AND o.bucket_id = $1 AND o.key = w.val AND o.latest AND NOT o.marker
+WHERE w.n > 0 ORDER BY w.n`
 
 // currentRangeSQL is the page without a delimiter.
 const currentRangeSQL = `SELECT key, false, version_id, rec FROM objects
@@ -98,43 +107,59 @@ func listCurrent(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.ListQuery)
 	// A range scan first: with no delimiter it is the page; with one,
 	// it serves the keys up to the first common prefix, often all of
 	// them (a listing inside a directory). Past that prefix the walk
-	// continues in SQL.
+	// continues in SQL. With a delimiter the first scan is short, so a
+	// page of common prefixes does not read a page of keys under the
+	// first one; if it finds none, a second scan reads the rest.
 	delim := []byte(q.Delimiter)
-	var rows pgx.Rows
-	var err error
-	if len(delim) == 0 {
-		rows, err = tx.Query(ctx, currentRangeSQL, b.id, start, end, q.MaxKeys+1)
-	} else {
-		rows, err = tx.Query(ctx, currentRangeDelimSQL, b.id, start, end, q.MaxKeys+1, len(q.Prefix), delim)
-	}
-	if err != nil {
-		return nil, err
+	want := q.MaxKeys + 1
+	batch := want
+	if len(delim) > 0 {
+		batch = min(want, firstDelimBatch)
 	}
 	var out []entry
 	var rollup []byte // where the walk goes on, past the first common prefix
-	for rows.Next() {
-		var e entry
-		if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.rec); err != nil {
+	for pos := start; ; {
+		var rows pgx.Rows
+		var err error
+		if len(delim) == 0 {
+			rows, err = tx.Query(ctx, currentRangeSQL, b.id, pos, end, batch)
+		} else {
+			rows, err = tx.Query(ctx, currentRangeDelimSQL, b.id, pos, end, batch, len(q.Prefix), delim)
+		}
+		if err != nil {
 			return nil, err
 		}
-		if cp := commonPrefix(e.val, q.Prefix, delim); cp != nil {
-			if string(cp) > q.After {
-				out = append(out, entry{val: cp, cp: true})
+		n := 0
+		for rows.Next() {
+			n++
+			var e entry
+			if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.rec); err != nil {
+				rows.Close()
+				return nil, err
 			}
-			rollup = meta.PrefixEnd(cp)
+			if cp := commonPrefix(e.val, q.Prefix, delim); cp != nil {
+				if string(cp) > q.After {
+					out = append(out, entry{val: cp, cp: true})
+				}
+				rollup = meta.PrefixEnd(cp)
+				break
+			}
+			e.row.key, e.row.latest = e.val, true
+			out = append(out, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if rollup != nil || n < batch || len(out) >= want {
 			break
 		}
-		e.row.key, e.row.latest = e.val, true
-		out = append(out, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+		pos, batch = successor(out[len(out)-1].val), want-len(out)
 	}
 	if rollup == nil || len(out) > q.MaxKeys {
 		return out, nil
 	}
-	rows, err = tx.Query(ctx, currentWalkSQL, b.id, rollup, end, len(q.Prefix), delim, int(delim[len(delim)-1])+1, q.MaxKeys+1-len(out))
+	rows, err := tx.Query(ctx, currentWalkSQL, b.id, rollup, end, len(q.Prefix), delim, int(delim[len(delim)-1])+1, q.MaxKeys+1-len(out), len(delim))
 	if err != nil {
 		return nil, err
 	}
@@ -282,38 +307,41 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, q meta.ListQuery
 }
 
 // versionWalkSQL walks every version of bucket $1 in (key, ord) order
-// from after position ($2, $8) up to key $3, rolling keys up as
-// currentWalkSQL does.
-const versionWalkSQL = `WITH RECURSIVE walk(n, pk, po, val, cp, vid, latest, marker, rec) AS (
-    SELECT 0, $2::bytea, $8::bigint, NULL::bytea, false, NULL::text COLLATE "C", false, false, NULL::bytea
+// from after position ($2, $9) up to key $3, rolling keys up as
+// currentWalkSQL does (same parameters), each step reading the primary
+// key's index alone.
+const versionWalkSQL = `WITH RECURSIVE walk(n, pk, po, cp) AS (
+    SELECT 0, $2::bytea, $9::bigint, false
   UNION ALL
-    SELECT w.n + 1, e.next, CASE WHEN e.cp THEN -9223372036854775808 ELSE f.ord END,
-        e.val, e.cp, f.version_id, f.latest, f.marker, CASE WHEN e.cp THEN NULL ELSE f.rec END
+    SELECT w.n + 1,
+        CASE WHEN d.i > 0 THEN set_byte(substring(f.key FROM 1 FOR $4::int + d.i - 1 + $8::int), $4::int + d.i + $8::int - 2, $6::int)
+            ELSE f.key END,
+        CASE WHEN d.i > 0 THEN -9223372036854775808 ELSE f.ord END,
+        d.i > 0
     FROM walk w
     CROSS JOIN LATERAL (
-        SELECT o.key, o.ord, o.version_id, o.latest, o.marker, o.rec FROM objects o
+        SELECT o.key, o.ord FROM objects o
         WHERE (o.bucket_id, o.key, o.ord) > ($1, w.pk, w.po) AND (o.bucket_id, o.key) < ($1, $3)
         ORDER BY o.bucket_id, o.key, o.ord LIMIT 1) f
     CROSS JOIN LATERAL (SELECT position($5::bytea IN substring(f.key FROM $4::int + 1)) AS i) d
-    CROSS JOIN LATERAL (SELECT d.i > 0 AS cp,
-        CASE WHEN d.i > 0 THEN substring(f.key FROM 1 FOR $4::int + d.i - 1 + length($5::bytea)) ELSE f.key END AS val) c
-    CROSS JOIN LATERAL (SELECT c.cp, c.val,
-        CASE WHEN c.cp THEN set_byte(c.val, length(c.val) - 1, $6::int) ELSE c.val END AS next) e
     WHERE w.n < $7
 )
-SELECT val, cp, vid, latest, marker, rec FROM walk WHERE n > 0 ORDER BY n`
+SELECT CASE WHEN w.cp THEN set_byte(w.pk, length(w.pk) - 1, $6::int - 1) ELSE w.pk END,
+    w.cp, coalesce(o.version_id, ''), coalesce(o.latest, false), coalesce(o.marker, false), o.rec FROM walk w
+LEFT JOIN objects o ON NOT w.cp AND o.bucket_id = $1 AND o.key = w.pk AND o.ord = w.po
+WHERE w.n > 0 ORDER BY w.n`
 
 // versionRangeSQL is the version page without a delimiter. The bounds
 // are row comparisons on the index's leading columns alone: next to
 // "bucket_id = $1", PostgreSQL would start the scan at the bucket's first
 // row and filter its way to the position.
-const versionRangeSQL = `SELECT key, false, version_id, latest, marker, rec FROM objects
+const versionRangeSQL = `SELECT key, ord, false, version_id, latest, marker, rec FROM objects
     WHERE (bucket_id, key, ord) > ($1, $2, $5) AND (bucket_id, key) < ($1, $3)
     ORDER BY bucket_id, key, ord LIMIT $4`
 
 // versionRangeDelimSQL is versionRangeSQL flagging keys as
 // currentRangeDelimSQL does.
-const versionRangeDelimSQL = `SELECT key, position($7::bytea IN substring(key FROM $6::int + 1)) > 0 AS cp, version_id, latest, marker,
+const versionRangeDelimSQL = `SELECT key, ord, position($7::bytea IN substring(key FROM $6::int + 1)) > 0 AS cp, version_id, latest, marker,
         CASE WHEN position($7::bytea IN substring(key FROM $6::int + 1)) > 0 THEN NULL ELSE rec END
     FROM objects
     WHERE (bucket_id, key, ord) > ($1, $2, $5) AND (bucket_id, key) < ($1, $3)
@@ -394,45 +422,60 @@ func listVersions(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.VersionQu
 	if q.Delimiter != "" && !rollupSQL(q.Delimiter) {
 		return walkVersions(ctx, tx, b, q, pk, po)
 	}
-	// As in listCurrent: a range scan up to the first common prefix,
+	// As in listCurrent: range scans up to the first common prefix,
 	// the walk in SQL past it.
 	delim := []byte(q.Delimiter)
-	var rows pgx.Rows
-	var err error
-	if len(delim) == 0 {
-		rows, err = tx.Query(ctx, versionRangeSQL, b.id, pk, end, q.MaxKeys+1, po)
-	} else {
-		rows, err = tx.Query(ctx, versionRangeDelimSQL, b.id, pk, end, q.MaxKeys+1, po, len(q.Prefix), delim)
-	}
-	if err != nil {
-		return nil, err
+	want := q.MaxKeys + 1
+	batch := want
+	if len(delim) > 0 {
+		batch = min(want, firstDelimBatch)
 	}
 	var out []entry
 	var rollup []byte
-	for rows.Next() {
-		var e entry
-		if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &e.row.rec); err != nil {
+	for {
+		var rows pgx.Rows
+		var err error
+		if len(delim) == 0 {
+			rows, err = tx.Query(ctx, versionRangeSQL, b.id, pk, end, batch, po)
+		} else {
+			rows, err = tx.Query(ctx, versionRangeDelimSQL, b.id, pk, end, batch, po, len(q.Prefix), delim)
+		}
+		if err != nil {
 			return nil, err
 		}
-		if cp := commonPrefix(e.val, q.Prefix, delim); cp != nil {
-			if string(cp) > q.KeyMarker {
-				out = append(out, entry{val: cp, cp: true})
+		n := 0
+		for rows.Next() {
+			n++
+			var e entry
+			if err := rows.Scan(&e.val, &e.ord, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &e.row.rec); err != nil {
+				rows.Close()
+				return nil, err
 			}
-			rollup = meta.PrefixEnd(cp)
+			if cp := commonPrefix(e.val, q.Prefix, delim); cp != nil {
+				if string(cp) > q.KeyMarker {
+					out = append(out, entry{val: cp, cp: true})
+				}
+				rollup = meta.PrefixEnd(cp)
+				break
+			}
+			e.row.key = e.val
+			out = append(out, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if rollup != nil || n < batch || len(out) >= want {
 			break
 		}
-		e.row.key = e.val
-		out = append(out, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+		last := out[len(out)-1]
+		pk, po, batch = last.val, last.ord, want-len(out)
 	}
 	if rollup == nil || len(out) > q.MaxKeys {
 		return out, nil
 	}
-	rows, err = tx.Query(ctx, versionWalkSQL, b.id, rollup, end, len(q.Prefix), delim, int(delim[len(delim)-1])+1,
-		q.MaxKeys+1-len(out), int64(math.MinInt64))
+	rows, err := tx.Query(ctx, versionWalkSQL, b.id, rollup, end, len(q.Prefix), delim, int(delim[len(delim)-1])+1,
+		q.MaxKeys+1-len(out), len(delim), int64(math.MinInt64))
 	if err != nil {
 		return nil, err
 	}
@@ -591,14 +634,18 @@ func (s *Store) ListUploads(ctx context.Context, bucket string, q meta.UploadQue
 	return page, err
 }
 
+// uploadRangeSQL reads bucket $1's uploads after position ($2, $3, $4)
+// in listing order, up to key $5, at most $6.
+const uploadRangeSQL = `SELECT key, initiated_ns, id, rec FROM uploads
+    WHERE (bucket_id, key, initiated_ns, id) > ($1, $2, $3, $4) AND (bucket_id, key) < ($1, $5)
+    ORDER BY bucket_id, key, initiated_ns, id LIMIT $6`
+
 func listUploads(ctx context.Context, tx pgx.Tx, b bucketInfo, bucket string, q meta.UploadQuery, pos uploadRow, page *meta.UploadPage) error {
 	end := rangeEnd(q.Prefix)
 	delim := []byte(q.Delimiter)
 	n := 0
 	for {
-		rows, err := tx.Query(ctx, `SELECT key, initiated_ns, id, rec FROM uploads
-			WHERE (bucket_id, key, initiated_ns, id) > ($1, $2, $3, $4) AND (bucket_id, key) < ($1, $5)
-			ORDER BY bucket_id, key, initiated_ns, id LIMIT $6`, b.id, pos.key, pos.initiated, pos.id, end, q.MaxUploads+1)
+		rows, err := tx.Query(ctx, uploadRangeSQL, b.id, pos.key, pos.initiated, pos.id, end, q.MaxUploads+1)
 		if err != nil {
 			return err
 		}
