@@ -67,6 +67,40 @@ func decodeBucket(name, versioning string, v []byte) (meta.Bucket, error) {
 		Tags: r.Tags, Ownership: r.Ownership, PublicAccessBlock: r.PAB, ACL: r.ACL}, nil
 }
 
+// querier is what a read needs of pgx: a transaction, or a connection
+// whose statements each run in a transaction of their own.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// readDirect runs fn on one pooled connection outside any explicit
+// transaction: each statement is atomic on its own, and BEGIN and
+// COMMIT, two round trips, are saved. It serves the hot reads (GetObject
+// and the listings), where statements that see different snapshots are
+// harmless: a bucket deleted between its lookup and the read gives
+// ErrNoSuchKey or an empty page, as it would a moment later; and the
+// statements of one listing page read disjoint key ranges, each
+// consistently, as S3 pages are. fn gets the call's context, bounded
+// by the store's operation timeout.
+func (s *Store) readDirect(ctx context.Context, fn func(ctx context.Context, q querier) error) error {
+	if s.closed.Load() {
+		return meta.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
+	defer cancel()
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return s.dbErr(parent, err)
+	}
+	defer conn.Release()
+	return s.dbErr(parent, fn(ctx, conn))
+}
+
 // bucketInfo is what most calls need of a bucket: its row's ID and its
 // versioning state.
 type bucketInfo struct {
@@ -79,7 +113,7 @@ func (b bucketInfo) versioned() bool { return b.versioning != meta.Unversioned }
 // lookupBucket reads a bucket's ID and state inside tx (ErrNoSuchBucket).
 // Under SERIALIZABLE the read also makes the transaction conflict with a
 // concurrent change of the bucket's versioning or its deletion.
-func lookupBucket(ctx context.Context, tx pgx.Tx, name string) (bucketInfo, error) {
+func lookupBucket(ctx context.Context, tx querier, name string) (bucketInfo, error) {
 	var b bucketInfo
 	var v string
 	err := tx.QueryRow(ctx, "SELECT id, versioning FROM buckets WHERE name = $1", name).Scan(&b.id, &v)

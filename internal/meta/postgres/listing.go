@@ -57,7 +57,9 @@ type entry struct {
 // byte plus one and $7 the most entries to produce. Each step is one
 // descent of the current-objects index that reads only the index (once
 // the visibility map says so): the records of the entries that are
-// objects are joined in at the end.
+// objects are joined in at the end (in a lateral subquery kept apart by
+// OFFSET 0, so that PostgreSQL checks "NOT w.cp" as a one-time filter
+// before it probes: a common prefix costs no probe).
 const currentWalkSQL = `WITH RECURSIVE walk(n, pos, val, cp) AS (
     SELECT 0, $2::bytea, NULL::bytea, false
   UNION ALL
@@ -75,7 +77,9 @@ const currentWalkSQL = `WITH RECURSIVE walk(n, pos, val, cp) AS (
     WHERE w.n < $7
 )
 SELECT w.val, w.cp, coalesce(o.version_id, ''), o.rec FROM walk w
-LEFT JOIN objects o ON NOT w.cp AND o.bucket_id = $1 AND o.key = w.val AND o.latest AND NOT o.marker
+LEFT JOIN LATERAL (
+    SELECT o.version_id, o.rec FROM objects o
+    WHERE NOT w.cp AND o.bucket_id = $1 AND o.key = w.val AND o.latest AND NOT o.marker OFFSET 0) o ON true
 WHERE w.n > 0 ORDER BY w.n`
 
 // currentRangeSQL is the page without a delimiter.
@@ -95,7 +99,7 @@ const currentRangeDelimSQL = `SELECT key, position($6::bytea IN substring(key FR
 
 // listCurrent returns up to max+1 entries of the current objects that
 // ListObjects with q (and After) would list, in order.
-func listCurrent(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.ListQuery) ([]entry, error) {
+func listCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery) ([]entry, error) {
 	start := []byte(q.Prefix)
 	if q.After >= q.Prefix {
 		start = successor([]byte(q.After))
@@ -190,7 +194,7 @@ func commonPrefix(key []byte, prefix string, delim []byte) []byte {
 
 // walkCurrent is listCurrent for a delimiter whose last byte is 0xFF:
 // meta.WalkList over a cursor that queries once per seek.
-func walkCurrent(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.ListQuery) ([]entry, error) {
+func walkCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery) ([]entry, error) {
 	c := &seekCursor{ctx: ctx, tx: tx, bucketID: b.id, end: rangeEnd(q.Prefix), batch: q.MaxKeys + 1}
 	var out []entry
 	walkQ := q
@@ -213,7 +217,7 @@ func walkCurrent(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.ListQuery)
 // is one query, fetching a batch that Next walks.
 type seekCursor struct {
 	ctx      context.Context
-	tx       pgx.Tx
+	tx       querier
 	bucketID int64
 	end      []byte
 	batch    int
@@ -275,7 +279,7 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, q meta.ListQuery
 		return meta.ListPage{}, badArg("negative MaxKeys %d", q.MaxKeys)
 	}
 	var page meta.ListPage
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.readDirect(ctx, func(ctx context.Context, tx querier) error {
 		page = meta.ListPage{}
 		b, err := lookupBucket(ctx, tx, bucket)
 		if err != nil || q.MaxKeys == 0 {
@@ -328,7 +332,9 @@ const versionWalkSQL = `WITH RECURSIVE walk(n, pk, po, cp) AS (
 )
 SELECT CASE WHEN w.cp THEN set_byte(w.pk, length(w.pk) - 1, $6::int - 1) ELSE w.pk END,
     w.cp, coalesce(o.version_id, ''), coalesce(o.latest, false), coalesce(o.marker, false), o.rec FROM walk w
-LEFT JOIN objects o ON NOT w.cp AND o.bucket_id = $1 AND o.key = w.pk AND o.ord = w.po
+LEFT JOIN LATERAL (
+    SELECT o.version_id, o.latest, o.marker, o.rec FROM objects o
+    WHERE NOT w.cp AND o.bucket_id = $1 AND o.key = w.pk AND o.ord = w.po OFFSET 0) o ON true
 WHERE w.n > 0 ORDER BY w.n`
 
 // versionRangeSQL is the version page without a delimiter. The bounds
@@ -355,7 +361,7 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 		return meta.VersionPage{}, badArg("version ID marker without a key marker")
 	}
 	var page meta.VersionPage
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.readDirect(ctx, func(ctx context.Context, tx querier) error {
 		page = meta.VersionPage{}
 		b, err := lookupBucket(ctx, tx, bucket)
 		if err != nil {
@@ -398,7 +404,7 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 
 // listVersions returns up to MaxKeys+1 entries of a versioned bucket's
 // version listing.
-func listVersions(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.VersionQuery) ([]entry, error) {
+func listVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQuery) ([]entry, error) {
 	// The walk starts after position (pk, po): after every version of
 	// KeyMarker, or after the marker version within it.
 	pk, po := []byte(q.KeyMarker), int64(math.MaxInt64)
@@ -494,7 +500,7 @@ func listVersions(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.VersionQu
 // walkVersions is listVersions for a delimiter whose last byte is 0xFF:
 // rows fetched a page at a time, with one query per common prefix
 // skipped.
-func walkVersions(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.VersionQuery, pk []byte, po int64) ([]entry, error) {
+func walkVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQuery, pk []byte, po int64) ([]entry, error) {
 	end := rangeEnd(q.Prefix)
 	var out []entry
 	for len(out) <= q.MaxKeys {
@@ -550,7 +556,7 @@ func walkVersions(ctx context.Context, tx pgx.Tx, b bucketInfo, q meta.VersionQu
 // listNullVersions lists a bucket never versioned: each object is its
 // key's null version, so the listing is ListObjects' starting after
 // KeyMarker.
-func listNullVersions(ctx context.Context, tx pgx.Tx, b bucketInfo, bucket string, q meta.VersionQuery) (meta.VersionPage, error) {
+func listNullVersions(ctx context.Context, tx querier, b bucketInfo, bucket string, q meta.VersionQuery) (meta.VersionPage, error) {
 	if q.VersionIDMarker != "" && q.VersionIDMarker != meta.NullVersion {
 		return meta.VersionPage{}, badArg("version ID marker %q in a bucket never versioned", q.VersionIDMarker)
 	}
@@ -607,7 +613,7 @@ func (s *Store) ListUploads(ctx context.Context, bucket string, q meta.UploadQue
 		return meta.UploadPage{}, badArg("negative MaxUploads %d", q.MaxUploads)
 	}
 	var page meta.UploadPage
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.readDirect(ctx, func(ctx context.Context, tx querier) error {
 		page = meta.UploadPage{}
 		b, err := lookupBucket(ctx, tx, bucket)
 		if err != nil || q.MaxUploads == 0 {
@@ -640,7 +646,7 @@ const uploadRangeSQL = `SELECT key, initiated_ns, id, rec FROM uploads
     WHERE (bucket_id, key, initiated_ns, id) > ($1, $2, $3, $4) AND (bucket_id, key) < ($1, $5)
     ORDER BY bucket_id, key, initiated_ns, id LIMIT $6`
 
-func listUploads(ctx context.Context, tx pgx.Tx, b bucketInfo, bucket string, q meta.UploadQuery, pos uploadRow, page *meta.UploadPage) error {
+func listUploads(ctx context.Context, tx querier, b bucketInfo, bucket string, q meta.UploadQuery, pos uploadRow, page *meta.UploadPage) error {
 	end := rangeEnd(q.Prefix)
 	delim := []byte(q.Delimiter)
 	n := 0

@@ -45,7 +45,7 @@ func scanObject(row pgx.Row) (*objectRow, error) {
 }
 
 // currentRow reads key's current object (nil when it has none).
-func currentRow(ctx context.Context, tx pgx.Tx, b bucketInfo, key string) (*objectRow, error) {
+func currentRow(ctx context.Context, tx querier, b bucketInfo, key string) (*objectRow, error) {
 	return scanObject(tx.QueryRow(ctx, "SELECT "+objectColumns+" FROM objects WHERE bucket_id = $1 AND key = $2 AND latest AND NOT marker", b.id, []byte(key)))
 }
 
@@ -186,7 +186,7 @@ func unrefRecs(ctx context.Context, tx pgx.Tx, recs [][]byte, freed []storage.Bl
 
 func (s *Store) GetObject(ctx context.Context, bucket, key string) (meta.Object, error) {
 	var out meta.Object
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.readDirect(ctx, func(ctx context.Context, tx querier) error {
 		b, err := lookupBucket(ctx, tx, bucket)
 		if err != nil {
 			return err
@@ -258,7 +258,7 @@ func rewriteRow(ctx context.Context, tx pgx.Tx, b bucketInfo, key string, ord in
 // findVersion reads one version of key by ID; in a bucket never versioned
 // the only version is "null". found is false when the key has versions
 // but none of that ID; ErrNoSuchKey when it has none at all.
-func findVersion(ctx context.Context, tx pgx.Tx, b bucketInfo, key, versionID string) (ord int64, r *objectRow, err error) {
+func findVersion(ctx context.Context, tx querier, b bucketInfo, key, versionID string) (ord int64, r *objectRow, err error) {
 	stored, lookup := versionID, true
 	if !b.versioned() {
 		stored, lookup = "", versionID == meta.NullVersion
@@ -362,7 +362,7 @@ func (s *Store) PutDeleteMarker(ctx context.Context, bucket, key, markerID strin
 
 func (s *Store) GetObjectVersion(ctx context.Context, bucket, key, versionID string) (meta.Object, error) {
 	var out meta.Object
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.readDirect(ctx, func(ctx context.Context, tx querier) error {
 		b, err := lookupBucket(ctx, tx, bucket)
 		if err != nil {
 			return err
