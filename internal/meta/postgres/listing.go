@@ -192,6 +192,18 @@ func commonPrefix(key []byte, prefix string, delim []byte) []byte {
 	return key[:len(prefix)+i+len(delim)]
 }
 
+// countObjects counts the entries that are objects, not common
+// prefixes, to size a page's slice once.
+func countObjects(entries []entry) int {
+	n := 0
+	for _, e := range entries {
+		if !e.cp {
+			n++
+		}
+	}
+	return n
+}
+
 // walkCurrent is listCurrent for a delimiter whose last byte is 0xFF:
 // meta.WalkList over a cursor that queries once per seek.
 func walkCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery) ([]entry, error) {
@@ -292,18 +304,22 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, q meta.ListQuery
 		if len(entries) > q.MaxKeys {
 			entries, page.IsTruncated = entries[:q.MaxKeys], true
 		}
+		page.Objects = make([]meta.Object, 0, countObjects(entries))
 		for _, e := range entries {
 			if e.cp {
 				page.CommonPrefixes = append(page.CommonPrefixes, string(e.val))
 			} else {
-				o, err := e.row.object(bucket)
-				if err != nil {
+				page.Objects = append(page.Objects, meta.Object{})
+				o := &page.Objects[len(page.Objects)-1]
+				if err := e.row.decodeInto(bucket, o); err != nil {
 					return err
 				}
 				o.IsLatest = false
-				page.Objects = append(page.Objects, o)
 			}
 			page.NextAfter = string(e.val)
+		}
+		if len(page.Objects) == 0 {
+			page.Objects = nil
 		}
 		return nil
 	})
@@ -381,17 +397,20 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 		if len(entries) > q.MaxKeys {
 			entries, page.IsTruncated = entries[:q.MaxKeys], true
 		}
+		if n := countObjects(entries); n > 0 {
+			page.Versions = make([]meta.Object, 0, n)
+		}
 		for _, e := range entries {
 			if e.cp {
 				page.CommonPrefixes = append(page.CommonPrefixes, string(e.val))
 				page.NextKeyMarker, page.NextVersionIDMarker = string(e.val), ""
 				continue
 			}
-			o, err := e.row.object(bucket)
-			if err != nil {
+			page.Versions = append(page.Versions, meta.Object{})
+			o := &page.Versions[len(page.Versions)-1]
+			if err := e.row.decodeInto(bucket, o); err != nil {
 				return err
 			}
-			page.Versions = append(page.Versions, o)
 			page.NextKeyMarker, page.NextVersionIDMarker = o.Key, o.VersionID
 		}
 		if !page.IsTruncated {
@@ -572,18 +591,21 @@ func listNullVersions(ctx context.Context, tx querier, b bucketInfo, bucket stri
 		entries, page.IsTruncated = entries[:q.MaxKeys], true
 	}
 	lastIsVersion := false
+	if n := countObjects(entries); n > 0 {
+		page.Versions = make([]meta.Object, 0, n)
+	}
 	for _, e := range entries {
 		lastIsVersion = !e.cp
 		if e.cp {
 			page.CommonPrefixes = append(page.CommonPrefixes, string(e.val))
 			continue
 		}
-		o, err := e.row.object(bucket)
-		if err != nil {
+		page.Versions = append(page.Versions, meta.Object{})
+		o := &page.Versions[len(page.Versions)-1]
+		if err := e.row.decodeInto(bucket, o); err != nil {
 			return page, err
 		}
 		o.VersionID, o.IsLatest = meta.NullVersion, true
-		page.Versions = append(page.Versions, o)
 	}
 	if page.IsTruncated {
 		page.NextKeyMarker = string(entries[len(entries)-1].val)

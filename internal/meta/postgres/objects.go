@@ -22,11 +22,20 @@ type objectRow struct {
 }
 
 func (r *objectRow) object(bucket string) (meta.Object, error) {
-	o := meta.Object{Bucket: bucket, Key: string(r.key), VersionID: r.versionID, DeleteMarker: r.marker, IsLatest: r.latest}
-	if err := decodeObjectRec(r.rec, &o); err != nil {
-		return meta.Object{}, fmt.Errorf("postgres: object %q/%q: %w", bucket, r.key, err)
+	var o meta.Object
+	err := r.decodeInto(bucket, &o)
+	return o, err
+}
+
+// decodeInto fills *o, which must be zero: a listing decodes straight
+// into its page's slice, not through a copy of a large struct.
+func (r *objectRow) decodeInto(bucket string, o *meta.Object) error {
+	o.Bucket, o.Key, o.VersionID, o.DeleteMarker, o.IsLatest = bucket, string(r.key), r.versionID, r.marker, r.latest
+	if err := decodeObjectRec(r.rec, o); err != nil {
+		*o = meta.Object{}
+		return fmt.Errorf("postgres: object %q/%q: %w", bucket, r.key, err)
 	}
-	return o, nil
+	return nil
 }
 
 // objectColumns are the columns objectRow scans, in its order.
