@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -74,13 +73,13 @@ func (s *Store) identityWrite(ctx context.Context, fn func(tx pgx.Tx) error) err
 	})
 }
 
-// readOne runs one single-row query in a read transaction; no row is
+// readIdentity runs one single-row query in a read transaction; no row is
 // meta.ErrNoSuchEntity.
-func readOne[T any](s *Store, ctx context.Context, scan func(pgx.Row) (T, error), sql string, args ...any) (T, error) {
+func readIdentity[T any](s *Store, ctx context.Context, scan func(pgx.Row) (T, error), sql string, args ...any) (T, error) {
 	var out T
 	err := s.read(ctx, func(tx pgx.Tx) error {
 		var err error
-		out, err = scanOne(tx.QueryRow(ctx, sql, args...), scan)
+		out, err = scanIdentity(tx.QueryRow(ctx, sql, args...), scan)
 		return err
 	})
 	if err != nil {
@@ -90,8 +89,8 @@ func readOne[T any](s *Store, ctx context.Context, scan func(pgx.Row) (T, error)
 	return out, nil
 }
 
-// scanOne scans row with scan; no row is meta.ErrNoSuchEntity.
-func scanOne[T any](row pgx.Row, scan func(pgx.Row) (T, error)) (T, error) {
+// scanIdentity scans row with scan; no row is meta.ErrNoSuchEntity.
+func scanIdentity[T any](row pgx.Row, scan func(pgx.Row) (T, error)) (T, error) {
 	v, err := scan(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, meta.ErrNoSuchEntity
@@ -99,9 +98,9 @@ func scanOne[T any](row pgx.Row, scan func(pgx.Row) (T, error)) (T, error) {
 	return v, err
 }
 
-// queryAll runs a query inside tx and scans every row; no rows is a nil
+// queryIdentities runs a query inside tx and scans every row; no rows is a nil
 // slice, as the other engines return.
-func queryAll[T any](ctx context.Context, tx pgx.Tx, scan func(pgx.Row) (T, error), sql string, args ...any) ([]T, error) {
+func queryIdentities[T any](ctx context.Context, tx pgx.Tx, scan func(pgx.Row) (T, error), sql string, args ...any) ([]T, error) {
 	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -113,12 +112,12 @@ func queryAll[T any](ctx context.Context, tx pgx.Tx, scan func(pgx.Row) (T, erro
 	return out, nil
 }
 
-// readAll runs queryAll in a read transaction of its own.
-func readAll[T any](s *Store, ctx context.Context, scan func(pgx.Row) (T, error), sql string, args ...any) ([]T, error) {
+// readIdentities runs queryIdentities in a read transaction of its own.
+func readIdentities[T any](s *Store, ctx context.Context, scan func(pgx.Row) (T, error), sql string, args ...any) ([]T, error) {
 	var out []T
 	err := s.read(ctx, func(tx pgx.Tx) error {
 		var err error
-		out, err = queryAll(ctx, tx, scan, sql, args...)
+		out, err = queryIdentities(ctx, tx, scan, sql, args...)
 		return err
 	})
 	if err != nil {
@@ -127,16 +126,16 @@ func readAll[T any](s *Store, ctx context.Context, scan func(pgx.Row) (T, error)
 	return out, nil
 }
 
-// exists reports whether sql finds a row.
-func exists(ctx context.Context, tx pgx.Tx, sql string, args ...any) (bool, error) {
+// identityRowExists reports whether sql finds a row.
+func identityRowExists(ctx context.Context, tx pgx.Tx, sql string, args ...any) (bool, error) {
 	var ok bool
 	err := tx.QueryRow(ctx, "SELECT EXISTS ("+sql+")", args...).Scan(&ok)
 	return ok, err
 }
 
-// execFound runs a statement that must touch a row: none is
+// execIdentityFound runs a statement that must touch a row: none is
 // meta.ErrNoSuchEntity.
-func execFound(ctx context.Context, tx pgx.Tx, sql string, args ...any) error {
+func execIdentityFound(ctx context.Context, tx pgx.Tx, sql string, args ...any) error {
 	tag, err := tx.Exec(ctx, sql, args...)
 	if err != nil {
 		return err
@@ -147,17 +146,17 @@ func execFound(ctx context.Context, tx pgx.Tx, sql string, args ...any) error {
 	return nil
 }
 
-// bytesIn is b for a NOT NULL bytea column: pgx sends a nil slice as
+// secretIn is b for a NOT NULL bytea column: pgx sends a nil slice as
 // NULL.
-func bytesIn(b []byte) []byte {
+func secretIn(b []byte) []byte {
 	if b == nil {
 		return []byte{}
 	}
 	return b
 }
 
-// bytesOut is b as the other engines return it: nil when empty.
-func bytesOut(b []byte) []byte {
+// secretOut is b as the other engines return it: nil when empty.
+func secretOut(b []byte) []byte {
 	if len(b) == 0 {
 		return nil
 	}
@@ -187,7 +186,7 @@ func loadOwner(ctx context.Context, tx pgx.Tx, o meta.Owner) (string, error) {
 		return "", err
 	}
 	key := nameKey(o.Name)
-	ok, err := exists(ctx, tx, "SELECT 1 FROM "+table+" WHERE name_key = $1", key)
+	ok, err := identityRowExists(ctx, tx, "SELECT 1 FROM "+table+" WHERE name_key = $1", key)
 	if err != nil {
 		return "", err
 	}
@@ -200,7 +199,7 @@ func loadOwner(ctx context.Context, tx pgx.Tx, o meta.Owner) (string, error) {
 // hasDependents reports whether the owner has inline or attached
 // policies.
 func hasDependents(ctx context.Context, tx pgx.Tx, kind principal.OwnerKind, key string) (bool, error) {
-	return exists(ctx, tx, `SELECT 1 FROM iam_inline_policies WHERE owner_kind = $1 AND owner_key = $2
+	return identityRowExists(ctx, tx, `SELECT 1 FROM iam_inline_policies WHERE owner_kind = $1 AND owner_key = $2
 		UNION ALL SELECT 1 FROM iam_attached_policies WHERE owner_kind = $1 AND owner_key = $2`, string(kind), key)
 }
 
@@ -251,18 +250,18 @@ func (s *Store) CreateUser(ctx context.Context, u meta.User) error {
 }
 
 func (s *Store) GetUser(ctx context.Context, name string) (meta.User, error) {
-	return readOne(s, ctx, scanUser, "SELECT "+userColumns+" FROM iam_users WHERE name_key = $1", nameKey(name))
+	return readIdentity(s, ctx, scanUser, "SELECT "+userColumns+" FROM iam_users WHERE name_key = $1", nameKey(name))
 }
 
 func (s *Store) ListUsers(ctx context.Context) ([]meta.User, error) {
-	return readAll(s, ctx, scanUser, "SELECT "+userColumns+" FROM iam_users ORDER BY name_key")
+	return readIdentities(s, ctx, scanUser, "SELECT "+userColumns+" FROM iam_users ORDER BY name_key")
 }
 
 // DeleteUser refuses while the user has access keys, inline policies or
 // attached policies.
 func (s *Store) DeleteUser(ctx context.Context, name string) error {
 	return s.deleteOwner(ctx, meta.Owner{Kind: principal.OwnerUser, Name: name}, func(tx pgx.Tx, key string) (bool, error) {
-		return exists(ctx, tx, "SELECT 1 FROM iam_access_keys WHERE user_key = $1", key)
+		return identityRowExists(ctx, tx, "SELECT 1 FROM iam_access_keys WHERE user_key = $1", key)
 	})
 }
 
@@ -288,11 +287,11 @@ func (s *Store) CreateRole(ctx context.Context, r meta.Role) error {
 }
 
 func (s *Store) GetRole(ctx context.Context, name string) (meta.Role, error) {
-	return readOne(s, ctx, scanRole, "SELECT "+roleColumns+" FROM iam_roles WHERE name_key = $1", nameKey(name))
+	return readIdentity(s, ctx, scanRole, "SELECT "+roleColumns+" FROM iam_roles WHERE name_key = $1", nameKey(name))
 }
 
 func (s *Store) ListRoles(ctx context.Context) ([]meta.Role, error) {
-	return readAll(s, ctx, scanRole, "SELECT "+roleColumns+" FROM iam_roles ORDER BY name_key")
+	return readIdentities(s, ctx, scanRole, "SELECT "+roleColumns+" FROM iam_roles ORDER BY name_key")
 }
 
 // UpdateRole runs fn inside the transaction, on the role as stored: when
@@ -304,7 +303,7 @@ func (s *Store) UpdateRole(ctx context.Context, name string, fn func(*meta.Role)
 	}
 	key := nameKey(name)
 	return s.identityWrite(ctx, func(tx pgx.Tx) error {
-		r, err := scanOne(tx.QueryRow(ctx, "SELECT "+roleColumns+" FROM iam_roles WHERE name_key = $1", key), scanRole)
+		r, err := scanIdentity(tx.QueryRow(ctx, "SELECT "+roleColumns+" FROM iam_roles WHERE name_key = $1", key), scanRole)
 		if err != nil {
 			return err
 		}
@@ -347,11 +346,11 @@ func (s *Store) CreatePolicy(ctx context.Context, p meta.Policy) error {
 }
 
 func (s *Store) GetPolicy(ctx context.Context, name string) (meta.Policy, error) {
-	return readOne(s, ctx, scanPolicy, "SELECT "+policyColumns+" FROM iam_policies WHERE name_key = $1", nameKey(name))
+	return readIdentity(s, ctx, scanPolicy, "SELECT "+policyColumns+" FROM iam_policies WHERE name_key = $1", nameKey(name))
 }
 
 func (s *Store) ListPolicies(ctx context.Context) ([]meta.Policy, error) {
-	return readAll(s, ctx, scanPolicy, "SELECT "+policyColumns+" FROM iam_policies ORDER BY name_key")
+	return readIdentities(s, ctx, scanPolicy, "SELECT "+policyColumns+" FROM iam_policies ORDER BY name_key")
 }
 
 // customerPolicyKey returns the name_key of the customer managed policy
@@ -376,14 +375,14 @@ func customerPolicyKey(arn string) (string, bool) {
 func (s *Store) DeletePolicy(ctx context.Context, name string) error {
 	key := nameKey(name)
 	return s.identityWrite(ctx, func(tx pgx.Tx) error {
-		found, err := exists(ctx, tx, "SELECT 1 FROM iam_policies WHERE name_key = $1", key)
+		found, err := identityRowExists(ctx, tx, "SELECT 1 FROM iam_policies WHERE name_key = $1", key)
 		if err != nil {
 			return err
 		}
 		if name == "" || !found {
 			return meta.ErrNoSuchEntity
 		}
-		busy, err := exists(ctx, tx, "SELECT 1 FROM iam_attached_policies WHERE customer_policy_key = $1", key)
+		busy, err := identityRowExists(ctx, tx, "SELECT 1 FROM iam_attached_policies WHERE customer_policy_key = $1", key)
 		if err != nil {
 			return err
 		}
@@ -429,7 +428,7 @@ func (s *Store) DetachPolicy(ctx context.Context, o meta.Owner, policyARN string
 		if err != nil {
 			return err
 		}
-		return execFound(ctx, tx, "DELETE FROM iam_attached_policies WHERE owner_kind = $1 AND owner_key = $2 AND policy_arn = $3",
+		return execIdentityFound(ctx, tx, "DELETE FROM iam_attached_policies WHERE owner_kind = $1 AND owner_key = $2 AND policy_arn = $3",
 			string(o.Kind), key, policyARN)
 	})
 }
@@ -444,7 +443,7 @@ func (s *Store) ListAttachedPolicies(ctx context.Context, o meta.Owner) ([]strin
 		if err != nil {
 			return err
 		}
-		out, err = queryAll(ctx, tx, scanString,
+		out, err = queryIdentities(ctx, tx, scanARN,
 			"SELECT policy_arn FROM iam_attached_policies WHERE owner_kind = $1 AND owner_key = $2 ORDER BY policy_arn",
 			string(o.Kind), key)
 		return err
@@ -455,14 +454,14 @@ func (s *Store) ListAttachedPolicies(ctx context.Context, o meta.Owner) ([]strin
 	return out, nil
 }
 
-func scanString(r pgx.Row) (string, error) {
+func scanARN(r pgx.Row) (string, error) {
 	var s string
 	err := r.Scan(&s)
 	return s, err
 }
 
 func (s *Store) PolicyAttachments(ctx context.Context, policyARN string) (int, error) {
-	return readOne(s, ctx, func(r pgx.Row) (int, error) {
+	return readIdentity(s, ctx, func(r pgx.Row) (int, error) {
 		var n int
 		err := r.Scan(&n)
 		return n, err
@@ -508,7 +507,7 @@ func (s *Store) GetInlinePolicy(ctx context.Context, o meta.Owner, name string) 
 		if err != nil {
 			return err
 		}
-		out, err = scanOne(tx.QueryRow(ctx,
+		out, err = scanIdentity(tx.QueryRow(ctx,
 			"SELECT name, document FROM iam_inline_policies WHERE owner_kind = $1 AND owner_key = $2 AND name_key = $3",
 			string(o.Kind), key, nameKey(name)), scanInline)
 		return err
@@ -529,7 +528,7 @@ func (s *Store) ListInlinePolicies(ctx context.Context, o meta.Owner) ([]meta.In
 		if err != nil {
 			return err
 		}
-		out, err = queryAll(ctx, tx, scanInline,
+		out, err = queryIdentities(ctx, tx, scanInline,
 			"SELECT name, document FROM iam_inline_policies WHERE owner_kind = $1 AND owner_key = $2 ORDER BY name_key",
 			string(o.Kind), key)
 		return err
@@ -549,15 +548,7 @@ func (s *Store) DeleteInlinePolicy(ctx context.Context, o meta.Owner, name strin
 		if err != nil {
 			return err
 		}
-		return execFound(ctx, tx, "DELETE FROM iam_inline_policies WHERE owner_kind = $1 AND owner_key = $2 AND name_key = $3",
+		return execIdentityFound(ctx, tx, "DELETE FROM iam_inline_policies WHERE owner_kind = $1 AND owner_key = $2 AND name_key = $3",
 			string(o.Kind), key, nameKey(name))
 	})
-}
-
-// nullTime is t for a nullable timestamptz column: NULL when zero.
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
 }

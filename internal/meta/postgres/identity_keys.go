@@ -25,7 +25,7 @@ const keyColumns = "id, user_name, user_id, sealed_secret, status, created"
 func scanKey(r pgx.Row) (meta.AccessKey, error) {
 	var k meta.AccessKey
 	err := r.Scan(&k.ID, &k.UserName, &k.UserID, &k.SealedSecret, &k.Status, &k.Created)
-	k.SealedSecret = bytesOut(k.SealedSecret)
+	k.SealedSecret = secretOut(k.SealedSecret)
 	return k, err
 }
 
@@ -49,7 +49,7 @@ func (s *Store) CreateAccessKey(ctx context.Context, k meta.AccessKey, maxPerUse
 		if err != nil {
 			return err
 		}
-		taken, err := exists(ctx, tx, "SELECT 1 FROM iam_access_keys WHERE id = $1", k.ID)
+		taken, err := identityRowExists(ctx, tx, "SELECT 1 FROM iam_access_keys WHERE id = $1", k.ID)
 		if err != nil {
 			return err
 		}
@@ -64,7 +64,7 @@ func (s *Store) CreateAccessKey(ctx context.Context, k meta.AccessKey, maxPerUse
 			return meta.ErrLimitExceeded
 		}
 		_, err = tx.Exec(ctx, "INSERT INTO iam_access_keys (user_key, "+keyColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
-			userKey, k.ID, userName, userID, bytesIn(k.SealedSecret), string(k.Status), k.Created)
+			userKey, k.ID, userName, userID, secretIn(k.SealedSecret), string(k.Status), k.Created)
 		if err != nil {
 			return duplicateIsExists(err)
 		}
@@ -76,7 +76,7 @@ func (s *Store) CreateAccessKey(ctx context.Context, k meta.AccessKey, maxPerUse
 }
 
 func (s *Store) GetAccessKey(ctx context.Context, id string) (meta.AccessKey, error) {
-	return readOne(s, ctx, scanKey, "SELECT "+keyColumns+" FROM iam_access_keys WHERE id = $1", id)
+	return readIdentity(s, ctx, scanKey, "SELECT "+keyColumns+" FROM iam_access_keys WHERE id = $1", id)
 }
 
 // ListAccessKeys lists the user's keys in creation order: by Created,
@@ -88,7 +88,7 @@ func (s *Store) ListAccessKeys(ctx context.Context, userName string) ([]meta.Acc
 		if err != nil {
 			return err
 		}
-		out, err = queryAll(ctx, tx, scanKey,
+		out, err = queryIdentities(ctx, tx, scanKey,
 			"SELECT "+keyColumns+" FROM iam_access_keys WHERE user_key = $1 ORDER BY created, id", key)
 		return err
 	})
@@ -107,7 +107,7 @@ func (s *Store) UpdateAccessKey(ctx context.Context, userName, id string, status
 		return err
 	}
 	return s.identityWrite(ctx, func(tx pgx.Tx) error {
-		return execFound(ctx, tx, "UPDATE iam_access_keys SET status = $3 WHERE "+userKeyCondition,
+		return execIdentityFound(ctx, tx, "UPDATE iam_access_keys SET status = $3 WHERE "+userKeyCondition,
 			id, nameKey(userName), string(status))
 	})
 }
@@ -144,17 +144,17 @@ func scanTombstone(r pgx.Row) (meta.DeletedAccessKey, error) {
 }
 
 func (s *Store) GetDeletedAccessKey(ctx context.Context, id string) (meta.DeletedAccessKey, error) {
-	return readOne(s, ctx, scanTombstone, "SELECT id, user_name, user_id, deleted FROM iam_deleted_access_keys WHERE id = $1", id)
+	return readIdentity(s, ctx, scanTombstone, "SELECT id, user_name, user_id, deleted FROM iam_deleted_access_keys WHERE id = $1", id)
 }
 
 func (s *Store) DeleteAccessKeyTombstonesBefore(ctx context.Context, t time.Time) (int, error) {
-	return s.sweep(ctx, "DELETE FROM iam_deleted_access_keys WHERE deleted < $1", t)
+	return s.sweepIdentities(ctx, "DELETE FROM iam_deleted_access_keys WHERE deleted < $1", t)
 }
 
-// sweep runs a DELETE of records older than t and returns how many went,
+// sweepIdentities runs a DELETE of records older than t and returns how many went,
 // recording an identity change only when any did: the periodic sweeps
 // that find nothing must not make every node reload.
-func (s *Store) sweep(ctx context.Context, sql string, t time.Time) (int, error) {
+func (s *Store) sweepIdentities(ctx context.Context, sql string, t time.Time) (int, error) {
 	var n int
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, sql, t)

@@ -26,7 +26,7 @@ func scanSession(r pgx.Row) (meta.Session, error) {
 		&x.OwnerID, &x.RoleName, &x.SessionName, &x.SessionPolicy, &x.SessionPolicyARNs, &x.Chained,
 		&x.SourceAccessKeyID, &x.Issued, &x.Expiry, &term)
 	x.Kind = principal.SessionKind(kind)
-	x.SealedSecret, x.TokenHash = bytesOut(x.SealedSecret), bytesOut(x.TokenHash)
+	x.SealedSecret, x.TokenHash = secretOut(x.SealedSecret), secretOut(x.TokenHash)
 	if len(x.SessionPolicyARNs) == 0 {
 		x.SessionPolicyARNs = nil
 	}
@@ -47,20 +47,20 @@ func (s *Store) PutSession(ctx context.Context, sess meta.Session) error {
 	return s.identityWrite(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, "INSERT INTO sts_sessions ("+sessionColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-			sess.AccessKeyID, bytesIn(sess.SealedSecret), bytesIn(sess.TokenHash), string(sess.Kind), sess.ARN,
+			sess.AccessKeyID, secretIn(sess.SealedSecret), secretIn(sess.TokenHash), string(sess.Kind), sess.ARN,
 			sess.UserID, sess.UserName, sess.Root, sess.OwnerID, sess.RoleName, sess.SessionName,
 			sess.SessionPolicy, arns, sess.Chained, sess.SourceAccessKeyID, sess.Issued, sess.Expiry,
-			nullTime(sess.TerminatedAt))
+			terminatedIn(sess.TerminatedAt))
 		return duplicateIsExists(err)
 	})
 }
 
 func (s *Store) GetSession(ctx context.Context, accessKeyID string) (meta.Session, error) {
-	return readOne(s, ctx, scanSession, "SELECT "+sessionColumns+" FROM sts_sessions WHERE access_key_id = $1", accessKeyID)
+	return readIdentity(s, ctx, scanSession, "SELECT "+sessionColumns+" FROM sts_sessions WHERE access_key_id = $1", accessKeyID)
 }
 
 func (s *Store) ListSessions(ctx context.Context) ([]meta.Session, error) {
-	return readAll(s, ctx, scanSession, "SELECT "+sessionColumns+" FROM sts_sessions ORDER BY access_key_id")
+	return readIdentities(s, ctx, scanSession, "SELECT "+sessionColumns+" FROM sts_sessions ORDER BY access_key_id")
 }
 
 // TerminateSession sets TerminatedAt once; a second call keeps the first
@@ -70,25 +70,25 @@ func (s *Store) TerminateSession(ctx context.Context, accessKeyID string, at tim
 		return invalidIdentity("zero termination time")
 	}
 	return s.identityWrite(ctx, func(tx pgx.Tx) error {
-		return execFound(ctx, tx, "UPDATE sts_sessions SET terminated_at = coalesce(terminated_at, $2) WHERE access_key_id = $1",
+		return execIdentityFound(ctx, tx, "UPDATE sts_sessions SET terminated_at = coalesce(terminated_at, $2) WHERE access_key_id = $1",
 			accessKeyID, at)
 	})
 }
 
 func (s *Store) DeleteSessionsExpiredBefore(ctx context.Context, t time.Time) (int, error) {
-	return s.sweep(ctx, "DELETE FROM sts_sessions WHERE expiry < $1", t)
+	return s.sweepIdentities(ctx, "DELETE FROM sts_sessions WHERE expiry < $1", t)
 }
 
-// sealed is one stored secret and the access key ID it is sealed for.
-type sealed struct {
+// sealedRecord is one stored secret and the access key ID it is sealed for.
+type sealedRecord struct {
 	id     string
 	secret []byte
 }
 
-func scanSealed(r pgx.Row) (sealed, error) {
-	var x sealed
+func scanSealed(r pgx.Row) (sealedRecord, error) {
+	var x sealedRecord
 	err := r.Scan(&x.id, &x.secret)
-	x.secret = bytesOut(x.secret)
+	x.secret = secretOut(x.secret)
 	return x, err
 }
 
@@ -104,7 +104,7 @@ func (s *Store) ResealSecrets(ctx context.Context, reseal func(id string, sealed
 		for _, t := range tables {
 			// Read the whole table first: a connection cannot run an
 			// UPDATE while a result set is still open on it.
-			recs, err := queryAll(ctx, tx, scanSealed, "SELECT "+t.id+", sealed_secret FROM "+t.table+" ORDER BY "+t.id)
+			recs, err := queryIdentities(ctx, tx, scanSealed, "SELECT "+t.id+", sealed_secret FROM "+t.table+" ORDER BY "+t.id)
 			if err != nil {
 				return err
 			}
@@ -113,11 +113,19 @@ func (s *Store) ResealSecrets(ctx context.Context, reseal func(id string, sealed
 				if err != nil {
 					return err
 				}
-				if _, err := tx.Exec(ctx, "UPDATE "+t.table+" SET sealed_secret = $2 WHERE "+t.id+" = $1", r.id, bytesIn(next)); err != nil {
+				if _, err := tx.Exec(ctx, "UPDATE "+t.table+" SET sealed_secret = $2 WHERE "+t.id+" = $1", r.id, secretIn(next)); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	})
+}
+
+// terminatedIn is t for a nullable timestamptz column: NULL when zero.
+func terminatedIn(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
