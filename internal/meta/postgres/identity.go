@@ -25,10 +25,10 @@ import (
 //
 // Every write is one SERIALIZABLE transaction (Store.write) that checks
 // what it depends on (the user of a key, the dependents of a deleted
-// owner, the key limit) inside it, so that two nodes racing see one of
-// them retried rather than both succeed. Every write that changes
-// anything records an identity change in the same transaction, which is
-// how the other nodes' caches hear of it.
+// owner, the key limit) inside it, so that of two nodes racing one
+// sees what the other did. Identity writes also take turns
+// (identityWriteIf), since each records an identity change in its
+// transaction, which is how the other nodes' caches hear of it.
 
 var (
 	_ meta.Users           = (*Store)(nil)
@@ -60,24 +60,60 @@ func duplicateIsExists(err error) error {
 	return err
 }
 
-// identityWrite runs fn as a write transaction that, when fn succeeds,
-// records an identity change. The change is recorded last: the row it
-// bumps is shared by every node's writes, and holding its lock only
-// for the commit keeps concurrent identity writes from queueing on it.
-func (s *Store) identityWrite(ctx context.Context, fn func(tx pgx.Tx) error) error {
+// identityWrite runs fn as one write transaction that records an
+// identity change when fn succeeds.
+func (s *Store) identityWrite(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	return s.identityWriteIf(ctx, func(ctx context.Context, tx pgx.Tx) (bool, error) { return true, fn(ctx, tx) })
+}
+
+// identityWriteIf runs fn as one write transaction that records an
+// identity change when fn succeeds and reports it changed something.
+//
+// Identity writes take turns, cluster-wide, on a lock of the change
+// table taken before anything else. Every one of them bumps the same
+// counter row, and of two SERIALIZABLE transactions that both bump it
+// the second to commit is aborted, at its very end, and retried: under
+// load (three stores putting sessions from 48 goroutines) some writes
+// used up their retries and failed. LOCK TABLE takes no snapshot, so as
+// the first statement it makes each identity write start after the one
+// before has committed, and the bump never conflicts. Identity writes
+// are few next to reads, which the nodes serve from their caches.
+func (s *Store) identityWriteIf(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) (bool, error)) error {
+	sctx, cancel := s.statementContext(ctx)
+	defer cancel()
 	return s.write(ctx, func(tx pgx.Tx) error {
-		if err := fn(tx); err != nil {
+		if _, err := tx.Exec(sctx, "LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE"); err != nil {
 			return err
 		}
-		return changed(ctx, tx, ChangeIdentity)
+		did, err := fn(sctx, tx)
+		if err != nil || !did {
+			return err
+		}
+		return changed(sctx, tx, ChangeIdentity)
 	})
+}
+
+// identityRead runs fn in a read transaction.
+func (s *Store) identityRead(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	sctx, cancel := s.statementContext(ctx)
+	defer cancel()
+	return s.read(ctx, func(tx pgx.Tx) error { return fn(sctx, tx) })
+}
+
+// statementContext bounds the statements of one call by the engine's
+// operation timeout, as Store.run bounds BEGIN and COMMIT: a database
+// that stops answering mid-transaction, or a lock never granted, ends
+// as meta.ErrUnavailable instead of a request that hangs. The caller's
+// own ctx still goes to Store.run, which tells its cancellation apart.
+func (s *Store) statementContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.opTimeout)
 }
 
 // readIdentity runs one single-row query in a read transaction; no row is
 // meta.ErrNoSuchEntity.
 func readIdentity[T any](s *Store, ctx context.Context, scan func(pgx.Row) (T, error), sql string, args ...any) (T, error) {
 	var out T
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.identityRead(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
 		out, err = scanIdentity(tx.QueryRow(ctx, sql, args...), scan)
 		return err
@@ -115,7 +151,7 @@ func queryIdentities[T any](ctx context.Context, tx pgx.Tx, scan func(pgx.Row) (
 // readIdentities runs queryIdentities in a read transaction of its own.
 func readIdentities[T any](s *Store, ctx context.Context, scan func(pgx.Row) (T, error), sql string, args ...any) ([]T, error) {
 	var out []T
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.identityRead(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
 		out, err = queryIdentities(ctx, tx, scan, sql, args...)
 		return err
@@ -206,15 +242,15 @@ func hasDependents(ctx context.Context, tx pgx.Tx, kind principal.OwnerKind, key
 // deleteOwner deletes a user or role: meta.ErrNoSuchEntity when missing,
 // meta.ErrDeleteConflict while it has inline or attached policies or
 // moreDependents (if not nil) finds others.
-func (s *Store) deleteOwner(ctx context.Context, o meta.Owner, moreDependents func(tx pgx.Tx, key string) (bool, error)) error {
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+func (s *Store) deleteOwner(ctx context.Context, o meta.Owner, moreDependents func(ctx context.Context, tx pgx.Tx, key string) (bool, error)) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		key, err := loadOwner(ctx, tx, o)
 		if err != nil {
 			return err
 		}
 		busy, err := hasDependents(ctx, tx, o.Kind, key)
 		if err == nil && !busy && moreDependents != nil {
-			busy, err = moreDependents(tx, key)
+			busy, err = moreDependents(ctx, tx, key)
 		}
 		if err != nil {
 			return err
@@ -242,7 +278,7 @@ func (s *Store) CreateUser(ctx context.Context, u meta.User) error {
 	if u.Name == "" {
 		return invalidIdentity("empty user name")
 	}
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, "INSERT INTO iam_users (name_key, "+userColumns+") VALUES ($1, $2, $3, $4, $5)",
 			nameKey(u.Name), u.Name, u.ID, u.Path, u.Created)
 		return duplicateIsExists(err)
@@ -260,7 +296,7 @@ func (s *Store) ListUsers(ctx context.Context) ([]meta.User, error) {
 // DeleteUser refuses while the user has access keys, inline policies or
 // attached policies.
 func (s *Store) DeleteUser(ctx context.Context, name string) error {
-	return s.deleteOwner(ctx, meta.Owner{Kind: principal.OwnerUser, Name: name}, func(tx pgx.Tx, key string) (bool, error) {
+	return s.deleteOwner(ctx, meta.Owner{Kind: principal.OwnerUser, Name: name}, func(ctx context.Context, tx pgx.Tx, key string) (bool, error) {
 		return identityRowExists(ctx, tx, "SELECT 1 FROM iam_access_keys WHERE user_key = $1", key)
 	})
 }
@@ -279,7 +315,7 @@ func (s *Store) CreateRole(ctx context.Context, r meta.Role) error {
 	if r.Name == "" {
 		return invalidIdentity("empty role name")
 	}
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, "INSERT INTO iam_roles (name_key, "+roleColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 			nameKey(r.Name), r.Name, r.ID, r.Path, r.Description, r.TrustPolicy, r.MaxSessionDuration, r.Created)
 		return duplicateIsExists(err)
@@ -302,7 +338,7 @@ func (s *Store) UpdateRole(ctx context.Context, name string, fn func(*meta.Role)
 		return invalidIdentity("nil role update")
 	}
 	key := nameKey(name)
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		r, err := scanIdentity(tx.QueryRow(ctx, "SELECT "+roleColumns+" FROM iam_roles WHERE name_key = $1", key), scanRole)
 		if err != nil {
 			return err
@@ -338,7 +374,7 @@ func (s *Store) CreatePolicy(ctx context.Context, p meta.Policy) error {
 	if p.Name == "" {
 		return invalidIdentity("empty policy name")
 	}
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, "INSERT INTO iam_policies (name_key, "+policyColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 			nameKey(p.Name), p.Name, p.ID, p.Path, p.Description, p.Document, p.Created, p.Updated)
 		return duplicateIsExists(err)
@@ -374,7 +410,7 @@ func customerPolicyKey(arn string) (string, bool) {
 // by name and attachments by ARN, and errs towards a conflict.
 func (s *Store) DeletePolicy(ctx context.Context, name string) error {
 	key := nameKey(name)
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		found, err := identityRowExists(ctx, tx, "SELECT 1 FROM iam_policies WHERE name_key = $1", key)
 		if err != nil {
 			return err
@@ -407,7 +443,7 @@ func (s *Store) AttachPolicy(ctx context.Context, o meta.Owner, policyARN string
 	if k, ok := customerPolicyKey(policyARN); ok {
 		customer = &k
 	}
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		key, err := loadOwner(ctx, tx, o)
 		if err != nil {
 			return err
@@ -423,7 +459,7 @@ func (s *Store) DetachPolicy(ctx context.Context, o meta.Owner, policyARN string
 	if _, err := ownerTable(o); err != nil {
 		return err
 	}
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		key, err := loadOwner(ctx, tx, o)
 		if err != nil {
 			return err
@@ -438,7 +474,7 @@ func (s *Store) ListAttachedPolicies(ctx context.Context, o meta.Owner) ([]strin
 		return nil, err
 	}
 	var out []string
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.identityRead(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		key, err := loadOwner(ctx, tx, o)
 		if err != nil {
 			return err
@@ -484,7 +520,7 @@ func (s *Store) PutInlinePolicy(ctx context.Context, o meta.Owner, p meta.Inline
 	if _, err := ownerTable(o); err != nil {
 		return err
 	}
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		key, err := loadOwner(ctx, tx, o)
 		if err != nil {
 			return err
@@ -502,7 +538,7 @@ func (s *Store) GetInlinePolicy(ctx context.Context, o meta.Owner, name string) 
 		return meta.InlinePolicy{}, err
 	}
 	var out meta.InlinePolicy
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.identityRead(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		key, err := loadOwner(ctx, tx, o)
 		if err != nil {
 			return err
@@ -523,7 +559,7 @@ func (s *Store) ListInlinePolicies(ctx context.Context, o meta.Owner) ([]meta.In
 		return nil, err
 	}
 	var out []meta.InlinePolicy
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.identityRead(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		key, err := loadOwner(ctx, tx, o)
 		if err != nil {
 			return err
@@ -543,7 +579,7 @@ func (s *Store) DeleteInlinePolicy(ctx context.Context, o meta.Owner, name strin
 	if _, err := ownerTable(o); err != nil {
 		return err
 	}
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		key, err := loadOwner(ctx, tx, o)
 		if err != nil {
 			return err

@@ -40,7 +40,7 @@ func (s *Store) CreateAccessKey(ctx context.Context, k meta.AccessKey, maxPerUse
 		return err
 	}
 	userKey := nameKey(k.UserName)
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var userName, userID string
 		err := tx.QueryRow(ctx, "SELECT name, id FROM iam_users WHERE name_key = $1", userKey).Scan(&userName, &userID)
 		if errors.Is(err, pgx.ErrNoRows) || k.UserName == "" {
@@ -83,7 +83,7 @@ func (s *Store) GetAccessKey(ctx context.Context, id string) (meta.AccessKey, er
 // then by ID.
 func (s *Store) ListAccessKeys(ctx context.Context, userName string) ([]meta.AccessKey, error) {
 	var out []meta.AccessKey
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.identityRead(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		key, err := loadOwner(ctx, tx, meta.Owner{Kind: principal.OwnerUser, Name: userName})
 		if err != nil {
 			return err
@@ -106,7 +106,7 @@ func (s *Store) UpdateAccessKey(ctx context.Context, userName, id string, status
 	if err := checkKeyStatus(status); err != nil {
 		return err
 	}
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		return execIdentityFound(ctx, tx, "UPDATE iam_access_keys SET status = $3 WHERE "+userKeyCondition,
 			id, nameKey(userName), string(status))
 	})
@@ -119,7 +119,7 @@ func (s *Store) DeleteAccessKey(ctx context.Context, userName, id string, at tim
 	if at.IsZero() {
 		return invalidIdentity("zero deletion time")
 	}
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var uName, uID string
 		err := tx.QueryRow(ctx, `DELETE FROM iam_access_keys k USING iam_users u
 			WHERE k.`+userKeyCondition+` AND u.name_key = k.user_key
@@ -151,20 +151,18 @@ func (s *Store) DeleteAccessKeyTombstonesBefore(ctx context.Context, t time.Time
 	return s.sweepIdentities(ctx, "DELETE FROM iam_deleted_access_keys WHERE deleted < $1", t)
 }
 
-// sweepIdentities runs a DELETE of records older than t and returns how many went,
-// recording an identity change only when any did: the periodic sweeps
-// that find nothing must not make every node reload.
+// sweepIdentities runs a DELETE of records older than t and returns how
+// many went, recording an identity change only when any did: the
+// periodic sweeps that find nothing must not make every node reload.
 func (s *Store) sweepIdentities(ctx context.Context, sql string, t time.Time) (int, error) {
 	var n int
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.identityWriteIf(ctx, func(ctx context.Context, tx pgx.Tx) (bool, error) {
 		tag, err := tx.Exec(ctx, sql, t)
 		if err != nil {
-			return err
+			return false, err
 		}
-		if n = int(tag.RowsAffected()); n == 0 {
-			return nil
-		}
-		return changed(ctx, tx, ChangeIdentity)
+		n = int(tag.RowsAffected())
+		return n > 0, nil
 	})
 	if err != nil {
 		return 0, err

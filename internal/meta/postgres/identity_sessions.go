@@ -44,7 +44,7 @@ func (s *Store) PutSession(ctx context.Context, sess meta.Session) error {
 	if arns == nil {
 		arns = []string{} // the column is NOT NULL; pgx sends nil as NULL
 	}
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, "INSERT INTO sts_sessions ("+sessionColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 			sess.AccessKeyID, secretIn(sess.SealedSecret), secretIn(sess.TokenHash), string(sess.Kind), sess.ARN,
@@ -69,7 +69,7 @@ func (s *Store) TerminateSession(ctx context.Context, accessKeyID string, at tim
 	if at.IsZero() {
 		return invalidIdentity("zero termination time")
 	}
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		return execIdentityFound(ctx, tx, "UPDATE sts_sessions SET terminated_at = coalesce(terminated_at, $2) WHERE access_key_id = $1",
 			accessKeyID, at)
 	})
@@ -100,7 +100,7 @@ func (s *Store) ResealSecrets(ctx context.Context, reseal func(id string, sealed
 		{"iam_access_keys", "id"},
 		{"sts_sessions", "access_key_id"},
 	}
-	return s.identityWrite(ctx, func(tx pgx.Tx) error {
+	return s.identityWrite(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		for _, t := range tables {
 			// Read the whole table first: a connection cannot run an
 			// UPDATE while a result set is still open on it.
