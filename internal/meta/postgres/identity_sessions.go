@@ -108,14 +108,17 @@ func (s *Store) ResealSecrets(ctx context.Context, reseal func(id string, sealed
 			if err != nil {
 				return err
 			}
+			// One round trip for the table's updates, not one each.
+			batch := &pgx.Batch{}
 			for _, r := range recs {
 				next, err := reseal(r.id, r.secret)
 				if err != nil {
 					return err
 				}
-				if _, err := tx.Exec(ctx, "UPDATE "+t.table+" SET sealed_secret = $2 WHERE "+t.id+" = $1", r.id, secretIn(next)); err != nil {
-					return err
-				}
+				batch.Queue("UPDATE "+t.table+" SET sealed_secret = $2 WHERE "+t.id+" = $1", r.id, secretIn(next))
+			}
+			if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+				return err
 			}
 		}
 		return nil
