@@ -108,6 +108,9 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		}
 		// From here on the file's key is what SIGNET_ROOT_* would give.
 		cfg.RootAccessKeyID, cfg.RootSecret = rc.AccessKeyID, rc.Secret.Reveal()
+		if err := adoptAccount(cfg.DataDir, rc.AccountID); err != nil {
+			return nil, fmt.Errorf("root credentials: %w", err)
+		}
 	}
 	root, generated, err := loadRoot(cfg)
 	if err != nil {
