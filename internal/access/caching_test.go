@@ -26,7 +26,13 @@ func TestCachingOffReadsTheEngineEveryTime(t *testing.T) {
 	if _, err := f.keys.Lookup(bg, id); err != nil {
 		t.Fatalf("cached lookup: %v, want the cached key (the test needs the cache on to start with)", err)
 	}
+	if !f.store.Caching() {
+		t.Fatal("Caching() false before SetCaching(false)")
+	}
 	f.store.SetCaching(false)
+	if f.store.Caching() {
+		t.Fatal("Caching() true after SetCaching(false)")
+	}
 	if _, err := f.keys.Lookup(bg, id); !errors.Is(err, authn.ErrUnknownKey) {
 		t.Fatalf("lookup with caching off: %v, want ErrUnknownKey (the engine's truth)", err)
 	}

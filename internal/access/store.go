@@ -56,6 +56,13 @@ func (s *Store) Invalidate() { s.cache.invalidate() }
 // is back on.
 func (s *Store) SetCaching(on bool) { s.cache.setOff(!on) }
 
+// Caching reports whether the cache is on (SetCaching).
+func (s *Store) Caching() bool {
+	s.cache.mu.RLock()
+	defer s.cache.mu.RUnlock()
+	return !s.cache.off
+}
+
 // after runs a write and invalidates, whether or not it failed: a failed
 // write may still have changed something in a backend that is not fully
 // transactional, and a spurious miss costs only a lookup.

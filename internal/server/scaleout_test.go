@@ -61,10 +61,17 @@ func TestChangeFeedDrivesHealthAndDevClock(t *testing.T) {
 	if code, body := healthz(t, s.Handler()); code != 200 || body != "ok\n" {
 		t.Fatalf("/healthz with the feed up: %d %q", code, body)
 	}
+	if !s.store.Caching() {
+		t.Fatal("the identity cache is off with the feed up")
+	}
 	h.Health(false, "PostgreSQL change feed lost: connection refused")
 	code, body := healthz(t, s.Handler())
 	if code != 503 || body != "PostgreSQL change feed lost: connection refused\n" {
 		t.Fatalf("/healthz with the feed down: %d %q", code, body)
+	}
+	// Down, the node caches nothing: it may have missed any change.
+	if s.store.Caching() {
+		t.Fatal("the identity cache is on with the feed down")
 	}
 
 	// Another node advanced the clock: its offset is in the engine.
