@@ -274,7 +274,9 @@ func (a *API) advance(ctx context.Context, w http.ResponseWriter, body []byte) e
 	if err := a.cfg.ClockStore.SetDevClockOffset(ctx, shift+d); err != nil {
 		return err
 	}
-	a.cfg.Clock.TryAdvance(d)
+	// Absolute, not +d: a node of a shared engine may have applied the
+	// stored offset already, on hearing of its own change.
+	a.cfg.Clock.SetShift(shift + d)
 	v := a.clockView()
 	a.cfg.Logger.Info("dev clock advanced", "by", duration.Format(d), "offset", v.Offset, "now", v.Now)
 	writeJSON(w, http.StatusOK, v)

@@ -216,16 +216,10 @@ func (s *Server) syncDevClock() {
 // moveClockTo sets the dev clock's offset to d, forward or back (a reset
 // on another node), and reports whether it moved.
 func moveClockTo(s *Server, d time.Duration) bool {
-	shift := s.Clock.Shift()
-	switch {
-	case d == shift:
+	if d == s.Clock.Shift() {
 		return false
-	case d > shift:
-		s.Clock.TryAdvance(d - shift)
-	default:
-		s.Clock.Reset()
-		s.Clock.TryAdvance(d)
 	}
+	s.Clock.SetShift(d)
 	return true
 }
 

@@ -1,5 +1,6 @@
 // Package server is signet's composition root: the only package that wires
-// concrete engines (disk blobs, bolt metadata) to the API handlers.
+// concrete engines (disk blobs, bolt or PostgreSQL metadata) to the API
+// handlers.
 package server
 
 import (
