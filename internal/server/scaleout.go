@@ -150,7 +150,7 @@ func (s *Server) healthState() (bool, string) { return s.health.state() }
 func (s *Server) followChanges(feed changeFeed) {
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	s.stopFeed = func() { stop(); <-done }
+	s.stopFeed = func() { stop(); <-done; s.clockSyncs.Wait() }
 	go func() {
 		defer close(done)
 		err := feed.Follow(ctx, postgres.FeedHandlers{
@@ -167,7 +167,9 @@ func (s *Server) followChanges(feed changeFeed) {
 // changed applies a change another node (or this one) committed.
 func (s *Server) changed(kind string) {
 	if kind == postgres.ChangeDevClock {
-		s.syncDevClock()
+		// Not on the feed's goroutine: a slow read must not hold up
+		// its liveness checks, which bound how stale the cache can be.
+		s.clockSyncs.Go(s.syncDevClock)
 		return
 	}
 	// Identities, bucket policies and anything else cached: the cache
@@ -179,7 +181,7 @@ func (s *Server) changed(kind string) {
 // is unknown, so every cache goes and the dev clock is read again.
 func (s *Server) resetCaches() {
 	s.store.Invalidate()
-	s.syncDevClock()
+	s.clockSyncs.Go(s.syncDevClock)
 }
 
 // feedHealth turns the cache off while the feed is down, and /healthz
@@ -201,6 +203,10 @@ func (s *Server) syncDevClock() {
 	if !s.cfg.DevClock {
 		return
 	}
+	// One at a time, each reading under the lock: the last applied is
+	// the last read.
+	s.devClockMu.Lock()
+	defer s.devClockMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	d, err := s.devClock.DevClockOffset(ctx)

@@ -77,9 +77,11 @@ type Server struct {
 	// (nil on bolt: always ok), devClock where the dev clock's offset is
 	// read again when another node moves it, stopFeed ends the change
 	// feed.
-	health   *nodeHealth
-	devClock meta.DevClockStore
-	stopFeed func()
+	health     *nodeHealth
+	devClock   meta.DevClockStore
+	devClockMu sync.Mutex     // serialises syncDevClock
+	clockSyncs sync.WaitGroup // syncDevClock calls running
+	stopFeed   func()
 }
 
 // New opens the data directory, recovers from any crash, and builds the
