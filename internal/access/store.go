@@ -47,6 +47,22 @@ func NewStore(b Backend) *Store {
 // that learns of a change made elsewhere calls it too.
 func (s *Store) Invalidate() { s.cache.invalidate() }
 
+// SetCaching turns the cache on or off, dropping every entry either way.
+// A node sharing its engine with others turns it off while it cannot
+// hear of their changes (its change feed is down): every lookup then
+// asks the engine, which answers the truth or meta.ErrUnavailable,
+// never a value cached before a change the node may have missed. A
+// lookup that started while it was off never stores its result after it
+// is back on.
+func (s *Store) SetCaching(on bool) { s.cache.setOff(!on) }
+
+// Caching reports whether the cache is on (SetCaching).
+func (s *Store) Caching() bool {
+	s.cache.mu.RLock()
+	defer s.cache.mu.RUnlock()
+	return !s.cache.off
+}
+
 // after runs a write and invalidates, whether or not it failed: a failed
 // write may still have changed something in a backend that is not fully
 // transactional, and a spurious miss costs only a lookup.
@@ -171,6 +187,7 @@ func (s *Store) DeleteBucketPolicy(ctx context.Context, bucket string) error {
 type cache struct {
 	mu    sync.RWMutex
 	gen   uint64
+	off   bool // SetCaching(false): every get misses, every put is dropped
 	items map[string]any
 }
 
@@ -187,6 +204,16 @@ func (c *cache) invalidate() {
 	c.mu.Unlock()
 }
 
+// setOff turns the cache off or on, as a new generation: a read begun
+// under the other state cannot store its result.
+func (c *cache) setOff(off bool) {
+	c.mu.Lock()
+	c.gen++
+	c.off = off
+	clear(c.items)
+	c.mu.Unlock()
+}
+
 // get returns a cached value and the generation to store under on a miss.
 func (c *cache) get(key string) (any, uint64, bool) {
 	c.mu.RLock()
@@ -198,7 +225,7 @@ func (c *cache) get(key string) (any, uint64, bool) {
 
 func (c *cache) put(key string, gen uint64, v any) {
 	c.mu.Lock()
-	if c.gen == gen {
+	if c.gen == gen && !c.off {
 		if len(c.items) >= maxItems {
 			clear(c.items)
 		}

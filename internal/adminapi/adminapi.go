@@ -151,7 +151,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (a *API) Serve(w http.ResponseWriter, r *http.Request, res *authn.Result, body []byte, requestID string) {
 	if err := a.serve(w, r, res, body); err != nil {
 		var e *Error
-		if !errors.As(err, &e) {
+		if !errors.As(err, &e) && errors.Is(err, meta.ErrUnavailable) {
+			a.cfg.Logger.Warn("admin request: metadata engine unavailable", "err", err, "request_id", requestID)
+			e = errUnavailable
+		}
+		if e == nil {
 			a.cfg.Logger.Error("admin request failed", "err", err, "request_id", requestID)
 			e = &Error{Status: http.StatusInternalServerError, Code: "InternalError", Message: "the server failed to handle the request; see its log under request ID " + requestID}
 		}
@@ -219,6 +223,10 @@ func (a *API) authorize(r *http.Request, res *authn.Result, action string) error
 	// Every admin operation is authorised first, by its one name.
 	reqinfo.From(r.Context()).SetOperation(action)
 	if err := a.cfg.Authz.Authorize(r, res, "signet:"+action, "*"); err != nil {
+		if errors.Is(err, meta.ErrUnavailable) {
+			// No decision could be made: not a denial.
+			return err
+		}
 		reqinfo.From(r.Context()).SetDenied()
 		return &Error{Status: http.StatusForbidden, Code: "AccessDenied",
 			Message: "User: " + res.Principal.ARN + " is not authorized to perform: signet:" + action + " on resource: *"}
@@ -231,6 +239,11 @@ func (a *API) clockView() adminwire.Clock {
 	real := a.cfg.Clock.Base.Now().UTC()
 	return adminwire.Clock{Now: real.Add(shift), Real: real, Offset: duration.Format(shift), OffsetSeconds: int64(shift / time.Second), DevClock: a.cfg.DevClock}
 }
+
+// errUnavailable answers a call the metadata engine could not serve
+// because it cannot reach its database, as S3, IAM and STS do.
+var errUnavailable = &Error{Status: http.StatusServiceUnavailable, Code: "ServiceUnavailable",
+	Message: "the metadata database is unavailable; GET /healthz says why"}
 
 // errDevClockDisabled answers a move of the clock on a server started
 // without --dev-clock.
@@ -261,7 +274,9 @@ func (a *API) advance(ctx context.Context, w http.ResponseWriter, body []byte) e
 	if err := a.cfg.ClockStore.SetDevClockOffset(ctx, shift+d); err != nil {
 		return err
 	}
-	a.cfg.Clock.TryAdvance(d)
+	// Absolute, not +d: a node of a shared engine may have applied the
+	// stored offset already, on hearing of its own change.
+	a.cfg.Clock.SetShift(shift + d)
 	v := a.clockView()
 	a.cfg.Logger.Info("dev clock advanced", "by", duration.Format(d), "offset", v.Offset, "now", v.Now)
 	writeJSON(w, http.StatusOK, v)

@@ -39,12 +39,16 @@ type fakeAuthz struct {
 	mu    sync.Mutex
 	deny  map[string]bool
 	calls []string
+	err   error // when set, every answer
 }
 
 func (f *fakeAuthz) Authorize(_ *http.Request, _ *authn.Result, action, resource string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, action+" "+resource)
+	if f.err != nil {
+		return f.err
+	}
 	if f.deny[action] {
 		return errors.New("denied")
 	}

@@ -27,7 +27,10 @@ func (a *API) backup(w http.ResponseWriter, r *http.Request, res *authn.Result) 
 		return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: "include-sealing-key must be true or false, not " + v}
 	}
 	if a.cfg.Backup == nil {
-		return &Error{Status: http.StatusNotImplemented, Code: "NotImplemented", Message: "this server does not make backups"}
+		// Only the bolt engine makes hot backups (a snapshot of its one
+		// file); a PostgreSQL deployment is backed up with its own tools.
+		return &Error{Status: http.StatusNotImplemented, Code: "NotImplemented", Message: "this server does not make backups: " +
+			"its metadata is in PostgreSQL; back up the database with pg_dump, then copy the blob folder (--blobs)"}
 	}
 	w.Header().Set("Content-Type", adminwire.BackupContentType)
 	w.Header().Set("Cache-Control", "no-store")

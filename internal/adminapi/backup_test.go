@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"signet/internal/adminapi"
@@ -49,5 +50,10 @@ func TestBackup(t *testing.T) {
 
 	f.api = mustNew(t, adminapi.Config{Clock: f.clk, Store: f.store, Authz: f.authz})
 	delete(f.authz.deny, "signet:Backup")
-	wantError(t, f.do(t, "GET", "backup", ""), http.StatusNotImplemented, "NotImplemented")
+	// A server without hot backups (its metadata in PostgreSQL) says
+	// what to do instead.
+	e := wantError(t, f.do(t, "GET", "backup", ""), http.StatusNotImplemented, "NotImplemented")
+	if !strings.Contains(e.Error.Message, "pg_dump") || !strings.Contains(e.Error.Message, "blob folder") {
+		t.Errorf("501 message %q does not say to use pg_dump and copy the blob folder", e.Error.Message)
+	}
 }

@@ -34,6 +34,8 @@ var wallClockAllowed = []struct{ file, fn, use, why string }{
 	{"internal/cli/main.go", "Env.now", "Now", "the CLI's default clock when no test injects one; the CLI runs on the user's real time"},
 	{"internal/adminclient/client.go", "Client.send", "Now", "the admin client's default signing time, which the server checks against its real clock"},
 	{"bench/", "", "", "benchmark and load programs measure wall time; they judge no lifetime"},
+	{"internal/meta/postgres/postgres.go", "Store.run", "Sleep", "the backoff between retries of a transaction PostgreSQL aborted is a network delay"},
+	{"internal/meta/postgres/feed.go", "feed.run", "NewTimer", "the backoff between the change feed's connection attempts is a network delay"},
 }
 
 // wallClockUse is one reference to a wallClockFuncs function.

@@ -361,7 +361,7 @@ func (a *Authenticator) credential(ctx context.Context, id, token string) (*Cred
 		return nil, &Failure{Reason: ReasonUnknownAccessKey, Fields: []Field{{"AWSAccessKeyId", id}}}
 	}
 	if err != nil {
-		return nil, &Failure{Reason: ReasonInternal, Message: err.Error()}
+		return nil, &Failure{Reason: ReasonInternal, Message: err.Error(), Err: err}
 	}
 	temporary := cred.Temporary()
 	switch {

@@ -107,7 +107,14 @@ type Failure struct {
 	// request (for example the wrong-region message).
 	Message string
 	Fields  []Field
+	// Err is the cause of a ReasonInternal failure (a key store that
+	// could not answer), so that the API can tell an engine it cannot
+	// reach from any other fault.
+	Err error
 }
+
+// Unwrap returns the cause, if any.
+func (f *Failure) Unwrap() error { return f.Err }
 
 func (f *Failure) Error() string {
 	if f.Message != "" {

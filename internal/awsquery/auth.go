@@ -26,6 +26,11 @@ const (
 // STS answer with. service is "iam" or "sts" (it appears in the
 // wrong-scope message).
 func FromAuth(err error, service string) *Error {
+	// A key or session the engine could not look up is not an unknown
+	// one: the failure wraps the engine's error.
+	if IsUnavailable(err) {
+		return Unavailable()
+	}
 	var f *authn.Failure
 	if !errors.As(err, &f) {
 		return CodeInternalFailure.Err(http.StatusInternalServerError, msgInternalFailure)

@@ -15,6 +15,7 @@ import (
 
 	"signet/internal/errdoc"
 	"signet/internal/iam"
+	"signet/internal/meta"
 	"signet/internal/reqinfo"
 )
 
@@ -145,6 +146,7 @@ const (
 	CodeIncompleteSignature        Code = "IncompleteSignature"
 	CodeInvalidRequest             Code = "InvalidRequest"
 	CodeInternalFailure            Code = "InternalFailure"
+	CodeServiceUnavailable         Code = "ServiceUnavailable"
 )
 
 // Err is an error with code c, status and message.
@@ -200,6 +202,19 @@ func Errorf(code Code, format string, args ...any) *Error {
 var (
 	ErrMissingAction = CodeMissingAction.Err(http.StatusBadRequest, "Missing Action")
 )
+
+// MsgServiceUnavailable is the Query services' text for ServiceUnavailable.
+const MsgServiceUnavailable = "The request has failed due to a temporary failure of the server."
+
+// Unavailable is the answer of a node whose metadata engine cannot reach
+// its database (meta.ErrUnavailable): 503 ServiceUnavailable, a fault of
+// the server's that the caller may retry, never a guess.
+func Unavailable() *Error {
+	return CodeServiceUnavailable.Err(http.StatusServiceUnavailable, MsgServiceUnavailable)
+}
+
+// IsUnavailable reports whether err is, or wraps, meta.ErrUnavailable.
+func IsUnavailable(err error) bool { return errors.Is(err, meta.ErrUnavailable) }
 
 // InvalidAction is the error for an action a service does not have.
 func InvalidAction(action, version string) *Error {

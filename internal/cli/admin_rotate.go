@@ -2,12 +2,21 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	"signet/internal/config"
 	"signet/internal/server"
 )
+
+// errPostgresRotate refuses an offline rotation when SIGNET_META selects
+// the PostgreSQL engine: the rotation rewrites a bolt store in the data
+// directory, and the secrets in a shared database would stay sealed
+// under the old key.
+var errPostgresRotate = errors.New("rotate-sealing works offline on a bolt data directory, and " +
+	config.EnvMeta + " selects the PostgreSQL engine: a PostgreSQL deployment's sealing key cannot be rotated yet " +
+	"(keep the key file every node reads, --sealing-key-file, and back it up with pg_dump and the blob folder)")
 
 // keyRotateSealingCmd rotates the data directory's sealing key. Unlike
 // the other key verbs it calls no server: it works offline, on the data
@@ -39,7 +48,11 @@ before the rotation need the old key: keep a copy of it with them.`,
 			"signet admin key rotate-sealing --json",
 		},
 		runLocal: func(_ []string, o *adminOut) error {
-			dir := config.Default().DataDir
+			def := config.Default()
+			if engine, _, err := def.MetaEngine(); err == nil && engine == config.EnginePostgres {
+				return errPostgresRotate
+			}
+			dir := def.DataDir
 			if dataDir.set {
 				dir = dataDir.v
 			}

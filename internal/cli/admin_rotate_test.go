@@ -15,6 +15,22 @@ import (
 	"signet/internal/server"
 )
 
+// On the PostgreSQL engine (SIGNET_META) the offline rotation is
+// refused, saying why, without touching the data directory or echoing
+// the URL.
+func TestAdminKeyRotateSealingRefusesPostgreSQL(t *testing.T) {
+	isolateAWS(t)
+	dir := t.TempDir()
+	t.Setenv(config.EnvMeta, "postgres://signet:hunter2@db.example/signet")
+	code, out, errs := runAdminArgs("key", "rotate-sealing", "--data-dir", dir)
+	if code != 1 || out != "" || !strings.Contains(errs, "selects the PostgreSQL engine") || strings.Contains(errs, "hunter2") {
+		t.Errorf("rotate-sealing on PostgreSQL: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if names, _ := os.ReadDir(dir); len(names) != 0 {
+		t.Errorf("the refused rotation created %v", names)
+	}
+}
+
 // TestAdminKeyRotateSealing: the command refuses a data directory a
 // running server holds, saying to stop it; on a stopped server's it
 // replaces sealing.key, and the server starts again on the new key.

@@ -44,26 +44,27 @@ func TestServerRefusesANewerStore(t *testing.T) {
 	}
 }
 
-// --meta postgres://… (or SIGNET_META) is a usage error, exit 2, saying
-// the engine is not built yet, without echoing the URL's password; so is
-// an engine signet does not know.
-func TestServerRefusesMetaEnginesNotBuilt(t *testing.T) {
-	const url = "postgres://signet:hunter2@db.example:5432/signet"
-	check := func(name string, code int, out, errs, want string) {
+// --meta postgres://… (or SIGNET_META) selects the PostgreSQL engine: a
+// database that cannot be reached stops the start, exit 1, naming its
+// host and database but never the URL's password; an engine signet does
+// not know is a usage error, exit 2.
+func TestServerMetaEngines(t *testing.T) {
+	const url = "postgres://signet:hunter2@127.0.0.1:1/signet?sslmode=disable&connect_timeout=5"
+	check := func(name string, code int, out, errs string, wantCode int, want string) {
 		t.Helper()
-		if code != 2 || out != "" || !strings.Contains(errs, want) || strings.Contains(errs, "hunter2") {
-			t.Errorf("%s: code %d, stdout %q, stderr %q; want 2 and %q, without the password", name, code, out, errs, want)
+		if code != wantCode || out != "" || !strings.Contains(errs, want) || strings.Contains(errs, "hunter2") {
+			t.Errorf("%s: code %d, stdout %q, stderr %q; want %d and %q, without the password", name, code, out, errs, wantCode, want)
 		}
 	}
 	dir := t.TempDir()
 	code, out, errs := run("server", "--data-dir", dir, "--addr", "127.0.0.1:0", "--meta", url)
-	check("--meta", code, out, errs, "signet server: --meta postgres://…: the PostgreSQL metadata engine is not built yet (issue 18")
+	check("--meta", code, out, errs, 1, "signet server: metadata store (PostgreSQL 127.0.0.1:1/signet): meta: metadata database unavailable")
 	code, out, errs = run("server", "--data-dir", dir, "--addr", "127.0.0.1:0", "--meta", "etcd:hunter2")
-	check("--meta etcd:", code, out, errs, "--meta: want bolt:PATH")
+	check("--meta etcd:", code, out, errs, 2, "--meta: want bolt:PATH")
 	t.Setenv("SIGNET_META", url)
 	code, out, errs = run("server", "--data-dir", dir, "--addr", "127.0.0.1:0")
-	check("SIGNET_META", code, out, errs, "PostgreSQL metadata engine is not built yet")
+	check("SIGNET_META", code, out, errs, 1, "PostgreSQL 127.0.0.1:1/signet")
 	if _, err := os.Stat(filepath.Join(dir, "meta.db")); err == nil {
-		t.Errorf("a refused start created a store")
+		t.Errorf("a start on PostgreSQL created a bolt store")
 	}
 }

@@ -98,6 +98,20 @@ func (o *Offset) Reset() {
 	o.mu.Unlock()
 }
 
+// SetShift sets the offset to d, forward or back; a negative d is
+// ignored. It is how a node follows the offset another node of its
+// deployment stored (a reset there sends time back here too), and being
+// absolute it gives the same clock whichever of a move and the news of
+// it comes first.
+func (o *Offset) SetShift(d time.Duration) {
+	if d < 0 {
+		return
+	}
+	o.mu.Lock()
+	o.offset = d
+	o.mu.Unlock()
+}
+
 // Shift reports how far the clock has been moved forward.
 func (o *Offset) Shift() time.Duration {
 	o.mu.Lock()

@@ -65,3 +65,21 @@ func TestOffsetReset(t *testing.T) {
 		t.Fatalf("a reset clock must advance again: now %v", o.Now())
 	}
 }
+
+func TestOffsetSetShift(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	o := NewOffset(NewFake(t0))
+	o.SetShift(12 * time.Hour)
+	o.SetShift(12 * time.Hour) // twice is once: it is absolute
+	if o.Shift() != 12*time.Hour || !o.Now().Equal(t0.Add(12*time.Hour)) {
+		t.Fatalf("after SetShift(12h) twice: shift %v, now %v", o.Shift(), o.Now())
+	}
+	o.SetShift(time.Hour) // back, as a reset elsewhere sends it
+	if o.Shift() != time.Hour {
+		t.Fatalf("after SetShift(1h): shift %v", o.Shift())
+	}
+	o.SetShift(-time.Hour)
+	if o.Shift() != time.Hour {
+		t.Fatalf("a negative SetShift moved the clock to %v", o.Shift())
+	}
+}

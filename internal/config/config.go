@@ -71,7 +71,8 @@ type Config struct {
 	// in the data directory. It is read, never generated or written.
 	SealingKeyFile string
 	// Meta selects the metadata engine: "bolt:PATH", the embedded store
-	// in the file PATH. Empty is bolt:DATA-DIR/meta.db (MetaPath).
+	// in the file PATH, or a postgres:// URL, a PostgreSQL database that
+	// several nodes share. Empty is bolt:DATA-DIR/meta.db (MetaEngine).
 	Meta string
 	// Blobs is the folder holding object blobs, one that nodes sharing a
 	// metadata store may share. Empty is DATA-DIR/objects (BlobsDir).
@@ -262,7 +263,7 @@ func (c Config) Validate() error {
 	if c.DevClock && !c.DevClockForce && !loopback(c.Addr) {
 		return fmt.Errorf("--dev-clock is refused on the non-loopback address %q: listen on 127.0.0.1 or ::1, or add --dev-clock-force if you really want anyone who can reach it with admin credentials to move time", c.Addr)
 	}
-	if _, err := c.MetaPath(); err != nil {
+	if _, _, err := c.MetaEngine(); err != nil {
 		return err
 	}
 	if c.MetricsAddr != "" {
@@ -297,25 +298,48 @@ const (
 	BlobsFolder = "objects"
 )
 
-// MetaPath returns the file of the bolt metadata store --meta selects:
-// bolt:PATH, or DATA-DIR/meta.db when --meta is empty. A PostgreSQL URL
-// is refused for now, and its text is never echoed: it may hold a
-// password.
-func (c Config) MetaPath() (string, error) {
-	engine, path, found := strings.Cut(c.Meta, ":")
+// Metadata engines --meta selects (MetaEngine).
+const (
+	EngineBolt     = "bolt"
+	EnginePostgres = "postgres"
+)
+
+// MetaEngine returns the metadata engine --meta selects and where it is:
+// EngineBolt and the store's file (bolt:PATH, or DATA-DIR/meta.db when
+// --meta is empty), or EnginePostgres and the connection string (a
+// postgres:// or postgresql:// URL). Errors never echo --meta: a URL may
+// hold a password.
+func (c Config) MetaEngine() (engine, where string, err error) {
+	scheme, path, found := strings.Cut(c.Meta, ":")
 	switch {
 	case c.Meta == "":
-		return filepath.Join(c.DataDir, MetaFile), nil
-	case engine == "bolt" && path != "":
-		return path, nil
-	case engine == "bolt":
-		return "", errors.New("--meta bolt: needs the store's file, e.g. bolt:/var/lib/signet/meta.db")
-	case found && (strings.EqualFold(engine, "postgres") || strings.EqualFold(engine, "postgresql")):
-		return "", errors.New("--meta postgres://…: the PostgreSQL metadata engine is not built yet " +
-			"(issue 18, scale-out on PostgreSQL); use bolt:PATH, or leave --meta out for bolt:DATA-DIR/meta.db")
+		return EngineBolt, filepath.Join(c.DataDir, MetaFile), nil
+	case scheme == "bolt" && path != "":
+		return EngineBolt, path, nil
+	case scheme == "bolt":
+		return "", "", errors.New("--meta bolt: needs the store's file, e.g. bolt:/var/lib/signet/meta.db")
+	case found && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql")):
+		if !strings.HasPrefix(path, "//") {
+			return "", "", errors.New("--meta postgres: want a URL, postgres://USER@HOST:PORT/DATABASE")
+		}
+		return EnginePostgres, c.Meta, nil
 	default:
-		return "", errors.New("--meta: want bolt:PATH (the default is bolt:DATA-DIR/meta.db)")
+		return "", "", errors.New("--meta: want bolt:PATH (the default is bolt:DATA-DIR/meta.db) or postgres://USER@HOST:PORT/DATABASE")
 	}
+}
+
+// MetaPath returns the file of the bolt metadata store --meta selects:
+// bolt:PATH, or DATA-DIR/meta.db when --meta is empty. On the PostgreSQL
+// engine there is no file: that is an error, which never echoes the URL.
+func (c Config) MetaPath() (string, error) {
+	engine, where, err := c.MetaEngine()
+	if err != nil {
+		return "", err
+	}
+	if engine != EngineBolt {
+		return "", errors.New("--meta postgres://…: the metadata is in PostgreSQL, not in a file")
+	}
+	return where, nil
 }
 
 // BlobsDir returns the folder of object blobs: --blobs, or

@@ -94,9 +94,9 @@ func TestProxyAndCredentialFileEnvironment(t *testing.T) {
 	}
 }
 
-// --meta picks the bolt file (by default the data directory's meta.db),
-// refuses a PostgreSQL URL, not built yet, without echoing it (it may hold
-// a password), and refuses anything else.
+// --meta picks the bolt file (by default the data directory's meta.db) or
+// a PostgreSQL URL, which has no file (MetaPath says so without echoing
+// it: it may hold a password), and refuses anything else.
 func TestMetaPath(t *testing.T) {
 	for _, tc := range []struct {
 		meta, want, err string
@@ -105,9 +105,7 @@ func TestMetaPath(t *testing.T) {
 		{"bolt:/mnt/fast/meta.db", "/mnt/fast/meta.db", ""},
 		{"bolt:relative/meta.db", "relative/meta.db", ""},
 		{"bolt:", "", "--meta bolt: needs the store's file"},
-		{"postgres://signet:hunter2@db.example:5432/signet", "", "PostgreSQL metadata engine is not built yet (issue 18"},
-		{"postgresql://signet:hunter2@db.example/signet?sslmode=verify-full", "", "PostgreSQL metadata engine is not built yet (issue 18"},
-		{"POSTGRES://signet:hunter2@db.example/signet", "", "PostgreSQL metadata engine is not built yet (issue 18"},
+		{"postgres:hunter2", "", "--meta postgres: want a URL"},
 		{"sqlite:hunter2.db", "", "--meta: want bolt:PATH"},
 		{"/srv/data/meta.db", "", "--meta: want bolt:PATH"},
 	} {
@@ -125,6 +123,33 @@ func TestMetaPath(t *testing.T) {
 		} else if strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("--meta %q: the error echoes the secret: %v", tc.meta, err)
 		}
+	}
+}
+
+// A postgres:// or postgresql:// URL (any case) selects the PostgreSQL
+// engine, valid, with the URL as given; it has no file, and MetaPath's
+// error says so without echoing the URL.
+func TestMetaEnginePostgres(t *testing.T) {
+	for _, url := range []string{
+		"postgres://signet:hunter2@db.example:5432/signet",
+		"postgresql://signet:hunter2@db.example/signet?sslmode=verify-full",
+		"POSTGRES://signet:hunter2@db.example/signet",
+	} {
+		c := Config{Addr: "127.0.0.1:9000", DataDir: "/srv/data", Region: "us-east-1", LogLevel: "info", Meta: url}
+		engine, where, err := c.MetaEngine()
+		if err != nil || engine != EnginePostgres || where != url {
+			t.Errorf("MetaEngine(%q) = %q, %q, %v; want postgres and the URL", url, engine, where, err)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("Validate with --meta %q: %v", url, err)
+		}
+		if _, err := c.MetaPath(); err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("MetaPath with --meta %q: %v; want an error without the password", url, err)
+		}
+	}
+	engine, where, err := (Config{DataDir: "/srv/data"}).MetaEngine()
+	if err != nil || engine != EngineBolt || where != "/srv/data/meta.db" {
+		t.Errorf("default MetaEngine = %q, %q, %v", engine, where, err)
 	}
 }
 

@@ -27,6 +27,7 @@ const (
 	ServiceFailure             Code = "ServiceFailure"
 	InvalidAction              Code = "InvalidAction"
 	MissingAuthenticationToken Code = "MissingAuthenticationToken"
+	ServiceUnavailable         Code = "ServiceUnavailable"
 )
 
 // codes is the one table of IAM's codes: the status each is sent with,
@@ -44,6 +45,7 @@ var codes = awsquery.CodeTable[Code]{API: "IAM", Rows: map[Code]awsquery.CodeSpe
 	ServiceFailure:             {Status: http.StatusInternalServerError, Message: "The request processing has failed because of an unknown error, exception or failure.", When: "signet fails unexpectedly; the cause is logged with the request ID"},
 	InvalidAction:              {Status: http.StatusBadRequest, Message: "The action or operation requested is invalid.", When: "the action is not one signet serves, or the Version is not 2010-05-08"},
 	MissingAuthenticationToken: {Status: http.StatusForbidden, Message: "Request is missing Authentication Token", When: "the call is not signed"},
+	ServiceUnavailable:         {Status: http.StatusServiceUnavailable, Message: awsquery.MsgServiceUnavailable, When: "a node on the PostgreSQL engine cannot reach the database, or cannot vouch for its caches (its change feed is down), for anything the call needs: it refuses rather than guess"},
 }}
 
 // err is an error with code c, its status, and msg.

@@ -132,6 +132,10 @@ func (q *call) authorize(resource string) error {
 	if errors.As(err, &qe) {
 		return &deniedError{qe}
 	}
+	if awsquery.IsUnavailable(err) {
+		// No decision could be made: not a denial (wireError answers 503).
+		return err
+	}
 	q.h.log.Debug("iam: access denied", "request_id", q.c.RequestID, "action", q.c.Action, "resource", resource, "err", err)
 	return &deniedError{q.accessDenied(resource, true)}
 }
@@ -163,6 +167,10 @@ func (q *call) wireError(err error) *awsquery.Error {
 		if e, ok := q.domainError(de); ok {
 			return e
 		}
+	}
+	if awsquery.IsUnavailable(err) {
+		q.h.log.Warn("iam: metadata engine unavailable", "request_id", q.c.RequestID, "action", q.c.Action, "err", err)
+		return ServiceUnavailable.err(awsquery.MsgServiceUnavailable)
 	}
 	q.h.log.Error("iam: request failed", "request_id", q.c.RequestID, "action", q.c.Action, "err", err)
 	return ServiceFailure.err(codes.Rows[ServiceFailure].Message)

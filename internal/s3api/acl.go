@@ -439,8 +439,10 @@ func (a *API) formACL(r *http.Request, res *authn.Result, b *meta.Bucket, fields
 	if err != nil {
 		return nil, err
 	}
-	if stored != nil && a.cfg.Authz.Authorize(r, res, "s3:PutObjectAcl", arn(bucket, key, true)) != nil {
-		return nil, s3Err(codeAccessDenied)
+	if stored != nil {
+		if err := a.cfg.Authz.Authorize(r, res, "s3:PutObjectAcl", arn(bucket, key, true)); err != nil {
+			return nil, denial(err)
+		}
 	}
 	return stored, nil
 }

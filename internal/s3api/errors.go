@@ -101,6 +101,7 @@ const (
 	codePreconditionFailed
 	codeRequestTimeTooSkewed
 	codeRequestTimeout
+	codeServiceUnavailable
 	codeSignatureDoesNotMatch
 	codeUnexpectedContent
 	codeXAmzContentSHA256Mismatch
@@ -246,6 +247,8 @@ var codes = [codeCount]errSpec{
 		"a header-signed request's date is more than 15 minutes from the server's clock"},
 	codeRequestTimeout: {"RequestTimeout", 400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.",
 		"the request body sent nothing for the server's --body-idle-timeout"},
+	codeServiceUnavailable: {"ServiceUnavailable", 503, "Service is unable to handle request.",
+		"a node on the PostgreSQL engine cannot reach the database, or cannot vouch for its caches (its change feed is down), for anything the request needs: it refuses rather than guess"},
 	codeSignatureDoesNotMatch: {"SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
 		"the signature, or an aws-chunked chunk or trailer signature, differs from the one the server computes"},
 	codeUnexpectedContent: {"UnexpectedContent", 400, "This request does not support content",
@@ -437,6 +440,12 @@ func toAPIError(r *http.Request, err error) (e *apiError, ok bool) {
 	if errors.As(err, &ae) {
 		return ae, true
 	}
+	// Before the authentication failures: a key or session the engine
+	// could not look up is not an unknown key (authn.Failure wraps the
+	// cause).
+	if errors.Is(err, meta.ErrUnavailable) {
+		return s3Err(codeServiceUnavailable), true
+	}
 	var f *authn.Failure
 	if errors.As(err, &f) {
 		if e := failureError(r, f); e != nil {
@@ -477,6 +486,11 @@ func hostID(reqID string) string {
 // body.
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, reqID string, err error) {
 	e, ok := toAPIError(r, err)
+	if e.Code == codeServiceUnavailable {
+		a.log.LogAttrs(r.Context(), slog.LevelWarn, "s3api: metadata engine unavailable",
+			slog.String("request_id", reqID), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	}
 	if !ok {
 		a.log.LogAttrs(r.Context(), slog.LevelError, "s3api: internal error",
 			slog.String("request_id", reqID), slog.String("method", r.Method),

@@ -245,12 +245,12 @@ func (a *API) authorizePost(rq *request, post *postUpload) (sub *request, authzE
 	post.tags = tags
 	authzReq := withHeader(rq.r, mergeHeaders(rq.r.Header, post.header))
 	if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObject", arn(rq.bucket, post.key, true)); err != nil {
-		return nil, err, s3Err(codeAccessDenied)
+		return nil, err, denial(err)
 	}
 	// Tags on a write also need s3:PutObjectTagging, as on PutObject.
 	if len(tags) > 0 {
 		if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObjectTagging", arn(rq.bucket, post.key, true)); err != nil {
-			return nil, err, s3Err(codeAccessDenied)
+			return nil, err, denial(err)
 		}
 	}
 	// An ACL field means what the bucket's Object Ownership and Block
@@ -273,7 +273,7 @@ func (a *API) authorizePost(rq *request, post *postUpload) (sub *request, authzE
 		}
 		if stored != nil {
 			if err := a.cfg.Authz.Authorize(authzReq, post.res, "s3:PutObjectAcl", arn(rq.bucket, post.key, true)); err != nil {
-				return nil, err, s3Err(codeAccessDenied)
+				return nil, err, denial(err)
 			}
 		}
 		post.acl, post.aclChecked = stored, true

@@ -210,9 +210,19 @@ func (a *API) prepareFor(r *http.Request, readBody bool) prepared {
 			p.targetErr, p.err = missing, missing
 			return p
 		}
-		p.authzErr, p.err = err, s3Err(codeAccessDenied)
+		p.authzErr, p.err = err, denial(err)
 	}
 	return p
+}
+
+// denial answers an authoriser's refusal: AccessDenied, or, when the
+// policies could not be read at all (an engine cut off from its
+// database), the error itself, which is no decision and answers 503.
+func denial(err error) error {
+	if errors.Is(err, meta.ErrUnavailable) {
+		return err
+	}
+	return s3Err(codeAccessDenied)
 }
 
 // anonymousMissingBucket returns NoSuchBucket when an anonymous caller the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -86,6 +87,9 @@ func (g *deleteGate) release(ctx context.Context) error {
 // references, then the sealing key if includeSealingKey, then the
 // manifest. Blob deletions are held for the duration (deleteGate).
 func (s *Server) WriteBackup(ctx context.Context, w io.Writer, includeSealingKey bool) error {
+	if s.snapshots == nil {
+		return errors.New("backup: the metadata is in PostgreSQL; back up the database with pg_dump, then copy the blob folder")
+	}
 	keyPath := filepath.Join(s.cfg.DataDir, sealingKeyFile)
 	if s.cfg.SealingKeyFile != "" {
 		keyPath = s.cfg.SealingKeyFile

@@ -127,3 +127,40 @@ func TestSealingKeyFile(t *testing.T) {
 	}
 	srv.Close()
 }
+
+// The account a root credentials file names is the data directory's:
+// nodes sharing one metadata engine, each with a data directory of its
+// own and the same file, are one account. A data directory already of
+// another account is refused.
+func TestRootCredentialsFileNamesTheAccount(t *testing.T) {
+	creds := filepath.Join(t.TempDir(), "root-credentials.json")
+	const ak, sk, acct = "AKIAFROMCREDENTIALS1", "a-secret-from-a-credentials-file", "210987654321"
+	writeFile(t, creds, `{"account_id":"`+acct+`","access_key_id":"`+ak+`","secret_access_key":"`+sk+`"}`, 0o400)
+	for range 2 { // a new data directory, then the same one again
+		cfg := credCfg(t, t.TempDir())
+		cfg.RootCredentialsFile = creds
+		for range 2 {
+			srv, err := newServer(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := srv.Root()
+			srv.Close()
+			if root.AccountID != acct {
+				t.Fatalf("account %s, want %s from the credentials file", root.AccountID, acct)
+			}
+		}
+	}
+	// A data directory that is another account's.
+	cfg := credCfg(t, t.TempDir())
+	srv, err := newServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := srv.Root().AccountID
+	srv.Close()
+	cfg.RootCredentialsFile = creds
+	if _, err := newServer(cfg); err == nil || !strings.Contains(err.Error(), "belongs to account "+other) {
+		t.Fatalf("a data directory of account %s with a file naming %s: err %v, want a refusal", other, acct, err)
+	}
+}

@@ -163,6 +163,38 @@ func markRootShown(dataDir string) error {
 	return save(path, disk)
 }
 
+// adoptAccount makes account, from a root credentials file, the data
+// directory's account, so that nodes sharing one metadata engine, each
+// with its own data directory and the same credentials file, are one
+// account (ARNs name it). A data directory already bound to another
+// account is refused: its identities would name the wrong one. An empty
+// account (a file without one) changes nothing.
+func adoptAccount(dataDir, account string) error {
+	if account == "" {
+		return nil
+	}
+	path := filepath.Join(dataDir, rootFile)
+	var disk rootOnDisk
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return save(path, rootOnDisk{AccountID: account})
+	case err != nil:
+		return err
+	}
+	if err := json.Unmarshal(b, &disk); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	if disk.AccountID == "" {
+		disk.AccountID = account
+		return save(path, disk)
+	}
+	if disk.AccountID != account {
+		return fmt.Errorf("the root credentials file names account %s, but the data directory %s belongs to account %s", account, dataDir, disk.AccountID)
+	}
+	return nil
+}
+
 func save(path string, d rootOnDisk) error {
 	b, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {

@@ -93,7 +93,7 @@ func rotateSealingKey(ctx context.Context, dataDir string, hooks rotateHooks) (r
 	// Nothing is created in a directory that is not a server's.
 	for _, name := range []string{sealingKeyFile, "meta.db"} {
 		if _, err := os.Stat(filepath.Join(dataDir, name)); err != nil {
-			return rep, fmt.Errorf("%s has no %s: is it the server's data directory? (%v; a store moved out with --meta is not rotated here)", dataDir, name, err)
+			return rep, fmt.Errorf("%s has no %s: is it the server's data directory? (%v; a store moved out with --meta is not rotated here, and a PostgreSQL one not at all)", dataDir, name, err)
 		}
 	}
 	// A server started with --blobs keeps its blobs elsewhere, and a

@@ -1,5 +1,6 @@
 // Package server is signet's composition root: the only package that wires
-// concrete engines (disk blobs, bolt metadata) to the API handlers.
+// concrete engines (disk blobs, bolt or PostgreSQL metadata) to the API
+// handlers.
 package server
 
 import (
@@ -72,6 +73,15 @@ type Server struct {
 	// tally counts the requests in flight and holds the metrics (nil
 	// unless --metrics-addr or --metrics-on-main).
 	tally *tally
+	// On a shared engine (scaleout.go): health is what /healthz says
+	// (nil on bolt: always ok), devClock where the dev clock's offset is
+	// read again when another node moves it, stopFeed ends the change
+	// feed.
+	health     *nodeHealth
+	devClock   meta.DevClockStore
+	devClockMu sync.Mutex     // serialises syncDevClock
+	clockSyncs sync.WaitGroup // syncDevClock calls running
+	stopFeed   func()
 }
 
 // New opens the data directory, recovers from any crash, and builds the
@@ -101,26 +111,28 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		}
 		// From here on the file's key is what SIGNET_ROOT_* would give.
 		cfg.RootAccessKeyID, cfg.RootSecret = rc.AccessKeyID, rc.Secret.Reveal()
+		if err := adoptAccount(cfg.DataDir, rc.AccountID); err != nil {
+			return nil, fmt.Errorf("root credentials: %w", err)
+		}
 	}
 	root, generated, err := loadRoot(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("root credentials: %w", err)
 	}
-	// The metadata store and the blob folder are locked first: the disk
-	// engine clears in-flight temp files when it opens, which must never
-	// happen under another running server.
-	metaPath, _ := cfg.MetaPath() // Validate has checked it
-	bmd, err := bolt.Open(metaPath)
+	// The metadata store and (on bolt) the blob folder are locked first:
+	// the disk engine clears in-flight temp files when it opens, which
+	// must never happen under another running server; on a shared
+	// engine it clears only those older than the orphans' grace.
+	om, err := openMeta(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("metadata store: %w", err)
+		return nil, err
 	}
-	unlockBlobs, err := lockBlobs(cfg.BlobsDir())
-	if err != nil {
-		bmd.Close()
-		return nil, fmt.Errorf("object store: %w", err)
+	md := om.md
+	var diskOpts []disk.Option
+	if om.shared {
+		diskOpts = append(diskOpts, disk.KeepYoungTemp(base.Now(), orphanGrace))
 	}
-	md := &lockedStore{Store: bmd, unlockBlobs: unlockBlobs}
-	files, err := disk.Open(cfg.BlobsDir())
+	files, err := disk.Open(cfg.BlobsDir(), diskOpts...)
 	if err != nil {
 		md.Close()
 		return nil, fmt.Errorf("object store: %w", err)
@@ -154,21 +166,27 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		se.CachePlaintext(int64(cfg.DecryptedCacheMiB)<<20, sealed.DefaultCacheObject)
 		blobs = se
 	}
-	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base), gate: gate, snapshots: bmd, tally: &tally{}}
+	s := &Server{cfg: cfg, log: log, meta: md, blobs: blobs, root: root, newRoot: generated, Clock: clock.NewOffset(base), gate: gate, snapshots: om.bolt, tally: &tally{}, devClock: md}
 	if cfg.MetricsOn() {
 		s.tally.metrics = metrics.New(metrics.Config{LiveSessions: s.liveSessions})
-		md.SetCommitObserver(s.tally.metrics.ObserveCommitBatch)
+		if om.bolt != nil {
+			om.bolt.SetCommitObserver(s.tally.metrics.ObserveCommitBatch)
+		}
 	}
-	// lockBlobs made the blob folder this server's alone.
-	if n, young, err := collectOrphans(context.Background(), md, blobs, files, base.Now(), orphanGraceFor(true)); err != nil {
+	// On bolt, lockBlobs made the blob folder this server's alone.
+	if n, young, err := collectOrphans(context.Background(), md, blobs, files, base.Now(), orphanGraceFor(!om.shared)); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start-up recovery: %w", err)
 	} else if n > 0 || young > 0 {
 		log.Info("start-up recovery removed orphan blobs", "count", n, "kept_younger_than_grace", young)
 	}
-	if err := bindLegacyIDs(context.Background(), md, root.AccountID, log); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("start-up binding of identities to unique IDs: %w", err)
+	// Only an engine that ever held records from before unique IDs has
+	// any to bind.
+	if lb, ok := md.(meta.LegacyIDBinding); ok {
+		if err := bindLegacyIDs(context.Background(), lb, root.AccountID, log); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("start-up binding of identities to unique IDs: %w", err)
+		}
 	}
 	if err := s.resumeDevClock(context.Background(), md); err != nil {
 		s.Close()
@@ -182,6 +200,12 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	store := access.NewStore(md)
 	store.SetLogger(log)
 	s.store = store
+	if om.feed != nil {
+		// Until the change feed is up, nothing is cached: another node
+		// may change anything at any time.
+		s.health = &nodeHealth{why: "PostgreSQL change feed not connected yet"}
+		store.SetCaching(false)
+	}
 	rootCred := &authn.Credential{
 		AccessKeyID: root.AccessKeyID,
 		Secret:      root.Secret,
@@ -243,7 +267,11 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		s.Close()
 		return nil, err
 	}
-	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, ClockStore: md, Backup: s, Lifecycle: s, Logger: log})
+	var backups adminapi.Backuper
+	if om.bolt != nil {
+		backups = s // a hot backup is a bolt snapshot and the blobs
+	}
+	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, ClockStore: md, Backup: backups, Lifecycle: s, Logger: log})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -263,7 +291,10 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	if cfg.MetricsOnMain {
 		onMain = s.tally.metrics.Handler()
 	}
-	s.handler = withTrustedProxies(withRequest(routes(front, onMain), log, base, s.tally), trusted)
+	s.handler = withTrustedProxies(withRequest(routes(front, onMain, s.healthState), log, base, s.tally), trusted)
+	if om.feed != nil {
+		s.followChanges(om.feed)
+	}
 	return s, nil
 }
 
@@ -314,11 +345,13 @@ func (s *Server) InFlight() int64 { return s.tally.inFlight.Load() }
 // "./" or "//" with a redirect to the cleaned path, and in S3 those bytes
 // are part of the key ("a//b" and "../x" are keys of their own), so the
 // path must reach the S3 router exactly as sent.
-func routes(front, onMain http.Handler) http.Handler {
+func routes(front, onMain http.Handler, health func() (bool, string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" && r.URL.RawQuery == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			status, text := healthzText(health())
 			w.Header().Set("Content-Type", "text/plain")
-			io.WriteString(w, "ok\n")
+			w.WriteHeader(status)
+			io.WriteString(w, text)
 			return
 		}
 		if onMain != nil && r.URL.Path == metrics.MainPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
@@ -359,6 +392,9 @@ func (s *Server) Root() RootCredentials { return s.root }
 
 // Close releases the stores.
 func (s *Server) Close() error {
+	if s.stopFeed != nil {
+		s.stopFeed()
+	}
 	if s.stopSweep != nil {
 		s.stopSweep()
 		<-s.sweepDone
@@ -573,9 +609,8 @@ const drainTimeout = 10 * time.Second
 // logStart writes the start line: where the server listens and where its
 // data is, so an operator reading the log knows which server it is.
 func (s *Server) logStart(endpoint, metricsAddr string) {
-	metaPath, _ := s.cfg.MetaPath() // Validate has checked it
 	attrs := []any{"endpoint", endpoint, "version", Version, "region", s.cfg.Region,
-		"metadata", "bolt " + metaPath,
+		"metadata", describeMeta(s.cfg),
 		"blobs", "disk " + s.cfg.BlobsDir() + " (small objects inline in metadata)",
 		"data_dir", s.cfg.DataDir}
 	if metricsAddr != "" {

@@ -24,6 +24,7 @@ const (
 	MissingAction              Code = "MissingAction"
 	InvalidAction              Code = "InvalidAction"
 	MissingAuthenticationToken Code = "MissingAuthenticationToken"
+	ServiceUnavailable         Code = "ServiceUnavailable"
 )
 
 // codes is the one table of STS's codes: the status each is sent with,
@@ -38,6 +39,7 @@ var codes = awsquery.CodeTable[Code]{API: "STS", Rows: map[Code]awsquery.CodeSpe
 	MissingAction:              {Status: http.StatusBadRequest, Message: "The request is missing an action or a required parameter.", When: "the call names no Action"},
 	InvalidAction:              {Status: http.StatusBadRequest, Message: "The action or operation requested is invalid.", When: "the action is not one signet serves, or the Version is not 2011-06-15"},
 	MissingAuthenticationToken: {Status: http.StatusForbidden, Message: "Request is missing Authentication Token", When: "the call is not signed"},
+	ServiceUnavailable:         {Status: http.StatusServiceUnavailable, Message: awsquery.MsgServiceUnavailable, When: "a node on the PostgreSQL engine cannot reach the database, or cannot vouch for its caches (its change feed is down), for anything the call needs: it refuses rather than guess"},
 }}
 
 // err is an error with code c, its status, and msg.

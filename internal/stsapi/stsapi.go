@@ -347,6 +347,10 @@ func (h *handler) denial(ctx context.Context, c *awsquery.Call, err error, denie
 	if errors.As(err, &qe) {
 		return qe
 	}
+	if awsquery.IsUnavailable(err) {
+		// No decision could be made: not a denial (wireError answers 503).
+		return err
+	}
 	h.cfg.Logger.DebugContext(ctx, "sts call denied", "request_id", c.RequestID, "action", c.Action, "reason", err)
 	return denied
 }
@@ -401,6 +405,10 @@ func (h *handler) wireError(ctx context.Context, c *awsquery.Call, err error) *a
 		if e, ok := domainError(se); ok {
 			return e
 		}
+	}
+	if awsquery.IsUnavailable(err) {
+		h.cfg.Logger.WarnContext(ctx, "sts: metadata engine unavailable", "request_id", c.RequestID, "action", c.Action, "error", err)
+		return ServiceUnavailable.err(awsquery.MsgServiceUnavailable)
 	}
 	h.cfg.Logger.ErrorContext(ctx, "sts request failed", "request_id", c.RequestID, "action", c.Action, "error", err)
 	return internalFailure()

@@ -126,7 +126,7 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) 
 		if err == nil {
 			return nil
 		}
-		if retryable(err) && attempt < maxAttempts && ctx.Err() == nil {
+		if (retryable(err) || pgconn.SafeToRetry(err)) && attempt < maxAttempts && ctx.Err() == nil {
 			// Jittered backoff, growing: transactions that collided
 			// should not collide again in lockstep.
 			time.Sleep(time.Duration(rand.Int64N(int64(attempt)*int64(time.Millisecond)) + 1))
@@ -137,7 +137,10 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) 
 }
 
 // retryable reports a transaction PostgreSQL aborted for a serialisation
-// failure (40001) or a deadlock (40P01): running it again is correct.
+// failure (40001) or a deadlock (40P01): running it again is correct. So
+// is one that never reached the server (pgconn.SafeToRetry: a pooled
+// connection found dead before anything was sent, as after a restart of
+// PostgreSQL), which run also retries.
 func retryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
@@ -184,6 +187,7 @@ func unavailable(err error) bool {
 	return errors.As(err, &ce) || errors.As(err, &ne) || errors.As(err, &oe) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, pgconn.ErrConnClosed) ||
 		pgconn.Timeout(err)
 }
 

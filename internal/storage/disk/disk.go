@@ -13,8 +13,13 @@
 // directories, which keeps each directory small enough for fast lookups
 // without a second level.
 //
-// One root must be used by one Engine at a time: Open clears tmp/, which
-// would destroy the in-flight writes of another engine on the same root.
+// One root is used by one Engine at a time, unless every Engine on it
+// opens with KeepYoungTemp: Open clears tmp/, which would destroy the
+// in-flight writes of another engine on the same root. With
+// KeepYoungTemp it clears only what no write has touched for a grace
+// period, so nodes sharing one blob folder (on a file system they all
+// mount) keep each other's writes in flight, and rename-into-place stays
+// atomic, within one file system.
 package disk
 
 import (
@@ -53,6 +58,10 @@ type Engine struct {
 	tmp   string
 	newID func() storage.BlobID // a field so that tests can fix IDs
 
+	// keepYoung, when set, keeps temp files modified after it at Open
+	// (KeepYoungTemp).
+	keepYoung time.Time
+
 	mu sync.Mutex
 	// fanouts records the fan-out directories this Engine has made durable
 	// (created, and the creation fsynced in blobs/), so that only the first
@@ -74,9 +83,20 @@ type Option func(*Engine)
 // instead of the real file system. Tests use it to record and break them.
 func WithFS(fsys FS) Option { return func(e *Engine) { e.fs = fsys } }
 
+// KeepYoungTemp makes Open keep the temp files modified within grace
+// before now: on a blob folder several nodes share, a young one may be
+// another node's Put in flight (a Put writes its file continuously, and
+// a request body idle for long is cut), where an old one can only be a
+// crash's debris. now and the files' times must come from comparable
+// clocks; a generous grace absorbs their disagreement.
+func KeepYoungTemp(now time.Time, grace time.Duration) Option {
+	return func(e *Engine) { e.keepYoung = now.Add(-grace) }
+}
+
 // Open opens the engine rooted at root, creating root, blobs/ and tmp/
-// (mode 0700) as needed, and deletes everything in tmp/: those are Puts a
-// crash interrupted, which were never published.
+// (mode 0700) as needed, and deletes everything in tmp/ (with
+// KeepYoungTemp, everything old enough): those are Puts a crash
+// interrupted, which were never published.
 func Open(root string, opts ...Option) (*Engine, error) {
 	if root == "" {
 		return nil, errors.New("disk: empty root directory")
@@ -115,11 +135,26 @@ func Open(root string, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("disk: open: %w", err)
 	}
 	for _, ent := range entries {
+		if young, err := e.young(ent); err != nil || young {
+			continue // gone meanwhile, or perhaps another node's Put
+		}
 		if err := e.fs.RemoveAll(filepath.Join(e.tmp, ent.Name())); err != nil {
 			return nil, fmt.Errorf("disk: open: clearing tmp: %w", err)
 		}
 	}
 	return e, nil
+}
+
+// young reports whether a temp entry must be kept under KeepYoungTemp.
+func (e *Engine) young(ent fs.DirEntry) (bool, error) {
+	if e.keepYoung.IsZero() {
+		return false, nil
+	}
+	fi, err := ent.Info()
+	if err != nil {
+		return false, err
+	}
+	return fi.ModTime().After(e.keepYoung), nil
 }
 
 // Root returns the root directory.

@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"signet/internal/storage"
 	"signet/internal/storage/storagetest"
@@ -84,6 +86,77 @@ func TestOpenClearsTmp(t *testing.T) {
 	defer b.Close()
 	if got, _ := io.ReadAll(b); string(got) != "published" {
 		t.Fatalf("published blob reads %q", got)
+	}
+}
+
+// TestOpenKeepsYoungTempOnASharedRoot: with KeepYoungTemp, Open removes
+// only the temp files no write touched within the grace (a crash's
+// debris) and keeps younger ones, which may be another node's Put in
+// flight; and that Put still publishes.
+func TestOpenKeepsYoungTempOnASharedRoot(t *testing.T) {
+	root := t.TempDir()
+	other := mustOpen(t, root)
+	// The files' times are set relative to the machine's clock, which
+	// also stamps the in-flight Put's file below.
+	now := time.Now()
+	tmp := filepath.Join(root, "tmp")
+	ages := map[string]time.Duration{"put-old": 2 * time.Hour, "put-edge": time.Hour + time.Second, "put-young": time.Minute, "put-future": -time.Minute}
+	for name, age := range ages {
+		p := filepath.Join(tmp, name)
+		if err := os.WriteFile(p, []byte("half a blob"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, now.Add(-age), now.Add(-age)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another node's Put, in flight while this node opens: its temp file
+	// is written but not yet renamed into place.
+	pr, pw := io.Pipe()
+	type put struct {
+		id  storage.BlobID
+		err error
+	}
+	done := make(chan put, 1)
+	go func() {
+		id, _, err := other.Put(t.Context(), pr)
+		done <- put{id, err}
+	}()
+	if _, err := pw.Write([]byte("in flight ")); err != nil {
+		t.Fatal(err)
+	}
+	mustOpen(t, root, KeepYoungTemp(now, time.Hour))
+	var left []string
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	for _, name := range []string{"put-young", "put-future"} {
+		if !slices.Contains(left, name) {
+			t.Errorf("young temp file %s removed; left %v", name, left)
+		}
+	}
+	for _, name := range []string{"put-old", "put-edge"} {
+		if slices.Contains(left, name) {
+			t.Errorf("old temp file %s kept; left %v", name, left)
+		}
+	}
+	pw.Write([]byte("and done"))
+	pw.Close()
+	p := <-done
+	if p.err != nil {
+		t.Fatalf("the other node's Put failed after this node opened: %v", p.err)
+	}
+	b, err := other.Open(t.Context(), p.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if got, _ := io.ReadAll(b); string(got) != "in flight and done" {
+		t.Fatalf("the other node's blob reads %q", got)
 	}
 }
 
