@@ -1,8 +1,4 @@
-//go:build pgsoon
-
-// These tests run signet nodes on the PostgreSQL engine. The build tag
-// keeps them out until the engine implements every metadata method (its
-// object and identity halves land separately); drop it then.
+// These tests run signet nodes on the PostgreSQL engine.
 
 package server_test
 

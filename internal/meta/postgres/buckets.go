@@ -130,7 +130,10 @@ func (s *Store) CreateBucket(ctx context.Context, b meta.Bucket) error {
 	if b.Name == "" {
 		return badArg("empty bucket name")
 	}
-	return s.write(ctx, func(tx pgx.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, "INSERT INTO buckets (name, versioning, rec) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
 			b.Name, string(b.Versioning), encodeBucket(&b))
 		if err != nil {
@@ -145,7 +148,7 @@ func (s *Store) CreateBucket(ctx context.Context, b meta.Bucket) error {
 
 func (s *Store) GetBucket(ctx context.Context, name string) (meta.Bucket, error) {
 	var out meta.Bucket
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var v string
 		var rec []byte
 		err := tx.QueryRow(ctx, "SELECT versioning, rec FROM buckets WHERE name = $1", name).Scan(&v, &rec)
@@ -163,7 +166,7 @@ func (s *Store) GetBucket(ctx context.Context, name string) (meta.Bucket, error)
 
 func (s *Store) ListBuckets(ctx context.Context) ([]meta.Bucket, error) {
 	var out []meta.Bucket
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		out = nil
 		rows, err := tx.Query(ctx, "SELECT name, versioning, rec FROM buckets ORDER BY name")
 		if err != nil {
@@ -190,7 +193,10 @@ func (s *Store) ListBuckets(ctx context.Context) ([]meta.Bucket, error) {
 // UpdateBucket runs fn inside the transaction: a retry runs it again on
 // a fresh read of the record.
 func (s *Store) UpdateBucket(ctx context.Context, name string, fn func(*meta.Bucket) error) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		var v string
 		var rec []byte
 		err := tx.QueryRow(ctx, "SELECT versioning, rec FROM buckets WHERE name = $1", name).Scan(&v, &rec)
@@ -224,7 +230,10 @@ func (s *Store) UpdateBucket(ctx context.Context, name string, fn func(*meta.Buc
 // its completed-upload records and its documents with it.
 func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID, error) {
 	var freed []storage.BlobID
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		freed = nil
 		b, err := lookupBucket(ctx, tx, name)
 		if err != nil {
@@ -262,7 +271,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 }
 
 func (s *Store) PutBucketTags(ctx context.Context, name string, tags []meta.Tag) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var v string
 		var rec []byte
 		err := tx.QueryRow(ctx, "SELECT versioning, rec FROM buckets WHERE name = $1", name).Scan(&v, &rec)
@@ -288,7 +297,7 @@ func (s *Store) SetBucketVersioning(ctx context.Context, name string, v meta.Ver
 	if v != meta.VersioningEnabled && v != meta.VersioningSuspended {
 		return badArg("versioning state %q", v)
 	}
-	return s.write(ctx, func(tx pgx.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		b, err := lookupBucket(ctx, tx, name)
 		if err != nil {
 			return err
@@ -317,7 +326,10 @@ const (
 // setDoc sets (doc non-nil) or clears a bucket's document; a bucket
 // policy also changes what every node allows.
 func (s *Store) setDoc(ctx context.Context, col docColumn, name string, doc *string) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, "UPDATE buckets SET "+string(col)+" = $2 WHERE name = $1", name, doc)
 		if err != nil {
 			return err
@@ -341,7 +353,7 @@ func (s *Store) putDoc(ctx context.Context, col docColumn, name, doc, why string
 
 func (s *Store) getDoc(ctx context.Context, col docColumn, name string, errNone error) (string, error) {
 	var doc *string
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, "SELECT "+string(col)+" FROM buckets WHERE name = $1", name).Scan(&doc)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return meta.ErrNoSuchBucket
@@ -402,7 +414,7 @@ const (
 
 func (s *Store) getSetting(ctx context.Context, name string) ([]byte, error) {
 	var v []byte
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, "SELECT value FROM account_settings WHERE name = $1", name).Scan(&v)
 		if errors.Is(err, pgx.ErrNoRows) {
 			v = nil
@@ -416,7 +428,10 @@ func (s *Store) getSetting(ctx context.Context, name string) ([]byte, error) {
 // setSetting stores (v non-nil) or removes a setting and records a change
 // of the given kind, which every node's cache hears of.
 func (s *Store) setSetting(ctx context.Context, name string, v []byte, kind string) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		if v == nil {
 			_, err = tx.Exec(ctx, "DELETE FROM account_settings WHERE name = $1", name)
@@ -531,7 +546,7 @@ func (s *Store) WalkBlobs(ctx context.Context, fn func(storage.BlobID) error) er
 	after := ""
 	for {
 		var page []storage.BlobID
-		err := s.read(ctx, func(tx pgx.Tx) error {
+		err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			var err error
 			page, err = queryBlobs(ctx, tx, "SELECT blob FROM blob_refs WHERE blob > $1 ORDER BY blob LIMIT $2", after, walkPage)
 			return err

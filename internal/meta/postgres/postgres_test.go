@@ -74,7 +74,7 @@ func TestChangedNotifiesAtCommitOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	abort := errors.New("abort")
-	if err := s.write(ctx, func(tx pgx.Tx) error {
+	if err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if err := changed(ctx, tx, ChangeIdentity); err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func TestChangedNotifiesAtCommitOnly(t *testing.T) {
 	}); !errors.Is(err, abort) {
 		t.Fatalf("aborted write: %v", err)
 	}
-	if err := s.write(ctx, func(tx pgx.Tx) error { return changed(ctx, tx, ChangeIdentity) }); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error { return changed(ctx, tx, ChangeIdentity) }); err != nil {
 		t.Fatal(err)
 	}
 	n, err := l.WaitForNotification(ctx)

@@ -68,7 +68,7 @@ func (s *Store) CreateUpload(ctx context.Context, u meta.Upload) error {
 	if u.ID == "" {
 		return badArg("empty upload id")
 	}
-	return s.write(ctx, func(tx pgx.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		b, err := lookupBucket(ctx, tx, u.Bucket)
 		if err != nil {
 			return err
@@ -87,7 +87,7 @@ func (s *Store) CreateUpload(ctx context.Context, u meta.Upload) error {
 
 func (s *Store) GetUpload(ctx context.Context, bucket, key, uploadID string) (meta.Upload, error) {
 	var out meta.Upload
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
 		_, out, err = loadUpload(ctx, tx, bucket, key, uploadID)
 		return err
@@ -103,7 +103,7 @@ func (s *Store) PutPart(ctx context.Context, bucket, key, uploadID string, p met
 		return nil, err
 	}
 	var freed []storage.BlobID
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if _, _, err := loadUpload(ctx, tx, bucket, key, uploadID); err != nil {
 			return err
 		}
@@ -156,7 +156,7 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string, aft
 		return nil, false, badArg("negative max %d", max)
 	}
 	var out []meta.Part
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if _, _, err := loadUpload(ctx, tx, bucket, key, uploadID); err != nil {
 			return err
 		}
@@ -182,7 +182,7 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string, aft
 func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string, build meta.CompleteFunc, pre meta.Precondition) (meta.Object, []storage.BlobID, error) {
 	var obj meta.Object
 	var freed []storage.BlobID
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		b, u, err := loadUpload(ctx, tx, bucket, key, uploadID)
 		if err != nil {
 			return err
@@ -247,7 +247,7 @@ func recordCompletion(ctx context.Context, tx pgx.Tx, b bucketInfo, bucket, id s
 
 func (s *Store) GetCompletedUpload(ctx context.Context, bucket, key, uploadID string) (meta.CompletedUpload, error) {
 	var out meta.CompletedUpload
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		b, err := lookupBucket(ctx, tx, bucket)
 		if err != nil {
 			return err
@@ -275,7 +275,7 @@ func (s *Store) GetCompletedUpload(ctx context.Context, bucket, key, uploadID st
 
 func (s *Store) AbortUpload(ctx context.Context, bucket, key, uploadID string) ([]storage.BlobID, error) {
 	var freed []storage.BlobID
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if _, _, err := loadUpload(ctx, tx, bucket, key, uploadID); err != nil {
 			return err
 		}
