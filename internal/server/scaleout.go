@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -80,13 +79,7 @@ func openPostgres(dsn string) (openedMeta, error) {
 		// The engine's errors never quote the connection string.
 		return openedMeta{}, fmt.Errorf("metadata store (PostgreSQL %s): %w", describePostgres(dsn), err)
 	}
-	var engine any = pg
-	md, ok := engine.(metaEngine)
-	if !ok {
-		pg.Close()
-		return openedMeta{}, errors.New("metadata store: this build's PostgreSQL engine does not implement every metadata method yet")
-	}
-	return openedMeta{md: md, feed: pg, shared: true}, nil
+	return openedMeta{md: pg, feed: pg, shared: true}, nil
 }
 
 // describeMeta names the metadata engine for the start log line: the
