@@ -94,3 +94,32 @@ func TestChangedNotifiesAtCommitOnly(t *testing.T) {
 		t.Fatalf("notification %q, want identity:1", n.Payload)
 	}
 }
+
+// The first node binds the database to its account and sealing key;
+// nodes bringing the same are let in, any other is refused, and the
+// binding stays the first one's.
+func TestBindDeployment(t *testing.T) {
+	s, dsn := openTest(t)
+	ctx := context.Background()
+	check := []byte("hmac-of-the-sealing-key")
+	if err := s.BindDeployment(ctx, "123456789012", check); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if err := s2.BindDeployment(ctx, "123456789012", check); err != nil {
+		t.Fatalf("same account and key: %v", err)
+	}
+	if err := s2.BindDeployment(ctx, "999999999999", check); !errors.Is(err, ErrDeploymentMismatch) {
+		t.Fatalf("another account: %v, want ErrDeploymentMismatch", err)
+	}
+	if err := s2.BindDeployment(ctx, "123456789012", []byte("another-key's-hmac")); !errors.Is(err, ErrDeploymentMismatch) {
+		t.Fatalf("another sealing key: %v, want ErrDeploymentMismatch", err)
+	}
+	if err := s.BindDeployment(ctx, "123456789012", check); err != nil {
+		t.Fatalf("the first binding changed: %v", err)
+	}
+}
