@@ -263,8 +263,13 @@ func (c Config) Validate() error {
 	if c.DevClock && !c.DevClockForce && !loopback(c.Addr) {
 		return fmt.Errorf("--dev-clock is refused on the non-loopback address %q: listen on 127.0.0.1 or ::1, or add --dev-clock-force if you really want anyone who can reach it with admin credentials to move time", c.Addr)
 	}
-	if _, _, err := c.MetaEngine(); err != nil {
+	if engine, _, err := c.MetaEngine(); err != nil {
 		return err
+	} else if engine == EnginePostgres && (c.SealingKeyFile == "" || c.RootCredentialsFile == "") {
+		// Nodes sharing a database must seal with one key and answer
+		// for one account; a key or an account made up by each node's
+		// data directory would split the deployment.
+		return errors.New("--meta postgres:// needs --sealing-key-file and --root-credentials-file, the same files on every node: every node must seal secrets with one key and answer for one account")
 	}
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {

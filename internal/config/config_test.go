@@ -135,7 +135,8 @@ func TestMetaEnginePostgres(t *testing.T) {
 		"postgresql://signet:hunter2@db.example/signet?sslmode=verify-full",
 		"POSTGRES://signet:hunter2@db.example/signet",
 	} {
-		c := Config{Addr: "127.0.0.1:9000", DataDir: "/srv/data", Region: "us-east-1", LogLevel: "info", Meta: url}
+		c := Config{Addr: "127.0.0.1:9000", DataDir: "/srv/data", Region: "us-east-1", LogLevel: "info", Meta: url,
+			SealingKeyFile: "/etc/signet/sealing.key", RootCredentialsFile: "/etc/signet/root.json"}
 		engine, where, err := c.MetaEngine()
 		if err != nil || engine != EnginePostgres || where != url {
 			t.Errorf("MetaEngine(%q) = %q, %q, %v; want postgres and the URL", url, engine, where, err)
@@ -150,6 +151,31 @@ func TestMetaEnginePostgres(t *testing.T) {
 	engine, where, err := (Config{DataDir: "/srv/data"}).MetaEngine()
 	if err != nil || engine != EngineBolt || where != "/srv/data/meta.db" {
 		t.Errorf("default MetaEngine = %q, %q, %v", engine, where, err)
+	}
+}
+
+// Nodes sharing PostgreSQL must share a sealing key and an account, so
+// the engine needs both files; without either, Validate says so (and not
+// the URL).
+func TestPostgresNeedsSharedKeyAndAccount(t *testing.T) {
+	full := Config{Addr: "127.0.0.1:9000", DataDir: "/srv/data", Region: "us-east-1", LogLevel: "info",
+		Meta: "postgres://signet:hunter2@db.example/signet", SealingKeyFile: "/k", RootCredentialsFile: "/r"}
+	for name, c := range map[string]Config{
+		"no sealing key file":      func(c Config) Config { c.SealingKeyFile = ""; return c }(full),
+		"no root credentials file": func(c Config) Config { c.RootCredentialsFile = ""; return c }(full),
+		"neither, root key from env": func(c Config) Config {
+			c.SealingKeyFile, c.RootCredentialsFile = "", ""
+			c.RootAccessKeyID, c.RootSecret = "AKIAEXAMPLEROOT", "secret-secret"
+			return c
+		}(full),
+	} {
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "--sealing-key-file and --root-credentials-file") || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: Validate = %v", name, err)
+		}
+	}
+	if err := full.Validate(); err != nil {
+		t.Errorf("with both files: %v", err)
 	}
 }
 

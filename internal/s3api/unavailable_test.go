@@ -11,16 +11,16 @@ import (
 	"signet/internal/meta"
 )
 
-// cutOff is an engine error as the PostgreSQL engine returns it when the
+// errCutOff is an engine error as the PostgreSQL engine returns it when the
 // database cannot be reached.
-var cutOff = fmt.Errorf("%w: dial tcp 127.0.0.1:5432: connect: connection refused", meta.ErrUnavailable)
+var errCutOff = fmt.Errorf("%w: dial tcp 127.0.0.1:5432: connect: connection refused", meta.ErrUnavailable)
 
 // unreachableMeta is a metadata store whose object reads fail as an
 // engine cut off from its database fails.
 type unreachableMeta struct{ meta.Store }
 
 func (unreachableMeta) GetObject(context.Context, string, string) (meta.Object, error) {
-	return meta.Object{}, cutOff
+	return meta.Object{}, errCutOff
 }
 
 // checkUnavailable asserts S3's 503 ServiceUnavailable, with no trace of
@@ -50,7 +50,7 @@ func checkUnavailable(t *testing.T, what string, w interface {
 // InvalidAccessKeyId, SignatureDoesNotMatch or AccessDenied.
 func TestUnavailableKeyLookupIs503(t *testing.T) {
 	failed := func(*http.Request, string) (*authn.Result, error) {
-		return nil, &authn.Failure{Reason: authn.ReasonInternal, Message: cutOff.Error(), Err: cutOff}
+		return nil, &authn.Failure{Reason: authn.ReasonInternal, Message: errCutOff.Error(), Err: errCutOff}
 	}
 	e := newEnv(t, func(c *Config) { c.Auth = authFunc(failed) })
 	for _, target := range []string{"/b/k", "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20260301%2Fus-east-1%2Fs3%2Faws4_request", "/"} {
@@ -75,7 +75,7 @@ func TestUnavailableKeyLookupIs503(t *testing.T) {
 // AccessDenied.
 func TestUnavailablePoliciesAre503(t *testing.T) {
 	e := newEnv(t, func(c *Config) {
-		c.Authz = authzFunc(func(*http.Request, *authn.Result, string, string) error { return cutOff })
+		c.Authz = authzFunc(func(*http.Request, *authn.Result, string, string) error { return errCutOff })
 	})
 	w := e.do("GET", "/b/k", nil)
 	checkUnavailable(t, "GET with the policies unreadable", w, w.Body.String())

@@ -2,7 +2,8 @@ package server
 
 import (
 	"context"
-	"errors"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"net/url"
 	"strings"
@@ -44,6 +45,32 @@ type changeFeed interface {
 	Follow(ctx context.Context, h postgres.FeedHandlers) error
 }
 
+// deploymentBinder is an engine several nodes share, which records the
+// account and sealing key of the first node and refuses others
+// (postgres.Store.BindDeployment).
+type deploymentBinder interface {
+	BindDeployment(ctx context.Context, account string, sealingCheck []byte) error
+}
+
+// bindDeployment checks, on a shared engine, that this node answers for
+// the account and seals with the key the database was first used with,
+// before it serves or collects anything. The key itself never leaves the
+// node: the database keeps an HMAC of a fixed label under it.
+func bindDeployment(md metaEngine, account string, sealingKey []byte) error {
+	b, ok := md.(deploymentBinder)
+	if !ok {
+		return nil
+	}
+	mac := hmac.New(sha256.New, sealingKey)
+	mac.Write([]byte("signet deployment sealing key check"))
+	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	defer cancel()
+	if err := b.BindDeployment(ctx, account, mac.Sum(nil)); err != nil {
+		return fmt.Errorf("metadata store: %w (every node must use the same --sealing-key-file and --root-credentials-file)", err)
+	}
+	return nil
+}
+
 // openTimeout bounds connecting to PostgreSQL and migrating its schema
 // at start: a server that cannot reach its database says so rather than
 // hang.
@@ -80,13 +107,7 @@ func openPostgres(dsn string) (openedMeta, error) {
 		// The engine's errors never quote the connection string.
 		return openedMeta{}, fmt.Errorf("metadata store (PostgreSQL %s): %w", describePostgres(dsn), err)
 	}
-	var engine any = pg
-	md, ok := engine.(metaEngine)
-	if !ok {
-		pg.Close()
-		return openedMeta{}, errors.New("metadata store: this build's PostgreSQL engine does not implement every metadata method yet")
-	}
-	return openedMeta{md: md, feed: pg, shared: true}, nil
+	return openedMeta{md: pg, feed: pg, shared: true}, nil
 }
 
 // describeMeta names the metadata engine for the start log line: the

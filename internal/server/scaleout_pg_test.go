@@ -1,14 +1,11 @@
-//go:build pgsoon
-
-// These tests run signet nodes on the PostgreSQL engine. The build tag
-// keeps them out until the engine implements every metadata method (its
-// object and identity halves land separately); drop it then.
+// These tests run signet nodes on the PostgreSQL engine.
 
 package server_test
 
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -249,4 +246,35 @@ func TestNodeCutOffFromPostgreSQL(t *testing.T) {
 		XMLName xml.Name `xml:"ListUsersResponse"`
 	}
 	a.okCall(t, "iam", a.root(), &users, "Action", "ListUsers")
+}
+
+// A node that brings another sealing key or another account than the
+// deployment's is refused at start, before it serves or collects
+// anything: it would seal secrets the other nodes cannot open, or answer
+// with another account's ARNs.
+func TestNodeOfAnotherDeploymentRefused(t *testing.T) {
+	d := newPGDeployment(t)
+	d.node(t)
+	dir := t.TempDir()
+	otherKey, otherCreds := dir+"/other-sealing.key", dir+"/other-root.json"
+	writeFile(t, otherKey, strings.Repeat("a5", 32)+"\n", 0o600)
+	writeFile(t, otherCreds, `{"account_id":"210987654321","access_key_id":"AKIAOTHERROOTKEY0000","secret_access_key":"another-root-secret-here"}`, 0o600)
+	for name, files := range map[string][2]string{
+		"another sealing key": {d.creds, otherKey},
+		"another account":     {otherCreds, d.keyFile},
+	} {
+		cfg := config.Default()
+		cfg.Addr, cfg.DataDir, cfg.Region = "127.0.0.1:0", t.TempDir(), region
+		cfg.RootAccessKeyID, cfg.RootSecret = "", ""
+		cfg.Meta, cfg.Blobs = d.dsn, d.blobs
+		cfg.RootCredentialsFile, cfg.SealingKeyFile = files[0], files[1]
+		srv, err := server.New(cfg, slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), d.fake)
+		if err == nil {
+			srv.Close()
+			t.Fatalf("%s: the node started", name)
+		}
+		if !errors.Is(err, postgres.ErrDeploymentMismatch) || !strings.Contains(err.Error(), "--sealing-key-file") {
+			t.Errorf("%s: %v, want a deployment mismatch naming the files", name, err)
+		}
+	}
 }

@@ -152,6 +152,10 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		md.Close()
 		return nil, fmt.Errorf("sealing key: %w", err)
 	}
+	if err := bindDeployment(md, root.AccountID, sealingKey); err != nil {
+		md.Close()
+		return nil, err
+	}
 	// Every blob deletion goes through the gate, under the encryption, so
 	// a backup can hold them; a backup copies blobs as stored (sealed),
 	// from the gate.

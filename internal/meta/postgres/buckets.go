@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -110,9 +111,8 @@ type bucketInfo struct {
 
 func (b bucketInfo) versioned() bool { return b.versioning != meta.Unversioned }
 
-// lookupBucket reads a bucket's ID and state inside tx (ErrNoSuchBucket).
-// Under SERIALIZABLE the read also makes the transaction conflict with a
-// concurrent change of the bucket's versioning or its deletion.
+// lookupBucket reads a bucket's ID and state (ErrNoSuchBucket), for a
+// read; writes lock it (lockKey, lockBucket).
 func lookupBucket(ctx context.Context, tx querier, name string) (bucketInfo, error) {
 	var b bucketInfo
 	var v string
@@ -124,13 +124,71 @@ func lookupBucket(ctx context.Context, tx querier, name string) (bucketInfo, err
 	return b, err
 }
 
+// The locks of writeLocked's transactions. A write of one key takes its
+// key's advisory lock and its bucket's row FOR SHARE; DeleteBucket and
+// SetBucketVersioning, which depend on every key of the bucket, take the
+// row FOR UPDATE; a write of one upload locks the upload's row. All are
+// held to the end of the transaction, and each is taken before anything
+// the write depends on is read, so a READ COMMITTED statement after it
+// sees every write it waited for.
+
+// lockKey takes key's lock and the bucket's row FOR SHARE, and returns
+// the bucket (ErrNoSuchBucket) as it stands under that lock. The key's
+// lock comes first, in its own statement of one round trip (a batch):
+// the bucket's row is read after it is held.
+func lockKey(ctx context.Context, tx pgx.Tx, bucket, key string) (bucketInfo, error) {
+	batch := &pgx.Batch{}
+	batch.Queue("SELECT pg_advisory_xact_lock($1)", keyLockID(bucket, key))
+	batch.Queue("SELECT id, versioning FROM buckets WHERE name = $1 FOR SHARE", bucket)
+	br := tx.SendBatch(ctx, batch)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return bucketInfo{}, err
+	}
+	b, err := scanBucketInfo(br.QueryRow(), bucket)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return b, err
+}
+
+// lockBucket reads the bucket's row FOR UPDATE: no write of any of its
+// keys runs until this transaction ends.
+func lockBucket(ctx context.Context, tx pgx.Tx, name string) (bucketInfo, error) {
+	return scanBucketInfo(tx.QueryRow(ctx, "SELECT id, versioning FROM buckets WHERE name = $1 FOR UPDATE", name), name)
+}
+
+func scanBucketInfo(row pgx.Row, name string) (bucketInfo, error) {
+	var b bucketInfo
+	var v string
+	err := row.Scan(&b.id, &v)
+	if errors.Is(err, pgx.ErrNoRows) || name == "" {
+		return bucketInfo{}, meta.ErrNoSuchBucket
+	}
+	b.versioning = meta.Versioning(v)
+	return b, err
+}
+
+// keyLockID is the advisory lock of one key of one bucket: a 64-bit hash
+// of both. Two keys sharing a hash only wait for each other.
+func keyLockID(bucket, key string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(bucket))
+	h.Write([]byte{0})
+	h.Write([]byte(key))
+	return int64(h.Sum64())
+}
+
 // Buckets.
 
 func (s *Store) CreateBucket(ctx context.Context, b meta.Bucket) error {
 	if b.Name == "" {
 		return badArg("empty bucket name")
 	}
-	return s.write(ctx, func(tx pgx.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, "INSERT INTO buckets (name, versioning, rec) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
 			b.Name, string(b.Versioning), encodeBucket(&b))
 		if err != nil {
@@ -145,7 +203,7 @@ func (s *Store) CreateBucket(ctx context.Context, b meta.Bucket) error {
 
 func (s *Store) GetBucket(ctx context.Context, name string) (meta.Bucket, error) {
 	var out meta.Bucket
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var v string
 		var rec []byte
 		err := tx.QueryRow(ctx, "SELECT versioning, rec FROM buckets WHERE name = $1", name).Scan(&v, &rec)
@@ -163,7 +221,7 @@ func (s *Store) GetBucket(ctx context.Context, name string) (meta.Bucket, error)
 
 func (s *Store) ListBuckets(ctx context.Context) ([]meta.Bucket, error) {
 	var out []meta.Bucket
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		out = nil
 		rows, err := tx.Query(ctx, "SELECT name, versioning, rec FROM buckets ORDER BY name")
 		if err != nil {
@@ -190,7 +248,10 @@ func (s *Store) ListBuckets(ctx context.Context) ([]meta.Bucket, error) {
 // UpdateBucket runs fn inside the transaction: a retry runs it again on
 // a fresh read of the record.
 func (s *Store) UpdateBucket(ctx context.Context, name string, fn func(*meta.Bucket) error) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		var v string
 		var rec []byte
 		err := tx.QueryRow(ctx, "SELECT versioning, rec FROM buckets WHERE name = $1", name).Scan(&v, &rec)
@@ -224,9 +285,12 @@ func (s *Store) UpdateBucket(ctx context.Context, name string, fn func(*meta.Buc
 // its completed-upload records and its documents with it.
 func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID, error) {
 	var freed []storage.BlobID
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.writeLocked(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		freed = nil
-		b, err := lookupBucket(ctx, tx, name)
+		b, err := lockBucket(ctx, tx, name)
 		if err != nil {
 			return err
 		}
@@ -262,7 +326,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 }
 
 func (s *Store) PutBucketTags(ctx context.Context, name string, tags []meta.Tag) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var v string
 		var rec []byte
 		err := tx.QueryRow(ctx, "SELECT versioning, rec FROM buckets WHERE name = $1", name).Scan(&v, &rec)
@@ -288,8 +352,8 @@ func (s *Store) SetBucketVersioning(ctx context.Context, name string, v meta.Ver
 	if v != meta.VersioningEnabled && v != meta.VersioningSuspended {
 		return badArg("versioning state %q", v)
 	}
-	return s.write(ctx, func(tx pgx.Tx) error {
-		b, err := lookupBucket(ctx, tx, name)
+	return s.writeLocked(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		b, err := lockBucket(ctx, tx, name)
 		if err != nil {
 			return err
 		}
@@ -317,7 +381,10 @@ const (
 // setDoc sets (doc non-nil) or clears a bucket's document; a bucket
 // policy also changes what every node allows.
 func (s *Store) setDoc(ctx context.Context, col docColumn, name string, doc *string) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, "UPDATE buckets SET "+string(col)+" = $2 WHERE name = $1", name, doc)
 		if err != nil {
 			return err
@@ -341,7 +408,7 @@ func (s *Store) putDoc(ctx context.Context, col docColumn, name, doc, why string
 
 func (s *Store) getDoc(ctx context.Context, col docColumn, name string, errNone error) (string, error) {
 	var doc *string
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, "SELECT "+string(col)+" FROM buckets WHERE name = $1", name).Scan(&doc)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return meta.ErrNoSuchBucket
@@ -402,7 +469,7 @@ const (
 
 func (s *Store) getSetting(ctx context.Context, name string) ([]byte, error) {
 	var v []byte
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, "SELECT value FROM account_settings WHERE name = $1", name).Scan(&v)
 		if errors.Is(err, pgx.ErrNoRows) {
 			v = nil
@@ -416,7 +483,10 @@ func (s *Store) getSetting(ctx context.Context, name string) ([]byte, error) {
 // setSetting stores (v non-nil) or removes a setting and records a change
 // of the given kind, which every node's cache hears of.
 func (s *Store) setSetting(ctx context.Context, name string, v []byte, kind string) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		if v == nil {
 			_, err = tx.Exec(ctx, "DELETE FROM account_settings WHERE name = $1", name)
@@ -531,7 +601,7 @@ func (s *Store) WalkBlobs(ctx context.Context, fn func(storage.BlobID) error) er
 	after := ""
 	for {
 		var page []storage.BlobID
-		err := s.read(ctx, func(tx pgx.Tx) error {
+		err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			var err error
 			page, err = queryBlobs(ctx, tx, "SELECT blob FROM blob_refs WHERE blob > $1 ORDER BY blob LIMIT $2", after, walkPage)
 			return err

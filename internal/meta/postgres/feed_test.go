@@ -77,11 +77,11 @@ func TestFeedResetsThenHearsCommittedChanges(t *testing.T) {
 		t.Fatalf("events before %q: %q", got, skipped)
 	}
 	ctx := context.Background()
-	if err := s.write(ctx, func(tx pgx.Tx) error { return changed(ctx, tx, ChangeIdentity) }); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error { return changed(ctx, tx, ChangeIdentity) }); err != nil {
 		t.Fatal(err)
 	}
 	ev.await(t, "changed:"+ChangeIdentity)
-	if err := s.write(ctx, func(tx pgx.Tx) error { return changed(ctx, tx, ChangeDevClock) }); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error { return changed(ctx, tx, ChangeDevClock) }); err != nil {
 		t.Fatal(err)
 	}
 	if got, skipped := ev.await(t, "changed:"+ChangeDevClock); len(skipped) != 0 {

@@ -67,46 +67,15 @@ func (s *Store) identityWrite(ctx context.Context, fn func(ctx context.Context, 
 }
 
 // identityWriteIf runs fn as one write transaction that records an
-// identity change when fn succeeds and reports it changed something.
-//
-// Identity writes take turns, cluster-wide, on a lock of the change
-// table taken before anything else. Every one of them bumps the same
-// counter row, and of two SERIALIZABLE transactions that both bump it
-// the second to commit is aborted, at its very end, and retried: under
-// load (three stores putting sessions from 48 goroutines) some writes
-// used up their retries and failed. LOCK TABLE takes no snapshot, so as
-// the first statement it makes each identity write start after the one
-// before has committed, and the bump never conflicts. Identity writes
-// are few next to reads, which the nodes serve from their caches.
+// identity change when fn succeeds and reports it changed something;
+// identity writes take turns (writeChanging).
 func (s *Store) identityWriteIf(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) (bool, error)) error {
-	sctx, cancel := s.statementContext(ctx)
-	defer cancel()
-	return s.write(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(sctx, "LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE"); err != nil {
-			return err
-		}
-		did, err := fn(sctx, tx)
-		if err != nil || !did {
-			return err
-		}
-		return changed(sctx, tx, ChangeIdentity)
-	})
+	return s.writeChanging(ctx, ChangeIdentity, fn)
 }
 
 // identityRead runs fn in a read transaction.
 func (s *Store) identityRead(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
-	sctx, cancel := s.statementContext(ctx)
-	defer cancel()
-	return s.read(ctx, func(tx pgx.Tx) error { return fn(sctx, tx) })
-}
-
-// statementContext bounds the statements of one call by the engine's
-// operation timeout, as Store.run bounds BEGIN and COMMIT: a database
-// that stops answering mid-transaction, or a lock never granted, ends
-// as meta.ErrUnavailable instead of a request that hangs. The caller's
-// own ctx still goes to Store.run, which tells its cancellation apart.
-func (s *Store) statementContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, s.opTimeout)
+	return s.read(ctx, fn)
 }
 
 // readIdentity runs one single-row query in a read transaction; no row is

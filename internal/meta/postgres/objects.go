@@ -84,8 +84,8 @@ func (s *Store) PutObject(ctx context.Context, obj meta.Object, pre meta.Precond
 		return nil, err
 	}
 	var freed []storage.BlobID
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		b, err := lookupBucket(ctx, tx, obj.Bucket)
+	err := s.writeLocked(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		b, err := lockKey(ctx, tx, obj.Bucket, obj.Key)
 		if err != nil {
 			return err
 		}
@@ -233,8 +233,8 @@ func (s *Store) PutObjectVersionTags(ctx context.Context, bucket, key, versionID
 // rewriteCurrent changes key's current object with fn, in place: its
 // blobs are the same before and after.
 func (s *Store) rewriteCurrent(ctx context.Context, bucket, key string, fn func(*meta.Object)) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
-		b, err := lookupBucket(ctx, tx, bucket)
+	return s.writeLocked(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		b, err := lockKey(ctx, tx, bucket, key)
 		if err != nil {
 			return err
 		}
@@ -298,8 +298,8 @@ func findVersion(ctx context.Context, tx querier, b bucketInfo, key, versionID s
 
 // rewriteVersion changes one version of key with fn, in place.
 func (s *Store) rewriteVersion(ctx context.Context, bucket, key, versionID string, fn func(*meta.Object)) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
-		b, err := lookupBucket(ctx, tx, bucket)
+	return s.writeLocked(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		b, err := lockKey(ctx, tx, bucket, key)
 		if err != nil {
 			return err
 		}
@@ -321,9 +321,9 @@ func (s *Store) rewriteVersion(ctx context.Context, bucket, key, versionID strin
 // bucket deleting is PutDeleteMarker.
 func (s *Store) DeleteObject(ctx context.Context, bucket, key string) ([]storage.BlobID, error) {
 	var freed []storage.BlobID
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.writeLocked(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		freed = nil
-		b, err := lookupBucket(ctx, tx, bucket)
+		b, err := lockKey(ctx, tx, bucket, key)
 		if err != nil {
 			return err
 		}
@@ -351,8 +351,8 @@ func (s *Store) PutDeleteMarker(ctx context.Context, bucket, key, markerID strin
 		return nil, err
 	}
 	var freed []storage.BlobID
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		b, err := lookupBucket(ctx, tx, bucket)
+	err := s.writeLocked(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		b, err := lockKey(ctx, tx, bucket, key)
 		if err != nil {
 			return err
 		}
@@ -405,8 +405,8 @@ func (s *Store) GetObjectVersion(ctx context.Context, bucket, key, versionID str
 func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (meta.Object, []storage.BlobID, error) {
 	var gone meta.Object
 	var freed []storage.BlobID
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		b, err := lookupBucket(ctx, tx, bucket)
+	err := s.writeLocked(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		b, err := lockKey(ctx, tx, bucket, key)
 		if err != nil {
 			return err
 		}

@@ -50,6 +50,9 @@ type Store struct {
 	connCfg   *pgx.ConnConfig // for the change feed's own connection
 	opTimeout time.Duration
 	closed    atomic.Bool
+	// retries counts transactions run again after PostgreSQL aborted
+	// them (serialisation failure, deadlock, a dead pooled connection).
+	retries atomic.Int64
 }
 
 // Open connects to the database at dsn (a postgres:// URL or key=value
@@ -100,18 +103,36 @@ func (s *Store) Close() error {
 // write runs fn in a SERIALIZABLE transaction, again from the start
 // (fn must be safe to repeat) when PostgreSQL aborts it for a
 // serialisation failure or a deadlock. fn's own errors come back
-// unchanged; the database's own are wrapped by dbErr.
-func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
+// unchanged; the database's own are wrapped by dbErr. fn's ctx is the
+// call's, bounded by the store's operation timeout: fn runs every
+// statement under it, so a database that stops answering mid-transaction
+// ends as meta.ErrUnavailable instead of a request that hangs.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
+}
+
+// writeLocked runs fn in a READ COMMITTED transaction whose first
+// statements take the locks that order it against the writes it could
+// collide with (lockKey, lockBucket, lockUpload): each later statement
+// then reads what those writes committed. Object and upload writes run
+// so, not SERIALIZABLE: their predicate locks on the objects index are
+// kept per page, and PUTs of neighbouring new keys (the common case of
+// many writers) land on one index page, so under SERIALIZABLE they
+// abort each other and exhaust their retries (measured: 500s under 48
+// writers on three nodes). Every object write names its key, so a lock
+// per key gives the same answers without those false conflicts. A
+// deadlock (40P01) is retried as in write.
+func (s *Store) writeLocked(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, fn)
 }
 
 // read runs fn in a read-only REPEATABLE READ transaction: one snapshot
 // for every statement of fn.
-func (s *Store) read(ctx context.Context, fn func(tx pgx.Tx) error) error {
+func (s *Store) read(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
 }
 
-func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
+func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	if s.closed.Load() {
 		return meta.ErrClosed
 	}
@@ -122,13 +143,14 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) 
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
-		err := pgx.BeginTxFunc(ctx, s.pool, opts, fn)
+		err := pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error { return fn(ctx, tx) })
 		if err == nil {
 			return nil
 		}
 		if (retryable(err) || pgconn.SafeToRetry(err)) && attempt < maxAttempts && ctx.Err() == nil {
 			// Jittered backoff, growing: transactions that collided
 			// should not collide again in lockstep.
+			s.retries.Add(1)
 			time.Sleep(time.Duration(rand.Int64N(int64(attempt)*int64(time.Millisecond)) + 1))
 			continue
 		}
@@ -200,8 +222,43 @@ const (
 	ChangeDevClock = "devclock"
 )
 
+// writeChanging runs fn as one write transaction that records a change
+// of kind when fn succeeds and reports it changed something.
+//
+// Such writes take turns, cluster-wide, on a lock of the change table
+// taken before anything else. Every one of them bumps a counter row of
+// that table, and of two SERIALIZABLE transactions that both bump it the
+// second to commit is aborted, at its very end, and retried: under load
+// (three stores putting sessions from 48 goroutines) some writes used up
+// their retries and failed. LOCK TABLE takes no snapshot, so as the first
+// statement it makes each such write start after the one before has
+// committed, and the bump never conflicts. These writes (identities,
+// bucket settings, the dev clock) are few next to reads, which the nodes
+// serve from their caches, and next to object writes, which do not take
+// the lock.
+func (s *Store) writeChanging(ctx context.Context, kind string, fn func(ctx context.Context, tx pgx.Tx) (bool, error)) error {
+	return s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
+		did, err := fn(ctx, tx)
+		if err != nil || !did {
+			return err
+		}
+		return changed(ctx, tx, kind)
+	})
+}
+
+// lockChanges is the first statement of every write that records a
+// change (writeChanging says why).
+func lockChanges(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, "LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE")
+	return err
+}
+
 // changed records, inside tx, a change of the given kind: every node's
 // feed hears of it when tx commits (never before, never if it aborts).
+// tx must have begun with lockChanges.
 func changed(ctx context.Context, tx pgx.Tx, kind string) error {
 	_, err := tx.Exec(ctx, "SELECT signet_changed($1)", kind)
 	return err

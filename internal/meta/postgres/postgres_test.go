@@ -74,7 +74,7 @@ func TestChangedNotifiesAtCommitOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	abort := errors.New("abort")
-	if err := s.write(ctx, func(tx pgx.Tx) error {
+	if err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if err := changed(ctx, tx, ChangeIdentity); err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func TestChangedNotifiesAtCommitOnly(t *testing.T) {
 	}); !errors.Is(err, abort) {
 		t.Fatalf("aborted write: %v", err)
 	}
-	if err := s.write(ctx, func(tx pgx.Tx) error { return changed(ctx, tx, ChangeIdentity) }); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error { return changed(ctx, tx, ChangeIdentity) }); err != nil {
 		t.Fatal(err)
 	}
 	n, err := l.WaitForNotification(ctx)
@@ -92,5 +92,34 @@ func TestChangedNotifiesAtCommitOnly(t *testing.T) {
 	// The aborted change never counted: the first announced is 1.
 	if n.Payload != "identity:1" {
 		t.Fatalf("notification %q, want identity:1", n.Payload)
+	}
+}
+
+// The first node binds the database to its account and sealing key;
+// nodes bringing the same are let in, any other is refused, and the
+// binding stays the first one's.
+func TestBindDeployment(t *testing.T) {
+	s, dsn := openTest(t)
+	ctx := context.Background()
+	check := []byte("hmac-of-the-sealing-key")
+	if err := s.BindDeployment(ctx, "123456789012", check); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if err := s2.BindDeployment(ctx, "123456789012", check); err != nil {
+		t.Fatalf("same account and key: %v", err)
+	}
+	if err := s2.BindDeployment(ctx, "999999999999", check); !errors.Is(err, ErrDeploymentMismatch) {
+		t.Fatalf("another account: %v, want ErrDeploymentMismatch", err)
+	}
+	if err := s2.BindDeployment(ctx, "123456789012", []byte("another-key's-hmac")); !errors.Is(err, ErrDeploymentMismatch) {
+		t.Fatalf("another sealing key: %v, want ErrDeploymentMismatch", err)
+	}
+	if err := s.BindDeployment(ctx, "123456789012", check); err != nil {
+		t.Fatalf("the first binding changed: %v", err)
 	}
 }

@@ -30,7 +30,7 @@ func TestCallsAcrossARestart(t *testing.T) {
 		var mu sync.Mutex
 		for range 8 { // at once: several pooled connections
 			wg.Go(func() {
-				err := s.write(ctx, func(tx pgx.Tx) error { return changed(ctx, tx, ChangeDevClock) })
+				err := s.write(ctx, func(ctx context.Context, tx pgx.Tx) error { return changed(ctx, tx, ChangeDevClock) })
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {

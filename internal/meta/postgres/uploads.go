@@ -49,6 +49,26 @@ func loadUpload(ctx context.Context, tx pgx.Tx, bucket, key, id string) (bucketI
 	return b, u, err
 }
 
+// lockUpload is loadUpload for a write: it takes the key's lock and the
+// bucket's row (lockKey), then the upload's row FOR UPDATE, so a part, a
+// completion and an abort of one upload run one after another.
+func lockUpload(ctx context.Context, tx pgx.Tx, bucket, key, id string) (bucketInfo, meta.Upload, error) {
+	b, err := lockKey(ctx, tx, bucket, key)
+	if err != nil {
+		return b, meta.Upload{}, err
+	}
+	var rec []byte
+	err = tx.QueryRow(ctx, "SELECT rec FROM uploads WHERE id = $1 AND bucket_id = $2 AND key = $3 FOR UPDATE", id, b.id, []byte(key)).Scan(&rec)
+	if errors.Is(err, pgx.ErrNoRows) || id == "" {
+		return b, meta.Upload{}, meta.ErrNoSuchUpload
+	}
+	if err != nil {
+		return b, meta.Upload{}, err
+	}
+	u, err := decodeUpload(bucket, key, id, rec)
+	return b, u, err
+}
+
 // dropUpload deletes an upload and its parts, releasing their blobs.
 func dropUpload(ctx context.Context, tx pgx.Tx, id string, freed []storage.BlobID) ([]storage.BlobID, error) {
 	blobs, err := queryBlobs(ctx, tx, "DELETE FROM parts WHERE upload_id = $1 RETURNING blob", id)
@@ -68,8 +88,8 @@ func (s *Store) CreateUpload(ctx context.Context, u meta.Upload) error {
 	if u.ID == "" {
 		return badArg("empty upload id")
 	}
-	return s.write(ctx, func(tx pgx.Tx) error {
-		b, err := lookupBucket(ctx, tx, u.Bucket)
+	return s.writeLocked(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		b, err := lockKey(ctx, tx, u.Bucket, u.Key)
 		if err != nil {
 			return err
 		}
@@ -87,7 +107,7 @@ func (s *Store) CreateUpload(ctx context.Context, u meta.Upload) error {
 
 func (s *Store) GetUpload(ctx context.Context, bucket, key, uploadID string) (meta.Upload, error) {
 	var out meta.Upload
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
 		_, out, err = loadUpload(ctx, tx, bucket, key, uploadID)
 		return err
@@ -103,8 +123,8 @@ func (s *Store) PutPart(ctx context.Context, bucket, key, uploadID string, p met
 		return nil, err
 	}
 	var freed []storage.BlobID
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		if _, _, err := loadUpload(ctx, tx, bucket, key, uploadID); err != nil {
+	err := s.writeLocked(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, _, err := lockUpload(ctx, tx, bucket, key, uploadID); err != nil {
 			return err
 		}
 		if err := ref(ctx, tx, []storage.BlobID{p.Blob}); err != nil {
@@ -156,7 +176,7 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string, aft
 		return nil, false, badArg("negative max %d", max)
 	}
 	var out []meta.Part
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if _, _, err := loadUpload(ctx, tx, bucket, key, uploadID); err != nil {
 			return err
 		}
@@ -182,8 +202,8 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string, aft
 func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string, build meta.CompleteFunc, pre meta.Precondition) (meta.Object, []storage.BlobID, error) {
 	var obj meta.Object
 	var freed []storage.BlobID
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		b, u, err := loadUpload(ctx, tx, bucket, key, uploadID)
+	err := s.writeLocked(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		b, u, err := lockUpload(ctx, tx, bucket, key, uploadID)
 		if err != nil {
 			return err
 		}
@@ -247,7 +267,7 @@ func recordCompletion(ctx context.Context, tx pgx.Tx, b bucketInfo, bucket, id s
 
 func (s *Store) GetCompletedUpload(ctx context.Context, bucket, key, uploadID string) (meta.CompletedUpload, error) {
 	var out meta.CompletedUpload
-	err := s.read(ctx, func(tx pgx.Tx) error {
+	err := s.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		b, err := lookupBucket(ctx, tx, bucket)
 		if err != nil {
 			return err
@@ -275,8 +295,8 @@ func (s *Store) GetCompletedUpload(ctx context.Context, bucket, key, uploadID st
 
 func (s *Store) AbortUpload(ctx context.Context, bucket, key, uploadID string) ([]storage.BlobID, error) {
 	var freed []storage.BlobID
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		if _, _, err := loadUpload(ctx, tx, bucket, key, uploadID); err != nil {
+	err := s.writeLocked(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, _, err := lockUpload(ctx, tx, bucket, key, uploadID); err != nil {
 			return err
 		}
 		var err error

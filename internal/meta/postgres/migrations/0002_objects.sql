@@ -1,9 +1,10 @@
 -- The object side: buckets, the object index, multipart uploads, the
 -- records of completed uploads, blob reference counts and account-wide
 -- settings. Keys are bytea so that they order bytewise, as bbolt orders
--- them, whatever bytes they hold; record bodies are JSON (in bytea: the
--- database never looks inside) next to the columns queries filter and
--- order by.
+-- them, whatever bytes they hold; record bodies (in bytea: the database
+-- never looks inside) sit next to the columns queries filter and order
+-- by: a compact binary encoding for objects and uploads (objects_codec.go),
+-- JSON for the rest.
 
 CREATE TABLE buckets (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -7,8 +7,9 @@
 -- depends on the collation), and keeps the name as created. Key columns
 -- that lists are sorted by use the "C" collation, so that ORDER BY and
 -- the indexes order bytewise, as every signet engine does. No citext and
--- no PostgreSQL-only types beyond bytea and text[], so the schema also
--- runs on PostgreSQL-compatible distributed SQL.
+-- no types beyond bytea and text[]. Only PostgreSQL itself is tested; the
+-- change feed (LISTEN/NOTIFY, a PL/pgSQL function, LOCK TABLE) is what
+-- a PostgreSQL-compatible distributed engine is most likely to lack.
 --
 -- Dependents (keys, inline policies, attachments) are checked by the
 -- engine in the SERIALIZABLE transaction that deletes their owner; the
