@@ -57,7 +57,21 @@ func TestServerMetaEngines(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
+	// Nodes on PostgreSQL share a sealing key and an account: without
+	// both files the start is a usage error.
 	code, out, errs := run("server", "--data-dir", dir, "--addr", "127.0.0.1:0", "--meta", url)
+	check("--meta without the shared files", code, out, errs, 2, "--meta postgres:// needs --sealing-key-file and --root-credentials-file")
+	files := t.TempDir()
+	keyFile, creds := filepath.Join(files, "sealing.key"), filepath.Join(files, "root.json")
+	if err := os.WriteFile(keyFile, []byte(strings.Repeat("5a", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(creds, []byte(`{"account_id":"123456789012","access_key_id":"AKIASHAREDROOTKEY000","secret_access_key":"a-root-secret-every-node-shares"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SIGNET_SEALING_KEY_FILE", keyFile)
+	t.Setenv("SIGNET_ROOT_CREDENTIALS_FILE", creds)
+	code, out, errs = run("server", "--data-dir", dir, "--addr", "127.0.0.1:0", "--meta", url)
 	check("--meta", code, out, errs, 1, "signet server: metadata store (PostgreSQL 127.0.0.1:1/signet): meta: metadata database unavailable")
 	code, out, errs = run("server", "--data-dir", dir, "--addr", "127.0.0.1:0", "--meta", "etcd:hunter2")
 	check("--meta etcd:", code, out, errs, 2, "--meta: want bolt:PATH")
