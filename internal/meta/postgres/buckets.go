@@ -256,6 +256,8 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 		for _, q := range []string{
 			"DELETE FROM uploads WHERE bucket_id = $1",
 			"DELETE FROM completed_uploads WHERE bucket_id = $1",
+			// Empty already when the objects are (dirs.go); kept with them.
+			"DELETE FROM dirs WHERE bucket_id = $1",
 			"DELETE FROM buckets WHERE id = $1",
 		} {
 			if _, err := tx.Exec(ctx, q, b.id); err != nil {

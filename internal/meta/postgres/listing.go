@@ -10,8 +10,9 @@ import (
 	"signet/internal/meta"
 )
 
-// Listings. A page without a delimiter is one range scan of an index. A
-// page with one must skip every key under each common prefix it rolls
+// Listings. A page without a delimiter is one range scan of an index,
+// and so is one with delimiter "/", which reads the directory table
+// (dirs.go). A page with another delimiter must skip every key under each common prefix it rolls
 // up: a round trip per prefix would cost a page of 1000 prefixes a
 // thousand round trips, so the walk runs inside PostgreSQL as one
 // recursive query (a "loose index scan": each step is one index descent
@@ -105,6 +106,9 @@ func listCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery
 		start = successor([]byte(q.After))
 	}
 	end := rangeEnd(q.Prefix)
+	if q.Delimiter == "/" {
+		return listDirCurrent(ctx, tx, b, q, start, end)
+	}
 	if q.Delimiter != "" && !rollupSQL(q.Delimiter) {
 		return walkCurrent(ctx, tx, b, q)
 	}
@@ -444,6 +448,9 @@ func listVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQ
 		pk, po = []byte(q.Prefix), math.MinInt64
 	}
 	end := rangeEnd(q.Prefix)
+	if q.Delimiter == "/" {
+		return listDirVersions(ctx, tx, b, q, pk, po, end)
+	}
 	if q.Delimiter != "" && !rollupSQL(q.Delimiter) {
 		return walkVersions(ctx, tx, b, q, pk, po)
 	}

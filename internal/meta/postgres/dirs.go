@@ -1,0 +1,177 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"signet/internal/meta"
+)
+
+// The directory table (migration 0004_dirs.sql): every "/"-terminated
+// prefix of every key with a version, flagged current while a key under
+// it is current and not a delete marker. The write transactions keep it
+// in step with the objects, touching a directory's row only when that
+// changes: a new key in an existing directory reads the rows and writes
+// none, so concurrent PUTs in one directory do not conflict over it (no
+// counters). Both sides of a race read what the other writes — a writer
+// adding a key reads the directory rows, a writer removing one probes the
+// keys under them — so SERIALIZABLE aborts one of any two that would
+// leave the table wrong.
+
+// parentOf is key up to and including its last "/", empty when it has
+// none: the directory a key sits directly in.
+func parentOf(key []byte) []byte { return key[:bytes.LastIndexByte(key, '/')+1] }
+
+// dirsOf returns the "/"-terminated prefixes of key, deepest first, and
+// each one's parent: "a/b/c" gives "a/b/" (parent "a/") and "a/" (parent
+// "").
+func dirsOf(key []byte) (dirs, parents [][]byte) {
+	for d := parentOf(key); len(d) > 0; {
+		p := parentOf(d[:len(d)-1])
+		dirs, parents = append(dirs, d), append(parents, p)
+		d = p
+	}
+	return dirs, parents
+}
+
+// keyState is what a key holds, as far as the directory table cares.
+type keyState struct {
+	exists  bool // the key has at least one version
+	current bool // its latest version is an object, not a delete marker
+}
+
+// addDirsSQL makes sure the directories $2 (with parents $3) exist and,
+// when $4, are current. It reads the rows first and writes only those
+// missing or not yet current: the read is what SERIALIZABLE needs to see
+// against a writer that removes the directory's last key.
+const addDirsSQL = `WITH want AS (
+    SELECT unnest($2::bytea[]) AS dir, unnest($3::bytea[]) AS parent),
+have AS (
+    SELECT dir, current FROM dirs WHERE bucket_id = $1 AND dir = ANY($2::bytea[]))
+INSERT INTO dirs (bucket_id, parent, dir, current)
+SELECT $1, w.parent, w.dir, $4 FROM want w
+WHERE NOT EXISTS (SELECT 1 FROM have h WHERE h.dir = w.dir AND (h.current OR NOT $4::boolean))
+ON CONFLICT (bucket_id, dir) DO UPDATE SET current = true WHERE $4::boolean AND NOT dirs.current`
+
+// dropDirsSQL deletes those of directories $2 under which no key has a
+// version any more; a directory ends in "/", so the keys under it are
+// those from it up to it with its last byte bumped to "0".
+const dropDirsSQL = `DELETE FROM dirs d WHERE d.bucket_id = $1 AND d.dir = ANY($2::bytea[])
+    AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.bucket_id = $1
+        AND o.key >= d.dir AND o.key < set_byte(d.dir, length(d.dir) - 1, 48))`
+
+// uncurrentDirsSQL clears the current flag of those of directories $2
+// under which no key is current any more: one descent of the
+// current-objects index each.
+const uncurrentDirsSQL = `UPDATE dirs d SET current = false WHERE d.bucket_id = $1 AND d.dir = ANY($2::bytea[]) AND d.current
+    AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.bucket_id = $1 AND o.latest AND NOT o.marker
+        AND o.key >= d.dir AND o.key < set_byte(d.dir, length(d.dir) - 1, 48))`
+
+// syncDirs brings the directories above key in step with its change
+// from state was to state now, inside the write's transaction (after the
+// change to the objects, so the probes see it).
+func syncDirs(ctx context.Context, tx pgx.Tx, bucketID int64, key []byte, was, now keyState) error {
+	if was == now {
+		return nil
+	}
+	dirs, parents := dirsOf(key)
+	if len(dirs) == 0 {
+		return nil
+	}
+	switch {
+	case now.exists && (!was.exists || now.current && !was.current):
+		_, err := tx.Exec(ctx, addDirsSQL, bucketID, dirs, parents, now.current)
+		return err
+	case !now.exists:
+		b := &pgx.Batch{}
+		b.Queue(dropDirsSQL, bucketID, dirs)
+		if was.current {
+			b.Queue(uncurrentDirsSQL, bucketID, dirs)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	case was.current && !now.current:
+		_, err := tx.Exec(ctx, uncurrentDirsSQL, bucketID, dirs)
+		return err
+	}
+	return nil
+}
+
+// Listings with delimiter "/". Under a prefix P, with pp the prefix up to
+// and including its last "/", a key under P is listed as an object
+// exactly when it has no "/" after P, i.e. when its parent is pp; and the
+// common prefixes are exactly the directories under P whose parent is
+// pp (P itself, when it ends in "/", has a shorter parent). So the page is
+// the merge in key order of two range scans, objects and directories of
+// parent pp from the page's start, each cut at the page's length: no
+// step per common prefix. Other delimiters keep the walk (listing.go).
+
+// dirCurrentSQL is a ListObjects page with delimiter "/": bucket $1,
+// parent $2, from $3 up to (not including) $4, $5 entries. The records
+// of the common prefixes are NULL.
+const dirCurrentSQL = `(SELECT key, false, version_id, rec FROM objects
+    WHERE bucket_id = $1 AND parent = $2 AND latest AND NOT marker AND key >= $3 AND key < $4
+    ORDER BY key LIMIT $5)
+UNION ALL
+(SELECT dir, true, '', NULL FROM dirs
+    WHERE bucket_id = $1 AND parent = $2 AND current AND dir >= $3 AND dir < $4
+    ORDER BY dir LIMIT $5)
+ORDER BY 1 LIMIT $5`
+
+// listDirCurrent is listCurrent for delimiter "/".
+func listDirCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery, start, end []byte) ([]entry, error) {
+	rows, err := tx.Query(ctx, dirCurrentSQL, b.id, parentOf([]byte(q.Prefix)), start, end, q.MaxKeys+1)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]entry, 0, min(q.MaxKeys+1, 1001))
+	for rows.Next() {
+		var e entry
+		if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.rec); err != nil {
+			return nil, err
+		}
+		e.row.key, e.row.latest = e.val, true
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// dirVersionsSQL is a ListObjectVersions page with delimiter "/": bucket
+// $1, parent $2, versions after position ($3, $6) in (key, ord) order up
+// to key $4, directories from $7 up to $4, $5 entries. The bounds are row
+// comparisons on the indexes' leading columns, as in versionRangeSQL.
+const dirVersionsSQL = `(SELECT key, ord, false, version_id, latest, marker, rec FROM objects
+    WHERE (bucket_id, parent, key, ord) > ($1, $2, $3, $6) AND (bucket_id, parent, key) < ($1, $2, $4)
+    ORDER BY bucket_id, parent, key, ord LIMIT $5)
+UNION ALL
+(SELECT dir, 0, true, '', false, false, NULL FROM dirs
+    WHERE (bucket_id, parent, dir) >= ($1, $2, $7) AND (bucket_id, parent, dir) < ($1, $2, $4)
+    ORDER BY bucket_id, parent, dir LIMIT $5)
+ORDER BY 1, 2 LIMIT $5`
+
+// listDirVersions is listVersions for delimiter "/", from after
+// position (pk, po).
+func listDirVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQuery, pk []byte, po int64, end []byte) ([]entry, error) {
+	// A common prefix is listed when it is after the key marker.
+	from := []byte(q.Prefix)
+	if q.KeyMarker >= q.Prefix {
+		from = successor([]byte(q.KeyMarker))
+	}
+	rows, err := tx.Query(ctx, dirVersionsSQL, b.id, parentOf([]byte(q.Prefix)), pk, end, q.MaxKeys+1, po, from)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]entry, 0, min(q.MaxKeys+1, 1001))
+	for rows.Next() {
+		var e entry
+		if err := rows.Scan(&e.val, &e.ord, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &e.row.rec); err != nil {
+			return nil, err
+		}
+		e.row.key = e.val
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
