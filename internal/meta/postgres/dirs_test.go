@@ -232,3 +232,84 @@ func vid(bucket string, round, i int) string {
 	}
 	return fmt.Sprintf("r%02d-%d", round, i)
 }
+
+// TestMigrationDerivesDirs takes a database back to schema 3 (no
+// directory table, no objects.parent) with objects in it, opens it, and
+// checks that migration 0004 derives what the writes would have kept.
+func TestMigrationDerivesDirs(t *testing.T) {
+	s, dsn := openTest(t)
+	ctx := t.Context()
+	for _, b := range []string{"p", "v"} {
+		if err := s.CreateBucket(ctx, meta.Bucket{Name: b}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SetBucketVersioning(ctx, "v", meta.VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range []string{"a", "a/", "a/b/c", "a/b/d/", "x//y", "/z", "m/n/o"} {
+		if _, err := s.PutObject(ctx, meta.Object{Bucket: "p", Key: k}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PutObject(ctx, meta.Object{Bucket: "v", Key: k, VersionID: fmt.Sprintf("v%d", i)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// "m/" and "m/n/" hold only a delete marker as current: directories,
+	// not current.
+	if _, err := s.PutDeleteMarker(ctx, "v", "m/n/o", "dm", t0); err != nil {
+		t.Fatal(err)
+	}
+	want := listAll(t, s)
+	for _, q := range []string{
+		"DROP TABLE dirs",
+		"ALTER TABLE objects DROP COLUMN parent",
+		"DELETE FROM schema_migrations WHERE version = 4",
+	} {
+		if _, err := s.pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s2, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	checkDirs(t, s2)
+	var rows int
+	if err := s2.pool.QueryRow(ctx, "SELECT count(*) FROM dirs WHERE NOT current").Scan(&rows); err != nil || rows != 2 {
+		t.Fatalf("%d directories not current (%v), want 2 (m/ and m/n/ of bucket v)", rows, err)
+	}
+	if got := listAll(t, s2); !slices.Equal(got, want) {
+		t.Fatalf("after the migration\n got %q\nwant %q", got, want)
+	}
+}
+
+// listAll lists buckets p and v with delimiter "/" under every prefix
+// the test's keys have.
+func listAll(t *testing.T, s *Store) []string {
+	t.Helper()
+	var out []string
+	for _, b := range []string{"p", "v"} {
+		for _, prefix := range []string{"", "a/", "a/b/", "x/", "x//", "m/", "m/n/", "a"} {
+			p, err := s.ListObjects(t.Context(), b, meta.ListQuery{Prefix: prefix, Delimiter: "/", MaxKeys: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range p.Objects {
+				out = append(out, b+" "+prefix+": "+o.Key)
+			}
+			out = append(out, fmt.Sprintf("%s %s: %q", b, prefix, p.CommonPrefixes))
+			v, err := s.ListObjectVersions(t.Context(), b, meta.VersionQuery{Prefix: prefix, Delimiter: "/", MaxKeys: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range v.Versions {
+				out = append(out, b+" "+prefix+" version: "+o.Key+"@"+o.VersionID)
+			}
+			out = append(out, fmt.Sprintf("%s %s versions: %q", b, prefix, v.CommonPrefixes))
+		}
+	}
+	return out
+}
