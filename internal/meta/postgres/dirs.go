@@ -5,6 +5,7 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"signet/internal/meta"
 )
@@ -127,11 +128,14 @@ func listDirCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQu
 	}
 	defer rows.Close()
 	out := make([]entry, 0, min(q.MaxKeys+1, 1001))
+	var buf arena
 	for rows.Next() {
 		var e entry
-		if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.rec); err != nil {
+		var key, rec pgtype.DriverBytes
+		if err := rows.Scan(&key, &e.cp, &e.row.versionID, &rec); err != nil {
 			return nil, err
 		}
+		e.val, e.row.rec = buf.keep(key), buf.keep(rec)
 		e.row.key, e.row.latest = e.val, true
 		out = append(out, e)
 	}
@@ -143,12 +147,12 @@ func listDirCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQu
 // to key $4, directories from $7 up to $4, $5 entries. The bounds are row
 // comparisons on the indexes' leading columns, as in versionRangeSQL.
 const dirVersionsSQL = `(SELECT key, ord, false, version_id, latest, marker, rec FROM objects
-    WHERE (bucket_id, parent, key, ord) > ($1, $2, $3, $6) AND (bucket_id, parent, key) < ($1, $2, $4)
-    ORDER BY bucket_id, parent, key, ord LIMIT $5)
+    WHERE bucket_id = $1 AND parent = $2 AND (key, ord) > ($3, $6) AND key < $4
+    ORDER BY key, ord LIMIT $5)
 UNION ALL
 (SELECT dir, 0, true, '', false, false, NULL FROM dirs
-    WHERE (bucket_id, parent, dir) >= ($1, $2, $7) AND (bucket_id, parent, dir) < ($1, $2, $4)
-    ORDER BY bucket_id, parent, dir LIMIT $5)
+    WHERE bucket_id = $1 AND parent = $2 AND dir >= $7 AND dir < $4
+    ORDER BY dir LIMIT $5)
 ORDER BY 1, 2 LIMIT $5`
 
 // listDirVersions is listVersions for delimiter "/", from after
@@ -165,13 +169,37 @@ func listDirVersions(ctx context.Context, tx querier, b bucketInfo, q meta.Versi
 	}
 	defer rows.Close()
 	out := make([]entry, 0, min(q.MaxKeys+1, 1001))
+	var buf arena
 	for rows.Next() {
 		var e entry
-		if err := rows.Scan(&e.val, &e.ord, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &e.row.rec); err != nil {
+		var key, rec pgtype.DriverBytes
+		if err := rows.Scan(&key, &e.ord, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &rec); err != nil {
 			return nil, err
 		}
+		e.val, e.row.rec = buf.keep(key), buf.keep(rec)
 		e.row.key = e.val
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// arena holds the bytes of a page's rows (keys and records) in a few
+// large allocations rather than two per row: pgx lends each row's bytes
+// only until the next, and a page copies a thousand of them.
+type arena []byte
+
+// keep copies b into the arena and returns the copy (nil for nil b,
+// which a common prefix's record is).
+func (a *arena) keep(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	if len(*a)+len(b) > cap(*a) {
+		// A new chunk, not a grown one: the copies already handed out
+		// keep pointing into the old.
+		*a = make([]byte, 0, max(64<<10, len(b)))
+	}
+	start := len(*a)
+	*a = append(*a, b...)
+	return (*a)[start:len(*a):len(*a)]
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"signet/internal/meta"
 )
@@ -124,7 +125,8 @@ func listCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery
 	if len(delim) > 0 {
 		batch = min(want, firstDelimBatch)
 	}
-	var out []entry
+	out := make([]entry, 0, min(batch, 1001))
+	var buf arena
 	var rollup []byte // where the walk goes on, past the first common prefix
 	for pos := start; ; {
 		var rows pgx.Rows
@@ -141,10 +143,12 @@ func listCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery
 		for rows.Next() {
 			n++
 			var e entry
-			if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.rec); err != nil {
+			var key, rec pgtype.DriverBytes
+			if err := rows.Scan(&key, &e.cp, &e.row.versionID, &rec); err != nil {
 				rows.Close()
 				return nil, err
 			}
+			e.val, e.row.rec = buf.keep(key), buf.keep(rec)
 			if cp := commonPrefix(e.val, q.Prefix, delim); cp != nil {
 				if string(cp) > q.After {
 					out = append(out, entry{val: cp, cp: true})
@@ -174,9 +178,11 @@ func listCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery
 	defer rows.Close()
 	for rows.Next() {
 		var e entry
-		if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.rec); err != nil {
+		var key, rec pgtype.DriverBytes
+		if err := rows.Scan(&key, &e.cp, &e.row.versionID, &rec); err != nil {
 			return nil, err
 		}
+		e.val, e.row.rec = buf.keep(key), buf.keep(rec)
 		e.row.key, e.row.latest = e.val, true
 		out = append(out, e)
 	}
@@ -462,7 +468,8 @@ func listVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQ
 	if len(delim) > 0 {
 		batch = min(want, firstDelimBatch)
 	}
-	var out []entry
+	out := make([]entry, 0, min(batch, 1001))
+	var buf arena
 	var rollup []byte
 	for {
 		var rows pgx.Rows
@@ -479,10 +486,12 @@ func listVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQ
 		for rows.Next() {
 			n++
 			var e entry
-			if err := rows.Scan(&e.val, &e.ord, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &e.row.rec); err != nil {
+			var key, rec pgtype.DriverBytes
+			if err := rows.Scan(&key, &e.ord, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &rec); err != nil {
 				rows.Close()
 				return nil, err
 			}
+			e.val, e.row.rec = buf.keep(key), buf.keep(rec)
 			if cp := commonPrefix(e.val, q.Prefix, delim); cp != nil {
 				if string(cp) > q.KeyMarker {
 					out = append(out, entry{val: cp, cp: true})
