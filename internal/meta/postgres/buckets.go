@@ -72,6 +72,7 @@ func decodeBucket(name, versioning string, v []byte) (meta.Bucket, error) {
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // readDirect runs fn on one pooled connection outside any explicit
@@ -105,6 +106,7 @@ func (s *Store) readDirect(ctx context.Context, fn func(ctx context.Context, q q
 // versioning state.
 type bucketInfo struct {
 	id         int64
+	name       string
 	versioning meta.Versioning
 }
 
@@ -114,13 +116,47 @@ func (b bucketInfo) versioned() bool { return b.versioning != meta.Unversioned }
 // Under SERIALIZABLE the read also makes the transaction conflict with a
 // concurrent change of the bucket's versioning or its deletion.
 func lookupBucket(ctx context.Context, tx querier, name string) (bucketInfo, error) {
-	var b bucketInfo
+	return scanBucketInfo(tx.QueryRow(ctx, lookupBucketSQL, name), name)
+}
+
+const lookupBucketSQL = "SELECT id, versioning FROM buckets WHERE name = $1"
+
+func scanBucketInfo(row pgx.Row, name string) (bucketInfo, error) {
+	b := bucketInfo{name: name}
 	var v string
-	err := tx.QueryRow(ctx, "SELECT id, versioning FROM buckets WHERE name = $1", name).Scan(&b.id, &v)
+	err := row.Scan(&b.id, &v)
 	if errors.Is(err, pgx.ErrNoRows) || name == "" {
 		return b, meta.ErrNoSuchBucket
 	}
 	b.versioning = meta.Versioning(v)
+	return b, err
+}
+
+// lookupWith looks bucket name up and runs a statement that takes the
+// name as $1 (and finds the bucket's ID itself) in one round trip: a
+// listing page otherwise pays a round trip for the lookup alone. scan
+// reads the statement's rows once the bucket is known to exist.
+func lookupWith(ctx context.Context, tx querier, name string, scan func(b bucketInfo, rows pgx.Rows) error, sql string, args ...any) (bucketInfo, error) {
+	batch := &pgx.Batch{}
+	batch.Queue(lookupBucketSQL, name)
+	batch.Queue(sql, append([]any{name}, args...)...)
+	res := tx.SendBatch(ctx, batch)
+	b, err := scanBucketInfo(res.QueryRow(), name)
+	if err != nil {
+		res.Close()
+		return b, err
+	}
+	rows, err := res.Query()
+	if err == nil {
+		err = scan(b, rows)
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+	}
+	if cerr := res.Close(); err == nil {
+		err = cerr
+	}
 	return b, err
 }
 

@@ -108,67 +108,76 @@ func syncDirs(ctx context.Context, tx pgx.Tx, bucketID int64, key []byte, was, n
 // parent pp from the page's start, each cut at the page's length: no
 // step per common prefix. Other delimiters keep the walk (listing.go).
 
-// dirCurrentSQL is a ListObjects page with delimiter "/": bucket $1,
-// parent $2, from $3 up to (not including) $4, $5 entries. The records
-// of the common prefixes are NULL.
-const dirCurrentSQL = `(SELECT key, false, version_id, rec FROM objects
-    WHERE bucket_id = $1 AND parent = $2 AND latest AND NOT marker AND key >= $3 AND key < $4
+// dirCurrentSQL is a ListObjects page with delimiter "/": bucket named
+// $1, parent $2, from $3 up to (not including) $4, $5 entries. The
+// records of the common prefixes are NULL. Its columns are
+// dirVersionsSQL's.
+const dirCurrentSQL = `WITH b AS MATERIALIZED (SELECT id FROM buckets WHERE name = $1)
+(SELECT key, 0::bigint, false, version_id, true, false, rec FROM objects
+    WHERE bucket_id = (SELECT id FROM b) AND parent = $2 AND latest AND NOT marker AND key >= $3 AND key < $4
     ORDER BY key LIMIT $5)
 UNION ALL
-(SELECT dir, true, '', NULL FROM dirs
-    WHERE bucket_id = $1 AND parent = $2 AND current AND dir >= $3 AND dir < $4
+(SELECT dir, 0, true, '', false, false, NULL FROM dirs
+    WHERE bucket_id = (SELECT id FROM b) AND parent = $2 AND current AND dir >= $3 AND dir < $4
     ORDER BY dir LIMIT $5)
 ORDER BY 1 LIMIT $5`
 
+// dirCurrentArgs are dirCurrentSQL's arguments after the bucket's name.
+func dirCurrentArgs(q meta.ListQuery) []any {
+	return []any{parentOf([]byte(q.Prefix)), listStart(q), rangeEnd(q.Prefix), q.MaxKeys + 1}
+}
+
 // listDirCurrent is listCurrent for delimiter "/".
-func listDirCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery, start, end []byte) ([]entry, error) {
-	rows, err := tx.Query(ctx, dirCurrentSQL, b.id, parentOf([]byte(q.Prefix)), start, end, q.MaxKeys+1)
+func listDirCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery) ([]entry, error) {
+	rows, err := tx.Query(ctx, dirCurrentSQL, append([]any{b.name}, dirCurrentArgs(q)...)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make([]entry, 0, min(q.MaxKeys+1, 1001))
-	var buf arena
-	for rows.Next() {
-		var e entry
-		var key, rec pgtype.DriverBytes
-		if err := rows.Scan(&key, &e.cp, &e.row.versionID, &rec); err != nil {
-			return nil, err
-		}
-		e.val, e.row.rec = buf.keep(key), buf.keep(rec)
-		e.row.key, e.row.latest = e.val, true
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanDirEntries(rows, q.MaxKeys)
 }
 
 // dirVersionsSQL is a ListObjectVersions page with delimiter "/": bucket
-// $1, parent $2, versions after position ($3, $6) in (key, ord) order up
-// to key $4, directories from $7 up to $4, $5 entries. The bounds are row
-// comparisons on the indexes' leading columns, as in versionRangeSQL.
-const dirVersionsSQL = `(SELECT key, ord, false, version_id, latest, marker, rec FROM objects
-    WHERE bucket_id = $1 AND parent = $2 AND (key, ord) > ($3, $6) AND key < $4
+// named $1, parent $2, versions after position ($3, $6) in (key, ord)
+// order up to key $4, directories from $7 up to $4, $5 entries. The
+// bucket and the parent are equalities: as an upper bound a row
+// comparison (bucket_id, parent, key) < … does not stop the scan, which
+// read the rest of the bucket (73 ms at 1,000,000 versions).
+const dirVersionsSQL = `WITH b AS MATERIALIZED (SELECT id FROM buckets WHERE name = $1)
+(SELECT key, ord, false, version_id, latest, marker, rec FROM objects
+    WHERE bucket_id = (SELECT id FROM b) AND parent = $2 AND (key, ord) > ($3, $6) AND key < $4
     ORDER BY key, ord LIMIT $5)
 UNION ALL
 (SELECT dir, 0, true, '', false, false, NULL FROM dirs
-    WHERE bucket_id = $1 AND parent = $2 AND dir >= $7 AND dir < $4
+    WHERE bucket_id = (SELECT id FROM b) AND parent = $2 AND dir >= $7 AND dir < $4
     ORDER BY dir LIMIT $5)
 ORDER BY 1, 2 LIMIT $5`
 
-// listDirVersions is listVersions for delimiter "/", from after
-// position (pk, po).
-func listDirVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQuery, pk []byte, po int64, end []byte) ([]entry, error) {
+// dirVersionsArgs are dirVersionsSQL's arguments after the bucket's
+// name, for a listing from after position (pk, po).
+func dirVersionsArgs(q meta.VersionQuery, pk []byte, po int64) []any {
 	// A common prefix is listed when it is after the key marker.
 	from := []byte(q.Prefix)
 	if q.KeyMarker >= q.Prefix {
 		from = successor([]byte(q.KeyMarker))
 	}
-	rows, err := tx.Query(ctx, dirVersionsSQL, b.id, parentOf([]byte(q.Prefix)), pk, end, q.MaxKeys+1, po, from)
+	return []any{parentOf([]byte(q.Prefix)), pk, rangeEnd(q.Prefix), q.MaxKeys + 1, po, from}
+}
+
+// listDirVersions is listVersions for delimiter "/", from after
+// position (pk, po).
+func listDirVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQuery, pk []byte, po int64) ([]entry, error) {
+	rows, err := tx.Query(ctx, dirVersionsSQL, append([]any{b.name}, dirVersionsArgs(q, pk, po)...)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make([]entry, 0, min(q.MaxKeys+1, 1001))
+	return scanDirEntries(rows, q.MaxKeys)
+}
+
+// scanDirEntries reads the rows of dirCurrentSQL or dirVersionsSQL.
+func scanDirEntries(rows pgx.Rows, maxKeys int) ([]entry, error) {
+	out := make([]entry, 0, min(maxKeys+1, 1001))
 	var buf arena
 	for rows.Next() {
 		var e entry

@@ -99,16 +99,20 @@ const currentRangeDelimSQL = `SELECT key, position($6::bytea IN substring(key FR
     WHERE bucket_id = $1 AND latest AND NOT marker AND key >= $2 AND key < $3
     ORDER BY key LIMIT $4`
 
+// listStart is the first key a ListObjects page may hold.
+func listStart(q meta.ListQuery) []byte {
+	if q.After >= q.Prefix {
+		return successor([]byte(q.After))
+	}
+	return []byte(q.Prefix)
+}
+
 // listCurrent returns up to max+1 entries of the current objects that
 // ListObjects with q (and After) would list, in order.
 func listCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery) ([]entry, error) {
-	start := []byte(q.Prefix)
-	if q.After >= q.Prefix {
-		start = successor([]byte(q.After))
-	}
-	end := rangeEnd(q.Prefix)
+	start, end := listStart(q), rangeEnd(q.Prefix)
 	if q.Delimiter == "/" {
-		return listDirCurrent(ctx, tx, b, q, start, end)
+		return listDirCurrent(ctx, tx, b, q)
 	}
 	if q.Delimiter != "" && !rollupSQL(q.Delimiter) {
 		return walkCurrent(ctx, tx, b, q)
@@ -303,11 +307,22 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, q meta.ListQuery
 	var page meta.ListPage
 	err := s.readDirect(ctx, func(ctx context.Context, tx querier) error {
 		page = meta.ListPage{}
-		b, err := lookupBucket(ctx, tx, bucket)
-		if err != nil || q.MaxKeys == 0 {
-			return err
+		var entries []entry
+		var err error
+		if q.Delimiter == "/" && q.MaxKeys > 0 {
+			// The whole page is one statement: send the bucket's
+			// lookup with it.
+			_, err = lookupWith(ctx, tx, bucket, func(_ bucketInfo, rows pgx.Rows) error {
+				entries, err = scanDirEntries(rows, q.MaxKeys)
+				return err
+			}, dirCurrentSQL, dirCurrentArgs(q)...)
+		} else {
+			var b bucketInfo
+			if b, err = lookupBucket(ctx, tx, bucket); err != nil || q.MaxKeys == 0 {
+				return err
+			}
+			entries, err = listCurrent(ctx, tx, b, q)
 		}
-		entries, err := listCurrent(ctx, tx, b, q)
 		if err != nil {
 			return err
 		}
@@ -389,7 +404,22 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 	var page meta.VersionPage
 	err := s.readDirect(ctx, func(ctx context.Context, tx querier) error {
 		page = meta.VersionPage{}
-		b, err := lookupBucket(ctx, tx, bucket)
+		var b bucketInfo
+		var entries []entry
+		var err error
+		if q.Delimiter == "/" && q.MaxKeys > 0 && q.VersionIDMarker == "" {
+			// The whole page is one statement, if the bucket is
+			// versioned: send the bucket's lookup with it.
+			pk, po := versionStart(q)
+			b, err = lookupWith(ctx, tx, bucket, func(b bucketInfo, rows pgx.Rows) error {
+				if b.versioned() {
+					entries, err = scanDirEntries(rows, q.MaxKeys)
+				}
+				return err
+			}, dirVersionsSQL, dirVersionsArgs(q, pk, po)...)
+		} else {
+			b, err = lookupBucket(ctx, tx, bucket)
+		}
 		if err != nil {
 			return err
 		}
@@ -400,9 +430,10 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 		if q.MaxKeys == 0 {
 			return nil
 		}
-		entries, err := listVersions(ctx, tx, b, q)
-		if err != nil {
-			return err
+		if entries == nil {
+			if entries, err = listVersions(ctx, tx, b, q); err != nil {
+				return err
+			}
 		}
 		if len(entries) > q.MaxKeys {
 			entries, page.IsTruncated = entries[:q.MaxKeys], true
@@ -431,18 +462,26 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 	return page, err
 }
 
+// versionStart is the position a version listing starts after, but
+// for a version ID marker: after every version of KeyMarker (or before
+// every key).
+func versionStart(q meta.VersionQuery) ([]byte, int64) {
+	if q.KeyMarker < q.Prefix {
+		return []byte(q.Prefix), math.MinInt64
+	}
+	if q.KeyMarker == "" {
+		return []byte{}, math.MinInt64 // not nil: pgx sends nil as NULL
+	}
+	return []byte(q.KeyMarker), math.MaxInt64
+}
+
 // listVersions returns up to MaxKeys+1 entries of a versioned bucket's
 // version listing.
 func listVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQuery) ([]entry, error) {
-	// The walk starts after position (pk, po): after every version of
-	// KeyMarker, or after the marker version within it.
-	pk, po := []byte(q.KeyMarker), int64(math.MaxInt64)
-	if q.KeyMarker == "" {
-		po = math.MinInt64
-	}
+	pk, po := versionStart(q)
 	if q.VersionIDMarker != "" {
 		err := tx.QueryRow(ctx, "SELECT ord FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id = $3",
-			b.id, pk, q.VersionIDMarker).Scan(&po)
+			b.id, []byte(q.KeyMarker), q.VersionIDMarker).Scan(&po)
 		if err == pgx.ErrNoRows {
 			return nil, badArg("version ID marker %q names no version of the key marker", q.VersionIDMarker)
 		}
@@ -455,7 +494,7 @@ func listVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQ
 	}
 	end := rangeEnd(q.Prefix)
 	if q.Delimiter == "/" {
-		return listDirVersions(ctx, tx, b, q, pk, po, end)
+		return listDirVersions(ctx, tx, b, q, pk, po)
 	}
 	if q.Delimiter != "" && !rollupSQL(q.Delimiter) {
 		return walkVersions(ctx, tx, b, q, pk, po)
