@@ -309,13 +309,17 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, q meta.ListQuery
 		page = meta.ListPage{}
 		var entries []entry
 		var err error
-		if q.Delimiter == "/" && q.MaxKeys > 0 {
+		if (q.Delimiter == "" || q.Delimiter == "/") && q.MaxKeys > 0 {
 			// The whole page is one statement: send the bucket's
 			// lookup with it.
+			sql, args := currentPageSQL, []any{listStart(q), rangeEnd(q.Prefix), q.MaxKeys + 1}
+			if q.Delimiter == "/" {
+				sql, args = dirCurrentSQL, dirCurrentArgs(q)
+			}
 			_, err = lookupWith(ctx, tx, bucket, func(_ bucketInfo, rows pgx.Rows) error {
 				entries, err = scanDirEntries(rows, q.MaxKeys)
 				return err
-			}, dirCurrentSQL, dirCurrentArgs(q)...)
+			}, sql, args...)
 		} else {
 			var b bucketInfo
 			if b, err = lookupBucket(ctx, tx, bucket); err != nil || q.MaxKeys == 0 {
@@ -366,8 +370,8 @@ const versionWalkSQL = `WITH RECURSIVE walk(n, pk, po, cp) AS (
     FROM walk w
     CROSS JOIN LATERAL (
         SELECT o.key, o.ord FROM objects o
-        WHERE (o.bucket_id, o.key, o.ord) > ($1, w.pk, w.po) AND (o.bucket_id, o.key) < ($1, $3)
-        ORDER BY o.bucket_id, o.key, o.ord LIMIT 1) f
+        WHERE o.bucket_id = $1 AND (o.key, o.ord) > (w.pk, w.po) AND o.key < $3
+        ORDER BY o.key, o.ord LIMIT 1) f
     CROSS JOIN LATERAL (SELECT position($5::bytea IN substring(f.key FROM $4::int + 1)) AS i) d
     WHERE w.n < $7
 )
@@ -378,21 +382,39 @@ LEFT JOIN LATERAL (
     WHERE NOT w.cp AND o.bucket_id = $1 AND o.key = w.pk AND o.ord = w.po OFFSET 0) o ON true
 WHERE w.n > 0 ORDER BY w.n`
 
-// versionRangeSQL is the version page without a delimiter. The bounds
-// are row comparisons on the index's leading columns alone: next to
-// "bucket_id = $1", PostgreSQL would start the scan at the bucket's first
-// row and filter its way to the position.
+// versionRangeSQL is the version page without a delimiter. The bucket is
+// an equality and the position a row comparison that starts with the key
+// column: PostgreSQL starts the scan at the position and stops it at key
+// $3. (A row comparison starting with bucket_id beside "bucket_id = $1"
+// started the scan at the bucket's first row; as an upper bound,
+// (bucket_id, key) < ($1, $3) did not stop the scan before the bucket's
+// end.)
 const versionRangeSQL = `SELECT key, ord, false, version_id, latest, marker, rec FROM objects
-    WHERE (bucket_id, key, ord) > ($1, $2, $5) AND (bucket_id, key) < ($1, $3)
-    ORDER BY bucket_id, key, ord LIMIT $4`
+    WHERE bucket_id = $1 AND (key, ord) > ($2, $5) AND key < $3
+    ORDER BY key, ord LIMIT $4`
+
+// currentPageSQL and versionPageSQL are currentRangeSQL and
+// versionRangeSQL on the bucket named $1, in dirCurrentSQL's columns: a
+// page without a delimiter is one statement, sent with the bucket's
+// lookup (lookupWith).
+const (
+	currentPageSQL = `WITH b AS MATERIALIZED (SELECT id FROM buckets WHERE name = $1)
+SELECT key, 0::bigint, false, version_id, true, false, rec FROM objects
+    WHERE bucket_id = (SELECT id FROM b) AND latest AND NOT marker AND key >= $2 AND key < $3
+    ORDER BY key LIMIT $4`
+	versionPageSQL = `WITH b AS MATERIALIZED (SELECT id FROM buckets WHERE name = $1)
+SELECT key, ord, false, version_id, latest, marker, rec FROM objects
+    WHERE bucket_id = (SELECT id FROM b) AND (key, ord) > ($2, $5) AND key < $3
+    ORDER BY key, ord LIMIT $4`
+)
 
 // versionRangeDelimSQL is versionRangeSQL flagging keys as
 // currentRangeDelimSQL does.
 const versionRangeDelimSQL = `SELECT key, ord, position($7::bytea IN substring(key FROM $6::int + 1)) > 0 AS cp, version_id, latest, marker,
         CASE WHEN position($7::bytea IN substring(key FROM $6::int + 1)) > 0 THEN NULL ELSE rec END
     FROM objects
-    WHERE (bucket_id, key, ord) > ($1, $2, $5) AND (bucket_id, key) < ($1, $3)
-    ORDER BY bucket_id, key, ord LIMIT $4`
+    WHERE bucket_id = $1 AND (key, ord) > ($2, $5) AND key < $3
+    ORDER BY key, ord LIMIT $4`
 
 func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.VersionQuery) (meta.VersionPage, error) {
 	if q.MaxKeys < 0 {
@@ -407,16 +429,20 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 		var b bucketInfo
 		var entries []entry
 		var err error
-		if q.Delimiter == "/" && q.MaxKeys > 0 && q.VersionIDMarker == "" {
+		if (q.Delimiter == "" || q.Delimiter == "/") && q.MaxKeys > 0 && q.VersionIDMarker == "" {
 			// The whole page is one statement, if the bucket is
 			// versioned: send the bucket's lookup with it.
 			pk, po := versionStart(q)
+			sql, args := versionPageSQL, []any{pk, rangeEnd(q.Prefix), q.MaxKeys + 1, po}
+			if q.Delimiter == "/" {
+				sql, args = dirVersionsSQL, dirVersionsArgs(q, pk, po)
+			}
 			b, err = lookupWith(ctx, tx, bucket, func(b bucketInfo, rows pgx.Rows) error {
 				if b.versioned() {
 					entries, err = scanDirEntries(rows, q.MaxKeys)
 				}
 				return err
-			}, dirVersionsSQL, dirVersionsArgs(q, pk, po)...)
+			}, sql, args...)
 		} else {
 			b, err = lookupBucket(ctx, tx, bucket)
 		}
@@ -579,8 +605,8 @@ func walkVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQ
 	var out []entry
 	for len(out) <= q.MaxKeys {
 		rows, err := tx.Query(ctx, `SELECT key, ord, version_id, latest, marker, rec FROM objects
-			WHERE (bucket_id, key, ord) > ($1, $2, $5) AND (bucket_id, key) < ($1, $3)
-			ORDER BY bucket_id, key, ord LIMIT $4`, b.id, pk, end, q.MaxKeys+1, po)
+			WHERE bucket_id = $1 AND (key, ord) > ($2, $5) AND key < $3
+			ORDER BY key, ord LIMIT $4`, b.id, pk, end, q.MaxKeys+1, po)
 		if err != nil {
 			return nil, err
 		}
