@@ -206,13 +206,17 @@ func listCases(n int, ids map[string]int64) []listCase {
 		{"delimiter-prefixes", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjects(ctx, "o", meta.ListQuery{Delimiter: "/", MaxKeys: 1000})
 			return len(p.Objects) + len(p.CommonPrefixes), err
-		}, min(dirs, 1000), []planStmt{{dirCurrentSQL, []any{"o", []byte{}, []byte{}, keySpaceEnd, 1001}}}},
+		}, min(dirs, 1000), []planStmt{
+			{dirObjectsCurrentSQL, []any{"o", []byte{}, []byte{}, keySpaceEnd, 1001}},
+			{dirDirsCurrentSQL, []any{"o", []byte{}, []byte{}, keySpaceEnd, 1001}}}},
 		// Inside one directory deep in the keyspace: a thousand objects,
 		// each checked for the delimiter.
 		{"delimiter-objects-deep", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjects(ctx, "o", meta.ListQuery{Prefix: dirDeep, Delimiter: "/", MaxKeys: 1000})
 			return len(p.Objects) + len(p.CommonPrefixes), err
-		}, 1000, []planStmt{{dirCurrentSQL, []any{"o", []byte(dirDeep), []byte(dirDeep), rangeEnd(dirDeep), 1001}}}},
+		}, 1000, []planStmt{
+			{dirObjectsCurrentSQL, []any{"o", []byte(dirDeep), []byte(dirDeep), rangeEnd(dirDeep), 1001}},
+			{dirDirsCurrentSQL, []any{"o", []byte(dirDeep), []byte(dirDeep), rangeEnd(dirDeep), 1001}}}},
 		{"versions-deep", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjectVersions(ctx, "v", meta.VersionQuery{KeyMarker: benchKey(n / 4 * 9 / 10), MaxKeys: 1000})
 			return len(p.Versions) + len(p.CommonPrefixes), err
@@ -220,7 +224,9 @@ func listCases(n int, ids map[string]int64) []listCase {
 		{"versions-delimiter", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjectVersions(ctx, "v", meta.VersionQuery{Delimiter: "/", MaxKeys: 1000})
 			return len(p.Versions) + len(p.CommonPrefixes), err
-		}, min((n/4+999)/1000, 1000), []planStmt{{dirVersionsSQL, []any{"v", []byte{}, []byte{}, keySpaceEnd, 1001, int64(math.MinInt64), []byte{}}}}},
+		}, min((n/4+999)/1000, 1000), []planStmt{
+			{dirObjectVersionsSQL, []any{"v", []byte{}, []byte{}, keySpaceEnd, 1001, int64(math.MinInt64)}},
+			{dirDirVersionsSQL, []any{"v", []byte{}, []byte{}, keySpaceEnd, 1001}}}},
 		{"uploads-deep", func(ctx context.Context, s meta.Store) (int, error) {
 			u := benchUpload("u", n/10/2)
 			p, err := s.ListUploads(ctx, "u", meta.UploadQuery{KeyMarker: u.Key, MaxUploads: 1000})

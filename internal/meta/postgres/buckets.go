@@ -132,23 +132,30 @@ func scanBucketInfo(row pgx.Row, name string) (bucketInfo, error) {
 	return b, err
 }
 
-// lookupWith looks bucket name up and runs a statement that takes the
-// name as $1 (and finds the bucket's ID itself) in one round trip: a
+// stmt is one statement of a batch.
+type stmt struct {
+	sql  string
+	args []any
+}
+
+// lookupWith looks bucket name up and runs statements that take the name
+// as $1 (and find the bucket's ID themselves), all in one round trip: a
 // listing page otherwise pays a round trip for the lookup alone. scan
-// reads the statement's rows once the bucket is known to exist.
-func lookupWith(ctx context.Context, tx querier, name string, scan func(b bucketInfo, rows pgx.Rows) error, sql string, args ...any) (bucketInfo, error) {
+// reads the rows of statement i once the bucket is known to exist.
+func lookupWith(ctx context.Context, tx querier, name string, scan func(b bucketInfo, i int, rows pgx.Rows) error, stmts ...stmt) (bucketInfo, error) {
 	batch := &pgx.Batch{}
 	batch.Queue(lookupBucketSQL, name)
-	batch.Queue(sql, append([]any{name}, args...)...)
+	for _, st := range stmts {
+		batch.Queue(st.sql, append([]any{name}, st.args...)...)
+	}
 	res := tx.SendBatch(ctx, batch)
 	b, err := scanBucketInfo(res.QueryRow(), name)
-	if err != nil {
-		res.Close()
-		return b, err
-	}
-	rows, err := res.Query()
-	if err == nil {
-		err = scan(b, rows)
+	for i := 0; err == nil && i < len(stmts); i++ {
+		var rows pgx.Rows
+		if rows, err = res.Query(); err != nil {
+			break
+		}
+		err = scan(b, i, rows)
 		rows.Close()
 		if err == nil {
 			err = rows.Err()

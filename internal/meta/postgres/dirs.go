@@ -108,76 +108,114 @@ func syncDirs(ctx context.Context, tx pgx.Tx, bucketID int64, key []byte, was, n
 // parent pp from the page's start, each cut at the page's length: no
 // step per common prefix. Other delimiters keep the walk (listing.go).
 
-// dirCurrentSQL is a ListObjects page with delimiter "/": bucket named
-// $1, parent $2, from $3 up to (not including) $4, $5 entries. The
-// records of the common prefixes are NULL. Its columns are
-// dirVersionsSQL's.
-const dirCurrentSQL = `WITH b AS MATERIALIZED (SELECT id FROM buckets WHERE name = $1)
-(SELECT key, 0::bigint, false, version_id, true, false, rec FROM objects
-    WHERE bucket_id = (SELECT id FROM b) AND parent = $2 AND latest AND NOT marker AND key >= $3 AND key < $4
-    ORDER BY key LIMIT $5)
-UNION ALL
-(SELECT dir, 0, true, '', false, false, NULL FROM dirs
-    WHERE bucket_id = (SELECT id FROM b) AND parent = $2 AND current AND dir >= $3 AND dir < $4
-    ORDER BY dir LIMIT $5)
-ORDER BY 1 LIMIT $5`
+// A "/" page is two statements, the objects and the directories of
+// parent $2 from the page's start, each cut at the page's length $5, sent
+// in one round trip with the bucket's lookup and merged here: as one
+// UNION, PostgreSQL sorted the rows of a version page (it cannot merge
+// on (key, ord) what only one side orders by ord). Both statements find
+// the bucket by its name, $1, and answer dirCurrentSQL's columns.
 
-// dirCurrentArgs are dirCurrentSQL's arguments after the bucket's name.
-func dirCurrentArgs(q meta.ListQuery) []any {
-	return []any{parentOf([]byte(q.Prefix)), listStart(q), rangeEnd(q.Prefix), q.MaxKeys + 1}
+// dirObjectsCurrentSQL and dirDirsCurrentSQL are a ListObjects page's:
+// from $3 up to (not including) $4. A directory's record is NULL.
+const (
+	dirObjectsCurrentSQL = `SELECT key, 0::bigint, false, version_id, true, false, rec FROM objects
+    WHERE bucket_id = (SELECT id FROM buckets WHERE name = $1) AND parent = $2 AND latest AND NOT marker AND key >= $3 AND key < $4
+    ORDER BY key LIMIT $5`
+	dirDirsCurrentSQL = `SELECT dir, 0::bigint, true, '', false, false, NULL::bytea FROM dirs
+    WHERE bucket_id = (SELECT id FROM buckets WHERE name = $1) AND parent = $2 AND current AND dir >= $3 AND dir < $4
+    ORDER BY dir LIMIT $5`
+)
+
+// dirCurrentStmts are a ListObjects page's statements.
+func dirCurrentStmts(q meta.ListQuery) []stmt {
+	args := []any{parentOf([]byte(q.Prefix)), listStart(q), rangeEnd(q.Prefix), q.MaxKeys + 1}
+	return []stmt{{dirObjectsCurrentSQL, args}, {dirDirsCurrentSQL, args}}
 }
 
 // listDirCurrent is listCurrent for delimiter "/".
 func listDirCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery) ([]entry, error) {
-	rows, err := tx.Query(ctx, dirCurrentSQL, append([]any{b.name}, dirCurrentArgs(q)...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return scanDirEntries(rows, q.MaxKeys)
+	_, entries, err := dirPage(ctx, tx, b.name, q.MaxKeys, nil, dirCurrentStmts(q))
+	return entries, err
 }
 
-// dirVersionsSQL is a ListObjectVersions page with delimiter "/": bucket
-// named $1, parent $2, versions after position ($3, $6) in (key, ord)
-// order up to key $4, directories from $7 up to $4, $5 entries. The
-// bucket and the parent are equalities: as an upper bound a row
-// comparison (bucket_id, parent, key) < … does not stop the scan, which
-// read the rest of the bucket (73 ms at 1,000,000 versions).
-const dirVersionsSQL = `WITH b AS MATERIALIZED (SELECT id FROM buckets WHERE name = $1)
-(SELECT key, ord, false, version_id, latest, marker, rec FROM objects
-    WHERE bucket_id = (SELECT id FROM b) AND parent = $2 AND (key, ord) > ($3, $6) AND key < $4
-    ORDER BY key, ord LIMIT $5)
-UNION ALL
-(SELECT dir, 0, true, '', false, false, NULL FROM dirs
-    WHERE bucket_id = (SELECT id FROM b) AND parent = $2 AND dir >= $7 AND dir < $4
-    ORDER BY dir LIMIT $5)
-ORDER BY 1, 2 LIMIT $5`
+// dirObjectVersionsSQL and dirDirVersionsSQL are a ListObjectVersions
+// page's: versions after position ($3, $6) in (key, ord) order up to key
+// $4, directories from $3 up to $4. The bucket and the parent are
+// equalities and the position a row comparison that starts with the key
+// column: as an upper bound a row comparison (bucket_id, parent, key) <
+// … did not stop the scan, which read the rest of the bucket (73 ms at
+// 1,000,000 versions).
+const (
+	dirObjectVersionsSQL = `SELECT key, ord, false, version_id, latest, marker, rec FROM objects
+    WHERE bucket_id = (SELECT id FROM buckets WHERE name = $1) AND parent = $2 AND (key, ord) > ($3, $6) AND key < $4
+    ORDER BY key, ord LIMIT $5`
+	dirDirVersionsSQL = `SELECT dir, 0::bigint, true, '', false, false, NULL::bytea FROM dirs
+    WHERE bucket_id = (SELECT id FROM buckets WHERE name = $1) AND parent = $2 AND dir >= $3 AND dir < $4
+    ORDER BY dir LIMIT $5`
+)
 
-// dirVersionsArgs are dirVersionsSQL's arguments after the bucket's
-// name, for a listing from after position (pk, po).
-func dirVersionsArgs(q meta.VersionQuery, pk []byte, po int64) []any {
+// dirVersionsStmts are a ListObjectVersions page's statements, for a
+// listing from after position (pk, po).
+func dirVersionsStmts(q meta.VersionQuery, pk []byte, po int64) []stmt {
 	// A common prefix is listed when it is after the key marker.
 	from := []byte(q.Prefix)
 	if q.KeyMarker >= q.Prefix {
 		from = successor([]byte(q.KeyMarker))
 	}
-	return []any{parentOf([]byte(q.Prefix)), pk, rangeEnd(q.Prefix), q.MaxKeys + 1, po, from}
+	parent, end := parentOf([]byte(q.Prefix)), rangeEnd(q.Prefix)
+	return []stmt{
+		{dirObjectVersionsSQL, []any{parent, pk, end, q.MaxKeys + 1, po}},
+		{dirDirVersionsSQL, []any{parent, from, end, q.MaxKeys + 1}},
+	}
 }
 
 // listDirVersions is listVersions for delimiter "/", from after
 // position (pk, po).
 func listDirVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQuery, pk []byte, po int64) ([]entry, error) {
-	rows, err := tx.Query(ctx, dirVersionsSQL, append([]any{b.name}, dirVersionsArgs(q, pk, po)...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return scanDirEntries(rows, q.MaxKeys)
+	_, entries, err := dirPage(ctx, tx, b.name, q.MaxKeys, nil, dirVersionsStmts(q, pk, po))
+	return entries, err
 }
 
-// scanDirEntries reads the rows of dirCurrentSQL or dirVersionsSQL.
+// dirPage looks the bucket up and runs a "/" page's statements in one
+// round trip, and merges their rows into up to maxKeys+1 entries; when
+// read says no of the bucket found, the rows are left unread.
+func dirPage(ctx context.Context, tx querier, name string, maxKeys int, read func(bucketInfo) bool, stmts []stmt) (bucketInfo, []entry, error) {
+	var parts [2][]entry
+	b, err := lookupWith(ctx, tx, name, func(b bucketInfo, i int, rows pgx.Rows) (err error) {
+		if read == nil || read(b) {
+			parts[i], err = scanDirEntries(rows, maxKeys)
+		}
+		return err
+	}, stmts...)
+	if err != nil {
+		return b, nil, err
+	}
+	return b, mergeEntries(parts[0], parts[1], maxKeys+1), nil
+}
+
+// mergeEntries merges two runs of entries in key order (a directory and
+// a key are never equal), keeping the first n.
+func mergeEntries(a, b []entry, n int) []entry {
+	switch {
+	case len(b) == 0:
+		return a[:min(n, len(a))]
+	case len(a) == 0:
+		return b[:min(n, len(b))]
+	}
+	out := make([]entry, 0, min(n, len(a)+len(b)))
+	for len(out) < n && (len(a) > 0 || len(b) > 0) {
+		if len(b) == 0 || len(a) > 0 && bytes.Compare(a[0].val, b[0].val) < 0 {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return out
+}
+
+// scanDirEntries reads the rows of one of the page statements.
 func scanDirEntries(rows pgx.Rows, maxKeys int) ([]entry, error) {
-	out := make([]entry, 0, min(maxKeys+1, 1001))
+	out := make([]entry, 0, min(maxKeys+1, 128))
 	var buf arena
 	for rows.Next() {
 		var e entry

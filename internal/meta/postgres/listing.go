@@ -312,14 +312,11 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, q meta.ListQuery
 		if (q.Delimiter == "" || q.Delimiter == "/") && q.MaxKeys > 0 {
 			// The whole page is one statement: send the bucket's
 			// lookup with it.
-			sql, args := currentPageSQL, []any{listStart(q), rangeEnd(q.Prefix), q.MaxKeys + 1}
+			stmts := []stmt{{currentPageSQL, []any{listStart(q), rangeEnd(q.Prefix), q.MaxKeys + 1}}}
 			if q.Delimiter == "/" {
-				sql, args = dirCurrentSQL, dirCurrentArgs(q)
+				stmts = dirCurrentStmts(q)
 			}
-			_, err = lookupWith(ctx, tx, bucket, func(_ bucketInfo, rows pgx.Rows) error {
-				entries, err = scanDirEntries(rows, q.MaxKeys)
-				return err
-			}, sql, args...)
+			_, entries, err = dirPage(ctx, tx, bucket, q.MaxKeys, nil, stmts)
 		} else {
 			var b bucketInfo
 			if b, err = lookupBucket(ctx, tx, bucket); err != nil || q.MaxKeys == 0 {
@@ -394,7 +391,8 @@ const versionRangeSQL = `SELECT key, ord, false, version_id, latest, marker, rec
     ORDER BY key, ord LIMIT $4`
 
 // currentPageSQL and versionPageSQL are currentRangeSQL and
-// versionRangeSQL on the bucket named $1, in dirCurrentSQL's columns: a
+// versionRangeSQL on the bucket named $1, in the columns of the "/" page
+// statements (dirs.go): a
 // page without a delimiter is one statement, sent with the bucket's
 // lookup (lookupWith).
 const (
@@ -429,20 +427,17 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 		var b bucketInfo
 		var entries []entry
 		var err error
+		listed := false // entries hold the page already
 		if (q.Delimiter == "" || q.Delimiter == "/") && q.MaxKeys > 0 && q.VersionIDMarker == "" {
 			// The whole page is one statement, if the bucket is
 			// versioned: send the bucket's lookup with it.
 			pk, po := versionStart(q)
-			sql, args := versionPageSQL, []any{pk, rangeEnd(q.Prefix), q.MaxKeys + 1, po}
+			stmts := []stmt{{versionPageSQL, []any{pk, rangeEnd(q.Prefix), q.MaxKeys + 1, po}}}
 			if q.Delimiter == "/" {
-				sql, args = dirVersionsSQL, dirVersionsArgs(q, pk, po)
+				stmts = dirVersionsStmts(q, pk, po)
 			}
-			b, err = lookupWith(ctx, tx, bucket, func(b bucketInfo, rows pgx.Rows) error {
-				if b.versioned() {
-					entries, err = scanDirEntries(rows, q.MaxKeys)
-				}
-				return err
-			}, sql, args...)
+			b, entries, err = dirPage(ctx, tx, bucket, q.MaxKeys, bucketInfo.versioned, stmts)
+			listed = true
 		} else {
 			b, err = lookupBucket(ctx, tx, bucket)
 		}
@@ -456,7 +451,7 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 		if q.MaxKeys == 0 {
 			return nil
 		}
-		if entries == nil {
+		if !listed {
 			if entries, err = listVersions(ctx, tx, b, q); err != nil {
 				return err
 			}
