@@ -86,6 +86,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"DeleteMarkers", testDeleteMarkers},
 		{"SuspendedNullVersion", testSuspendedNullVersion},
 		{"ListVersionsModel", testListVersionsModel},
+		{"SlashListingModel", testSlashListingModel},
 		{"VersionsConcurrentPuts", testVersionsConcurrentPuts},
 		{"VersionedTagsAndACL", testVersionedTagsAndACL},
 		{"VersionTagsAndACL", testVersionTagsAndACL},

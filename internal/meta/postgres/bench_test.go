@@ -125,7 +125,7 @@ func fillPostgres(b *testing.B, s *Store, n int) map[string]int64 {
 	if err := s.SetBucketVersioning(ctx, "v", meta.VersioningEnabled); err != nil {
 		b.Fatal(err)
 	}
-	objCols := []string{"bucket_id", "key", "ord", "version_id", "latest", "marker", "rec"}
+	objCols := []string{"bucket_id", "key", "ord", "version_id", "latest", "marker", "rec", "parent"}
 	copyRows := func(table string, cols []string, count int, row func(i int) []any) {
 		_, err := s.pool.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() func() ([]any, error) {
 			i := 0
@@ -143,18 +143,22 @@ func fillPostgres(b *testing.B, s *Store, n int) map[string]int64 {
 	}
 	copyRows("objects", objCols, n, func(i int) []any {
 		o := benchObj("o", benchKey(i), i)
-		return []any{ids["o"], []byte(o.Key), int64(-1 - i), "", true, false, encodeObject(&o)}
+		return []any{ids["o"], []byte(o.Key), int64(-1 - i), "", true, false, encodeObject(&o), parentOf([]byte(o.Key))}
 	})
 	copyRows("objects", objCols, n/4*4, func(i int) []any {
 		o := benchObj("v", benchKey(i/4), i)
 		// Newer versions take smaller ords, as nextval would give them.
-		return []any{ids["v"], []byte(o.Key), int64(-1 - n - i), versionID(i), i%4 == 3, false, encodeObject(&o)}
+		return []any{ids["v"], []byte(o.Key), int64(-1 - n - i), versionID(i), i%4 == 3, false, encodeObject(&o), parentOf([]byte(o.Key))}
 	})
 	copyRows("uploads", []string{"id", "bucket_id", "key", "initiated_ns", "rec"}, n/10, func(i int) []any {
 		u := benchUpload("u", i)
 		return []any{u.ID, ids["u"], []byte(u.Key), u.Initiated.UnixNano(), encodeUpload(&u)}
 	})
-	for _, q := range []string{"SELECT setval('object_ord', $1)", "VACUUM ANALYZE objects", "VACUUM ANALYZE uploads"} {
+	// The directories, derived from the objects as the migration does.
+	if _, err := s.pool.Exec(ctx, "INSERT INTO dirs (bucket_id, parent, dir, current) "+dirsFromObjectsSQL); err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range []string{"SELECT setval('object_ord', $1)", "VACUUM ANALYZE objects", "VACUUM ANALYZE uploads", "VACUUM ANALYZE dirs"} {
 		var err error
 		if q[0] == 'S' {
 			_, err = s.pool.Exec(ctx, q, int64(2*n+1))
@@ -175,7 +179,7 @@ type listCase struct {
 	list func(ctx context.Context, s meta.Store) (int, error)
 	want int
 	// plans are the statements the PostgreSQL engine runs for the page
-	// (but the bucket's lookup), for EXPLAIN.
+	// (the bucket's lookup, sent with the statement or before it, left out), for EXPLAIN.
 	plans []planStmt
 }
 
@@ -188,42 +192,41 @@ func listCases(n int, ids map[string]int64) []listCase {
 	deep := benchKey(n * 9 / 10)
 	dirs := (n + 999) / 1000
 	dirDeep := fmt.Sprintf("dir%04d/", dirs*9/10)
-	slash := []byte("/")
 	return []listCase{
 		{"objects", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjects(ctx, "o", meta.ListQuery{MaxKeys: 1000})
 			return len(p.Objects) + len(p.CommonPrefixes), err
-		}, 1000, []planStmt{{currentRangeSQL, []any{ids["o"], []byte{}, keySpaceEnd, 1001}}}},
+		}, 1000, []planStmt{{currentPageSQL, []any{"o", []byte{}, keySpaceEnd, 1001}}}},
 		{"objects-start-after-deep", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjects(ctx, "o", meta.ListQuery{After: deep, MaxKeys: 1000})
 			return len(p.Objects) + len(p.CommonPrefixes), err
-		}, min(1000, n-n*9/10-1), []planStmt{{currentRangeSQL, []any{ids["o"], successor([]byte(deep)), keySpaceEnd, 1001}}}},
+		}, min(1000, n-n*9/10-1), []planStmt{{currentPageSQL, []any{"o", successor([]byte(deep)), keySpaceEnd, 1001}}}},
 		// The root: one common prefix per directory, each rolling up a
 		// thousand keys.
 		{"delimiter-prefixes", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjects(ctx, "o", meta.ListQuery{Delimiter: "/", MaxKeys: 1000})
 			return len(p.Objects) + len(p.CommonPrefixes), err
 		}, min(dirs, 1000), []planStmt{
-			{currentRangeDelimSQL, []any{ids["o"], []byte{}, keySpaceEnd, firstDelimBatch, 0, slash}},
-			{currentWalkSQL, []any{ids["o"], []byte("dir0001"), keySpaceEnd, 0, slash, '/' + 1, 1000, 1}}}},
+			{dirObjectsCurrentSQL, []any{"o", []byte{}, []byte{}, keySpaceEnd, 1001}},
+			{dirDirsCurrentSQL, []any{"o", []byte{}, []byte{}, keySpaceEnd, 1001}}}},
 		// Inside one directory deep in the keyspace: a thousand objects,
 		// each checked for the delimiter.
 		{"delimiter-objects-deep", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjects(ctx, "o", meta.ListQuery{Prefix: dirDeep, Delimiter: "/", MaxKeys: 1000})
 			return len(p.Objects) + len(p.CommonPrefixes), err
 		}, 1000, []planStmt{
-			{currentRangeDelimSQL, []any{ids["o"], []byte(dirDeep), rangeEnd(dirDeep), firstDelimBatch, len(dirDeep), slash}},
-			{currentRangeDelimSQL, []any{ids["o"], []byte(dirDeep + "file064"), rangeEnd(dirDeep), 1001 - firstDelimBatch, len(dirDeep), slash}}}},
+			{dirObjectsCurrentSQL, []any{"o", []byte(dirDeep), []byte(dirDeep), rangeEnd(dirDeep), 1001}},
+			{dirDirsCurrentSQL, []any{"o", []byte(dirDeep), []byte(dirDeep), rangeEnd(dirDeep), 1001}}}},
 		{"versions-deep", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjectVersions(ctx, "v", meta.VersionQuery{KeyMarker: benchKey(n / 4 * 9 / 10), MaxKeys: 1000})
 			return len(p.Versions) + len(p.CommonPrefixes), err
-		}, min(1000, (n/4-n/4*9/10-1)*4), []planStmt{{versionRangeSQL, []any{ids["v"], []byte(benchKey(n / 4 * 9 / 10)), keySpaceEnd, 1001, int64(math.MaxInt64)}}}},
+		}, min(1000, (n/4-n/4*9/10-1)*4), []planStmt{{versionPageSQL, []any{"v", []byte(benchKey(n / 4 * 9 / 10)), keySpaceEnd, 1001, int64(math.MaxInt64)}}}},
 		{"versions-delimiter", func(ctx context.Context, s meta.Store) (int, error) {
 			p, err := s.ListObjectVersions(ctx, "v", meta.VersionQuery{Delimiter: "/", MaxKeys: 1000})
 			return len(p.Versions) + len(p.CommonPrefixes), err
 		}, min((n/4+999)/1000, 1000), []planStmt{
-			{versionRangeDelimSQL, []any{ids["v"], []byte{}, keySpaceEnd, firstDelimBatch, int64(math.MinInt64), 0, slash}},
-			{versionWalkSQL, []any{ids["v"], []byte("dir0001"), keySpaceEnd, 0, slash, '/' + 1, 1000, 1, int64(math.MinInt64)}}}},
+			{dirObjectVersionsSQL, []any{"v", []byte{}, []byte{}, keySpaceEnd, 1001, int64(math.MinInt64)}},
+			{dirDirVersionsSQL, []any{"v", []byte{}, []byte{}, keySpaceEnd, 1001}}}},
 		{"uploads-deep", func(ctx context.Context, s meta.Store) (int, error) {
 			u := benchUpload("u", n/10/2)
 			p, err := s.ListUploads(ctx, "u", meta.UploadQuery{KeyMarker: u.Key, MaxUploads: 1000})

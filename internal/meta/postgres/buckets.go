@@ -73,6 +73,7 @@ func decodeBucket(name, versioning string, v []byte) (meta.Bucket, error) {
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // readDirect runs fn on one pooled connection outside any explicit
@@ -106,6 +107,7 @@ func (s *Store) readDirect(ctx context.Context, fn func(ctx context.Context, q q
 // versioning state.
 type bucketInfo struct {
 	id         int64
+	name       string
 	versioning meta.Versioning
 }
 
@@ -114,9 +116,15 @@ func (b bucketInfo) versioned() bool { return b.versioning != meta.Unversioned }
 // lookupBucket reads a bucket's ID and state (ErrNoSuchBucket), for a
 // read; writes lock it (lockKey, lockBucket).
 func lookupBucket(ctx context.Context, tx querier, name string) (bucketInfo, error) {
-	var b bucketInfo
+	return scanBucketInfo(tx.QueryRow(ctx, lookupBucketSQL, name), name)
+}
+
+const lookupBucketSQL = "SELECT id, versioning FROM buckets WHERE name = $1"
+
+func scanBucketInfo(row pgx.Row, name string) (bucketInfo, error) {
+	b := bucketInfo{name: name}
 	var v string
-	err := tx.QueryRow(ctx, "SELECT id, versioning FROM buckets WHERE name = $1", name).Scan(&b.id, &v)
+	err := row.Scan(&b.id, &v)
 	if errors.Is(err, pgx.ErrNoRows) || name == "" {
 		return b, meta.ErrNoSuchBucket
 	}
@@ -152,21 +160,45 @@ func lockKey(ctx context.Context, tx pgx.Tx, bucket, key string) (bucketInfo, er
 	return b, err
 }
 
+// stmt is one statement of a batch.
+type stmt struct {
+	sql  string
+	args []any
+}
+
+// lookupWith looks bucket name up and runs statements that take the name
+// as $1 (and find the bucket's ID themselves), all in one round trip: a
+// listing page otherwise pays a round trip for the lookup alone. scan
+// reads the rows of statement i once the bucket is known to exist.
+func lookupWith(ctx context.Context, tx querier, name string, scan func(b bucketInfo, i int, rows pgx.Rows) error, stmts ...stmt) (bucketInfo, error) {
+	batch := &pgx.Batch{}
+	batch.Queue(lookupBucketSQL, name)
+	for _, st := range stmts {
+		batch.Queue(st.sql, append([]any{name}, st.args...)...)
+	}
+	res := tx.SendBatch(ctx, batch)
+	b, err := scanBucketInfo(res.QueryRow(), name)
+	for i := 0; err == nil && i < len(stmts); i++ {
+		var rows pgx.Rows
+		if rows, err = res.Query(); err != nil {
+			break
+		}
+		err = scan(b, i, rows)
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+	}
+	if cerr := res.Close(); err == nil {
+		err = cerr
+	}
+	return b, err
+}
+
 // lockBucket reads the bucket's row FOR UPDATE: no write of any of its
 // keys runs until this transaction ends.
 func lockBucket(ctx context.Context, tx pgx.Tx, name string) (bucketInfo, error) {
 	return scanBucketInfo(tx.QueryRow(ctx, "SELECT id, versioning FROM buckets WHERE name = $1 FOR UPDATE", name), name)
-}
-
-func scanBucketInfo(row pgx.Row, name string) (bucketInfo, error) {
-	var b bucketInfo
-	var v string
-	err := row.Scan(&b.id, &v)
-	if errors.Is(err, pgx.ErrNoRows) || name == "" {
-		return bucketInfo{}, meta.ErrNoSuchBucket
-	}
-	b.versioning = meta.Versioning(v)
-	return b, err
 }
 
 // keyLockID is the advisory lock of one key of one bucket: a 64-bit hash
@@ -311,6 +343,8 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) ([]storage.BlobID
 		for _, q := range []string{
 			"DELETE FROM uploads WHERE bucket_id = $1",
 			"DELETE FROM completed_uploads WHERE bucket_id = $1",
+			// Empty already when the objects are (dirs.go); kept with them.
+			"DELETE FROM dirs WHERE bucket_id = $1",
 			"DELETE FROM buckets WHERE id = $1",
 		} {
 			if _, err := tx.Exec(ctx, q, b.id); err != nil {

@@ -6,12 +6,14 @@ import (
 	"math"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"signet/internal/meta"
 )
 
-// Listings. A page without a delimiter is one range scan of an index. A
-// page with one must skip every key under each common prefix it rolls
+// Listings. A page without a delimiter is one range scan of an index,
+// and so is one with delimiter "/", which reads the directory table
+// (dirs.go). A page with another delimiter must skip every key under each common prefix it rolls
 // up: a round trip per prefix would cost a page of 1000 prefixes a
 // thousand round trips, so the walk runs inside PostgreSQL as one
 // recursive query (a "loose index scan": each step is one index descent
@@ -97,14 +99,21 @@ const currentRangeDelimSQL = `SELECT key, position($6::bytea IN substring(key FR
     WHERE bucket_id = $1 AND latest AND NOT marker AND key >= $2 AND key < $3
     ORDER BY key LIMIT $4`
 
+// listStart is the first key a ListObjects page may hold.
+func listStart(q meta.ListQuery) []byte {
+	if q.After >= q.Prefix {
+		return successor([]byte(q.After))
+	}
+	return []byte(q.Prefix)
+}
+
 // listCurrent returns up to max+1 entries of the current objects that
 // ListObjects with q (and After) would list, in order.
 func listCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery) ([]entry, error) {
-	start := []byte(q.Prefix)
-	if q.After >= q.Prefix {
-		start = successor([]byte(q.After))
+	start, end := listStart(q), rangeEnd(q.Prefix)
+	if q.Delimiter == "/" {
+		return listDirCurrent(ctx, tx, b, q)
 	}
-	end := rangeEnd(q.Prefix)
 	if q.Delimiter != "" && !rollupSQL(q.Delimiter) {
 		return walkCurrent(ctx, tx, b, q)
 	}
@@ -120,7 +129,8 @@ func listCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery
 	if len(delim) > 0 {
 		batch = min(want, firstDelimBatch)
 	}
-	var out []entry
+	out := make([]entry, 0, min(batch, 1001))
+	var buf arena
 	var rollup []byte // where the walk goes on, past the first common prefix
 	for pos := start; ; {
 		var rows pgx.Rows
@@ -137,10 +147,12 @@ func listCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery
 		for rows.Next() {
 			n++
 			var e entry
-			if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.rec); err != nil {
+			var key, rec pgtype.DriverBytes
+			if err := rows.Scan(&key, &e.cp, &e.row.versionID, &rec); err != nil {
 				rows.Close()
 				return nil, err
 			}
+			e.val, e.row.rec = buf.keep(key), buf.keep(rec)
 			if cp := commonPrefix(e.val, q.Prefix, delim); cp != nil {
 				if string(cp) > q.After {
 					out = append(out, entry{val: cp, cp: true})
@@ -170,9 +182,11 @@ func listCurrent(ctx context.Context, tx querier, b bucketInfo, q meta.ListQuery
 	defer rows.Close()
 	for rows.Next() {
 		var e entry
-		if err := rows.Scan(&e.val, &e.cp, &e.row.versionID, &e.row.rec); err != nil {
+		var key, rec pgtype.DriverBytes
+		if err := rows.Scan(&key, &e.cp, &e.row.versionID, &rec); err != nil {
 			return nil, err
 		}
+		e.val, e.row.rec = buf.keep(key), buf.keep(rec)
 		e.row.key, e.row.latest = e.val, true
 		out = append(out, e)
 	}
@@ -293,11 +307,23 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, q meta.ListQuery
 	var page meta.ListPage
 	err := s.readDirect(ctx, func(ctx context.Context, tx querier) error {
 		page = meta.ListPage{}
-		b, err := lookupBucket(ctx, tx, bucket)
-		if err != nil || q.MaxKeys == 0 {
-			return err
+		var entries []entry
+		var err error
+		if (q.Delimiter == "" || q.Delimiter == "/") && q.MaxKeys > 0 {
+			// The whole page is one statement: send the bucket's
+			// lookup with it.
+			stmts := []stmt{{currentPageSQL, []any{listStart(q), rangeEnd(q.Prefix), q.MaxKeys + 1}}}
+			if q.Delimiter == "/" {
+				stmts = dirCurrentStmts(q)
+			}
+			_, entries, err = dirPage(ctx, tx, bucket, q.MaxKeys, nil, stmts)
+		} else {
+			var b bucketInfo
+			if b, err = lookupBucket(ctx, tx, bucket); err != nil || q.MaxKeys == 0 {
+				return err
+			}
+			entries, err = listCurrent(ctx, tx, b, q)
 		}
-		entries, err := listCurrent(ctx, tx, b, q)
 		if err != nil {
 			return err
 		}
@@ -341,8 +367,8 @@ const versionWalkSQL = `WITH RECURSIVE walk(n, pk, po, cp) AS (
     FROM walk w
     CROSS JOIN LATERAL (
         SELECT o.key, o.ord FROM objects o
-        WHERE (o.bucket_id, o.key, o.ord) > ($1, w.pk, w.po) AND (o.bucket_id, o.key) < ($1, $3)
-        ORDER BY o.bucket_id, o.key, o.ord LIMIT 1) f
+        WHERE o.bucket_id = $1 AND (o.key, o.ord) > (w.pk, w.po) AND o.key < $3
+        ORDER BY o.key, o.ord LIMIT 1) f
     CROSS JOIN LATERAL (SELECT position($5::bytea IN substring(f.key FROM $4::int + 1)) AS i) d
     WHERE w.n < $7
 )
@@ -353,21 +379,40 @@ LEFT JOIN LATERAL (
     WHERE NOT w.cp AND o.bucket_id = $1 AND o.key = w.pk AND o.ord = w.po OFFSET 0) o ON true
 WHERE w.n > 0 ORDER BY w.n`
 
-// versionRangeSQL is the version page without a delimiter. The bounds
-// are row comparisons on the index's leading columns alone: next to
-// "bucket_id = $1", PostgreSQL would start the scan at the bucket's first
-// row and filter its way to the position.
+// versionRangeSQL is the version page without a delimiter. The bucket is
+// an equality and the position a row comparison that starts with the key
+// column: PostgreSQL starts the scan at the position and stops it at key
+// $3. (A row comparison starting with bucket_id beside "bucket_id = $1"
+// started the scan at the bucket's first row; as an upper bound,
+// (bucket_id, key) < ($1, $3) did not stop the scan before the bucket's
+// end.)
 const versionRangeSQL = `SELECT key, ord, false, version_id, latest, marker, rec FROM objects
-    WHERE (bucket_id, key, ord) > ($1, $2, $5) AND (bucket_id, key) < ($1, $3)
-    ORDER BY bucket_id, key, ord LIMIT $4`
+    WHERE bucket_id = $1 AND (key, ord) > ($2, $5) AND key < $3
+    ORDER BY key, ord LIMIT $4`
+
+// currentPageSQL and versionPageSQL are currentRangeSQL and
+// versionRangeSQL on the bucket named $1, in the columns of the "/" page
+// statements (dirs.go): a
+// page without a delimiter is one statement, sent with the bucket's
+// lookup (lookupWith).
+const (
+	currentPageSQL = `WITH b AS MATERIALIZED (SELECT id FROM buckets WHERE name = $1)
+SELECT key, 0::bigint, false, version_id, true, false, rec FROM objects
+    WHERE bucket_id = (SELECT id FROM b) AND latest AND NOT marker AND key >= $2 AND key < $3
+    ORDER BY key LIMIT $4`
+	versionPageSQL = `WITH b AS MATERIALIZED (SELECT id FROM buckets WHERE name = $1)
+SELECT key, ord, false, version_id, latest, marker, rec FROM objects
+    WHERE bucket_id = (SELECT id FROM b) AND (key, ord) > ($2, $5) AND key < $3
+    ORDER BY key, ord LIMIT $4`
+)
 
 // versionRangeDelimSQL is versionRangeSQL flagging keys as
 // currentRangeDelimSQL does.
 const versionRangeDelimSQL = `SELECT key, ord, position($7::bytea IN substring(key FROM $6::int + 1)) > 0 AS cp, version_id, latest, marker,
         CASE WHEN position($7::bytea IN substring(key FROM $6::int + 1)) > 0 THEN NULL ELSE rec END
     FROM objects
-    WHERE (bucket_id, key, ord) > ($1, $2, $5) AND (bucket_id, key) < ($1, $3)
-    ORDER BY bucket_id, key, ord LIMIT $4`
+    WHERE bucket_id = $1 AND (key, ord) > ($2, $5) AND key < $3
+    ORDER BY key, ord LIMIT $4`
 
 func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.VersionQuery) (meta.VersionPage, error) {
 	if q.MaxKeys < 0 {
@@ -379,7 +424,23 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 	var page meta.VersionPage
 	err := s.readDirect(ctx, func(ctx context.Context, tx querier) error {
 		page = meta.VersionPage{}
-		b, err := lookupBucket(ctx, tx, bucket)
+		var b bucketInfo
+		var entries []entry
+		var err error
+		listed := false // entries hold the page already
+		if (q.Delimiter == "" || q.Delimiter == "/") && q.MaxKeys > 0 && q.VersionIDMarker == "" {
+			// The whole page is one statement, if the bucket is
+			// versioned: send the bucket's lookup with it.
+			pk, po := versionStart(q)
+			stmts := []stmt{{versionPageSQL, []any{pk, rangeEnd(q.Prefix), q.MaxKeys + 1, po}}}
+			if q.Delimiter == "/" {
+				stmts = dirVersionsStmts(q, pk, po)
+			}
+			b, entries, err = dirPage(ctx, tx, bucket, q.MaxKeys, bucketInfo.versioned, stmts)
+			listed = true
+		} else {
+			b, err = lookupBucket(ctx, tx, bucket)
+		}
 		if err != nil {
 			return err
 		}
@@ -390,9 +451,10 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 		if q.MaxKeys == 0 {
 			return nil
 		}
-		entries, err := listVersions(ctx, tx, b, q)
-		if err != nil {
-			return err
+		if !listed {
+			if entries, err = listVersions(ctx, tx, b, q); err != nil {
+				return err
+			}
 		}
 		if len(entries) > q.MaxKeys {
 			entries, page.IsTruncated = entries[:q.MaxKeys], true
@@ -421,18 +483,26 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 	return page, err
 }
 
+// versionStart is the position a version listing starts after, but
+// for a version ID marker: after every version of KeyMarker (or before
+// every key).
+func versionStart(q meta.VersionQuery) ([]byte, int64) {
+	if q.KeyMarker < q.Prefix {
+		return []byte(q.Prefix), math.MinInt64
+	}
+	if q.KeyMarker == "" {
+		return []byte{}, math.MinInt64 // not nil: pgx sends nil as NULL
+	}
+	return []byte(q.KeyMarker), math.MaxInt64
+}
+
 // listVersions returns up to MaxKeys+1 entries of a versioned bucket's
 // version listing.
 func listVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQuery) ([]entry, error) {
-	// The walk starts after position (pk, po): after every version of
-	// KeyMarker, or after the marker version within it.
-	pk, po := []byte(q.KeyMarker), int64(math.MaxInt64)
-	if q.KeyMarker == "" {
-		po = math.MinInt64
-	}
+	pk, po := versionStart(q)
 	if q.VersionIDMarker != "" {
 		err := tx.QueryRow(ctx, "SELECT ord FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id = $3",
-			b.id, pk, q.VersionIDMarker).Scan(&po)
+			b.id, []byte(q.KeyMarker), q.VersionIDMarker).Scan(&po)
 		if err == pgx.ErrNoRows {
 			return nil, badArg("version ID marker %q names no version of the key marker", q.VersionIDMarker)
 		}
@@ -444,6 +514,9 @@ func listVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQ
 		pk, po = []byte(q.Prefix), math.MinInt64
 	}
 	end := rangeEnd(q.Prefix)
+	if q.Delimiter == "/" {
+		return listDirVersions(ctx, tx, b, q, pk, po)
+	}
 	if q.Delimiter != "" && !rollupSQL(q.Delimiter) {
 		return walkVersions(ctx, tx, b, q, pk, po)
 	}
@@ -455,7 +528,8 @@ func listVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQ
 	if len(delim) > 0 {
 		batch = min(want, firstDelimBatch)
 	}
-	var out []entry
+	out := make([]entry, 0, min(batch, 1001))
+	var buf arena
 	var rollup []byte
 	for {
 		var rows pgx.Rows
@@ -472,10 +546,12 @@ func listVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQ
 		for rows.Next() {
 			n++
 			var e entry
-			if err := rows.Scan(&e.val, &e.ord, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &e.row.rec); err != nil {
+			var key, rec pgtype.DriverBytes
+			if err := rows.Scan(&key, &e.ord, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &rec); err != nil {
 				rows.Close()
 				return nil, err
 			}
+			e.val, e.row.rec = buf.keep(key), buf.keep(rec)
 			if cp := commonPrefix(e.val, q.Prefix, delim); cp != nil {
 				if string(cp) > q.KeyMarker {
 					out = append(out, entry{val: cp, cp: true})
@@ -524,8 +600,8 @@ func walkVersions(ctx context.Context, tx querier, b bucketInfo, q meta.VersionQ
 	var out []entry
 	for len(out) <= q.MaxKeys {
 		rows, err := tx.Query(ctx, `SELECT key, ord, version_id, latest, marker, rec FROM objects
-			WHERE (bucket_id, key, ord) > ($1, $2, $5) AND (bucket_id, key) < ($1, $3)
-			ORDER BY bucket_id, key, ord LIMIT $4`, b.id, pk, end, q.MaxKeys+1, po)
+			WHERE bucket_id = $1 AND (key, ord) > ($2, $5) AND key < $3
+			ORDER BY key, ord LIMIT $4`, b.id, pk, end, q.MaxKeys+1, po)
 		if err != nil {
 			return nil, err
 		}

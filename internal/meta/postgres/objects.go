@@ -138,12 +138,12 @@ func replaceObject(ctx context.Context, tx pgx.Tx, b bucketInfo, obj *meta.Objec
 			return nil, err
 		}
 	}
-	var replaced [][]byte
+	var replaced []deletedRow
 	switch b.versioning {
 	case meta.Unversioned:
-		replaced, err = deleteRecs(ctx, tx, "DELETE FROM objects WHERE bucket_id = $1 AND key = $2 RETURNING rec", b.id, key)
+		replaced, err = deleteRecs(ctx, tx, "DELETE FROM objects WHERE bucket_id = $1 AND key = $2 RETURNING latest, marker, rec", b.id, key)
 	case meta.VersioningSuspended:
-		replaced, err = deleteRecs(ctx, tx, "DELETE FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id = $3 RETURNING rec", b.id, key, meta.NullVersion)
+		replaced, err = deleteRecs(ctx, tx, "DELETE FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id = $3 RETURNING latest, marker, rec", b.id, key, meta.NullVersion)
 	}
 	if err != nil {
 		return nil, err
@@ -151,24 +151,52 @@ func replaceObject(ctx context.Context, tx pgx.Tx, b bucketInfo, obj *meta.Objec
 	if freed, err = unrefRecs(ctx, tx, replaced, freed); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, "UPDATE objects SET latest = false WHERE bucket_id = $1 AND key = $2 AND latest", b.id, key); err != nil {
+	// The key's latest version before this write, deleted above or
+	// demoted here (a key with versions has exactly one latest), says
+	// what the directories above it knew.
+	var was keyState
+	for _, r := range replaced {
+		if r.latest {
+			was = keyState{exists: true, current: !r.marker}
+		}
+	}
+	var demotedMarker bool
+	err = tx.QueryRow(ctx, "UPDATE objects SET latest = false WHERE bucket_id = $1 AND key = $2 AND latest RETURNING marker", b.id, key).Scan(&demotedMarker)
+	switch {
+	case err == nil:
+		was = keyState{exists: true, current: !demotedMarker}
+	case !errors.Is(err, pgx.ErrNoRows):
 		return nil, err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO objects (bucket_id, key, ord, version_id, latest, marker, rec)
-		VALUES ($1, $2, -nextval('object_ord'), $3, true, $4, $5)`, b.id, key, obj.VersionID, obj.DeleteMarker, encodeObject(obj))
+	_, err = tx.Exec(ctx, `INSERT INTO objects (bucket_id, key, ord, version_id, latest, marker, rec, parent)
+		VALUES ($1, $2, -nextval('object_ord'), $3, true, $4, $5, $6)`, b.id, key, obj.VersionID, obj.DeleteMarker, encodeObject(obj), parentOf(key))
 	if err != nil {
+		return nil, err
+	}
+	if err := syncDirs(ctx, tx, b.id, key, was, keyState{exists: true, current: !obj.DeleteMarker}); err != nil {
 		return nil, err
 	}
 	return freed, nil
 }
 
-// deleteRecs runs a DELETE … RETURNING rec and collects the records.
-func deleteRecs(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([][]byte, error) {
+// deletedRow is what a DELETE … RETURNING latest, marker, rec gives.
+type deletedRow struct {
+	latest, marker bool
+	rec            []byte
+}
+
+// deleteRecs runs a DELETE … RETURNING latest, marker, rec and collects
+// the rows.
+func deleteRecs(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]deletedRow, error) {
 	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (deletedRow, error) {
+		var d deletedRow
+		err := r.Scan(&d.latest, &d.marker, &d.rec)
+		return d, err
+	})
 }
 
 // recBlobs returns the blobs an object record references.
@@ -181,10 +209,10 @@ func recBlobs(rec []byte) ([]storage.BlobID, error) {
 }
 
 // unrefRecs releases the blobs of removed object records.
-func unrefRecs(ctx context.Context, tx pgx.Tx, recs [][]byte, freed []storage.BlobID) ([]storage.BlobID, error) {
+func unrefRecs(ctx context.Context, tx pgx.Tx, recs []deletedRow, freed []storage.BlobID) ([]storage.BlobID, error) {
 	var ids []storage.BlobID
-	for _, rec := range recs {
-		b, err := recBlobs(rec)
+	for _, r := range recs {
+		b, err := recBlobs(r.rec)
 		if err != nil {
 			return nil, err
 		}
@@ -333,12 +361,17 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) ([]storage
 		if b.versioned() {
 			return meta.ErrVersioningChanged
 		}
-		recs, err := deleteRecs(ctx, tx, "DELETE FROM objects WHERE bucket_id = $1 AND key = $2 RETURNING rec", b.id, []byte(key))
+		recs, err := deleteRecs(ctx, tx, "DELETE FROM objects WHERE bucket_id = $1 AND key = $2 RETURNING latest, marker, rec", b.id, []byte(key))
 		if err != nil {
 			return err
 		}
-		freed, err = unrefRecs(ctx, tx, recs, nil)
-		return err
+		if freed, err = unrefRecs(ctx, tx, recs, nil); err != nil {
+			return err
+		}
+		if len(recs) == 0 {
+			return nil
+		}
+		return syncDirs(ctx, tx, b.id, []byte(key), keyState{exists: true, current: true}, keyState{})
 	})
 	if err != nil {
 		return nil, err
@@ -428,8 +461,19 @@ func (s *Store) DeleteObjectVersion(ctx context.Context, bucket, key, versionID 
 			return err
 		}
 		if row.latest {
-			if _, err := tx.Exec(ctx, `UPDATE objects SET latest = true WHERE bucket_id = $1 AND key = $2
-				AND ord = (SELECT min(ord) FROM objects WHERE bucket_id = $1 AND key = $2)`, b.id, k); err != nil {
+			// The next newest version, if any, becomes latest; the
+			// directories above the key follow what it is.
+			now := keyState{}
+			var marker bool
+			err := tx.QueryRow(ctx, `UPDATE objects SET latest = true WHERE bucket_id = $1 AND key = $2
+				AND ord = (SELECT min(ord) FROM objects WHERE bucket_id = $1 AND key = $2) RETURNING marker`, b.id, k).Scan(&marker)
+			switch {
+			case err == nil:
+				now = keyState{exists: true, current: !marker}
+			case !errors.Is(err, pgx.ErrNoRows):
+				return err
+			}
+			if err := syncDirs(ctx, tx, b.id, k, keyState{exists: true, current: !row.marker}, now); err != nil {
 				return err
 			}
 		}
