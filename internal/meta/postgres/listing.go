@@ -739,9 +739,13 @@ func (s *Store) ListUploads(ctx context.Context, bucket string, q meta.UploadQue
 }
 
 // uploadRangeSQL reads bucket $1's uploads after position ($2, $3, $4)
-// in listing order, up to key $5, at most $6.
+// in listing order, up to key $5, at most $6. The bucket is an equality
+// and the position a row comparison from the key column on, which
+// starts the index scan, and key < $5 stops it: a row comparison as the
+// upper bound does not stop a btree scan, which then read to the end of
+// the bucket's uploads under a small prefix.
 const uploadRangeSQL = `SELECT key, initiated_ns, id, rec FROM uploads
-    WHERE (bucket_id, key, initiated_ns, id) > ($1, $2, $3, $4) AND (bucket_id, key) < ($1, $5)
+    WHERE bucket_id = $1 AND (key, initiated_ns, id) > ($2, $3, $4) AND key < $5
     ORDER BY bucket_id, key, initiated_ns, id LIMIT $6`
 
 func listUploads(ctx context.Context, tx querier, b bucketInfo, bucket string, q meta.UploadQuery, pos uploadRow, page *meta.UploadPage) error {
