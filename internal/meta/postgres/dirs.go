@@ -255,11 +255,13 @@ func mergeEntries(a, b []entry, n int) []entry {
 
 // scanDirEntries reads the rows of one of the page statements.
 func scanDirEntries(rows pgx.Rows, maxKeys int) ([]entry, error) {
-	out := make([]entry, 0, min(maxKeys+1, 128))
+	out := make([]entry, 0, min(maxKeys+1, 1024))
 	var buf arena
+	// Scanned into once per page, not per row: a variable Scan takes the
+	// address of escapes to the heap.
+	var key, rec pgtype.DriverBytes
 	for rows.Next() {
 		var e entry
-		var key, rec pgtype.DriverBytes
 		if err := rows.Scan(&key, &e.ord, &e.cp, &e.row.versionID, &e.row.latest, &e.row.marker, &rec); err != nil {
 			return nil, err
 		}

@@ -330,7 +330,11 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, q meta.ListQuery
 		if len(entries) > q.MaxKeys {
 			entries, page.IsTruncated = entries[:q.MaxKeys], true
 		}
-		page.Objects = make([]meta.Object, 0, countObjects(entries))
+		objects := countObjects(entries)
+		page.Objects = make([]meta.Object, 0, objects)
+		if cps := len(entries) - objects; cps > 0 {
+			page.CommonPrefixes = make([]string, 0, cps)
+		}
 		for _, e := range entries {
 			if e.cp {
 				page.CommonPrefixes = append(page.CommonPrefixes, string(e.val))
@@ -342,7 +346,9 @@ func (s *Store) ListObjects(ctx context.Context, bucket string, q meta.ListQuery
 				}
 				o.IsLatest = false
 			}
-			page.NextAfter = string(e.val)
+		}
+		if len(entries) > 0 {
+			page.NextAfter = string(entries[len(entries)-1].val)
 		}
 		if len(page.Objects) == 0 {
 			page.Objects = nil
@@ -459,13 +465,19 @@ func (s *Store) ListObjectVersions(ctx context.Context, bucket string, q meta.Ve
 		if len(entries) > q.MaxKeys {
 			entries, page.IsTruncated = entries[:q.MaxKeys], true
 		}
-		if n := countObjects(entries); n > 0 {
+		n := countObjects(entries)
+		if n > 0 {
 			page.Versions = make([]meta.Object, 0, n)
 		}
-		for _, e := range entries {
+		if cps := len(entries) - n; cps > 0 {
+			page.CommonPrefixes = make([]string, 0, cps)
+		}
+		for i, e := range entries {
 			if e.cp {
 				page.CommonPrefixes = append(page.CommonPrefixes, string(e.val))
-				page.NextKeyMarker, page.NextVersionIDMarker = string(e.val), ""
+				if i == len(entries)-1 {
+					page.NextKeyMarker, page.NextVersionIDMarker = page.CommonPrefixes[len(page.CommonPrefixes)-1], ""
+				}
 				continue
 			}
 			page.Versions = append(page.Versions, meta.Object{})
