@@ -64,6 +64,26 @@ const (
 // Unversioned or Suspended: each key has at most one null version.
 const NullVersion = "null"
 
+// CheckVersionID is the rule every engine applies to a write (see
+// Object.VersionID): ErrVersioningChanged when the write's version ID
+// does not suit the bucket's state, because the writer read an older
+// state.
+func CheckVersionID(state Versioning, id string) error {
+	ok := false
+	switch state {
+	case Unversioned:
+		ok = id == ""
+	case VersioningSuspended:
+		ok = id == NullVersion
+	case VersioningEnabled:
+		ok = id != "" && id != NullVersion
+	}
+	if !ok {
+		return ErrVersioningChanged
+	}
+	return nil
+}
+
 // Bucket is a bucket's record.
 type Bucket struct {
 	Name    string

@@ -525,7 +525,7 @@ func (s *Store) replaceObject(tx *bbolt.Tx, ob *bbolt.Bucket, obj *meta.Object, 
 	if err != nil {
 		return err
 	}
-	if err := checkVersionID(state, obj.VersionID); err != nil {
+	if err := meta.CheckVersionID(state, obj.VersionID); err != nil {
 		return err
 	}
 	if err := s.refStaging(tx, obj.Blobs()); err != nil {

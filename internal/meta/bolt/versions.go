@@ -84,24 +84,6 @@ func versioningOf(tx *bbolt.Tx, bucket string) (meta.Versioning, error) {
 	return b.Versioning, err
 }
 
-// checkVersionID reports ErrVersioningChanged when a write's version ID
-// does not suit the bucket's state: the writer read an older state.
-func checkVersionID(state meta.Versioning, id string) error {
-	ok := false
-	switch state {
-	case meta.Unversioned:
-		ok = id == ""
-	case meta.VersioningSuspended:
-		ok = id == meta.NullVersion
-	case meta.VersioningEnabled:
-		ok = id != "" && id != meta.NullVersion
-	}
-	if !ok {
-		return meta.ErrVersioningChanged
-	}
-	return nil
-}
-
 // addVersion makes val the newest version of key.
 func addVersion(vb *bbolt.Bucket, key string, val []byte) error {
 	seq, err := vb.NextSequence()
@@ -247,7 +229,7 @@ func (s *Store) PutDeleteMarker(ctx context.Context, bucket, key, markerID strin
 		if state == meta.Unversioned {
 			return meta.ErrVersioningChanged
 		}
-		if err := checkVersionID(state, markerID); err != nil {
+		if err := meta.CheckVersionID(state, markerID); err != nil {
 			return err
 		}
 		if err := storeVersion(tx, ob, state, &marker, val, &freed); err != nil {

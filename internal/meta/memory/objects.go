@@ -37,24 +37,6 @@ func (b *bucket) findVersion(key, id string) int {
 	return -1
 }
 
-// checkVersionID reports ErrVersioningChanged when a write's version ID
-// does not suit the bucket's state: the writer read an older state.
-func checkVersionID(state meta.Versioning, id string) error {
-	ok := false
-	switch state {
-	case meta.Unversioned:
-		ok = id == ""
-	case meta.VersioningSuspended:
-		ok = id == meta.NullVersion
-	case meta.VersioningEnabled:
-		ok = id != "" && id != meta.NullVersion
-	}
-	if !ok {
-		return meta.ErrVersioningChanged
-	}
-	return nil
-}
-
 func (s *Store) PutObject(ctx context.Context, obj meta.Object, pre meta.Precondition) ([]storage.BlobID, error) {
 	if err := checkKey(obj.Key); err != nil {
 		return nil, err
@@ -90,7 +72,7 @@ func (s *Store) replaceObject(b *bucket, obj meta.Object, pre meta.Precondition,
 		}
 	}
 	state := b.rec.Versioning
-	if err := checkVersionID(state, obj.VersionID); err != nil {
+	if err := meta.CheckVersionID(state, obj.VersionID); err != nil {
 		return nil, err
 	}
 	obj.IsLatest = false

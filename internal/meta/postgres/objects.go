@@ -58,24 +58,6 @@ func currentRow(ctx context.Context, tx querier, b bucketInfo, key string) (*obj
 	return scanObject(tx.QueryRow(ctx, "SELECT "+objectColumns+" FROM objects WHERE bucket_id = $1 AND key = $2 AND latest AND NOT marker", b.id, []byte(key)))
 }
 
-// checkVersionID reports ErrVersioningChanged when a write's version ID
-// does not suit the bucket's state: the writer read an older state.
-func checkVersionID(state meta.Versioning, id string) error {
-	ok := false
-	switch state {
-	case meta.Unversioned:
-		ok = id == ""
-	case meta.VersioningSuspended:
-		ok = id == meta.NullVersion
-	case meta.VersioningEnabled:
-		ok = id != "" && id != meta.NullVersion
-	}
-	if !ok {
-		return meta.ErrVersioningChanged
-	}
-	return nil
-}
-
 func (s *Store) PutObject(ctx context.Context, obj meta.Object, pre meta.Precondition) ([]storage.BlobID, error) {
 	if err := checkObjectKey(obj.Key); err != nil {
 		return nil, err
@@ -125,7 +107,7 @@ func replaceObject(ctx context.Context, tx pgx.Tx, b bucketInfo, obj *meta.Objec
 			return nil, err
 		}
 	}
-	if err := checkVersionID(b.versioning, obj.VersionID); err != nil {
+	if err := meta.CheckVersionID(b.versioning, obj.VersionID); err != nil {
 		return nil, err
 	}
 	if err := ref(ctx, tx, obj.Blobs()); err != nil {
