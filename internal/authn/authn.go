@@ -15,6 +15,7 @@ import (
 	"signet/internal/lifetime"
 	"signet/internal/redact"
 	"signet/internal/secret"
+	"signet/internal/sigprint"
 	"signet/internal/sigv2"
 	"signet/internal/sigv4"
 )
@@ -37,6 +38,9 @@ type Authenticator struct {
 	Region string
 	// Cache holds derived signing keys.
 	Cache *sigv4.KeyCache
+	// Denylist refuses presigned URLs and forms revoked before their
+	// time (`signet admin url revoke`); nil revokes nothing.
+	Denylist Denylist
 }
 
 // NewAuthenticator returns an Authenticator with a signing-key cache.
@@ -166,8 +170,24 @@ func (a *Authenticator) verifyV4(r *http.Request, mech mechanism, mode sigv4.Mod
 	if err != nil {
 		return verifiedV4{}, fromSigV4(err)
 	}
-	if f := scope(auth); f != nil {
+	// A presigned request's facts go with every refusal from here on;
+	// they are built as a value so that a served request spends no
+	// allocation on them.
+	var facts URLFacts
+	presigned := mech == mechV4Query
+	if presigned {
+		facts = URLFacts{Print: sigprint.Of(sigprint.V4, auth.Signature), SignedAt: auth.Date,
+			URLExpiry: auth.Date.Add(time.Duration(auth.Expires) * time.Second)}
+	}
+	refuse := func(f *Failure) (verifiedV4, error) {
+		if presigned {
+			u := facts // a copy: taking facts' own address would move it to the heap
+			f.URL = &u
+		}
 		return verifiedV4{}, f
+	}
+	if f := scope(auth); f != nil {
+		return refuse(f)
 	}
 	if mech == mechV4Header {
 		// The skew check comes before the key lookup: a stale request is
@@ -178,7 +198,7 @@ func (a *Authenticator) verifyV4(r *http.Request, mech mechanism, mode sigv4.Mod
 	}
 	cred, f := a.credential(r.Context(), auth.AccessKeyID, auth.SecurityToken)
 	if f != nil {
-		return verifiedV4{}, f
+		return refuse(f)
 	}
 	if payloadHash != "" {
 		auth.PayloadHash = payloadHash
@@ -187,18 +207,27 @@ func (a *Authenticator) verifyV4(r *http.Request, mech mechanism, mode sigv4.Mod
 	// Check, not Verify: the canonical request and string to sign are
 	// built as strings only when they go into a SignatureDoesNotMatch.
 	if err := sigv4.Check(req, auth, key, mode); err != nil {
-		return verifiedV4{}, fromSigV4WithKey(err, auth.AccessKeyID, auth.Signature)
+		f, ok := fromSigV4WithKey(err, auth.AccessKeyID, auth.Signature).(*Failure)
+		if !ok {
+			return verifiedV4{}, err
+		}
+		return refuse(f)
 	}
 	now := a.Clock.Now()
 	res := &Result{Principal: cred.Principal, SignatureVersion: SigV4}
-	if mech == mechV4Query {
+	if presigned {
 		res.AuthType = AuthQuery
 		res.SignatureAge = now.Sub(auth.Date)
 		lt := lifetime.Compute(lifetime.Input{SignedAt: auth.Date, Expires: time.Duration(auth.Expires) * time.Second, CredentialExpiry: credExpiry(cred)})
+		facts.Principal, facts.Deadline, facts.LimitedBy = &cred.Principal, lt.Effective, lt.LimitedBy
 		if v := lt.At(auth.Date, now); v != lifetime.Valid {
-			return verifiedV4{}, verdictFailure(v, lt, auth.Date, now, auth.SecurityToken, strconv.FormatInt(auth.Expires, 10))
+			return refuse(verdictFailure(v, lt, auth.Date, now, auth.SecurityToken, strconv.FormatInt(auth.Expires, 10)))
+		}
+		if f := a.revoked(&facts, false); f != nil {
+			return refuse(f)
 		}
 		res.Deadline, res.LimitedBy = lt.Effective, lt.LimitedBy
+		res.Print, res.SignedAt, res.URLExpiry = facts.Print, facts.SignedAt, facts.URLExpiry
 		return verifiedV4{auth: auth, key: key, res: res}, nil
 	}
 	res.AuthType = AuthHeader
@@ -210,6 +239,24 @@ func (a *Authenticator) verifyV4(r *http.Request, mech mechanism, mode sigv4.Mod
 		return verifiedV4{}, f
 	}
 	return verifiedV4{auth: auth, key: key, res: res}, nil
+}
+
+// revoked asks the denylist about a presigned request or form (form set)
+// that verified and is in its window: nil, or the refusal.
+func (a *Authenticator) revoked(u *URLFacts, form bool) *Failure {
+	if a.Denylist == nil {
+		return nil
+	}
+	rv := a.Denylist.Revoked(u.Print, u.Principal, u.SignedAt)
+	if rv == nil {
+		return nil
+	}
+	u.Revocation = rv
+	msg := "This presigned URL has been revoked."
+	if form {
+		msg = "This POST policy has been revoked."
+	}
+	return &Failure{Reason: ReasonURLRevoked, Message: msg}
 }
 
 // attachBody sets the payload reader that proves the body is what was
@@ -311,12 +358,16 @@ func (a *Authenticator) sigV2(r *http.Request, mech mechanism, virtualBucket str
 			return nil, f
 		}
 	}
+	var facts *URLFacts
+	if mech == mechV2Query {
+		facts = &URLFacts{Print: sigprint.Of(sigprint.V2, auth.Signature), URLExpiry: auth.ExpiresAt()}
+	}
 	cred, f := a.credential(r.Context(), auth.AccessKeyID, token)
 	if f != nil {
-		return nil, f
+		return nil, withURL(f, facts)
 	}
 	if _, err := sigv2.Verify(r, auth, cred.Secret, virtualBucket); err != nil {
-		return nil, fromSigV2WithKey(err, auth.AccessKeyID, auth.Signature)
+		return nil, withURL(fromSigV2WithKey(err, auth.AccessKeyID, auth.Signature), facts)
 	}
 	res := &Result{Principal: cred.Principal, SignatureVersion: SigV2, Body: plainBody(r), DecodedLength: r.ContentLength}
 	if mech == mechV2Header {
@@ -330,11 +381,27 @@ func (a *Authenticator) sigV2(r *http.Request, mech mechanism, virtualBucket str
 	// age is 0 (as AWS documents for s3:signatureAge).
 	res.AuthType = AuthQuery
 	lt := lifetime.Compute(lifetime.Input{URLExpiry: auth.ExpiresAt(), CredentialExpiry: credExpiry(cred)})
+	facts.Principal, facts.Deadline, facts.LimitedBy = &cred.Principal, lt.Effective, lt.LimitedBy
 	if v := lt.At(time.Time{}, now); v != lifetime.Valid {
-		return nil, verdictFailure(v, lt, time.Time{}, now, token, "")
+		return nil, withURL(verdictFailure(v, lt, time.Time{}, now, token, ""), facts)
+	}
+	if f := a.revoked(facts, false); f != nil {
+		f.URL = facts
+		return nil, f
 	}
 	res.Deadline, res.LimitedBy = lt.Effective, lt.LimitedBy
+	res.Print, res.URLExpiry = facts.Print, facts.URLExpiry
 	return res, nil
+}
+
+// withURL attaches a presigned request's facts (nil for header auth) to
+// a refusal.
+func withURL(err error, u *URLFacts) error {
+	var f *Failure
+	if u != nil && errors.As(err, &f) {
+		f.URL = u
+	}
+	return err
 }
 
 func (a *Authenticator) checkScope(auth *sigv4.Auth, mech mechanism) *Failure {

@@ -7,6 +7,7 @@ import (
 
 	"signet/internal/lifetime"
 	"signet/internal/postpolicy"
+	"signet/internal/sigprint"
 	"signet/internal/sigv4"
 )
 
@@ -112,16 +113,18 @@ func (a *Authenticator) postV4(ctx context.Context, f PostFields) (PostAuth, err
 		return PostAuth{}, &Failure{Reason: ReasonPostFormInvalid, Message: "X-Amz-Date must be formated via ISO8601 Long format",
 			Fields: []Field{{"ArgumentName", "X-Amz-Date"}, {"ArgumentValue", amzDate}}}
 	}
+	facts := &URLFacts{Print: sigprint.Of(sigprint.V4, signature), SignedAt: signedAt}
 	cred, fl := a.credential(ctx, akid, token)
 	if fl != nil {
+		fl.URL = facts
 		return PostAuth{}, fl
 	}
 	key := a.Cache.Get(cred.AccessKeyID, cred.Secret, scope)
 	want := postpolicy.SignV4WithKey(key, policy)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(signature)) != 1 {
-		return PostAuth{}, signatureMismatch(akid, signature, policy, "")
+		return PostAuth{}, withURL(signatureMismatch(akid, signature, policy, ""), facts)
 	}
-	return a.postLifetime(cred, policy, token, signedAt, SigV4)
+	return a.postLifetime(cred, policy, token, facts, SigV4)
 }
 
 func (a *Authenticator) postV2(ctx context.Context, f PostFields) (PostAuth, error) {
@@ -132,36 +135,46 @@ func (a *Authenticator) postV2(ctx context.Context, f PostFields) (PostAuth, err
 	signature, _ := f("signature")
 	policy, _ := f("policy")
 	token, _ := f("x-amz-security-token")
+	facts := &URLFacts{Print: sigprint.Of(sigprint.V2, signature)}
 	cred, fl := a.credential(ctx, akid, token)
 	if fl != nil {
+		fl.URL = facts
 		return PostAuth{}, fl
 	}
 	want := postpolicy.SignV2(cred.Secret, policy)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(signature)) != 1 {
-		return PostAuth{}, signatureMismatch(akid, signature, policy, "")
+		return PostAuth{}, withURL(signatureMismatch(akid, signature, policy, ""), facts)
 	}
-	return a.postLifetime(cred, policy, token, time.Time{}, SigV2)
+	return a.postLifetime(cred, policy, token, facts, SigV2)
 }
 
 // postLifetime decodes the verified policy and applies the lifetime rule:
 // the policy's expiration is the form's window, and the credential's
-// expiry cuts it short. signedAt is x-amz-date (zero for SigV2, whose
-// signature age is 0 as for a SigV2 URL).
-func (a *Authenticator) postLifetime(cred *Credential, policyB64, token string, signedAt time.Time, version string) (PostAuth, error) {
+// expiry cuts it short; then the denylist. facts.SignedAt is x-amz-date
+// (zero for SigV2, whose signature age is 0 as for a SigV2 URL).
+func (a *Authenticator) postLifetime(cred *Credential, policyB64, token string, facts *URLFacts, version string) (PostAuth, error) {
+	signedAt := facts.SignedAt
+	facts.Principal = &cred.Principal
 	p, err := postpolicy.Decode(policyB64)
 	if err != nil {
-		return PostAuth{}, &Failure{Reason: ReasonPostPolicyInvalid, Message: "Invalid Policy: " + err.(*postpolicy.DocumentError).Detail}
+		return PostAuth{}, &Failure{Reason: ReasonPostPolicyInvalid, Message: "Invalid Policy: " + err.(*postpolicy.DocumentError).Detail, URL: facts}
 	}
 	now := a.Clock.Now()
 	lt := lifetime.Compute(lifetime.Input{URLExpiry: p.Expiration, CredentialExpiry: credExpiry(cred)})
+	facts.URLExpiry, facts.Deadline, facts.LimitedBy = lt.URLExpiry, lt.Effective, lt.LimitedBy
 	switch lt.At(time.Time{}, now) {
 	case lifetime.Valid:
 	case lifetime.CredentialsExpired:
-		return PostAuth{}, verdictFailure(lifetime.CredentialsExpired, lt, signedAt, now, token, "")
+		return PostAuth{}, withURL(verdictFailure(lifetime.CredentialsExpired, lt, signedAt, now, token, ""), facts)
 	default:
-		return PostAuth{}, &Failure{Reason: ReasonPostPolicyExpired}
+		return PostAuth{}, &Failure{Reason: ReasonPostPolicyExpired, URL: facts}
 	}
-	res := &Result{Principal: cred.Principal, AuthType: AuthPOST, SignatureVersion: version, Deadline: lt.Effective, LimitedBy: lt.LimitedBy, DecodedLength: -1}
+	if f := a.revoked(facts, true); f != nil {
+		f.URL = facts
+		return PostAuth{}, f
+	}
+	res := &Result{Principal: cred.Principal, AuthType: AuthPOST, SignatureVersion: version, Deadline: lt.Effective, LimitedBy: lt.LimitedBy, DecodedLength: -1,
+		Print: facts.Print, SignedAt: signedAt, URLExpiry: lt.URLExpiry}
 	if !signedAt.IsZero() {
 		res.SignatureAge = now.Sub(signedAt)
 	}

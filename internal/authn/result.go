@@ -8,6 +8,7 @@ import (
 	"io"
 	"signet/internal/lifetime"
 	"signet/internal/principal"
+	"signet/internal/sigprint"
 	"time"
 )
 
@@ -38,6 +39,16 @@ type Result struct {
 	// LimitedBy says what sets Deadline: the URL's own window or the
 	// credentials that signed it ("" when Deadline is zero).
 	LimitedBy lifetime.Limit
+	// Print is the fingerprint of a presigned request's or form's
+	// signature (zero for header auth and anonymous requests): what the
+	// access log, the uses of a link and its revocation know it by.
+	Print sigprint.Print
+	// SignedAt is a SigV4 presigned request's X-Amz-Date (a form's
+	// x-amz-date); zero otherwise, SigV2 carrying no signing time.
+	SignedAt time.Time
+	// URLExpiry is the end of a presigned request's own window (a form's
+	// policy expiration), before the credentials cut it short.
+	URLExpiry time.Time
 	// ContentSHA256 is the x-amz-content-sha256 the client sent, if any.
 	ContentSHA256 string
 	// Body is the payload to read in place of r.Body: aws-chunked bodies
@@ -92,6 +103,8 @@ const (
 	ReasonPostFormInvalid   // a signing field is missing or malformed; Message and Fields say which
 	ReasonPostPolicyInvalid // the policy does not decode; Message is S3's "Invalid Policy: …"
 	ReasonPostPolicyExpired // the policy's expiration has passed
+	// Revocation (signet's own: AWS cannot revoke one URL).
+	ReasonURLRevoked // a verified presigned URL or form revoked by `signet admin url revoke`
 )
 
 // Field is an extra element of the error, in wire order.
@@ -111,6 +124,48 @@ type Failure struct {
 	// could not answer), so that the API can tell an engine it cannot
 	// reach from any other fault.
 	Err error
+	// URL is what a presigned request or form said about itself, set
+	// once its signature could be read, so that a refusal is logged with
+	// the same facts as a success.
+	URL *URLFacts
+}
+
+// URLFacts describe a presigned request or form that authentication
+// refused.
+type URLFacts struct {
+	Print     sigprint.Print
+	SignedAt  time.Time // zero for SigV2
+	URLExpiry time.Time // zero when the window could not be read
+	// Deadline and LimitedBy are the effective expiry and what sets it,
+	// known once the signing key was found.
+	Deadline  time.Time
+	LimitedBy lifetime.Limit
+	// Principal is the signer, once its key was found (nil before).
+	Principal *principal.Principal
+	// Revocation is set for ReasonURLRevoked.
+	Revocation *Revocation
+}
+
+// Revocation says who refused a presigned request or form that would
+// otherwise be served, when, and why.
+type Revocation struct {
+	// Signer is set when a rule on the signer refused it (every URL
+	// the principal signed before a time), empty for the URL itself.
+	Signer string
+	// Before is the signer rule's time.
+	Before time.Time
+	At     time.Time
+	By     string
+	Reason string
+}
+
+// Denylist is consulted for every presigned request and form whose
+// signature verified and whose window is open. It must answer from
+// memory: it runs on the request path.
+type Denylist interface {
+	// Revoked returns the revocation that refuses the URL with
+	// fingerprint p, signed by who at signedAt (zero for SigV2), or nil.
+	Revoked(p sigprint.Print, who *principal.Principal, signedAt time.Time) *Revocation
 }
 
 // Unwrap returns the cause, if any.

@@ -400,6 +400,10 @@ var reasons = map[authn.Reason]reasonSpec{
 	authn.ReasonPostFormInvalid:   {code: codeInvalidArgument},
 	authn.ReasonPostPolicyInvalid: {code: codeInvalidPolicyDocument},
 	authn.ReasonPostPolicyExpired: {code: codeAccessDenied, message: postpolicy.ExpiredMessage},
+	// signet's own: AWS cannot revoke one URL, so it has no code for it.
+	// AccessDenied is what a client already handles for a refused URL
+	// (docs/errors.md); the message (the Failure's) says it was revoked.
+	authn.ReasonURLRevoked: {code: codeAccessDenied, message: "This presigned URL has been revoked."},
 }
 
 // isQueryAuth reports whether r was (meant to be) presigned, which picks the
