@@ -94,6 +94,9 @@ type Config struct {
 	Backup Backuper
 	// Lifecycle serves POST …/lifecycle/sweep; nil answers 501.
 	Lifecycle LifecycleSweeper
+	// URLs serves …/urls/revoke, …/urls/revoke-signer and
+	// …/urls/revocations; nil answers 501.
+	URLs URLRevoker
 	// Logger receives internal errors; nil discards them.
 	Logger *slog.Logger
 }
@@ -215,6 +218,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, res *authn.Result, b
 			return err
 		}
 		return a.sweepLifecycle(w, r)
+	}
+	if handled, err := a.serveURLs(w, r, res, path, body); handled {
+		return err
 	}
 	return &Error{Status: http.StatusNotFound, Code: "NotFound", Message: "no admin operation " + m + " " + r.URL.Path + "; see docs/admin-api.md"}
 }

@@ -423,3 +423,36 @@ func (c *Client) SweepLifecycle(ctx context.Context) (*adminwire.LifecycleSweep,
 	}
 	return &out, nil
 }
+
+// RevokeURL refuses one presigned URL or POST form from now on (POST
+// …/urls/revoke), and its SigV2 twin with it.
+func (c *Client) RevokeURL(ctx context.Context, req adminwire.RevokeURLRequest) (*adminwire.URLRevocations, error) {
+	return c.urlRevocations(ctx, http.MethodPost, "urls/revoke", req)
+}
+
+// RevokeSigner refuses every presigned URL and form a principal signed
+// before a time (POST …/urls/revoke-signer).
+func (c *Client) RevokeSigner(ctx context.Context, req adminwire.RevokeSignerRequest) (*adminwire.URLRevocations, error) {
+	return c.urlRevocations(ctx, http.MethodPost, "urls/revoke-signer", req)
+}
+
+// URLRevocations lists the denylist's live entries (GET
+// …/urls/revocations).
+func (c *Client) URLRevocations(ctx context.Context) (*adminwire.URLRevocations, error) {
+	return c.urlRevocations(ctx, http.MethodGet, "urls/revocations", nil)
+}
+
+func (c *Client) urlRevocations(ctx context.Context, method, path string, req any) (*adminwire.URLRevocations, error) {
+	var body []byte
+	if req != nil {
+		var err error
+		if body, err = json.Marshal(req); err != nil {
+			return nil, err
+		}
+	}
+	var out adminwire.URLRevocations
+	if err := c.do(ctx, method, path, "", body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

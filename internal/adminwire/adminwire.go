@@ -286,6 +286,8 @@ type Explanation struct {
 	Statement *Statement `json:"statement,omitempty"`
 	// Signature is set when the signature does not match.
 	Signature *SignatureCheck `json:"signature,omitempty"`
+	// Revocation is set when the URL was revoked (reason url_revoked).
+	Revocation *Revocation `json:"revocation,omitempty"`
 }
 
 // ExplainError is an AWS error as the server would send it.
@@ -361,4 +363,67 @@ type SignatureCheck struct {
 	// SignedStringToSign is the string to sign of the variant that
 	// matches (empty when none does).
 	SignedStringToSign string `json:"signed_string_to_sign,omitempty"`
+}
+
+// RevokeURLRequest is the body of POST …/urls/revoke: the presigned URL
+// (or POST form) to refuse from now on, as an explanation names it (the
+// method is found when not given), and why.
+type RevokeURLRequest struct {
+	ExplainRequest
+	Reason string `json:"reason,omitempty"`
+}
+
+// RevokeSignerRequest is the body of POST …/urls/revoke-signer: refuse
+// every presigned URL and form SignedBy signed before Before (the
+// server's lifetime clock's now when nil).
+type RevokeSignerRequest struct {
+	// SignedBy is an IAM user or role ARN, an assumed-role session ARN,
+	// an access key ID, or user:NAME, role:NAME, session:ASIA… or
+	// key:AKIA….
+	SignedBy string     `json:"signed_by"`
+	Before   *time.Time `json:"before,omitempty"`
+	Reason   string     `json:"reason,omitempty"`
+}
+
+// URLRevocation is one entry of the denylist: a URL (Fingerprint) or a
+// rule on a signer (SignedBy and Before).
+type URLRevocation struct {
+	ID          string     `json:"id"`
+	Fingerprint string     `json:"fingerprint,omitempty"`
+	SignedBy    string     `json:"signed_by,omitempty"`
+	Before      *time.Time `json:"before,omitempty"`
+	// Until is when the entry goes: the URL's deadline, or the end of
+	// the last URL the rule can cover.
+	Until     time.Time `json:"until"`
+	RevokedAt time.Time `json:"revoked_at"`
+	RevokedBy string    `json:"revoked_by"`
+	Reason    string    `json:"reason,omitempty"`
+	// What the URL was.
+	AccessKeyID string `json:"access_key_id,omitempty"`
+	Principal   string `json:"principal,omitempty"`
+	Method      string `json:"method,omitempty"`
+	Bucket      string `json:"bucket,omitempty"`
+	Key         string `json:"key,omitempty"`
+	// TwinOf names the URL (by fingerprint) this entry was revoked with:
+	// it is that URL's SigV2 twin.
+	TwinOf string `json:"twin_of,omitempty"`
+}
+
+// URLRevocations answers the revoke calls (the entries just stored) and
+// GET …/urls/revocations (every live entry).
+type URLRevocations struct {
+	Revocations []URLRevocation `json:"revocations"`
+	// Limit is the most entries the denylist holds.
+	Limit int `json:"limit"`
+}
+
+// Revocation says who revoked a presigned URL and why, in an
+// explanation whose reason is url_revoked.
+type Revocation struct {
+	RevokedAt time.Time `json:"revoked_at"`
+	RevokedBy string    `json:"revoked_by"`
+	Reason    string    `json:"reason,omitempty"`
+	// SignedBy and Before are set when a rule on the signer refused it.
+	SignedBy string     `json:"signed_by,omitempty"`
+	Before   *time.Time `json:"before,omitempty"`
 }

@@ -22,6 +22,9 @@ type adminCmd struct {
 	group, verb string
 	args        string // positional arguments, for usage lines
 	nargs       int
+	// optionalArg lets the one positional argument be left out (a
+	// command whose flags can stand for it).
+	optionalArg bool
 	// usage replaces args and switches in the command's own usage line,
 	// for commands whose flags are part of what they mean.
 	usage     string
@@ -86,6 +89,7 @@ func adminCommands() []*adminCmd {
 		roleDetachCmd(), rolePutPolicyCmd(), roleDeletePolicyCmd(), roleUpdateCmd(),
 		sessionListCmd(), sessionShowCmd(), sessionTerminateCmd(),
 		revokeRoleCmd(), revokeUserCmd(),
+		urlRevokeCmd(), urlRevocationsCmd(),
 		clockShowCmd(), clockAdvanceCmd(), clockResetCmd(),
 		rootExportCmd(),
 		backupCreateCmd(), backupVerifyCmd(), backupRestoreCmd(),
@@ -98,6 +102,7 @@ var adminGroups = []struct{ name, summary string }{
 	{"role", "IAM roles: who may assume them, for how long, with which policies"},
 	{"session", "temporary credentials STS issued"},
 	{"revoke", "revoke older sessions of a role or user, as AWS's console does"},
+	{"url", "presigned URLs: revoke one link, or every link a signer signed before a time; list a link's uses"},
 	{"clock", "the server's lifetime clock (the dev clock under --dev-clock)"},
 	{"root", "the account's root credentials, from the server's data directory"},
 	{"backup", "hot backups of a running server, and their restore into a data directory"},
@@ -187,7 +192,7 @@ func runAdminCmd(env Env, c *adminCmd, args []string) int {
 		Now:       env.Now,
 		UserAgent: "signet/" + Version,
 	}
-	out := &adminOut{w: env.Stdout, errw: env.Stderr, json: o.json, all: o.all, now: env.now, saveProfile: o.saveProfile}
+	out := &adminOut{w: env.Stdout, errw: env.Stderr, json: o.json, all: o.all, now: env.now, saveProfile: o.saveProfile, stdin: env.Stdin}
 	if c.runIAM != nil {
 		apis := &adminAPIs{admin: client, iam: adminclient.NewIAM(adminclient.IAMConfig{
 			Endpoint: s.Endpoint, Region: s.Region, Credentials: s.Credentials, HTTP: s.HTTP, Now: env.Now,
@@ -218,6 +223,8 @@ type adminOut struct {
 	now func() time.Time
 	// saveProfile is the profile key create writes, "" for none.
 	saveProfile string
+	// stdin is what a command reads for a "-" file operand.
+	stdin io.Reader
 }
 
 func (o *adminOut) emit(v any, human func(w io.Writer)) error {
@@ -394,7 +401,7 @@ func (c *adminCmd) spec(o *adminOpts) *cmdSpec {
 		flags: flags, column: adminFlagColumn, examples: c.examples,
 		footer: c.footer(),
 		args: func(pos []string) error {
-			if len(pos) != c.nargs {
+			if len(pos) != c.nargs && !(c.optionalArg && len(pos) == 0) {
 				if c.nargs == 0 {
 					return fmt.Errorf("unexpected argument %q", pos[0])
 				}

@@ -244,6 +244,8 @@ func (j *judgement) authFailure(ctx context.Context) error {
 		j.sessionEnded()
 	case authn.ReasonPostPolicyExpired:
 		j.say(reason.PolicyExpiredAt, j.facts())
+	case authn.ReasonURLRevoked:
+		j.revoked(f)
 	case authn.ReasonUnknownAccessKey:
 		j.unknownKey()
 	case authn.ReasonInvalidToken:
@@ -263,6 +265,36 @@ func (j *judgement) authFailure(ctx context.Context) error {
 		j.say(reason.MalformedAuth, j.facts())
 	}
 	return nil
+}
+
+// revoked explains a URL refused by the denylist: the URL itself, or a
+// rule on its signer.
+func (j *judgement) revoked(f *authn.Failure) {
+	fa := j.facts()
+	var rv *authn.Revocation
+	if f.URL != nil {
+		rv = f.URL.Revocation
+		if fa.Effective.IsZero() {
+			fa.Effective = f.URL.Deadline
+		}
+	}
+	if rv == nil {
+		// authn always says which entry refused; without it the
+		// sentence would name no one.
+		j.say(reason.MalformedRefused, fa)
+		return
+	}
+	fa.RevokedAt, fa.RevokedBy, fa.RevokeReason = rv.At, rv.By, rv.Reason
+	w := &adminwire.Revocation{RevokedAt: rv.At, RevokedBy: rv.By, Reason: rv.Reason}
+	j.out.Revocation = w
+	if rv.Signer != "" {
+		fa.RevokedSigner, fa.RevokedBefore = rv.Signer, rv.Before
+		b := rv.Before
+		w.SignedBy, w.Before = rv.Signer, &b
+		j.say(reason.URLRevokedBySigner, fa)
+		return
+	}
+	j.say(reason.URLRevokedByName, fa)
 }
 
 func (j *judgement) overLimit() {

@@ -42,6 +42,10 @@ const (
 	// file's size) are not what the policy allows.
 	PolicyExpired         = "policy_expired"
 	PolicyConditionFailed = "policy_condition_failed"
+	// URLRevoked is signet's own: the URL (or form), or every URL its
+	// signer signed before a time, was revoked with `signet admin url
+	// revoke`.
+	URLRevoked = "url_revoked"
 )
 
 // Codes lists every reason code once, in the order the docs show them.
@@ -49,7 +53,7 @@ const (
 var Codes = []string{
 	Valid, URLExpired, NotYetValid, ExpiresOverLimit, SessionExpired, SessionTerminated, SessionsRevoked,
 	KeyInactive, KeyUnknown, PolicyDenied, SignatureMismatch, InvalidToken, OwnerDeleted, Malformed,
-	NoSuchBucket, NoSuchKey, PolicyExpired, PolicyConditionFailed,
+	NoSuchBucket, NoSuchKey, PolicyExpired, PolicyConditionFailed, URLRevoked,
 }
 
 // Sentence names one template of the table: a reason code, or a reason
@@ -118,6 +122,14 @@ type Facts struct {
 	Condition string
 	// Hint says what the signature search found.
 	Hint string
+	// RevokedAt, RevokedBy and RevokeReason say who revoked a URL, when
+	// and why; RevokedSigner and RevokedBefore name the rule on its
+	// signer that refused it ("" for the URL itself).
+	RevokedAt     time.Time
+	RevokedBy     string
+	RevokeReason  string
+	RevokedSigner string
+	RevokedBefore time.Time
 	// Status, Code and Detail are the AWS error the server answers.
 	Status int
 	Code   string

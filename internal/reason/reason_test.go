@@ -45,6 +45,12 @@ func example(s Sentence) Facts {
 		f.Expires = 7*24*time.Hour + time.Second
 	case NotYetValidServer, NotYetValidOffline:
 		f.Now = signed.Add(-5 * time.Minute)
+	case URLRevokedByName, URLRevokedBySigner:
+		f.Status, f.Code, f.Detail = 403, "AccessDenied", "This presigned URL has been revoked."
+		f.RevokedAt, f.RevokedBy, f.RevokeReason = signed.Add(40*time.Minute), "arn:aws:iam::123456789012:user/ops", "leaked in ticket 4711"
+		if s == URLRevokedBySigner {
+			f.RevokedSigner, f.RevokedBefore = "user:alice", signed.Add(30*time.Minute)
+		}
 	case URLExpiredV4, URLExpiredV2:
 		f.Expires, f.URLExpiry = time.Hour, signed.Add(time.Hour)
 	case NoBucket:

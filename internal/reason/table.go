@@ -51,6 +51,9 @@ const (
 	SignatureDiffers     Sentence = "signature_mismatch"
 	SignatureDiffersForm Sentence = "signature_mismatch/form"
 
+	URLRevokedByName   Sentence = "url_revoked"
+	URLRevokedBySigner Sentence = "url_revoked/signer"
+
 	PolicyExpiredAt       Sentence = "policy_expired"
 	PolicyConditionRefuse Sentence = "policy_condition_failed"
 
@@ -182,6 +185,15 @@ var table = []entry{
 	{SignatureDiffersForm, "a POST form's signature is not its policy's (SignatureDoesNotMatch)",
 		`The form's signature is not the signature of its policy field with the secret of {{.Who}}: ` +
 			`the policy or the signature was changed after signing, or another secret signed it; sign the form again.`},
+
+	{URLRevokedByName, "the URL (or form) itself was revoked with `signet admin url revoke` (AccessDenied; signet's own)",
+		`{{.RevokedBy}} revoked this URL at {{stamp .RevokedAt}}{{if .RevokeReason}} ("{{.RevokeReason}}"){{end}}; ` +
+			`signet refuses it with {{.Status}} {{.Code}} "{{.Detail}}" although {{.Signer}} signed it and it would otherwise work until {{stamp .Effective}}. ` +
+			`Other URLs of the same signer are not affected: presign again if it should be shared.`},
+	{URLRevokedBySigner, "every URL its signer signed before a time was revoked with `signet admin url revoke --signed-by` (AccessDenied; signet's own)",
+		`{{.RevokedBy}} revoked every URL {{.RevokedSigner}} signed before {{stamp .RevokedBefore}} at {{stamp .RevokedAt}}{{if .RevokeReason}} ("{{.RevokeReason}}"){{end}}, ` +
+			`and this one {{if .SignedAt.IsZero}}names no signing time (SigV2), so it counts as signed before{{else}}was signed at {{stamp .SignedAt}}{{end}}; ` +
+			`signet refuses it with {{.Status}} {{.Code}}. The signer's keys and sessions still work: a URL signed now does too.`},
 
 	{PolicyExpiredAt, "a POST form's policy expiration has passed (AccessDenied)",
 		`The policy expired at {{stamp .URLExpiry}}, {{.Since .URLExpiry}} ago; S3 refuses the form with {{.Status}} {{.Code}} "{{.Detail}}" Sign a new form.`},

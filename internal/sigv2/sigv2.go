@@ -479,6 +479,18 @@ func Sign(sk secret.Secret, stringToSign string) string {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
+// Signatures returns every signature Verify accepts for r and a under
+// sk: one per canonical form a known client produces. Revoking a URL by
+// its signature revokes its SigV2 twin by all of them.
+func Signatures(r *http.Request, a *Auth, sk secret.Secret, virtualBucket string) []string {
+	sts := candidates(r, a, virtualBucket)
+	out := make([]string, 0, len(sts))
+	for _, s := range sts {
+		out = append(out, Sign(sk, s))
+	}
+	return out
+}
+
 // Verify checks a's signature against r with the secret of
 // a.AccessKeyID. Where clients disagree on the canonical form (the Date
 // line when x-amz-date is present, "?uploads=" versus "?uploads"), every
