@@ -150,8 +150,11 @@ type identityWorld struct {
 	alice    *clientEnv
 	aliceARN string
 	aliceKey string
-	roleARN  string
-	body     []byte
+	// aliceSecret is the secret of aliceKey, for URLs the tests sign
+	// themselves at a chosen time.
+	aliceSecret string
+	roleARN     string
+	body        []byte
 	// nodes, when set, are the several nodes p balances over: a clock
 	// moved on one is waited for on every one, and a URL's state may take
 	// up to settle to reach the node that answers (the change feed's
@@ -193,7 +196,7 @@ func newIdentityWorldOn(t *testing.T, p *signetProc) *identityWorld {
 	if !strings.HasPrefix(key.AccessKey.AccessKeyId, "AKIA") || len(key.AccessKey.AccessKeyId) != 20 || key.AccessKey.Status != "Active" {
 		t.Fatalf("create-access-key: %+v", key.AccessKey.AccessKeyId)
 	}
-	w.aliceKey = key.AccessKey.AccessKeyId
+	w.aliceKey, w.aliceSecret = key.AccessKey.AccessKeyId, key.AccessKey.SecretAccessKey
 	c.addProfile(t, "alice", key.AccessKey.AccessKeyId, key.AccessKey.SecretAccessKey, "")
 	w.alice = c.withProfile("alice")
 	read := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::life","arn:aws:s3:::life/*"]}]}`

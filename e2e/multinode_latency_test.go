@@ -275,6 +275,8 @@ func revocationKinds() []revocationKind {
 		{name: "bucket policy Deny added", status: 403, code: "AccessDenied", prepare: bucketDenyTrials},
 		{name: "user deleted", status: 400, code: "InvalidToken", prepare: userDeletedTrials},
 		{name: "role deleted", status: 400, code: "InvalidToken", prepare: roleDeletedTrials},
+		{name: "URL revoked", status: 403, code: "AccessDenied", prepare: urlRevokedTrials},
+		{name: "signer's URLs revoked", status: 403, code: "AccessDenied", prepare: signerRevokedTrials},
 	}
 }
 

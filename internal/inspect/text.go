@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -279,6 +280,16 @@ func (r *Report) writeServer(t textWriter) {
 	}
 	if e.Statement != nil {
 		t.line("statement", fmt.Sprintf("%s (effect %s)", StatementPhrase(e.Statement), e.Statement.Effect))
+	}
+	if rv := e.Revocation; rv != nil {
+		s := fmt.Sprintf("at %s by %s", stamp(rv.RevokedAt), rv.RevokedBy)
+		if rv.SignedBy != "" && rv.Before != nil {
+			s = fmt.Sprintf("every URL %s signed before %s, %s", rv.SignedBy, stamp(*rv.Before), s)
+		}
+		if rv.Reason != "" {
+			s += ": " + strconv.Quote(rv.Reason)
+		}
+		t.line("revoked", s)
 	}
 	if e.Error != nil {
 		t.line("error", fmt.Sprintf("%d %s: %s", e.Error.Status, e.Error.Code, e.Error.Message))

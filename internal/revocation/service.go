@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"signet/internal/adminwire"
@@ -52,6 +53,10 @@ type Config struct {
 // store.
 type Service struct {
 	cfg Config
+	// refreshMu orders reloads: each reads the store and loads the list
+	// under it, so the last loaded is the last read, whichever
+	// notification or call started it.
+	refreshMu sync.Mutex
 }
 
 // NewService returns a Service, or an error naming what cfg lacks.
@@ -119,9 +124,11 @@ func (s *Service) RevokeSigner(ctx context.Context, signedBy string, before time
 	}
 	now := s.cfg.Clock.Now().UTC()
 	if before.IsZero() {
+		// Now, to the nanosecond: a URL signed earlier in this very
+		// second (X-Amz-Date has whole seconds) counts as before.
 		before = now
 	}
-	before = before.UTC().Truncate(time.Second)
+	before = before.UTC()
 	if before.After(now) {
 		return meta.URLRevocation{}, &InvalidError{"--before " + before.Format(time.RFC3339) + " is in the future (the server's clock says " + now.Format(time.RFC3339) + "): a rule refuses URLs already signed"}
 	}
@@ -180,6 +187,8 @@ func (s *Service) put(ctx context.Context, entries []meta.URLRevocation) error {
 // Refresh loads the list from the store: at start, after a change here,
 // and when another node's change arrives.
 func (s *Service) Refresh(ctx context.Context) error {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
 	entries, err := s.cfg.Store.ListURLRevocations(ctx)
 	if err != nil {
 		return err

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"signet/internal/clock"
+	"signet/internal/meta"
+	"signet/internal/revocation"
+	"signet/internal/sigprint"
 	"signet/internal/sigv4"
 )
 
@@ -34,14 +37,21 @@ func (w *discardWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); ret
 // without the network. BenchmarkServeFileBaseline4KiB is the same request
 // to bench/baseline's handler shape (open, stat, copy a file): the ratio
 // of the two is the handler's share of what scripts/load measures.
-func BenchmarkServePresignedGET4KiB(b *testing.B) { benchPresignedGET4KiB(b, false) }
+func BenchmarkServePresignedGET4KiB(b *testing.B) { benchPresignedGET4KiB(b, false, false) }
 
 // BenchmarkServePresignedGET4KiBMetrics is the same request with metrics
 // on (--metrics-on-main): its ratio to the one above is what recording
 // each request in the metrics costs.
-func BenchmarkServePresignedGET4KiBMetrics(b *testing.B) { benchPresignedGET4KiB(b, true) }
+func BenchmarkServePresignedGET4KiBMetrics(b *testing.B) { benchPresignedGET4KiB(b, true, false) }
 
-func benchPresignedGET4KiB(b *testing.B, metricsOn bool) {
+// BenchmarkServePresignedGET4KiBDenylist is the first one with the URL
+// denylist full (revocation.MaxEntries entries: URLs, and rules on
+// signers other than the caller): its ratio to the first is what
+// checking every presigned request against it costs (issue 19: one hash
+// lookup, no measurable change).
+func BenchmarkServePresignedGET4KiBDenylist(b *testing.B) { benchPresignedGET4KiB(b, false, true) }
+
+func benchPresignedGET4KiB(b *testing.B, metricsOn, denylist bool) {
 	cfg := testConfig(b)
 	cfg.MetricsOnMain = metricsOn
 	s, err := New(cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), clock.Real{})
@@ -82,7 +92,28 @@ func benchPresignedGET4KiB(b *testing.B, metricsOn bool) {
 		b.Fatal(err)
 	}
 	r := httptest.NewRequest("GET", u, nil)
+	if denylist {
+		fillDenylist(b, s)
+	}
 	serveGET4KiB(b, h, r)
+}
+
+// fillDenylist loads s's denylist to its bound with entries that refuse
+// nothing the benchmark sends.
+func fillDenylist(b *testing.B, s *Server) {
+	now := s.Clock.Now()
+	entries := make([]meta.URLRevocation, 0, revocation.MaxEntries)
+	for i := range revocation.MaxEntries - 10 {
+		p := sigprint.Of(sigprint.V4, strconv.Itoa(i)).String()
+		entries = append(entries, meta.URLRevocation{ID: "url:" + p, Print: p, Until: now.Add(time.Hour)})
+	}
+	for i := range 10 {
+		entries = append(entries, meta.URLRevocation{ID: "signer:" + strconv.Itoa(i), SignerKind: revocation.KindUser, Signer: "user" + strconv.Itoa(i),
+			Before: now, Until: now.Add(time.Hour)})
+	}
+	if skipped := s.denylist.Load(entries, now); skipped != 0 || s.denylist.Len() != revocation.MaxEntries {
+		b.Fatalf("denylist: %d skipped, %d loaded", skipped, s.denylist.Len())
+	}
 }
 
 func BenchmarkServeFileBaseline4KiB(b *testing.B) {

@@ -193,6 +193,12 @@ func (s *Server) changed(kind string) {
 		s.clockSyncs.Go(s.syncDevClock)
 		return
 	}
+	if kind == postgres.ChangeURLRevocations {
+		// Off the feed's goroutine too; reloads are ordered by the
+		// denylist itself.
+		s.clockSyncs.Go(s.refreshRevocations)
+		return
+	}
 	// Identities, bucket policies and anything else cached: the cache
 	// is one, so any other kind drops it all.
 	s.store.Invalidate()
@@ -202,6 +208,7 @@ func (s *Server) changed(kind string) {
 // is unknown, so every cache goes and the dev clock is read again.
 func (s *Server) resetCaches() {
 	s.store.Invalidate()
+	s.clockSyncs.Go(s.refreshRevocations)
 	s.clockSyncs.Go(s.syncDevClock)
 }
 

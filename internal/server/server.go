@@ -32,6 +32,7 @@ import (
 	"signet/internal/meta/bolt"
 	"signet/internal/metrics"
 	"signet/internal/principal"
+	"signet/internal/revocation"
 	"signet/internal/s3api"
 	"signet/internal/secret"
 	"signet/internal/storage"
@@ -70,6 +71,11 @@ type Server struct {
 	s3            *s3api.API
 	lifecycleMu   sync.Mutex
 	lifecycleDone chan struct{}
+	// revocations keeps the URL denylist; revocationsDone closes when its
+	// pruning ends.
+	revocations     *revocation.Service
+	denylist        *revocation.List
+	revocationsDone chan struct{}
 	// tally counts the requests in flight and holds the metrics (nil
 	// unless --metrics-addr or --metrics-on-main).
 	tally *tally
@@ -262,6 +268,11 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		return nil, err
 	}
 	s.s3 = api
+	urls, err := s.startRevocations(md, auth, explainer, store)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	front := &frontDoor{s3: api, auth: auth, clock: s.Clock}
 	if front.iam, err = iamapi.New(iamapi.Config{IAM: identities, Authz: authz, Logger: log}); err != nil {
 		s.Close()
@@ -275,7 +286,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	if om.bolt != nil {
 		backups = s // a hot backup is a bolt snapshot and the blobs
 	}
-	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, ClockStore: md, Backup: backups, Lifecycle: s, Logger: log})
+	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, ClockStore: md, Backup: backups, Lifecycle: s, URLs: urls, Logger: log})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -286,6 +297,8 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	go s.sweepSessions(sweepCtx)
 	s.lifecycleDone = make(chan struct{})
 	go s.sweepLifecycleEvery(sweepCtx)
+	s.revocationsDone = make(chan struct{})
+	go s.keepRevocations(sweepCtx)
 	if cfg.DevClock {
 		log.Warn("dev clock enabled: admin callers can move this server's time forward", "addr", cfg.Addr)
 	}
@@ -403,6 +416,7 @@ func (s *Server) Close() error {
 		s.stopSweep()
 		<-s.sweepDone
 		<-s.lifecycleDone
+		<-s.revocationsDone
 	}
 	return errors.Join(s.meta.Close(), s.blobs.Close())
 }
