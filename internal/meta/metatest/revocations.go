@@ -133,9 +133,12 @@ func testRevocationsRoundTrip(t *testing.T, s meta.URLRevocationStore) {
 	zeroed := meta.URLRevocation{ID: "url:é", Until: at(-3600)} // every optional field empty
 	rule := signerEntry("key", "AKIAIOSFODNN7EXAMPLE", at(-60), at(7*24*3600))
 	role := signerEntry("role", "arn:aws:iam::123456789012:role/reader", at(-1), at(12*3600))
-	putRevocations(t, s, 5, zeroed, urlEntry("aa-v4", at(3600)), role, twin, rule)
-	// "signer:key…" < "signer:role…" < "url:Zz-v2" < "url:aa-v4" < "url:é".
-	listRevocations(t, s, rule, role, twin, urlEntry("aa-v4", at(3600)), zeroed)
+	odd := urlEntry("odd", at(60)) // an object key need not be UTF-8
+	odd.Key = "\x00\xff/..//k"
+	putRevocations(t, s, 6, zeroed, urlEntry("aa-v4", at(3600)), odd, role, twin, rule)
+	// "signer:key…" < "signer:role…" < "url:Zz-v2" < "url:aa-v4" <
+	// "url:odd" < "url:é".
+	listRevocations(t, s, rule, role, twin, urlEntry("aa-v4", at(3600)), odd, zeroed)
 }
 
 // testRevocationsReplace: an ID put again, alone or twice in one batch,
