@@ -37,6 +37,7 @@
 //	bucketlifecycle  bucket name -> lifecycle configuration record
 //	versions      bucket name -> nested bucket: every version of a bucket
 //	              ever versioned (versions.go)
+//	urlrevocations  entry ID -> presigned-URL denylist entry (revocations.go)
 //
 // Object keys are stored as raw bytes, so any key (NUL, "..", invalid
 // UTF-8) round-trips and byte order is key order. blobrefs counts every
@@ -98,7 +99,7 @@ var topBuckets = [][]byte{
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
 	bktDeletedKeys, bktBucketCORS, bktVersions, bktCompleted, bktCompletedIdx,
-	bktBucketLifecycle,
+	bktBucketLifecycle, bktURLRevocations,
 }
 
 // schemaVersion is the layout described in the package comment. Version 2
@@ -116,7 +117,8 @@ var topBuckets = [][]byte{
 // lifecycle configurations: an older binary would serve sealed blobs as
 // their ciphertext, and would not remove a lifecycle configuration with
 // its bucket, so a bucket created again under the name would inherit
-// rules that delete its objects.
+// rules that delete its objects. The presigned-URL denylist's bucket
+// came without a version: an older binary ignores it (revocations.go).
 const schemaVersion = 6
 
 // SchemaVersion is the newest layout this binary reads and writes: a

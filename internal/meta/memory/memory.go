@@ -1,9 +1,10 @@
 // Package memory is signet's in-memory reference metadata engine: the
-// whole meta.Store, meta.Identities and meta.DevClockStore behind one
-// mutex, in maps. It is written to be obviously correct rather than fast
-// (listings sort the keys they walk on every call) and keeps nothing
-// across a restart, so it serves tests, and the conformance suite
-// (metatest) as a second engine that the others are checked against.
+// whole meta.Store, meta.Identities, meta.DevClockStore and
+// meta.URLRevocationStore behind one mutex, in maps. It is written to be
+// obviously correct rather than fast (listings sort the keys they walk
+// on every call) and keeps nothing across a restart, so it serves tests,
+// and the conformance suite (metatest) as a second engine that the
+// others are checked against.
 //
 // Every method takes the mutex for its whole run, so every method is
 // atomic and writes are serialised. A write validates everything that can
@@ -51,6 +52,8 @@ type Store struct {
 
 	accountPAB *meta.PublicAccessBlock
 	devClock   time.Duration
+	// revocations is the presigned-URL denylist, by entry ID.
+	revocations map[string]meta.URLRevocation
 
 	ids identities
 }
@@ -81,6 +84,8 @@ func New() *Store {
 		completed: map[string]meta.CompletedUpload{},
 		refs:      map[storage.BlobID]int{},
 		ids:       newIdentities(),
+
+		revocations: map[string]meta.URLRevocation{},
 	}
 }
 

@@ -19,7 +19,9 @@
 //
 // A store that also implements meta.Identities runs the identity tests
 // (identity.go) under "Identities"; for one that does not, they skip. The
-// same holds for meta.DevClockStore and "DevClock" (devclock.go).
+// same holds for meta.DevClockStore and "DevClock" (devclock.go). Every
+// engine must implement meta.URLRevocationStore: "URLRevocations"
+// (revocations.go) fails for one that does not.
 package metatest
 
 import (
@@ -100,6 +102,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 	}
 	t.Run("Identities", func(t *testing.T) { runIdentities(t, newStore) })
 	t.Run("DevClock", func(t *testing.T) { runDevClock(t, newStore) })
+	t.Run("URLRevocations", func(t *testing.T) { runURLRevocations(t, newStore) })
 }
 
 // Fixtures.

@@ -40,8 +40,8 @@ const (
 // FeedHandlers are what the feed tells its node. They are called from
 // the feed's one goroutine, one at a time, and must not block for long.
 type FeedHandlers struct {
-	// Changed: something of this kind (ChangeIdentity, ChangeDevClock)
-	// changed; drop what is cached of it.
+	// Changed: something of this kind (ChangeIdentity, ChangeDevClock,
+	// ChangeURLRevocations) changed; drop what is cached of it.
 	Changed func(kind string)
 	// Reset: the feed (re)connected and may have missed any number of
 	// changes; drop every cache. It is called before Health(true).

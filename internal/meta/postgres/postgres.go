@@ -1,15 +1,17 @@
 // Package postgres is signet's PostgreSQL metadata engine: the whole
-// meta.Store, meta.Identities and meta.DevClockStore in one database that
-// several stateless signet nodes share, so that any node answers any
-// request (docs/design/0006-scale-out.md).
+// meta.Store, meta.Identities, meta.DevClockStore and
+// meta.URLRevocationStore in one database that several stateless signet
+// nodes share, so that any node answers any request
+// (docs/design/0006-scale-out.md).
 //
 // Every write runs in one SERIALIZABLE transaction, retried when
 // PostgreSQL reports a serialisation failure or a deadlock, so the
 // conditional PUT, CompleteMultipartUpload and every identity change are
 // atomic across nodes exactly as they are within one bbolt file. Writes
 // that change what a node caches (identities, bucket policies, the dev
-// clock) bump a counter in the same transaction and announce it with
-// NOTIFY (feed.go), which PostgreSQL delivers only at commit.
+// clock, the URL denylist) bump a counter in the same transaction and
+// announce it with NOTIFY (feed.go), which PostgreSQL delivers only at
+// commit.
 //
 // A database PostgreSQL cannot be reached for is meta.ErrUnavailable,
 // which the API answers with 503 ServiceUnavailable.
@@ -229,6 +231,9 @@ const (
 	ChangeIdentity = "identity"
 	// ChangeDevClock: the dev clock's offset.
 	ChangeDevClock = "devclock"
+	// ChangeURLRevocations: entries put in the presigned-URL denylist
+	// (a prune is not announced: revocations.go).
+	ChangeURLRevocations = "urlrevocations"
 )
 
 // writeChanging runs fn as one write transaction that records a change
