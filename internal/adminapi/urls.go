@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"signet/internal/adminwire"
 	"signet/internal/authn"
@@ -105,9 +108,14 @@ func (a *API) revokeSigner(w http.ResponseWriter, r *http.Request, res *authn.Re
 	return nil
 }
 
+// checkReason keeps --reason to a line of text: it is stored, shown in
+// explanations and listings, and printed on terminals.
 func checkReason(s string) error {
 	if len(s) > MaxRevokeReason {
 		return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: "the reason is over 1024 bytes"}
+	}
+	if !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: "the reason must be one line of UTF-8 text, without control characters"}
 	}
 	return nil
 }

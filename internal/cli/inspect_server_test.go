@@ -194,6 +194,20 @@ func TestInspectServerGolden(t *testing.T) {
 			w.fake.Advance(20 * time.Minute)
 			return u, nil
 		}},
+		{"reason_url_revoked", func(w *inspectWorld) (string, []string) {
+			u := w.presign("GET", "/photos/cat.jpg", w.alice, 12*hour, nil)
+			w.fake.Advance(20 * time.Minute)
+			w.must("url", "revoke", u, "--reason", "posted in ticket 4711")
+			w.fake.Advance(10 * time.Minute)
+			return u, nil
+		}},
+		{"reason_url_revoked_signer_json", func(w *inspectWorld) (string, []string) {
+			u := w.presign("GET", "/photos/cat.jpg", w.alice, 12*hour, nil)
+			w.fake.Advance(20 * time.Minute)
+			w.must("url", "revoke", "--signed-by", "user:alice", "--reason", "laptop stolen")
+			w.fake.Advance(10 * time.Minute)
+			return u, []string{"--json"}
+		}},
 		{"reason_sessions_revoked", func(w *inspectWorld) (string, []string) {
 			u := w.presign("GET", "/photos/cat.jpg", w.assume("ci", 3600), 12*hour, nil)
 			w.fake.Advance(30 * time.Minute)
