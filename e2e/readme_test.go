@@ -183,3 +183,51 @@ func freeAddr(t *testing.T) string {
 	defer l.Close()
 	return l.Addr().String()
 }
+
+// TestREADMELeakedLink runs the README's "Kill one leaked link" section
+// as printed: the server line, then the client block, whose comments say
+// what each command prints.
+func TestREADMELeakedLink(t *testing.T) {
+	t.Parallel()
+	requireTool(t, "aws", "--version")
+	requireTool(t, "curl", "--version")
+	requireTool(t, "bash", "--version")
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile("(?s)<!-- leaked-link: ([a-z-]+) -->\n```sh\n(.*?)```")
+	blocks := map[string]string{}
+	var names []string
+	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+		names = append(names, m[1])
+		blocks[m[1]] = m[2]
+	}
+	if strings.Join(names, " ") != "server client" {
+		t.Fatalf("README leaked-link blocks %v, want server and client", names)
+	}
+	home, work := t.TempDir(), t.TempDir()
+	env := map[string]string{
+		"HOME":                      home,
+		"PATH":                      filepath.Dir(binPath) + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"AWS_EC2_METADATA_DISABLED": "true",
+	}
+	readmeServer(t, strings.TrimSpace(blocks["server"]), work, freeAddr(t), env)
+	stdout, stderr, code := runBlock(t, blocks["client"], work, env)
+	report := fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	if code != 0 {
+		t.Fatalf("client block: %s", report)
+	}
+	for _, want := range []string{
+		"revoked URL ", "<Code>AccessDenied</Code><Message>This presigned URL has been revoked.</Message>",
+		"\n200\n", "verdict         invalid, url_revoked: ", `"pasted in a public channel"`,
+		"revoked every URL key:" + env["AWS_ACCESS_KEY_ID"] + " signed before ", "\n403\n", "q3.txt",
+	} {
+		if !strings.Contains("\n"+stdout, want) {
+			t.Errorf("stdout lacks %q\n%s", want, report)
+		}
+	}
+	if strings.Index(stdout, "\n200\n") > strings.Index(stdout, "\n403\n") {
+		t.Errorf("the other link was refused before the signer was revoked\n%s", report)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
+	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/explain"
 	"signet/internal/lifetime"
@@ -44,6 +45,9 @@ type Config struct {
 	List       *List
 	Identify   Identifier
 	Identities Identities
+	// Keys is the request path's key store: it knows the root's key,
+	// which no identity store holds.
+	Keys authn.KeyStore
 	// Clock is the lifetime clock: it dates revocations, judges signer
 	// rules' times and decides when entries go.
 	Clock clock.Clock
@@ -63,7 +67,7 @@ type Service struct {
 func NewService(cfg Config) (*Service, error) {
 	if err := wiring.Require("revocation.Config", map[string]bool{
 		"Store": cfg.Store != nil, "List": cfg.List != nil, "Identify": cfg.Identify != nil,
-		"Identities": cfg.Identities != nil, "Clock": cfg.Clock != nil,
+		"Identities": cfg.Identities != nil, "Keys": cfg.Keys != nil, "Clock": cfg.Clock != nil,
 	}); err != nil {
 		return nil, err
 	}
@@ -161,11 +165,13 @@ func (s *Service) exists(ctx context.Context, sg Signer) error {
 		}
 		_, err = s.cfg.Identities.GetSession(ctx, sg.Value)
 	case KindKey:
-		_, err = s.cfg.Identities.GetAccessKey(ctx, sg.Value)
-		if errors.Is(err, meta.ErrNoSuchEntity) {
-			_, err = s.cfg.Identities.GetSession(ctx, sg.Value)
-		}
 		what = "access key " + sg.Value
+		if _, err = s.cfg.Keys.Lookup(ctx, sg.Value); err == nil || !errors.Is(err, authn.ErrUnknownKey) {
+			return err
+		}
+		// An inactive key is unknown to the request path, and its URLs
+		// come back if it is made active again.
+		_, err = s.cfg.Identities.GetAccessKey(ctx, sg.Value)
 	}
 	if errors.Is(err, meta.ErrNoSuchEntity) {
 		return &InvalidError{"no " + what + " on this server"}

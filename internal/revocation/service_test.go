@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"signet/internal/adminwire"
+	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/explain"
 	"signet/internal/meta"
@@ -83,7 +84,7 @@ func (fakeIdentities) GetSession(context.Context, string) (meta.Session, error) 
 func newService(t *testing.T, id *explain.Identity) (*Service, *fakeStore, *List, *clock.Fake) {
 	t.Helper()
 	st, l, clk := &fakeStore{m: map[string]meta.URLRevocation{}}, &List{}, clock.NewFake(t0)
-	s, err := NewService(Config{Store: st, List: l, Identify: fakeIdentify{id}, Identities: fakeIdentities{}, Clock: clk})
+	s, err := NewService(Config{Store: st, List: l, Identify: fakeIdentify{id}, Identities: fakeIdentities{}, Keys: authn.NewStaticKeys(&authn.Credential{AccessKeyID: "AKIAROOT000000000001"}), Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,6 +149,9 @@ func TestRevokeSigner(t *testing.T) {
 	if l.Revoked(p, alice, t0.Add(-time.Minute)) == nil || l.Revoked(p, alice, t0) != nil {
 		t.Fatal("the rule does not cut at its time")
 	}
+	if _, err := s.RevokeSigner(ctx, "AKIAROOT000000000001", time.Time{}, "", "x"); err != nil {
+		t.Fatalf("a key only the request path knows (the root's): %v", err)
+	}
 	for _, c := range []struct {
 		signer string
 		before time.Time
@@ -158,6 +162,7 @@ func TestRevokeSigner(t *testing.T) {
 		{"alice", time.Time{}, "names no signer"},
 		{"user:alice", t0.Add(time.Minute), "in the future"},
 		{"user:alice", t0.Add(-RuleLife), "expired already"},
+		{"key:AKIANOBODY000000001", time.Time{}, "no access key AKIANOBODY000000001"},
 	} {
 		_, err := s.RevokeSigner(ctx, c.signer, c.before, "", "x")
 		var ie *InvalidError

@@ -23,13 +23,13 @@ const pollRevocationsEvery = 500 * time.Millisecond
 // startRevocations wires the denylist: loaded from the engine now, kept
 // by the request path's authenticator, reloaded on every change, pruned
 // every pruneRevocationsEvery.
-func (s *Server) startRevocations(md meta.Store, auth *authn.Authenticator, explainer *explain.Explainer, ids revocation.Identities) (*revocation.Service, error) {
+func (s *Server) startRevocations(md meta.Store, auth *authn.Authenticator, explainer *explain.Explainer, ids revocation.Identities, keys authn.KeyStore) (*revocation.Service, error) {
 	rs, ok := md.(meta.URLRevocationStore)
 	if !ok {
 		return nil, fmt.Errorf("the metadata engine %T keeps no URL denylist", md)
 	}
 	list := &revocation.List{}
-	svc, err := revocation.NewService(revocation.Config{Store: rs, List: list, Identify: explainer, Identities: ids, Clock: s.Clock})
+	svc, err := revocation.NewService(revocation.Config{Store: rs, List: list, Identify: explainer, Identities: ids, Keys: keys, Clock: s.Clock})
 	if err != nil {
 		return nil, err
 	}

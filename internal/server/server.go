@@ -268,7 +268,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		return nil, err
 	}
 	s.s3 = api
-	urls, err := s.startRevocations(md, auth, explainer, store)
+	urls, err := s.startRevocations(md, auth, explainer, store, keys)
 	if err != nil {
 		s.Close()
 		return nil, err
