@@ -30,6 +30,7 @@ var wallClockAllowed = []struct{ file, fn, use, why string }{
 	{"internal/server/middleware.go", "withRequest", "Now", "an access-log line's timestamp says when it was written"},
 	{"internal/server/server.go", "Server.sweepSessions", "NewTicker", "how often the sweeper runs; what it deletes is judged by the lifetime clock"},
 	{"internal/server/lifecycle.go", "Server.sweepLifecycleEvery", "NewTicker", "how often the lifecycle sweeper runs; what is due is judged by the lifetime clock"},
+	{"internal/server/revocations.go", "Server.keepRevocations", "NewTicker", "how often the URL denylist is pruned (what is dead is judged by the lifetime clock) and, while the change feed is down, reloaded"},
 	{"internal/logbuf/logbuf.go", "Writer.flushEvery", "NewTicker", "how often buffered log lines are written out"},
 	{"internal/cli/main.go", "Env.now", "Now", "the CLI's default clock when no test injects one; the CLI runs on the user's real time"},
 	{"internal/adminclient/client.go", "Client.send", "Now", "the admin client's default signing time, which the server checks against its real clock"},
