@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"encoding/json"
+	"encoding/xml"
+	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -294,4 +297,58 @@ func TestRevokeBySigner(t *testing.T) {
 			t.Errorf("rule %+v: want before %v, until 7 days later", e, t0.Add(5*time.Minute))
 		}
 	}
+}
+
+// A POST form and a SigV2 URL are revoked by their signatures too.
+func TestRevokeFormAndSigV2URL(t *testing.T) {
+	t.Parallel()
+	w := newIdentityWorld(t)
+	p := w.p
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil}}
+
+	// The root's form for uploads/, as `signet presign --post --json`
+	// prints it.
+	r := w.root.ok(t, "", binPath, "presign", "--post", "s3://life/uploads/", "--endpoint-url", p.endpoint, "--json")
+	var form sdkForm
+	if err := json.Unmarshal([]byte(r.stdout), &form); err != nil || form.URL == "" {
+		t.Fatalf("presign --post --json: %v\n%s", err, r)
+	}
+	rememberSignature(form.Fields["x-amz-signature"])
+	formFile := filepath.Join(t.TempDir(), "form.json")
+	if err := os.WriteFile(formFile, []byte(r.stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	form.Fields["key"] = "uploads/first.txt"
+	if status, _, body := postForm(t, client, form, "first.txt", "first"); status/100 != 2 {
+		t.Fatalf("posting the form before the revocation: %d %s", status, body)
+	}
+	w.root.admin(t, p, "url", "revoke", "--post-json", formFile, "--reason", "form page cached by a proxy")
+	form.Fields["key"] = "uploads/second.txt"
+	status, _, body := postForm(t, client, form, "second.txt", "second")
+	var e s3Error
+	if err := xml.Unmarshal([]byte(body), &e); err != nil || status != 403 || e.Code != "AccessDenied" || e.Message != "This POST policy has been revoked." {
+		t.Fatalf("posting the revoked form: %d %s, want 403 AccessDenied \"This POST policy has been revoked.\"", status, body)
+	}
+
+	// SigV2, as the AWS CLI v1 presigns against a custom endpoint by
+	// default: the URL and the same URL re-encoded are refused, another
+	// SigV2 URL of the same key is not.
+	presignV2 := func(expires string) string {
+		r := w.root.at(t, p, "s3", "presign", "s3://life/yawning-cat.jpg", "--expires-in", expires)
+		u := strings.TrimSpace(r.stdout)
+		if !strings.Contains(u, "Signature=") || !strings.Contains(u, "AWSAccessKeyId=") {
+			t.Fatalf("aws s3 presign did not print a SigV2 URL: %q", u)
+		}
+		rememberSignature(u)
+		return u
+	}
+	v2, v2Sibling := presignV2("3600"), presignV2("7200")
+	lower := reordered(strings.NewReplacer("%2B", "%2b", "%2F", "%2f", "%3D", "%3d").Replace(v2))
+	for _, u := range []string{v2, lower, v2Sibling} {
+		w.wantBytes(t, u, "a SigV2 URL before the revocation")
+	}
+	w.root.admin(t, p, "url", "revoke", v2)
+	w.wantError(t, v2, 403, "AccessDenied", revokedMessage)
+	w.wantError(t, lower, 403, "AccessDenied", revokedMessage)
+	w.wantBytes(t, v2Sibling, "another SigV2 URL of the same key")
 }
