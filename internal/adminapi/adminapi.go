@@ -94,6 +94,8 @@ type Config struct {
 	Backup Backuper
 	// Lifecycle serves POST …/lifecycle/sweep; nil answers 501.
 	Lifecycle LifecycleSweeper
+	// URLUses serves GET …/urls/uses; nil answers 501.
+	URLUses URLUses
 	// Logger receives internal errors; nil discards them.
 	Logger *slog.Logger
 }
@@ -215,6 +217,11 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, res *authn.Result, b
 			return err
 		}
 		return a.sweepLifecycle(w, r)
+	case path == adminwire.URLUsesPath && m == http.MethodGet:
+		if err := a.authorize(r, res, "ListURLUses"); err != nil {
+			return err
+		}
+		return a.urlUses(w, r)
 	}
 	return &Error{Status: http.StatusNotFound, Code: "NotFound", Message: "no admin operation " + m + " " + r.URL.Path + "; see docs/admin-api.md"}
 }

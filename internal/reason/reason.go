@@ -42,6 +42,9 @@ const (
 	// file's size) are not what the policy allows.
 	PolicyExpired         = "policy_expired"
 	PolicyConditionFailed = "policy_condition_failed"
+	// URLRevoked: a presigned URL or form refused by `signet admin url
+	// revoke`, by its signature or by its signer and signing time.
+	URLRevoked = "url_revoked"
 )
 
 // Codes lists every reason code once, in the order the docs show them.

@@ -115,6 +115,10 @@ func (a *API) recordForm(rq *request, res authn.PostAuth, err error) {
 	case rec == nil:
 	case err != nil && errors.As(err, &f):
 		rec.SetAuthFailure(reqinfo.AuthPOST, reqinfo.Outcome(err))
+		rec.SetURLFacts(f.URL)
+	case err != nil && res.Result != nil && res.Result != rq.res:
+		// The form's signature held; its policy refused its fields.
+		rec.SetFormRefused(res.Result, reason.PolicyConditionFailed)
 	case err != nil:
 		rec.SetAuthFailure(reqinfo.AuthPOST, reason.PolicyConditionFailed)
 	case res.Result != rq.res:
