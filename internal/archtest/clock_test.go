@@ -31,6 +31,7 @@ var wallClockAllowed = []struct{ file, fn, use, why string }{
 	{"internal/server/server.go", "Server.sweepSessions", "NewTicker", "how often the sweeper runs; what it deletes is judged by the lifetime clock"},
 	{"internal/server/lifecycle.go", "Server.sweepLifecycleEvery", "NewTicker", "how often the lifecycle sweeper runs; what is due is judged by the lifetime clock"},
 	{"internal/logbuf/logbuf.go", "Writer.flushEvery", "NewTicker", "how often buffered log lines are written out"},
+	{"internal/urluses/urluses.go", "Store.run", "NewTicker", "how often queued uses of presigned links are written out"},
 	{"internal/cli/main.go", "Env.now", "Now", "the CLI's default clock when no test injects one; the CLI runs on the user's real time"},
 	{"internal/adminclient/client.go", "Client.send", "Now", "the admin client's default signing time, which the server checks against its real clock"},
 	{"bench/", "", "", "benchmark and load programs measure wall time; they judge no lifetime"},
