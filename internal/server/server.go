@@ -414,6 +414,9 @@ func (s *Server) Close() error {
 	var usesErr error
 	if s.tally.uses != nil {
 		usesErr = s.tally.uses.Close()
+		if n := s.tally.uses.Dropped(); n > 0 {
+			s.log.Warn("uses of presigned links dropped: the writer's queue was full", "dropped", n)
+		}
 	}
 	return errors.Join(usesErr, s.meta.Close(), s.blobs.Close())
 }
