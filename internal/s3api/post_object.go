@@ -151,7 +151,12 @@ func checkPostKey(key string) error {
 // storePost authorises the key, then streams the file into a blob and
 // commits it as putObject does.
 func (a *API) storePost(rq *request, post *postUpload) error {
-	sub, _, err := a.authorizePost(rq, post)
+	sub, authzErr, err := a.authorizePost(rq, post)
+	if authzErr != nil {
+		// As the router records a refused request: the form's facts stay,
+		// the verdict is the policy's.
+		reqinfo.From(rq.r.Context()).SetDenied()
+	}
 	if err != nil {
 		return err
 	}

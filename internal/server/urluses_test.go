@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"testing"
@@ -92,5 +93,50 @@ func TestAccessLogAndUsesOfAPresignedLink(t *testing.T) {
 	_, err := ie.adminAs(ie.alice).URLUses(t.Context(), p, 0)
 	if err == nil || !strings.Contains(err.Error(), "AccessDenied") {
 		t.Errorf("alice asking for the uses: %v, want AccessDenied", err)
+	}
+}
+
+// TestAccessLogOfRefusedForms: a browser form whose signature held but
+// whose policy refused a field is logged with its signer and facts (the
+// signer, the form's fingerprint, signing time and window) and the
+// verdict policy_condition_failed; a form denied by an identity policy
+// keeps them with policy_denied. Both are uses of the form.
+func TestAccessLogOfRefusedForms(t *testing.T) {
+	a := newAdvEnv(t)
+	onObj := []string{`{"key": "adv/obj"}`}
+	cases := []struct {
+		name    string
+		form    advForm
+		status  int
+		outcome string
+		who     string
+	}{
+		{"policy_condition_failed", advForm{c: a.alice, conds: []string{`["starts-with", "$key", "elsewhere/"]`}, fields: [][2]string{{"key", "adv/obj"}}, files: 1, file: "x"},
+			403, "policy_condition_failed", ":user/alice"},
+		{"policy_denied", advForm{c: a.mallory, conds: onObj, fields: [][2]string{{"key", "adv/obj"}}, files: 1, file: "x"},
+			403, "policy_denied", ":user/mallory"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			body, ct := c.form.body(t)
+			sig := body[bytes.Index(body, []byte("x-amz-signature")):]
+			sig = sig[bytes.Index(sig, []byte("\r\n\r\n"))+4:]
+			sig = sig[:bytes.Index(sig, []byte("\r\n"))]
+			p := sigprint.Of(sigprint.V4, string(sig))
+			r := a.send(t, advReq{method: http.MethodPost, target: "/adv", header: http.Header{"Content-Type": {ct}}, body: body})
+			if r.status != c.status {
+				t.Fatalf("status %d, want %d\n%s", r.status, c.status, r)
+			}
+			line := accessLine(t, a.testEnv, r.header.Get("X-Amz-Request-Id"))
+			wantFields(t, line, "auth_type=post", "auth_outcome="+c.outcome, "sig_fingerprint="+p.String(), "signed_at="+t0.Format(time.RFC3339),
+				"url_expires="+t0.Add(time.Hour).Format(time.RFC3339), "effective_expires="+t0.Add(time.Hour).Format(time.RFC3339), "limited_by=url")
+			if !strings.Contains(line, " principal=arn:aws:iam::") || !strings.Contains(line, c.who+" ") {
+				t.Errorf("the line does not name the form's signer %s:\n%s", c.who, line)
+			}
+			uses := waitUses(t, a.adminAs(a.root()), p, 1)
+			if u := uses[0]; u.Status != c.status || u.Outcome != c.outcome || u.Method != http.MethodPost || u.ErrorCode != "AccessDenied" {
+				t.Errorf("the form's use = %+v", u)
+			}
+		})
 	}
 }
