@@ -41,7 +41,11 @@ func (a *API) urlUses(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := adminwire.URLUses{Fingerprint: p.String(), Uses: make([]adminwire.URLUse, 0, len(uses))}
 	for _, u := range uses {
-		out.Uses = append(out.Uses, adminwire.URLUse{At: u.At.UTC(), Client: u.Client, Method: u.Method, Status: u.Status,
+		client := ""
+		if u.Client.IsValid() {
+			client = u.Client.String()
+		}
+		out.Uses = append(out.Uses, adminwire.URLUse{At: u.At.UTC(), Client: client, Method: u.Method, Status: u.Status,
 			Bytes: u.Bytes, Outcome: u.Outcome, ErrorCode: u.ErrorCode, Operation: u.Operation,
 			Principal: u.PrincipalARN, AccessKeyID: u.AccessKeyID})
 	}

@@ -2,6 +2,7 @@ package adminapi_test
 
 import (
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -32,8 +33,8 @@ func TestURLUses(t *testing.T) {
 	f := newFixture(t, false)
 	p := sigprint.Of(sigprint.V4, strings.Repeat("9", 64))
 	store := &fakeUses{uses: map[sigprint.Print][]urluses.Use{p: {
-		{At: t0.Add(2), Client: "127.0.0.3", Method: "GET", Status: 403, Outcome: "url_expired", ErrorCode: "AccessDenied", Operation: "GetObject"},
-		{At: t0.Add(1), Client: "127.0.0.2", Method: "GET", Status: 200, Bytes: 13, Outcome: "ok", Operation: "GetObject",
+		{At: t0.Add(2), Client: netip.MustParseAddr("127.0.0.3"), Method: "GET", Status: 403, Outcome: "url_expired", ErrorCode: "AccessDenied", Operation: "GetObject"},
+		{At: t0.Add(1), Client: netip.MustParseAddr("127.0.0.2"), Method: "GET", Status: 200, Bytes: 13, Outcome: "ok", Operation: "GetObject",
 			PrincipalARN: "arn:aws:iam::" + acct + ":user/alice", AccessKeyID: "AKIAALICE"},
 	}}}
 	f.api = mustNew(t, adminapi.Config{Clock: f.clk, Store: f.store, Authz: f.authz, URLUses: store})

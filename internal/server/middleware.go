@@ -210,13 +210,13 @@ func useOf(r *http.Request, sw *statusWriter, at time.Time) urluses.Use {
 
 // clientIP is the client's address without its port: RemoteAddr is
 // "ip:port" from the connection, or a bare address a trusted proxy
-// forwarded (withTrustedProxies).
-func clientIP(remote string) string {
+// forwarded (withTrustedProxies); the zero Addr when neither.
+func clientIP(remote string) netip.Addr {
 	if ap, err := netip.ParseAddrPort(remote); err == nil {
-		return ap.Addr().Unmap().String()
+		return ap.Addr().Unmap()
 	}
 	if a, err := netip.ParseAddr(remote); err == nil {
-		return a.Unmap().String()
+		return a.Unmap()
 	}
-	return ""
+	return netip.Addr{}
 }

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -54,8 +55,10 @@ type Use struct {
 	// At is the server's wall time when the request was answered, as in
 	// its access log line.
 	At time.Time `json:"at"`
-	// Client is the client's IP address (the one a trusted proxy named).
-	Client string `json:"client"`
+	// Client is the client's IP address (the one a trusted proxy named);
+	// an address rather than its text, so that the request path does not
+	// format it.
+	Client netip.Addr `json:"client"`
 	Method string `json:"method"`
 	Status int    `json:"status"`
 	// Bytes is the size of the response body sent.

@@ -2,6 +2,7 @@ package urluses
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,7 @@ var (
 )
 
 func use(i int) Use {
-	return Use{At: t0.Add(time.Duration(i) * time.Second), Client: fmt.Sprintf("127.0.0.%d", i%250+1), Method: "GET",
+	return Use{At: t0.Add(time.Duration(i) * time.Second), Client: netip.AddrFrom4([4]byte{127, 0, 0, byte(i%250 + 1)}), Method: "GET",
 		Status: 200, Bytes: int64(i), Outcome: "ok", Operation: "GetObject", AccessKeyID: "AKIAEXAMPLE"}
 }
 
