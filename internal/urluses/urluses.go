@@ -59,8 +59,8 @@ type Use struct {
 	// an address rather than its text, so that the request path does not
 	// format it.
 	Client netip.Addr `json:"client"`
-	Method string `json:"method"`
-	Status int    `json:"status"`
+	Method string     `json:"method"`
+	Status int        `json:"status"`
 	// Bytes is the size of the response body sent.
 	Bytes int64 `json:"bytes"`
 	// Outcome is the verdict of authentication and authorisation: "ok",
