@@ -97,6 +97,8 @@ type Config struct {
 	// URLs serves …/urls/revoke, …/urls/revoke-signer and
 	// …/urls/revocations; nil answers 501.
 	URLs URLRevoker
+	// URLUses serves GET …/urls/uses; nil answers 501.
+	URLUses URLUses
 	// Logger receives internal errors; nil discards them.
 	Logger *slog.Logger
 }
@@ -218,6 +220,11 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, res *authn.Result, b
 			return err
 		}
 		return a.sweepLifecycle(w, r)
+	case path == adminwire.URLUsesPath && m == http.MethodGet:
+		if err := a.authorize(r, res, "ListURLUses"); err != nil {
+			return err
+		}
+		return a.urlUses(w, r)
 	}
 	if handled, err := a.serveURLs(w, r, res, path, body); handled {
 		return err

@@ -16,11 +16,13 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"signet/internal/adminwire"
 	"signet/internal/duration"
+	"signet/internal/sigprint"
 	"signet/internal/sigv4"
 )
 
@@ -453,6 +455,27 @@ func (c *Client) urlRevocations(ctx context.Context, method, path string, req an
 	var out adminwire.URLRevocations
 	if err := c.do(ctx, method, path, "", body, &out); err != nil {
 		return nil, err
+	}
+	return &out, nil
+}
+
+// URLUses answers GET …/urls/uses: the newest limit uses (0: the
+// server's default, 50) of the presigned link with fingerprint p, most
+// recent first, as the node asked keeps them.
+func (c *Client) URLUses(ctx context.Context, p sigprint.Print, limit int) (*adminwire.URLUses, error) {
+	if p.IsZero() {
+		return nil, errors.New("adminclient: no fingerprint: the URL or form carries no signature")
+	}
+	q := url.Values{"fingerprint": {p.String()}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var out adminwire.URLUses
+	if err := c.do(ctx, http.MethodGet, adminwire.URLUsesPath, q.Encode(), nil, &out); err != nil {
+		return nil, err
+	}
+	if out.Uses == nil {
+		out.Uses = []adminwire.URLUse{}
 	}
 	return &out, nil
 }

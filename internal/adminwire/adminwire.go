@@ -427,3 +427,42 @@ type Revocation struct {
 	SignedBy string     `json:"signed_by,omitempty"`
 	Before   *time.Time `json:"before,omitempty"`
 }
+
+// URLUsesPath is the path of GET …/urls/uses?fingerprint=HEX&limit=N:
+// the recent uses of one presigned link on the node asked.
+const URLUsesPath = "urls/uses"
+
+// The limit of GET …/urls/uses: the default, and the most it answers.
+const (
+	URLUsesDefaultLimit = 50
+	URLUsesMaxLimit     = 1000
+)
+
+// URLUses answers GET …/urls/uses: the link's fingerprint and its uses,
+// most recent first.
+type URLUses struct {
+	Fingerprint string   `json:"fingerprint"`
+	Uses        []URLUse `json:"uses"`
+}
+
+// URLUse is one request that carried a presigned link's signature,
+// served or refused.
+type URLUse struct {
+	// At is when the node answered it, by its wall clock (as its access
+	// log).
+	At time.Time `json:"at"`
+	// Client is the client's IP address (a trusted proxy's
+	// X-Forwarded-For client, behind one).
+	Client string `json:"client"`
+	Method string `json:"method"`
+	Status int    `json:"status"`
+	// Bytes is the size of the response body sent.
+	Bytes int64 `json:"bytes"`
+	// Outcome is the verdict: "ok", or the reason code that refused it
+	// (url_expired, session_expired, url_revoked, policy_denied, …).
+	Outcome     string `json:"outcome"`
+	ErrorCode   string `json:"error_code,omitempty"`
+	Operation   string `json:"operation,omitempty"`
+	Principal   string `json:"principal,omitempty"`
+	AccessKeyID string `json:"access_key_id,omitempty"`
+}

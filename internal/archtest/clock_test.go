@@ -32,6 +32,7 @@ var wallClockAllowed = []struct{ file, fn, use, why string }{
 	{"internal/server/lifecycle.go", "Server.sweepLifecycleEvery", "NewTicker", "how often the lifecycle sweeper runs; what is due is judged by the lifetime clock"},
 	{"internal/server/revocations.go", "Server.keepRevocations", "NewTicker", "how often the URL denylist is pruned (what is dead is judged by the lifetime clock) and, while the change feed is down, reloaded"},
 	{"internal/logbuf/logbuf.go", "Writer.flushEvery", "NewTicker", "how often buffered log lines are written out"},
+	{"internal/urluses/urluses.go", "Store.run", "NewTicker", "how often queued uses of presigned links are written out"},
 	{"internal/cli/main.go", "Env.now", "Now", "the CLI's default clock when no test injects one; the CLI runs on the user's real time"},
 	{"internal/adminclient/client.go", "Client.send", "Now", "the admin client's default signing time, which the server checks against its real clock"},
 	{"bench/", "", "", "benchmark and load programs measure wall time; they judge no lifetime"},

@@ -90,6 +90,7 @@ func adminCommands() []*adminCmd {
 		sessionListCmd(), sessionShowCmd(), sessionTerminateCmd(),
 		revokeRoleCmd(), revokeUserCmd(),
 		urlRevokeCmd(), urlRevocationsCmd(),
+		urlUsesCmd(),
 		clockShowCmd(), clockAdvanceCmd(), clockResetCmd(),
 		rootExportCmd(),
 		backupCreateCmd(), backupVerifyCmd(), backupRestoreCmd(),
@@ -192,7 +193,7 @@ func runAdminCmd(env Env, c *adminCmd, args []string) int {
 		Now:       env.Now,
 		UserAgent: "signet/" + Version,
 	}
-	out := &adminOut{w: env.Stdout, errw: env.Stderr, json: o.json, all: o.all, now: env.now, saveProfile: o.saveProfile, stdin: env.Stdin}
+	out := &adminOut{w: env.Stdout, errw: env.Stderr, stdin: env.Stdin, json: o.json, all: o.all, now: env.now, saveProfile: o.saveProfile}
 	if c.runIAM != nil {
 		apis := &adminAPIs{admin: client, iam: adminclient.NewIAM(adminclient.IAMConfig{
 			Endpoint: s.Endpoint, Region: s.Region, Credentials: s.Credentials, HTTP: s.HTTP, Now: env.Now,
@@ -401,7 +402,8 @@ func (c *adminCmd) spec(o *adminOpts) *cmdSpec {
 		flags: flags, column: adminFlagColumn, examples: c.examples,
 		footer: c.footer(),
 		args: func(pos []string) error {
-			if len(pos) != c.nargs && !(c.optionalArg && len(pos) == 0) {
+			// nargs < 0: the arguments depend on the flags; check judges.
+			if c.nargs >= 0 && len(pos) != c.nargs && !(c.optionalArg && len(pos) == 0) {
 				if c.nargs == 0 {
 					return fmt.Errorf("unexpected argument %q", pos[0])
 				}

@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"signet/internal/authn"
+	"signet/internal/principal"
 	"signet/internal/reason"
+	"signet/internal/sigprint"
 )
 
 // APIs: the values of Record.API.
@@ -49,6 +51,9 @@ const (
 	OutcomeSkewed = "time_too_skewed"
 	// OutcomeInternal: the server could not judge the request.
 	OutcomeInternal = "internal"
+	// OutcomeURLRevoked: a presigned URL or form that verified and is in
+	// its window, refused because `signet admin url revoke` revoked it.
+	OutcomeURLRevoked = reason.URLRevoked
 )
 
 // Record is what is known of one request. Its fields are written by the
@@ -84,6 +89,20 @@ type Record struct {
 	Presigned bool
 	LimitedBy string
 	Remaining time.Duration
+	// SessionName is the signer's session name, for temporary
+	// credentials.
+	SessionName string
+	// Print is a presigned request's or form's fingerprint, set whether
+	// it was served or refused once its signature could be read; zero
+	// for every other request. The fields below it are set with it:
+	// SignedAt (zero for SigV2), URLExpiry (the URL's own window's end)
+	// and Deadline (its effective expiry, once the signing key was
+	// found; LimitedBy says what sets it). The access log names a link
+	// by Print, and the uses of a link are kept under it.
+	Print     sigprint.Print
+	SignedAt  time.Time
+	URLExpiry time.Time
+	Deadline  time.Time
 }
 
 type ctxKey struct{}
@@ -155,6 +174,10 @@ func (r *Record) SetAuth(req *http.Request, res *authn.Result, err error, now ti
 		r.AuthType = TypeOf(req)
 		r.AuthOutcome = Outcome(err)
 		r.AccessKeyID = ClaimedKeyID(req)
+		var f *authn.Failure
+		if errors.As(err, &f) {
+			r.SetURLFacts(f.URL)
+		}
 		return
 	}
 	r.SetResult(res, now)
@@ -168,25 +191,63 @@ func (r *Record) SetResult(res *authn.Result, now time.Time) {
 	r.AuthOutcome = OutcomeOK
 	r.AuthType = typeOfResult(res)
 	if res.Anonymous {
-		r.AccessKeyID, r.PrincipalARN = "", ""
+		r.AccessKeyID, r.PrincipalARN, r.SessionName = "", "", ""
 		return
 	}
-	r.AccessKeyID, r.PrincipalARN = res.Principal.AccessKeyID, res.Principal.ARN
+	r.setSigner(&res.Principal)
 	if !res.Deadline.IsZero() {
 		r.Presigned = true
 		r.LimitedBy = string(res.LimitedBy)
 		r.Remaining = max(res.Deadline.Sub(now), 0)
+	}
+	r.Print, r.SignedAt, r.URLExpiry, r.Deadline = res.Print, res.SignedAt, res.URLExpiry, res.Deadline
+}
+
+// setSigner records who signed the request.
+func (r *Record) setSigner(p *principal.Principal) {
+	r.AccessKeyID, r.PrincipalARN, r.SessionName = p.AccessKeyID, p.ARN, p.SessionName
+}
+
+// SetURLFacts records what a refused presigned request or form said about
+// itself (u is nil when its signature could not be read, and then nothing
+// is recorded): its fingerprint and window and, once its key was found,
+// its signer and effective expiry. Presigned and Remaining stay unset:
+// they count the links that were served.
+func (r *Record) SetURLFacts(u *authn.URLFacts) {
+	if r == nil || u == nil {
+		return
+	}
+	r.Print, r.SignedAt, r.URLExpiry = u.Print, u.SignedAt, u.URLExpiry
+	r.Deadline, r.LimitedBy = u.Deadline, string(u.LimitedBy)
+	if u.Principal != nil {
+		r.setSigner(u.Principal)
 	}
 }
 
 // SetAuthFailure records a refusal found after the request's own
 // authentication (a POST form's signature or policy): authType is one of
 // the Auth* constants, outcome what Outcome returns or a reason code.
+// What the form said about itself is recorded apart (SetURLFacts,
+// SetFormRefused).
 func (r *Record) SetAuthFailure(authType, outcome string) {
 	if r != nil {
 		r.AuthType, r.AuthOutcome = authType, outcome
 		r.Presigned, r.LimitedBy, r.Remaining = false, "", 0
+		r.Print, r.SignedAt, r.URLExpiry, r.Deadline = sigprint.Print{}, time.Time{}, time.Time{}, time.Time{}
 	}
+}
+
+// SetFormRefused records a form whose signature verified but whose
+// policy refused it (outcome, e.g. policy_condition_failed): its signer
+// and facts, as a served form's, with the refusal as the outcome.
+func (r *Record) SetFormRefused(res *authn.Result, outcome string) {
+	if r == nil || res == nil {
+		return
+	}
+	r.SetAuthFailure(typeOfResult(res), outcome)
+	r.setSigner(&res.Principal)
+	r.Print, r.SignedAt, r.URLExpiry = res.Print, res.SignedAt, res.URLExpiry
+	r.Deadline, r.LimitedBy = res.Deadline, string(res.LimitedBy)
 }
 
 // SetDenied records that the authenticated caller was refused by policy
@@ -300,6 +361,8 @@ func Outcome(err error) string {
 		return OutcomeSkewed
 	case authn.ReasonInternal:
 		return OutcomeInternal
+	case authn.ReasonURLRevoked:
+		return OutcomeURLRevoked
 	}
 	return reason.Malformed
 }

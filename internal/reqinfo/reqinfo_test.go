@@ -11,6 +11,7 @@ import (
 	"signet/internal/lifetime"
 	"signet/internal/principal"
 	"signet/internal/reason"
+	"signet/internal/sigprint"
 )
 
 func TestOutcomeUsesReasonCodes(t *testing.T) {
@@ -76,7 +77,7 @@ func TestSetResultOfAPresignedRequest(t *testing.T) {
 		LimitedBy:        lifetime.LimitCredentials,
 	}, now)
 	want := Record{AccessKeyID: "ASIAX", PrincipalARN: "arn:aws:sts::123456789012:assumed-role/r/s", AuthType: AuthPresignedV4,
-		AuthOutcome: OutcomeOK, Presigned: true, LimitedBy: "credentials", Remaining: 90 * time.Second}
+		AuthOutcome: OutcomeOK, Presigned: true, LimitedBy: "credentials", Remaining: 90 * time.Second, Deadline: now.Add(90 * time.Second)}
 	if rec != want {
 		t.Errorf("record = %+v, want %+v", rec, want)
 	}
@@ -118,5 +119,83 @@ func TestFromWriterLooksThroughWrappers(t *testing.T) {
 	From(t.Context()).SetOperation("GetObject")
 	if got := From(With(t.Context(), &h.rec)); got != &h.rec {
 		t.Errorf("From(With(rec)) = %p, want %p", got, &h.rec)
+	}
+}
+
+// TestPresignedFactsServedAndRefused: a served presigned request records
+// its fingerprint, window and signer's session; a refused one the same
+// facts from the failure (the signer once its key was found), without
+// counting as a served link (Presigned); a refusal whose signature could
+// not be read records none.
+func TestPresignedFactsServedAndRefused(t *testing.T) {
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	print := sigprint.Of(sigprint.V4, "0123abcd")
+	who := principal.Principal{AccessKeyID: "ASIAX", ARN: "arn:aws:sts::123456789012:assumed-role/r/s", SessionKind: principal.SessionAssumedRole, SessionName: "s"}
+	var rec Record
+	rec.SetResult(&authn.Result{Principal: who, AuthType: authn.AuthQuery, SignatureVersion: authn.SigV4,
+		Deadline: now.Add(time.Hour), LimitedBy: lifetime.LimitCredentials, Print: print,
+		SignedAt: now.Add(-time.Minute), URLExpiry: now.Add(7 * time.Hour)}, now)
+	if rec.Print != print || rec.SessionName != "s" || !rec.SignedAt.Equal(now.Add(-time.Minute)) ||
+		!rec.URLExpiry.Equal(now.Add(7*time.Hour)) || !rec.Deadline.Equal(now.Add(time.Hour)) || rec.LimitedBy != "credentials" {
+		t.Errorf("served record = %+v", rec)
+	}
+
+	r := httptest.NewRequest(http.MethodGet, "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAX%2F20261127%2Fus-east-1%2Fs3%2Faws4_request", nil)
+	rec = Record{}
+	rec.SetAuth(r, nil, &authn.Failure{Reason: authn.ReasonURLRevoked, URL: &authn.URLFacts{Print: print, SignedAt: now,
+		URLExpiry: now.Add(time.Hour), Deadline: now.Add(time.Hour), LimitedBy: lifetime.LimitURL, Principal: &who}}, time.Time{})
+	want := Record{AuthType: AuthPresignedV4, AuthOutcome: OutcomeURLRevoked, AccessKeyID: "ASIAX", PrincipalARN: who.ARN,
+		SessionName: "s", Print: print, SignedAt: now, URLExpiry: now.Add(time.Hour), Deadline: now.Add(time.Hour), LimitedBy: "url"}
+	if rec != want {
+		t.Errorf("revoked record = %+v, want %+v", rec, want)
+	}
+	if OutcomeURLRevoked != "url_revoked" {
+		t.Errorf("OutcomeURLRevoked = %q", OutcomeURLRevoked)
+	}
+
+	// Refused before the key was found: the facts, the claimed key, no signer.
+	rec = Record{}
+	rec.SetAuth(r, nil, &authn.Failure{Reason: authn.ReasonUnknownAccessKey, URL: &authn.URLFacts{Print: print, SignedAt: now}}, time.Time{})
+	if rec.Print != print || rec.AccessKeyID != "ASIAX" || rec.PrincipalARN != "" || rec.Presigned || !rec.Deadline.IsZero() {
+		t.Errorf("unknown-key record = %+v", rec)
+	}
+	rec = Record{}
+	rec.SetAuth(r, nil, &authn.Failure{Reason: authn.ReasonMissingQueryParams}, time.Time{})
+	if !rec.Print.IsZero() || rec.AuthOutcome != reason.Malformed {
+		t.Errorf("malformed record = %+v", rec)
+	}
+}
+
+// TestFormRefusals: a form whose signature failed records its facts; a
+// form whose signature held but whose policy refused it records its
+// signer and facts with the refusal as the outcome; SetDenied keeps the
+// facts of a presigned request the authorizer refused.
+func TestFormRefusals(t *testing.T) {
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	print := sigprint.Of(sigprint.V4, "f0f0")
+	who := principal.Principal{AccessKeyID: "AKIAALICE", ARN: "arn:aws:iam::123456789012:user/alice"}
+	var rec Record
+	rec.SetAuthFailure(AuthPOST, reason.PolicyExpired)
+	rec.SetURLFacts(&authn.URLFacts{Print: print, URLExpiry: now, Deadline: now, LimitedBy: lifetime.LimitURL, Principal: &who})
+	if rec.AuthType != AuthPOST || rec.AuthOutcome != reason.PolicyExpired || rec.Print != print || rec.PrincipalARN != who.ARN || rec.Presigned {
+		t.Errorf("expired form record = %+v", rec)
+	}
+
+	res := &authn.Result{Principal: who, AuthType: authn.AuthPOST, SignatureVersion: authn.SigV4, Print: print,
+		SignedAt: now, URLExpiry: now.Add(time.Hour), Deadline: now.Add(time.Hour), LimitedBy: lifetime.LimitURL}
+	rec = Record{}
+	rec.SetFormRefused(res, reason.PolicyConditionFailed)
+	want := Record{AuthType: AuthPOST, AuthOutcome: reason.PolicyConditionFailed, AccessKeyID: "AKIAALICE", PrincipalARN: who.ARN,
+		Print: print, SignedAt: now, URLExpiry: now.Add(time.Hour), Deadline: now.Add(time.Hour), LimitedBy: "url"}
+	if rec != want {
+		t.Errorf("refused form record = %+v, want %+v", rec, want)
+	}
+
+	rec = Record{}
+	res.AuthType = authn.AuthQuery
+	rec.SetResult(res, now)
+	rec.SetDenied()
+	if rec.AuthOutcome != reason.PolicyDenied || rec.Print != print || rec.PrincipalARN != who.ARN || !rec.Deadline.Equal(now.Add(time.Hour)) {
+		t.Errorf("denied presigned record = %+v", rec)
 	}
 }

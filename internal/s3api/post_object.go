@@ -115,6 +115,10 @@ func (a *API) recordForm(rq *request, res authn.PostAuth, err error) {
 	case rec == nil:
 	case err != nil && errors.As(err, &f):
 		rec.SetAuthFailure(reqinfo.AuthPOST, reqinfo.Outcome(err))
+		rec.SetURLFacts(f.URL)
+	case err != nil && res.Result != nil && res.Result != rq.res:
+		// The form's signature held; its policy refused its fields.
+		rec.SetFormRefused(res.Result, reason.PolicyConditionFailed)
 	case err != nil:
 		rec.SetAuthFailure(reqinfo.AuthPOST, reason.PolicyConditionFailed)
 	case res.Result != rq.res:
@@ -147,7 +151,12 @@ func checkPostKey(key string) error {
 // storePost authorises the key, then streams the file into a blob and
 // commits it as putObject does.
 func (a *API) storePost(rq *request, post *postUpload) error {
-	sub, _, err := a.authorizePost(rq, post)
+	sub, authzErr, err := a.authorizePost(rq, post)
+	if authzErr != nil {
+		// As the router records a refused request: the form's facts stay,
+		// the verdict is the policy's.
+		reqinfo.From(rq.r.Context()).SetDenied()
+	}
 	if err != nil {
 		return err
 	}

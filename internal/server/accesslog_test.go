@@ -56,7 +56,12 @@ func TestAccessLogSaysWhyALinkFailed(t *testing.T) {
 	wantErr(t, failed, 400, "ExpiredToken")
 	line = accessLine(t, ie.testEnv, failed.header.Get("X-Amz-Request-Id"))
 	wantFields(t, line, "api=s3", "error_code=ExpiredToken", "auth_type=presigned-v4", "auth_outcome=session_expired",
-		"access_key_id="+sess.AccessKeyId, `principal=""`, "user_agent=photo-app/1.2", "status=400")
+		"access_key_id="+sess.AccessKeyId, "user_agent=photo-app/1.2", "status=400")
+	// A refused presigned request names its signer too, once the key
+	// was found: the session whose end refused it.
+	if !strings.Contains(line, " principal=arn:aws:sts::") || !strings.Contains(line, ":assumed-role/reader/logged ") {
+		t.Errorf("the refused line does not name the session's ARN:\n%s", line)
+	}
 
 	denied := ie.queryErrResp(t, "iam", sess)
 	line = accessLine(t, ie.testEnv, denied)

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"signet/internal/metrics"
 	"signet/internal/reqinfo"
 	"signet/internal/requestid"
+	"signet/internal/urluses"
 )
 
 // statusWriter remembers the status and byte count for the access log,
@@ -66,6 +68,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 type tally struct {
 	inFlight atomic.Int64
 	metrics  *metrics.Metrics // nil: metrics off
+	// uses keeps the uses of presigned links (nil: none kept).
+	uses *urluses.Store
 }
 
 // countingBody counts the request body bytes read, for the metrics.
@@ -123,12 +127,21 @@ func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock, t *tally)
 			// The access log runs for every request, so its record is built
 			// by hand: typed attributes (the variadic form boxes each value)
 			// and no caller PC (Logger.Log walks the stack for one on every
-			// call; the handler does not print it). The record's time is the
-			// wall clock, as slog's own: a log line says when it was written,
-			// whatever clock the server judges requests by.
+			// call; the handler does not print it).
+			rq := &sw.rec
+			// The wall clock's time, as slog's own: a log line and a
+			// link's use say when the request was answered, whatever clock
+			// the server judges requests by.
+			var wall time.Time
+			if t.uses != nil && !rq.Print.IsZero() {
+				wall = time.Now()
+				t.uses.Add(rq.Print, useOf(r, sw, wall))
+			}
 			if h := log.Handler(); h.Enabled(r.Context(), slog.LevelInfo) {
-				rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
-				rq := &sw.rec
+				if wall.IsZero() {
+					wall = time.Now()
+				}
+				rec := slog.NewRecord(wall, slog.LevelInfo, "request", 0)
 				ua := r.UserAgent()
 				if len(ua) > maxUserAgent {
 					ua = ua[:maxUserAgent]
@@ -140,6 +153,11 @@ func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock, t *tally)
 					slog.String("auth_type", rq.AuthType), slog.String("auth_outcome", rq.AuthOutcome),
 					slog.String("access_key_id", rq.AccessKeyID), slog.String("principal", rq.PrincipalARN),
 					slog.String("user_agent", ua))
+				if presignedLine(rq) {
+					rec.AddAttrs(slog.String("session_name", rq.SessionName), slog.String("sig_fingerprint", rq.Print.String()),
+						slog.String("signed_at", logTime(rq.SignedAt)), slog.String("url_expires", logTime(rq.URLExpiry)),
+						slog.String("effective_expires", logTime(rq.Deadline)), slog.String("limited_by", rq.LimitedBy))
+				}
 				_ = h.Handle(r.Context(), rec)
 			}
 		}()
@@ -157,4 +175,48 @@ func (t *tally) observe(sw *statusWriter, body *countingBody, took time.Duration
 		in = body.n
 	}
 	t.metrics.Observe(&sw.rec, sw.status, in, sw.bytes, took)
+}
+
+// presignedLine reports whether the access line of rq names a presigned
+// link's facts: a presigned URL or a POST form, served or refused.
+// Header-signed and anonymous lines keep their fields as they were.
+func presignedLine(rq *reqinfo.Record) bool {
+	switch rq.AuthType {
+	case reqinfo.AuthPresignedV4, reqinfo.AuthPresignedV2, reqinfo.AuthPOST:
+		return true
+	}
+	return !rq.Print.IsZero()
+}
+
+// logTime writes t for the access log: RFC 3339 in UTC, "" when unknown.
+func logTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// useOf is the use of a presigned link that the answered request r was.
+func useOf(r *http.Request, sw *statusWriter, at time.Time) urluses.Use {
+	rq := &sw.rec
+	status := sw.status
+	if status == 0 {
+		status = http.StatusOK // what net/http sends for a handler that wrote nothing
+	}
+	return urluses.Use{At: at.UTC(), Client: clientIP(r.RemoteAddr), Method: r.Method, Status: status, Bytes: sw.bytes,
+		Outcome: rq.AuthOutcome, ErrorCode: rq.ErrorCode, Operation: rq.Operation,
+		PrincipalARN: rq.PrincipalARN, AccessKeyID: rq.AccessKeyID}
+}
+
+// clientIP is the client's address without its port: RemoteAddr is
+// "ip:port" from the connection, or a bare address a trusted proxy
+// forwarded (withTrustedProxies); the zero Addr when neither.
+func clientIP(remote string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
+		return ap.Addr().Unmap()
+	}
+	if a, err := netip.ParseAddr(remote); err == nil {
+		return a.Unmap()
+	}
+	return netip.Addr{}
 }

@@ -40,6 +40,7 @@ import (
 	"signet/internal/storage/sealed"
 	"signet/internal/sts"
 	"signet/internal/stsapi"
+	"signet/internal/urluses"
 )
 
 // Server is a configured signet server.
@@ -282,11 +283,17 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		s.Close()
 		return nil, err
 	}
+	// The uses of presigned links are this node's own, kept in its data
+	// directory (package urluses).
+	if s.tally.uses, err = urluses.Open(filepath.Join(cfg.DataDir, urlUsesDir)); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("url uses: %w", err)
+	}
 	var backups adminapi.Backuper
 	if om.bolt != nil {
 		backups = s // a hot backup is a bolt snapshot and the blobs
 	}
-	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, ClockStore: md, Backup: backups, Lifecycle: s, URLs: urls, Logger: log})
+	front.admin, err = adminapi.New(adminapi.Config{Clock: s.Clock, DevClock: cfg.DevClock, Store: store, Authz: authz, Explainer: explainer, ClockStore: md, Backup: backups, Lifecycle: s, URLs: urls, URLUses: s.tally.uses, Logger: log})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -418,8 +425,19 @@ func (s *Server) Close() error {
 		<-s.lifecycleDone
 		<-s.revocationsDone
 	}
-	return errors.Join(s.meta.Close(), s.blobs.Close())
+	var usesErr error
+	if s.tally.uses != nil {
+		usesErr = s.tally.uses.Close()
+		if n := s.tally.uses.Dropped(); n > 0 {
+			s.log.Warn("uses of presigned links dropped: the writer's queue was full", "dropped", n)
+		}
+	}
+	return errors.Join(usesErr, s.meta.Close(), s.blobs.Close())
 }
+
+// urlUsesDir is the folder of the data directory that keeps the uses of
+// presigned links.
+const urlUsesDir = "url-uses"
 
 // sweepEvery is how often sessions and deleted keys' tombstones past
 // their retention are deleted.

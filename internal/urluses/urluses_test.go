@@ -1,0 +1,216 @@
+package urluses
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"signet/internal/sigprint"
+)
+
+var (
+	t0    = time.Date(2026, 12, 7, 5, 0, 0, 0, time.UTC)
+	link  = sigprint.Of(sigprint.V4, strings.Repeat("ab", 32))
+	other = sigprint.Of(sigprint.V4, strings.Repeat("cd", 32))
+)
+
+func use(i int) Use {
+	return Use{At: t0.Add(time.Duration(i) * time.Second), Client: netip.AddrFrom4([4]byte{127, 0, 0, byte(i%250 + 1)}), Method: "GET",
+		Status: 200, Bytes: int64(i), Outcome: "ok", Operation: "GetObject", AccessKeyID: "AKIAEXAMPLE"}
+}
+
+// manual is a store whose writer does not run: the test flushes.
+func manual(t *testing.T, dir string, maxSize int64, files, queueLen int) *Store {
+	t.Helper()
+	s, err := newStore(dir, maxSize, files, queueLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.cur.Close() })
+	return s
+}
+
+func wantUses(t *testing.T, s *Store, p sigprint.Print, limit int, want ...int) {
+	t.Helper()
+	got, err := s.Uses(p, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotIdx []int
+	for _, u := range got {
+		gotIdx = append(gotIdx, int(u.Bytes))
+	}
+	if fmt.Sprint(gotIdx) != fmt.Sprint(want) {
+		t.Errorf("Uses(limit %d) = uses %v, want %v (most recent first)", limit, gotIdx, want)
+	}
+}
+
+// TestUsesNewestFirstOfOneLinkOnly: the query returns the newest uses of
+// the link asked, most recent first, up to the limit, and none of
+// another link's; a use comes back with every field it was stored with.
+func TestUsesNewestFirstOfOneLinkOnly(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 5; i++ {
+		s.Add(link, use(i))
+		s.Add(other, use(100+i))
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wantUses(t, s, link, 50, 5, 4, 3, 2, 1)
+	wantUses(t, s, link, 2, 5, 4)
+	wantUses(t, s, other, 1, 105)
+	wantUses(t, s, sigprint.Of(sigprint.V2, "never used"), 10)
+	got, _ := s.Uses(link, 1)
+	if want := use(5); len(got) != 1 || got[0] != want {
+		t.Errorf("the use read back = %+v, want %+v", got, want)
+	}
+}
+
+// TestCloseFlushes: uses queued when Close is called are on disk after
+// it, in a file of mode 0600 in a directory of mode 0700, and a store
+// opened again on the directory finds them.
+func TestCloseFlushes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "url-uses")
+	// The ticker never fires within the test: only Close writes.
+	s, err := open(dir, MaxFileBytes, Files, QueueLen, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Add(link, use(1))
+	s.Add(link, use(2))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.Add(link, use(3)) // after Close: dropped, not written
+	for path, mode := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, FileName): 0o600} {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != mode {
+			t.Errorf("%s has mode %v, want %v", path, st.Mode().Perm(), mode)
+		}
+	}
+	again, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	wantUses(t, again, link, 10, 2, 1)
+	if s.Dropped() != 1 {
+		t.Errorf("Dropped() = %d after one use added to a closed store, want 1", s.Dropped())
+	}
+}
+
+// TestFullQueueDropsAndCounts: Add never waits for the writer; a use that
+// finds the queue full is dropped and counted, and the queued ones are
+// still written.
+func TestFullQueueDropsAndCounts(t *testing.T) {
+	s, err := newStore(t.TempDir(), MaxFileBytes, Files, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 5; i++ {
+		s.Add(link, use(i)) // no writer yet: only two fit
+	}
+	if s.Dropped() != 3 {
+		t.Errorf("Dropped() = %d, want 3", s.Dropped())
+	}
+	go s.run(time.Hour)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wantUses(t, s, link, 10, 2, 1)
+}
+
+// TestRotationBoundsTheStore: past the size limit the file is rotated;
+// at most files files are kept, none much over the limit, the oldest
+// uses go first, and the query reads across the files it kept.
+func TestRotationBoundsTheStore(t *testing.T) {
+	dir := t.TempDir()
+	const limit, files = 1000, 3
+	s := manual(t, dir, limit, files, 10)
+	const n = 100
+	for i := 1; i <= n; i++ {
+		s.flush(appendLine(nil, entry{link, use(i)}))
+	}
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	names, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for _, e := range names {
+		info, _ := e.Info()
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		lines += strings.Count(string(b), "\n")
+		if info.Size() > limit {
+			t.Errorf("%s holds %d bytes, over the limit %d", e.Name(), info.Size(), limit)
+		}
+		if !strings.HasPrefix(e.Name(), FileName) || e.Name() == FileName+"."+fmt.Sprint(files) {
+			t.Errorf("unexpected file %s", e.Name())
+		}
+	}
+	if len(names) != files {
+		t.Errorf("%d files kept, want %d", len(names), files)
+	}
+	got, err := s.Uses(link, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every use in the files comes back, newest first and contiguous.
+	if len(got) != lines || len(got) < (files-1)*limit/300 || len(got) >= n {
+		t.Fatalf("%d uses read back from %d lines kept (of %d written)", len(got), lines, n)
+	}
+	for i, u := range got {
+		if u.Bytes != int64(n-i) {
+			t.Fatalf("use %d read back is use %d, want %d", i, u.Bytes, n-i)
+		}
+	}
+	// The limit cuts across files.
+	wantUses(t, s, link, 3, 100, 99, 98)
+}
+
+// TestTornLineIsSkipped: a last line cut short by a crash is skipped when
+// read, and a store opened again after it starts a line of its own, so
+// the uses before and after the tear are all found.
+func TestTornLineIsSkipped(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Add(link, use(1))
+	s.Add(link, use(2))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	whole := appendLine(nil, entry{link, use(3)})
+	f, err := os.OpenFile(filepath.Join(dir, FileName), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(whole[:len(whole)/2]) // the crash
+	f.Close()
+	wantUses(t, s, link, 10, 2, 1)
+
+	again, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Add(link, use(4))
+	if err := again.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wantUses(t, again, link, 10, 4, 2, 1)
+}
