@@ -222,10 +222,21 @@ func TestREADMELeakedLink(t *testing.T) {
 		"revoked URL ", "<Code>AccessDenied</Code><Message>This presigned URL has been revoked.</Message>",
 		"\n200\n", "verdict         invalid, url_revoked: ", `"pasted in a public channel"`,
 		"revoked every URL key:" + env["AWS_ACCESS_KEY_ID"] + " signed before ", "\n403\n", "q3.txt",
+		"uses of link ", "url_revoked (AccessDenied)",
 	} {
 		if !strings.Contains("\n"+stdout, want) {
 			t.Errorf("stdout lacks %q\n%s", want, report)
 		}
+	}
+	// The uses of the leaked link: the download, then the refusal.
+	var uses []string
+	for _, l := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(l); len(f) >= 6 && f[1] == "127.0.0.1" && f[2] == "GET" {
+			uses = append(uses, strings.Join(f[3:], " "))
+		}
+	}
+	if len(uses) != 2 || !strings.HasPrefix(uses[0], "403 ") || !strings.HasSuffix(uses[0], " url_revoked (AccessDenied)") || uses[1] != "200 11 ok" {
+		t.Errorf("signet admin url uses listed %q, want the refusal then the 11-byte download\n%s", uses, report)
 	}
 	if strings.Index(stdout, "\n200\n") > strings.Index(stdout, "\n403\n") {
 		t.Errorf("the other link was refused before the signer was revoked\n%s", report)

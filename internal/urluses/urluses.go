@@ -95,6 +95,9 @@ type Store struct {
 	closed  atomic.Bool
 	stop    chan struct{}
 	done    chan struct{}
+	// syncs asks the writer to write out what is queued now; it closes
+	// the channel it is given once it has.
+	syncs chan chan struct{}
 
 	// mu guards the files: the writer holds it to append and rotate,
 	// Uses while it opens them.
@@ -115,6 +118,7 @@ func open(dir string, maxSize int64, files, queueLen int, every time.Duration) (
 	if err != nil {
 		return nil, err
 	}
+	s.syncs = make(chan chan struct{})
 	go s.run(every)
 	return s, nil
 }
@@ -230,6 +234,9 @@ func (s *Store) run(every time.Duration) {
 			}
 		case <-t.C:
 			buf = s.flush(buf)
+		case done := <-s.syncs:
+			buf = s.drain(buf)
+			close(done)
 		case <-s.stop:
 			for {
 				select {
@@ -241,6 +248,33 @@ func (s *Store) run(every time.Duration) {
 				}
 			}
 		}
+	}
+}
+
+// drain appends every queued use to buf and flushes it.
+func (s *Store) drain(buf []byte) []byte {
+	for {
+		select {
+		case e := <-s.queue:
+			buf = appendLine(buf, e)
+		default:
+			return s.flush(buf)
+		}
+	}
+}
+
+// sync has the writer write out the uses queued so far, so that a query
+// right after a download sees it; it returns at once once the store is
+// closed (Close wrote them).
+func (s *Store) sync() {
+	if s.syncs == nil {
+		return // no writer runs (tests drive it by hand)
+	}
+	done := make(chan struct{})
+	select {
+	case s.syncs <- done:
+		<-done
+	case <-s.done:
 	}
 }
 
@@ -300,12 +334,12 @@ func (s *Store) rotate() error {
 }
 
 // Uses returns the newest limit uses of the link with fingerprint p,
-// most recent first, from the files written so far (a use reaches them
-// within FlushEvery).
+// most recent first, including those still queued.
 func (s *Store) Uses(p sigprint.Print, limit int) ([]Use, error) {
 	if limit <= 0 {
 		return []Use{}, nil
 	}
+	s.sync()
 	files, err := s.openAll()
 	if err != nil {
 		return nil, err

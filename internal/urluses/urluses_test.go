@@ -214,3 +214,25 @@ func TestTornLineIsSkipped(t *testing.T) {
 	}
 	wantUses(t, again, link, 10, 4, 2, 1)
 }
+
+// A use queued a moment ago is listed: Uses has the writer write out
+// what is queued first, however far off its next flush.
+func TestUsesSeesWhatIsQueued(t *testing.T) {
+	s, err := open(t.TempDir(), MaxFileBytes, Files, QueueLen, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := sigprint.Of(sigprint.V4, "queued")
+	s.Add(p, Use{Method: "GET", Status: 200})
+	got, err := s.Uses(p, 10)
+	if err != nil || len(got) != 1 || got[0].Status != 200 {
+		t.Fatalf("Uses = %+v, %v; want the queued use", got, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Uses(p, 10); err != nil || len(got) != 1 {
+		t.Fatalf("after Close: %+v, %v", got, err)
+	}
+}
