@@ -3,8 +3,13 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
+
+	"signet/internal/meta"
+	"signet/internal/meta/postgres"
 
 	"signet/internal/adminwire"
 	"signet/internal/secret"
@@ -24,6 +29,7 @@ func urlRevokedTrials(t *testing.T, e *latencyEnv, n int) []revocationTrial {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fillDenylist(t, e)
 	now := time.Now().UTC()
 	trials := make([]revocationTrial, n)
 	for i := range trials {
@@ -59,4 +65,35 @@ func signerRevokedTrials(t *testing.T, e *latencyEnv, n int) []revocationTrial {
 		return nil
 	})
 	return trials
+}
+
+// fillDenylist, with SIGNET_LATENCY_DENYLIST=N, stores N entries in the
+// deployment's denylist before the URL trials (written to the database
+// directly, as N revocations would leave it), so that the latency is
+// measured with every node reloading a list of that size on each
+// revocation: 100000 is the list's bound.
+func fillDenylist(t *testing.T, e *latencyEnv) {
+	n, _ := strconv.Atoi(os.Getenv("SIGNET_LATENCY_DENYLIST"))
+	if n <= 0 {
+		return
+	}
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, e.d.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	until := time.Now().Add(24 * time.Hour).UTC()
+	for i := 0; i < n; i += 1000 {
+		batch := make([]meta.URLRevocation, 0, 1000)
+		for j := i; j < min(i+1000, n); j++ {
+			p := fmt.Sprintf("%032x", j+1)
+			batch = append(batch, meta.URLRevocation{ID: "url:" + p, Print: p, Until: until, RevokedAt: until.Add(-time.Hour),
+				RevokedBy: "arn:aws:iam::" + multiAccount + ":root", Reason: "filler", Method: "GET", Bucket: "lat", Key: "o"})
+		}
+		if err := st.PutURLRevocations(ctx, batch, 100_000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("the denylist holds %d filler entries", n)
 }

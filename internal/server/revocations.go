@@ -74,8 +74,20 @@ func (s *Server) keepRevocations(ctx context.Context) {
 }
 
 // refreshRevocations reloads the denylist after a change another node
-// made, or a reconnection of the change feed.
+// made, or a reconnection of the change feed. Reloads coalesce: a change
+// that arrives while one reload waits for the running one needs none of
+// its own, since the waiting one reads after it. A burst of revocations
+// thus costs at most two reloads' time to reach this node, however long
+// the burst (a reload of a full list takes a few hundred milliseconds on
+// PostgreSQL: docs/design/0007-url-revocation.md).
 func (s *Server) refreshRevocations() {
+	if !s.revocationsPending.CompareAndSwap(false, true) {
+		return
+	}
+	s.revocationsMu.Lock()
+	defer s.revocationsMu.Unlock()
+	// From here on a change needs a reload after this one.
+	s.revocationsPending.Store(false)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.revocations.Refresh(ctx); err != nil {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"signet/internal/access"
@@ -77,6 +78,10 @@ type Server struct {
 	revocations     *revocation.Service
 	denylist        *revocation.List
 	revocationsDone chan struct{}
+	// revocationsMu runs one reload at a time; revocationsPending is
+	// set while one waits to run (refreshRevocations).
+	revocationsMu      sync.Mutex
+	revocationsPending atomic.Bool
 	// tally counts the requests in flight and holds the metrics (nil
 	// unless --metrics-addr or --metrics-on-main).
 	tally *tally

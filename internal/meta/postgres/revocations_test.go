@@ -97,3 +97,31 @@ func TestURLRevocationsLimitAcrossNodes(t *testing.T) {
 		t.Fatalf("the other node lists %d entries, %v; want %d", len(rs), err, limit)
 	}
 }
+
+// BenchmarkListURLRevocationsFull is what a node's reload of the URL
+// denylist costs when it holds revocation.MaxEntries entries: every
+// change reloads the whole list.
+func BenchmarkListURLRevocationsFull(b *testing.B) {
+	const n = 100_000
+	s, _ := openTest(b)
+	ctx := context.Background()
+	until := time.Now().Add(time.Hour).UTC()
+	for i := 0; i < n; i += 1000 {
+		batch := make([]meta.URLRevocation, 0, 1000)
+		for j := i; j < i+1000; j++ {
+			id := fmt.Sprintf("url:%032x", j)
+			batch = append(batch, meta.URLRevocation{ID: id, Print: id[4:], Until: until, RevokedAt: until, RevokedBy: "arn:aws:iam::123456789012:root",
+				Reason: "benchmark", AccessKeyID: "AKIAEXAMPLE000000001", PrincipalARN: "arn:aws:iam::123456789012:user/alice", Method: "GET", Bucket: "b", Key: "k"})
+		}
+		if err := s.PutURLRevocations(ctx, batch, n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		got, err := s.ListURLRevocations(ctx)
+		if err != nil || len(got) != n {
+			b.Fatalf("%d entries, %v", len(got), err)
+		}
+	}
+}
