@@ -146,7 +146,10 @@ func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock, t *tally)
 				if len(ua) > maxUserAgent {
 					ua = ua[:maxUserAgent]
 				}
-				rec.AddAttrs(slog.String("request_id", id), slog.String("method", r.Method),
+				// One AddAttrs call: each call past the record's few inline
+				// attributes grows its slice again.
+				var attrs [21]slog.Attr
+				a := append(attrs[:0], slog.String("request_id", id), slog.String("method", r.Method),
 					slog.String("path", r.URL.EscapedPath()), slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
 					slog.String("remote", r.RemoteAddr), slog.Float64("duration_ms", float64(took.Microseconds())/1000),
 					slog.String("api", rq.API), slog.String("operation", rq.Operation), slog.String("error_code", rq.ErrorCode),
@@ -154,10 +157,11 @@ func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock, t *tally)
 					slog.String("access_key_id", rq.AccessKeyID), slog.String("principal", rq.PrincipalARN),
 					slog.String("user_agent", ua))
 				if presignedLine(rq) {
-					rec.AddAttrs(slog.String("session_name", rq.SessionName), slog.String("sig_fingerprint", rq.Print.String()),
+					a = append(a, slog.String("session_name", rq.SessionName), slog.String("sig_fingerprint", rq.Print.String()),
 						slog.String("signed_at", logTime(rq.SignedAt)), slog.String("url_expires", logTime(rq.URLExpiry)),
 						slog.String("effective_expires", logTime(rq.Deadline)), slog.String("limited_by", rq.LimitedBy))
 				}
+				rec.AddAttrs(a...)
 				_ = h.Handle(r.Context(), rec)
 			}
 		}()

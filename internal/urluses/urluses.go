@@ -18,6 +18,7 @@ package urluses
 import (
 	"bufio"
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,7 +91,15 @@ type Store struct {
 	maxSize int64
 	files   int
 
-	queue   chan entry
+	// qmu guards the queue: the uses waiting for the writer, at most
+	// queueLen. A request appends under it (no goroutine is woken per
+	// use); the writer takes the whole batch at each flush.
+	qmu      sync.Mutex
+	queue    []entry
+	spare    []entry
+	queueLen int
+	// wake tells the writer a batch is worth writing before its tick.
+	wake    chan struct{}
 	dropped atomic.Int64
 	closed  atomic.Bool
 	stop    chan struct{}
@@ -132,7 +141,7 @@ func newStore(dir string, maxSize int64, files, queueLen int) (*Store, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, maxSize: maxSize, files: files, queue: make(chan entry, queueLen),
+	s := &Store{dir: dir, maxSize: maxSize, files: files, queueLen: queueLen, wake: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.openCurrent(); err != nil {
 		return nil, err
@@ -188,11 +197,43 @@ func (s *Store) Add(p sigprint.Print, u Use) {
 		s.dropped.Add(1)
 		return
 	}
-	select {
-	case s.queue <- entry{p, u}:
-	default:
+	s.qmu.Lock()
+	if len(s.queue) >= s.queueLen {
+		s.qmu.Unlock()
 		s.dropped.Add(1)
+		return
 	}
+	s.queue = append(s.queue, entry{p, u})
+	n := len(s.queue)
+	s.qmu.Unlock()
+	if n == wakeAt {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// wakeAt is the queue length at which the writer is woken before its
+// tick: about flushBytes of lines.
+const wakeAt = flushBytes / 256
+
+// take returns the queued uses and empties the queue, handing it the
+// slice the last batch used.
+func (s *Store) take() []entry {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	batch := s.queue
+	s.queue, s.spare = s.spare[:0], nil
+	return batch
+}
+
+// give hands back a written batch's slice for reuse.
+func (s *Store) give(batch []entry) {
+	clear(batch) // drop the strings it holds
+	s.qmu.Lock()
+	s.spare = batch[:0]
+	s.qmu.Unlock()
 }
 
 // Dropped is how many uses were dropped because the queue was full.
@@ -218,8 +259,9 @@ func (s *Store) Close() error {
 	return errors.Join(s.err, s.cur.Close())
 }
 
-// run is the writer: it batches queued uses and appends them every
-// FlushEvery, or sooner once flushBytes wait.
+// run is the writer: it writes the queued uses out every FlushEvery, or
+// sooner when a batch of about flushBytes waits, when a query asks, and
+// on Close.
 func (s *Store) run(every time.Duration) {
 	defer close(s.done)
 	t := time.NewTicker(every)
@@ -227,40 +269,34 @@ func (s *Store) run(every time.Duration) {
 	var buf []byte
 	for {
 		select {
-		case e := <-s.queue:
-			buf = appendLine(buf, e)
-			if len(buf) >= flushBytes {
-				buf = s.flush(buf)
-			}
 		case <-t.C:
-			buf = s.flush(buf)
+			buf = s.drain(buf)
+		case <-s.wake:
+			buf = s.drain(buf)
 		case done := <-s.syncs:
 			buf = s.drain(buf)
 			close(done)
 		case <-s.stop:
-			for {
-				select {
-				case e := <-s.queue:
-					buf = appendLine(buf, e)
-				default:
-					s.flush(buf)
-					return
-				}
-			}
+			s.drain(buf)
+			return
 		}
 	}
 }
 
-// drain appends every queued use to buf and flushes it.
+// drain writes every queued use out.
 func (s *Store) drain(buf []byte) []byte {
-	for {
-		select {
-		case e := <-s.queue:
-			buf = appendLine(buf, e)
-		default:
-			return s.flush(buf)
+	batch := s.take()
+	if len(batch) == 0 {
+		return buf
+	}
+	for _, e := range batch {
+		buf = appendLine(buf, e)
+		if len(buf) >= flushBytes {
+			buf = s.flush(buf)
 		}
 	}
+	s.give(batch)
+	return s.flush(buf)
 }
 
 // sync has the writer write out the uses queued so far, so that a query
@@ -278,12 +314,51 @@ func (s *Store) sync() {
 	}
 }
 
+// appendLine appends e as one JSON line, as json.Marshal of a line would
+// write it (Uses reads it back with encoding/json), built by hand: the
+// writer runs once per use, on the same cores as the requests.
 func appendLine(buf []byte, e entry) []byte {
-	b, err := json.Marshal(line{Print: e.p.String(), Use: e.u})
-	if err != nil {
-		return buf // a Use always encodes; nothing to write otherwise
+	u := &e.u
+	buf = append(buf, `{"fingerprint":"`...)
+	buf = hex.AppendEncode(buf, e.p[:])
+	buf = append(buf, `","at":"`...)
+	buf = u.At.AppendFormat(buf, time.RFC3339Nano)
+	buf = append(buf, `","client":"`...)
+	if u.Client.IsValid() {
+		buf = u.Client.AppendTo(buf)
 	}
-	return append(append(buf, b...), '\n')
+	buf = append(buf, `","method":`...)
+	buf = appendString(buf, u.Method)
+	buf = append(buf, `,"status":`...)
+	buf = strconv.AppendInt(buf, int64(u.Status), 10)
+	buf = append(buf, `,"bytes":`...)
+	buf = strconv.AppendInt(buf, u.Bytes, 10)
+	buf = append(buf, `,"outcome":`...)
+	buf = appendString(buf, u.Outcome)
+	for _, f := range [...]struct{ name, v string }{
+		{`,"error_code":`, u.ErrorCode}, {`,"operation":`, u.Operation},
+		{`,"principal":`, u.PrincipalARN}, {`,"access_key_id":`, u.AccessKeyID},
+	} {
+		if f.v != "" {
+			buf = appendString(append(buf, f.name...), f.v)
+		}
+	}
+	return append(buf, "}\n"...)
+}
+
+// appendString appends s as a JSON string: as it is when it needs no
+// escaping (the usual ARN, method or code), else as encoding/json
+// escapes it.
+func appendString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always encodes
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
 }
 
 // flush appends buf to the current file, rotating first when it would

@@ -1,6 +1,7 @@
 package urluses
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"os"
@@ -234,5 +235,26 @@ func TestUsesSeesWhatIsQueued(t *testing.T) {
 	}
 	if got, err := s.Uses(p, 10); err != nil || len(got) != 1 {
 		t.Fatalf("after Close: %+v, %v", got, err)
+	}
+}
+
+// appendLine writes what encoding/json writes for a line, and what it
+// writes reads back as the use, for every field and odd strings too.
+func TestAppendLineIsJSON(t *testing.T) {
+	odd := Use{At: t0.Add(123456789), Client: netip.MustParseAddr("2001:db8::7"), Method: "GET", Status: 403, Bytes: -1,
+		Outcome: "url_revoked", ErrorCode: "Access\"Denied\\", Operation: "Get<Object>&", PrincipalARN: "arn:aws:iam::1:user/ä\x01", AccessKeyID: "AKIA"}
+	for _, u := range []Use{use(7), odd, {}} {
+		got := appendLine(nil, entry{link, u})
+		want, err := json.Marshal(line{Print: link.String(), Use: u})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want)+"\n" {
+			t.Errorf("appendLine:\n got %s\nwant %s", got, want)
+		}
+		var back line
+		if err := json.Unmarshal(got, &back); err != nil || back.Use != u || back.Print != link.String() {
+			t.Errorf("read back %+v, %v; want %+v", back, err, u)
+		}
 	}
 }
