@@ -2,6 +2,7 @@ package meta
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -61,4 +62,19 @@ type URLRevocationStore interface {
 	// PruneURLRevocations deletes every entry whose Until is at or
 	// before now and returns how many went.
 	PruneURLRevocations(ctx context.Context, now time.Time) (int, error)
+}
+
+// CheckURLRevocations refuses a batch with an entry the contract calls
+// invalid (no ID, no Until): every engine's first step of
+// PutURLRevocations.
+func CheckURLRevocations(rs []URLRevocation) error {
+	for _, r := range rs {
+		if r.ID == "" {
+			return fmt.Errorf("%w: URL revocation without an ID", ErrInvalidArgument)
+		}
+		if r.Until.IsZero() {
+			return fmt.Errorf("%w: URL revocation %q without an Until", ErrInvalidArgument, r.ID)
+		}
+	}
+	return nil
 }

@@ -23,23 +23,10 @@ var bktURLRevocations = []byte("urlrevocations")
 
 var _ meta.URLRevocationStore = (*Store)(nil)
 
-// checkRevocations refuses an entry the contract calls invalid.
-func checkRevocations(rs []meta.URLRevocation) error {
-	for _, r := range rs {
-		if r.ID == "" {
-			return invalid("URL revocation without an ID")
-		}
-		if r.Until.IsZero() {
-			return invalid("URL revocation %q without an Until", r.ID)
-		}
-	}
-	return nil
-}
-
 // PutURLRevocations stores the batch in its own transaction, refused
 // whole when the bucket would then hold more than limit keys.
 func (s *Store) PutURLRevocations(ctx context.Context, rs []meta.URLRevocation, limit int) error {
-	if err := checkRevocations(rs); err != nil {
+	if err := meta.CheckURLRevocations(rs); err != nil {
 		return err
 	}
 	return s.update(ctx, func(tx *bbolt.Tx) error {

@@ -10,23 +10,10 @@ import (
 
 var _ meta.URLRevocationStore = (*Store)(nil)
 
-// checkRevocations refuses an entry the contract calls invalid.
-func checkRevocations(rs []meta.URLRevocation) error {
-	for _, r := range rs {
-		if r.ID == "" {
-			return invalid("URL revocation without an ID")
-		}
-		if r.Until.IsZero() {
-			return invalid("URL revocation %q without an Until", r.ID)
-		}
-	}
-	return nil
-}
-
 // PutURLRevocations counts what the map would hold before it changes it,
 // so a batch over the limit leaves the store as it was.
 func (s *Store) PutURLRevocations(ctx context.Context, rs []meta.URLRevocation, limit int) error {
-	if err := checkRevocations(rs); err != nil {
+	if err := meta.CheckURLRevocations(rs); err != nil {
 		return err
 	}
 	if err := s.lock(ctx); err != nil {

@@ -45,19 +45,6 @@ func utcOrZero(t *time.Time) time.Time {
 	return t.UTC()
 }
 
-// checkRevocations refuses an entry the contract calls invalid.
-func checkRevocations(rs []meta.URLRevocation) error {
-	for _, r := range rs {
-		if r.ID == "" {
-			return badArg("URL revocation without an ID")
-		}
-		if r.Until.IsZero() {
-			return badArg("URL revocation %q without an Until", r.ID)
-		}
-	}
-	return nil
-}
-
 // PutURLRevocations upserts the batch, one statement per entry in order
 // (so a later entry of an ID replaces an earlier one), then counts the
 // table in the same transaction and aborts it over the limit. The write
@@ -65,7 +52,7 @@ func checkRevocations(rs []meta.URLRevocation) error {
 // turns and neither counts without the other's rows: the limit holds
 // across nodes. Every node's feed hears ChangeURLRevocations at commit.
 func (s *Store) PutURLRevocations(ctx context.Context, rs []meta.URLRevocation, limit int) error {
-	if err := checkRevocations(rs); err != nil {
+	if err := meta.CheckURLRevocations(rs); err != nil {
 		return err
 	}
 	return s.writeChanging(ctx, ChangeURLRevocations, func(ctx context.Context, tx pgx.Tx) (bool, error) {
