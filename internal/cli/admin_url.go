@@ -23,7 +23,10 @@ func urlRevokeCmd() *adminCmd {
 		{name: "signed-by", arg: "SIGNER", help: "revoke every URL this principal signed before --before instead of\none URL: an IAM user or role ARN, a role session ARN, an access\nkey ID, or user:NAME, role:NAME, session:ASIA…, key:AKIA…", value: &signedBy},
 		{name: "before", arg: "TIME", help: "with --signed-by: URLs signed before this RFC 3339 time (default:\nnow, on the server's clock)", value: &before},
 	}
-	flags = append(flags, inspectPostFlags(&post)...)
+	postFlags := inspectPostFlags(&post)
+	postFlags[0].help = "revoke a browser POST form: the JSON `signet presign --post\n--json` printed (- reads stdin); no URL argument"
+	postFlags[1].help = "revoke a POST form given by its fields, copied from a page\n(repeatable), with the form's action URL as argument"
+	flags = append(flags, postFlags...)
 	return &adminCmd{
 		group: "url", verb: "revoke", args: "<URL>", nargs: 1, optionalArg: true,
 		usage:   "<URL> | --signed-by SIGNER [--before TIME] | --post-json FILE",
