@@ -56,17 +56,33 @@ after --before.`,
 			"signet admin url revoke --signed-by role:reader --json",
 		},
 		flags: flags,
+		// check judges the arguments with the flags, before anything is
+		// read or sent: a usage error exits 2.
+		check: func(args []string) error {
+			switch {
+			case signedBy != "" && (len(args) > 0 || post.given() || method != ""):
+				return errors.New("--signed-by revokes every URL of a signer: give no URL, --method or form with it")
+			case signedBy == "" && before != "":
+				return errors.New("--before goes with --signed-by")
+			case signedBy == "" && !post.given() && len(args) == 0:
+				return errors.New("give the presigned URL to revoke, --post-json or --field for a form, or --signed-by")
+			case post.given() && method != "":
+				return errors.New("a POST form is posted: give no --method with it")
+			case method != "" && !validMethod(strings.ToUpper(string(method))):
+				return fmt.Errorf("--method %q: give GET, PUT, HEAD, DELETE or POST", method)
+			}
+			if before != "" && before != "now" {
+				if _, err := time.Parse(time.RFC3339, string(before)); err != nil {
+					return fmt.Errorf("--before %q: give an RFC 3339 time such as 2026-12-07T10:00:00Z, or now", before)
+				}
+			}
+			return nil
+		},
 		run: func(ctx context.Context, c *adminclient.Client, args []string, o *adminOut) error {
 			if signedBy != "" {
-				if len(args) > 0 || post.given() || method != "" {
-					return errors.New("--signed-by revokes every URL of a signer: give no URL, --method or form with it")
-				}
 				req := adminwire.RevokeSignerRequest{SignedBy: string(signedBy), Reason: string(reason)}
 				if before != "" && before != "now" {
-					t, err := time.Parse(time.RFC3339, string(before))
-					if err != nil {
-						return fmt.Errorf("--before %q: give an RFC 3339 time such as 2026-12-07T10:00:00Z, or now", before)
-					}
+					t, _ := time.Parse(time.RFC3339, string(before)) // check parsed it
 					req.Before = &t
 				}
 				out, err := c.RevokeSigner(ctx, req)
@@ -74,9 +90,6 @@ after --before.`,
 					return err
 				}
 				return o.emit(out, func(w io.Writer) { writeRevoked(w, out) })
-			}
-			if before != "" {
-				return errors.New("--before goes with --signed-by")
 			}
 			req := adminwire.RevokeURLRequest{Reason: string(reason)}
 			if post.given() {
@@ -89,14 +102,7 @@ after --before.`,
 					req.Form = append(req.Form, adminwire.FormField{Name: f.Name, Value: f.Value})
 				}
 			} else {
-				if len(args) == 0 {
-					return errors.New("give the presigned URL to revoke, --post-json or --field for a form, or --signed-by")
-				}
-				req.URL = args[0]
-				req.Method = strings.ToUpper(string(method))
-				if req.Method != "" && !validMethod(req.Method) {
-					return fmt.Errorf("--method %q: give GET, PUT, HEAD, DELETE or POST", method)
-				}
+				req.URL, req.Method = args[0], strings.ToUpper(string(method))
 			}
 			out, err := c.RevokeURL(ctx, req)
 			if err != nil {
