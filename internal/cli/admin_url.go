@@ -20,7 +20,7 @@ func urlRevokeCmd() *adminCmd {
 	flags := []adminFlag{
 		{name: "reason", arg: "TEXT", help: "why, kept with the revocation and shown when the URL is refused", value: &reason},
 		{name: "method", arg: "METHOD", help: "the method the URL is for, when it is not found by trying\nGET, PUT, HEAD, DELETE and POST", value: &method},
-		{name: "signed-by", arg: "SIGNER", help: "revoke every URL this principal signed before --before instead of\none URL: an IAM user or role ARN, a role session ARN, an access\nkey ID, or user:NAME, role:NAME, session:ASIA…, key:AKIA…", value: &signedBy},
+		{name: "signed-by", arg: "SIGNER", help: "revoke every URL this principal signed before --before instead of\none URL: an IAM user or role ARN, the root's ARN, a role session\nARN, an access key ID, or user:NAME, role:NAME, session:ASIA…,\nkey:AKIA…", value: &signedBy},
 		{name: "before", arg: "TIME", help: "with --signed-by: URLs signed before this RFC 3339 time (default:\nnow, on the server's clock)", value: &before},
 	}
 	postFlags := inspectPostFlags(&post)

@@ -108,8 +108,8 @@ func (l *List) Load(entries []meta.URLRevocation, now time.Time) (skipped int) {
 			s.size++
 			continue
 		}
-		sg, err := ParseSigner(e.SignerKind + ":" + e.Signer)
-		if err != nil {
+		sg := Signer{Kind: e.SignerKind, Value: e.Signer}
+		if !sg.known() {
 			skipped++
 			continue
 		}

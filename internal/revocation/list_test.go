@@ -141,6 +141,8 @@ func TestSignerCovers(t *testing.T) {
 		{Signer{KindSession, alice.AccessKeyID}, alice, false}, // a long-term key is no session
 		{Signer{KindKey, alice.AccessKeyID}, alice, true},
 		{Signer{KindKey, alice.AccessKeyID}, aliceSession, false},
+		{Signer{KindRoot, "root"}, &principal.Principal{AccessKeyID: "AKIAROOT000000000001", ARN: "arn:aws:iam::123456789012:root", IsRoot: true}, true},
+		{Signer{KindRoot, "root"}, alice, false},
 	}
 	for _, c := range cases {
 		if got := c.s.Covers(c.who); got != c.want {

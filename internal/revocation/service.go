@@ -164,6 +164,8 @@ func (s *Service) exists(ctx context.Context, sg Signer) error {
 			return nil
 		}
 		_, err = s.cfg.Identities.GetSession(ctx, sg.Value)
+	case KindRoot:
+		return nil
 	case KindKey:
 		what = "access key " + sg.Value
 		if _, err = s.cfg.Keys.Lookup(ctx, sg.Value); err == nil || !errors.Is(err, authn.ErrUnknownKey) {
@@ -181,6 +183,14 @@ func (s *Service) exists(ctx context.Context, sg Signer) error {
 
 func (s *Service) put(ctx context.Context, entries []meta.URLRevocation) error {
 	err := s.cfg.Store.PutURLRevocations(ctx, entries, MaxEntries)
+	if errors.Is(err, meta.ErrLimitExceeded) {
+		// Entries past their deadline count until the next prune: prune
+		// now, and refuse only if the live ones fill the list.
+		if _, perr := s.cfg.Store.PruneURLRevocations(ctx, s.cfg.Clock.Now()); perr != nil {
+			return perr
+		}
+		err = s.cfg.Store.PutURLRevocations(ctx, entries, MaxEntries)
+	}
 	if errors.Is(err, meta.ErrLimitExceeded) {
 		return fmt.Errorf("%w: it holds %d entries, each kept until its URL's deadline; revoke the signer instead (--signed-by), one entry for all its URLs", ErrFull, MaxEntries)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -125,13 +126,23 @@ func TestRevokeURLKeepsItUntilItsDeadline(t *testing.T) {
 }
 
 func TestRevokeURLFull(t *testing.T) {
-	s, st, _, _ := newService(t, &explain.Identity{Print: sigprint.Of(sigprint.V4, "aa"), Until: t0.Add(time.Hour)})
+	s, st, _, clk := newService(t, &explain.Identity{Print: sigprint.Of(sigprint.V4, "aa"), Until: t0.Add(3 * time.Hour)})
 	for i := range MaxEntries {
-		id := "url:" + strings.Repeat("0", 8) + string(rune('a'+i%26)) + time.Duration(i).String()
-		st.m[id] = meta.URLRevocation{ID: id, Until: t0.Add(time.Hour)}
+		p := sigprint.Of(sigprint.V4, strconv.Itoa(i)).String()
+		id := "url:" + p
+		until := t0.Add(2 * time.Hour)
+		if i == 0 {
+			until = t0.Add(time.Hour) // dead before the others
+		}
+		st.m[id] = meta.URLRevocation{ID: id, Print: p, Until: until}
 	}
 	if _, err := s.RevokeURL(context.Background(), adminwire.ExplainRequest{}, "", "x"); !errors.Is(err, ErrFull) {
 		t.Fatalf("revoking past the bound: %v", err)
+	}
+	// An entry past its deadline, not pruned yet, makes room.
+	clk.Advance(time.Hour)
+	if _, err := s.RevokeURL(context.Background(), adminwire.ExplainRequest{}, "", "x"); err != nil || len(st.m) != MaxEntries {
+		t.Fatalf("revoking once an entry is dead: %v, %d stored", err, len(st.m))
 	}
 }
 
@@ -148,6 +159,9 @@ func TestRevokeSigner(t *testing.T) {
 	p := sigprint.Of(sigprint.V4, "any")
 	if l.Revoked(p, alice, t0.Add(-time.Minute)) == nil || l.Revoked(p, alice, t0) != nil {
 		t.Fatal("the rule does not cut at its time")
+	}
+	if _, err := s.RevokeSigner(ctx, "arn:aws:iam::123456789012:root", time.Time{}, "", "x"); err != nil {
+		t.Fatalf("the root's ARN: %v", err)
 	}
 	if _, err := s.RevokeSigner(ctx, "AKIAROOT000000000001", time.Time{}, "", "x"); err != nil {
 		t.Fatalf("a key only the request path knows (the root's): %v", err)

@@ -19,6 +19,8 @@ const (
 	KindSession = "session"
 	// KindKey: one access key, long-term or temporary.
 	KindKey = "key"
+	// KindRoot: the account's root, its key and its sessions.
+	KindRoot = "root"
 )
 
 // Signer names whose URLs a rule covers.
@@ -28,6 +30,16 @@ type Signer struct {
 }
 
 func (s Signer) String() string { return s.Kind + ":" + s.Value }
+
+// known reports whether s is of a kind this version enforces, with a
+// value: a stored rule that is not is skipped, and said.
+func (s Signer) known() bool {
+	switch s.Kind {
+	case KindUser, KindRole, KindSession, KindKey, KindRoot:
+		return s.Value != ""
+	}
+	return false
+}
 
 // Covers reports whether who is the signer, or signs for it.
 func (s Signer) Covers(who *principal.Principal) bool {
@@ -43,13 +55,15 @@ func (s Signer) Covers(who *principal.Principal) bool {
 		return who.SessionKind != "" && who.AccessKeyID == s.Value
 	case KindKey:
 		return who.AccessKeyID == s.Value
+	case KindRoot:
+		return who.IsRoot
 	}
 	return false
 }
 
-// ParseSigner reads --signed-by: an IAM user or role ARN, an assumed-role
-// session ARN, an access key ID (AKIA… a key, ASIA… a session), or
-// KIND:VALUE with KIND one of user, role, session and key.
+// ParseSigner reads --signed-by: an IAM user or role ARN, the root's ARN,
+// an assumed-role session ARN, an access key ID (AKIA… a key, ASIA… a
+// session), or KIND:VALUE with KIND one of user, role, session and key.
 func ParseSigner(s string) (Signer, error) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "arn:") {
@@ -100,11 +114,13 @@ func signerFromARN(arn string) (Signer, error) {
 			return Signer{Kind: KindUser, Value: last}, nil
 		case parts[2] == "iam" && strings.HasPrefix(res, "role/") && last != "":
 			return Signer{Kind: KindRole, Value: last}, nil
+		case parts[2] == "iam" && res == "root":
+			return Signer{Kind: KindRoot, Value: "root"}, nil
 		case parts[2] == "sts" && strings.HasPrefix(res, "assumed-role/") && strings.Count(res, "/") == 2 && last != "":
 			return Signer{Kind: KindSession, Value: arn}, nil
 		}
 	}
-	return Signer{}, fmt.Errorf("%q: give an IAM user ARN, an IAM role ARN or an assumed-role session ARN", arn)
+	return Signer{}, fmt.Errorf("%q: give an IAM user ARN, an IAM role ARN, the root's ARN or an assumed-role session ARN", arn)
 }
 
 // isKeyID reports whether s has an access key ID's form.
