@@ -32,22 +32,24 @@ type List struct {
 }
 
 type snapshot struct {
-	urls  map[sigprint.Print]*authn.Revocation
-	rules []rule
+	urls map[sigprint.Print]*authn.Revocation
+	// rules are the signer rules by the signer they name: a request
+	// looks up the few names its signer goes by, never scans them all.
+	rules map[Signer][]rule
 	size  int
 }
 
 // rule refuses every URL signed by a principal before a time.
 type rule struct {
-	signer Signer
 	before time.Time
 	rev    *authn.Revocation
 }
 
 var _ authn.Denylist = (*List)(nil)
 
-// Revoked implements authn.Denylist: one map lookup, then the signer
-// rules (a handful at most).
+// Revoked implements authn.Denylist: one map lookup of the fingerprint
+// and, when there are signer rules, one of each name the signer goes by
+// (Names: at most five).
 func (l *List) Revoked(p sigprint.Print, who *principal.Principal, signedAt time.Time) *authn.Revocation {
 	s := l.snap.Load()
 	if s == nil {
@@ -56,10 +58,16 @@ func (l *List) Revoked(p sigprint.Print, who *principal.Principal, signedAt time
 	if rv, ok := s.urls[p]; ok {
 		return rv
 	}
-	for i := range s.rules {
-		r := &s.rules[i]
-		if who != nil && r.signer.Covers(who) && signedBefore(who, signedAt, r.before) {
-			return r.rev
+	if len(s.rules) == 0 || who == nil {
+		return nil
+	}
+	names := Names(who)
+	for _, n := range names.list[:names.n] {
+		for i := range s.rules[n] {
+			r := &s.rules[n][i]
+			if signedBefore(who, signedAt, r.before) {
+				return r.rev
+			}
 		}
 	}
 	return nil
@@ -92,7 +100,7 @@ func (l *List) Len() int {
 // parse (a fingerprint or a signer this version cannot read) is skipped
 // and counted in the result, for the caller to log.
 func (l *List) Load(entries []meta.URLRevocation, now time.Time) (skipped int) {
-	s := &snapshot{urls: make(map[sigprint.Print]*authn.Revocation)}
+	s := &snapshot{urls: make(map[sigprint.Print]*authn.Revocation), rules: make(map[Signer][]rule)}
 	for _, e := range entries {
 		if !now.Before(e.Until) {
 			continue
@@ -114,7 +122,7 @@ func (l *List) Load(entries []meta.URLRevocation, now time.Time) (skipped int) {
 			continue
 		}
 		rv.Signer, rv.Before = sg.String(), e.Before
-		s.rules = append(s.rules, rule{signer: sg, before: e.Before, rev: rv})
+		s.rules[sg] = append(s.rules[sg], rule{before: e.Before, rev: rv})
 		s.size++
 	}
 	l.snap.Store(s)

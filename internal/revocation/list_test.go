@@ -169,3 +169,35 @@ func BenchmarkRevokedMiss(b *testing.B) {
 		}
 	}
 }
+
+// Names is Covers read the other way: the request path looks rules up by
+// the names a signer goes by, so every signer that covers a principal
+// must be among its names, and no other.
+func TestNamesAreWhatCovers(t *testing.T) {
+	root := &principal.Principal{AccessKeyID: "AKIAROOT000000000001", ARN: "arn:aws:iam::123456789012:root", IsRoot: true}
+	rootSession := &principal.Principal{AccessKeyID: "ASIAROOT000000000001", ARN: "arn:aws:iam::123456789012:root", IsRoot: true,
+		SessionKind: principal.SessionToken, TokenIssued: t0}
+	who := []*principal.Principal{alice, aliceSession, readerCI, bob, root, rootSession}
+	var signers []Signer
+	for _, p := range who {
+		for _, kind := range []string{KindUser, KindRole, KindSession, KindKey, KindRoot} {
+			for _, v := range []string{p.UserName, p.RoleName, p.ARN, p.AccessKeyID, "root", "reader", "alice"} {
+				if v != "" {
+					signers = append(signers, Signer{kind, v})
+				}
+			}
+		}
+	}
+	for _, p := range who {
+		ns := Names(p)
+		for _, s := range signers {
+			in := false
+			for _, n := range ns.List() {
+				in = in || n == s
+			}
+			if in != s.Covers(p) {
+				t.Errorf("%s: in Names(%s) = %v, Covers = %v", s, p.ARN, in, s.Covers(p))
+			}
+		}
+	}
+}

@@ -41,6 +41,44 @@ func (s Signer) known() bool {
 	return false
 }
 
+// SignerNames are the names one principal goes by as a signer; a value,
+// so that the request path allocates nothing for them.
+type SignerNames struct {
+	list [5]Signer
+	n    int
+}
+
+func (ns *SignerNames) add(kind, value string) {
+	if value != "" {
+		ns.list[ns.n] = Signer{Kind: kind, Value: value}
+		ns.n++
+	}
+}
+
+// List returns the names.
+func (ns *SignerNames) List() []Signer { return ns.list[:ns.n] }
+
+// Names lists every Signer that covers who: the rules a URL of who's may
+// fall under. Covers is its definition: Names(who) holds s exactly when
+// s.Covers(who).
+func Names(who *principal.Principal) SignerNames {
+	var ns SignerNames
+	ns.add(KindKey, who.AccessKeyID)
+	switch {
+	case who.IsRoot:
+		ns.add(KindRoot, "root")
+	case who.SessionKind == principal.SessionAssumedRole:
+		ns.add(KindRole, who.RoleName)
+	case who.RoleName == "":
+		ns.add(KindUser, who.UserName)
+	}
+	if who.SessionKind != "" {
+		ns.add(KindSession, who.ARN)
+		ns.add(KindSession, who.AccessKeyID)
+	}
+	return ns
+}
+
 // Covers reports whether who is the signer, or signs for it.
 func (s Signer) Covers(who *principal.Principal) bool {
 	switch s.Kind {
@@ -56,7 +94,7 @@ func (s Signer) Covers(who *principal.Principal) bool {
 	case KindKey:
 		return who.AccessKeyID == s.Value
 	case KindRoot:
-		return who.IsRoot
+		return who.IsRoot && s.Value == "root"
 	}
 	return false
 }
