@@ -152,21 +152,27 @@ func TestSignerCovers(t *testing.T) {
 }
 
 // BenchmarkRevokedMiss is the request path's cost for a URL that is not
-// revoked, with the list at its bound: one map lookup and a few rules.
+// revoked, with the list at its bound: one map lookup, and one per name
+// of the signer when there are signer rules.
 func BenchmarkRevokedMiss(b *testing.B) {
-	var l List
-	entries := make([]meta.URLRevocation, 0, MaxEntries)
-	for i := range MaxEntries - 3 {
-		entries = append(entries, urlEntry(sigprint.Of(sigprint.V4, strconv.Itoa(i)), t0.Add(time.Hour)))
-	}
-	entries = append(entries, ruleEntry(KindUser, "bob", t0), ruleEntry(KindRole, "reader", t0), ruleEntry(KindKey, "AKIABOB00000000001", t0))
-	l.Load(entries, t0)
-	p := sigprint.Of(sigprint.V4, "not revoked")
-	b.ReportAllocs()
-	for b.Loop() {
-		if l.Revoked(p, alice, t0) != nil {
-			b.Fatal("revoked")
-		}
+	for _, rules := range []int{0, 3} {
+		b.Run(strconv.Itoa(rules)+"rules", func(b *testing.B) {
+			var l List
+			entries := make([]meta.URLRevocation, 0, MaxEntries)
+			for i := range MaxEntries - rules {
+				entries = append(entries, urlEntry(sigprint.Of(sigprint.V4, strconv.Itoa(i)), t0.Add(time.Hour)))
+			}
+			others := []meta.URLRevocation{ruleEntry(KindUser, "bob", t0), ruleEntry(KindRole, "reader", t0), ruleEntry(KindKey, "AKIABOB00000000001", t0)}
+			entries = append(entries, others[:rules]...)
+			l.Load(entries, t0)
+			p := sigprint.Of(sigprint.V4, "not revoked")
+			b.ReportAllocs()
+			for b.Loop() {
+				if l.Revoked(p, alice, t0) != nil {
+					b.Fatal("revoked")
+				}
+			}
+		})
 	}
 }
 
