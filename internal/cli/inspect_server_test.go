@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"signet/internal/authn"
 	"strconv"
 	"strings"
 	"testing"
@@ -374,6 +375,10 @@ func (w *inspectWorld) stable(s, raw string) string {
 			if sig := u.Query().Get(p); len(sig) > 20 {
 				s = strings.ReplaceAll(s, sig[:8]+"…"+sig[len(sig)-8:], "SIGNATUR…SIGNATUR")
 			}
+		}
+		// The link's fingerprint follows its signature.
+		if p, ok := authn.PrintOfURL(raw); ok {
+			s = strings.ReplaceAll(s, p.String(), "FINGERPRINT")
 		}
 	}
 	s = hex64.ReplaceAllString(s, strings.Repeat("0", 64))

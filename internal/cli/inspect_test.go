@@ -350,7 +350,7 @@ func TestInspectJSONFieldOrder(t *testing.T) {
 	_, out, _ := runInspectAt(urlSigned, "--json", raw)
 	want := []string{"verdict", "reason", "message", "source", "now", "expires_at", "effective_expires_at", "limited_by", "principal",
 		"endpoint", "host", "bucket", "key", "style", "signature_version", "algorithm", "access_key_id", "key_kind", "scope", "signed_at",
-		"expires_in_seconds", "signed_headers", "security_token_present", "response_overrides", "other_parameters", "signature", "notes",
+		"expires_in_seconds", "signed_headers", "security_token_present", "response_overrides", "other_parameters", "signature", "fingerprint", "notes",
 		"method", "canonical_request", "string_to_sign", "server", "server_error"}
 	dec := json.NewDecoder(strings.NewReader(out))
 	if _, err := dec.Token(); err != nil {

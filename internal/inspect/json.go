@@ -45,6 +45,7 @@ type jsonReport struct {
 	ResponseOverrides    map[string]string `json:"response_overrides"`
 	OtherParameters      map[string]string `json:"other_parameters"`
 	Signature            *string           `json:"signature"`
+	Fingerprint          *string           `json:"fingerprint"`
 	Notes                []string          `json:"notes"`
 
 	// The request the canonical request was rebuilt for, and the result
@@ -122,6 +123,8 @@ func (r *Report) jsonParts(j *jsonReport) {
 	j.OtherParameters = params(u.OtherParams)
 	if u.Signature != "" {
 		j.Signature = &u.Signature
+		fp := u.Fingerprint()
+		j.Fingerprint = &fp
 	}
 	j.Notes = append(j.Notes, u.Notes...)
 	if r.ParseErr != nil {

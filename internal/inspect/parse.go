@@ -17,6 +17,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"signet/internal/sigprint"
 	"strconv"
 	"strings"
 	"time"
@@ -614,4 +615,19 @@ func unhex(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - 'a' + 10
+}
+
+// Fingerprint is the link's fingerprint, as the server computes it from
+// the signature (package sigprint): the name the access log
+// (sig_fingerprint), `signet admin url uses` and `url revoke` know it
+// by. "" when the URL carries no signature.
+func (u *URL) Fingerprint() string {
+	switch {
+	case u.Signature == "":
+		return ""
+	case u.Version == SigV2:
+		// As the server reads it: a '+' left unencoded decodes as a space.
+		return sigprint.Of(sigprint.V2, strings.ReplaceAll(u.Signature, " ", "+")).String()
+	}
+	return sigprint.Of(sigprint.V4, u.Signature).String()
 }

@@ -183,6 +183,7 @@ func (r *Report) writeParts(t textWriter) {
 	}
 	if u.Signature != "" {
 		t.line("signature", abbreviate(u.Signature))
+		t.line("fingerprint", u.Fingerprint()+": the link's name in the access log (sig_fingerprint) and for signet admin url uses and url revoke")
 	}
 }
 
