@@ -213,6 +213,7 @@ func (a *Authenticator) verifyV4(r *http.Request, mech mechanism, mode sigv4.Mod
 		}
 		return refuse(f)
 	}
+	facts.Verified = true
 	now := a.Clock.Now()
 	res := &Result{Principal: cred.Principal, SignatureVersion: SigV4}
 	if presigned {
@@ -368,6 +369,9 @@ func (a *Authenticator) sigV2(r *http.Request, mech mechanism, virtualBucket str
 	}
 	if _, err := sigv2.Verify(r, auth, cred.Secret, virtualBucket); err != nil {
 		return nil, withURL(fromSigV2WithKey(err, auth.AccessKeyID, auth.Signature), facts)
+	}
+	if facts != nil {
+		facts.Verified = true
 	}
 	res := &Result{Principal: cred.Principal, SignatureVersion: SigV2, Body: plainBody(r), DecodedLength: r.ContentLength}
 	if mech == mechV2Header {

@@ -154,7 +154,7 @@ func (a *Authenticator) postV2(ctx context.Context, f PostFields) (PostAuth, err
 // (zero for SigV2, whose signature age is 0 as for a SigV2 URL).
 func (a *Authenticator) postLifetime(cred *Credential, policyB64, token string, facts *URLFacts, version string) (PostAuth, error) {
 	signedAt := facts.SignedAt
-	facts.Principal = &cred.Principal
+	facts.Principal, facts.Verified = &cred.Principal, true
 	p, err := postpolicy.Decode(policyB64)
 	if err != nil {
 		return PostAuth{}, &Failure{Reason: ReasonPostPolicyInvalid, Message: "Invalid Policy: " + err.(*postpolicy.DocumentError).Detail, URL: facts}

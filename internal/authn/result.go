@@ -144,6 +144,10 @@ type URLFacts struct {
 	Principal *principal.Principal
 	// Revocation is set for ReasonURLRevoked.
 	Revocation *Revocation
+	// Verified is set once the signature matched: the request was this
+	// link, refused for its window, its session or its revocation, not
+	// a forgery that only carries its signature.
+	Verified bool
 }
 
 // Revocation says who refused a presigned request or form that would

@@ -103,6 +103,10 @@ type Record struct {
 	SignedAt  time.Time
 	URLExpiry time.Time
 	Deadline  time.Time
+	// Verified is set when the link's signature matched (served, or
+	// refused for its window, session, revocation or a policy): a use
+	// of the link, not a request that only carries its signature.
+	Verified bool
 }
 
 type ctxKey struct{}
@@ -201,6 +205,7 @@ func (r *Record) SetResult(res *authn.Result, now time.Time) {
 		r.Remaining = max(res.Deadline.Sub(now), 0)
 	}
 	r.Print, r.SignedAt, r.URLExpiry, r.Deadline = res.Print, res.SignedAt, res.URLExpiry, res.Deadline
+	r.Verified = !res.Print.IsZero()
 }
 
 // setSigner records who signed the request.
@@ -218,7 +223,7 @@ func (r *Record) SetURLFacts(u *authn.URLFacts) {
 		return
 	}
 	r.Print, r.SignedAt, r.URLExpiry = u.Print, u.SignedAt, u.URLExpiry
-	r.Deadline, r.LimitedBy = u.Deadline, string(u.LimitedBy)
+	r.Deadline, r.LimitedBy, r.Verified = u.Deadline, string(u.LimitedBy), u.Verified
 	if u.Principal != nil {
 		r.setSigner(u.Principal)
 	}
@@ -233,7 +238,7 @@ func (r *Record) SetAuthFailure(authType, outcome string) {
 	if r != nil {
 		r.AuthType, r.AuthOutcome = authType, outcome
 		r.Presigned, r.LimitedBy, r.Remaining = false, "", 0
-		r.Print, r.SignedAt, r.URLExpiry, r.Deadline = sigprint.Print{}, time.Time{}, time.Time{}, time.Time{}
+		r.Print, r.SignedAt, r.URLExpiry, r.Deadline, r.Verified = sigprint.Print{}, time.Time{}, time.Time{}, time.Time{}, false
 	}
 }
 
@@ -247,7 +252,7 @@ func (r *Record) SetFormRefused(res *authn.Result, outcome string) {
 	r.SetAuthFailure(typeOfResult(res), outcome)
 	r.setSigner(&res.Principal)
 	r.Print, r.SignedAt, r.URLExpiry = res.Print, res.SignedAt, res.URLExpiry
-	r.Deadline, r.LimitedBy = res.Deadline, string(res.LimitedBy)
+	r.Deadline, r.LimitedBy, r.Verified = res.Deadline, string(res.LimitedBy), true
 }
 
 // SetDenied records that the authenticated caller was refused by policy

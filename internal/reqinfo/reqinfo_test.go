@@ -139,13 +139,16 @@ func TestPresignedFactsServedAndRefused(t *testing.T) {
 		!rec.URLExpiry.Equal(now.Add(7*time.Hour)) || !rec.Deadline.Equal(now.Add(time.Hour)) || rec.LimitedBy != "credentials" {
 		t.Errorf("served record = %+v", rec)
 	}
+	if !rec.Verified {
+		t.Errorf("a served link is not recorded as verified: %+v", rec)
+	}
 
 	r := httptest.NewRequest(http.MethodGet, "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAX%2F20261127%2Fus-east-1%2Fs3%2Faws4_request", nil)
 	rec = Record{}
 	rec.SetAuth(r, nil, &authn.Failure{Reason: authn.ReasonURLRevoked, URL: &authn.URLFacts{Print: print, SignedAt: now,
-		URLExpiry: now.Add(time.Hour), Deadline: now.Add(time.Hour), LimitedBy: lifetime.LimitURL, Principal: &who}}, time.Time{})
+		URLExpiry: now.Add(time.Hour), Deadline: now.Add(time.Hour), LimitedBy: lifetime.LimitURL, Principal: &who, Verified: true}}, time.Time{})
 	want := Record{AuthType: AuthPresignedV4, AuthOutcome: OutcomeURLRevoked, AccessKeyID: "ASIAX", PrincipalARN: who.ARN,
-		SessionName: "s", Print: print, SignedAt: now, URLExpiry: now.Add(time.Hour), Deadline: now.Add(time.Hour), LimitedBy: "url"}
+		SessionName: "s", Print: print, SignedAt: now, URLExpiry: now.Add(time.Hour), Deadline: now.Add(time.Hour), LimitedBy: "url", Verified: true}
 	if rec != want {
 		t.Errorf("revoked record = %+v, want %+v", rec, want)
 	}
@@ -156,7 +159,7 @@ func TestPresignedFactsServedAndRefused(t *testing.T) {
 	// Refused before the key was found: the facts, the claimed key, no signer.
 	rec = Record{}
 	rec.SetAuth(r, nil, &authn.Failure{Reason: authn.ReasonUnknownAccessKey, URL: &authn.URLFacts{Print: print, SignedAt: now}}, time.Time{})
-	if rec.Print != print || rec.AccessKeyID != "ASIAX" || rec.PrincipalARN != "" || rec.Presigned || !rec.Deadline.IsZero() {
+	if rec.Print != print || rec.AccessKeyID != "ASIAX" || rec.PrincipalARN != "" || rec.Presigned || !rec.Deadline.IsZero() || rec.Verified {
 		t.Errorf("unknown-key record = %+v", rec)
 	}
 	rec = Record{}
@@ -186,7 +189,7 @@ func TestFormRefusals(t *testing.T) {
 	rec = Record{}
 	rec.SetFormRefused(res, reason.PolicyConditionFailed)
 	want := Record{AuthType: AuthPOST, AuthOutcome: reason.PolicyConditionFailed, AccessKeyID: "AKIAALICE", PrincipalARN: who.ARN,
-		Print: print, SignedAt: now, URLExpiry: now.Add(time.Hour), Deadline: now.Add(time.Hour), LimitedBy: "url"}
+		Print: print, SignedAt: now, URLExpiry: now.Add(time.Hour), Deadline: now.Add(time.Hour), LimitedBy: "url", Verified: true}
 	if rec != want {
 		t.Errorf("refused form record = %+v, want %+v", rec, want)
 	}

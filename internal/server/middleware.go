@@ -133,7 +133,10 @@ func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock, t *tally)
 			// link's use say when the request was answered, whatever clock
 			// the server judges requests by.
 			var wall time.Time
-			if t.uses != nil && !rq.Print.IsZero() {
+			// Only a request whose signature matched is a use of the link:
+			// forgeries carrying its signature would otherwise push its
+			// real uses out of the bounded store (the access log has them).
+			if t.uses != nil && rq.Verified {
 				wall = time.Now()
 				t.uses.Add(rq.Print, useOf(r, sw, wall))
 			}

@@ -436,6 +436,9 @@ func (s *Server) Close() error {
 		if n := s.tally.uses.Dropped(); n > 0 {
 			s.log.Warn("uses of presigned links dropped: the writer's queue was full", "dropped", n)
 		}
+		if n := s.tally.uses.Suppressed(); n > 0 {
+			s.log.Info("uses of presigned links not kept: their link passed the uses kept a minute (the access log has them)", "suppressed", n, "per_link_per_minute", urluses.PerLinkPerMinute)
+		}
 	}
 	return errors.Join(usesErr, s.meta.Close(), s.blobs.Close())
 }

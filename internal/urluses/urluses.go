@@ -42,6 +42,13 @@ const (
 	Files = 4
 	// QueueLen is how many uses may wait for the writer.
 	QueueLen = 4096
+	// PerLinkPerMinute is the most uses of one link kept in a minute:
+	// enough to see who used it, and a replay of one link cannot flush
+	// every other link's uses (the access log keeps every request).
+	PerLinkPerMinute = 600
+	// trackedLinks bounds the per-minute counts; past it, uses of links
+	// not yet counted that minute are kept uncounted.
+	trackedLinks = 100_000
 	// FlushEvery is the longest a use waits in memory.
 	FlushEvery = 100 * time.Millisecond
 	// flushBytes writes a batch out early, before FlushEvery.
@@ -98,6 +105,12 @@ type Store struct {
 	queue    []entry
 	spare    []entry
 	queueLen int
+	// window and counts cap the uses kept of one link per minute (of
+	// At), under qmu: replaying one link cannot push every other link's
+	// uses out of the files.
+	window     int64
+	counts     map[sigprint.Print]int
+	suppressed atomic.Int64
 	// wake tells the writer a batch is worth writing before its tick.
 	wake    chan struct{}
 	dropped atomic.Int64
@@ -203,6 +216,11 @@ func (s *Store) Add(p sigprint.Print, u Use) {
 		s.dropped.Add(1)
 		return
 	}
+	if !s.allow(p, u.At) {
+		s.qmu.Unlock()
+		s.suppressed.Add(1)
+		return
+	}
 	s.queue = append(s.queue, entry{p, u})
 	n := len(s.queue)
 	s.qmu.Unlock()
@@ -213,6 +231,32 @@ func (s *Store) Add(p sigprint.Print, u Use) {
 		}
 	}
 }
+
+// allow counts a use of p in its minute and reports whether it is kept:
+// at most PerLinkPerMinute a minute. Called with qmu held.
+func (s *Store) allow(p sigprint.Print, at time.Time) bool {
+	if m := at.Unix() / 60; m != s.window || s.counts == nil {
+		s.window = m
+		if s.counts == nil || len(s.counts) > trackedLinks {
+			s.counts = make(map[sigprint.Print]int)
+		} else {
+			clear(s.counts)
+		}
+	}
+	n, tracked := s.counts[p]
+	if !tracked && len(s.counts) >= trackedLinks {
+		return true // more links in a minute than are tracked: keep it
+	}
+	if n >= PerLinkPerMinute {
+		return false
+	}
+	s.counts[p] = n + 1
+	return true
+}
+
+// Suppressed is how many uses went unkept because their link passed
+// PerLinkPerMinute.
+func (s *Store) Suppressed() int64 { return s.suppressed.Load() }
 
 // wakeAt is the queue length at which the writer is woken before its
 // tick: about flushBytes of lines.

@@ -258,3 +258,31 @@ func TestAppendLineIsJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayOfOneLinkIsCapped: a link replayed past PerLinkPerMinute in
+// a minute keeps only that many of its uses, counted as suppressed, and
+// another link's use in the same minute is kept; the next minute counts
+// afresh.
+func TestReplayOfOneLinkIsCapped(t *testing.T) {
+	s, err := open(t.TempDir(), MaxFileBytes, Files, 2*PerLinkPerMinute+10, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	minute := t0.Truncate(time.Minute)
+	for i := range PerLinkPerMinute + 5 {
+		s.Add(link, Use{At: minute.Add(time.Duration(i) * time.Millisecond), Bytes: int64(i)})
+	}
+	s.Add(other, Use{At: minute.Add(time.Second), Bytes: 1})
+	s.Add(link, Use{At: minute.Add(time.Minute), Bytes: -1})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Suppressed() != 5 || s.Dropped() != 0 {
+		t.Errorf("Suppressed() = %d, Dropped() = %d; want 5 and 0", s.Suppressed(), s.Dropped())
+	}
+	got, err := s.Uses(link, 2*PerLinkPerMinute)
+	if err != nil || len(got) != PerLinkPerMinute+1 || got[0].Bytes != -1 || got[1].Bytes != PerLinkPerMinute-1 {
+		t.Fatalf("%d uses kept (%v), newest %+v", len(got), err, got[:min(2, len(got))])
+	}
+	wantUses(t, s, other, 10, 1)
+}
