@@ -15,7 +15,9 @@ import (
 // denyPrints refuses the fingerprints it holds.
 type denyPrints map[sigprint.Print]*Revocation
 
-func (d denyPrints) Revoked(p sigprint.Print, _ *principal.Principal, _ time.Time) *Revocation { return d[p] }
+func (d denyPrints) Revoked(p sigprint.Print, _ *principal.Principal, _ time.Time) *Revocation {
+	return d[p]
+}
 
 // The denylist is asked once a presigned request verified and is in its
 // window, with the fingerprint PrintOf gives for the URL; its refusal
