@@ -99,7 +99,7 @@ var topBuckets = [][]byte{
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
 	bktDeletedKeys, bktBucketCORS, bktVersions, bktCompleted, bktCompletedIdx,
-	bktBucketLifecycle, bktURLRevocations,
+	bktBucketLifecycle, bktURLRevocations, bktLoginProfiles,
 }
 
 // schemaVersion is the layout described in the package comment. Version 2
