@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -95,4 +97,58 @@ func TestAWSCLILoginProfiles(t *testing.T) {
 	c.atFails(t, p, "NoSuchEntity", "iam", "get-login-profile", "--user-name", "alice")
 	c.at(t, p, "iam", "delete-account-password-policy")
 	c.atFails(t, p, "NoSuchEntity", "iam", "delete-account-password-policy")
+}
+
+// TestBoto3LoginProfiles: the same actions through boto3, whose model
+// parses every member (CreateDate as a date, the policy's optional
+// members), and a user changing its own password with its own key.
+func TestBoto3LoginProfiles(t *testing.T) {
+	t.Parallel()
+	requireTool(t, "python3", "-c", "import boto3")
+	p := devServer(t)
+	c := newClientEnv(t)
+	for _, pw := range []string{"Boto!pass123", "boto!pass12345", "Boto!pass12345", "Boto!changed123"} {
+		rememberSecret(pw)
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "boto3_login.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.run(t, "", "python3", script, p.endpoint)
+	var out map[string]any
+	if err := json.Unmarshal([]byte(lastLine(r.stdout)), &out); err != nil {
+		t.Fatalf("script output is not JSON: %v\n%s", err, r)
+	}
+	if s, _ := out["carol_secret"].(string); s != "" {
+		rememberSecret(s)
+	}
+	if out["error"] != nil {
+		t.Fatalf("boto3 flow failed: %v\n%v", out["error"], out["traceback"])
+	}
+	errIs := func(k, code string, status float64, msg string) {
+		t.Helper()
+		m, _ := out[k].(map[string]any)
+		if m["code"] != code || m["status"] != status || msg != "" && m["message"] != msg {
+			t.Errorf("%s: %v, want %v %s %q", k, out[k], status, code, msg)
+		}
+	}
+	errIs("no_policy", "NoSuchEntity", 404, "")
+	errIs("too_long", "ValidationError", 400, "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length less than or equal to 128")
+	errIs("no_upper", "PasswordPolicyViolation", 400, "Password should have at least one uppercase letter")
+	errIs("root_change", "InvalidUserType", 400, "")
+	errIs("gone", "NoSuchEntity", 404, "Login Profile for User carol cannot be found.")
+	if out["created_is_datetime"] != true || out["created_reset"] != true || out["get_user_name"] != "carol" {
+		t.Errorf("create/get_login_profile: %v", out)
+	}
+	pol, _ := out["policy"].(map[string]any)
+	if pol["MinimumPasswordLength"] != 14.0 || pol["RequireUppercaseCharacters"] != true || pol["HardExpiry"] != true ||
+		pol["MaxPasswordAge"] != 30.0 || pol["ExpirePasswords"] != true || pol["RequireSymbols"] != false {
+		t.Errorf("get_account_password_policy: %v", pol)
+	}
+	if _, ok := pol["PasswordReusePrevention"]; ok {
+		t.Errorf("PasswordReusePrevention sent though not set: %v", pol)
+	}
+	if out["after_change_reset"] != false {
+		t.Errorf("change_password left PasswordResetRequired %v", out["after_change_reset"])
+	}
 }
