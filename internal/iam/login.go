@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
-	"unicode"
 
 	"signet/internal/meta"
 	"signet/internal/password"
@@ -93,20 +93,11 @@ func passwordKinds(pw string) (upper, lower, number, symbol bool) {
 			lower = true
 		case r >= '0' && r <= '9':
 			number = true
-		case r < unicode.MaxASCII && containsRune(passwordSymbols, r):
+		case strings.ContainsRune(passwordSymbols, r):
 			symbol = true
 		}
 	}
 	return
-}
-
-func containsRune(s string, r rune) bool {
-	for _, c := range s {
-		if c == r {
-			return true
-		}
-	}
-	return false
 }
 
 // CheckPasswordPolicy applies the account's policy p to a new password, or

@@ -1,8 +1,6 @@
 package iamapi
 
 import (
-	"strconv"
-
 	"signet/internal/awsquery"
 	"signet/internal/iam"
 	"signet/internal/meta"
@@ -51,12 +49,15 @@ func (q *call) boolParam(param, field string) (*bool, error) {
 	if !q.c.Has(param) {
 		return nil, nil
 	}
-	v := q.c.Get(param)
-	b, err := strconv.ParseBool(v)
-	if err != nil || (v != "true" && v != "false") {
+	// The Query protocol's booleans are the words true and false, as
+	// every AWS SDK sends them (OnlyAttached reads them the same way).
+	switch v := q.c.Get(param); v {
+	case "true", "false":
+		b := v == "true"
+		return &b, nil
+	default:
 		return nil, awsquery.Validation(iam.Violation{Field: field, Value: v, Rule: iam.RuleBoolean})
 	}
-	return &b, nil
 }
 
 func createLoginProfile(q *call) (any, error) {
