@@ -270,6 +270,17 @@ var actionKeys = map[string][]string{
 	"iam:DetachRolePolicy":         iamAttach,
 	"iam:ListAttachedRolePolicies": iamEntity,
 
+	// The login profile actions and ChangePassword act on a user; the
+	// password policy ones on no resource type, so they have no keys.
+	"iam:CreateLoginProfile":          iamEntity,
+	"iam:GetLoginProfile":             iamEntity,
+	"iam:UpdateLoginProfile":          iamEntity,
+	"iam:DeleteLoginProfile":          iamEntity,
+	"iam:ChangePassword":              iamEntity,
+	"iam:UpdateAccountPasswordPolicy": nil,
+	"iam:GetAccountPasswordPolicy":    nil,
+	"iam:DeleteAccountPasswordPolicy": nil,
+
 	"sts:AssumeRole": join(iamTags, []string{
 		"sts:TransitiveTagKeys", "sts:ExternalId", "sts:RoleSessionName",
 		"sts:SourceIdentity", "iam:ResourceTag/",

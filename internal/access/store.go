@@ -233,3 +233,27 @@ func (c *cache) put(key string, gen uint64, v any) {
 	}
 	c.mu.Unlock()
 }
+
+// Login profiles and the password policy are not cached, but their writes
+// go through after like every identity write: a future cache of them
+// needs no new rule, and the engines' change feeds carry them already.
+
+func (s *Store) CreateLoginProfile(ctx context.Context, p meta.LoginProfile) error {
+	return s.after(s.Backend.CreateLoginProfile(ctx, p))
+}
+
+func (s *Store) UpdateLoginProfile(ctx context.Context, user string, fn func(*meta.LoginProfile) error) error {
+	return s.after(s.Backend.UpdateLoginProfile(ctx, user, fn))
+}
+
+func (s *Store) DeleteLoginProfile(ctx context.Context, user string) error {
+	return s.after(s.Backend.DeleteLoginProfile(ctx, user))
+}
+
+func (s *Store) PutAccountPasswordPolicy(ctx context.Context, p meta.PasswordPolicy) error {
+	return s.after(s.Backend.PutAccountPasswordPolicy(ctx, p))
+}
+
+func (s *Store) DeleteAccountPasswordPolicy(ctx context.Context) error {
+	return s.after(s.Backend.DeleteAccountPasswordPolicy(ctx))
+}

@@ -53,6 +53,15 @@ func TestStoreWritesInvalidate(t *testing.T) {
 		{"AttachPolicy", func() error { return s.AttachPolicy(bg, user, "arn:aws:iam::"+acct+":policy/mp") }},
 		{"DetachPolicy", func() error { return s.DetachPolicy(bg, user, "arn:aws:iam::"+acct+":policy/mp") }},
 		{"DeletePolicy", func() error { return s.DeletePolicy(bg, "mp") }},
+		{"CreateLoginProfile", func() error {
+			return s.CreateLoginProfile(bg, meta.LoginProfile{UserName: "u", Created: t0, PasswordHash: "h", PasswordSet: t0})
+		}},
+		{"UpdateLoginProfile", func() error {
+			return s.UpdateLoginProfile(bg, "u", func(p *meta.LoginProfile) error { p.PasswordResetRequired = true; return nil })
+		}},
+		{"DeleteLoginProfile", func() error { return s.DeleteLoginProfile(bg, "u") }},
+		{"PutAccountPasswordPolicy", func() error { return s.PutAccountPasswordPolicy(bg, meta.PasswordPolicy{MinimumPasswordLength: 8}) }},
+		{"DeleteAccountPasswordPolicy", func() error { return s.DeleteAccountPasswordPolicy(bg) }},
 		{"DeleteUser", func() error { return s.DeleteUser(bg, "u") }},
 		{"CreateRole", func() error {
 			return s.CreateRole(bg, meta.Role{Name: "r", ID: "AROAR000000000000000", Path: "/", TrustPolicy: trustAccount, MaxSessionDuration: 3600, Created: t0})

@@ -271,6 +271,8 @@ type Deletion struct {
 	DeletedAccessKeys     []string `json:"deleted_access_keys"`
 	DeletedInlinePolicies []string `json:"deleted_inline_policies"`
 	DetachedPolicies      []string `json:"detached_policies"` // ARNs
+	// DeletedLoginProfile: the user's console password was deleted.
+	DeletedLoginProfile bool `json:"deleted_login_profile,omitempty"`
 }
 
 // CreateUser creates a user at path "/".
@@ -341,6 +343,9 @@ func (c *IAM) DeleteUser(ctx context.Context, name string, force bool) (*Deletio
 			return nil, err
 		}
 		d.Name = u.UserName
+		if d.DeletedLoginProfile, err = c.deleteLoginProfile(ctx, d.Name); err != nil {
+			return nil, d.partial(err)
+		}
 		keys, err := c.ListAccessKeys(ctx, d.Name)
 		if err != nil {
 			return nil, err
@@ -390,6 +395,9 @@ func (c *IAM) emptyOwner(ctx context.Context, d *Deletion) error {
 // partial says what a delete had already removed when err stopped it.
 func (d *Deletion) partial(err error) error {
 	var done []string
+	if d.DeletedLoginProfile {
+		done = append(done, "deleted the login profile")
+	}
 	if n := len(d.DeletedAccessKeys); n > 0 {
 		done = append(done, fmt.Sprintf("deleted access keys %s", strings.Join(d.DeletedAccessKeys, ", ")))
 	}

@@ -39,6 +39,9 @@ func violation(v iam.Violation) string {
 	if v.Rule == iam.RuleNotNull {
 		return "Value null at '" + v.Field + "' failed to satisfy constraint: " + words
 	}
+	if v.Sensitive {
+		return "Value at '" + v.Field + "' failed to satisfy constraint: " + words
+	}
 	return "Value '" + EchoValue(v.Value) + "' at '" + v.Field + "' failed to satisfy constraint: " + words
 }
 

@@ -82,7 +82,7 @@ func (c *adminCmd) fullSynopsis() string {
 
 func adminCommands() []*adminCmd {
 	return []*adminCmd{
-		userCreateCmd(), userListCmd(), userShowCmd(), userDeleteCmd(), userAttachCmd(),
+		userCreateCmd(), userListCmd(), userShowCmd(), userDeleteCmd(), userPasswordCmd(), userAttachCmd(),
 		userDetachCmd(), userPutPolicyCmd(), userDeletePolicyCmd(),
 		keyCreateCmd(), keyListCmd(), keyDeactivateCmd(), keyActivateCmd(), keyDeleteCmd(), keyRotateSealingCmd(),
 		roleCreateCmd(), roleListCmd(), roleShowCmd(), roleDeleteCmd(), roleAttachCmd(),
@@ -332,7 +332,7 @@ func iamHint(e *adminclient.APIError, c *adminCmd, args []string) string {
 	case "DeleteConflict":
 		switch c.group {
 		case "user":
-			return fmt.Sprintf("'signet admin user delete %s --force' deletes its access keys and policies first", name)
+			return fmt.Sprintf("'signet admin user delete %s --force' deletes its console password, access keys and policies first", name)
 		case "role":
 			return fmt.Sprintf("'signet admin role delete %s --force' deletes and detaches its policies first", name)
 		}

@@ -51,6 +51,8 @@ type signetEnv struct {
 	secrets []string
 	// dir holds the test's files; the transcript shows it as TMPDIR.
 	dir string
+	// stdin, when not "", is the next command's standard input.
+	stdin string
 }
 
 // callLog records the IAM actions and admin API calls that reach the
@@ -124,8 +126,12 @@ func startSignet(t *testing.T) *signetEnv {
 // adds it to the transcript.
 func (e *signetEnv) admin(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = Main(Env{Ctx: context.Background(), Args: append([]string{"admin"}, args...), Stdout: &out, Stderr: &errb,
-		Getenv: func(string) string { return "" }, Now: e.fake.Now})
+	env := Env{Ctx: context.Background(), Args: append([]string{"admin"}, args...), Stdout: &out, Stderr: &errb,
+		Getenv: func(string) string { return "" }, Now: e.fake.Now}
+	if e.stdin != "" {
+		env.Stdin, e.stdin = strings.NewReader(e.stdin), ""
+	}
+	code = Main(env)
 	fmt.Fprintf(&e.out, "$ signet admin %s\nexit %d\n-- calls --\n", strings.Join(args, " "), code)
 	e.lastCalls = e.calls.take()
 	for _, c := range e.lastCalls {

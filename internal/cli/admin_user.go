@@ -96,15 +96,16 @@ func userDeleteCmd() *adminCmd {
 	var force switchFlag
 	return &adminCmd{
 		group: "user", verb: "delete", args: "<name>", nargs: 1,
-		action:  "iam:DeleteUser (with --force also iam:ListAccessKeys, iam:DeleteAccessKey, iam:ListUserPolicies, iam:DeleteUserPolicy, iam:ListAttachedUserPolicies and iam:DetachUserPolicy)",
+		action:  "iam:DeleteUser (with --force also iam:DeleteLoginProfile, iam:ListAccessKeys, iam:DeleteAccessKey, iam:ListUserPolicies, iam:DeleteUserPolicy, iam:ListAttachedUserPolicies and iam:DetachUserPolicy)",
 		summary: "delete a user (--force: its keys and policies first)",
-		about: `Deletes an IAM user. As on AWS, a user that still has access keys or
-policies is refused with DeleteConflict; --force deletes its access keys and
-inline policies and detaches its managed policies first. Every URL signed
+		about: `Deletes an IAM user. As on AWS, a user that still has a console password,
+access keys or policies is refused with DeleteConflict; --force deletes its
+console password (login profile), access keys and inline policies and
+detaches its managed policies first. Every URL signed
 with the user's keys, and every session the user obtained, then stops
 working.`,
 		flags: []adminFlag{
-			{name: "force", help: "delete the user's access keys and policies first", value: &force},
+			{name: "force", help: "delete the user's console password, access keys and policies first", value: &force},
 		},
 		examples: []string{
 			"signet admin user delete alice --endpoint-url http://localhost:9000",
@@ -228,6 +229,9 @@ func writePolicies(w io.Writer, attached []adminclient.AttachedPolicy, inline []
 }
 
 func writeDeletion(w io.Writer, d *adminclient.Deletion) {
+	if d.DeletedLoginProfile {
+		fmt.Fprintln(w, "deleted login profile (console password)")
+	}
 	for _, k := range d.DeletedAccessKeys {
 		fmt.Fprintf(w, "deleted access key %s\n", k)
 	}

@@ -158,7 +158,7 @@ func TestCompletionBash(t *testing.T) {
 		{[]string{"signet", ""}, []string{"admin", "completion", "help", "inspect", "presign", "server", "version"}},
 		{[]string{"signet", "ad"}, []string{"admin"}},
 		{[]string{"signet", "admin", ""}, []string{"backup", "clock", "key", "revoke", "role", "root", "session", "url", "user"}},
-		{[]string{"signet", "admin", "user", ""}, []string{"attach", "create", "delete", "delete-policy", "detach", "list", "put-policy", "show"}},
+		{[]string{"signet", "admin", "user", ""}, []string{"attach", "create", "delete", "delete-policy", "detach", "list", "password", "put-policy", "show"}},
 		{[]string{"signet", "admin", "revoke", ""}, []string{"role", "user"}},
 		{[]string{"signet", "admin", "user", "delete", "alice", "--f"}, []string{"--force"}},
 		{[]string{"signet", "admin", "role", "create", "reader", "--trust", "alice", "--p"}, []string{"--policy", "--profile"}},

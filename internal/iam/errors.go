@@ -26,6 +26,12 @@ const (
 	// managed policy cannot be deleted). The wire answers it as an access
 	// denial, which names the caller.
 	KindForbidden
+	// KindPasswordPolicyViolation: a new password breaks the account's
+	// password policy (or IAM's default rules when none is set).
+	KindPasswordPolicyViolation
+	// KindInvalidUserType: the caller is not the kind of identity the
+	// action is for (ChangePassword by anything but an IAM user).
+	KindInvalidUserType
 
 	kindEnd // one past the last kind; keep last
 )
@@ -54,6 +60,8 @@ var kindNames = map[Kind]string{
 	KindValidation:              "ValidationError",
 	KindInvalidInput:            "InvalidInput",
 	KindForbidden:               "Forbidden",
+	KindPasswordPolicyViolation: "PasswordPolicyViolation",
+	KindInvalidUserType:         "InvalidUserType",
 }
 
 func (k Kind) String() string {
@@ -77,11 +85,15 @@ const (
 	ReasonNoSuchPolicy
 	ReasonPolicyNotAttachable
 	ReasonNoSuchPolicyVersion // and Version
+	ReasonNoSuchLoginProfile  // Name: the user
+	ReasonNoPasswordPolicy    // Name: the account ID
+	ReasonNoPasswordPolicyToDelete
 
 	// KindEntityAlreadyExists. Name: the name asked for.
 	ReasonUserExists
 	ReasonRoleExists
 	ReasonPolicyExists
+	ReasonLoginProfileExists
 
 	// KindLimitExceeded.
 	ReasonInlinePolicySize // Limit, and the owner: Entity, Name
@@ -93,6 +105,7 @@ const (
 	ReasonHasInlinePolicies
 	ReasonHasAttachedPolicies
 	ReasonUserHasReferences
+	ReasonUserHasLoginProfile
 
 	// KindMalformedPolicyDocument.
 	ReasonPolicySyntax     // Problem: the policy parser's complaint
@@ -108,6 +121,21 @@ const (
 
 	// KindForbidden.
 	ReasonAWSManagedPolicy
+	ReasonWrongPassword // ChangePassword's OldPassword is not the password
+
+	// KindPasswordPolicyViolation: the rule the password breaks.
+	ReasonPasswordTooShort // Limit: the minimum length
+	ReasonPasswordNeedsUppercase
+	ReasonPasswordNeedsLowercase
+	ReasonPasswordNeedsNumber
+	ReasonPasswordNeedsSymbol
+	ReasonPasswordReused // Limit: the passwords remembered
+	// ReasonPasswordDefaultPolicy: IAM's default rules, which apply while
+	// no policy is set (8 characters, three of the four kinds).
+	ReasonPasswordDefaultPolicy
+
+	// KindInvalidUserType.
+	ReasonNotAnIAMUser
 
 	reasonEnd // one past the last reason; keep last
 )
@@ -141,6 +169,21 @@ var reasons = map[Reason]struct {
 	ReasonPathCharacters:      {KindValidation, "invalid path"},
 	ReasonInvalidARN:          {KindInvalidInput, "invalid ARN"},
 	ReasonAWSManagedPolicy:    {KindForbidden, "AWS managed policies cannot be changed"},
+
+	ReasonNoSuchLoginProfile:       {KindNoSuchEntity, "no such login profile"},
+	ReasonNoPasswordPolicy:         {KindNoSuchEntity, "no account password policy"},
+	ReasonNoPasswordPolicyToDelete: {KindNoSuchEntity, "no account password policy to delete"},
+	ReasonLoginProfileExists:       {KindEntityAlreadyExists, "login profile exists"},
+	ReasonUserHasLoginProfile:      {KindDeleteConflict, "user still has a login profile"},
+	ReasonWrongPassword:            {KindForbidden, "old password incorrect"},
+	ReasonPasswordTooShort:         {KindPasswordPolicyViolation, "password too short"},
+	ReasonPasswordNeedsUppercase:   {KindPasswordPolicyViolation, "password lacks an uppercase letter"},
+	ReasonPasswordNeedsLowercase:   {KindPasswordPolicyViolation, "password lacks a lowercase letter"},
+	ReasonPasswordNeedsNumber:      {KindPasswordPolicyViolation, "password lacks a number"},
+	ReasonPasswordNeedsSymbol:      {KindPasswordPolicyViolation, "password lacks a symbol"},
+	ReasonPasswordReused:           {KindPasswordPolicyViolation, "password used recently"},
+	ReasonPasswordDefaultPolicy:    {KindPasswordPolicyViolation, "password breaks the default policy"},
+	ReasonNotAnIAMUser:             {KindInvalidUserType, "caller is not an IAM user"},
 }
 
 // Reasons returns every reason, so that the API's messages can be checked
@@ -292,9 +335,12 @@ func Rules() []Rule { return Sequence(ruleEnd) }
 type Violation struct {
 	Field string
 	Value string
-	Rule  Rule
-	Limit int
-	Set   string
+	// Sensitive hides Value: AWS never echoes a sensitive member (a
+	// password) in its validation message.
+	Sensitive bool
+	Rule      Rule
+	Limit     int
+	Set       string
 }
 
 // String is a short line for logs; it leaves out the value, which may be

@@ -9,10 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"signet/internal/clock"
 	"signet/internal/meta"
+	"signet/internal/password"
 	"signet/internal/principal"
 	"signet/internal/secret"
 	"signet/internal/wiring"
@@ -27,6 +29,8 @@ type Store interface {
 	meta.InlinePolicies
 	meta.ManagedPolicies
 	meta.Attachments
+	meta.LoginProfiles
+	meta.PasswordPolicies
 }
 
 // Config wires a Service.
@@ -39,6 +43,10 @@ type Config struct {
 	// RootCreated is the account's creation time, which GetUser reports
 	// for the root user. Zero means the time New was called.
 	RootCreated time.Time
+	// PasswordParams are the Argon2id parameters new console passwords
+	// are hashed with; zero means password.Default. Tests pass cheap
+	// ones; a stored hash names its own, so changing them later is safe.
+	PasswordParams password.Params
 }
 
 // Service applies IAM's rules over an identity store. It is safe for
@@ -49,6 +57,11 @@ type Service struct {
 	clock       clock.Clock
 	account     string
 	rootCreated time.Time
+
+	passwordParams password.Params
+	// decoyHash is a hash of no one's password, verified in place of a
+	// missing user's so that CheckPassword takes as long either way.
+	decoyHash func() (string, error)
 }
 
 // New returns a Service, or an error naming what cfg lacks: Store, Sealer
@@ -66,6 +79,11 @@ func New(cfg Config) (*Service, error) {
 	if s.rootCreated.IsZero() {
 		s.rootCreated = s.now()
 	}
+	s.passwordParams = cfg.PasswordParams
+	if s.passwordParams == (password.Params{}) {
+		s.passwordParams = password.Default
+	}
+	s.decoyHash = sync.OnceValues(func() (string, error) { return password.Hash("", s.passwordParams) })
 	return s, nil
 }
 

@@ -41,7 +41,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	clk := clock.NewFake(t0.Add(123 * time.Millisecond))
-	svc, err := New(Config{Store: st, Sealer: sealer, Clock: clk, Account: acct})
+	svc, err := New(Config{Store: st, Sealer: sealer, Clock: clk, Account: acct, PasswordParams: cheapPasswords})
 	if err != nil {
 		t.Fatal(err)
 	}

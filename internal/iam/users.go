@@ -55,8 +55,8 @@ func (s *Service) ListUsers(ctx context.Context, pathPrefix string) ([]meta.User
 	return filterPath(us, pathPrefix, func(u meta.User) string { return u.Path }), nil
 }
 
-// DeleteUser deletes a user that has no access keys and no inline or
-// attached policies, as IAM requires.
+// DeleteUser deletes a user that has no login profile, no access keys
+// and no inline or attached policies, as IAM requires.
 func (s *Service) DeleteUser(ctx context.Context, name string) error {
 	if _, err := s.GetUser(ctx, name); err != nil {
 		return err
@@ -72,10 +72,13 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 }
 
 // userConflict names what still hangs off a user, in the order IAM
-// reports it: access keys, then inline policies, then attachments. The
+// reports it: login profile, access keys, inline policies, attachments. The
 // store refused the delete atomically; this read only picks the message.
 func (s *Service) userConflict(ctx context.Context, name string) error {
 	o := meta.Owner{Kind: principal.OwnerUser, Name: name}
+	if _, err := s.store.GetLoginProfile(ctx, name); err == nil {
+		return newError(ReasonUserHasLoginProfile)
+	}
 	if keys, err := s.store.ListAccessKeys(ctx, name); err == nil && len(keys) > 0 {
 		return newError(ReasonUserHasAccessKeys)
 	}

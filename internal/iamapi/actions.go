@@ -26,6 +26,15 @@ func init() {
 		"UpdateAccessKey": updateAccessKey,
 		"DeleteAccessKey": deleteAccessKey,
 
+		"CreateLoginProfile":          createLoginProfile,
+		"GetLoginProfile":             getLoginProfile,
+		"UpdateLoginProfile":          updateLoginProfile,
+		"DeleteLoginProfile":          deleteLoginProfile,
+		"ChangePassword":              changePassword,
+		"UpdateAccountPasswordPolicy": updateAccountPasswordPolicy,
+		"GetAccountPasswordPolicy":    getAccountPasswordPolicy,
+		"DeleteAccountPasswordPolicy": deleteAccountPasswordPolicy,
+
 		"CreateRole":             createRole,
 		"GetRole":                getRole,
 		"ListRoles":              listRoles,

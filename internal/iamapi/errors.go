@@ -28,6 +28,8 @@ const (
 	InvalidAction              Code = "InvalidAction"
 	MissingAuthenticationToken Code = "MissingAuthenticationToken"
 	ServiceUnavailable         Code = "ServiceUnavailable"
+	PasswordPolicyViolation    Code = "PasswordPolicyViolation"
+	InvalidUserType            Code = "InvalidUserType"
 )
 
 // codes is the one table of IAM's codes: the status each is sent with,
@@ -45,6 +47,8 @@ var codes = awsquery.CodeTable[Code]{API: "IAM", Rows: map[Code]awsquery.CodeSpe
 	ServiceFailure:             {Status: http.StatusInternalServerError, Message: "The request processing has failed because of an unknown error, exception or failure.", When: "signet fails unexpectedly; the cause is logged with the request ID"},
 	InvalidAction:              {Status: http.StatusBadRequest, Message: "The action or operation requested is invalid.", When: "the action is not one signet serves, or the Version is not 2010-05-08"},
 	MissingAuthenticationToken: {Status: http.StatusForbidden, Message: "Request is missing Authentication Token", When: "the call is not signed"},
+	PasswordPolicyViolation:    {Status: http.StatusBadRequest, Message: "The request was rejected because the provided password did not meet the requirements imposed by the account password policy.", When: "a new password (CreateLoginProfile, UpdateLoginProfile, ChangePassword) breaks the account's password policy, or IAM's default rules when none is set, or is one of the last PasswordReusePrevention"},
+	InvalidUserType:            {Status: http.StatusBadRequest, Message: "The request was rejected because the type of user for the transaction was incorrect.", When: "ChangePassword is called by root or with temporary credentials rather than by an IAM user's own keys"},
 	ServiceUnavailable:         {Status: http.StatusServiceUnavailable, Message: awsquery.MsgServiceUnavailable, When: "a node on the PostgreSQL engine cannot reach the database, or cannot vouch for its caches (its change feed is down), for anything the call needs: it refuses rather than guess"},
 }}
 
@@ -63,6 +67,8 @@ var kindCodes = map[iam.Kind]Code{
 	iam.KindValidation:              ValidationError,
 	iam.KindInvalidInput:            InvalidInput,
 	iam.KindForbidden:               AccessDenied,
+	iam.KindPasswordPolicyViolation: PasswordPolicyViolation,
+	iam.KindInvalidUserType:         InvalidUserType,
 }
 
 // reasonMessages is the one table of IAM's wire messages for the domain's
@@ -113,6 +119,29 @@ var reasonMessages = map[iam.Reason]func(q *call, e *iam.Error) string{
 	// Never allowed, whoever asks: IAM answers as for any denial of the
 	// caller, without the "because no policy allows" clause.
 	iam.ReasonAWSManagedPolicy: func(q *call, _ *iam.Error) string { return q.accessDenied(q.resource, false).Message },
+
+	iam.ReasonNoSuchLoginProfile: func(_ *call, e *iam.Error) string { return "Login Profile for User " + e.Name + " cannot be found." },
+	iam.ReasonNoPasswordPolicy: func(_ *call, e *iam.Error) string {
+		return "The Password Policy with domain name " + e.Name + " cannot be found."
+	},
+	iam.ReasonNoPasswordPolicyToDelete: fixed("The account policy with name PasswordPolicy cannot be found."),
+	iam.ReasonLoginProfileExists: func(_ *call, e *iam.Error) string {
+		return "Login Profile for user " + e.Name + " already exists."
+	},
+	iam.ReasonUserHasLoginProfile: fixed("Cannot delete entity, must delete login profile first."),
+	iam.ReasonWrongPassword:       fixed("The old password is incorrect."),
+	iam.ReasonPasswordTooShort: func(_ *call, e *iam.Error) string {
+		return "Password should have a minimum length of " + strconv.Itoa(e.Limit)
+	},
+	iam.ReasonPasswordNeedsUppercase: fixed("Password should have at least one uppercase letter"),
+	iam.ReasonPasswordNeedsLowercase: fixed("Password should have at least one lowercase letter"),
+	iam.ReasonPasswordNeedsNumber:    fixed("Password should have at least one number"),
+	iam.ReasonPasswordNeedsSymbol:    fixed("Password should have at least one symbol"),
+	iam.ReasonPasswordReused: func(_ *call, e *iam.Error) string {
+		return "Password should not be one of the last " + strconv.Itoa(e.Limit) + " passwords used"
+	},
+	iam.ReasonPasswordDefaultPolicy: fixed("Password does not conform to the account password policy."),
+	iam.ReasonNotAnIAMUser:          fixed("The request was rejected because the type of user for the transaction was incorrect."),
 }
 
 func fixed(msg string) func(*call, *iam.Error) string {

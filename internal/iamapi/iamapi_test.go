@@ -23,6 +23,7 @@ import (
 	"signet/internal/iam"
 	"signet/internal/meta/memory"
 	"signet/internal/meta/metafixture"
+	"signet/internal/password"
 	"signet/internal/principal"
 	"signet/internal/secret"
 )
@@ -94,7 +95,8 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	clk := clock.NewFake(t0)
-	svc, err := iam.New(iam.Config{Store: st, Sealer: sealer, Clock: clk, Account: acct, RootCreated: t0.Add(-time.Hour)})
+	svc, err := iam.New(iam.Config{Store: st, Sealer: sealer, Clock: clk, Account: acct, RootCreated: t0.Add(-time.Hour),
+		PasswordParams: password.Params{Time: 1, Memory: 64, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,9 +398,11 @@ func TestEveryActionAuthorizes(t *testing.T) {
 		"UserName", "bob", "RoleName", "R", "PolicyName", "p", "PolicyDocument", allowGet,
 		"AssumeRolePolicyDocument", trust, "PolicyArn", "arn:aws:iam::aws:policy/IAMFullAccess",
 		"VersionId", "v2", "AccessKeyId", "AKIAAAAAAAAAAAAAAAAA", "Status", "Inactive",
+		"Password", "Pa55word!x", "OldPassword", "Pa55word!x", "NewPassword", "Pa55word!y",
 	}
 	want := map[string]string{
 		"ListUsers": "*", "ListRoles": "*", "ListPolicies": "*",
+		"UpdateAccountPasswordPolicy": "*", "GetAccountPasswordPolicy": "*", "DeleteAccountPasswordPolicy": "*",
 		// A new entity's ARN takes the Path parameter (absent: "/").
 		"CreateUser":   "arn:aws:iam::123456789012:user/bob",
 		"CreatePolicy": "arn:aws:iam::123456789012:policy/p", "GetPolicy": "arn:aws:iam::aws:policy/IAMFullAccess",
@@ -406,7 +410,7 @@ func TestEveryActionAuthorizes(t *testing.T) {
 	}
 	acts := Actions()
 	sort.Strings(acts)
-	if len(acts) != 33 {
+	if len(acts) != 41 {
 		t.Fatalf("%d actions served", len(acts))
 	}
 	for _, a := range acts {

@@ -184,7 +184,7 @@ type Users interface {
 	GetUser(ctx context.Context, name string) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
 	// DeleteUser fails with ErrDeleteConflict while the user has access
-	// keys, inline policies or attached policies.
+	// keys, inline policies, attached policies or a login profile.
 	DeleteUser(ctx context.Context, name string) error
 }
 
@@ -322,4 +322,6 @@ type Identities interface {
 	Sessions
 	SecretResealer
 	BucketPolicies
+	LoginProfiles
+	PasswordPolicies
 }

@@ -38,6 +38,8 @@
 //	versions      bucket name -> nested bucket: every version of a bucket
 //	              ever versioned (versions.go)
 //	urlrevocations  entry ID -> presigned-URL denylist entry (revocations.go)
+//	loginprofiles  NAME -> login profile record, bound to the user's ID
+//	              (login.go); the account password policy is a key of schema
 //
 // Object keys are stored as raw bytes, so any key (NUL, "..", invalid
 // UTF-8) round-trips and byte order is key order. blobrefs counts every
@@ -99,7 +101,7 @@ var topBuckets = [][]byte{
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
 	bktDeletedKeys, bktBucketCORS, bktVersions, bktCompleted, bktCompletedIdx,
-	bktBucketLifecycle, bktURLRevocations,
+	bktBucketLifecycle, bktURLRevocations, bktLoginProfiles,
 }
 
 // schemaVersion is the layout described in the package comment. Version 2

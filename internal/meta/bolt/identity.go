@@ -173,8 +173,17 @@ func (s *Store) DeleteUser(ctx context.Context, name string) error {
 			return meta.ErrNoSuchEntity
 		}
 		keys, inline, attached := tx.Bucket(bktUserKeys), tx.Bucket(bktInline), tx.Bucket(bktAttached)
-		if hasEntries(keys, key) || hasEntries(inline, owner) || hasEntries(attached, owner) {
+		_, _, lerr := loginProfile(tx, name)
+		if lerr == nil || hasEntries(keys, key) || hasEntries(inline, owner) || hasEntries(attached, owner) {
 			return meta.ErrDeleteConflict
+		}
+		if !errors.Is(lerr, meta.ErrNoSuchEntity) {
+			return lerr
+		}
+		// A profile bound to an earlier user of the name goes with this
+		// one.
+		if err := tx.Bucket(bktLoginProfiles).Delete(key); err != nil {
+			return err
 		}
 		// The per-user buckets are empty; drop them so nothing of the
 		// user outlives it.

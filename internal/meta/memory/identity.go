@@ -25,6 +25,8 @@ type identities struct {
 	inline   map[string]map[string]meta.InlinePolicy
 	attached map[string]map[string]bool
 	sessions map[string]meta.Session
+	// logins are login profiles, keyed by folded user name (login.go).
+	logins map[string]meta.LoginProfile
 }
 
 func newIdentities() identities {
@@ -37,6 +39,7 @@ func newIdentities() identities {
 		inline:      map[string]map[string]meta.InlinePolicy{},
 		attached:    map[string]map[string]bool{},
 		sessions:    map[string]meta.Session{},
+		logins:      map[string]meta.LoginProfile{},
 	}
 }
 
@@ -145,9 +148,11 @@ func (s *Store) DeleteUser(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if s.hasDependents(owner) || len(s.userKeys(name)) > 0 {
+	if _, _, login := s.loginProfile(name); login || s.hasDependents(owner) || len(s.userKeys(name)) > 0 {
 		return meta.ErrDeleteConflict
 	}
+	// A profile bound to an earlier user of the name goes with this one.
+	delete(s.ids.logins, fold(name))
 	delete(s.ids.users, fold(name))
 	return nil
 }

@@ -51,7 +51,9 @@ type Store struct {
 	refs      map[storage.BlobID]int
 
 	accountPAB *meta.PublicAccessBlock
-	devClock   time.Duration
+	// passwordPolicy is the account's password policy, nil when none.
+	passwordPolicy *meta.PasswordPolicy
+	devClock       time.Duration
 	// revocations is the presigned-URL denylist, by entry ID.
 	revocations map[string]meta.URLRevocation
 

@@ -51,6 +51,8 @@ func runIdentities(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"ExpireSessions", testExpireSessions},
 		{"ResealSecrets", testResealSecrets},
 		{"BucketPolicies", testBucketPolicies},
+		{"LoginProfiles", testLoginProfiles},
+		{"AccountPasswordPolicy", testAccountPasswordPolicy},
 		{"IdentityCopies", testIdentityCopies},
 		{"InvalidIdentityArguments", testInvalidIdentityArguments},
 		{"KeyLimitConcurrent", testKeyLimitConcurrent},

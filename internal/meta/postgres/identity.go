@@ -262,11 +262,23 @@ func (s *Store) ListUsers(ctx context.Context) ([]meta.User, error) {
 	return readIdentities(s, ctx, scanUser, "SELECT "+userColumns+" FROM iam_users ORDER BY name_key")
 }
 
-// DeleteUser refuses while the user has access keys, inline policies or
-// attached policies.
+// DeleteUser refuses while the user has access keys, inline policies,
+// attached policies or a login profile.
 func (s *Store) DeleteUser(ctx context.Context, name string) error {
 	return s.deleteOwner(ctx, meta.Owner{Kind: principal.OwnerUser, Name: name}, func(ctx context.Context, tx pgx.Tx, key string) (bool, error) {
-		return identityRowExists(ctx, tx, "SELECT 1 FROM iam_access_keys WHERE user_key = $1", key)
+		busy, err := identityRowExists(ctx, tx, "SELECT 1 FROM iam_access_keys WHERE user_key = $1", key)
+		if err != nil || busy {
+			return busy, err
+		}
+		// A login profile of this user blocks; one of an earlier user of
+		// the name goes with it.
+		busy, err = identityRowExists(ctx, tx, `SELECT 1 FROM iam_login_profiles p JOIN iam_users u
+			ON u.name_key = p.user_key AND u.id = p.user_id WHERE p.user_key = $1`, key)
+		if err != nil || busy {
+			return busy, err
+		}
+		_, err = tx.Exec(ctx, "DELETE FROM iam_login_profiles WHERE user_key = $1", key)
+		return false, err
 	})
 }
 

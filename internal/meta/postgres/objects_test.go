@@ -245,6 +245,18 @@ func TestCacheAffectingWritesAnnounced(t *testing.T) {
 		{"PutBucketCORS", ChangeIdentity, func() error { return s.PutBucketCORS(ctx, "b", "<CORSConfiguration/>") }, 0},
 		{"DeleteObject", ChangeIdentity, func() error { _, err := s.DeleteObject(ctx, "b", "k"); return err }, 0},
 		{"DeleteBucket", ChangeIdentity, func() error { _, err := s.DeleteBucket(ctx, "b"); return err }, 1},
+		{"CreateUser", ChangeIdentity, func() error { return s.CreateUser(ctx, meta.User{Name: "u", ID: "AIDA1", Path: "/", Created: t0}) }, 1},
+		{"CreateLoginProfile", ChangeIdentity, func() error {
+			return s.CreateLoginProfile(ctx, meta.LoginProfile{UserName: "u", Created: t0, PasswordHash: "h", PasswordSet: t0})
+		}, 1},
+		{"UpdateLoginProfile", ChangeIdentity, func() error {
+			return s.UpdateLoginProfile(ctx, "u", func(p *meta.LoginProfile) error { p.PasswordResetRequired = true; return nil })
+		}, 1},
+		{"DeleteLoginProfile", ChangeIdentity, func() error { return s.DeleteLoginProfile(ctx, "u") }, 1},
+		{"PutAccountPasswordPolicy", ChangeIdentity, func() error {
+			return s.PutAccountPasswordPolicy(ctx, meta.PasswordPolicy{MinimumPasswordLength: 12})
+		}, 1},
+		{"DeleteAccountPasswordPolicy", ChangeIdentity, func() error { return s.DeleteAccountPasswordPolicy(ctx) }, 1},
 		{"SetDevClockOffset", ChangeDevClock, func() error { return s.SetDevClockOffset(ctx, time.Hour) }, 1},
 		{"UpdateBucket refused", ChangeIdentity, func() error {
 			err := s.UpdateBucket(ctx, "pre", func(*meta.Bucket) error { return errors.New("no") })
