@@ -50,7 +50,7 @@ func Hash(pw string, p Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, keyLen)
+	key := derive(pw, salt, p, keyLen)
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("%sm=%d,t=%d,p=%d$%s$%s", prefix, p.Memory, p.Time, p.Threads,
 		enc.EncodeToString(salt), enc.EncodeToString(key)), nil
@@ -64,9 +64,30 @@ func Verify(pw, hash string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	got := derive(pw, salt, p, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
+
+// MaxConcurrent is how many hashes are derived at once. Each takes
+// Params.Memory (64 MiB by default): a burst of sign-ins or password
+// changes waits its turn rather than take the server's memory.
+const MaxConcurrent = 2
+
+var slots = make(chan struct{}, MaxConcurrent)
+
+// derive runs Argon2id in one of the slots.
+func derive(pw string, salt []byte, p Params, n uint32) []byte {
+	slots <- struct{}{}
+	defer func() { <-slots }()
+	if onDerive != nil {
+		onDerive()
+	}
+	return argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, n)
+}
+
+// onDerive, when set (by tests), runs inside a slot before each
+// derivation.
+var onDerive func()
 
 // ParamsOf returns the parameters hash was made with, so that a caller can
 // tell a hash made under older parameters.

@@ -3,6 +3,8 @@ package password
 import (
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -84,5 +86,42 @@ func TestMalformed(t *testing.T) {
 	}
 	if _, err := Hash("pw", Params{}); err == nil {
 		t.Error("Hash with zero parameters succeeded")
+	}
+}
+
+// TestDerivationsAreBounded: however many hashes are asked for at once,
+// at most MaxConcurrent are derived at a time.
+func TestDerivationsAreBounded(t *testing.T) {
+	var in, peak atomic.Int32
+	release := make(chan struct{})
+	onDerive = func() {
+		n := in.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		<-release
+		in.Add(-1)
+	}
+	defer func() { onDerive = nil }()
+	cheap := Params{Time: 1, Memory: 8, Threads: 1}
+	var wg sync.WaitGroup
+	for range 3 * MaxConcurrent {
+		wg.Go(func() {
+			if _, err := Hash("pw", cheap); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	// Let every goroutine reach a slot or wait for one, then release
+	// them one by one.
+	for range 3 * MaxConcurrent {
+		release <- struct{}{}
+	}
+	wg.Wait()
+	if p := peak.Load(); p < 1 || p > MaxConcurrent {
+		t.Fatalf("%d derivations at once, want at most %d", p, MaxConcurrent)
 	}
 }
