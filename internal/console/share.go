@@ -96,9 +96,9 @@ func (c *Console) shareForm(w http.ResponseWriter, r *http.Request, s *session, 
 	if chosen != signerSession && !slices.Contains(keys, chosen) {
 		chosen = signerSession
 	}
-	d.Signers = append(d.Signers, choice{Value: signerSession, Label: "this console session (ends at " + s.expiry().UTC().Format("15:04 UTC") + " or when you sign out)", Selected: chosen == signerSession})
+	d.Signers = append(d.Signers, choice{Value: signerSession, Label: "console session (ends " + s.expiry().UTC().Format("15:04 UTC") + ")", Selected: chosen == signerSession})
 	for _, k := range keys {
-		d.Signers = append(d.Signers, choice{Value: k, Label: "your long-term access key " + k, Selected: chosen == k})
+		d.Signers = append(d.Signers, choice{Value: k, Label: "long-term key " + k, Selected: chosen == k})
 	}
 	who := s.signer()
 	if chosen != signerSession {

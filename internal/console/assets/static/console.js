@@ -6,11 +6,16 @@
 document.addEventListener('DOMContentLoaded', () => {
   const upload = document.getElementById('upload');
   if (upload) upload.addEventListener('submit', uploadFile);
-  // The share dialog previews the link's life as soon as a choice changes.
+  // The share dialog makes the link it previewed: once a choice changes,
+  // the preview no longer holds, so the link waits for a new one.
   const share = document.getElementById('share-form');
-  if (share) {
+  const make = document.getElementById('make-link');
+  if (share && make) {
     for (const sel of share.querySelectorAll('select')) {
-      sel.addEventListener('change', () => share.submit());
+      sel.addEventListener('change', () => {
+        make.disabled = true;
+        make.textContent = 'Press “Show when it ends” first';
+      });
     }
   }
 });
@@ -28,7 +33,7 @@ async function uploadFile(ev) {
     content_type: file.type || 'application/octet-stream',
   });
   try {
-    const made = await fetch('upload-url', {method: 'POST', body: body, credentials: 'same-origin'});
+    const made = await fetch(form.dataset.sign, {method: 'POST', body: body, credentials: 'same-origin'});
     if (!made.ok) throw new Error('the console refused (' + made.status + ')');
     const {url, next} = await made.json();
     const put = await fetch(url, {method: 'PUT', body: file, headers: {'Content-Type': body.get('content_type')}});
