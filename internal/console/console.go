@@ -10,6 +10,7 @@ package console
 import (
 	"context"
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -44,12 +45,19 @@ type SigningKeys interface {
 
 // Passwords is the extension point for IAM users' password sign-in: the
 // login-profile work satisfies it. CheckPassword returns the principal of
-// the user userName when password is theirs, and an error otherwise (the
-// same for an unknown user and a wrong password). With no Passwords the
-// sign-in page offers the root's access key sign-in only.
+// the user userName (as the key store describes a user: ARN, unique ID,
+// name, account) when password is theirs; for an unknown user, a user
+// without a login profile or a wrong password it returns an error
+// wrapping ErrWrongPassword, which the page answers in the same words
+// whichever it was. Any other error is the server's. With no Passwords
+// the sign-in page offers the root's access key sign-in only.
 type Passwords interface {
 	CheckPassword(ctx context.Context, userName, password string) (principal.Principal, error)
 }
+
+// ErrWrongPassword is what Passwords.CheckPassword wraps for a refused
+// user name and password.
+var ErrWrongPassword = errors.New("console: wrong user name or password")
 
 // Config wires a Console. All fields but Passwords and Logger are required.
 type Config struct {

@@ -27,6 +27,8 @@ const (
 	// tables start afresh (an attacker with that many addresses gains
 	// one burst each).
 	maxLimiters = 10000
+	// maxAccountName bounds the account names kept as limiter keys.
+	maxAccountName = 140
 )
 
 // signInLimits rate-limits sign-in attempts in memory, per node.
@@ -77,6 +79,7 @@ func clientAddr(r *http.Request) string {
 type signInData struct {
 	Next      string
 	AccessKey string
+	UserName  string
 	Passwords bool
 	Error     string
 }
@@ -93,25 +96,48 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) {
 // that is not the root's: which of them it was is not told.
 var errBadSignIn = errors.New("console: bad sign-in")
 
-// signIn checks the root's access key and secret, opens an STS session
-// for the root (GetSessionToken, with AWS's duration for the root) and
-// gives the browser its cookie.
+// signIn checks the root's access key and secret, or (with Passwords) an
+// IAM user's name and password, opens an STS session of that principal
+// (GetSessionToken, with AWS's default duration for it) and gives the
+// browser its cookie.
 func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	data := signInData{Next: safeNext(r.PostFormValue("next")), Passwords: c.cfg.Passwords != nil}
 	if !sameOrigin(r) {
 		c.forbidden(w, r, "This sign-in did not come from the console's own page.")
 		return
 	}
-	keyID := strings.TrimSpace(r.PostFormValue("access_key_id"))
-	data.AccessKey = keyID
-	if !c.limits.allow(clientAddr(r), keyID, c.cfg.Wall.Now()) {
+	user := c.cfg.Passwords != nil && r.PostFormValue("kind") == "user"
+	var account string
+	if user {
+		data.UserName = strings.TrimSpace(r.PostFormValue("user_name"))
+		account = "user:" + data.UserName
+	} else {
+		data.AccessKey = strings.TrimSpace(r.PostFormValue("access_key_id"))
+		account = "key:" + data.AccessKey
+	}
+	if len(account) > maxAccountName {
+		account = account[:maxAccountName]
+	}
+	if !c.limits.allow(clientAddr(r), account, c.cfg.Wall.Now()) {
 		data.Error = "Too many sign-in attempts. Wait a minute and try again."
 		c.render(w, r, http.StatusTooManyRequests, "sign-in", nil, data)
 		return
 	}
-	p, err := c.checkRoot(r, keyID, r.PostFormValue("secret_access_key"))
+	var p principal.Principal
+	var err error
+	if user {
+		p, err = c.cfg.Passwords.CheckPassword(r.Context(), data.UserName, r.PostFormValue("password"))
+		if errors.Is(err, ErrWrongPassword) {
+			err = errBadSignIn
+		}
+	} else {
+		p, err = c.checkRoot(r, data.AccessKey, r.PostFormValue("secret_access_key"))
+	}
 	if errors.Is(err, errBadSignIn) {
 		data.Error = "The access key ID or the secret access key is wrong."
+		if user {
+			data.Error = "The user name or the password is wrong."
+		}
 		c.render(w, r, http.StatusUnauthorized, "sign-in", nil, data)
 		return
 	}
