@@ -117,6 +117,10 @@ type objectRow struct {
 func (c *Console) objectsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
 	bucket, prefix, token := q.Get("bucket"), q.Get("prefix"), q.Get("token")
+	if bucket == "" {
+		http.Redirect(w, r, Prefix, http.StatusSeeOther)
+		return
+	}
 	call := s3Call{method: http.MethodGet, bucket: bucket, query: url.Values{
 		"list-type": {"2"}, "delimiter": {"/"}, "max-keys": {"1000"}, "prefix": {prefix},
 	}}
@@ -251,6 +255,10 @@ func prefixOf(key string) string {
 // download sends the browser to a presigned GET of the session.
 func (c *Console) download(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
+	if q.Get("bucket") == "" || q.Get("key") == "" {
+		c.badRequest(w, r, "A bucket and a key are needed.")
+		return
+	}
 	link, err := c.presign(r, s.signer(), http.MethodGet, q.Get("bucket"), q.Get("key"), c.cfg.Clock.Now(), transferLinkLife, nil)
 	if err != nil {
 		c.internal(w, r, err)
@@ -270,6 +278,10 @@ type objectData struct {
 func (c *Console) objectPage(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
 	bucket, key := q.Get("bucket"), q.Get("key")
+	if bucket == "" || key == "" {
+		c.badRequest(w, r, "A bucket and a key are needed.")
+		return
+	}
 	ans, err := c.do(r.Context(), r, s, s3Call{method: http.MethodHead, bucket: bucket, key: key})
 	if err != nil {
 		c.internal(w, r, err)

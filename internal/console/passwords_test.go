@@ -127,3 +127,17 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// TestNewRequiresDependencies: a console without its key store, sessions,
+// handler, signing keys, clocks or region is refused at wiring time.
+func TestNewRequiresDependencies(t *testing.T) {
+	_, err := New(Config{Passwords: fakePasswords{}})
+	if err == nil {
+		t.Fatal("New accepted an empty Config")
+	}
+	for _, field := range []string{"Keys", "Sessions", "S3", "SigningKeys", "Clock", "Wall", "Region"} {
+		if !strings.Contains(err.Error(), field) {
+			t.Errorf("New's error %q does not name %s", err, field)
+		}
+	}
+}
