@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // The web console in Debian's headless Chromium against the built binary:
@@ -45,6 +46,13 @@ func newConsoleShots(t *testing.T) *consoleShots {
 func (s *consoleShots) take(t *testing.T, tab context.Context, name string) {
 	t.Helper()
 	s.n++
+	unlabelled, err := chromedp.Run(tab, chromedp.Evaluate[[]string](unlabelledJS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unlabelled) > 0 {
+		t.Errorf("page %s has controls without a label: %v", name, unlabelled)
+	}
 	for _, size := range []struct {
 		w, h int64
 		tag  string
@@ -62,6 +70,15 @@ func (s *consoleShots) take(t *testing.T, tab context.Context, name string) {
 		}
 	}
 }
+
+// unlabelledJS lists the page's controls that have no accessible name:
+// an input, select or textarea without a <label> or aria-label, a button
+// or link without text.
+const unlabelledJS = `[...document.querySelectorAll('input:not([type=hidden]),select,textarea,button,a[href]')]
+  .filter(el => ['INPUT','SELECT','TEXTAREA'].includes(el.tagName)
+    ? el.labels.length === 0 && !el.getAttribute('aria-label')
+    : el.textContent.trim() === '' && !el.getAttribute('aria-label'))
+  .map(el => el.outerHTML.slice(0, 80))`
 
 func text(t *testing.T, tab context.Context, sel string) string {
 	t.Helper()
@@ -108,8 +125,9 @@ func TestConsoleShareDiesWithSession(t *testing.T) {
 	}
 	must("opening the sign-in page", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(base), chromedp.WaitVisible(chromedp.ID("access_key_id")))
 	shots.take(t, tab, "sign-in")
-	must("signing in", chromedp.SendKeys(chromedp.ID("access_key_id"), rootAK), chromedp.SendKeys(chromedp.ID("secret_access_key"), rootSK),
-		chromedp.Click(chromedp.ID("sign-in")), chromedp.WaitVisible(chromedp.ID("create-bucket")))
+	// By keyboard alone: Enter in the secret's field submits the form.
+	must("signing in", chromedp.SendKeys(chromedp.ID("access_key_id"), rootAK), chromedp.SendKeys(chromedp.ID("secret_access_key"), rootSK+kb.Enter),
+		chromedp.WaitVisible(chromedp.ID("create-bucket")))
 	shots.take(t, tab, "buckets-empty")
 	must("creating a bucket", chromedp.SendKeys(chromedp.ID("new-bucket"), "shared"), chromedp.Click(chromedp.ID("create-bucket")),
 		chromedp.WaitVisible(chromedp.ID("upload-file")))
