@@ -505,3 +505,17 @@ func TestInspectorExplains(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminTerminateEndsTheConsoleSession: `signet admin session
+// terminate` of the console's session signs the browser out.
+func TestAdminTerminateEndsTheConsoleSession(t *testing.T) {
+	w := newWorld(t)
+	w.signIn()
+	id, _, _ := strings.Cut(w.sessionCookie().Value, ".")
+	if _, err := w.admin().Terminate(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	if a := w.get(console.Prefix); a.status != http.StatusSeeOther || !strings.HasPrefix(a.header.Get("Location"), console.Prefix+"sign-in") {
+		t.Fatalf("console after terminate: %d %s", a.status, a.header.Get("Location"))
+	}
+}

@@ -141,3 +141,20 @@ func TestNewRequiresDependencies(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDuration: the share dialog's durations, up to S3's 7 days.
+func TestParseDuration(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 7 * 24 * time.Hour, true}, {"604800", 7 * 24 * time.Hour, true}, {"7d", 7 * 24 * time.Hour, true},
+		{"3600", time.Hour, true}, {"604801", 0, false}, {"0", 0, false}, {"8d", 0, false}, {"soon", 0, false},
+	} {
+		d, problem := parseDuration(c.in)
+		if (problem == "") != c.ok || (c.ok && d != c.want) {
+			t.Errorf("parseDuration(%q) = %v, %q", c.in, d, problem)
+		}
+	}
+}

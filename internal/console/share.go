@@ -78,9 +78,9 @@ func (c *Console) shareForm(w http.ResponseWriter, r *http.Request, s *session, 
 		return d, signer{}, false
 	}
 	d.Back = objectURL("object", d.Bucket, d.Key)
-	asked, err := parseDuration(get("duration"))
-	if err != nil {
-		d.Error = err.Error()
+	asked, problem := parseDuration(get("duration"))
+	if problem != "" {
+		d.Error = problem
 		asked = lifetime.MaxExpires
 	}
 	d.Asked = asked
@@ -128,10 +128,11 @@ func (c *Console) keySigner(r *http.Request, s *session, id string) (signer, err
 }
 
 // parseDuration reads the dialog's duration: seconds, or a duration such
-// as "7d"; at least a second, at most S3's 7 days.
-func parseDuration(v string) (time.Duration, error) {
+// as "7d"; at least a second, at most S3's 7 days. problem, when not
+// empty, is the sentence the dialog shows instead.
+func parseDuration(v string) (d time.Duration, problem string) {
 	if v == "" {
-		return lifetime.MaxExpires, nil
+		return lifetime.MaxExpires, ""
 	}
 	d, err := duration.Parse(v)
 	if n, aerr := strconv.Atoi(v); aerr == nil {
@@ -139,11 +140,11 @@ func parseDuration(v string) (time.Duration, error) {
 	}
 	switch {
 	case err != nil:
-		return 0, fmt.Errorf("%q is not a duration.", v)
+		return 0, fmt.Sprintf("%q is not a duration.", v)
 	case d < time.Second || d > lifetime.MaxExpires:
-		return 0, fmt.Errorf("A link lives from 1 second to 7 days (604800 seconds), not %s.", duration.Human(d))
+		return 0, fmt.Sprintf("A link lives from 1 second to 7 days (604800 seconds), not %s.", duration.Human(d))
 	}
-	return d, nil
+	return d, ""
 }
 
 // limitSentence says what ends the link.
