@@ -75,8 +75,11 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 }
 
 func titleOf(name string, data any) string {
-	if m, ok := data.(messageData); ok {
-		return m.Title
+	switch d := data.(type) {
+	case messageData:
+		return d.Title
+	case objectsData:
+		return "Bucket " + d.Bucket
 	}
 	return map[string]string{
 		"sign-in": "Sign in", "buckets": "Buckets", "objects": "Objects", "object": "Object",
