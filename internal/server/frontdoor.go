@@ -10,19 +10,23 @@ import (
 	"signet/internal/authn"
 	"signet/internal/awsquery"
 	"signet/internal/clock"
+	"signet/internal/console"
 	"signet/internal/reqinfo"
 	"signet/internal/requestid"
 )
 
-// frontDoor routes one endpoint to its four APIs: the admin API by path,
-// IAM and STS by the service in the SigV4 credential scope (as AWS clients
-// sign them), and everything else to S3.
+// frontDoor routes one endpoint to its four APIs and the web console: the
+// admin API and the console by path, IAM and STS by the service in the
+// SigV4 credential scope (as AWS clients sign them), and everything else
+// to S3.
 type frontDoor struct {
 	s3    http.Handler
 	auth  *authn.Authenticator
 	iam   awsquery.Handler
 	sts   awsquery.Handler
 	admin *adminapi.API
+	// console is the web console, under console.Prefix.
+	console http.Handler
 	// bodies bounds the large IAM, STS and admin bodies held at once.
 	bodies *awsquery.BodyBudget
 	// clock is the lifetime clock: a presigned call's remaining life is
@@ -35,6 +39,11 @@ func (f *frontDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, adminapi.Prefix) {
 		rec.SetAPI(reqinfo.APIAdmin)
 		f.serveAdmin(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, console.Prefix) {
+		rec.SetAPI(reqinfo.APIOther)
+		f.console.ServeHTTP(w, r)
 		return
 	}
 	switch queryService(r) {

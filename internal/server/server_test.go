@@ -46,7 +46,8 @@ func TestRootCredentialsGeneratedOncePrivately(t *testing.T) {
 	if !strings.HasPrefix(root.AccessKeyID, "AKIA") || len(root.AccessKeyID) != 20 || len(root.Secret.Reveal()) != 40 {
 		t.Fatalf("root credentials look wrong: %s", root.AccessKeyID)
 	}
-	for _, line := range []string{"export AWS_ACCESS_KEY_ID=" + root.AccessKeyID, "export AWS_SECRET_ACCESS_KEY=" + root.Secret.Reveal(), "export AWS_ENDPOINT_URL=http://127.0.0.1:9000"} {
+	for _, line := range []string{"export AWS_ACCESS_KEY_ID=" + root.AccessKeyID, "export AWS_SECRET_ACCESS_KEY=" + root.Secret.Reveal(), "export AWS_ENDPOINT_URL=http://127.0.0.1:9000",
+		"Web console: http://127.0.0.1:9000/_signet/console/ (sign in with the root's access key)"} {
 		if !strings.Contains(banner.String(), line+"\n") {
 			t.Errorf("first banner lacks %q:\n%s", line, banner.String())
 		}
