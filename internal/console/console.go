@@ -59,6 +59,13 @@ type Passwords interface {
 // user name and password.
 var ErrWrongPassword = errors.New("console: wrong user name or password")
 
+// SignInRefused is what Passwords.CheckPassword returns for a correct
+// password that may not sign in now (it must be changed first): the
+// sign-in page shows Message.
+type SignInRefused struct{ Message string }
+
+func (e *SignInRefused) Error() string { return "console: sign-in refused: " + e.Message }
+
 // Config wires a Console. All fields but Passwords and Logger are required.
 type Config struct {
 	// Keys is the server's key store: it looks up the root key at

@@ -155,7 +155,7 @@ func (w *world) sessionCookie() *http.Cookie {
 func TestSignInRootOpensAnSTSSession(t *testing.T) {
 	w := newWorld(t)
 	page := w.get(console.Prefix + "sign-in")
-	for _, want := range []string{`<label for="access_key_id">`, `<label for="secret_access_key">`, "not available on this server"} {
+	for _, want := range []string{`<label for="access_key_id">`, `<label for="secret_access_key">`, `<label for="user_name">`, `<label for="password">`} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("sign-in page lacks %q", want)
 		}

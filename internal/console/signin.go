@@ -133,6 +133,12 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	} else {
 		p, err = c.checkRoot(r, data.AccessKey, r.PostFormValue("secret_access_key"))
 	}
+	var refused *SignInRefused
+	if errors.As(err, &refused) {
+		data.Error = refused.Message
+		c.render(w, r, http.StatusForbidden, "sign-in", nil, data)
+		return
+	}
 	if errors.Is(err, errBadSignIn) {
 		data.Error = "The access key ID or the secret access key is wrong."
 		if user {

@@ -2,6 +2,10 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
+
+	"signet/internal/console"
 
 	"signet/internal/iam"
 	"signet/internal/principal"
@@ -32,4 +36,32 @@ func (k consoleKeys) ActiveKeys(ctx context.Context, p principal.Principal) ([]s
 		}
 	}
 	return ids, nil
+}
+
+// consolePasswords signs IAM users in to the console with their login
+// profile's password (iam.CheckPassword). A password that must be reset,
+// or has expired under the account's policy, does not sign in: the console
+// cannot change passwords yet, and letting such a user in would give more
+// than AWS does (which sends them to change it first).
+type consolePasswords struct {
+	iam     *iam.Service
+	account string
+}
+
+// errPasswordChangeRequired refuses a correct password that the account's
+// rules say must be changed first.
+var errPasswordChangeRequired = &console.SignInRefused{Message: "This password must be changed before you sign in: change it with 'aws iam change-password' (with one of your access keys), or ask an administrator to set a new one with 'signet admin user password'."}
+
+func (c consolePasswords) CheckPassword(ctx context.Context, userName, pw string) (principal.Principal, error) {
+	u, status, err := c.iam.CheckPassword(ctx, userName, pw)
+	if errors.Is(err, iam.ErrSignInRefused) {
+		return principal.Principal{}, fmt.Errorf("%w: %w", console.ErrWrongPassword, err)
+	}
+	if err != nil {
+		return principal.Principal{}, err
+	}
+	if status != iam.LoginOK {
+		return principal.Principal{}, errPasswordChangeRequired
+	}
+	return principal.Principal{ARN: iam.EntityARN(c.account, "user", u.Path, u.Name), UserID: u.ID, UserName: u.Name, Account: c.account}, nil
 }

@@ -308,8 +308,9 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	// The console's in-process requests go through the whole handler
 	// (access log, trusted proxies, the front door), set just below.
 	front.console, err = console.New(console.Config{Keys: keys, Sessions: sessions, SigningKeys: consoleKeys{root: root.AccessKeyID, iam: identities},
-		S3:    http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
-		Clock: s.Clock, Wall: base, Region: cfg.Region, Logger: log})
+		Passwords: consolePasswords{iam: identities, account: root.AccountID},
+		S3:        http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
+		Clock:     s.Clock, Wall: base, Region: cfg.Region, Logger: log})
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -725,7 +726,7 @@ func (s *Server) printBanner(w io.Writer, endpoint string) {
 	}
 	fmt.Fprintf(w, "export AWS_DEFAULT_REGION=%s\n", s.cfg.Region)
 	fmt.Fprintf(w, "export AWS_ENDPOINT_URL=%s\n\n", endpoint)
-	fmt.Fprintf(w, "Web console: %s%s (sign in with the root's access key)\n", endpoint, console.Prefix)
+	fmt.Fprintf(w, "Web console: %s%s (sign in with the root's access key, or as an IAM user with a password)\n", endpoint, console.Prefix)
 	fmt.Fprintf(w, "Try: aws --endpoint-url %s s3 mb s3://my-bucket\n", endpoint)
 	if s.cfg.DevClock {
 		fmt.Fprintf(w, "Dev clock on: move this server's time with 'signet admin clock advance 12h0m1s'\n")

@@ -47,7 +47,7 @@ func TestRootCredentialsGeneratedOncePrivately(t *testing.T) {
 		t.Fatalf("root credentials look wrong: %s", root.AccessKeyID)
 	}
 	for _, line := range []string{"export AWS_ACCESS_KEY_ID=" + root.AccessKeyID, "export AWS_SECRET_ACCESS_KEY=" + root.Secret.Reveal(), "export AWS_ENDPOINT_URL=http://127.0.0.1:9000",
-		"Web console: http://127.0.0.1:9000/_signet/console/ (sign in with the root's access key)"} {
+		"Web console: http://127.0.0.1:9000/_signet/console/ (sign in with the root's access key, or as an IAM user with a password)"} {
 		if !strings.Contains(banner.String(), line+"\n") {
 			t.Errorf("first banner lacks %q:\n%s", line, banner.String())
 		}
