@@ -132,18 +132,20 @@ func withRequest(next http.Handler, log *slog.Logger, clk clock.Clock, t *tally)
 			// The wall clock's time, as slog's own: a log line and a
 			// link's use say when the request was answered, whatever clock
 			// the server judges requests by.
-			var wall time.Time
 			// Only a request whose signature matched is a use of the link:
 			// forgeries carrying its signature would otherwise push its
 			// real uses out of the bounded store (the access log has them).
-			if t.uses != nil && rq.Verified {
+			use := t.uses != nil && rq.Verified
+			h := log.Handler()
+			logged := h.Enabled(r.Context(), slog.LevelInfo)
+			var wall time.Time
+			if use || logged {
 				wall = time.Now()
+			}
+			if use {
 				t.uses.Add(rq.Print, useOf(r, sw, wall))
 			}
-			if h := log.Handler(); h.Enabled(r.Context(), slog.LevelInfo) {
-				if wall.IsZero() {
-					wall = time.Now()
-				}
+			if logged {
 				rec := slog.NewRecord(wall, slog.LevelInfo, "request", 0)
 				ua := r.UserAgent()
 				if len(ua) > maxUserAgent {
