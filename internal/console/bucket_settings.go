@@ -3,8 +3,11 @@ package console
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // The bucket settings page: the bucket policy and CORS editors. Each save
@@ -73,8 +76,8 @@ func (c *Console) settingsPage(w http.ResponseWriter, r *http.Request, s *sessio
 	c.showSettings(w, r, s, bucket, http.StatusOK, nil, nil)
 }
 
-// showSettings renders the page with the bucket's documents read afresh,
-// except an edited one S3 refused, which keeps the person's text.
+// showSettings renders the page with the bucket's documents read afresh;
+// a field whose save S3 refused keeps the person's text and shows why.
 func (c *Console) showSettings(w http.ResponseWriter, r *http.Request, s *session, bucket string, status int, policy, corsDoc *editor) {
 	d := settingsData{Bucket: bucket, Back: objectsURL(bucket, ""), Saved: savedText[r.URL.Query().Get("saved")], CORSExample: corsExample}
 	for _, e := range []struct {
@@ -83,10 +86,6 @@ func (c *Console) showSettings(w http.ResponseWriter, r *http.Request, s *sessio
 		query string
 		none  string
 	}{{policy, &d.Policy, "policy", "NoSuchBucketPolicy"}, {corsDoc, &d.CORS, "cors", "NoSuchCORSConfiguration"}} {
-		if e.kept != nil {
-			*e.into = *e.kept
-			continue
-		}
 		ans, err := c.do(r.Context(), r, s, s3Call{method: http.MethodGet, bucket: bucket, query: url.Values{e.query: {""}}})
 		if err != nil {
 			c.internal(w, r, err)
@@ -100,23 +99,67 @@ func (c *Console) showSettings(w http.ResponseWriter, r *http.Request, s *sessio
 				return
 			}
 			e.into.None = true
-			continue
+		} else {
+			e.into.Text = readable(e.query, ans.body)
 		}
-		e.into.Text = readable(e.query, ans.body)
+		if e.kept != nil {
+			// S3 refused the person's text: it stays in the field,
+			// whatever the bucket has.
+			e.into.Text, e.into.Error = e.kept.Text, e.kept.Error
+		}
 	}
 	c.render(w, r, status, "bucket-settings", s, d)
 }
 
-// readable indents a policy for the editor; S3 answers it as stored. A
-// CORS document is shown as S3 answers it.
+// readable indents a document for its editor: S3 answers a policy as it
+// was stored and a CORS configuration on one line. A document that does
+// not parse is shown as it is.
 func readable(kind string, doc []byte) string {
 	if kind == "policy" {
 		var b bytes.Buffer
 		if json.Indent(&b, doc, "", "  ") == nil {
 			return b.String()
 		}
+		return string(doc)
+	}
+	if s, err := indentXML(doc); err == nil {
+		return s
 	}
 	return string(doc)
+}
+
+// indentXML re-encodes doc's tokens one element a line. Raw tokens keep
+// the xmlns attribute as written; whitespace between elements is dropped
+// for the encoder's own.
+func indentXML(doc []byte) (string, error) {
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	var b strings.Builder
+	e := xml.NewEncoder(&b)
+	e.Indent("", "  ")
+	for {
+		t, err := d.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		if c, ok := t.(xml.CharData); ok && len(bytes.TrimSpace(c)) == 0 {
+			continue
+		}
+		if err := e.EncodeToken(xml.CopyToken(t)); err != nil {
+			return "", err
+		}
+		if _, ok := t.(xml.ProcInst); ok {
+			// The encoder puts the root element on the declaration's line.
+			if err := e.Flush(); err != nil {
+				return "", err
+			}
+			b.WriteByte('\n')
+		}
+	}
+	err := e.Flush()
+	return b.String(), err
 }
 
 // savePolicy puts or deletes the bucket policy as the session.

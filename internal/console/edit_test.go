@@ -69,6 +69,9 @@ func TestBucketPolicyEditorShowsS3sRefusalInPlace(t *testing.T) {
 	if got := editorOf(t, policyArea, a.body); got != outside {
 		t.Errorf("the refused policy is not kept in its field: %q", got)
 	}
+	if strings.Contains(a.body, `id="delete-policy"`) || !strings.Contains(a.body, "Policy (JSON): the bucket has none") {
+		t.Errorf("after a refusal the page no longer says the bucket has no policy:\n%s", a.body)
+	}
 	if !strings.Contains(a.body, `aria-invalid="true"`) || strings.Contains(a.body, `id="cors-error"`) {
 		t.Errorf("the error is not marked on the policy field alone:\n%s", a.body)
 	}
@@ -131,7 +134,7 @@ func TestBucketCORSEditorShowsS3sRefusalInPlace(t *testing.T) {
 		t.Fatalf("a valid CORS document: %d %q\n%s", a.status, e, a.body)
 	}
 	page := w.get(console.Prefix + "settings?bucket=site&saved=cors")
-	if got := editorOf(t, corsArea, page.body); !strings.Contains(got, "<AllowedOrigin>https://www.example.com</AllowedOrigin>") ||
+	if got := editorOf(t, corsArea, page.body); !strings.Contains(got, "\n    <AllowedOrigin>https://www.example.com</AllowedOrigin>\n") ||
 		!strings.Contains(got, "<ExposeHeader>ETag</ExposeHeader>") || !strings.Contains(page.body, "The CORS configuration is saved.") {
 		t.Errorf("after saving, the CORS editor shows %q", got)
 	}
