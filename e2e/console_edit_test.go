@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -23,11 +24,34 @@ import (
 
 const (
 	// refusedPolicy is about another bucket: MalformedPolicy.
-	refusedPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::elsewhere"}]}`
-	validPolicy   = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::edits"}]}`
-	refusedCORS   = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>FETCH</AllowedMethod></CORSRule></CORSConfiguration>`
-	validCORS     = `<CORSConfiguration><CORSRule><AllowedOrigin>https://www.example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>`
+	refusedPolicy     = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::elsewhere"}]}`
+	validPolicy       = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::edits"}]}`
+	refusedCORS       = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>FETCH</AllowedMethod></CORSRule></CORSConfiguration>`
+	denyPresignedPuts = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::edits/*",` +
+		`"Condition":{"StringEquals":{"s3:authType":"REST-QUERY-STRING"}}}]}`
+	validCORS = `<CORSConfiguration><CORSRule><AllowedOrigin>https://www.example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>`
 )
+
+// dropFile drops the file at path on the upload box as from the desktop:
+// the browser's own drag events, carrying the file's path.
+func dropFile(t *testing.T, tab context.Context, path string) {
+	t.Helper()
+	at, err := chromedp.Run(tab, chromedp.Evaluate[[]float64](`(() => {
+		const el = document.getElementById('upload');
+		el.scrollIntoView({block: 'center'});
+		const r = el.getBoundingClientRect();
+		return [r.x + r.width / 2, r.y + r.height / 2];
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drag := &input.DragData{Files: []string{path}, DragOperationsMask: 1}
+	for _, typ := range []input.DispatchDragEventType{input.DispatchDragEventTypeDragEnter, input.DispatchDragEventTypeDragOver, input.DispatchDragEventTypeDrop} {
+		if _, err := chromedp.Call(tab, input.DispatchDragEvent, input.DispatchDragEventParams{Type: typ, X: at[0], Y: at[1], Data: drag}); err != nil {
+			t.Fatalf("drag event %s: %v", typ, err)
+		}
+	}
+}
 
 func TestConsoleEditorsAndUploadInParts(t *testing.T) {
 	chromium := chromiumPath(t)
@@ -98,31 +122,15 @@ func TestConsoleEditorsAndUploadInParts(t *testing.T) {
 	}
 	shots.take(t, tab, "edit-settings-saved")
 
-	// The file is dropped on the upload box as from the desktop: the
-	// browser's own drag events with the file's path.
 	must("opening the bucket with a 1 MiB threshold", chromedp.Navigate(base+"objects?bucket=edits&multipart_threshold=1048576"),
 		chromedp.WaitVisible(chromedp.ID("upload")))
-	at, err := chromedp.Run(tab, chromedp.Evaluate[[]float64](`(() => {
-		const el = document.getElementById('upload');
-		el.scrollIntoView({block: 'center'});
-		const r = el.getBoundingClientRect();
-		return [r.x + r.width / 2, r.y + r.height / 2];
-	})()`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	drag := &input.DragData{Files: []string{file}, DragOperationsMask: 1}
-	for _, typ := range []input.DispatchDragEventType{input.DispatchDragEventTypeDragEnter, input.DispatchDragEventTypeDragOver, input.DispatchDragEventTypeDrop} {
-		if _, err := chromedp.Call(tab, input.DispatchDragEvent, input.DispatchDragEventParams{Type: typ, X: at[0], Y: at[1], Data: drag}); err != nil {
-			t.Fatalf("drag event %s: %v", typ, err)
-		}
-	}
+	dropFile(t, tab, file)
 	must("uploading the dropped file in parts", chromedp.WaitVisible(chromedp.Search(`//a[normalize-space(text())="film.bin"]`)))
 	shots.take(t, tab, "edit-objects-after-drop")
 	must("opening the object", chromedp.Click(chromedp.Search(`//a[normalize-space(text())="film.bin"]`)), chromedp.WaitVisible(chromedp.ID("download")))
 	// A multipart object's ETag ends with its number of parts.
-	if h := text(t, tab, "table"); !strings.Contains(h, `-3"`) {
-		t.Errorf("the dropped file's ETag does not say 3 parts:\n%s", h)
+	if h, want := text(t, tab, "table"), `"`+multipartETag(big, 5<<20)+`"`; !strings.Contains(h, want) {
+		t.Errorf("the dropped file's ETag is not %s, three parts of 5 MiB:\n%s", want, h)
 	}
 	sum := sha256.Sum256(big)
 	got, err := chromedp.Run(tab, chromedp.Evaluate[string](`fetch(document.getElementById('download').href)
@@ -134,5 +142,24 @@ func TestConsoleEditorsAndUploadInParts(t *testing.T) {
 	}
 	if want := hex.EncodeToString(sum[:]); got != want {
 		t.Errorf("downloaded SHA-256 %s, uploaded %s", got, want)
+	}
+
+	// A part S3 refuses ends the upload: the page aborts it, and no
+	// upload is left with parts stored. The policy denies presigned
+	// PUTs, so the console's header-signed CreateMultipartUpload passes
+	// and the browser's UploadParts do not.
+	must("denying presigned uploads", chromedp.Navigate(base+"settings?bucket=edits"), chromedp.WaitVisible(chromedp.ID("policy")),
+		chromedp.SetValue(chromedp.ID("policy"), denyPresignedPuts), chromedp.Click(chromedp.ID("save-policy")), chromedp.WaitVisible(chromedp.ID("saved")))
+	must("opening the bucket again", chromedp.Navigate(base+"objects?bucket=edits&multipart_threshold=1048576"), chromedp.WaitVisible(chromedp.ID("upload")))
+	dropFile(t, tab, file)
+	must("waiting for the refusal", chromedp.WaitVisible(chromedp.Search(`//p[@id="upload-status" and contains(., "Upload failed")]`)))
+	if s := text(t, tab, "#upload-status"); !strings.Contains(s, "Upload failed: AccessDenied: ") || !strings.HasSuffix(s, "; the upload was aborted, no part of it is kept") {
+		t.Errorf("the page after a refused part: %q", s)
+	}
+	shots.take(t, tab, "edit-upload-refused")
+	var uploads struct{ Uploads []any }
+	newClientEnv(t).atJSON(t, p, &uploads, "s3api", "list-multipart-uploads", "--bucket", "edits")
+	if len(uploads.Uploads) != 0 {
+		t.Errorf("uploads left after the abort: %v", uploads.Uploads)
 	}
 }

@@ -64,6 +64,7 @@ async function uploadAll(form, files) {
     status.textContent = 'Uploaded ' + files.length + (files.length === 1 ? ' file.' : ' files.');
     location.assign(next);
   } catch (e) {
+    bar.hidden = true;
     status.textContent = 'Upload failed: ' + e.message;
     button.disabled = false;
   }
