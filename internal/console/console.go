@@ -158,6 +158,14 @@ func (c *Console) routes() *http.ServeMux {
 	m.HandleFunc("POST "+p+"share", c.withSession(true, c.share))
 	m.HandleFunc("GET "+p+"inspect", c.withSession(false, c.inspectPage))
 	m.HandleFunc("POST "+p+"inspect", c.withSession(true, c.inspect))
+	// Slice "edit": the bucket policy and CORS editors; uploads in parts.
+	m.HandleFunc("GET "+p+"settings", c.withSession(false, c.settingsPage))
+	m.HandleFunc("POST "+p+"settings/policy", c.withSession(true, c.savePolicy))
+	m.HandleFunc("POST "+p+"settings/cors", c.withSession(true, c.saveCORS))
+	m.HandleFunc("POST "+p+"uploads/create", c.withSession(true, c.createUpload))
+	m.HandleFunc("POST "+p+"uploads/part-urls", c.withSession(true, c.partURLs))
+	m.HandleFunc("POST "+p+"uploads/complete", c.withSession(true, c.completeUpload))
+	m.HandleFunc("POST "+p+"uploads/abort", c.withSession(true, c.abortUpload))
 	m.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "message", nil, messageData{Title: "Not found", Text: "There is no such page in the console."})
 	})

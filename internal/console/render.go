@@ -80,6 +80,8 @@ func titleOf(name string, data any) string {
 		return d.Title
 	case objectsData:
 		return "Bucket " + d.Bucket
+	case settingsData:
+		return "Settings of bucket " + d.Bucket
 	}
 	return map[string]string{
 		"sign-in": "Sign in", "buckets": "Buckets", "objects": "Objects", "object": "Object",
