@@ -33,7 +33,9 @@ var assets embed.FS
 
 // Sessions issues and ends console sessions: sts.Service satisfies it.
 type Sessions interface {
-	GetSessionToken(ctx context.Context, caller principal.Principal, durationSeconds int) (sts.Credentials, meta.Session, error)
+	// ConsoleSession is GetSessionToken for a console sign-in: the
+	// session IAM serves, as AWS serves its console's.
+	ConsoleSession(ctx context.Context, caller principal.Principal, durationSeconds int) (sts.Credentials, meta.Session, error)
 	Terminate(ctx context.Context, accessKeyID string) error
 }
 
@@ -158,6 +160,27 @@ func (c *Console) routes() *http.ServeMux {
 	m.HandleFunc("POST "+p+"share", c.withSession(true, c.share))
 	m.HandleFunc("GET "+p+"inspect", c.withSession(false, c.inspectPage))
 	m.HandleFunc("POST "+p+"inspect", c.withSession(true, c.inspect))
+	// Administrators' pages: users, access keys, roles, managed policies, sessions.
+	a := p + "admin/"
+	m.HandleFunc("GET "+a+"users", c.withSession(false, c.usersPage))
+	m.HandleFunc("POST "+a+"users/create", c.withSession(true, c.createUser))
+	m.HandleFunc("POST "+a+"users/delete", c.withSession(true, c.deleteUser))
+	m.HandleFunc("POST "+a+"users/password", c.withSession(true, c.setPassword))
+	m.HandleFunc("GET "+a+"user", c.withSession(false, c.userPage))
+	m.HandleFunc("POST "+a+"keys/create", c.withSession(true, c.createKey))
+	m.HandleFunc("POST "+a+"keys/status", c.withSession(true, c.setKeyStatus))
+	m.HandleFunc("POST "+a+"keys/delete", c.withSession(true, c.deleteKey))
+	m.HandleFunc("GET "+a+"roles", c.withSession(false, c.rolesPage))
+	m.HandleFunc("POST "+a+"roles/create", c.withSession(true, c.createRole))
+	m.HandleFunc("POST "+a+"roles/delete", c.withSession(true, c.deleteRole))
+	m.HandleFunc("POST "+a+"roles/revoke", c.withSession(true, c.revokeRole))
+	m.HandleFunc("GET "+a+"role", c.withSession(false, c.rolePage))
+	m.HandleFunc("GET "+a+"policies", c.withSession(false, c.policiesPage))
+	m.HandleFunc("POST "+a+"policies/create", c.withSession(true, c.createPolicy))
+	m.HandleFunc("POST "+a+"policies/attach", c.withSession(true, c.attachPolicy))
+	m.HandleFunc("POST "+a+"policies/detach", c.withSession(true, c.detachPolicy))
+	m.HandleFunc("GET "+a+"sessions", c.withSession(false, c.sessionsPage))
+	m.HandleFunc("POST "+a+"sessions/terminate", c.withSession(true, c.terminateSession))
 	m.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "message", nil, messageData{Title: "Not found", Text: "There is no such page in the console."})
 	})
