@@ -79,6 +79,9 @@ func TestConsoleAdminCreatesUserKeyAndPassword(t *testing.T) {
 	must("opening the policies", chromedp.Navigate(base+"admin/policies"), chromedp.WaitVisible(chromedp.ID("create-policy")))
 	shots.take(t, tab, "admin-policies")
 	must("opening the sessions", chromedp.Navigate(base+"admin/sessions"), chromedp.WaitVisible(chromedp.Search(`//td[contains(., "(this console)")]`)))
+	if who := text(t, tab, "table.stack td"); !strings.Contains(who, "root (this console)") || !strings.Contains(who, "session signet-console") {
+		t.Errorf("this console's session: %q", who)
+	}
 	shots.take(t, tab, "admin-sessions")
 
 	// Alice, in a browser context of her own, signs in with the password.

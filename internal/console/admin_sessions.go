@@ -2,13 +2,14 @@ package console
 
 import (
 	"net/http"
+	"strings"
 
 	"signet/internal/adminclient"
 )
 
 type sessionsData struct {
 	adminPage
-	Sessions []adminclient.Session
+	Sessions []sessionRow
 	// Own is the console session's own access key ID: terminating it
 	// signs this browser out.
 	Own string
@@ -24,9 +25,34 @@ func (c *Console) sessionsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		c.adminFailed(w, r, s, Prefix, err)
 		return
 	}
+	rows := make([]sessionRow, len(list))
+	for i, x := range list {
+		rows[i] = sessionRow{Session: x, Who: sessionOwner(x)}
+	}
 	c.render(w, r, http.StatusOK, "admin-sessions", s, sessionsData{
-		adminPage: adminPage{Tab: "sessions", Title: "Sessions"}, Sessions: list, Own: s.id,
+		adminPage: adminPage{Tab: "sessions", Title: "Sessions"}, Sessions: rows, Own: s.id,
 	})
+}
+
+// sessionRow is a session with whose it is, in words.
+type sessionRow struct {
+	adminclient.Session
+	Who string
+}
+
+// sessionOwner names whose a session is: a role's, a user's or the root's.
+func sessionOwner(x adminclient.Session) string {
+	switch {
+	case x.RoleName != "":
+		return "role " + x.RoleName
+	case x.Kind == adminclient.KindFederatedUser:
+		return "federated user " + x.SessionName
+	case x.UserName != "":
+		return "user " + x.UserName
+	case strings.HasSuffix(x.ARN, ":root"):
+		return "root"
+	}
+	return x.ARN
 }
 
 // terminateSession ends a session now, as `signet admin session

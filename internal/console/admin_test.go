@@ -56,7 +56,7 @@ func iamCode(err error) string {
 	return ""
 }
 
-var secretField = regexp.MustCompile(`id="new-key-secret" readonly value="([^"]+)"`)
+var secretField = regexp.MustCompile(`id="new-key-secret" readonly rows="2" spellcheck="false" autocomplete="off">([^<]+)</textarea>`)
 
 // TestAdminUserKeysAndPassword: the root creates a user, gives it an
 // access key whose secret the answer shows once (a second visit does not,
@@ -70,6 +70,12 @@ func TestAdminUserKeysAndPassword(t *testing.T) {
 	csrf := w.csrf()
 	userPage := adminPath + "user?name=alice"
 
+	if a := w.post(adminPath+"users/create", url.Values{"user_name": {"mallory"}}); a.status != http.StatusForbidden {
+		t.Fatalf("create user without the CSRF token: %d", a.status)
+	}
+	if _, err := w.rootIAM().GetUser(ctx, "mallory"); iamCode(err) != "NoSuchEntity" {
+		t.Fatalf("a form without the CSRF token made mallory: %v", err)
+	}
 	mustRedirect(t, "create user", w.post(adminPath+"users/create", w.form(csrf, "user_name", "alice")), userPage)
 	if a := w.get(adminPath + "users"); a.status != http.StatusOK || !strings.Contains(a.body, `href="`+userPage+`"`) {
 		t.Fatalf("users page: %d\n%s", a.status, a.body)
@@ -130,6 +136,10 @@ func TestAdminUserKeysAndPassword(t *testing.T) {
 	}
 	w.client = root
 
+	// A key form without a user would act on the caller's own (root) keys.
+	if a := w.post(adminPath+"keys/create", w.form(csrf)); a.status != http.StatusBadRequest {
+		t.Fatalf("a key for nobody: %d\n%s", a.status, a.body)
+	}
 	mustRedirect(t, "delete user", w.post(adminPath+"users/delete", w.form(csrf, "user_name", "alice")), adminPath+"users")
 	if _, err := w.rootIAM().GetUser(ctx, "alice"); iamCode(err) != "NoSuchEntity" {
 		t.Fatalf("alice after delete: %v", err)
@@ -258,7 +268,7 @@ func TestAdminSessionsTerminate(t *testing.T) {
 	w.client = me
 
 	a := w.get(adminPath + "sessions")
-	if a.status != http.StatusOK || !strings.Contains(a.body, mine+"</code> (this console)") || !strings.Contains(a.body, other) {
+	if a.status != http.StatusOK || !strings.Contains(a.body, "session signet-console") || !strings.Contains(a.body, "<strong>root</strong> (this console)<br><code>"+mine+"</code>") || !strings.Contains(a.body, other) {
 		t.Fatalf("sessions page: %d\n%s", a.status, a.body)
 	}
 	mustRedirect(t, "terminate", w.post(adminPath+"sessions/terminate", w.form(csrf, "access_key_id", other)), adminPath+"sessions")

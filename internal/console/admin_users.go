@@ -50,7 +50,11 @@ func (c *Console) createUser(w http.ResponseWriter, r *http.Request, s *session)
 // deleteUser deletes a user as `signet admin user delete --force` does:
 // its login profile, access keys and policies first, then the user.
 func (c *Console) deleteUser(w http.ResponseWriter, r *http.Request, s *session) {
-	if _, err := c.iamAs(r, s).DeleteUser(r.Context(), r.PostFormValue("user_name"), true); err != nil {
+	name, ok := c.userNamed(w, r)
+	if !ok {
+		return
+	}
+	if _, err := c.iamAs(r, s).DeleteUser(r.Context(), name, true); err != nil {
 		c.adminFailed(w, r, s, usersURL(), err)
 		return
 	}
@@ -87,7 +91,10 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, s *session, s
 // UpdateLoginProfile when it has one, as `signet admin user password`
 // does. IAM's password policy refusals are shown next to the field.
 func (c *Console) setPassword(w http.ResponseWriter, r *http.Request, s *session) {
-	name := r.PostFormValue("user_name")
+	name, ok := c.userNamed(w, r)
+	if !ok {
+		return
+	}
 	set, err := c.iamAs(r, s).SetPassword(r.Context(), name, r.PostFormValue("password"), r.PostFormValue("reset") == "on")
 	if msg, status, ok := fieldError(err); ok {
 		c.showUser(w, r, s, status, name, userData{PasswordError: msg})
@@ -114,7 +121,10 @@ type newKeyData struct {
 // cached (Cache-Control: no-store) and a reload cannot resend the form's
 // answer, only ask for another key.
 func (c *Console) createKey(w http.ResponseWriter, r *http.Request, s *session) {
-	name := r.PostFormValue("user_name")
+	name, ok := c.userNamed(w, r)
+	if !ok {
+		return
+	}
 	k, err := c.iamAs(r, s).CreateAccessKey(r.Context(), name)
 	if err != nil {
 		c.adminFailed(w, r, s, userURL(name), err)
@@ -127,7 +137,11 @@ func (c *Console) createKey(w http.ResponseWriter, r *http.Request, s *session) 
 }
 
 func (c *Console) setKeyStatus(w http.ResponseWriter, r *http.Request, s *session) {
-	name, status := r.PostFormValue("user_name"), r.PostFormValue("status")
+	name, ok := c.userNamed(w, r)
+	if !ok {
+		return
+	}
+	status := r.PostFormValue("status")
 	if status != adminclient.KeyActive && status != adminclient.KeyInactive {
 		c.badRequest(w, r, "A key's status is Active or Inactive.")
 		return
@@ -140,10 +154,25 @@ func (c *Console) setKeyStatus(w http.ResponseWriter, r *http.Request, s *sessio
 }
 
 func (c *Console) deleteKey(w http.ResponseWriter, r *http.Request, s *session) {
-	name := r.PostFormValue("user_name")
+	name, ok := c.userNamed(w, r)
+	if !ok {
+		return
+	}
 	if err := c.iamAs(r, s).DeleteAccessKey(r.Context(), name, r.PostFormValue("access_key_id")); err != nil {
 		c.adminFailed(w, r, s, userURL(name), err)
 		return
 	}
 	http.Redirect(w, r, userURL(name), http.StatusSeeOther)
+}
+
+// userNamed reads the form's user name. IAM's key calls without one act
+// on the caller's own keys (for the root, root access keys), which no
+// form on these pages means: such a request is refused here.
+func (c *Console) userNamed(w http.ResponseWriter, r *http.Request) (string, bool) {
+	name := r.PostFormValue("user_name")
+	if name == "" {
+		c.badRequest(w, r, "No user was named.")
+		return "", false
+	}
+	return name, true
 }
