@@ -1,10 +1,12 @@
 // Package console is signet's web console, served under Prefix by
 // `signet server`: sign-in that opens a real STS session, the bucket and
 // object pages, the share dialog whose expiry comes from lifetime.Compute
-// (the server's own rule) and the inspector. It owns no permission logic:
-// every S3 action is an in-process request to the server's front door,
-// SigV4-signed with the console session's credentials, so it is allowed or
-// refused exactly as the same call from the AWS CLI would be.
+// (the server's own rule), the inspector and the administrators' pages
+// (IAM users, access keys, roles, managed policies; STS sessions). It owns
+// no permission logic: every S3, IAM or admin API action is an in-process
+// request to the server's front door, SigV4-signed with the console
+// session's credentials, so it is allowed or refused exactly as the same
+// call from the AWS CLI would be.
 package console
 
 import (
