@@ -62,6 +62,9 @@ func TestConsoleAdminCreatesUserKeyAndPassword(t *testing.T) {
 	must("setting alice's password", chromedp.SendKeys(chromedp.ID("password"), "Correct-horse-1"), chromedp.Click(chromedp.ID("set-password")),
 		chromedp.WaitVisible(chromedp.ID("password-set")))
 	shots.take(t, tab, "admin-user-keys")
+	must("listing the users", chromedp.Click(chromedp.Search(`//nav[@aria-label="Administration"]//a[normalize-space(text())="Users"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//a[normalize-space(text())="alice"]`)))
+	shots.take(t, tab, "admin-users")
 	must("opening the roles", chromedp.Navigate(base+"admin/roles"), chromedp.WaitVisible(chromedp.ID("create-role")),
 		chromedp.SetValue(chromedp.ID("role-name"), "reader"), chromedp.SetValue(chromedp.ID("trust-policy"), `{"Version":"2012-10-17"`),
 		chromedp.Click(chromedp.ID("create-role")), chromedp.WaitVisible(chromedp.ID("trust-policy-error")))
