@@ -1,10 +1,12 @@
 // Package console is signet's web console, served under Prefix by
 // `signet server`: sign-in that opens a real STS session, the bucket and
 // object pages, the share dialog whose expiry comes from lifetime.Compute
-// (the server's own rule) and the inspector. It owns no permission logic:
-// every S3 action is an in-process request to the server's front door,
-// SigV4-signed with the console session's credentials, so it is allowed or
-// refused exactly as the same call from the AWS CLI would be.
+// (the server's own rule), the inspector and the administrators' pages
+// (IAM users, access keys, roles, managed policies; STS sessions). It owns
+// no permission logic: every S3, IAM or admin API action is an in-process
+// request to the server's front door, SigV4-signed with the console
+// session's credentials, so it is allowed or refused exactly as the same
+// call from the AWS CLI would be.
 package console
 
 import (
@@ -33,7 +35,9 @@ var assets embed.FS
 
 // Sessions issues and ends console sessions: sts.Service satisfies it.
 type Sessions interface {
-	GetSessionToken(ctx context.Context, caller principal.Principal, durationSeconds int) (sts.Credentials, meta.Session, error)
+	// ConsoleSession is GetSessionToken for a console sign-in: the
+	// session IAM serves, as AWS serves its console's.
+	ConsoleSession(ctx context.Context, caller principal.Principal, durationSeconds int) (sts.Credentials, meta.Session, error)
 	Terminate(ctx context.Context, accessKeyID string) error
 }
 
@@ -166,6 +170,27 @@ func (c *Console) routes() *http.ServeMux {
 	m.HandleFunc("POST "+p+"uploads/part-urls", c.withSession(true, c.partURLs))
 	m.HandleFunc("POST "+p+"uploads/complete", c.withSession(true, c.completeUpload))
 	m.HandleFunc("POST "+p+"uploads/abort", c.withSession(true, c.abortUpload))
+	// Administrators' pages: users, access keys, roles, managed policies, sessions.
+	a := p + "admin/"
+	m.HandleFunc("GET "+a+"users", c.withSession(false, c.usersPage))
+	m.HandleFunc("POST "+a+"users/create", c.withSession(true, c.createUser))
+	m.HandleFunc("POST "+a+"users/delete", c.withSession(true, c.deleteUser))
+	m.HandleFunc("POST "+a+"users/password", c.withSession(true, c.setPassword))
+	m.HandleFunc("GET "+a+"user", c.withSession(false, c.userPage))
+	m.HandleFunc("POST "+a+"keys/create", c.withSession(true, c.createKey))
+	m.HandleFunc("POST "+a+"keys/status", c.withSession(true, c.setKeyStatus))
+	m.HandleFunc("POST "+a+"keys/delete", c.withSession(true, c.deleteKey))
+	m.HandleFunc("GET "+a+"roles", c.withSession(false, c.rolesPage))
+	m.HandleFunc("POST "+a+"roles/create", c.withSession(true, c.createRole))
+	m.HandleFunc("POST "+a+"roles/delete", c.withSession(true, c.deleteRole))
+	m.HandleFunc("POST "+a+"roles/revoke", c.withSession(true, c.revokeRole))
+	m.HandleFunc("GET "+a+"role", c.withSession(false, c.rolePage))
+	m.HandleFunc("GET "+a+"policies", c.withSession(false, c.policiesPage))
+	m.HandleFunc("POST "+a+"policies/create", c.withSession(true, c.createPolicy))
+	m.HandleFunc("POST "+a+"policies/attach", c.withSession(true, c.attachPolicy))
+	m.HandleFunc("POST "+a+"policies/detach", c.withSession(true, c.detachPolicy))
+	m.HandleFunc("GET "+a+"sessions", c.withSession(false, c.sessionsPage))
+	m.HandleFunc("POST "+a+"sessions/terminate", c.withSession(true, c.terminateSession))
 	m.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "message", nil, messageData{Title: "Not found", Text: "There is no such page in the console."})
 	})

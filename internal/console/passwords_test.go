@@ -29,7 +29,7 @@ type fakeSessions struct {
 	who   []principal.Principal
 }
 
-func (f *fakeSessions) GetSessionToken(_ context.Context, p principal.Principal, d int) (sts.Credentials, meta.Session, error) {
+func (f *fakeSessions) ConsoleSession(_ context.Context, p principal.Principal, d int) (sts.Credentials, meta.Session, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.asked, f.who = append(f.asked, d), append(f.who, p)

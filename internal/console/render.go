@@ -75,6 +75,10 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 }
 
 func titleOf(name string, data any) string {
+	// The administrators' pages name themselves.
+	if t, ok := data.(interface{ pageTitle() string }); ok {
+		return t.pageTitle()
+	}
 	switch d := data.(type) {
 	case messageData:
 		return d.Title

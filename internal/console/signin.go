@@ -153,7 +153,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	// 0 asks for AWS's default: one hour for the root (its limit), 12
 	// hours for a user.
-	creds, _, err := c.cfg.Sessions.GetSessionToken(r.Context(), p, 0)
+	creds, _, err := c.cfg.Sessions.ConsoleSession(r.Context(), p, 0)
 	if err != nil {
 		c.internal(w, r, err)
 		return

@@ -103,13 +103,16 @@ const msgInvalidToken = "The security token included in the request is invalid"
 // gate turns away callers IAM never serves. Credentials from
 // GetSessionToken without MFA, and from GetFederationToken, cannot call
 // IAM at all: AWS answers as for an unknown token, before looking at the
-// action.
+// action. A web console sign-in session is served, as AWS serves its
+// console's.
 func (h *handler) gate(c *awsquery.Call) *awsquery.Error {
 	if c.Auth == nil || c.Auth.Anonymous {
 		return awsquery.MissingAuthentication()
 	}
-	switch c.Auth.Principal.SessionKind {
-	case principal.SessionToken, principal.SessionFederated:
+	p := c.Auth.Principal
+	switch {
+	case p.SessionKind == principal.SessionToken && p.SessionName == principal.ConsoleSessionName:
+	case p.SessionKind == principal.SessionToken, p.SessionKind == principal.SessionFederated:
 		return InvalidClientTokenID.err(msgInvalidToken)
 	}
 	return nil

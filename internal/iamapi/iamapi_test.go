@@ -351,6 +351,22 @@ func TestSessionCredentialsCannotCallIAM(t *testing.T) {
 	fails(t, f.doCall(&awsquery.Call{Action: "ListUsers", Version: Version, RequestID: "req-1"}), 403, "MissingAuthenticationToken", "")
 }
 
+// A web console sign-in session is a session token IAM serves, as AWS
+// serves its console's sessions; authorised as its user.
+func TestConsoleSessionCallsIAM(t *testing.T) {
+	f := newFixture(t)
+	console := tokenP
+	console.SessionName = principal.ConsoleSessionName
+	ok(t, f.do(t, console, "ListUsers"), nil)
+	if got := f.authz.last(); got.action != "iam:ListUsers" {
+		t.Fatalf("authorised %+v", got)
+	}
+	// The name alone does not open IAM to other kinds of session.
+	fed := fedP
+	fed.SessionName = principal.ConsoleSessionName
+	fails(t, f.do(t, fed, "GetUser", "UserName", "bob"), 403, "InvalidClientTokenId", "The security token included in the request is invalid")
+}
+
 func TestUnknownActionAndVersion(t *testing.T) {
 	f := newFixture(t)
 	fails(t, f.do(t, rootP, "CreateGroup", "GroupName", "g"), 400, "InvalidAction", "Could not find operation CreateGroup for version 2010-05-08")

@@ -23,6 +23,13 @@ const (
 	SessionFederated   SessionKind = "federated-user" // sts:GetFederationToken
 )
 
+// ConsoleSessionName is the SessionName of a session-token session opened
+// by signing in to the web console. GetSessionToken itself names no
+// session, so no API caller can give one this name. Like AWS's console
+// sign-in sessions, and unlike GetSessionToken credentials without MFA,
+// IAM serves it: the console's administrators' pages call IAM with it.
+const ConsoleSessionName = "signet-console"
+
 // KeyStatus is the status of a long-term access key, spelled as IAM
 // spells it.
 type KeyStatus string

@@ -158,6 +158,18 @@ func (s *Service) AssumeRole(ctx context.Context, caller principal.Principal, in
 // long-term credentials may ask. durationSeconds 0 means the default: 12 h
 // for a user, 1 h for root.
 func (s *Service) GetSessionToken(ctx context.Context, caller principal.Principal, durationSeconds int) (Credentials, meta.Session, error) {
+	return s.sessionToken(ctx, caller, durationSeconds, "")
+}
+
+// ConsoleSession issues the session of a web console sign-in: a
+// session-token session, with GetSessionToken's rules and durations,
+// named principal.ConsoleSessionName so that IAM serves it as AWS serves
+// its console's sessions.
+func (s *Service) ConsoleSession(ctx context.Context, caller principal.Principal, durationSeconds int) (Credentials, meta.Session, error) {
+	return s.sessionToken(ctx, caller, durationSeconds, principal.ConsoleSessionName)
+}
+
+func (s *Service) sessionToken(ctx context.Context, caller principal.Principal, durationSeconds int, name string) (Credentials, meta.Session, error) {
 	if err := ValidateSessionToken(caller, durationSeconds); err != nil {
 		return Credentials{}, meta.Session{}, err
 	}
@@ -173,6 +185,7 @@ func (s *Service) GetSessionToken(ctx context.Context, caller principal.Principa
 		Root:              caller.IsRoot,
 		OwnerID:           userOwnerID(caller),
 		SourceAccessKeyID: caller.AccessKeyID,
+		SessionName:       name,
 	}
 	return s.issue(ctx, sess, tokenDuration(caller, durationSeconds))
 }

@@ -304,6 +304,23 @@ func TestGetSessionTokenDurations(t *testing.T) {
 	}
 }
 
+// A console sign-in session is GetSessionToken's, named for the console;
+// GetSessionToken's own sessions have no name.
+func TestConsoleSessionIsANamedSessionToken(t *testing.T) {
+	f := newFixture(t)
+	c, s, err := f.svc.ConsoleSession(t.Context(), root, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantExpiry(t, c, s, t0, 3600)
+	if s.Kind != principal.SessionToken || s.SessionName != principal.ConsoleSessionName || s.ARN != root.ARN {
+		t.Fatalf("session = %+v", s)
+	}
+	if _, s, err := f.svc.GetSessionToken(t.Context(), root, 0); err != nil || s.SessionName != "" {
+		t.Fatalf("GetSessionToken's session = %+v, %v", s, err)
+	}
+}
+
 func TestRootSessionUserIDIsAccount(t *testing.T) {
 	f := newFixture(t)
 	r := root
