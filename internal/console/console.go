@@ -88,6 +88,10 @@ type Config struct {
 	Region    string
 	Passwords Passwords
 	Logger    *slog.Logger
+	// Links remembers the share dialog's links (the metadata engine) and
+	// Revoker refuses them (revocation.Service): the "My links" slice.
+	Links   meta.ConsoleLinkStore
+	Revoker LinkRevoker
 }
 
 // Console serves the web console.
@@ -106,6 +110,7 @@ func New(cfg Config) (*Console, error) {
 		"Keys": cfg.Keys != nil, "Sessions": cfg.Sessions != nil, "S3": cfg.S3 != nil,
 		"SigningKeys": cfg.SigningKeys != nil,
 		"Clock":       cfg.Clock != nil, "Wall": cfg.Wall != nil, "Region": cfg.Region != "",
+		"Links": cfg.Links != nil, "Revoker": cfg.Revoker != nil,
 	})
 	if err != nil {
 		return nil, err
@@ -158,6 +163,10 @@ func (c *Console) routes() *http.ServeMux {
 	m.HandleFunc("POST "+p+"share", c.withSession(true, c.share))
 	m.HandleFunc("GET "+p+"inspect", c.withSession(false, c.inspectPage))
 	m.HandleFunc("POST "+p+"inspect", c.withSession(true, c.inspect))
+	// My links: remembered share links, their pages, revoking them.
+	m.HandleFunc("GET "+p+"links", c.withSession(false, c.linksPage))
+	m.HandleFunc("GET "+p+"link", c.withSession(false, c.linkOwnPage))
+	m.HandleFunc("POST "+p+"links/revoke", c.withSession(true, c.revokeLink))
 	m.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "message", nil, messageData{Title: "Not found", Text: "There is no such page in the console."})
 	})

@@ -76,6 +76,8 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 
 func titleOf(name string, data any) string {
 	switch d := data.(type) {
+	case interface{ pageTitle() string }:
+		return d.pageTitle()
 	case messageData:
 		return d.Title
 	case objectsData:

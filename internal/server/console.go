@@ -8,6 +8,7 @@ import (
 	"signet/internal/console"
 
 	"signet/internal/iam"
+	"signet/internal/meta"
 	"signet/internal/principal"
 )
 
@@ -64,4 +65,19 @@ func (c consolePasswords) CheckPassword(ctx context.Context, userName, pw string
 		return principal.Principal{}, errPasswordChangeRequired
 	}
 	return principal.Principal{ARN: iam.EntityARN(c.account, "user", u.Path, u.Name), UserID: u.ID, UserName: u.Name, Account: c.account}, nil
+}
+
+// pruneConsoleLinks forgets the console's links that have ended (by the
+// lifetime clock), with the denylist's prune: a link is remembered only
+// while it can still work.
+func (s *Server) pruneConsoleLinks(ctx context.Context) {
+	ls, ok := s.meta.(meta.ConsoleLinkStore)
+	if !ok {
+		return
+	}
+	if n, err := ls.PruneConsoleLinks(ctx, s.Clock.Now()); err != nil && ctx.Err() == nil {
+		s.log.Warn("pruning the console's links failed", "err", err)
+	} else if n > 0 {
+		s.log.Info("pruned console links past their end", "count", n)
+	}
 }
