@@ -150,6 +150,8 @@ func (c *Console) routes() *http.ServeMux {
 	m.Handle("GET "+p+"static/", c.static)
 	m.HandleFunc("GET "+p+"sign-in", c.signInPage)
 	m.HandleFunc("POST "+p+"sign-in", c.signIn)
+	// A password that must be changed before signing in (My links slice).
+	m.HandleFunc("POST "+p+"sign-in/change-password", c.changePassword)
 	m.HandleFunc("POST "+p+"sign-out", c.withSession(true, c.signOut))
 	m.HandleFunc("GET "+p+"{$}", c.withSession(false, c.bucketsPage))
 	m.HandleFunc("POST "+p+"buckets/create", c.withSession(true, c.createBucket))
