@@ -21,6 +21,7 @@ import (
 type URLRevoker interface {
 	RevokeURL(ctx context.Context, in adminwire.ExplainRequest, reason, by string) ([]meta.URLRevocation, error)
 	RevokeSigner(ctx context.Context, signedBy string, before time.Time, reason, by string) (meta.URLRevocation, error)
+	RevokePrint(ctx context.Context, print string, until time.Time, what revocation.URLFacts, reason, by string) (meta.URLRevocation, error)
 	Entries(ctx context.Context) ([]meta.URLRevocation, error)
 }
 
@@ -28,14 +29,18 @@ type URLRevoker interface {
 // entry and in explanations.
 const MaxRevokeReason = 1024
 
-// serveURLs answers …/urls/revoke, …/urls/revoke-signer and
-// …/urls/revocations; handled reports whether path was one of them.
+// serveURLs answers …/urls/revoke, …/urls/revoke-fingerprint,
+// …/urls/revoke-signer and …/urls/revocations; handled reports whether path was one of them.
 func (a *API) serveURLs(w http.ResponseWriter, r *http.Request, res *authn.Result, path string, body []byte) (handled bool, err error) {
 	m := r.Method
 	var action string
+	var byPrint bool
 	switch {
 	case path == "urls/revoke" && m == http.MethodPost:
 		action = "RevokeURL"
+	case path == "urls/revoke-fingerprint" && m == http.MethodPost:
+		// The same power as revoking by URL: one URL refused.
+		action, byPrint = "RevokeURL", true
 	case path == "urls/revoke-signer" && m == http.MethodPost:
 		action = "RevokeURLsBySigner"
 	case path == "urls/revocations" && (m == http.MethodGet || m == http.MethodHead):
@@ -49,10 +54,12 @@ func (a *API) serveURLs(w http.ResponseWriter, r *http.Request, res *authn.Resul
 	if a.cfg.URLs == nil {
 		return true, &Error{Status: http.StatusNotImplemented, Code: "NotImplemented", Message: "this server keeps no URL denylist"}
 	}
-	switch action {
-	case "RevokeURL":
+	switch {
+	case byPrint:
+		return true, a.revokeFingerprint(w, r, res, body)
+	case action == "RevokeURL":
 		return true, a.revokeURL(w, r, res, body)
-	case "RevokeURLsBySigner":
+	case action == "RevokeURLsBySigner":
 		return true, a.revokeSigner(w, r, res, body)
 	}
 	entries, err := a.cfg.URLs.Entries(r.Context())
@@ -84,6 +91,24 @@ func (a *API) revokeURL(w http.ResponseWriter, r *http.Request, res *authn.Resul
 		return err
 	}
 	writeRevocations(w, entries)
+	return nil
+}
+
+// revokeFingerprint refuses a URL known by its fingerprint only.
+func (a *API) revokeFingerprint(w http.ResponseWriter, r *http.Request, res *authn.Result, body []byte) error {
+	var in adminwire.RevokeFingerprintRequest
+	if err := json.Unmarshal(body, &in); err != nil || in.Fingerprint == "" || in.Until.IsZero() {
+		return &Error{Status: http.StatusBadRequest, Code: "InvalidRequest",
+			Message: "the body must be JSON like {\"fingerprint\": \"5c1f…\", \"until\": \"2026-12-07T12:00:00Z\", \"reason\": \"…\"}"}
+	}
+	if err := checkReason(in.Reason); err != nil {
+		return err
+	}
+	e, err := a.cfg.URLs.RevokePrint(r.Context(), in.Fingerprint, in.Until, revocation.URLFacts{}, in.Reason, res.Principal.ARN)
+	if err := revokeError(err); err != nil {
+		return err
+	}
+	writeRevocations(w, []meta.URLRevocation{e})
 	return nil
 }
 

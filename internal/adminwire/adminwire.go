@@ -373,6 +373,17 @@ type RevokeURLRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// RevokeFingerprintRequest is the body of POST …/urls/revoke-fingerprint:
+// refuse the URL whose signature has Fingerprint from now on, when the
+// caller no longer holds the URL (the console remembers only a link's
+// fingerprint). Until is when the URL stops working anyway: the entry is
+// kept until then.
+type RevokeFingerprintRequest struct {
+	Fingerprint string    `json:"fingerprint"`
+	Until       time.Time `json:"until"`
+	Reason      string    `json:"reason,omitempty"`
+}
+
 // RevokeSignerRequest is the body of POST …/urls/revoke-signer: refuse
 // every presigned URL and form SignedBy signed before Before (the
 // server's lifetime clock's now when nil).

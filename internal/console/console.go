@@ -92,6 +92,10 @@ type Config struct {
 	Region    string
 	Passwords Passwords
 	Logger    *slog.Logger
+	// Links remembers the share dialog's links (the metadata engine) and
+	// Revoker refuses them (revocation.Service): the "My links" slice.
+	Links   meta.ConsoleLinkStore
+	Revoker LinkRevoker
 }
 
 // Console serves the web console.
@@ -110,6 +114,7 @@ func New(cfg Config) (*Console, error) {
 		"Keys": cfg.Keys != nil, "Sessions": cfg.Sessions != nil, "S3": cfg.S3 != nil,
 		"SigningKeys": cfg.SigningKeys != nil,
 		"Clock":       cfg.Clock != nil, "Wall": cfg.Wall != nil, "Region": cfg.Region != "",
+		"Links": cfg.Links != nil, "Revoker": cfg.Revoker != nil,
 	})
 	if err != nil {
 		return nil, err
@@ -149,6 +154,8 @@ func (c *Console) routes() *http.ServeMux {
 	m.Handle("GET "+p+"static/", c.static)
 	m.HandleFunc("GET "+p+"sign-in", c.signInPage)
 	m.HandleFunc("POST "+p+"sign-in", c.signIn)
+	// A password that must be changed before signing in (My links slice).
+	m.HandleFunc("POST "+p+"sign-in/change-password", c.changePassword)
 	m.HandleFunc("POST "+p+"sign-out", c.withSession(true, c.signOut))
 	m.HandleFunc("GET "+p+"{$}", c.withSession(false, c.bucketsPage))
 	m.HandleFunc("POST "+p+"buckets/create", c.withSession(true, c.createBucket))
@@ -191,6 +198,10 @@ func (c *Console) routes() *http.ServeMux {
 	m.HandleFunc("POST "+a+"policies/detach", c.withSession(true, c.detachPolicy))
 	m.HandleFunc("GET "+a+"sessions", c.withSession(false, c.sessionsPage))
 	m.HandleFunc("POST "+a+"sessions/terminate", c.withSession(true, c.terminateSession))
+	// My links: remembered share links, their pages, revoking them.
+	m.HandleFunc("GET "+p+"links", c.withSession(false, c.linksPage))
+	m.HandleFunc("GET "+p+"link", c.withSession(false, c.linkOwnPage))
+	m.HandleFunc("POST "+p+"links/revoke", c.withSession(true, c.revokeLink))
 	m.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "message", nil, messageData{Title: "Not found", Text: "There is no such page in the console."})
 	})

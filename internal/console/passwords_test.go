@@ -14,6 +14,7 @@ import (
 	"signet/internal/authn"
 	"signet/internal/clock"
 	"signet/internal/meta"
+	"signet/internal/meta/memory"
 	"signet/internal/principal"
 	"signet/internal/secret"
 	"signet/internal/sts"
@@ -68,7 +69,8 @@ func TestUserPasswordSignIn(t *testing.T) {
 	s3 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>`)
 	})
-	c, err := New(Config{Keys: keys, Sessions: sessions, S3: s3, SigningKeys: noKeys{}, Clock: clk, Wall: clk, Region: "us-east-1", Passwords: fakePasswords{}})
+	c, err := New(Config{Keys: keys, Sessions: sessions, S3: s3, SigningKeys: noKeys{}, Clock: clk, Wall: clk, Region: "us-east-1", Passwords: fakePasswords{},
+		Links: memory.New(), Revoker: noRevoker{}})
 	if err != nil {
 		t.Fatal(err)
 	}

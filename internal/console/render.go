@@ -80,6 +80,8 @@ func titleOf(name string, data any) string {
 		return t.pageTitle()
 	}
 	switch d := data.(type) {
+	case interface{ pageTitle() string }:
+		return d.pageTitle()
 	case messageData:
 		return d.Title
 	case objectsData:

@@ -37,8 +37,9 @@ type shareData struct {
 	Limit     string
 	Warning   string
 	Error     string
-	// Link is the link once made.
-	Link string
+	// Link is the link once made; LinkPage its page in "My links".
+	Link     string
+	LinkPage string
 }
 
 // sharePage is the share dialog: the link's effective life, before it is
@@ -64,6 +65,12 @@ func (c *Console) share(w http.ResponseWriter, r *http.Request, s *session) {
 			return
 		}
 		d.Link = link
+		id, err := c.remember(r.Context(), s, who, d, link)
+		if err != nil {
+			c.internal(w, r, err)
+			return
+		}
+		d.LinkPage = linkPage(id)
 	}
 	c.render(w, r, http.StatusOK, "share", s, d)
 }

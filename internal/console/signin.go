@@ -133,6 +133,11 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	} else {
 		p, err = c.checkRoot(r, data.AccessKey, r.PostFormValue("secret_access_key"))
 	}
+	var change *PasswordChangeRequired
+	if _, ok := c.cfg.Passwords.(PasswordChanger); ok && errors.As(err, &change) {
+		c.render(w, r, http.StatusOK, "change-password", nil, changePasswordData{Next: data.Next, UserName: data.UserName, Reason: change.Message})
+		return
+	}
 	var refused *SignInRefused
 	if errors.As(err, &refused) {
 		data.Error = refused.Message
@@ -151,6 +156,12 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.internal(w, r, err)
 		return
 	}
+	c.openSession(w, r, p, data.Next)
+}
+
+// openSession opens the console session of p (GetSessionToken), gives
+// the browser its cookie and sends it to next.
+func (c *Console) openSession(w http.ResponseWriter, r *http.Request, p principal.Principal, next string) {
 	// 0 asks for AWS's default: one hour for the root (its limit), 12
 	// hours for a user.
 	creds, _, err := c.cfg.Sessions.ConsoleSession(r.Context(), p, 0)
@@ -159,7 +170,6 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setCookie(w, r, creds.AccessKeyID, creds.SessionToken.Reveal())
-	next := data.Next
 	if next == "" {
 		next = Prefix
 	}

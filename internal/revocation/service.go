@@ -14,6 +14,7 @@ import (
 	"signet/internal/explain"
 	"signet/internal/lifetime"
 	"signet/internal/meta"
+	"signet/internal/sigprint"
 	"signet/internal/wiring"
 )
 
@@ -114,6 +115,43 @@ func (s *Service) RevokeURL(ctx context.Context, in adminwire.ExplainRequest, re
 		return nil, err
 	}
 	return entries, nil
+}
+
+// URLFacts say what a URL known only by its fingerprint was, for
+// listings and explanations; any may be empty.
+type URLFacts struct {
+	AccessKeyID, PrincipalARN, Method, Bucket, Key string
+}
+
+// RevokePrint refuses from now on the URL whose signature has the
+// fingerprint print, until until (when it dies anyway). It is RevokeURL
+// for a caller that kept the fingerprint and not the URL: the server
+// cannot check that such a URL was ever signed, nor find its SigV2 twin,
+// so it stores exactly the one entry named. Errors: *InvalidError (a
+// fingerprint that does not parse, an until more than RuleLife away),
+// *explain.NotRevocable (until has passed), ErrFull, or the store's.
+func (s *Service) RevokePrint(ctx context.Context, print string, until time.Time, what URLFacts, reason, by string) (meta.URLRevocation, error) {
+	p, ok := sigprint.Parse(print)
+	if !ok || p.IsZero() {
+		return meta.URLRevocation{}, &InvalidError{fmt.Sprintf("%q is not a fingerprint (%d hex digits)", print, sigprint.Len)}
+	}
+	now := s.cfg.Clock.Now().UTC()
+	until = until.UTC()
+	if !now.Before(until) {
+		return meta.URLRevocation{}, &explain.NotRevocable{Reason: adminwire.ReasonURLExpired,
+			Message: "this URL stopped working at " + until.Format(time.RFC3339) + ": there is nothing to revoke"}
+	}
+	if until.After(now.Add(RuleLife)) {
+		// A SigV4 URL lives at most 7 days; a later until would only
+		// keep the entry longer than any such URL.
+		return meta.URLRevocation{}, &InvalidError{"until " + until.Format(time.RFC3339) + " is more than 7 days away: a presigned URL known by its fingerprint is revoked until its deadline, at most 7 days from now (revoke a longer-lived SigV2 URL by its URL)"}
+	}
+	e := meta.URLRevocation{ID: "url:" + p.String(), Print: p.String(), Until: until, RevokedAt: now, RevokedBy: by, Reason: reason,
+		AccessKeyID: what.AccessKeyID, PrincipalARN: what.PrincipalARN, Method: what.Method, Bucket: what.Bucket, Key: what.Key}
+	if err := s.put(ctx, []meta.URLRevocation{e}); err != nil {
+		return meta.URLRevocation{}, err
+	}
+	return e, nil
 }
 
 // RevokeSigner refuses every presigned URL and form signedBy signed

@@ -185,3 +185,49 @@ func TestRevokeSigner(t *testing.T) {
 		}
 	}
 }
+
+// TestRevokePrint: a URL known by its fingerprint only is refused until
+// the deadline the caller names, with the facts it gives, and nothing
+// else is stored (no twin: the server never saw the URL).
+func TestRevokePrint(t *testing.T) {
+	s, st, l, clk := newService(t, nil)
+	ctx := context.Background()
+	p := sigprint.Of(sigprint.V4, "cc")
+	what := URLFacts{AccessKeyID: alice.AccessKeyID, PrincipalARN: alice.ARN, Method: "GET", Bucket: "photos", Key: "cat.jpg"}
+	e, err := s.RevokePrint(ctx, strings.ToUpper(p.String()), t0.Add(time.Hour), what, "shared by mistake", alice.ARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ID != "url:"+p.String() || e.Print != p.String() || !e.Until.Equal(t0.Add(time.Hour)) || e.RevokedBy != alice.ARN ||
+		e.PrincipalARN != alice.ARN || e.Key != "cat.jpg" || e.Reason != "shared by mistake" || len(st.m) != 1 {
+		t.Fatalf("stored %+v (%d entries)", e, len(st.m))
+	}
+	if l.Revoked(p, alice, t0) == nil {
+		t.Fatal("the fingerprint is not revoked in memory after RevokePrint")
+	}
+	clk.Advance(time.Hour)
+	if n, err := s.Prune(ctx); n != 1 || err != nil {
+		t.Fatalf("at the deadline: pruned %d, %v", n, err)
+	}
+	for _, c := range []struct {
+		print string
+		until time.Time
+		want  string
+	}{
+		{"nope", t0.Add(2 * time.Hour), "is not a fingerprint"},
+		{"", t0.Add(2 * time.Hour), "is not a fingerprint"},
+		{p.String(), clk.Now().Add(RuleLife + time.Second), "more than 7 days away"},
+	} {
+		_, err := s.RevokePrint(ctx, c.print, c.until, URLFacts{}, "", "x")
+		var ie *InvalidError
+		if !errors.As(err, &ie) || !strings.Contains(ie.Message, c.want) {
+			t.Errorf("RevokePrint(%q, %v) = %v, want %q", c.print, c.until, err, c.want)
+		}
+	}
+	if _, err := s.RevokePrint(ctx, p.String(), clk.Now(), URLFacts{}, "", "x"); !errors.As(err, new(*explain.NotRevocable)) {
+		t.Fatalf("revoking a dead URL by fingerprint: %v", err)
+	}
+	if len(st.m) != 0 {
+		t.Fatalf("refusals stored %d entries", len(st.m))
+	}
+}

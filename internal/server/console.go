@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"signet/internal/console"
 
 	"signet/internal/iam"
+	"signet/internal/meta"
 	"signet/internal/principal"
 )
 
@@ -40,17 +42,17 @@ func (k consoleKeys) ActiveKeys(ctx context.Context, p principal.Principal) ([]s
 
 // consolePasswords signs IAM users in to the console with their login
 // profile's password (iam.CheckPassword). A password that must be reset,
-// or has expired under the account's policy, does not sign in: the console
-// cannot change passwords yet, and letting such a user in would give more
-// than AWS does (which sends them to change it first).
+// or has expired under the account's policy, does not sign in as it is:
+// as on AWS, the sign-in page asks for a new one (ChangePassword) and
+// signs in with that. One expired under a policy with HardExpiry only an
+// administrator can replace.
 type consolePasswords struct {
 	iam     *iam.Service
 	account string
 }
 
-// errPasswordChangeRequired refuses a correct password that the account's
-// rules say must be changed first.
-var errPasswordChangeRequired = &console.SignInRefused{Message: "This password must be changed before you sign in: change it with 'aws iam change-password' (with one of your access keys), or ask an administrator to set a new one with 'signet admin user password'."}
+// errPasswordAdminReset refuses a password expired under HardExpiry.
+var errPasswordAdminReset = &console.SignInRefused{Message: "This password has expired, and the account's password policy lets only an administrator set a new one: ask one to (signet admin user password, or aws iam update-login-profile)."}
 
 func (c consolePasswords) CheckPassword(ctx context.Context, userName, pw string) (principal.Principal, error) {
 	u, status, err := c.iam.CheckPassword(ctx, userName, pw)
@@ -60,8 +62,81 @@ func (c consolePasswords) CheckPassword(ctx context.Context, userName, pw string
 	if err != nil {
 		return principal.Principal{}, err
 	}
-	if status != iam.LoginOK {
-		return principal.Principal{}, errPasswordChangeRequired
+	switch status {
+	case iam.LoginExpiredHard:
+		return principal.Principal{}, errPasswordAdminReset
+	case iam.LoginResetRequired:
+		return principal.Principal{}, &console.PasswordChangeRequired{Message: "An administrator requires you to set a new password before you sign in."}
+	case iam.LoginExpired:
+		return principal.Principal{}, &console.PasswordChangeRequired{Message: "Your password has expired under the account's password policy: set a new one to sign in."}
 	}
-	return principal.Principal{ARN: iam.EntityARN(c.account, "user", u.Path, u.Name), UserID: u.ID, UserName: u.Name, Account: c.account}, nil
+	return c.userPrincipal(u), nil
+}
+
+func (c consolePasswords) userPrincipal(u meta.User) principal.Principal {
+	return principal.Principal{ARN: iam.EntityARN(c.account, "user", u.Path, u.Name), UserID: u.ID, UserName: u.Name, Account: c.account}
+}
+
+// ChangePassword is the sign-in page's password change. The old password
+// is verified again here (iam.CheckPassword, the sign-in's own check),
+// then the domain's ChangePassword sets the new one as the user: the IAM
+// API's ChangePassword refuses temporary credentials, and at this point
+// the user has none, only the password just proven (as on AWS's console
+// sign-in).
+func (c consolePasswords) ChangePassword(ctx context.Context, userName, oldPw, newPw string) (principal.Principal, error) {
+	u, status, err := c.iam.CheckPassword(ctx, userName, oldPw)
+	if errors.Is(err, iam.ErrSignInRefused) {
+		return principal.Principal{}, fmt.Errorf("%w: %w", console.ErrWrongPassword, err)
+	}
+	if err != nil {
+		return principal.Principal{}, err
+	}
+	if status == iam.LoginExpiredHard {
+		return principal.Principal{}, errPasswordAdminReset
+	}
+	p := c.userPrincipal(u)
+	err = c.iam.ChangePassword(ctx, p, oldPw, newPw)
+	var ie *iam.Error
+	if errors.As(err, &ie) && (ie.Kind == iam.KindPasswordPolicyViolation || ie.Kind == iam.KindValidation) {
+		return principal.Principal{}, &console.PasswordRejected{Message: passwordRejection(ie)}
+	}
+	if err != nil {
+		return principal.Principal{}, err
+	}
+	return p, nil
+}
+
+// passwordRejection words a refused new password as IAM's
+// PasswordPolicyViolation does.
+func passwordRejection(e *iam.Error) string {
+	switch e.Reason {
+	case iam.ReasonPasswordTooShort:
+		return "Password should have a minimum length of " + strconv.Itoa(e.Limit)
+	case iam.ReasonPasswordNeedsUppercase:
+		return "Password should have at least one uppercase letter"
+	case iam.ReasonPasswordNeedsLowercase:
+		return "Password should have at least one lowercase letter"
+	case iam.ReasonPasswordNeedsNumber:
+		return "Password should have at least one number"
+	case iam.ReasonPasswordNeedsSymbol:
+		return "Password should have at least one symbol"
+	case iam.ReasonPasswordReused:
+		return "Password should not be one of the last " + strconv.Itoa(e.Limit) + " passwords used"
+	}
+	return "Password does not conform to the account password policy."
+}
+
+// pruneConsoleLinks forgets the console's links that have ended (by the
+// lifetime clock), with the denylist's prune: a link is remembered only
+// while it can still work.
+func (s *Server) pruneConsoleLinks(ctx context.Context) {
+	ls, ok := s.meta.(meta.ConsoleLinkStore)
+	if !ok {
+		return
+	}
+	if n, err := ls.PruneConsoleLinks(ctx, s.Clock.Now()); err != nil && ctx.Err() == nil {
+		s.log.Warn("pruning the console's links failed", "err", err)
+	} else if n > 0 {
+		s.log.Info("pruned console links past their end", "count", n)
+	}
 }

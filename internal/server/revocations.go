@@ -65,6 +65,7 @@ func (s *Server) keepRevocations(ctx context.Context) {
 			} else if n > 0 {
 				s.log.Info("pruned URL denylist entries past their deadline", "count", n)
 			}
+			s.pruneConsoleLinks(ctx)
 		case <-poll.C:
 			if ok, _ := s.health.state(); !ok {
 				s.refreshRevocations()

@@ -305,12 +305,18 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 		return nil, err
 	}
 	front.bodies = awsquery.NewBodyBudget(awsquery.DefaultBodyBudget)
+	consoleLinks, ok := md.(meta.ConsoleLinkStore)
+	if !ok {
+		s.Close()
+		return nil, fmt.Errorf("the metadata engine %T keeps no console links", md)
+	}
 	// The console's in-process requests go through the whole handler
 	// (access log, trusted proxies, the front door), set just below.
 	front.console, err = console.New(console.Config{Keys: keys, Sessions: sessions, SigningKeys: consoleKeys{root: root.AccessKeyID, iam: identities},
 		Passwords: consolePasswords{iam: identities, account: root.AccountID},
 		S3:        http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
-		Clock:     s.Clock, Wall: base, Region: cfg.Region, Logger: log})
+		Clock:     s.Clock, Wall: base, Region: cfg.Region, Logger: log,
+		Links: consoleLinks, Revoker: urls})
 	if err != nil {
 		s.Close()
 		return nil, err

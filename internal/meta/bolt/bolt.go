@@ -101,7 +101,7 @@ var topBuckets = [][]byte{
 	bktUsers, bktAccessKeys, bktUserKeys, bktRoles, bktPolicies, bktInline,
 	bktAttached, bktPolicyRefs, bktSessions, bktSessionExp, bktBucketPolicy,
 	bktDeletedKeys, bktBucketCORS, bktVersions, bktCompleted, bktCompletedIdx,
-	bktBucketLifecycle, bktURLRevocations, bktLoginProfiles,
+	bktBucketLifecycle, bktURLRevocations, bktLoginProfiles, bktConsoleLinks,
 }
 
 // schemaVersion is the layout described in the package comment. Version 2

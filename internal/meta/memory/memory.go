@@ -56,6 +56,8 @@ type Store struct {
 	devClock       time.Duration
 	// revocations is the presigned-URL denylist, by entry ID.
 	revocations map[string]meta.URLRevocation
+	// consoleLinks are the console's remembered links, by ID.
+	consoleLinks map[string]meta.ConsoleLink
 
 	ids identities
 }
@@ -87,7 +89,8 @@ func New() *Store {
 		refs:      map[storage.BlobID]int{},
 		ids:       newIdentities(),
 
-		revocations: map[string]meta.URLRevocation{},
+		revocations:  map[string]meta.URLRevocation{},
+		consoleLinks: map[string]meta.ConsoleLink{},
 	}
 }
 

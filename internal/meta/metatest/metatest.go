@@ -21,7 +21,8 @@
 // (identity.go) under "Identities"; for one that does not, they skip. The
 // same holds for meta.DevClockStore and "DevClock" (devclock.go). Every
 // engine must implement meta.URLRevocationStore: "URLRevocations"
-// (revocations.go) fails for one that does not.
+// (revocations.go) fails for one that does not, and so must
+// meta.ConsoleLinkStore: "ConsoleLinks" (consolelinks.go).
 package metatest
 
 import (
@@ -103,6 +104,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 	t.Run("Identities", func(t *testing.T) { runIdentities(t, newStore) })
 	t.Run("DevClock", func(t *testing.T) { runDevClock(t, newStore) })
 	t.Run("URLRevocations", func(t *testing.T) { runURLRevocations(t, newStore) })
+	t.Run("ConsoleLinks", func(t *testing.T) { runConsoleLinks(t, newStore) })
 }
 
 // Fixtures.
