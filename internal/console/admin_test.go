@@ -131,8 +131,11 @@ func TestAdminUserKeysAndPassword(t *testing.T) {
 	w.client = root
 	mustRedirect(t, "must reset", w.post(adminPath+"users/password", w.form(csrf, "user_name", "alice", "password", "Battery-staple-3", "reset", "on")), userPage+"&password=updated")
 	w.client = newBrowser(t)
-	if a := w.post(console.Prefix+"sign-in", url.Values{"kind": {"user"}, "user_name": {"alice"}, "password": {"Battery-staple-3"}}); a.status != http.StatusForbidden {
-		t.Fatalf("a password that must be reset signed in: %d", a.status)
+	// A password that must be reset does not sign in: the user is asked
+	// for a new one first.
+	if a := w.post(console.Prefix+"sign-in", url.Values{"kind": {"user"}, "user_name": {"alice"}, "password": {"Battery-staple-3"}}); a.status != http.StatusOK ||
+		a.header.Get("Set-Cookie") != "" || !strings.Contains(a.body, `action="/_signet/console/sign-in/change-password"`) {
+		t.Fatalf("a password that must be reset: %d, cookie %q", a.status, a.header.Get("Set-Cookie"))
 	}
 	w.client = root
 
