@@ -31,6 +31,9 @@ func TestConsoleLinksForAUser(t *testing.T) {
 	}
 	c.at(t, p, "iam", "create-user", "--user-name", "dora")
 	c.at(t, p, "iam", "create-login-profile", "--user-name", "dora", "--password", "Start!pass1", "--password-reset-required")
+	// As on AWS, a user asked to reset its password needs leave to change
+	// it: the account's password policy gives every user that.
+	c.at(t, p, "iam", "update-account-password-policy", "--allow-users-to-change-password")
 	c.at(t, p, "iam", "put-user-policy", "--user-name", "dora", "--policy-name", "s3",
 		"--policy-document", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
 	var key struct {

@@ -62,7 +62,8 @@ func TestPasswordResetRequiredAtSignIn(t *testing.T) {
 	if _, err := ic.SetPassword(ctx, "bob", "Battery-staple-2", true); err != nil {
 		t.Fatal(err)
 	}
-	if a := w.iamQuery(url.Values{"Action": {"UpdateAccountPasswordPolicy"}, "MinimumPasswordLength": {"12"}, "RequireNumbers": {"true"}}); a.status != http.StatusOK {
+	if a := w.iamQuery(url.Values{"Action": {"UpdateAccountPasswordPolicy"}, "MinimumPasswordLength": {"12"}, "RequireNumbers": {"true"},
+		"AllowUsersToChangePassword": {"true"}}); a.status != http.StatusOK {
 		t.Fatalf("UpdateAccountPasswordPolicy: %d %s", a.status, a.body)
 	}
 	w.client = newBrowser(t)
@@ -130,5 +131,37 @@ func TestExpiredPasswordAtSignIn(t *testing.T) {
 	}
 	if a := w.changeForm("carol", "Correct-horse-1", "Fresh-password-33", "Fresh-password-33"); a.status != http.StatusForbidden {
 		t.Fatalf("changing a hard-expired password: %d\n%s", a.status, a.body)
+	}
+}
+
+// TestPasswordChangeAtSignInNeedsPermission: as on AWS, a user asked to
+// set a new password may do so only when the account's password policy
+// lets users change their passwords or a policy allows it
+// iam:ChangePassword on itself; otherwise the change is refused, and the
+// password stays.
+func TestPasswordChangeAtSignInNeedsPermission(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	root := w.srv.Root()
+	u, _ := url.Parse(w.ts.URL)
+	ic := adminclient.NewIAM(adminclient.IAMConfig{Endpoint: u,
+		Credentials: credentials.NewStaticCredentialsProvider(root.AccessKeyID, root.Secret.Reveal(), ""), Now: w.clk.Now})
+	if _, err := ic.CreateUser(ctx, "erin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.SetPassword(ctx, "erin", "Battery-staple-2", true); err != nil {
+		t.Fatal(err)
+	}
+	w.client = newBrowser(t)
+	if a := w.changeForm("erin", "Battery-staple-2", "Fresh-password-33", "Fresh-password-33"); a.status != http.StatusForbidden ||
+		!strings.Contains(a.body, "You may not change your own password") || a.header.Get("Set-Cookie") != "" {
+		t.Fatalf("a change without the permission: %d\n%s", a.status, a.body)
+	}
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ChangePassword","Resource":"arn:aws:iam::*:user/erin"}]}`
+	if a := w.iamQuery(url.Values{"Action": {"PutUserPolicy"}, "UserName": {"erin"}, "PolicyName": {"change-own-password"}, "PolicyDocument": {doc}}); a.status != http.StatusOK {
+		t.Fatalf("PutUserPolicy: %d %s", a.status, a.body)
+	}
+	if a := w.changeForm("erin", "Battery-staple-2", "Fresh-password-33", "Fresh-password-33"); a.status != http.StatusSeeOther {
+		t.Fatalf("a change allowed by erin's policy: %d\n%s", a.status, a.body)
 	}
 }

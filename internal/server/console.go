@@ -2,8 +2,12 @@ package server
 
 import (
 	"context"
+	"net/http"
+
 	"errors"
 	"fmt"
+	"signet/internal/access"
+	"signet/internal/authn"
 	"strconv"
 
 	"signet/internal/console"
@@ -49,6 +53,35 @@ func (k consoleKeys) ActiveKeys(ctx context.Context, p principal.Principal) ([]s
 type consolePasswords struct {
 	iam     *iam.Service
 	account string
+	// authz decides whether a user may change its own password when the
+	// account's policy does not let every user (iam:ChangePassword on
+	// its own ARN), as IAM decides it for the API's ChangePassword.
+	authz interface {
+		Authorize(r *http.Request, res *authn.Result, action, resource string) error
+	}
+}
+
+// errMayNotChangePassword refuses the change at sign-in of a user who may
+// not change its own password: AWS's console asks for the same
+// permission (the IAMUserChangePassword policy, or the account's
+// password policy allowing users to change their passwords).
+var errMayNotChangePassword = &console.SignInRefused{Message: "You may not change your own password: the account's password policy does not allow users to, and no policy allows you iam:ChangePassword. Ask an administrator to set a new password, or to allow you to change it."}
+
+// mayChangePassword is the API's rule for ChangePassword on oneself.
+func (c consolePasswords) mayChangePassword(ctx context.Context, p principal.Principal) (bool, error) {
+	if all, err := c.iam.UsersMayChangePassword(ctx); err != nil || all {
+		return all, err
+	}
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, "/", http.NoBody)
+	if err != nil {
+		return false, err
+	}
+	err = c.authz.Authorize(r, &authn.Result{Principal: p, AuthType: authn.AuthHeader, SignatureVersion: authn.SigV4}, "iam:ChangePassword", p.ARN)
+	var denied *access.Denied
+	if errors.As(err, &denied) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // errPasswordAdminReset refuses a password expired under HardExpiry.
@@ -95,6 +128,11 @@ func (c consolePasswords) ChangePassword(ctx context.Context, userName, oldPw, n
 		return principal.Principal{}, errPasswordAdminReset
 	}
 	p := c.userPrincipal(u)
+	if ok, err := c.mayChangePassword(ctx, p); err != nil {
+		return principal.Principal{}, err
+	} else if !ok {
+		return principal.Principal{}, errMayNotChangePassword
+	}
 	err = c.iam.ChangePassword(ctx, p, oldPw, newPw)
 	var ie *iam.Error
 	if errors.As(err, &ie) && (ie.Kind == iam.KindPasswordPolicyViolation || ie.Kind == iam.KindValidation) {

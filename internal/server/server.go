@@ -313,7 +313,7 @@ func newServer(cfg config.Config, log *slog.Logger, base clock.Clock, seal bool)
 	// The console's in-process requests go through the whole handler
 	// (access log, trusted proxies, the front door), set just below.
 	front.console, err = console.New(console.Config{Keys: keys, Sessions: sessions, SigningKeys: consoleKeys{root: root.AccessKeyID, iam: identities},
-		Passwords: consolePasswords{iam: identities, account: root.AccountID},
+		Passwords: consolePasswords{iam: identities, account: root.AccountID, authz: authz},
 		S3:        http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }),
 		Clock:     s.Clock, Wall: base, Region: cfg.Region, Logger: log,
 		Links: consoleLinks, Revoker: urls})
