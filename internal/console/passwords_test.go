@@ -38,7 +38,7 @@ func (f *fakeSessions) ConsoleSession(_ context.Context, p principal.Principal, 
 	tok, _ := secret.Generate()
 	id := "ASIAFAKEFAKEFAKE000" + string(rune('0'+len(f.asked)))
 	exp := f.clk.Now().Add(12 * time.Hour)
-	p.AccessKeyID, p.SessionKind = id, principal.SessionToken
+	p.AccessKeyID, p.SessionKind, p.SessionName = id, principal.SessionToken, principal.ConsoleSessionName
 	f.keys.Put(&authn.Credential{AccessKeyID: id, Secret: sec, TokenHash: secret.HashToken(tok.Reveal()), Expiry: exp, Principal: p})
 	return sts.Credentials{AccessKeyID: id, SecretAccessKey: sec, SessionToken: tok, Expiration: exp}, meta.Session{}, nil
 }

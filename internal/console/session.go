@@ -66,7 +66,10 @@ func (c *Console) lookupSession(ctx context.Context, r *http.Request) (*session,
 		return nil, err
 	}
 	switch {
-	case !cred.Temporary(),
+	// Only the console's own sign-in sessions: an API session's key and
+	// token in a cookie do not open the console.
+	case !cred.Temporary(), cred.Principal.SessionKind != principal.SessionToken,
+		cred.Principal.SessionName != principal.ConsoleSessionName,
 		subtle.ConstantTimeCompare(secret.HashToken(token), cred.TokenHash) != 1,
 		cred.Terminated, cred.OwnerGone,
 		!c.cfg.Clock.Now().Before(cred.Expiry):
