@@ -27,18 +27,8 @@ type bucketsData struct {
 }
 
 func (c *Console) bucketsPage(w http.ResponseWriter, r *http.Request, s *session) {
-	ans, err := c.do(r.Context(), r, s, s3Call{method: http.MethodGet})
-	if err != nil {
-		c.internal(w, r, err)
-		return
-	}
-	if e := ans.err(); e != nil {
-		c.s3Failed(w, r, s, ans.status, e)
-		return
-	}
 	var res listBucketsResult
-	if err := xml.Unmarshal(ans.body, &res); err != nil {
-		c.internal(w, r, err)
+	if !c.doXML(w, r, s, s3Call{method: http.MethodGet}, &res) {
 		return
 	}
 	c.render(w, r, http.StatusOK, "buckets", s, bucketsData{Buckets: res.Buckets})
@@ -127,18 +117,8 @@ func (c *Console) objectsPage(w http.ResponseWriter, r *http.Request, s *session
 	if token != "" {
 		call.query.Set("continuation-token", token)
 	}
-	ans, err := c.do(r.Context(), r, s, call)
-	if err != nil {
-		c.internal(w, r, err)
-		return
-	}
-	if e := ans.err(); e != nil {
-		c.s3Failed(w, r, s, ans.status, e)
-		return
-	}
 	var res listObjectsResult
-	if err := xml.Unmarshal(ans.body, &res); err != nil {
-		c.internal(w, r, err)
+	if !c.doXML(w, r, s, call, &res) {
 		return
 	}
 	d := objectsData{Bucket: bucket, Prefix: prefix, Crumbs: crumbs(bucket, prefix), First: token == ""}

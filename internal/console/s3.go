@@ -200,3 +200,23 @@ type deleteResult struct {
 		Message string `xml:"Message"`
 	} `xml:"Error"`
 }
+
+// doXML makes call as the session and decodes S3's XML answer into v.
+// On failure it answers the page itself (S3's error, or an internal one)
+// and reports false.
+func (c *Console) doXML(w http.ResponseWriter, r *http.Request, s *session, call s3Call, v any) bool {
+	ans, err := c.do(r.Context(), r, s, call)
+	if err != nil {
+		c.internal(w, r, err)
+		return false
+	}
+	if e := ans.err(); e != nil {
+		c.s3Failed(w, r, s, ans.status, e)
+		return false
+	}
+	if err := xml.Unmarshal(ans.body, v); err != nil {
+		c.internal(w, r, err)
+		return false
+	}
+	return true
+}
